@@ -1,0 +1,36 @@
+// The tamper-evident audit chain: each event's hash covers its own fields and the hash of the
+// event before it, so changing, deleting, inserting or reordering any event breaks the chain
+// from that point on. The store also keeps the head (last seq and hash) apart from the events,
+// so that cutting events off the end is detected too.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+#include "ports/store.h"
+
+namespace jit::audit {
+
+// prev_hash of the first event.
+inline const std::string kGenesisHash(64, '0');
+
+// Sets seq, prev_hash and hash of `event` so that it follows `head`.
+void seal(AuditEvent& event, const AuditHead& head);
+
+// The hash `event` must carry, given its fields and its prev_hash.
+std::string compute_hash(const AuditEvent& event);
+
+struct VerifyReport {
+  bool ok = true;
+  std::int64_t checked = 0;        // events read
+  std::int64_t first_bad_seq = 0;  // seq of the first bad event (0 when ok)
+  std::string problem;             // what is wrong with it
+  AuditHead head;                  // the last good event
+};
+
+// Checks a whole trail, in the order given (the store's seq order), against the stored head.
+VerifyReport verify(const std::vector<AuditEvent>& events, const AuditHead& stored_head);
+
+}  // namespace jit::audit

@@ -1,0 +1,99 @@
+// The entities of the domain. Plain values: no I/O, no behaviour beyond small derivations.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/lifecycle.h"
+#include "core/time.h"
+
+namespace jit {
+
+// One approver's decision on a request.
+struct Decision {
+  std::string approver;  // Slack user id
+  bool approved = false;
+  std::string reason;    // optional for approvals, optional for denials
+  TimePoint at{};
+
+  bool operator==(const Decision&) const = default;
+};
+
+// An access request and, once approval is given, the grant it becomes. One row, one version:
+// every change is a conditional write on `version`.
+struct AccessRequest {
+  std::string id;
+  std::int64_t version = 0;  // 1 after the first write; each write adds one
+
+  std::string requester;           // Slack user id
+  std::string account;             // account name from policy
+  std::string account_id;          // 12-digit AWS account id
+  std::string role;                // role name from policy
+  std::string permission_set_arn;  // what the provider assigns
+  Seconds duration{};
+  std::string reason;
+  std::string ticket;  // empty when the role needs none
+  TimePoint created_at{};
+  TimePoint updated_at{};
+
+  State state = State::pending;
+  std::vector<Decision> decisions;
+
+  // Grant facts, set from `granting` on.
+  std::string principal;               // provider principal (identity-store user id)
+  std::optional<TimePoint> granted_at; // when the provider confirmed the assignment
+  std::optional<TimePoint> expires_at; // fixed when granting starts; never moves
+  std::optional<TimePoint> ended_at;   // revoked / denied / cancelled / expired / failed
+  std::string end_reason;              // "expired", "released by U…", "revoked by U…: …", error text
+
+  // Who is working on an in-flight step (granting, revoking) and until when. Another instance
+  // takes over only after `lease_until` has passed.
+  std::string lease_owner;
+  std::optional<TimePoint> lease_until;
+
+  // Where the request was posted in chat ("" until posted).
+  std::string chat_channel;
+  std::string chat_ts;
+
+  bool operator==(const AccessRequest&) const = default;
+};
+
+// The grant view of a request that holds (or held) access.
+struct Grant {
+  std::string request_id;
+  std::string principal;
+  std::string requester;
+  std::string account;
+  std::string account_id;
+  std::string role;
+  std::string permission_set_arn;
+  std::optional<TimePoint> granted_at;
+  TimePoint expires_at{};
+  State state = State::granting;  // granting, active, revoking, revoked or failed
+  std::optional<TimePoint> ended_at;
+  std::string end_reason;
+};
+
+// The grant of a request, if it ever reached `granting`.
+std::optional<Grant> grant_of(const AccessRequest& r);
+
+// One entry of the append-only audit trail. `seq`, `prev_hash` and `hash` are filled in by the
+// store when the event is appended; they chain each event to the one before it.
+struct AuditEvent {
+  std::int64_t seq = 0;
+  TimePoint at{};
+  std::string actor;       // Slack user id, or "system:<component>"
+  std::string action;      // an Action name, or another verb for non-transition events
+  std::string request_id;  // "" for events about no request
+  std::string from_state;  // "" when not a transition
+  std::string to_state;
+  std::string detail;      // reason, error text, or other facts worth keeping
+  std::string prev_hash;
+  std::string hash;
+
+  bool operator==(const AuditEvent&) const = default;
+};
+
+}  // namespace jit

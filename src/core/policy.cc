@@ -1,0 +1,133 @@
+#include "core/policy.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "core/duration.h"
+
+namespace jit {
+
+std::string_view tier_name(Tier t) {
+  switch (t) {
+    case Tier::standard: return "standard";
+    case Tier::high: return "high";
+    case Tier::break_glass: return "break-glass";
+  }
+  return "standard";
+}
+
+const RolePolicy* AccountPolicy::find_role(std::string_view role) const {
+  for (const auto& r : roles)
+    if (r.name == role) return &r;
+  return nullptr;
+}
+
+const AccountPolicy* Policy::find_account(std::string_view account) const {
+  for (const auto& a : accounts)
+    if (a.name == account || a.id == account) return &a;
+  return nullptr;
+}
+
+bool matches_any(const Identity& who, const std::vector<std::string>& entries) {
+  for (const auto& e : entries) {
+    if (e == "*" || e == who.user_id) return true;
+    if (std::find(who.groups.begin(), who.groups.end(), e) != who.groups.end()) return true;
+  }
+  return false;
+}
+
+namespace {
+
+std::string names_of_accounts(const Policy& p) {
+  std::string out;
+  for (const auto& a : p.accounts) out += (out.empty() ? "" : ", ") + a.name;
+  return out;
+}
+
+std::string names_of_roles(const AccountPolicy& a) {
+  std::string out;
+  for (const auto& r : a.roles) out += (out.empty() ? "" : ", ") + r.name;
+  return out;
+}
+
+std::string allowed_list(const RolePolicy& r) {
+  std::string out;
+  for (auto d : r.allowed_durations) out += (out.empty() ? "" : ", ") + format_duration(d);
+  return out;
+}
+
+}  // namespace
+
+Result<CheckedRequest> check_request(const Policy& policy, const RequestDraft& draft) {
+  const AccountPolicy* account = policy.find_account(draft.account);
+  if (!account)
+    return fail(Error::Invalid(fmt::format("account \"{}\" is not in policy; known accounts: {}", draft.account,
+                                           names_of_accounts(policy))));
+  const RolePolicy* role = account->find_role(draft.role);
+  if (!role)
+    return fail(Error::Invalid(fmt::format("role \"{}\" does not exist on account {}; roles there: {}",
+                                           draft.role, account->name, names_of_roles(*account))));
+  if (!matches_any(draft.requester, role->requesters))
+    return fail(Error::Denied(fmt::format("you may not request role {} on account {}: ask an admin to add "
+                                          "you to its requesters",
+                                          role->name, account->name)));
+  auto duration = parse_duration(draft.duration);
+  if (!duration) return fail(Error::Invalid("duration " + duration.error().message));
+  if (*duration > role->max_duration)
+    return fail(Error::Invalid(fmt::format("duration {} is longer than the maximum {} for role {}",
+                                           format_duration(*duration), format_duration(role->max_duration),
+                                           role->name)));
+  if (!role->allowed_durations.empty() &&
+      std::find(role->allowed_durations.begin(), role->allowed_durations.end(), *duration) ==
+          role->allowed_durations.end())
+    return fail(Error::Invalid(fmt::format("duration {} is not allowed for role {}; choose one of: {}",
+                                           format_duration(*duration), role->name, allowed_list(*role))));
+  const bool blank_reason =
+      std::all_of(draft.reason.begin(), draft.reason.end(), [](unsigned char c) { return std::isspace(c); });
+  if (blank_reason) return fail(Error::Invalid("reason is required: say why you need this access"));
+  if (draft.reason.size() > policy.reason_max_length)
+    return fail(Error::Invalid(fmt::format("reason is {} characters long; the limit is {}", draft.reason.size(),
+                                           policy.reason_max_length)));
+  if (role->ticket_required && draft.ticket.empty())
+    return fail(Error::Invalid(fmt::format("ticket is required for role {}{}", role->name,
+                                           role->ticket_pattern.empty()
+                                               ? ""
+                                               : fmt::format(" (pattern {})", role->ticket_pattern))));
+  if (!draft.ticket.empty() && role->ticket_regex && !std::regex_match(draft.ticket, *role->ticket_regex))
+    return fail(Error::Invalid(fmt::format("ticket \"{}\" does not match the pattern {} required for role {}",
+                                           draft.ticket, role->ticket_pattern, role->name)));
+  return CheckedRequest{account, role, *duration};
+}
+
+Result<> check_approver(const Policy& policy, const AccessRequest& request, const Identity& approver) {
+  if (approver.user_id == request.requester)
+    return fail(Error::Denied("you cannot decide on your own request: another approver must"));
+  const AccountPolicy* account = policy.find_account(request.account);
+  if (!account)
+    return fail(Error::Denied(fmt::format("account {} is no longer in policy", request.account)));
+  if (!matches_any(approver, account->approvers))
+    return fail(Error::Denied(fmt::format("you are not an approver for account {}", account->name)));
+  for (const auto& d : request.decisions)
+    if (d.approver == approver.user_id)
+      return fail(Error::Denied("you have already decided on this request: another approver must"));
+  return {};
+}
+
+int approvals_count(const AccessRequest& request) {
+  std::set<std::string> approvers;
+  for (const auto& d : request.decisions)
+    if (d.approved && d.approver != request.requester) approvers.insert(d.approver);
+  return static_cast<int>(approvers.size());
+}
+
+int approvals_needed(const Policy& policy, const AccessRequest& request) {
+  if (const auto* a = policy.find_account(request.account))
+    if (const auto* r = a->find_role(request.role)) return r->approvals_required;
+  return 1;
+}
+
+bool is_admin(const Policy& policy, const Identity& who) { return matches_any(who, policy.admins); }
+
+}  // namespace jit

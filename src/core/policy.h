@@ -1,0 +1,112 @@
+// The access policy: which accounts and roles exist, who may request and approve them, and the
+// limits that apply. Loaded from TOML by load_policy(); evaluated here, with no I/O.
+#pragma once
+
+#include <memory>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "core/model.h"
+#include "core/time.h"
+
+namespace jit {
+
+enum class Tier { standard, high, break_glass };
+std::string_view tier_name(Tier t);
+
+struct RolePolicy {
+  std::string name;
+  std::string permission_set_arn;
+  Seconds max_duration{};
+  std::vector<Seconds> allowed_durations;  // empty: any duration up to max_duration
+  Tier tier = Tier::standard;
+  int approvals_required = 1;              // distinct approvers needed
+  std::vector<std::string> requesters;     // user ids (U…/W…), group ids (S…), or "*"
+  bool ticket_required = false;
+  std::string ticket_pattern;              // ECMAScript regex the whole ticket must match; "" = any
+  std::shared_ptr<const std::regex> ticket_regex;  // compiled ticket_pattern, null when empty
+};
+
+struct AccountPolicy {
+  std::string name;
+  std::string id;             // 12 digits
+  std::string owner_channel;  // Slack channel id where requests are posted
+  std::vector<std::string> approvers;  // user ids and/or user-group ids
+  std::vector<RolePolicy> roles;
+
+  const RolePolicy* find_role(std::string_view role) const;
+};
+
+struct StoreSettings {
+  std::string url = "sqlite:jit.db";  // sqlite:PATH or dynamodb:TABLE
+};
+
+struct AwsSettings {
+  std::string region;              // "" = from the environment
+  std::string instance_arn;        // IAM Identity Center instance
+  std::string identity_store_id;
+  std::string access_portal_url;   // shown to requesters once access is active
+};
+
+struct Policy {
+  Seconds approval_window{std::chrono::hours{1}};  // how long a request may wait for a decision
+  Seconds sweep_interval{30};
+  Seconds reconcile_interval{300};
+  std::size_t reason_max_length = 500;
+  std::vector<std::string> admins;  // may revoke any grant; user ids and/or group ids
+  std::string ops_channel;          // alerts ("" = none)
+  StoreSettings store;
+  AwsSettings aws;
+  std::vector<AccountPolicy> accounts;
+
+  // By name or by 12-digit id.
+  const AccountPolicy* find_account(std::string_view account) const;
+};
+
+// Who someone is, as far as policy cares: their user id and the user groups they belong to.
+struct Identity {
+  std::string user_id;
+  std::vector<std::string> groups;
+};
+
+// True when `who` matches one of the entries: their user id, one of their groups, or "*".
+bool matches_any(const Identity& who, const std::vector<std::string>& entries);
+
+// What a submitted request asks for, before it is checked.
+struct RequestDraft {
+  Identity requester;
+  std::string account;   // name or id
+  std::string role;
+  std::string duration;  // as typed: "1h30m"
+  std::string reason;
+  std::string ticket;
+};
+
+// A draft that passed every rule, resolved against policy.
+struct CheckedRequest {
+  const AccountPolicy* account = nullptr;
+  const RolePolicy* role = nullptr;
+  Seconds duration{};
+};
+
+// Applies every request rule: known account and role, requester allowed, duration parses and is
+// allowed and within the maximum, reason present and not too long, ticket present and matching
+// where the role requires one. Errors are Errc::invalid (bad input, naming the field) or
+// Errc::denied (not allowed to request this role).
+Result<CheckedRequest> check_request(const Policy& policy, const RequestDraft& draft);
+
+// Applies the approval rules to `approver` deciding on `request`: never the requester, must be an
+// approver of the account, must not have decided already. Errc::denied with an explanation.
+Result<> check_approver(const Policy& policy, const AccessRequest& request, const Identity& approver);
+
+// Distinct approvals recorded on the request.
+int approvals_count(const AccessRequest& request);
+// Approvals the role needs (1 when the role is no longer in policy).
+int approvals_needed(const Policy& policy, const AccessRequest& request);
+
+bool is_admin(const Policy& policy, const Identity& who);
+
+}  // namespace jit

@@ -1,0 +1,42 @@
+// Where access is really granted: IAM Identity Center in production, fakes in tests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+
+namespace jit {
+
+// One account assignment: a principal holds a permission set on an account.
+struct Assignment {
+  std::string principal;  // identity-store user id
+  std::string account_id;
+  std::string permission_set_arn;
+
+  bool operator==(const Assignment&) const = default;
+  auto operator<=>(const Assignment&) const = default;
+};
+
+// All methods may block (network) and are thread-safe. Errc::unavailable: transient, retry later.
+class AccessProvider {
+ public:
+  virtual ~AccessProvider() = default;
+
+  // The principal id for a person, found by e-mail. Errc::not_found when nobody has it.
+  virtual Result<std::string> resolve_principal(const std::string& email) = 0;
+
+  // Creates the assignment and returns once it is in effect. Idempotent: an assignment that
+  // already exists counts as success.
+  virtual Result<> grant(const Assignment& assignment) = 0;
+
+  // Deletes the assignment and returns once it is gone. Idempotent: an assignment that does not
+  // exist counts as success.
+  virtual Result<> revoke(const Assignment& assignment) = 0;
+
+  // What is really assigned for this permission set on this account, all pages.
+  virtual Result<std::vector<Assignment>> list(const std::string& account_id,
+                                               const std::string& permission_set_arn) = 0;
+};
+
+}  // namespace jit
