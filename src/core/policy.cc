@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "core/duration.h"
@@ -52,6 +53,15 @@ std::string names_of_roles(const AccountPolicy& a) {
   return out;
 }
 
+bool is_blank(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); });
+}
+
+// Characters as people count them: UTF-8 code points, not bytes.
+std::size_t utf8_length(const std::string& s) {
+  return std::count_if(s.begin(), s.end(), [](unsigned char c) { return (c & 0xC0) != 0x80; });
+}
+
 std::string allowed_list(const RolePolicy& r) {
   std::string out;
   for (auto d : r.allowed_durations) out += (out.empty() ? "" : ", ") + format_duration(d);
@@ -84,13 +94,11 @@ Result<CheckedRequest> check_request(const Policy& policy, const RequestDraft& d
           role->allowed_durations.end())
     return fail(Error::Invalid(fmt::format("duration {} is not allowed for role {}; choose one of: {}",
                                            format_duration(*duration), role->name, allowed_list(*role))));
-  const bool blank_reason =
-      std::all_of(draft.reason.begin(), draft.reason.end(), [](unsigned char c) { return std::isspace(c); });
-  if (blank_reason) return fail(Error::Invalid("reason is required: say why you need this access"));
-  if (draft.reason.size() > policy.reason_max_length)
-    return fail(Error::Invalid(fmt::format("reason is {} characters long; the limit is {}", draft.reason.size(),
+  if (is_blank(draft.reason)) return fail(Error::Invalid("reason is required: say why you need this access"));
+  if (const std::size_t length = utf8_length(draft.reason); length > policy.reason_max_length)
+    return fail(Error::Invalid(fmt::format("reason is {} characters long; the limit is {}", length,
                                            policy.reason_max_length)));
-  if (role->ticket_required && draft.ticket.empty())
+  if (role->ticket_required && is_blank(draft.ticket))
     return fail(Error::Invalid(fmt::format("ticket is required for role {}{}", role->name,
                                            role->ticket_pattern.empty()
                                                ? ""

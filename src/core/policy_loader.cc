@@ -1,9 +1,481 @@
+// Reads and checks a policy in one pass over the parsed TOML tree: every table is read by a
+// TableReader that knows its allowed keys, every problem is collected with its position, and the
+// caller gets either a complete Policy or all the problems at once.
 #include "core/policy_loader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "core/duration.h"
 
 namespace jit {
 
-Result<Policy> load_policy(std::string_view, std::string_view source_name) {
-  return fail(Error::Internal(std::string(source_name) + ": policy loader not written yet"));
+namespace {
+
+// ---- Collecting problems ------------------------------------------------------------------------
+
+struct Problem {
+  toml::source_position at;
+  std::string text;  // "<source>:<line>:<col>: <path> <value>: <what>"
+};
+
+class Problems {
+ public:
+  explicit Problems(std::string_view source) : source_(source) {}
+
+  // `value` is the rendered offending value, or "" when there is none to show.
+  void add(const toml::source_region& where, std::string_view path, std::string_view value, std::string_view what) {
+    const auto at = where.begin.line == 0 ? toml::source_position{1, 1} : where.begin;
+    list_.push_back({at, fmt::format("{}:{}:{}: {}{}{}: {}", source_, at.line, at.column, path,
+                                     value.empty() ? "" : " ", value, what)});
+  }
+
+  bool empty() const { return list_.empty(); }
+
+  // All problems in document order, one per line.
+  std::string joined() {
+    std::stable_sort(list_.begin(), list_.end(), [](const Problem& a, const Problem& b) {
+      return a.at.line != b.at.line ? a.at.line < b.at.line : a.at.column < b.at.column;
+    });
+    std::string out;
+    for (const auto& p : list_) out += (out.empty() ? "" : "\n") + p.text;
+    return out;
+  }
+
+ private:
+  std::string source_;
+  std::vector<Problem> list_;
+};
+
+// ---- Describing TOML values ---------------------------------------------------------------------
+
+std::string_view type_phrase(toml::node_type t) {
+  switch (t) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::table: return "a table";
+    case toml::node_type::none: break;
+  }
+  return "nothing";
+}
+
+std::string quoted(std::string_view s) { return fmt::format("{:?}", s); }
+
+// The value as it would appear in the file; "" for arrays and tables, which are too long to quote.
+std::string render(const toml::node& node) {
+  if (auto s = node.as_string()) return quoted(s->get());
+  if (node.is_array() || node.is_table()) return "";
+  std::ostringstream out;
+  node.visit([&out](const auto& v) {
+    if constexpr (toml::is_value<decltype(v)>) out << v;
+  });
+  return out.str();
+}
+
+// ---- What valid values look like ----------------------------------------------------------------
+
+bool upper_alnum_after_prefix(std::string_view s, std::string_view prefixes) {
+  if (s.size() < 2 || prefixes.find(s[0]) == std::string_view::npos) return false;
+  return std::all_of(s.begin() + 1, s.end(),
+                     [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
+}
+bool is_user_id(std::string_view s) { return upper_alnum_after_prefix(s, "UW"); }
+bool is_group_id(std::string_view s) { return upper_alnum_after_prefix(s, "S"); }
+bool is_channel_id(std::string_view s) { return upper_alnum_after_prefix(s, "CG"); }
+
+bool is_ascii_alnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool is_name_char(char c) { return is_ascii_alnum(c) || c == '_' || c == '.' || c == '-'; }
+
+// Account and role names: [A-Za-z0-9][A-Za-z0-9_.-]*
+bool is_name(std::string_view s) {
+  return !s.empty() && is_ascii_alnum(s[0]) && std::all_of(s.begin(), s.end(), is_name_char);
+}
+
+bool is_account_id(std::string_view s) {
+  return s.size() == 12 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+constexpr Tier kTiers[] = {Tier::standard, Tier::high, Tier::break_glass};
+constexpr std::int64_t kMaxApprovals = 100;  // keeps the count an int; no real role needs more
+constexpr std::string_view kPermissionSetPrefix = "arn:aws:sso:::permissionSet/";
+constexpr std::string_view kIdHint = "expected a Slack user id (U… or W…) or user-group id (S…)";
+constexpr std::string_view kChannelHint =
+    "expected a Slack channel id like C0123ABCD (C or G, then uppercase letters and digits)";
+constexpr std::string_view kNameHint =
+    "expected letters, digits, '_', '.' or '-', starting with a letter or digit";
+
+// DynamoDB's own rule for table names.
+bool is_dynamodb_table(std::string_view s) {
+  return s.size() >= 3 && s.size() <= 255 && std::all_of(s.begin(), s.end(), is_name_char);
+}
+
+// ---- Reading one table --------------------------------------------------------------------------
+
+// A string found in the document, with where it came from, for checks made after reading.
+struct Located {
+  std::string value;
+  const toml::node* node = nullptr;
+  std::string path;
+};
+
+// Reads the keys of one table. Keys outside `allowed` are reported when the reader is made; every
+// typed read reports a wrong type or a missing required key and then yields nothing.
+class TableReader {
+ public:
+  TableReader(Problems& problems, const toml::table& table, std::string path,
+              std::initializer_list<std::string_view> allowed)
+      : problems_(problems), table_(table), path_(std::move(path)) {
+    for (auto&& [key, node] : table) {
+      if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
+      std::string list;
+      for (auto k : allowed) list += fmt::format("{}{}", list.empty() ? "" : ", ", k);
+      problems_.add(key.source(), path_of(key.str()), "", "unknown key; allowed keys here: " + list);
+    }
+  }
+
+  std::string path_of(std::string_view key) const {
+    return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
+  }
+
+  // The node at `key`; null when absent (reported when `required`, at the table's position).
+  const toml::node* find(std::string_view key, bool required, std::string_view missing_hint = {}) {
+    if (const toml::node* n = table_.get(key)) return n;
+    if (required)
+      problems_.add(table_.source(), path_of(key), "",
+                    missing_hint.empty() ? std::string("required key is missing") : std::string(missing_hint));
+    return nullptr;
+  }
+
+  const toml::node* typed(std::string_view key, bool required, toml::node_type type, std::string_view expected) {
+    const toml::node* n = find(key, required);
+    if (!n || n->type() == type) return n;
+    wrong_type(*n, path_of(key), expected);
+    return nullptr;
+  }
+
+  void wrong_type(const toml::node& n, std::string_view path, std::string_view expected) {
+    problems_.add(n.source(), path, render(n), fmt::format("expected {}, not {}", expected, type_phrase(n.type())));
+  }
+
+  std::optional<Located> string(std::string_view key, bool required, std::string_view expected = "a string") {
+    const toml::node* n = typed(key, required, toml::node_type::string, expected);
+    if (!n) return std::nullopt;
+    return Located{n->as_string()->get(), n, path_of(key)};
+  }
+
+  std::optional<std::int64_t> integer(std::string_view key, bool required, const toml::node** node = nullptr) {
+    const toml::node* n = typed(key, required, toml::node_type::integer, "an integer");
+    if (node) *node = n;
+    if (!n) return std::nullopt;
+    return n->as_integer()->get();
+  }
+
+  std::optional<bool> boolean(std::string_view key) {
+    const toml::node* n = typed(key, false, toml::node_type::boolean, "true or false");
+    if (!n) return std::nullopt;
+    return n->as_boolean()->get();
+  }
+
+  // A duration string; a bad one is reported with parse_duration's explanation.
+  std::optional<Seconds> duration(std::string_view key, bool required) {
+    auto s = string(key, required, "a string like \"90m\" or \"2h\"");
+    if (!s) return std::nullopt;
+    return parse_duration_at(*s);
+  }
+
+  std::optional<Seconds> parse_duration_at(const Located& s) {
+    auto d = parse_duration(s.value);
+    if (d) return *d;
+    // parse_duration's message starts with the text it was given, quoted, except when it was empty.
+    const std::string& message = d.error().message;
+    const std::string prefix = fmt::format("\"{}\": ", s.value);
+    const bool prefixed = message.starts_with(prefix);
+    problems_.add(s.node->source(), s.path, quoted(s.value),
+                  prefixed ? std::string_view(message).substr(prefix.size()) : std::string_view(message));
+    return std::nullopt;
+  }
+
+  // An array of strings; entries of another type are reported and left out.
+  std::optional<std::vector<Located>> strings(std::string_view key, bool required, const toml::node** node = nullptr) {
+    const toml::node* n = typed(key, required, toml::node_type::array, "an array of strings");
+    if (node) *node = n;
+    if (!n) return std::nullopt;
+    std::vector<Located> out;
+    const auto& array = *n->as_array();
+    for (size_t i = 0; i < array.size(); ++i) {
+      const std::string path = fmt::format("{}[{}]", path_of(key), i);
+      if (auto s = array[i].as_string())
+        out.push_back({s->get(), &array[i], path});
+      else
+        wrong_type(array[i], path, "a string");
+    }
+    return out;
+  }
+
+  // A required, non-empty array of tables, written [[header]] (or key = [{...}, ...]), with the
+  // path of each table.
+  std::vector<std::pair<const toml::table*, std::string>> tables(std::string_view key, std::string_view header) {
+    std::vector<std::pair<const toml::table*, std::string>> out;
+    const std::string missing = fmt::format("at least one [[{}]] table is required", header);
+    const toml::node* n = find(key, true, missing);
+    if (!n) return out;
+    const auto* array = n->as_array();
+    if (!array) {
+      wrong_type(*n, path_of(key), fmt::format("an array of tables, written [[{}]]", header));
+      return out;
+    }
+    for (size_t i = 0; i < array->size(); ++i) {
+      const std::string path = fmt::format("{}[{}]", path_of(key), i);
+      if (auto t = (*array)[i].as_table())
+        out.emplace_back(t, path);
+      else
+        wrong_type((*array)[i], path, "a table");
+    }
+    if (array->empty()) problems_.add(n->source(), path_of(key), "", missing);
+    return out;
+  }
+
+ private:
+  Problems& problems_;
+  const toml::table& table_;
+  std::string path_;
+};
+
+// ---- The sections of the policy -----------------------------------------------------------------
+
+// Slack user/group ids; "*" too when `star_allowed`.
+void check_ids(Problems& problems, const std::vector<Located>& entries, bool star_allowed, std::string_view where) {
+  for (const auto& e : entries) {
+    if (e.value == "*") {
+      if (!star_allowed)
+        problems.add(e.node->source(), e.path, quoted(e.value),
+                     fmt::format("\"*\" is only allowed in requesters; list the {} by user or group id", where));
+    } else if (!is_user_id(e.value) && !is_group_id(e.value)) {
+      problems.add(e.node->source(), e.path, quoted(e.value),
+                   std::string(kIdHint) + (star_allowed ? ", or \"*\" for everyone" : ""));
+    }
+  }
+}
+
+std::vector<std::string> values_of(const std::vector<Located>& entries) {
+  std::vector<std::string> out;
+  for (const auto& e : entries) out.push_back(e.value);
+  return out;
+}
+
+// `approver_limit`: how many distinct approvers the account can supply, when known (all user ids).
+// Fields that fail a check are reported and left at their defaults.
+RolePolicy read_role(Problems& problems, const toml::table& table, const std::string& path,
+                     std::optional<size_t> approver_limit) {
+  TableReader r(problems, table, path,
+                {"name", "permission_set_arn", "max_duration", "allowed_durations", "tier", "approvals_required",
+                 "requesters", "ticket_required", "ticket_pattern"});
+  RolePolicy role;
+  if (auto name = r.string("name", true)) {
+    role.name = name->value;
+    if (!is_name(role.name)) problems.add(name->node->source(), name->path, quoted(role.name), kNameHint);
+  }
+  if (auto arn = r.string("permission_set_arn", true)) {
+    role.permission_set_arn = arn->value;
+    if (!arn->value.starts_with(kPermissionSetPrefix) || arn->value.size() == kPermissionSetPrefix.size())
+      problems.add(arn->node->source(), arn->path, quoted(arn->value),
+                   fmt::format("expected a permission set ARN like {}ssoins-…/ps-…", kPermissionSetPrefix));
+  }
+  const auto max = r.duration("max_duration", true);
+  if (max) role.max_duration = *max;
+  if (auto allowed = r.strings("allowed_durations", false)) {
+    for (const auto& entry : *allowed) {
+      auto d = r.parse_duration_at(entry);
+      if (!d) continue;
+      if (max && *d > *max)
+        problems.add(entry.node->source(), entry.path, quoted(entry.value),
+                     fmt::format("longer than max_duration {}; raise max_duration or remove it",
+                                 format_duration(*max)));
+      role.allowed_durations.push_back(*d);
+    }
+  }
+  if (auto tier = r.string("tier", false)) {
+    const auto known = std::find_if(std::begin(kTiers), std::end(kTiers),
+                                    [&](Tier t) { return tier_name(t) == tier->value; });
+    if (known != std::end(kTiers))
+      role.tier = *known;
+    else
+      problems.add(tier->node->source(), tier->path, quoted(tier->value),
+                   "expected one of standard, high, break-glass");
+  }
+  const toml::node* approvals_node = nullptr;
+  if (auto n = r.integer("approvals_required", false, &approvals_node)) {
+    const std::string path_of_n = r.path_of("approvals_required");
+    if (*n < 1 || *n > kMaxApprovals)
+      problems.add(approvals_node->source(), path_of_n, std::to_string(*n),
+                   fmt::format("expected a number from 1 to {}", kMaxApprovals));
+    else if (approver_limit && static_cast<std::uint64_t>(*n) > *approver_limit)
+      problems.add(approvals_node->source(), path_of_n, std::to_string(*n),
+                   fmt::format("the account lists only {} approver(s), all user ids; lower it or add approvers",
+                               *approver_limit));
+    else
+      role.approvals_required = static_cast<int>(*n);
+  }
+  const toml::node* requesters_node = nullptr;
+  if (auto requesters = r.strings("requesters", true, &requesters_node)) {
+    check_ids(problems, *requesters, true, "requesters");
+    if (requesters_node->as_array()->empty())
+      problems.add(requesters_node->source(), r.path_of("requesters"), "",
+                   "list at least one user id, group id or \"*\"");
+    role.requesters = values_of(*requesters);
+  }
+  if (auto required = r.boolean("ticket_required")) role.ticket_required = *required;
+  if (auto pattern = r.string("ticket_pattern", false); pattern && !pattern->value.empty()) {
+    try {
+      role.ticket_regex = std::make_shared<const std::regex>(pattern->value, std::regex::ECMAScript);
+      role.ticket_pattern = pattern->value;
+    } catch (const std::regex_error& e) {
+      problems.add(pattern->node->source(), pattern->path, quoted(pattern->value),
+                   fmt::format("not a valid ECMAScript regex: {}", e.what()));
+    }
+  }
+  return role;
+}
+
+// Reports `value` when an earlier entry already used it; `seen` maps values to their first path.
+void check_unique(Problems& problems, std::map<std::string, std::string>& seen, const toml::node* node,
+                  const std::string& path, const std::string& value, std::string_view what) {
+  if (value.empty() || !node) return;  // missing or mistyped: reported already
+  if (auto [it, fresh] = seen.emplace(value, path); !fresh)
+    problems.add(node->source(), path, quoted(value), fmt::format("duplicate {} (also {})", what, it->second));
+}
+
+AccountPolicy read_account(Problems& problems, const toml::table& table, const std::string& path) {
+  TableReader r(problems, table, path, {"name", "id", "owner_channel", "approvers", "roles"});
+  AccountPolicy account;
+  if (auto name = r.string("name", true)) {
+    account.name = name->value;
+    if (!is_name(account.name)) problems.add(name->node->source(), name->path, quoted(account.name), kNameHint);
+  }
+  if (auto id = r.string("id", true, "a string of 12 digits in quotes, like \"123456789012\"")) {
+    account.id = id->value;
+    if (!is_account_id(account.id))
+      problems.add(id->node->source(), id->path, quoted(account.id),
+                   "expected exactly 12 digits, like \"123456789012\"");
+  }
+  if (auto channel = r.string("owner_channel", true)) {
+    account.owner_channel = channel->value;
+    if (!is_channel_id(account.owner_channel))
+      problems.add(channel->node->source(), channel->path, quoted(channel->value), kChannelHint);
+  }
+  std::optional<size_t> approver_limit;
+  const toml::node* approvers_node = nullptr;
+  if (auto approvers = r.strings("approvers", true, &approvers_node)) {
+    check_ids(problems, *approvers, false, "approvers");
+    if (approvers_node->as_array()->empty())
+      problems.add(approvers_node->source(), r.path_of("approvers"), "",
+                   "list at least one approver (Slack user id U… or user-group id S…)");
+    account.approvers = values_of(*approvers);
+    // A group may hold any number of people, so the count is only known when all are user ids.
+    const bool all_users = approvers->size() == approvers_node->as_array()->size() &&
+                           std::all_of(approvers->begin(), approvers->end(),
+                                       [](const Located& e) { return is_user_id(e.value); });
+    if (all_users) {
+      std::vector<std::string> distinct = account.approvers;
+      std::sort(distinct.begin(), distinct.end());
+      approver_limit = std::unique(distinct.begin(), distinct.end()) - distinct.begin();
+    }
+  }
+  auto roles = r.tables("roles", "accounts.roles");
+  std::map<std::string, std::string> role_names;
+  for (const auto& [role_table, role_path] : roles) {
+    account.roles.push_back(read_role(problems, *role_table, role_path, approver_limit));
+    check_unique(problems, role_names, role_table->get("name"), role_path + ".name", account.roles.back().name,
+                 "role name in this account");
+  }
+  return account;
+}
+
+void read_store(Problems& problems, const toml::table& table, StoreSettings& store) {
+  TableReader r(problems, table, "store", {"url"});
+  if (auto url = r.string("url", false)) {
+    store.url = url->value;
+    const std::string_view v = url->value;
+    const bool sqlite = v.starts_with("sqlite:") && v.size() > 7;
+    const bool dynamodb = v.starts_with("dynamodb:") && is_dynamodb_table(v.substr(9));
+    if (!sqlite && !dynamodb)
+      problems.add(url->node->source(), url->path, quoted(v),
+                   "expected sqlite:<path> (e.g. sqlite:jit.db) or dynamodb:<table> (3-255 of A-Z a-z 0-9 _ . -)");
+  }
+}
+
+void read_aws(Problems& problems, const toml::table& table, AwsSettings& aws) {
+  TableReader r(problems, table, "aws", {"region", "instance_arn", "identity_store_id", "access_portal_url"});
+  if (auto v = r.string("region", false)) aws.region = v->value;
+  if (auto v = r.string("instance_arn", false)) aws.instance_arn = v->value;
+  if (auto v = r.string("identity_store_id", false)) aws.identity_store_id = v->value;
+  if (auto v = r.string("access_portal_url", false)) aws.access_portal_url = v->value;
+}
+
+void read_policy(Problems& problems, const toml::table& root, Policy& policy) {
+  TableReader r(problems, root, "",
+                {"approval_window", "sweep_interval", "reconcile_interval", "reason_max_length", "admins",
+                 "ops_channel", "store", "aws", "accounts"});
+  if (auto d = r.duration("approval_window", false)) policy.approval_window = *d;
+  if (auto d = r.duration("sweep_interval", false)) policy.sweep_interval = *d;
+  if (auto d = r.duration("reconcile_interval", false)) policy.reconcile_interval = *d;
+  const toml::node* length_node = nullptr;
+  if (auto n = r.integer("reason_max_length", false, &length_node)) {
+    if (*n < 1 || *n > 4000)
+      problems.add(length_node->source(), "reason_max_length", std::to_string(*n), "expected a number from 1 to 4000");
+    else
+      policy.reason_max_length = static_cast<std::size_t>(*n);
+  }
+  if (auto admins = r.strings("admins", false)) {
+    check_ids(problems, *admins, false, "admins");
+    policy.admins = values_of(*admins);
+  }
+  if (auto channel = r.string("ops_channel", false)) {
+    policy.ops_channel = channel->value;
+    if (!is_channel_id(channel->value))
+      problems.add(channel->node->source(), channel->path, quoted(channel->value), kChannelHint);
+  }
+  if (auto n = r.typed("store", false, toml::node_type::table, "a table, written [store]"))
+    read_store(problems, *n->as_table(), policy.store);
+  if (auto n = r.typed("aws", false, toml::node_type::table, "a table, written [aws]"))
+    read_aws(problems, *n->as_table(), policy.aws);
+
+  auto accounts = r.tables("accounts", "accounts");
+  std::map<std::string, std::string> names, ids;
+  for (const auto& [table, path] : accounts) {
+    policy.accounts.push_back(read_account(problems, *table, path));
+    const auto& account = policy.accounts.back();
+    check_unique(problems, names, table->get("name"), path + ".name", account.name, "account name");
+    check_unique(problems, ids, table->get("id"), path + ".id", account.id, "account id");
+  }
+}
+
+}  // namespace
+
+Result<Policy> load_policy(std::string_view toml_text, std::string_view source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    return fail(Error::Invalid(fmt::format("{}:{}:{}: {}", source_name, e.source().begin.line,
+                                           e.source().begin.column, e.description())));
+  }
+  Problems problems(source_name);
+  Policy policy;
+  read_policy(problems, root, policy);
+  if (!problems.empty()) return fail(Error::Invalid(problems.joined()));
+  return policy;
 }
 
 }  // namespace jit

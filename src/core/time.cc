@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace jit {
@@ -16,9 +17,11 @@ std::string format_time(TimePoint t) {
 }
 
 namespace {
+// Exactly `len` decimal digits at `pos`: no sign (from_chars would take a '-').
 bool read_int(std::string_view s, size_t pos, size_t len, int& out) {
   if (pos + len > s.size()) return false;
   auto first = s.data() + pos, last = first + len;
+  if (!std::all_of(first, last, [](char c) { return c >= '0' && c <= '9'; })) return false;
   auto [p, ec] = std::from_chars(first, last, out);
   return ec == std::errc{} && p == last;
 }

@@ -23,7 +23,8 @@ class Chat {
  public:
   virtual ~Chat() = default;
 
-  // Posts a new request to its account's owner channel, with Approve and Deny.
+  // Posts a new request to `request.chat_channel` (its account's owner channel), with Approve
+  // and Deny. Returns where it was posted.
   virtual Result<MessageRef> post_request(const AccessRequest& request) = 0;
 
   // Re-renders the owner-channel message of a request after a change (outcome instead of

@@ -1,0 +1,17 @@
+// The `jit` command line. Exit codes: 0 ok, 1 failure, 2 usage or config error.
+#pragma once
+
+#include <string>
+
+namespace jit {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+int run_cli(int argc, char** argv);
+
+// `jit demo`: the scripted lifecycle on a temporary (or given) SQLite store. Returns an exit code.
+int run_demo(const std::string& store_url);
+
+}  // namespace jit

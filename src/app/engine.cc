@@ -1,0 +1,723 @@
+#include "app/engine.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/duration.h"
+#include "crypto/digest.h"
+
+namespace jit {
+
+namespace {
+
+constexpr std::size_t kBatch = 500;  // rows per sweep query
+constexpr int kMaxSteps = 8;         // state steps one call may take before giving up
+
+std::string random_id() {
+  static constexpr char kAlphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";  // no 0/o, 1/l/i
+  std::string bytes = crypto::random_bytes(8), id = "r";
+  for (unsigned char b : bytes) id.push_back(kAlphabet[b % (sizeof(kAlphabet) - 1)]);
+  return id;
+}
+
+Assignment assignment_of(const AccessRequest& r) { return {r.principal, r.account_id, r.permission_set_arn}; }
+
+void clear_lease(AccessRequest& r) {
+  r.lease_owner.clear();
+  r.lease_until.reset();
+}
+
+// Why a decision on `r` is no longer possible, in words for the person who clicked.
+std::string already_decided(const AccessRequest& r) {
+  std::string by;
+  for (const auto& d : r.decisions) by += (by.empty() ? "" : ", ") + d.approver;
+  switch (r.state) {
+    case State::denied: return fmt::format("request {} was already denied by {}", r.id, by);
+    case State::cancelled: return fmt::format("request {} was cancelled by its requester", r.id);
+    case State::expired: return fmt::format("request {} expired: nobody decided within the approval window", r.id);
+    default: return fmt::format("request {} was already approved by {} (it is {})", r.id, by, state_name(r.state));
+  }
+}
+
+}  // namespace
+
+// RAII guard for Engine::claim_local.
+class Engine::LocalClaim {
+ public:
+  LocalClaim(Engine& e, std::string id) : engine_(e), id_(std::move(id)), held_(e.claim_local(id_)) {}
+  ~LocalClaim() {
+    if (held_) engine_.release_local(id_);
+  }
+  LocalClaim(const LocalClaim&) = delete;
+  LocalClaim& operator=(const LocalClaim&) = delete;
+  explicit operator bool() const { return held_; }
+
+ private:
+  Engine& engine_;
+  std::string id_;
+  bool held_;
+};
+
+Engine::Engine(std::shared_ptr<const Policy> policy, Store& store, AccessProvider& provider, Chat& chat,
+               Directory& directory, const Clock& clock, EngineOptions options)
+    : policy_(std::move(policy)),
+      store_(store),
+      provider_(provider),
+      chat_(chat),
+      directory_(directory),
+      clock_(clock),
+      options_(std::move(options)) {
+  if (!policy_) throw std::invalid_argument("Engine needs a policy");
+  if (!options_.new_id) options_.new_id = random_id;
+}
+
+void Engine::set_policy(std::shared_ptr<const Policy> policy) {
+  if (!policy) throw std::invalid_argument("Engine::set_policy needs a policy");
+  std::lock_guard lock(policy_mu_);
+  policy_ = std::move(policy);
+}
+
+std::shared_ptr<const Policy> Engine::policy() const {
+  std::lock_guard lock(policy_mu_);
+  return policy_;
+}
+
+bool Engine::claim_local(const std::string& id) {
+  std::lock_guard lock(local_mu_);
+  return local_busy_.insert(id).second;
+}
+
+void Engine::release_local(const std::string& id) {
+  std::lock_guard lock(local_mu_);
+  local_busy_.erase(id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+Result<std::pair<AccessRequest, bool>> Engine::change(const std::string& id, const Mutate& mutate) {
+  for (int attempt = 0; attempt < options_.max_conflict_retries; ++attempt) {
+    auto current = store_.get_request(id);
+    if (!current) return fail(current.error());
+    AccessRequest next = *current;
+    auto event = mutate(next);
+    if (!event) return fail(event.error());
+    if (!event->has_value()) return std::pair{*current, false};
+    next.updated_at = clock_.now();
+    auto stored = store_.update_request(next, **event);
+    if (stored) {
+      spdlog::info("event={} request={} state={} actor={}", (*event)->action, id, state_name(stored->state),
+                   (*event)->actor);
+      return std::pair{*stored, true};
+    }
+    if (stored.error().code != Errc::conflict) return fail(stored.error());
+    spdlog::debug("request={} changed while being written; re-reading (attempt {})", id, attempt + 1);
+  }
+  return fail(Error::Conflict(fmt::format("request {} kept changing while being written; try again", id)));
+}
+
+Result<AuditEvent> Engine::transition(AccessRequest& r, Action action, const std::string& actor,
+                                      const std::string& detail) {
+  auto to = next_state(r.state, action);
+  if (!to) return fail(Error::Conflict(fmt::format("request {}: {}", r.id, to.error().message)));
+  const TimePoint now = clock_.now();
+  AuditEvent e{.at = now,
+               .actor = actor,
+               .action = std::string(action_name(action)),
+               .request_id = r.id,
+               .from_state = std::string(state_name(r.state)),
+               .to_state = std::string(state_name(*to)),
+               .detail = detail};
+  r.state = *to;
+  if (is_terminal(*to)) {
+    r.ended_at = now;
+    clear_lease(r);
+  }
+  return e;
+}
+
+bool Engine::lease_available(const AccessRequest& r) const {
+  return r.lease_owner == options_.instance_id || !r.lease_until || *r.lease_until <= clock_.now();
+}
+
+void Engine::take_lease(AccessRequest& r) const {
+  r.lease_owner = options_.instance_id;
+  r.lease_until = clock_.now() + options_.lease;
+}
+
+Result<Identity> Engine::identity_of(const std::string& user_id) {
+  auto groups = directory_.groups_of(user_id);
+  if (!groups)
+    return fail(Error::Unavailable(fmt::format("could not look up the groups of {}: {}", user_id,
+                                               groups.error().message)));
+  return Identity{user_id, std::move(*groups)};
+}
+
+void Engine::announce(const AccessRequest& r, const AuditEvent& e, std::optional<Notice> notice) {
+  if (auto u = chat_.update_request(r, e); !u)
+    spdlog::warn("event=chat_update_failed request={} error=\"{}\"", r.id, u.error().message);
+  if (notice)
+    if (auto n = chat_.notify_requester(r, *notice); !n)
+      spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", r.id, n.error().message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handlers
+
+Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
+  auto who = identity_of(cmd.requester);
+  if (!who) return fail(who.error());
+  const auto policy = this->policy();
+  auto checked = check_request(*policy, RequestDraft{*who, cmd.account, cmd.role, cmd.duration, cmd.reason,
+                                                     cmd.ticket});
+  if (!checked) return fail(checked.error());
+
+  auto open_one = [&]() -> Result<std::optional<AccessRequest>> {
+    RequestQuery q{.requester = cmd.requester, .states = {}, .limit = 1000};
+    for (State s : kAllStates)
+      if (is_open(s)) q.states.push_back(s);
+    auto mine = store_.list_requests(q);
+    if (!mine) return fail(mine.error());
+    for (auto& r : *mine)
+      if (r.account == checked->account->name && r.role == checked->role->name) return std::move(r);
+    return std::nullopt;
+  };
+  auto duplicate = [&](const AccessRequest& r) {
+    return Error::Conflict(fmt::format(
+        "you already have request {} ({}) for role {} on account {}: one open request or grant per role; {}",
+        r.id, state_name(r.state), r.role, r.account,
+        r.state == State::pending ? "cancel it first to ask again" : "a longer session is a new request after it ends"));
+  };
+  if (auto existing = open_one(); !existing)
+    return fail(existing.error());
+  else if (*existing)
+    return fail(duplicate(**existing));
+
+  const TimePoint now = clock_.now();
+  AccessRequest r{.requester = cmd.requester,
+                  .account = checked->account->name,
+                  .account_id = checked->account->id,
+                  .role = checked->role->name,
+                  .permission_set_arn = checked->role->permission_set_arn,
+                  .duration = checked->duration,
+                  .reason = cmd.reason,
+                  .ticket = cmd.ticket,
+                  .created_at = now,
+                  .updated_at = now,
+                  .state = State::pending,
+                  .chat_channel = checked->account->owner_channel};
+  Result<AccessRequest> created = fail(Error::Internal("not attempted"));
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    r.id = options_.new_id();
+    AuditEvent e{.at = now,
+                 .actor = cmd.requester,
+                 .action = std::string(action_name(Action::submit)),
+                 .request_id = r.id,
+                 .from_state = "",
+                 .to_state = std::string(state_name(State::pending)),
+                 .detail = fmt::format("{} on {} ({}) for {}; reason: {}{}", r.role, r.account, r.account_id,
+                                       format_duration(r.duration), r.reason,
+                                       r.ticket.empty() ? "" : "; ticket: " + r.ticket)};
+    created = store_.create_request(r, e);
+    if (created || created.error().code != Errc::conflict) break;
+    // Either the id was taken (try another) or an open request appeared meanwhile.
+    if (auto existing = open_one(); existing && *existing) return fail(duplicate(**existing));
+  }
+  if (!created) return fail(created.error());
+  spdlog::info("event=submit request={} requester={} account={} role={} duration={}", created->id,
+               created->requester, created->account, created->role, format_duration(created->duration));
+
+  AccessRequest result = *created;
+  if (auto posted = chat_.post_request(result); !posted) {
+    spdlog::warn("event=chat_post_failed request={} error=\"{}\"", result.id, posted.error().message);
+  } else {
+    auto saved = change(result.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+      if (!x.chat_ts.empty()) return std::nullopt;
+      x.chat_channel = posted->channel;
+      x.chat_ts = posted->ts;
+      return AuditEvent{.at = clock_.now(),
+                        .actor = "system:chat",
+                        .action = "posted",
+                        .request_id = x.id,
+                        .from_state = std::string(state_name(x.state)),
+                        .to_state = std::string(state_name(x.state)),
+                        .detail = fmt::format("channel {} message {}", posted->channel, posted->ts)};
+    });
+    if (saved) result = saved->first;
+  }
+  if (auto n = chat_.notify_requester(result, Notice::submitted); !n)
+    spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", result.id, n.error().message);
+  return result;
+}
+
+Result<AccessRequest> Engine::approve(const std::string& id, const std::string& approver) {
+  auto who = identity_of(approver);
+  if (!who) return fail(who.error());
+  const auto policy = this->policy();
+  std::optional<AuditEvent> event;
+  auto changed = change(id, [&](AccessRequest& r) -> Result<std::optional<AuditEvent>> {
+    if (r.state != State::pending) return fail(Error::Conflict(already_decided(r)));
+    if (auto ok = check_approver(*policy, r, *who); !ok) return fail(ok.error());
+    r.decisions.push_back({approver, true, "", clock_.now()});
+    const int have = approvals_count(r), need = approvals_needed(*policy, r);
+    auto e = transition(r, have >= need ? Action::approve : Action::approve_partial, approver,
+                        fmt::format("approval {} of {}", have, need));
+    if (!e) return fail(e.error());
+    event = *e;
+    return event;
+  });
+  if (!changed) return fail(changed.error());
+  const AccessRequest& r = changed->first;
+  announce(r, *event, r.state == State::approved ? std::optional(Notice::approved) : std::nullopt);
+  if (r.state != State::approved) return r;
+  auto granted = advance_grant(id);
+  if (!granted) {
+    spdlog::warn("event=grant_deferred request={} error=\"{}\"", id, granted.error().message);
+    return store_.get_request(id);
+  }
+  return granted;
+}
+
+Result<AccessRequest> Engine::deny(const std::string& id, const std::string& approver, const std::string& reason) {
+  auto who = identity_of(approver);
+  if (!who) return fail(who.error());
+  const auto policy = this->policy();
+  std::optional<AuditEvent> event;
+  auto changed = change(id, [&](AccessRequest& r) -> Result<std::optional<AuditEvent>> {
+    if (r.state != State::pending) return fail(Error::Conflict(already_decided(r)));
+    if (approver == r.requester)
+      return fail(Error::Denied("you cannot decide on your own request; to withdraw it, cancel it"));
+    if (auto ok = check_approver(*policy, r, *who); !ok) return fail(ok.error());
+    r.decisions.push_back({approver, false, reason, clock_.now()});
+    r.end_reason = reason.empty() ? fmt::format("denied by {}", approver)
+                                  : fmt::format("denied by {}: {}", approver, reason);
+    auto e = transition(r, Action::deny, approver, reason);
+    if (!e) return fail(e.error());
+    event = *e;
+    return event;
+  });
+  if (!changed) return fail(changed.error());
+  announce(changed->first, *event, Notice::denied);
+  return changed->first;
+}
+
+Result<AccessRequest> Engine::cancel(const std::string& id, const std::string& requester) {
+  std::optional<AuditEvent> event;
+  auto changed = change(id, [&](AccessRequest& r) -> Result<std::optional<AuditEvent>> {
+    if (r.requester != requester) return fail(Error::Denied(fmt::format("only {} can cancel request {}", r.requester, r.id)));
+    if (r.state == State::active)
+      return fail(Error::Conflict(fmt::format("request {} is already active: release it instead", r.id)));
+    if (r.state != State::pending)
+      return fail(Error::Conflict(fmt::format("request {} is {}: only a pending request can be cancelled", r.id,
+                                              state_name(r.state))));
+    r.end_reason = "cancelled by the requester";
+    auto e = transition(r, Action::cancel, requester, "");
+    if (!e) return fail(e.error());
+    event = *e;
+    return event;
+  });
+  if (!changed) return fail(changed.error());
+  announce(changed->first, *event, Notice::cancelled);
+  return changed->first;
+}
+
+Result<AccessRequest> Engine::release(const std::string& id, const std::string& requester) {
+  auto r = store_.get_request(id);
+  if (!r) return fail(r.error());
+  if (r->requester != requester)
+    return fail(Error::Denied(fmt::format("only {} can release request {}", r->requester, r->id)));
+  if (r->state == State::pending)
+    return fail(Error::Conflict(fmt::format("request {} is still pending: cancel it instead", id)));
+  if (r->state != State::active)
+    return fail(Error::Conflict(fmt::format("request {} is {}, not active", id, state_name(r->state))));
+  return advance_revoke(id, Action::release, requester, fmt::format("released early by {}", requester));
+}
+
+Result<AccessRequest> Engine::admin_revoke(const std::string& id, const std::string& admin, const std::string& reason) {
+  auto who = identity_of(admin);
+  if (!who) return fail(who.error());
+  if (!is_admin(*policy(), *who))
+    return fail(Error::Denied(fmt::format("{} is not an admin: only policy admins may revoke a grant", admin)));
+  return revoke_by(id, Action::admin_revoke, admin, reason);
+}
+
+Result<AccessRequest> Engine::console_revoke(const std::string& id, const std::string& operator_name,
+                                             const std::string& reason) {
+  return revoke_by(id, Action::admin_revoke, "cli:" + operator_name, reason);
+}
+
+Result<AccessRequest> Engine::revoke_by(const std::string& id, Action action, const std::string& actor,
+                                        const std::string& reason) {
+  if (std::all_of(reason.begin(), reason.end(), [](unsigned char c) { return std::isspace(c); }))
+    return fail(Error::Invalid("reason is required: say why the grant is revoked (--reason)"));
+  auto r = store_.get_request(id);
+  if (!r) return fail(r.error());
+  if (r->state != State::active && r->state != State::revoking)
+    return fail(Error::Conflict(fmt::format("request {} is {}, not active", id, state_name(r->state))));
+  return advance_revoke(id, action, actor, fmt::format("revoked by {}: {}", actor, reason));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grant and revoke paths
+
+Result<AccessRequest> Engine::advance_grant(const std::string& id) {
+  LocalClaim claim(*this, id);
+  if (!claim) return store_.get_request(id);  // another thread of ours is on it
+  const std::string actor = "system:engine";
+  for (int step = 0; step < kMaxSteps; ++step) {
+    auto read = store_.get_request(id);
+    if (!read) return read;
+    const AccessRequest r = *read;
+    const TimePoint now = clock_.now();
+
+    auto fail_grant = [&](const std::string& why) -> Result<AccessRequest> {
+      std::optional<AuditEvent> event;
+      auto changed = change(id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+        if (x.state != r.state || x.version != r.version) return std::nullopt;
+        x.end_reason = why;
+        auto e = transition(x, Action::grant_failed, actor, why);
+        if (!e) return fail(e.error());
+        event = *e;
+        return event;
+      });
+      if (!changed) return fail(changed.error());
+      if (event) {
+        spdlog::error("event=grant_failed request={} error=\"{}\"", id, why);
+        announce(changed->first, *event, Notice::failed);
+      }
+      return changed->first;
+    };
+
+    if (r.state == State::approved) {
+      auto email = directory_.email_of(r.requester);
+      if (!email) {
+        if (email.error().code == Errc::not_found) return fail_grant("no e-mail address for " + r.requester);
+        return fail(email.error());
+      }
+      auto principal = provider_.resolve_principal(*email);
+      if (!principal) {
+        if (principal.error().code == Errc::not_found) return fail_grant(principal.error().message);
+        return fail(principal.error());
+      }
+      auto changed = change(id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+        if (x.state != State::approved) return std::nullopt;
+        x.principal = *principal;
+        x.expires_at = clock_.now() + x.duration;
+        take_lease(x);
+        return transition(x, Action::begin_grant, actor,
+                          fmt::format("principal {}; expires at {}", x.principal, format_time(*x.expires_at)));
+      });
+      if (!changed) return fail(changed.error());
+      continue;
+    }
+
+    if (r.state != State::granting) return r;
+
+    if (r.lease_owner != options_.instance_id) {
+      if (!lease_available(r)) return r;  // another instance is on it
+      auto changed = change(id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+        if (x.version != r.version) return std::nullopt;
+        const std::string old_owner = x.lease_owner;
+        take_lease(x);
+        return transition(x, Action::reclaim, actor, fmt::format("lease of {} had ended; taken over", old_owner));
+      });
+      if (!changed) return fail(changed.error());
+      continue;
+    }
+
+    const Assignment a = assignment_of(r);
+    if (now >= *r.expires_at) {
+      // Too late to be useful: roll back whatever the provider may have done.
+      if (auto undone = provider_.revoke(a); !undone) return fail(undone.error());
+      return fail_grant("the grant did not complete before its expiry; rolled back");
+    }
+    if (auto granted = provider_.grant(a); !granted) {
+      if (granted.error().code == Errc::unavailable) {
+        spdlog::warn("event=grant_retry request={} error=\"{}\"", id, granted.error().message);
+        return fail(granted.error());
+      }
+      if (auto undone = provider_.revoke(a); !undone) return fail(undone.error());
+      return fail_grant("the provider refused the grant: " + granted.error().message);
+    }
+    std::optional<AuditEvent> event;
+    auto changed = change(id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+      if (x.state != State::granting || x.lease_owner != options_.instance_id) return std::nullopt;
+      x.granted_at = clock_.now();
+      clear_lease(x);
+      auto e = transition(x, Action::grant_succeeded, actor,
+                          fmt::format("active until {}", format_time(*x.expires_at)));
+      if (!e) return fail(e.error());
+      event = *e;
+      return event;
+    });
+    if (!changed) return fail(changed.error());
+    if (event) {
+      schedule(changed->first);
+      announce(changed->first, *event, Notice::active);
+    }
+    return changed->first;
+  }
+  return store_.get_request(id);
+}
+
+Result<AccessRequest> Engine::advance_revoke(const std::string& id, std::optional<Action> start,
+                                             const std::string& actor, const std::string& reason) {
+  LocalClaim claim(*this, id);
+  if (!claim) return store_.get_request(id);  // another thread of ours is on it
+  for (int step = 0; step < kMaxSteps; ++step) {
+    auto read = store_.get_request(id);
+    if (!read) return read;
+    const AccessRequest r = *read;
+
+    if (r.state == State::active) {
+      if (!start) return r;
+      if (*start == Action::expire && clock_.now() < *r.expires_at) return r;  // not due yet
+      auto changed = change(id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+        if (x.state != State::active) return std::nullopt;
+        x.end_reason = reason;
+        take_lease(x);
+        return transition(x, *start, actor, reason);
+      });
+      if (!changed) return fail(changed.error());
+      continue;
+    }
+
+    if (r.state != State::revoking) return r;
+
+    if (r.lease_owner != options_.instance_id) {
+      if (!lease_available(r)) return r;  // another instance is on it
+      auto changed = change(id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+        if (x.version != r.version) return std::nullopt;
+        const std::string old_owner = x.lease_owner;
+        take_lease(x);
+        return transition(x, Action::reclaim, "system:engine",
+                          fmt::format("lease of {} had ended; taken over", old_owner));
+      });
+      if (!changed) return fail(changed.error());
+      continue;
+    }
+
+    if (auto revoked = provider_.revoke(assignment_of(r)); !revoked) {
+      spdlog::error("event=revoke_failed request={} error=\"{}\" will_retry=true", id, revoked.error().message);
+      if (auto a = chat_.alert(fmt::format("Could not revoke {} ({} on {} for {}): {}. Retrying.", id, r.role,
+                                           r.account, r.requester, revoked.error().message));
+          !a)
+        spdlog::warn("event=alert_failed request={} error=\"{}\"", id, a.error().message);
+      return fail(revoked.error());
+    }
+    std::optional<AuditEvent> event;
+    auto changed = change(id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+      if (x.state != State::revoking || x.lease_owner != options_.instance_id) return std::nullopt;
+      auto e = transition(x, Action::revoke_succeeded, "system:engine", x.end_reason);
+      if (!e) return fail(e.error());
+      event = *e;
+      return event;
+    });
+    if (!changed) return fail(changed.error());
+    if (event) announce(changed->first, *event, Notice::revoked);
+    return changed->first;
+  }
+  return store_.get_request(id);
+}
+
+Result<bool> Engine::resume(const AccessRequest& r) {
+  if (r.state == State::approved || r.state == State::granting) {
+    if (r.state == State::granting && !lease_available(r)) return false;
+    auto done = advance_grant(r.id);
+    if (!done) return fail(done.error());
+    return done->state != r.state;
+  }
+  if (r.state == State::revoking) {
+    if (!lease_available(r)) return false;
+    auto done = advance_revoke(r.id, std::nullopt, "system:engine", "");
+    if (!done) return fail(done.error());
+    return done->state != r.state;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Background work
+
+SweepReport Engine::recover() {
+  if (auto holding = store_.holding_access(100000); holding) {
+    for (const auto& r : *holding)
+      if (r.state == State::active) schedule(r);
+  } else {
+    spdlog::error("event=recover_failed error=\"{}\"", holding.error().message);
+  }
+  return sweep();
+}
+
+SweepReport Engine::sweep() {
+  SweepReport report;
+  const auto policy = this->policy();
+  const TimePoint now = clock_.now();
+
+  // A request created at or before the cutoff has waited the whole approval window.
+  const TimePoint cutoff = now - policy->approval_window;
+  if (auto stale = store_.pending_before(cutoff + Seconds{1}, kBatch); stale) {
+    for (const auto& p : *stale) {
+      std::optional<AuditEvent> event;
+      auto changed = change(p.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+        if (x.state != State::pending || x.created_at > cutoff) return std::nullopt;
+        x.end_reason = fmt::format("nobody decided within {}", format_duration(policy->approval_window));
+        auto e = transition(x, Action::lapse, "system:sweeper", x.end_reason);
+        if (!e) return fail(e.error());
+        event = *e;
+        return event;
+      });
+      if (!changed) {
+        ++report.errors;
+      } else if (event) {
+        ++report.lapsed;
+        announce(changed->first, *event, Notice::expired);
+      }
+    }
+  } else {
+    ++report.errors;
+    spdlog::error("event=sweep_failed step=pending error=\"{}\"", stale.error().message);
+  }
+
+  if (auto due = store_.expired_grants(now, kBatch); due) {
+    for (const auto& g : *due) {
+      auto done = advance_revoke(g.id, Action::expire, "system:sweeper",
+                                 fmt::format("expired at {}", format_time(*g.expires_at)));
+      if (!done) ++report.errors;
+      else if (done->state == State::revoked) ++report.revoked;
+    }
+  } else {
+    ++report.errors;
+    spdlog::error("event=sweep_failed step=expired error=\"{}\"", due.error().message);
+  }
+
+  if (auto flying = store_.in_flight(kBatch); flying) {
+    for (const auto& r : *flying) {
+      auto done = resume(r);
+      if (!done) ++report.errors;
+      else if (*done) ++report.resumed;
+    }
+  } else {
+    ++report.errors;
+    spdlog::error("event=sweep_failed step=in_flight error=\"{}\"", flying.error().message);
+  }
+  if (report.lapsed || report.revoked || report.resumed || report.errors)
+    spdlog::info("event=sweep lapsed={} revoked={} resumed={} errors={}", report.lapsed, report.revoked,
+                 report.resumed, report.errors);
+  return report;
+}
+
+ReconcileReport Engine::reconcile() {
+  ReconcileReport report;
+  const auto policy = this->policy();
+  // List the provider first, then the store: an assignment can only exist after its row was
+  // written as `granting`, so a grant racing this pass is never mistaken for a stray.
+  std::vector<Assignment> seen;
+  for (const auto& account : policy->accounts) {
+    for (const auto& role : account.roles) {
+      auto listed = provider_.list(account.id, role.permission_set_arn);
+      if (!listed) {
+        ++report.errors;
+        spdlog::error("event=reconcile_failed account={} role={} error=\"{}\"", account.name, role.name,
+                      listed.error().message);
+        continue;
+      }
+      report.checked += static_cast<int>(listed->size());
+      seen.insert(seen.end(), listed->begin(), listed->end());
+    }
+  }
+  auto holding = store_.holding_access(100000);
+  if (!holding) {
+    ++report.errors;
+    spdlog::error("event=reconcile_failed step=store error=\"{}\"", holding.error().message);
+    return report;
+  }
+  std::set<Assignment> known;
+  for (const auto& r : *holding) known.insert(assignment_of(r));
+  for (const auto& a : seen) {
+    if (known.contains(a)) continue;
+    if (auto r = provider_.revoke(a); !r) {
+      ++report.errors;
+      spdlog::error("event=stray_revoke_failed principal={} account={} error=\"{}\"", a.principal, a.account_id,
+                    r.error().message);
+      continue;
+    }
+    ++report.stray_revoked;
+    const std::string detail = fmt::format("principal {} held {} on account {} without an active grant; revoked",
+                                           a.principal, a.permission_set_arn, a.account_id);
+    spdlog::warn("event=stray_revoked {}", detail);
+    if (auto e = store_.append_audit({.at = clock_.now(), .actor = "system:reconciler", .action = "stray_revoked",
+                                      .detail = detail});
+        !e)
+      spdlog::error("event=audit_append_failed error=\"{}\"", e.error().message);
+    if (auto al = chat_.alert("Standing access found and removed: " + detail); !al)
+      spdlog::warn("event=alert_failed error=\"{}\"", al.error().message);
+  }
+  return report;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timers
+
+void Engine::schedule(const AccessRequest& r) {
+  if (r.state != State::active || !r.expires_at) return;
+  auto add = [&](TimePoint at, bool warning) {
+    auto [lo, hi] = timers_.equal_range(at);
+    for (auto it = lo; it != hi; ++it)
+      if (it->second.first == r.id && it->second.second == warning) return;
+    timers_.emplace(at, std::pair{r.id, warning});
+  };
+  std::function<void()> listener;
+  {
+    std::lock_guard lock(timers_mu_);
+    add(*r.expires_at, false);
+    const TimePoint warn_at = *r.expires_at - options_.expiry_warning;
+    if (warn_at > clock_.now()) add(warn_at, true);
+    listener = timer_listener_;
+  }
+  if (listener) listener();
+}
+
+void Engine::set_timer_listener(std::function<void()> listener) {
+  std::lock_guard lock(timers_mu_);
+  timer_listener_ = std::move(listener);
+}
+
+std::optional<TimePoint> Engine::next_timer() const {
+  std::lock_guard lock(timers_mu_);
+  if (timers_.empty()) return std::nullopt;
+  return timers_.begin()->first;
+}
+
+int Engine::fire_due_timers() {
+  std::vector<std::pair<std::string, bool>> due;
+  {
+    std::lock_guard lock(timers_mu_);
+    const TimePoint now = clock_.now();
+    while (!timers_.empty() && timers_.begin()->first <= now) {
+      due.push_back(timers_.begin()->second);
+      timers_.erase(timers_.begin());
+    }
+  }
+  int fired = 0;
+  for (const auto& [id, warning] : due) {
+    if (warning) {
+      auto r = store_.get_request(id);
+      if (r && r->state == State::active) {
+        if (auto n = chat_.notify_requester(*r, Notice::expiring_soon); !n)
+          spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", id, n.error().message);
+      }
+      continue;
+    }
+    auto r = store_.get_request(id);
+    if (!r || r->state != State::active) continue;  // released or revoked meanwhile
+    auto done = advance_revoke(id, Action::expire, "system:timer", fmt::format("expired at {}", format_time(*r->expires_at)));
+    if (done && done->state == State::revoked) ++fired;
+    if (!done) spdlog::warn("event=timer_revoke_deferred request={} error=\"{}\"", id, done.error().message);
+  }
+  return fired;
+}
+
+}  // namespace jit

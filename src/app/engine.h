@@ -1,0 +1,165 @@
+// The lifecycle engine: the only code that changes requests. It applies policy, writes each state
+// change as a conditional write (with its audit event) through the Store, and drives the
+// AccessProvider and Chat. Every handler is safe to call from several threads and from several
+// processes sharing one store: a lost conditional write is re-read and re-decided, never forced.
+//
+// Crash safety: intent is written before the provider is called (`granting` before grant,
+// `revoking` before revoke), each with a lease (owner, until). recover() / sweep() finish any
+// in-flight row whose lease is ours or has run out, so a crash at any step converges.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/model.h"
+#include "core/policy.h"
+#include "ports/access_provider.h"
+#include "ports/chat.h"
+#include "ports/clock.h"
+#include "ports/store.h"
+
+namespace jit {
+
+struct EngineOptions {
+  // Owner name written into leases. Stable across restarts of one instance (so a restart resumes
+  // its own in-flight work at once) and distinct between instances sharing a store.
+  std::string instance_id = "jit";
+  // How long an in-flight step (granting, revoking) is reserved for its owner. Must exceed the
+  // provider's own deadline for one call.
+  Seconds lease{120};
+  // Requesters are warned this long before their grant expires.
+  Seconds expiry_warning{300};
+  // Re-reads after a lost conditional write, before giving up with Errc::conflict.
+  int max_conflict_retries = 8;
+  // Generates request ids; default: "r" + 8 random base32 characters.
+  std::function<std::string()> new_id;
+};
+
+// What someone asks for; the engine looks up the requester's groups itself.
+struct SubmitCommand {
+  std::string requester;
+  std::string account;
+  std::string role;
+  std::string duration;
+  std::string reason;
+  std::string ticket;
+};
+
+struct SweepReport {
+  int lapsed = 0;     // pending requests expired past the approval window
+  int revoked = 0;    // grants revoked past their expiry (the timers missed them)
+  int resumed = 0;    // in-flight rows finished (granting/revoking/approved)
+  int errors = 0;     // steps that failed and will be retried
+};
+
+struct ReconcileReport {
+  int checked = 0;        // assignments listed from the provider
+  int stray_revoked = 0;  // assignments without an active grant, revoked
+  int errors = 0;
+};
+
+class Engine {
+ public:
+  Engine(std::shared_ptr<const Policy> policy, Store& store, AccessProvider& provider, Chat& chat,
+         Directory& directory, const Clock& clock, EngineOptions options = {});
+
+  // Replaces the policy (e.g. on SIGHUP, after it was validated). Requests already made keep the
+  // account and role facts they were made with.
+  void set_policy(std::shared_ptr<const Policy> policy);
+  std::shared_ptr<const Policy> policy() const;
+
+  // --- Handlers for people (Slack, CLI). Each returns the request as stored afterwards. ---
+
+  // Checks policy and records a pending request; posts it for approval and tells the requester.
+  Result<AccessRequest> submit(const SubmitCommand& command);
+  // Records an approval; the last approval needed starts the grant (which runs inside this call).
+  Result<AccessRequest> approve(const std::string& request_id, const std::string& approver);
+  Result<AccessRequest> deny(const std::string& request_id, const std::string& approver, const std::string& reason);
+  // The requester withdraws a pending request.
+  Result<AccessRequest> cancel(const std::string& request_id, const std::string& requester);
+  // The requester ends an active grant early.
+  Result<AccessRequest> release(const std::string& request_id, const std::string& requester);
+  // An admin ends an active grant. `reason` is required.
+  Result<AccessRequest> admin_revoke(const std::string& request_id, const std::string& admin,
+                                     const std::string& reason);
+  // An operator at the console (`jit revoke`) ends an active grant: whoever can reach the store
+  // is trusted, and is recorded as actor "cli:<operator>". `reason` is required.
+  Result<AccessRequest> console_revoke(const std::string& request_id, const std::string& operator_name,
+                                       const std::string& reason);
+
+  // --- Background work. ---
+
+  // On start: schedules timers for active grants and finishes in-flight rows.
+  SweepReport recover();
+  // Lapses undecided requests, revokes expired grants the timers missed, finishes in-flight rows.
+  SweepReport sweep();
+  // Revokes any assignment of a managed permission set that no grant accounts for.
+  ReconcileReport reconcile();
+
+  // The in-process timers: the earliest pending deadline, and firing every timer due by now
+  // (returns how many grants it revoked).
+  std::optional<TimePoint> next_timer() const;
+  int fire_due_timers();
+  // Called (from the thread that scheduled it) whenever a timer is added, so a service loop
+  // sleeping until the next deadline can wake up and sleep again until the new one.
+  void set_timer_listener(std::function<void()> listener);
+
+ private:
+  using Mutate = std::function<Result<std::optional<AuditEvent>>(AccessRequest&)>;
+
+  // Read, mutate, conditionally write, re-reading on conflict. `mutate` changes the request and
+  // returns the audit event for the change, std::nullopt for "nothing to do", or an error.
+  // Returns the stored request and whether a write happened.
+  Result<std::pair<AccessRequest, bool>> change(const std::string& id, const Mutate& mutate);
+
+  // Moves `request` by `action` (checked against the state machine) and builds its audit event.
+  Result<AuditEvent> transition(AccessRequest& request, Action action, const std::string& actor,
+                                const std::string& detail);
+
+  // The grant path, from approved to active (or failed). Safe to call again at any point.
+  Result<AccessRequest> advance_grant(const std::string& id);
+  // The revoke path, from active (by `action`) or revoking, to revoked.
+  Result<AccessRequest> advance_revoke(const std::string& id, std::optional<Action> start, const std::string& actor,
+                                       const std::string& reason);
+  // Finishes one in-flight row if its lease allows.
+  Result<bool> resume(const AccessRequest& request);
+  Result<AccessRequest> revoke_by(const std::string& id, Action action, const std::string& actor,
+                                  const std::string& reason);
+
+  Result<Identity> identity_of(const std::string& user_id);
+  bool lease_available(const AccessRequest& r) const;
+  void take_lease(AccessRequest& r) const;
+  void schedule(const AccessRequest& r);
+  void announce(const AccessRequest& r, const AuditEvent& e, std::optional<Notice> notice);
+
+  // Guards against two threads of this process working on the same request at once.
+  class LocalClaim;
+  bool claim_local(const std::string& id);
+  void release_local(const std::string& id);
+
+  mutable std::mutex policy_mu_;
+  std::shared_ptr<const Policy> policy_;
+  Store& store_;
+  AccessProvider& provider_;
+  Chat& chat_;
+  Directory& directory_;
+  const Clock& clock_;
+  EngineOptions options_;
+
+  mutable std::mutex timers_mu_;
+  std::multimap<TimePoint, std::pair<std::string, bool>> timers_;  // deadline -> (id, is_warning)
+  std::function<void()> timer_listener_;
+
+  std::mutex local_mu_;
+  std::set<std::string> local_busy_;
+};
+
+}  // namespace jit

@@ -1,0 +1,65 @@
+// A Chat and a Directory that keep everything in memory: used by unit tests, by `jit demo`, and
+// by `jit serve` until the Slack adapter is configured. The chat keeps a readable transcript.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/policy.h"
+#include "ports/chat.h"
+
+namespace jit {
+
+struct ChatLine {
+  enum class Kind { post, update, thread, dm, alert } kind;
+  std::string channel;  // channel id, or the user id for a DM
+  std::string text;
+};
+
+std::string_view notice_name(Notice n);
+
+class MemoryChat final : public Chat {
+ public:
+  Result<MessageRef> post_request(const AccessRequest& request) override;
+  Result<> update_request(const AccessRequest& request, const AuditEvent& event) override;
+  Result<> notify_requester(const AccessRequest& request, Notice notice) override;
+  Result<> alert(const std::string& text) override;
+
+  // Everything said so far, in order.
+  std::vector<ChatLine> transcript() const;
+  // Lines said since the previous call (for printing a timeline as it happens).
+  std::vector<ChatLine> take_new();
+  // The notices a user has received, in order.
+  std::vector<Notice> notices_for(const std::string& user_id) const;
+  // Test control: the next `count` calls fail with Errc::unavailable.
+  void fail_next(int count);
+
+ private:
+  Result<> take_fault();
+  void add(ChatLine line);
+
+  mutable std::mutex mu_;
+  std::vector<ChatLine> lines_;
+  std::size_t taken_ = 0;
+  std::map<std::string, std::vector<Notice>> notices_;
+  int faults_ = 0;
+  int next_ts_ = 1;
+};
+
+// Directory from fixed tables. E-mail defaults to "<lower-case user id>@example.com".
+class MemoryDirectory final : public Directory {
+ public:
+  void set_groups(const std::string& user_id, std::vector<std::string> groups);
+  void set_email(const std::string& user_id, std::string email);
+  Result<std::vector<std::string>> groups_of(const std::string& user_id) override;
+  Result<std::string> email_of(const std::string& user_id) override;
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::vector<std::string>> groups_;
+  std::map<std::string, std::string> emails_;
+};
+
+}  // namespace jit

@@ -1,0 +1,174 @@
+// All the SQL that SqliteStore runs: the schema, as migration steps, and every statement.
+// They live together because each query is written for an index: SQLite uses a partial index only
+// when the query's WHERE clause repeats the index's condition (e.g. `state = 'active'`) exactly,
+// which is why those state names are literals here, not bound values. Everything that comes
+// from outside is bound as a parameter.
+#pragma once
+
+#include <iterator>
+
+namespace jit::sqlite {
+
+// Migration steps, applied in order inside one write transaction; after step i the schema is at
+// version i + 1, as recorded in PRAGMA user_version. Append new steps; never edit a released one.
+inline constexpr const char* kMigrations[] = {
+    // Version 1. Times are epoch seconds; an empty optional time is NULL.
+    R"sql(
+CREATE TABLE requests (
+  id                 TEXT PRIMARY KEY NOT NULL,
+  version            INTEGER NOT NULL,
+  requester          TEXT NOT NULL,
+  account            TEXT NOT NULL,
+  account_id         TEXT NOT NULL,
+  role               TEXT NOT NULL,
+  permission_set_arn TEXT NOT NULL,
+  duration_seconds   INTEGER NOT NULL,
+  reason             TEXT NOT NULL,
+  ticket             TEXT NOT NULL,
+  created_at         INTEGER NOT NULL,
+  updated_at         INTEGER NOT NULL,
+  state              TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'granting', 'active', 'revoking',
+                                                    'revoked', 'denied', 'cancelled', 'expired', 'failed')),
+  decisions          TEXT NOT NULL,  -- JSON: [{"approver", "approved", "reason", "at"}, ...]
+  principal          TEXT NOT NULL,
+  granted_at         INTEGER,
+  expires_at         INTEGER,
+  ended_at           INTEGER,
+  end_reason         TEXT NOT NULL,
+  lease_owner        TEXT NOT NULL,
+  lease_until        INTEGER,
+  chat_channel       TEXT NOT NULL,
+  chat_ts            TEXT NOT NULL
+);
+
+-- At most one open (non-terminal) request per requester, account and role.
+CREATE UNIQUE INDEX requests_one_open ON requests (requester, account, role)
+  WHERE state IN ('pending', 'approved', 'granting', 'active', 'revoking');
+
+-- list_requests, newest first, with and without a requester.
+CREATE INDEX requests_by_created ON requests (created_at, id);
+CREATE INDEX requests_by_requester ON requests (requester, created_at, id);
+
+-- The sweeps: each index holds only the rows its query returns, so reading it costs O(result).
+CREATE INDEX requests_active_by_expiry ON requests (expires_at, id) WHERE state = 'active';
+CREATE INDEX requests_in_flight ON requests (updated_at, id)
+  WHERE state IN ('approved', 'granting', 'revoking');
+CREATE INDEX requests_pending_by_created ON requests (created_at, id) WHERE state = 'pending';
+CREATE INDEX requests_holding_access ON requests (expires_at, id)
+  WHERE state IN ('granting', 'active', 'revoking');
+
+CREATE TABLE audit (
+  seq        INTEGER PRIMARY KEY,
+  at         INTEGER NOT NULL,
+  actor      TEXT NOT NULL,
+  action     TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state   TEXT NOT NULL,
+  detail     TEXT NOT NULL,
+  prev_hash  TEXT NOT NULL,
+  hash       TEXT NOT NULL
+);
+
+-- The head of the chain, kept apart from the events so that deleting the last events is
+-- detected. Exactly one row; seq 0 and 64 zeros (audit::kGenesisHash) while the trail is empty.
+CREATE TABLE audit_head (
+  id   INTEGER PRIMARY KEY CHECK (id = 1),
+  seq  INTEGER NOT NULL,
+  hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, hex(zeroblob(32)));
+)sql",
+};
+
+// The schema version this program creates and understands.
+inline constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+
+inline constexpr const char* kReadSchemaVersion = "PRAGMA user_version";
+
+// ---- requests ----
+
+// The columns every request SELECT returns, in RequestColumn order.
+#define JIT_REQUEST_COLUMNS                                                                                  \
+  "id, version, requester, account, account_id, role, permission_set_arn, duration_seconds, reason, ticket, " \
+  "created_at, updated_at, state, decisions, principal, granted_at, expires_at, ended_at, end_reason, "     \
+  "lease_owner, lease_until, chat_channel, chat_ts"
+
+enum RequestColumn : int {
+  kId, kVersion, kRequester, kAccount, kAccountId, kRole, kPermissionSetArn, kDurationSeconds, kReason, kTicket,
+  kCreatedAt, kUpdatedAt, kState, kDecisions, kPrincipal, kGrantedAt, kExpiresAt, kEndedAt, kEndReason,
+  kLeaseOwner, kLeaseUntil, kChatChannel, kChatTs,
+};
+
+// Both bind every column as the parameter of the same name (":requester", ...).
+inline constexpr const char* kInsertRequest = "INSERT INTO requests (" JIT_REQUEST_COLUMNS ") VALUES ("
+    ":id, :version, :requester, :account, :account_id, :role, :permission_set_arn, :duration_seconds, :reason, "
+    ":ticket, :created_at, :updated_at, :state, :decisions, :principal, :granted_at, :expires_at, :ended_at, "
+    ":end_reason, :lease_owner, :lease_until, :chat_channel, :chat_ts)";
+
+// Changes a row only if it still has the version the caller read.
+inline constexpr const char* kUpdateRequest =
+    "UPDATE requests SET requester = :requester, account = :account, account_id = :account_id, role = :role, "
+    "permission_set_arn = :permission_set_arn, duration_seconds = :duration_seconds, reason = :reason, "
+    "ticket = :ticket, created_at = :created_at, updated_at = :updated_at, state = :state, "
+    "decisions = :decisions, principal = :principal, granted_at = :granted_at, expires_at = :expires_at, "
+    "ended_at = :ended_at, end_reason = :end_reason, lease_owner = :lease_owner, lease_until = :lease_until, "
+    "chat_channel = :chat_channel, chat_ts = :chat_ts, version = version + 1 "
+    "WHERE id = :id AND version = :version";
+
+inline constexpr const char* kGetRequest = "SELECT " JIT_REQUEST_COLUMNS " FROM requests WHERE id = :id";
+
+// The other open request that holds (requester, account, role), to explain a conflict.
+inline constexpr const char* kOpenRequestFor =
+    "SELECT id, state FROM requests WHERE requester = :requester AND account = :account AND role = :role "
+    "AND state IN ('pending', 'approved', 'granting', 'active', 'revoking') AND id <> :id";
+
+// :states is a JSON array of state names, or NULL for any state.
+inline constexpr const char* kListRequests =
+    "SELECT " JIT_REQUEST_COLUMNS " FROM requests "
+    "WHERE (:states IS NULL OR state IN (SELECT value FROM json_each(:states))) "
+    "ORDER BY created_at DESC, id DESC LIMIT :limit";
+inline constexpr const char* kListRequestsOf =
+    "SELECT " JIT_REQUEST_COLUMNS " FROM requests "
+    "WHERE requester = :requester AND (:states IS NULL OR state IN (SELECT value FROM json_each(:states))) "
+    "ORDER BY created_at DESC, id DESC LIMIT :limit";
+
+inline constexpr const char* kExpiredGrants =
+    "SELECT " JIT_REQUEST_COLUMNS " FROM requests WHERE state = 'active' AND expires_at <= :now "
+    "ORDER BY expires_at, id LIMIT :limit";
+
+// Oldest change first: what has waited longest is finished first.
+inline constexpr const char* kInFlight =
+    "SELECT " JIT_REQUEST_COLUMNS " FROM requests WHERE state IN ('approved', 'granting', 'revoking') "
+    "ORDER BY updated_at, id LIMIT :limit";
+
+inline constexpr const char* kPendingBefore =
+    "SELECT " JIT_REQUEST_COLUMNS " FROM requests WHERE state = 'pending' AND created_at < :cutoff "
+    "ORDER BY created_at, id LIMIT :limit";
+
+// Soonest expiry first.
+inline constexpr const char* kHoldingAccess =
+    "SELECT " JIT_REQUEST_COLUMNS " FROM requests WHERE state IN ('granting', 'active', 'revoking') "
+    "ORDER BY expires_at, id LIMIT :limit";
+
+#undef JIT_REQUEST_COLUMNS
+
+// ---- audit ----
+
+inline constexpr const char* kReadAuditHead = "SELECT seq, hash FROM audit_head WHERE id = 1";
+inline constexpr const char* kWriteAuditHead = "UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1";
+
+// The columns audit SELECTs return, in AuditColumn order.
+enum AuditColumn : int { kSeq, kAt, kActor, kAction, kRequestId, kFromState, kToState, kDetail, kPrevHash, kHash };
+
+inline constexpr const char* kInsertAudit =
+    "INSERT INTO audit (seq, at, actor, action, request_id, from_state, to_state, detail, prev_hash, hash) "
+    "VALUES (:seq, :at, :actor, :action, :request_id, :from_state, :to_state, :detail, :prev_hash, :hash)";
+
+// :since and :until may be NULL (no bound).
+inline constexpr const char* kAuditEvents =
+    "SELECT seq, at, actor, action, request_id, from_state, to_state, detail, prev_hash, hash FROM audit "
+    "WHERE seq > :after_seq AND (:since IS NULL OR at >= :since) AND (:until IS NULL OR at < :until) "
+    "ORDER BY seq LIMIT :limit";
+
+}  // namespace jit::sqlite

@@ -1,0 +1,52 @@
+// The Store on one SQLite file: for a single host, or a few processes sharing a disk.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ports/store.h"
+
+namespace jit {
+
+namespace sqlite {
+class Database;
+}
+
+// Thread-safe: one connection behind a mutex. Several processes may open the same file: the
+// database runs in WAL mode (readers never wait for the writer), and every write transaction
+// begins with BEGIN IMMEDIATE, so writers queue for up to the busy timeout (5 s) and then fail
+// with Errc::unavailable. Other SQLite failures are Errc::internal with SQLite's message.
+class SqliteStore final : public Store {
+ public:
+  // Opens the database at `path`, creating it if missing, and brings its schema up to the
+  // version this program knows (sqlite::kSchemaVersion, recorded in PRAGMA user_version),
+  // applying the missing migration steps in one transaction. Errc::invalid when the file's schema
+  // is newer than this program knows. Errors name the path and SQLite's message.
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
+
+  ~SqliteStore() override;
+
+  Result<AccessRequest> create_request(const AccessRequest& request, const AuditEvent& event) override;
+  Result<AccessRequest> get_request(const std::string& id) override;
+  Result<AccessRequest> update_request(const AccessRequest& request, const AuditEvent& event) override;
+  Result<std::vector<AccessRequest>> list_requests(const RequestQuery& query) override;
+  Result<std::vector<AccessRequest>> expired_grants(TimePoint now, std::size_t limit) override;
+  // Oldest updated_at first.
+  Result<std::vector<AccessRequest>> in_flight(std::size_t limit) override;
+  Result<std::vector<AccessRequest>> pending_before(TimePoint cutoff, std::size_t limit) override;
+  // Soonest expires_at first.
+  Result<std::vector<AccessRequest>> holding_access(std::size_t limit) override;
+  Result<AuditEvent> append_audit(const AuditEvent& event) override;
+  Result<std::vector<AuditEvent>> audit_events(const AuditQuery& query) override;
+  Result<AuditHead> audit_head() override;
+
+ private:
+  explicit SqliteStore(std::unique_ptr<sqlite::Database> db);
+
+  std::mutex mu_;
+  std::unique_ptr<sqlite::Database> db_;  // guarded by mu_
+};
+
+}  // namespace jit

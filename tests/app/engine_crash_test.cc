@@ -1,0 +1,151 @@
+// Crash safety: the process dies between any two steps of the grant or the revoke path, a new
+// engine starts on the same store and provider, and the lifecycle converges.
+#include "engine_fixture.h"
+
+namespace jit::testing {
+namespace {
+
+struct Crash {};  // not a std::exception: nothing in the engine may swallow it
+
+// Forwards to a store and "kills the process" right after a chosen write has committed.
+class CrashingStore final : public Store {
+ public:
+  explicit CrashingStore(Store& inner) : inner_(inner) {}
+  std::string crash_after_action;  // e.g. "begin_grant"
+
+  Result<AccessRequest> create_request(const AccessRequest& r, const AuditEvent& e) override {
+    return inner_.create_request(r, e);
+  }
+  Result<AccessRequest> get_request(const std::string& id) override { return inner_.get_request(id); }
+  Result<AccessRequest> update_request(const AccessRequest& r, const AuditEvent& e) override {
+    auto stored = inner_.update_request(r, e);
+    if (stored && e.action == crash_after_action) {
+      crash_after_action.clear();
+      throw Crash{};
+    }
+    return stored;
+  }
+  Result<std::vector<AccessRequest>> list_requests(const RequestQuery& q) override { return inner_.list_requests(q); }
+  Result<std::vector<AccessRequest>> expired_grants(TimePoint now, std::size_t limit) override {
+    return inner_.expired_grants(now, limit);
+  }
+  Result<std::vector<AccessRequest>> in_flight(std::size_t limit) override { return inner_.in_flight(limit); }
+  Result<std::vector<AccessRequest>> pending_before(TimePoint cutoff, std::size_t limit) override {
+    return inner_.pending_before(cutoff, limit);
+  }
+  Result<std::vector<AccessRequest>> holding_access(std::size_t limit) override { return inner_.holding_access(limit); }
+  Result<AuditEvent> append_audit(const AuditEvent& e) override { return inner_.append_audit(e); }
+  Result<std::vector<AuditEvent>> audit_events(const AuditQuery& q) override { return inner_.audit_events(q); }
+  Result<AuditHead> audit_head() override { return inner_.audit_head(); }
+
+ private:
+  Store& inner_;
+};
+
+// Where the process dies: after a store write (by its audit action) or right after the provider
+// acted (before the engine could record it).
+struct CrashPoint {
+  const char* name;
+  const char* after_write;  // nullptr: crash on the provider effect instead
+  MemoryAccessProvider::Op after_effect;
+  bool revoke_path;
+  bool same_instance;  // restart on the same host (own lease) or another instance takes over
+};
+
+class CrashTest : public EngineTest, public ::testing::WithParamInterface<CrashPoint> {};
+
+TEST_P(CrashTest, ConvergesAfterRestart) {
+  const CrashPoint& point = GetParam();
+  CrashingStore crashing(store);
+  auto doomed = make_engine("i-1", &crashing);
+
+  AccessRequest r = submit();
+  if (point.revoke_path) {
+    ASSERT_EQ(doomed->approve(r.id, "U0ALICE")->state, State::active);
+  }
+
+  if (point.after_write) {
+    crashing.crash_after_action = point.after_write;
+  } else {
+    provider.on_effect([&](MemoryAccessProvider::Op op, const Assignment&) {
+      if (op == point.after_effect) {
+        provider.on_effect(nullptr);
+        throw Crash{};
+      }
+    });
+  }
+  if (point.revoke_path) {
+    clock.advance(std::chrono::hours{1});
+    EXPECT_THROW(doomed->fire_due_timers(), Crash);
+  } else {
+    EXPECT_THROW(doomed->approve(r.id, "U0ALICE"), Crash);
+  }
+  doomed.reset();
+
+  // Restart. Another instance must wait for the dead one's lease to end; the same instance not.
+  auto restarted = make_engine(point.same_instance ? "i-1" : "i-2");
+  restarted->recover();
+  if (!point.same_instance) {
+    clock.advance(Seconds{61});
+    restarted->sweep();
+  }
+  AccessRequest after = read(r.id);
+  const Assignment a{"p-u0dev", "123456789012", kAdminPs};
+  if (point.revoke_path) {
+    EXPECT_EQ(after.state, State::revoked) << point.name;
+    EXPECT_FALSE(provider.has(a));
+    EXPECT_EQ(provider.deleted(), 1);
+  } else {
+    ASSERT_EQ(after.state, State::active) << point.name;
+    EXPECT_TRUE(provider.has(a));
+    EXPECT_EQ(provider.created(), 1) << "granted exactly once";
+    // The restarted engine owns the expiry: its timer revokes on time.
+    clock.set(*after.expires_at);
+    EXPECT_EQ(restarted->fire_due_timers(), 1);
+    EXPECT_FALSE(provider.has(a));
+    EXPECT_EQ(read(r.id).state, State::revoked);
+  }
+  EXPECT_TRUE(read(r.id).lease_owner.empty());
+  expect_audit_ok();
+}
+
+using Op = MemoryAccessProvider::Op;
+INSTANTIATE_TEST_SUITE_P(
+    Steps, CrashTest,
+    ::testing::Values(
+        CrashPoint{"after_approve_written", "approve", Op::grant, false, true},
+        CrashPoint{"after_granting_written", "begin_grant", Op::grant, false, true},
+        CrashPoint{"after_granting_written_other", "begin_grant", Op::grant, false, false},
+        CrashPoint{"after_provider_granted", nullptr, Op::grant, false, true},
+        CrashPoint{"after_provider_granted_other", nullptr, Op::grant, false, false},
+        CrashPoint{"after_active_written", "grant_succeeded", Op::grant, false, true},
+        CrashPoint{"after_revoking_written", "expire", Op::revoke, true, true},
+        CrashPoint{"after_revoking_written_other", "expire", Op::revoke, true, false},
+        CrashPoint{"after_provider_revoked", nullptr, Op::revoke, true, true},
+        CrashPoint{"after_provider_revoked_other", nullptr, Op::revoke, true, false},
+        CrashPoint{"after_revoked_written", "revoke_succeeded", Op::revoke, true, true}),
+    [](const ::testing::TestParamInfo<CrashPoint>& info) { return std::string(info.param.name); });
+
+// A granting row found after its expiry has passed is rolled back, not activated late.
+TEST_F(EngineTest, StaleGrantingRowIsRolledBack) {
+  CrashingStore crashing(store);
+  auto doomed = make_engine("i-1", &crashing);
+  AccessRequest r = submit("admin", "15m");
+  provider.on_effect([&](MemoryAccessProvider::Op op, const Assignment&) {
+    if (op == MemoryAccessProvider::Op::grant) {
+      provider.on_effect(nullptr);
+      throw Crash{};
+    }
+  });
+  EXPECT_THROW(doomed->approve(r.id, "U0ALICE"), Crash);
+  clock.advance(std::chrono::hours{1});  // down for longer than the grant's duration
+  auto restarted = make_engine("i-1");
+  restarted->recover();
+  AccessRequest after = read(r.id);
+  EXPECT_EQ(after.state, State::failed);
+  EXPECT_TRUE(provider.assignments().empty());
+  expect_audit_ok();
+}
+
+}  // namespace
+}  // namespace jit::testing

@@ -1,0 +1,375 @@
+#include <thread>
+
+#include "engine_fixture.h"
+
+namespace jit::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+TEST_F(EngineTest, SubmitRecordsPendingPostsAndTellsRequester) {
+  AccessRequest r = submit();
+  EXPECT_EQ(r.state, State::pending);
+  EXPECT_EQ(r.account_id, "123456789012");
+  EXPECT_EQ(r.permission_set_arn, kAdminPs);
+  EXPECT_EQ(r.duration, std::chrono::hours{1});
+  EXPECT_EQ(r.chat_channel, "C0PROD");
+  EXPECT_FALSE(r.chat_ts.empty());
+  EXPECT_THAT(chat.notices_for("U0DEV"), ElementsAre(Notice::submitted));
+  EXPECT_THAT(actions_of(r.id), ElementsAre("submit", "posted"));
+  expect_audit_ok();
+}
+
+TEST_F(EngineTest, SubmitAppliesPolicy) {
+  auto r = engine->submit({"U0NOBODY", "prod", "admin", "1h", "why", ""});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::denied);
+  r = engine->submit({"U0DEV", "prod", "admin", "3h", "why", ""});
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message, HasSubstr("longer than the maximum 2h"));
+  EXPECT_TRUE(store.audit_events({}).value().empty());
+}
+
+TEST_F(EngineTest, RequesterInAllowedGroupMaySubmit) {
+  directory.set_groups("U0ERIN", {"S0DEVS"});
+  auto r = engine->submit({"U0ERIN", "prod", "admin", "1h", "why", ""});
+  EXPECT_TRUE(r) << r.error().message;
+}
+
+TEST_F(EngineTest, OneOpenRequestPerRequesterAccountRole) {
+  AccessRequest first = submit();
+  auto second = engine->submit({"U0DEV", "prod", "admin", "30m", "again", ""});
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, Errc::conflict);
+  EXPECT_THAT(second.error().message, HasSubstr(first.id));
+  // Another role is fine; and once the first ends, the same role is fine again.
+  EXPECT_TRUE(engine->submit({"U0DEV", "prod", "read", "30m", "other role", ""}));
+  ASSERT_TRUE(engine->cancel(first.id, "U0DEV"));
+  EXPECT_TRUE(engine->submit({"U0DEV", "prod", "admin", "30m", "again", ""}));
+}
+
+TEST_F(EngineTest, ApprovalGrantsWithExpiryFromGrantTime) {
+  AccessRequest r = submit("admin", "1h30m");
+  clock.advance(Seconds{42});
+  auto approved = engine->approve(r.id, "U0ALICE");
+  ASSERT_TRUE(approved) << approved.error().message;
+  EXPECT_EQ(approved->state, State::active);
+  EXPECT_EQ(approved->principal, "p-u0dev");
+  EXPECT_EQ(*approved->granted_at, kStart + Seconds{42});
+  EXPECT_EQ(*approved->expires_at, kStart + Seconds{42} + std::chrono::minutes{90});
+  EXPECT_TRUE(approved->lease_owner.empty());
+  EXPECT_TRUE(provider.has(assignment(*approved)));
+  EXPECT_EQ(provider.created(), 1);
+  EXPECT_THAT(chat.notices_for("U0DEV"), ElementsAre(Notice::submitted, Notice::approved, Notice::active));
+  EXPECT_THAT(actions_of(r.id), ElementsAre("submit", "posted", "approve", "begin_grant", "grant_succeeded"));
+  EXPECT_EQ(engine->next_timer(), *approved->expires_at - Seconds{300});
+  expect_audit_ok();
+}
+
+TEST_F(EngineTest, SelfApprovalIsRefusedEvenForAnApprover) {
+  auto r = engine->submit({"U0ALICE", "prod", "admin", "1h", "me", ""});
+  ASSERT_TRUE(r);
+  auto self = engine->approve(r->id, "U0ALICE");
+  ASSERT_FALSE(self);
+  EXPECT_EQ(self.error().code, Errc::denied);
+  EXPECT_THAT(self.error().message, HasSubstr("your own request"));
+  EXPECT_EQ(read(r->id).state, State::pending);
+  EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::grant), 0);
+}
+
+TEST_F(EngineTest, NonApproverIsRefusedAndGroupApproverAccepted) {
+  AccessRequest r = submit();
+  auto stranger = engine->approve(r.id, "U0MALLORY");
+  ASSERT_FALSE(stranger);
+  EXPECT_THAT(stranger.error().message, HasSubstr("not an approver for account prod"));
+  directory.set_groups("U0SRE1", {"S0SRE"});
+  auto ok = engine->approve(r.id, "U0SRE1");
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->state, State::active);
+}
+
+TEST_F(EngineTest, MultiApprovalNeedsDistinctApprovers) {
+  AccessRequest r = submit("glass", "30m");
+  auto first = engine->approve(r.id, "U0ALICE");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->state, State::pending);
+  EXPECT_EQ(approvals_count(*first), 1);
+  auto again = engine->approve(r.id, "U0ALICE");
+  ASSERT_FALSE(again);
+  EXPECT_THAT(again.error().message, HasSubstr("already decided"));
+  EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::grant), 0);
+  auto second = engine->approve(r.id, "U0BOB");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->state, State::active);
+  EXPECT_THAT(actions_of(r.id), ElementsAre("submit", "posted", "approve_partial", "approve", "begin_grant",
+                                            "grant_succeeded"));
+}
+
+TEST_F(EngineTest, DenyWithReasonAndStaleButtonsAreHarmless) {
+  AccessRequest r = submit();
+  auto denied = engine->deny(r.id, "U0BOB", "use the read role");
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->state, State::denied);
+  EXPECT_THAT(denied->end_reason, HasSubstr("use the read role"));
+  EXPECT_THAT(chat.notices_for("U0DEV").back(), Notice::denied);
+  auto late = engine->approve(r.id, "U0ALICE");
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, Errc::conflict);
+  EXPECT_THAT(late.error().message, HasSubstr("already denied by U0BOB"));
+  EXPECT_EQ(read(r.id).state, State::denied);
+  EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::grant), 0);
+}
+
+TEST_F(EngineTest, SelfDenyIsRefusedWithAHintToCancel) {
+  auto r = engine->submit({"U0ALICE", "prod", "admin", "1h", "me", ""});
+  auto self = engine->deny(r->id, "U0ALICE", "");
+  ASSERT_FALSE(self);
+  EXPECT_THAT(self.error().message, HasSubstr("cancel"));
+}
+
+TEST_F(EngineTest, DoubleClickGrantsOnce) {
+  AccessRequest r = submit();
+  ASSERT_TRUE(engine->approve(r.id, "U0ALICE"));
+  auto again = engine->approve(r.id, "U0ALICE");
+  ASSERT_FALSE(again);
+  EXPECT_THAT(again.error().message, HasSubstr("already approved by U0ALICE"));
+  EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::grant), 1);
+}
+
+TEST_F(EngineTest, ConcurrentApprovalsByTwoApproversGrantExactlyOnce) {
+  for (int round = 0; round < 20; ++round) {
+    AccessRequest r = submit("read", "1h", "U0DEV" + std::to_string(round));
+    auto other = make_engine("i-2");
+    Result<AccessRequest> a = fail(Error::Internal("")), b = fail(Error::Internal(""));
+    std::thread t1([&] { a = engine->approve(r.id, "U0ALICE"); });
+    std::thread t2([&] { b = other->approve(r.id, "U0BOB"); });
+    t1.join();
+    t2.join();
+    EXPECT_NE(a.has_value(), b.has_value()) << "exactly one approval wins";
+    EXPECT_EQ(read(r.id).state, State::active);
+    EXPECT_EQ(read(r.id).decisions.size(), 1u);
+  }
+  EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::grant), 20);
+  EXPECT_EQ(provider.created(), 20);
+  expect_audit_ok();
+}
+
+TEST_F(EngineTest, CancelOnlyByRequesterAndOnlyWhilePending) {
+  AccessRequest r = submit();
+  auto other = engine->cancel(r.id, "U0ALICE");
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, Errc::denied);
+  auto mine = engine->cancel(r.id, "U0DEV");
+  ASSERT_TRUE(mine);
+  EXPECT_EQ(mine->state, State::cancelled);
+  EXPECT_TRUE(mine->ended_at.has_value());
+  auto twice = engine->cancel(r.id, "U0DEV");
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, Errc::conflict);
+}
+
+TEST_F(EngineTest, ReleaseEarlyByRequester) {
+  AccessRequest r = submit();
+  auto active = engine->approve(r.id, "U0ALICE").value();
+  ASSERT_FALSE(engine->release(r.id, "U0ALICE"));  // not the requester
+  clock.advance(std::chrono::minutes{10});
+  auto released = engine->release(r.id, "U0DEV");
+  ASSERT_TRUE(released) << released.error().message;
+  EXPECT_EQ(released->state, State::revoked);
+  EXPECT_EQ(*released->ended_at, kStart + std::chrono::minutes{10});
+  EXPECT_THAT(released->end_reason, HasSubstr("released early by U0DEV"));
+  EXPECT_FALSE(provider.has(assignment(active)));
+  EXPECT_THAT(chat.notices_for("U0DEV").back(), Notice::revoked);
+  // The expiry timer later finds nothing to do.
+  clock.advance(std::chrono::hours{2});
+  EXPECT_EQ(engine->fire_due_timers(), 0);
+  EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::revoke), 1);
+}
+
+TEST_F(EngineTest, AdminRevokeNeedsAdminAndReason) {
+  AccessRequest r = submit();
+  ASSERT_TRUE(engine->approve(r.id, "U0ALICE"));
+  auto not_admin = engine->admin_revoke(r.id, "U0ALICE", "because");
+  ASSERT_FALSE(not_admin);
+  EXPECT_EQ(not_admin.error().code, Errc::denied);
+  auto no_reason = engine->admin_revoke(r.id, "U0ADMIN", "  ");
+  ASSERT_FALSE(no_reason);
+  EXPECT_EQ(no_reason.error().code, Errc::invalid);
+  auto done = engine->admin_revoke(r.id, "U0ADMIN", "incident over");
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->state, State::revoked);
+  EXPECT_THAT(done->end_reason, HasSubstr("revoked by U0ADMIN: incident over"));
+  EXPECT_THAT(actions_of(r.id).back(), "revoke_succeeded");
+}
+
+TEST_F(EngineTest, TimerRevokesAtTheExpirySecond) {
+  AccessRequest r = submit("admin", "15m");
+  auto active = engine->approve(r.id, "U0ALICE").value();
+  clock.set(*active.expires_at - Seconds{301});
+  EXPECT_EQ(engine->fire_due_timers(), 0);
+  EXPECT_NE(chat.notices_for("U0DEV").back(), Notice::expiring_soon);
+  clock.advance(Seconds{1});
+  engine->fire_due_timers();
+  EXPECT_EQ(chat.notices_for("U0DEV").back(), Notice::expiring_soon);
+  clock.set(*active.expires_at - Seconds{1});
+  EXPECT_EQ(engine->fire_due_timers(), 0);
+  EXPECT_EQ(read(r.id).state, State::active);
+  EXPECT_TRUE(provider.has(assignment(active)));
+  clock.advance(Seconds{1});
+  EXPECT_EQ(engine->next_timer(), *active.expires_at);
+  EXPECT_EQ(engine->fire_due_timers(), 1);
+  auto done = read(r.id);
+  EXPECT_EQ(done.state, State::revoked);
+  EXPECT_EQ(*done.ended_at, *active.expires_at);
+  EXPECT_FALSE(provider.has(assignment(active)));
+  EXPECT_EQ(engine->next_timer(), std::nullopt);
+}
+
+TEST_F(EngineTest, SweeperRevokesWhatTimersMissed) {
+  AccessRequest r = submit("admin", "15m");
+  ASSERT_TRUE(engine->approve(r.id, "U0ALICE"));
+  auto restarted = make_engine("i-2");  // no timers: as after a restart without recover()
+  clock.advance(std::chrono::minutes{14});
+  EXPECT_EQ(restarted->sweep().revoked, 0);
+  clock.advance(std::chrono::minutes{1});
+  EXPECT_EQ(restarted->sweep().revoked, 1);
+  EXPECT_EQ(read(r.id).state, State::revoked);
+  EXPECT_TRUE(provider.assignments().empty());
+}
+
+TEST_F(EngineTest, TimerAndSweeperRacingRevokeOnce) {
+  for (int round = 0; round < 20; ++round) {
+    AccessRequest r = submit("read", "15m", "U0RACE" + std::to_string(round));
+    ASSERT_TRUE(engine->approve(r.id, "U0ALICE"));
+    clock.advance(std::chrono::minutes{15});
+    auto other = make_engine("i-2");
+    std::thread timer([&] { engine->fire_due_timers(); });
+    std::thread same_process_sweeper([&] { engine->sweep(); });
+    std::thread other_instance_sweeper([&] { other->sweep(); });
+    timer.join();
+    same_process_sweeper.join();
+    other_instance_sweeper.join();
+    EXPECT_EQ(read(r.id).state, State::revoked);
+  }
+  EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::revoke), 20);
+  EXPECT_EQ(provider.deleted(), 20);
+  expect_audit_ok();
+}
+
+TEST_F(EngineTest, UndecidedRequestsLapseAfterTheApprovalWindow) {
+  AccessRequest r = submit();
+  clock.advance(std::chrono::minutes{59});
+  EXPECT_EQ(engine->sweep().lapsed, 0);
+  clock.advance(std::chrono::minutes{1});
+  EXPECT_EQ(engine->sweep().lapsed, 1);
+  EXPECT_EQ(read(r.id).state, State::expired);
+  EXPECT_EQ(chat.notices_for("U0DEV").back(), Notice::expired);
+  auto late = engine->approve(r.id, "U0ALICE");
+  ASSERT_FALSE(late);
+  EXPECT_THAT(late.error().message, HasSubstr("expired"));
+}
+
+TEST_F(EngineTest, TransientGrantErrorIsRetriedBySweep) {
+  provider.fail_next(MemoryAccessProvider::Op::grant, 2, Error::Unavailable("throttled"));
+  AccessRequest r = submit();
+  auto approved = engine->approve(r.id, "U0ALICE");
+  ASSERT_TRUE(approved);
+  EXPECT_EQ(approved->state, State::granting);
+  EXPECT_EQ(engine->sweep().resumed, 0);  // second failure
+  EXPECT_EQ(read(r.id).state, State::granting);
+  EXPECT_EQ(engine->sweep().resumed, 1);
+  EXPECT_EQ(read(r.id).state, State::active);
+  EXPECT_EQ(provider.created(), 1);
+}
+
+TEST_F(EngineTest, PermanentGrantErrorFailsAndRollsBack) {
+  provider.fail_next(MemoryAccessProvider::Op::grant, 1, Error::Invalid("permission set not provisioned"));
+  AccessRequest r = submit();
+  auto approved = engine->approve(r.id, "U0ALICE");
+  ASSERT_TRUE(approved);
+  EXPECT_EQ(approved->state, State::failed);
+  EXPECT_THAT(approved->end_reason, HasSubstr("permission set not provisioned"));
+  EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::revoke), 1);
+  EXPECT_TRUE(provider.assignments().empty());
+  EXPECT_EQ(chat.notices_for("U0DEV").back(), Notice::failed);
+}
+
+TEST_F(EngineTest, UnknownPrincipalFails) {
+  directory.set_email("U0DEV", "not-an-email");
+  AccessRequest r = submit();
+  auto approved = engine->approve(r.id, "U0ALICE");
+  ASSERT_TRUE(approved);
+  EXPECT_EQ(approved->state, State::failed);
+  EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::grant), 0);
+}
+
+TEST_F(EngineTest, FailedRevokeAlertsAndIsRetried) {
+  AccessRequest r = submit("admin", "15m");
+  ASSERT_TRUE(engine->approve(r.id, "U0ALICE"));
+  provider.fail_next(MemoryAccessProvider::Op::revoke, 1, Error::Unavailable("AWS is down"));
+  clock.advance(std::chrono::minutes{15});
+  EXPECT_EQ(engine->fire_due_timers(), 0);
+  EXPECT_EQ(read(r.id).state, State::revoking);
+  auto lines = chat.transcript();
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back().kind, ChatLine::Kind::alert);
+  EXPECT_THAT(lines.back().text, HasSubstr("AWS is down"));
+  EXPECT_EQ(engine->sweep().resumed, 1);
+  EXPECT_EQ(read(r.id).state, State::revoked);
+  EXPECT_TRUE(provider.assignments().empty());
+}
+
+TEST_F(EngineTest, ChatOutageNeverBlocksTheLifecycle) {
+  chat.fail_next(1000);
+  AccessRequest r = submit();
+  EXPECT_TRUE(r.chat_ts.empty());
+  auto active = engine->approve(r.id, "U0ALICE");
+  ASSERT_TRUE(active);
+  EXPECT_EQ(active->state, State::active);
+  clock.advance(std::chrono::hours{1});
+  engine->fire_due_timers();
+  EXPECT_EQ(read(r.id).state, State::revoked);
+}
+
+TEST_F(EngineTest, ReconcilerRevokesStandingAccessOnly) {
+  AccessRequest r = submit();
+  auto active = engine->approve(r.id, "U0ALICE").value();
+  const Assignment stray{"p-mallory", "123456789012", kAdminPs};
+  const Assignment unmanaged{"p-mallory", "123456789012", "arn:aws:sso:::permissionSet/x/ps-other"};
+  provider.add_out_of_band(stray);
+  provider.add_out_of_band(unmanaged);
+  auto report = engine->reconcile();
+  EXPECT_EQ(report.stray_revoked, 1);
+  EXPECT_EQ(report.errors, 0);
+  EXPECT_FALSE(provider.has(stray));
+  EXPECT_TRUE(provider.has(assignment(active)));
+  EXPECT_TRUE(provider.has(unmanaged));  // not a permission set this policy manages
+  auto events = store.audit_events({}).value();
+  EXPECT_EQ(events.back().action, "stray_revoked");
+  EXPECT_THAT(events.back().detail, HasSubstr("p-mallory"));
+  EXPECT_EQ(chat.transcript().back().kind, ChatLine::Kind::alert);
+  expect_audit_ok();
+}
+
+TEST_F(EngineTest, ReconcilerLeavesInFlightGrantsAlone) {
+  provider.fail_next(MemoryAccessProvider::Op::grant, 1, Error::Unavailable("slow"));
+  AccessRequest r = submit();
+  ASSERT_EQ(engine->approve(r.id, "U0ALICE")->state, State::granting);
+  auto g = read(r.id);
+  provider.add_out_of_band(assignment(g));  // as if the grant landed but the reply was lost
+  EXPECT_EQ(engine->reconcile().stray_revoked, 0);
+  EXPECT_TRUE(provider.has(assignment(g)));
+}
+
+TEST_F(EngineTest, PolicyReloadAppliesToNewRequests) {
+  auto stricter = test_policy();
+  stricter->accounts[0].roles[0].max_duration = std::chrono::minutes{30};
+  engine->set_policy(stricter);
+  auto r = engine->submit({"U0DEV", "prod", "admin", "1h", "why", ""});
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message, HasSubstr("maximum 30m"));
+}
+
+}  // namespace
+}  // namespace jit::testing

@@ -1,0 +1,376 @@
+#include "contract/store_contract.h"
+
+#include <algorithm>
+#include <atomic>
+#include <latch>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "audit/chain.h"
+
+namespace jit {
+namespace {
+
+const TimePoint kT0 = from_epoch(1'700'000'000);
+
+// The value of `r`, or a test failure naming the error (and a default value).
+template <class T>
+T ok(Result<T> r) {
+  if (!r) {
+    ADD_FAILURE() << errc_name(r.error().code) << ": " << r.error().message;
+    return T{};
+  }
+  return std::move(*r);
+}
+
+// The error code of `r`, which must be an error.
+template <class T>
+Errc error_of(const Result<T>& r) {
+  if (r) {
+    ADD_FAILURE() << "expected an error, got a value";
+    return Errc::internal;
+  }
+  return r.error().code;
+}
+
+AccessRequest make_request(std::string id, std::string requester = "U1", std::string account = "prod",
+                           std::string role = "admin") {
+  AccessRequest r;
+  r.id = std::move(id);
+  r.requester = std::move(requester);
+  r.account = std::move(account);
+  r.account_id = "123456789012";
+  r.role = std::move(role);
+  r.permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-1/ps-1";
+  r.duration = Seconds{3600};
+  r.reason = "deploy";
+  r.created_at = kT0;
+  r.updated_at = kT0;
+  return r;
+}
+
+AuditEvent event_for(const AccessRequest& r, std::string action = "submit") {
+  return {.at = r.updated_at,
+          .actor = r.requester,
+          .action = std::move(action),
+          .request_id = r.id,
+          .to_state = std::string(state_name(r.state))};
+}
+
+std::vector<std::string> ids(const std::vector<AccessRequest>& requests) {
+  std::vector<std::string> out;
+  for (const auto& r : requests) out.push_back(r.id);
+  return out;
+}
+
+std::set<std::string> id_set(const std::vector<AccessRequest>& requests) {
+  auto v = ids(requests);
+  return {v.begin(), v.end()};
+}
+
+std::vector<std::int64_t> seqs(const std::vector<AuditEvent>& events) {
+  std::vector<std::int64_t> out;
+  for (const auto& e : events) out.push_back(e.seq);
+  return out;
+}
+
+std::vector<AuditEvent> all_events(Store& store) { return ok(store.audit_events({})); }
+
+// Creates `r` directly in `state` (a store does not check transitions) with `expires_at`.
+AccessRequest put(Store& store, AccessRequest r, State state, std::optional<TimePoint> expires_at = std::nullopt) {
+  r.state = state;
+  r.expires_at = expires_at;
+  return ok(store.create_request(r, event_for(r)));
+}
+
+TEST_P(StoreContract, EmptyStoreHasNothing) {
+  EXPECT_EQ(error_of(store().get_request("r-1")), Errc::not_found);
+  EXPECT_TRUE(ok(store().list_requests({})).empty());
+  EXPECT_TRUE(ok(store().expired_grants(kT0, 10)).empty());
+  EXPECT_TRUE(ok(store().in_flight(10)).empty());
+  EXPECT_TRUE(ok(store().pending_before(kT0, 10)).empty());
+  EXPECT_TRUE(ok(store().holding_access(10)).empty());
+  EXPECT_TRUE(all_events(store()).empty());
+  const AuditHead head = ok(store().audit_head());
+  EXPECT_EQ(head.seq, 0);
+  EXPECT_EQ(head.hash, audit::kGenesisHash);
+}
+
+TEST_P(StoreContract, CreateAndGetRoundTripEveryField) {
+  AccessRequest full = make_request("r-full");
+  full.ticket = "OPS-42";
+  full.reason = "it's \"urgent\"; DROP TABLE requests; -- ünïcödé ✓";
+  full.state = State::active;
+  full.decisions = {{.approver = "U2", .approved = true, .reason = "", .at = kT0 + Seconds{5}},
+                    {.approver = "U3", .approved = false, .reason = "not on call", .at = kT0 + Seconds{6}}};
+  full.principal = "idstore-user-1";
+  full.granted_at = kT0 + Seconds{10};
+  full.expires_at = kT0 + Seconds{3610};
+  full.ended_at = kT0 + Seconds{20};
+  full.end_reason = "revoked by U9: done";
+  full.lease_owner = "host-a:123";
+  full.lease_until = kT0 + Seconds{40};
+  full.chat_channel = "C123";
+  full.chat_ts = "1700000000.000100";
+  full.updated_at = kT0 + Seconds{11};
+
+  AccessRequest bare;  // every string empty, every optional empty, no decisions
+  bare.id = "r-bare";
+
+  for (AccessRequest r : {full, bare}) {
+    const AccessRequest created = ok(store().create_request(r, event_for(r)));
+    r.version = 1;
+    EXPECT_EQ(created, r) << r.id;
+    EXPECT_EQ(ok(store().get_request(r.id)), r) << r.id;
+  }
+}
+
+TEST_P(StoreContract, VersionStartsAtOneAndEachUpdateAddsOne) {
+  AccessRequest r = make_request("r-1");
+  r.version = 42;  // ignored: a new request is version 1
+  r = ok(store().create_request(r, event_for(r)));
+  EXPECT_EQ(r.version, 1);
+  for (std::int64_t expected = 2; expected <= 4; ++expected) {
+    r.reason = "edit " + std::to_string(expected);
+    r = ok(store().update_request(r, event_for(r, "edit")));
+    EXPECT_EQ(r.version, expected);
+  }
+  const AccessRequest stored = ok(store().get_request("r-1"));
+  EXPECT_EQ(stored.version, 4);
+  EXPECT_EQ(stored.reason, "edit 4");
+}
+
+TEST_P(StoreContract, UpdateWithStaleVersionIsConflictAndChangesNothing) {
+  const AccessRequest original = put(store(), make_request("r-1"), State::pending);
+  AccessRequest first = original;
+  first.reason = "first";
+  const AccessRequest updated = ok(store().update_request(first, event_for(first, "edit")));
+
+  AccessRequest stale = original;
+  stale.reason = "second";
+  EXPECT_EQ(error_of(store().update_request(stale, event_for(stale, "edit"))), Errc::conflict);
+  EXPECT_EQ(ok(store().get_request("r-1")), updated);
+  EXPECT_EQ(all_events(store()).size(), 2u);
+}
+
+TEST_P(StoreContract, UpdateOfMissingIdIsNotFound) {
+  AccessRequest ghost = make_request("r-ghost");
+  ghost.version = 1;
+  EXPECT_EQ(error_of(store().update_request(ghost, event_for(ghost))), Errc::not_found);
+  EXPECT_EQ(error_of(store().get_request("r-ghost")), Errc::not_found);
+  EXPECT_TRUE(all_events(store()).empty());
+}
+
+TEST_P(StoreContract, DuplicateIdIsConflict) {
+  const AccessRequest original = put(store(), make_request("r-1"), State::pending);
+  const AccessRequest twin = make_request("r-1", "U2", "staging", "viewer");
+  EXPECT_EQ(error_of(store().create_request(twin, event_for(twin))), Errc::conflict);
+  EXPECT_EQ(ok(store().get_request("r-1")), original);
+  EXPECT_EQ(all_events(store()).size(), 1u);
+}
+
+TEST_P(StoreContract, OnlyOpenRequestsBlockAnotherForTheSameAccountAndRole) {
+  for (State state : kAllStates) {
+    const std::string requester = "U-" + std::string(state_name(state));
+    put(store(), make_request("first-" + requester, requester), state);
+    const AccessRequest second = make_request("second-" + requester, requester);
+    auto created = store().create_request(second, event_for(second));
+    if (is_open(state))
+      EXPECT_EQ(error_of(created), Errc::conflict) << state_name(state);
+    else
+      EXPECT_TRUE(created.has_value()) << state_name(state) << ": " << created.error().message;
+  }
+}
+
+TEST_P(StoreContract, OneOpenRequestPerRequesterAccountAndRole) {
+  AccessRequest first = put(store(), make_request("r-1"), State::pending);
+  const AccessRequest again = make_request("r-2");
+  EXPECT_EQ(error_of(store().create_request(again, event_for(again))), Errc::conflict);
+  EXPECT_EQ(all_events(store()).size(), 1u);
+
+  // Anyone else, another account or another role is fine.
+  for (const auto& other : {make_request("r-3", "U2"), make_request("r-4", "U1", "staging"),
+                            make_request("r-5", "U1", "prod", "viewer")})
+    EXPECT_TRUE(store().create_request(other, event_for(other)).has_value()) << other.id;
+
+  // Once the first ends, the slot is free again, and it cannot be reopened while taken.
+  first.state = State::cancelled;
+  first = ok(store().update_request(first, event_for(first, "cancel")));
+  EXPECT_TRUE(store().create_request(again, event_for(again)).has_value());
+  first.state = State::pending;
+  EXPECT_EQ(error_of(store().update_request(first, event_for(first, "reopen"))), Errc::conflict);
+  EXPECT_EQ(ok(store().get_request("r-1")).state, State::cancelled);
+}
+
+TEST_P(StoreContract, RacingUpdatesOfOneVersionExactlyOneWins) {
+  constexpr int kThreads = 8;
+  AccessRequest r = put(store(), make_request("r-1"), State::pending);
+  for (int round = 0; round < 5; ++round) {
+    std::atomic<int> won = 0, lost = 0;
+    std::latch start(kThreads);
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&, t] {
+        AccessRequest mine = r;
+        mine.reason = "thread " + std::to_string(t);
+        start.arrive_and_wait();
+        auto result = store().update_request(mine, event_for(mine, "edit"));
+        if (result) ++won;
+        else if (result.error().code == Errc::conflict) ++lost;
+      });
+    threads.clear();  // joins
+    EXPECT_EQ(won.load(), 1) << "round " << round;
+    EXPECT_EQ(lost.load(), kThreads - 1) << "round " << round;
+    r = ok(store().get_request("r-1"));
+    EXPECT_EQ(r.version, round + 2);
+  }
+  const auto events = all_events(store());
+  EXPECT_EQ(events.size(), 6u);
+  EXPECT_TRUE(audit::verify(events, ok(store().audit_head())).ok);
+}
+
+TEST_P(StoreContract, RacingCreatesForOneAccountAndRoleExactlyOneWins) {
+  constexpr int kThreads = 8;
+  std::atomic<int> won = 0, lost = 0;
+  std::latch start(kThreads);
+  std::vector<std::jthread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      const AccessRequest mine = make_request("r-" + std::to_string(t));
+      start.arrive_and_wait();
+      auto result = store().create_request(mine, event_for(mine));
+      if (result) ++won;
+      else if (result.error().code == Errc::conflict) ++lost;
+    });
+  threads.clear();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(lost.load(), kThreads - 1);
+  EXPECT_EQ(all_events(store()).size(), 1u);
+}
+
+TEST_P(StoreContract, ExpiredGrantsAreDueActiveRowsSoonestFirst) {
+  const TimePoint now = kT0 + Seconds{1000};
+  put(store(), make_request("due-10", "U1"), State::active, now - Seconds{10});
+  put(store(), make_request("due-now", "U2"), State::active, now);
+  put(store(), make_request("due-100", "U3"), State::active, now - Seconds{100});
+  put(store(), make_request("later", "U4"), State::active, now + Seconds{1});
+  put(store(), make_request("revoking", "U5"), State::revoking, now - Seconds{50});
+  put(store(), make_request("granting", "U6"), State::granting, now - Seconds{50});
+  put(store(), make_request("revoked", "U7"), State::revoked, now - Seconds{50});
+  put(store(), make_request("pending", "U8"), State::pending);
+
+  EXPECT_EQ(ids(ok(store().expired_grants(now, 10))), (std::vector<std::string>{"due-100", "due-10", "due-now"}));
+  EXPECT_EQ(ids(ok(store().expired_grants(now, 2))), (std::vector<std::string>{"due-100", "due-10"}));
+  EXPECT_TRUE(ok(store().expired_grants(now - Seconds{101}, 10)).empty());
+}
+
+// One request in every state, each for its own requester.
+void put_one_per_state(Store& store) {
+  for (State state : kAllStates) {
+    const std::string name(state_name(state));
+    put(store, make_request(name, "U-" + name), state, kT0 + Seconds{3600});
+  }
+}
+
+TEST_P(StoreContract, InFlightIsApprovedGrantingAndRevoking) {
+  put_one_per_state(store());
+  EXPECT_EQ(id_set(ok(store().in_flight(10))), (std::set<std::string>{"approved", "granting", "revoking"}));
+  EXPECT_EQ(ok(store().in_flight(2)).size(), 2u);
+}
+
+TEST_P(StoreContract, HoldingAccessIsGrantingActiveAndRevoking) {
+  put_one_per_state(store());
+  EXPECT_EQ(id_set(ok(store().holding_access(10))), (std::set<std::string>{"granting", "active", "revoking"}));
+  EXPECT_EQ(ok(store().holding_access(2)).size(), 2u);
+}
+
+TEST_P(StoreContract, PendingBeforeIsOlderPendingOldestFirst) {
+  put_one_per_state(store());  // all created at kT0
+  for (int age : {10, 20, 30}) {
+    AccessRequest r = make_request("pending+" + std::to_string(age), "U" + std::to_string(age));
+    r.created_at = kT0 + Seconds{age};
+    put(store(), r, State::pending);
+  }
+  const TimePoint cutoff = kT0 + Seconds{20};  // exclusive
+  EXPECT_EQ(ids(ok(store().pending_before(cutoff, 10))), (std::vector<std::string>{"pending", "pending+10"}));
+  EXPECT_EQ(ids(ok(store().pending_before(cutoff, 1))), (std::vector<std::string>{"pending"}));
+  EXPECT_TRUE(ok(store().pending_before(kT0, 10)).empty());
+}
+
+TEST_P(StoreContract, ListRequestsIsNewestFirstAndFilters) {
+  const auto add = [&](std::string id, std::string requester, std::string role, int at, State state) {
+    AccessRequest r = make_request(std::move(id), std::move(requester), "prod", std::move(role));
+    r.created_at = kT0 + Seconds{at};
+    put(store(), r, state);
+  };
+  add("a", "U1", "r1", 0, State::active);
+  add("b", "U1", "r2", 10, State::pending);
+  add("c", "U1", "r3", 10, State::denied);  // same time as b: the larger id comes first
+  add("d", "U2", "r1", 5, State::pending);
+
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(ids(ok(store().list_requests({}))), (Ids{"c", "b", "d", "a"}));
+  EXPECT_EQ(ids(ok(store().list_requests({.limit = 2}))), (Ids{"c", "b"}));
+  EXPECT_EQ(ids(ok(store().list_requests({.requester = "U1"}))), (Ids{"c", "b", "a"}));
+  EXPECT_EQ(ids(ok(store().list_requests({.states = {State::pending}}))), (Ids{"b", "d"}));
+  EXPECT_EQ(ids(ok(store().list_requests({.states = {State::active, State::denied}}))), (Ids{"c", "a"}));
+  EXPECT_EQ(ids(ok(store().list_requests({.requester = "U1", .states = {State::pending, State::active}}))),
+            (Ids{"b", "a"}));
+  EXPECT_TRUE(ok(store().list_requests({.requester = "U9"})).empty());
+}
+
+TEST_P(StoreContract, EveryChangeAppendsOneChainedEvent) {
+  AccessRequest r = put(store(), make_request("r-1"), State::pending);
+  r.state = State::approved;
+  r.updated_at = kT0 + Seconds{5};
+  AuditEvent approve = event_for(r, "approve");
+  approve.actor = "U2";
+  approve.from_state = "pending";
+  approve.detail = "looks fine";
+  r = ok(store().update_request(r, approve));
+  const AuditEvent stray = {.at = kT0 + Seconds{9}, .actor = "system:reconciler", .action = "stray_assignment",
+                            .detail = "principal p-1 on 123456789012"};
+  const AuditEvent appended = ok(store().append_audit(stray));
+
+  const auto events = all_events(store());
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(seqs(events), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(events[0].action, "submit");
+  EXPECT_EQ(events[0].prev_hash, audit::kGenesisHash);
+  for (std::size_t i = 1; i < events.size(); ++i) EXPECT_EQ(events[i].prev_hash, events[i - 1].hash);
+
+  // The store fills in seq and the hashes; every other field is kept as given.
+  AuditEvent expected = approve;
+  audit::seal(expected, {1, events[0].hash});
+  EXPECT_EQ(events[1], expected);
+  EXPECT_EQ(events[2], appended);
+  EXPECT_EQ(appended.seq, 3);
+  EXPECT_EQ(appended.hash, audit::compute_hash(appended));
+
+  const AuditHead head = ok(store().audit_head());
+  EXPECT_EQ(head.seq, 3);
+  EXPECT_EQ(head.hash, appended.hash);
+  const auto report = audit::verify(events, head);
+  EXPECT_TRUE(report.ok) << report.problem;
+}
+
+TEST_P(StoreContract, AuditEventsFilterBySinceUntilAfterSeqAndLimit) {
+  for (int i = 0; i < 5; ++i)
+    ok(store().append_audit({.at = kT0 + Seconds{10 * i}, .actor = "system:test", .action = "tick"}));
+
+  using Seqs = std::vector<std::int64_t>;
+  const auto query = [&](AuditQuery q) { return seqs(ok(store().audit_events(q))); };
+  EXPECT_EQ(query({}), (Seqs{1, 2, 3, 4, 5}));
+  EXPECT_EQ(query({.since = kT0 + Seconds{10}}), (Seqs{2, 3, 4, 5}));    // inclusive
+  EXPECT_EQ(query({.until = kT0 + Seconds{30}}), (Seqs{1, 2, 3}));       // exclusive
+  EXPECT_EQ(query({.since = kT0 + Seconds{10}, .until = kT0 + Seconds{30}}), (Seqs{2, 3}));
+  EXPECT_EQ(query({.after_seq = 3}), (Seqs{4, 5}));
+  EXPECT_EQ(query({.limit = 2}), (Seqs{1, 2}));
+  EXPECT_EQ(query({.after_seq = 1, .limit = 2}), (Seqs{2, 3}));
+  EXPECT_TRUE(query({.since = kT0 + Seconds{41}}).empty());
+}
+
+}  // namespace
+}  // namespace jit

@@ -1,0 +1,526 @@
+#include "core/policy_loader.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace jit {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using ::testing::HasSubstr;
+
+// The smallest valid policy. Line numbers matter: tests point at them.
+//   1 [[accounts]]        5 approvers          9 permission_set_arn
+//   2 name                6 (blank)           10 max_duration
+//   3 id                  7 [[accounts.roles]] 11 requesters
+//   4 owner_channel       8 name
+constexpr std::string_view kMinimal = R"([[accounts]]
+name = "prod"
+id = "123456789012"
+owner_channel = "C0PROD"
+approvers = ["U0ALICE"]
+
+[[accounts.roles]]
+name = "admin"
+permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-1"
+max_duration = "2h"
+requesters = ["*"]
+)";
+
+// kMinimal with the first occurrence of `from` replaced by `to`.
+std::string minimal_with(std::string_view from, std::string_view to) {
+  std::string text(kMinimal);
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+// kMinimal with lines added at the end of the role table (from line 12 on).
+std::string minimal_plus_role_lines(std::string_view lines) { return std::string(kMinimal) + std::string(lines); }
+
+// The whole error message; fails the test when the text loads.
+std::string errors(std::string_view text) {
+  auto p = load_policy(text, "jit.toml");
+  EXPECT_FALSE(p.has_value()) << "loaded without errors:\n" << text;
+  if (p.has_value()) return "";
+  EXPECT_EQ(p.error().code, Errc::invalid) << p.error().message;
+  return p.error().message;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// ---- Valid policies ----
+
+TEST(LoadPolicy, ExampleLoads) {
+  const std::string text = read_file(std::string(JIT_EXAMPLES_DIR) + "/jit.toml");
+  ASSERT_FALSE(text.empty()) << "cannot read " << JIT_EXAMPLES_DIR << "/jit.toml";
+  auto p = load_policy(text, "examples/jit.toml");
+  ASSERT_TRUE(p.has_value()) << p.error().message;
+
+  EXPECT_EQ(p->approval_window, hours{1});
+  EXPECT_EQ(p->sweep_interval, Seconds{30});
+  EXPECT_EQ(p->reconcile_interval, minutes{5});
+  EXPECT_EQ(p->reason_max_length, 500u);
+  EXPECT_EQ(p->store.url, "sqlite:jit.db");
+  EXPECT_EQ(p->aws.identity_store_id, "d-0000000000");
+  EXPECT_FALSE(p->admins.empty());
+  ASSERT_EQ(p->accounts.size(), 3u);
+
+  const AccountPolicy* prod = p->find_account("prod");
+  ASSERT_NE(prod, nullptr);
+  EXPECT_EQ(prod->id, "123456789012");
+  const RolePolicy* admin = prod->find_role("admin");
+  ASSERT_NE(admin, nullptr);
+  EXPECT_EQ(admin->tier, Tier::high);
+  EXPECT_TRUE(admin->ticket_required);
+  ASSERT_NE(admin->ticket_regex, nullptr);
+  EXPECT_TRUE(std::regex_match("OPS-12", *admin->ticket_regex));
+  EXPECT_FALSE(std::regex_match("JIRA-12", *admin->ticket_regex));
+  EXPECT_EQ(admin->allowed_durations, (std::vector<Seconds>{minutes{15}, hours{1}, hours{2}}));
+
+  const RolePolicy* glass = prod->find_role("break-glass");
+  ASSERT_NE(glass, nullptr);
+  EXPECT_EQ(glass->tier, Tier::break_glass);
+  EXPECT_EQ(glass->approvals_required, 2);
+
+  bool some_standard = false;
+  for (const auto& a : p->accounts)
+    for (const auto& r : a.roles) some_standard |= r.tier == Tier::standard;
+  EXPECT_TRUE(some_standard);
+}
+
+TEST(LoadPolicy, MinimalPolicyGetsDefaults) {
+  auto p = load_policy(kMinimal, "jit.toml");
+  ASSERT_TRUE(p.has_value()) << p.error().message;
+  EXPECT_EQ(p->approval_window, hours{1});
+  EXPECT_EQ(p->sweep_interval, Seconds{30});
+  EXPECT_EQ(p->reconcile_interval, Seconds{300});
+  EXPECT_EQ(p->reason_max_length, 500u);
+  EXPECT_TRUE(p->admins.empty());
+  EXPECT_EQ(p->ops_channel, "");
+  EXPECT_EQ(p->store.url, "sqlite:jit.db");
+  EXPECT_EQ(p->aws.region, "");
+  ASSERT_EQ(p->accounts.size(), 1u);
+  const AccountPolicy& a = p->accounts[0];
+  EXPECT_EQ(a.name, "prod");
+  EXPECT_EQ(a.id, "123456789012");
+  EXPECT_EQ(a.owner_channel, "C0PROD");
+  EXPECT_EQ(a.approvers, std::vector<std::string>{"U0ALICE"});
+  ASSERT_EQ(a.roles.size(), 1u);
+  const RolePolicy& r = a.roles[0];
+  EXPECT_EQ(r.name, "admin");
+  EXPECT_EQ(r.max_duration, hours{2});
+  EXPECT_TRUE(r.allowed_durations.empty());
+  EXPECT_EQ(r.tier, Tier::standard);
+  EXPECT_EQ(r.approvals_required, 1);
+  EXPECT_EQ(r.requesters, std::vector<std::string>{"*"});
+  EXPECT_FALSE(r.ticket_required);
+  EXPECT_EQ(r.ticket_pattern, "");
+  EXPECT_EQ(r.ticket_regex, nullptr);
+}
+
+TEST(LoadPolicy, AllSettingsAreRead) {
+  auto p = load_policy(R"(approval_window = "2h"
+sweep_interval = "10s"
+reconcile_interval = "1m"
+reason_max_length = 4000
+admins = ["U0ADMIN", "W0GRID", "S0SECOPS"]
+ops_channel = "G0OPS"
+[store]
+url = "dynamodb:jit-requests"
+[aws]
+region = "us-east-1"
+instance_arn = "arn:aws:sso:::instance/ssoins-0000000000000000"
+identity_store_id = "d-0000000000"
+access_portal_url = "https://d-0000000000.awsapps.com/start"
+)" + minimal_plus_role_lines(R"(allowed_durations = ["30m", "2h"]
+tier = "break-glass"
+approvals_required = 1
+ticket_required = true
+ticket_pattern = "^INC-[0-9]+$"
+)"),
+                       "jit.toml");
+  ASSERT_TRUE(p.has_value()) << p.error().message;
+  EXPECT_EQ(p->approval_window, hours{2});
+  EXPECT_EQ(p->sweep_interval, Seconds{10});
+  EXPECT_EQ(p->reconcile_interval, minutes{1});
+  EXPECT_EQ(p->reason_max_length, 4000u);
+  EXPECT_EQ(p->admins, (std::vector<std::string>{"U0ADMIN", "W0GRID", "S0SECOPS"}));
+  EXPECT_EQ(p->ops_channel, "G0OPS");
+  EXPECT_EQ(p->store.url, "dynamodb:jit-requests");
+  EXPECT_EQ(p->aws.region, "us-east-1");
+  EXPECT_EQ(p->aws.instance_arn, "arn:aws:sso:::instance/ssoins-0000000000000000");
+  EXPECT_EQ(p->aws.access_portal_url, "https://d-0000000000.awsapps.com/start");
+  const RolePolicy& r = p->accounts[0].roles[0];
+  EXPECT_EQ(r.allowed_durations, (std::vector<Seconds>{minutes{30}, hours{2}}));
+  EXPECT_EQ(r.tier, Tier::break_glass);
+  EXPECT_TRUE(r.ticket_required);
+  EXPECT_EQ(r.ticket_pattern, "^INC-[0-9]+$");
+  ASSERT_NE(r.ticket_regex, nullptr);
+  EXPECT_TRUE(std::regex_match("INC-1", *r.ticket_regex));
+}
+
+TEST(LoadPolicy, TicketPatternWithoutTicketRequiredIsFine) {
+  auto p = load_policy(minimal_plus_role_lines("ticket_pattern = \"^OPS-[0-9]+$\"\n"), "jit.toml");
+  ASSERT_TRUE(p.has_value()) << p.error().message;
+  EXPECT_FALSE(p->accounts[0].roles[0].ticket_required);
+  EXPECT_NE(p->accounts[0].roles[0].ticket_regex, nullptr);
+}
+
+TEST(LoadPolicy, GroupApproversDoNotLimitApprovalsRequired) {
+  // A group may hold any number of people, so 3 approvals from one group entry is allowed.
+  auto p = load_policy(minimal_with(R"(approvers = ["U0ALICE"])", R"(approvers = ["U0ALICE", "S0SRE"])") +
+                           "approvals_required = 3\n",
+                       "jit.toml");
+  ASSERT_TRUE(p.has_value()) << p.error().message;
+  EXPECT_EQ(p->accounts[0].roles[0].approvals_required, 3);
+}
+
+TEST(LoadPolicy, InlineTablesWorkLikeHeaders) {
+  auto p = load_policy(R"(accounts = [
+  { name = "prod", id = "123456789012", owner_channel = "C0PROD", approvers = ["U0ALICE"], roles = [
+    { name = "admin", permission_set_arn = "arn:aws:sso:::permissionSet/x/ps-1", max_duration = "1h", requesters = ["*"] },
+  ] },
+]
+)",
+                       "jit.toml");
+  ASSERT_TRUE(p.has_value()) << p.error().message;
+  EXPECT_EQ(p->accounts[0].roles[0].name, "admin");
+}
+
+// ---- Unknown keys ----
+
+TEST(LoadPolicyErrors, UnknownTopLevelKey) {
+  EXPECT_EQ(errors("approval_windw = \"1h\"\n" + std::string(kMinimal)),
+            "jit.toml:1:1: approval_windw: unknown key; allowed keys here: approval_window, sweep_interval, "
+            "reconcile_interval, reason_max_length, admins, ops_channel, store, aws, accounts");
+}
+
+TEST(LoadPolicyErrors, UnknownAccountKey) {
+  EXPECT_EQ(errors(minimal_with("approvers = [\"U0ALICE\"]\n", "approvers = [\"U0ALICE\"]\ncolour = \"red\"\n")),
+            "jit.toml:6:1: accounts[0].colour: unknown key; allowed keys here: name, id, owner_channel, "
+            "approvers, roles");
+}
+
+TEST(LoadPolicyErrors, UnknownRoleKey) {
+  EXPECT_EQ(errors(minimal_plus_role_lines("max_duraton = \"1h\"\n")),
+            "jit.toml:12:1: accounts[0].roles[0].max_duraton: unknown key; allowed keys here: name, "
+            "permission_set_arn, max_duration, allowed_durations, tier, approvals_required, requesters, "
+            "ticket_required, ticket_pattern");
+}
+
+TEST(LoadPolicyErrors, UnknownKeyInStoreAndAws) {
+  const std::string message = errors("[store]\npath = \"jit.db\"\n[aws]\nprofile = \"x\"\n" + std::string(kMinimal));
+  EXPECT_THAT(message, HasSubstr("jit.toml:2:1: store.path: unknown key; allowed keys here: url"));
+  EXPECT_THAT(message, HasSubstr("jit.toml:4:1: aws.profile: unknown key; allowed keys here: region, "
+                                 "instance_arn, identity_store_id, access_portal_url"));
+}
+
+// ---- Types ----
+
+TEST(LoadPolicyErrors, NumberWhereAStringIsExpected) {
+  EXPECT_EQ(errors(minimal_with("id = \"123456789012\"", "id = 123456789012")),
+            "jit.toml:3:6: accounts[0].id 123456789012: expected a string of 12 digits in quotes, like "
+            "\"123456789012\", not an integer");
+}
+
+TEST(LoadPolicyErrors, DurationAsNumber) {
+  EXPECT_EQ(errors(minimal_with("max_duration = \"2h\"", "max_duration = 7200")),
+            "jit.toml:10:16: accounts[0].roles[0].max_duration 7200: expected a string like \"90m\" or \"2h\", "
+            "not an integer");
+}
+
+TEST(LoadPolicyErrors, WrongTypesElsewhere) {
+  EXPECT_EQ(errors(minimal_plus_role_lines("ticket_required = \"yes\"\n")),
+            "jit.toml:12:19: accounts[0].roles[0].ticket_required \"yes\": expected true or false, not a string");
+  EXPECT_EQ(errors(minimal_plus_role_lines("approvals_required = 1.5\n")),
+            "jit.toml:12:22: accounts[0].roles[0].approvals_required 1.5: expected an integer, not a float");
+  EXPECT_EQ(errors(minimal_with("approvers = [\"U0ALICE\"]", "approvers = \"U0ALICE\"")),
+            "jit.toml:5:13: accounts[0].approvers \"U0ALICE\": expected an array of strings, not a string");
+  EXPECT_EQ(errors(minimal_with("approvers = [\"U0ALICE\"]", "approvers = [\"U0ALICE\", 7]")),
+            "jit.toml:5:25: accounts[0].approvers[1] 7: expected a string, not an integer");
+  EXPECT_EQ(errors("store = \"sqlite:jit.db\"\n" + std::string(kMinimal)),
+            "jit.toml:1:9: store \"sqlite:jit.db\": expected a table, written [store], not a string");
+}
+
+TEST(LoadPolicyErrors, AccountsMustBeAnArrayOfTables) {
+  EXPECT_EQ(errors("[accounts]\nname = \"prod\"\n"),
+            "jit.toml:1:1: accounts: expected an array of tables, written [[accounts]], not a table");
+  EXPECT_EQ(errors("accounts = [\"prod\"]\n"),
+            "jit.toml:1:13: accounts[0] \"prod\": expected a table, not a string");
+}
+
+// ---- Required fields ----
+
+TEST(LoadPolicyErrors, MissingRequiredRoleField) {
+  EXPECT_EQ(errors(minimal_with(
+                "permission_set_arn = \"arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-1\"\n", "")),
+            "jit.toml:7:1: accounts[0].roles[0].permission_set_arn: required key is missing");
+}
+
+TEST(LoadPolicyErrors, MissingRequiredAccountFields) {
+  EXPECT_EQ(errors(minimal_with("id = \"123456789012\"\nowner_channel = \"C0PROD\"\n", "")),
+            "jit.toml:1:1: accounts[0].id: required key is missing\n"
+            "jit.toml:1:1: accounts[0].owner_channel: required key is missing");
+  EXPECT_EQ(errors(minimal_with("requesters = [\"*\"]\n", "")),
+            "jit.toml:7:1: accounts[0].roles[0].requesters: required key is missing");
+}
+
+TEST(LoadPolicyErrors, NoAccounts) {
+  EXPECT_EQ(errors(""), "jit.toml:1:1: accounts: at least one [[accounts]] table is required");
+  EXPECT_EQ(errors("approval_window = \"1h\"\naccounts = []\n"),
+            "jit.toml:2:12: accounts: at least one [[accounts]] table is required");
+}
+
+TEST(LoadPolicyErrors, AccountWithoutRoles) {
+  const std::string text(kMinimal.substr(0, kMinimal.find("\n\n") + 1));
+  EXPECT_EQ(errors(text), "jit.toml:1:1: accounts[0].roles: at least one [[accounts.roles]] table is required");
+}
+
+// ---- Durations ----
+
+TEST(LoadPolicyErrors, BadDuration) {
+  EXPECT_EQ(errors(minimal_with("max_duration = \"2h\"", "max_duration = \"3 hours\"")),
+            "jit.toml:10:16: accounts[0].roles[0].max_duration \"3 hours\": expected a duration like 90m or 2h");
+}
+
+TEST(LoadPolicyErrors, ZeroAndEmptyDurations) {
+  EXPECT_EQ(errors(minimal_with("max_duration = \"2h\"", "max_duration = \"0m\"")),
+            "jit.toml:10:16: accounts[0].roles[0].max_duration \"0m\": a duration must be longer than zero");
+  EXPECT_EQ(errors(minimal_with("max_duration = \"2h\"", "max_duration = \"\"")),
+            "jit.toml:10:16: accounts[0].roles[0].max_duration \"\": empty duration: expected a duration like "
+            "90m or 2h");
+}
+
+TEST(LoadPolicyErrors, BadTopLevelDurations) {
+  EXPECT_EQ(errors("approval_window = \"1 hour\"\nsweep_interval = \"0s\"\nreconcile_interval = \"5\"\n" +
+                   std::string(kMinimal)),
+            "jit.toml:1:19: approval_window \"1 hour\": expected a duration like 90m or 2h\n"
+            "jit.toml:2:18: sweep_interval \"0s\": a duration must be longer than zero\n"
+            "jit.toml:3:22: reconcile_interval \"5\": missing unit; expected a duration like 90m or 2h");
+}
+
+TEST(LoadPolicyErrors, AllowedDurationOverMax) {
+  EXPECT_EQ(errors(minimal_plus_role_lines("allowed_durations = [\"1h\", \"3h\", \"soon\"]\n")),
+            "jit.toml:12:28: accounts[0].roles[0].allowed_durations[1] \"3h\": longer than max_duration 2h; "
+            "raise max_duration or remove it\n"
+            "jit.toml:12:34: accounts[0].roles[0].allowed_durations[2] \"soon\": expected a duration like 90m "
+            "or 2h");
+}
+
+// ---- Values ----
+
+TEST(LoadPolicyErrors, BadTier) {
+  EXPECT_EQ(errors(minimal_plus_role_lines("tier = \"critical\"\n")),
+            "jit.toml:12:8: accounts[0].roles[0].tier \"critical\": expected one of standard, high, break-glass");
+}
+
+TEST(LoadPolicyErrors, ApprovalsRequiredZero) {
+  EXPECT_EQ(errors(minimal_plus_role_lines("approvals_required = 0\n")),
+            "jit.toml:12:22: accounts[0].roles[0].approvals_required 0: expected a number from 1 to 100");
+}
+
+TEST(LoadPolicyErrors, ApprovalsRequiredAboveUserApprovers) {
+  EXPECT_EQ(errors(minimal_plus_role_lines("approvals_required = 2\n")),
+            "jit.toml:12:22: accounts[0].roles[0].approvals_required 2: the account lists only 1 approver(s), "
+            "all user ids; lower it or add approvers");
+  // The same user listed twice is still one approver.
+  EXPECT_THAT(errors(minimal_with("approvers = [\"U0ALICE\"]", "approvers = [\"U0ALICE\", \"U0ALICE\"]") +
+                     "approvals_required = 2\n"),
+              HasSubstr("only 1 approver(s)"));
+}
+
+TEST(LoadPolicyErrors, BadAccountId) {
+  for (const char* id : {"12345", "1234567890123", "12345678901a", "1234-5678-90"})
+    EXPECT_EQ(errors(minimal_with("\"123456789012\"", std::string("\"") + id + "\"")),
+              std::string("jit.toml:3:6: accounts[0].id \"") + id +
+                  "\": expected exactly 12 digits, like \"123456789012\"");
+}
+
+TEST(LoadPolicyErrors, BadNames) {
+  EXPECT_EQ(errors(minimal_with("name = \"prod\"", "name = \"my prod\"")),
+            "jit.toml:2:8: accounts[0].name \"my prod\": expected letters, digits, '_', '.' or '-', starting "
+            "with a letter or digit");
+  EXPECT_EQ(errors(minimal_with("name = \"admin\"", "name = \"-admin\"")),
+            "jit.toml:8:8: accounts[0].roles[0].name \"-admin\": expected letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit");
+}
+
+TEST(LoadPolicyErrors, DuplicateAccountNameAndId) {
+  const std::string second = R"(
+[[accounts]]
+name = "prod"
+id = "123456789012"
+owner_channel = "C0PROD"
+approvers = ["U0BOB"]
+[[accounts.roles]]
+name = "read"
+permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-2"
+max_duration = "1h"
+requesters = ["*"]
+)";
+  EXPECT_EQ(errors(std::string(kMinimal) + second),
+            "jit.toml:14:8: accounts[1].name \"prod\": duplicate account name (also accounts[0].name)\n"
+            "jit.toml:15:6: accounts[1].id \"123456789012\": duplicate account id (also accounts[0].id)");
+}
+
+TEST(LoadPolicyErrors, DuplicateRoleName) {
+  const std::string second_role = R"(
+[[accounts.roles]]
+name = "admin"
+permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-2"
+max_duration = "1h"
+requesters = ["*"]
+)";
+  EXPECT_EQ(errors(std::string(kMinimal) + second_role),
+            "jit.toml:14:8: accounts[0].roles[1].name \"admin\": duplicate role name in this account (also "
+            "accounts[0].roles[0].name)");
+}
+
+TEST(LoadPolicy, SameRoleNameInTwoAccountsIsFine) {
+  const std::string second = R"(
+[[accounts]]
+name = "sandbox"
+id = "111111111111"
+owner_channel = "C0SANDBOX"
+approvers = ["U0BOB"]
+[[accounts.roles]]
+name = "admin"
+permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-2"
+max_duration = "1h"
+requesters = ["*"]
+)";
+  auto p = load_policy(std::string(kMinimal) + second, "jit.toml");
+  ASSERT_TRUE(p.has_value()) << p.error().message;
+  EXPECT_EQ(p->accounts.size(), 2u);
+}
+
+TEST(LoadPolicyErrors, BadChannelIds) {
+  const std::string hint = "expected a Slack channel id like C0123ABCD (C or G, then uppercase letters and digits)";
+  EXPECT_EQ(errors(minimal_with("\"C0PROD\"", "\"#prod\"")),
+            "jit.toml:4:17: accounts[0].owner_channel \"#prod\": " + hint);
+  EXPECT_EQ(errors(minimal_with("\"C0PROD\"", "\"U0PROD\"")),
+            "jit.toml:4:17: accounts[0].owner_channel \"U0PROD\": " + hint);
+  EXPECT_EQ(errors(minimal_with("\"C0PROD\"", "\"C0prod\"")),
+            "jit.toml:4:17: accounts[0].owner_channel \"C0prod\": " + hint);
+  EXPECT_EQ(errors("ops_channel = \"ops\"\n" + std::string(kMinimal)), "jit.toml:1:15: ops_channel \"ops\": " + hint);
+}
+
+TEST(LoadPolicyErrors, BadApproverId) {
+  EXPECT_EQ(errors(minimal_with("[\"U0ALICE\"]", "[\"U0ALICE\", \"alice\"]")),
+            "jit.toml:5:25: accounts[0].approvers[1] \"alice\": expected a Slack user id (U… or W…) or user-group "
+            "id (S…)");
+  EXPECT_THAT(errors(minimal_with("[\"U0ALICE\"]", "[\"C0PROD\"]")), HasSubstr("accounts[0].approvers[0] \"C0PROD\""));
+  EXPECT_THAT(errors(minimal_with("[\"U0ALICE\"]", "[\"U\"]")), HasSubstr("accounts[0].approvers[0] \"U\""));
+}
+
+TEST(LoadPolicyErrors, StarInApprovers) {
+  EXPECT_EQ(errors(minimal_with("[\"U0ALICE\"]", "[\"*\"]")),
+            "jit.toml:5:14: accounts[0].approvers[0] \"*\": \"*\" is only allowed in requesters; list the approvers "
+            "by user or group id");
+}
+
+TEST(LoadPolicyErrors, EmptyApprovers) {
+  EXPECT_EQ(errors(minimal_with("[\"U0ALICE\"]", "[]")),
+            "jit.toml:5:13: accounts[0].approvers: list at least one approver (Slack user id U… or user-group id "
+            "S…)");
+}
+
+TEST(LoadPolicyErrors, BadRequesters) {
+  EXPECT_EQ(errors(minimal_with("requesters = [\"*\"]", "requesters = [\"*\", \"everyone\"]")),
+            "jit.toml:11:20: accounts[0].roles[0].requesters[1] \"everyone\": expected a Slack user id (U… or W…) "
+            "or user-group id (S…), or \"*\" for everyone");
+  EXPECT_EQ(errors(minimal_with("requesters = [\"*\"]", "requesters = []")),
+            "jit.toml:11:14: accounts[0].roles[0].requesters: list at least one user id, group id or \"*\"");
+}
+
+TEST(LoadPolicyErrors, BadAdmins) {
+  EXPECT_EQ(errors("admins = [\"U0ADMIN\", \"*\"]\n" + std::string(kMinimal)),
+            "jit.toml:1:22: admins[1] \"*\": \"*\" is only allowed in requesters; list the admins by user or "
+            "group id");
+}
+
+TEST(LoadPolicyErrors, BadPermissionSetArn) {
+  EXPECT_EQ(errors(minimal_with("arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-1",
+                                "arn:aws:iam::123456789012:role/Admin")),
+            "jit.toml:9:22: accounts[0].roles[0].permission_set_arn \"arn:aws:iam::123456789012:role/Admin\": "
+            "expected a permission set ARN like arn:aws:sso:::permissionSet/ssoins-…/ps-…");
+  EXPECT_THAT(errors(minimal_with("ssoins-0000000000000000/ps-1", "")),
+              HasSubstr("permission_set_arn \"arn:aws:sso:::permissionSet/\": expected a permission set ARN"));
+}
+
+TEST(LoadPolicyErrors, BadTicketRegex) {
+  const std::string message = errors(minimal_plus_role_lines("ticket_required = true\nticket_pattern = \"^OPS-[0-9+$\"\n"));
+  EXPECT_THAT(message, testing::StartsWith("jit.toml:13:18: accounts[0].roles[0].ticket_pattern \"^OPS-[0-9+$\": "
+                                           "not a valid ECMAScript regex: "));
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+TEST(LoadPolicyErrors, BadStoreUrl) {
+  const std::string hint =
+      "expected sqlite:<path> (e.g. sqlite:jit.db) or dynamodb:<table> (3-255 of A-Z a-z 0-9 _ . -)";
+  for (const char* url : {"postgres://db/jit", "sqlite:", "dynamodb:", "dynamodb:ab", "dynamodb:my table", "jit.db"})
+    EXPECT_EQ(errors("[store]\nurl = \"" + std::string(url) + "\"\n" + std::string(kMinimal)),
+              "jit.toml:2:7: store.url \"" + std::string(url) + "\": " + hint);
+}
+
+TEST(LoadPolicyErrors, ReasonMaxLengthOutOfRange) {
+  for (const char* n : {"0", "-1", "4001"})
+    EXPECT_EQ(errors("reason_max_length = " + std::string(n) + "\n" + std::string(kMinimal)),
+              "jit.toml:1:21: reason_max_length " + std::string(n) + ": expected a number from 1 to 4000");
+}
+
+TEST(LoadPolicyErrors, TomlSyntaxError) {
+  const std::string message = errors("approval_window = \n" + std::string(kMinimal));
+  EXPECT_THAT(message, testing::StartsWith("jit.toml:1:19: "));
+  EXPECT_THAT(message, HasSubstr("expected value"));
+  EXPECT_THAT(errors(std::string(kMinimal) + "name = \"again\"\n"),
+              testing::StartsWith("jit.toml:12:"));  // redefinition is a syntax error in TOML
+}
+
+TEST(LoadPolicyErrors, SeveralErrorsAreReportedTogetherInDocumentOrder) {
+  const std::string text = R"(reason_max_length = 0
+[[accounts]]
+name = "prod"
+id = "1234"
+owner_channel = "C0PROD"
+approvers = ["*"]
+
+[[accounts.roles]]
+name = "admin"
+permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-1"
+max_duration = "2 hours"
+tier = "urgent"
+requesters = ["*"]
+colour = "red"
+)";
+  EXPECT_EQ(errors(text),
+            "jit.toml:1:21: reason_max_length 0: expected a number from 1 to 4000\n"
+            "jit.toml:4:6: accounts[0].id \"1234\": expected exactly 12 digits, like \"123456789012\"\n"
+            "jit.toml:6:14: accounts[0].approvers[0] \"*\": \"*\" is only allowed in requesters; list the approvers "
+            "by user or group id\n"
+            "jit.toml:11:16: accounts[0].roles[0].max_duration \"2 hours\": expected a duration like 90m or 2h\n"
+            "jit.toml:12:8: accounts[0].roles[0].tier \"urgent\": expected one of standard, high, break-glass\n"
+            "jit.toml:14:1: accounts[0].roles[0].colour: unknown key; allowed keys here: name, permission_set_arn, "
+            "max_duration, allowed_durations, tier, approvals_required, requesters, ticket_required, "
+            "ticket_pattern");
+}
+
+TEST(LoadPolicyErrors, SourceNameIsUsedAsGiven) {
+  auto p = load_policy("bogus = 1\n" + std::string(kMinimal), "/etc/jit/policy.toml");
+  ASSERT_FALSE(p.has_value());
+  EXPECT_THAT(p.error().message, testing::StartsWith("/etc/jit/policy.toml:1:1: bogus: unknown key"));
+}
+
+}  // namespace
+}  // namespace jit

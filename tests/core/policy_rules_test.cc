@@ -1,0 +1,378 @@
+// The request and approval rules of src/core/policy.h, on a policy built in code.
+#include "core/policy.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace jit {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using ::testing::HasSubstr;
+
+Policy test_policy() {
+  Policy p;
+  p.admins = {"U0ADMIN", "S0SECOPS"};
+
+  RolePolicy admin;
+  admin.name = "admin";
+  admin.permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-1";
+  admin.max_duration = hours{2};
+  admin.allowed_durations = {minutes{15}, hours{1}, hours{2}};
+  admin.tier = Tier::high;
+  admin.approvals_required = 2;
+  admin.requesters = {"U0REQ", "S0DEVS"};
+  admin.ticket_required = true;
+  admin.ticket_pattern = "^OPS-[0-9]+$";
+  admin.ticket_regex = std::make_shared<const std::regex>(admin.ticket_pattern);
+
+  RolePolicy read;
+  read.name = "read";
+  read.permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-2";
+  read.max_duration = hours{4};
+  read.requesters = {"*"};
+
+  RolePolicy audit;  // ticket optional, but checked when given
+  audit.name = "audit";
+  audit.permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-3";
+  audit.max_duration = hours{1};
+  audit.requesters = {"*"};
+  audit.ticket_pattern = "INC-[0-9]+";
+  audit.ticket_regex = std::make_shared<const std::regex>(audit.ticket_pattern);
+
+  RolePolicy plain_ticket;  // ticket required, any text
+  plain_ticket.name = "plain";
+  plain_ticket.permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-4";
+  plain_ticket.max_duration = hours{1};
+  plain_ticket.requesters = {"*"};
+  plain_ticket.ticket_required = true;
+
+  AccountPolicy prod;
+  prod.name = "prod";
+  prod.id = "123456789012";
+  prod.owner_channel = "C0PROD";
+  prod.approvers = {"U0ALICE", "S0SRE"};
+  prod.roles = {admin, read, audit, plain_ticket};
+
+  AccountPolicy sandbox;
+  sandbox.name = "sandbox";
+  sandbox.id = "111111111111";
+  sandbox.owner_channel = "C0SANDBOX";
+  sandbox.approvers = {"U0BOB"};
+  sandbox.roles = {read};
+
+  p.accounts = {prod, sandbox};
+  return p;
+}
+
+// A draft that passes every rule for prod/admin; tests change one field.
+RequestDraft good_draft() {
+  return RequestDraft{.requester = {"U0REQ", {}},
+                      .account = "prod",
+                      .role = "admin",
+                      .duration = "1h",
+                      .reason = "deploy hotfix",
+                      .ticket = "OPS-42"};
+}
+
+Error error_of(const RequestDraft& draft) {
+  auto r = check_request(test_policy(), draft);
+  EXPECT_FALSE(r.has_value()) << "request was accepted";
+  return r.has_value() ? Error{} : r.error();
+}
+
+// ---- check_request ----
+
+TEST(CheckRequest, AcceptsAGoodRequestAndResolvesIt) {
+  const Policy p = test_policy();
+  auto r = check_request(p, good_draft());
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->account, &p.accounts[0]);
+  EXPECT_EQ(r->role, &p.accounts[0].roles[0]);
+  EXPECT_EQ(r->duration, hours{1});
+}
+
+TEST(CheckRequest, UnknownAccountByName) {
+  auto d = good_draft();
+  d.account = "staging";
+  Error e = error_of(d);
+  EXPECT_EQ(e.code, Errc::invalid);
+  EXPECT_EQ(e.message, "account \"staging\" is not in policy; known accounts: prod, sandbox");
+}
+
+TEST(CheckRequest, AccountByIdAndUnknownId) {
+  const Policy p = test_policy();
+  auto d = good_draft();
+  d.account = "123456789012";
+  auto r = check_request(p, d);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->account->name, "prod");
+
+  d.account = "999999999999";
+  Error e = error_of(d);
+  EXPECT_EQ(e.code, Errc::invalid);
+  EXPECT_THAT(e.message, HasSubstr("account \"999999999999\" is not in policy"));
+}
+
+TEST(CheckRequest, UnknownRole) {
+  auto d = good_draft();
+  d.role = "root";
+  Error e = error_of(d);
+  EXPECT_EQ(e.code, Errc::invalid);
+  EXPECT_EQ(e.message, "role \"root\" does not exist on account prod; roles there: admin, read, audit, plain");
+}
+
+TEST(CheckRequest, RoleOfAnotherAccountIsUnknown) {
+  auto d = good_draft();
+  d.account = "sandbox";
+  EXPECT_THAT(error_of(d).message, HasSubstr("role \"admin\" does not exist on account sandbox"));
+}
+
+TEST(CheckRequest, RequesterNotAllowedIsDenied) {
+  auto d = good_draft();
+  d.requester = {"U0STRANGER", {"S0OTHERS"}};
+  Error e = error_of(d);
+  EXPECT_EQ(e.code, Errc::denied);
+  EXPECT_THAT(e.message, HasSubstr("you may not request role admin on account prod"));
+}
+
+TEST(CheckRequest, RequesterAllowedViaGroup) {
+  auto d = good_draft();
+  d.requester = {"U0DEV", {"S0OTHERS", "S0DEVS"}};
+  EXPECT_TRUE(check_request(test_policy(), d).has_value());
+}
+
+TEST(CheckRequest, RequesterAllowedViaStar) {
+  auto d = good_draft();
+  d.requester = {"U0ANYONE", {}};
+  d.role = "read";
+  d.ticket = "";
+  EXPECT_TRUE(check_request(test_policy(), d).has_value());
+}
+
+TEST(CheckRequest, BadDuration) {
+  auto d = good_draft();
+  d.duration = "1 hour";
+  Error e = error_of(d);
+  EXPECT_EQ(e.code, Errc::invalid);
+  EXPECT_EQ(e.message, "duration \"1 hour\": expected a duration like 90m or 2h");
+  d.duration = "";
+  EXPECT_THAT(error_of(d).message, HasSubstr("duration"));
+}
+
+TEST(CheckRequest, DurationOverMaximum) {
+  auto d = good_draft();
+  d.duration = "3h";
+  Error e = error_of(d);
+  EXPECT_EQ(e.code, Errc::invalid);
+  EXPECT_EQ(e.message, "duration 3h is longer than the maximum 2h for role admin");
+}
+
+TEST(CheckRequest, DurationNotInAllowedList) {
+  auto d = good_draft();
+  d.duration = "30m";
+  Error e = error_of(d);
+  EXPECT_EQ(e.code, Errc::invalid);
+  EXPECT_EQ(e.message, "duration 30m is not allowed for role admin; choose one of: 15m, 1h, 2h");
+  d.duration = "60m";  // the same as 1h, written differently
+  EXPECT_TRUE(check_request(test_policy(), d).has_value());
+}
+
+TEST(CheckRequest, AnyDurationUpToMaximumWithoutAllowedList) {
+  auto d = good_draft();
+  d.role = "read";
+  for (const char* text : {"1s", "17m", "3h59m", "4h"}) {
+    d.duration = text;
+    EXPECT_TRUE(check_request(test_policy(), d).has_value()) << text;
+  }
+}
+
+TEST(CheckRequest, MissingOrBlankReason) {
+  auto d = good_draft();
+  for (const char* reason : {"", " ", " \t\n "}) {
+    d.reason = reason;
+    Error e = error_of(d);
+    EXPECT_EQ(e.code, Errc::invalid);
+    EXPECT_EQ(e.message, "reason is required: say why you need this access");
+  }
+}
+
+TEST(CheckRequest, ReasonLengthLimit) {
+  auto d = good_draft();
+  d.reason = std::string(500, 'x');
+  EXPECT_TRUE(check_request(test_policy(), d).has_value());
+  d.reason = std::string(501, 'x');
+  Error e = error_of(d);
+  EXPECT_EQ(e.code, Errc::invalid);
+  EXPECT_EQ(e.message, "reason is 501 characters long; the limit is 500");
+}
+
+TEST(CheckRequest, ReasonLengthCountsCharactersNotBytes) {
+  auto d = good_draft();
+  d.reason.clear();
+  for (int i = 0; i < 500; ++i) d.reason += "é";  // two bytes each
+  EXPECT_TRUE(check_request(test_policy(), d).has_value());
+  d.reason += "é";
+  EXPECT_EQ(error_of(d).message, "reason is 501 characters long; the limit is 500");
+}
+
+TEST(CheckRequest, TicketMissingWhenRequired) {
+  auto d = good_draft();
+  d.ticket = "";
+  Error e = error_of(d);
+  EXPECT_EQ(e.code, Errc::invalid);
+  EXPECT_EQ(e.message, "ticket is required for role admin (pattern ^OPS-[0-9]+$)");
+
+  d.role = "plain";
+  EXPECT_EQ(error_of(d).message, "ticket is required for role plain");
+  d.ticket = "  ";  // blank is as good as missing
+  EXPECT_EQ(error_of(d).message, "ticket is required for role plain");
+  d.ticket = "anything goes";
+  EXPECT_TRUE(check_request(test_policy(), d).has_value());
+}
+
+TEST(CheckRequest, TicketNotMatchingPattern) {
+  auto d = good_draft();
+  for (const char* ticket : {"JIRA-1", "OPS-", "ops-1", "OPS-12x", "xOPS-12"}) {
+    d.ticket = ticket;
+    Error e = error_of(d);
+    EXPECT_EQ(e.code, Errc::invalid);
+    EXPECT_EQ(e.message, "ticket \"" + std::string(ticket) +
+                             "\" does not match the pattern ^OPS-[0-9]+$ required for role admin");
+  }
+}
+
+TEST(CheckRequest, TicketMatchingPatternIsAccepted) {
+  auto d = good_draft();
+  d.ticket = "OPS-1234";
+  EXPECT_TRUE(check_request(test_policy(), d).has_value());
+}
+
+TEST(CheckRequest, OptionalTicketIsCheckedOnlyWhenGiven) {
+  auto d = good_draft();
+  d.role = "audit";
+  d.ticket = "";
+  EXPECT_TRUE(check_request(test_policy(), d).has_value());
+  d.ticket = "INC-7";
+  EXPECT_TRUE(check_request(test_policy(), d).has_value());
+  d.ticket = "INC-7 and more";  // the whole ticket must match, even without ^ and $
+  EXPECT_THAT(error_of(d).message, HasSubstr("does not match the pattern INC-[0-9]+"));
+}
+
+// ---- check_approver ----
+
+AccessRequest pending_request(std::string requester = "U0REQ") {
+  AccessRequest r;
+  r.id = "req-1";
+  r.requester = std::move(requester);
+  r.account = "prod";
+  r.role = "admin";
+  r.state = State::pending;
+  return r;
+}
+
+TEST(CheckApprover, ApproverByUserIdOrGroupIsAllowed) {
+  const Policy p = test_policy();
+  EXPECT_TRUE(check_approver(p, pending_request(), {"U0ALICE", {}}).has_value());
+  EXPECT_TRUE(check_approver(p, pending_request(), {"U0CAROL", {"S0SRE"}}).has_value());
+}
+
+TEST(CheckApprover, SelfApprovalIsRefusedEvenForAnApprover) {
+  const Policy p = test_policy();
+  for (const Identity& self : {Identity{"U0ALICE", {}}, Identity{"U0CAROL", {"S0SRE"}}}) {
+    auto r = check_approver(p, pending_request(self.user_id), self);
+    ASSERT_FALSE(r.has_value()) << self.user_id;
+    EXPECT_EQ(r.error().code, Errc::denied);
+    EXPECT_EQ(r.error().message, "you cannot decide on your own request: another approver must");
+  }
+}
+
+TEST(CheckApprover, NonApproverIsRefused) {
+  auto r = check_approver(test_policy(), pending_request(), {"U0BOB", {"S0DEVS"}});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::denied);
+  EXPECT_EQ(r.error().message, "you are not an approver for account prod");
+}
+
+TEST(CheckApprover, ApproversOfAnotherAccountAreRefused) {
+  // U0BOB approves sandbox, not prod.
+  auto r = check_approver(test_policy(), pending_request(), {"U0BOB", {}});
+  EXPECT_FALSE(r.has_value());
+}
+
+TEST(CheckApprover, SecondDecisionBySameApproverIsRefused) {
+  const Policy p = test_policy();
+  for (bool approved : {true, false}) {
+    auto req = pending_request();
+    req.decisions.push_back({"U0ALICE", approved, "", from_epoch(100)});
+    auto r = check_approver(p, req, {"U0ALICE", {}});
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::denied);
+    EXPECT_EQ(r.error().message, "you have already decided on this request: another approver must");
+    // Someone else still may.
+    EXPECT_TRUE(check_approver(p, req, {"U0CAROL", {"S0SRE"}}).has_value());
+  }
+}
+
+TEST(CheckApprover, AccountNoLongerInPolicy) {
+  auto req = pending_request();
+  req.account = "retired";
+  auto r = check_approver(test_policy(), req, {"U0ALICE", {}});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::denied);
+  EXPECT_THAT(r.error().message, HasSubstr("retired"));
+}
+
+// ---- approvals ----
+
+TEST(Approvals, CountsDistinctApproversOnly) {
+  auto req = pending_request();
+  EXPECT_EQ(approvals_count(req), 0);
+  req.decisions = {
+      {"U0ALICE", true, "", from_epoch(1)},
+      {"U0ALICE", true, "again", from_epoch(2)},  // the same person twice counts once
+      {"U0CAROL", true, "", from_epoch(3)},
+      {"U0DAVE", false, "no", from_epoch(4)},  // a denial is not an approval
+      {"U0REQ", true, "", from_epoch(5)},      // the requester never counts
+  };
+  EXPECT_EQ(approvals_count(req), 2);
+}
+
+TEST(Approvals, NeededComesFromTheRole) {
+  const Policy p = test_policy();
+  auto req = pending_request();
+  EXPECT_EQ(approvals_needed(p, req), 2);
+  req.role = "read";
+  EXPECT_EQ(approvals_needed(p, req), 1);
+  req.role = "removed";
+  EXPECT_EQ(approvals_needed(p, req), 1);
+  req.account = "retired";
+  EXPECT_EQ(approvals_needed(p, req), 1);
+}
+
+TEST(Admins, ByUserIdOrGroup) {
+  const Policy p = test_policy();
+  EXPECT_TRUE(is_admin(p, {"U0ADMIN", {}}));
+  EXPECT_TRUE(is_admin(p, {"U0SOMEONE", {"S0OTHERS", "S0SECOPS"}}));
+  EXPECT_FALSE(is_admin(p, {"U0ALICE", {"S0SRE"}}));
+  EXPECT_FALSE(is_admin(p, {"", {}}));
+  EXPECT_FALSE(is_admin(Policy{}, {"U0ADMIN", {}}));
+}
+
+TEST(MatchesAny, UserGroupOrStar) {
+  EXPECT_TRUE(matches_any({"U0A", {}}, {"U0B", "U0A"}));
+  EXPECT_TRUE(matches_any({"U0A", {"S0G"}}, {"S0G"}));
+  EXPECT_TRUE(matches_any({"U0A", {}}, {"*"}));
+  EXPECT_FALSE(matches_any({"U0A", {"S0H"}}, {"S0G", "U0B"}));
+  EXPECT_FALSE(matches_any({"U0A", {}}, {}));
+}
+
+TEST(TierName, AllTiers) {
+  EXPECT_EQ(tier_name(Tier::standard), "standard");
+  EXPECT_EQ(tier_name(Tier::high), "high");
+  EXPECT_EQ(tier_name(Tier::break_glass), "break-glass");
+}
+
+}  // namespace
+}  // namespace jit

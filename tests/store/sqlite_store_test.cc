@@ -1,0 +1,238 @@
+#include "store/sqlite_store.h"
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "audit/chain.h"
+#include "contract/store_contract.h"
+#include "store/sqlite_schema.h"
+
+namespace jit {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+// The database files of this test process live in one directory, removed when the process ends.
+// (CTest runs every test in a process of its own, so each test's files are removed after it.)
+class ScratchDirectory : public ::testing::Environment {
+ public:
+  static fs::path root() { return fs::path(::testing::TempDir()) / fmt::format("jit-store-test-{}", ::getpid()); }
+
+  // A path no other test of this process uses.
+  static fs::path new_database_path() {
+    static std::atomic<int> counter = 0;
+    fs::create_directories(root());
+    return root() / fmt::format("store-{}.db", counter++);
+  }
+
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(root(), ignored);
+  }
+};
+
+[[maybe_unused]] const auto* const kScratch = ::testing::AddGlobalTestEnvironment(new ScratchDirectory);
+
+std::unique_ptr<SqliteStore> open_store(const fs::path& path) {
+  auto store = SqliteStore::open(path.string());
+  if (!store) {
+    ADD_FAILURE() << store.error().message;
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContract,
+                         ::testing::Values(StoreBackend{"sqlite", []() -> std::unique_ptr<Store> {
+                           return open_store(ScratchDirectory::new_database_path());
+                         }}));
+
+// A plain SQLite connection, to look at the file from outside the store.
+class RawDatabase {
+ public:
+  explicit RawDatabase(const fs::path& path) { EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK); }
+  RawDatabase(const RawDatabase&) = delete;
+  RawDatabase& operator=(const RawDatabase&) = delete;
+  ~RawDatabase() { sqlite3_close(db_); }
+
+  // The rows `sql` returns; NULL reads as "".
+  std::vector<std::vector<std::string>> rows(const std::string& sql) {
+    std::vector<std::vector<std::string>> out;
+    char* error = nullptr;
+    const int rc = sqlite3_exec(
+        db_, sql.c_str(),
+        [](void* rows, int columns, char** values, char**) {
+          auto& row = static_cast<std::vector<std::vector<std::string>>*>(rows)->emplace_back();
+          for (int i = 0; i < columns; ++i) row.emplace_back(values[i] != nullptr ? values[i] : "");
+          return 0;
+        },
+        &out, &error);
+    EXPECT_EQ(rc, SQLITE_OK) << sql << ": " << (error != nullptr ? error : "");
+    sqlite3_free(error);
+    return out;
+  }
+
+  std::string value(const std::string& sql) {
+    auto result = rows(sql);
+    return result.empty() || result[0].empty() ? "" : result[0][0];
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+const TimePoint kT0 = from_epoch(1'700'000'000);
+
+AccessRequest sample_request(std::string id) {
+  AccessRequest r;
+  r.id = std::move(id);
+  r.requester = "U1";
+  r.account = "prod";
+  r.role = "admin";
+  r.created_at = kT0;
+  r.updated_at = kT0;
+  return r;
+}
+
+AuditEvent event_for(const AccessRequest& r, std::string action) {
+  return {.at = r.updated_at, .actor = r.requester, .action = std::move(action), .request_id = r.id};
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  const fs::path path_ = ScratchDirectory::new_database_path();
+};
+
+TEST_F(SqliteStoreTest, ReopeningTheFileKeepsEverything) {
+  AccessRequest stored;
+  std::vector<AuditEvent> events;
+  {
+    auto store = open_store(path_);
+    ASSERT_NE(store, nullptr);
+    AccessRequest r = sample_request("r-1");
+    r.decisions = {{.approver = "U2", .approved = true, .reason = "ok", .at = kT0}};
+    r = store->create_request(r, event_for(r, "submit")).value();
+    r.state = State::active;
+    r.expires_at = kT0 + Seconds{3600};
+    stored = store->update_request(r, event_for(r, "grant_succeeded")).value();
+    ASSERT_TRUE(store->append_audit({.at = kT0, .actor = "system:test", .action = "note"}));
+    events = store->audit_events({}).value();
+  }
+  auto reopened = open_store(path_);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(reopened->get_request("r-1").value(), stored);
+  EXPECT_EQ(reopened->audit_events({}).value(), events);
+  const AuditHead head = reopened->audit_head().value();
+  EXPECT_EQ(head.seq, 3);
+  EXPECT_TRUE(audit::verify(events, head).ok);
+  EXPECT_EQ(reopened->expired_grants(kT0 + Seconds{3600}, 10).value().size(), 1u);
+}
+
+// Two stores on one file behave like two processes sharing it.
+TEST_F(SqliteStoreTest, TwoConnectionsToOneFileSeeEachOtherAndConflict) {
+  auto a = open_store(path_);
+  auto b = open_store(path_);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+
+  const AccessRequest created = a->create_request(sample_request("r-1"), event_for(sample_request("r-1"), "submit")).value();
+  AccessRequest seen_by_b = b->get_request("r-1").value();
+  EXPECT_EQ(seen_by_b, created);
+
+  seen_by_b.reason = "changed by b";
+  ASSERT_TRUE(b->update_request(seen_by_b, event_for(seen_by_b, "edit")));
+  auto stale = a->update_request(created, event_for(created, "edit"));
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, Errc::conflict);
+
+  const AccessRequest same_slot = sample_request("r-2");
+  auto duplicate = b->create_request(same_slot, event_for(same_slot, "submit"));
+  ASSERT_FALSE(duplicate);
+  EXPECT_EQ(duplicate.error().code, Errc::conflict);
+  EXPECT_THAT(duplicate.error().message, HasSubstr("r-1"));
+
+  // Writers on both connections at once still build one unbroken chain.
+  constexpr int kEventsPerWriter = 40;
+  std::vector<std::jthread> writers;
+  for (SqliteStore* store : {a.get(), b.get()})
+    writers.emplace_back([store] {
+      for (int i = 0; i < kEventsPerWriter; ++i)
+        EXPECT_TRUE(store->append_audit({.at = kT0, .actor = "system:test", .action = "tick"}));
+    });
+  writers.clear();
+  const auto events = a->audit_events({}).value();
+  EXPECT_EQ(events.size(), 2u + 2 * kEventsPerWriter);
+  const auto report = audit::verify(events, b->audit_head().value());
+  EXPECT_TRUE(report.ok) << report.problem;
+}
+
+// The sweeps must read only the rows they return: each query runs on its index, never a full
+// scan of a table, and none sorts its result.
+TEST_F(SqliteStoreTest, QueriesUseTheirIndexes) {
+  ASSERT_NE(open_store(path_), nullptr);  // creates the schema
+  RawDatabase raw(path_);
+  const std::pair<const char*, const char*> kQueries[] = {
+      {sqlite::kExpiredGrants, "SEARCH requests USING INDEX requests_active_by_expiry"},
+      {sqlite::kInFlight, "SCAN requests USING INDEX requests_in_flight"},  // the partial index holds only these
+      {sqlite::kPendingBefore, "SEARCH requests USING INDEX requests_pending_by_created"},
+      {sqlite::kHoldingAccess, "SCAN requests USING INDEX requests_holding_access"},
+      {sqlite::kOpenRequestFor, "SEARCH requests USING INDEX requests_one_open"},
+      {sqlite::kListRequests, "SCAN requests USING INDEX requests_by_created"},
+      {sqlite::kListRequestsOf, "SEARCH requests USING INDEX requests_by_requester"},
+      {sqlite::kGetRequest, "SEARCH requests USING INDEX sqlite_autoindex_requests_1"},
+      {sqlite::kUpdateRequest, "SEARCH requests USING INDEX sqlite_autoindex_requests_1"},
+      {sqlite::kAuditEvents, "SEARCH audit USING INTEGER PRIMARY KEY"},
+  };
+  for (const auto& [sql, expected] : kQueries) {
+    std::string plan;
+    for (const auto& row : raw.rows(std::string("EXPLAIN QUERY PLAN ") + sql)) plan += row.back() + "\n";
+    EXPECT_THAT(plan, HasSubstr(expected)) << sql;
+    EXPECT_THAT(plan, ::testing::Not(HasSubstr("SCAN requests\n"))) << sql;
+    EXPECT_THAT(plan, ::testing::Not(HasSubstr("SCAN audit\n"))) << sql;
+    EXPECT_THAT(plan, ::testing::Not(HasSubstr("TEMP B-TREE"))) << sql;
+  }
+}
+
+TEST_F(SqliteStoreTest, OpeningAnEmptyFileCreatesTheSchema) {
+  std::ofstream(path_).flush();
+  ASSERT_TRUE(fs::exists(path_));
+  ASSERT_NE(open_store(path_), nullptr);
+  RawDatabase raw(path_);
+  EXPECT_EQ(raw.value("PRAGMA user_version"), std::to_string(sqlite::kSchemaVersion));
+  EXPECT_EQ(raw.value("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(raw.value("SELECT seq || ' ' || hash FROM audit_head"), "0 " + audit::kGenesisHash);
+  // Opening again applies nothing more.
+  ASSERT_NE(open_store(path_), nullptr);
+  EXPECT_EQ(raw.value("SELECT count(*) FROM audit_head"), "1");
+}
+
+TEST_F(SqliteStoreTest, NewerSchemaVersionIsRefused) {
+  const int newer = sqlite::kSchemaVersion + 1;
+  RawDatabase(path_).rows(fmt::format("PRAGMA user_version = {}", newer));
+  auto store = SqliteStore::open(path_.string());
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, Errc::invalid);
+  EXPECT_THAT(store.error().message, HasSubstr(path_.string()));
+  EXPECT_THAT(store.error().message, HasSubstr(fmt::format("version {}", newer)));
+  EXPECT_THAT(store.error().message, HasSubstr(fmt::format("up to {}", sqlite::kSchemaVersion)));
+}
+
+TEST_F(SqliteStoreTest, OpenFailureNamesThePath) {
+  const std::string missing_dir = (path_.parent_path() / "no-such-dir" / "jit.db").string();
+  auto store = SqliteStore::open(missing_dir);
+  ASSERT_FALSE(store);
+  EXPECT_THAT(store.error().message, HasSubstr(missing_dir));
+}
+
+}  // namespace
+}  // namespace jit
