@@ -14,6 +14,7 @@
 #include "aws/credentials.h"
 #include "core/error.h"
 #include "core/time.h"
+#include "net/http.h"
 
 namespace jit::aws {
 
@@ -21,16 +22,8 @@ inline constexpr std::string_view kSigv4Algorithm = "AWS4-HMAC-SHA256";
 // AWS rejects presigned URLs valid for longer than 7 days.
 inline constexpr Seconds kMaxPresignExpiry{7 * 24 * 3600};
 
-// An HTTP request as it will go on the wire.
-struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  // Path plus optional "?query", as on the request line, already percent-encoded for the wire
-  // (the signer encodes the path once more, as AWS requires for every service except S3).
-  std::string target;
-  // In wire order; names in any case; a name may repeat. Must include Host.
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-};
+// The request to sign: the project's one HTTP request type. It must carry a Host header.
+using HttpRequest = net::HttpRequest;
 
 struct SigningParams {
   std::string region;      // "us-east-1"

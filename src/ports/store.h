@@ -32,6 +32,7 @@ struct AuditHead {
 };
 
 // Every method is thread-safe and may be called by several processes sharing one database.
+// Text fields must be valid UTF-8. A limit of 0 returns nothing (it never means "no limit").
 // Every state change is conditional; the audit event that describes a change is appended in
 // the same atomic write, so the trail never misses a change and never records one that did not
 // happen. Methods may block on I/O. Errc::unavailable means "try again later".
@@ -49,7 +50,9 @@ class Store {
 
   // Replaces the request whose version is `request.version` with `request` (version + 1) and
   // appends `event`, atomically. Errc::conflict when the stored version differs (someone else
-  // changed it since it was read); Errc::not_found when the id does not exist.
+  // changed it since it was read), or when the change would make a second open request for the
+  // same requester, account and role; Errc::not_found when the id does not exist.
+  // Errc::unavailable may come back from a write that did happen (a lost reply): callers re-read.
   // Returns the request as stored (with its new version).
   virtual Result<AccessRequest> update_request(const AccessRequest& request, const AuditEvent& event) = 0;
 
@@ -60,13 +63,14 @@ class Store {
   virtual Result<std::vector<AccessRequest>> expired_grants(TimePoint now, std::size_t limit) = 0;
 
   // Requests in one of the in-flight states (approved, granting, revoking): what a restart or a
-  // sweep must finish. Costs O(result).
+  // sweep must finish, oldest updated_at first. Costs O(result).
   virtual Result<std::vector<AccessRequest>> in_flight(std::size_t limit) = 0;
 
   // Pending requests created before `cutoff`, oldest first. Costs O(result).
   virtual Result<std::vector<AccessRequest>> pending_before(TimePoint cutoff, std::size_t limit) = 0;
 
-  // Requests that hold or may hold access (granting, active, revoking). Costs O(result).
+  // Requests that hold or may hold access (granting, active, revoking), soonest expires_at first.
+  // Costs O(result).
   virtual Result<std::vector<AccessRequest>> holding_access(std::size_t limit) = 0;
 
   // Appends an event that changes no request (e.g. a stray assignment found by the reconciler).
