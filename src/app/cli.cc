@@ -274,6 +274,7 @@ int run_cli(int argc, char** argv) {
   CLI::App app{"jit: just-in-time AWS access, requested and approved in Slack.\n"
                "Exit codes: 0 ok, 1 failure, 2 usage or config error."};
   app.require_subcommand(1);
+  app.fallthrough();  // global options (--log-level) may also follow the subcommand
   std::string log_level = "warn";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off (serve defaults to info)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

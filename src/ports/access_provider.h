@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/model.h"
 
 namespace jit {
 
@@ -17,6 +18,9 @@ struct Assignment {
   bool operator==(const Assignment&) const = default;
   auto operator<=>(const Assignment&) const = default;
 };
+
+// The assignment a request holds (or will hold) once it has a principal.
+inline Assignment assignment_of(const AccessRequest& r) { return {r.principal, r.account_id, r.permission_set_arn}; }
 
 // All methods may block (network) and are thread-safe. Errc::unavailable: transient, retry later.
 class AccessProvider {

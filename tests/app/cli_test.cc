@@ -1,7 +1,12 @@
 // The `jit` binary as a user runs it: exit codes, messages, and the demo end to end.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 
 #include <array>
 #include <cstdio>
@@ -162,6 +167,99 @@ TEST_F(CliTest, AuditVerifyNamesATamperedEvent) {
   Outcome verify = run("audit verify --store " + db);
   EXPECT_EQ(verify.code, 1);
   EXPECT_THAT(verify.out, HasSubstr("BROKEN at event 5"));
+}
+
+}  // namespace
+
+namespace {
+
+// `jit serve` as a process: it starts, logs that it serves, reloads policy on SIGHUP (rejecting a
+// bad file and keeping the old one) and exits 0 on SIGTERM.
+class ServeProcess {
+ public:
+  ServeProcess(const std::string& config, const std::string& store) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[1], 2);
+      close(fds[0]);
+      close(fds[1]);
+      execl(JIT_BINARY, JIT_BINARY, "serve", "--config", config.c_str(), "--store", store.c_str(),
+            "--log-level", "info", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(fds[1]);
+    err_ = fds[0];
+  }
+  ~ServeProcess() {
+    if (pid_ > 0 && !reaped_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (err_ >= 0) close(err_);
+  }
+
+  // Reads stderr until `text` appears or 10 s pass.
+  bool wait_for(const std::string& text) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (log_.find(text) == std::string::npos) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{err_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+      char buf[4096];
+      const ssize_t n = read(err_, buf, sizeof buf);
+      if (n <= 0) return false;
+      log_.append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  void signal(int sig) { kill(pid_, sig); }
+
+  // Exit code, or -1 when it did not exit within 10 s.
+  int wait_exit() {
+    for (int i = 0; i < 1000; ++i) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        reaped_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      pollfd none{-1, 0, 0};
+      poll(&none, 0, 10);  // wait 10 ms between checks of a child's exit
+    }
+    return -1;
+  }
+
+  const std::string& log() const { return log_; }
+
+ private:
+  pid_t pid_ = -1;
+  int err_ = -1;
+  bool reaped_ = false;
+  std::string log_;
+};
+
+TEST_F(CliTest, ServeReloadsOnSighupAndStopsOnSigterm) {
+  const std::string config = (dir / "jit.toml").string();
+  std::filesystem::copy_file(std::string(JIT_EXAMPLES_DIR) + "/jit.toml", config);
+  ServeProcess serve(config, db);
+  ASSERT_TRUE(serve.wait_for("event=serving")) << serve.log();
+
+  std::ofstream(config, std::ios::app) << "\nnot_a_setting = 1\n";
+  serve.signal(SIGHUP);
+  ASSERT_TRUE(serve.wait_for("event=policy_reload_rejected")) << serve.log();
+  EXPECT_THAT(serve.log(), HasSubstr("not_a_setting"));
+
+  std::filesystem::copy_file(std::string(JIT_EXAMPLES_DIR) + "/jit.toml", config,
+                             std::filesystem::copy_options::overwrite_existing);
+  serve.signal(SIGHUP);
+  ASSERT_TRUE(serve.wait_for("event=policy_reloaded")) << serve.log();
+
+  serve.signal(SIGTERM);
+  EXPECT_EQ(serve.wait_exit(), 0) << serve.log();
+  EXPECT_TRUE(serve.wait_for("event=stopped")) << serve.log();
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ class EngineTest : public ::testing::Test {
 
   AccessRequest read(const std::string& id) { return store.get_request(id).value(); }
 
-  Assignment assignment(const AccessRequest& r) { return {r.principal, r.account_id, r.permission_set_arn}; }
+  Assignment assignment(const AccessRequest& r) { return assignment_of(r); }
 
   void expect_audit_ok() {
     auto events = store.audit_events({});
