@@ -64,8 +64,8 @@ void bulk_fill(const std::string& path, long historical, long active, jit::TimeP
     sqlite3_bind_int64(st, 4, created);
     sqlite3_bind_text(st, 5, live ? "active" : "revoked", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, ("p-" + user).c_str(), -1, SQLITE_TRANSIENT);
-    // Active grants expire spread over the next hour; historical ones ended an hour after creation.
-    sqlite3_bind_int64(st, 7, live ? t + 60 + (i - historical) % 3600 : created + 3600);
+    // Active grants expire one a second from a minute on; historical ones ended an hour after creation.
+    sqlite3_bind_int64(st, 7, live ? t + 60 + (i - historical) : created + 3600);
     if (live) sqlite3_bind_null(st, 8);
     else sqlite3_bind_int64(st, 8, created + 3600);
     if (sqlite3_step(st) != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db));
