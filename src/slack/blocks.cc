@@ -1,0 +1,145 @@
+#include "slack/blocks.h"
+
+#include <fmt/format.h>
+
+#include "core/duration.h"
+#include "slack/escape.h"
+
+namespace jit::slack {
+
+namespace {
+
+using nlohmann::json;
+
+json mrkdwn(const std::string& text) { return {{"type", "mrkdwn"}, {"text", text}}; }
+json plain(const std::string& text) { return {{"type", "plain_text"}, {"text", text}, {"emoji", true}}; }
+json section(const std::string& text) { return {{"type", "section"}, {"text", mrkdwn(text)}}; }
+
+std::string when(TimePoint t) { return fmt::format("{} ({})", date_token(t), format_time(t)); }
+
+std::string deciders(const AccessRequest& r, bool approved) {
+  std::string out;
+  for (const auto& d : r.decisions)
+    if (d.approved == approved) out += (out.empty() ? "" : ", ") + mention(d.approver);
+  return out.empty() ? "nobody" : out;
+}
+
+std::string tier_of(const AccessRequest& r, const Policy& policy) {
+  if (const auto* a = policy.find_account(r.account))
+    if (const auto* role = a->find_role(r.role)) return std::string(tier_name(role->tier));
+  return "";
+}
+
+// What became of the request, for the place where the buttons were.
+std::string outcome(const AccessRequest& r) {
+  const std::string why = r.end_reason.empty() ? "" : ": " + escape(r.end_reason);
+  switch (r.state) {
+    case State::pending: return "";
+    case State::approved:
+    case State::granting: return fmt::format(":hourglass_flowing_sand: Approved by {}; granting access…", deciders(r, true));
+    case State::active:
+      return fmt::format(":white_check_mark: Approved by {}. Active until {}", deciders(r, true), when(*r.expires_at));
+    case State::revoking: return fmt::format(":hourglass_flowing_sand: Ending access{}", why);
+    case State::revoked:
+      return fmt::format(":lock: Access ended {}{}. Approved by {}.", r.ended_at ? when(*r.ended_at) : "", why,
+                         deciders(r, true));
+    case State::denied: return fmt::format(":x: Denied by {}{}", deciders(r, false),
+                                           r.decisions.empty() || r.decisions.back().reason.empty()
+                                               ? ""
+                                               : ": " + escape(r.decisions.back().reason));
+    case State::cancelled: return ":leftwards_arrow_with_hook: Withdrawn by the requester.";
+    case State::expired: return ":hourglass: Expired: nobody decided in time.";
+    case State::failed: return fmt::format(":warning: The grant failed{}", why);
+  }
+  return "";
+}
+
+}  // namespace
+
+json request_message(const AccessRequest& r, const Policy& policy) {
+  const std::string tier = tier_of(r, policy);
+  json fields = json::array({
+      mrkdwn(fmt::format("*Account*\n{} ({})", escape(r.account), r.account_id)),
+      mrkdwn(fmt::format("*Role*\n{}{}", escape(r.role), tier.empty() || tier == "standard" ? "" : " · " + tier)),
+      mrkdwn(fmt::format("*Duration*\n{}", format_duration(r.duration))),
+      mrkdwn(fmt::format("*Request*\n`{}`", escape(r.id))),
+  });
+  if (!r.ticket.empty()) fields.push_back(mrkdwn(fmt::format("*Ticket*\n{}", escape(r.ticket))));
+  json blocks = json::array({
+      section(fmt::format("{} requests {} access", mention(r.requester),
+                          tier == "break-glass" ? ":rotating_light: *break-glass*" : "temporary")),
+      {{"type", "section"}, {"fields", fields}},
+      section(fmt::format("*Reason*\n{}", escape(r.reason))),
+  });
+  const int need = approvals_needed(policy, r), have = approvals_count(r);
+  if (r.state == State::pending) {
+    if (need > 1)
+      blocks.push_back({{"type", "context"},
+                        {"elements", json::array({mrkdwn(fmt::format(
+                                         "Approvals: {} of {}{}", have, need,
+                                         have ? " (so far " + deciders(r, true) + ")" : ""))})}});
+    blocks.push_back(
+        {{"type", "actions"},
+         {"block_id", "decision"},
+         {"elements",
+          json::array({{{"type", "button"}, {"action_id", kApproveAction}, {"style", "primary"},
+                        {"text", plain("Approve")}, {"value", r.id}},
+                       {{"type", "button"}, {"action_id", kDenyAction}, {"style", "danger"}, {"text", plain("Deny")},
+                        {"value", r.id},
+                        {"confirm", {{"title", plain("Deny this request?")},
+                                     {"text", mrkdwn("You can give a reason in the next step.")},
+                                     {"confirm", plain("Deny")}, {"deny", plain("Keep it")}, {"style", "danger"}}}}})}});
+  } else {
+    blocks.push_back(section(outcome(r)));
+  }
+  const std::string fallback = fmt::format("{} requests {} on {} for {} ({})", r.requester, r.role, r.account,
+                                           format_duration(r.duration), state_name(r.state));
+  return {{"text", escape(fallback)}, {"blocks", blocks}};
+}
+
+std::string thread_text(const AccessRequest& r, const AuditEvent& e) {
+  const std::string actor = e.actor.starts_with("system:") || e.actor.starts_with("cli:") ? escape(e.actor)
+                                                                                           : mention(e.actor);
+  if (e.action == "approve_partial") return fmt::format("{} approved ({}).", actor, escape(e.detail));
+  if (e.action == "approve") return fmt::format("{} approved.", actor);
+  if (e.action == "deny") return fmt::format("{} denied{}.", actor, e.detail.empty() ? "" : ": " + escape(e.detail));
+  if (e.action == "cancel") return "The requester withdrew the request.";
+  if (e.action == "lapse") return "Expired: nobody decided within the approval window.";
+  if (e.action == "begin_grant") return "Granting access in AWS…";
+  if (e.action == "grant_succeeded") return fmt::format("Access is active until {}.", when(*r.expires_at));
+  if (e.action == "grant_failed") return fmt::format(":warning: The grant failed: {}", escape(e.detail));
+  if (e.action == "expire") return "The grant reached its expiry; revoking.";
+  if (e.action == "release") return fmt::format("{} released the grant early; revoking.", actor);
+  if (e.action == "admin_revoke") return fmt::format("{} is revoking the grant: {}", actor, escape(e.detail));
+  if (e.action == "revoke_succeeded") return ":lock: Access revoked in AWS.";
+  return fmt::format("{}: {}", escape(e.action), escape(e.detail));
+}
+
+std::string notice_text(const AccessRequest& r, Notice n, const std::string& portal_url) {
+  const std::string what = fmt::format("*{}* on *{}* for {} (`{}`)", escape(r.role), escape(r.account),
+                                       format_duration(r.duration), escape(r.id));
+  switch (n) {
+    case Notice::submitted: return fmt::format("Your request for {} is waiting for approval.", what);
+    case Notice::approved: return fmt::format("Your request for {} was approved by {}.", what, deciders(r, true));
+    case Notice::denied:
+      return fmt::format("Your request for {} was denied by {}{}.", what, deciders(r, false),
+                         r.decisions.empty() || r.decisions.back().reason.empty()
+                             ? ""
+                             : ": " + escape(r.decisions.back().reason));
+    case Notice::active:
+      return fmt::format(":white_check_mark: Your access is active: {}. It expires at {}.{}", what,
+                         when(*r.expires_at),
+                         portal_url.empty() ? "" : fmt::format(" Sign in through <{}|the AWS access portal>.", portal_url));
+    case Notice::expiring_soon:
+      return fmt::format(":hourglass: Your access {} expires at {}. Need more time? Make a new request.", what,
+                         when(*r.expires_at));
+    case Notice::revoked: return fmt::format(":lock: Your access {} has ended{}.", what,
+                                             r.end_reason.empty() ? "" : ": " + escape(r.end_reason));
+    case Notice::failed: return fmt::format(":warning: Your access {} could not be granted: {}", what, escape(r.end_reason));
+    case Notice::cancelled: return fmt::format("You withdrew your request for {}.", what);
+    case Notice::expired: return fmt::format("Your request for {} expired: nobody decided in time.", what);
+  }
+  return what;
+}
+
+}  // namespace jit::slack

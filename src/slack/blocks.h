@@ -1,0 +1,29 @@
+// The Block Kit messages of the request/approve experience. Pure functions of a request (re-read
+// from the store) and the policy: button values carry only the request id, and every piece of
+// user-typed text is escaped.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/model.h"
+#include "core/policy.h"
+#include "ports/chat.h"
+
+namespace jit::slack {
+
+inline constexpr const char* kApproveAction = "jit_approve";
+inline constexpr const char* kDenyAction = "jit_deny";
+
+// {"text": fallback, "blocks": [...]} for the owner channel: who asks for what and why, then
+// Approve/Deny while pending (with how many approvals are still needed), or the outcome after.
+nlohmann::json request_message(const AccessRequest& request, const Policy& policy);
+
+// One line for the message's thread: what just happened (the human audit trail).
+std::string thread_text(const AccessRequest& request, const AuditEvent& event);
+
+// The requester's direct message for a notice. `portal_url` ("" for none) is shown once access
+// is active.
+std::string notice_text(const AccessRequest& request, Notice notice, const std::string& portal_url);
+
+}  // namespace jit::slack

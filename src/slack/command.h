@@ -1,0 +1,38 @@
+// What a person typed after /jit, parsed. Pure: no Slack, no engine.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace jit::slack {
+
+struct OpenModal {};  // "/jit" alone
+struct Help {};       // "/jit help"
+struct ListMine {};   // "/jit list"
+struct RequestAccess {
+  std::string account;
+  std::string role;
+  std::string duration;
+  std::string reason;
+  std::string ticket;  // from "--ticket X" or "ticket=X" anywhere after the duration
+};
+struct Release {
+  std::string request_id;
+};
+struct Cancel {
+  std::string request_id;
+};
+// Anything else: `message` says what was wrong and how to say it right.
+struct Unknown {
+  std::string message;
+};
+
+using Command = std::variant<OpenModal, Help, ListMine, RequestAccess, Release, Cancel, Unknown>;
+
+Command parse_command(std::string_view text);
+
+// The reply to "/jit help" (and the tail of every Unknown reply).
+std::string help_text();
+
+}  // namespace jit::slack

@@ -1,0 +1,31 @@
+#include "slack/escape.h"
+
+#include <fmt/format.h>
+
+namespace jit::slack {
+
+std::string escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string date_token(TimePoint t) {
+  return fmt::format("<!date^{}^{{date_short_pretty}} {{time}}|{}>", epoch_seconds(t), format_time(t));
+}
+
+std::string mention(std::string_view user_id) {
+  for (char c : user_id)
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return escape(user_id);
+  return fmt::format("<@{}>", user_id);
+}
+
+}  // namespace jit::slack

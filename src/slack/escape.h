@@ -1,0 +1,22 @@
+// Text that people typed, made safe to show in Slack: mrkdwn control characters are escaped so
+// that "<!channel>", "<@U123>" and "<https://evil|click>" show as text and do nothing.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/time.h"
+
+namespace jit::slack {
+
+// & -> &amp;  < -> &lt;  > -> &gt;  (Slack's own escaping rules for text fields)
+std::string escape(std::string_view text);
+
+// A <!date> token: every reader sees `t` in their own time zone; clients that cannot render it
+// show the UTC fallback. E.g. "<!date^1764000000^{date_short_pretty} {time}|2025-11-24T16:00:00Z>".
+std::string date_token(TimePoint t);
+
+// "<@U123>" for a user id we got from Slack itself (validated: only A-Z0-9).
+std::string mention(std::string_view user_id);
+
+}  // namespace jit::slack
