@@ -79,6 +79,15 @@ CREATE TABLE audit_head (
 );
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, hex(zeroblob(32)));
 )sql",
+    // Version 2. The audit trail is append-only in the database too, so that no bug or stray
+    // statement can change history. (Someone with the file can still drop these triggers: the
+    // hash chain, not the triggers, is what makes tampering evident.)
+    R"sql(
+CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+)sql",
 };
 
 // The schema version this program creates and understands.

@@ -236,3 +236,29 @@ TEST_F(SqliteStoreTest, OpenFailureNamesThePath) {
 
 }  // namespace
 }  // namespace jit
+
+namespace jit {
+namespace {
+
+TEST(SqliteAuditTrail, IsAppendOnlyInTheDatabase) {
+  const fs::path path = ScratchDirectory::new_database_path();
+  {
+    auto store = open_store(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->append_audit({.at = kT0, .actor = "system:test", .action = "note", .detail = "kept"}));
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, "UPDATE audit SET detail = 'changed'", nullptr, nullptr, &error), SQLITE_CONSTRAINT);
+  EXPECT_THAT(std::string(error ? error : ""), ::testing::HasSubstr("append-only"));
+  sqlite3_free(error);
+  EXPECT_EQ(sqlite3_exec(db, "DELETE FROM audit", nullptr, nullptr, nullptr), SQLITE_CONSTRAINT);
+  sqlite3_close(db);
+  auto reopened = open_store(path);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(reopened->audit_events({}).value().at(0).detail, "kept");
+}
+
+}  // namespace
+}  // namespace jit
