@@ -1,0 +1,161 @@
+#include "slack/modal.h"
+
+#include <fmt/format.h>
+
+#include "core/duration.h"
+
+namespace jit::slack {
+
+namespace {
+
+using nlohmann::json;
+
+json plain(const std::string& text) { return {{"type", "plain_text"}, {"text", text}, {"emoji", true}}; }
+json option(const std::string& label, const std::string& value) { return {{"text", plain(label)}, {"value", value}}; }
+
+std::vector<const RolePolicy*> requestable(const AccountPolicy& account, const Identity& who) {
+  std::vector<const RolePolicy*> out;
+  for (const auto& role : account.roles)
+    if (matches_any(who, role.requesters)) out.push_back(&role);
+  return out;
+}
+
+// The durations to offer: the role's allowed list, else common steps up to its maximum.
+std::vector<Seconds> durations_for(const RolePolicy& role) {
+  if (!role.allowed_durations.empty()) return role.allowed_durations;
+  std::vector<Seconds> out;
+  for (long minutes : {15L, 30L, 60L, 120L, 240L, 480L, 720L})
+    if (Seconds{minutes * 60} <= role.max_duration) out.push_back(Seconds{minutes * 60});
+  if (out.empty() || out.back() != role.max_duration) out.push_back(role.max_duration);
+  return out;
+}
+
+json select_block(const std::string& block, const std::string& label, const json& options, const json& initial,
+                  bool dispatch) {
+  json element = {{"type", "static_select"}, {"action_id", block}, {"options", options},
+                  {"placeholder", plain("Choose…")}};
+  if (!initial.is_null()) element["initial_option"] = initial;
+  json b = {{"type", "input"}, {"block_id", block}, {"label", plain(label)}, {"element", element}};
+  if (dispatch) b["dispatch_action"] = true;
+  return b;
+}
+
+std::string text_value(const json& state, const std::string& block) {
+  if (!state.contains(block) || !state[block].contains(block)) return "";
+  const json& v = state[block][block];
+  if (v.contains("selected_option") && v["selected_option"].is_object()) return v["selected_option"].value("value", "");
+  if (v.contains("value") && v["value"].is_string()) return v["value"].get<std::string>();
+  return "";
+}
+
+}  // namespace
+
+json request_modal(const Policy& policy, const Identity& who, const ModalChoice& choice) {
+  json view = {{"type", "modal"}, {"callback_id", kRequestModal}, {"title", plain("Request AWS access")},
+               {"close", plain("Cancel")}};
+  json account_options = json::array();
+  const AccountPolicy* account = nullptr;
+  for (const auto& a : policy.accounts) {
+    if (requestable(a, who).empty()) continue;
+    account_options.push_back(option(fmt::format("{} ({})", a.name, a.id), a.name));
+    if (a.name == choice.account || (!account && choice.account.empty())) account = &a;
+  }
+  if (account_options.empty()) {
+    view["blocks"] = json::array({{{"type", "section"},
+                                   {"text", {{"type", "mrkdwn"},
+                                             {"text", "There is no role you may request. Ask an admin to add you "
+                                                      "to a role's requesters in the JIT policy."}}}}});
+    return view;
+  }
+  if (!account) account = policy.find_account(account_options[0]["value"].get<std::string>());
+  const auto roles = requestable(*account, who);
+  const RolePolicy* role = roles.front();
+  for (const auto* r : roles)
+    if (r->name == choice.role) role = r;
+
+  json role_options = json::array();
+  json role_initial;
+  for (const auto* r : roles) {
+    json o = option(fmt::format("{} (up to {}{})", r->name, format_duration(r->max_duration),
+                                r->tier == Tier::standard ? "" : ", " + std::string(tier_name(r->tier))),
+                    r->name);
+    if (r == role) role_initial = o;
+    role_options.push_back(o);
+  }
+  json duration_options = json::array();
+  for (Seconds d : durations_for(*role)) duration_options.push_back(option(format_duration(d), format_duration(d)));
+
+  json blocks = json::array({
+      select_block("account", "Account", account_options,
+                   option(fmt::format("{} ({})", account->name, account->id), account->name), true),
+      select_block("role", "Role", role_options, role_initial, true),
+      select_block("duration", "For how long", duration_options, nullptr, false),
+      {{"type", "input"},
+       {"block_id", "reason"},
+       {"label", plain("Reason")},
+       {"element", {{"type", "plain_text_input"}, {"action_id", "reason"}, {"multiline", true},
+                    {"max_length", policy.reason_max_length},
+                    {"placeholder", plain("What will you do with this access?")}}}},
+  });
+  if (role->ticket_required || !role->ticket_pattern.empty()) {
+    json ticket = {{"type", "input"},
+                   {"block_id", "ticket"},
+                   {"label", plain("Ticket")},
+                   {"optional", !role->ticket_required},
+                   {"element", {{"type", "plain_text_input"}, {"action_id", "ticket"}}}};
+    if (!role->ticket_pattern.empty()) ticket["hint"] = plain("Must match " + role->ticket_pattern);
+    blocks.push_back(ticket);
+  }
+  if (role->approvals_required > 1 || role->tier == Tier::break_glass)
+    blocks.push_back({{"type", "context"},
+                      {"elements", json::array({{{"type", "mrkdwn"},
+                                                 {"text", fmt::format("This role needs {} approvals.",
+                                                                      role->approvals_required)}}})}});
+  view["blocks"] = blocks;
+  view["submit"] = plain("Request");
+  view["private_metadata"] = json{{"account", account->name}, {"role", role->name}}.dump();
+  return view;
+}
+
+ModalChoice choice_of(const json& view) {
+  ModalChoice choice;
+  if (view.contains("private_metadata") && view["private_metadata"].is_string()) {
+    const json meta = json::parse(view["private_metadata"].get<std::string>(), nullptr, false);
+    if (meta.is_object()) {
+      choice.account = meta.value("account", "");
+      choice.role = meta.value("role", "");
+    }
+  }
+  if (view.contains("state") && view["state"].contains("values")) {
+    const json& values = view["state"]["values"];
+    if (auto a = text_value(values, "account"); !a.empty()) {
+      if (a != choice.account) choice.role.clear();  // a new account: its own roles
+      choice.account = a;
+    }
+    if (auto r = text_value(values, "role"); !r.empty()) choice.role = r;
+  }
+  return choice;
+}
+
+std::expected<ModalValues, std::map<std::string, std::string>> read_submission(const json& view) {
+  const json values = view.contains("state") ? view["state"].value("values", json::object()) : json::object();
+  ModalValues v{text_value(values, "account"), text_value(values, "role"), text_value(values, "duration"),
+                text_value(values, "reason"), text_value(values, "ticket")};
+  std::map<std::string, std::string> errors;
+  if (v.account.empty()) errors["account"] = "Choose an account.";
+  if (v.role.empty()) errors["role"] = "Choose a role.";
+  if (v.duration.empty()) errors["duration"] = "Choose how long you need access.";
+  if (v.reason.find_first_not_of(" \t\r\n") == std::string::npos) errors["reason"] = "Say why you need this access.";
+  if (!errors.empty()) return std::unexpected(errors);
+  return v;
+}
+
+json field_errors(const Error& error) {
+  std::string field = "reason";
+  for (const char* f : {"account", "role", "duration", "reason", "ticket"})
+    if (error.message.starts_with(f)) field = f;
+  if (error.code == Errc::denied || error.code == Errc::conflict) field = "role";  // not allowed, or already open
+  return {{"response_action", "errors"}, {"errors", {{field, error.message}}}};
+}
+
+}  // namespace jit::slack

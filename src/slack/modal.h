@@ -1,0 +1,42 @@
+// The /jit request modal: built from policy for one person, and read back on submission.
+// Pure: no Slack calls.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/error.h"
+#include "core/policy.h"
+
+namespace jit::slack {
+
+inline constexpr const char* kRequestModal = "jit_request";  // the view's callback_id
+
+// What is picked so far (from private_metadata or the view state); empty = nothing yet.
+struct ModalChoice {
+  std::string account;
+  std::string role;
+};
+
+// The modal for `who`: only the accounts and roles they may request, only the durations the chosen
+// role allows, and a ticket field when the role asks for one. Account and role selects dispatch
+// block_actions so the view can be rebuilt (views.update) when they change. When `who` may request
+// nothing, the modal says so and has no submit button.
+nlohmann::json request_modal(const Policy& policy, const Identity& who, const ModalChoice& choice);
+
+// The choice recorded in a view (its state values, else its private_metadata).
+ModalChoice choice_of(const nlohmann::json& view);
+
+// The request a submitted view asks for (requester filled in by the caller), or a map from
+// block id to the error to show on that field (`response_action: errors`).
+struct ModalValues {
+  std::string account, role, duration, reason, ticket;
+};
+std::expected<ModalValues, std::map<std::string, std::string>> read_submission(const nlohmann::json& view);
+
+// `{"response_action": "errors", "errors": {block: message}}` for a policy error about a draft:
+// the error is put on the field it is about (account, role, duration, reason or ticket).
+nlohmann::json field_errors(const Error& error);
+
+}  // namespace jit::slack

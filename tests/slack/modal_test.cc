@@ -1,0 +1,126 @@
+#include "slack/modal.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/policy.h"
+
+namespace jit::slack {
+namespace {
+
+using ::testing::HasSubstr;
+using nlohmann::json;
+
+Policy policy() {
+  Policy p;
+  AccountPolicy sandbox{.name = "sandbox", .id = "222222222222", .owner_channel = "C0SAND", .approvers = {"U0ALICE"}};
+  sandbox.roles.push_back({.name = "poweruser", .permission_set_arn = "arn:aws:sso:::permissionSet/x/ps-1",
+                           .max_duration = std::chrono::hours{4}, .requesters = {"*"}});
+  AccountPolicy prod{.name = "prod", .id = "111111111111", .owner_channel = "C0PROD", .approvers = {"U0ALICE"}};
+  prod.roles.push_back({.name = "read", .permission_set_arn = "arn:aws:sso:::permissionSet/x/ps-2",
+                        .max_duration = std::chrono::hours{8},
+                        .allowed_durations = {std::chrono::hours{1}, std::chrono::hours{8}}, .requesters = {"*"}});
+  prod.roles.push_back({.name = "admin", .permission_set_arn = "arn:aws:sso:::permissionSet/x/ps-3",
+                        .max_duration = std::chrono::hours{2}, .tier = Tier::high, .approvals_required = 2,
+                        .requesters = {"S0SRE"}, .ticket_required = true, .ticket_pattern = "^OPS-[0-9]+$",
+                        .ticket_regex = std::make_shared<const std::regex>("^OPS-[0-9]+$")});
+  AccountPolicy secret{.name = "secret", .id = "333333333333", .owner_channel = "C0SEC", .approvers = {"U0ALICE"}};
+  secret.roles.push_back({.name = "root", .permission_set_arn = "arn:aws:sso:::permissionSet/x/ps-4",
+                          .max_duration = std::chrono::hours{1}, .requesters = {"U0ROOT"}});
+  p.accounts = {sandbox, prod, secret};
+  return p;
+}
+
+json block(const json& view, const std::string& id) {
+  for (const auto& b : view["blocks"])
+    if (b.value("block_id", "") == id) return b;
+  return nullptr;
+}
+
+std::vector<std::string> option_values(const json& b) {
+  std::vector<std::string> out;
+  for (const auto& o : b["element"]["options"]) out.push_back(o["value"]);
+  return out;
+}
+
+TEST(SlackModal, OffersOnlyWhatThePersonMayRequest) {
+  const Policy p = policy();
+  json view = request_modal(p, {"U0DEV", {}}, {});
+  EXPECT_EQ(view["callback_id"], kRequestModal);
+  EXPECT_THAT(option_values(block(view, "account")), ::testing::ElementsAre("sandbox", "prod"));
+  EXPECT_THAT(option_values(block(view, "role")), ::testing::ElementsAre("poweruser"));
+  EXPECT_THAT(option_values(block(view, "duration")), ::testing::ElementsAre("15m", "30m", "1h", "2h", "4h"));
+  EXPECT_TRUE(block(view, "ticket").is_null());
+  EXPECT_TRUE(block(view, "account")["dispatch_action"].get<bool>());
+
+  json prod = request_modal(p, {"U0DEV", {}}, {"prod", ""});
+  EXPECT_THAT(option_values(block(prod, "role")), ::testing::ElementsAre("read"));
+  EXPECT_THAT(option_values(block(prod, "duration")), ::testing::ElementsAre("1h", "8h"));
+
+  json sre = request_modal(p, {"U0SRE1", {"S0SRE"}}, {"prod", "admin"});
+  EXPECT_THAT(option_values(block(sre, "role")), ::testing::ElementsAre("read", "admin"));
+  json ticket = block(sre, "ticket");
+  ASSERT_FALSE(ticket.is_null());
+  EXPECT_FALSE(ticket["optional"].get<bool>());
+  EXPECT_THAT(ticket["hint"]["text"].get<std::string>(), HasSubstr("^OPS-[0-9]+$"));
+  EXPECT_THAT(sre.dump(), HasSubstr("needs 2 approvals"));
+  EXPECT_EQ(choice_of(sre).role, "admin");
+}
+
+TEST(SlackModal, NothingToRequestSaysSoWithoutSubmit) {
+  Policy p = policy();
+  p.accounts = {p.accounts[2]};
+  json view = request_modal(p, {"U0DEV", {}}, {});
+  EXPECT_FALSE(view.contains("submit"));
+  EXPECT_THAT(view.dump(), HasSubstr("no role you may request"));
+}
+
+TEST(SlackModal, ChangingTheAccountResetsTheRole) {
+  json view = request_modal(policy(), {"U0SRE1", {"S0SRE"}}, {"prod", "admin"});
+  view["state"]["values"]["account"]["account"]["selected_option"]["value"] = "sandbox";
+  view["state"]["values"]["role"]["role"]["selected_option"] = nullptr;
+  ModalChoice c = choice_of(view);
+  EXPECT_EQ(c.account, "sandbox");
+  EXPECT_EQ(c.role, "");
+}
+
+TEST(SlackModal, SubmissionIsReadAndMissingFieldsAreNamed) {
+  json view = {{"state",
+                {{"values",
+                  {{"account", {{"account", {{"selected_option", {{"value", "prod"}}}}}}},
+                   {"role", {{"role", {{"selected_option", {{"value", "admin"}}}}}}},
+                   {"duration", {{"duration", {{"selected_option", {{"value", "1h"}}}}}}},
+                   {"reason", {{"reason", {{"value", "rotate keys"}}}}},
+                   {"ticket", {{"ticket", {{"value", "OPS-9"}}}}}}}}}};
+  auto ok = read_submission(view);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->account, "prod");
+  EXPECT_EQ(ok->duration, "1h");
+  EXPECT_EQ(ok->ticket, "OPS-9");
+  view["state"]["values"]["reason"]["reason"]["value"] = "   ";
+  view["state"]["values"]["duration"]["duration"]["selected_option"] = nullptr;
+  auto bad = read_submission(view);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().size(), 2u);
+  EXPECT_TRUE(bad.error().contains("reason"));
+  EXPECT_TRUE(bad.error().contains("duration"));
+}
+
+TEST(SlackModal, PolicyErrorsLandOnTheirField) {
+  const Policy p = policy();
+  auto err = [&](RequestDraft d) { return field_errors(check_request(p, d).error())["errors"].begin().key(); };
+  const Identity sre{"U0SRE1", {"S0SRE"}};
+  EXPECT_EQ(err({sre, "nope", "admin", "1h", "r", ""}), "account");
+  EXPECT_EQ(err({sre, "prod", "nope", "1h", "r", ""}), "role");
+  EXPECT_EQ(err({{"U0DEV", {}}, "prod", "admin", "1h", "r", "OPS-1"}), "role");
+  EXPECT_EQ(err({sre, "prod", "admin", "3h", "r", "OPS-1"}), "duration");
+  EXPECT_EQ(err({sre, "prod", "admin", "1h", " ", "OPS-1"}), "reason");
+  EXPECT_EQ(err({sre, "prod", "admin", "1h", "r", ""}), "ticket");
+  EXPECT_EQ(err({sre, "prod", "admin", "1h", "r", "JIRA-1"}), "ticket");
+  const json j = field_errors(Error::Conflict("you already have request r1"));
+  EXPECT_EQ(j["response_action"], "errors");
+  EXPECT_TRUE(j["errors"].contains("role"));
+}
+
+}  // namespace
+}  // namespace jit::slack
