@@ -1,0 +1,141 @@
+#include "aws/json_client.h"
+
+#include <array>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "aws/sigv4.h"
+
+namespace jit::aws {
+namespace {
+
+// "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException" -> after '#';
+// "ValidationException:http://internal.amazon.com/..." (x-amzn-ErrorType) -> before ':'.
+std::string clean_code(std::string_view code) {
+  if (const auto hash = code.rfind('#'); hash != std::string_view::npos) code.remove_prefix(hash + 1);
+  if (const auto colon = code.find(':'); colon != std::string_view::npos) code = code.substr(0, colon);
+  return std::string(code);
+}
+
+std::string string_field(const nlohmann::json& body, std::initializer_list<const char*> names) {
+  if (!body.is_object()) return "";
+  for (const char* name : names)
+    if (auto it = body.find(name); it != body.end() && it->is_string()) return it->get<std::string>();
+  return "";
+}
+
+}  // namespace
+
+AwsJsonClientConfig AwsJsonClientConfig::for_service(AwsService service, net::Endpoint endpoint, std::string region) {
+  const auto& info = service_info(service);
+  AwsJsonClientConfig config;
+  config.endpoint = std::move(endpoint);
+  config.signing_name = info.signing_name;
+  config.target_prefix = info.target_prefix;
+  config.json_version = info.json_version;
+  config.region = std::move(region);
+  return config;
+}
+
+bool is_throttling_code(std::string_view code) {
+  static constexpr std::array<std::string_view, 6> kCodes = {
+      "ThrottlingException",      "ThrottledException",        "ProvisionedThroughputExceededException",
+      "RequestLimitExceeded",     "TooManyRequestsException",  "TransactionInProgressException"};
+  return std::find(kCodes.begin(), kCodes.end(), code) != kCodes.end();
+}
+
+AwsError parse_error_response(const net::HttpResponse& response) {
+  AwsError error;
+  error.http_status = response.status;
+  error.body = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  if (error.body.is_discarded()) error.body = nlohmann::json::object();
+  std::string code;
+  if (auto header = response.header("x-amzn-ErrorType")) code = clean_code(*header);
+  if (code.empty()) code = clean_code(string_field(error.body, {"__type", "code", "Code"}));
+  if (code.empty()) code = response.status >= 500 ? "ServiceUnavailable" : fmt::format("Http{}", response.status);
+  error.code = std::move(code);
+  error.message = string_field(error.body, {"message", "Message", "errorMessage"});
+  error.retryable = response.status >= 500 || response.status == 429 || is_throttling_code(error.code);
+  return error;
+}
+
+AwsJsonClient::AwsJsonClient(AwsJsonClientConfig config, CredentialsProvider& credentials, net::HttpClient& http,
+                             const Clock& clock)
+    : config_(std::move(config)), credentials_(credentials), http_(http), clock_(clock),
+      random_engine_(std::random_device{}()) {
+  if (config_.retry.max_attempts < 1) config_.retry.max_attempts = 1;
+}
+
+std::uint64_t AwsJsonClient::next_random() {
+  if (config_.random) return config_.random();
+  std::lock_guard lock(random_mutex_);
+  return random_engine_();
+}
+
+Result<net::HttpRequest> AwsJsonClient::build_request(std::string_view operation, const std::string& body,
+                                                      const Credentials& credentials) const {
+  net::HttpRequest request;
+  request.method = "POST";
+  request.target = config_.endpoint.base_path + "/";
+  request.headers = {
+      {"Host", config_.endpoint.host_header()},
+      {"Content-Type", "application/x-amz-json-" + config_.json_version},
+      {"X-Amz-Target", fmt::format("{}.{}", config_.target_prefix, operation)},
+  };
+  request.body = body;
+  SigningParams params;
+  params.region = config_.region;
+  params.service = config_.signing_name;
+  params.time = clock_.now();
+  if (auto signed_ = sign_headers(request, credentials, params); !signed_) return fail(signed_.error());
+  return request;
+}
+
+std::expected<nlohmann::json, AwsError> AwsJsonClient::call(std::string_view operation, const nlohmann::json& input) {
+  const std::string body = input.dump();
+  const int max_attempts = config_.retry.max_attempts;
+  AwsError error;
+  int attempt = 0;
+  while (true) {
+    ++attempt;
+    auto credentials = credentials_.get();
+    if (!credentials) {
+      error = {0, "Credentials", credentials.error().message, nlohmann::json::object(), false};
+      break;
+    }
+    auto request = build_request(operation, body, *credentials);
+    if (!request) {
+      error = {0, "Signing", request.error().message, nlohmann::json::object(), false};
+      break;
+    }
+    auto response = http_.send(config_.endpoint, *request);
+    if (response && response->status == 200) {
+      if (response->body.empty()) return nlohmann::json::object();
+      auto out = nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
+      if (!out.is_discarded()) return out;
+      error = {200, "InvalidResponse", "the response body is not JSON", nlohmann::json::object(), false};
+      break;
+    }
+    if (response) {
+      error = parse_error_response(*response);
+    } else {
+      // Errc::invalid from the client is configuration (a bad CA file, proxy): not transient.
+      error = {0, "Transport", response.error().message, nlohmann::json::object(),
+               response.error().code == Errc::unavailable};
+    }
+    if (!error.retryable || attempt >= max_attempts) break;
+    const auto delay = net::backoff_delay(config_.retry, attempt - 1, next_random());
+    if (config_.sleep) config_.sleep(delay);
+    else std::this_thread::sleep_for(delay);
+  }
+  // Retryable errors that outlasted the retries mean AWS is struggling: warn. Other errors are
+  // answers (a lost conditional write, a validation error) that the caller handles: info.
+  spdlog::log(error.retryable ? spdlog::level::warn : spdlog::level::info,
+              "aws {}.{} at {} failed after {} attempt(s): {} (HTTP {}): {}", config_.target_prefix, operation,
+              config_.endpoint.to_string(), attempt, error.code, error.http_status, error.message);
+  return std::unexpected(std::move(error));
+}
+
+}  // namespace jit::aws

@@ -1,0 +1,78 @@
+// AwsJsonClient: the AwsJsonApi of production. Signs each attempt with SigV4, sends it with a
+// net::HttpClient, parses AWS's JSON errors, and retries what may succeed later.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <string>
+
+#include "aws/credentials.h"
+#include "aws/endpoints.h"
+#include "aws/json_api.h"
+#include "net/http.h"
+#include "ports/clock.h"
+
+namespace jit::aws {
+
+struct AwsJsonClientConfig {
+  net::Endpoint endpoint;     // requests go to POST <endpoint.base_path>/
+  std::string signing_name;   // "dynamodb", "sso" (sso-admin), "identitystore"
+  std::string target_prefix;  // "DynamoDB_20120810", "SWBExternalService", "AWSIdentityStore"
+  std::string json_version;   // "1.0" (DynamoDB) or "1.1"
+  std::string region;         // "us-east-1"
+  net::RetryPolicy retry;     // attempts include the first
+  // Waits between attempts; tests pass one that records instead of sleeping.
+  std::function<void(std::chrono::milliseconds)> sleep;      // empty: std::this_thread::sleep_for
+  // 64 random bits for the backoff jitter; must be thread-safe.
+  std::function<std::uint64_t()> random;                    // empty: a seeded std::mt19937_64
+
+  // The wire facts of `service` (signing name, target prefix, JSON version) filled in.
+  static AwsJsonClientConfig for_service(AwsService service, net::Endpoint endpoint, std::string region);
+};
+
+// Thread-safe (as long as the credentials provider, HTTP client and clock are). Each attempt asks
+// `credentials` again and signs at `clock.now()`, so refreshed credentials and a retried request
+// after a long backoff both sign correctly.
+//
+// Errors: AWS's code after '#' in __type (or x-amzn-ErrorType), its "message"/"Message", and the
+// whole body; "Transport" when no response arrived (http_status 0); "Credentials" / "Signing" when
+// the request could not be signed; "InvalidResponse" when a 200 body is not JSON.
+// Retried with exponential backoff and full jitter: throttling codes (ThrottlingException,
+// ThrottledException, ProvisionedThroughputExceededException, RequestLimitExceeded,
+// TooManyRequestsException, TransactionInProgressException), HTTP 429 and 5xx, transport
+// errors. Nothing else. Each failed call logs one line (operation, endpoint, code, attempts);
+// never credentials or request bodies.
+class AwsJsonClient final : public AwsJsonApi {
+ public:
+  AwsJsonClient(AwsJsonClientConfig config, CredentialsProvider& credentials, net::HttpClient& http,
+                const Clock& clock);
+
+  std::expected<nlohmann::json, AwsError> call(std::string_view operation, const nlohmann::json& input) override;
+
+  // One signed attempt's request, as it goes on the wire (for tests and the benchmark).
+  Result<net::HttpRequest> build_request(std::string_view operation, const std::string& body,
+                                         const Credentials& credentials) const;
+
+  const AwsJsonClientConfig& config() const { return config_; }
+
+ private:
+  std::uint64_t next_random();
+
+  AwsJsonClientConfig config_;
+  CredentialsProvider& credentials_;
+  net::HttpClient& http_;
+  const Clock& clock_;
+  std::mutex random_mutex_;
+  std::mt19937_64 random_engine_;
+};
+
+// Whether AWS's error `code` means "slow down, then try again".
+bool is_throttling_code(std::string_view code);
+
+// Parses an error response (any status but 200) into an AwsError.
+AwsError parse_error_response(const net::HttpResponse& response);
+
+}  // namespace jit::aws

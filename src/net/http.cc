@@ -1,0 +1,127 @@
+// The plain HTTP values of net/http.h. No Boost here: this file is cheap to compile.
+#include "net/http.h"
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <cctype>
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace jit::net {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool valid_host_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
+}
+
+std::uint16_t default_port(std::string_view scheme) { return scheme == "https" ? 443 : 80; }
+
+}  // namespace
+
+std::optional<std::string> HttpResponse::header(std::string_view name) const {
+  for (const auto& [n, v] : headers)
+    if (iequals(n, name)) return v;
+  return std::nullopt;
+}
+
+Result<Endpoint> Endpoint::parse(std::string_view url) {
+  auto invalid = [&](std::string_view why) {
+    return fail(Error::Invalid(fmt::format(
+        "endpoint URL '{}': {} (expected https://host[:port][/path]; http:// only for loopback hosts)",
+        url, why)));
+  };
+  Endpoint e;
+  std::string_view rest;
+  const auto sep = url.find("://");
+  if (sep == std::string_view::npos) return invalid("missing scheme");
+  e.scheme = lower(url.substr(0, sep));
+  if (e.scheme != "https" && e.scheme != "http") return invalid("scheme must be https or http");
+  rest = url.substr(sep + 3);
+
+  const auto path_start = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, path_start);
+  std::string_view path = path_start == std::string_view::npos ? "" : rest.substr(path_start);
+  if (authority.find('@') != std::string_view::npos) return invalid("user information is not allowed");
+  if (authority.empty()) return invalid("missing host");
+
+  std::string_view port_text;
+  if (authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return invalid("unterminated IPv6 literal");
+    e.host = std::string(authority.substr(1, close - 1));
+    in6_addr addr{};
+    if (inet_pton(AF_INET6, e.host.c_str(), &addr) != 1) return invalid("bad IPv6 literal");
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return invalid("unexpected text after the IPv6 literal");
+      port_text = after.substr(1);
+      if (port_text.empty()) return invalid("empty port");
+    }
+  } else {
+    const auto colon = authority.rfind(':');
+    std::string_view host = authority.substr(0, colon);
+    if (colon != std::string_view::npos) {
+      port_text = authority.substr(colon + 1);
+      if (port_text.empty()) return invalid("empty port");
+    }
+    if (host.empty()) return invalid("missing host");
+    if (!std::all_of(host.begin(), host.end(), valid_host_char)) return invalid("bad character in host");
+    e.host = lower(host);
+  }
+  e.port = default_port(e.scheme);
+  if (!port_text.empty()) {
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+    if (ec != std::errc{} || end != port_text.data() + port_text.size() || value == 0 || value > 65535)
+      return invalid("port must be 1-65535");
+    e.port = static_cast<std::uint16_t>(value);
+  }
+  if (path.find_first_of("?#") != std::string_view::npos) return invalid("query or fragment not allowed");
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  e.base_path = std::string(path);
+  if (e.scheme == "http" && !e.is_loopback()) return invalid("plain http is accepted only for loopback hosts");
+  return e;
+}
+
+std::string Endpoint::host_header() const {
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  if (port != default_port(scheme)) h += fmt::format(":{}", port);
+  return h;
+}
+
+bool Endpoint::is_loopback() const {
+  if (host == "localhost" || host.ends_with(".localhost")) return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+  return false;
+}
+
+std::string Endpoint::to_string() const { return scheme + "://" + host_header() + base_path; }
+
+std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt, std::uint64_t random) {
+  using std::chrono::milliseconds;
+  const long long base = std::max<long long>(0, policy.base_delay.count());
+  const long long cap = std::max<long long>(0, policy.max_delay.count());
+  long long ceiling = base;
+  for (int i = 0; i < attempt && ceiling > 0 && ceiling < cap; ++i) ceiling *= 2;
+  ceiling = std::min(ceiling, cap);
+  if (ceiling <= 0) return milliseconds{0};
+  return milliseconds{static_cast<long long>(random % static_cast<std::uint64_t>(ceiling + 1))};
+}
+
+}  // namespace jit::net

@@ -1,0 +1,195 @@
+// HttpServer: an accept loop and one coroutine per connection, on `threads` I/O threads (each
+// connection on its own strand).
+#include "net/http_server.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "net/asio.h"
+
+namespace jit::net {
+
+using namespace detail;
+using boost::system::error_code;
+
+struct HttpServer::Impl {
+  ServerOptions options;
+  HttpHandler handler;
+  std::optional<asio::io_context> io;  // reset by stop(): that destroys every connection
+  std::optional<ssl::context> tls;
+  std::optional<tcp::acceptor> acceptor;
+  std::atomic<std::size_t> accepted{0};
+  std::uint16_t port = 0;
+  std::vector<std::thread> threads;
+  std::mutex stop_mutex;
+};
+
+namespace {
+
+HttpRequest from_beast(http::request<http::string_body>&& request) {
+  HttpRequest out;
+  out.method = std::string(request.method_string());
+  out.target = std::string(request.target());
+  for (const auto& field : request) out.headers.emplace_back(field.name_string(), field.value());
+  out.body = std::move(request.body());
+  return out;
+}
+
+http::response<http::string_body> to_beast(HttpResponse&& response, const http::request<http::string_body>& request) {
+  http::response<http::string_body> out;
+  out.version(request.version());
+  out.result(static_cast<unsigned>(response.status));
+  for (const auto& [name, value] : response.headers) out.insert(name, value);
+  out.body() = std::move(response.body);
+  if (!request.keep_alive()) out.keep_alive(false);
+  // A HEAD answer keeps the Content-Length the handler gave (the size a GET would have).
+  if (request.method() != http::verb::head) out.prepare_payload();
+  return out;
+}
+
+HttpResponse call_handler(HttpServer::Impl& impl, const HttpRequest& request) {
+  try {
+    return impl.handler(request);
+  } catch (const std::exception& e) {
+    spdlog::error("http server: handler for {} {} threw: {}", request.method, request.target, e.what());
+  } catch (...) {
+    spdlog::error("http server: handler for {} {} threw", request.method, request.target);
+  }
+  return {500, {{"Content-Type", "text/plain"}}, "internal error\n"};
+}
+
+// Requests and answers on one connection until either side closes it.
+template <class Stream>
+awaitable<void> serve(HttpServer::Impl& impl, Stream& stream) {
+  beast::flat_buffer buffer;
+  int answered = 0;
+  for (;;) {
+    beast::get_lowest_layer(stream).expires_after(impl.options.idle_timeout);
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(impl.options.max_body_bytes);
+    error_code ec;
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    if (ec == http::error::body_limit) {
+      http::response<http::string_body> too_large{http::status::payload_too_large, 11};
+      too_large.keep_alive(false);
+      too_large.body() = "request body too large\n";
+      too_large.prepare_payload();
+      co_await http::async_write(stream, too_large, asio::redirect_error(use_awaitable, ec));
+      co_return;
+    }
+    if (ec) co_return;
+    const int limit = impl.options.max_requests_per_connection;
+    if (limit > 0 && answered >= limit) co_return;  // drop it unanswered (see ServerOptions)
+    auto request = parser.release();
+    auto response = to_beast(call_handler(impl, from_beast(http::request<http::string_body>(request))), request);
+    beast::get_lowest_layer(stream).expires_after(impl.options.idle_timeout);  // the handler may have been slow
+    co_await http::async_write(stream, response, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return;
+    ++answered;
+    if (!response.keep_alive()) co_return;
+  }
+}
+
+awaitable<void> session(HttpServer::Impl& impl, tcp::socket socket) {
+  error_code ec;
+  if (impl.tls) {
+    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *impl.tls);
+    beast::get_lowest_layer(stream).expires_after(impl.options.idle_timeout);
+    co_await stream.async_handshake(ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return;  // e.g. the client refused our certificate
+    co_await serve(impl, stream);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
+    co_await stream.async_shutdown(asio::redirect_error(use_awaitable, ec));
+  } else {
+    beast::tcp_stream stream(std::move(socket));
+    co_await serve(impl, stream);
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+}
+
+awaitable<void> accept_loop(HttpServer::Impl& impl) {
+  for (;;) {
+    tcp::socket socket(asio::make_strand(*impl.io));
+    error_code ec;
+    co_await impl.acceptor->async_accept(socket, asio::redirect_error(use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !impl.acceptor->is_open()) co_return;
+    if (ec) {
+      spdlog::warn("http server: accept failed: {}", ec.message());
+      asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
+      continue;
+    }
+    ++impl.accepted;
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, session(impl, std::move(socket)), asio::detached);
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(ServerOptions options, HttpHandler handler) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  impl->handler = std::move(handler);
+  impl->io.emplace();
+  const auto& o = impl->options;
+  error_code ec;
+  const auto address = asio::ip::make_address(o.address, ec);
+  if (ec) return fail(Error::Invalid(fmt::format("http server: bad listen address '{}'", o.address)));
+  if (o.threads < 1) return fail(Error::Invalid("http server: threads must be at least 1"));
+  if (o.tls) {
+    impl->tls.emplace(ssl::context::tls_server);
+    impl->tls->use_certificate_chain(asio::buffer(o.tls->certificate_chain_pem), ec);
+    if (ec) return fail(Error::Invalid(fmt::format("http server: bad TLS certificate chain: {}", ec.message())));
+    impl->tls->use_private_key(asio::buffer(o.tls->private_key_pem), ssl::context::pem, ec);
+    if (ec) return fail(Error::Invalid(fmt::format("http server: bad TLS private key: {}", ec.message())));
+  }
+  const tcp::endpoint where(address, o.port);
+  const std::string where_text = fmt::format("{}:{}", o.address, o.port);
+  auto& acceptor = impl->acceptor.emplace(*impl->io);
+  acceptor.open(where.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(where, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail(Error::Unavailable(fmt::format("http server: listening on {} failed: {}", where_text, ec.message())));
+  impl->port = acceptor.local_endpoint().port();
+
+  asio::co_spawn(*impl->io, accept_loop(*impl), asio::detached);
+  for (int i = 0; i < o.threads; ++i) impl->threads.emplace_back([io = &*impl->io] { io->run(); });
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+std::uint16_t HttpServer::port() const { return impl_->port; }
+
+std::string HttpServer::url() const { return endpoint().to_string(); }
+
+Endpoint HttpServer::endpoint() const {
+  Endpoint e;
+  e.scheme = impl_->options.tls ? "https" : "http";
+  e.host = impl_->options.address;
+  e.port = impl_->port;
+  return e;
+}
+
+std::size_t HttpServer::connections_accepted() const { return impl_->accepted.load(); }
+
+void HttpServer::stop() {
+  std::lock_guard lock(impl_->stop_mutex);
+  if (!impl_->io) return;
+  impl_->io->stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+  impl_->acceptor.reset();
+  impl_->io.reset();  // destroys the suspended connection coroutines, closing their sockets
+}
+
+}  // namespace jit::net

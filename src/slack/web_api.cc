@@ -1,0 +1,126 @@
+#include "slack/web_api.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <random>
+#include <thread>
+
+namespace jit::slack {
+
+namespace {
+
+std::string form_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::uint64_t random64() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng();
+}
+
+}  // namespace
+
+WebApi::WebApi(net::HttpClient& http, net::Endpoint base, std::string token, WebApiOptions options)
+    : http_(http), base_(std::move(base)), token_(std::move(token)), options_(std::move(options)) {
+  if (!options_.sleep) options_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+}
+
+WebApi::MethodQueue& WebApi::queue(std::string_view method) {
+  std::lock_guard lock(queues_mu_);
+  auto it = queues_.find(method);
+  if (it == queues_.end()) it = queues_.emplace(std::string(method), std::make_unique<MethodQueue>()).first;
+  return *it->second;
+}
+
+int WebApi::rate_limited(std::string_view method) const {
+  std::lock_guard lock(queues_mu_);
+  auto it = queues_.find(method);
+  return it == queues_.end() ? 0 : it->second->limited;
+}
+
+std::expected<nlohmann::json, ApiError> WebApi::call(std::string_view method, const nlohmann::json& args) {
+  return send(method, "application/json; charset=utf-8", args.dump());
+}
+
+std::expected<nlohmann::json, ApiError> WebApi::call_form(
+    std::string_view method, const std::vector<std::pair<std::string, std::string>>& args) {
+  std::string body;
+  for (const auto& [k, v] : args) body += (body.empty() ? "" : "&") + form_encode(k) + "=" + form_encode(v);
+  return send(method, "application/x-www-form-urlencoded", body);
+}
+
+std::expected<nlohmann::json, ApiError> WebApi::send(std::string_view method, const std::string& content_type,
+                                                     const std::string& body) {
+  MethodQueue& q = queue(method);
+  std::lock_guard in_order(q.mu);
+  const net::HttpRequest request{.method = "POST",
+                                 .target = base_.base_path + "/" + std::string(method),
+                                 .headers = {{"Host", base_.host_header()},
+                                             {"Authorization", "Bearer " + token_},
+                                             {"Content-Type", content_type}},
+                                 .body = body};
+  ApiError last{.error = "not_attempted"};
+  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
+    const auto wait = q.not_before - std::chrono::steady_clock::now();
+    if (wait > std::chrono::steady_clock::duration::zero())
+      options_.sleep(std::chrono::ceil<std::chrono::milliseconds>(wait));
+    auto response = http_.send(base_, request);
+    if (!response) {
+      last = {.error = "transport", .detail = response.error().message, .retryable = true};
+      q.not_before = std::chrono::steady_clock::now() + net::backoff_delay(options_.transport_retry, attempt, random64());
+      spdlog::warn("event=slack_call_failed method={} attempt={} error=\"{}\"", method, attempt + 1, last.detail);
+      continue;
+    }
+    if (response->status == 429) {
+      ++q.limited;
+      long seconds = 1;
+      if (auto h = response->header("Retry-After")) seconds = std::max(0L, std::atol(h->c_str()));
+      seconds = std::min<long>(seconds, options_.max_retry_after.count());
+      q.not_before = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+      last = {.error = "ratelimited", .http_status = 429, .retryable = true};
+      spdlog::info("event=slack_rate_limited method={} retry_after_s={}", method, seconds);
+      continue;
+    }
+    if (response->status >= 500) {
+      last = {.error = "http_" + std::to_string(response->status), .http_status = response->status, .retryable = true};
+      q.not_before = std::chrono::steady_clock::now() + net::backoff_delay(options_.transport_retry, attempt, random64());
+      spdlog::warn("event=slack_call_failed method={} attempt={} status={}", method, attempt + 1, response->status);
+      continue;
+    }
+    nlohmann::json parsed = nlohmann::json::parse(response->body, nullptr, false);
+    if (response->status != 200 || !parsed.is_object() || !parsed.contains("ok")) {
+      last = {.error = "bad_response", .http_status = response->status,
+              .detail = fmt::format("HTTP {} with a body that is not a Slack response", response->status)};
+      break;
+    }
+    if (!parsed.value("ok", false)) {
+      last = {.error = parsed.value("error", "unknown_error"), .http_status = 200,
+              .detail = parsed.contains("response_metadata") ? parsed["response_metadata"].dump() : ""};
+      break;
+    }
+    return parsed;
+  }
+  spdlog::warn("event=slack_call_error method={} error={} {}", method, last.error, last.detail);
+  return std::unexpected(last);
+}
+
+Result<net::Endpoint> slack_api_endpoint(const std::function<std::optional<std::string>(std::string_view)>& env) {
+  std::string url = env("SLACK_API_URL").value_or("https://slack.com/api/");
+  auto endpoint = net::Endpoint::parse(url);
+  if (!endpoint) return fail(Error::Invalid("SLACK_API_URL: " + endpoint.error().message));
+  return endpoint;
+}
+
+}  // namespace jit::slack

@@ -1,0 +1,308 @@
+#include "store/dynamodb_items.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "audit/chain.h"
+
+namespace jit::dynamodb {
+
+namespace {
+
+Json S(std::string_view s) { return string_value(s); }
+Json N(std::int64_t n) { return number_value(n); }
+Json Bool(bool b) { return {{"BOOL", b}}; }
+
+void put_time(Json& item, std::string_view name, const std::optional<TimePoint>& t) {
+  if (t) item[std::string(name)] = N(epoch_seconds(*t));
+}
+
+std::string escape_part(std::string_view part) {
+  std::string out;
+  out.reserve(part.size());
+  for (char c : part) {
+    if (c == '%') out += "%25";
+    else if (c == '#') out += "%23";
+    else out += c;
+  }
+  return out;
+}
+
+// Reads typed attributes of one item; the first problem is kept and names the attribute.
+class Reader {
+ public:
+  Reader(const Json& item, std::string_view what) : item_(item), what_(what) {}
+
+  std::string text(std::string_view name) {
+    const Json* v = typed(name, "S");
+    return v ? v->get<std::string>() : std::string();
+  }
+  std::int64_t number(std::string_view name) {
+    const Json* v = typed(name, "N");
+    if (!v) return 0;
+    const std::string s = v->get<std::string>();
+    std::int64_t out = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    if (ec != std::errc() || end != s.data() + s.size()) problem(name, fmt::format("\"{}\" is not an integer", s));
+    return out;
+  }
+  TimePoint time(std::string_view name) { return from_epoch(number(name)); }
+  std::optional<TimePoint> optional_time(std::string_view name) {
+    if (!item_.contains(name)) return std::nullopt;
+    return time(name);
+  }
+  bool boolean(std::string_view name) {
+    const Json* v = typed(name, "BOOL");
+    return v ? v->get<bool>() : false;
+  }
+  const Json* list(std::string_view name) { return typed(name, "L"); }
+
+  void problem(std::string_view name, std::string text) {
+    if (!error_) error_ = fmt::format("{}: attribute {} {}", what_, name, text);
+  }
+  const std::optional<std::string>& error() const { return error_; }
+
+ private:
+  const Json* typed(std::string_view name, const char* type) {
+    auto it = item_.find(name);
+    if (it == item_.end()) {
+      problem(name, "is missing");
+      return nullptr;
+    }
+    if (!it->is_object() || !it->contains(type) || (std::string_view(type) == "S" && !(*it)[type].is_string()) ||
+        (std::string_view(type) == "N" && !(*it)[type].is_string()) ||
+        (std::string_view(type) == "BOOL" && !(*it)[type].is_boolean()) ||
+        (std::string_view(type) == "L" && !(*it)[type].is_array())) {
+      problem(name, fmt::format("is not of type {}", type));
+      return nullptr;
+    }
+    return &(*it)[type];
+  }
+
+  const Json& item_;
+  std::string what_;
+  std::optional<std::string> error_;
+};
+
+// "REQ#r-1" for an item whose pk is that, for error messages.
+std::string describe(const Json& item) {
+  auto it = item.find(kPartitionKey);
+  if (it != item.end() && it->is_object() && it->contains("S") && (*it)["S"].is_string())
+    return fmt::format("item {}", (*it)["S"].get<std::string>());
+  return "item without pk";
+}
+
+}  // namespace
+
+Json string_value(std::string_view s) { return {{"S", std::string(s)}}; }
+Json number_value(std::int64_t n) { return {{"N", std::to_string(n)}}; }
+
+std::string sortable(std::int64_t value) { return fmt::format("{:020}", std::max<std::int64_t>(value, 0)); }
+
+Json key(std::string_view pk, std::string_view sk) {
+  return {{std::string(kPartitionKey), S(pk)}, {std::string(kSortKey), S(sk)}};
+}
+
+Json request_key(std::string_view id) { return key(fmt::format("REQ#{}", id), "REQ"); }
+Json audit_event_key(std::int64_t seq) { return key(kAuditPartition, "EVT#" + sortable(seq)); }
+Json audit_head_key() { return key(kAuditPartition, kAuditHeadSort); }
+Json live_grant_key(std::string_view request_id) { return key(fmt::format("GRANT#{}", request_id), "GRANT"); }
+
+Json open_lock_key(const AccessRequest& r) {
+  return key(fmt::format("OPEN#{}#{}#{}", escape_part(r.requester), escape_part(r.account), escape_part(r.role)),
+             "OPEN");
+}
+
+std::optional<std::string> expiry_partition(State state) {
+  if (!holds_access(state)) return std::nullopt;
+  return fmt::format("EXPIRY#{}", state_name(state));
+}
+
+std::optional<std::string> age_partition(State state) {
+  switch (state) {
+    case State::pending:
+    case State::approved:
+    case State::granting:
+    case State::revoking:
+      return fmt::format("AGE#{}", state_name(state));
+    default:
+      return std::nullopt;
+  }
+}
+
+std::string requester_partition(std::string_view requester) { return fmt::format("REQUESTER#{}", requester); }
+
+Json request_item(const AccessRequest& r) {
+  Json item = request_key(r.id);
+  item["id"] = S(r.id);
+  item["version"] = N(r.version);
+  item["requester"] = S(r.requester);
+  item["account"] = S(r.account);
+  item["account_id"] = S(r.account_id);
+  item["role"] = S(r.role);
+  item["permission_set_arn"] = S(r.permission_set_arn);
+  item["duration"] = N(r.duration.count());
+  item["reason"] = S(r.reason);
+  item["ticket"] = S(r.ticket);
+  item["created_at"] = N(epoch_seconds(r.created_at));
+  item["updated_at"] = N(epoch_seconds(r.updated_at));
+  item["state"] = S(state_name(r.state));
+  Json decisions = Json::array();
+  for (const Decision& d : r.decisions)
+    decisions.push_back({{"M",
+                          {{"approver", S(d.approver)},
+                           {"approved", Bool(d.approved)},
+                           {"reason", S(d.reason)},
+                           {"at", N(epoch_seconds(d.at))}}}});
+  item["decisions"] = {{"L", std::move(decisions)}};
+  item["principal"] = S(r.principal);
+  put_time(item, "granted_at", r.granted_at);
+  put_time(item, "expires_at", r.expires_at);
+  put_time(item, "ended_at", r.ended_at);
+  item["end_reason"] = S(r.end_reason);
+  item["lease_owner"] = S(r.lease_owner);
+  put_time(item, "lease_until", r.lease_until);
+  item["chat_channel"] = S(r.chat_channel);
+  item["chat_ts"] = S(r.chat_ts);
+
+  // Index keys. Key attributes of an index may not be empty strings, hence the prefixes.
+  const std::string id_suffix = "#" + r.id;
+  if (auto p = expiry_partition(r.state)) {
+    item[std::string(kExpiryIndex.partition_key)] = S(*p);
+    item[std::string(kExpiryIndex.sort_key)] =
+        S(sortable(r.expires_at ? epoch_seconds(*r.expires_at) : 0) + id_suffix);
+  }
+  if (auto p = age_partition(r.state)) {
+    const TimePoint age = r.state == State::pending ? r.created_at : r.updated_at;
+    item[std::string(kAgeIndex.partition_key)] = S(*p);
+    item[std::string(kAgeIndex.sort_key)] = S(sortable(epoch_seconds(age)) + id_suffix);
+  }
+  const std::string created = sortable(epoch_seconds(r.created_at)) + id_suffix;
+  item[std::string(kRequesterIndex.partition_key)] = S(requester_partition(r.requester));
+  item[std::string(kRequesterIndex.sort_key)] = S(created);
+  item[std::string(kCreatedIndex.partition_key)] = S(kCreatedPartition);
+  item[std::string(kCreatedIndex.sort_key)] = S(created);
+  return item;
+}
+
+Result<AccessRequest> request_from_item(const Json& item) {
+  Reader in(item, describe(item));
+  AccessRequest r;
+  r.id = in.text("id");
+  r.version = in.number("version");
+  r.requester = in.text("requester");
+  r.account = in.text("account");
+  r.account_id = in.text("account_id");
+  r.role = in.text("role");
+  r.permission_set_arn = in.text("permission_set_arn");
+  r.duration = Seconds{in.number("duration")};
+  r.reason = in.text("reason");
+  r.ticket = in.text("ticket");
+  r.created_at = in.time("created_at");
+  r.updated_at = in.time("updated_at");
+  const std::string state = in.text("state");
+  if (auto parsed = parse_state(state)) r.state = *parsed;
+  else if (!in.error()) in.problem("state", fmt::format("has unknown state \"{}\"", state));
+  if (const Json* list = in.list("decisions")) {
+    for (const Json& entry : *list) {
+      if (!entry.is_object() || !entry.contains("M") || !entry["M"].is_object()) {
+        in.problem("decisions", "has an entry that is not a map");
+        break;
+      }
+      Reader d(entry["M"], describe(item) + " decision");
+      r.decisions.push_back(
+          {.approver = d.text("approver"), .approved = d.boolean("approved"), .reason = d.text("reason"), .at = d.time("at")});
+      if (d.error()) return fail(Error::Internal(*d.error()));
+    }
+  }
+  r.principal = in.text("principal");
+  r.granted_at = in.optional_time("granted_at");
+  r.expires_at = in.optional_time("expires_at");
+  r.ended_at = in.optional_time("ended_at");
+  r.end_reason = in.text("end_reason");
+  r.lease_owner = in.text("lease_owner");
+  r.lease_until = in.optional_time("lease_until");
+  r.chat_channel = in.text("chat_channel");
+  r.chat_ts = in.text("chat_ts");
+  if (in.error()) return fail(Error::Internal(*in.error()));
+  return r;
+}
+
+Json open_lock_item(const AccessRequest& r) {
+  Json item = open_lock_key(r);
+  item["request_id"] = S(r.id);
+  return item;
+}
+
+Json live_grant_item(const AccessRequest& r) {
+  Json item = live_grant_key(r.id);
+  item["request_id"] = S(r.id);
+  item["state"] = S(state_name(r.state));
+  item["principal"] = S(r.principal);
+  item["requester"] = S(r.requester);
+  item["account"] = S(r.account);
+  item["account_id"] = S(r.account_id);
+  item["role"] = S(r.role);
+  item["permission_set_arn"] = S(r.permission_set_arn);
+  put_time(item, "granted_at", r.granted_at);
+  put_time(item, "expires_at", r.expires_at);
+  put_time(item, kTtlAttribute, r.expires_at);
+  return item;
+}
+
+Json audit_event_item(const AuditEvent& e) {
+  Json item = audit_event_key(e.seq);
+  item["seq"] = N(e.seq);
+  item["at"] = N(epoch_seconds(e.at));
+  item["actor"] = S(e.actor);
+  item["action"] = S(e.action);
+  item["request_id"] = S(e.request_id);
+  item["from_state"] = S(e.from_state);
+  item["to_state"] = S(e.to_state);
+  item["detail"] = S(e.detail);
+  item["prev_hash"] = S(e.prev_hash);
+  item["hash"] = S(e.hash);
+  return item;
+}
+
+Result<AuditEvent> audit_event_from_item(const Json& item) {
+  Reader in(item, "audit event item");
+  AuditEvent e;
+  e.seq = in.number("seq");
+  e.at = in.time("at");
+  e.actor = in.text("actor");
+  e.action = in.text("action");
+  e.request_id = in.text("request_id");
+  e.from_state = in.text("from_state");
+  e.to_state = in.text("to_state");
+  e.detail = in.text("detail");
+  e.prev_hash = in.text("prev_hash");
+  e.hash = in.text("hash");
+  if (in.error()) return fail(Error::Internal(*in.error()));
+  return e;
+}
+
+Json audit_head_item(const AuditHead& head) {
+  Json item = audit_head_key();
+  item["seq"] = N(head.seq);
+  item["hash"] = S(head.hash);
+  return item;
+}
+
+Result<AuditHead> audit_head_from_item(const std::optional<Json>& item) {
+  if (!item) return AuditHead{0, audit::kGenesisHash};
+  Reader in(*item, "audit head item");
+  AuditHead head{in.number("seq"), in.text("hash")};
+  if (in.error()) return fail(Error::Internal(*in.error()));
+  return head;
+}
+
+std::string index_sort_value(const Json& item, const IndexSpec& index) {
+  auto it = item.find(index.sort_key);
+  if (it == item.end() || !it->is_object() || !it->contains("S")) return {};
+  return (*it)["S"].get<std::string>();
+}
+
+}  // namespace jit::dynamodb

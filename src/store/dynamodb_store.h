@@ -1,0 +1,91 @@
+// The Store on one DynamoDB table (JSON protocol through aws::AwsJsonApi): for several instances
+// in several hosts. The layout of the table is described in store/dynamodb_items.h.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "aws/json_api.h"
+#include "ports/store.h"
+
+namespace jit {
+
+struct DynamoDbTableOptions {
+  // How many times create_table asks DescribeTable whether the table and its indexes are ACTIVE,
+  // and how long it waits between asks (it asks first without waiting).
+  int max_polls = 300;
+  std::chrono::milliseconds poll_interval{1000};
+  // Enable TTL on the `ttl` attribute (UpdateTimeToLive). Off only for emulators without it.
+  bool time_to_live = true;
+};
+
+// Thread-safe: it holds no state beyond the table name and `api`, which must outlive it.
+//
+// Every state change is one TransactWriteItems: the request Put (conditioned on its version, or on
+// not existing yet), the open-slot lock Put or Delete when the request enters or leaves an open
+// state, the live-grant Put or Delete, the audit event Put (conditioned on not existing) and the
+// audit head Put (conditioned on the head read before). A lost race on the audit head alone is
+// retried at once (a fresh read of head and request), up to kMaxAttempts; a lost race on the
+// request or its lock is Errc::conflict to the caller.
+//
+// Reads: get_request and audit_head are strongly consistent; list_requests, the sweeps
+// (expired_grants, in_flight, pending_before, holding_access) and audit_events use Query, the
+// first five on global secondary indexes, which are eventually consistent: a change may take a
+// moment (usually well under a second) to show there. The sweeps run again, so this only delays.
+//
+// Errors: a lost conditional write is Errc::conflict; a missing table is Errc::unavailable
+// ("table T does not exist: run `jit store init`"); throttling, 5xx, transport and credential
+// failures are Errc::unavailable; anything else DynamoDB rejects is Errc::internal with its message.
+class DynamoDbStore final : public Store {
+ public:
+  static constexpr int kMaxAttempts = 32;
+
+  // Checks that `table` exists, is ACTIVE and has this store's key and indexes (DescribeTable).
+  // Errc::unavailable when it is missing or not active yet; Errc::invalid when it has another
+  // shape (made by another program, or by an older version without an index).
+  static Result<std::unique_ptr<DynamoDbStore>> open(std::string table, aws::AwsJsonApi& api);
+  // The same, keeping `api` (and whatever it owns) alive as long as the store: for openers such
+  // as `--store dynamodb:TABLE` that build the client themselves.
+  static Result<std::unique_ptr<DynamoDbStore>> open(std::string table, std::shared_ptr<aws::AwsJsonApi> api);
+
+  // Creates `table` with its key, indexes (PAY_PER_REQUEST, server-side encryption), waits until it
+  // and its indexes are ACTIVE, and enables TTL on `ttl`. Idempotent: an existing table is fine
+  // (its shape is then checked as open() does), and TTL already on is left alone. The same table
+  // as a CloudFormation template: deploy/dynamodb-table.yaml. `jit store init` calls this.
+  static Result<> create_table(const std::string& table, aws::AwsJsonApi& api, const DynamoDbTableOptions& options = {});
+
+  Result<AccessRequest> create_request(const AccessRequest& request, const AuditEvent& event) override;
+  Result<AccessRequest> get_request(const std::string& id) override;
+  Result<AccessRequest> update_request(const AccessRequest& request, const AuditEvent& event) override;
+  Result<std::vector<AccessRequest>> list_requests(const RequestQuery& query) override;
+  Result<std::vector<AccessRequest>> expired_grants(TimePoint now, std::size_t limit) override;
+  // Oldest updated_at first.
+  Result<std::vector<AccessRequest>> in_flight(std::size_t limit) override;
+  Result<std::vector<AccessRequest>> pending_before(TimePoint cutoff, std::size_t limit) override;
+  // Soonest expires_at first.
+  Result<std::vector<AccessRequest>> holding_access(std::size_t limit) override;
+  Result<AuditEvent> append_audit(const AuditEvent& event) override;
+  Result<std::vector<AuditEvent>> audit_events(const AuditQuery& query) override;
+  Result<AuditHead> audit_head() override;
+
+  const std::string& table() const { return table_; }
+
+ private:
+  DynamoDbStore(std::string table, aws::AwsJsonApi& api, std::shared_ptr<aws::AwsJsonApi> owned)
+      : table_(std::move(table)), owned_api_(std::move(owned)), api_(api) {}
+
+  struct Change;
+  struct Written {
+    AccessRequest request;  // as stored; empty for append_audit
+    AuditEvent event;       // as sealed
+  };
+  Result<Written> write_change(const Change& change);
+
+  std::string table_;
+  std::shared_ptr<aws::AwsJsonApi> owned_api_;  // null when the caller owns api_
+  aws::AwsJsonApi& api_;
+};
+
+}  // namespace jit

@@ -1,0 +1,121 @@
+#include "slack/web_api.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <thread>
+
+namespace jit::slack {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// Answers from a script and records what was sent.
+class ScriptedHttp final : public net::HttpClient {
+ public:
+  Result<net::HttpResponse> send(const net::Endpoint&, const net::HttpRequest& request) override {
+    std::lock_guard lock(mu);
+    sent.push_back(request);
+    if (answers.empty()) return net::HttpResponse{200, {}, R"({"ok":true})"};
+    auto a = answers.front();
+    answers.pop_front();
+    return a;
+  }
+  std::mutex mu;
+  std::deque<Result<net::HttpResponse>> answers;
+  std::vector<net::HttpRequest> sent;
+};
+
+class WebApiTest : public ::testing::Test {
+ protected:
+  WebApi api() {
+    WebApiOptions o;
+    o.sleep = [this](std::chrono::milliseconds d) { slept.push_back(d); };
+    return WebApi(http, *net::Endpoint::parse("http://127.0.0.1:9/api/"), "xoxb-test-secret-token", o);
+  }
+  ScriptedHttp http;
+  std::vector<std::chrono::milliseconds> slept;
+};
+
+TEST_F(WebApiTest, PostsJsonWithTheBotToken) {
+  auto a = api();
+  auto r = a.call("chat.postMessage", {{"channel", "C1"}, {"text", "hi"}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(http.sent.size(), 1u);
+  const auto& req = http.sent[0];
+  EXPECT_EQ(req.method, "POST");
+  EXPECT_EQ(req.target, "/api/chat.postMessage");
+  EXPECT_THAT(req.headers, ::testing::Contains(std::pair<std::string, std::string>{"Authorization", "Bearer xoxb-test-secret-token"}));
+  EXPECT_THAT(req.body, HasSubstr("\"channel\":\"C1\""));
+}
+
+TEST_F(WebApiTest, FormCallsAreEncoded) {
+  auto a = api();
+  ASSERT_TRUE(a.call_form("users.info", {{"user", "U1 &x"}}));
+  EXPECT_EQ(http.sent[0].body, "user=U1%20%26x");
+}
+
+TEST_F(WebApiTest, OkFalseIsATypedErrorWithoutTheToken) {
+  http.answers.push_back(net::HttpResponse{200, {}, R"({"ok":false,"error":"channel_not_found"})"});
+  auto a = api();
+  auto r = a.call("chat.postMessage", {{"channel", "C404"}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().error, "channel_not_found");
+  EXPECT_FALSE(r.error().retryable);
+  EXPECT_EQ(http.sent.size(), 1u) << "an application error is not retried";
+  EXPECT_THAT(r.error().detail, Not(HasSubstr("xoxb")));
+}
+
+TEST_F(WebApiTest, RateLimitWaitsForRetryAfterThenSucceeds) {
+  http.answers.push_back(net::HttpResponse{429, {{"Retry-After", "3"}}, ""});
+  http.answers.push_back(net::HttpResponse{429, {{"retry-after", "1"}}, ""});
+  auto a = api();
+  auto r = a.call("chat.postMessage", {{"channel", "C1"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(http.sent.size(), 3u);
+  EXPECT_EQ(a.rate_limited("chat.postMessage"), 2);
+  EXPECT_EQ(a.rate_limited("views.open"), 0);
+  ASSERT_EQ(slept.size(), 2u);
+  EXPECT_GT(slept[0], std::chrono::milliseconds(2500));
+  EXPECT_LE(slept[0], std::chrono::milliseconds(3000));
+  EXPECT_LE(slept[1], std::chrono::milliseconds(1000));
+}
+
+TEST_F(WebApiTest, TransportErrorsAndServerErrorsAreRetriedBounded) {
+  for (int i = 0; i < 10; ++i) http.answers.push_back(fail(Error::Unavailable("connection refused")));
+  auto a = api();
+  auto r = a.call("auth.test", {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().error, "transport");
+  EXPECT_TRUE(r.error().retryable);
+  EXPECT_EQ(http.sent.size(), 5u);
+  http.answers.clear();
+  http.answers.push_back(net::HttpResponse{503, {}, "busy"});
+  EXPECT_TRUE(a.call("auth.test", {}));
+}
+
+TEST_F(WebApiTest, NonSlackBodyIsABadResponse) {
+  http.answers.push_back(net::HttpResponse{404, {}, "<html>not found</html>"});
+  auto a = api();
+  auto r = a.call("nope.method", {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().error, "bad_response");
+}
+
+TEST_F(WebApiTest, SlackApiUrlComesFromTheEnvironment) {
+  auto none = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+  auto def = slack_api_endpoint(none);
+  ASSERT_TRUE(def);
+  EXPECT_EQ(def->host, "slack.com");
+  EXPECT_EQ(def->base_path, "/api");
+  auto local = slack_api_endpoint([](std::string_view) -> std::optional<std::string> { return "http://127.0.0.1:8080/api/"; });
+  ASSERT_TRUE(local);
+  EXPECT_EQ(local->port, 8080);
+  auto remote_plain = slack_api_endpoint([](std::string_view) -> std::optional<std::string> { return "http://slack.example/api/"; });
+  EXPECT_FALSE(remote_plain);
+}
+
+}  // namespace
+}  // namespace jit::slack

@@ -1,0 +1,28 @@
+// moto_server (Python moto, the AWS emulator in this machine image) for integration tests:
+// DynamoDB, sso-admin, identitystore, sts on one loopback port. It accepts any signature.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/error.h"
+#include "support/process.h"
+
+namespace jit::testing {
+
+struct MotoServer {
+  std::unique_ptr<Process> process;  // stopped (SIGTERM, then SIGKILL) when this is destroyed
+  std::uint16_t port = 0;
+
+  // "http://127.0.0.1:PORT"
+  std::string url() const;
+  // Starts `moto_server -H 127.0.0.1 -p <free port>` (output in /tmp/moto_server.<port>.log) and
+  // waits until it answers. Errc::not_found with an install hint when moto_server is not on PATH:
+  // tests must fail on it, not skip.
+  static Result<MotoServer> start();
+  // POST /moto-api/reset: forget every table and resource.
+  Result<> reset() const;
+};
+
+}  // namespace jit::testing
