@@ -48,7 +48,7 @@ Result<Context> open_context(const std::string& config_flag, const std::string& 
     ctx.policy = std::move(*policy);
   }
   if (need_store) {
-    auto store = open_store(choose_store_url(store_flag, ctx.policy.get()));
+    auto store = open_store(choose_store_url(store_flag, ctx.policy.get()), ctx.policy ? ctx.policy->aws : AwsSettings{});
     if (!store) return fail(store.error());
     ctx.store = std::move(*store);
   }
@@ -213,6 +213,15 @@ int cmd_audit_verify(const std::string& config, const std::string& store) {
   return kExitOk;
 }
 
+int cmd_store_init(const std::string& config, const std::string& store) {
+  auto ctx = open_context(config, store, false, false);
+  if (!ctx) return report(ctx.error());
+  auto done = init_store(choose_store_url(store, ctx->policy.get()), ctx->policy ? ctx->policy->aws : AwsSettings{});
+  if (!done) return report(done.error());
+  fmt::print("{}\n", *done);
+  return kExitOk;
+}
+
 int cmd_serve(const std::string& config, const std::string& store, const std::string& instance_id) {
   auto ctx = open_context(config, store, true);
   if (!ctx) return report(ctx.error());
@@ -336,6 +345,13 @@ int run_cli(int argc, char** argv) {
   add_config_option(audit_verify, config);
   add_store_option(audit_verify, store);
 
+  auto* store_cmd = app.add_subcommand("store", "The state store");
+  store_cmd->require_subcommand(1);
+  auto* store_init = store_cmd->add_subcommand(
+      "init", "Create the store: the DynamoDB table with its indexes and TTL, or the SQLite file");
+  add_config_option(store_init, config);
+  add_store_option(store_init, store);
+
   auto* demo = app.add_subcommand("demo", "Play the whole lifecycle on a temporary store, with a fast clock");
   std::string demo_store;
   demo->add_option("--store", demo_store,
@@ -357,6 +373,7 @@ int run_cli(int argc, char** argv) {
   if (revoke->parsed()) return cmd_revoke(config, store, revoke_id, reason, operator_name);
   if (audit_export->parsed()) return cmd_audit_export(config, store, since, until, format);
   if (audit_verify->parsed()) return cmd_audit_verify(config, store);
+  if (store_init->parsed()) return cmd_store_init(config, store);
   if (demo->parsed()) return run_demo(demo_store);
   return kExitUsage;
 }

@@ -6,12 +6,17 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "core/policy.h"
 #include "ports/store.h"
 
 namespace jit {
 
-// Errc::invalid for a malformed or unsupported URL (the message says what is accepted);
-// the store's own error when it cannot be opened.
-Result<std::unique_ptr<Store>> open_store(std::string_view url);
+// Errc::invalid for a malformed URL (the message says what is accepted); the store's own error
+// when it cannot be opened. `aws` (region and so on) is used by dynamodb: only.
+Result<std::unique_ptr<Store>> open_store(std::string_view url, const AwsSettings& aws = {});
+
+// `jit store init`: creates what the store needs (the DynamoDB table with its indexes and TTL;
+// for SQLite, the file and its schema). Idempotent. Returns a line saying what was done.
+Result<std::string> init_store(std::string_view url, const AwsSettings& aws = {});
 
 }  // namespace jit

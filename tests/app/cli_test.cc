@@ -14,6 +14,8 @@
 #include <fstream>
 #include <string>
 
+#include "support/moto.h"
+
 namespace {
 
 using ::testing::HasSubstr;
@@ -24,9 +26,10 @@ struct Outcome {
   std::string out;  // stdout and stderr together
 };
 
-Outcome run(const std::string& args) {
+// Runs `jit ARGS` (with `env`, "NAME=value ...", in front) and collects its output.
+Outcome run(const std::string& args, const std::string& env = "") {
   Outcome r;
-  const std::string command = std::string(JIT_BINARY) + " " + args + " 2>&1";
+  const std::string command = env + " " + std::string(JIT_BINARY) + " " + args + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return r;
   std::array<char, 4096> buf;
@@ -114,13 +117,40 @@ TEST_F(CliTest, MissingConfigIsAUsageError) {
   EXPECT_THAT(r.out, HasSubstr("cannot read config"));
 }
 
-TEST_F(CliTest, DynamoDbStoreIsAClearErrorForNow) {
-  Outcome r = run("requests list --store dynamodb:jit");
-  EXPECT_EQ(r.code, 2);
-  EXPECT_THAT(r.out, HasSubstr("dynamodb"));
+TEST_F(CliTest, BadStoreUrlsAreUsageErrors) {
+  Outcome no_table = run("requests list --store dynamodb:");
+  EXPECT_EQ(no_table.code, 2);
+  EXPECT_THAT(no_table.out, HasSubstr("no table name"));
   Outcome bad = run("requests list --store postgres://x");
   EXPECT_EQ(bad.code, 2);
   EXPECT_THAT(bad.out, HasSubstr("expected sqlite:PATH"));
+  Outcome no_region = run("store init --store dynamodb:jit",
+                          "env -u AWS_REGION -u AWS_DEFAULT_REGION AWS_CONFIG_FILE=/dev/null");
+  EXPECT_EQ(no_region.code, 2);
+  EXPECT_THAT(no_region.out, HasSubstr("no AWS region"));
+}
+
+TEST_F(CliTest, DynamoDbStoreOnMoto) {
+  auto moto = jit::testing::MotoServer::start();
+  ASSERT_TRUE(moto) << moto.error().message;
+  const std::string env = "env AWS_ENDPOINT_URL=" + moto->url() +
+                          " AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=test-secret AWS_REGION=us-east-1"
+                          " AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null"
+                          " AWS_EC2_METADATA_DISABLED=true";
+  Outcome missing = run("requests list --store dynamodb:jit-cli", env);
+  EXPECT_EQ(missing.code, 1) << missing.out;
+  EXPECT_THAT(missing.out, HasSubstr("jit store init"));
+  Outcome init = run("store init --store dynamodb:jit-cli", env);
+  ASSERT_EQ(init.code, 0) << init.out;
+  EXPECT_THAT(init.out, HasSubstr("DynamoDB table jit-cli is ready"));
+  EXPECT_EQ(run("store init --store dynamodb:jit-cli", env).code, 0) << "idempotent";
+  Outcome list = run("requests list --output json --store dynamodb:jit-cli", env);
+  EXPECT_EQ(list.code, 0) << list.out;
+  EXPECT_EQ(list.out, "[]\n");
+  Outcome verify = run("audit verify --store dynamodb:jit-cli", env);
+  EXPECT_EQ(verify.code, 0) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr("verified: 0 events"));
+  EXPECT_THAT(verify.out + init.out + list.out, Not(HasSubstr("test-secret")));
 }
 
 TEST_F(CliTest, DemoRunsAndLeavesAVerifiableStore) {

@@ -1,0 +1,83 @@
+#include "app/aws_services.h"
+
+#include <fmt/format.h>
+
+#include "aws/credentials_chain.h"
+#include "aws/endpoints.h"
+#include "aws/json_client.h"
+#include "aws/shared_config.h"
+#include "net/https_client.h"
+#include "ports/clock.h"
+
+namespace jit {
+
+struct AwsServices::Parts {
+  SystemClock clock;
+  std::string region;
+  std::unique_ptr<net::HttpClient> http;
+  std::unique_ptr<net::HttpClient> metadata_http;
+  std::unique_ptr<aws::CredentialsChain> credentials;
+  std::unique_ptr<aws::AwsJsonClient> dynamodb, sso_admin, identitystore;
+};
+
+AwsServices::AwsServices(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+AwsServices::~AwsServices() = default;
+
+Result<std::shared_ptr<AwsServices>> AwsServices::create(const AwsSettings& settings) {
+  auto parts = std::make_unique<Parts>();
+  if (!settings.region.empty()) {
+    parts->region = settings.region;
+  } else if (auto region = aws::resolve_region(net::process_env)) {
+    parts->region = *region;
+  } else {
+    return fail(Error::Invalid("no AWS region: set [aws].region in the policy, or AWS_REGION"));
+  }
+  parts->http = net::make_http_client();
+  parts->metadata_http = net::make_http_client(aws::metadata_client_options());
+  parts->credentials = aws::make_default_credentials_chain(
+      parts->clock, aws::DefaultChainInputs{.http = parts->http.get(), .metadata_http = parts->metadata_http.get()});
+  auto client = [&](aws::AwsService service) -> Result<std::unique_ptr<aws::AwsJsonClient>> {
+    auto endpoint = aws::resolve_endpoint(service, parts->region);
+    if (!endpoint) return fail(endpoint.error());
+    return std::make_unique<aws::AwsJsonClient>(
+        aws::AwsJsonClientConfig::for_service(service, *endpoint, parts->region), *parts->credentials, *parts->http,
+        parts->clock);
+  };
+  auto ddb = client(aws::AwsService::dynamodb);
+  if (!ddb) return fail(ddb.error());
+  auto sso = client(aws::AwsService::sso_admin);
+  if (!sso) return fail(sso.error());
+  auto ids = client(aws::AwsService::identitystore);
+  if (!ids) return fail(ids.error());
+  parts->dynamodb = std::move(*ddb);
+  parts->sso_admin = std::move(*sso);
+  parts->identitystore = std::move(*ids);
+  return std::shared_ptr<AwsServices>(new AwsServices(std::move(parts)));
+}
+
+aws::AwsJsonApi& AwsServices::dynamodb() { return *parts_->dynamodb; }
+aws::AwsJsonApi& AwsServices::sso_admin() { return *parts_->sso_admin; }
+aws::AwsJsonApi& AwsServices::identitystore() { return *parts_->identitystore; }
+const std::string& AwsServices::region() const { return parts_->region; }
+
+namespace {
+// Forwards to one service's client and owns everything it depends on.
+class OwningApi final : public aws::AwsJsonApi {
+ public:
+  OwningApi(std::shared_ptr<AwsServices> owner, aws::AwsJsonApi& api) : owner_(std::move(owner)), api_(api) {}
+  std::expected<nlohmann::json, aws::AwsError> call(std::string_view operation, const nlohmann::json& input) override {
+    return api_.call(operation, input);
+  }
+
+ private:
+  std::shared_ptr<AwsServices> owner_;
+  aws::AwsJsonApi& api_;
+};
+}  // namespace
+
+std::shared_ptr<aws::AwsJsonApi> AwsServices::dynamodb_handle(std::shared_ptr<AwsServices> services) {
+  aws::AwsJsonApi& api = services->dynamodb();
+  return std::make_shared<OwningApi>(std::move(services), api);
+}
+
+}  // namespace jit

@@ -1,0 +1,37 @@
+// The AWS clients of the process, built once from the environment and the policy's [aws] table:
+// one HTTPS client, the credentials chain, and a signed JSON client per service.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "aws/json_api.h"
+#include "core/error.h"
+#include "core/policy.h"
+
+namespace jit {
+
+class AwsServices {
+ public:
+  // Region: [aws].region, else AWS_REGION / AWS_DEFAULT_REGION / the profile's region.
+  // Errc::invalid naming what to set when no region is known or an endpoint URL is malformed.
+  // Credentials are looked up lazily, on the first call, so a process without AWS credentials
+  // still starts (and says what is missing when AWS is first needed).
+  static Result<std::shared_ptr<AwsServices>> create(const AwsSettings& settings);
+  ~AwsServices();
+
+  aws::AwsJsonApi& dynamodb();
+  aws::AwsJsonApi& sso_admin();
+  aws::AwsJsonApi& identitystore();
+  const std::string& region() const;
+
+  // A handle on one service that keeps all of this alive (for stores that outlive their creator).
+  static std::shared_ptr<aws::AwsJsonApi> dynamodb_handle(std::shared_ptr<AwsServices> services);
+
+ private:
+  struct Parts;
+  explicit AwsServices(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace jit
