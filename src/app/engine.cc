@@ -414,13 +414,7 @@ Result<AccessRequest> Engine::advance_grant(const std::string& id) {
 
     if (r.lease_owner != options_.instance_id) {
       if (!lease_available(r)) return r;  // another instance is on it
-      auto changed = change(id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
-        if (x.version != r.version) return std::nullopt;
-        const std::string old_owner = x.lease_owner;
-        take_lease(x);
-        return transition(x, Action::reclaim, actor, fmt::format("lease of {} had ended; taken over", old_owner));
-      });
-      if (!changed) return fail(changed.error());
+      if (auto taken = take_over(r); !taken) return fail(taken.error());
       continue;
     }
 
@@ -485,14 +479,7 @@ Result<AccessRequest> Engine::advance_revoke(const std::string& id, std::optiona
 
     if (r.lease_owner != options_.instance_id) {
       if (!lease_available(r)) return r;  // another instance is on it
-      auto changed = change(id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
-        if (x.version != r.version) return std::nullopt;
-        const std::string old_owner = x.lease_owner;
-        take_lease(x);
-        return transition(x, Action::reclaim, "system:engine",
-                          fmt::format("lease of {} had ended; taken over", old_owner));
-      });
-      if (!changed) return fail(changed.error());
+      if (auto taken = take_over(r); !taken) return fail(taken.error());
       continue;
     }
 
@@ -517,6 +504,17 @@ Result<AccessRequest> Engine::advance_revoke(const std::string& id, std::optiona
     return changed->first;
   }
   return store_.get_request(id);
+}
+
+Result<> Engine::take_over(const AccessRequest& r) {
+  auto changed = change(r.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+    if (x.version != r.version) return std::nullopt;  // someone else moved first: re-read
+    const std::string old_owner = x.lease_owner;
+    take_lease(x);
+    return transition(x, Action::reclaim, "system:engine", fmt::format("lease of {} had ended; taken over", old_owner));
+  });
+  if (!changed) return fail(changed.error());
+  return {};
 }
 
 Result<bool> Engine::resume(const AccessRequest& r) {

@@ -129,6 +129,9 @@ class Engine {
   // The revoke path, from active (by `action`) or revoking, to revoked.
   Result<AccessRequest> advance_revoke(const std::string& id, std::optional<Action> start, const std::string& actor,
                                        const std::string& reason);
+  // Takes over the lease of an in-flight row whose owner's lease has run out (or that was another
+  // instance's). A lost race is not an error: the caller re-reads.
+  Result<> take_over(const AccessRequest& request);
   // Finishes one in-flight row if its lease allows.
   Result<bool> resume(const AccessRequest& request);
   Result<AccessRequest> revoke_by(const std::string& id, Action action, const std::string& actor,
