@@ -107,6 +107,7 @@ Result<std::pair<AccessRequest, bool>> Engine::change(const std::string& id, con
     if (stored) {
       spdlog::info("event={} request={} state={} actor={}", (*event)->action, id, state_name(stored->state),
                    (*event)->actor);
+      record(**event, *stored);
       return std::pair{*stored, true};
     }
     if (stored.error().code != Errc::conflict) return fail(stored.error());
@@ -133,6 +134,24 @@ Result<AuditEvent> Engine::transition(AccessRequest& r, Action action, const std
     clear_lease(r);
   }
   return e;
+}
+
+void register_engine_metrics(Metrics& m) {
+  m.counter("jit_requests_total", "Access requests by outcome: submitted, then the state each one reached.");
+  m.histogram("jit_revoke_lag_seconds", "Time from a grant's expiry to its revocation in AWS, in seconds.",
+              {0, 1, 2, 5, 10, 30, 60, 120, 300, 900});
+  m.counter("jit_revoke_failures_total", "Revocations that failed and will be retried.");
+}
+
+void Engine::record(const AuditEvent& e, const AccessRequest& r) {
+  if (!options_.metrics) return;
+  Metrics& m = *options_.metrics;
+  if (e.from_state != e.to_state &&
+      (r.state == State::approved || r.state == State::active || is_terminal(r.state)))
+    m.inc("jit_requests_total", {{"outcome", std::string(state_name(r.state))}});
+  if (e.action == "revoke_succeeded" && r.expires_at && r.ended_at && *r.ended_at >= *r.expires_at &&
+      r.end_reason.starts_with("expired"))
+    m.observe("jit_revoke_lag_seconds", {}, static_cast<double>((*r.ended_at - *r.expires_at).count()));
 }
 
 bool Engine::lease_available(const AccessRequest& r) const {
@@ -223,6 +242,7 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
     if (auto existing = open_one(); existing && *existing) return fail(duplicate(**existing));
   }
   if (!created) return fail(created.error());
+  if (options_.metrics) options_.metrics->inc("jit_requests_total", {{"outcome", "submitted"}});
   spdlog::info("event=submit request={} requester={} account={} role={} duration={}", created->id,
                created->requester, created->account, created->role, format_duration(created->duration));
 
@@ -485,6 +505,7 @@ Result<AccessRequest> Engine::advance_revoke(const std::string& id, std::optiona
 
     if (auto revoked = provider_.revoke(assignment_of(r)); !revoked) {
       spdlog::error("event=revoke_failed request={} error=\"{}\" will_retry=true", id, revoked.error().message);
+      if (options_.metrics) options_.metrics->inc("jit_revoke_failures_total");
       if (auto a = chat_.alert(fmt::format("Could not revoke {} ({} on {} for {}): {}. Retrying.", id, r.role,
                                            r.account, r.requester, revoked.error().message));
           !a)

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "app/metrics.h"
 #include "core/error.h"
 #include "core/model.h"
 #include "core/policy.h"
@@ -41,7 +42,12 @@ struct EngineOptions {
   int max_conflict_retries = 8;
   // Generates request ids; default: "r" + 8 random base32 characters.
   std::function<std::string()> new_id;
+  // Where to count requests by outcome and revoke lag (register_engine_metrics first); may be null.
+  Metrics* metrics = nullptr;
 };
+
+// Registers the metric families the engine updates.
+void register_engine_metrics(Metrics& metrics);
 
 // What someone asks for; the engine looks up the requester's groups itself.
 struct SubmitCommand {
@@ -138,6 +144,7 @@ class Engine {
                                   const std::string& reason);
 
   Result<Identity> identity_of(const std::string& user_id);
+  void record(const AuditEvent& event, const AccessRequest& stored);
   bool lease_available(const AccessRequest& r) const;
   void take_lease(AccessRequest& r) const;
   void schedule(const AccessRequest& r);

@@ -373,3 +373,34 @@ TEST_F(EngineTest, PolicyReloadAppliesToNewRequests) {
 
 }  // namespace
 }  // namespace jit::testing
+
+namespace jit::testing {
+namespace {
+
+TEST_F(EngineTest, CountsOutcomesAndRevokeLag) {
+  Metrics metrics;
+  register_engine_metrics(metrics);
+  EngineOptions o;
+  o.instance_id = "i-1";
+  o.metrics = &metrics;
+  Engine e(policy, store, provider, chat, directory, clock, o);
+  auto r = e.submit({"U0DEV", "prod", "admin", "15m", "why", ""});
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(e.approve(r->id, "U0ALICE"));
+  auto d = e.submit({"U0DEV", "prod", "read", "15m", "why", ""});
+  ASSERT_TRUE(e.deny(d->id, "U0BOB", "no"));
+  clock.advance(std::chrono::minutes{15} + Seconds{2});  // the timer fires 2 s late
+  e.fire_due_timers();
+  EXPECT_EQ(metrics.value("jit_requests_total", {{"outcome", "submitted"}}), 2);
+  EXPECT_EQ(metrics.value("jit_requests_total", {{"outcome", "approved"}}), 1);
+  EXPECT_EQ(metrics.value("jit_requests_total", {{"outcome", "active"}}), 1);
+  EXPECT_EQ(metrics.value("jit_requests_total", {{"outcome", "denied"}}), 1);
+  EXPECT_EQ(metrics.value("jit_requests_total", {{"outcome", "revoked"}}), 1);
+  const std::string text = metrics.render();
+  EXPECT_THAT(text, ::testing::HasSubstr("jit_revoke_lag_seconds_bucket{le=\"1\"} 0\n"));
+  EXPECT_THAT(text, ::testing::HasSubstr("jit_revoke_lag_seconds_bucket{le=\"2\"} 1\n"));
+  EXPECT_THAT(text, ::testing::HasSubstr("jit_revoke_lag_seconds_sum 2\n"));
+}
+
+}  // namespace
+}  // namespace jit::testing
