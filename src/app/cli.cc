@@ -17,6 +17,7 @@
 #include "app/engine.h"
 #include "app/memory_chat.h"
 #include "app/memory_provider.h"
+#include "app/migrate.h"
 #include "app/render.h"
 #include "app/service.h"
 #include "app/store_url.h"
@@ -161,19 +162,6 @@ int cmd_revoke(const std::string& config, const std::string& store, const std::s
   return done->state == State::revoked ? kExitOk : kExitFailure;
 }
 
-Result<std::vector<AuditEvent>> all_events(Store& store, const AuditQuery& base) {
-  std::vector<AuditEvent> out;
-  AuditQuery q = base;
-  q.limit = 10000;
-  for (;;) {
-    auto page = store.audit_events(q);
-    if (!page) return fail(page.error());
-    out.insert(out.end(), page->begin(), page->end());
-    if (page->size() < q.limit) return out;
-    q.after_seq = page->back().seq;
-  }
-}
-
 int cmd_audit_export(const std::string& config, const std::string& store, const std::string& since,
                      const std::string& until, const std::string& format) {
   AuditQuery q;
@@ -189,7 +177,7 @@ int cmd_audit_export(const std::string& config, const std::string& store, const 
   }
   auto ctx = open_context(config, store, false);
   if (!ctx) return report(ctx.error());
-  auto events = all_events(*ctx->store, q);
+  auto events = all_audit_events(*ctx->store, q);
   if (!events) return report(events.error());
   if (format == "csv") fmt::print("{}", csv_header_audit());
   for (const auto& e : *events) fmt::print("{}", format == "csv" ? to_csv(e) : to_json(e).dump() + "\n");
@@ -199,7 +187,7 @@ int cmd_audit_export(const std::string& config, const std::string& store, const 
 int cmd_audit_verify(const std::string& config, const std::string& store) {
   auto ctx = open_context(config, store, false);
   if (!ctx) return report(ctx.error());
-  auto events = all_events(*ctx->store, {});
+  auto events = all_audit_events(*ctx->store);
   if (!events) return report(events.error());
   auto head = ctx->store->audit_head();
   if (!head) return report(head.error());
@@ -219,6 +207,31 @@ int cmd_store_init(const std::string& config, const std::string& store) {
   auto done = init_store(choose_store_url(store, ctx->policy.get()), ctx->policy ? ctx->policy->aws : AwsSettings{});
   if (!done) return report(done.error());
   fmt::print("{}\n", *done);
+  return kExitOk;
+}
+
+int cmd_store_migrate(const std::string& config, const std::string& from_url, const std::string& to_url) {
+  auto ctx = open_context(config, "", false, false);
+  if (!ctx) return report(ctx.error());
+  const AwsSettings aws = ctx->policy ? ctx->policy->aws : AwsSettings{};
+  // Opening a missing SQLite file would create an empty one, and "migrate" nothing from a typo.
+  if (constexpr std::string_view kSqlite = "sqlite:"; from_url.starts_with(kSqlite) &&
+                                                      !std::filesystem::exists(from_url.substr(kSqlite.size()))) {
+    std::cerr << fmt::format("jit: --from {}: no such file: name an existing SQLite store\n", from_url);
+    return kExitUsage;
+  }
+  auto from = open_store(from_url, aws);
+  if (!from) return report(from.error());
+  auto to = open_store(to_url, aws);
+  if (!to) return report(to.error());
+  auto done = migrate(**from, **to);
+  if (!done) {
+    // Whatever went wrong, the migration did not happen: a failure, not a usage error.
+    std::cerr << fmt::format("jit: migrating from {} to {}: {}\n", from_url, to_url, done.error().message);
+    return kExitFailure;
+  }
+  fmt::print("migrated {} requests and {} audit events from {} to {}; audit chain verified (head #{} {})\n",
+             done->requests, done->audit_events, from_url, to_url, done->head.seq, done->head.hash);
   return kExitOk;
 }
 
@@ -351,6 +364,15 @@ int run_cli(int argc, char** argv) {
       "init", "Create the store: the DynamoDB table with its indexes and TTL, or the SQLite file");
   add_config_option(store_init, config);
   add_store_option(store_init, store);
+  auto* store_migrate = store_cmd->add_subcommand(
+      "migrate", "Copy every request and the whole audit trail into a new, empty store, and verify the copy "
+                 "(stop `jit serve` first)");
+  std::string from_url, to_url;
+  add_config_option(store_migrate, config);
+  store_migrate->add_option("--from", from_url, "The store to copy: sqlite:PATH or dynamodb:TABLE")->required();
+  store_migrate->add_option("--to", to_url,
+                            "The new, empty store: sqlite:PATH or dynamodb:TABLE (run `jit store init` on it first)")
+      ->required();
 
   auto* demo = app.add_subcommand("demo", "Play the whole lifecycle on a temporary store, with a fast clock");
   std::string demo_store;
@@ -374,6 +396,7 @@ int run_cli(int argc, char** argv) {
   if (audit_export->parsed()) return cmd_audit_export(config, store, since, until, format);
   if (audit_verify->parsed()) return cmd_audit_verify(config, store);
   if (store_init->parsed()) return cmd_store_init(config, store);
+  if (store_migrate->parsed()) return cmd_store_migrate(config, from_url, to_url);
   if (demo->parsed()) return run_demo(demo_store);
   return kExitUsage;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,16 @@ void seal(AuditEvent& event, const AuditHead& head);
 
 // The hash `event` must carry, given its fields and its prev_hash.
 std::string compute_hash(const AuditEvent& event);
+
+// The Errc::conflict of Store::import_audit when `event`, sealed elsewhere, does not extend the
+// chain at `head` (its seq is not head.seq + 1, or its prev_hash is not head.hash); nullopt when
+// it does.
+inline std::optional<Error> import_conflict(const AuditEvent& event, const AuditHead& head) {
+  if (event.seq == head.seq + 1 && event.prev_hash == head.hash) return std::nullopt;
+  return Error::Conflict("audit event " + std::to_string(event.seq) + " (prev_hash " + event.prev_hash +
+                         ") does not extend this trail, whose head is event " + std::to_string(head.seq) + " (hash " +
+                         head.hash + "): an import must continue from the head, in seq order");
+}
 
 struct VerifyReport {
   bool ok = true;

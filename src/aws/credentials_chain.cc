@@ -167,6 +167,7 @@ net::ClientOptions metadata_client_options() {
   options.connect_timeout = std::chrono::milliseconds(1000);
   options.request_timeout = std::chrono::milliseconds(2000);
   options.proxy = net::ProxySettings{};  // link-local services: never through a proxy
+  options.allow_metadata_http = true;    // ECS and IMDS answer over plain http only
   return options;
 }
 

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/asio.h"
+#include "net/websocket_internal.h"
 
 namespace jit::net {
 
@@ -27,6 +28,7 @@ struct HttpServer::Impl {
   std::uint16_t port = 0;
   std::vector<std::thread> threads;
   std::mutex stop_mutex;
+  detail::WebSocketRegistry websockets;
 };
 
 namespace {
@@ -63,9 +65,18 @@ HttpResponse call_handler(HttpServer::Impl& impl, const HttpRequest& request) {
   return {500, {{"Content-Type", "text/plain"}}, "internal error\n"};
 }
 
-// Requests and answers on one connection until either side closes it.
+const WebSocketAcceptHandler* websocket_route(HttpServer::Impl& impl, const http::request<http::string_body>& request) {
+  if (impl.options.websocket_routes.empty() || !detail::is_websocket_upgrade(request)) return nullptr;
+  const auto target = request.target();
+  const auto path = target.substr(0, target.find('?'));
+  const auto it = impl.options.websocket_routes.find(std::string(path));
+  return it == impl.options.websocket_routes.end() ? nullptr : &it->second;
+}
+
+// Requests and answers on one connection until either side closes it. True when the connection
+// became a WebSocket: `stream` was moved away and must not be touched.
 template <class Stream>
-awaitable<void> serve(HttpServer::Impl& impl, Stream& stream) {
+awaitable<bool> serve(HttpServer::Impl& impl, Stream& stream) {
   beast::flat_buffer buffer;
   int answered = 0;
   for (;;) {
@@ -80,18 +91,23 @@ awaitable<void> serve(HttpServer::Impl& impl, Stream& stream) {
       too_large.body() = "request body too large\n";
       too_large.prepare_payload();
       co_await http::async_write(stream, too_large, asio::redirect_error(use_awaitable, ec));
-      co_return;
+      co_return false;
     }
-    if (ec) co_return;
+    if (ec) co_return false;
     const int limit = impl.options.max_requests_per_connection;
-    if (limit > 0 && answered >= limit) co_return;  // drop it unanswered (see ServerOptions)
+    if (limit > 0 && answered >= limit) co_return false;  // drop it unanswered (see ServerOptions)
     auto request = parser.release();
+    if (const auto* route = websocket_route(impl, request)) {
+      detail::accept_websocket(std::move(stream), std::move(request), *route, impl.websockets,
+                               impl.options.websocket_handshake_timeout);
+      co_return true;
+    }
     auto response = to_beast(call_handler(impl, from_beast(http::request<http::string_body>(request))), request);
     beast::get_lowest_layer(stream).expires_after(impl.options.idle_timeout);  // the handler may have been slow
     co_await http::async_write(stream, response, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return;
+    if (ec) co_return false;
     ++answered;
-    if (!response.keep_alive()) co_return;
+    if (!response.keep_alive()) co_return false;
   }
 }
 
@@ -102,12 +118,12 @@ awaitable<void> session(HttpServer::Impl& impl, tcp::socket socket) {
     beast::get_lowest_layer(stream).expires_after(impl.options.idle_timeout);
     co_await stream.async_handshake(ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
     if (ec) co_return;  // e.g. the client refused our certificate
-    co_await serve(impl, stream);
+    if (co_await serve(impl, stream)) co_return;
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
     co_await stream.async_shutdown(asio::redirect_error(use_awaitable, ec));
   } else {
     beast::tcp_stream stream(std::move(socket));
-    co_await serve(impl, stream);
+    if (co_await serve(impl, stream)) co_return;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 }
@@ -125,6 +141,7 @@ awaitable<void> accept_loop(HttpServer::Impl& impl) {
       continue;
     }
     ++impl.accepted;
+    socket.set_option(tcp::no_delay(true), ec);  // small WebSocket frames must not wait for Nagle
     auto executor = socket.get_executor();
     asio::co_spawn(executor, session(impl, std::move(socket)), asio::detached);
   }
@@ -188,6 +205,7 @@ void HttpServer::stop() {
   impl_->io->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  impl_->websockets.shutdown_all();  // while their io_context still exists
   impl_->acceptor.reset();
   impl_->io.reset();  // destroys the suspended connection coroutines, closing their sockets
 }

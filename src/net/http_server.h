@@ -6,12 +6,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "core/error.h"
 #include "net/http.h"
+#include "net/websocket.h"
 
 namespace jit::net {
 
@@ -39,11 +41,15 @@ struct ServerOptions {
   // request and closes the connection without answering it, as a server does when it drops an
   // idle connection just as the client reuses it.
   int max_requests_per_connection = 0;
+  // WebSocket endpoints, by path (the query is ignored): an upgrade request on one of these paths
+  // goes to its handler (see WebSocketAcceptHandler) and the connection becomes that WebSocket;
+  // every other request, upgrades included, goes to the HttpHandler. Server sockets run on the
+  // server's I/O threads; stop() ends them (on_closed: 1006).
+  std::map<std::string, WebSocketAcceptHandler> websocket_routes;
+  // The WebSocket opening and closing handshakes, each.
+  std::chrono::milliseconds websocket_handshake_timeout{5000};
 };
 
-// Extension point for later (the Slack emulator's WebSocket): a session reads each request with
-// Beast's parser before converting it; an upgrade hook in ServerOptions would take over the
-// stream there when beast::websocket::is_upgrade(request). Not implemented yet.
 class HttpServer {
  public:
   // Binds, listens and starts serving before it returns. Errc::unavailable when the address

@@ -63,6 +63,9 @@ struct ClientOptions {
   // when the client is made. An invalid HTTPS_PROXY makes every proxied request fail with
   // Errc::invalid naming the variable (loopback and NO_PROXY hosts still work).
   std::optional<ProxySettings> proxy;
+  // Also allow plain http to the cloud metadata services (link-local 169.254.0.0/16 and
+  // fd00:ec2::23), which serve credentials over http only. For the credentials chain's client.
+  bool allow_metadata_http = false;
 };
 
 // The HttpClient of the project (thread-safe, blocking).

@@ -82,6 +82,23 @@ class Store {
   // The head as recorded by the store (kept apart from the events, so that deleting the last
   // events is detected).
   virtual Result<AuditHead> audit_head() = 0;
+
+  // ---- Migration only (`jit store migrate`): state copied from another store, as it is. ----
+
+  // Stores `request` exactly as given, its version included, with whatever the backend keeps
+  // beside a request (such as an open-slot lock while it is open, a live-grant record while it
+  // holds access), and appends NO audit event: the trail is copied separately, by import_audit.
+  // Errc::conflict when the id exists, or when the request is open and the same requester already
+  // has an open request for the same account and role; nothing changes then.
+  // Returns the request as stored (equal to `request`).
+  virtual Result<AccessRequest> import_request(const AccessRequest& request) = 0;
+
+  // Appends `event`, already sealed by another store, exactly as given (seq, prev_hash and hash
+  // kept; the hash is not recomputed: audit::verify checks it) and moves the head to it,
+  // atomically. Errc::conflict, and nothing changes, unless event.seq == head.seq + 1 and
+  // event.prev_hash == head.hash (audit::kGenesisHash for the first event): an import only
+  // extends the chain, it never forks or rewrites it.
+  virtual Result<AuditEvent> import_audit(const AuditEvent& event) = 0;
 };
 
 }  // namespace jit

@@ -115,11 +115,15 @@ std::optional<Error> cancellation_error(const Transaction& t, const Json& reason
 
 }  // namespace
 
-// One atomic change: a request created or updated (or none), and the event that describes it.
+// One atomic change: a request created or updated (or none), and the event that describes it
+// (or none, for import_request).
 struct DynamoDbStore::Change {
   const AccessRequest* request = nullptr;  // as the caller gave it; nullptr for append_audit
   bool create = false;
   const AuditEvent* event = nullptr;
+  // Copied from another store (import_request, import_audit): the request keeps its version, and
+  // the event its seq and hashes, which must follow the head instead of being sealed after it.
+  bool imported = false;
 };
 
 Result<DynamoDbStore::Written> DynamoDbStore::write_change(const Change& change) {
@@ -130,7 +134,7 @@ Result<DynamoDbStore::Written> DynamoDbStore::write_change(const Change& change)
     if (change.request) {
       stored = *change.request;
       if (change.create) {
-        stored.version = 1;
+        if (!change.imported) stored.version = 1;
         t.add(Part::request, "Put", not_exists(table_, dynamodb::request_item(stored)));
       } else {
         auto read = dynamodb::get_item(api_, table_, dynamodb::request_key(stored.id));
@@ -171,22 +175,28 @@ Result<DynamoDbStore::Written> DynamoDbStore::write_change(const Change& change)
         t.add(Part::live_grant, "Delete", {{"TableName", table_}, {"Key", dynamodb::live_grant_key(stored.id)}});
     }
 
-    auto head_item = dynamodb::get_item(api_, table_, dynamodb::audit_head_key());
-    if (!head_item) return fail(head_item.error());
-    auto head = dynamodb::audit_head_from_item(*head_item);
-    if (!head) return fail(head.error());
-    AuditEvent event = *change.event;
-    audit::seal(event, *head);
-    t.add(Part::event, "Put", not_exists(table_, dynamodb::audit_event_item(event)));
-    Json head_put = {{"TableName", table_}, {"Item", dynamodb::audit_head_item({event.seq, event.hash})}};
-    if (*head_item) {
-      head_put["ConditionExpression"] = "#seq = :seq";
-      head_put["ExpressionAttributeNames"] = {{"#seq", "seq"}};
-      head_put["ExpressionAttributeValues"] = {{":seq", number_value(head->seq)}};
-    } else {
-      head_put["ConditionExpression"] = "attribute_not_exists(pk)";
+    AuditHead head;
+    AuditEvent event;
+    if (change.event) {
+      auto head_item = dynamodb::get_item(api_, table_, dynamodb::audit_head_key());
+      if (!head_item) return fail(head_item.error());
+      auto read_head = dynamodb::audit_head_from_item(*head_item);
+      if (!read_head) return fail(read_head.error());
+      head = std::move(*read_head);
+      event = *change.event;
+      if (!change.imported) audit::seal(event, head);
+      else if (auto conflict = audit::import_conflict(event, head)) return fail(*conflict);
+      t.add(Part::event, "Put", not_exists(table_, dynamodb::audit_event_item(event)));
+      Json head_put = {{"TableName", table_}, {"Item", dynamodb::audit_head_item({event.seq, event.hash})}};
+      if (*head_item) {
+        head_put["ConditionExpression"] = "#seq = :seq";
+        head_put["ExpressionAttributeNames"] = {{"#seq", "seq"}};
+        head_put["ExpressionAttributeValues"] = {{":seq", number_value(head.seq)}};
+      } else {
+        head_put["ConditionExpression"] = "attribute_not_exists(pk)";
+      }
+      t.add(Part::head, "Put", std::move(head_put));
     }
-    t.add(Part::head, "Put", std::move(head_put));
 
     auto written = api_.call("TransactWriteItems",
                              {{"TransactItems", t.items}, {"ClientRequestToken", new_request_token()}});
@@ -198,7 +208,7 @@ Result<DynamoDbStore::Written> DynamoDbStore::write_change(const Change& change)
       return fail(dynamodb::to_error(error, table_, "TransactWriteItems"));
 
     const Json reasons = error.body.is_object() ? error.body.value("CancellationReasons", Json::array()) : Json::array();
-    if (auto failed = cancellation_error(t, reasons, change.create, stored, event, *head, table_)) return fail(*failed);
+    if (auto failed = cancellation_error(t, reasons, change.create, stored, event, head, table_)) return fail(*failed);
   }
   return fail(Error::Unavailable(fmt::format(
       "dynamodb table {}: the audit head kept changing under {} attempts: too many writers, try again", table_,
@@ -220,6 +230,18 @@ Result<AccessRequest> DynamoDbStore::update_request(const AccessRequest& request
 
 Result<AuditEvent> DynamoDbStore::append_audit(const AuditEvent& event) {
   auto written = write_change({.request = nullptr, .create = false, .event = &event});
+  if (!written) return fail(written.error());
+  return std::move(written->event);
+}
+
+Result<AccessRequest> DynamoDbStore::import_request(const AccessRequest& request) {
+  auto written = write_change({.request = &request, .create = true, .event = nullptr, .imported = true});
+  if (!written) return fail(written.error());
+  return std::move(written->request);
+}
+
+Result<AuditEvent> DynamoDbStore::import_audit(const AuditEvent& event) {
+  auto written = write_change({.request = nullptr, .create = false, .event = &event, .imported = true});
   if (!written) return fail(written.error());
   return std::move(written->event);
 }

@@ -28,7 +28,9 @@ struct DynamoDbTableOptions {
 // state, the live-grant Put or Delete, the audit event Put (conditioned on not existing) and the
 // audit head Put (conditioned on the head read before). A lost race on the audit head alone is
 // retried at once (a fresh read of head and request), up to kMaxAttempts; a lost race on the
-// request or its lock is Errc::conflict to the caller.
+// request or its lock is Errc::conflict to the caller. The imports write the same items:
+// import_request without the event and head, import_audit without a request (and, after a lost
+// race on the head, a fresh read finds the event no longer follows it: Errc::conflict).
 //
 // Reads: get_request and audit_head are strongly consistent; list_requests, the sweeps
 // (expired_grants, in_flight, pending_before, holding_access) and audit_events use Query, the
@@ -69,6 +71,8 @@ class DynamoDbStore final : public Store {
   Result<AuditEvent> append_audit(const AuditEvent& event) override;
   Result<std::vector<AuditEvent>> audit_events(const AuditQuery& query) override;
   Result<AuditHead> audit_head() override;
+  Result<AccessRequest> import_request(const AccessRequest& request) override;
+  Result<AuditEvent> import_audit(const AuditEvent& event) override;
 
   const std::string& table() const { return table_; }
 
@@ -78,8 +82,8 @@ class DynamoDbStore final : public Store {
 
   struct Change;
   struct Written {
-    AccessRequest request;  // as stored; empty for append_audit
-    AuditEvent event;       // as sealed
+    AccessRequest request;  // as stored; empty for append_audit and import_audit
+    AuditEvent event;       // as sealed; empty for import_request
   };
   Result<Written> write_change(const Change& change);
 

@@ -84,6 +84,20 @@ Error open_request_conflict(Database& db, const AccessRequest& r, Error constrai
       r.requester, r.role, r.account, q->text(0), q->text(1)));
 }
 
+// Inserts `r` as given (its version included), explaining a conflict: the id exists, or the slot
+// is taken by another open request.
+Result<> insert_request(Database& db, const AccessRequest& r) {
+  auto insert = db.query(sqlite::kInsertRequest);
+  if (!insert) return fail(insert.error());
+  if (auto bound = sqlite::bind_request(*insert, r); !bound) return fail(bound.error());
+  auto inserted = insert->run();
+  if (inserted || inserted.error().code != Errc::conflict) return inserted;
+  auto existing = find_request(db, r.id);
+  if (!existing) return fail(existing.error());
+  if (*existing) return fail(Error::Conflict(fmt::format("request {} already exists", r.id)));
+  return fail(open_request_conflict(db, r, inserted.error()));
+}
+
 // ---- audit ----
 
 Result<AuditHead> read_audit_head(Database& db) {
@@ -95,12 +109,9 @@ Result<AuditHead> read_audit_head(Database& db) {
   return AuditHead{q->integer(0), q->text(1)};
 }
 
-// Seals `event` after the current head, inserts it and moves the head to it.
-// REQUIRES: an open write transaction, so that no other writer moves the head meanwhile.
-Result<AuditEvent> append_event(Database& db, AuditEvent event) {
-  auto head = read_audit_head(db);
-  if (!head) return fail(head.error());
-  audit::seal(event, *head);
+// Inserts `event`, sealed to follow `head`, and moves the head to it.
+// REQUIRES: an open write transaction in which `head` was read, so that no other writer moved it.
+Result<> insert_event(Database& db, const AuditEvent& event, const AuditHead& head) {
   {
     auto insert = db.query(sqlite::kInsertAudit);
     if (!insert) return fail(insert.error());
@@ -111,13 +122,22 @@ Result<AuditEvent> append_event(Database& db, AuditEvent event) {
       if (inserted.error().code != Errc::conflict) return fail(inserted.error());
       return fail(Error::Internal(fmt::format("sqlite database {}: audit event {} already exists but the recorded "
                                               "head is event {}; run audit verification",
-                                              db.path(), event.seq, head->seq)));
+                                              db.path(), event.seq, head.seq)));
     }
   }
   auto update = db.query(sqlite::kWriteAuditHead);
   if (!update) return fail(update.error());
   update->bind(":seq", event.seq).bind(":hash", event.hash);
-  if (auto updated = update->run(); !updated) return fail(updated.error());
+  return update->run();
+}
+
+// Seals `event` after the current head, inserts it and moves the head to it.
+// REQUIRES: an open write transaction, so that no other writer moves the head meanwhile.
+Result<AuditEvent> append_event(Database& db, AuditEvent event) {
+  auto head = read_audit_head(db);
+  if (!head) return fail(head.error());
+  audit::seal(event, *head);
+  if (auto inserted = insert_event(db, event, *head); !inserted) return fail(inserted.error());
   return event;
 }
 
@@ -144,18 +164,7 @@ Result<AccessRequest> SqliteStore::create_request(const AccessRequest& request, 
   stored.version = 1;
   auto transaction = WriteTransaction::begin(*db_);
   if (!transaction) return fail(transaction.error());
-  {
-    auto insert = db_->query(sqlite::kInsertRequest);
-    if (!insert) return fail(insert.error());
-    if (auto bound = sqlite::bind_request(*insert, stored); !bound) return fail(bound.error());
-    if (auto inserted = insert->run(); !inserted) {
-      if (inserted.error().code != Errc::conflict) return fail(inserted.error());
-      auto existing = find_request(*db_, stored.id);
-      if (!existing) return fail(existing.error());
-      if (*existing) return fail(Error::Conflict(fmt::format("request {} already exists", stored.id)));
-      return fail(open_request_conflict(*db_, stored, inserted.error()));
-    }
-  }
+  if (auto inserted = insert_request(*db_, stored); !inserted) return fail(inserted.error());
   if (auto appended = append_event(*db_, event); !appended) return fail(appended.error());
   if (auto committed = transaction->commit(); !committed) return fail(committed.error());
   return stored;
@@ -252,6 +261,27 @@ Result<AuditEvent> SqliteStore::append_audit(const AuditEvent& event) {
   if (!appended) return fail(appended.error());
   if (auto committed = transaction->commit(); !committed) return fail(committed.error());
   return appended;
+}
+
+Result<AccessRequest> SqliteStore::import_request(const AccessRequest& request) {
+  std::lock_guard lock(mu_);
+  auto transaction = WriteTransaction::begin(*db_);
+  if (!transaction) return fail(transaction.error());
+  if (auto inserted = insert_request(*db_, request); !inserted) return fail(inserted.error());
+  if (auto committed = transaction->commit(); !committed) return fail(committed.error());
+  return request;
+}
+
+Result<AuditEvent> SqliteStore::import_audit(const AuditEvent& event) {
+  std::lock_guard lock(mu_);
+  auto transaction = WriteTransaction::begin(*db_);
+  if (!transaction) return fail(transaction.error());
+  auto head = read_audit_head(*db_);
+  if (!head) return fail(head.error());
+  if (auto conflict = audit::import_conflict(event, *head)) return fail(*conflict);
+  if (auto inserted = insert_event(*db_, event, *head); !inserted) return fail(inserted.error());
+  if (auto committed = transaction->commit(); !committed) return fail(committed.error());
+  return event;
 }
 
 Result<std::vector<AuditEvent>> SqliteStore::audit_events(const AuditQuery& query) {

@@ -41,6 +41,8 @@ class SqliteStore final : public Store {
   Result<AuditEvent> append_audit(const AuditEvent& event) override;
   Result<std::vector<AuditEvent>> audit_events(const AuditQuery& query) override;
   Result<AuditHead> audit_head() override;
+  Result<AccessRequest> import_request(const AccessRequest& request) override;
+  Result<AuditEvent> import_audit(const AuditEvent& event) override;
 
  private:
   explicit SqliteStore(std::unique_ptr<sqlite::Database> db);

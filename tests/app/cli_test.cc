@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <string>
 
 #include "support/moto.h"
@@ -63,7 +64,7 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, HelpTellsEverySubcommand) {
   Outcome r = run("--help");
   EXPECT_EQ(r.code, 0);
-  for (const char* sub : {"serve", "check-config", "requests", "grants", "revoke", "audit", "demo"})
+  for (const char* sub : {"serve", "check-config", "requests", "grants", "revoke", "audit", "store", "demo"})
     EXPECT_THAT(r.out, HasSubstr(sub));
   Outcome sub = run("audit export --help");
   EXPECT_EQ(sub.code, 0);
@@ -130,13 +131,18 @@ TEST_F(CliTest, BadStoreUrlsAreUsageErrors) {
   EXPECT_THAT(no_region.out, HasSubstr("no AWS region"));
 }
 
+// The environment that points `jit` at `moto` with test credentials.
+std::string moto_env(const jit::testing::MotoServer& moto) {
+  return "env AWS_ENDPOINT_URL=" + moto.url() +
+         " AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=test-secret AWS_REGION=us-east-1"
+         " AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null"
+         " AWS_EC2_METADATA_DISABLED=true";
+}
+
 TEST_F(CliTest, DynamoDbStoreOnMoto) {
   auto moto = jit::testing::MotoServer::start();
   ASSERT_TRUE(moto) << moto.error().message;
-  const std::string env = "env AWS_ENDPOINT_URL=" + moto->url() +
-                          " AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=test-secret AWS_REGION=us-east-1"
-                          " AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null"
-                          " AWS_EC2_METADATA_DISABLED=true";
+  const std::string env = moto_env(*moto);
   Outcome missing = run("requests list --store dynamodb:jit-cli", env);
   EXPECT_EQ(missing.code, 1) << missing.out;
   EXPECT_THAT(missing.out, HasSubstr("jit store init"));
@@ -186,6 +192,79 @@ TEST_F(CliTest, DemoRunsAndLeavesAVerifiableStore) {
   Outcome none = run("audit export --since 2000-01-01 --until 2000-01-02 --store " + db);
   EXPECT_EQ(none.code, 0);
   EXPECT_EQ(none.out, "");
+}
+
+// What `jit` shows of a store's state: every request (versions included) and the whole trail.
+std::string state_of(const std::string& store, const std::string& env = "") {
+  Outcome requests = run("requests list --output json --limit 100000 --store " + store, env);
+  Outcome audit = run("audit export --format jsonl --store " + store, env);
+  EXPECT_EQ(requests.code, 0) << requests.out;
+  EXPECT_EQ(audit.code, 0) << audit.out;
+  return requests.out + audit.out;
+}
+
+TEST_F(CliTest, StoreMigrateCopiesEverythingBetweenSqliteFiles) {
+  ASSERT_EQ(run("demo --store " + db).code, 0);
+  const std::string copy = "sqlite:" + (dir / "copy.db").string();
+  Outcome migrated = run("store migrate --from " + db + " --to " + copy);
+  ASSERT_EQ(migrated.code, 0) << migrated.out;
+  EXPECT_THAT(migrated.out, HasSubstr("migrated "));
+  EXPECT_THAT(migrated.out, HasSubstr("audit chain verified (head #"));
+  std::cout << "[ migrate  ] " << migrated.out;
+
+  Outcome verify = run("audit verify --store " + copy);
+  EXPECT_EQ(verify.code, 0) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr("audit trail verified"));
+  const std::string original = state_of(db);
+  EXPECT_THAT(original, HasSubstr("\"version\""));
+  EXPECT_EQ(state_of(copy), original);
+
+  // Into a store that already holds state: refused, and nothing changes.
+  Outcome again = run("store migrate --from " + db + " --to " + copy);
+  EXPECT_EQ(again.code, 1) << again.out;
+  EXPECT_THAT(again.out, HasSubstr("target store is not empty"));
+  EXPECT_EQ(state_of(copy), original);
+
+  Outcome bad_url = run("store migrate --from " + db + " --to postgres://x");
+  EXPECT_EQ(bad_url.code, 2) << bad_url.out;
+  EXPECT_THAT(bad_url.out, HasSubstr("expected sqlite:PATH"));
+  Outcome no_source = run("store migrate --from sqlite:" + (dir / "typo.db").string() + " --to " + copy);
+  EXPECT_EQ(no_source.code, 2) << no_source.out;
+  EXPECT_THAT(no_source.out, HasSubstr("no such file"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "typo.db"));
+  EXPECT_EQ(run("store migrate --from " + db).code, 2);  // --to is required
+}
+
+TEST_F(CliTest, StoreMigrateFromSqliteToDynamoDbOnMoto) {
+  auto moto = jit::testing::MotoServer::start();
+  ASSERT_TRUE(moto) << moto.error().message;
+  const std::string env = moto_env(*moto);
+  ASSERT_EQ(run("demo --store " + db).code, 0);
+  const std::string table = "dynamodb:jit-migrate";
+  Outcome init = run("store init --store " + table, env);
+  ASSERT_EQ(init.code, 0) << init.out;
+
+  Outcome migrated = run("store migrate --from " + db + " --to " + table, env);
+  ASSERT_EQ(migrated.code, 0) << migrated.out;
+  EXPECT_THAT(migrated.out, HasSubstr("audit chain verified (head #"));
+  std::cout << "[ migrate  ] " << migrated.out;
+
+  Outcome verify = run("audit verify --store " + table, env);
+  EXPECT_EQ(verify.code, 0) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr("audit trail verified"));
+  const std::string original = state_of(db);
+  EXPECT_EQ(state_of(table, env), original);
+
+  Outcome again = run("store migrate --from " + db + " --to " + table, env);
+  EXPECT_EQ(again.code, 1) << again.out;
+  EXPECT_THAT(again.out, HasSubstr("target store is not empty"));
+
+  // And back, into a new SQLite file: the same state again.
+  const std::string back = "sqlite:" + (dir / "back.db").string();
+  Outcome returned = run("store migrate --from " + table + " --to " + back, env);
+  ASSERT_EQ(returned.code, 0) << returned.out;
+  EXPECT_EQ(state_of(back), original);
+  EXPECT_THAT(migrated.out + returned.out + again.out, Not(HasSubstr("test-secret")));
 }
 
 TEST_F(CliTest, AuditVerifyNamesATamperedEvent) {

@@ -37,6 +37,8 @@ class CrashingStore final : public Store {
   Result<AuditEvent> append_audit(const AuditEvent& e) override { return inner_.append_audit(e); }
   Result<std::vector<AuditEvent>> audit_events(const AuditQuery& q) override { return inner_.audit_events(q); }
   Result<AuditHead> audit_head() override { return inner_.audit_head(); }
+  Result<AccessRequest> import_request(const AccessRequest& r) override { return inner_.import_request(r); }
+  Result<AuditEvent> import_audit(const AuditEvent& e) override { return inner_.import_audit(e); }
 
  private:
   Store& inner_;

@@ -372,5 +372,154 @@ TEST_P(StoreContract, AuditEventsFilterBySinceUntilAfterSeqAndLimit) {
   EXPECT_TRUE(query({.since = kT0 + Seconds{41}}).empty());
 }
 
+// ---- import_request and import_audit (`jit store migrate`) ----
+
+// A request as another store holds it: every field set, a version past 1.
+AccessRequest imported_request(std::string id, State state, std::string requester = "U1") {
+  AccessRequest r = make_request(std::move(id), std::move(requester));
+  r.version = 7;
+  r.state = state;
+  r.ticket = "OPS-7";
+  r.decisions = {{.approver = "U2", .approved = true, .reason = "ok", .at = kT0 + Seconds{5}}};
+  r.principal = "idstore-user-1";
+  r.granted_at = kT0 + Seconds{10};
+  r.expires_at = kT0 + Seconds{3610};
+  r.lease_owner = "host-a:123";
+  r.lease_until = kT0 + Seconds{40};
+  r.chat_channel = "C123";
+  r.chat_ts = "1700000000.000100";
+  r.updated_at = kT0 + Seconds{11};
+  return r;
+}
+
+// `count` events chained from the empty trail, as another store would have sealed them.
+std::vector<AuditEvent> sealed_chain(int count, AuditHead head = {0, audit::kGenesisHash}) {
+  std::vector<AuditEvent> events;
+  for (int i = 0; i < count; ++i) {
+    AuditEvent e{.at = kT0 + Seconds{i}, .actor = "U1", .action = "tick", .detail = "event " + std::to_string(i)};
+    audit::seal(e, head);
+    head = {e.seq, e.hash};
+    events.push_back(e);
+  }
+  return events;
+}
+
+TEST_P(StoreContract, ImportRequestKeepsEveryFieldAndTheVersionAndAppendsNoEvent) {
+  AccessRequest bare;  // every string empty, every optional empty, no decisions
+  bare.id = "r-bare";
+  bare.version = 3;
+  bare.ended_at = kT0 + Seconds{20};
+  for (const AccessRequest& r : {imported_request("r-active", State::active), imported_request("r-pending", State::pending, "U2"),
+                                 imported_request("r-revoked", State::revoked, "U3"), bare}) {
+    EXPECT_EQ(ok(store().import_request(r)), r) << r.id;
+    EXPECT_EQ(ok(store().get_request(r.id)), r) << r.id;
+  }
+  EXPECT_EQ(id_set(ok(store().holding_access(10))), (std::set<std::string>{"r-active"}));
+  EXPECT_TRUE(all_events(store()).empty());
+  EXPECT_EQ(ok(store().audit_head()).seq, 0);
+
+  // An imported request is updated like any other, from its own version.
+  AccessRequest next = ok(store().get_request("r-pending"));
+  next.reason = "edited";
+  EXPECT_EQ(ok(store().update_request(next, event_for(next, "edit"))).version, 8);
+}
+
+TEST_P(StoreContract, ImportOfAnExistingIdIsConflict) {
+  const AccessRequest original = put(store(), make_request("r-1"), State::pending);
+  const AccessRequest twin = imported_request("r-1", State::revoked, "U2");
+  EXPECT_EQ(error_of(store().import_request(twin)), Errc::conflict);
+  EXPECT_EQ(ok(store().get_request("r-1")), original);
+  EXPECT_EQ(all_events(store()).size(), 1u);
+}
+
+TEST_P(StoreContract, ImportedOpenRequestHoldsItsSlot) {
+  AccessRequest imported = ok(store().import_request(imported_request("r-1", State::active)));
+  const AccessRequest again = make_request("r-2");
+  EXPECT_EQ(error_of(store().create_request(again, event_for(again))), Errc::conflict);
+  EXPECT_EQ(error_of(store().import_request(imported_request("r-3", State::pending))), Errc::conflict);
+  EXPECT_EQ(error_of(store().get_request("r-3")), Errc::not_found);
+
+  // Once it ends the slot is free, as for a request created here.
+  imported.state = State::revoked;
+  ok(store().update_request(imported, event_for(imported, "revoke")));
+  EXPECT_TRUE(store().create_request(again, event_for(again)).has_value());
+  EXPECT_TRUE(ok(store().holding_access(10)).empty());
+}
+
+TEST_P(StoreContract, ImportAuditKeepsTheChainAsGiven) {
+  const auto chain = sealed_chain(5);
+  for (const auto& e : chain) EXPECT_EQ(ok(store().import_audit(e)), e);
+  const auto events = all_events(store());
+  EXPECT_EQ(events, chain);
+  const AuditHead head = ok(store().audit_head());
+  EXPECT_EQ(head.seq, 5);
+  EXPECT_EQ(head.hash, chain.back().hash);
+  const auto report = audit::verify(events, head);
+  EXPECT_TRUE(report.ok) << report.problem;
+
+  // Ordinary changes continue the imported chain.
+  const AuditEvent next = ok(store().append_audit({.at = kT0 + Seconds{9}, .actor = "system:test", .action = "tick"}));
+  EXPECT_EQ(next.seq, 6);
+  EXPECT_EQ(next.prev_hash, chain.back().hash);
+  EXPECT_TRUE(audit::verify(all_events(store()), ok(store().audit_head())).ok);
+}
+
+TEST_P(StoreContract, ImportAuditThatDoesNotFollowTheHeadIsConflictAndChangesNothing) {
+  const auto chain = sealed_chain(3);
+  EXPECT_EQ(error_of(store().import_audit(chain[1])), Errc::conflict);  // seq 2 on an empty trail
+  ok(store().import_audit(chain[0]));
+
+  AuditEvent wrong_seq = chain[1];
+  wrong_seq.seq = 3;
+  AuditEvent wrong_prev = chain[1];
+  wrong_prev.prev_hash = chain[0].prev_hash;
+  for (const AuditEvent& bad : {wrong_seq, wrong_prev, chain[0], chain[2]}) {
+    EXPECT_EQ(error_of(store().import_audit(bad)), Errc::conflict) << bad.seq;
+    EXPECT_EQ(all_events(store()), std::vector<AuditEvent>{chain[0]});
+    const AuditHead head = ok(store().audit_head());
+    EXPECT_EQ(head.seq, 1);
+    EXPECT_EQ(head.hash, chain[0].hash);
+  }
+  EXPECT_EQ(ok(store().import_audit(chain[1])), chain[1]);
+}
+
+TEST_P(StoreContract, ImportAuditIntoATrailContinuesOnlyFromItsHead) {
+  put(store(), make_request("r-1"), State::pending);
+  ok(store().append_audit({.at = kT0 + Seconds{1}, .actor = "system:test", .action = "tick"}));
+  const AuditHead head = ok(store().audit_head());
+  ASSERT_EQ(head.seq, 2);
+
+  // Another trail's events never fit, not even at the same seq.
+  for (const AuditEvent& other : sealed_chain(3)) EXPECT_EQ(error_of(store().import_audit(other)), Errc::conflict);
+  EXPECT_EQ(all_events(store()).size(), 2u);
+
+  const auto continuation = sealed_chain(2, head);
+  for (const auto& e : continuation) EXPECT_EQ(ok(store().import_audit(e)), e);
+  const auto events = all_events(store());
+  EXPECT_EQ(seqs(events), (std::vector<std::int64_t>{1, 2, 3, 4}));
+  const auto report = audit::verify(events, ok(store().audit_head()));
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(ok(store().audit_head()).hash, continuation.back().hash);
+}
+
+TEST_P(StoreContract, RacingImportsOfOneEventExactlyOneWins) {
+  constexpr int kThreads = 8;
+  const auto chain = sealed_chain(1);
+  std::atomic<int> won = 0, lost = 0;
+  std::latch start(kThreads);
+  std::vector<std::jthread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&] {
+      start.arrive_and_wait();
+      auto result = store().import_audit(chain[0]);
+      if (result) ++won;
+      else if (result.error().code == Errc::conflict) ++lost;
+    });
+  threads.clear();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(lost.load(), kThreads - 1);
+  EXPECT_EQ(all_events(store()), chain);
+}
+
 }  // namespace
 }  // namespace jit

@@ -19,7 +19,7 @@ class FaultyStore final : public Store {
  public:
   enum class Method : std::size_t {
     create_request, get_request, update_request, list_requests, expired_grants, in_flight,
-    pending_before, holding_access, append_audit, audit_events, audit_head,
+    pending_before, holding_access, append_audit, audit_events, audit_head, import_request, import_audit,
   };
   // Where an injected failure happens:
   //   before — the call never reaches the store, nothing changes;
@@ -76,9 +76,15 @@ class FaultyStore final : public Store {
   Result<AuditHead> audit_head() override {
     return call(Method::audit_head, [&] { return inner_.audit_head(); });
   }
+  Result<AccessRequest> import_request(const AccessRequest& request) override {
+    return call(Method::import_request, [&] { return inner_.import_request(request); });
+  }
+  Result<AuditEvent> import_audit(const AuditEvent& event) override {
+    return call(Method::import_audit, [&] { return inner_.import_audit(event); });
+  }
 
  private:
-  static constexpr std::size_t kMethods = static_cast<std::size_t>(Method::audit_head) + 1;
+  static constexpr std::size_t kMethods = static_cast<std::size_t>(Method::import_audit) + 1;
   static std::size_t index(Method m) { return static_cast<std::size_t>(m); }
 
   struct Fault {

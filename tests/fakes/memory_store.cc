@@ -132,6 +132,23 @@ Result<AuditEvent> MemoryStore::append_audit(const AuditEvent& event) {
   return append_locked(event);
 }
 
+Result<AccessRequest> MemoryStore::import_request(const AccessRequest& request) {
+  std::lock_guard lock(mu_);
+  if (requests_.contains(request.id))
+    return fail(Error::Conflict(fmt::format("request {} already exists", request.id)));
+  if (auto conflict = open_request_conflict(request)) return fail(*conflict);
+  requests_[request.id] = request;
+  return request;
+}
+
+Result<AuditEvent> MemoryStore::import_audit(const AuditEvent& event) {
+  std::lock_guard lock(mu_);
+  if (auto conflict = audit::import_conflict(event, head_)) return fail(*conflict);
+  head_ = {event.seq, event.hash};
+  events_.push_back(event);
+  return event;
+}
+
 Result<std::vector<AuditEvent>> MemoryStore::audit_events(const AuditQuery& query) {
   std::lock_guard lock(mu_);
   std::vector<AuditEvent> selected;

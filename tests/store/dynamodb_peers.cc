@@ -1,16 +1,12 @@
 #include "store/dynamodb_peers.h"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
-#include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 
 #include "aws/credentials.h"
@@ -18,6 +14,7 @@
 #include "net/http.h"
 #include "net/https_client.h"
 #include "ports/clock.h"
+#include "support/aws_model_check.h"
 
 namespace jit::testing {
 
@@ -65,76 +62,10 @@ class SerializedApi final : public aws::AwsJsonApi {
   std::unique_ptr<aws::AwsJsonApi> api_;
 };
 
-// Problems of `value` as an instance of `shape_name` in `model`, each naming its path.
-void check_shape(const nlohmann::json& model, const std::string& shape_name, const nlohmann::json& value,
-                 const std::string& path, std::vector<std::string>& problems) {
-  const nlohmann::json& shape = model["shapes"][shape_name];
-  const std::string type = shape.value("type", "");
-  const auto wrong = [&](std::string_view what) { problems.push_back(fmt::format("{}: {} ({})", path, what, shape_name)); };
-  if (type == "structure") {
-    if (!value.is_object()) return wrong("not an object");
-    for (const auto& [name, member] : value.items()) {
-      if (!shape["members"].contains(name)) {
-        wrong(fmt::format("unknown member {}", name));
-        continue;
-      }
-      check_shape(model, shape["members"][name]["shape"], member, path + "." + name, problems);
-    }
-    for (const auto& required : shape.value("required", nlohmann::json::array()))
-      if (!value.contains(required.get<std::string>())) wrong(fmt::format("missing {}", required.get<std::string>()));
-  } else if (type == "list") {
-    if (!value.is_array()) return wrong("not an array");
-    for (std::size_t i = 0; i < value.size(); ++i)
-      check_shape(model, shape["member"]["shape"], value[i], fmt::format("{}[{}]", path, i), problems);
-  } else if (type == "map") {
-    if (!value.is_object()) return wrong("not an object");
-    for (const auto& [key, entry] : value.items()) check_shape(model, shape["value"]["shape"], entry, path + "." + key, problems);
-  } else if (type == "string" || type == "blob") {
-    if (!value.is_string()) return wrong("not a string");
-    if (shape.contains("enum") && std::find(shape["enum"].begin(), shape["enum"].end(), value) == shape["enum"].end())
-      wrong(fmt::format("{} is not one of the enum's values", value.dump()));
-  } else if (type == "boolean") {
-    if (!value.is_boolean()) wrong("not a boolean");
-  } else if (type == "integer" || type == "long") {
-    if (!value.is_number_integer()) wrong("not an integer");
-  }
-}
-
-class ModelCheckedApi final : public aws::AwsJsonApi {
- public:
-  ModelCheckedApi(std::unique_ptr<aws::AwsJsonApi> api, nlohmann::json model)
-      : api_(std::move(api)), model_(std::move(model)) {}
-
-  std::expected<nlohmann::json, aws::AwsError> call(std::string_view operation,
-                                                    const nlohmann::json& input) override {
-    std::vector<std::string> problems;
-    const std::string op(operation);
-    if (!model_["operations"].contains(op)) problems.push_back(fmt::format("no operation {} in the model", op));
-    else check_shape(model_, model_["operations"][op]["input"]["shape"], input, op, problems);
-    if (!problems.empty()) {
-      const std::string message = fmt::format("{}", fmt::join(problems, "; "));
-      ADD_FAILURE() << "request does not match the DynamoDB model: " << message;
-      return std::unexpected(aws::AwsError{.http_status = 400, .code = "ValidationException", .message = message});
-    }
-    return api_->call(operation, input);
-  }
-
- private:
-  std::unique_ptr<aws::AwsJsonApi> api_;
-  nlohmann::json model_;
-};
-
 }  // namespace
 
 std::unique_ptr<aws::AwsJsonApi> checked_against_model(std::unique_ptr<aws::AwsJsonApi> api) {
-  const std::filesystem::path path = std::filesystem::path(JIT_AWS_MODELS_DIR) / "dynamodb/2012-08-10/service-2.json";
-  std::ifstream in(path);
-  auto model = nlohmann::json::parse(in, nullptr, false);
-  if (!in || model.is_discarded() || !model.contains("shapes")) {
-    ADD_FAILURE() << "cannot read the DynamoDB model at " << path << " (shared/aws-models beside the repository)";
-    return api;
-  }
-  return std::make_unique<ModelCheckedApi>(std::move(api), std::move(model));
+  return checked_against_model(std::move(api), "dynamodb/2012-08-10");
 }
 
 std::unique_ptr<aws::AwsJsonApi> one_call_at_a_time(std::unique_ptr<aws::AwsJsonApi> api) {

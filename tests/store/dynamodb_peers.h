@@ -26,9 +26,10 @@ std::unique_ptr<aws::AwsJsonApi> dynamodb_client(const std::string& endpoint_url
 std::unique_ptr<aws::AwsJsonApi> one_call_at_a_time(std::unique_ptr<aws::AwsJsonApi> api);
 
 // `api` checking every request against DynamoDB's official model (shared/aws-models/dynamodb,
-// botocore's service-2.json): unknown or missing members, wrong JSON types and values outside an
-// enum fail the current test and come back as a ValidationException without being sent, so
-// requests that a lenient emulator would take but DynamoDB would reject are caught here.
+// botocore's service-2.json; the checks are support/aws_model_check.h's): unknown or missing
+// members, wrong JSON types, values outside an enum, lengths and patterns fail the current test
+// and come back as a ValidationException without being sent, so requests that a lenient emulator
+// would take but DynamoDB would reject are caught here.
 std::unique_ptr<aws::AwsJsonApi> checked_against_model(std::unique_ptr<aws::AwsJsonApi> api);
 
 // "jit-test-<pid>-<n>": a table name no other test of this run uses.

@@ -1,0 +1,342 @@
+// AwsEmulator's HTTP side: routes each request (control API, sso-admin, identitystore, STS),
+// applies the injected faults, verifies signatures, counts calls and renders AWS's answers.
+#include "aws_emulator.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "emulator_state.h"
+#include "net/http_server.h"
+#include "signature_check.h"
+
+namespace jit::emulators {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kControlPrefix = "/_emulator/";
+constexpr std::string_view kSsoAdminPrefix = "SWBExternalService";
+constexpr std::string_view kIdentityStorePrefix = "AWSIdentityStore";
+
+enum class Service { sso_admin, identitystore, sts, unknown };
+
+struct Route {
+  Service service = Service::unknown;
+  std::string operation;  // "CreateAccountAssignment"
+  std::string label;      // "sso-admin:CreateAccountAssignment": the key in /_emulator/calls
+};
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// application/x-www-form-urlencoded: '+' is a space, %XX a byte.
+std::map<std::string, std::string> parse_form(std::string_view body) {
+  auto decode = [](std::string_view s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '+') out += ' ';
+      else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+        out += char(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+        i += 2;
+      } else out += s[i];
+    }
+    return out;
+  };
+  std::map<std::string, std::string> out;
+  size_t start = 0;
+  while (start < body.size()) {
+    size_t end = body.find('&', start);
+    if (end == std::string_view::npos) end = body.size();
+    std::string_view piece = body.substr(start, end - start);
+    start = end + 1;
+    if (piece.empty()) continue;
+    const size_t eq = piece.find('=');
+    out[decode(piece.substr(0, eq))] = eq == std::string_view::npos ? "" : decode(piece.substr(eq + 1));
+  }
+  return out;
+}
+
+net::HttpResponse json_response(int status, const json& body, net::Headers headers = {}) {
+  headers.emplace_back("Content-Type", "application/json");
+  return {status, std::move(headers), body.dump() + "\n"};
+}
+
+}  // namespace
+
+struct AwsEmulator::Impl {
+  AwsEmulatorOptions options;
+  EmulatorClock clock;
+  std::vector<aws::Credentials> configured;
+  EmulatorState state;
+  std::unique_ptr<net::HttpServer> server;
+
+  mutable std::mutex mutex;  // guards faults, counters and calls
+  EmulatorFaults faults;
+  long long throttle_counter = 0;
+  std::map<std::string, std::map<std::string, long long>> calls;
+  long long total_calls = 0;
+
+  Impl(AwsEmulatorOptions o, EmulatorClock c)
+      : options(std::move(o)), clock(std::move(c)), configured(options.credentials), state(options, clock) {
+    if (configured.empty()) configured.push_back({kEmulatorAccessKeyId, kEmulatorSecretAccessKey, ""});
+  }
+
+  net::HttpResponse handle(const net::HttpRequest& request);
+  net::HttpResponse control(const net::HttpRequest& request, std::string_view path);
+  net::HttpResponse aws_call(const net::HttpRequest& request);
+  Route route(const net::HttpRequest& request) const;
+  net::HttpResponse error_response(const Route& route, const ApiError& error, bool lower_case_message = false);
+  void count(const Route& route, std::string_view outcome);
+  // fail_assignments lives in the state (it counts down there); it is replaced only when
+  // `set_assignment_failures`, so a later POST of other faults does not re-arm it.
+  void set_faults(const EmulatorFaults& f, bool set_assignment_failures = true) {
+    std::lock_guard lock(mutex);
+    faults = f;
+    throttle_counter = 0;
+    if (set_assignment_failures) state.fail_assignments(f.fail_assignments);
+  }
+  EmulatorFaults current_faults() {
+    std::lock_guard lock(mutex);
+    EmulatorFaults out = faults;
+    out.fail_assignments = state.pending_assignment_failures();
+    return out;
+  }
+};
+
+namespace {
+
+json faults_json(const EmulatorFaults& f) {
+  return {{"throttle_every", f.throttle_every}, {"fail_next", f.fail_next},     {"status", f.fail_status},
+          {"delay_ms", f.delay_ms},             {"down", f.down},               {"fail_assignments", f.fail_assignments}};
+}
+
+// Applies the members present in `body` to `faults`; an unknown member or a wrong type is an error.
+std::expected<void, std::string> merge_faults(const json& body, EmulatorFaults& faults) {
+  if (!body.is_object()) return std::unexpected(std::string("the body must be a JSON object"));
+  for (const auto& [key, value] : body.items()) {
+    int* target = key == "throttle_every" ? &faults.throttle_every
+                  : key == "fail_next"    ? &faults.fail_next
+                  : key == "status"       ? &faults.fail_status
+                  : key == "delay_ms"     ? &faults.delay_ms
+                  : key == "fail_assignments" ? &faults.fail_assignments
+                                          : nullptr;
+    if (key == "down") {
+      if (!value.is_boolean()) return std::unexpected(std::string("'down' must be true or false"));
+      faults.down = value.get<bool>();
+    } else if (target) {
+      if (!value.is_number_integer() || value.get<long long>() < 0)
+        return std::unexpected(fmt::format("'{}' must be a non-negative integer", key));
+      *target = value.get<int>();
+    } else {
+      return std::unexpected(fmt::format(
+          "unknown fault '{}'; known: throttle_every, fail_next, status, delay_ms, down, fail_assignments", key));
+    }
+  }
+  if (faults.fail_status < 400 || faults.fail_status > 599)
+    return std::unexpected(std::string("'status' must be an HTTP error status (400-599)"));
+  return {};
+}
+
+}  // namespace
+
+Route AwsEmulator::Impl::route(const net::HttpRequest& request) const {
+  const net::HttpResponse view{0, request.headers, ""};
+  if (auto target = view.header("X-Amz-Target")) {
+    const auto dot = target->find('.');
+    const std::string prefix = target->substr(0, dot);
+    const std::string operation = dot == std::string::npos ? "" : target->substr(dot + 1);
+    if (prefix == kSsoAdminPrefix) return {Service::sso_admin, operation, "sso-admin:" + operation};
+    if (prefix == kIdentityStorePrefix) return {Service::identitystore, operation, "identitystore:" + operation};
+    return {Service::unknown, *target, "unknown:" + *target};
+  }
+  const auto content_type = view.header("Content-Type").value_or("");
+  if (authorization_service(request) == "sts" || content_type.starts_with("application/x-www-form-urlencoded")) {
+    const auto form = parse_form(request.body);
+    const std::string action = form.contains("Action") ? form.at("Action") : "";
+    return {Service::sts, action, "sts:" + action};
+  }
+  return {Service::unknown, "", "unknown:"};
+}
+
+void AwsEmulator::Impl::count(const Route& route, std::string_view outcome) {
+  std::lock_guard lock(mutex);
+  ++calls[route.label][std::string(outcome)];
+  ++total_calls;
+}
+
+net::HttpResponse AwsEmulator::Impl::error_response(const Route& route, const ApiError& error, bool lower_case_message) {
+  count(route, error.code);
+  const std::string request_id = state.new_uuid();
+  if (route.service == Service::sts)
+    return {error.status, {{"Content-Type", "text/xml"}, {"x-amzn-RequestId", request_id}}, sts_error_xml(error, request_id)};
+  json body = error.extra;
+  body["__type"] = error.code;
+  body[lower_case_message ? "message" : "Message"] = error.message;
+  return {error.status,
+          {{"Content-Type", "application/x-amz-json-1.1"}, {"x-amzn-RequestId", request_id}, {"x-amzn-ErrorType", error.code}},
+          body.dump()};
+}
+
+net::HttpResponse AwsEmulator::Impl::handle(const net::HttpRequest& request) {
+  const std::string path = request.target.substr(0, request.target.find('?'));
+  if (path.starts_with(kControlPrefix)) return control(request, path.substr(kControlPrefix.size()));
+  if (request.method == "GET" && path == "/")
+    return {200, {{"Content-Type", "text/plain"}}, "jit-aws-emulator: see /_emulator/assignments and README.md\n"};
+  return aws_call(request);
+}
+
+net::HttpResponse AwsEmulator::Impl::aws_call(const net::HttpRequest& request) {
+  const Route r = route(request);
+
+  // Faults come first (before the signature check), in this order: down, delay, throttle, fail.
+  EmulatorFaults f;
+  bool throttle = false, fail = false;
+  {
+    std::lock_guard lock(mutex);
+    f = faults;
+    if (!f.down) {
+      ++throttle_counter;
+      throttle = f.throttle_every > 0 && throttle_counter % f.throttle_every == 0;
+      if (!throttle && faults.fail_next > 0) {
+        --faults.fail_next;
+        fail = true;
+      }
+    }
+  }
+  if (f.down) {
+    count(r, "down");
+    return {503, {{"Content-Type", "text/plain"}, {"Connection", "close"}}, "Service Unavailable (emulator is down)\n"};
+  }
+  if (f.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(f.delay_ms));
+  if (throttle) return error_response(r, {400, r.service == Service::sts ? "Throttling" : "ThrottlingException", "Rate exceeded"});
+  if (fail) {
+    const std::string code = f.fail_status == 503 ? "ServiceUnavailableException"
+                             : f.fail_status >= 500 ? "InternalServerException"
+                                                    : "InjectedFault";
+    return error_response(r, {f.fail_status, code, "Injected failure (emulator fail_next)"});
+  }
+
+  if (request.method != "POST")
+    return error_response(r, {400, "UnknownOperationException", "AWS API calls are POST / requests"});
+  if (r.service == Service::unknown)
+    return error_response(r, {400, "UnknownOperationException",
+                              r.operation.empty() ? "No X-Amz-Target header and not an STS form request"
+                                                  : fmt::format("Unknown target {}", r.operation)});
+
+  // Signature: AssumeRoleWithWebIdentity is unsigned in AWS; an STS request that is signed anyway
+  // is verified like any other.
+  const bool unsigned_allowed = r.service == Service::sts && r.operation == "AssumeRoleWithWebIdentity";
+  const bool has_authorization = net::HttpResponse{0, request.headers, ""}.header("Authorization").has_value();
+  if (!(unsigned_allowed && !has_authorization)) {
+    const std::string_view signing_name = r.service == Service::sso_admin ? "sso"
+                                          : r.service == Service::identitystore ? "identitystore"
+                                                                                : "sts";
+    auto signed_by = verify_sigv4(request, state.accepted_credentials(), options.region, signing_name, clock());
+    if (!signed_by) return error_response(r, {signed_by.error().status, signed_by.error().code, signed_by.error().message}, true);
+  }
+
+  if (r.service == Service::sts) {
+    auto xml = state.sts(parse_form(request.body));
+    if (!xml) return error_response(r, xml.error());
+    count(r, "ok");
+    return {200, {{"Content-Type", "text/xml"}, {"x-amzn-RequestId", state.new_uuid()}}, std::move(*xml)};
+  }
+
+  json input = json::object();
+  if (!request.body.empty()) {
+    input = json::parse(request.body, nullptr, false);
+    if (input.is_discarded() || !input.is_object())
+      return error_response(r, {400, "SerializationException", "Start of structure or map found where not expected."});
+  }
+  auto result = r.service == Service::sso_admin ? state.sso_admin(r.operation, input) : state.identity_store(r.operation, input);
+  if (!result) return error_response(r, result.error());
+  count(r, "ok");
+  return {200, {{"Content-Type", "application/x-amz-json-1.1"}, {"x-amzn-RequestId", state.new_uuid()}}, result->dump()};
+}
+
+net::HttpResponse AwsEmulator::Impl::control(const net::HttpRequest& request, std::string_view path) {
+  const auto& m = request.method;
+  if (path == "faults" && m == "GET") return json_response(200, faults_json(current_faults()));
+  if (path == "faults" && (m == "POST" || m == "DELETE")) {
+    EmulatorFaults next;
+    bool set_assignment_failures = true;
+    if (m == "POST") {
+      next = current_faults();
+      const json body = request.body.empty() ? json::object() : json::parse(request.body, nullptr, false);
+      if (auto ok = merge_faults(body, next); !ok) return json_response(400, {{"error", ok.error()}});
+      set_assignment_failures = body.contains("fail_assignments");
+    }
+    set_faults(next, set_assignment_failures);
+    return json_response(200, faults_json(current_faults()));
+  }
+  if (path == "assignments" && m == "GET") return json_response(200, state.assignments());
+  if (path == "calls" && m == "GET") {
+    std::lock_guard lock(mutex);
+    return json_response(200, {{"total", total_calls}, {"operations", calls}});
+  }
+  if (path == "reset" && m == "POST") {
+    state.reset();
+    set_faults({});
+    std::lock_guard lock(mutex);
+    calls.clear();
+    total_calls = 0;
+    return json_response(200, {{"ok", true}});
+  }
+  return json_response(404, {{"error", fmt::format("no control endpoint {} /_emulator/{}; see emulators/aws/README.md", m, path)}});
+}
+
+Result<std::unique_ptr<AwsEmulator>> AwsEmulator::start(AwsEmulatorOptions options) {
+  if (!net::Endpoint{"http", options.address, 80, ""}.is_loopback() && options.address != "::1")
+    return fail(Error::Invalid(fmt::format(
+        "aws emulator: address '{}' is not loopback; the control API is unauthenticated, so bind 127.0.0.1 or ::1",
+        options.address)));
+  if (options.region.empty()) return fail(Error::Invalid("aws emulator: region is empty; use e.g. us-east-1"));
+  if (options.assignment_delay.count() < 0) return fail(Error::Invalid("aws emulator: assignment_delay must be >= 0"));
+  for (const auto& c : options.credentials)
+    if (c.access_key_id.empty() || c.secret_access_key.empty())
+      return fail(Error::Invalid("aws emulator: every key pair needs an access key id and a secret access key"));
+  EmulatorClock clock = options.clock ? options.clock : EmulatorClock([] { return std::chrono::system_clock::now(); });
+  auto impl = std::make_unique<Impl>(options, clock);
+  net::ServerOptions server_options;
+  server_options.address = options.address;
+  server_options.port = options.port;
+  server_options.threads = std::max(1, options.threads);
+  Impl* raw = impl.get();
+  auto server = net::HttpServer::start(server_options, [raw](const net::HttpRequest& r) { return raw->handle(r); });
+  if (!server) return fail(server.error());
+  impl->server = std::move(*server);
+  return std::unique_ptr<AwsEmulator>(new AwsEmulator(std::move(impl)));
+}
+
+AwsEmulator::AwsEmulator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+AwsEmulator::~AwsEmulator() { stop(); }
+
+std::uint16_t AwsEmulator::port() const { return impl_->server->port(); }
+std::string AwsEmulator::url() const { return impl_->server->url(); }
+net::Endpoint AwsEmulator::endpoint() const { return impl_->server->endpoint(); }
+const std::vector<aws::Credentials>& AwsEmulator::credentials() const { return impl_->configured; }
+const AwsEmulatorOptions& AwsEmulator::options() const { return impl_->options; }
+
+void AwsEmulator::set_faults(const EmulatorFaults& faults) { impl_->set_faults(faults); }
+EmulatorFaults AwsEmulator::faults() const { return impl_->current_faults(); }
+nlohmann::json AwsEmulator::assignments() const { return impl_->state.assignments(); }
+nlohmann::json AwsEmulator::calls() const {
+  std::lock_guard lock(impl_->mutex);
+  return {{"total", impl_->total_calls}, {"operations", impl_->calls}};
+}
+void AwsEmulator::reset() {
+  impl_->control({"POST", "/_emulator/reset", {}, ""}, "reset");
+}
+void AwsEmulator::stop() {
+  if (impl_ && impl_->server) impl_->server->stop();
+}
+
+}  // namespace jit::emulators

@@ -1,0 +1,118 @@
+// AwsEmulator: a local stand-in for the AWS APIs JIT Access calls, speaking their real wire
+// protocols on 127.0.0.1 so that our own client and awscli can both talk to it.
+//
+//   sso-admin      JSON 1.1, X-Amz-Target SWBExternalService.*, SigV4 signing name "sso"
+//   identitystore  JSON 1.1, X-Amz-Target AWSIdentityStore.*, signing name "identitystore"
+//   sts            Query protocol (form POST, XML answer): AssumeRoleWithWebIdentity (unsigned)
+//
+// Every signed request is verified with our SigV4 code against the configured key pairs and
+// refused as AWS refuses it. Account assignments live in memory; creating and deleting them is
+// asynchronous (IN_PROGRESS until `assignment_delay` has passed on the injected clock). A control
+// API under /_emulator/ (unsigned JSON) injects faults and shows the state: see README.md.
+//
+//   jit::emulators::AwsEmulatorOptions options;
+//   options.users = {{"dana", "dana@example.com"}};
+//   auto emulator = jit::emulators::AwsEmulator::start(options);   // Result<unique_ptr<...>>
+//   ... (*emulator)->url() ...                                      // "http://127.0.0.1:PORT"
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aws/credentials.h"
+#include "core/error.h"
+#include "net/http.h"
+
+namespace jit::emulators {
+
+// The fixed test key pair accepted when AwsEmulatorOptions::credentials is empty (AWS's own
+// documentation example; not a real key).
+inline constexpr char kEmulatorAccessKeyId[] = "AKIAIOSFODNN7EXAMPLE";
+inline constexpr char kEmulatorSecretAccessKey[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+// The emulator's notion of "now", with millisecond resolution (the project's jit::Clock has whole
+// seconds, too coarse for a 200 ms provisioning delay). Must be thread-safe.
+using EmulatorClock = std::function<std::chrono::system_clock::time_point()>;
+
+// A user of the emulated identity store.
+struct EmulatedUser {
+  std::string user_name;     // "dana"
+  std::string email;         // "dana@example.com": GetUserId by emails.value finds it
+  std::string user_id = {};  // empty: generated ("<10 hex>-<uuid>", as AWS's newer stores)
+  std::string display_name = {};  // empty: user_name
+};
+
+struct AwsEmulatorOptions {
+  // Must be a loopback address: the control API is unauthenticated.
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: a free port (see AwsEmulator::port)
+  std::string region = "us-east-1";
+  // Key pairs whose signatures are accepted; a pair with a session_token also requires that
+  // X-Amz-Security-Token. Empty: kEmulatorAccessKeyId / kEmulatorSecretAccessKey only.
+  std::vector<aws::Credentials> credentials;
+  std::string instance_arn = "arn:aws:sso:::instance/ssoins-1111111111111111";
+  std::string identity_store_id = "d-1111111111";
+  std::vector<EmulatedUser> users;
+  // How long a create/delete stays IN_PROGRESS; 0: SUCCEEDED at the first Describe.
+  std::chrono::milliseconds assignment_delay{200};
+  // Reads the time for the provisioning delay and for the signature's 15-minute window. Empty:
+  // std::chrono::system_clock::now.
+  EmulatorClock clock;
+  // Threads answering requests (an injected delay blocks one of them per request).
+  int threads = 4;
+  // Seeds the ids the emulator makes up (request ids, user ids, STS keys); 0: random.
+  std::uint64_t seed = 0;
+};
+
+// Fault switches, as POST /_emulator/faults sets them. Every AWS call (not control calls) counts.
+struct EmulatorFaults {
+  int throttle_every = 0;      // every Nth AWS call gets 400 ThrottlingException "Rate exceeded"
+  int fail_next = 0;           // the next N AWS calls get `fail_status`
+  int fail_status = 500;       // 5xx: InternalServerException (500) / ServiceUnavailableException
+  int delay_ms = 0;            // each AWS answer waits this long first
+  bool down = false;           // AWS calls get 503 and the connection is closed
+  int fail_assignments = 0;    // the next N creations/deletions end FAILED (FailureReason set)
+};
+
+class AwsEmulator {
+ public:
+  // Starts serving before it returns. Errc::invalid for a non-loopback address or bad options,
+  // Errc::unavailable when the port cannot be bound.
+  static Result<std::unique_ptr<AwsEmulator>> start(AwsEmulatorOptions options);
+
+  ~AwsEmulator();  // stop()
+  AwsEmulator(const AwsEmulator&) = delete;
+  AwsEmulator& operator=(const AwsEmulator&) = delete;
+
+  std::uint16_t port() const;
+  std::string url() const;  // "http://127.0.0.1:PORT": the --endpoint-url of every service
+  net::Endpoint endpoint() const;
+  // The key pairs accepted (the default one when none was configured).
+  const std::vector<aws::Credentials>& credentials() const;
+  const AwsEmulatorOptions& options() const;
+
+  // The control API, in process (same JSON as over HTTP). Thread-safe.
+  void set_faults(const EmulatorFaults& faults);
+  EmulatorFaults faults() const;
+  nlohmann::json assignments() const;  // GET /_emulator/assignments
+  nlohmann::json calls() const;        // GET /_emulator/calls
+  void reset();                        // POST /_emulator/reset
+
+  // Stops serving; waits for running requests. Idempotent.
+  void stop();
+
+  struct Impl;
+
+ private:
+  explicit AwsEmulator(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace jit::emulators

@@ -1,0 +1,73 @@
+// jit-aws-emulator: the AWS emulator as a process. Prints its URL on stdout when it serves, and
+// stops on SIGTERM or SIGINT.
+//
+//   jit-aws-emulator --port 4566 --user dana:dana@example.com
+//   jit-aws-emulator --port 0 --access-key-id AKID --secret-access-key SECRET [--session-token T]
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "aws_emulator.h"
+
+int main(int argc, char** argv) {
+  using jit::emulators::AwsEmulatorOptions;
+  CLI::App app{"Local AWS emulator (sso-admin, identitystore, STS) for JIT Access tests and demos"};
+  AwsEmulatorOptions options;
+  int port = 0;
+  long long delay_ms = options.assignment_delay.count();
+  std::vector<std::string> key_ids, secrets, tokens, users;
+  app.add_option("--port", port, "TCP port on 127.0.0.1 (0: any free port)")->check(CLI::Range(0, 65535));
+  app.add_option("--address", options.address, "Loopback address to bind")->capture_default_str();
+  app.add_option("--region", options.region, "Region the signatures must be scoped to")->capture_default_str();
+  app.add_option("--access-key-id", key_ids, "Accepted access key id (repeat; paired in order with --secret-access-key)");
+  app.add_option("--secret-access-key", secrets, "Secret access key of the --access-key-id at the same position");
+  app.add_option("--session-token", tokens, "Session token required with the key pair at the same position (optional)");
+  app.add_option("--instance-arn", options.instance_arn, "The one Identity Center instance")->capture_default_str();
+  app.add_option("--identity-store-id", options.identity_store_id, "Its identity store")->capture_default_str();
+  app.add_option("--user", users, "Seeded user NAME:EMAIL[:USER_ID] (repeat)");
+  app.add_option("--delay-ms", delay_ms, "How long assignment creation/deletion stays IN_PROGRESS")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--threads", options.threads, "Request threads")->check(CLI::Range(1, 64))->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  if (key_ids.size() != secrets.size() || (!tokens.empty() && tokens.size() != key_ids.size())) {
+    std::cerr << "jit-aws-emulator: give one --secret-access-key (and, if any, one --session-token) per --access-key-id\n";
+    return 2;
+  }
+  for (size_t i = 0; i < key_ids.size(); ++i)
+    options.credentials.push_back({key_ids[i], secrets[i], tokens.empty() ? "" : tokens[i]});
+  for (const auto& spec : users) {
+    const auto first = spec.find(':');
+    if (first == std::string::npos) {
+      std::cerr << "jit-aws-emulator: --user '" << spec << "' must be NAME:EMAIL[:USER_ID]\n";
+      return 2;
+    }
+    const auto second = spec.find(':', first + 1);
+    jit::emulators::EmulatedUser user{spec.substr(0, first), spec.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1)};
+    if (second != std::string::npos) user.user_id = spec.substr(second + 1);
+    options.users.push_back(std::move(user));
+  }
+  options.port = static_cast<std::uint16_t>(port);
+  options.assignment_delay = std::chrono::milliseconds(delay_ms);
+
+  // Block the stop signals before any thread starts, so every thread inherits the mask and
+  // sigwait below is the only place they arrive.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto emulator = jit::emulators::AwsEmulator::start(options);
+  if (!emulator) {
+    std::cerr << "jit-aws-emulator: " << emulator.error().message << "\n";
+    return 1;
+  }
+  std::cout << (*emulator)->url() << std::endl;  // flushed: callers wait for this line
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  (*emulator)->stop();
+  return 0;
+}

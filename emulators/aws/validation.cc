@@ -1,0 +1,79 @@
+#include "validation.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <regex>
+
+namespace jit::emulators {
+
+std::string lower_camel(std::string_view member) {
+  std::string out(member);
+  if (!out.empty()) out[0] = char(std::tolower(static_cast<unsigned char>(out[0])));
+  return out;
+}
+
+void Validator::require(std::string_view member) {
+  if (!input_.is_object() || !input_.contains(member) || input_.at(member).is_null())
+    errors_.push_back(fmt::format("Value null at '{}' failed to satisfy constraint: Member must not be null",
+                                  lower_camel(member)));
+}
+
+std::optional<std::string> Validator::string(std::string_view member, const StringRule& rule) {
+  const std::string name = lower_camel(member);
+  if (!input_.is_object() || !input_.contains(member) || input_.at(member).is_null()) {
+    if (rule.required)
+      errors_.push_back(fmt::format("Value null at '{}' failed to satisfy constraint: Member must not be null", name));
+    return std::nullopt;
+  }
+  const auto& value = input_.at(member);
+  if (!value.is_string()) {
+    errors_.push_back(fmt::format("Value at '{}' failed to satisfy constraint: Member must be a string", name));
+    return std::nullopt;
+  }
+  const std::string text = value.get<std::string>();
+  const size_t before = errors_.size();
+  if (text.size() < rule.min)
+    errors_.push_back(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have length greater "
+                                  "than or equal to {}", text, name, rule.min));
+  if (rule.max > 0 && text.size() > rule.max)
+    errors_.push_back(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have length less "
+                                  "than or equal to {}", text, name, rule.max));
+  if (!rule.pattern.empty() && !std::regex_match(text, std::regex(std::string(rule.pattern))))
+    errors_.push_back(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must satisfy regular "
+                                  "expression pattern: {}", text, name, rule.pattern));
+  if (!rule.one_of.empty() && std::find(rule.one_of.begin(), rule.one_of.end(), text) == rule.one_of.end())
+    errors_.push_back(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must satisfy enum value "
+                                  "set: [{}]", text, name, fmt::join(rule.one_of, ", ")));
+  if (errors_.size() != before) return std::nullopt;
+  return text;
+}
+
+std::optional<long long> Validator::integer(std::string_view member, long long min, long long max) {
+  if (!input_.is_object() || !input_.contains(member) || input_.at(member).is_null()) return std::nullopt;
+  const auto& value = input_.at(member);
+  const std::string name = lower_camel(member);
+  if (!value.is_number_integer()) {
+    errors_.push_back(fmt::format("Value at '{}' failed to satisfy constraint: Member must be an integer", name));
+    return std::nullopt;
+  }
+  const long long n = value.get<long long>();
+  if (n < min) {
+    errors_.push_back(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have value greater "
+                                  "than or equal to {}", n, name, min));
+    return std::nullopt;
+  }
+  if (n > max) {
+    errors_.push_back(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have value less "
+                                  "than or equal to {}", n, name, max));
+    return std::nullopt;
+  }
+  return n;
+}
+
+std::string Validator::message() const {
+  return fmt::format("{} validation error{} detected: {}", errors_.size(), errors_.size() == 1 ? "" : "s",
+                     fmt::join(errors_, "; "));
+}
+
+}  // namespace jit::emulators

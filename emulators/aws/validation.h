@@ -1,0 +1,46 @@
+// Request validation with AWS's (Coral's) messages: "2 validation errors detected: Value null at
+// 'instanceArn' failed to satisfy constraint: Member must not be null; ...". Member names are
+// reported in lowerCamelCase, as AWS does.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jit::emulators {
+
+struct StringRule {
+  bool required = false;
+  std::size_t min = 0;
+  std::size_t max = 0;           // 0: no limit
+  std::string_view pattern;      // ECMAScript, whole value; empty: any
+  std::vector<std::string_view> one_of;  // enum values; empty: any
+};
+
+class Validator {
+ public:
+  explicit Validator(const nlohmann::json& input) : input_(input) {}
+
+  // The member's value when it is a valid string; records a violation otherwise.
+  std::optional<std::string> string(std::string_view member, const StringRule& rule);
+  // An optional integer within [min, max].
+  std::optional<long long> integer(std::string_view member, long long min, long long max);
+  // Records a violation of the member's presence ("must not be null").
+  void require(std::string_view member);
+  void add(std::string message) { errors_.push_back(std::move(message)); }
+
+  bool ok() const { return errors_.empty(); }
+  // "N validation error(s) detected: a; b"
+  std::string message() const;
+
+ private:
+  const nlohmann::json& input_;
+  std::vector<std::string> errors_;
+};
+
+// "InstanceArn" -> "instanceArn"
+std::string lower_camel(std::string_view member);
+
+}  // namespace jit::emulators

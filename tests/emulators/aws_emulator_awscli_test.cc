@@ -1,0 +1,219 @@
+// Fidelity with a real client: Debian's awscli v2 (/usr/bin/aws, never an `aws` earlier on PATH,
+// which may be pyenv's v1) against the jit-aws-emulator process. awscli's signatures must verify
+// with our SigV4, a wrong secret must be refused, and the JSON it prints must be what AWS's would
+// be. The test fails (never skips) when /usr/bin/aws is missing: scripts/setup installs it.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "emulators/aws/aws_emulator.h"
+#include "support/process.h"
+
+extern char** environ;
+
+namespace jit::emulators {
+namespace {
+
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr char kAwsCli[] = "/usr/bin/aws";
+constexpr char kKeyId[] = "AKIAAWSCLITEST000001";
+constexpr char kSecret[] = "awscli/test/secret+key0000000000000000000";
+constexpr char kInstance[] = "arn:aws:sso:::instance/ssoins-1111111111111111";
+constexpr char kPermissionSet[] = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-2222222222222222";
+constexpr char kDanaId[] = "1111111111-aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out, err;
+  json output() const { return json::parse(out, nullptr, false); }
+};
+
+class AwsCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(fs::exists(kAwsCli)) << kAwsCli << " is missing: install Debian's awscli v2 (scripts/setup, apt-get install awscli)";
+    dir_ = fs::temp_directory_path() / fmt::format("jit-awscli-{}-{}", ::getpid(), ::testing::UnitTest::GetInstance()->random_seed());
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "empty-config").close();
+
+    port_ = testing::free_port();
+    std::vector<std::string> argv = {JIT_AWS_EMULATOR_BIN, "--port", std::to_string(port_), "--delay-ms", "0",
+                                     "--access-key-id", kKeyId, "--secret-access-key", kSecret,
+                                     "--user", fmt::format("dana:dana@example.com:{}", kDanaId)};
+    testing::ProcessOptions options;
+    options.output_file = (dir_ / "emulator.log").string();
+    auto process = testing::Process::spawn(std::move(argv), std::move(options));
+    ASSERT_TRUE(process) << process.error().message;
+    emulator_ = std::move(*process);
+    ASSERT_TRUE(emulator_->wait_for_http(port_)) << read_file(dir_ / "emulator.log");
+    url_ = fmt::format("http://127.0.0.1:{}", port_);
+  }
+  void TearDown() override {
+    if (emulator_) emulator_->stop();
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  // Runs /usr/bin/aws with a clean AWS environment: only the given keys, empty config files.
+  CliRun aws(std::vector<std::string> args, std::string secret = kSecret, std::vector<std::string> extra_env = {}) {
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e)
+      if (!std::string_view(*e).starts_with("AWS_")) env.emplace_back(*e);
+    const std::string config = (dir_ / "empty-config").string();
+    for (std::string v : {"AWS_CONFIG_FILE=" + config, "AWS_SHARED_CREDENTIALS_FILE=" + config,
+                          std::string("AWS_EC2_METADATA_DISABLED=true"), std::string("AWS_PAGER="),
+                          std::string("AWS_ACCESS_KEY_ID=") + kKeyId, "AWS_SECRET_ACCESS_KEY=" + secret})
+      env.push_back(v);
+    for (auto& v : extra_env) {  // replaces a variable of the same name
+      const std::string name = v.substr(0, v.find('=') + 1);
+      std::erase_if(env, [&](const std::string& e) { return e.starts_with(name); });
+      env.push_back(v);
+    }
+    std::vector<std::string> argv = {kAwsCli};
+    argv.insert(argv.end(), args.begin(), args.end());
+    for (std::string a : std::vector<std::string>{"--endpoint-url", url_, "--region", "us-east-1", "--output", "json"})
+      argv.push_back(a);
+
+    std::vector<char*> c_argv, c_env;
+    for (auto& a : argv) c_argv.push_back(a.data());
+    c_argv.push_back(nullptr);
+    for (auto& v : env) c_env.push_back(v.data());
+    c_env.push_back(nullptr);
+    const std::string out_path = (dir_ / "out").string(), err_path = (dir_ / "err").string();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    pid_t pid = 0;
+    CliRun run;
+    const int rc = posix_spawn(&pid, kAwsCli, &actions, nullptr, c_argv.data(), c_env.data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+      run.err = fmt::format("posix_spawn {} failed: {}", kAwsCli, rc);
+      return run;
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.out = read_file(out_path);
+    run.err = read_file(err_path);
+    return run;
+  }
+
+  fs::path dir_;
+  std::uint16_t port_ = 0;
+  std::string url_;
+  std::unique_ptr<testing::Process> emulator_;
+};
+
+TEST_F(AwsCliTest, PrintsItsUrlAndServesAwsCliThroughTheAssignmentLifecycle) {
+  // The port answers as soon as it listens; the URL line follows right after: wait for it.
+  std::string printed;
+  for (int i = 0; i < 500 && printed.find('\n') == std::string::npos; ++i) {
+    printed = read_file(dir_ / "emulator.log");
+    if (printed.find('\n') == std::string::npos) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(printed, url_ + "\n");
+
+  auto user = aws({"identitystore", "get-user-id", "--identity-store-id", "d-1111111111", "--alternate-identifier",
+                   R"({"UniqueAttribute":{"AttributePath":"emails.value","AttributeValue":"dana@example.com"}})"});
+  ASSERT_EQ(user.exit_code, 0) << user.err;
+  EXPECT_EQ(user.output(), json({{"UserId", kDanaId}, {"IdentityStoreId", "d-1111111111"}}));
+
+  const std::vector<std::string> target = {"--instance-arn", kInstance, "--target-id", "123456789012", "--target-type",
+                                           "AWS_ACCOUNT", "--permission-set-arn", kPermissionSet, "--principal-type",
+                                           "USER", "--principal-id", kDanaId};
+  auto create_args = target;
+  create_args.insert(create_args.begin(), {"sso-admin", "create-account-assignment"});
+  auto created = aws(create_args);
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const json creation = created.output()["AccountAssignmentCreationStatus"];
+  EXPECT_EQ(creation["Status"], "IN_PROGRESS");
+  EXPECT_EQ(creation["PrincipalId"], kDanaId);
+  const std::string request_id = creation["RequestId"];
+
+  auto described = aws({"sso-admin", "describe-account-assignment-creation-status", "--instance-arn", kInstance,
+                        "--account-assignment-creation-request-id", request_id});
+  ASSERT_EQ(described.exit_code, 0) << described.err;
+  EXPECT_EQ(described.output()["AccountAssignmentCreationStatus"]["Status"], "SUCCEEDED");
+  EXPECT_EQ(described.output()["AccountAssignmentCreationStatus"]["RequestId"], request_id);
+
+  const std::vector<std::string> list = {"sso-admin", "list-account-assignments", "--instance-arn", kInstance,
+                                         "--account-id", "123456789012", "--permission-set-arn", kPermissionSet};
+  auto listed = aws(list);
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(listed.output(), json({{"AccountAssignments",
+                                    {{{"AccountId", "123456789012"}, {"PermissionSetArn", kPermissionSet},
+                                      {"PrincipalType", "USER"}, {"PrincipalId", kDanaId}}}}}));
+
+  auto delete_args = target;
+  delete_args.insert(delete_args.begin(), {"sso-admin", "delete-account-assignment"});
+  auto deleted = aws(delete_args);
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
+  EXPECT_EQ(deleted.output()["AccountAssignmentDeletionStatus"]["Status"], "IN_PROGRESS");
+  auto deletion = aws({"sso-admin", "describe-account-assignment-deletion-status", "--instance-arn", kInstance,
+                       "--account-assignment-deletion-request-id",
+                       deleted.output()["AccountAssignmentDeletionStatus"]["RequestId"].get<std::string>()});
+  ASSERT_EQ(deletion.exit_code, 0) << deletion.err;
+  EXPECT_EQ(deletion.output()["AccountAssignmentDeletionStatus"]["Status"], "SUCCEEDED");
+  listed = aws(list);
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(listed.output(), json({{"AccountAssignments", json::array()}}));
+}
+
+TEST_F(AwsCliTest, WrongSecretKeyGetsTheSignatureError) {
+  auto refused = aws({"sso-admin", "list-instances"}, "not-the-secret-key");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("InvalidSignatureException"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("The request signature we calculated does not match"), std::string::npos) << refused.err;
+
+  auto accepted = aws({"sso-admin", "list-instances"});
+  ASSERT_EQ(accepted.exit_code, 0) << accepted.err;
+  EXPECT_EQ(accepted.output()["Instances"][0]["InstanceArn"], kInstance);
+}
+
+TEST_F(AwsCliTest, StsWebIdentityCredentialsSignLaterCalls) {
+  auto assumed = aws({"sts", "assume-role-with-web-identity", "--role-arn", "arn:aws:iam::123456789012:role/JitAccess",
+                      "--role-session-name", "jit-awscli", "--web-identity-token", "header.payload.signature"});
+  ASSERT_EQ(assumed.exit_code, 0) << assumed.err;
+  const json credentials = assumed.output()["Credentials"];
+  ASSERT_TRUE(credentials.contains("SessionToken")) << assumed.out;
+  EXPECT_EQ(assumed.output()["AssumedRoleUser"]["Arn"], "arn:aws:sts::123456789012:assumed-role/JitAccess/jit-awscli");
+
+  // awscli signs with the session credentials (X-Amz-Security-Token included).
+  auto with_session = aws({"identitystore", "list-users", "--identity-store-id", "d-1111111111"},
+                          credentials["SecretAccessKey"],
+                          {"AWS_ACCESS_KEY_ID=" + credentials["AccessKeyId"].get<std::string>(),
+                           "AWS_SESSION_TOKEN=" + credentials["SessionToken"].get<std::string>()});
+  ASSERT_EQ(with_session.exit_code, 0) << with_session.err;
+  EXPECT_EQ(with_session.output()["Users"][0]["UserName"], "dana");
+}
+
+TEST_F(AwsCliTest, StopsCleanlyOnSigterm) {
+  const int status = emulator_->stop();
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace jit::emulators
