@@ -15,6 +15,9 @@
 
 #include "app/config.h"
 #include "app/engine.h"
+#include "app/logging.h"
+#include "app/metrics.h"
+#include "app/ops_server.h"
 #include "app/memory_chat.h"
 #include "app/memory_provider.h"
 #include "app/migrate.h"
@@ -235,7 +238,10 @@ int cmd_store_migrate(const std::string& config, const std::string& from_url, co
   return kExitOk;
 }
 
-int cmd_serve(const std::string& config, const std::string& store, const std::string& instance_id) {
+int cmd_serve(const std::string& config, const std::string& store, const std::string& instance_id,
+              const std::string& ops_address) {
+  auto ops_options = parse_ops_address(ops_address);
+  if (!ops_options) return report(ops_options.error());
   auto ctx = open_context(config, store, true);
   if (!ctx) return report(ctx.error());
   // Signals are taken by one thread with sigwait, so no handler runs in an arbitrary thread.
@@ -247,10 +253,26 @@ int cmd_serve(const std::string& config, const std::string& store, const std::st
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   LocalWiring w;
+  Metrics metrics;
+  register_engine_metrics(metrics);
+  metrics.gauge("jit_grants_active", "Grants holding access now (granting, active or revoking).");
   EngineOptions options;
   options.instance_id = instance_id;
+  options.metrics = &metrics;
   Engine engine(ctx->policy, *ctx->store, w.provider, w.chat, w.directory, w.clock, options);
   Service service(engine, ctx->policy->sweep_interval, ctx->policy->reconcile_interval);
+  Store& state = *ctx->store;
+  auto ops = OpsServer::start(
+      *ops_options, metrics,
+      {{"store", [&state] {
+          auto head = state.audit_head();
+          return head ? std::string() : head.error().message;
+        }}},
+      [&state, &metrics] {
+        if (auto holding = state.holding_access(1000000))
+          metrics.set("jit_grants_active", {}, static_cast<double>(holding->size()));
+      });
+  if (!ops) return report(ops.error());
   const std::string config_path = choose_config(config).path;
   std::thread signal_thread([&] {
     for (;;) {
@@ -271,8 +293,8 @@ int cmd_serve(const std::string& config, const std::string& store, const std::st
       return;
     }
   });
-  spdlog::info("event=serving store={} instance={} provider=memory chat=memory", choose_store_url(store, ctx->policy.get()),
-               instance_id);
+  spdlog::info("event=serving store={} instance={} ops=http://{}:{} provider=memory chat=memory",
+               choose_store_url(store, ctx->policy.get()), instance_id, ops_options->address, (*ops)->port());
   service.run();
   signal_thread.join();
   return kExitOk;
@@ -298,6 +320,10 @@ int run_cli(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // global options (--log-level) may also follow the subcommand
   std::string log_level = "warn";
+  std::string log_format = "auto";
+  app.add_option("--log-format", log_format,
+                 "json, text, or auto (serve: JSON lines unless stderr is a terminal; other commands: text)")
+      ->check(CLI::IsMember({"auto", "json", "text"}));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off (serve defaults to info)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
 
@@ -307,6 +333,9 @@ int run_cli(int argc, char** argv) {
   std::string instance_id = default_instance_id();
   add_config_option(serve, config);
   add_store_option(serve, store);
+  std::string ops_address = "127.0.0.1:9090";
+  serve->add_option("--ops-address", ops_address,
+                    "Where /healthz, /readyz and /metrics are served (default 127.0.0.1:9090; port 0: any free port)");
   serve->add_option("--instance-id", instance_id,
                     "Lease owner name: stable across restarts, distinct between instances (default: host name)");
 
@@ -385,10 +414,12 @@ int run_cli(int argc, char** argv) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
 
-  if (!spdlog::get("jit")) spdlog::set_default_logger(spdlog::stderr_color_mt("jit"));
-  spdlog::set_level(spdlog::level::from_str(serve->parsed() && app.count("--log-level") == 0 ? "info" : log_level));
+  setup_logging(log_format == "json"   ? LogFormat::json
+                : log_format == "text" ? LogFormat::text
+                                       : (serve->parsed() ? default_log_format() : LogFormat::text),
+                serve->parsed() && app.count("--log-level") == 0 ? "info" : log_level);
 
-  if (serve->parsed()) return cmd_serve(config, store, instance_id);
+  if (serve->parsed()) return cmd_serve(config, store, instance_id, ops_address);
   if (check->parsed()) return cmd_check_config(check_file);
   if (requests_list->parsed()) return cmd_requests_list(config, store, output, states, requester, limit);
   if (grants_list->parsed()) return cmd_grants_list(config, store, output, active_only, limit);

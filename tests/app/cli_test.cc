@@ -15,6 +15,10 @@
 #include <iostream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "net/https_client.h"
 #include "support/moto.h"
 
 namespace {
@@ -294,7 +298,8 @@ class ServeProcess {
       dup2(fds[1], 2);
       close(fds[0]);
       close(fds[1]);
-      execl(JIT_BINARY, JIT_BINARY, "serve", "--config", config.c_str(), "--store", store.c_str(),
+      execl(JIT_BINARY, JIT_BINARY, "serve", "--config", config.c_str(), "--store", store.c_str(), "--ops-address",
+            "127.0.0.1:0",
             "--log-level", "info", static_cast<char*>(nullptr));
       _exit(127);
     }
@@ -354,21 +359,46 @@ TEST_F(CliTest, ServeReloadsOnSighupAndStopsOnSigterm) {
   const std::string config = (dir / "jit.toml").string();
   std::filesystem::copy_file(std::string(JIT_EXAMPLES_DIR) + "/jit.toml", config);
   ServeProcess serve(config, db);
-  ASSERT_TRUE(serve.wait_for("event=serving")) << serve.log();
+  ASSERT_TRUE(serve.wait_for(R"("event":"serving")")) << serve.log();
+
+  // Logs are JSON lines when stderr is not a terminal.
+  std::istringstream lines(serve.log());
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << line;
+    EXPECT_TRUE(j.contains("time") && j.contains("level") && j.contains("event")) << line;
+  }
+
+  // The ops endpoint is up on the port it reports.
+  const auto at = serve.log().find("\"ops\":\"http://127.0.0.1:");
+  ASSERT_NE(at, std::string::npos) << serve.log();
+  const int port = std::atoi(serve.log().c_str() + at + std::string("\"ops\":\"http://127.0.0.1:").size());
+  auto http = jit::net::make_http_client();
+  const auto endpoint = *jit::net::Endpoint::parse("http://127.0.0.1:" + std::to_string(port));
+  auto health = http->send(endpoint, {.method = "GET", .target = "/healthz"});
+  ASSERT_TRUE(health) << health.error().message;
+  EXPECT_EQ(health->status, 200);
+  auto ready = http->send(endpoint, {.method = "GET", .target = "/readyz"});
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  auto metrics = http->send(endpoint, {.method = "GET", .target = "/metrics"});
+  ASSERT_TRUE(metrics);
+  EXPECT_THAT(metrics->body, HasSubstr("jit_grants_active 0\n"));
 
   std::ofstream(config, std::ios::app) << "\nnot_a_setting = 1\n";
   serve.signal(SIGHUP);
-  ASSERT_TRUE(serve.wait_for("event=policy_reload_rejected")) << serve.log();
+  ASSERT_TRUE(serve.wait_for(R"("event":"policy_reload_rejected")")) << serve.log();
   EXPECT_THAT(serve.log(), HasSubstr("not_a_setting"));
 
   std::filesystem::copy_file(std::string(JIT_EXAMPLES_DIR) + "/jit.toml", config,
                              std::filesystem::copy_options::overwrite_existing);
   serve.signal(SIGHUP);
-  ASSERT_TRUE(serve.wait_for("event=policy_reloaded")) << serve.log();
+  ASSERT_TRUE(serve.wait_for(R"("event":"policy_reloaded")")) << serve.log();
 
   serve.signal(SIGTERM);
   EXPECT_EQ(serve.wait_exit(), 0) << serve.log();
-  EXPECT_TRUE(serve.wait_for("event=stopped")) << serve.log();
+  EXPECT_TRUE(serve.wait_for(R"("event":"stopped")")) << serve.log();
 }
 
 }  // namespace
