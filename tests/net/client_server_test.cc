@@ -375,3 +375,27 @@ TEST_F(Tls, RefusedConnectIsReported) {
 
 }  // namespace
 }  // namespace jit::net
+
+namespace jit::net {
+namespace {
+
+// The cloud metadata services answer over plain http on link-local addresses; only a client made
+// for them (allow_metadata_http) may speak plain http there. Refused before any packet is sent.
+TEST(MetadataHttp, PlainHttpToLinkLocalNeedsTheOption) {
+  auto client = make_http_client();
+  Endpoint imds{.scheme = "http", .host = "169.254.169.254", .port = 80};
+  auto refused = client->send(imds, {.method = "GET", .target = "/latest/meta-data/"});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::invalid);
+  EXPECT_NE(refused.error().message.find("only https"), std::string::npos);
+  Endpoint elsewhere{.scheme = "http", .host = "10.0.0.1", .port = 80};
+  ClientOptions metadata;
+  metadata.allow_metadata_http = true;
+  auto metadata_client = make_http_client(metadata);
+  auto still_refused = metadata_client->send(elsewhere, {.method = "GET", .target = "/"});
+  ASSERT_FALSE(still_refused);
+  EXPECT_EQ(still_refused.error().code, Errc::invalid) << "only link-local hosts, not any plain-http host";
+}
+
+}  // namespace
+}  // namespace jit::net
