@@ -449,7 +449,10 @@ Result<AccessRequest> Engine::advance_grant(const std::string& id) {
         spdlog::warn("event=grant_retry request={} error=\"{}\"", id, granted.error().message);
         return fail(granted.error());
       }
-      if (auto undone = provider_.revoke(a); !undone) return fail(undone.error());
+      // A refused grant created nothing (an existing assignment would have counted as success), so
+      // the rollback is a precaution: only a transient failure of it is worth retrying.
+      if (auto undone = provider_.revoke(a); !undone && undone.error().code == Errc::unavailable)
+        return fail(undone.error());
       return fail_grant("the provider refused the grant: " + granted.error().message);
     }
     std::optional<AuditEvent> event;

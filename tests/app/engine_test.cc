@@ -404,3 +404,29 @@ TEST_F(EngineTest, CountsOutcomesAndRevokeLag) {
 
 }  // namespace
 }  // namespace jit::testing
+
+namespace jit::testing {
+namespace {
+
+TEST_F(EngineTest, RefusedGrantFailsEvenWhenTheRollbackIsRefusedToo) {
+  provider.fail_next(MemoryAccessProvider::Op::grant, 1, Error::Invalid("ValidationException: principalId"));
+  provider.fail_next(MemoryAccessProvider::Op::revoke, 1, Error::Invalid("ValidationException: principalId"));
+  AccessRequest r = submit();
+  auto approved = engine->approve(r.id, "U0ALICE");
+  ASSERT_TRUE(approved);
+  EXPECT_EQ(approved->state, State::failed) << "not left in granting, retried forever";
+  EXPECT_THAT(approved->end_reason, ::testing::HasSubstr("ValidationException"));
+  EXPECT_EQ(chat.notices_for("U0DEV").back(), Notice::failed);
+}
+
+TEST_F(EngineTest, RefusedGrantWithATransientRollbackFailureIsRetried) {
+  provider.fail_next(MemoryAccessProvider::Op::grant, 1, Error::Invalid("refused"));
+  provider.fail_next(MemoryAccessProvider::Op::revoke, 1, Error::Unavailable("throttled"));
+  AccessRequest r = submit();
+  EXPECT_EQ(engine->approve(r.id, "U0ALICE")->state, State::granting);
+  engine->sweep();  // the grant is retried, and this time it works
+  EXPECT_EQ(read(r.id).state, State::active);
+}
+
+}  // namespace
+}  // namespace jit::testing
