@@ -1,0 +1,154 @@
+#include "slack/slack_chat.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "slack/blocks.h"
+#include "slack/escape.h"
+
+namespace jit::slack {
+
+Error to_error(std::string_view method, const ApiError& e) {
+  const std::string text = fmt::format("Slack {}: {}{}", method, e.error, e.detail.empty() ? "" : " (" + e.detail + ")");
+  if (e.retryable) return Error::Unavailable(text);
+  if (e.error == "users_not_found" || e.error == "user_not_found" || e.error == "channel_not_found" ||
+      e.error == "no_such_subteam" || e.error == "message_not_found")
+    return Error::NotFound(text);
+  if (e.error == "invalid_auth" || e.error == "not_authed" || e.error == "missing_scope" ||
+      e.error == "account_inactive" || e.error == "token_revoked")
+    return Error::Denied(text);
+  return Error::Invalid(text);
+}
+
+SlackChat::SlackChat(WebApi& api, std::shared_ptr<const Policy> policy) : api_(api), policy_(std::move(policy)) {}
+
+void SlackChat::set_policy(std::shared_ptr<const Policy> policy) {
+  std::lock_guard lock(mu_);
+  policy_ = std::move(policy);
+}
+
+std::shared_ptr<const Policy> SlackChat::policy() const {
+  std::lock_guard lock(mu_);
+  return policy_;
+}
+
+Result<MessageRef> SlackChat::post_request(const AccessRequest& r) {
+  nlohmann::json args = request_message(r, *policy());
+  args["channel"] = r.chat_channel;
+  args["unfurl_links"] = false;
+  auto posted = api_.call("chat.postMessage", args);
+  if (!posted) return fail(to_error("chat.postMessage", posted.error()));
+  return MessageRef{posted->value("channel", r.chat_channel), posted->value("ts", "")};
+}
+
+Result<> SlackChat::update_request(const AccessRequest& r, const AuditEvent& e) {
+  if (r.chat_ts.empty()) return {};
+  nlohmann::json message = request_message(r, *policy());
+  message["channel"] = r.chat_channel;
+  message["ts"] = r.chat_ts;
+  if (auto updated = api_.call("chat.update", message); !updated) return fail(to_error("chat.update", updated.error()));
+  auto replied = api_.call("chat.postMessage", {{"channel", r.chat_channel},
+                                                {"thread_ts", r.chat_ts},
+                                                {"text", thread_text(r, e)},
+                                                {"unfurl_links", false}});
+  if (!replied) return fail(to_error("chat.postMessage", replied.error()));
+  return {};
+}
+
+Result<std::string> SlackChat::dm_channel(const std::string& user_id) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = dm_channels_.find(user_id); it != dm_channels_.end()) return it->second;
+  }
+  auto opened = api_.call("conversations.open", {{"users", user_id}});
+  if (!opened) return fail(to_error("conversations.open", opened.error()));
+  const std::string channel = opened->value(nlohmann::json::json_pointer("/channel/id"), std::string());
+  if (channel.empty()) return fail(Error::Internal("Slack conversations.open: no channel id in the answer"));
+  std::lock_guard lock(mu_);
+  dm_channels_[user_id] = channel;
+  return channel;
+}
+
+Result<> SlackChat::notify_requester(const AccessRequest& r, Notice notice) {
+  auto channel = dm_channel(r.requester);
+  if (!channel) return fail(channel.error());
+  auto sent = api_.call("chat.postMessage", {{"channel", *channel},
+                                             {"text", notice_text(r, notice, policy()->aws.access_portal_url)},
+                                             {"unfurl_links", false}});
+  if (!sent) return fail(to_error("chat.postMessage", sent.error()));
+  return {};
+}
+
+Result<> SlackChat::alert(const std::string& text) {
+  const std::string channel = policy()->ops_channel;
+  if (channel.empty()) return {};  // no ops channel configured: the log line is the alert
+  auto sent = api_.call("chat.postMessage", {{"channel", channel}, {"text", ":rotating_light: " + escape(text)}});
+  if (!sent) return fail(to_error("chat.postMessage", sent.error()));
+  return {};
+}
+
+SlackDirectory::SlackDirectory(WebApi& api, std::shared_ptr<const Policy> policy, std::chrono::seconds cache_ttl, Now now)
+    : api_(api), policy_(std::move(policy)), ttl_(cache_ttl), now_(std::move(now)) {}
+
+void SlackDirectory::set_policy(std::shared_ptr<const Policy> policy) {
+  std::lock_guard lock(mu_);
+  policy_ = std::move(policy);
+}
+
+Result<std::vector<std::string>> SlackDirectory::members_of(const std::string& group_id) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = members_.find(group_id); it != members_.end() && now_() - it->second.at < ttl_) return it->second.value;
+  }
+  auto listed = api_.call("usergroups.users.list", {{"usergroup", group_id}});
+  if (!listed) return fail(to_error("usergroups.users.list", listed.error()));
+  std::vector<std::string> users;
+  if (auto it = listed->find("users"); it != listed->end() && it->is_array())
+    for (const auto& u : *it)
+      if (u.is_string()) users.push_back(u.get<std::string>());
+  std::lock_guard lock(mu_);
+  members_[group_id] = {users, now_()};
+  return users;
+}
+
+Result<std::vector<std::string>> SlackDirectory::groups_of(const std::string& user_id) {
+  std::set<std::string> named;  // every group id the policy mentions
+  {
+    std::lock_guard lock(mu_);
+    auto add = [&](const std::vector<std::string>& ids) {
+      for (const auto& id : ids)
+        if (id.starts_with("S")) named.insert(id);
+    };
+    add(policy_->admins);
+    for (const auto& a : policy_->accounts) {
+      add(a.approvers);
+      for (const auto& r : a.roles) add(r.requesters);
+    }
+  }
+  std::vector<std::string> groups;
+  for (const auto& group : named) {
+    auto members = members_of(group);
+    if (!members) return fail(members.error());
+    if (std::find(members->begin(), members->end(), user_id) != members->end()) groups.push_back(group);
+  }
+  return groups;
+}
+
+Result<std::string> SlackDirectory::email_of(const std::string& user_id) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = emails_.find(user_id); it != emails_.end() && now_() - it->second.at < ttl_) return it->second.value;
+  }
+  auto info = api_.call("users.info", {{"user", user_id}});
+  if (!info) return fail(to_error("users.info", info.error()));
+  const std::string email = info->value(nlohmann::json::json_pointer("/user/profile/email"), std::string());
+  if (email.empty())
+    return fail(Error::NotFound(fmt::format("Slack has no e-mail for {} (is the users:read.email scope granted?)", user_id)));
+  std::lock_guard lock(mu_);
+  emails_[user_id] = {email, now_()};
+  return email;
+}
+
+}  // namespace jit::slack

@@ -1,0 +1,77 @@
+// The Chat and Directory ports on Slack's Web API.
+//   Chat:      the owner-channel message (chat.postMessage, then chat.update as the request moves
+//              on, with each event as a reply in its thread), DMs to the requester
+//              (conversations.open + chat.postMessage) and alerts to the ops channel.
+//   Directory: e-mail from users.info (users:read.email), groups from usergroups.users.list for
+//              the group ids the policy names; both cached for a while.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/policy.h"
+#include "ports/chat.h"
+#include "slack/web_api.h"
+
+namespace jit::slack {
+
+class SlackChat final : public Chat {
+ public:
+  // `policy` gives the ops channel, the access portal URL and the roles' tiers; it may be swapped
+  // on reload with set_policy.
+  SlackChat(WebApi& api, std::shared_ptr<const Policy> policy);
+  void set_policy(std::shared_ptr<const Policy> policy);
+
+  Result<MessageRef> post_request(const AccessRequest& request) override;
+  Result<> update_request(const AccessRequest& request, const AuditEvent& event) override;
+  Result<> notify_requester(const AccessRequest& request, Notice notice) override;
+  Result<> alert(const std::string& text) override;
+
+ private:
+  std::shared_ptr<const Policy> policy() const;
+  Result<std::string> dm_channel(const std::string& user_id);
+
+  WebApi& api_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const Policy> policy_;
+  std::map<std::string, std::string> dm_channels_;  // user id -> IM channel id
+};
+
+class SlackDirectory final : public Directory {
+ public:
+  using Now = std::function<std::chrono::steady_clock::time_point()>;
+  SlackDirectory(WebApi& api, std::shared_ptr<const Policy> policy, std::chrono::seconds cache_ttl = std::chrono::minutes(5),
+                 Now now = std::chrono::steady_clock::now);
+  void set_policy(std::shared_ptr<const Policy> policy);
+
+  // The user groups among those the policy names (approvers, requesters, admins) that `user_id`
+  // belongs to.
+  Result<std::vector<std::string>> groups_of(const std::string& user_id) override;
+  // Errc::not_found when Slack has no e-mail for the user (a bot, or the scope is missing).
+  Result<std::string> email_of(const std::string& user_id) override;
+
+ private:
+  template <class T>
+  struct Cached {
+    T value;
+    std::chrono::steady_clock::time_point at;
+  };
+  Result<std::vector<std::string>> members_of(const std::string& group_id);
+
+  WebApi& api_;
+  std::shared_ptr<const Policy> policy_;
+  std::chrono::seconds ttl_;
+  Now now_;
+  std::mutex mu_;
+  std::map<std::string, Cached<std::vector<std::string>>> members_;
+  std::map<std::string, Cached<std::string>> emails_;
+};
+
+// Slack's error as one of ours: rate limits and transport problems are Errc::unavailable.
+Error to_error(std::string_view method, const ApiError& e);
+
+}  // namespace jit::slack

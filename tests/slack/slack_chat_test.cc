@@ -1,0 +1,136 @@
+#include "slack/slack_chat.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <deque>
+
+namespace jit::slack {
+namespace {
+
+using ::testing::HasSubstr;
+using nlohmann::json;
+
+// Answers Slack methods from a table and records every call.
+class FakeSlackHttp final : public net::HttpClient {
+ public:
+  Result<net::HttpResponse> send(const net::Endpoint&, const net::HttpRequest& request) override {
+    std::lock_guard lock(mu);
+    const std::string method = request.target.substr(request.target.rfind('/') + 1);
+    calls.push_back({method, json::parse(request.body, nullptr, false)});
+    auto it = answers.find(method);
+    return net::HttpResponse{200, {}, it == answers.end() ? R"({"ok":true})" : it->second};
+  }
+  int count(const std::string& method) {
+    return static_cast<int>(std::count_if(calls.begin(), calls.end(), [&](auto& c) { return c.first == method; }));
+  }
+  std::mutex mu;
+  std::map<std::string, std::string> answers;
+  std::vector<std::pair<std::string, json>> calls;
+};
+
+std::shared_ptr<Policy> policy() {
+  auto p = std::make_shared<Policy>();
+  p->ops_channel = "C0OPS";
+  p->admins = {"S0ADMINS"};
+  p->aws.access_portal_url = "https://d-0000000000.awsapps.com/start";
+  AccountPolicy prod{.name = "prod", .id = "123456789012", .owner_channel = "C0PROD", .approvers = {"S0SRE", "U0ALICE"}};
+  prod.roles.push_back({.name = "admin", .permission_set_arn = "arn:aws:sso:::permissionSet/x/ps-1",
+                        .max_duration = std::chrono::hours{1}, .requesters = {"S0DEVS"}});
+  p->accounts.push_back(prod);
+  return p;
+}
+
+class SlackChatTest : public ::testing::Test {
+ protected:
+  SlackChatTest() {
+    http.answers["chat.postMessage"] = R"({"ok":true,"channel":"C0PROD","ts":"1700000000.000100"})";
+    http.answers["conversations.open"] = R"({"ok":true,"channel":{"id":"D0DEV"}})";
+  }
+  AccessRequest request() {
+    return {.id = "r1", .requester = "U0DEV", .account = "prod", .account_id = "123456789012", .role = "admin",
+            .duration = std::chrono::minutes{30}, .reason = "fix <!channel>", .created_at = *parse_time("2026-11-24T10:00:00Z"),
+            .state = State::pending, .chat_channel = "C0PROD"};
+  }
+  FakeSlackHttp http;
+  WebApi api{http, *net::Endpoint::parse("http://127.0.0.1:9/api/"), "xoxb-test", {.sleep = [](auto) {}}};
+  SlackChat chat{api, policy()};
+};
+
+TEST_F(SlackChatTest, PostsThenUpdatesWithAThreadReply) {
+  auto posted = chat.post_request(request());
+  ASSERT_TRUE(posted) << posted.error().message;
+  EXPECT_EQ(posted->channel, "C0PROD");
+  EXPECT_EQ(posted->ts, "1700000000.000100");
+  EXPECT_EQ(http.calls[0].second["channel"], "C0PROD");
+  EXPECT_THAT(http.calls[0].second.dump(), HasSubstr("jit_approve"));
+  EXPECT_THAT(http.calls[0].second.dump(), ::testing::Not(HasSubstr("<!channel>")));
+
+  AccessRequest r = request();
+  r.chat_ts = posted->ts;
+  r.state = State::denied;
+  r.decisions = {{"U0ALICE", false, "no", r.created_at}};
+  ASSERT_TRUE(chat.update_request(r, {.actor = "U0ALICE", .action = "deny", .detail = "no"}));
+  EXPECT_EQ(http.calls[1].first, "chat.update");
+  EXPECT_EQ(http.calls[1].second["ts"], "1700000000.000100");
+  EXPECT_THAT(http.calls[1].second.dump(), ::testing::Not(HasSubstr("jit_approve")));
+  EXPECT_EQ(http.calls[2].first, "chat.postMessage");
+  EXPECT_EQ(http.calls[2].second["thread_ts"], "1700000000.000100");
+  EXPECT_EQ(http.calls[2].second["text"], "<@U0ALICE> denied: no.");
+}
+
+TEST_F(SlackChatTest, NeverPostedMeansNothingToUpdate) {
+  ASSERT_TRUE(chat.update_request(request(), {.action = "approve"}));
+  EXPECT_TRUE(http.calls.empty());
+}
+
+TEST_F(SlackChatTest, DirectMessagesOpenTheImOnce) {
+  AccessRequest r = request();
+  r.state = State::active;
+  r.expires_at = r.created_at + std::chrono::minutes{30};
+  ASSERT_TRUE(chat.notify_requester(r, Notice::active));
+  ASSERT_TRUE(chat.notify_requester(r, Notice::expiring_soon));
+  EXPECT_EQ(http.count("conversations.open"), 1);
+  EXPECT_EQ(http.calls[1].second["channel"], "D0DEV");
+  EXPECT_THAT(http.calls[1].second["text"].get<std::string>(), HasSubstr("awsapps.com/start"));
+}
+
+TEST_F(SlackChatTest, AlertsGoToTheOpsChannelEscaped) {
+  ASSERT_TRUE(chat.alert("could not revoke <@U0X>"));
+  EXPECT_EQ(http.calls[0].second["channel"], "C0OPS");
+  EXPECT_THAT(http.calls[0].second["text"].get<std::string>(), HasSubstr("&lt;@U0X&gt;"));
+}
+
+TEST_F(SlackChatTest, SlackErrorsBecomeTypedErrors) {
+  http.answers["chat.postMessage"] = R"({"ok":false,"error":"channel_not_found"})";
+  auto posted = chat.post_request(request());
+  ASSERT_FALSE(posted);
+  EXPECT_EQ(posted.error().code, Errc::not_found);
+  EXPECT_THAT(posted.error().message, HasSubstr("channel_not_found"));
+  EXPECT_EQ(to_error("x", {.error = "ratelimited", .retryable = true}).code, Errc::unavailable);
+  EXPECT_EQ(to_error("x", {.error = "missing_scope"}).code, Errc::denied);
+}
+
+TEST_F(SlackChatTest, DirectoryResolvesGroupsAndEmailWithACache) {
+  auto now = std::chrono::steady_clock::time_point{};
+  SlackDirectory directory(api, policy(), std::chrono::seconds(60), [&] { return now; });
+  http.answers["usergroups.users.list"] = R"({"ok":true,"users":["U0DEV","U0OTHER"]})";
+  http.answers["users.info"] = R"({"ok":true,"user":{"id":"U0DEV","profile":{"email":"dev@example.com"}}})";
+  auto groups = directory.groups_of("U0DEV");
+  ASSERT_TRUE(groups) << groups.error().message;
+  EXPECT_THAT(*groups, ::testing::ElementsAre("S0ADMINS", "S0DEVS", "S0SRE"));
+  EXPECT_EQ(http.count("usergroups.users.list"), 3);
+  ASSERT_TRUE(directory.groups_of("U0OTHER"));
+  EXPECT_EQ(http.count("usergroups.users.list"), 3) << "cached";
+  now += std::chrono::seconds(61);
+  ASSERT_TRUE(directory.groups_of("U0DEV"));
+  EXPECT_EQ(http.count("usergroups.users.list"), 6) << "refreshed after the TTL";
+  EXPECT_EQ(directory.email_of("U0DEV").value(), "dev@example.com");
+  http.answers["users.info"] = R"({"ok":true,"user":{"id":"U0BOT","profile":{}}})";
+  auto bot = directory.email_of("U0BOT");
+  ASSERT_FALSE(bot);
+  EXPECT_EQ(bot.error().code, Errc::not_found);
+}
+
+}  // namespace
+}  // namespace jit::slack
