@@ -101,6 +101,9 @@ class Engine {
   Result<AccessRequest> console_revoke(const std::string& request_id, const std::string& operator_name,
                                        const std::string& reason);
 
+  // Requests as stored (for /jit list and the CLI): a read, no change.
+  Result<std::vector<AccessRequest>> list_requests(const RequestQuery& query) { return store_.list_requests(query); }
+
   // --- Background work. ---
 
   // On start: schedules timers for active grants and finishes in-flight rows.

@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <deque>
+#include "fake_slack_http.h"
 
 namespace jit::slack {
 namespace {
@@ -11,23 +11,7 @@ namespace {
 using ::testing::HasSubstr;
 using nlohmann::json;
 
-// Answers Slack methods from a table and records every call.
-class FakeSlackHttp final : public net::HttpClient {
- public:
-  Result<net::HttpResponse> send(const net::Endpoint&, const net::HttpRequest& request) override {
-    std::lock_guard lock(mu);
-    const std::string method = request.target.substr(request.target.rfind('/') + 1);
-    calls.push_back({method, json::parse(request.body, nullptr, false)});
-    auto it = answers.find(method);
-    return net::HttpResponse{200, {}, it == answers.end() ? R"({"ok":true})" : it->second};
-  }
-  int count(const std::string& method) {
-    return static_cast<int>(std::count_if(calls.begin(), calls.end(), [&](auto& c) { return c.first == method; }));
-  }
-  std::mutex mu;
-  std::map<std::string, std::string> answers;
-  std::vector<std::pair<std::string, json>> calls;
-};
+using testing::FakeSlackHttp;
 
 std::shared_ptr<Policy> policy() {
   auto p = std::make_shared<Policy>();

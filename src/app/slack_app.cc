@@ -1,0 +1,167 @@
+#include "app/slack_app.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/duration.h"
+#include "slack/blocks.h"
+#include "slack/command.h"
+#include "slack/escape.h"
+#include "slack/modal.h"
+
+namespace jit {
+
+namespace {
+
+using nlohmann::json;
+
+std::string str(const json& j, const char* pointer) {
+  return j.value(json::json_pointer(pointer), std::string());
+}
+
+json deny_modal(const std::string& request_id) {
+  return {{"type", "modal"},
+          {"callback_id", kDenyModal},
+          {"title", {{"type", "plain_text"}, {"text", "Deny request"}}},
+          {"submit", {{"type", "plain_text"}, {"text", "Deny"}}},
+          {"close", {{"type", "plain_text"}, {"text", "Cancel"}}},
+          {"private_metadata", request_id},
+          {"blocks",
+           json::array({{{"type", "input"},
+                         {"block_id", "reason"},
+                         {"optional", true},
+                         {"label", {{"type", "plain_text"}, {"text", "Reason (shown to the requester)"}}},
+                         {"element", {{"type", "plain_text_input"}, {"action_id", "reason"}, {"multiline", true}}}}})}};
+}
+
+}  // namespace
+
+SlackApp::SlackApp(Engine& engine, slack::WebApi& api, Directory& directory)
+    : engine_(engine), api_(api), directory_(directory) {}
+
+void SlackApp::reply(const std::string& channel, const std::string& user, const std::string& text) {
+  if (!channel.empty()) {
+    if (api_.call("chat.postEphemeral", {{"channel", channel}, {"user", user}, {"text", text}})) return;
+  }
+  auto im = api_.call("conversations.open", {{"users", user}});
+  if (!im) return;
+  if (auto sent = api_.call("chat.postMessage", {{"channel", str(*im, "/channel/id")}, {"text", text}}); !sent)
+    spdlog::warn("event=slack_reply_failed user={} error={}", user, sent.error().error);
+}
+
+std::string SlackApp::list_for(const std::string& user) {
+  std::string out;
+  for (const auto& [title, states] :
+       {std::pair{"Pending", std::vector<State>{State::pending, State::approved}},
+        std::pair{"Active", std::vector<State>{State::granting, State::active, State::revoking}}}) {
+    auto rows = engine_.list_requests({.requester = user, .states = states, .limit = 50});
+    if (!rows) return "Could not read your requests: " + slack::escape(rows.error().message);
+    for (const auto& r : *rows)
+      out += fmt::format("• {} `{}` {} on {} for {}{}\n", title, r.id, slack::escape(r.role), slack::escape(r.account),
+                         format_duration(r.duration),
+                         r.expires_at && r.state == State::active ? ", until " + slack::date_token(*r.expires_at) : "");
+  }
+  return out.empty() ? "You have no pending requests and no active grants." : out;
+}
+
+void SlackApp::on_command(const json& p) {
+  const std::string user = p.value("user_id", ""), channel = p.value("channel_id", "");
+  const slack::Command command = slack::parse_command(p.value("text", ""));
+  auto result_text = [](const Result<AccessRequest>& r, const std::string& ok) {
+    return r ? ok : ":warning: " + slack::escape(r.error().message);
+  };
+  if (std::holds_alternative<slack::OpenModal>(command)) {
+    auto groups = directory_.groups_of(user);
+    const Identity who{user, groups ? *groups : std::vector<std::string>{}};
+    auto opened = api_.call("views.open", {{"trigger_id", p.value("trigger_id", "")},
+                                           {"view", slack::request_modal(*engine_.policy(), who, {})}});
+    if (!opened) reply(channel, user, "Could not open the request form (" + opened.error().error + "): try `/jit help`.");
+  } else if (std::holds_alternative<slack::Help>(command)) {
+    reply(channel, user, slack::help_text());
+  } else if (std::holds_alternative<slack::ListMine>(command)) {
+    reply(channel, user, list_for(user));
+  } else if (const auto* r = std::get_if<slack::RequestAccess>(&command)) {
+    auto done = engine_.submit({user, r->account, r->role, r->duration, r->reason, r->ticket});
+    reply(channel, user,
+          result_text(done, done ? fmt::format("Request `{}` is waiting for approval in <#{}>.", done->id,
+                                               done->chat_channel)
+                                 : ""));
+  } else if (const auto* rel = std::get_if<slack::Release>(&command)) {
+    auto done = engine_.release(rel->request_id, user);
+    reply(channel, user, result_text(done, fmt::format("Grant `{}` released: access is revoked.", slack::escape(rel->request_id))));
+  } else if (const auto* c = std::get_if<slack::Cancel>(&command)) {
+    auto done = engine_.cancel(c->request_id, user);
+    reply(channel, user, result_text(done, fmt::format("Request `{}` withdrawn.", slack::escape(c->request_id))));
+  } else {
+    reply(channel, user, std::get<slack::Unknown>(command).message);
+  }
+}
+
+void SlackApp::on_block_action(const json& p) {
+  const std::string user = str(p, "/user/id");
+  const std::string channel = str(p, "/container/channel_id");
+  if (!p.contains("actions") || !p["actions"].is_array() || p["actions"].empty()) return;
+  const json& action = p["actions"][0];
+  const std::string id = action.value("action_id", "");
+  if (id == slack::kApproveAction) {
+    auto done = engine_.approve(action.value("value", ""), user);
+    if (!done) reply(channel, user, ":no_entry: " + slack::escape(done.error().message));
+  } else if (id == slack::kDenyAction) {
+    auto opened = api_.call("views.open", {{"trigger_id", p.value("trigger_id", "")},
+                                           {"view", deny_modal(action.value("value", ""))}});
+    if (!opened) reply(channel, user, "Could not open the deny form (" + opened.error().error + ").");
+  } else if (id == "account" || id == "role") {
+    // The request modal's account or role changed: rebuild it for that choice.
+    const json& view = p.value("view", json::object());
+    auto groups = directory_.groups_of(user);
+    const Identity who{user, groups ? *groups : std::vector<std::string>{}};
+    auto updated = api_.call("views.update", {{"view_id", view.value("id", "")},
+                                              {"hash", view.value("hash", "")},
+                                              {"view", slack::request_modal(*engine_.policy(), who, slack::choice_of(view))}});
+    if (!updated && updated.error().error != "hash_conflict")
+      spdlog::warn("event=slack_view_update_failed error={}", updated.error().error);
+  }
+}
+
+std::optional<json> SlackApp::ack_payload(const slack::Envelope& envelope) {
+  if (envelope.type != "interactive" || envelope.payload.value("type", "") != "view_submission") return std::nullopt;
+  const json& view = envelope.payload.value("view", json::object());
+  if (view.value("callback_id", "") != slack::kRequestModal) return std::nullopt;
+  auto values = slack::read_submission(view);
+  if (!values) return json{{"response_action", "errors"}, {"errors", values.error()}};
+  const std::string user = str(envelope.payload, "/user/id");
+  auto groups = directory_.groups_of(user);
+  auto checked = check_request(*engine_.policy(), {{user, groups ? *groups : std::vector<std::string>{}},
+                                                   values->account, values->role, values->duration, values->reason,
+                                                   values->ticket});
+  if (!checked) return slack::field_errors(checked.error());
+  return std::nullopt;  // valid: the modal closes, and handle() submits
+}
+
+void SlackApp::on_view_submission(const json& p) {
+  const std::string user = str(p, "/user/id");
+  const json& view = p.value("view", json::object());
+  const std::string callback = view.value("callback_id", "");
+  if (callback == slack::kRequestModal) {
+    auto values = slack::read_submission(view);
+    if (!values) return;  // ack_payload showed the errors
+    auto done = engine_.submit({user, values->account, values->role, values->duration, values->reason, values->ticket});
+    reply("", user, done ? fmt::format("Request `{}` is waiting for approval in <#{}>.", done->id, done->chat_channel)
+                         : ":warning: " + slack::escape(done.error().message));
+  } else if (callback == kDenyModal) {
+    const std::string reason = view.value(json::json_pointer("/state/values/reason/reason/value"), std::string());
+    auto done = engine_.deny(view.value("private_metadata", ""), user, reason);
+    if (!done) reply("", user, ":no_entry: " + slack::escape(done.error().message));
+  }
+}
+
+void SlackApp::handle(const slack::Envelope& envelope) {
+  const json& p = envelope.payload;
+  if (envelope.type == "slash_commands") return on_command(p);
+  if (envelope.type != "interactive") return;
+  const std::string type = p.value("type", "");
+  if (type == "block_actions") return on_block_action(p);
+  if (type == "view_submission") return on_view_submission(p);
+}
+
+}  // namespace jit
