@@ -4,34 +4,19 @@
 
 #include "aws/json_client.h"
 #include "net/https_client.h"
-#include "support/moto.h"
+#include "support/moto_suite.h"
 
 namespace jit::aws {
 namespace {
 
 using json = nlohmann::json;
 
-class DynamoClient : public ::testing::Test {
+class DynamoClient : public testing::MotoSuite {
  protected:
-  static void SetUpTestSuite() {
-    auto moto = testing::MotoServer::start();
-    if (!moto) {
-      start_error_ = new std::string(moto.error().message);
-      return;
-    }
-    moto_ = new testing::MotoServer(std::move(*moto));
-  }
-  static void TearDownTestSuite() {
-    delete moto_;
-    moto_ = nullptr;
-    delete start_error_;
-    start_error_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_TRUE(start_error_ == nullptr) << "moto_server is required and did not start: " << *start_error_;
-    ASSERT_TRUE(moto_->reset()) << "moto_server reset failed";
-    auto endpoint = net::Endpoint::parse(moto_->url());
+    MotoSuite::SetUp();
+    if (HasFatalFailure()) return;
+    auto endpoint = net::Endpoint::parse(moto().url());
     ASSERT_TRUE(endpoint) << endpoint.error().message;
     auto config = AwsJsonClientConfig::for_service(AwsService::dynamodb, *endpoint, "us-east-1");
     config.retry.max_attempts = 2;
@@ -47,16 +32,12 @@ class DynamoClient : public ::testing::Test {
     return {};
   }
 
-  static testing::MotoServer* moto_;
-  static std::string* start_error_;
   StaticCredentialsProvider credentials_{Credentials{"AKIDEXAMPLE", "secret", ""}};
   SystemClock clock_;
   std::unique_ptr<net::HttpClient> http_ = net::make_http_client();
   std::unique_ptr<AwsJsonClient> client_;
 };
 
-testing::MotoServer* DynamoClient::moto_ = nullptr;
-std::string* DynamoClient::start_error_ = nullptr;
 
 TEST_F(DynamoClient, CreatePutGetRoundTrip) {
   ASSERT_TRUE(create_table());

@@ -13,7 +13,7 @@
 #include "aws/json_client.h"
 #include "net/https_client.h"
 #include "support/aws_model_check.h"
-#include "support/moto.h"
+#include "support/moto_suite.h"
 
 namespace jit::aws {
 namespace {
@@ -24,27 +24,12 @@ constexpr char kStore[] = "d-1234567890";
 constexpr char kPermissionSet[] = "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-0123456789abcdef";
 constexpr char kAccount[] = "111122223333";
 
-class IdentityCenterMoto : public ::testing::Test {
+class IdentityCenterMoto : public testing::MotoSuite {
  protected:
-  static void SetUpTestSuite() {
-    auto moto = testing::MotoServer::start();
-    if (!moto) {
-      start_error_ = new std::string(moto.error().message);
-      return;
-    }
-    moto_ = new testing::MotoServer(std::move(*moto));
-  }
-  static void TearDownTestSuite() {
-    delete moto_;
-    moto_ = nullptr;
-    delete start_error_;
-    start_error_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_TRUE(start_error_ == nullptr) << "moto_server is required and did not start: " << *start_error_;
-    ASSERT_TRUE(moto_->reset()) << "moto_server reset failed";
-    auto endpoint = net::Endpoint::parse(moto_->url());
+    MotoSuite::SetUp();
+    if (HasFatalFailure()) return;
+    auto endpoint = net::Endpoint::parse(moto().url());
     ASSERT_TRUE(endpoint) << endpoint.error().message;
     auto client = [&](AwsService service) {
       auto config = AwsJsonClientConfig::for_service(service, *endpoint, "us-east-1");
@@ -87,8 +72,6 @@ class IdentityCenterMoto : public ::testing::Test {
     return *provider_;
   }
 
-  static testing::MotoServer* moto_;
-  static std::string* start_error_;
   StaticCredentialsProvider credentials_{Credentials{"AKIDEXAMPLE", "secret", ""}};
   SystemClock clock_;
   std::unique_ptr<net::HttpClient> http_ = net::make_http_client();
@@ -99,8 +82,6 @@ class IdentityCenterMoto : public ::testing::Test {
   std::unique_ptr<IdentityCenterProvider> provider_;
 };
 
-testing::MotoServer* IdentityCenterMoto::moto_ = nullptr;
-std::string* IdentityCenterMoto::start_error_ = nullptr;
 
 TEST_F(IdentityCenterMoto, ResolveGrantListRevoke) {
   const std::string user = create_user("alice", "alice@example.com");
