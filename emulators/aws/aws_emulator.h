@@ -34,7 +34,7 @@ namespace jit::emulators {
 
 // The fixed test key pair accepted when AwsEmulatorOptions::credentials is empty (AWS's own
 // documentation example; not a real key).
-inline constexpr char kEmulatorAccessKeyId[] = "AKIAIOSFODNN7EXAMPLE";
+inline constexpr char kEmulatorAccessKeyId[] = "AKIDJITEMULATOR00001";
 inline constexpr char kEmulatorSecretAccessKey[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
 // The emulator's notion of "now", with millisecond resolution (the project's jit::Clock has whole

@@ -29,7 +29,7 @@ using json = nlohmann::json;
 namespace fs = std::filesystem;
 
 constexpr char kAwsCli[] = "/usr/bin/aws";
-constexpr char kKeyId[] = "AKIAAWSCLITEST000001";
+constexpr char kKeyId[] = "AKIDAWSCLITEST000001";
 constexpr char kSecret[] = "awscli/test/secret+key0000000000000000000";
 constexpr char kInstance[] = "arn:aws:sso:::instance/ssoins-1111111111111111";
 constexpr char kPermissionSet[] = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-2222222222222222";

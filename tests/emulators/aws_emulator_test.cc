@@ -280,7 +280,7 @@ TEST_F(AwsEmulatorTest, WrongSecretIsRefusedWithInvalidSignatureException) {
 }
 
 TEST_F(AwsEmulatorTest, UnknownAccessKeyIsUnrecognizedClient) {
-  auto r = call(aws::AwsService::identitystore, "ListUsers", {{"IdentityStoreId", kStore}}, {"AKIANOTKNOWN00000000", "x", ""});
+  auto r = call(aws::AwsService::identitystore, "ListUsers", {{"IdentityStoreId", kStore}}, {"AKIDNOTKNOWN00000000", "x", ""});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().http_status, 403);
   EXPECT_EQ(r.error().code, "UnrecognizedClientException");
@@ -328,7 +328,7 @@ TEST_F(AwsEmulatorTest, MissingOrGarbledAuthorizationIsRefused) {
                  {{"Content-Type", "application/x-amz-json-1.1"},
                   {"X-Amz-Target", "SWBExternalService.ListInstances"},
                   {"X-Amz-Date", "20261118T000000Z"},
-                  {"Authorization", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261118/us-east-1/sso/aws4_request"}});
+                  {"Authorization", "AWS4-HMAC-SHA256 Credential=AKIDJITEMULATOR00001/20261118/us-east-1/sso/aws4_request"}});
   EXPECT_EQ(response.status, 400);
   const json body = json::parse(response.body);
   EXPECT_EQ(body["__type"], "IncompleteSignatureException");
@@ -337,10 +337,10 @@ TEST_F(AwsEmulatorTest, MissingOrGarbledAuthorizationIsRefused) {
 
 TEST_F(AwsEmulatorTest, SessionCredentialsNeedTheirToken) {
   start([](AwsEmulatorOptions& o) {
-    o.credentials = {{"ASIAEMULATORSESSION1", "session-secret", "the-token"}, {"AKIASECONDKEY0000000", "second", ""}};
+    o.credentials = {{"ASIAEMULATORSESSION1", "session-secret", "the-token"}, {"AKIDSECONDKEY0000000", "second", ""}};
   });
   EXPECT_TRUE(call(aws::AwsService::sso_admin, "ListInstances", json::object(), {"ASIAEMULATORSESSION1", "session-secret", "the-token"}));
-  EXPECT_TRUE(call(aws::AwsService::sso_admin, "ListInstances", json::object(), {"AKIASECONDKEY0000000", "second", ""}));
+  EXPECT_TRUE(call(aws::AwsService::sso_admin, "ListInstances", json::object(), {"AKIDSECONDKEY0000000", "second", ""}));
   auto r = call(aws::AwsService::sso_admin, "ListInstances", json::object(), {"ASIAEMULATORSESSION1", "session-secret", "other-token"});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "UnrecognizedClientException");
