@@ -14,7 +14,9 @@
 #include <thread>
 
 #include "app/config.h"
+#include "app/aws_services.h"
 #include "app/engine.h"
+#include "aws/identity_center.h"
 #include "app/logging.h"
 #include "app/metrics.h"
 #include "app/ops_server.h"
@@ -158,7 +160,25 @@ int cmd_revoke(const std::string& config, const std::string& store, const std::s
   auto ctx = open_context(config, store, true);
   if (!ctx) return report(ctx.error());
   LocalWiring w;
-  Engine engine(ctx->policy, *ctx->store, w.provider, w.chat, w.directory, w.clock);
+  // With an Identity Center instance in the policy the assignment is deleted in AWS; without one
+  // there is no real provider to call, and the operator is told so.
+  std::shared_ptr<AwsServices> aws;
+  std::unique_ptr<aws::IdentityCenterProvider> identity_center;
+  AccessProvider* provider = &w.provider;
+  if (!ctx->policy->aws.instance_arn.empty()) {
+    auto services = AwsServices::create(ctx->policy->aws);
+    if (!services) return report(services.error());
+    aws = *services;
+    identity_center = std::make_unique<aws::IdentityCenterProvider>(
+        aws::IdentityCenterConfig{.instance_arn = ctx->policy->aws.instance_arn,
+                                  .identity_store_id = ctx->policy->aws.identity_store_id},
+        aws->sso_admin(), aws->identitystore(), w.clock);
+    provider = identity_center.get();
+  } else {
+    std::cerr << "jit: warning: the policy has no [aws].instance_arn: the grant is ended in the store only, "
+                 "nothing is deleted in AWS\n";
+  }
+  Engine engine(ctx->policy, *ctx->store, *provider, w.chat, w.directory, w.clock);
   auto done = engine.console_revoke(id, operator_name, reason);
   if (!done) return report(done.error());
   fmt::print("{}: {} ({})\n", done->id, state_name(done->state), done->end_reason);

@@ -116,6 +116,36 @@ approvers = ["U0ALICE"]
   EXPECT_THAT(r.out, HasSubstr("expected a duration like 90m or 2h"));
 }
 
+TEST_F(CliTest, RevokeUsesIdentityCenterWhenThePolicyNamesAnInstance) {
+  const std::string policy_text = R"(approval_window = "1h"
+[[accounts]]
+name = "prod"
+id = "123456789012"
+owner_channel = "C0PROD"
+approvers = ["U0ALICE"]
+  [[accounts.roles]]
+  name = "admin"
+  permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-1"
+  max_duration = "1h"
+  requesters = ["*"]
+)";
+  const std::string local = write("local.toml", policy_text);
+  Outcome simulated = run("revoke r-nope --reason test --config " + local + " --store " + db);
+  EXPECT_EQ(simulated.code, 1) << simulated.out;
+  EXPECT_THAT(simulated.out, HasSubstr("nothing is deleted in AWS"));
+  EXPECT_THAT(simulated.out, HasSubstr("r-nope"));
+
+  const std::string with_aws = write("aws.toml", policy_text + R"(
+[aws]
+instance_arn = "arn:aws:sso:::instance/ssoins-0000000000000000"
+identity_store_id = "d-0000000000"
+)");
+  Outcome no_region = run("revoke r-nope --reason test --config " + with_aws + " --store " + db,
+                          "env -u AWS_REGION -u AWS_DEFAULT_REGION AWS_CONFIG_FILE=/dev/null");
+  EXPECT_EQ(no_region.code, 2) << no_region.out;
+  EXPECT_THAT(no_region.out, HasSubstr("no AWS region"));
+}
+
 TEST_F(CliTest, MissingConfigIsAUsageError) {
   Outcome r = run("check-config " + (dir / "nope.toml").string());
   EXPECT_EQ(r.code, 2);
