@@ -23,7 +23,7 @@ struct AwsServices::Parts {
 AwsServices::AwsServices(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 AwsServices::~AwsServices() = default;
 
-Result<std::shared_ptr<AwsServices>> AwsServices::create(const AwsSettings& settings) {
+Result<std::shared_ptr<AwsServices>> AwsServices::create(const AwsSettings& settings, CallObserver on_result) {
   auto parts = std::make_unique<Parts>();
   if (!settings.region.empty()) {
     parts->region = settings.region;
@@ -36,18 +36,21 @@ Result<std::shared_ptr<AwsServices>> AwsServices::create(const AwsSettings& sett
   parts->metadata_http = net::make_http_client(aws::metadata_client_options());
   parts->credentials = aws::make_default_credentials_chain(
       parts->clock, aws::DefaultChainInputs{.http = parts->http.get(), .metadata_http = parts->metadata_http.get()});
-  auto client = [&](aws::AwsService service) -> Result<std::unique_ptr<aws::AwsJsonClient>> {
+  auto client = [&](aws::AwsService service, std::string_view name) -> Result<std::unique_ptr<aws::AwsJsonClient>> {
     auto endpoint = aws::resolve_endpoint(service, parts->region);
     if (!endpoint) return fail(endpoint.error());
-    return std::make_unique<aws::AwsJsonClient>(
-        aws::AwsJsonClientConfig::for_service(service, *endpoint, parts->region), *parts->credentials, *parts->http,
-        parts->clock);
+    auto config = aws::AwsJsonClientConfig::for_service(service, *endpoint, parts->region);
+    if (on_result)
+      config.on_result = [on_result, name](std::string_view operation, std::string_view code) {
+        on_result(name, operation, code);
+      };
+    return std::make_unique<aws::AwsJsonClient>(std::move(config), *parts->credentials, *parts->http, parts->clock);
   };
-  auto ddb = client(aws::AwsService::dynamodb);
+  auto ddb = client(aws::AwsService::dynamodb, "dynamodb");
   if (!ddb) return fail(ddb.error());
-  auto sso = client(aws::AwsService::sso_admin);
+  auto sso = client(aws::AwsService::sso_admin, "sso-admin");
   if (!sso) return fail(sso.error());
-  auto ids = client(aws::AwsService::identitystore);
+  auto ids = client(aws::AwsService::identitystore, "identitystore");
   if (!ids) return fail(ids.error());
   parts->dynamodb = std::move(*ddb);
   parts->sso_admin = std::move(*sso);

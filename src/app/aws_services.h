@@ -2,7 +2,9 @@
 // one HTTPS client, the credentials chain, and a signed JSON client per service.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string_view>
 #include <string>
 
 #include "aws/json_api.h"
@@ -17,7 +19,11 @@ class AwsServices {
   // Errc::invalid naming what to set when no region is known or an endpoint URL is malformed.
   // Credentials are looked up lazily, on the first call, so a process without AWS credentials
   // still starts (and says what is missing when AWS is first needed).
-  static Result<std::shared_ptr<AwsServices>> create(const AwsSettings& settings);
+  // `on_result`, when set, sees every call's outcome: the service ("dynamodb", "sso-admin",
+  // "identitystore"), the operation and AWS's error code ("" when it succeeded).
+  using CallObserver =
+      std::function<void(std::string_view service, std::string_view operation, std::string_view error_code)>;
+  static Result<std::shared_ptr<AwsServices>> create(const AwsSettings& settings, CallObserver on_result = {});
   ~AwsServices();
 
   aws::AwsJsonApi& dynamodb();

@@ -2,7 +2,6 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -11,32 +10,29 @@
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "app/config.h"
 #include "app/aws_services.h"
 #include "app/engine.h"
 #include "aws/identity_center.h"
 #include "app/logging.h"
-#include "app/metrics.h"
-#include "app/ops_server.h"
 #include "app/memory_chat.h"
 #include "app/memory_provider.h"
 #include "app/migrate.h"
 #include "app/render.h"
-#include "app/service.h"
+#include "app/serve.h"
 #include "app/store_url.h"
 #include "audit/chain.h"
 #include "core/duration.h"
 
 namespace jit {
 
-namespace {
-
 int report(const Error& e) {
   std::cerr << "jit: " << e.message << "\n";
   return e.code == Errc::invalid ? kExitUsage : kExitFailure;
 }
+
+namespace {
 
 // What a subcommand works on: the policy (when there is one) and the store.
 struct Context {
@@ -146,8 +142,7 @@ int cmd_grants_list(const std::string& config, const std::string& store, const s
   return kExitOk;
 }
 
-// The engine as wired for console commands and `serve` until the Slack and AWS adapters exist:
-// the in-memory provider, chat and directory.
+// The engine as wired for console commands: the in-memory provider, chat and directory.
 struct LocalWiring {
   MemoryAccessProvider provider;
   MemoryChat chat;
@@ -258,68 +253,6 @@ int cmd_store_migrate(const std::string& config, const std::string& from_url, co
   return kExitOk;
 }
 
-int cmd_serve(const std::string& config, const std::string& store, const std::string& instance_id,
-              const std::string& ops_address) {
-  auto ops_options = parse_ops_address(ops_address);
-  if (!ops_options) return report(ops_options.error());
-  auto ctx = open_context(config, store, true);
-  if (!ctx) return report(ctx.error());
-  // Signals are taken by one thread with sigwait, so no handler runs in an arbitrary thread.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  LocalWiring w;
-  Metrics metrics;
-  register_engine_metrics(metrics);
-  metrics.gauge("jit_grants_active", "Grants holding access now (granting, active or revoking).");
-  EngineOptions options;
-  options.instance_id = instance_id;
-  options.metrics = &metrics;
-  Engine engine(ctx->policy, *ctx->store, w.provider, w.chat, w.directory, w.clock, options);
-  Service service(engine, ctx->policy->sweep_interval, ctx->policy->reconcile_interval);
-  Store& state = *ctx->store;
-  auto ops = OpsServer::start(
-      *ops_options, metrics,
-      {{"store", [&state] {
-          auto head = state.audit_head();
-          return head ? std::string() : head.error().message;
-        }}},
-      [&state, &metrics] {
-        if (auto holding = state.holding_access(1000000))
-          metrics.set("jit_grants_active", {}, static_cast<double>(holding->size()));
-      });
-  if (!ops) return report(ops.error());
-  const std::string config_path = choose_config(config).path;
-  std::thread signal_thread([&] {
-    for (;;) {
-      int sig = 0;
-      if (sigwait(&signals, &sig) != 0) continue;
-      if (sig == SIGHUP) {
-        auto reloaded = load_policy_file(config_path);
-        if (!reloaded) {
-          spdlog::error("event=policy_reload_rejected error=\"{}\"", reloaded.error().message);
-          continue;
-        }
-        engine.set_policy(*reloaded);
-        spdlog::info("event=policy_reloaded file={}", config_path);
-        continue;
-      }
-      spdlog::info("event=stopping signal={}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-      service.stop();
-      return;
-    }
-  });
-  spdlog::info("event=serving store={} instance={} ops=http://{}:{} provider=memory chat=memory",
-               choose_store_url(store, ctx->policy.get()), instance_id, ops_options->address, (*ops)->port());
-  service.run();
-  signal_thread.join();
-  return kExitOk;
-}
-
 std::string default_instance_id() {
   char host[256] = {};
   if (gethostname(host, sizeof host - 1) == 0 && host[0]) return host;
@@ -358,6 +291,11 @@ int run_cli(int argc, char** argv) {
                     "Where /healthz, /readyz and /metrics are served (default 127.0.0.1:9090; port 0: any free port)");
   serve->add_option("--instance-id", instance_id,
                     "Lease owner name: stable across restarts, distinct between instances (default: host name)");
+  bool no_slack = false;
+  serve->add_flag("--no-slack", no_slack,
+                  "Run the expiry timers, sweeper and reconciler only, without Slack (otherwise SLACK_BOT_TOKEN and "
+                  "SLACK_APP_TOKEN, or their _FILE variants, must be set; SLACK_API_URL overrides "
+                  "https://slack.com/api/)");
 
   auto* check = app.add_subcommand("check-config", "Validate a policy file and report every error with its line");
   std::string check_file;
@@ -439,7 +377,9 @@ int run_cli(int argc, char** argv) {
                                        : (serve->parsed() ? default_log_format() : LogFormat::text),
                 serve->parsed() && app.count("--log-level") == 0 ? "info" : log_level);
 
-  if (serve->parsed()) return cmd_serve(config, store, instance_id, ops_address);
+  if (serve->parsed())
+    return run_serve({.config = config, .store = store, .instance_id = instance_id, .ops_address = ops_address,
+                      .slack = !no_slack});
   if (check->parsed()) return cmd_check_config(check_file);
   if (requests_list->parsed()) return cmd_requests_list(config, store, output, states, requester, limit);
   if (grants_list->parsed()) return cmd_grants_list(config, store, output, active_only, limit);

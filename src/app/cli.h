@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "core/error.h"
+
 namespace jit {
 
 inline constexpr int kExitOk = 0;
@@ -10,6 +12,9 @@ inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 
 int run_cli(int argc, char** argv);
+
+// Prints "jit: <message>" on stderr; the exit code for it (usage for Errc::invalid, else failure).
+int report(const Error& e);
 
 // `jit demo`: the scripted lifecycle on a temporary (or given) SQLite store. Returns an exit code.
 int run_demo(const std::string& store_url);

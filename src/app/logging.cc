@@ -20,6 +20,13 @@ std::string mask_secrets(std::string_view text) {
 
 std::string message_to_json(std::string_view message) {
   nlohmann::json out = nlohmann::json::object();
+  // Only our own event lines are key=value pairs; free text (which may contain '=' of its own, an
+  // AWS error naming AWS_EC2_METADATA_DISABLED=true) is kept whole.
+  if (!message.starts_with("event=")) {
+    out["event"] = "log";
+    out["msg"] = std::string(message);
+    return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
   std::size_t i = 0;
   std::string rest;  // words that are not key=value
   auto is_key_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };

@@ -105,7 +105,15 @@ void SlackApp::on_block_action(const json& p) {
   const std::string id = action.value("action_id", "");
   if (id == slack::kApproveAction) {
     auto done = engine_.approve(action.value("value", ""), user);
-    if (!done) reply(channel, user, ":no_entry: " + slack::escape(done.error().message));
+    if (!done) {
+      reply(channel, user, ":no_entry: " + slack::escape(done.error().message));
+    } else if (done->state == State::approved || done->state == State::granting) {
+      // Approved, but AWS did not take the grant yet (unreachable, no credentials, throttled).
+      reply(channel, user,
+            fmt::format(":hourglass: Approved. AWS could not be reached to grant `{}` yet; it is retried "
+                        "automatically and the requester is told when access is active.",
+                        done->id));
+    }
   } else if (id == slack::kDenyAction) {
     auto opened = api_.call("views.open", {{"trigger_id", p.value("trigger_id", "")},
                                            {"view", deny_modal(action.value("value", ""))}});

@@ -32,7 +32,8 @@ Result<ParsedUrl> parse(std::string_view url) {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> open_store(std::string_view url, const AwsSettings& aws) {
+Result<std::unique_ptr<Store>> open_store(std::string_view url, const AwsSettings& aws,
+                                          std::shared_ptr<AwsServices> services) {
   auto parsed = parse(url);
   if (!parsed) return fail(parsed.error());
   if (parsed->kind == ParsedUrl::Kind::sqlite) {
@@ -40,9 +41,12 @@ Result<std::unique_ptr<Store>> open_store(std::string_view url, const AwsSetting
     if (!store) return fail(store.error());
     return std::unique_ptr<Store>(std::move(*store));
   }
-  auto services = AwsServices::create(aws);
-  if (!services) return fail(services.error());
-  auto store = DynamoDbStore::open(parsed->name, AwsServices::dynamodb_handle(*services));
+  if (!services) {
+    auto created = AwsServices::create(aws);
+    if (!created) return fail(created.error());
+    services = *created;
+  }
+  auto store = DynamoDbStore::open(parsed->name, AwsServices::dynamodb_handle(std::move(services)));
   if (!store) return fail(store.error());
   return std::unique_ptr<Store>(std::move(*store));
 }

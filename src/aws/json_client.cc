@@ -1,5 +1,7 @@
 #include "aws/json_client.h"
 
+#include <algorithm>
+
 #include <array>
 #include <thread>
 
@@ -112,9 +114,12 @@ std::expected<nlohmann::json, AwsError> AwsJsonClient::call(std::string_view ope
     }
     auto response = http_.send(config_.endpoint, *request);
     if (response && response->status == 200) {
-      if (response->body.empty()) return nlohmann::json::object();
-      auto out = nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
-      if (!out.is_discarded()) return out;
+      auto out = response->body.empty() ? nlohmann::json::object()
+                                        : nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
+      if (!out.is_discarded()) {
+        if (config_.on_result) config_.on_result(operation, "");
+        return out;
+      }
       error = {200, "InvalidResponse", "the response body is not JSON", nlohmann::json::object(), false};
       break;
     }
@@ -132,9 +137,13 @@ std::expected<nlohmann::json, AwsError> AwsJsonClient::call(std::string_view ope
   }
   // Retryable errors that outlasted the retries mean AWS is struggling: warn. Other errors are
   // answers (a lost conditional write, a validation error) that the caller handles: info.
+  std::string message = error.message;
+  std::replace(message.begin(), message.end(), '"', '\'');
   spdlog::log(error.retryable ? spdlog::level::warn : spdlog::level::info,
-              "aws {}.{} at {} failed after {} attempt(s): {} (HTTP {}): {}", config_.target_prefix, operation,
-              config_.endpoint.to_string(), attempt, error.code, error.http_status, error.message);
+              "event=aws_call_failed operation={}.{} endpoint={} attempts={} code={} http_status={} message=\"{}\"",
+              config_.target_prefix, operation, config_.endpoint.to_string(), attempt, error.code, error.http_status,
+              message);
+  if (config_.on_result) config_.on_result(operation, error.code);
   return std::unexpected(std::move(error));
 }
 

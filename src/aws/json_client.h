@@ -28,6 +28,9 @@ struct AwsJsonClientConfig {
   std::function<void(std::chrono::milliseconds)> sleep;      // empty: std::this_thread::sleep_for
   // 64 random bits for the backoff jitter; must be thread-safe.
   std::function<std::uint64_t()> random;                    // empty: a seeded std::mt19937_64
+  // Optional, after each call (all attempts done): the operation and AWS's error code ("" when
+  // it succeeded). Metrics count calls with it; must be thread-safe.
+  std::function<void(std::string_view operation, std::string_view error_code)> on_result;
 
   // The wire facts of `service` (signing name, target prefix, JSON version) filled in.
   static AwsJsonClientConfig for_service(AwsService service, net::Endpoint endpoint, std::string region);

@@ -280,7 +280,7 @@ struct SocketModeClient::Impl {
           pending.acked = true;
           spdlog::warn("event=socket_mode_sync_ack_late envelope_type={} deadline_ms={}", pending.envelope.type,
                        options.sync_ack_deadline.count());
-          ack(*pending.connection, pending.envelope.envelope_id, std::nullopt);
+          ack(*pending.connection, pending.envelope, std::nullopt);
           enqueue(pending.envelope);
         }
       }
@@ -328,6 +328,7 @@ struct SocketModeClient::Impl {
 
   void on_envelope(Connection& c, nlohmann::json message) {
     Envelope envelope;
+    envelope.received_at = options.now();
     envelope.envelope_id = message["envelope_id"].get<std::string>();
     envelope.type = message.value("type", std::string());
     if (message.contains("payload")) envelope.payload = std::move(message["payload"]);
@@ -342,7 +343,7 @@ struct SocketModeClient::Impl {
       start_sync_ack(c, std::move(envelope));
       return;
     }
-    ack(c, envelope.envelope_id, std::nullopt);  // before anything else: Slack retries after 3 s
+    ack(c, envelope, std::nullopt);  // before anything else: Slack retries after 3 s
     if (!first_time) {
       ++duplicates;
       spdlog::info("event=socket_mode_duplicate connection={} type={} retry_attempt={}", c.id, envelope.type,
@@ -359,7 +360,7 @@ struct SocketModeClient::Impl {
     pending->envelope = std::move(envelope);
     std::lock_guard lock(mutex);
     if (stopping) {
-      ack(c, pending->envelope.envelope_id, std::nullopt);
+      ack(c, pending->envelope, std::nullopt);
       enqueue(pending->envelope);
       return;
     }
@@ -374,7 +375,7 @@ struct SocketModeClient::Impl {
         std::lock_guard ack_lock(pending->mutex);
         if (!pending->acked) {
           pending->acked = true;
-          ack(*pending->connection, pending->envelope.envelope_id, payload);
+          ack(*pending->connection, pending->envelope, payload);
           enqueue(pending->envelope);
         } else {
           spdlog::warn("event=socket_mode_ack_payload_dropped type={} reason=late", pending->envelope.type);
@@ -386,11 +387,12 @@ struct SocketModeClient::Impl {
     sync_acks.push_back(std::move(pending));
   }
 
-  void ack(Connection& c, const std::string& envelope_id, const std::optional<nlohmann::json>& payload) {
-    nlohmann::json ack{{"envelope_id", envelope_id}};
+  void ack(Connection& c, const Envelope& envelope, const std::optional<nlohmann::json>& payload) {
+    nlohmann::json ack{{"envelope_id", envelope.envelope_id}};
     if (payload) ack["payload"] = *payload;
     if (c.send(ack.dump())) {
       ++acks_sent;
+      if (handlers.on_acked) handlers.on_acked(envelope, options.now() - envelope.received_at);
     } else {
       spdlog::warn("event=socket_mode_ack_failed connection={} reason=\"connection closed; Slack will retry\"", c.id);
     }

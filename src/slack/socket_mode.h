@@ -28,6 +28,7 @@ struct Envelope {
   bool accepts_response_payload = false;
   int retry_attempt = 0;
   std::string retry_reason;
+  std::chrono::steady_clock::time_point received_at{};  // when it was read off the socket
 };
 
 struct SocketModeOptions {
@@ -71,6 +72,9 @@ struct SocketModeHandlers {
   // Once, when the client stops by itself (Slack sent link_disabled, or apps.connections.open
   // failed for good: invalid_auth, ...). Not called for stop().
   std::function<void(const Error&)> on_stopped;
+  // Optional, after each ack went out: how long after its arrival (metrics). Runs on the thread
+  // that acked; must be quick and thread-safe.
+  std::function<void(const Envelope&, std::chrono::steady_clock::duration)> on_acked;
 };
 
 struct SocketModeStats {

@@ -51,14 +51,20 @@ int WebApi::rate_limited(std::string_view method) const {
 }
 
 std::expected<nlohmann::json, ApiError> WebApi::call(std::string_view method, const nlohmann::json& args) {
-  return send(method, "application/json; charset=utf-8", args.dump());
+  return observed(method, send(method, "application/json; charset=utf-8", args.dump()));
 }
 
 std::expected<nlohmann::json, ApiError> WebApi::call_form(
     std::string_view method, const std::vector<std::pair<std::string, std::string>>& args) {
   std::string body;
   for (const auto& [k, v] : args) body += (body.empty() ? "" : "&") + form_encode(k) + "=" + form_encode(v);
-  return send(method, "application/x-www-form-urlencoded", body);
+  return observed(method, send(method, "application/x-www-form-urlencoded", body));
+}
+
+std::expected<nlohmann::json, ApiError> WebApi::observed(std::string_view method,
+                                                         std::expected<nlohmann::json, ApiError> result) {
+  if (options_.on_result) options_.on_result(method, result ? std::string_view() : std::string_view(result.error().error));
+  return result;
 }
 
 std::expected<nlohmann::json, ApiError> WebApi::send(std::string_view method, const std::string& content_type,

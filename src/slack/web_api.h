@@ -34,6 +34,9 @@ struct WebApiOptions {
   net::RetryPolicy transport_retry{};         // backoff for transport errors and 5xx
   // Waits between attempts; tests replace it so nothing really sleeps.
   std::function<void(std::chrono::milliseconds)> sleep;
+  // Optional, after each call (all attempts done): the method and Slack's error ("" when ok).
+  // Metrics count calls with it; must be thread-safe.
+  std::function<void(std::string_view method, std::string_view error)> on_result;
 };
 
 class WebApi {
@@ -60,6 +63,7 @@ class WebApi {
   MethodQueue& queue(std::string_view method);
   std::expected<nlohmann::json, ApiError> send(std::string_view method, const std::string& content_type,
                                                const std::string& body);
+  std::expected<nlohmann::json, ApiError> observed(std::string_view method, std::expected<nlohmann::json, ApiError> result);
 
   net::HttpClient& http_;
   net::Endpoint base_;

@@ -165,6 +165,31 @@ TEST_F(CliTest, BadStoreUrlsAreUsageErrors) {
   EXPECT_THAT(no_region.out, HasSubstr("no AWS region"));
 }
 
+// Slack's tokens come from the environment (or files it names), are checked for their kind, and
+// never appear in what jit prints.
+TEST_F(CliTest, ServeNamesMissingOrWrongSlackTokens) {
+  const std::string config = std::string(JIT_EXAMPLES_DIR) + "/jit.toml";
+  const std::string serve = "serve --config " + config + " --store " + db + " --ops-address 127.0.0.1:0";
+  Outcome none = run(serve, "env -u SLACK_BOT_TOKEN -u SLACK_APP_TOKEN -u SLACK_BOT_TOKEN_FILE -u SLACK_APP_TOKEN_FILE");
+  EXPECT_EQ(none.code, 2) << none.out;
+  EXPECT_THAT(none.out, HasSubstr("SLACK_BOT_TOKEN is not set"));
+  EXPECT_THAT(none.out, HasSubstr("--no-slack"));
+
+  Outcome swapped = run(serve, "env SLACK_BOT_TOKEN=xapp-1-secret-app SLACK_APP_TOKEN=xoxb-secret-bot");
+  EXPECT_EQ(swapped.code, 2) << swapped.out;
+  EXPECT_THAT(swapped.out, HasSubstr("SLACK_BOT_TOKEN does not start with xoxb-"));
+  EXPECT_THAT(swapped.out, Not(HasSubstr("secret")));
+
+  const std::string bot_file = write("bot-token", "xoxb-from-file\n");
+  Outcome no_app = run(serve, "env -u SLACK_BOT_TOKEN -u SLACK_APP_TOKEN SLACK_BOT_TOKEN_FILE=" + bot_file);
+  EXPECT_EQ(no_app.code, 2) << no_app.out;
+  EXPECT_THAT(no_app.out, HasSubstr("SLACK_APP_TOKEN is not set"));
+
+  Outcome unreadable = run(serve, "env -u SLACK_BOT_TOKEN SLACK_BOT_TOKEN_FILE=" + (dir / "missing").string());
+  EXPECT_EQ(unreadable.code, 2) << unreadable.out;
+  EXPECT_THAT(unreadable.out, HasSubstr("SLACK_BOT_TOKEN_FILE: cannot read"));
+}
+
 // The environment that points `jit` at `moto` with test credentials.
 std::string moto_env(const jit::testing::MotoServer& moto) {
   return "env AWS_ENDPOINT_URL=" + moto.url() +
@@ -328,9 +353,16 @@ class ServeProcess {
       dup2(fds[1], 2);
       close(fds[0]);
       close(fds[1]);
+      // No AWS credentials anywhere: readiness must say so.
+      for (const char* var : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                              "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                              "AWS_CONTAINER_CREDENTIALS_FULL_URI"})
+        unsetenv(var);
+      setenv("AWS_CONFIG_FILE", "/dev/null", 1);
+      setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null", 1);
+      setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
       execl(JIT_BINARY, JIT_BINARY, "serve", "--config", config.c_str(), "--store", store.c_str(), "--ops-address",
-            "127.0.0.1:0",
-            "--log-level", "info", static_cast<char*>(nullptr));
+            "127.0.0.1:0", "--no-slack", "--log-level", "info", static_cast<char*>(nullptr));
       _exit(127);
     }
     close(fds[1]);
@@ -395,6 +427,7 @@ TEST_F(CliTest, ServeReloadsOnSighupAndStopsOnSigterm) {
   std::istringstream lines(serve.log());
   std::string line;
   while (std::getline(lines, line)) {
+    if (lines.eof()) break;  // a line still being written
     auto j = nlohmann::json::parse(line, nullptr, false);
     ASSERT_TRUE(j.is_object()) << line;
     EXPECT_TRUE(j.contains("time") && j.contains("level") && j.contains("event")) << line;
@@ -409,12 +442,18 @@ TEST_F(CliTest, ServeReloadsOnSighupAndStopsOnSigterm) {
   auto health = http->send(endpoint, {.method = "GET", .target = "/healthz"});
   ASSERT_TRUE(health) << health.error().message;
   EXPECT_EQ(health->status, 200);
+  // The example policy names an Identity Center instance and there are no AWS credentials: the
+  // service runs (its first reconcile failed) and readiness names the reason.
+  ASSERT_TRUE(serve.wait_for(R"(Credentials)")) << serve.log();
   auto ready = http->send(endpoint, {.method = "GET", .target = "/readyz"});
   ASSERT_TRUE(ready);
-  EXPECT_EQ(ready->status, 200) << ready->body;
+  EXPECT_EQ(ready->status, 503) << ready->body;
+  EXPECT_THAT(ready->body, HasSubstr("aws: the last sso-admin ListAccountAssignments call failed: Credentials"));
+  EXPECT_THAT(ready->body, Not(HasSubstr("store:")));
   auto metrics = http->send(endpoint, {.method = "GET", .target = "/metrics"});
   ASSERT_TRUE(metrics);
   EXPECT_THAT(metrics->body, HasSubstr("jit_grants_active 0\n"));
+  EXPECT_THAT(metrics->body, HasSubstr(R"(jit_aws_call_errors_total{service="sso-admin",operation="ListAccountAssignments",code="Credentials"})"));
 
   std::ofstream(config, std::ios::app) << "\nnot_a_setting = 1\n";
   serve.signal(SIGHUP);

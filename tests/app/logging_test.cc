@@ -22,8 +22,10 @@ TEST(Logging, KeyValueMessagesBecomeJsonFields) {
   EXPECT_EQ(j["error"], "AWS said \"no\" twice");
   EXPECT_EQ(j["will_retry"], "true");
   EXPECT_FALSE(j.contains("msg"));
-  auto plain = nlohmann::json::parse(message_to_json("just words here"));
-  EXPECT_EQ(plain["msg"], "just words here");
+  auto plain = nlohmann::json::parse(message_to_json("just words here, x=1"));
+  EXPECT_EQ(plain["msg"], "just words here, x=1");
+  EXPECT_EQ(plain["event"], "log");
+  EXPECT_FALSE(plain.contains("x"));
 }
 
 TEST(Logging, JsonLinesHaveTimeAndLevel) {

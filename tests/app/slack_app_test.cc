@@ -60,6 +60,16 @@ TEST_F(SlackAppTest, TextRequestThenApproveButtonGrants) {
   EXPECT_EQ(read(mine[0].id).state, State::revoked);
 }
 
+TEST_F(SlackAppTest, ApprovalWhileAwsIsDownTellsTheApproverItIsRetried) {
+  AccessRequest r = submit();
+  provider.fail_next(MemoryAccessProvider::Op::grant, 1, Error::Unavailable("no AWS credentials"));
+  app.handle(click("U0ALICE", "jit_approve", r.id));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("retried automatically"));
+  EXPECT_EQ(read(r.id).state, State::granting);
+  EXPECT_EQ(engine->sweep().resumed, 1);
+  EXPECT_EQ(read(r.id).state, State::active);
+}
+
 TEST_F(SlackAppTest, DenyOpensAReasonModalAndItsSubmissionDenies) {
   AccessRequest r = submit();
   app.handle(click("U0BOB", "jit_deny", r.id));

@@ -235,7 +235,7 @@ TEST_F(AwsJsonClientTest, TransportErrorsAreRetriedAndLoggedWithoutSecrets) {
   const std::string line = log.str();
   EXPECT_TRUE(contains(line, "DynamoDB_20120810.PutItem")) << line;
   EXPECT_TRUE(contains(line, closed.to_string())) << line;
-  EXPECT_TRUE(contains(line, "3 attempt(s)")) << line;
+  EXPECT_TRUE(contains(line, "attempts=3")) << line;
   EXPECT_TRUE(contains(line, "Transport")) << line;
   EXPECT_FALSE(contains(line, kSecret));
   EXPECT_FALSE(contains(line, kToken));
