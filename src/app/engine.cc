@@ -1,4 +1,5 @@
 #include "app/engine.h"
+#include "app/fault_injection.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -105,6 +106,7 @@ Result<std::pair<AccessRequest, bool>> Engine::change(const std::string& id, con
     next.updated_at = clock_.now();
     auto stored = store_.update_request(next, **event);
     if (stored) {
+      crash_point("after_write:" + (*event)->action);
       spdlog::info("event={} request={} state={} actor={}", (*event)->action, id, state_name(stored->state),
                    (*event)->actor);
       record(**event, *stored);
@@ -177,6 +179,7 @@ void Engine::announce(const AccessRequest& r, const AuditEvent& e, std::optional
   if (notice)
     if (auto n = chat_.notify_requester(r, *notice); !n)
       spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", r.id, n.error().message);
+  crash_point("after_chat:" + e.action);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,27 +249,34 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
   spdlog::info("event=submit request={} requester={} account={} role={} duration={}", created->id,
                created->requester, created->account, created->role, format_duration(created->duration));
 
+  crash_point("after_write:submit");
   AccessRequest result = *created;
-  if (auto posted = chat_.post_request(result); !posted) {
-    spdlog::warn("event=chat_post_failed request={} error=\"{}\"", result.id, posted.error().message);
-  } else {
-    auto saved = change(result.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
-      if (!x.chat_ts.empty()) return std::nullopt;
-      x.chat_channel = posted->channel;
-      x.chat_ts = posted->ts;
-      return AuditEvent{.at = clock_.now(),
-                        .actor = "system:chat",
-                        .action = "posted",
-                        .request_id = x.id,
-                        .from_state = std::string(state_name(x.state)),
-                        .to_state = std::string(state_name(x.state)),
-                        .detail = fmt::format("channel {} message {}", posted->channel, posted->ts)};
-    });
-    if (saved) result = saved->first;
-  }
+  if (auto posted = post_to_chat(result)) result = *posted;
   if (auto n = chat_.notify_requester(result, Notice::submitted); !n)
     spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", result.id, n.error().message);
   return result;
+}
+
+std::optional<AccessRequest> Engine::post_to_chat(const AccessRequest& r) {
+  auto posted = chat_.post_request(r);
+  if (!posted) {
+    spdlog::warn("event=chat_post_failed request={} error=\"{}\" will_retry=true", r.id, posted.error().message);
+    return std::nullopt;
+  }
+  auto saved = change(r.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+    if (!x.chat_ts.empty()) return std::nullopt;
+    x.chat_channel = posted->channel;
+    x.chat_ts = posted->ts;
+    return AuditEvent{.at = clock_.now(),
+                      .actor = "system:chat",
+                      .action = "posted",
+                      .request_id = x.id,
+                      .from_state = std::string(state_name(x.state)),
+                      .to_state = std::string(state_name(x.state)),
+                      .detail = fmt::format("channel {} message {}", posted->channel, posted->ts)};
+  });
+  if (!saved) return std::nullopt;
+  return saved->first;
 }
 
 Result<AccessRequest> Engine::approve(const std::string& id, const std::string& approver) {
@@ -444,7 +454,10 @@ Result<AccessRequest> Engine::advance_grant(const std::string& id) {
       if (auto undone = provider_.revoke(a); !undone) return fail(undone.error());
       return fail_grant("the grant did not complete before its expiry; rolled back");
     }
-    if (auto granted = provider_.grant(a); !granted) {
+    crash_point("before_provider:grant");
+    auto granted = provider_.grant(a);
+    crash_point("after_provider:grant");
+    if (!granted) {
       if (granted.error().code == Errc::unavailable) {
         spdlog::warn("event=grant_retry request={} error=\"{}\"", id, granted.error().message);
         return fail(granted.error());
@@ -506,7 +519,10 @@ Result<AccessRequest> Engine::advance_revoke(const std::string& id, std::optiona
       continue;
     }
 
-    if (auto revoked = provider_.revoke(assignment_of(r)); !revoked) {
+    crash_point("before_provider:revoke");
+    auto revoked = provider_.revoke(assignment_of(r));
+    crash_point("after_provider:revoke");
+    if (!revoked) {
       spdlog::error("event=revoke_failed request={} error=\"{}\" will_retry=true", id, revoked.error().message);
       if (options_.metrics) options_.metrics->inc("jit_revoke_failures_total");
       if (auto a = chat_.alert(fmt::format("Could not revoke {} ({} on {} for {}): {}. Retrying.", id, r.role,

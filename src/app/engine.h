@@ -36,6 +36,9 @@ struct EngineOptions {
   // How long an in-flight step (granting, revoking) is reserved for its owner. Must exceed the
   // provider's own deadline for one call.
   Seconds lease{120};
+  // A pending request not yet in its owner channel this long after it was stored is posted by the
+  // sweeper (its submitter died or Slack failed); younger ones are left to their submitter.
+  Seconds post_grace{10};
   // Requesters are warned this long before their grant expires.
   Seconds expiry_warning{300};
   // Re-reads after a lost conditional write, before giving up with Errc::conflict.
@@ -63,6 +66,7 @@ struct SweepReport {
   int lapsed = 0;     // pending requests expired past the approval window
   int revoked = 0;    // grants revoked past their expiry (the timers missed them)
   int resumed = 0;    // in-flight rows finished (granting/revoking/approved)
+  int posted = 0;     // pending requests posted to their owner channel late (it had failed)
   int errors = 0;     // steps that failed and will be retried
 };
 
@@ -152,6 +156,9 @@ class Engine {
   void take_lease(AccessRequest& r) const;
   void schedule(const AccessRequest& r);
   void announce(const AccessRequest& r, const AuditEvent& e, std::optional<Notice> notice);
+  // Posts the request to its owner channel and records where (audit action "posted"); the stored
+  // request, or nullopt when Slack or the store failed (the sweeper tries again).
+  std::optional<AccessRequest> post_to_chat(const AccessRequest& r);
 
   // Guards against two threads of this process working on the same request at once.
   class LocalClaim;

@@ -54,6 +54,19 @@ SweepReport Engine::sweep() {
     spdlog::error("event=sweep_failed step=pending error=\"{}\"", stale.error().message);
   }
 
+  // Pending requests that never reached their owner channel (Slack was down, or the process died
+  // right after storing them) are posted now; the grace period leaves fresh ones to their submitter.
+  if (auto waiting = store_.pending_before(now - options_.post_grace, kBatch); waiting) {
+    for (const auto& p : *waiting)
+      if (p.chat_ts.empty() && p.state == State::pending) {
+        if (post_to_chat(p)) ++report.posted;
+        else ++report.errors;
+      }
+  } else {
+    ++report.errors;
+    spdlog::error("event=sweep_failed step=unposted error=\"{}\"", waiting.error().message);
+  }
+
   if (auto due = store_.expired_grants(now, kBatch); due) {
     for (const auto& g : *due) {
       auto done = advance_revoke(g.id, Action::expire, "system:sweeper",
@@ -76,9 +89,9 @@ SweepReport Engine::sweep() {
     ++report.errors;
     spdlog::error("event=sweep_failed step=in_flight error=\"{}\"", flying.error().message);
   }
-  if (report.lapsed || report.revoked || report.resumed || report.errors)
-    spdlog::info("event=sweep lapsed={} revoked={} resumed={} errors={}", report.lapsed, report.revoked,
-                 report.resumed, report.errors);
+  if (report.lapsed || report.revoked || report.resumed || report.posted || report.errors)
+    spdlog::info("event=sweep lapsed={} revoked={} resumed={} posted={} errors={}", report.lapsed, report.revoked,
+                 report.resumed, report.posted, report.errors);
   return report;
 }
 

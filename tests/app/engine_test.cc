@@ -332,6 +332,19 @@ TEST_F(EngineTest, ChatOutageNeverBlocksTheLifecycle) {
   EXPECT_EQ(read(r.id).state, State::revoked);
 }
 
+TEST_F(EngineTest, SweeperPostsARequestThatNeverReachedItsChannel) {
+  chat.fail_next(2);  // the post and the "submitted" DM
+  AccessRequest r = submit();
+  EXPECT_TRUE(r.chat_ts.empty());
+  EXPECT_EQ(engine->sweep().posted, 0);  // still within the grace period: its submitter may post it
+  clock.advance(std::chrono::seconds{11});
+  EXPECT_EQ(engine->sweep().posted, 1);
+  EXPECT_FALSE(read(r.id).chat_ts.empty());
+  EXPECT_EQ(engine->sweep().posted, 0);  // once
+  EXPECT_EQ(actions_of(r.id), (std::vector<std::string>{"submit", "posted"}));
+  expect_audit_ok();
+}
+
 TEST_F(EngineTest, ReconcilerRevokesStandingAccessOnly) {
   AccessRequest r = submit();
   auto active = engine->approve(r.id, "U0ALICE").value();
