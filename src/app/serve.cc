@@ -302,7 +302,6 @@ int run_serve(const ServeOptions& o) {
   if (socket) socket->stop();
   kill(getpid(), SIGUSR1);  // wakes the signal thread if the service stopped by itself
   signal_thread.join();
-  spdlog::info("event=stopped");
   return fatal ? kExitFailure : kExitOk;
 }
 

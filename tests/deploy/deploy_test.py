@@ -1,0 +1,604 @@
+#!/usr/bin/env python3
+"""Checks the deployment assets against the code they deploy.
+
+    python3 tests/deploy/deploy_test.py [REPO_ROOT]      (CTest: deploy.templates)
+
+What it checks, each as one named check (all run; the failures are listed at the end):
+
+  templates     deploy/*.yaml parse (CloudFormation short tags included), every Ref / GetAtt /
+                ${...} names a parameter, resource or pseudo parameter, and
+                deploy/iam-task-policy.json is valid JSON whose Refs are parameters of
+                deploy/ecs-service.yaml.
+  actions       The task role's actions are exactly the AWS operations `jit` calls at run time,
+                derived from the source (src/aws, src/store): the operation names passed to
+                AwsJsonApi::call, the OperationNames tables of the Identity Center provider, and the
+                item kinds inside TransactWriteItems. A missing or an extra action is named.
+  policy-copy   The task role's inline policy in ecs-service.yaml is the same document as
+                deploy/iam-task-policy.json (the source of truth).
+  least-priv    No "*" in any action, no NotAction / NotResource, no Allow on Resource "*" except
+                the documented exceptions below, and the task policy's resources are the parameters
+                (instance, permission sets, accounts, identity store, table and exactly the indexes
+                the code queries), not wildcards.
+  task-def      No port mappings, no load balancer, no inbound security-group rule (egress 443
+                only), a non-root user (the Dockerfile's), the Slack tokens only as Secrets,
+                stopTimeout 30, a health check on /healthz at the --ops-address port, desired
+                count 2.
+  table         deploy/dynamodb-table.yaml has TTL on the attribute the code writes, point-in-time
+                recovery, the key and the global secondary indexes the code queries
+                (src/store/dynamodb_items.h).
+  dockerfile    deploy/Dockerfile is multi-stage, builds Release with JIT_FAULT_INJECTION=OFF (an
+                option CMakeLists.txt really has), runs as a non-root USER, EXPOSEs nothing, and
+                has ENTRYPOINT ["/usr/local/bin/jit"].
+  docs          Every metric docs/operations.md names is registered in src/, and every registered
+                metric is described there.
+
+Needs python3 and PyYAML (Debian: python3-yaml, installed by scripts/setup). cfn-lint is not
+needed; run it by hand if you have it (docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+try:
+    import yaml
+except ImportError:  # pragma: no cover - a setup problem, reported plainly
+    print("deploy_test: PyYAML is missing: run scripts/setup (Debian package python3-yaml)", file=sys.stderr)
+    sys.exit(1)
+
+ROOT = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[2]).resolve()
+DEPLOY = ROOT / "deploy"
+
+# ---- What the test knows about AWS (each entry says why) -------------------------------------
+
+# Which service a receiver of AwsJsonApi::call talks to, by file. The IAM prefix is the SigV4
+# signing name of src/aws/endpoints.cc ("sso" for sso-admin), checked below.
+RECEIVERS = {
+    "src/aws/identity_center.cc": {"sso_admin_": "sso", "identitystore_": "identitystore"},
+    "src/store/dynamodb_api.cc": {"api": "dynamodb"},
+    "src/store/dynamodb_store.cc": {"api_": "dynamodb", "api": "dynamodb"},
+}
+# Call sites that forward an operation name they were given (not a call of their own).
+FORWARDERS = {
+    ("src/app/aws_services.cc", "api_", "operation"),
+    ("src/aws/identity_center.cc", "sso_admin_", "names.start"),
+    ("src/aws/identity_center.cc", "sso_admin_", "names.describe"),
+}
+# Operations only `jit store init` calls (DynamoDbStore::create_table). An operator runs it once
+# with their own credentials (or deploys deploy/dynamodb-table.yaml instead); the service's task
+# role never needs them.
+INIT_ONLY = {"dynamodb:CreateTable", "dynamodb:DescribeTimeToLive", "dynamodb:UpdateTimeToLive"}
+# Operations that need no permission in the caller's identity policy.
+NO_IDENTITY_POLICY = {
+    # Authorised by the role's trust policy, not by a permission of the caller; and on ECS the
+    # credentials come from the container endpoint, so the task never calls it.
+    "sts:AssumeRoleWithWebIdentity": "trust policy of the web-identity role",
+}
+# TransactWriteItems is no IAM action: each item is authorised as the single-item operation it
+# performs ("Using IAM with DynamoDB transactions", DynamoDB developer guide).
+TRANSACT_ITEM_ACTIONS = {
+    "Put": "dynamodb:PutItem",
+    "Delete": "dynamodb:DeleteItem",
+    "Update": "dynamodb:UpdateItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+TRANSACT_OPERATIONS = {"dynamodb:TransactWriteItems"}
+# Actions that AWS only accepts on Resource "*" (the action has no resource type).
+RESOURCE_STAR_OK = {
+    "ecr:GetAuthorizationToken": "no resource type: the ECR login token is per registry, not per repository",
+}
+# Wildcards allowed inside an otherwise scoped resource of the task policy.
+SCOPED_WILDCARDS = {
+    ":identitystore:::user/*": "GetUserId resolves whichever user asks; the user id is what it looks up",
+}
+
+PSEUDO = {"AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition", "AWS::Region",
+          "AWS::StackId", "AWS::StackName", "AWS::URLSuffix"}
+
+# ---- CloudFormation YAML ---------------------------------------------------------------------
+
+
+class CfnLoader(yaml.SafeLoader):
+    """SafeLoader that reads !Ref, !Sub, !GetAtt, ... as their long forms ({"Fn::Sub": ...})."""
+
+
+def _cfn_tag(loader: CfnLoader, suffix: str, node: yaml.Node):
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "Condition":
+        return {"Condition": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {"Fn::" + suffix: value}
+
+
+CfnLoader.add_multi_constructor("!", _cfn_tag)
+
+
+def load_template(path: Path):
+    with path.open() as f:
+        return yaml.load(f, Loader=CfnLoader)  # noqa: S506 - SafeLoader subclass
+
+
+def walk(value):
+    yield value
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from walk(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from walk(v)
+
+
+def read(rel: str) -> str:
+    return (ROOT / rel).read_text()
+
+
+# ---- What the code calls ---------------------------------------------------------------------
+
+
+def code_operations(problems: list[str]) -> set[str]:
+    """Every AWS operation the source calls, as "prefix:Operation"."""
+    ops: set[str] = set()
+    endpoints = read("src/aws/endpoints.cc")
+    for env_id, signing in (("SSO_ADMIN", "sso"), ("IDENTITYSTORE", "identitystore"), ("DYNAMODB", "dynamodb")):
+        if not re.search(rf'"{env_id}",\s*"[a-z]+",\s*"{signing}"', endpoints):
+            problems.append(f"src/aws/endpoints.cc: expected signing name {signing!r} for {env_id}; "
+                            "update RECEIVERS in this test")
+    call = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)\s*(?:\.|->)\s*call\(\s*("[^"]*"|[A-Za-z_][A-Za-z0-9_.]*)')
+    for path in sorted((ROOT / "src").rglob("*")):
+        if path.suffix not in {".cc", ".h"}:
+            continue
+        rel = path.relative_to(ROOT).as_posix()
+        text = path.read_text()
+        aws_file = rel.startswith(("src/aws/", "src/store/")) or rel == "src/app/aws_services.cc"
+        for m in call.finditer(text):
+            receiver, arg = m.group(1), m.group(2)
+            if arg.startswith('"'):
+                name = arg.strip('"')
+                if not re.fullmatch(r"[A-Z][A-Za-z]+", name):
+                    continue  # a Slack Web API method ("chat.postMessage"), not AWS
+                service = RECEIVERS.get(rel, {}).get(receiver)
+                if service is None:
+                    problems.append(f"{rel}: AWS call {receiver}.call(\"{name}\") on a receiver this test does not "
+                                    "know: add it to RECEIVERS (and its action to deploy/iam-task-policy.json)")
+                    continue
+                ops.add(f"{service}:{name}")
+            elif aws_file and (rel, receiver, arg) not in FORWARDERS and receiver != "this":
+                problems.append(f"{rel}: {receiver}.call({arg}, ...) passes an operation name the test cannot "
+                                "see: add it to FORWARDERS if it only forwards, else call with a literal")
+    ic = read("src/aws/identity_center.cc")
+    tables = re.findall(r'constexpr\s+OperationNames\s+k\w+\s*\{\s*"(\w+)",\s*"(\w+)"', ic)
+    if not tables:
+        problems.append("src/aws/identity_center.cc: no OperationNames tables found; update this test")
+    for start, describe in tables:
+        ops.update({f"sso:{start}", f"sso:{describe}"})
+    for m in re.finditer(r"Action=(\w+)&", "".join(p.read_text() for p in (ROOT / "src/aws").glob("*.cc"))):
+        ops.add(f"sts:{m.group(1)}")
+    return ops
+
+
+def transact_item_actions() -> set[str]:
+    text = read("src/store/dynamodb_store.cc")
+    kinds = set(re.findall(r'\.add\(\s*Part::\w+\s*,\s*"(\w+)"', text))
+    unknown = kinds - TRANSACT_ITEM_ACTIONS.keys()
+    if unknown:
+        raise AssertionError(f"src/store/dynamodb_store.cc: unknown TransactWriteItems item kinds {sorted(unknown)}")
+    return {TRANSACT_ITEM_ACTIONS[k] for k in kinds}
+
+
+def init_only_is_init_only(problems: list[str]) -> None:
+    text = read("src/store/dynamodb_api.cc")
+    begin = text.find("DynamoDbStore::create_table(")
+    end = text.find("DynamoDbStore::open(", begin)
+    if begin < 0 or end < 0:
+        problems.append("src/store/dynamodb_api.cc: DynamoDbStore::create_table not found; update INIT_ONLY")
+        return
+    for action in INIT_ONLY:
+        op = action.split(":", 1)[1]
+        for path in sorted((ROOT / "src").rglob("*.cc")):
+            t = path.read_text()
+            for m in re.finditer(rf'"{op}"', t):
+                inside = path.name == "dynamodb_api.cc" and begin <= m.start() < end
+                if not inside:
+                    problems.append(f"{path.relative_to(ROOT)}: {op} is called outside DynamoDbStore::create_table: "
+                                    "the task role may need it (remove it from INIT_ONLY)")
+
+
+def index_specs() -> list[tuple[str, str, str]]:
+    text = read("src/store/dynamodb_items.h")
+    specs = re.findall(r'IndexSpec\s+k\w+Index\s*\{\s*"([\w-]+)",\s*"(\w+)",\s*"(\w+)"\s*\}', text)
+    names = re.search(r"kAllIndexes\[\]\s*=\s*\{([^}]*)\}", text)
+    if not specs or not names:
+        raise AssertionError("src/store/dynamodb_items.h: IndexSpec constants not found; update this test")
+    return specs
+
+
+def ttl_attribute() -> str:
+    m = re.search(r'kTtlAttribute\s*=\s*"(\w+)"', read("src/store/dynamodb_items.h"))
+    if not m:
+        raise AssertionError("src/store/dynamodb_items.h: kTtlAttribute not found")
+    return m.group(1)
+
+
+def key_attributes() -> tuple[str, str]:
+    text = read("src/store/dynamodb_items.h")
+    pk = re.search(r'kPartitionKey\s*=\s*"(\w+)"', text)
+    sk = re.search(r'kSortKey\s*=\s*"(\w+)"', text)
+    return pk.group(1), sk.group(1)
+
+
+# ---- Policies --------------------------------------------------------------------------------
+
+
+def as_list(v):
+    return v if isinstance(v, list) else [v]
+
+
+def statements(document) -> list[dict]:
+    """The statements of a policy document; both branches of an Fn::If, without AWS::NoValue."""
+    out = []
+    for s in as_list(document.get("Statement", [])):
+        if isinstance(s, dict) and "Fn::If" in s:
+            for branch in s["Fn::If"][1:]:
+                if branch != {"Ref": "AWS::NoValue"}:
+                    out.append(branch)
+        else:
+            out.append(s)
+    return out
+
+
+def strings_in(value) -> list[str]:
+    """The literal text of a resource value (Fn::Sub templates and Join pieces included)."""
+    return [v for v in walk(value) if isinstance(v, str)]
+
+
+def template_policies(template) -> list[tuple[str, dict]]:
+    out = []
+    for name, res in template.get("Resources", {}).items():
+        props = res.get("Properties", {})
+        if res.get("Type") == "AWS::IAM::Role":
+            for p in props.get("Policies", []):
+                out.append((f"{name}/{p.get('PolicyName')}", p["PolicyDocument"]))
+        elif res.get("Type") in {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}:
+            out.append((name, props["PolicyDocument"]))
+    return out
+
+
+def check_least_privilege(where: str, document, problems: list[str]) -> None:
+    for s in statements(document):
+        sid = f"{where}/{s.get('Sid', '?')}"
+        for key in ("NotAction", "NotResource", "NotPrincipal"):
+            if key in s:
+                problems.append(f"{sid}: uses {key}")
+        if s.get("Effect") != "Allow":
+            continue
+        actions = as_list(s.get("Action", []))
+        for a in actions:
+            if not isinstance(a, str) or "*" in a or ":" not in a:
+                problems.append(f"{sid}: action {a!r} is not one named action")
+        if "*" in as_list(s.get("Resource", [])):
+            not_ok = [a for a in actions if a not in RESOURCE_STAR_OK]
+            if not_ok:
+                problems.append(f"{sid}: Resource \"*\" for {not_ok}: scope it (only {sorted(RESOURCE_STAR_OK)} "
+                                "may use \"*\")")
+
+
+# ---- Checks ----------------------------------------------------------------------------------
+
+CHECKS = []
+
+
+def check(fn):
+    CHECKS.append(fn)
+    return fn
+
+
+def template_names(template) -> set[str]:
+    return set(template.get("Parameters", {})) | set(template.get("Resources", {})) | PSEUDO
+
+
+def check_references(label: str, value, names: set[str], resources: set[str], problems: list[str]) -> None:
+    for v in walk(value):
+        if not isinstance(v, dict) or len(v) != 1:
+            continue
+        (k, arg), = v.items()
+        if k == "Ref" and arg not in names:
+            problems.append(f"{label}: !Ref {arg} names nothing")
+        elif k == "Fn::GetAtt" and as_list(arg)[0] not in resources:
+            problems.append(f"{label}: !GetAtt {arg} names no resource")
+        elif k == "Fn::Sub":
+            text, local = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1] if len(arg) > 1 else {})
+            for var in re.findall(r"\$\{([^}!]+)\}", text):
+                base = var.split(".", 1)[0]
+                if var not in names and base not in resources and var not in local:
+                    problems.append(f"{label}: ${{{var}}} names nothing")
+
+
+@check
+def templates(problems: list[str]) -> None:
+    for name in ("ecs-service.yaml", "dynamodb-table.yaml"):
+        t = load_template(DEPLOY / name)
+        if not isinstance(t, dict) or t.get("AWSTemplateFormatVersion") != "2010-09-09" or not t.get("Resources"):
+            problems.append(f"deploy/{name}: not a CloudFormation template")
+            continue
+        check_references(f"deploy/{name}", t["Resources"], template_names(t), set(t["Resources"]), problems)
+        check_references(f"deploy/{name}", t.get("Outputs", {}), template_names(t), set(t["Resources"]), problems)
+        conditions = set(t.get("Conditions", {}))
+        for rname, res in t["Resources"].items():
+            if "Condition" in res and res["Condition"] not in conditions:
+                problems.append(f"deploy/{name}: {rname} uses undefined condition {res['Condition']}")
+        for v in walk(t["Resources"]):
+            if isinstance(v, dict) and "Fn::If" in v and v["Fn::If"][0] not in conditions:
+                problems.append(f"deploy/{name}: !If on undefined condition {v['Fn::If'][0]}")
+    policy = json.loads((DEPLOY / "iam-task-policy.json").read_text())
+    ecs = load_template(DEPLOY / "ecs-service.yaml")
+    check_references("deploy/iam-task-policy.json", policy, set(ecs.get("Parameters", {})) | PSEUDO, set(), problems)
+
+
+def task_role_policy(ecs) -> dict:
+    role = ecs["Resources"]["TaskRole"]["Properties"]
+    (policy,) = role["Policies"]
+    return policy["PolicyDocument"]
+
+
+@check
+def actions(problems: list[str]) -> None:
+    ops = code_operations(problems)
+    init_only_is_init_only(problems)
+    runtime = ops - INIT_ONLY - set(NO_IDENTITY_POLICY)
+    expected = (runtime - TRANSACT_OPERATIONS) | (transact_item_actions() if runtime & TRANSACT_OPERATIONS else set())
+    policy = json.loads((DEPLOY / "iam-task-policy.json").read_text())
+    granted = {a for s in statements(policy) if s.get("Effect") == "Allow" for a in as_list(s["Action"])}
+    for a in sorted(expected - granted):
+        problems.append(f"deploy/iam-task-policy.json: missing {a} (the code calls it)")
+    for a in sorted(granted - expected):
+        problems.append(f"deploy/iam-task-policy.json: extra {a} (the code never calls it)")
+    for a in sorted(INIT_ONLY - ops):
+        problems.append(f"INIT_ONLY lists {a}, which the code no longer calls: remove it from this test")
+    print(f"    operations in the code: {', '.join(sorted(ops))}")
+    print(f"    task role actions:      {', '.join(sorted(expected))}")
+
+
+@check
+def policy_copy(problems: list[str]) -> None:
+    source = json.loads((DEPLOY / "iam-task-policy.json").read_text())
+    inline = task_role_policy(load_template(DEPLOY / "ecs-service.yaml"))
+    if source != inline:
+        problems.append("deploy/ecs-service.yaml: TaskRole's inline policy differs from deploy/iam-task-policy.json "
+                        "(the source of truth): copy it over")
+        src_sids = [s.get("Sid") for s in statements(source)]
+        inl_sids = [s.get("Sid") for s in statements(inline)]
+        for a, b in zip(statements(source), statements(inline)):
+            if a != b:
+                problems.append(f"    first difference in statement {a.get('Sid')}: {json.dumps(a)} != {json.dumps(b)}")
+                break
+        if src_sids != inl_sids:
+            problems.append(f"    statements {src_sids} != {inl_sids}")
+
+
+@check
+def least_priv(problems: list[str]) -> None:
+    policy = json.loads((DEPLOY / "iam-task-policy.json").read_text())
+    check_least_privilege("iam-task-policy.json", policy, problems)
+    ecs = load_template(DEPLOY / "ecs-service.yaml")
+    for where, doc in template_policies(ecs):
+        check_least_privilege(f"ecs-service.yaml:{where}", doc, problems)
+    # The task policy's resources: parameters, not wildcards.
+    for s in statements(policy):
+        for text in strings_in(s.get("Resource")):
+            if text in {",", ""} or not text.startswith("arn:"):
+                continue
+            if "*" in text and not any(w in text for w in SCOPED_WILDCARDS):
+                problems.append(f"iam-task-policy.json/{s.get('Sid')}: wildcard resource {text!r}")
+    refs = {v["Ref"] for v in walk(policy) if isinstance(v, dict) and "Ref" in v}
+    for p in ("IdentityCenterInstanceArn", "PermissionSetArns", "TargetAccountIds"):
+        if p not in refs:
+            problems.append(f"iam-task-policy.json: the Identity Center statements are not scoped by {p}")
+    subs = " ".join(strings_in(policy))
+    if "${IdentityStoreId}" not in subs or "${TableName}" not in subs:
+        problems.append("iam-task-policy.json: not scoped to ${IdentityStoreId} and ${TableName}")
+    wanted = {name for name, _, _ in index_specs()}
+    granted = set(re.findall(r"\$\{TableName\}/index/([\w*-]+)", subs))
+    if granted != wanted:
+        problems.append(f"iam-task-policy.json: indexes {sorted(granted)} != the indexes the code queries "
+                        f"{sorted(wanted)}")
+
+
+def dockerfile_user() -> str | None:
+    text = read("deploy/Dockerfile")
+    last_stage = text.split("\nFROM ")[-1]
+    users = re.findall(r"^USER\s+(\S+)", last_stage, re.M)
+    return users[-1] if users else None
+
+
+def non_root(user: str | None) -> bool:
+    if not user:
+        return False
+    name = user.split(":")[0]
+    return name not in {"0", "root"}
+
+
+@check
+def task_def(problems: list[str]) -> None:
+    ecs = load_template(DEPLOY / "ecs-service.yaml")
+    res = ecs["Resources"]
+    by_type = {}
+    for name, r in res.items():
+        by_type.setdefault(r["Type"], []).append((name, r.get("Properties", {})))
+    (_, td), = by_type["AWS::ECS::TaskDefinition"]
+    (_, svc), = by_type["AWS::ECS::Service"]
+    if td.get("NetworkMode") != "awsvpc" or "FARGATE" not in td.get("RequiresCompatibilities", []):
+        problems.append("task definition: expected Fargate (awsvpc)")
+    for c in td["ContainerDefinitions"]:
+        name = c.get("Name")
+        if c.get("PortMappings"):
+            problems.append(f"container {name}: has port mappings (Socket Mode needs none; ops stays on loopback)")
+        if not non_root(c.get("User")):
+            problems.append(f"container {name}: User {c.get('User')!r} is not a non-root user")
+        if c.get("User") != dockerfile_user():
+            problems.append(f"container {name}: User {c.get('User')!r} differs from the Dockerfile's USER "
+                            f"{dockerfile_user()!r}")
+        if c.get("StopTimeout") != 30:
+            problems.append(f"container {name}: StopTimeout is {c.get('StopTimeout')!r}, expected 30")
+        if not c.get("ReadonlyRootFilesystem"):
+            problems.append(f"container {name}: root filesystem is writable")
+        secrets = {s["Name"] for s in c.get("Secrets", [])}
+        env = {e["Name"] for e in c.get("Environment", [])}
+        for token in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):
+            if token not in secrets:
+                problems.append(f"container {name}: {token} is not injected from Secrets Manager")
+            if token in env:
+                problems.append(f"container {name}: {token} is a plain environment variable")
+        command = c.get("Command", [])
+        if not command or command[0] != "serve":
+            problems.append(f"container {name}: command {command} does not run `jit serve`")
+        ops = command[command.index("--ops-address") + 1] if "--ops-address" in command else "127.0.0.1:9090"
+        host, _, port = ops.rpartition(":")
+        if host not in {"127.0.0.1", "localhost", "[::1]", ""}:
+            problems.append(f"container {name}: --ops-address {ops} is not loopback")
+        health = " ".join(c.get("HealthCheck", {}).get("Command", []))
+        if "/healthz" not in health or f"/{port}" not in health and f":{port}" not in health:
+            problems.append(f"container {name}: the health check does not read /healthz on port {port}")
+    if svc.get("DesiredCount") != 2:
+        problems.append(f"service: DesiredCount {svc.get('DesiredCount')!r}, expected 2")
+    if svc.get("LoadBalancers"):
+        problems.append("service: has a load balancer (Socket Mode needs no ingress)")
+    for name, sg in by_type.get("AWS::EC2::SecurityGroup", []):
+        if sg.get("SecurityGroupIngress"):
+            problems.append(f"{name}: has inbound rules")
+        egress = sg.get("SecurityGroupEgress", [])
+        if not egress:
+            problems.append(f"{name}: no egress rule given, so CloudFormation keeps allow-all egress")
+        for rule in egress:
+            if (rule.get("IpProtocol"), rule.get("FromPort"), rule.get("ToPort")) != ("tcp", 443, 443):
+                problems.append(f"{name}: egress rule {rule} is not HTTPS (tcp 443)")
+    if by_type.get("AWS::EC2::SecurityGroupIngress") or by_type.get("AWS::ElasticLoadBalancingV2::LoadBalancer"):
+        problems.append("template: has an ingress rule or a load balancer")
+    table = load_template(DEPLOY / "dynamodb-table.yaml")
+    if ecs["Parameters"]["TableName"].get("Default") != table["Parameters"]["TableName"].get("Default"):
+        problems.append("ecs-service.yaml and dynamodb-table.yaml default to different table names")
+
+
+@check
+def table(problems: list[str]) -> None:
+    t = load_template(DEPLOY / "dynamodb-table.yaml")
+    tables = [r["Properties"] for r in t["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"]
+    if len(tables) != 1:
+        problems.append("dynamodb-table.yaml: expected one table")
+        return
+    p = tables[0]
+    ttl = p.get("TimeToLiveSpecification", {})
+    if ttl.get("AttributeName") != ttl_attribute() or ttl.get("Enabled") is not True:
+        problems.append(f"dynamodb-table.yaml: TTL must be enabled on {ttl_attribute()!r} (the code's "
+                        f"kTtlAttribute), found {ttl}")
+    if p.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled") is not True:
+        problems.append("dynamodb-table.yaml: point-in-time recovery is off")
+    attrs = {a["AttributeName"]: a["AttributeType"] for a in p.get("AttributeDefinitions", [])}
+    keys = {k["KeyType"]: k["AttributeName"] for k in p.get("KeySchema", [])}
+    pk, sk = key_attributes()
+    if keys != {"HASH": pk, "RANGE": sk}:
+        problems.append(f"dynamodb-table.yaml: key {keys}, the code uses {pk} HASH, {sk} RANGE")
+    gsis = {g["IndexName"]: g for g in p.get("GlobalSecondaryIndexes", [])}
+    for name, ipk, isk in index_specs():
+        g = gsis.get(name)
+        if not g:
+            problems.append(f"dynamodb-table.yaml: missing global secondary index {name} (the code queries it)")
+            continue
+        gkeys = {k["KeyType"]: k["AttributeName"] for k in g["KeySchema"]}
+        if gkeys != {"HASH": ipk, "RANGE": isk}:
+            problems.append(f"dynamodb-table.yaml: {name} keys {gkeys}, the code uses {ipk} HASH, {isk} RANGE")
+        if g.get("Projection", {}).get("ProjectionType") != "ALL":
+            problems.append(f"dynamodb-table.yaml: {name} must project ALL (the store reads whole items)")
+    extra = set(gsis) - {n for n, _, _ in index_specs()}
+    if extra:
+        problems.append(f"dynamodb-table.yaml: indexes the code never queries: {sorted(extra)}")
+    for name, typ in attrs.items():
+        if typ != "S":
+            problems.append(f"dynamodb-table.yaml: attribute {name} is {typ}, the code writes strings")
+
+
+@check
+def dockerfile(problems: list[str]) -> None:
+    text = read("deploy/Dockerfile")
+    froms = re.findall(r"^FROM\s+(\S+)(?:\s+AS\s+(\S+))?", text, re.M | re.I)
+    if len(froms) < 2 or not froms[0][1]:
+        problems.append("Dockerfile: not multi-stage (a named builder stage and a runtime stage)")
+    elif "COPY --from=" + froms[0][1] not in text:
+        problems.append("Dockerfile: the runtime stage does not copy from the builder")
+    if froms and "slim" not in froms[-1][0]:
+        problems.append(f"Dockerfile: the runtime stage is {froms[-1][0]}, expected a -slim image")
+    if not non_root(dockerfile_user()):
+        problems.append(f"Dockerfile: the runtime stage's USER {dockerfile_user()!r} is not a non-root user")
+    if not re.search(r"option\(\s*JIT_FAULT_INJECTION\b", read("CMakeLists.txt")):
+        problems.append("CMakeLists.txt has no JIT_FAULT_INJECTION option any more: update the Dockerfile")
+    for flag in ("-DJIT_FAULT_INJECTION=OFF", "-DCMAKE_BUILD_TYPE=Release"):
+        if flag not in text:
+            problems.append(f"Dockerfile: the build does not pass {flag}")
+    if re.search(r"^EXPOSE\b", text, re.M):
+        problems.append("Dockerfile: EXPOSEs a port (the ops port stays internal; Socket Mode needs none)")
+    if 'ENTRYPOINT ["/usr/local/bin/jit"]' not in text:
+        problems.append('Dockerfile: ENTRYPOINT is not ["/usr/local/bin/jit"]')
+    runtime = text.split("\nFROM ")[-1]
+    if re.search(r"\blib[\w.+-]*-dev\b", runtime):
+        problems.append("Dockerfile: the runtime stage installs -dev packages")
+
+
+@check
+def docs(problems: list[str]) -> None:
+    doc_path = ROOT / "docs/operations.md"
+    if not doc_path.exists():
+        problems.append("docs/operations.md is missing")
+        return
+    doc = doc_path.read_text()
+    kinds = {}
+    for path in (ROOT / "src").rglob("*.cc"):
+        for kind, name in re.findall(r'\.(counter|gauge|histogram)\(\s*"(jit_\w+)"', path.read_text()):
+            kinds[name] = kind
+    if not kinds:
+        problems.append("src/: no metric registrations found; update this test")
+        return
+    mentioned = set()
+    for name in set(re.findall(r"\bjit_[a-z0-9_]+", doc)):
+        base = re.sub(r"_(bucket|sum|count)$", "", name)
+        if name in kinds:
+            mentioned.add(name)
+        elif base in kinds and kinds[base] == "histogram":
+            mentioned.add(base)
+        elif name not in {"jit_access"}:
+            problems.append(f"docs/operations.md names metric {name}, which src/ does not register")
+    for name in sorted(set(kinds) - mentioned):
+        problems.append(f"docs/operations.md does not describe metric {name} ({kinds[name]})")
+
+
+def main() -> int:
+    failed = []
+    for fn in CHECKS:
+        problems: list[str] = []
+        try:
+            fn(problems)
+        except Exception as e:  # a parse error is a failure of that check, not a crash of the test
+            problems.append(f"{type(e).__name__}: {e}")
+        print(f"{'ok  ' if not problems else 'FAIL'} {fn.__name__}")
+        for p in problems:
+            print(f"    {p}")
+        if problems:
+            failed.append(fn.__name__)
+    if failed:
+        print(f"deploy_test: {len(failed)} of {len(CHECKS)} checks failed: {', '.join(failed)}")
+        return 1
+    print(f"deploy_test: all {len(CHECKS)} checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
