@@ -307,6 +307,17 @@ Result<AccessRequest> Engine::approve(const std::string& id, const std::string& 
   return granted;
 }
 
+Result<> Engine::check_can_decide(const std::string& id, const std::string& approver) {
+  auto who = identity_of(approver);
+  if (!who) return fail(who.error());
+  auto r = store_.get_request(id);
+  if (!r) return fail(r.error());
+  if (r->state != State::pending) return fail(Error::Conflict(already_decided(*r)));
+  if (approver == r->requester)
+    return fail(Error::Denied("you cannot decide on your own request; to withdraw it, cancel it"));
+  return check_approver(*policy(), *r, *who);
+}
+
 Result<AccessRequest> Engine::deny(const std::string& id, const std::string& approver, const std::string& reason) {
   auto who = identity_of(approver);
   if (!who) return fail(who.error());

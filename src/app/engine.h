@@ -93,6 +93,10 @@ class Engine {
   // Records an approval; the last approval needed starts the grant (which runs inside this call).
   Result<AccessRequest> approve(const std::string& request_id, const std::string& approver);
   Result<AccessRequest> deny(const std::string& request_id, const std::string& approver, const std::string& reason);
+  // Whether `approver` may decide on the request now (it is pending, they may approve it and it is
+  // not theirs), without changing anything: the error approve/deny would give. Slack asks before
+  // opening the deny form, so a stale or forbidden Deny is explained at once.
+  Result<> check_can_decide(const std::string& request_id, const std::string& approver);
   // The requester withdraws a pending request.
   Result<AccessRequest> cancel(const std::string& request_id, const std::string& requester);
   // The requester ends an active grant early.

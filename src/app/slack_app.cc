@@ -115,6 +115,10 @@ void SlackApp::on_block_action(const json& p) {
                         done->id));
     }
   } else if (id == slack::kDenyAction) {
+    if (auto may = engine_.check_can_decide(action.value("value", ""), user); !may) {
+      reply(channel, user, ":no_entry: " + slack::escape(may.error().message));
+      return;
+    }
     auto opened = api_.call("views.open", {{"trigger_id", p.value("trigger_id", "")},
                                            {"view", deny_modal(action.value("value", ""))}});
     if (!opened) reply(channel, user, "Could not open the deny form (" + opened.error().error + ").");

@@ -78,6 +78,9 @@ std::expected<nlohmann::json, ApiError> WebApi::send(std::string_view method, co
                                              {"Content-Type", content_type}},
                                  .body = body};
   ApiError last{.error = "not_attempted"};
+  // Rate-limited answers do not count as failed attempts: Slack says when to come back, and the
+  // call waits, up to max_rate_limited_wait in all.
+  std::chrono::milliseconds limited_wait{0};
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     const auto wait = q.not_before - std::chrono::steady_clock::now();
     if (wait > std::chrono::steady_clock::duration::zero())
@@ -97,6 +100,8 @@ std::expected<nlohmann::json, ApiError> WebApi::send(std::string_view method, co
       q.not_before = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
       last = {.error = "ratelimited", .http_status = 429, .retryable = true};
       spdlog::info("event=slack_rate_limited method={} retry_after_s={}", method, seconds);
+      limited_wait += std::chrono::seconds(seconds);
+      if (limited_wait <= options_.max_rate_limited_wait) --attempt;
       continue;
     }
     if (response->status >= 500) {

@@ -29,8 +29,11 @@ struct ApiError {
 };
 
 struct WebApiOptions {
-  int max_attempts = 5;                       // per call, including 429 and transport retries
+  int max_attempts = 5;                       // per call: transport errors and 5xx
   std::chrono::seconds max_retry_after{60};   // longer Retry-After values are capped
+  // 429s are retried after their Retry-After without counting as attempts, until the waits add up
+  // to this; after that they count like other failures.
+  std::chrono::seconds max_rate_limited_wait{120};
   net::RetryPolicy transport_retry{};         // backoff for transport errors and 5xx
   // Waits between attempts; tests replace it so nothing really sleeps.
   std::function<void(std::chrono::milliseconds)> sleep;

@@ -70,6 +70,17 @@ TEST_F(SlackAppTest, ApprovalWhileAwsIsDownTellsTheApproverItIsRetried) {
   EXPECT_EQ(read(r.id).state, State::active);
 }
 
+TEST_F(SlackAppTest, StaleOrForbiddenDenyIsExplainedWithoutAForm) {
+  AccessRequest r = submit();
+  app.handle(click("U0DEV", "jit_deny", r.id));  // the requester's own request
+  EXPECT_THAT(ephemeral_text(), HasSubstr("your own request"));
+  app.handle(click("U0ALICE", "jit_approve", r.id));
+  app.handle(click("U0BOB", "jit_deny", r.id));  // a stale button
+  EXPECT_THAT(ephemeral_text(), HasSubstr("already approved by U0ALICE"));
+  EXPECT_EQ(http.count("views.open"), 0);
+  EXPECT_EQ(read(r.id).state, State::active);
+}
+
 TEST_F(SlackAppTest, DenyOpensAReasonModalAndItsSubmissionDenies) {
   AccessRequest r = submit();
   app.handle(click("U0BOB", "jit_deny", r.id));

@@ -83,6 +83,21 @@ TEST_F(WebApiTest, RateLimitWaitsForRetryAfterThenSucceeds) {
   EXPECT_LE(slept[1], std::chrono::milliseconds(1000));
 }
 
+TEST_F(WebApiTest, ARateLimitStormIsWaitedOutUpToItsBudget) {
+  // Ten 429s in a row: more than max_attempts, but Slack said when to come back each time.
+  for (int i = 0; i < 10; ++i) http.answers.push_back(net::HttpResponse{429, {{"Retry-After", "2"}}, ""});
+  auto a = api();
+  EXPECT_TRUE(a.call("chat.postMessage", {{"channel", "C1"}}));
+  EXPECT_EQ(http.sent.size(), 11u);
+  // A storm longer than max_rate_limited_wait (120 s) ends in "ratelimited".
+  http.sent.clear();
+  for (int i = 0; i < 100; ++i) http.answers.push_back(net::HttpResponse{429, {{"Retry-After", "30"}}, ""});
+  auto r = a.call("chat.postMessage", {{"channel", "C1"}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().error, "ratelimited");
+  EXPECT_EQ(http.sent.size(), 9u);  // 4 waits of 30 s within the budget, then 5 counted attempts
+}
+
 TEST_F(WebApiTest, TransportErrorsAndServerErrorsAreRetriedBounded) {
   for (int i = 0; i < 10; ++i) http.answers.push_back(fail(Error::Unavailable("connection refused")));
   auto a = api();
