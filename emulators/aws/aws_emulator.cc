@@ -30,40 +30,6 @@ struct Route {
   std::string label;      // "sso-admin:CreateAccountAssignment": the key in /_emulator/calls
 };
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// application/x-www-form-urlencoded: '+' is a space, %XX a byte.
-std::map<std::string, std::string> parse_form(std::string_view body) {
-  auto decode = [](std::string_view s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == '+') out += ' ';
-      else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-        out += char(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-        i += 2;
-      } else out += s[i];
-    }
-    return out;
-  };
-  std::map<std::string, std::string> out;
-  size_t start = 0;
-  while (start < body.size()) {
-    size_t end = body.find('&', start);
-    if (end == std::string_view::npos) end = body.size();
-    std::string_view piece = body.substr(start, end - start);
-    start = end + 1;
-    if (piece.empty()) continue;
-    const size_t eq = piece.find('=');
-    out[decode(piece.substr(0, eq))] = eq == std::string_view::npos ? "" : decode(piece.substr(eq + 1));
-  }
-  return out;
-}
-
 net::HttpResponse json_response(int status, const json& body, net::Headers headers = {}) {
   headers.emplace_back("Content-Type", "application/json");
   return {status, std::move(headers), body.dump() + "\n"};
@@ -159,7 +125,7 @@ Route AwsEmulator::Impl::route(const net::HttpRequest& request) const {
   }
   const auto content_type = view.header("Content-Type").value_or("");
   if (authorization_service(request) == "sts" || content_type.starts_with("application/x-www-form-urlencoded")) {
-    const auto form = parse_form(request.body);
+    const auto form = net::parse_form(request.body);
     const std::string action = form.contains("Action") ? form.at("Action") : "";
     return {Service::sts, action, "sts:" + action};
   }
@@ -244,7 +210,7 @@ net::HttpResponse AwsEmulator::Impl::aws_call(const net::HttpRequest& request) {
   }
 
   if (r.service == Service::sts) {
-    auto xml = state.sts(parse_form(request.body));
+    auto xml = state.sts(net::parse_form(request.body));
     if (!xml) return error_response(r, xml.error());
     count(r, "ok");
     return {200, {{"Content-Type", "text/xml"}, {"x-amzn-RequestId", state.new_uuid()}}, std::move(*xml)};

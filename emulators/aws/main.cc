@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "aws_emulator.h"
+#include "emulators/serve_until_signal.h"
 
 int main(int argc, char** argv) {
   using jit::emulators::AwsEmulatorOptions;
@@ -51,23 +52,6 @@ int main(int argc, char** argv) {
   options.port = static_cast<std::uint16_t>(port);
   options.assignment_delay = std::chrono::milliseconds(delay_ms);
 
-  // Block the stop signals before any thread starts, so every thread inherits the mask and
-  // sigwait below is the only place they arrive.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
-  auto emulator = jit::emulators::AwsEmulator::start(options);
-  if (!emulator) {
-    std::cerr << "jit-aws-emulator: " << emulator.error().message << "\n";
-    return 1;
-  }
-  std::cout << (*emulator)->url() << std::endl;  // flushed: callers wait for this line
-
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
-  (*emulator)->stop();
-  return 0;
+  return jit::emulators::serve_until_signal("jit-aws-emulator",
+                                            [&] { return jit::emulators::AwsEmulator::start(options); });
 }

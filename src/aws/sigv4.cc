@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "crypto/digest.h"
+#include "net/http.h"
 
 namespace jit::aws {
 
@@ -50,29 +51,6 @@ std::string uri_encode(std::string_view s, bool keep_slash) {
       out += '%';
       out += kHex[c >> 4];
       out += kHex[c & 0xf];
-    }
-  }
-  return out;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Undoes %XX; a '%' not followed by two hex digits stays as it is. '+' is not a space in AWS
-// query strings.
-std::string uri_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out += char(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
     }
   }
   return out;
@@ -125,7 +103,7 @@ std::string canonical_query(std::string_view query, const Pairs& extra) {
     size_t eq = piece.find('=');
     std::string_view key = piece.substr(0, eq);
     std::string_view value = eq == std::string_view::npos ? "" : piece.substr(eq + 1);
-    encoded.emplace_back(uri_encode(uri_decode(key), false), uri_encode(uri_decode(value), false));
+    encoded.emplace_back(uri_encode(net::percent_decode(key, false), false), uri_encode(net::percent_decode(value, false), false));
   }
   for (const auto& [key, value] : extra)
     encoded.emplace_back(uri_encode(key, false), uri_encode(value, false));

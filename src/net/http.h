@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -61,6 +62,14 @@ struct RetryPolicy {
 // [0, min(max_delay, base_delay * 2^attempt)], attempt counting from 0. `random` is any 64-bit value
 // from the caller's random source.
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt, std::uint64_t random);
+
+// Undoes %XX escapes (a '%' not followed by two hex digits stays as it is); with `plus_is_space`
+// (form bodies) '+' becomes a space, otherwise (AWS query strings) it stays '+'.
+std::string percent_decode(std::string_view text, bool plus_is_space);
+
+// An application/x-www-form-urlencoded body or URL query: "a=1&b=x+y%21" -> {a: "1", b: "x y!"};
+// a repeated name keeps its last value.
+std::map<std::string, std::string> parse_form(std::string_view body);
 
 // A blocking HTTP client: one request, one response, no retries (callers retry, because a retry
 // may need a new signature). Thread-safe. Transport errors and timeouts are Errc::unavailable with

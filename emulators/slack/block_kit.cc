@@ -1,0 +1,195 @@
+#include "emulators/slack/block_kit.h"
+
+#include <fmt/format.h>
+
+#include <set>
+
+namespace jit::emulators::block_kit {
+
+using nlohmann::json;
+
+namespace {
+
+const std::set<std::string> kBlockTypes = {"section", "actions", "context", "divider",
+                                           "header",  "input",   "image",   "rich_text"};
+
+std::string error_at(const std::string& message, const std::string& pointer) {
+  return fmt::format("[ERROR] {} [json-pointer:{}]", message, pointer);
+}
+
+// The elements of a block that carry an action_id: input's element, actions' elements, a
+// section's accessory.
+std::vector<json*> elements_of(json& block) {
+  std::vector<json*> out;
+  const std::string type = block.value("type", "");
+  if (type == "input" && block.contains("element") && block["element"].is_object()) out.push_back(&block["element"]);
+  if (type == "section" && block.contains("accessory") && block["accessory"].is_object()) out.push_back(&block["accessory"]);
+  if (type == "actions" && block.contains("elements") && block["elements"].is_array())
+    for (auto& e : block["elements"])
+      if (e.is_object()) out.push_back(&e);
+  return out;
+}
+
+std::vector<const json*> elements_of(const json& block) {
+  std::vector<const json*> out;
+  for (json* e : elements_of(const_cast<json&>(block))) out.push_back(e);
+  return out;
+}
+
+json initial_value(const json& element) {
+  const std::string type = element.value("type", "");
+  json state{{"type", type}};
+  if (type == "static_select") state["selected_option"] = element.value("initial_option", json());
+  else if (type == "plain_text_input") state["value"] = element.value("initial_value", json());
+  else if (type == "users_select") state["selected_user"] = element.value("initial_user", json());
+  else return json();
+  return state;
+}
+
+}  // namespace
+
+std::vector<std::string> check_blocks(const json& blocks, std::size_t max_blocks, const std::string& where) {
+  if (!blocks.is_array()) return {error_at("must be an array", where)};
+  std::vector<std::string> problems;
+  if (blocks.size() > max_blocks)
+    problems.push_back(error_at(fmt::format("no more than {} items allowed", max_blocks), where));
+  std::set<std::string> block_ids;
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    const json& b = blocks[i];
+    const std::string at = fmt::format("{}/{}", where, i);
+    if (!b.is_object() || !b.contains("type") || !b["type"].is_string()) {
+      problems.push_back(error_at("missing required field: type", at));
+      continue;
+    }
+    const std::string type = b["type"].get<std::string>();
+    if (!kBlockTypes.contains(type)) {
+      problems.push_back(error_at(fmt::format("unsupported type: {}", type), at + "/type"));
+      continue;
+    }
+    if (b.contains("block_id")) {
+      if (!b["block_id"].is_string() || b["block_id"].get<std::string>().size() > 255)
+        problems.push_back(error_at("must be a string of at most 255 characters", at + "/block_id"));
+      else if (!block_ids.insert(b["block_id"].get<std::string>()).second)
+        problems.push_back(error_at("duplicate block_id", at + "/block_id"));
+    }
+    if (type == "section" && !b.contains("text") && !b.contains("fields"))
+      problems.push_back(error_at("must provide either text or fields", at));
+    if ((type == "actions" || type == "context") &&
+        (!b.contains("elements") || !b["elements"].is_array() || b["elements"].empty()))
+      problems.push_back(error_at("missing required field: elements", at));
+    if (type == "input" && (!b.contains("element") || !b.contains("label")))
+      problems.push_back(error_at("missing required field: element and label", at));
+    if (type == "header" && (!b.contains("text") || b["text"].value("type", "") != "plain_text"))
+      problems.push_back(error_at("must be a plain_text text object", at + "/text"));
+  }
+  return problems;
+}
+
+std::vector<std::string> check_modal(const json& view) {
+  if (!view.is_object()) return {error_at("missing required field: view", "/view")};
+  std::vector<std::string> problems;
+  if (view.value("type", "") != "modal") problems.push_back(error_at("must be modal", "/view/type"));
+  auto check_text = [&](const char* field, bool required) {
+    if (!view.contains(field)) {
+      if (required) problems.push_back(error_at(fmt::format("missing required field: {}", field), fmt::format("/view/{}", field)));
+      return;
+    }
+    const json& t = view[field];
+    if (!t.is_object() || t.value("type", "") != "plain_text" || !t.contains("text") || !t["text"].is_string())
+      problems.push_back(error_at("must be a plain_text text object", fmt::format("/view/{}", field)));
+    else if (t["text"].get<std::string>().size() > kMaxTitleLength)  // Slack counts characters; ASCII here
+      problems.push_back(error_at(fmt::format("must be less than {} characters", kMaxTitleLength + 1),
+                                  fmt::format("/view/{}/text", field)));
+  };
+  check_text("title", true);
+  check_text("submit", false);
+  check_text("close", false);
+  const json blocks = view.value("blocks", json());
+  auto block_problems = check_blocks(blocks, kMaxModalBlocks, "/view/blocks");
+  problems.insert(problems.end(), block_problems.begin(), block_problems.end());
+  if (blocks.is_array() && !view.contains("submit"))
+    for (const auto& b : blocks)
+      if (b.is_object() && b.value("type", "") == "input") {
+        problems.push_back(error_at("must provide submit property when using input blocks", "/view"));
+        break;
+      }
+  if (view.contains("private_metadata") &&
+      (!view["private_metadata"].is_string() || view["private_metadata"].get<std::string>().size() > 3000))
+    problems.push_back(error_at("must be a string of at most 3000 characters", "/view/private_metadata"));
+  return problems;
+}
+
+void fill_ids(json& view) {
+  if (!view.contains("blocks") || !view["blocks"].is_array()) return;
+  int n = 0;
+  for (auto& block : view["blocks"]) {
+    ++n;
+    if (!block.is_object()) continue;
+    if (!block.contains("block_id")) block["block_id"] = fmt::format("b{:04x}", n * 7919 % 65536);
+    int k = 0;
+    for (json* element : elements_of(block))
+      if (!element->contains("action_id")) (*element)["action_id"] = fmt::format("a{:04x}{}", n * 7919 % 65536, ++k);
+  }
+}
+
+json initial_state(const json& view) {
+  json values = json::object();
+  for (const auto& block : view.value("blocks", json::array())) {
+    const std::string type = block.value("type", "");
+    if (type != "input" && type != "actions") continue;
+    for (const json* element : elements_of(block)) {
+      json state = initial_value(*element);
+      if (!state.is_null()) values[block.value("block_id", "")][element->value("action_id", "")] = state;
+    }
+  }
+  return values;
+}
+
+Result<const json*> find_element(const json& view, const std::string& block_id, const std::string& action_id) {
+  const auto blocks = view.find("blocks");
+  if (blocks == view.end() || !blocks->is_array())
+    return fail(Error::NotFound(fmt::format("the view has no block '{}'", block_id)));
+  for (const auto& block : *blocks) {
+    if (block.value("block_id", "") != block_id) continue;
+    const auto elements = elements_of(block);
+    for (const json* e : elements)
+      if (action_id.empty() ? elements.size() == 1 : e->value("action_id", "") == action_id) return e;
+    return fail(Error::NotFound(fmt::format("block '{}' has no element '{}'", block_id, action_id)));
+  }
+  return fail(Error::NotFound(fmt::format("the view has no block '{}'", block_id)));
+}
+
+bool dispatches(const json& view, const std::string& block_id) {
+  const auto blocks = view.find("blocks");
+  if (blocks == view.end() || !blocks->is_array()) return false;
+  for (const auto& block : *blocks)
+    if (block.value("block_id", "") == block_id)
+      return block.value("type", "") != "input" || block.value("dispatch_action", false);
+  return false;
+}
+
+// (References into `element`: json::value() would return copies.)
+const json* find_option(const json& element, const std::string& value) {
+  auto in = [&](const json& holder) -> const json* {
+    const auto options = holder.find("options");
+    if (options == holder.end() || !options->is_array()) return nullptr;
+    for (const auto& o : *options)
+      if (o.is_object() && o.value("value", "") == value) return &o;
+    return nullptr;
+  };
+  if (const json* o = in(element)) return o;
+  if (const auto groups = element.find("option_groups"); groups != element.end() && groups->is_array())
+    for (const auto& group : *groups)
+      if (const json* o = group.is_object() ? in(group) : nullptr) return o;
+  return nullptr;
+}
+
+std::vector<std::pair<std::string, const json*>> message_elements(const json& blocks) {
+  std::vector<std::pair<std::string, const json*>> out;
+  if (!blocks.is_array()) return out;
+  for (const auto& block : blocks)
+    for (const json* e : elements_of(block)) out.emplace_back(block.value("block_id", ""), e);
+  return out;
+}
+
+}  // namespace jit::emulators::block_kit

@@ -1,0 +1,160 @@
+// SlackEmulator: a local stand-in for the parts of Slack that JIT Access uses, speaking Slack's
+// own wire protocols on a loopback port, so that our client and Slack's Node SDK both talk to it.
+//
+//   Web API      POST /api/<method>, JSON or form-encoded bodies, bot and app tokens checked
+//   Socket Mode  apps.connections.open → ws://…/link/?ticket=…; hello, envelopes, acks, retries,
+//                server pings, disconnect messages
+//
+// Tests drive the workspace as a user would (slash commands, button clicks, modal selections and
+// submissions), read what the app posted, and inject faults (rate limits, disconnects, outages).
+// The same operations are served unauthenticated under /_emulator/ (see README.md), which is
+// why the emulator binds loopback addresses only.
+//
+//   jit::emulators::SlackEmulatorOptions options;
+//   options.users = {{"U0DANA", "dana", "dana@example.com"}};
+//   auto slack = jit::emulators::SlackEmulator::start(options);   // Result<unique_ptr<...>>
+//   ... SLACK_API_URL = (*slack)->api_url() ...
+//
+// Thread-safe: every method may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace jit::emulators {
+
+struct EmulatedSlackUser {
+  std::string id;     // "U0DANA"
+  std::string name;   // "dana"
+  std::string email;  // "dana@example.com" (users.info user.profile.email)
+};
+
+struct SlackEmulatorOptions {
+  // Must be a loopback address: the control API is unauthenticated.
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: a free port (see SlackEmulator::port)
+  std::string bot_token = "xoxb-emulator-bot";
+  std::string app_token = "xapp-emulator-app";
+  std::string team_id = "T0JIT";
+  std::string bot_user_id = "U0JITBOT";
+  std::string app_id = "A0JIT";
+  std::vector<EmulatedSlackUser> users;
+  std::map<std::string, std::vector<std::string>> usergroups;  // "S0ONCALL" -> member user ids
+  // The slash command the app registered ("command" in slash_commands payloads).
+  std::string command = "/jit";
+  // The emulator pings every open Socket Mode connection this often (Slack's SDK gives up on a
+  // connection without a server ping for 30 s).
+  std::chrono::milliseconds ping_interval{5000};
+  // An envelope not acked this long after delivery is delivered again with retry_attempt + 1 and
+  // retry_reason "timeout", at most 3 times (as Slack does).
+  std::chrono::milliseconds retry_unacked_after{3000};
+  // How long a trigger_id may be used for views.open (Slack: 3 s).
+  std::chrono::milliseconds trigger_ttl{3000};
+  // After a "warning" or "refresh_requested" disconnect message, the emulator closes that
+  // connection itself if the client has not done so within this long.
+  std::chrono::milliseconds disconnect_grace{10000};
+  // HTTP/WebSocket threads. A control-API /submit holds one while it waits for the ack, which
+  // arrives on another: keep at least 2.
+  int threads = 2;
+};
+
+class SlackEmulator {
+ public:
+  // Starts serving before it returns. Errc::invalid for a non-loopback address or bad options,
+  // Errc::unavailable when the port cannot be bound.
+  static Result<std::unique_ptr<SlackEmulator>> start(SlackEmulatorOptions options);
+
+  ~SlackEmulator();  // stop()
+  SlackEmulator(const SlackEmulator&) = delete;
+  SlackEmulator& operator=(const SlackEmulator&) = delete;
+
+  std::string url() const;      // "http://127.0.0.1:PORT"
+  std::string api_url() const;  // url() + "/api/": the value for SLACK_API_URL
+  std::uint16_t port() const;
+  const SlackEmulatorOptions& options() const;
+
+  // ---- Driving it, as users of the workspace ----
+  // Each creates an envelope and returns its id. The envelope goes to one open Socket Mode
+  // connection (round-robin over those that got hello and were not asked to disconnect), or waits
+  // in a queue until one is open. Each carries a fresh trigger_id.
+
+  std::string slash_command(const std::string& user, const std::string& text,
+                            const std::string& channel = "C0GENERAL");
+  // Clicks the button `action_id` of the message at channel+ts (channel may be a U… id for the
+  // user's DM with the bot). Errc::not_found when there is no such message or button.
+  Result<std::string> click(const std::string& user, const std::string& channel, const std::string& ts,
+                            const std::string& action_id);
+  // Changes an element of an open modal (a static_select option value, or the text of a text
+  // input) and sends block_actions with container type "view". As in Slack, an element of an input
+  // block without "dispatch_action": true only changes the view's state: no envelope, and the
+  // result is "". Errc::not_found for an unknown view, block, element or option.
+  Result<std::string> select_in_view(const std::string& user, const std::string& view_id, const std::string& block_id,
+                                     const std::string& action_id, const std::string& value);
+  // Submits an open modal after entering `values` (block_id -> option value or text; the block's
+  // input element). Waits up to `wait` for the ack and returns
+  //   {"envelope_id":…, "acked":bool, "ack_payload": <payload or null>}
+  // The ack decides the view's fate: response_action "errors" keeps it open, "update" replaces
+  // it, anything else closes it. Errc::not_found for an unknown view or block; Errc::invalid when
+  // a required input is still empty (Slack's client refuses to submit, so the app never sees it).
+  Result<nlohmann::json> submit_view(const std::string& user, const std::string& view_id,
+                                     const std::map<std::string, std::string>& values,
+                                     std::chrono::milliseconds wait = std::chrono::seconds(3));
+
+  // ---- Reading the state (JSON arrays, oldest first) ----
+  // Top-level messages and thread replies of a channel (a U… id reads the bot's DM with them):
+  // {ts, thread_ts?, user, text, blocks?, edited?: true, ephemeral_to?: "U…"}.
+  nlohmann::json messages(const std::string& channel) const;
+  nlohmann::json dm(const std::string& user) const;     // the bot's DM channel with that user
+  nlohmann::json views(const std::string& user) const;  // open views: {id, view, hash}
+  // {envelope_id, type, connection (null while queued), delivered_at_ms, acked, ack_latency_ms,
+  //  retry_attempt, ack_payload, payload}. Times are milliseconds since the emulator started.
+  nlohmann::json envelopes() const;
+  // {id, open, opened_at_ms, closed_at_ms?, hello_sent, disconnect_sent?, close_code?}
+  nlohmann::json connections() const;
+  // Web API calls: {method, ok, error, http_status, at_ms, args} (args without the token).
+  nlohmann::json calls() const;
+  int connections_opened() const;  // WebSockets that got hello
+
+  // ---- Faults ----
+  // Sends {"type":"disconnect","reason":reason} on one connection (default: every open one).
+  // "warning"/"refresh_requested": no more envelopes go to it, and the emulator closes it after
+  // disconnect_grace unless the client did. "link_disabled": the emulator closes it at once and
+  // the link stays disabled: apps.connections.open answers {"ok":false,"error":"link_disabled"}
+  // and no envelope is delivered until set_link_enabled(true).
+  void disconnect(const std::string& reason, std::optional<int> connection = {});
+  void set_link_enabled(bool enabled);
+  // Ends one connection (default: every open one) at once, with close code 1011. (net::WebSocket
+  // has no way to cut the TCP connection without a close frame.)
+  void drop(std::optional<int> connection = {});
+  // The next `count` calls of `method` ("*": any method) get HTTP 429, Retry-After:
+  // retry_after_s and {"ok":false,"error":"ratelimited"}.
+  void rate_limit(const std::string& method, int count, int retry_after_s = 1);
+  // Down: the Web API answers 503, open connections are ended, new WebSockets are refused;
+  // envelopes created meanwhile wait in the queue.
+  void set_down(bool down);
+
+  // Blocks up to `timeout` until `predicate` (which may call the reading methods above) holds,
+  // re-checking it after every change of state. True when it held.
+  bool wait_for(std::function<bool(const SlackEmulator&)> predicate, std::chrono::milliseconds timeout) const;
+
+  // Closes every connection and stops serving. Idempotent.
+  void stop();
+
+  struct Impl;
+
+ private:
+  explicit SlackEmulator(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace jit::emulators
