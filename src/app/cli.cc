@@ -291,6 +291,10 @@ int run_cli(int argc, char** argv) {
                     "Where /healthz, /readyz and /metrics are served (default 127.0.0.1:9090; port 0: any free port)");
   serve->add_option("--instance-id", instance_id,
                     "Lease owner name: stable across restarts, distinct between instances (default: host name)");
+  std::string lease = "2m";
+  serve->add_option("--lease", lease,
+                    "How long an in-flight grant or revoke stays reserved for this instance before another may take "
+                    "it over if this one died (default 2m; keep it above an AWS call's own deadline)");
   bool no_slack = false;
   serve->add_flag("--no-slack", no_slack,
                   "Run the expiry timers, sweeper and reconciler only, without Slack (otherwise SLACK_BOT_TOKEN and "
@@ -361,10 +365,15 @@ int run_cli(int argc, char** argv) {
                             "The new, empty store: sqlite:PATH or dynamodb:TABLE (run `jit store init` on it first)")
       ->required();
 
-  auto* demo = app.add_subcommand("demo", "Play the whole lifecycle on a temporary store, with a fast clock");
+  auto* demo = app.add_subcommand(
+      "demo", "Play the whole lifecycle: jit serve against local Slack and AWS emulators, driven by a script");
   std::string demo_store;
+  bool demo_keep_running = false;
   demo->add_option("--store", demo_store,
-                   "Keep the demo's state in sqlite:PATH (left in place for `jit audit verify --store ...`)");
+                   "Keep the demo's state in sqlite:PATH, a new file (left for `jit audit verify --store ...`)");
+  demo->add_flag("--keep-running", demo_keep_running,
+                 "Afterwards leave the emulators and jit serve up, print how to drive them by hand, and stop on "
+                 "Ctrl-C or SIGTERM");
 
   try {
     app.parse(argc, argv);
@@ -379,7 +388,7 @@ int run_cli(int argc, char** argv) {
 
   if (serve->parsed())
     return run_serve({.config = config, .store = store, .instance_id = instance_id, .ops_address = ops_address,
-                      .slack = !no_slack});
+                      .lease = lease, .slack = !no_slack});
   if (check->parsed()) return cmd_check_config(check_file);
   if (requests_list->parsed()) return cmd_requests_list(config, store, output, states, requester, limit);
   if (grants_list->parsed()) return cmd_grants_list(config, store, output, active_only, limit);
@@ -388,7 +397,7 @@ int run_cli(int argc, char** argv) {
   if (audit_verify->parsed()) return cmd_audit_verify(config, store);
   if (store_init->parsed()) return cmd_store_init(config, store);
   if (store_migrate->parsed()) return cmd_store_migrate(config, from_url, to_url);
-  if (demo->parsed()) return run_demo(demo_store);
+  if (demo->parsed()) return run_demo(demo_store, demo_keep_running);
   return kExitUsage;
 }
 

@@ -1,255 +1,377 @@
-// `jit demo`: the whole lifecycle, scripted, on a real SQLite store with the in-memory provider
-// and chat and a clock that jumps instead of waiting. Exits 0 only if every step behaved.
+// `jit demo`: the real `jit serve` against the Slack and AWS emulators, all on 127.0.0.1, driven
+// through a scripted story by people typing and clicking in the emulated Slack. Prints the story
+// as a timeline and exits 0 only if every check passed. --keep-running leaves it all up to play
+// with by hand.
 #include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <cstdio>
 #include <filesystem>
-#include <functional>
-#include <string_view>
+#include <mutex>
+#include <thread>
 
 #include "app/cli.h"
-#include "app/engine.h"
-#include "app/memory_chat.h"
-#include "app/memory_provider.h"
+#include "app/demo_world.h"
+#include "app/migrate.h"
 #include "app/render.h"
 #include "app/store_url.h"
 #include "audit/chain.h"
-#include "core/duration.h"
-#include "core/policy_loader.h"
 
 namespace jit {
 
 namespace {
 
-constexpr std::string_view kDemoPolicy = R"toml(
-approval_window = "1h"
-admins = ["U0ADMIN"]
-ops_channel = "C0OPS"
+using demo::kAlice;
+using demo::kDana;
+using demo::kProd;
+using demo::kSandbox;
+using std::chrono::milliseconds;
+using SystemTime = std::chrono::system_clock::time_point;
 
-[[accounts]]
-name = "prod"
-id = "111111111111"
-owner_channel = "C0PRODOWN"
-approvers = ["U0ALICE", "U0BOB"]
+constexpr auto kTimeLimit = std::chrono::seconds(60);
 
-  [[accounts.roles]]
-  name = "admin"
-  permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-0000000000000001"
-  max_duration = "2h"
-  tier = "high"
-  requesters = ["*"]
-  ticket_required = true
-  ticket_pattern = "^OPS-[0-9]+$"
+std::string clock_time(SystemTime t, bool millis = false) {
+  const auto ms = std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+  const std::string hms = format_time(TimePoint{std::chrono::seconds(ms / 1000)}).substr(11, 8);
+  return millis ? fmt::format("{}.{:03}", hms, ms % 1000) : hms;
+}
 
-[[accounts]]
-name = "sandbox"
-id = "222222222222"
-owner_channel = "C0SANDBOX"
-approvers = ["U0ALICE"]
-
-  [[accounts.roles]]
-  name = "poweruser"
-  permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-0000000000000002"
-  max_duration = "4h"
-  requesters = ["*"]
-)toml";
-
-class Demo {
+class Story {
  public:
-  Demo(std::shared_ptr<Policy> policy, Store& store)
-      : store_(store),
-        clock_(SystemClock().now()),
-        engine_(std::move(policy), store, provider_, chat_, directory_, clock_, demo_options()) {}
+  Story(demo::DemoWorld& world, std::string store_url, SystemTime started)
+      : world_(world), store_url_(std::move(store_url)), started_(started) {}
 
-  int run() {
-    fmt::print("JIT Access demo: the whole lifecycle with an in-memory AWS and Slack and a fast clock.\n\n");
-
-    step("dana types: /jit request prod admin 30m deploy hotfix for INC-4312 (ticket OPS-4312)");
-    auto first = engine_.submit({"U0DANA", "prod", "admin", "30m", "deploy hotfix for INC-4312", "OPS-4312"});
-    check(first && first->state == State::pending, "the request is pending", first);
-    if (!first) return finish();
-
-    step("dana clicks Approve on her own request");
-    auto self = engine_.approve(first->id, "U0DANA");
-    check(!self && self.error().code == Errc::denied, "self-approval is refused", self);
-    if (!self) fmt::print("    refused: {}\n", self.error().message);
-
-    step("alice clicks Approve");
-    auto active = engine_.approve(first->id, "U0ALICE");
-    check(active && active->state == State::active, "the grant is active", active);
-    if (!active) return finish();
-    const Assignment assignment{active->principal, active->account_id, active->permission_set_arn};
-    check(provider_.has(assignment), "the assignment exists in (in-memory) IAM Identity Center");
-    fmt::print("    AWS: {} holds {} on {} until {}\n", assignment.principal, active->role, active->account_id,
-               format_time(*active->expires_at));
-
-    step(fmt::format("the clock jumps to one second before expiry ({})", format_time(*active->expires_at - Seconds{1})));
-    clock_.set(*active->expires_at - Seconds{1});
-    engine_.fire_due_timers();
-    check(state_of(first->id) == State::active && provider_.has(assignment), "still active one second before expiry");
-
-    step(fmt::format("the clock reaches the expiry second ({})", format_time(*active->expires_at)));
-    clock_.set(*active->expires_at);
-    engine_.fire_due_timers();
-    auto ended = store_.get_request(first->id);
-    check(ended && ended->state == State::revoked && ended->ended_at == active->expires_at,
-          "revoked at the expiry second", ended);
-    check(!provider_.has(assignment), "the assignment is gone from IAM Identity Center");
-
-    step("dana asks for prod admin again: /jit request prod admin 2h rerun migration (ticket OPS-4313)");
-    auto second = engine_.submit({"U0DANA", "prod", "admin", "2h", "rerun migration", "OPS-4313"});
-    check(second && second->state == State::pending, "the request is pending", second);
-    if (second) {
-      step("bob clicks Deny: \"use the migration runbook instead\"");
-      auto denied = engine_.deny(second->id, "U0BOB", "use the migration runbook instead");
-      check(denied && denied->state == State::denied, "the request is denied", denied);
-      step("alice clicks the stale Approve button on the denied request");
-      auto stale = engine_.approve(second->id, "U0ALICE");
-      check(!stale && stale.error().code == Errc::conflict, "the stale button changes nothing", stale);
-      if (!stale) fmt::print("    refused: {}\n", stale.error().message);
+  // Plays every scene, then prints "N/N checks passed"; true when every check passed.
+  bool run() {
+    world_.take_new();  // the start-up is not part of the story
+    scene("1. dana asks for prod admin through the /jit form");
+    auto first = request_through_modal();
+    scene("2. alice approves; the grant appears in AWS");
+    std::optional<AccessRequest> active;
+    if (first) active = approve(*first, kProd);
+    scene("3. the grant expires and is revoked at its expiry second");
+    if (active) expire(*active);
+    scene("4. alice denies a second request, with a reason");
+    deny();
+    scene("5. dana tries to approve her own request");
+    auto third = self_approval();
+    scene("6. alice approves it; dana releases it early with /jit release");
+    if (third && approve(*third, kSandbox)) {
+      list_mine(*third);
+      release(*third);
     }
+    scene("7. the audit trail, checked as `jit audit verify` does");
+    verify_audit();
+    const double took = elapsed(std::chrono::system_clock::now());
+    fmt::print("\n");
+    check(took < std::chrono::duration<double>(kTimeLimit).count(),
+          fmt::format("the demo ran for {:.1f} s so far (limit {} s)", took, kTimeLimit.count()));
+    fmt::print("\n{}/{} checks passed{}\n", checks_ - failures_, checks_, failures_ ? " (see FAILED above)" : "");
+    std::fflush(stdout);
+    return failures_ == 0;
+  }
 
-    step("dana: /jit request sandbox poweruser 1h try the new VPC layout; alice approves");
-    auto third = engine_.submit({"U0DANA", "sandbox", "poweruser", "1h", "try the new VPC layout", ""});
-    check(third.has_value(), "the sandbox request is recorded", third);
-    if (third) {
-      auto on = engine_.approve(third->id, "U0ALICE");
-      check(on && on->state == State::active, "the sandbox grant is active", on);
-      clock_.advance(std::chrono::minutes{10});
-      step("ten minutes later dana is done: /jit release " + third->id);
-      auto off = engine_.release(third->id, "U0DANA");
-      check(off && off->state == State::revoked, "released early and revoked", off);
-      check(provider_.assignments().empty(), "no assignment is left in IAM Identity Center");
+ private:
+  double elapsed(SystemTime t) const { return std::chrono::duration<double>(t - started_).count(); }
+
+  void scene(const std::string& title) {
+    show();
+    fmt::print("\n{}\n", title);
+  }
+
+  // Someone does something.
+  void act(const std::string& who, const std::string& what) {
+    show();
+    fmt::print("{:6.1f}s  {} {}\n", elapsed(std::chrono::system_clock::now()), who, what);
+    std::fflush(stdout);
+  }
+
+  // What appeared in Slack and AWS since the last look.
+  void show() {
+    for (const auto& h : world_.take_new()) fmt::print("{:6.1f}s    {}\n", elapsed(h.at), h.text);
+    std::fflush(stdout);
+  }
+
+  bool check(bool ok, const std::string& what) {
+    show();
+    ++checks_;
+    failures_ += ok ? 0 : 1;
+    fmt::print("         {} {}\n", ok ? "ok    " : "FAILED", what);
+    std::fflush(stdout);
+    return ok;
+  }
+
+  std::optional<std::string> request_through_modal() {
+    act("dana", "types /jit");
+    world_.slash(kDana, "");
+    auto view = world_.wait_view(kDana);
+    if (!check(view.has_value(), "the request form opens for dana")) return std::nullopt;
+    act("dana", fmt::format("picks account prod, role admin, duration {}, writes a reason and clicks Request",
+                            demo::kGrantSeconds));
+    const bool chosen = world_.choose(kDana, *view, "account", "prod") && world_.choose(kDana, *view, "role", "admin");
+    auto submitted = world_.submit(kDana, *view,
+                                   {{"account", "prod"}, {"role", "admin"}, {"duration", demo::kGrantSeconds},
+                                    {"reason", "deploy the hotfix for INC-4312"}});
+    if (!check(chosen && submitted && (*submitted)["ack_payload"].is_null(), "the form is accepted and closes"))
+      return std::nullopt;
+    auto reply = world_.wait_reply(kDana, "is waiting for approval in <#" + std::string(kProd));
+    auto id = reply ? demo::request_id_in(*reply) : std::nullopt;
+    if (!check(id.has_value(), "dana is told her request id")) return std::nullopt;
+    check(world_.wait_state(*id, State::pending) && world_.message_ts(kProd, *id),
+          "the request is posted in #prod for alice to decide");
+    return id;
+  }
+
+  std::optional<AccessRequest> approve(const std::string& id, const char* channel) {
+    act("alice", "clicks Approve");
+    const bool clicked = world_.click(kAlice, channel, id, "jit_approve");
+    auto active = clicked ? world_.wait_state(id, State::active) : std::nullopt;
+    if (!check(active.has_value(), "the grant is active")) return std::nullopt;
+    const std::string held = fmt::format("dana's {} on {}", active->role, active->account);
+    check(world_.assignments().contains(held), "AWS Identity Center holds the assignment: " + held);
+    check(world_.wait_reply(kDana, "Your access is active").has_value(),
+          fmt::format("dana's DM says it is active until {}", clock_time(*active->expires_at)));
+    return active;
+  }
+
+  void expire(const AccessRequest& active) {
+    const std::string held = fmt::format("dana's {} on {}", active.role, active.account);
+    const SystemTime expiry = *active.expires_at;
+    const double in = std::chrono::duration<double>(expiry - std::chrono::system_clock::now()).count();
+    act("everyone", fmt::format("waits: the grant expires at {} (in {:.1f} s); AWS is checked every 50 ms",
+                                clock_time(expiry), in));
+    show();
+    std::optional<SystemTime> gone;
+    while (std::chrono::system_clock::now() < expiry + std::chrono::seconds(10)) {
+      if (!world_.assignments().contains(held)) {
+        gone = std::chrono::system_clock::now();
+        break;
+      }
+      std::this_thread::sleep_for(milliseconds(50));
     }
+    if (!check(gone.has_value(), "the assignment is deleted in AWS")) return;
+    const auto lag = std::chrono::duration_cast<milliseconds>(*gone - expiry).count();
+    check(*gone >= expiry, fmt::format("it was held until the expiry second {}", clock_time(expiry)));
+    check(lag < 1000, fmt::format("revoked at the expiry second: gone at {}, {} ms after {}", clock_time(*gone, true),
+                                  lag, clock_time(expiry)));
+    check(world_.wait_state(active.id, State::revoked).has_value() && world_.wait_reply(kDana, "has ended"),
+          "the request is revoked and dana is told");
+  }
 
-    step("someone adds standing access by hand in AWS; the reconciler runs");
-    provider_.add_out_of_band({"p-mallory", "111111111111",
-                               "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-0000000000000001"});
-    auto reconciled = engine_.reconcile();
-    check(reconciled.stray_revoked == 1 && provider_.assignments().empty(), "the standing access is removed");
+  void deny() {
+    act("dana", "types /jit request prod admin 1h look at the billing tables");
+    world_.slash(kDana, "request prod admin 1h look at the billing tables");
+    auto reply = world_.wait_reply(kDana, "is waiting for approval in <#" + std::string(kProd));
+    auto id = reply ? demo::request_id_in(*reply) : std::nullopt;
+    if (!check(id.has_value(), "the request waits for approval in #prod")) return;
+    act("alice", "clicks Deny, and gives a reason in the form that opens: use the read-only role");
+    auto view = world_.click(kAlice, kProd, *id, "jit_deny") ? world_.wait_view(kAlice) : std::nullopt;
+    auto submitted = view ? world_.submit(kAlice, *view, {{"reason", "use the read-only role"}})
+                          : fail(Error::NotFound("no deny form"));
+    check(submitted && world_.wait_state(*id, State::denied), "the request is denied");
+    check(world_.wait_reply(kDana, "use the read-only role").has_value(), "dana's DM gives alice's reason");
+  }
 
-    step("the sweeper runs: nothing is left to do");
-    auto swept = engine_.sweep();
-    check(swept.errors == 0 && swept.revoked == 0, "the sweeper finds nothing missed");
+  std::optional<std::string> self_approval() {
+    act("dana", "types /jit request sandbox developer 2h try the new VPC layout");
+    world_.slash(kDana, "request sandbox developer 2h try the new VPC layout");
+    auto reply = world_.wait_reply(kDana, "is waiting for approval in <#" + std::string(kSandbox));
+    auto id = reply ? demo::request_id_in(*reply) : std::nullopt;
+    if (!check(id.has_value(), "the request waits for approval in #sandbox")) return std::nullopt;
+    act("dana", "(an approver of sandbox) clicks Approve on her own request");
+    const bool clicked = world_.click(kDana, kSandbox, *id, "jit_approve");
+    check(clicked && world_.wait_reply(kDana, "your own request"), "refused, with the reason shown only to dana");
+    auto still = world_.store().get_request(*id);
+    check(still && still->state == State::pending && world_.assignments().empty(), "nothing changed: still pending");
+    return id;
+  }
 
-    fmt::print("\nAudit trail:\n");
-    auto events = store_.audit_events({});
-    if (events)
-      for (const auto& e : *events) fmt::print("  {}\n", describe(e));
-    auto head = store_.audit_head();
-    if (events && head) {
+  void list_mine(const std::string& id) {
+    act("dana", "types /jit list");
+    world_.slash(kDana, "list");
+    check(world_.wait_reply(kDana, "Active `" + id + "`").has_value(), "dana's list shows the active grant");
+  }
+
+  void release(const std::string& id) {
+    act("dana", "types /jit release " + id);
+    world_.slash(kDana, "release " + id);
+    check(world_.wait_reply(kDana, "released").has_value(), "dana is told the grant is released");
+    check(world_.wait_state(id, State::revoked) && world_.wait_reply(kDana, "has ended"),
+          "the request is revoked and dana is told");
+    check(world_.assignments().empty(), "no assignment is left in AWS Identity Center");
+  }
+
+  void verify_audit() {
+    show();
+    auto store = open_store(store_url_);
+    if (!check(store.has_value(), "the store opens")) return;
+    // serve is idle now; a head that moves while reading would only mean a late write: read again.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      auto before = (*store)->audit_head();
+      auto events = all_audit_events(**store);
+      auto head = (*store)->audit_head();
+      if (!before || !events || !head) continue;
+      if (before->seq != head->seq) continue;
+      for (const auto& e : *events) fmt::print("          {}\n", describe(e));
       auto verified = audit::verify(*events, *head);
-      fmt::print("\n$ jit audit verify\n");
+      fmt::print("\n$ jit audit verify --store {}\n", store_url_);
       if (verified.ok)
         fmt::print("audit trail verified: {} events, head #{} {}\n", verified.checked, verified.head.seq,
                    verified.head.hash);
       else
         fmt::print("audit trail BROKEN at event {}: {}\n", verified.first_bad_seq, verified.problem);
-      check(verified.ok, "the audit trail verifies");
-    } else {
-      check(false, "the audit trail can be read");
+      check(verified.ok, fmt::format("the audit trail verifies ({} events)", verified.checked));
+      return;
     }
-    return finish();
+    check(false, "the audit trail can be read");
   }
 
- private:
-  static EngineOptions demo_options() {
-    EngineOptions o;
-    o.instance_id = "demo";
-    return o;
-  }
-
-  State state_of(const std::string& id) {
-    auto r = store_.get_request(id);
-    return r ? r->state : State::failed;
-  }
-
-  void step(const std::string& what) {
-    flush_chat();
-    fmt::print("[{}] {}\n", format_time(clock_.now()).substr(11, 8), what);
-  }
-
-  void flush_chat() {
-    for (const auto& line : chat_.take_new()) {
-      std::string where;
-      switch (line.kind) {
-        case ChatLine::Kind::post: where = "#" + line.channel; break;
-        case ChatLine::Kind::update:
-        case ChatLine::Kind::thread: where = "#" + line.channel + " thread"; break;
-        case ChatLine::Kind::dm: where = "DM " + line.channel; break;
-        case ChatLine::Kind::alert: where = "#ops alert"; break;
-      }
-      fmt::print("    slack {}: {}\n", where, line.text);
-    }
-  }
-
-  template <class T>
-  void check(bool ok, const std::string& what, const Result<T>& result) {
-    check(ok, result || ok ? what : what + " (" + result.error().message + ")");
-  }
-
-  void check(bool ok, const std::string& what) {
-    flush_chat();
-    ++checks_;
-    if (!ok) failures_.push_back(what);
-    fmt::print("    {} {}\n", ok ? "ok:" : "FAILED:", what);
-  }
-
-  int finish() {
-    flush_chat();
-    if (failures_.empty()) {
-      fmt::print("\ndemo: all {} checks behaved as expected\n", checks_);
-      return kExitOk;
-    }
-    fmt::print("\ndemo: {} of {} checks FAILED:\n", failures_.size(), checks_);
-    for (const auto& f : failures_) fmt::print("  - {}\n", f);
-    return kExitFailure;
-  }
-
-  Store& store_;
-  ManualClock clock_;
-  MemoryAccessProvider provider_;
-  MemoryChat chat_;
-  MemoryDirectory directory_;
-  Engine engine_;
+  demo::DemoWorld& world_;
+  const std::string store_url_;
+  const SystemTime started_;
   int checks_ = 0;
-  std::vector<std::string> failures_;
+  int failures_ = 0;
+};
+
+void print_how_to_play(demo::DemoWorld& w, const std::string& store_url) {
+  const std::string s = w.slack().url() + "/_emulator", a = w.aws().url() + "/_emulator";
+  fmt::print(R"(
+Everything is still running. Play requester and approver yourself (Ctrl-C stops it all):
+  Slack emulator  {slack}   people: U0DANA (dana), U0ALICE (alice, approver)
+  AWS emulator    {aws}
+  jit serve       pid {pid}, log {log}, ops http://127.0.0.1:{ops}/metrics
+  policy          {policy}
+  store           {store}
+
+# dana asks for prod admin (the reply, with the request id, is in #general or her DM)
+curl -s -XPOST {s}/slash -d '{{"user":"U0DANA","text":"request prod admin 30m look at the logs","channel":"C0GENERAL"}}'
+curl -s "{s}/messages?channel=C0GENERAL"
+# the request in prod's owner channel: note the "ts" of the message with the buttons
+curl -s "{s}/messages?channel=C0PROD"
+# alice approves it
+curl -s -XPOST {s}/click -d '{{"user":"U0ALICE","channel":"C0PROD","ts":"PUT-TS-HERE","action_id":"jit_approve"}}'
+# ... or denies it: action_id "jit_deny" opens a form for her reason; find its id, then submit it
+curl -s "{s}/views?user=U0ALICE"
+curl -s -XPOST {s}/submit -d '{{"user":"U0ALICE","view_id":"PUT-VIEW-ID-HERE","values":{{"reason":"not today"}}}}'
+# what dana is told, and the grant in the emulated IAM Identity Center
+curl -s "{s}/dm?user=U0DANA"
+curl -s {a}/assignments
+# dana gives it back early
+curl -s -XPOST {s}/slash -d '{{"user":"U0DANA","text":"release PUT-REQUEST-ID-HERE","channel":"C0GENERAL"}}'
+# the state and the audit trail
+{jit} grants list --store {store} && {jit} audit verify --store {store}
+)",
+             fmt::arg("slack", w.slack().url()), fmt::arg("aws", w.aws().url()), fmt::arg("pid", w.serve_pid()),
+             fmt::arg("log", w.log_path()), fmt::arg("ops", w.ops_port()), fmt::arg("policy", w.policy_path()),
+             fmt::arg("store", store_url), fmt::arg("s", s), fmt::arg("a", a),
+             fmt::arg("jit", std::filesystem::read_symlink("/proc/self/exe").string()));
+  std::fflush(stdout);
+}
+
+// Ctrl-C / SIGTERM: during the story it ends the demo at once (serve, in its own process group,
+// gets SIGTERM from the kernel when the demo dies); afterwards it asks the demo to shut down.
+struct StopSignals {
+  sigset_t set;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool story_done = false, stop_requested = false;
+  std::filesystem::path temporary;  // removed when interrupted
+  std::thread thread;
+
+  // Call before any other thread starts, so that every thread inherits the blocked signals.
+  void start() {
+    sigemptyset(&set);
+    for (int sig : {SIGINT, SIGTERM, SIGUSR1}) sigaddset(&set, sig);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    thread = std::thread([this] {
+      int sig = 0;
+      while (sigwait(&set, &sig) != 0) {
+      }
+      if (sig == SIGUSR1) return;  // the demo ended by itself
+      std::lock_guard lock(mu);
+      if (!story_done) {
+        fmt::print(stderr, "\njit demo: interrupted\n");
+        if (!temporary.empty()) std::filesystem::remove_all(temporary);
+        std::_Exit(130);
+      }
+      stop_requested = true;
+      cv.notify_all();
+    });
+  }
+  void finish_story() {
+    std::lock_guard lock(mu);
+    story_done = true;
+  }
+  void wait_for_stop() {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [this] { return stop_requested; });
+  }
+  ~StopSignals() {
+    if (!thread.joinable()) return;
+    pthread_kill(thread.native_handle(), SIGUSR1);
+    thread.join();
+  }
 };
 
 }  // namespace
 
-int run_demo(const std::string& store_url) {
-  std::string url = store_url;
-  std::filesystem::path temporary;
-  if (url.empty()) {
-    temporary = std::filesystem::temp_directory_path() / fmt::format("jit-demo-{}.db", getpid());
-    url = "sqlite:" + temporary.string();
-  } else if (!url.starts_with("sqlite:")) {
-    fmt::print(stderr, "jit: demo --store \"{}\": the demo runs on sqlite:PATH only\n", url);
+int run_demo(const std::string& store_url, bool keep_running) {
+  const SystemTime started = std::chrono::system_clock::now();
+  if (!store_url.empty() && !store_url.starts_with("sqlite:")) {
+    fmt::print(stderr, "jit: demo --store \"{}\": the demo runs on sqlite:PATH only\n", store_url);
     return kExitUsage;
   }
-  auto policy = load_policy(kDemoPolicy, "demo-policy.toml");
-  if (!policy) {
-    fmt::print(stderr, "jit: the built-in demo policy is invalid: {}\n", policy.error().message);
+  const std::string kept = store_url.empty() ? "" : store_url.substr(7);
+  if (!kept.empty() && std::filesystem::exists(kept)) {
+    fmt::print(stderr, "jit: demo --store {}: the file exists; the demo starts from an empty store\n", store_url);
+    return kExitUsage;
+  }
+  std::string dir = (std::filesystem::temp_directory_path() / "jit-demo-XXXXXX").string();
+  if (::mkdtemp(dir.data()) == nullptr) {
+    fmt::print(stderr, "jit: cannot make a temporary directory for the demo\n");
     return kExitFailure;
   }
-  int code;
-  {
-    auto store = open_store(url);
-    if (!store) {
-      fmt::print(stderr, "jit: {}\n", store.error().message);
-      return kExitFailure;
-    }
-    Demo demo(std::make_shared<Policy>(std::move(*policy)), **store);
-    code = demo.run();
+  const std::string store = "sqlite:" + (kept.empty() ? dir + "/jit.db" : kept);
+
+  StopSignals signals;
+  signals.temporary = dir;
+  signals.start();
+  fmt::print("JIT Access demo: the real `jit serve` runs against a Slack emulator and an AWS (IAM Identity Center)\n"
+             "emulator, all on 127.0.0.1: nothing leaves this machine. dana asks for access in Slack, alice decides,\n"
+             "and the grant appears in AWS and goes away on time. Seconds since the start on the left; times UTC.\n");
+  auto world = demo::DemoWorld::start(dir, store);
+  if (!world) {
+    fmt::print(stderr, "jit: demo: {}\n", world.error().message);
+    return kExitFailure;
   }
-  if (!temporary.empty()) {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(temporary.string() + suffix);
+  fmt::print("Slack emulator {}, AWS emulator {}, jit serve (pid {}) connected over Socket Mode.\n",
+             (*world)->slack().url(), (*world)->aws().url(), (*world)->serve_pid());
+
+  const bool passed = Story(**world, store, started).run();
+  signals.finish_story();
+  if (keep_running) {
+    print_how_to_play(**world, store);
+    signals.wait_for_stop();
+    fmt::print("\nStopping jit serve and the emulators.\n");
+  }
+  const int serve_code = (*world)->stop();
+  if (serve_code != 0) fmt::print("jit serve exited with code {}; its log: {}\n", serve_code, (*world)->log_path());
+  const bool ok = passed && serve_code == 0;
+  if (!ok) {
+    fmt::print("The demo's files are kept in {} (serve.log is jit serve's log).\n", dir);
   } else {
-    fmt::print("\nThe demo's state is kept in {}: try `jit audit verify --store {}` and `jit grants list --store {}`.\n",
-               url, url, url);
+    if (!kept.empty())
+      fmt::print("The demo's state is kept in {0}: try `jit audit verify --store sqlite:{0}` and "
+                 "`jit grants list --store sqlite:{0}`.\n", kept);
+    std::filesystem::remove_all(dir);
   }
-  return code;
+  fmt::print("jit demo {} in {:.1f} s\n", ok ? "finished" : "FAILED",
+             std::chrono::duration<double>(std::chrono::system_clock::now() - started).count());
+  return ok ? kExitOk : kExitFailure;
 }
 
 }  // namespace jit

@@ -44,7 +44,8 @@ std::string already_decided(const AccessRequest& r) {
 // RAII guard for Engine::claim_local.
 class Engine::LocalClaim {
  public:
-  LocalClaim(Engine& e, std::string id) : engine_(e), id_(std::move(id)), held_(e.claim_local(id_)) {}
+  LocalClaim(Engine& e, std::string id, std::chrono::milliseconds wait = std::chrono::milliseconds(0))
+      : engine_(e), id_(std::move(id)), held_(e.claim_local(id_, wait)) {}
   ~LocalClaim() {
     if (held_) engine_.release_local(id_);
   }
@@ -82,14 +83,18 @@ std::shared_ptr<const Policy> Engine::policy() const {
   return policy_;
 }
 
-bool Engine::claim_local(const std::string& id) {
-  std::lock_guard lock(local_mu_);
+bool Engine::claim_local(const std::string& id, std::chrono::milliseconds wait) {
+  std::unique_lock lock(local_mu_);
+  if (!local_cv_.wait_for(lock, wait, [&] { return !local_busy_.contains(id); })) return false;
   return local_busy_.insert(id).second;
 }
 
 void Engine::release_local(const std::string& id) {
-  std::lock_guard lock(local_mu_);
-  local_busy_.erase(id);
+  {
+    std::lock_guard lock(local_mu_);
+    local_busy_.erase(id);
+  }
+  local_cv_.notify_all();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -502,8 +507,14 @@ Result<AccessRequest> Engine::advance_grant(const std::string& id) {
 
 Result<AccessRequest> Engine::advance_revoke(const std::string& id, std::optional<Action> start,
                                              const std::string& actor, const std::string& reason) {
-  LocalClaim claim(*this, id);
-  if (!claim) return store_.get_request(id);  // another thread of ours is on it
+  // A person ending a grant waits for our own thread that may still be finishing it (telling
+  // Slack it is active); the timer and the sweeper just come back later.
+  const bool by_person = start && *start != Action::expire;
+  LocalClaim claim(*this, id, by_person ? std::chrono::milliseconds(10000) : std::chrono::milliseconds(0));
+  if (!claim) {
+    if (by_person) return fail(Error::Unavailable(fmt::format("request {} is busy; try again in a moment", id)));
+    return store_.get_request(id);  // another thread of ours is on it
+  }
   for (int step = 0; step < kMaxSteps; ++step) {
     auto read = store_.get_request(id);
     if (!read) return read;

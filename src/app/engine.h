@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -166,7 +167,9 @@ class Engine {
 
   // Guards against two threads of this process working on the same request at once.
   class LocalClaim;
-  bool claim_local(const std::string& id);
+  // Marks `id` as being worked on by a thread of this engine; false when one already is. With a
+  // `wait`, waits up to that long for the other thread to finish first.
+  bool claim_local(const std::string& id, std::chrono::milliseconds wait = std::chrono::milliseconds(0));
   void release_local(const std::string& id);
 
   mutable std::mutex policy_mu_;
@@ -183,6 +186,7 @@ class Engine {
   std::function<void()> timer_listener_;
 
   std::mutex local_mu_;
+  std::condition_variable local_cv_;
   std::set<std::string> local_busy_;
 };
 

@@ -23,6 +23,7 @@
 #include "app/service.h"
 #include "app/slack_app.h"
 #include "app/store_url.h"
+#include "core/duration.h"
 #include "aws/identity_center.h"
 #include "net/https_client.h"
 #include "slack/slack_chat.h"
@@ -114,6 +115,8 @@ int run_serve(const ServeOptions& o) {
 
   auto ops_options = parse_ops_address(o.ops_address);
   if (!ops_options) return report(ops_options.error());
+  auto lease = parse_duration(o.lease);
+  if (!lease) return report(Error::Invalid("--lease: " + lease.error().message));
   const std::string config_path = choose_config(o.config).path;
   auto loaded = load_policy_file(config_path);
   if (!loaded) return report(loaded.error());
@@ -213,6 +216,7 @@ int run_serve(const ServeOptions& o) {
 
   EngineOptions engine_options;
   engine_options.instance_id = o.instance_id;
+  engine_options.lease = *lease;
   engine_options.metrics = &metrics;
   Engine engine(policy, *store, *provider, *chat, *directory, clock, engine_options);
   Service service(engine, policy->sweep_interval, policy->reconcile_interval);
@@ -235,7 +239,10 @@ int run_serve(const ServeOptions& o) {
       fatal = true;
       service.stop();
     };
-    socket = std::make_unique<slack::SocketModeClient>(*app_api, slack::SocketModeOptions{}, std::move(handlers));
+    // Reconnect quickly once Slack is back: at most 10 s between attempts (with jitter).
+    slack::SocketModeOptions socket_options;
+    socket_options.reconnect.max_delay = std::chrono::seconds(10);
+    socket = std::make_unique<slack::SocketModeClient>(*app_api, socket_options, std::move(handlers));
   }
 
   std::vector<ReadinessCheck> checks;

@@ -12,6 +12,7 @@ struct ServeOptions {
   std::string store;         // --store ("" = $JIT_STORE, else the policy's store.url)
   std::string instance_id;   // lease owner name
   std::string ops_address;   // "127.0.0.1:9090"
+  std::string lease = "2m";  // how long an in-flight grant or revoke is reserved for its instance
   // false (--no-slack): timers, sweeper and reconciler only; nothing is sent to Slack.
   bool slack = true;
 };

@@ -88,7 +88,14 @@ void SlackApp::on_command(const json& p) {
                                  : ""));
   } else if (const auto* rel = std::get_if<slack::Release>(&command)) {
     auto done = engine_.release(rel->request_id, user);
-    reply(channel, user, result_text(done, fmt::format("Grant `{}` released: access is revoked.", slack::escape(rel->request_id))));
+    const std::string id = slack::escape(rel->request_id);
+    std::string text;
+    if (!done) text = ":warning: " + slack::escape(done.error().message);
+    else if (done->state == State::revoked) text = fmt::format("Grant `{}` released: access is revoked.", id);
+    else if (done->state == State::revoking)
+      text = fmt::format("Grant `{}` released: AWS is being retried until the access is gone.", id);
+    else text = fmt::format("Grant `{}` is still {}: try again in a moment.", id, state_name(done->state));
+    reply(channel, user, text);
   } else if (const auto* c = std::get_if<slack::Cancel>(&command)) {
     auto done = engine_.cancel(c->request_id, user);
     reply(channel, user, result_text(done, fmt::format("Request `{}` withdrawn.", slack::escape(c->request_id))));

@@ -280,8 +280,8 @@ struct SocketModeClient::Impl {
           pending.acked = true;
           spdlog::warn("event=socket_mode_sync_ack_late envelope_type={} deadline_ms={}", pending.envelope.type,
                        options.sync_ack_deadline.count());
-          ack(*pending.connection, pending.envelope, std::nullopt);
-          enqueue(pending.envelope);
+          if (ack(*pending.connection, pending.envelope, std::nullopt)) enqueue(pending.envelope);
+          else forget(pending.envelope.envelope_id);
         }
       }
       ++it;
@@ -343,7 +343,12 @@ struct SocketModeClient::Impl {
       start_sync_ack(c, std::move(envelope));
       return;
     }
-    ack(c, envelope, std::nullopt);  // before anything else: Slack retries after 3 s
+    // Before anything else: Slack retries after 3 s. An envelope whose ack could not be sent (the
+    // connection is closing) is left to Slack, which delivers it again on another connection.
+    if (!ack(c, envelope, std::nullopt)) {
+      if (first_time) forget(envelope.envelope_id);
+      return;
+    }
     if (!first_time) {
       ++duplicates;
       spdlog::info("event=socket_mode_duplicate connection={} type={} retry_attempt={}", c.id, envelope.type,
@@ -360,8 +365,8 @@ struct SocketModeClient::Impl {
     pending->envelope = std::move(envelope);
     std::lock_guard lock(mutex);
     if (stopping) {
-      ack(c, pending->envelope, std::nullopt);
-      enqueue(pending->envelope);
+      if (ack(c, pending->envelope, std::nullopt)) enqueue(pending->envelope);
+      else forget(pending->envelope.envelope_id);
       return;
     }
     pending->thread = std::thread([this, pending] {
@@ -375,8 +380,8 @@ struct SocketModeClient::Impl {
         std::lock_guard ack_lock(pending->mutex);
         if (!pending->acked) {
           pending->acked = true;
-          ack(*pending->connection, pending->envelope, payload);
-          enqueue(pending->envelope);
+          if (ack(*pending->connection, pending->envelope, payload)) enqueue(pending->envelope);
+          else forget(pending->envelope.envelope_id);
         } else {
           spdlog::warn("event=socket_mode_ack_payload_dropped type={} reason=late", pending->envelope.type);
         }
@@ -387,15 +392,19 @@ struct SocketModeClient::Impl {
     sync_acks.push_back(std::move(pending));
   }
 
-  void ack(Connection& c, const Envelope& envelope, const std::optional<nlohmann::json>& payload) {
+  // False when the connection is already closing: the envelope must not be handled here.
+  bool ack(Connection& c, const Envelope& envelope, const std::optional<nlohmann::json>& payload) {
     nlohmann::json ack{{"envelope_id", envelope.envelope_id}};
     if (payload) ack["payload"] = *payload;
-    if (c.send(ack.dump())) {
-      ++acks_sent;
-      if (handlers.on_acked) handlers.on_acked(envelope, options.now() - envelope.received_at);
-    } else {
-      spdlog::warn("event=socket_mode_ack_failed connection={} reason=\"connection closed; Slack will retry\"", c.id);
+    if (!c.send(ack.dump())) {
+      spdlog::warn("event=socket_mode_ack_failed connection={} type={} reason=\"connection closed; Slack will deliver "
+                   "it again\"",
+                   c.id, envelope.type);
+      return false;
     }
+    ++acks_sent;
+    if (handlers.on_acked) handlers.on_acked(envelope, options.now() - envelope.received_at);
+    return true;
   }
 
   // True the first time an id is seen within the window.
@@ -408,6 +417,13 @@ struct SocketModeClient::Impl {
       seen_order.pop_front();
     }
     return true;
+  }
+
+  // An envelope we could not ack: when Slack delivers it again it is new to us.
+  void forget(const std::string& envelope_id) {
+    std::lock_guard lock(seen_mutex);
+    seen.erase(envelope_id);
+    std::erase(seen_order, envelope_id);
   }
 
   // ---- handler threads ----

@@ -13,7 +13,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <regex>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -219,10 +221,16 @@ TEST_F(CliTest, DynamoDbStoreOnMoto) {
 }
 
 TEST_F(CliTest, DemoRunsAndLeavesAVerifiableStore) {
+  // The real `jit serve` against the Slack and AWS emulators: every check of the story passes.
   Outcome demo = run("demo --store " + db);
   ASSERT_EQ(demo.code, 0) << demo.out;
-  EXPECT_THAT(demo.out, HasSubstr("self-approval is refused"));
+  std::smatch passed;
+  ASSERT_TRUE(std::regex_search(demo.out, passed, std::regex(R"((\d+)/(\d+) checks passed)"))) << demo.out;
+  EXPECT_EQ(passed[1], passed[2]) << demo.out;
+  EXPECT_GE(std::stoi(passed[2]), 20) << demo.out;
+  EXPECT_THAT(demo.out, HasSubstr("AWS Identity Center: assignment created: dana's admin on prod"));
   EXPECT_THAT(demo.out, HasSubstr("revoked at the expiry second"));
+  EXPECT_THAT(demo.out, HasSubstr("you cannot decide on your own request"));
   EXPECT_THAT(demo.out, HasSubstr("audit trail verified"));
   EXPECT_THAT(demo.out, Not(HasSubstr("FAILED")));
 
@@ -240,7 +248,7 @@ TEST_F(CliTest, DemoRunsAndLeavesAVerifiableStore) {
   Outcome requests = run("requests list --state denied --output json --store " + db);
   EXPECT_EQ(requests.code, 0);
   EXPECT_THAT(requests.out, HasSubstr("\"state\": \"denied\""));
-  EXPECT_THAT(requests.out, HasSubstr("use the migration runbook instead"));
+  EXPECT_THAT(requests.out, HasSubstr("use the read-only role"));
 
   Outcome jsonl = run("audit export --format jsonl --store " + db);
   EXPECT_EQ(jsonl.code, 0);
@@ -341,15 +349,21 @@ TEST_F(CliTest, AuditVerifyNamesATamperedEvent) {
 
 namespace {
 
-// `jit serve` as a process: it starts, logs that it serves, reloads policy on SIGHUP (rejecting a
-// bad file and keeping the old one) and exits 0 on SIGTERM.
-class ServeProcess {
+// `jit ARGS` as a process, its stdout and stderr read as they come: `jit serve` (it starts, logs
+// that it serves, reloads policy on SIGHUP, rejecting a bad file and keeping the old one, and exits
+// 0 on SIGTERM) and `jit demo --keep-running`.
+class JitProcess {
  public:
-  ServeProcess(const std::string& config, const std::string& store) {
+  explicit JitProcess(std::vector<std::string> args) {
     int fds[2];
     if (pipe(fds) != 0) return;
+    args.insert(args.begin(), JIT_BINARY);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     pid_ = fork();
     if (pid_ == 0) {
+      dup2(fds[1], 1);
       dup2(fds[1], 2);
       close(fds[0]);
       close(fds[1]);
@@ -361,14 +375,13 @@ class ServeProcess {
       setenv("AWS_CONFIG_FILE", "/dev/null", 1);
       setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null", 1);
       setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-      execl(JIT_BINARY, JIT_BINARY, "serve", "--config", config.c_str(), "--store", store.c_str(), "--ops-address",
-            "127.0.0.1:0", "--no-slack", "--log-level", "info", static_cast<char*>(nullptr));
+      execv(JIT_BINARY, argv.data());
       _exit(127);
     }
     close(fds[1]);
     err_ = fds[0];
   }
-  ~ServeProcess() {
+  ~JitProcess() {
     if (pid_ > 0 && !reaped_) {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
@@ -376,9 +389,9 @@ class ServeProcess {
     if (err_ >= 0) close(err_);
   }
 
-  // Reads stderr until `text` appears or 10 s pass.
-  bool wait_for(const std::string& text) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  // Reads its output until `text` appears or `timeout` passes.
+  bool wait_for(const std::string& text, std::chrono::seconds timeout = std::chrono::seconds(10)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (log_.find(text) == std::string::npos) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return false;
@@ -420,7 +433,8 @@ class ServeProcess {
 TEST_F(CliTest, ServeReloadsOnSighupAndStopsOnSigterm) {
   const std::string config = (dir / "jit.toml").string();
   std::filesystem::copy_file(std::string(JIT_EXAMPLES_DIR) + "/jit.toml", config);
-  ServeProcess serve(config, db);
+  JitProcess serve({"serve", "--config", config, "--store", db, "--ops-address", "127.0.0.1:0", "--no-slack",
+                    "--log-level", "info"});
   ASSERT_TRUE(serve.wait_for(R"("event":"serving")")) << serve.log();
 
   // Logs are JSON lines when stderr is not a terminal.
@@ -468,6 +482,18 @@ TEST_F(CliTest, ServeReloadsOnSighupAndStopsOnSigterm) {
   serve.signal(SIGTERM);
   EXPECT_EQ(serve.wait_exit(), 0) << serve.log();
   EXPECT_TRUE(serve.wait_for(R"("event":"stopped")")) << serve.log();
+}
+
+TEST_F(CliTest, DemoKeepRunningPrintsHowToPlayAndStopsOnSigterm) {
+  JitProcess demo({"demo", "--keep-running"});
+  ASSERT_TRUE(demo.wait_for("Ctrl-C stops it all", std::chrono::seconds(60))) << demo.log();
+  ASSERT_TRUE(demo.wait_for("/_emulator/assignments")) << demo.log();
+  EXPECT_THAT(demo.log(), Not(HasSubstr("FAILED")));
+  for (const char* line : {"curl -s -XPOST http://127.0.0.1:", "/_emulator/slash -d '{\"user\":\"U0DANA\"",
+                           "/_emulator/messages?channel=C0PROD", "/_emulator/click -d", "/_emulator/dm?user=U0DANA"})
+    EXPECT_THAT(demo.log(), HasSubstr(line));
+  demo.signal(SIGTERM);
+  EXPECT_EQ(demo.wait_exit(), 0) << demo.log();
 }
 
 }  // namespace

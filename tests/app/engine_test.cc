@@ -187,6 +187,59 @@ TEST_F(EngineTest, ReleaseEarlyByRequester) {
   EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::revoke), 1);
 }
 
+// Slack that holds the "access is active" DM until the test lets it go.
+class HeldChat final : public Chat {
+ public:
+  explicit HeldChat(Chat& inner) : inner_(inner) {}
+  Result<MessageRef> post_request(const AccessRequest& r) override { return inner_.post_request(r); }
+  Result<> update_request(const AccessRequest& r, const AuditEvent& e) override { return inner_.update_request(r, e); }
+  Result<> alert(const std::string& text) override { return inner_.alert(text); }
+  Result<> notify_requester(const AccessRequest& r, Notice n) override {
+    if (n == Notice::active) {
+      std::unique_lock lock(mu_);
+      held_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return let_go_; });
+    }
+    return inner_.notify_requester(r, n);
+  }
+  void wait_held() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return held_; });
+  }
+  void let_go() {
+    std::lock_guard lock(mu_);
+    let_go_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  Chat& inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false, let_go_ = false;
+};
+
+// A release that arrives while the approving thread is still telling Slack the grant is active
+// waits for it, and really revokes (it used to return the active grant as if released).
+TEST_F(EngineTest, ReleaseDuringTheActiveAnnouncementWaitsAndRevokes) {
+  HeldChat held(chat);
+  Engine e(policy, store, provider, held, directory, clock, {.instance_id = "i-1"});
+  auto r = e.submit({"U0DEV", "prod", "admin", "1h", "investigating INC-1", ""});
+  ASSERT_TRUE(r);
+  std::thread approver([&] { EXPECT_TRUE(e.approve(r->id, "U0ALICE")); });
+  held.wait_held();  // active in the store, the approving thread still busy with Slack
+  Result<AccessRequest> released = fail(Error::Unavailable("not run"));
+  std::thread releaser([&] { released = e.release(r->id, "U0DEV"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the release reach the busy grant
+  held.let_go();
+  approver.join();
+  releaser.join();
+  ASSERT_TRUE(released) << released.error().message;
+  EXPECT_EQ(released->state, State::revoked);
+  EXPECT_FALSE(provider.has(assignment(*released)));
+}
+
 TEST_F(EngineTest, AdminRevokeNeedsAdminAndReason) {
   AccessRequest r = submit();
   ASSERT_TRUE(engine->approve(r.id, "U0ALICE"));

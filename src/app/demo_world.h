@@ -1,0 +1,116 @@
+// The world `jit demo` plays in: the Slack emulator and the AWS emulator in this process, and the
+// real `jit serve` as a child process pointed at them, all on 127.0.0.1 (nothing leaves the
+// machine). It acts as the people of the demo workspace through the emulators' control API and
+// reports, one line each, what appeared in Slack and in the emulated IAM Identity Center.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/model.h"
+#include "emulators/aws/aws_emulator.h"
+#include "emulators/slack/slack_emulator.h"
+#include "ports/store.h"
+
+namespace jit::demo {
+
+// The people and channels of the demo workspace (the same e-mail in Slack and in AWS).
+inline constexpr char kDana[] = "U0DANA";    // the requester
+inline constexpr char kAlice[] = "U0ALICE";  // approver of prod and sandbox
+inline constexpr char kProd[] = "C0PROD";    // prod's owner channel
+inline constexpr char kSandbox[] = "C0SANDBOX";
+inline constexpr char kGeneral[] = "C0GENERAL";  // where people type /jit
+inline constexpr char kGrantSeconds[] = "8s";    // the short grant of the story (an allowed duration of prod admin)
+
+// Something seen in Slack or AWS, for the timeline.
+struct Happening {
+  std::chrono::system_clock::time_point at;
+  std::string text;  // one line, Slack markup made readable
+};
+
+class DemoWorld {
+ public:
+  // Starts both emulators, writes the demo policy to `dir`/jit.toml and starts `jit serve` (this
+  // very binary) on `store_url` with its log in `dir`/serve.log; returns once serve holds a Socket
+  // Mode connection. The error says what did not start (and which log to read).
+  static Result<std::unique_ptr<DemoWorld>> start(const std::string& dir, const std::string& store_url);
+
+  ~DemoWorld();  // stop()
+  DemoWorld(const DemoWorld&) = delete;
+  DemoWorld& operator=(const DemoWorld&) = delete;
+
+  // SIGTERM to serve (SIGKILL after 10 s), reaped, then the emulators stop. Idempotent. Returns
+  // serve's exit code (-1 when it was killed by a signal or already gone).
+  int stop();
+  // The process group of serve, for a last-resort kill from a signal thread (0 once reaped).
+  pid_t serve_pid() const { return pid_; }
+
+  emulators::SlackEmulator& slack() { return *slack_; }
+  emulators::AwsEmulator& aws() { return *aws_; }
+  Store& store() { return *store_; }
+  const std::string& log_path() const { return log_path_; }
+  const std::string& policy_path() const { return policy_path_; }
+  std::uint16_t ops_port() const { return ops_port_; }
+
+  // ---- Acting as people in Slack (each waits, bounded, for what it needs) ----
+  // Each action starts a new turn: wait_reply only sees what Slack showed after it.
+  void slash(const std::string& user, const std::string& text);
+  // Submits the open modal with these values; the emulator's answer (see SlackEmulator::submit_view).
+  Result<nlohmann::json> submit(const std::string& user, const std::string& view_id,
+                                const std::map<std::string, std::string>& values);
+  // The id of the modal open for `user`, once there is one.
+  std::optional<std::string> wait_view(const std::string& user);
+  // Picks `value` in the select `field` of the open modal, as a person does, and waits until the
+  // app has rebuilt the modal for that choice.
+  bool choose(const std::string& user, const std::string& view_id, const std::string& field, const std::string& value);
+  // The ts of the request's message in its owner channel, once posted.
+  std::optional<std::string> message_ts(const std::string& channel, const std::string& request_id);
+  // Clicks a button of the request's message in its owner channel.
+  bool click(const std::string& user, const std::string& channel, const std::string& request_id,
+             const std::string& action_id);
+  // The first reply to `user` (ephemeral, or in their DM) containing `text`, since the last action.
+  std::optional<std::string> wait_reply(const std::string& user, const std::string& text);
+
+  // ---- Reading the outcome ----
+  // The request, once it is in `state` (nullopt after 15 s).
+  std::optional<AccessRequest> wait_state(const std::string& request_id, State state);
+  // "dana: admin on prod" for each assignment in the emulated Identity Center.
+  std::set<std::string> assignments() const;
+  // What happened in Slack (posts, edits, thread replies, ephemerals, DMs, modals opened) and in
+  // AWS (assignments made or removed) since the last call, oldest first.
+  std::vector<Happening> take_new();
+
+ private:
+  DemoWorld() = default;
+  Result<> spawn_serve(const std::string& store_url);
+  bool serve_alive();
+  std::string name_of(const std::string& id) const;
+  std::string readable(std::string text) const;
+
+  std::unique_ptr<emulators::SlackEmulator> slack_;
+  std::unique_ptr<emulators::AwsEmulator> aws_;
+  std::unique_ptr<Store> store_;
+  std::string dir_, policy_path_, log_path_;
+  std::uint16_t ops_port_ = 0;
+  pid_t pid_ = 0;
+  std::chrono::system_clock::time_point turn_;  // when the last action began
+  int exit_code_ = -1;
+  // take_new: what was already reported.
+  std::map<std::string, std::string> seen_messages_;  // channel/ts -> its JSON
+  std::set<std::string> seen_views_;
+  std::set<std::string> seen_assignments_;
+};
+
+// A request id in a reply such as "Request `r1a2b3` is waiting for approval" (nullopt: none).
+std::optional<std::string> request_id_in(const std::string& reply);
+
+}  // namespace jit::demo

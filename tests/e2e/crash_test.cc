@@ -1,0 +1,111 @@
+// kill -9 at each step of the grant and revoke paths: a `jit serve` armed with JIT_CRASH_AT dies
+// (SIGKILL) at that point; then it is restarted, or a second instance carries on once the dead
+// one's lease has run out. Whatever the point, the lifecycle converges: the grant is made once,
+// revoked at or soon after its expiry, no assignment is left in the emulated Identity Center, no
+// audit event is lost and the chain verifies.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "audit/chain.h"
+#include "e2e/world.h"
+
+namespace jit::testing {
+namespace {
+
+using nlohmann::json;
+
+struct CrashCase {
+  const char* point;
+  bool other_instance;  // false: the same instance restarts; true: instance 1 takes over
+};
+
+void PrintTo(const CrashCase& c, std::ostream* os) { *os << c.point << (c.other_instance ? " (takeover)" : ""); }
+
+class CrashTest : public ::testing::TestWithParam<CrashCase> {};
+
+TEST_P(CrashTest, KilledAtThisPointTheLifecycleStillConverges) {
+  const CrashCase& c = GetParam();
+  const std::string point = c.point;
+  World world({.instances = 0});
+  std::string why;
+  ASSERT_TRUE(world.start_instance(0, {{"JIT_CRASH_AT", point}}, &why)) << why;
+
+  auto carry_on = [&] {
+    ASSERT_TRUE(World::poll([&] { return !world.running(0); }, std::chrono::seconds(20)))
+        << "instance 0 did not die at " << point << "\n" << world.log(0);
+    EXPECT_THAT(world.log(0), ::testing::HasSubstr("fault_injection_crash"));
+    std::string why;
+    ASSERT_TRUE(world.start_instance(c.other_instance ? 1 : 0, {}, &why)) << why;
+  };
+
+  const bool crashes_on_submit = point == "after_write:submit";
+  const bool crashes_on_release = point == "after_write:release";
+  const bool crashes_on_revoke = point.find("revoke") != std::string::npos || point == "after_write:expire";
+  const bool crashes_on_grant = !crashes_on_submit && !crashes_on_release && !crashes_on_revoke;
+
+  world.slack().slash_command(kDana, crashes_on_release ? "request prod admin 1h crash test"
+                                                        : "request prod admin 5s crash test");
+  if (crashes_on_submit) ASSERT_NO_FATAL_FAILURE(carry_on());
+  // The request exists (posted by its submitter, or by the sweeper of whoever carries on).
+  std::string id;
+  ASSERT_TRUE(World::poll(
+      [&] {
+        auto mine = world.store().list_requests({.requester = kDana});
+        if (!mine || mine->empty()) return false;
+        id = (*mine)[0].id;
+        return !(*mine)[0].chat_ts.empty();
+      },
+      std::chrono::seconds(20)));
+  ASSERT_TRUE(world.click(kAlice, id, "jit_approve"));
+  if (crashes_on_grant) ASSERT_NO_FATAL_FAILURE(carry_on());
+  ASSERT_TRUE(world.wait_state(id, State::active, std::chrono::seconds(20))) << world.log(c.other_instance ? 1 : 0);
+  if (crashes_on_release) {
+    world.slack().slash_command(kDana, "release " + id);
+    ASSERT_NO_FATAL_FAILURE(carry_on());
+  }
+  if (crashes_on_revoke) ASSERT_NO_FATAL_FAILURE(carry_on());
+  ASSERT_TRUE(world.wait_state(id, State::revoked, std::chrono::seconds(20)));
+
+  // Nothing left in AWS, created once.
+  EXPECT_EQ(world.assignment_count(), 0u) << world.aws().assignments().dump();
+  const json calls = world.aws().calls()["operations"];
+  EXPECT_GE(calls["sso-admin:CreateAccountAssignment"].value("ok", 0), 1);
+  // The revocation ended at the expiry second or after, within expiry + lease + one sweep.
+  auto r = world.read(id);
+  ASSERT_TRUE(r && r->ended_at && r->expires_at);
+  if (!crashes_on_release) EXPECT_LE(*r->ended_at - *r->expires_at, std::chrono::seconds(3 + 1 + 2));
+
+  // Every step is in the trail once, in order, and the chain verifies.
+  auto events = world.store().audit_events({}).value();
+  std::map<std::string, int> per_action;
+  for (const auto& e : events)
+    if (e.request_id == id) ++per_action[e.action];
+  for (const char* action : {"submit", "posted", "approve", "begin_grant", "grant_succeeded", "revoke_succeeded"})
+    EXPECT_EQ(per_action[action], 1) << action;
+  EXPECT_EQ(per_action["expire"] + per_action["release"], 1);
+  auto report = audit::verify(events, world.store().audit_head().value());
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(world.check_acks(), "");
+}
+
+// At least ten distinct points, on both paths; half restart the same instance, half are carried
+// on by another instance after the lease.
+INSTANTIATE_TEST_SUITE_P(
+    Points, CrashTest,
+    ::testing::Values(CrashCase{"after_write:submit", false}, CrashCase{"after_write:approve", true},
+                      CrashCase{"after_chat:approve", false}, CrashCase{"after_write:begin_grant", true},
+                      CrashCase{"before_provider:grant", false}, CrashCase{"after_provider:grant", true},
+                      CrashCase{"after_write:grant_succeeded", false}, CrashCase{"after_write:expire", true},
+                      CrashCase{"before_provider:revoke", false}, CrashCase{"after_provider:revoke", true},
+                      CrashCase{"after_write:revoke_succeeded", false}, CrashCase{"after_write:release", true}),
+    [](const ::testing::TestParamInfo<CrashCase>& info) {
+      std::string name = info.param.point;
+      for (char& ch : name)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      return name + (info.param.other_instance ? "_takeover" : "_restart");
+    });
+
+}  // namespace
+}  // namespace jit::testing

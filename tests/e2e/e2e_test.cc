@@ -1,0 +1,89 @@
+// The product under trouble, end to end: AWS down at expiry, Slack down, SIGTERM with work in
+// flight.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <regex>
+
+#include "e2e/world.h"
+
+namespace jit::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using nlohmann::json;
+
+TEST(E2eOutage, AwsDownAtExpiryAlertsOpsThenRevokesWhenItReturns) {
+  World world;
+  const std::string id = world.grant(kDana, "prod admin 3s outage");
+  ASSERT_FALSE(id.empty());
+  world.aws().set_faults({.down = true});
+  // While AWS is down the revocation fails, is retried, and the ops channel hears of it.
+  ASSERT_TRUE(world.slack().wait_for(
+      [&](const emulators::SlackEmulator& s) { return s.messages(kOpsChannel).dump().find(id) != std::string::npos; },
+      std::chrono::seconds(20)))
+      << world.log(0);
+  EXPECT_THAT(world.slack().messages(kOpsChannel).dump(), HasSubstr("Could not revoke"));
+  EXPECT_EQ(world.read(id)->state, State::revoking);
+  EXPECT_EQ(world.assignment_count(), 1u);
+  world.aws().set_faults({});
+  ASSERT_TRUE(world.wait_state(id, State::revoked, std::chrono::seconds(20)));
+  EXPECT_EQ(world.assignment_count(), 0u);
+}
+
+TEST(E2eOutage, SlackDownGrantsStillExpireOnTime) {
+  World world;
+  const std::string id = world.grant(kDana, "prod admin 3s slack outage");
+  ASSERT_FALSE(id.empty());
+  world.slack().set_down(true);
+  ASSERT_TRUE(world.wait_state(id, State::revoked, std::chrono::seconds(15)));
+  EXPECT_EQ(world.assignment_count(), 0u);
+  auto r = world.read(id);
+  EXPECT_LE(*r->ended_at - *r->expires_at, std::chrono::seconds(2));
+  // Readiness says Slack is gone, and comes back with it.
+  auto http = net::make_http_client();
+  const auto ops = *net::Endpoint::parse("http://127.0.0.1:" + std::to_string(world.ops_port(0)));
+  ASSERT_TRUE(World::poll(
+      [&] {
+        auto ready = http->send(ops, {.method = "GET", .target = "/readyz"});
+        return ready && ready->status == 503 && ready->body.find("slack") != std::string::npos;
+      },
+      std::chrono::seconds(10)));
+  world.slack().set_down(false);
+  ASSERT_TRUE(World::poll(
+      [&] {
+        auto ready = http->send(ops, {.method = "GET", .target = "/readyz"});
+        return ready && ready->status == 200;
+      },
+      std::chrono::seconds(20)));
+}
+
+TEST(E2eSignals, SigtermWithWorkInFlightExitsCleanlyWithinTenSeconds) {
+  World world;
+  const std::string id = world.grant(kDana, "prod admin 1h in flight");
+  ASSERT_FALSE(id.empty());
+  world.slack().slash_command(kEve, "request prod admin 1h just before the stop");
+  const auto asked = std::chrono::steady_clock::now();
+  const int status = world.stop_instance(0);
+  const auto took = std::chrono::steady_clock::now() - asked;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "\n" << world.log(0);
+  EXPECT_LT(took, std::chrono::seconds(10));
+  std::cout << "SIGTERM to exit: " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms\n";
+  EXPECT_THAT(world.log(0), HasSubstr(R"("event":"stopping")"));
+  // The grant is untouched (it will expire on whichever instance runs next).
+  EXPECT_EQ(world.read(id)->state, State::active);
+  EXPECT_EQ(world.assignment_count(), 1u);
+  // The last command was either handled before the exit or left unacked, so Slack delivers it
+  // again to whichever instance is connected: either way it is handled exactly once.
+  std::string why;
+  ASSERT_TRUE(world.start_instance(1, {}, &why)) << why;
+  ASSERT_TRUE(World::poll([&] { return world.store().list_requests({.requester = kEve}).value().size() == 1; },
+                          std::chrono::seconds(10)));
+  EXPECT_TRUE(world.wait_ephemeral(kEve, "is waiting for approval"));
+  EXPECT_EQ(world.store().list_requests({.requester = kEve}).value().size(), 1u);
+  EXPECT_EQ(world.check_acks(), "");
+}
+
+}  // namespace
+}  // namespace jit::testing

@@ -1,0 +1,236 @@
+// `jit serve` against the Slack emulator and the AWS emulator: everything a requester and an
+// approver do in Slack, end to end (SQLite store, Identity Center on the emulator). After every
+// test each envelope must have been acked within 100 ms of its delivery.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "e2e/world.h"
+
+namespace jit::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using nlohmann::json;
+
+class SlackServeTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (world) EXPECT_EQ(world->check_acks(), "");
+    if (HasFailure() && world) ADD_FAILURE() << "jit serve log:\n" << world->log(0);
+  }
+  std::unique_ptr<World> world = std::make_unique<World>();
+  emulators::SlackEmulator& slack() { return world->slack(); }
+};
+
+// The owner-channel message of a request, as it is now.
+json owner_message(World& w, const std::string& id) {
+  auto ts = w.message_ts(kProdChannel, id);
+  for (const auto& m : w.slack().messages(kProdChannel))
+    if (ts && m.value("ts", "") == *ts) return m;
+  return json::object();
+}
+
+bool has_buttons(const json& message) { return message.dump().find("\"jit_approve\"") != std::string::npos; }
+
+TEST_F(SlackServeTest, HelpAndUnknownInputAreAnswered) {
+  slack().slash_command(kDana, "help");
+  EXPECT_TRUE(world->wait_ephemeral(kDana, "/jit request"));
+  slack().slash_command(kDana, "frobnicate");
+  EXPECT_TRUE(world->wait_ephemeral(kDana, "frobnicate"));
+}
+
+TEST_F(SlackServeTest, TextRequestApprovedIsGrantedInIdentityCenterAndReleasedEarly) {
+  std::string reply;
+  auto id = world->request(kDana, "prod admin 1h rotate the signing keys", &reply);
+  ASSERT_TRUE(id) << reply;
+  EXPECT_THAT(reply, HasSubstr("<#C0PROD>"));
+  json message = owner_message(*world, *id);
+  EXPECT_TRUE(has_buttons(message)) << message.dump();
+  EXPECT_THAT(message.dump(), HasSubstr("rotate the signing keys"));
+  EXPECT_TRUE(world->wait_dm(kDana, *id));  // "submitted"
+
+  ASSERT_TRUE(world->click(kAlice, *id, "jit_approve"));
+  ASSERT_TRUE(world->wait_state(*id, State::active));
+  EXPECT_EQ(world->assignment_count(), 1u);
+  EXPECT_TRUE(world->wait_dm(kDana, "https://d-1111111111.awsapps.com/start"));
+  // The buttons gave way to the outcome, and the thread tells the story.
+  ASSERT_TRUE(slack().wait_for([&](const emulators::SlackEmulator&) { return !has_buttons(owner_message(*world, *id)); },
+                               std::chrono::seconds(5)));
+  EXPECT_THAT(owner_message(*world, *id).dump(), HasSubstr("<!date^"));
+  const std::string ts = owner_message(*world, *id).value("ts", "");
+  int replies = 0;
+  for (const auto& m : slack().messages(kProdChannel)) replies += m.value("thread_ts", "") == ts;
+  EXPECT_GE(replies, 2) << slack().messages(kProdChannel).dump(1);  // approved, active
+
+  slack().slash_command(kDana, "list");
+  EXPECT_TRUE(world->wait_ephemeral(kDana, *id));
+  slack().slash_command(kDana, "release " + *id);
+  EXPECT_TRUE(world->wait_ephemeral(kDana, "released"));
+  ASSERT_TRUE(world->wait_state(*id, State::revoked));
+  EXPECT_EQ(world->assignment_count(), 0u);
+  EXPECT_TRUE(world->wait_dm(kDana, "has ended"));
+}
+
+TEST_F(SlackServeTest, ModalRequestWithErrorsOnTheFieldThenSubmitted) {
+  slack().slash_command(kDana, "");
+  ASSERT_TRUE(slack().wait_for([](const emulators::SlackEmulator& s) { return !s.views(kDana).empty(); },
+                               std::chrono::seconds(5)));
+  const std::string view_id = slack().views(kDana)[0].value("id", "");
+  // Choosing the account, then the role, rebuilds the modal for them (views.update), as a person
+  // would: each choice after the modal showed the previous one.
+  auto choose = [&](const std::string& field, const std::string& value) {
+    const std::string hash = slack().views(kDana)[0].value("hash", "");
+    if (!slack().select_in_view(kDana, view_id, field, field, value)) return false;
+    return slack().wait_for(
+        [&](const emulators::SlackEmulator& s) { return s.views(kDana)[0].value("hash", "") != hash; },
+        std::chrono::seconds(5));
+  };
+  ASSERT_TRUE(choose("account", "prod"));
+  EXPECT_THAT(slack().views(kDana)[0].dump(), HasSubstr("break-glass"));
+  EXPECT_THAT(slack().views(kDana)[0].dump(), Not(HasSubstr("developer")));  // sandbox's role
+  ASSERT_TRUE(choose("role", "break-glass"));
+  // break-glass needs an INC- ticket: the modal now asks for one.
+  EXPECT_THAT(slack().views(kDana)[0].dump(), HasSubstr("\"ticket\""));
+  auto bad = slack().submit_view(kDana, view_id,
+                                 {{"account", "prod"}, {"role", "break-glass"}, {"duration", "30m"},
+                                  {"reason", "db failover"}, {"ticket", "JIRA-1"}});
+  ASSERT_TRUE(bad) << bad.error().message;
+  EXPECT_EQ((*bad)["ack_payload"].value("response_action", ""), "errors") << bad->dump();
+  EXPECT_TRUE((*bad)["ack_payload"]["errors"].contains("ticket")) << bad->dump();
+  EXPECT_FALSE(slack().views(kDana).empty());
+
+  auto good = slack().submit_view(kDana, view_id,
+                                  {{"account", "prod"}, {"role", "break-glass"}, {"duration", "30m"},
+                                   {"reason", "db failover"}, {"ticket", "INC-77"}});
+  ASSERT_TRUE(good) << good.error().message;
+  EXPECT_TRUE((*good)["ack_payload"].is_null()) << good->dump();
+  auto reply = world->wait_ephemeral(kDana, "is waiting for approval");
+  ASSERT_TRUE(reply);
+  auto requests = world->store().list_requests({.requester = kDana}).value();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].role, "break-glass");
+  EXPECT_EQ(requests[0].ticket, "INC-77");
+  // Two approvals needed: the message says how many are left after the first.
+  ASSERT_TRUE(world->click(kAlice, requests[0].id, "jit_approve"));
+  ASSERT_TRUE(slack().wait_for(
+      [&](const emulators::SlackEmulator&) { return owner_message(*world, requests[0].id).dump().find("1 of 2") != std::string::npos; },
+      std::chrono::seconds(5)))
+      << owner_message(*world, requests[0].id).dump(1);
+  ASSERT_TRUE(world->click(kBob, requests[0].id, "jit_approve"));
+  EXPECT_TRUE(world->wait_state(requests[0].id, State::active));
+}
+
+TEST_F(SlackServeTest, DenyWithAReasonReachesTheRequester) {
+  auto id = world->request(kDana, "prod admin 1h look at the billing tables");
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(world->click(kAlice, *id, "jit_deny"));
+  ASSERT_TRUE(slack().wait_for([](const emulators::SlackEmulator& s) { return !s.views(kAlice).empty(); },
+                               std::chrono::seconds(5)));
+  const std::string view_id = slack().views(kAlice)[0].value("id", "");
+  auto submitted = slack().submit_view(kAlice, view_id, {{"reason", "use the read-only role"}});
+  ASSERT_TRUE(submitted) << submitted.error().message;
+  ASSERT_TRUE(world->wait_state(*id, State::denied));
+  EXPECT_TRUE(world->wait_dm(kDana, "use the read-only role"));
+  EXPECT_EQ(world->assignment_count(), 0u);
+}
+
+TEST_F(SlackServeTest, SelfApprovalAndNonApproversAreRefusedWithAReason) {
+  auto id = world->request(kDana, "prod admin 1h deploy");
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(world->click(kDana, *id, "jit_approve"));
+  EXPECT_TRUE(world->wait_ephemeral(kDana, "your own request"));
+  ASSERT_TRUE(world->click(kEve, *id, "jit_approve"));
+  EXPECT_TRUE(world->wait_ephemeral(kEve, "not an approver"));
+  EXPECT_EQ(world->read(*id)->state, State::pending);
+  EXPECT_EQ(world->assignment_count(), 0u);
+}
+
+TEST_F(SlackServeTest, TwoApproversClickingAtOnceGiveOneGrantAndStaleButtonsExplain) {
+  auto id = world->request(kDana, "prod admin 1h incident");
+  ASSERT_TRUE(id);
+  auto ts = world->message_ts(kProdChannel, *id);
+  ASSERT_TRUE(ts);
+  ASSERT_TRUE(slack().click(kAlice, kProdChannel, *ts, "jit_approve"));
+  ASSERT_TRUE(slack().click(kBob, kProdChannel, *ts, "jit_approve"));
+  ASSERT_TRUE(world->wait_state(*id, State::active));
+  EXPECT_TRUE(world->wait_ephemeral(kBob, "already approved") || world->wait_ephemeral(kAlice, "already approved"));
+  // The buttons are gone from the message, but a client showing the old one may still click: a
+  // stale Deny explains and changes nothing.
+  ASSERT_TRUE(slack().wait_for([&](const emulators::SlackEmulator&) { return !has_buttons(owner_message(*world, *id)); },
+                               std::chrono::seconds(5)));
+  EXPECT_FALSE(slack().click(kEve, kProdChannel, *ts, "jit_deny"));  // no such button any more
+  EXPECT_EQ(world->read(*id)->state, State::active);
+  const json calls = world->aws().calls();
+  EXPECT_EQ(calls["operations"]["sso-admin:CreateAccountAssignment"].value("ok", 0), 1) << calls.dump();
+  EXPECT_EQ(world->assignment_count(), 1u);
+}
+
+TEST_F(SlackServeTest, RefreshRequestedMidFlowLosesNothingAndReconnectsWithinThreeSeconds) {
+  auto first = world->request(kDana, "prod admin 1h first");
+  ASSERT_TRUE(first);
+  const int opened = slack().connections_opened();
+  const auto asked = std::chrono::steady_clock::now();
+  slack().disconnect("refresh_requested");
+  // Work goes on while the connection is replaced.
+  ASSERT_TRUE(world->click(kAlice, *first, "jit_approve"));
+  slack().slash_command(kEve, "request sandbox developer 2h second");
+  ASSERT_TRUE(slack().wait_for([&](const emulators::SlackEmulator& s) { return s.connections_opened() > opened; },
+                               std::chrono::seconds(3)));
+  const auto replaced_in = std::chrono::steady_clock::now() - asked;
+  EXPECT_LT(replaced_in, std::chrono::seconds(3));
+  std::cout << "replacement connection after refresh_requested: "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(replaced_in).count() << " ms\n";
+  ASSERT_TRUE(world->wait_state(*first, State::active));
+  ASSERT_TRUE(world->wait_ephemeral(kEve, "is waiting for approval"));
+  // Each envelope was handled once: one request from each, one grant.
+  EXPECT_EQ(world->store().list_requests({.requester = kEve}).value().size(), 1u);
+  EXPECT_EQ(world->assignment_count(), 1u);
+  // And a dropped socket is replaced too.
+  const int before_drop = slack().connections_opened();
+  slack().drop();
+  ASSERT_TRUE(slack().wait_for([&](const emulators::SlackEmulator& s) { return s.connections_opened() > before_drop; },
+                               std::chrono::seconds(5)));
+  slack().slash_command(kDana, "help");
+  EXPECT_TRUE(world->wait_ephemeral(kDana, "/jit request"));
+}
+
+TEST_F(SlackServeTest, RateLimitStormDeliversEveryMessageInOrder) {
+  slack().rate_limit("*", 6, 1);
+  std::string reply;
+  auto id = world->request(kDana, "prod admin 1h storm", &reply);
+  ASSERT_TRUE(id) << reply << "\n" << slack().calls().dump(1);
+  ASSERT_TRUE(world->click(kAlice, *id, "jit_approve"));
+  ASSERT_TRUE(world->wait_state(*id, State::active, std::chrono::seconds(30)));
+  slack().rate_limit("chat.postMessage", 3, 1);
+  slack().slash_command(kDana, "release " + *id);
+  ASSERT_TRUE(world->wait_state(*id, State::revoked, std::chrono::seconds(30)));
+  // The thread has every event, in the order they happened.
+  const std::string ts = owner_message(*world, *id).value("ts", "");
+  ASSERT_TRUE(slack().wait_for(
+      [&](const emulators::SlackEmulator& s) {
+        int n = 0;
+        for (const auto& m : s.messages(kProdChannel)) n += m.value("thread_ts", "") == ts;
+        return n >= 3;
+      },
+      std::chrono::seconds(30)));
+  std::vector<std::string> thread;
+  for (const auto& m : slack().messages(kProdChannel))
+    if (m.value("thread_ts", "") == ts) thread.push_back(m.value("text", ""));
+  auto position = [&](const std::string& word) {
+    for (std::size_t k = 0; k < thread.size(); ++k)
+      if (thread[k].find(word) != std::string::npos) return static_cast<int>(k);
+    return -1;
+  };
+  EXPECT_GE(position("pproved"), 0) << ::testing::PrintToString(thread);
+  EXPECT_LT(position("pproved"), position("ctive")) << ::testing::PrintToString(thread);
+  EXPECT_LT(position("ctive"), position("evoked")) << ::testing::PrintToString(thread);
+  int limited = 0;
+  for (const auto& c : slack().calls()) limited += c.value("error", "") == "ratelimited";
+  EXPECT_EQ(limited, 9);
+}
+
+}  // namespace
+}  // namespace jit::testing

@@ -1,0 +1,364 @@
+#include "e2e/world.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "app/store_url.h"
+#include "net/https_client.h"
+
+namespace jit::testing {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr char kInstanceArn[] = "arn:aws:sso:::instance/ssoins-1111111111111111";
+constexpr char kPermissionSet[] = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-";
+
+std::string policy_text(const WorldOptions& o, const std::string& store_url) {
+  return fmt::format(R"toml(
+approval_window = "1h"
+sweep_interval = "{sweep}"
+reconcile_interval = "1h"
+admins = ["U0ADMIN"]
+ops_channel = "{ops}"
+
+[store]
+url = "{store}"
+
+[aws]
+region = "us-east-1"
+instance_arn = "{instance}"
+identity_store_id = "d-1111111111"
+access_portal_url = "https://d-1111111111.awsapps.com/start"
+
+[[accounts]]
+name = "prod"
+id = "123456789012"
+owner_channel = "{prod}"
+approvers = ["U0ALICE", "S0LEADS"]
+
+  [[accounts.roles]]
+  name = "admin"
+  permission_set_arn = "{ps}0000000000000001"
+  max_duration = "2h"
+  requesters = ["*"]
+
+  [[accounts.roles]]
+  name = "break-glass"
+  permission_set_arn = "{ps}0000000000000002"
+  max_duration = "1h"
+  tier = "break-glass"
+  approvals_required = 2
+  requesters = ["*"]
+  ticket_required = true
+  ticket_pattern = "^INC-[0-9]+$"
+
+[[accounts]]
+name = "sandbox"
+id = "111111111111"
+owner_channel = "C0SANDBOX"
+approvers = ["U0ALICE"]
+
+  [[accounts.roles]]
+  name = "developer"
+  permission_set_arn = "{ps}0000000000000003"
+  max_duration = "8h"
+  requesters = ["*"]
+)toml",
+                     fmt::arg("sweep", o.sweep_interval), fmt::arg("ops", kOpsChannel), fmt::arg("store", store_url),
+                     fmt::arg("instance", kInstanceArn), fmt::arg("prod", kProdChannel), fmt::arg("ps", kPermissionSet));
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+World::World(WorldOptions options) : options_(std::move(options)) {
+  dir_ = (std::filesystem::path(::testing::TempDir()) /
+          fmt::format("jit-e2e-{}-{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(), getpid()))
+             .string();
+  std::filesystem::remove_all(dir_);
+  std::filesystem::create_directories(dir_);
+
+  emulators::SlackEmulatorOptions slack_options;
+  slack_options.users = {{kDana, "dana", "dana@example.com"},
+                         {kAlice, "alice", "alice@example.com"},
+                         {kBob, "bob", "bob@example.com"},
+                         {kEve, "eve", "eve@example.com"},
+                         {"U0ADMIN", "admin", "admin@example.com"}};
+  slack_options.usergroups = {{"S0LEADS", {kBob}}};
+  slack_options.disconnect_grace = std::chrono::milliseconds(3000);
+  auto slack = emulators::SlackEmulator::start(slack_options);
+  if (!slack) throw std::runtime_error("Slack emulator: " + slack.error().message);
+  slack_ = std::move(*slack);
+
+  emulators::AwsEmulatorOptions aws_options;
+  aws_options.users = {{"dana", "dana@example.com"}, {"alice", "alice@example.com"}, {"bob", "bob@example.com"},
+                       {"eve", "eve@example.com"}, {"admin", "admin@example.com"}};
+  aws_options.assignment_delay = options_.assignment_delay;
+  auto aws = emulators::AwsEmulator::start(aws_options);
+  if (!aws) throw std::runtime_error("AWS emulator: " + aws.error().message);
+  aws_ = std::move(*aws);
+
+  // This process reads the store with the same environment the instances get.
+  setenv("AWS_ACCESS_KEY_ID", emulators::kEmulatorAccessKeyId, 1);
+  setenv("AWS_SECRET_ACCESS_KEY", emulators::kEmulatorSecretAccessKey, 1);
+  setenv("AWS_REGION", "us-east-1", 1);
+  setenv("AWS_CONFIG_FILE", "/dev/null", 1);
+  setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null", 1);
+  setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+  setenv("AWS_ENDPOINT_URL_SSO_ADMIN", aws_->url().c_str(), 1);
+  setenv("AWS_ENDPOINT_URL_IDENTITYSTORE", aws_->url().c_str(), 1);
+  unsetenv("AWS_ENDPOINT_URL");
+
+  if (options_.dynamodb) {
+    auto moto = MotoServer::start();
+    if (!moto) throw std::runtime_error(moto.error().message);
+    moto_ = std::move(*moto);
+    moto_client_ = net::make_http_client();
+    const net::Endpoint moto_endpoint = *net::Endpoint::parse(moto_->url());
+    auto proxy = net::HttpServer::start({.threads = 1}, [this, moto_endpoint](const net::HttpRequest& request) {
+      net::HttpRequest forwarded = request;
+      std::erase_if(forwarded.headers, [](const auto& h) {
+        std::string name = h.first;
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return name == "content-length" || name == "connection" || name == "transfer-encoding" || name == "keep-alive";
+      });
+      auto answer = moto_client_->send(moto_endpoint, forwarded);
+      if (!answer) return net::HttpResponse{502, {}, answer.error().message};
+      return *answer;
+    });
+    if (!proxy) throw std::runtime_error("moto proxy: " + proxy.error().message);
+    moto_proxy_ = std::move(*proxy);
+    setenv("AWS_ENDPOINT_URL_DYNAMODB", moto_proxy_->url().c_str(), 1);
+    store_url_ = "dynamodb:jit-e2e";
+    if (auto made = init_store(store_url_, {.region = "us-east-1"}); !made)
+      throw std::runtime_error("store init: " + made.error().message);
+  } else {
+    store_url_ = "sqlite:" + dir_ + "/jit.db";
+  }
+  policy_path_ = dir_ + "/jit.toml";
+  std::ofstream(policy_path_) << policy_text(options_, store_url_);
+  auto store = open_store(store_url_, {.region = "us-east-1"});
+  if (!store) throw std::runtime_error("store: " + store.error().message);
+  store_ = std::move(*store);
+
+  instances_.resize(options_.instances);
+  for (int i = 0; i < options_.instances; ++i) {
+    std::string why;
+    if (!start_instance(i, {}, &why)) throw std::runtime_error(fmt::format("instance {} did not start: {}", i, why));
+  }
+}
+
+World::~World() {
+  for (auto& instance : instances_)
+    if (instance.process) instance.process->stop(std::chrono::seconds(10));
+  store_.reset();
+  if (moto_proxy_) moto_proxy_->stop();
+  slack_->stop();
+  aws_->stop();
+  // Kept when a test failed, or when JIT_E2E_KEEP is set, for the instances' logs.
+  if (!::testing::Test::HasFailure() && !std::getenv("JIT_E2E_KEEP")) std::filesystem::remove_all(dir_);
+}
+
+bool World::start_instance(int i, std::vector<std::pair<std::string, std::string>> env, std::string* why) {
+  if (static_cast<std::size_t>(i) >= instances_.size()) instances_.resize(i + 1);
+  Instance& instance = instances_[i];
+  if (instance.process) instance.process->stop();
+  const int connected_before = slack_->connections_opened();
+  instance.ops_port = free_port();
+  instance.log_file = fmt::format("{}/serve-{}.{}.log", dir_, i, std::chrono::steady_clock::now().time_since_epoch().count());
+  ProcessOptions process_options;
+  process_options.output_file = instance.log_file;
+  process_options.env = options_.env;
+  process_options.env.insert(process_options.env.end(), env.begin(), env.end());
+  process_options.env.emplace_back("SLACK_API_URL", slack_->api_url());
+  process_options.env.emplace_back("SLACK_BOT_TOKEN", slack_->options().bot_token);
+  process_options.env.emplace_back("SLACK_APP_TOKEN", slack_->options().app_token);
+  auto process = Process::spawn({JIT_BINARY, "serve", "--config", policy_path_, "--store", store_url_,
+                                 "--instance-id", fmt::format("i-{}", i), "--lease", options_.lease, "--ops-address",
+                                 fmt::format("127.0.0.1:{}", instance.ops_port), "--log-format", "json",
+                                 "--log-level", "info"},
+                                process_options);
+  if (!process) {
+    if (why) *why = process.error().message;
+    return false;
+  }
+  instance.process = std::move(*process);
+  const bool up = slack_->wait_for([&](const emulators::SlackEmulator& s) { return s.connections_opened() > connected_before; },
+                                   std::chrono::seconds(20));
+  if (!up && why) *why = log(i);
+  return up;
+}
+
+void World::kill_instance(int i) {
+  Instance& instance = instances_.at(i);
+  if (!instance.process) return;
+  ::kill(instance.process->pid(), SIGKILL);
+  instance.process->stop();
+}
+
+int World::stop_instance(int i) {
+  Instance& instance = instances_.at(i);
+  if (!instance.process) return -1;
+  return instance.process->stop(std::chrono::seconds(15));
+}
+
+bool World::running(int i) { return instances_.at(i).process && instances_.at(i).process->running(); }
+
+std::string World::log(int i) const { return read_file(instances_.at(i).log_file); }
+
+std::uint16_t World::ops_port(int i) const { return instances_.at(i).ops_port; }
+
+std::optional<std::string> World::request(const std::string& user, const std::string& text, std::string* reply) {
+  const std::size_t before = slack_->messages("C0GENERAL").size();
+  slack_->slash_command(user, "request " + text);
+  std::optional<std::string> answer;
+  slack_->wait_for(
+      [&](const emulators::SlackEmulator& s) {
+        const json messages = s.messages("C0GENERAL");
+        for (std::size_t k = before; k < messages.size(); ++k)
+          if (messages[k].value("ephemeral_to", "") == user) {
+            answer = messages[k].value("text", "");
+            return true;
+          }
+        return false;
+      },
+      std::chrono::seconds(10));
+  if (reply) *reply = answer.value_or("(no reply)");
+  if (!answer) return std::nullopt;
+  static const std::regex id(R"(Request `([a-z0-9]+)` is waiting)");
+  std::smatch m;
+  if (!std::regex_search(*answer, m, id)) return std::nullopt;
+  return m[1].str();
+}
+
+std::string World::grant(const std::string& user, const std::string& text) {
+  std::string reply;
+  auto id = request(user, text, &reply);
+  EXPECT_TRUE(id) << reply;
+  if (!id) return "";
+  EXPECT_TRUE(click(kAlice, *id, "jit_approve"));
+  EXPECT_TRUE(wait_state(*id, State::active)) << log(0);
+  return *id;
+}
+
+std::optional<std::string> World::message_ts(const std::string& channel, const std::string& request_id) {
+  std::optional<std::string> ts;
+  slack_->wait_for(
+      [&](const emulators::SlackEmulator& s) {
+        for (const auto& m : s.messages(channel))
+          if (!m.contains("thread_ts") && !m.contains("ephemeral_to") &&
+              m.value("blocks", json::array()).dump().find(request_id) != std::string::npos) {
+            ts = m.value("ts", "");
+            return true;
+          }
+        return false;
+      },
+      std::chrono::seconds(10));
+  return ts;
+}
+
+bool World::click(const std::string& user, const std::string& request_id, const std::string& action_id,
+                  const std::string& channel) {
+  auto ts = message_ts(channel, request_id);
+  if (!ts) return false;
+  return slack_->click(user, channel, *ts, action_id).has_value();
+}
+
+std::optional<std::string> World::wait_ephemeral(const std::string& user, const std::string& containing,
+                                                 std::chrono::milliseconds timeout) {
+  std::optional<std::string> found;
+  auto scan = [&](const json& messages) {
+    for (const auto& m : messages)
+      if (m.value("ephemeral_to", "") == user && m.value("text", "").find(containing) != std::string::npos) {
+        found = m.value("text", "");
+        return true;
+      }
+    return false;
+  };
+  slack_->wait_for(
+      [&](const emulators::SlackEmulator& s) {
+        for (const char* channel : {"C0GENERAL", kProdChannel, "C0SANDBOX"})
+          if (scan(s.messages(channel))) return true;
+        // A reply that could not be ephemeral arrives as a DM.
+        for (const auto& m : s.dm(user))
+          if (m.value("text", "").find(containing) != std::string::npos) {
+            found = m.value("text", "");
+            return true;
+          }
+        return false;
+      },
+      timeout);
+  return found;
+}
+
+bool World::wait_dm(const std::string& user, const std::string& containing, std::chrono::milliseconds timeout) {
+  return slack_->wait_for(
+      [&](const emulators::SlackEmulator& s) {
+        for (const auto& m : s.dm(user))
+          if (m.dump().find(containing) != std::string::npos) return true;
+        return false;
+      },
+      timeout);
+}
+
+bool World::poll(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+std::optional<AccessRequest> World::read(const std::string& request_id) {
+  auto r = store_->get_request(request_id);
+  if (!r) return std::nullopt;
+  return *r;
+}
+
+bool World::wait_state(const std::string& request_id, State state, std::chrono::milliseconds timeout) {
+  return poll(
+      [&] {
+        auto r = read(request_id);
+        return r && r->state == state;
+      },
+      timeout);
+}
+
+std::size_t World::assignment_count() { return aws_->assignments().value("assignments", json::array()).size(); }
+
+std::string World::check_acks(std::chrono::milliseconds limit) const {
+  for (const auto& e : slack_->envelopes()) {
+    if (e["connection"].is_null()) continue;  // never delivered (nobody connected): nothing to ack
+    if (!e.value("acked", false)) return "envelope " + e.dump() + " was never acked";
+    if (e.value("ack_latency_ms", 0.0) > static_cast<double>(limit.count()))
+      return fmt::format("envelope {} was acked after {} ms", e.value("envelope_id", ""), e.value("ack_latency_ms", 0.0));
+  }
+  return "";
+}
+
+std::string World::metrics(int i) {
+  auto http = net::make_http_client();
+  auto endpoint = net::Endpoint::parse(fmt::format("http://127.0.0.1:{}", ops_port(i)));
+  auto response = http->send(*endpoint, {.method = "GET", .target = "/metrics"});
+  return response ? response->body : "";
+}
+
+}  // namespace jit::testing

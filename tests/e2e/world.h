@@ -1,0 +1,124 @@
+// The whole product on one machine, for end-to-end tests: the Slack emulator and the AWS emulator
+// in this process, and one or more `jit serve` processes pointed at them (SQLite, or DynamoDB on
+// moto_server shared by every instance). Tests act as Slack users through the emulator and read
+// what happened in Slack, in the emulated Identity Center and in the store.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "emulators/aws/aws_emulator.h"
+#include "emulators/slack/slack_emulator.h"
+#include "net/http_server.h"
+#include "net/https_client.h"
+#include "ports/store.h"
+#include "support/moto.h"
+#include "support/process.h"
+
+namespace jit::testing {
+
+// Users of the test workspace (Slack) and of the emulated identity store (AWS), by the same e-mail.
+inline constexpr char kDana[] = "U0DANA";    // requester
+inline constexpr char kAlice[] = "U0ALICE";  // approver of prod and sandbox
+inline constexpr char kBob[] = "U0BOB";      // approver of prod
+inline constexpr char kEve[] = "U0EVE";      // no approver anywhere
+inline constexpr char kProdChannel[] = "C0PROD";
+inline constexpr char kOpsChannel[] = "C0OPS";
+
+struct WorldOptions {
+  int instances = 1;
+  bool dynamodb = false;          // false: one SQLite file
+  std::string sweep_interval = "1s";
+  // Extra environment for every instance, e.g. {"JIT_CRASH_AT", "..."} (see also start_instance).
+  std::vector<std::pair<std::string, std::string>> env;
+  // The AWS emulator's provisioning delay.
+  std::chrono::milliseconds assignment_delay{50};
+  // serve --lease: how soon another instance may take over a dead one's in-flight step.
+  std::string lease = "3s";
+};
+
+class World {
+ public:
+  explicit World(WorldOptions options = {});
+  ~World();
+
+  // Starts (or restarts) instance i as "i-<i>"; waits until it is connected to Slack. `env` adds to
+  // the options' environment. False (with the log in `why`) when it did not come up.
+  bool start_instance(int i, std::vector<std::pair<std::string, std::string>> env = {}, std::string* why = nullptr);
+  void kill_instance(int i);                       // SIGKILL, reaped
+  int stop_instance(int i);                        // SIGTERM; the wait status
+  bool running(int i);                             // false once it exited (e.g. a crash point)
+  std::string log(int i) const;                    // its stderr so far
+  std::uint16_t ops_port(int i) const;
+
+  emulators::SlackEmulator& slack() { return *slack_; }
+  emulators::AwsEmulator& aws() { return *aws_; }
+  Store& store() { return *store_; }
+  const std::string& store_url() const { return store_url_; }
+  const std::string& policy_path() const { return policy_path_; }
+
+  // ---- Acting as users ----
+  // `/jit request ...` by `user`; the request id from the reply (nullopt: the reply, in `reply`).
+  std::optional<std::string> request(const std::string& user, const std::string& text, std::string* reply = nullptr);
+  // A request by `user` approved by alice; its id once active ("" with a test failure if not).
+  std::string grant(const std::string& user, const std::string& text);
+  // The owner-channel message of a request (its ts), once posted.
+  std::optional<std::string> message_ts(const std::string& channel, const std::string& request_id);
+  // Clicks a button of the request's owner-channel message.
+  bool click(const std::string& user, const std::string& request_id, const std::string& action_id,
+             const std::string& channel = kProdChannel);
+  // The newest ephemeral text shown to `user` since `since` messages (count across channels).
+  std::optional<std::string> wait_ephemeral(const std::string& user, const std::string& containing,
+                                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Waits for a DM to `user` containing `text`.
+  bool wait_dm(const std::string& user, const std::string& containing,
+               std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  // Polls `done` every 10 ms up to `timeout`: for conditions outside the Slack emulator (the store,
+  // processes, HTTP). (SlackEmulator::wait_for re-checks only when the emulator's state changes.)
+  static bool poll(const std::function<bool()>& done, std::chrono::milliseconds timeout);
+
+  // ---- Reading the outcome ----
+  std::optional<AccessRequest> read(const std::string& request_id);
+  // Waits until the request is in `state`.
+  bool wait_state(const std::string& request_id, State state,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  // Assignments in the emulated Identity Center for the requester's principal ("" = all).
+  std::size_t assignment_count();
+  // Every envelope the emulator delivered was acked within `limit` (message names the first that
+  // was not).
+  std::string check_acks(std::chrono::milliseconds limit = std::chrono::milliseconds(100)) const;
+  // GET /metrics of instance i.
+  std::string metrics(int i);
+
+ private:
+  WorldOptions options_;
+  std::string dir_;
+  std::string policy_path_;
+  std::string store_url_;
+  std::optional<MotoServer> moto_;
+  // moto_server answers requests on several threads and its TransactWriteItems is not atomic
+  // across them (two conditional transactions can both succeed), unlike DynamoDB. The instances
+  // reach it through this one-thread proxy, so each transaction runs alone, as DynamoDB
+  // guarantees; conditional-write races are still decided by the conditions.
+  std::unique_ptr<net::HttpServer> moto_proxy_;
+  std::unique_ptr<net::HttpClient> moto_client_;
+  std::unique_ptr<emulators::SlackEmulator> slack_;
+  std::unique_ptr<emulators::AwsEmulator> aws_;
+  std::unique_ptr<Store> store_;
+  struct Instance {
+    std::unique_ptr<Process> process;
+    std::uint16_t ops_port = 0;
+    std::string log_file;
+  };
+  std::vector<Instance> instances_;
+};
+
+}  // namespace jit::testing
