@@ -4,7 +4,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <thread>
+
+#include "net/https_client.h"
 
 #include "e2e/world.h"
 
@@ -19,6 +23,11 @@ class SlackServeTest : public ::testing::Test {
  protected:
   void TearDown() override {
     if (world) EXPECT_EQ(world->check_acks(), "");
+    // No token reaches the log.
+    if (world) {
+      EXPECT_THAT(world->log(0), Not(HasSubstr(slack().options().bot_token)));
+      EXPECT_THAT(world->log(0), Not(HasSubstr(slack().options().app_token)));
+    }
     if (HasFailure() && world) ADD_FAILURE() << "jit serve log:\n" << world->log(0);
   }
   std::unique_ptr<World> world = std::make_unique<World>();
@@ -230,6 +239,74 @@ TEST_F(SlackServeTest, RateLimitStormDeliversEveryMessageInOrder) {
   int limited = 0;
   for (const auto& c : slack().calls()) limited += c.value("error", "") == "ratelimited";
   EXPECT_EQ(limited, 9);
+}
+
+// The bare minimum an operator starts with: the example policy, a SQLite file and only the three
+// SLACK_* variables (no AWS credentials at all). The service connects and answers /jit help and
+// /jit list; readiness names AWS as what is missing.
+TEST(SlackServeAlone, OnlySlackEnvironmentAnswersHelpAndList) {
+  emulators::SlackEmulatorOptions options;
+  options.users = {{"U0DEV", "dev", "dev@example.com"}};
+  auto slack = emulators::SlackEmulator::start(options);
+  ASSERT_TRUE(slack) << slack.error().message;
+  const std::string dir = ::testing::TempDir() + "/jit-slack-alone-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  const auto ops = free_port();
+  auto serve = Process::spawn(
+      {"env", "-i", "PATH=/usr/bin:/bin", "HOME=" + dir, "SLACK_API_URL=" + (*slack)->api_url(),
+       "SLACK_BOT_TOKEN=" + options.bot_token, "SLACK_APP_TOKEN=" + options.app_token, JIT_BINARY, "serve",
+       "--config", std::string(JIT_SOURCE_DIR) + "/examples/jit.toml", "--store", "sqlite:" + dir + "/jit.db",
+       "--ops-address", "127.0.0.1:" + std::to_string(ops)},
+      {.output_file = dir + "/serve.log"});
+  ASSERT_TRUE(serve) << serve.error().message;
+  ASSERT_TRUE((*slack)->wait_for([](const emulators::SlackEmulator& s) { return s.connections_opened() > 0; },
+                                 std::chrono::seconds(20)));
+  auto reply_to = [&](const std::string& text) {
+    (*slack)->slash_command("U0DEV", text);
+    return (*slack)->wait_for(
+        [](const emulators::SlackEmulator& s) { return !s.messages("C0GENERAL").empty(); }, std::chrono::seconds(10));
+  };
+  ASSERT_TRUE(reply_to("help"));
+  EXPECT_THAT((*slack)->messages("C0GENERAL").dump(), HasSubstr("/jit request"));
+  (*slack)->slash_command("U0DEV", "list");
+  ASSERT_TRUE((*slack)->wait_for(
+      [](const emulators::SlackEmulator& s) { return s.messages("C0GENERAL").size() >= 2; }, std::chrono::seconds(10)));
+  EXPECT_THAT((*slack)->messages("C0GENERAL").dump(), HasSubstr("no pending requests"));
+  auto http = net::make_http_client();
+  auto ready = http->send(*net::Endpoint::parse("http://127.0.0.1:" + std::to_string(ops)),
+                          {.method = "GET", .target = "/readyz"});
+  ASSERT_TRUE(ready);
+  EXPECT_THAT(ready->body, Not(HasSubstr("slack:")));  // Slack is fine
+  (*serve)->stop();
+  std::filesystem::remove_all(dir);
+}
+
+// A bot token Slack refuses stops the service at once with an error naming the variable; Slack
+// disabling the Socket Mode link stops it too, saying what to do. Neither prints a token.
+TEST(SlackServeAlone, RefusedTokenAndDisabledLinkStopWithAClearError) {
+  World world;
+  ASSERT_TRUE(world.stop_instance(0) >= 0);
+  // The app's link disabled while it runs.
+  std::string why;
+  ASSERT_TRUE(world.start_instance(0, {}, &why)) << why;
+  world.slack().disconnect("link_disabled");
+  ASSERT_TRUE(World::poll([&] { return !world.running(0); }, std::chrono::seconds(10))) << world.log(0);
+  EXPECT_THAT(world.log(0), HasSubstr("link_disabled"));
+  EXPECT_THAT(world.log(0), HasSubstr("Socket Mode"));
+  world.slack().set_link_enabled(true);
+  // A wrong bot token: exit 1 before connecting.
+  auto bad = Process::spawn({JIT_BINARY, "serve", "--config", world.policy_path(), "--store", world.store_url(),
+                             "--ops-address", "127.0.0.1:0"},
+                            {.env = {{"SLACK_API_URL", world.slack().api_url()},
+                                     {"SLACK_BOT_TOKEN", "xoxb-not-the-right-one"},
+                                     {"SLACK_APP_TOKEN", world.slack().options().app_token}},
+                             .output_file = world.policy_path() + ".bad.log"});
+  ASSERT_TRUE(bad);
+  ASSERT_TRUE(World::poll([&] { return !(*bad)->running(); }, std::chrono::seconds(10)));
+  std::ifstream log(world.policy_path() + ".bad.log");
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, HasSubstr("Slack refused SLACK_BOT_TOKEN (invalid_auth)"));
+  EXPECT_THAT(text, Not(HasSubstr("not-the-right-one")));
 }
 
 }  // namespace
