@@ -345,6 +345,15 @@ bool World::wait_state(const std::string& request_id, State state, std::chrono::
 std::size_t World::assignment_count() { return aws_->assignments().value("assignments", json::array()).size(); }
 
 std::string World::check_acks(std::chrono::milliseconds limit) const {
+  // An ack may still be on its way while the reply it preceded has already arrived (the emulator
+  // reads the WebSocket and serves the Web API on different threads).
+  slack_->wait_for(
+      [](const emulators::SlackEmulator& s) {
+        for (const auto& e : s.envelopes())
+          if (!e["connection"].is_null() && !e.value("acked", false)) return false;
+        return true;
+      },
+      std::chrono::seconds(2));
   for (const auto& e : slack_->envelopes()) {
     if (e["connection"].is_null()) continue;  // never delivered (nobody connected): nothing to ack
     if (!e.value("acked", false)) return "envelope " + e.dump() + " was never acked";
