@@ -262,6 +262,11 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
   return result;
 }
 
+void Engine::alert(const std::string& text, const std::string& request_id) {
+  if (auto a = chat_.alert(text); !a)
+    spdlog::warn("event=alert_failed request={} error=\"{}\"", request_id, a.error().message);
+}
+
 std::optional<AccessRequest> Engine::post_to_chat(const AccessRequest& r) {
   auto posted = chat_.post_request(r);
   if (!posted) {
@@ -547,11 +552,37 @@ Result<AccessRequest> Engine::advance_revoke(const std::string& id, std::optiona
     if (!revoked) {
       spdlog::error("event=revoke_failed request={} error=\"{}\" will_retry=true", id, revoked.error().message);
       if (options_.metrics) options_.metrics->inc("jit_revoke_failures_total");
-      if (auto a = chat_.alert(fmt::format("Could not revoke {} ({} on {} for {}): {}. Retrying.", id, r.role,
-                                           r.account, r.requester, revoked.error().message));
-          !a)
-        spdlog::warn("event=alert_failed request={} error=\"{}\"", id, a.error().message);
+      // The ops channel hears of it at once, then at most every alert_repeat while it lasts.
+      std::optional<int> attempts;
+      {
+        std::lock_guard lock(alerts_mu_);
+        FailingRevoke& f = failing_revokes_[id];
+        ++f.failures;
+        if (f.failures == 1 || clock_.now() - f.alerted_at >= options_.alert_repeat) {
+          f.alerted_at = clock_.now();
+          attempts = f.failures;
+        }
+      }
+      if (attempts)
+        alert(fmt::format("Could not revoke {} ({} on {} for {}): {}. Retrying until it is gone ({} failed so far).",
+                          id, r.role, r.account, r.requester, revoked.error().message,
+                          *attempts == 1 ? std::string("1 attempt") : fmt::format("{} attempts", *attempts)),
+              id);
       return fail(revoked.error());
+    }
+    {
+      std::optional<int> failures;
+      {
+        std::lock_guard lock(alerts_mu_);
+        if (auto f = failing_revokes_.find(id); f != failing_revokes_.end()) {
+          failures = f->second.failures;
+          failing_revokes_.erase(f);
+        }
+      }
+      if (failures)
+        alert(fmt::format("Revoked {} ({} on {} for {}) after {} failed attempt{}: the access is gone.", id, r.role,
+                          r.account, r.requester, *failures, *failures == 1 ? "" : "s"),
+              id);
     }
     std::optional<AuditEvent> event;
     auto changed = change(id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {

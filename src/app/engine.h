@@ -40,6 +40,9 @@ struct EngineOptions {
   // A pending request not yet in its owner channel this long after it was stored is posted by the
   // sweeper (its submitter died or Slack failed); younger ones are left to their submitter.
   Seconds post_grace{10};
+  // A revocation that keeps failing is reported to the ops channel when it first fails, then at
+  // most this often while it goes on (and once more when it finally succeeds).
+  Seconds alert_repeat{600};
   // Requesters are warned this long before their grant expires.
   Seconds expiry_warning{300};
   // Re-reads after a lost conditional write, before giving up with Errc::conflict.
@@ -161,6 +164,8 @@ class Engine {
   void take_lease(AccessRequest& r) const;
   void schedule(const AccessRequest& r);
   void announce(const AccessRequest& r, const AuditEvent& e, std::optional<Notice> notice);
+  // Posts to the ops channel; a failure is logged (alerts never stop the lifecycle).
+  void alert(const std::string& text, const std::string& request_id);
   // Posts the request to its owner channel and records where (audit action "posted"); the stored
   // request, or nullopt when Slack or the store failed (the sweeper tries again).
   std::optional<AccessRequest> post_to_chat(const AccessRequest& r);
@@ -184,6 +189,14 @@ class Engine {
   mutable std::mutex timers_mu_;
   std::multimap<TimePoint, std::pair<std::string, bool>> timers_;  // deadline -> (id, is_warning)
   std::function<void()> timer_listener_;
+
+  // Revocations failing right now (this instance's attempts), for alerting once, not every sweep.
+  struct FailingRevoke {
+    int failures = 0;
+    TimePoint alerted_at{};
+  };
+  std::mutex alerts_mu_;
+  std::map<std::string, FailingRevoke> failing_revokes_;
 
   std::mutex local_mu_;
   std::condition_variable local_cv_;

@@ -373,6 +373,35 @@ TEST_F(EngineTest, FailedRevokeAlertsAndIsRetried) {
   EXPECT_TRUE(provider.assignments().empty());
 }
 
+// An AWS outage of an hour with a sweep every 30 s: the ops channel hears of it when it starts,
+// every 10 minutes while it lasts, and once when the access is finally gone; not 120 times.
+TEST_F(EngineTest, ALongRevokeOutageAlertsOnceThenEveryTenMinutesAndWhenItEnds) {
+  AccessRequest r = submit("admin", "15m");
+  ASSERT_TRUE(engine->approve(r.id, "U0ALICE"));
+  provider.fail_next(MemoryAccessProvider::Op::revoke, 120, Error::Unavailable("AWS is down"));
+  clock.advance(std::chrono::minutes{15});
+  engine->fire_due_timers();
+  for (int i = 0; i < 119; ++i) {
+    clock.advance(std::chrono::seconds{30});
+    engine->sweep();
+  }
+  EXPECT_EQ(read(r.id).state, State::revoking);
+  auto alerts = [&] {
+    std::vector<std::string> out;
+    for (const auto& line : chat.transcript())
+      if (line.kind == ChatLine::Kind::alert) out.push_back(line.text);
+    return out;
+  };
+  ASSERT_EQ(alerts().size(), 6u);  // at 0, 10, 20, 30, 40 and 50 minutes
+  EXPECT_THAT(alerts()[0], HasSubstr("1 attempt"));
+  EXPECT_THAT(alerts()[1], HasSubstr("21 attempts"));
+  clock.advance(std::chrono::seconds{30});
+  engine->sweep();
+  EXPECT_EQ(read(r.id).state, State::revoked);
+  ASSERT_EQ(alerts().size(), 7u);
+  EXPECT_THAT(alerts().back(), HasSubstr("after 120 failed attempts: the access is gone"));
+}
+
 TEST_F(EngineTest, ChatOutageNeverBlocksTheLifecycle) {
   chat.fail_next(1000);
   AccessRequest r = submit();

@@ -27,9 +27,27 @@ TEST(E2eOutage, AwsDownAtExpiryAlertsOpsThenRevokesWhenItReturns) {
   EXPECT_THAT(world.slack().messages(kOpsChannel).dump(), HasSubstr("Could not revoke"));
   EXPECT_EQ(world.read(id)->state, State::revoking);
   EXPECT_EQ(world.assignment_count(), 1u);
+  // Several more sweeps fail (one a second) without repeating the alert.
+  auto failures = [&] {
+    const std::string log = world.log(0);
+    int n = 0;
+    for (auto at = log.find(R"("event":"revoke_failed")"); at != std::string::npos;
+         at = log.find(R"("event":"revoke_failed")", at + 1))
+      ++n;
+    return n;
+  };
+  ASSERT_TRUE(World::poll([&] { return failures() >= 4; }, std::chrono::seconds(20))) << world.log(0);
   world.aws().set_faults({});
   ASSERT_TRUE(world.wait_state(id, State::revoked, std::chrono::seconds(20)));
   EXPECT_EQ(world.assignment_count(), 0u);
+  // One alert when it started, one when the access was finally gone.
+  ASSERT_TRUE(world.slack().wait_for(
+      [&](const emulators::SlackEmulator& s) { return s.messages(kOpsChannel).dump().find("the access is gone") != std::string::npos; },
+      std::chrono::seconds(10)));
+  const json ops = world.slack().messages(kOpsChannel);
+  ASSERT_EQ(ops.size(), 2u) << ops.dump(1);
+  EXPECT_THAT(ops[0].value("text", ""), HasSubstr("Could not revoke"));
+  EXPECT_THAT(ops[1].value("text", ""), HasSubstr("failed attempts: the access is gone"));
 }
 
 TEST(E2eOutage, SlackDownGrantsStillExpireOnTime) {
