@@ -282,7 +282,9 @@ int run_cli(int argc, char** argv) {
 
   std::string config, store, output = "text";
 
-  auto* serve = app.add_subcommand("serve", "Run the service: expiry timers, sweeper, reconciler");
+  auto* serve = app.add_subcommand(
+      "serve", "Run the service: answer /jit in Slack over Socket Mode (SLACK_BOT_TOKEN, SLACK_APP_TOKEN), grant and "
+               "revoke in IAM Identity Center ([aws] in the policy), expiry timers, sweeper, reconciler");
   std::string instance_id = default_instance_id();
   add_config_option(serve, config);
   add_store_option(serve, store);

@@ -162,7 +162,8 @@ class Engine {
   void record(const AuditEvent& event, const AccessRequest& stored);
   bool lease_available(const AccessRequest& r) const;
   void take_lease(AccessRequest& r) const;
-  void schedule(const AccessRequest& r);
+  // Timers for an active grant: its expiry and (with `warning`) the requester's warning before it.
+  void schedule(const AccessRequest& r, bool warning = true);
   void announce(const AccessRequest& r, const AuditEvent& e, std::optional<Notice> notice);
   // Posts to the ops channel; a failure is logged (alerts never stop the lifecycle).
   void alert(const std::string& text, const std::string& request_id);

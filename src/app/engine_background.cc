@@ -67,6 +67,17 @@ SweepReport Engine::sweep() {
     spdlog::error("event=sweep_failed step=unposted error=\"{}\"", waiting.error().message);
   }
 
+  // Grants that expire before the next sweep get an expiry timer here too, whichever instance
+  // granted them: if that one is gone, this one still revokes at the expiry second. (Leases keep
+  // two instances from revoking the same grant; the warning DM stays with the granting instance.)
+  if (auto soon = store_.expired_grants(now + policy->sweep_interval, kBatch); soon) {
+    for (const auto& g : *soon)
+      if (*g.expires_at > now) schedule(g, false);
+  } else {
+    ++report.errors;
+    spdlog::error("event=sweep_failed step=expiring_soon error=\"{}\"", soon.error().message);
+  }
+
   if (auto due = store_.expired_grants(now, kBatch); due) {
     for (const auto& g : *due) {
       auto done = advance_revoke(g.id, Action::expire, "system:sweeper",
@@ -147,7 +158,7 @@ ReconcileReport Engine::reconcile() {
 // ---------------------------------------------------------------------------------------------
 // Timers
 
-void Engine::schedule(const AccessRequest& r) {
+void Engine::schedule(const AccessRequest& r, bool warning) {
   if (r.state != State::active || !r.expires_at) return;
   auto add = [&](TimePoint at, bool warning) {
     auto [lo, hi] = timers_.equal_range(at);
@@ -160,7 +171,7 @@ void Engine::schedule(const AccessRequest& r) {
     std::lock_guard lock(timers_mu_);
     add(*r.expires_at, false);
     const TimePoint warn_at = *r.expires_at - options_.expiry_warning;
-    if (warn_at > clock_.now()) add(warn_at, true);
+    if (warning && warn_at > clock_.now()) add(warn_at, true);
     listener = timer_listener_;
   }
   if (listener) listener();

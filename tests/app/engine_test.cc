@@ -291,6 +291,28 @@ TEST_F(EngineTest, SweeperRevokesWhatTimersMissed) {
   EXPECT_TRUE(provider.assignments().empty());
 }
 
+// Another instance learns of a grant expiring before its next sweep and sets its own timer, so the
+// grant is revoked at its second even if the instance that granted it died in between. It does
+// not send the requester a second expiry warning.
+TEST_F(EngineTest, AnotherInstanceTimesAGrantThatExpiresBeforeItsNextSweep) {
+  AccessRequest r = submit("admin", "15m");
+  auto active = engine->approve(r.id, "U0ALICE").value();
+  auto other = make_engine("i-2");
+  clock.set(*active.expires_at - policy->sweep_interval - Seconds{1});
+  other->sweep();
+  EXPECT_EQ(other->next_timer(), std::nullopt);  // not yet within one sweep
+  clock.advance(Seconds{1});
+  other->sweep();
+  EXPECT_EQ(other->next_timer(), *active.expires_at);
+  clock.set(*active.expires_at);
+  EXPECT_EQ(other->fire_due_timers(), 1);
+  EXPECT_EQ(*read(r.id).ended_at, *active.expires_at);
+  EXPECT_FALSE(provider.has(assignment(active)));
+  // The granting instance's own timer now finds nothing to do.
+  EXPECT_EQ(engine->fire_due_timers(), 0);
+  EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::revoke), 1);
+}
+
 TEST_F(EngineTest, TimerAndSweeperRacingRevokeOnce) {
   for (int round = 0; round < 20; ++round) {
     AccessRequest r = submit("read", "15m", "U0RACE" + std::to_string(round));
