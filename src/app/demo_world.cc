@@ -131,7 +131,8 @@ std::string section_text(const json& message, bool reason) {
 }  // namespace
 
 std::optional<std::string> request_id_in(const std::string& reply) {
-  static const std::regex id(R"(Request `([a-z0-9]+)` is waiting)");
+  // "Request `r1a2b3` is waiting…" (the reply to /jit request) or "… (`r1a2b3`) is waiting…" (the DM).
+  static const std::regex id(R"(`([a-z0-9]+)`\)? is waiting)");
   std::smatch m;
   if (!std::regex_search(reply, m, id)) return std::nullopt;
   return m[1].str();

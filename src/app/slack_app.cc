@@ -165,8 +165,8 @@ void SlackApp::on_view_submission(const json& p) {
     auto values = slack::read_submission(view);
     if (!values) return;  // ack_payload showed the errors
     auto done = engine_.submit({user, values->account, values->role, values->duration, values->reason, values->ticket});
-    reply("", user, done ? fmt::format("Request `{}` is waiting for approval in <#{}>.", done->id, done->chat_channel)
-                         : ":warning: " + slack::escape(done.error().message));
+    // Submitted: the engine's DM says so (with the channel); only a failure needs a word here.
+    if (!done) reply("", user, ":warning: " + slack::escape(done.error().message));
   } else if (callback == kDenyModal) {
     const std::string reason = view.value(json::json_pointer("/state/values/reason/reason/value"), std::string());
     auto done = engine_.deny(view.value("private_metadata", ""), user, reason);

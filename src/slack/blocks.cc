@@ -119,7 +119,9 @@ std::string notice_text(const AccessRequest& r, Notice n, const std::string& por
   const std::string what = fmt::format("*{}* on *{}* for {} (`{}`)", escape(r.role), escape(r.account),
                                        format_duration(r.duration), escape(r.id));
   switch (n) {
-    case Notice::submitted: return fmt::format("Your request for {} is waiting for approval.", what);
+    case Notice::submitted:
+      return fmt::format("Your request for {} is waiting for approval{}.", what,
+                         r.chat_channel.empty() ? "" : fmt::format(" in <#{}>", escape(r.chat_channel)));
     case Notice::approved: return fmt::format("Your request for {} was approved by {}.", what, deciders(r, true));
     case Notice::denied:
       return fmt::format("Your request for {} was denied by {}{}.", what, deciders(r, false),

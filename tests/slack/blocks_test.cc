@@ -101,6 +101,10 @@ TEST(SlackBlocks, ThreadAndNoticeTexts) {
   EXPECT_THAT(notice_text(r, Notice::active, "https://d-0000000000.awsapps.com/start"),
               HasSubstr("<https://d-0000000000.awsapps.com/start|the AWS access portal>"));
   EXPECT_THAT(notice_text(r, Notice::expiring_soon, ""), HasSubstr("Make a new request"));
+  r.chat_channel = "C0PROD";
+  EXPECT_THAT(notice_text(r, Notice::submitted, ""), HasSubstr("is waiting for approval in <#C0PROD>."));
+  r.chat_channel.clear();  // not posted yet (Slack was down): no channel to name
+  EXPECT_THAT(notice_text(r, Notice::submitted, ""), HasSubstr("is waiting for approval."));
 }
 
 }  // namespace
