@@ -133,8 +133,8 @@ class SlackEmulator {
   // and no envelope is delivered until set_link_enabled(true).
   void disconnect(const std::string& reason, std::optional<int> connection = {});
   void set_link_enabled(bool enabled);
-  // Ends one connection (default: every open one) at once, with close code 1011. (net::WebSocket
-  // has no way to cut the TCP connection without a close frame.)
+  // Cuts one connection (default: every open one) at once: the TCP connection ends without a close
+  // frame, as when a network path or a Slack host goes away (recorded close_code 1006).
   void drop(std::optional<int> connection = {});
   // The next `count` calls of `method` ("*": any method) get HTTP 429, Retry-After:
   // retry_after_s and {"ok":false,"error":"ratelimited"}.

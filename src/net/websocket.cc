@@ -57,6 +57,8 @@ struct WebSocket::Impl {
 
   // Starts writing the outbox on the stream's executor. Called with `mutex` held.
   virtual void post_pump() = 0;
+  // Cuts the TCP connection on the socket's executor (no close frame).
+  virtual void post_abort() = 0;
   // Ends the socket and destroys its stream. REQUIRES: no thread runs the stream's io_context.
   virtual void release_stream() = 0;
 
@@ -139,6 +141,17 @@ class Session final : public WebSocket::Impl, public std::enable_shared_from_thi
 
   void post_pump() override {
     asio::post(executor(), [self = this->shared_from_this()] { self->pump(); });
+  }
+
+  void post_abort() override {
+    asio::post(executor(), [self = this->shared_from_this()] {
+      if (!self->ws) return;
+      error_code ignored;
+      auto& socket = beast::get_lowest_layer(*self->ws).socket();
+      socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+      socket.close(ignored);  // the pending read ends with operation_aborted
+      self->finish({1006, "aborted locally without a close handshake", false, false});
+    });
   }
 
   void release_stream() override {
@@ -435,6 +448,15 @@ Result<void> WebSocket::send_text(std::string message) { return impl_->enqueue({
 Result<void> WebSocket::ping(std::string payload) { return impl_->enqueue({Outgoing::ping, std::move(payload)}); }
 
 void WebSocket::close(int code, std::string reason) { (void)impl_->enqueue({Outgoing::close, std::move(reason), code}); }
+
+void WebSocket::abort() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->closed) return;
+    impl_->closing = impl_->closed_by_us = true;
+  }
+  impl_->post_abort();
+}
 
 std::optional<std::string> WebSocket::receive(std::chrono::milliseconds timeout) {
   std::unique_lock lock(impl_->mutex);

@@ -77,6 +77,11 @@ class WebSocket {
   // follows when the peer answers or handshake_timeout passes. Idempotent.
   void close(int code = 1000, std::string reason = {});
 
+  // Cuts the TCP connection at once, without a close frame, as a crashed peer or a lost network
+  // would (tests and emulators: the other side sees the connection end, not a close). on_closed
+  // follows with 1006. Idempotent.
+  void abort();
+
   // Blocks up to `timeout` for the next text message (only when no on_text callback was given).
   // nullopt on timeout, or when the socket is closed and no message is left.
   std::optional<std::string> receive(std::chrono::milliseconds timeout);

@@ -202,6 +202,30 @@ TEST(NetWebSocket, ServerStopEndsClientsAbnormally) {
   EXPECT_FALSE(pushed->is_open());
 }
 
+TEST(NetWebSocket, AbortCutsTheConnectionWithoutACloseFrame) {
+  WsServer server;
+  auto client = open(server.url("/record"));
+  auto pushed = server.socket(0);
+  pushed->abort();
+  auto closed = client->wait_closed(kWait);
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->code, 1006);  // no close frame arrived
+  EXPECT_FALSE(closed->clean);
+  EXPECT_TRUE(closed->by_peer);
+  ASSERT_TRUE(server.state.wait([&] { return !server.closes.empty(); }));
+  EXPECT_EQ(server.closes[0].code, 1006);
+  EXPECT_FALSE(server.closes[0].by_peer);
+  EXPECT_FALSE(pushed->send_text("after abort"));
+  pushed->abort();  // idempotent
+  // A client may cut its side too.
+  auto second = open(server.url("/record"));
+  second->abort();
+  ASSERT_TRUE(second->wait_closed(kWait));
+  ASSERT_TRUE(server.state.wait([&] { return server.closes.size() == 2; }));
+  EXPECT_TRUE(server.closes[1].by_peer);
+  EXPECT_FALSE(server.closes[1].clean);
+}
+
 TEST(NetWebSocket, PingsAreAnsweredAndTimed) {
   WsServer server;
   auto client = open(server.url("/record"));
