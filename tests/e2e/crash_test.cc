@@ -18,17 +18,20 @@ using nlohmann::json;
 
 struct CrashCase {
   const char* point;
-  bool other_instance;  // false: the same instance restarts; true: instance 1 takes over
+  bool other_instance;    // false: the same instance restarts; true: instance 1 takes over
+  bool dynamodb = false;  // the production store (moto_server) instead of SQLite
 };
 
-void PrintTo(const CrashCase& c, std::ostream* os) { *os << c.point << (c.other_instance ? " (takeover)" : ""); }
+void PrintTo(const CrashCase& c, std::ostream* os) {
+  *os << c.point << (c.other_instance ? " (takeover)" : "") << (c.dynamodb ? " on DynamoDB" : "");
+}
 
 class CrashTest : public ::testing::TestWithParam<CrashCase> {};
 
 TEST_P(CrashTest, KilledAtThisPointTheLifecycleStillConverges) {
   const CrashCase& c = GetParam();
   const std::string point = c.point;
-  World world({.instances = 0});
+  World world({.instances = 0, .dynamodb = c.dynamodb});
   std::string why;
   ASSERT_TRUE(world.start_instance(0, {{"JIT_CRASH_AT", point}}, &why)) << why;
 
@@ -90,8 +93,8 @@ TEST_P(CrashTest, KilledAtThisPointTheLifecycleStillConverges) {
   EXPECT_EQ(world.check_acks(), "");
 }
 
-// At least ten distinct points, on both paths; half restart the same instance, half are carried
-// on by another instance after the lease.
+// Twelve distinct points, on both paths; half restart the same instance, half are carried on by
+// another instance after the lease; four of them again on DynamoDB.
 INSTANTIATE_TEST_SUITE_P(
     Points, CrashTest,
     ::testing::Values(CrashCase{"after_write:submit", false}, CrashCase{"after_write:approve", true},
@@ -99,12 +102,15 @@ INSTANTIATE_TEST_SUITE_P(
                       CrashCase{"before_provider:grant", false}, CrashCase{"after_provider:grant", true},
                       CrashCase{"after_write:grant_succeeded", false}, CrashCase{"after_write:expire", true},
                       CrashCase{"before_provider:revoke", false}, CrashCase{"after_provider:revoke", true},
-                      CrashCase{"after_write:revoke_succeeded", false}, CrashCase{"after_write:release", true}),
+                      CrashCase{"after_write:revoke_succeeded", false}, CrashCase{"after_write:release", true},
+                      // The same on the production store, for a point of each path.
+                      CrashCase{"after_write:submit", true, true}, CrashCase{"after_provider:grant", true, true},
+                      CrashCase{"after_write:expire", true, true}, CrashCase{"after_provider:revoke", false, true}),
     [](const ::testing::TestParamInfo<CrashCase>& info) {
       std::string name = info.param.point;
       for (char& ch : name)
         if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      return name + (info.param.other_instance ? "_takeover" : "_restart");
+      return name + (info.param.other_instance ? "_takeover" : "_restart") + (info.param.dynamodb ? "_dynamodb" : "");
     });
 
 }  // namespace
