@@ -277,6 +277,7 @@ std::optional<AccessRequest> Engine::post_to_chat(const AccessRequest& r) {
     if (!x.chat_ts.empty()) return std::nullopt;
     x.chat_channel = posted->channel;
     x.chat_ts = posted->ts;
+    if (x.state == State::pending) clear_lease(x);  // the sweeper's claim to post it, if any
     return AuditEvent{.at = clock_.now(),
                       .actor = "system:chat",
                       .action = "posted",

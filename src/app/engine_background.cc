@@ -56,12 +56,29 @@ SweepReport Engine::sweep() {
 
   // Pending requests that never reached their owner channel (Slack was down, or the process died
   // right after storing them) are posted now; the grace period leaves fresh ones to their submitter.
+  // One instance claims each (a lease, as for grants) so that several sweeping at once post it once.
   if (auto waiting = store_.pending_before(now - options_.post_grace, kBatch); waiting) {
-    for (const auto& p : *waiting)
-      if (p.chat_ts.empty() && p.state == State::pending) {
-        if (post_to_chat(p)) ++report.posted;
-        else ++report.errors;
+    for (const auto& p : *waiting) {
+      if (!p.chat_ts.empty() || p.state != State::pending) continue;
+      auto claimed = change(p.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+        if (x.state != State::pending || !x.chat_ts.empty()) return std::nullopt;
+        if (x.lease_until && *x.lease_until > now) return std::nullopt;  // being posted, or tried lately
+        take_lease(x);
+        return AuditEvent{.at = now,
+                          .actor = "system:sweeper",
+                          .action = "post_retry",
+                          .request_id = x.id,
+                          .from_state = std::string(state_name(x.state)),
+                          .to_state = std::string(state_name(x.state)),
+                          .detail = "not in its owner channel yet; posting it"};
+      });
+      if (!claimed) {
+        ++report.errors;
+      } else if (claimed->second) {
+        if (post_to_chat(claimed->first)) ++report.posted;
+        else ++report.errors;  // tried again once the lease has run out
       }
+    }
   } else {
     ++report.errors;
     spdlog::error("event=sweep_failed step=unposted error=\"{}\"", waiting.error().message);

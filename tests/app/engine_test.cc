@@ -445,8 +445,29 @@ TEST_F(EngineTest, SweeperPostsARequestThatNeverReachedItsChannel) {
   EXPECT_EQ(engine->sweep().posted, 1);
   EXPECT_FALSE(read(r.id).chat_ts.empty());
   EXPECT_EQ(engine->sweep().posted, 0);  // once
-  EXPECT_EQ(actions_of(r.id), (std::vector<std::string>{"submit", "posted"}));
+  EXPECT_EQ(actions_of(r.id), (std::vector<std::string>{"submit", "post_retry", "posted"}));
+  EXPECT_TRUE(read(r.id).lease_owner.empty());
   expect_audit_ok();
+}
+
+// Several instances sweeping at once post a stranded request once: one claims it; and while Slack
+// keeps failing, the claim spaces the attempts a lease apart instead of one per sweep.
+TEST_F(EngineTest, SweepersOfSeveralInstancesPostAStrandedRequestOnce) {
+  chat.fail_next(2);
+  AccessRequest r = submit();
+  clock.advance(std::chrono::seconds{11});
+  auto other = make_engine("i-2");
+  chat.fail_next(1);  // i-2 claims it, and its post fails
+  EXPECT_EQ(other->sweep().posted, 0);
+  EXPECT_EQ(engine->sweep().posted, 0);  // claimed by i-2 for a lease (60 s here)
+  EXPECT_EQ(other->sweep().posted, 0);   // i-2 waits for its own lease too
+  clock.advance(std::chrono::seconds{61});
+  EXPECT_EQ(engine->sweep().posted, 1);
+  EXPECT_EQ(other->sweep().posted, 0);
+  int posts = 0;
+  for (const auto& line : chat.transcript()) posts += line.kind == ChatLine::Kind::post;
+  EXPECT_EQ(posts, 1);
+  EXPECT_EQ(actions_of(r.id), (std::vector<std::string>{"submit", "post_retry", "post_retry", "posted"}));
 }
 
 TEST_F(EngineTest, ReconcilerRevokesStandingAccessOnly) {
