@@ -33,9 +33,15 @@ void Service::run() {
   auto recovered = engine_.recover();
   spdlog::info("event=recovered revoked={} resumed={} lapsed={} errors={}", recovered.revoked, recovered.resumed,
                recovered.lapsed, recovered.errors);
-  engine_.reconcile();
+  // A reconcile that could not finish (AWS unreachable, no credentials) is tried again within a
+  // minute rather than a whole reconcile_interval: standing access is found sooner, and readiness
+  // sees AWS come back.
+  auto reconcile_gap = [this](const ReconcileReport& r) {
+    return r.errors > 0 ? std::min<Seconds>(reconcile_interval_, std::max<Seconds>(sweep_interval_, Seconds{60}))
+                        : reconcile_interval_;
+  };
+  TimePoint next_reconcile = clock.now() + reconcile_gap(engine_.reconcile());
   TimePoint next_sweep = clock.now() + sweep_interval_;
-  TimePoint next_reconcile = clock.now() + reconcile_interval_;
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
@@ -45,10 +51,7 @@ void Service::run() {
       engine_.sweep();
       next_sweep = now + sweep_interval_;
     }
-    if (now >= next_reconcile) {
-      engine_.reconcile();
-      next_reconcile = now + reconcile_interval_;
-    }
+    if (now >= next_reconcile) next_reconcile = now + reconcile_gap(engine_.reconcile());
     TimePoint deadline = std::min(next_sweep, next_reconcile);
     if (auto t = engine_.next_timer()) deadline = std::min(deadline, *t);
     lock.lock();
