@@ -28,7 +28,7 @@
 namespace jit {
 
 int report(const Error& e) {
-  std::cerr << "jit: " << e.message << "\n";
+  std::cerr << ("jit: " + e.message + "\n");
   return e.code == Errc::invalid ? kExitUsage : kExitFailure;
 }
 

@@ -235,7 +235,7 @@ int run_serve(const ServeOptions& o) {
     };
     handlers.on_stopped = [&](const Error& e) {
       spdlog::critical("event=slack_stopped error=\"{}\"", e.message);
-      std::cerr << "jit: " << e.message << "\n";
+      std::cerr << ("jit: " + e.message + "\n");  // one write: log lines from other threads share stderr
       fatal = true;
       service.stop();
     };

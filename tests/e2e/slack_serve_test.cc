@@ -3,6 +3,7 @@
 // test each envelope must have been acked within 100 ms of its delivery.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
@@ -307,6 +308,21 @@ TEST(SlackServeAlone, RefusedTokenAndDisabledLinkStopWithAClearError) {
   const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   EXPECT_THAT(text, HasSubstr("Slack refused SLACK_BOT_TOKEN (invalid_auth)"));
   EXPECT_THAT(text, Not(HasSubstr("not-the-right-one")));
+  // A wrong app token: apps.connections.open refuses it and the service stops, exit 1.
+  auto bad_app = Process::spawn({JIT_BINARY, "serve", "--config", world.policy_path(), "--store", world.store_url(),
+                                 "--ops-address", "127.0.0.1:0"},
+                                {.env = {{"SLACK_API_URL", world.slack().api_url()},
+                                         {"SLACK_BOT_TOKEN", world.slack().options().bot_token},
+                                         {"SLACK_APP_TOKEN", "xapp-not-the-right-one"}},
+                                 .output_file = world.policy_path() + ".bad-app.log"});
+  ASSERT_TRUE(bad_app);
+  ASSERT_TRUE(World::poll([&] { return !(*bad_app)->running(); }, std::chrono::seconds(10)));
+  const int status = (*bad_app)->stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
+  std::ifstream app_log(world.policy_path() + ".bad-app.log");
+  const std::string app_text((std::istreambuf_iterator<char>(app_log)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(app_text, HasSubstr("jit: apps.connections.open failed with 'invalid_auth': check that SLACK_APP_TOKEN"));
+  EXPECT_THAT(app_text, Not(HasSubstr("not-the-right-one")));
 }
 
 }  // namespace
