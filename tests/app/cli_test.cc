@@ -190,6 +190,11 @@ TEST_F(CliTest, ServeNamesMissingOrWrongSlackTokens) {
   Outcome unreadable = run(serve, "env -u SLACK_BOT_TOKEN SLACK_BOT_TOKEN_FILE=" + (dir / "missing").string());
   EXPECT_EQ(unreadable.code, 2) << unreadable.out;
   EXPECT_THAT(unreadable.out, HasSubstr("SLACK_BOT_TOKEN_FILE: cannot read"));
+
+  Outcome bad_lease = run(serve + " --lease soon");
+  EXPECT_EQ(bad_lease.code, 2) << bad_lease.out;
+  EXPECT_THAT(bad_lease.out, HasSubstr("--lease: "));
+  EXPECT_THAT(bad_lease.out, HasSubstr("expected a duration like"));
 }
 
 // The environment that points `jit` at `moto` with test credentials.
