@@ -20,9 +20,6 @@ constexpr std::string_view kTerminator = "aws4_request";
 constexpr std::array<std::string_view, 4> kUnsignedHeaders = {"authorization", "user-agent",
                                                               "x-amzn-trace-id", "expect"};
 
-bool is_unreserved(unsigned char c) {
-  return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
 bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
@@ -39,22 +36,6 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-// RFC 3986 percent-encoding: unreserved characters kept, everything else %XX (upper-case hex).
-std::string uri_encode(std::string_view s, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (is_unreserved(c) || (keep_slash && c == '/')) {
-      out += char(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
-}
 
 // Removes "." and ".." segments (RFC 3986 section 5.2.4) and empty segments ("//"). A trailing
 // slash is kept, as is one implied by a final "." or "..".
@@ -85,8 +66,8 @@ std::string normalize_path(std::string_view path) {
 
 std::string canonical_uri(std::string_view path, bool normalize) {
   if (path.empty()) return "/";
-  if (!normalize) return uri_encode(path, true);
-  return uri_encode(normalize_path(path), true);
+  if (!normalize) return net::percent_encode(path, true);
+  return net::percent_encode(normalize_path(path), true);
 }
 
 // Sorted by encoded key, then encoded value; a key without '=' gets an empty value ("key=").
@@ -103,10 +84,10 @@ std::string canonical_query(std::string_view query, const Pairs& extra) {
     size_t eq = piece.find('=');
     std::string_view key = piece.substr(0, eq);
     std::string_view value = eq == std::string_view::npos ? "" : piece.substr(eq + 1);
-    encoded.emplace_back(uri_encode(net::percent_decode(key, false), false), uri_encode(net::percent_decode(value, false), false));
+    encoded.emplace_back(net::percent_encode(net::percent_decode(key, false), false), net::percent_encode(net::percent_decode(value, false), false));
   }
   for (const auto& [key, value] : extra)
-    encoded.emplace_back(uri_encode(key, false), uri_encode(value, false));
+    encoded.emplace_back(net::percent_encode(key, false), net::percent_encode(value, false));
   std::sort(encoded.begin(), encoded.end());
   std::string out;
   for (const auto& [key, value] : encoded) {
@@ -148,7 +129,7 @@ Result<CanonicalHeaders> canonical_headers(const Pairs& headers) {
         }))
       return fail(Error::Invalid(
           fmt::format("sigv4: header name '{}' is empty or has a space, colon or control character",
-                      uri_encode(name, false))));
+                      net::percent_encode(name, false))));
     // Tabs are legal inside a value; a line break would let the value forge another header.
     if (std::ranges::any_of(value, [](unsigned char c) { return is_control(c) && c != '\t'; }))
       return fail(Error::Invalid(fmt::format(
@@ -349,9 +330,9 @@ Result<SigningResult> presign_query(HttpRequest& request, const Credentials& cre
     target += '&';
   for (size_t i = 0; i < added.size(); ++i) {
     if (i > 0) target += '&';
-    target += uri_encode(added[i].first, false);
+    target += net::percent_encode(added[i].first, false);
     target += '=';
-    target += uri_encode(added[i].second, false);
+    target += net::percent_encode(added[i].second, false);
   }
   return result;
 }

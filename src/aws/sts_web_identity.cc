@@ -1,6 +1,7 @@
 #include "aws/sts_web_identity.h"
 
 #include "aws/endpoints.h"
+#include "net/http.h"
 
 #include <fmt/format.h>
 
@@ -9,23 +10,6 @@
 namespace jit::aws {
 
 namespace {
-
-std::string form_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-        c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::string xml_unescape(std::string_view s) {
   static constexpr std::pair<std::string_view, char> kEntities[] = {
@@ -81,8 +65,8 @@ Result<net::Endpoint> sts_endpoint(const EnvLookup& env, const std::optional<std
 std::string web_identity_form(const WebIdentityRequest& request) {
   return fmt::format("Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn={}&RoleSessionName={}"
                      "&WebIdentityToken={}",
-                     form_encode(request.role_arn), form_encode(request.role_session_name),
-                     form_encode(request.token));
+                     net::percent_encode(request.role_arn), net::percent_encode(request.role_session_name),
+                     net::percent_encode(request.token));
 }
 
 Result<TimedCredentials> parse_web_identity_response(const net::HttpResponse& response) {

@@ -63,6 +63,10 @@ struct RetryPolicy {
 // from the caller's random source.
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt, std::uint64_t random);
 
+// RFC 3986 percent-encoding (AWS SigV4, form bodies): unreserved characters (A-Z a-z 0-9 - . _ ~)
+// kept, and '/' too with `keep_slash`; every other byte %XX with upper-case hex.
+std::string percent_encode(std::string_view text, bool keep_slash = false);
+
 // Undoes %XX escapes (a '%' not followed by two hex digits stays as it is); with `plus_is_space`
 // (form bodies) '+' becomes a space, otherwise (AWS query strings) it stays '+'.
 std::string percent_decode(std::string_view text, bool plus_is_space);

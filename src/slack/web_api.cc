@@ -10,21 +10,6 @@ namespace jit::slack {
 
 namespace {
 
-std::string form_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::uint64_t random64() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return rng();
@@ -57,7 +42,7 @@ std::expected<nlohmann::json, ApiError> WebApi::call(std::string_view method, co
 std::expected<nlohmann::json, ApiError> WebApi::call_form(
     std::string_view method, const std::vector<std::pair<std::string, std::string>>& args) {
   std::string body;
-  for (const auto& [k, v] : args) body += (body.empty() ? "" : "&") + form_encode(k) + "=" + form_encode(v);
+  for (const auto& [k, v] : args) body += (body.empty() ? "" : "&") + net::percent_encode(k) + "=" + net::percent_encode(v);
   return observed(method, send(method, "application/x-www-form-urlencoded", body));
 }
 
