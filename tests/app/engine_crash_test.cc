@@ -1,6 +1,7 @@
 // Crash safety: the process dies between any two steps of the grant or the revoke path, a new
 // engine starts on the same store and provider, and the lifecycle converges.
 #include "engine_fixture.h"
+#include "fakes/forwarding_store.h"
 
 namespace jit::testing {
 namespace {
@@ -8,15 +9,11 @@ namespace {
 struct Crash {};  // not a std::exception: nothing in the engine may swallow it
 
 // Forwards to a store and "kills the process" right after a chosen write has committed.
-class CrashingStore final : public Store {
+class CrashingStore final : public ForwardingStore {
  public:
-  explicit CrashingStore(Store& inner) : inner_(inner) {}
+  using ForwardingStore::ForwardingStore;
   std::string crash_after_action;  // e.g. "begin_grant"
 
-  Result<AccessRequest> create_request(const AccessRequest& r, const AuditEvent& e) override {
-    return inner_.create_request(r, e);
-  }
-  Result<AccessRequest> get_request(const std::string& id) override { return inner_.get_request(id); }
   Result<AccessRequest> update_request(const AccessRequest& r, const AuditEvent& e) override {
     auto stored = inner_.update_request(r, e);
     if (stored && e.action == crash_after_action) {
@@ -25,23 +22,6 @@ class CrashingStore final : public Store {
     }
     return stored;
   }
-  Result<std::vector<AccessRequest>> list_requests(const RequestQuery& q) override { return inner_.list_requests(q); }
-  Result<std::vector<AccessRequest>> expired_grants(TimePoint now, std::size_t limit) override {
-    return inner_.expired_grants(now, limit);
-  }
-  Result<std::vector<AccessRequest>> in_flight(std::size_t limit) override { return inner_.in_flight(limit); }
-  Result<std::vector<AccessRequest>> pending_before(TimePoint cutoff, std::size_t limit) override {
-    return inner_.pending_before(cutoff, limit);
-  }
-  Result<std::vector<AccessRequest>> holding_access(std::size_t limit) override { return inner_.holding_access(limit); }
-  Result<AuditEvent> append_audit(const AuditEvent& e) override { return inner_.append_audit(e); }
-  Result<std::vector<AuditEvent>> audit_events(const AuditQuery& q) override { return inner_.audit_events(q); }
-  Result<AuditHead> audit_head() override { return inner_.audit_head(); }
-  Result<AccessRequest> import_request(const AccessRequest& r) override { return inner_.import_request(r); }
-  Result<AuditEvent> import_audit(const AuditEvent& e) override { return inner_.import_audit(e); }
-
- private:
-  Store& inner_;
 };
 
 // Where the process dies: after a store write (by its audit action) or right after the provider

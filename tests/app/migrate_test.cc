@@ -8,6 +8,7 @@
 #include "audit/chain.h"
 #include "core/lifecycle.h"
 #include "fakes/faulty_store.h"
+#include "fakes/forwarding_store.h"
 #include "fakes/memory_store.h"
 
 namespace jit {
@@ -91,26 +92,9 @@ TEST(MigrateTest, RefusesATargetThatHoldsStateAndWritesNothing) {
 }
 
 // A source whose trail does not verify: its events are served as stored, but one was altered.
-class TamperedStore final : public Store {
+class TamperedStore final : public ForwardingStore {
  public:
-  explicit TamperedStore(Store& inner) : inner_(inner) {}
-  Result<AccessRequest> create_request(const AccessRequest& r, const AuditEvent& e) override {
-    return inner_.create_request(r, e);
-  }
-  Result<AccessRequest> get_request(const std::string& id) override { return inner_.get_request(id); }
-  Result<AccessRequest> update_request(const AccessRequest& r, const AuditEvent& e) override {
-    return inner_.update_request(r, e);
-  }
-  Result<std::vector<AccessRequest>> list_requests(const RequestQuery& q) override { return inner_.list_requests(q); }
-  Result<std::vector<AccessRequest>> expired_grants(TimePoint now, std::size_t limit) override {
-    return inner_.expired_grants(now, limit);
-  }
-  Result<std::vector<AccessRequest>> in_flight(std::size_t limit) override { return inner_.in_flight(limit); }
-  Result<std::vector<AccessRequest>> pending_before(TimePoint cutoff, std::size_t limit) override {
-    return inner_.pending_before(cutoff, limit);
-  }
-  Result<std::vector<AccessRequest>> holding_access(std::size_t limit) override { return inner_.holding_access(limit); }
-  Result<AuditEvent> append_audit(const AuditEvent& e) override { return inner_.append_audit(e); }
+  using ForwardingStore::ForwardingStore;
   Result<std::vector<AuditEvent>> audit_events(const AuditQuery& q) override {
     auto events = inner_.audit_events(q);
     if (events)
@@ -118,12 +102,6 @@ class TamperedStore final : public Store {
         if (e.seq == 3) e.detail = "nothing to see";
     return events;
   }
-  Result<AuditHead> audit_head() override { return inner_.audit_head(); }
-  Result<AccessRequest> import_request(const AccessRequest& r) override { return inner_.import_request(r); }
-  Result<AuditEvent> import_audit(const AuditEvent& e) override { return inner_.import_audit(e); }
-
- private:
-  Store& inner_;
 };
 
 TEST(MigrateTest, RefusesASourceWhoseTrailDoesNotVerifyAndWritesNothing) {
