@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -142,6 +144,10 @@ class SlackEmulatorTest : public ::testing::Test {
     return opened ? (*opened)["view"].value("id", "") : "";
   }
 
+  // Inboxes live as long as the fixture, declared before clients_ so that the clients (whose
+  // handler threads write into them) are stopped and destroyed first.
+  Inbox& inbox_for_test() { return inboxes_.emplace_back(); }
+  std::deque<Inbox> inboxes_;
   std::unique_ptr<net::HttpClient> http_ = net::make_http_client({.proxy = net::ProxySettings{}});
   std::unique_ptr<SlackEmulator> emulator_;
   net::Endpoint endpoint_;
@@ -317,7 +323,7 @@ TEST_F(SlackEmulatorTest, RateLimitIsA429WithRetryAfterThatWebApiHonours) {
 // ---- Socket Mode ----
 
 TEST_F(SlackEmulatorTest, HelloEnvelopesAndAcksWithOurClient) {
-  Inbox inbox;
+  Inbox& inbox = inbox_for_test();
   connect(inbox);
   json connections = emulator_->connections();
   ASSERT_EQ(connections.size(), 1u);
@@ -343,7 +349,7 @@ TEST_F(SlackEmulatorTest, HelloEnvelopesAndAcksWithOurClient) {
 }
 
 TEST_F(SlackEmulatorTest, ClickSelectAndSubmitAModal) {
-  Inbox inbox;
+  Inbox& inbox = inbox_for_test();
   connect(inbox);
   const std::string ts = post("C0APPROVALS", {{"blocks", json::array({{{"type", "actions"}, {"block_id", "decision"},
       {"elements", json::array({{{"type", "button"}, {"action_id", "jit_approve"}, {"value", "req-1"},
@@ -428,7 +434,7 @@ TEST_F(SlackEmulatorTest, UnackedEnvelopesAreRetriedThreeTimes) {
 }
 
 TEST_F(SlackEmulatorTest, RefreshRequestedOurClientOpensTheNewConnectionBeforeTheOldCloses) {
-  Inbox inbox;
+  Inbox& inbox = inbox_for_test();
   auto& client = connect(inbox);
   emulator_->disconnect("refresh_requested");
   ASSERT_TRUE(wait([](const SlackEmulator& s) {
@@ -445,7 +451,8 @@ TEST_F(SlackEmulatorTest, RefreshRequestedOurClientOpensTheNewConnectionBeforeTh
 }
 
 TEST_F(SlackEmulatorTest, EnvelopesGoRoundRobinAcrossConnections) {
-  Inbox first, second;
+  Inbox& first = inbox_for_test();
+  Inbox& second = inbox_for_test();
   connect(first);
   connect(second);
   for (int i = 0; i < 4; ++i) emulator_->slash_command("U0DANA", "list");
@@ -456,7 +463,7 @@ TEST_F(SlackEmulatorTest, EnvelopesGoRoundRobinAcrossConnections) {
 }
 
 TEST_F(SlackEmulatorTest, DownQueuesEnvelopesAndUpDeliversThem) {
-  Inbox inbox;
+  Inbox& inbox = inbox_for_test();
   connect(inbox);
   emulator_->set_down(true);
   auto refused = bot_->call("auth.test", json::object());
@@ -471,7 +478,7 @@ TEST_F(SlackEmulatorTest, DownQueuesEnvelopesAndUpDeliversThem) {
 }
 
 TEST_F(SlackEmulatorTest, LinkDisabledStopsOurClientAndRefusesNewLinks) {
-  Inbox inbox;
+  Inbox& inbox = inbox_for_test();
   auto& client = connect(inbox);
   emulator_->disconnect("link_disabled");
   EXPECT_TRUE(client.wait_stopped(kWait));
@@ -481,7 +488,7 @@ TEST_F(SlackEmulatorTest, LinkDisabledStopsOurClientAndRefusesNewLinks) {
 }
 
 TEST_F(SlackEmulatorTest, DropEndsTheConnectionAndOurClientReconnects) {
-  Inbox inbox;
+  Inbox& inbox = inbox_for_test();
   connect(inbox);
   emulator_->drop();
   ASSERT_TRUE(wait([](const SlackEmulator& s) { return s.connections_opened() == 2; }));
