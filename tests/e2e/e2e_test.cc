@@ -14,11 +14,14 @@ namespace {
 using ::testing::HasSubstr;
 using nlohmann::json;
 
+// AWS stays down for a whole minute from the expiry second: every sweep (one a second) fails, the
+// ops channel hears once, and the access is removed as soon as AWS answers again.
 TEST(E2eOutage, AwsDownAtExpiryAlertsOpsThenRevokesWhenItReturns) {
   World world;
   const std::string id = world.grant(kDana, "prod admin 3s outage");
   ASSERT_FALSE(id.empty());
   world.aws().set_faults({.down = true});
+  const auto expires_at = *world.read(id)->expires_at;
   // While AWS is down the revocation fails, is retried, and the ops channel hears of it.
   ASSERT_TRUE(world.slack().wait_for(
       [&](const emulators::SlackEmulator& s) { return s.messages(kOpsChannel).dump().find(id) != std::string::npos; },
@@ -37,6 +40,13 @@ TEST(E2eOutage, AwsDownAtExpiryAlertsOpsThenRevokesWhenItReturns) {
     return n;
   };
   ASSERT_TRUE(World::poll([&] { return failures() >= 4; }, std::chrono::seconds(20))) << world.log(0);
+  // Down for a minute from the expiry: the grant stays in revoking, the alert is not repeated.
+  ASSERT_TRUE(World::poll([&] { return std::chrono::system_clock::now() >= expires_at + std::chrono::minutes(1); },
+                          std::chrono::seconds(75)));
+  EXPECT_EQ(world.read(id)->state, State::revoking);
+  EXPECT_EQ(world.assignment_count(), 1u);
+  EXPECT_GE(failures(), 30) << "sweeps kept retrying";
+  EXPECT_EQ(world.slack().messages(kOpsChannel).size(), 1u) << world.slack().messages(kOpsChannel).dump(1);
   world.aws().set_faults({});
   ASSERT_TRUE(world.wait_state(id, State::revoked, std::chrono::seconds(20)));
   EXPECT_EQ(world.assignment_count(), 0u);
@@ -48,6 +58,28 @@ TEST(E2eOutage, AwsDownAtExpiryAlertsOpsThenRevokesWhenItReturns) {
   ASSERT_EQ(ops.size(), 2u) << ops.dump(1);
   EXPECT_THAT(ops[0].value("text", ""), HasSubstr("Could not revoke"));
   EXPECT_THAT(ops[1].value("text", ""), HasSubstr("failed attempts: the access is gone"));
+}
+
+// AWS unreachable when the approver clicks: the approver is told it will be retried, the request
+// waits, approved, and the grant goes through (once, and the requester hears) when AWS is back.
+TEST(E2eOutage, AwsDownAtApprovalIsRetriedAndGrantedWhenItReturns) {
+  World world;
+  auto id = world.request(kDana, "prod admin 1h aws is flaky");
+  ASSERT_TRUE(id);
+  world.aws().set_faults({.down = true});
+  ASSERT_TRUE(world.click(kAlice, *id, "jit_approve"));
+  EXPECT_TRUE(world.wait_ephemeral(kAlice, "retried automatically"));
+  // Approved and waiting: the identity store (the requester's user id) is down too, so the grant
+  // has not even begun.
+  EXPECT_EQ(world.read(*id)->state, State::approved);
+  EXPECT_EQ(world.assignment_count(), 0u);
+  EXPECT_FALSE(world.wait_dm(kDana, "is active", std::chrono::seconds(2)));
+  world.aws().set_faults({});
+  ASSERT_TRUE(world.wait_state(*id, State::active, std::chrono::seconds(20))) << world.log(0);
+  EXPECT_EQ(world.assignment_count(), 1u);
+  EXPECT_TRUE(world.wait_dm(kDana, "Your access is active"));
+  const json calls = world.aws().calls();
+  EXPECT_EQ(calls["operations"]["sso-admin:CreateAccountAssignment"].value("ok", 0), 1) << calls.dump();
 }
 
 TEST(E2eOutage, SlackDownGrantsStillExpireOnTime) {
