@@ -410,7 +410,7 @@ WebSocket::~WebSocket() {
   // error, and the read coroutine returns), so nothing is torn down mid-flight. Stopping the loop
   // under pending operations once leaked a whole session at SIGTERM (LeakSanitizer, under load,
   // with a write still in flight after an unanswered closing handshake).
-  impl_->post_abort();
+  abort();
   runner_->work.reset();
   if (runner_->ran.wait_for(kDrainBound) != std::future_status::ready) {
     spdlog::warn("websocket {}: pending operations did not finish within {} s of closing; stopping its I/O loop",
@@ -418,7 +418,7 @@ WebSocket::~WebSocket() {
     runner_->io.stop();
   }
   if (runner_->thread.joinable()) runner_->thread.join();
-  if (impl_) impl_->release_stream();
+  impl_->release_stream();
   runner_.reset();
 }
 

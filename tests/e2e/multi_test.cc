@@ -35,6 +35,9 @@ TEST(MultiInstance, ThreeInstancesOneTableEveryGrantOnceAndRevokedOnTime) {
                                  {kEve, "prod admin 5s c"},         {kEve, "sandbox developer 6s d"},
                                  {"U0ADMIN", "prod admin 6s e"},    {"U0ADMIN", "sandbox developer 4s f"}};
   constexpr int kRounds = 3;
+  auto key = [](const json& a) {
+    return a.value("PrincipalId", "") + "|" + a.value("AccountId", "") + "|" + a.value("PermissionSetArn", "");
+  };
   std::vector<std::string> ids;
   std::map<std::string, std::chrono::system_clock::time_point> gone;  // request id -> assignment gone
   for (int round = 0; round < kRounds; ++round) {
@@ -58,9 +61,6 @@ TEST(MultiInstance, ThreeInstancesOneTableEveryGrantOnceAndRevokedOnTime) {
     for (const auto& id : round_ids) ASSERT_TRUE(world.wait_state(id, State::active)) << id;
 
     // Watch the emulated Identity Center: when does each assignment disappear?
-    auto key = [](const json& a) {
-      return a.value("PrincipalId", "") + "|" + a.value("AccountId", "") + "|" + a.value("PermissionSetArn", "");
-    };
     std::map<std::string, std::string> request_of;  // principal|account|ps -> request id
     for (const auto& id : round_ids) {
       auto r = world.read(id);
