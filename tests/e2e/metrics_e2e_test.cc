@@ -20,7 +20,7 @@ TEST(E2eMetrics, CountersMoveThroughALifecycle) {
   World world;
   const std::string before = world.metrics(0);
   EXPECT_THAT(before, HasSubstr("jit_slack_envelope_ack_seconds"));
-  const std::string id = world.grant(kDana, "prod admin 2s metrics");
+  const std::string id = world.grant(kDana, "prod admin 3s metrics");
   ASSERT_FALSE(id.empty());
   ASSERT_TRUE(world.wait_state(id, State::revoked));
   const std::string after = world.metrics(0);
