@@ -393,11 +393,17 @@ AccountPolicy read_account(Problems& problems, const toml::table& table, const s
     }
   }
   auto roles = r.tables("roles", "accounts.roles");
-  std::map<std::string, std::string> role_names;
+  std::map<std::string, std::string> role_names, permission_sets;
   for (const auto& [role_table, role_path] : roles) {
     account.roles.push_back(read_role(problems, *role_table, role_path, approver_limit));
     check_unique(problems, role_names, role_table->get("name"), role_path + ".name", account.roles.back().name,
                  "role name in this account");
+    // Identity Center has one assignment per user, account and permission set: two roles on one
+    // permission set would share it, and revoking one grant would end the other's access.
+    check_unique(problems, permission_sets, role_table->get("permission_set_arn"), role_path + ".permission_set_arn",
+                 account.roles.back().permission_set_arn,
+                 "permission set in this account (two roles would share one AWS assignment, so ending one grant "
+                 "would end the other: give each role its own permission set)");
   }
   return account;
 }

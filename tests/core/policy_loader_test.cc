@@ -387,6 +387,21 @@ requesters = ["*"]
             "accounts[0].roles[0].name)");
 }
 
+TEST(LoadPolicyErrors, TwoRolesOnOnePermissionSetInAnAccount) {
+  const std::string second_role = R"(
+[[accounts.roles]]
+name = "admin2"
+permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-1"
+max_duration = "1h"
+requesters = ["*"]
+)";
+  EXPECT_EQ(errors(std::string(kMinimal) + second_role),
+            "jit.toml:15:22: accounts[0].roles[1].permission_set_arn "
+            "\"arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-1\": duplicate permission set in this account "
+            "(two roles would share one AWS assignment, so ending one grant would end the other: give each role its "
+            "own permission set) (also accounts[0].roles[0].permission_set_arn)");
+}
+
 TEST(LoadPolicy, SameRoleNameInTwoAccountsIsFine) {
   const std::string second = R"(
 [[accounts]]
