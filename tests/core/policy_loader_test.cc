@@ -1,5 +1,6 @@
 #include "core/policy_loader.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -374,28 +375,26 @@ requesters = ["*"]
             "jit.toml:15:6: accounts[1].id \"123456789012\": duplicate account id (also accounts[0].id)");
 }
 
-TEST(LoadPolicyErrors, DuplicateRoleName) {
-  const std::string second_role = R"(
+// kMinimal with a second role on its account.
+std::string with_second_role(std::string_view name, std::string_view permission_set) {
+  return fmt::format(R"({}
 [[accounts.roles]]
-name = "admin"
-permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-2"
+name = "{}"
+permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/{}"
 max_duration = "1h"
 requesters = ["*"]
-)";
-  EXPECT_EQ(errors(std::string(kMinimal) + second_role),
+)",
+                     kMinimal, name, permission_set);
+}
+
+TEST(LoadPolicyErrors, DuplicateRoleName) {
+  EXPECT_EQ(errors(with_second_role("admin", "ps-2")),
             "jit.toml:14:8: accounts[0].roles[1].name \"admin\": duplicate role name in this account (also "
             "accounts[0].roles[0].name)");
 }
 
 TEST(LoadPolicyErrors, TwoRolesOnOnePermissionSetInAnAccount) {
-  const std::string second_role = R"(
-[[accounts.roles]]
-name = "admin2"
-permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-1"
-max_duration = "1h"
-requesters = ["*"]
-)";
-  EXPECT_EQ(errors(std::string(kMinimal) + second_role),
+  EXPECT_EQ(errors(with_second_role("admin2", "ps-1")),
             "jit.toml:15:22: accounts[0].roles[1].permission_set_arn "
             "\"arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-1\": duplicate permission set in this account "
             "(two roles would share one AWS assignment, so ending one grant would end the other: give each role its "
