@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <cstdlib>
 #include <fstream>
 #include <regex>
 
@@ -518,11 +517,9 @@ TEST(CredentialsWebIdentity, ReplyWithoutCredentialsIsUnavailable) {
 
 // The request and reply match the official STS model (botocore's service-2.json).
 TEST(CredentialsWebIdentity, RequestAndReplyMatchTheStsModel) {
-  const char* source_dir = std::getenv("JIT_SOURCE_DIR");
-  const std::string path = std::string(source_dir ? source_dir : "/work/main") +
-                           "/../shared/aws-models/sts/2011-06-15/service-2.json";
+  const std::string path = JIT_AWS_MODELS_DIR "/sts/2011-06-15/service-2.json";
   std::ifstream in(path);
-  if (!in) GTEST_SKIP() << "no STS model at " << path;
+  ASSERT_TRUE(in) << "no STS model at " << path << " (the shared data: see JIT_SHARED_DIR in tests/CMakeLists.txt)";
   const auto model = nlohmann::json::parse(in);
   const auto& operation = model.at("operations").at("AssumeRoleWithWebIdentity");
   EXPECT_EQ(operation.at("http").at("method"), "POST");
