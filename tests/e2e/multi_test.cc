@@ -10,6 +10,7 @@
 #include <cmath>
 #include <iostream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "e2e/world.h"
@@ -65,7 +66,7 @@ TEST(MultiInstance, ThreeInstancesOneTableEveryGrantOnceAndRevokedOnTime) {
     // while a slow machine was still granting the others.) A grant's key is known once it is
     // being granted (its principal is resolved then).
     std::map<std::string, std::string> key_of;  // request id -> principal|account|ps
-    std::map<std::string, bool> seen;
+    std::set<std::string> seen;  // request ids whose assignment was listed
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(40);
     std::size_t round_gone = 0;
     while (round_gone < round_ids.size() && std::chrono::steady_clock::now() < deadline) {
@@ -73,11 +74,11 @@ TEST(MultiInstance, ThreeInstancesOneTableEveryGrantOnceAndRevokedOnTime) {
         if (!key_of.contains(id))
           if (auto r = world.read(id); r && !r->principal.empty())
             key_of[id] = r->principal + "|" + r->account_id + "|" + r->permission_set_arn;
-      std::map<std::string, bool> now;
+      std::set<std::string> now;
       const json current = world.aws().assignments();  // (a named copy: a range-for over a temporary's member dangles)
-      for (const auto& a : current["assignments"]) now[key(a)] = true;
+      for (const auto& a : current["assignments"]) now.insert(key(a));
       for (const auto& [id, k] : key_of) {
-        if (now.contains(k)) seen[id] = true;
+        if (now.contains(k)) seen.insert(id);
         else if (seen.contains(id) && !gone.contains(id)) {
           gone[id] = std::chrono::system_clock::now();
           ++round_gone;
