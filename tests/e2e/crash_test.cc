@@ -50,7 +50,9 @@ TEST_P(CrashTest, KilledAtThisPointTheLifecycleStillConverges) {
 
   world.slack().slash_command(kDana, crashes_on_release ? "request prod admin 1h crash test"
                                                         : "request prod admin 5s crash test");
-  if (crashes_on_submit) ASSERT_NO_FATAL_FAILURE(carry_on());
+  if (crashes_on_submit) {
+    ASSERT_NO_FATAL_FAILURE(carry_on());
+  }
   // The request exists (posted by its submitter, or by the sweeper of whoever carries on).
   std::string id;
   ASSERT_TRUE(World::poll(
@@ -62,13 +64,17 @@ TEST_P(CrashTest, KilledAtThisPointTheLifecycleStillConverges) {
       },
       std::chrono::seconds(20)));
   ASSERT_TRUE(world.click(kAlice, id, "jit_approve"));
-  if (crashes_on_grant) ASSERT_NO_FATAL_FAILURE(carry_on());
+  if (crashes_on_grant) {
+    ASSERT_NO_FATAL_FAILURE(carry_on());
+  }
   ASSERT_TRUE(world.wait_state(id, State::active, std::chrono::seconds(20))) << world.log(c.other_instance ? 1 : 0);
   if (crashes_on_release) {
     world.slack().slash_command(kDana, "release " + id);
     ASSERT_NO_FATAL_FAILURE(carry_on());
   }
-  if (crashes_on_revoke) ASSERT_NO_FATAL_FAILURE(carry_on());
+  if (crashes_on_revoke) {
+    ASSERT_NO_FATAL_FAILURE(carry_on());
+  }
   ASSERT_TRUE(world.wait_state(id, State::revoked, std::chrono::seconds(20)));
 
   // Nothing left in AWS, created once.
@@ -78,7 +84,9 @@ TEST_P(CrashTest, KilledAtThisPointTheLifecycleStillConverges) {
   // The revocation ended at the expiry second or after, within expiry + lease + one sweep.
   auto r = world.read(id);
   ASSERT_TRUE(r && r->ended_at && r->expires_at);
-  if (!crashes_on_release) EXPECT_LE(*r->ended_at - *r->expires_at, std::chrono::seconds(3 + 1 + 2));
+  if (!crashes_on_release) {
+    EXPECT_LE(*r->ended_at - *r->expires_at, std::chrono::seconds(3 + 1 + 2));
+  }
 
   // Every step is in the trail once, in order, and the chain verifies.
   auto events = world.store().audit_events({}).value();

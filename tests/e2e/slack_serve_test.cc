@@ -23,9 +23,9 @@ using nlohmann::json;
 class SlackServeTest : public ::testing::Test {
  protected:
   void TearDown() override {
-    if (world) EXPECT_EQ(world->check_acks(), "");
-    // No token reaches the log.
     if (world) {
+      EXPECT_EQ(world->check_acks(), "");
+      // No token reaches the log.
       EXPECT_THAT(world->log(0), Not(HasSubstr(slack().options().bot_token)));
       EXPECT_THAT(world->log(0), Not(HasSubstr(slack().options().app_token)));
     }
