@@ -17,9 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "app/engine.h"
-#include "app/memory_chat.h"
-#include "app/memory_provider.h"
+#include "fakes/manual_clock.h"
+#include "engine/engine.h"
+#include "fakes/memory_chat.h"
+#include "fakes/memory_provider.h"
 #include "store/sqlite_store.h"
 
 namespace {

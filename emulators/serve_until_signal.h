@@ -2,14 +2,13 @@
 // on stdout once it serves (callers wait for that line), and stop it on SIGTERM or SIGINT.
 #pragma once
 
-#include <pthread.h>
-
 #include <csignal>
 #include <iostream>
 #include <memory>
 #include <string_view>
 
 #include "core/error.h"
+#include "platform/signals.h"
 
 namespace jit::emulators {
 
@@ -18,11 +17,7 @@ namespace jit::emulators {
 // sigwait is the only place they arrive. Returns the process's exit code (1: start failed).
 template <class Start>
 int serve_until_signal(std::string_view program, Start start) {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const SignalWaiter stop_signals({SIGTERM, SIGINT});
 
   auto emulator = start();
   if (!emulator) {
@@ -30,8 +25,7 @@ int serve_until_signal(std::string_view program, Start start) {
     return 1;
   }
   std::cout << (*emulator)->url() << std::endl;  // flushed: callers wait for this line
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
+  stop_signals.wait();
   (*emulator)->stop();
   return 0;
 }

@@ -12,7 +12,7 @@
 namespace jit {
 
 struct AwsServices::Parts {
-  SystemClock clock;
+  const Clock* clock = nullptr;
   std::string region;
   std::unique_ptr<net::HttpClient> http;
   std::unique_ptr<net::HttpClient> metadata_http;
@@ -23,8 +23,10 @@ struct AwsServices::Parts {
 AwsServices::AwsServices(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 AwsServices::~AwsServices() = default;
 
-Result<std::shared_ptr<AwsServices>> AwsServices::create(const AwsSettings& settings, CallObserver on_result) {
+Result<std::shared_ptr<AwsServices>> AwsServices::create(const AwsSettings& settings, const Clock& clock,
+                                                         CallObserver on_result) {
   auto parts = std::make_unique<Parts>();
+  parts->clock = &clock;
   if (!settings.region.empty()) {
     parts->region = settings.region;
   } else if (auto region = aws::resolve_region(net::process_env)) {
@@ -35,7 +37,7 @@ Result<std::shared_ptr<AwsServices>> AwsServices::create(const AwsSettings& sett
   parts->http = net::make_http_client();
   parts->metadata_http = net::make_http_client(aws::metadata_client_options());
   parts->credentials = aws::make_default_credentials_chain(
-      parts->clock, aws::DefaultChainInputs{.http = parts->http.get(), .metadata_http = parts->metadata_http.get()});
+      clock, aws::DefaultChainInputs{.http = parts->http.get(), .metadata_http = parts->metadata_http.get()});
   auto client = [&](aws::AwsService service, std::string_view name) -> Result<std::unique_ptr<aws::AwsJsonClient>> {
     auto endpoint = aws::resolve_endpoint(service, parts->region);
     if (!endpoint) return fail(endpoint.error());
@@ -44,7 +46,7 @@ Result<std::shared_ptr<AwsServices>> AwsServices::create(const AwsSettings& sett
       config.on_result = [on_result, name](std::string_view operation, std::string_view code) {
         on_result(name, operation, code);
       };
-    return std::make_unique<aws::AwsJsonClient>(std::move(config), *parts->credentials, *parts->http, parts->clock);
+    return std::make_unique<aws::AwsJsonClient>(std::move(config), *parts->credentials, *parts->http, clock);
   };
   auto ddb = client(aws::AwsService::dynamodb, "dynamodb");
   if (!ddb) return fail(ddb.error());

@@ -10,6 +10,7 @@
 #include "aws/json_api.h"
 #include "core/error.h"
 #include "core/policy.h"
+#include "ports/clock.h"
 
 namespace jit {
 
@@ -23,7 +24,9 @@ class AwsServices {
   // "identitystore"), the operation and AWS's error code ("" when it succeeded).
   using CallObserver =
       std::function<void(std::string_view service, std::string_view operation, std::string_view error_code)>;
-  static Result<std::shared_ptr<AwsServices>> create(const AwsSettings& settings, CallObserver on_result = {});
+  // `clock` (the process's one clock) must outlive the services.
+  static Result<std::shared_ptr<AwsServices>> create(const AwsSettings& settings, const Clock& clock,
+                                                     CallObserver on_result = {});
   ~AwsServices();
 
   aws::AwsJsonApi& dynamodb();

@@ -13,15 +13,21 @@ namespace jit {
 
 class AwsServices;
 
-// Errc::invalid for a malformed URL (the message says what is accepted); the store's own error
-// when it cannot be opened. `aws` (region and so on) is used by dynamodb: only, which calls
-// DynamoDB through `services` when given (one AWS layer for the whole process), else through
-// clients made from `aws`.
-Result<std::unique_ptr<Store>> open_store(std::string_view url, const AwsSettings& aws = {},
-                                          std::shared_ptr<AwsServices> services = nullptr);
+// A store URL, parsed: "sqlite:PATH" or "dynamodb:TABLE".
+struct StoreUrl {
+  enum class Kind { sqlite, dynamodb } kind;
+  std::string name;  // the path or the table
+};
+// Errc::invalid for anything else, saying what is accepted.
+Result<StoreUrl> parse_store_url(std::string_view url);
+
+// Opens the store. Errc::invalid for a malformed URL (the message says what is accepted), or a
+// dynamodb: URL without `aws` (the process's AWS clients); the store's own error when it cannot
+// be opened.
+Result<std::unique_ptr<Store>> open_store(std::string_view url, std::shared_ptr<AwsServices> aws = nullptr);
 
 // `jit store init`: creates what the store needs (the DynamoDB table with its indexes and TTL;
 // for SQLite, the file and its schema). Idempotent. Returns a line saying what was done.
-Result<std::string> init_store(std::string_view url, const AwsSettings& aws = {});
+Result<std::string> init_store(std::string_view url, std::shared_ptr<AwsServices> aws = nullptr);
 
 }  // namespace jit

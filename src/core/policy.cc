@@ -111,7 +111,7 @@ Result<CheckedRequest> check_request(const Policy& policy, const RequestDraft& d
 
 Result<> check_approver(const Policy& policy, const AccessRequest& request, const Identity& approver) {
   if (approver.user_id == request.requester)
-    return fail(Error::Denied("you cannot decide on your own request: another approver must"));
+    return fail(Error::Denied("you cannot decide on your own request; to withdraw it, cancel it"));
   const AccountPolicy* account = policy.find_account(request.account);
   if (!account)
     return fail(Error::Denied(fmt::format("account {} is no longer in policy", request.account)));

@@ -9,11 +9,9 @@
 #include "core/model.h"
 #include "core/policy.h"
 #include "ports/chat.h"
+#include "slack/ids.h"
 
 namespace jit::slack {
-
-inline constexpr const char* kApproveAction = "jit_approve";
-inline constexpr const char* kDenyAction = "jit_deny";
 
 // {"text": fallback, "blocks": [...]} for the owner channel: who asks for what and why, then
 // Approve/Deny while pending (with how many approvals are still needed), or the outcome after.

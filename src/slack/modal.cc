@@ -86,23 +86,23 @@ json request_modal(const Policy& policy, const Identity& who, const ModalChoice&
   for (Seconds d : durations_for(*role)) duration_options.push_back(option(format_duration(d), format_duration(d)));
 
   json blocks = json::array({
-      select_block("account", "Account", account_options,
+      select_block(kAccountField, "Account", account_options,
                    option(fmt::format("{} ({})", account->name, account->id), account->name), true),
-      select_block("role", "Role", role_options, role_initial, true),
-      select_block("duration", "For how long", duration_options, nullptr, false),
+      select_block(kRoleField, "Role", role_options, role_initial, true),
+      select_block(kDurationField, "For how long", duration_options, nullptr, false),
       {{"type", "input"},
-       {"block_id", "reason"},
+       {"block_id", kReasonField},
        {"label", plain("Reason")},
-       {"element", {{"type", "plain_text_input"}, {"action_id", "reason"}, {"multiline", true},
+       {"element", {{"type", "plain_text_input"}, {"action_id", kReasonField}, {"multiline", true},
                     {"max_length", policy.reason_max_length},
                     {"placeholder", plain("What will you do with this access?")}}}},
   });
   if (role->ticket_required || !role->ticket_pattern.empty()) {
     json ticket = {{"type", "input"},
-                   {"block_id", "ticket"},
+                   {"block_id", kTicketField},
                    {"label", plain("Ticket")},
                    {"optional", !role->ticket_required},
-                   {"element", {{"type", "plain_text_input"}, {"action_id", "ticket"}}}};
+                   {"element", {{"type", "plain_text_input"}, {"action_id", kTicketField}}}};
     if (!role->ticket_pattern.empty()) ticket["hint"] = plain("Must match " + role->ticket_pattern);
     blocks.push_back(ticket);
   }
@@ -128,34 +128,49 @@ ModalChoice choice_of(const json& view) {
   }
   if (view.contains("state") && view["state"].contains("values")) {
     const json& values = view["state"]["values"];
-    if (auto a = text_value(values, "account"); !a.empty()) {
+    if (auto a = text_value(values, kAccountField); !a.empty()) {
       if (a != choice.account) choice.role.clear();  // a new account: its own roles
       choice.account = a;
     }
-    if (auto r = text_value(values, "role"); !r.empty()) choice.role = r;
+    if (auto r = text_value(values, kRoleField); !r.empty()) choice.role = r;
   }
   return choice;
 }
 
 std::expected<ModalValues, std::map<std::string, std::string>> read_submission(const json& view) {
   const json values = view.contains("state") ? view["state"].value("values", json::object()) : json::object();
-  ModalValues v{text_value(values, "account"), text_value(values, "role"), text_value(values, "duration"),
-                text_value(values, "reason"), text_value(values, "ticket")};
+  ModalValues v{text_value(values, kAccountField), text_value(values, kRoleField), text_value(values, kDurationField),
+                text_value(values, kReasonField), text_value(values, kTicketField)};
   std::map<std::string, std::string> errors;
-  if (v.account.empty()) errors["account"] = "Choose an account.";
-  if (v.role.empty()) errors["role"] = "Choose a role.";
-  if (v.duration.empty()) errors["duration"] = "Choose how long you need access.";
-  if (v.reason.find_first_not_of(" \t\r\n") == std::string::npos) errors["reason"] = "Say why you need this access.";
+  if (v.account.empty()) errors[kAccountField] = "Choose an account.";
+  if (v.role.empty()) errors[kRoleField] = "Choose a role.";
+  if (v.duration.empty()) errors[kDurationField] = "Choose how long you need access.";
+  if (v.reason.find_first_not_of(" \t\r\n") == std::string::npos) errors[kReasonField] = "Say why you need this access.";
   if (!errors.empty()) return std::unexpected(errors);
   return v;
 }
 
 json field_errors(const Error& error) {
-  std::string field = "reason";
-  for (const char* f : {"account", "role", "duration", "reason", "ticket"})
+  std::string field = kReasonField;
+  for (const char* f : {kAccountField, kRoleField, kDurationField, kReasonField, kTicketField})
     if (error.message.starts_with(f)) field = f;
-  if (error.code == Errc::denied || error.code == Errc::conflict) field = "role";  // not allowed, or already open
+  if (error.code == Errc::denied || error.code == Errc::conflict) field = kRoleField;  // not allowed, or already open
   return {{"response_action", "errors"}, {"errors", {{field, error.message}}}};
+}
+
+json deny_modal(const std::string& request_id) {
+  return {{"type", "modal"},
+          {"callback_id", kDenyModal},
+          {"title", {{"type", "plain_text"}, {"text", "Deny request"}}},
+          {"submit", {{"type", "plain_text"}, {"text", "Deny"}}},
+          {"close", {{"type", "plain_text"}, {"text", "Cancel"}}},
+          {"private_metadata", request_id},
+          {"blocks",
+           json::array({{{"type", "input"},
+                         {"block_id", kReasonField},
+                         {"optional", true},
+                         {"label", {{"type", "plain_text"}, {"text", "Reason (shown to the requester)"}}},
+                         {"element", {{"type", "plain_text_input"}, {"action_id", kReasonField}, {"multiline", true}}}}})}};
 }
 
 }  // namespace jit::slack

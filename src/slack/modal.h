@@ -8,10 +8,9 @@
 
 #include "core/error.h"
 #include "core/policy.h"
+#include "slack/ids.h"
 
 namespace jit::slack {
-
-inline constexpr const char* kRequestModal = "jit_request";  // the view's callback_id
 
 // What is picked so far (from private_metadata or the view state); empty = nothing yet.
 struct ModalChoice {
@@ -34,6 +33,9 @@ struct ModalValues {
   std::string account, role, duration, reason, ticket;
 };
 std::expected<ModalValues, std::map<std::string, std::string>> read_submission(const nlohmann::json& view);
+
+// The deny form for a request: an optional reason, shown to the requester.
+nlohmann::json deny_modal(const std::string& request_id);
 
 // `{"response_action": "errors", "errors": {block: message}}` for a policy error about a draft:
 // the error is put on the field it is about (account, role, duration, reason or ticket).

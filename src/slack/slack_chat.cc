@@ -16,13 +16,26 @@ Error to_error(std::string_view method, const ApiError& e) {
   if (e.error == "users_not_found" || e.error == "user_not_found" || e.error == "channel_not_found" ||
       e.error == "no_such_subteam" || e.error == "message_not_found")
     return Error::NotFound(text);
-  if (e.error == "invalid_auth" || e.error == "not_authed" || e.error == "missing_scope" ||
-      e.error == "account_inactive" || e.error == "token_revoked")
-    return Error::Denied(text);
+  if (is_credential_error(e.error)) return Error::Denied(text);
   return Error::Invalid(text);
 }
 
-SlackChat::SlackChat(WebApi& api, std::shared_ptr<const Policy> policy) : api_(api), policy_(std::move(policy)) {}
+SlackChat::SlackChat(WebApi& api, std::shared_ptr<const Policy> policy, bool dry_run)
+    : api_(api), dry_run_(dry_run), policy_(std::move(policy)) {}
+
+std::string SlackChat::marked(std::string text) const {
+  return dry_run_ ? std::string(kDryRunBanner) + "\n" + text : text;
+}
+
+nlohmann::json SlackChat::marked_message(const AccessRequest& r) const {
+  nlohmann::json message = request_message(r, *policy());
+  if (!dry_run_) return message;
+  message["text"] = marked(message.value("text", ""));
+  if (message.contains("blocks"))
+    message["blocks"].insert(message["blocks"].begin(),
+                             {{"type", "context"}, {"elements", {{{"type", "mrkdwn"}, {"text", kDryRunBanner}}}}});
+  return message;
+}
 
 void SlackChat::set_policy(std::shared_ptr<const Policy> policy) {
   std::lock_guard lock(mu_);
@@ -35,7 +48,7 @@ std::shared_ptr<const Policy> SlackChat::policy() const {
 }
 
 Result<MessageRef> SlackChat::post_request(const AccessRequest& r) {
-  nlohmann::json args = request_message(r, *policy());
+  nlohmann::json args = marked_message(r);
   args["channel"] = r.chat_channel;
   args["unfurl_links"] = false;
   auto posted = api_.call("chat.postMessage", args);
@@ -45,13 +58,13 @@ Result<MessageRef> SlackChat::post_request(const AccessRequest& r) {
 
 Result<> SlackChat::update_request(const AccessRequest& r, const AuditEvent& e) {
   if (r.chat_ts.empty()) return {};
-  nlohmann::json message = request_message(r, *policy());
+  nlohmann::json message = marked_message(r);
   message["channel"] = r.chat_channel;
   message["ts"] = r.chat_ts;
   if (auto updated = api_.call("chat.update", message); !updated) return fail(to_error("chat.update", updated.error()));
   auto replied = api_.call("chat.postMessage", {{"channel", r.chat_channel},
                                                 {"thread_ts", r.chat_ts},
-                                                {"text", thread_text(r, e)},
+                                                {"text", marked(thread_text(r, e))},
                                                 {"unfurl_links", false}});
   if (!replied) return fail(to_error("chat.postMessage", replied.error()));
   return {};
@@ -75,7 +88,7 @@ Result<> SlackChat::notify_requester(const AccessRequest& r, Notice notice) {
   auto channel = dm_channel(r.requester);
   if (!channel) return fail(channel.error());
   auto sent = api_.call("chat.postMessage", {{"channel", *channel},
-                                             {"text", notice_text(r, notice, policy()->aws.access_portal_url)},
+                                             {"text", marked(notice_text(r, notice, policy()->aws.access_portal_url))},
                                              {"unfurl_links", false}});
   if (!sent) return fail(to_error("chat.postMessage", sent.error()));
   return {};
@@ -84,7 +97,7 @@ Result<> SlackChat::notify_requester(const AccessRequest& r, Notice notice) {
 Result<> SlackChat::alert(const std::string& text) {
   const std::string channel = policy()->ops_channel;
   if (channel.empty()) return {};  // no ops channel configured: the log line is the alert
-  auto sent = api_.call("chat.postMessage", {{"channel", channel}, {"text", ":rotating_light: " + escape(text)}});
+  auto sent = api_.call("chat.postMessage", {{"channel", channel}, {"text", marked(":rotating_light: " + escape(text))}});
   if (!sent) return fail(to_error("chat.postMessage", sent.error()));
   return {};
 }

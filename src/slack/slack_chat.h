@@ -23,8 +23,12 @@ class SlackChat final : public Chat {
  public:
   // `policy` gives the ops channel, the access portal URL and the roles' tiers; it may be swapped
   // on reload with set_policy.
-  SlackChat(WebApi& api, std::shared_ptr<const Policy> policy);
+  // `dry_run`: every message says, first, that nothing is granted in AWS (`jit serve --dry-run`).
+  SlackChat(WebApi& api, std::shared_ptr<const Policy> policy, bool dry_run = false);
   void set_policy(std::shared_ptr<const Policy> policy);
+
+  // What a dry run puts before every text it sends.
+  static constexpr std::string_view kDryRunBanner = ":test_tube: *Dry run*: nothing is granted or revoked in AWS.";
 
   Result<MessageRef> post_request(const AccessRequest& request) override;
   Result<> update_request(const AccessRequest& request, const AuditEvent& event) override;
@@ -35,7 +39,13 @@ class SlackChat final : public Chat {
   std::shared_ptr<const Policy> policy() const;
   Result<std::string> dm_channel(const std::string& user_id);
 
+  // `text` behind the dry-run banner, in a dry run.
+  std::string marked(std::string text) const;
+  // The request message's blocks behind a context block with the banner, in a dry run.
+  nlohmann::json marked_message(const AccessRequest& request) const;
+
   WebApi& api_;
+  const bool dry_run_;
   mutable std::mutex mu_;
   std::shared_ptr<const Policy> policy_;
   std::map<std::string, std::string> dm_channels_;  // user id -> IM channel id

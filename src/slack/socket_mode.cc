@@ -60,10 +60,7 @@ struct SyncAck {
 
 // apps.connections.open errors that retrying cannot fix.
 bool is_fatal(const std::string& error) {
-  static const std::unordered_set<std::string> fatal = {
-      "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
-      "no_permission", "missing_scope", "not_allowed_token_type", "invalid_arguments"};
-  return fatal.contains(error);
+  return is_credential_error(error) || error == "invalid_arguments";
 }
 
 }  // namespace

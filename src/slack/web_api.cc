@@ -112,6 +112,15 @@ std::expected<nlohmann::json, ApiError> WebApi::send(std::string_view method, co
   return std::unexpected(last);
 }
 
+bool is_credential_error(std::string_view error) {
+  static constexpr std::string_view kErrors[] = {"invalid_auth",  "not_authed",    "account_inactive",
+                                                 "token_revoked", "token_expired", "not_allowed_token_type",
+                                                 "missing_scope", "no_permission"};
+  for (auto e : kErrors)
+    if (e == error) return true;
+  return false;
+}
+
 Result<net::Endpoint> slack_api_endpoint(const std::function<std::optional<std::string>(std::string_view)>& env) {
   std::string url = env("SLACK_API_URL").value_or("https://slack.com/api/");
   auto endpoint = net::Endpoint::parse(url);

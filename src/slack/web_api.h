@@ -28,6 +28,11 @@ struct ApiError {
   bool retryable = false;
 };
 
+// Slack errors that mean the token itself is wrong, missing a scope, or of the wrong kind: no
+// retry can help, and the operator must act. The one list (Socket Mode, the Chat adapter and
+// `jit serve`'s start-up check all ask it).
+bool is_credential_error(std::string_view error);
+
 struct WebApiOptions {
   int max_attempts = 5;                       // per call: transport errors and 5xx
   std::chrono::seconds max_retry_after{60};   // longer Retry-After values are capped

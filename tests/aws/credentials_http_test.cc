@@ -7,6 +7,7 @@
 #include <fstream>
 #include <regex>
 
+#include "fakes/manual_clock.h"
 #include "aws/credentials_chain.h"
 #include "aws/credentials_test_support.h"
 #include "aws/sts_web_identity.h"

@@ -1,6 +1,7 @@
 // The credentials chain: the environment and shared-file sources, the order of the default
 // chain, caching across threads, and that no secret ever reaches an error message or a log line.
 // The HTTP sources themselves are tested in credentials_http_test.cc.
+#include "fakes/manual_clock.h"
 #include "aws/credentials_chain.h"
 
 #include <gtest/gtest.h>

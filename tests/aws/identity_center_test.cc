@@ -2,6 +2,7 @@
 // and its backoff (sleeps recorded, never slept), the deadline, idempotency of grant and revoke,
 // pagination, error mapping and the principal cache. Every request is checked against the
 // official models.
+#include "fakes/manual_clock.h"
 #include "aws/identity_center.h"
 
 #include <fmt/format.h>

@@ -1,5 +1,6 @@
 // AwsJsonClient against a local HttpServer that plays AWS: signing (verified on the server side
 // with our SigV4), error parsing, which errors are retried, and what is logged. Also endpoints.h.
+#include "fakes/manual_clock.h"
 #include "aws/json_client.h"
 
 #include <gtest/gtest.h>

@@ -284,7 +284,7 @@ TEST(CheckApprover, SelfApprovalIsRefusedEvenForAnApprover) {
     auto r = check_approver(p, pending_request(self.user_id), self);
     ASSERT_FALSE(r.has_value()) << self.user_id;
     EXPECT_EQ(r.error().code, Errc::denied);
-    EXPECT_EQ(r.error().message, "you cannot decide on your own request: another approver must");
+    EXPECT_EQ(r.error().message, "you cannot decide on your own request; to withdraw it, cancel it");
   }
 }
 

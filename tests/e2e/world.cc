@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "app/aws_services.h"
 #include "app/store_url.h"
 #include "net/https_client.h"
 
@@ -147,14 +148,17 @@ World::World(WorldOptions options) : options_(std::move(options)) {
     moto_proxy_ = std::move(*proxy);
     setenv("AWS_ENDPOINT_URL_DYNAMODB", moto_proxy_->url().c_str(), 1);
     store_url_ = "dynamodb:jit-e2e";
-    if (auto made = init_store(store_url_, {.region = "us-east-1"}); !made)
+    auto aws = AwsServices::create({.region = "us-east-1"}, clock_);
+    if (!aws) throw std::runtime_error("AWS clients: " + aws.error().message);
+    aws_clients_ = *aws;
+    if (auto made = init_store(store_url_, aws_clients_); !made)
       throw std::runtime_error("store init: " + made.error().message);
   } else {
     store_url_ = "sqlite:" + dir_ + "/jit.db";
   }
   policy_path_ = dir_ + "/jit.toml";
   std::ofstream(policy_path_) << policy_text(options_, store_url_);
-  auto store = open_store(store_url_, {.region = "us-east-1"});
+  auto store = open_store(store_url_, aws_clients_);
   if (!store) throw std::runtime_error("store: " + store.error().message);
   store_ = std::move(*store);
 

@@ -17,10 +17,15 @@
 #include "emulators/aws/aws_emulator.h"
 #include "emulators/slack/slack_emulator.h"
 #include "net/http_server.h"
+#include "ports/clock.h"
 #include "net/https_client.h"
 #include "ports/store.h"
 #include "support/moto.h"
 #include "support/process.h"
+
+namespace jit {
+class AwsServices;
+}
 
 namespace jit::testing {
 
@@ -112,6 +117,8 @@ class World {
   std::unique_ptr<net::HttpClient> moto_client_;
   std::unique_ptr<emulators::SlackEmulator> slack_;
   std::unique_ptr<emulators::AwsEmulator> aws_;
+  SystemClock clock_;
+  std::shared_ptr<AwsServices> aws_clients_;  // the test's own clients of the shared DynamoDB table
   std::unique_ptr<Store> store_;
   struct Instance {
     std::unique_ptr<Process> process;

@@ -2,6 +2,7 @@
 // aws::AwsJsonClient, aws::assume_role_with_web_identity): the asynchronous assignment
 // lifecycle, pagination, validation, signature checks, fault injection and the control API.
 // Time is a manual clock shared by the emulator and the signer: nothing sleeps.
+#include "fakes/manual_clock.h"
 #include "emulators/aws/aws_emulator.h"
 
 #include <gtest/gtest.h>
@@ -32,24 +33,19 @@ constexpr char kDanaId[] = "1111111111-aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
 bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
 // One time source for both sides, in milliseconds; the signer's view is whole seconds.
-class TestTime final : public Clock {
+class TestTime final : public ManualClock {
  public:
-  system_clock::time_point now_ms() const { return system_clock::time_point(std::chrono::milliseconds(ms_.load())); }
-  TimePoint now() const override { return std::chrono::floor<Seconds>(now_ms()); }
-  void advance(std::chrono::milliseconds d) { ms_ += d.count(); }
-
- private:
-  std::atomic<long long> ms_{1'795'000'000'000};  // 2026-11-18
+  TestTime() : ManualClock(TimePoint(std::chrono::seconds(1'795'000'000))) {}  // 2026-11-18
+  system_clock::time_point now_ms() const { return precise_now(); }
 };
 
 // A clock that runs behind the emulator's by a fixed amount (a client with a skewed clock).
-class SkewedClock final : public Clock {
+class SkewedClock final : public ClockWrapper {
  public:
-  SkewedClock(const Clock& base, Seconds skew) : base_(base), skew_(skew) {}
-  TimePoint now() const override { return base_.now() + skew_; }
+  SkewedClock(const Clock& base, Seconds skew) : ClockWrapper(base), skew_(skew) {}
+  TimePoint now() const override { return ClockWrapper::now() + skew_; }
 
  private:
-  const Clock& base_;
   Seconds skew_;
 };
 

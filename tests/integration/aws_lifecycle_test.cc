@@ -10,8 +10,9 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "app/engine.h"
-#include "app/memory_chat.h"
+#include "fakes/manual_clock.h"
+#include "engine/engine.h"
+#include "fakes/memory_chat.h"
 #include "audit/chain.h"
 #include "aws/identity_center.h"
 #include "aws/json_client.h"

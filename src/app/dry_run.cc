@@ -1,0 +1,55 @@
+#include "app/dry_run.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace jit {
+
+Result<std::string> DryRunProvider::resolve_principal(const std::string& email) { return "dry-run:" + email; }
+
+Result<> DryRunProvider::grant(const Assignment& a) {
+  spdlog::info("event=dry_run_grant principal={} account={} permission_set={} detail=\"nothing granted in AWS\"",
+               a.principal, a.account_id, a.permission_set_arn);
+  return {};
+}
+
+Result<> DryRunProvider::revoke(const Assignment& a) {
+  spdlog::info("event=dry_run_revoke principal={} account={} permission_set={} detail=\"nothing revoked in AWS\"",
+               a.principal, a.account_id, a.permission_set_arn);
+  return {};
+}
+
+Result<std::vector<Assignment>> DryRunProvider::list(const std::string&, const std::string&) {
+  return std::vector<Assignment>{};
+}
+
+Result<MessageRef> LogOnlyChat::post_request(const AccessRequest& r) {
+  spdlog::info("event=chat_skipped what=post request={} detail=\"--no-slack\"", r.id);
+  return fail(Error::Unavailable("no Slack (--no-slack): the request is not posted"));
+}
+
+Result<> LogOnlyChat::update_request(const AccessRequest& r, const AuditEvent& e) {
+  spdlog::info("event=chat_skipped what=update request={} action={} detail=\"--no-slack\"", r.id, e.action);
+  return {};
+}
+
+Result<> LogOnlyChat::notify_requester(const AccessRequest& r, Notice) {
+  spdlog::info("event=chat_skipped what=notify request={} requester={} detail=\"--no-slack\"", r.id, r.requester);
+  return {};
+}
+
+Result<> LogOnlyChat::alert(const std::string& text) {
+  spdlog::warn("event=ops_alert detail=\"{}\"", text);
+  return {};
+}
+
+namespace {
+Error no_slack(const std::string& user_id) {
+  return Error::Unavailable(fmt::format("cannot look up {}: this instance runs without Slack (--no-slack)", user_id));
+}
+}  // namespace
+
+Result<std::vector<std::string>> NoDirectory::groups_of(const std::string& user_id) { return fail(no_slack(user_id)); }
+Result<std::string> NoDirectory::email_of(const std::string& user_id) { return fail(no_slack(user_id)); }
+
+}  // namespace jit

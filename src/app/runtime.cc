@@ -1,0 +1,66 @@
+#include "app/runtime.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "app/config.h"
+#include "app/dry_run.h"
+#include "app/store_url.h"
+#include "aws/identity_center.h"
+
+namespace jit {
+
+Result<std::unique_ptr<Runtime>> Runtime::build(const RuntimeOptions& options) {
+  std::unique_ptr<Runtime> rt(new Runtime());
+  rt->options_ = options;
+  const ConfigChoice choice = choose_config(options.config_flag);
+  rt->config_path_ = choice.path;
+  if (options.need_policy || choice.explicit_choice || std::filesystem::exists(choice.path)) {
+    auto policy = load_policy_file(choice.path);
+    if (!policy) return fail(policy.error());
+    rt->policy_ = std::move(*policy);
+  }
+  rt->store_url_ = choose_store_url(options.store_flag, rt->policy_.get());
+  if (!options.open_store) return rt;
+  auto url = parse_store_url(rt->store_url_);
+  if (!url) return fail(url.error());
+  std::shared_ptr<AwsServices> aws;
+  if (url->kind == StoreUrl::Kind::dynamodb) {
+    auto made = rt->aws();
+    if (!made) return fail(made.error());
+    aws = *made;
+  }
+  auto store = open_store(rt->store_url_, aws);
+  if (!store) return fail(store.error());
+  rt->store_ = std::move(*store);
+  return rt;
+}
+
+Result<std::shared_ptr<AwsServices>> Runtime::aws() {
+  if (aws_) return aws_;
+  auto made = AwsServices::create(policy_ ? policy_->aws : AwsSettings{}, clock_, options_.on_aws_call);
+  if (!made) return fail(made.error());
+  aws_ = *made;
+  return aws_;
+}
+
+bool Runtime::has_identity_center() const { return policy_ && !policy_->aws.instance_arn.empty(); }
+
+Result<std::unique_ptr<AccessProvider>> Runtime::make_provider(bool dry_run) {
+  if (dry_run) return std::unique_ptr<AccessProvider>(std::make_unique<DryRunProvider>());
+  if (!has_identity_center())
+    return fail(Error::Invalid(fmt::format(
+        "{}: [aws].instance_arn is not set, so nothing could be granted or revoked in AWS: set [aws].instance_arn "
+        "and [aws].identity_store_id (IAM Identity Center), or pass --dry-run to run the whole flow without AWS "
+        "(every message then says so)",
+        config_path_)));
+  auto aws = this->aws();
+  if (!aws) return fail(aws.error());
+  return std::unique_ptr<AccessProvider>(std::make_unique<aws::IdentityCenterProvider>(
+      aws::IdentityCenterConfig{.instance_arn = policy_->aws.instance_arn,
+                                .identity_store_id = policy_->aws.identity_store_id},
+      (*aws)->sso_admin(), (*aws)->identitystore(), clock_));
+}
+
+}  // namespace jit

@@ -1,0 +1,20 @@
+// `jit check-config FILE`: every problem of a policy file, each with file:line:col.
+#include <fmt/format.h>
+
+#include "app/config.h"
+#include "cmd/jit/cli.h"
+#include "cmd/jit/commands.h"
+
+namespace jit {
+
+int cmd_check_config(const std::string& path) {
+  auto policy = load_policy_file(path);
+  if (!policy) return report(policy.error());
+  std::size_t roles = 0;
+  for (const auto& a : (*policy)->accounts) roles += a.roles.size();
+  fmt::print("{}: ok ({} accounts, {} roles, store {})\n", path, (*policy)->accounts.size(), roles,
+             (*policy)->store.url);
+  return kExitOk;
+}
+
+}  // namespace jit

@@ -1,0 +1,312 @@
+#include "cmd/jit/serve.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "app/config.h"
+#include "app/dry_run.h"
+#include "app/runtime.h"
+#include "cmd/jit/cli.h"
+#include "core/duration.h"
+#include "engine/engine.h"
+#include "engine/timer_loop.h"
+#include "net/https_client.h"
+#include "observability/metrics.h"
+#include "observability/ops_server.h"
+#include "platform/signals.h"
+#include "slack/inbound.h"
+#include "slack/slack_chat.h"
+#include "slack/socket_mode.h"
+#include "slack/web_api.h"
+
+namespace jit {
+
+namespace {
+
+// A secret from the variable `name`, or from the file that `name`_FILE names (one trailing newline
+// dropped). nullopt when neither is set. Errors name the variable or file, never the value.
+Result<std::optional<std::string>> read_secret(const std::string& name) {
+  if (auto value = net::process_env(name); value && !value->empty()) return std::optional(*value);
+  auto file = net::process_env(name + "_FILE");
+  if (!file || file->empty()) return std::optional<std::string>();
+  std::ifstream in(*file, std::ios::binary);
+  if (!in) return fail(Error::Invalid(fmt::format("{}_FILE: cannot read {}", name, *file)));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string secret = text.str();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (secret.empty()) return fail(Error::Invalid(fmt::format("{}_FILE: {} is empty", name, *file)));
+  return std::optional(std::move(secret));
+}
+
+struct SlackTokens {
+  std::string bot, app;
+};
+
+Result<SlackTokens> slack_tokens() {
+  SlackTokens tokens;
+  for (auto [name, slot, prefix, what] :
+       {std::tuple{"SLACK_BOT_TOKEN", &tokens.bot, "xoxb-", "the app's Bot User OAuth Token (OAuth & Permissions)"},
+        std::tuple{"SLACK_APP_TOKEN", &tokens.app, "xapp-",
+                   "an app-level token with the connections:write scope (Basic Information)"}}) {
+    auto secret = read_secret(name);
+    if (!secret) return fail(secret.error());
+    if (!*secret)
+      return fail(Error::Invalid(fmt::format("{} is not set: set it (or {}_FILE) to {}; or run `jit serve --no-slack` "
+                                             "for timers only",
+                                             name, name, what)));
+    if (!(*secret)->starts_with(prefix))
+      return fail(Error::Invalid(fmt::format("{} does not start with {}: it should be {}", name, prefix, what)));
+    *slot = std::move(**secret);
+  }
+  return tokens;
+}
+
+// AWS error codes after which AWS cannot be used at all (readiness says so until a call works).
+bool is_aws_outage(std::string_view code) {
+  static constexpr std::string_view kCodes[] = {
+      "Transport", "Credentials", "Signing", "UnrecognizedClientException", "InvalidSignatureException",
+      "ExpiredTokenException", "AccessDeniedException", "InternalServerException", "ServiceUnavailableException"};
+  for (auto c : kCodes)
+    if (c == code) return true;
+  return false;
+}
+
+void register_serve_metrics(Metrics& metrics) {
+  register_engine_metrics(metrics);
+  metrics.gauge("jit_grants_active", "Grants holding access now (granting, active or revoking).");
+  metrics.histogram("jit_slack_envelope_ack_seconds", "Time from a Socket Mode envelope's arrival to its ack, by type.",
+                    {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
+  metrics.counter("jit_slack_calls_total", "Slack Web API calls, by method.");
+  metrics.counter("jit_slack_call_errors_total", "Slack Web API calls that failed, by method and Slack's error.");
+  metrics.counter("jit_slack_connections_opened_total", "Socket Mode connections opened (hello received).");
+  metrics.counter("jit_slack_reconnects_total", "Socket Mode connections opened after the first one.");
+  metrics.gauge("jit_slack_connections_open", "Socket Mode connections open now.");
+  metrics.counter("jit_aws_calls_total", "AWS API calls, by service and operation.");
+  metrics.counter("jit_aws_call_errors_total", "AWS API calls that failed, by service, operation and error code.");
+}
+
+// What the last AWS call said about AWS as a whole, for readiness; counts every call.
+class AwsHealth {
+ public:
+  explicit AwsHealth(Metrics& metrics) : metrics_(metrics) {}
+  AwsServices::CallObserver observer() {
+    return [this](std::string_view service, std::string_view operation, std::string_view code) {
+      const Labels labels{{"service", std::string(service)}, {"operation", std::string(operation)}};
+      metrics_.inc("jit_aws_calls_total", labels);
+      if (!code.empty()) {
+        Labels with_code = labels;
+        with_code.emplace_back("code", std::string(code));
+        metrics_.inc("jit_aws_call_errors_total", with_code);
+      }
+      std::lock_guard lock(mu_);
+      if (code.empty() || !is_aws_outage(code)) problem_.clear();
+      else problem_ = fmt::format("the last {} {} call failed: {}", service, operation, code);
+    };
+  }
+  std::string problem() const {
+    std::lock_guard lock(mu_);
+    return problem_;
+  }
+
+ private:
+  Metrics& metrics_;
+  mutable std::mutex mu_;
+  std::string problem_;
+};
+
+// Slack, when the service runs with it: the Web API clients, the Chat and Directory adapters.
+struct SlackSide {
+  std::unique_ptr<net::HttpClient> http;
+  std::unique_ptr<slack::WebApi> bot_api, app_api;
+  slack::SlackChat* chat = nullptr;
+  slack::SlackDirectory* directory = nullptr;
+};
+
+// Builds the Slack side and checks the bot token with auth.test. An error that is the operator's
+// to fix ends start-up (exit 1 for a refused token, 2 for a missing or malformed one).
+Result<SlackSide> connect_slack(const std::shared_ptr<Policy>& policy, Metrics& metrics, bool dry_run,
+                                std::unique_ptr<Chat>& chat, std::unique_ptr<Directory>& directory) {
+  SlackSide side;
+  auto tokens = slack_tokens();
+  if (!tokens) return fail(tokens.error());
+  auto base = slack::slack_api_endpoint(net::process_env);
+  if (!base) return fail(base.error());
+  side.http = net::make_http_client();
+  slack::WebApiOptions api_options;
+  api_options.on_result = [&metrics](std::string_view method, std::string_view error) {
+    metrics.inc("jit_slack_calls_total", {{"method", std::string(method)}});
+    if (!error.empty())
+      metrics.inc("jit_slack_call_errors_total", {{"method", std::string(method)}, {"error", std::string(error)}});
+  };
+  side.bot_api = std::make_unique<slack::WebApi>(*side.http, *base, tokens->bot, api_options);
+  side.app_api = std::make_unique<slack::WebApi>(*side.http, *base, tokens->app, api_options);
+  auto me = side.bot_api->call("auth.test", nlohmann::json::object());
+  if (!me && slack::is_credential_error(me.error().error))
+    return fail(Error::Denied(fmt::format(
+        "Slack refused SLACK_BOT_TOKEN ({}): use the Bot User OAuth Token of the installed app", me.error().error)));
+  if (me)
+    spdlog::info("event=slack_auth team={} bot_user={} url={}", me->value("team", ""), me->value("user_id", ""),
+                 me->value("url", ""));
+  else
+    spdlog::warn("event=slack_auth_failed error={} detail=\"{}\" will_retry=true", me.error().error, me.error().detail);
+  auto owned_chat = std::make_unique<slack::SlackChat>(*side.bot_api, policy, dry_run);
+  auto owned_directory = std::make_unique<slack::SlackDirectory>(*side.bot_api, policy);
+  side.chat = owned_chat.get();
+  side.directory = owned_directory.get();
+  chat = std::move(owned_chat);
+  directory = std::move(owned_directory);
+  return side;
+}
+
+// Readiness: the store answers, Slack has a Socket Mode connection, AWS's last call worked.
+std::vector<ReadinessCheck> readiness_checks(Store& store, slack::SocketModeClient* socket, const AwsHealth* aws) {
+  std::vector<ReadinessCheck> checks;
+  checks.push_back({"store", [&store] {
+                      auto head = store.audit_head();
+                      return head ? std::string() : head.error().message;
+                    }});
+  if (socket)
+    checks.push_back({"slack", [socket] {
+                        return socket->stats().open_connections > 0 ? std::string()
+                                                                    : std::string("no Socket Mode connection to Slack");
+                      }});
+  if (aws) checks.push_back({"aws", [aws] { return aws->problem(); }});
+  return checks;
+}
+
+// Gauges read at each scrape: grants holding access, Socket Mode connections.
+std::function<void()> on_scrape(Metrics& metrics, Store& store, slack::SocketModeClient* socket) {
+  auto seen = std::make_shared<std::pair<std::mutex, int>>();
+  return [&metrics, &store, socket, seen] {
+    if (auto holding = store.holding_access(1000000))
+      metrics.set("jit_grants_active", {}, static_cast<double>(holding->size()));
+    if (!socket) return;
+    const auto stats = socket->stats();
+    std::lock_guard lock(seen->first);
+    int& connections_seen = seen->second;
+    if (stats.connections_opened > connections_seen) {
+      const int before = connections_seen;
+      metrics.inc("jit_slack_connections_opened_total", {}, stats.connections_opened - before);
+      metrics.inc("jit_slack_reconnects_total", {}, stats.connections_opened - std::max(before, 1));
+      connections_seen = stats.connections_opened;
+    }
+    metrics.set("jit_slack_connections_open", {}, stats.open_connections);
+  };
+}
+
+}  // namespace
+
+int run_serve(const ServeOptions& o) {
+  // SIGUSR1 is internal: it wakes the signal thread when the service stops by itself.
+  const SignalWaiter signals({SIGINT, SIGTERM, SIGHUP, SIGUSR1});
+
+  auto ops_options = parse_ops_address(o.ops_address);
+  if (!ops_options) return report(ops_options.error());
+  auto lease = parse_duration(o.lease);
+  if (!lease) return report(Error::Invalid("--lease: " + lease.error().message));
+
+  Metrics metrics;
+  register_serve_metrics(metrics);
+  AwsHealth aws_health(metrics);
+  auto runtime = Runtime::build(
+      {.config_flag = o.config, .store_flag = o.store, .need_policy = true, .on_aws_call = aws_health.observer()});
+  if (!runtime) return report(runtime.error());
+  Runtime& rt = **runtime;
+  auto provider = rt.make_provider(o.dry_run);
+  if (!provider) return report(provider.error());
+  if (o.dry_run)
+    spdlog::warn("event=dry_run detail=\"--dry-run: nothing is granted or revoked in AWS; every message says so\"");
+
+  std::unique_ptr<Chat> chat;
+  std::unique_ptr<Directory> directory;
+  std::optional<SlackSide> slack;
+  if (o.slack) {
+    auto connected = connect_slack(rt.policy(), metrics, o.dry_run, chat, directory);
+    if (!connected) return report(connected.error());
+    slack = std::move(*connected);
+  } else {
+    spdlog::warn("event=no_slack detail=\"--no-slack: nothing is sent to or received from Slack\"");
+    chat = std::make_unique<LogOnlyChat>();
+    directory = std::make_unique<NoDirectory>();
+  }
+
+  EngineOptions engine_options;
+  engine_options.instance_id = o.instance_id;
+  engine_options.lease = *lease;
+  engine_options.metrics = &metrics;
+  engine_options.dry_run = o.dry_run;
+  Engine engine(rt.policy(), rt.store(), **provider, *chat, *directory, rt.clock(), engine_options);
+  TimerLoop loop(engine, rt.clock());
+
+  std::atomic<bool> fatal{false};
+  std::unique_ptr<slack::InboundHandler> inbound;
+  std::unique_ptr<slack::SocketModeClient> socket;
+  if (slack) {
+    inbound = std::make_unique<slack::InboundHandler>(engine, *slack->bot_api, *directory);
+    slack::SocketModeHandlers handlers;
+    handlers.on_envelope = [&](const slack::Envelope& e) { inbound->handle(e); };
+    handlers.ack_payload = [&](const slack::Envelope& e) { return inbound->ack_payload(e); };
+    handlers.on_acked = [&metrics](const slack::Envelope& e, std::chrono::steady_clock::duration latency) {
+      metrics.observe("jit_slack_envelope_ack_seconds", {{"type", e.type}},
+                      std::chrono::duration<double>(latency).count());
+    };
+    handlers.on_stopped = [&](const Error& e) {
+      spdlog::critical("event=slack_stopped error=\"{}\"", e.message);
+      std::cerr << ("jit: " + e.message + "\n");  // one write: log lines from other threads share stderr
+      fatal = true;
+      loop.stop();
+    };
+    // Reconnect quickly once Slack is back: at most 10 s between attempts (with jitter).
+    slack::SocketModeOptions socket_options;
+    socket_options.reconnect.max_delay = std::chrono::seconds(10);
+    socket = std::make_unique<slack::SocketModeClient>(*slack->app_api, socket_options, std::move(handlers));
+  }
+
+  auto ops = OpsServer::start(*ops_options, metrics,
+                              readiness_checks(rt.store(), socket.get(), rt.aws_if_made() ? &aws_health : nullptr),
+                              on_scrape(metrics, rt.store(), socket.get()));
+  if (!ops) return report(ops.error());
+
+  std::thread signal_thread([&] {
+    for (;;) {
+      const int sig = signals.wait();
+      if (sig == SIGHUP) {
+        auto reloaded = load_policy_file(rt.config_path());
+        if (!reloaded) {
+          spdlog::error("event=policy_reload_rejected error=\"{}\"", reloaded.error().message);
+          continue;
+        }
+        engine.set_policy(*reloaded);
+        if (slack) {
+          slack->chat->set_policy(*reloaded);
+          slack->directory->set_policy(*reloaded);
+        }
+        spdlog::info("event=policy_reloaded file={}", rt.config_path());
+        continue;
+      }
+      if (sig != SIGUSR1) spdlog::info("event=stopping signal={}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      loop.stop();
+      return;
+    }
+  });
+  if (socket) socket->start();
+  spdlog::info("event=serving store={} instance={} ops=http://{}:{} provider={} chat={}", rt.store_url(),
+               o.instance_id, ops_options->address, (*ops)->port(), o.dry_run ? "dry_run" : "identity_center",
+               o.slack ? "slack" : "none");
+  loop.run();
+  // Stop taking envelopes and finish the ones already acked, then close the sockets.
+  if (socket) socket->stop();
+  SignalWaiter::raise_in_process(SIGUSR1);  // wakes the signal thread if the loop stopped by itself
+  signal_thread.join();
+  return fatal ? kExitFailure : kExitOk;
+}
+
+}  // namespace jit

@@ -1,0 +1,378 @@
+// `jit demo`: the real `jit serve` against the Slack and AWS emulators, all on 127.0.0.1, driven
+// through a scripted story by people typing and clicking in the emulated Slack. Prints the story
+// as a timeline and exits 0 only if every check passed. --keep-running leaves it all up to play
+// with by hand.
+#include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "app/exit_codes.h"
+#include "demo/demo.h"
+#include "demo/demo_world.h"
+#include "app/migrate.h"
+#include "app/render.h"
+#include "app/store_url.h"
+#include "audit/chain.h"
+
+namespace jit::demo {
+
+namespace {
+
+using demo::kAlice;
+using demo::kDana;
+using demo::kProd;
+using demo::kSandbox;
+using std::chrono::milliseconds;
+using SystemTime = std::chrono::system_clock::time_point;
+
+constexpr auto kTimeLimit = std::chrono::seconds(60);
+
+std::string clock_time(SystemTime t, bool millis = false) {
+  const auto ms = std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+  const std::string hms = format_time(TimePoint{std::chrono::seconds(ms / 1000)}).substr(11, 8);
+  return millis ? fmt::format("{}.{:03}", hms, ms % 1000) : hms;
+}
+
+class Story {
+ public:
+  Story(demo::DemoWorld& world, std::string store_url, SystemTime started)
+      : world_(world), store_url_(std::move(store_url)), started_(started) {}
+
+  // Plays every scene, then prints "N/N checks passed"; true when every check passed.
+  bool run() {
+    world_.take_new();  // the start-up is not part of the story
+    scene("1. dana asks for prod admin through the /jit form");
+    auto first = request_through_modal();
+    scene("2. alice approves; the grant appears in AWS");
+    std::optional<AccessRequest> active;
+    if (first) active = approve(*first, kProd);
+    scene("3. the grant expires and is revoked at its expiry second");
+    if (active) expire(*active);
+    scene("4. alice denies a second request, with a reason");
+    deny();
+    scene("5. dana tries to approve her own request");
+    auto third = self_approval();
+    scene("6. alice approves it; dana releases it early with /jit release");
+    if (third && approve(*third, kSandbox)) {
+      list_mine(*third);
+      release(*third);
+    }
+    scene("7. the audit trail, checked as `jit audit verify` does");
+    verify_audit();
+    const double took = elapsed(std::chrono::system_clock::now());
+    fmt::print("\n");
+    check(took < std::chrono::duration<double>(kTimeLimit).count(),
+          fmt::format("the demo ran for {:.1f} s so far (limit {} s)", took, kTimeLimit.count()));
+    fmt::print("\n{}/{} checks passed{}\n", checks_ - failures_, checks_, failures_ ? " (see FAILED above)" : "");
+    std::fflush(stdout);
+    return failures_ == 0;
+  }
+
+ private:
+  double elapsed(SystemTime t) const { return std::chrono::duration<double>(t - started_).count(); }
+
+  void scene(const std::string& title) {
+    show();
+    fmt::print("\n{}\n", title);
+  }
+
+  // Someone does something.
+  void act(const std::string& who, const std::string& what) {
+    show();
+    fmt::print("{:6.1f}s  {} {}\n", elapsed(std::chrono::system_clock::now()), who, what);
+    std::fflush(stdout);
+  }
+
+  // What appeared in Slack and AWS since the last look.
+  void show() {
+    for (const auto& h : world_.take_new()) fmt::print("{:6.1f}s    {}\n", elapsed(h.at), h.text);
+    std::fflush(stdout);
+  }
+
+  bool check(bool ok, const std::string& what) {
+    show();
+    ++checks_;
+    failures_ += ok ? 0 : 1;
+    fmt::print("         {} {}\n", ok ? "ok    " : "FAILED", what);
+    std::fflush(stdout);
+    return ok;
+  }
+
+  std::optional<std::string> request_through_modal() {
+    act("dana", "types /jit");
+    world_.slash(kDana, "");
+    auto view = world_.wait_view(kDana);
+    if (!check(view.has_value(), "the request form opens for dana")) return std::nullopt;
+    act("dana", fmt::format("picks account prod, role admin, duration {}, writes a reason and clicks Request",
+                            demo::kGrantSeconds));
+    const bool chosen = world_.choose(kDana, *view, "account", "prod") && world_.choose(kDana, *view, "role", "admin");
+    auto submitted = world_.submit(kDana, *view,
+                                   {{"account", "prod"}, {"role", "admin"}, {"duration", demo::kGrantSeconds},
+                                    {"reason", "deploy the hotfix for INC-4312"}});
+    if (!check(chosen && submitted && (*submitted)["ack_payload"].is_null(), "the form is accepted and closes"))
+      return std::nullopt;
+    auto reply = world_.wait_reply(kDana, "is waiting for approval in <#" + std::string(kProd));
+    auto id = reply ? demo::request_id_in(*reply) : std::nullopt;
+    if (!check(id.has_value(), "dana is told her request id")) return std::nullopt;
+    check(world_.wait_state(*id, State::pending) && world_.message_ts(kProd, *id),
+          "the request is posted in #prod for alice to decide");
+    return id;
+  }
+
+  std::optional<AccessRequest> approve(const std::string& id, const char* channel) {
+    act("alice", "clicks Approve");
+    const bool clicked = world_.click(kAlice, channel, id, "jit_approve");
+    auto active = clicked ? world_.wait_state(id, State::active) : std::nullopt;
+    if (!check(active.has_value(), "the grant is active")) return std::nullopt;
+    const std::string held = fmt::format("dana's {} on {}", active->role, active->account);
+    check(world_.assignments().contains(held), "AWS Identity Center holds the assignment: " + held);
+    check(world_.wait_reply(kDana, "Your access is active").has_value(),
+          fmt::format("dana's DM says it is active until {}", clock_time(*active->expires_at)));
+    return active;
+  }
+
+  void expire(const AccessRequest& active) {
+    const std::string held = fmt::format("dana's {} on {}", active.role, active.account);
+    const SystemTime expiry = *active.expires_at;
+    const double in = std::chrono::duration<double>(expiry - std::chrono::system_clock::now()).count();
+    act("everyone", fmt::format("waits: the grant expires at {} (in {:.1f} s); AWS is checked every 50 ms",
+                                clock_time(expiry), in));
+    show();
+    std::optional<SystemTime> gone;
+    while (std::chrono::system_clock::now() < expiry + std::chrono::seconds(10)) {
+      if (!world_.assignments().contains(held)) {
+        gone = std::chrono::system_clock::now();
+        break;
+      }
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    if (!check(gone.has_value(), "the assignment is deleted in AWS")) return;
+    const auto lag = std::chrono::duration_cast<milliseconds>(*gone - expiry).count();
+    check(*gone >= expiry, fmt::format("it was held until the expiry second {}", clock_time(expiry)));
+    check(lag < 1000, fmt::format("revoked at the expiry second: gone at {}, {} ms after {}", clock_time(*gone, true),
+                                  lag, clock_time(expiry)));
+    check(world_.wait_state(active.id, State::revoked).has_value() && world_.wait_reply(kDana, "has ended"),
+          "the request is revoked and dana is told");
+  }
+
+  void deny() {
+    act("dana", "types /jit request prod admin 1h look at the billing tables");
+    world_.slash(kDana, "request prod admin 1h look at the billing tables");
+    auto reply = world_.wait_reply(kDana, "is waiting for approval in <#" + std::string(kProd));
+    auto id = reply ? demo::request_id_in(*reply) : std::nullopt;
+    if (!check(id.has_value(), "the request waits for approval in #prod")) return;
+    act("alice", "clicks Deny, and gives a reason in the form that opens: use the read-only role");
+    auto view = world_.click(kAlice, kProd, *id, "jit_deny") ? world_.wait_view(kAlice) : std::nullopt;
+    auto submitted = view ? world_.submit(kAlice, *view, {{"reason", "use the read-only role"}})
+                          : fail(Error::NotFound("no deny form"));
+    check(submitted && world_.wait_state(*id, State::denied), "the request is denied");
+    check(world_.wait_reply(kDana, "use the read-only role").has_value(), "dana's DM gives alice's reason");
+  }
+
+  std::optional<std::string> self_approval() {
+    act("dana", "types /jit request sandbox developer 2h try the new VPC layout");
+    world_.slash(kDana, "request sandbox developer 2h try the new VPC layout");
+    auto reply = world_.wait_reply(kDana, "is waiting for approval in <#" + std::string(kSandbox));
+    auto id = reply ? demo::request_id_in(*reply) : std::nullopt;
+    if (!check(id.has_value(), "the request waits for approval in #sandbox")) return std::nullopt;
+    act("dana", "(an approver of sandbox) clicks Approve on her own request");
+    const bool clicked = world_.click(kDana, kSandbox, *id, "jit_approve");
+    check(clicked && world_.wait_reply(kDana, "your own request"), "refused, with the reason shown only to dana");
+    auto still = world_.store().get_request(*id);
+    check(still && still->state == State::pending && world_.assignments().empty(), "nothing changed: still pending");
+    return id;
+  }
+
+  void list_mine(const std::string& id) {
+    act("dana", "types /jit list");
+    world_.slash(kDana, "list");
+    check(world_.wait_reply(kDana, "Active `" + id + "`").has_value(), "dana's list shows the active grant");
+  }
+
+  void release(const std::string& id) {
+    act("dana", "types /jit release " + id);
+    world_.slash(kDana, "release " + id);
+    check(world_.wait_reply(kDana, "released").has_value(), "dana is told the grant is released");
+    check(world_.wait_state(id, State::revoked) && world_.wait_reply(kDana, "has ended"),
+          "the request is revoked and dana is told");
+    check(world_.assignments().empty(), "no assignment is left in AWS Identity Center");
+  }
+
+  void verify_audit() {
+    show();
+    auto store = open_store(store_url_);
+    if (!check(store.has_value(), "the store opens")) return;
+    // serve is idle now; a head that moves while reading would only mean a late write: read again.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      auto before = (*store)->audit_head();
+      auto events = all_audit_events(**store);
+      auto head = (*store)->audit_head();
+      if (!before || !events || !head) continue;
+      if (before->seq != head->seq) continue;
+      for (const auto& e : *events) fmt::print("          {}\n", describe(e));
+      auto verified = audit::verify(*events, *head);
+      fmt::print("\n$ jit audit verify --store {}\n", store_url_);
+      if (verified.ok)
+        fmt::print("audit trail verified: {} events, head #{} {}\n", verified.checked, verified.head.seq,
+                   verified.head.hash);
+      else
+        fmt::print("audit trail BROKEN at event {}: {}\n", verified.first_bad_seq, verified.problem);
+      check(verified.ok, fmt::format("the audit trail verifies ({} events)", verified.checked));
+      return;
+    }
+    check(false, "the audit trail can be read");
+  }
+
+  demo::DemoWorld& world_;
+  const std::string store_url_;
+  const SystemTime started_;
+  int checks_ = 0;
+  int failures_ = 0;
+};
+
+void print_how_to_play(demo::DemoWorld& w, const std::string& store_url) {
+  const std::string s = w.slack().url() + "/_emulator", a = w.aws().url() + "/_emulator";
+  fmt::print(R"(
+Everything is still running. Play requester and approver yourself (Ctrl-C stops it all):
+  Slack emulator  {slack}   people: U0DANA (dana), U0ALICE (alice, approver)
+  AWS emulator    {aws}
+  jit serve       pid {pid}, log {log}, ops http://127.0.0.1:{ops}/metrics
+  policy          {policy}
+  store           {store}
+
+# dana asks for prod admin (the reply, with the request id, is in #general or her DM)
+curl -s -XPOST {s}/slash -d '{{"user":"U0DANA","text":"request prod admin 30m look at the logs","channel":"C0GENERAL"}}'
+curl -s "{s}/messages?channel=C0GENERAL"
+# the request in prod's owner channel: note the "ts" of the message with the buttons
+curl -s "{s}/messages?channel=C0PROD"
+# alice approves it
+curl -s -XPOST {s}/click -d '{{"user":"U0ALICE","channel":"C0PROD","ts":"PUT-TS-HERE","action_id":"jit_approve"}}'
+# ... or denies it: action_id "jit_deny" opens a form for her reason; find its id, then submit it
+curl -s "{s}/views?user=U0ALICE"
+curl -s -XPOST {s}/submit -d '{{"user":"U0ALICE","view_id":"PUT-VIEW-ID-HERE","values":{{"reason":"not today"}}}}'
+# what dana is told, and the grant in the emulated IAM Identity Center
+curl -s "{s}/dm?user=U0DANA"
+curl -s {a}/assignments
+# dana gives it back early
+curl -s -XPOST {s}/slash -d '{{"user":"U0DANA","text":"release PUT-REQUEST-ID-HERE","channel":"C0GENERAL"}}'
+# the state and the audit trail
+{jit} grants list --store {store} && {jit} audit verify --store {store}
+)",
+             fmt::arg("slack", w.slack().url()), fmt::arg("aws", w.aws().url()), fmt::arg("pid", w.serve_pid()),
+             fmt::arg("log", w.log_path()), fmt::arg("ops", w.ops_port()), fmt::arg("policy", w.policy_path()),
+             fmt::arg("store", store_url), fmt::arg("s", s), fmt::arg("a", a),
+             fmt::arg("jit", std::filesystem::read_symlink("/proc/self/exe").string()));
+  std::fflush(stdout);
+}
+
+// Ctrl-C / SIGTERM: during the story it ends the demo at once (serve, in its own process group,
+// gets SIGTERM from the kernel when the demo dies); afterwards it asks the demo to shut down.
+struct StopSignals {
+  sigset_t set;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool story_done = false, stop_requested = false;
+  std::filesystem::path temporary;  // removed when interrupted
+  std::thread thread;
+
+  // Call before any other thread starts, so that every thread inherits the blocked signals.
+  void start() {
+    sigemptyset(&set);
+    for (int sig : {SIGINT, SIGTERM, SIGUSR1}) sigaddset(&set, sig);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    thread = std::thread([this] {
+      int sig = 0;
+      while (sigwait(&set, &sig) != 0) {
+      }
+      if (sig == SIGUSR1) return;  // the demo ended by itself
+      std::lock_guard lock(mu);
+      if (!story_done) {
+        fmt::print(stderr, "\njit demo: interrupted\n");
+        if (!temporary.empty()) std::filesystem::remove_all(temporary);
+        std::_Exit(130);
+      }
+      stop_requested = true;
+      cv.notify_all();
+    });
+  }
+  void finish_story() {
+    std::lock_guard lock(mu);
+    story_done = true;
+  }
+  void wait_for_stop() {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [this] { return stop_requested; });
+  }
+  ~StopSignals() {
+    if (!thread.joinable()) return;
+    pthread_kill(thread.native_handle(), SIGUSR1);
+    thread.join();
+  }
+};
+
+}  // namespace
+
+int run_demo(const std::string& store_url, bool keep_running) {
+  const SystemTime started = std::chrono::system_clock::now();
+  if (!store_url.empty() && !store_url.starts_with("sqlite:")) {
+    fmt::print(stderr, "jit: demo --store \"{}\": the demo runs on sqlite:PATH only\n", store_url);
+    return kExitUsage;
+  }
+  const std::string kept = store_url.empty() ? "" : store_url.substr(7);
+  if (!kept.empty() && std::filesystem::exists(kept)) {
+    fmt::print(stderr, "jit: demo --store {}: the file exists; the demo starts from an empty store\n", store_url);
+    return kExitUsage;
+  }
+  std::string dir = (std::filesystem::temp_directory_path() / "jit-demo-XXXXXX").string();
+  if (::mkdtemp(dir.data()) == nullptr) {
+    fmt::print(stderr, "jit: cannot make a temporary directory for the demo\n");
+    return kExitFailure;
+  }
+  const std::string store = "sqlite:" + (kept.empty() ? dir + "/jit.db" : kept);
+
+  StopSignals signals;
+  signals.temporary = dir;
+  signals.start();
+  fmt::print("JIT Access demo: the real `jit serve` runs against a Slack emulator and an AWS (IAM Identity Center)\n"
+             "emulator, all on 127.0.0.1: nothing leaves this machine. dana asks for access in Slack, alice decides,\n"
+             "and the grant appears in AWS and goes away on time. Seconds since the start on the left; times UTC.\n");
+  auto world = demo::DemoWorld::start(dir, store);
+  if (!world) {
+    fmt::print(stderr, "jit: demo: {}\n", world.error().message);
+    return kExitFailure;
+  }
+  fmt::print("Slack emulator {}, AWS emulator {}, jit serve (pid {}) connected over Socket Mode.\n",
+             (*world)->slack().url(), (*world)->aws().url(), (*world)->serve_pid());
+
+  const bool passed = Story(**world, store, started).run();
+  signals.finish_story();
+  if (keep_running) {
+    print_how_to_play(**world, store);
+    signals.wait_for_stop();
+    fmt::print("\nStopping jit serve and the emulators.\n");
+  }
+  const int serve_code = (*world)->stop();
+  if (serve_code != 0) fmt::print("jit serve exited with code {}; its log: {}\n", serve_code, (*world)->log_path());
+  const bool ok = passed && serve_code == 0;
+  if (!ok) {
+    fmt::print("The demo's files are kept in {} (serve.log is jit serve's log).\n", dir);
+  } else {
+    if (!kept.empty())
+      fmt::print("The demo's state is kept in {0}: try `jit audit verify --store sqlite:{0}` and "
+                 "`jit grants list --store sqlite:{0}`.\n", kept);
+    std::filesystem::remove_all(dir);
+  }
+  fmt::print("jit demo {} in {:.1f} s\n", ok ? "finished" : "FAILED",
+             std::chrono::duration<double>(std::chrono::system_clock::now() - started).count());
+  return ok ? kExitOk : kExitFailure;
+}
+
+}  // namespace jit::demo

@@ -1,0 +1,147 @@
+// The decisions people make on a request: submit, approve, deny, cancel.
+#include "engine/engine.h"
+#include "engine/crash_points.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/duration.h"
+#include "engine/engine_internal.h"
+
+namespace jit {
+
+using engine_internal::already_decided;
+
+Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
+  auto who = identity_of(cmd.requester);
+  if (!who) return fail(who.error());
+  const auto policy = this->policy();
+  auto checked = check_request(*policy, RequestDraft{*who, cmd.account, cmd.role, cmd.duration, cmd.reason,
+                                                     cmd.ticket});
+  if (!checked) return fail(checked.error());
+
+  auto open_one = [&]() -> Result<std::optional<AccessRequest>> {
+    RequestQuery q{.requester = cmd.requester, .states = {}, .limit = 1000};
+    for (State s : kAllStates)
+      if (is_open(s)) q.states.push_back(s);
+    auto mine = store_.list_requests(q);
+    if (!mine) return fail(mine.error());
+    for (auto& r : *mine)
+      if (r.account == checked->account->name && r.role == checked->role->name) return std::move(r);
+    return std::nullopt;
+  };
+  auto duplicate = [&](const AccessRequest& r) {
+    return Error::Conflict(fmt::format(
+        "you already have request {} ({}) for role {} on account {}: one open request or grant per role; {}",
+        r.id, state_name(r.state), r.role, r.account,
+        r.state == State::pending ? "cancel it first to ask again" : "a longer session is a new request after it ends"));
+  };
+  if (auto existing = open_one(); !existing)
+    return fail(existing.error());
+  else if (*existing)
+    return fail(duplicate(**existing));
+
+  const TimePoint now = clock_.now();
+  AccessRequest r{.requester = cmd.requester,
+                  .account = checked->account->name,
+                  .account_id = checked->account->id,
+                  .role = checked->role->name,
+                  .permission_set_arn = checked->role->permission_set_arn,
+                  .duration = checked->duration,
+                  .reason = cmd.reason,
+                  .ticket = cmd.ticket,
+                  .created_at = now,
+                  .updated_at = now,
+                  .state = State::pending,
+                  .chat_channel = checked->account->owner_channel};
+  Result<AccessRequest> created = fail(Error::Internal("not attempted"));
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    r.id = options_.new_id();
+    AuditEvent e{.at = now,
+                 .actor = cmd.requester,
+                 .action = std::string(action_name(Action::submit)),
+                 .request_id = r.id,
+                 .from_state = "",
+                 .to_state = std::string(state_name(State::pending)),
+                 .detail = fmt::format("{} on {} ({}) for {}; reason: {}{}", r.role, r.account, r.account_id,
+                                       format_duration(r.duration), r.reason,
+                                       r.ticket.empty() ? "" : "; ticket: " + r.ticket)};
+    created = create(r, e);
+    if (created || created.error().code != Errc::conflict) break;
+    // Either the id was taken (try another) or an open request appeared meanwhile.
+    if (auto existing = open_one(); existing && *existing) return fail(duplicate(**existing));
+  }
+  if (!created) return fail(created.error());
+  if (options_.metrics) options_.metrics->inc("jit_requests_total", {{"outcome", "submitted"}});
+  spdlog::info("event=submit request={} requester={} account={} role={} duration={}", created->id,
+               created->requester, created->account, created->role, format_duration(created->duration));
+
+  crash_point("after_write:submit");
+  AccessRequest result = *created;
+  if (auto posted = post_to_chat(result)) result = *posted;
+  if (auto n = chat_.notify_requester(result, Notice::submitted); !n)
+    spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", result.id, n.error().message);
+  return result;
+}
+
+Result<AccessRequest> Engine::approve(const std::string& id, const std::string& approver) {
+  auto who = identity_of(approver);
+  if (!who) return fail(who.error());
+  const auto policy = this->policy();
+  auto changed = update_with_retry(id, [&](AccessRequest& r) -> Result<std::optional<AuditEvent>> {
+    if (r.state != State::pending) return fail(Error::Conflict(already_decided(r)));
+    if (auto ok = check_approver(*policy, r, *who); !ok) return fail(ok.error());
+    r.decisions.push_back({approver, true, "", clock_.now()});
+    const int have = approvals_count(r), need = approvals_needed(*policy, r);
+    return transition(r, have >= need ? Action::approve : Action::approve_partial, approver,
+                      fmt::format("approval {} of {}", have, need));
+  });
+  if (!changed) return fail(changed.error());
+  const AccessRequest& r = changed->request;
+  announce(r, *changed->event, r.state == State::approved ? std::optional(Notice::approved) : std::nullopt);
+  if (r.state != State::approved) return r;
+  auto granted = advance_grant(id);
+  if (!granted) {
+    spdlog::warn("event=grant_deferred request={} error=\"{}\"", id, granted.error().message);
+    return store_.get_request(id);
+  }
+  return granted;
+}
+
+Result<> Engine::check_can_decide(const std::string& id, const std::string& approver) {
+  auto who = identity_of(approver);
+  if (!who) return fail(who.error());
+  auto r = store_.get_request(id);
+  if (!r) return fail(r.error());
+  if (r->state != State::pending) return fail(Error::Conflict(already_decided(*r)));
+  return check_approver(*policy(), *r, *who);
+}
+
+Result<AccessRequest> Engine::deny(const std::string& id, const std::string& approver, const std::string& reason) {
+  auto who = identity_of(approver);
+  if (!who) return fail(who.error());
+  const auto policy = this->policy();
+  return update_and_announce(id, [&](AccessRequest& r) -> Result<std::optional<AuditEvent>> {
+    if (r.state != State::pending) return fail(Error::Conflict(already_decided(r)));
+    if (auto ok = check_approver(*policy, r, *who); !ok) return fail(ok.error());
+    r.decisions.push_back({approver, false, reason, clock_.now()});
+    r.end_reason = reason.empty() ? fmt::format("denied by {}", approver)
+                                  : fmt::format("denied by {}: {}", approver, reason);
+    return transition(r, Action::deny, approver, reason);
+  }, Notice::denied);
+}
+
+Result<AccessRequest> Engine::cancel(const std::string& id, const std::string& requester) {
+  return update_and_announce(id, [&](AccessRequest& r) -> Result<std::optional<AuditEvent>> {
+    if (r.requester != requester) return fail(Error::Denied(fmt::format("only {} can cancel request {}", r.requester, r.id)));
+    if (r.state == State::active)
+      return fail(Error::Conflict(fmt::format("request {} is already active: release it instead", r.id)));
+    if (r.state != State::pending)
+      return fail(Error::Conflict(fmt::format("request {} is {}: only a pending request can be cancelled", r.id,
+                                              state_name(r.state))));
+    r.end_reason = "cancelled by the requester";
+    return transition(r, Action::cancel, requester, "");
+  }, Notice::cancelled);
+}
+
+}  // namespace jit

@@ -1,0 +1,245 @@
+// The lifecycle engine: the only code that changes requests. It applies policy, writes each state
+// change as a conditional write (with its audit event) through the Store, and drives the
+// AccessProvider and Chat. Every handler is safe to call from several threads and from several
+// processes sharing one store: a lost conditional write is re-read and re-decided, never forced.
+//
+// Crash safety: intent is written before the provider is called (`granting` before grant,
+// `revoking` before revoke), each with a lease (owner, until). recover() / sweep() finish any
+// in-flight row whose lease is ours or has run out, so a crash at any step converges.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "observability/metrics.h"
+#include "core/error.h"
+#include "core/model.h"
+#include "core/policy.h"
+#include "ports/access_provider.h"
+#include "ports/chat.h"
+#include "ports/clock.h"
+#include "ports/store.h"
+
+namespace jit {
+
+struct EngineOptions {
+  // Owner name written into leases. Stable across restarts of one instance (so a restart resumes
+  // its own in-flight work at once) and distinct between instances sharing a store.
+  std::string instance_id = "jit";
+  // How long an in-flight step (granting, revoking) is reserved for its owner. Must exceed the
+  // provider's own deadline for one call.
+  Seconds lease{120};
+  // A pending request not yet in its owner channel this long after it was stored is posted by the
+  // sweeper (its submitter died or Slack failed); younger ones are left to their submitter.
+  Seconds post_grace{10};
+  // A revocation that keeps failing is reported to the ops channel when it first fails, then at
+  // most this often while it goes on (and once more when it finally succeeds).
+  Seconds alert_repeat{600};
+  // Requesters are warned this long before their grant expires.
+  Seconds expiry_warning{300};
+  // Re-reads after a lost conditional write, before giving up with Errc::conflict.
+  int max_conflict_retries = 8;
+  // Generates request ids; default: "r" + 8 random base32 characters.
+  std::function<std::string()> new_id;
+  // Where to count requests by outcome and revoke lag (register_engine_metrics first); may be null.
+  Metrics* metrics = nullptr;
+  // `jit serve --dry-run`: the provider grants nothing, and every audit event says so.
+  bool dry_run = false;
+};
+
+// What a dry run puts before the detail of every audit event.
+inline constexpr std::string_view kDryRunNote = "dry run, nothing granted or revoked in AWS; ";
+
+// Registers the metric families the engine updates.
+void register_engine_metrics(Metrics& metrics);
+
+// What someone asks for; the engine looks up the requester's groups itself.
+struct SubmitCommand {
+  std::string requester;
+  std::string account;
+  std::string role;
+  std::string duration;
+  std::string reason;
+  std::string ticket;
+};
+
+struct SweepReport {
+  int lapsed = 0;     // pending requests expired past the approval window
+  int revoked = 0;    // grants revoked past their expiry (the timers missed them)
+  int resumed = 0;    // in-flight rows finished (granting/revoking/approved)
+  int posted = 0;     // pending requests posted to their owner channel late (it had failed)
+  int errors = 0;     // steps that failed and will be retried
+};
+
+struct ReconcileReport {
+  int checked = 0;        // assignments listed from the provider
+  int stray_revoked = 0;  // assignments without an active grant, revoked
+  int errors = 0;
+};
+
+class Engine {
+ public:
+  Engine(std::shared_ptr<const Policy> policy, Store& store, AccessProvider& provider, Chat& chat,
+         Directory& directory, const Clock& clock, EngineOptions options = {});
+
+  // Replaces the policy (e.g. on SIGHUP, after it was validated). Requests already made keep the
+  // account and role facts they were made with.
+  void set_policy(std::shared_ptr<const Policy> policy);
+  std::shared_ptr<const Policy> policy() const;
+
+  // --- Handlers for people (Slack, CLI). Each returns the request as stored afterwards. ---
+
+  // Checks policy and records a pending request; posts it for approval and tells the requester.
+  Result<AccessRequest> submit(const SubmitCommand& command);
+  // Records an approval; the last approval needed starts the grant (which runs inside this call).
+  Result<AccessRequest> approve(const std::string& request_id, const std::string& approver);
+  Result<AccessRequest> deny(const std::string& request_id, const std::string& approver, const std::string& reason);
+  // Whether `approver` may decide on the request now (it is pending, they may approve it and it is
+  // not theirs), without changing anything: the error approve/deny would give. Slack asks before
+  // opening the deny form, so a stale or forbidden Deny is explained at once.
+  Result<> check_can_decide(const std::string& request_id, const std::string& approver);
+  // The requester withdraws a pending request.
+  Result<AccessRequest> cancel(const std::string& request_id, const std::string& requester);
+  // The requester ends an active grant early.
+  Result<AccessRequest> release(const std::string& request_id, const std::string& requester);
+  // An admin ends an active grant. `reason` is required.
+  Result<AccessRequest> admin_revoke(const std::string& request_id, const std::string& admin,
+                                     const std::string& reason);
+  // An operator at the console (`jit revoke`) ends an active grant: whoever can reach the store
+  // is trusted, and is recorded as actor "cli:<operator>". `reason` is required.
+  Result<AccessRequest> console_revoke(const std::string& request_id, const std::string& operator_name,
+                                       const std::string& reason);
+
+  // Requests as stored (for /jit list and the CLI): a read, no change.
+  Result<std::vector<AccessRequest>> list_requests(const RequestQuery& query) { return store_.list_requests(query); }
+
+  // --- Background work. ---
+
+  // On start: schedules timers for active grants and finishes in-flight rows.
+  SweepReport recover();
+  // Lapses undecided requests, revokes expired grants the timers missed, finishes in-flight rows.
+  SweepReport sweep();
+  // Revokes any assignment of a managed permission set that no grant accounts for.
+  ReconcileReport reconcile();
+
+  // The in-process timers: the earliest pending deadline, and firing every timer due by now
+  // (returns how many grants it revoked).
+  std::optional<TimePoint> next_timer() const;
+  int fire_due_timers();
+  // Called (from the thread that scheduled it) whenever a timer is added, so a service loop
+  // sleeping until the next deadline can wake up and sleep again until the new one.
+  void set_timer_listener(std::function<void()> listener);
+
+ private:
+  // Changes one request: returns its audit event for the change, std::nullopt for "nothing to
+  // do", or an error (which ends the update unwritten).
+  using Mutate = std::function<Result<std::optional<AuditEvent>>(AccessRequest&)>;
+  struct Update {
+    AccessRequest request;             // as stored afterwards
+    std::optional<AuditEvent> event;   // the change written, or nullopt when there was nothing to do
+  };
+
+  // Read, mutate, conditional write (expected version), re-reading and mutating again on a lost
+  // write, at most max_conflict_retries times. Counts the outcome in the metrics.
+  Result<Update> update_with_retry(const std::string& id, const Mutate& mutate);
+  // update_with_retry, then tells the owner channel (and the requester, with a notice) of the
+  // change when one was written. Returns the request as stored.
+  Result<AccessRequest> update_and_announce(const std::string& id, const Mutate& mutate,
+                                            std::optional<Notice> notice);
+
+  // Stores a new request with its submit event (marked in a dry run).
+  Result<AccessRequest> create(const AccessRequest& request, AuditEvent event);
+  // Marks an event before it is written, in a dry run.
+  void mark_dry_run(AuditEvent& event) const;
+
+  // Moves `request` by `action` (checked against the state machine) and builds its audit event.
+  Result<AuditEvent> transition(AccessRequest& request, Action action, const std::string& actor,
+                                const std::string& detail);
+
+  // The grant path, from approved to active (or failed). Safe to call again at any point.
+  Result<AccessRequest> advance_grant(const std::string& id);
+  // approved -> granting: resolves the requester's principal and fixes the expiry (intent before
+  // action). A value when the grant failed for good (no such user), nullopt when it moved on.
+  Result<std::optional<AccessRequest>> begin_grant(const AccessRequest& request);
+  // granting (our lease) -> active: the provider call and its record.
+  Result<AccessRequest> finish_grant(const AccessRequest& request);
+  // granting or approved -> failed, unless the row moved meanwhile; tells the requester.
+  Result<AccessRequest> fail_grant(const AccessRequest& request, const std::string& why);
+  // The revoke path, from active (by `action`) or revoking, to revoked.
+  Result<AccessRequest> advance_revoke(const std::string& id, std::optional<Action> start, const std::string& actor,
+                                       const std::string& reason);
+  // revoking (our lease) -> revoked: the provider call and its record.
+  Result<AccessRequest> finish_revoke(const AccessRequest& request);
+  // Logs and counts a failed revocation; alerts the ops channel at once, then every alert_repeat.
+  void note_revoke_failure(const AccessRequest& request, const Error& error);
+  // After failures, tells the ops channel the access is gone at last.
+  void note_revoke_success(const AccessRequest& request);
+  // Takes over the lease of an in-flight row whose owner's lease has run out (or that was another
+  // instance's). A lost race is not an error: the caller re-reads.
+  Result<> take_over(const AccessRequest& request);
+  // Finishes one in-flight row if its lease allows.
+  Result<bool> resume(const AccessRequest& request);
+  Result<AccessRequest> revoke_by(const std::string& id, Action action, const std::string& actor,
+                                  const std::string& reason);
+
+  // Sweep steps: pending requests past the approval window lapse; pending requests not yet in
+  // their owner channel are posted.
+  void lapse_undecided(const Policy& policy, TimePoint now, SweepReport& report);
+  void post_unposted(TimePoint now, SweepReport& report);
+
+  Result<Identity> identity_of(const std::string& user_id);
+  // Counts a written change in the metrics (requests by outcome, revoke lag).
+  void count_in_metrics(const AuditEvent& event, const AccessRequest& stored);
+  bool lease_available(const AccessRequest& r) const;
+  void take_lease(AccessRequest& r) const;
+  // Timers for an active grant: its expiry and (with `warning`) the requester's warning before it.
+  void schedule(const AccessRequest& r, bool warning = true);
+  void announce(const AccessRequest& r, const AuditEvent& e, std::optional<Notice> notice);
+  // Posts to the ops channel; a failure is logged (alerts never stop the lifecycle).
+  void alert(const std::string& text, const std::string& request_id);
+  // Posts the request to its owner channel and records where (audit action "posted"); the stored
+  // request, or nullopt when Slack or the store failed (the sweeper tries again).
+  std::optional<AccessRequest> post_to_chat(const AccessRequest& r);
+
+  // Guards against two threads of this process working on the same request at once.
+  class LocalClaim;
+  // Marks `id` as being worked on by a thread of this engine; false when one already is. With a
+  // `wait`, waits up to that long for the other thread to finish first.
+  bool claim_local(const std::string& id, std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+  void release_local(const std::string& id);
+
+  mutable std::mutex policy_mu_;
+  std::shared_ptr<const Policy> policy_;
+  Store& store_;
+  AccessProvider& provider_;
+  Chat& chat_;
+  Directory& directory_;
+  const Clock& clock_;
+  EngineOptions options_;
+
+  mutable std::mutex timers_mu_;
+  std::multimap<TimePoint, std::pair<std::string, bool>> timers_;  // deadline -> (id, is_warning)
+  std::function<void()> timer_listener_;
+
+  // Revocations failing right now (this instance's attempts), for alerting once, not every sweep.
+  struct FailingRevoke {
+    int failures = 0;
+    TimePoint alerted_at{};
+  };
+  std::mutex alerts_mu_;
+  std::map<std::string, FailingRevoke> failing_revokes_;
+
+  std::mutex local_mu_;
+  std::condition_variable local_cv_;
+  std::set<std::string> local_busy_;
+};
+
+}  // namespace jit

@@ -1,0 +1,45 @@
+// Pieces shared by the engine's source files (not part of its interface).
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "core/model.h"
+#include "engine/engine.h"
+
+namespace jit::engine_internal {
+
+inline constexpr int kMaxSteps = 8;  // state steps one call may take before giving up
+
+inline void clear_lease(AccessRequest& r) {
+  r.lease_owner.clear();
+  r.lease_until.reset();
+}
+
+// Why a decision on `r` is no longer possible, in words for the person who clicked.
+std::string already_decided(const AccessRequest& r);
+
+}  // namespace jit::engine_internal
+
+namespace jit {
+
+// RAII guard for Engine::claim_local: marks a request as being worked on by a thread of this
+// engine, waiting up to `wait` for another thread of ours to finish with it.
+class Engine::LocalClaim {
+ public:
+  LocalClaim(Engine& e, std::string id, std::chrono::milliseconds wait = std::chrono::milliseconds(0))
+      : engine_(e), id_(std::move(id)), held_(e.claim_local(id_, wait)) {}
+  ~LocalClaim() {
+    if (held_) engine_.release_local(id_);
+  }
+  LocalClaim(const LocalClaim&) = delete;
+  LocalClaim& operator=(const LocalClaim&) = delete;
+  explicit operator bool() const { return held_; }
+
+ private:
+  Engine& engine_;
+  std::string id_;
+  bool held_;
+};
+
+}  // namespace jit

@@ -1,0 +1,116 @@
+// The grant path: from approved to active (or failed), safe to resume at any step.
+#include "engine/engine.h"
+#include "engine/crash_points.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/duration.h"
+#include "engine/engine_internal.h"
+
+namespace jit {
+
+namespace {
+constexpr char kActor[] = "system:engine";
+}  // namespace
+
+using engine_internal::clear_lease;
+using engine_internal::kMaxSteps;
+
+Result<AccessRequest> Engine::advance_grant(const std::string& id) {
+  LocalClaim claim(*this, id);
+  if (!claim) return store_.get_request(id);  // another thread of ours is on it
+  for (int step = 0; step < kMaxSteps; ++step) {
+    auto read = store_.get_request(id);
+    if (!read) return read;
+    const AccessRequest& r = *read;
+    if (r.state == State::approved) {
+      auto begun = begin_grant(r);
+      if (!begun) return fail(begun.error());
+      if (*begun) return **begun;  // the grant failed for good
+      continue;
+    }
+    if (r.state != State::granting) return r;
+    if (r.lease_owner != options_.instance_id) {
+      if (!lease_available(r)) return r;  // another instance is on it
+      if (auto taken = take_over(r); !taken) return fail(taken.error());
+      continue;
+    }
+    return finish_grant(r);
+  }
+  return store_.get_request(id);
+}
+
+Result<AccessRequest> Engine::fail_grant(const AccessRequest& r, const std::string& why) {
+  auto changed = update_with_retry(r.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+    if (x.state != r.state || x.version != r.version) return std::nullopt;
+    x.end_reason = why;
+    return transition(x, Action::grant_failed, kActor, why);
+  });
+  if (!changed) return fail(changed.error());
+  if (changed->event) {
+    spdlog::error("event=grant_failed request={} error=\"{}\"", r.id, why);
+    announce(changed->request, *changed->event, Notice::failed);
+  }
+  return changed->request;
+}
+
+Result<std::optional<AccessRequest>> Engine::begin_grant(const AccessRequest& r) {
+  auto email = directory_.email_of(r.requester);
+  if (!email) {
+    if (email.error().code == Errc::not_found) return fail_grant(r, "no e-mail address for " + r.requester);
+    return fail(email.error());
+  }
+  auto principal = provider_.resolve_principal(*email);
+  if (!principal) {
+    if (principal.error().code == Errc::not_found) return fail_grant(r, principal.error().message);
+    return fail(principal.error());
+  }
+  auto changed = update_with_retry(r.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+    if (x.state != State::approved) return std::nullopt;
+    x.principal = *principal;
+    x.expires_at = clock_.now() + x.duration;
+    take_lease(x);
+    return transition(x, Action::begin_grant, kActor,
+                      fmt::format("principal {}; expires at {}", x.principal, format_time(*x.expires_at)));
+  });
+  if (!changed) return fail(changed.error());
+  return std::nullopt;
+}
+
+Result<AccessRequest> Engine::finish_grant(const AccessRequest& r) {
+  const Assignment a = assignment_of(r);
+  if (clock_.now() >= *r.expires_at) {
+    // Too late to be useful: roll back whatever the provider may have done.
+    if (auto undone = provider_.revoke(a); !undone) return fail(undone.error());
+    return fail_grant(r, "the grant did not complete before its expiry; rolled back");
+  }
+  crash_point("before_provider:grant");
+  auto granted = provider_.grant(a);
+  crash_point("after_provider:grant");
+  if (!granted) {
+    if (granted.error().code == Errc::unavailable) {
+      spdlog::warn("event=grant_retry request={} error=\"{}\"", r.id, granted.error().message);
+      return fail(granted.error());
+    }
+    // A refused grant created nothing (an existing assignment would have counted as success), so
+    // the rollback is a precaution: only a transient failure of it is worth retrying.
+    if (auto undone = provider_.revoke(a); !undone && undone.error().code == Errc::unavailable)
+      return fail(undone.error());
+    return fail_grant(r, "the provider refused the grant: " + granted.error().message);
+  }
+  auto changed = update_with_retry(r.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+    if (x.state != State::granting || x.lease_owner != options_.instance_id) return std::nullopt;
+    x.granted_at = clock_.now();
+    clear_lease(x);
+    return transition(x, Action::grant_succeeded, kActor, fmt::format("active until {}", format_time(*x.expires_at)));
+  });
+  if (!changed) return fail(changed.error());
+  if (changed->event) {
+    schedule(changed->request);
+    announce(changed->request, *changed->event, Notice::active);
+  }
+  return changed->request;
+}
+
+}  // namespace jit

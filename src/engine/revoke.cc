@@ -1,0 +1,168 @@
+// The revoke path: ending a grant by expiry, release or an admin, and finishing in-flight rows.
+#include "engine/engine.h"
+#include "engine/crash_points.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/duration.h"
+#include "engine/engine_internal.h"
+
+namespace jit {
+
+using engine_internal::kMaxSteps;
+
+Result<AccessRequest> Engine::release(const std::string& id, const std::string& requester) {
+  auto r = store_.get_request(id);
+  if (!r) return fail(r.error());
+  if (r->requester != requester)
+    return fail(Error::Denied(fmt::format("only {} can release request {}", r->requester, r->id)));
+  if (r->state == State::pending)
+    return fail(Error::Conflict(fmt::format("request {} is still pending: cancel it instead", id)));
+  if (r->state != State::active)
+    return fail(Error::Conflict(fmt::format("request {} is {}, not active", id, state_name(r->state))));
+  return advance_revoke(id, Action::release, requester, fmt::format("released early by {}", requester));
+}
+
+Result<AccessRequest> Engine::admin_revoke(const std::string& id, const std::string& admin, const std::string& reason) {
+  auto who = identity_of(admin);
+  if (!who) return fail(who.error());
+  if (!is_admin(*policy(), *who))
+    return fail(Error::Denied(fmt::format("{} is not an admin: only policy admins may revoke a grant", admin)));
+  return revoke_by(id, Action::admin_revoke, admin, reason);
+}
+
+Result<AccessRequest> Engine::console_revoke(const std::string& id, const std::string& operator_name,
+                                             const std::string& reason) {
+  return revoke_by(id, Action::admin_revoke, "cli:" + operator_name, reason);
+}
+
+Result<AccessRequest> Engine::revoke_by(const std::string& id, Action action, const std::string& actor,
+                                        const std::string& reason) {
+  if (std::all_of(reason.begin(), reason.end(), [](unsigned char c) { return std::isspace(c); }))
+    return fail(Error::Invalid("reason is required: say why the grant is revoked (--reason)"));
+  auto r = store_.get_request(id);
+  if (!r) return fail(r.error());
+  if (r->state != State::active && r->state != State::revoking)
+    return fail(Error::Conflict(fmt::format("request {} is {}, not active", id, state_name(r->state))));
+  return advance_revoke(id, action, actor, fmt::format("revoked by {}: {}", actor, reason));
+}
+
+Result<AccessRequest> Engine::advance_revoke(const std::string& id, std::optional<Action> start,
+                                             const std::string& actor, const std::string& reason) {
+  // A person ending a grant waits for our own thread that may still be finishing it (telling
+  // Slack it is active); the timer and the sweeper just come back later.
+  const bool by_person = start && *start != Action::expire;
+  LocalClaim claim(*this, id, by_person ? std::chrono::milliseconds(10000) : std::chrono::milliseconds(0));
+  if (!claim) {
+    if (by_person) return fail(Error::Unavailable(fmt::format("request {} is busy; try again in a moment", id)));
+    return store_.get_request(id);  // another thread of ours is on it
+  }
+  for (int step = 0; step < kMaxSteps; ++step) {
+    auto read = store_.get_request(id);
+    if (!read) return read;
+    const AccessRequest& r = *read;
+    if (r.state == State::active) {
+      if (!start) return r;
+      if (*start == Action::expire && clock_.now() < *r.expires_at) return r;  // not due yet
+      auto changed = update_with_retry(id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+        if (x.state != State::active) return std::nullopt;
+        x.end_reason = reason;
+        take_lease(x);
+        return transition(x, *start, actor, reason);
+      });
+      if (!changed) return fail(changed.error());
+      continue;
+    }
+    if (r.state != State::revoking) return r;
+    if (r.lease_owner != options_.instance_id) {
+      if (!lease_available(r)) return r;  // another instance is on it
+      if (auto taken = take_over(r); !taken) return fail(taken.error());
+      continue;
+    }
+    return finish_revoke(r);
+  }
+  return store_.get_request(id);
+}
+
+Result<AccessRequest> Engine::finish_revoke(const AccessRequest& r) {
+  crash_point("before_provider:revoke");
+  auto revoked = provider_.revoke(assignment_of(r));
+  crash_point("after_provider:revoke");
+  if (!revoked) {
+    note_revoke_failure(r, revoked.error());
+    return fail(revoked.error());
+  }
+  note_revoke_success(r);
+  return update_and_announce(r.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+    if (x.state != State::revoking || x.lease_owner != options_.instance_id) return std::nullopt;
+    return transition(x, Action::revoke_succeeded, "system:engine", x.end_reason);
+  }, Notice::revoked);
+}
+
+void Engine::note_revoke_failure(const AccessRequest& r, const Error& error) {
+  spdlog::error("event=revoke_failed request={} error=\"{}\" will_retry=true", r.id, error.message);
+  if (options_.metrics) options_.metrics->inc("jit_revoke_failures_total");
+  // The ops channel hears of it at once, then at most every alert_repeat while it lasts.
+  std::optional<int> attempts;
+  {
+    std::lock_guard lock(alerts_mu_);
+    FailingRevoke& f = failing_revokes_[r.id];
+    ++f.failures;
+    if (f.failures == 1 || clock_.now() - f.alerted_at >= options_.alert_repeat) {
+      f.alerted_at = clock_.now();
+      attempts = f.failures;
+    }
+  }
+  if (attempts)
+    alert(fmt::format("Could not revoke {} ({} on {} for {}): {}. Retrying until it is gone ({} failed so far).", r.id,
+                      r.role, r.account, r.requester, error.message,
+                      *attempts == 1 ? std::string("1 attempt") : fmt::format("{} attempts", *attempts)),
+          r.id);
+}
+
+void Engine::note_revoke_success(const AccessRequest& r) {
+  std::optional<int> failures;
+  {
+    std::lock_guard lock(alerts_mu_);
+    if (auto f = failing_revokes_.find(r.id); f != failing_revokes_.end()) {
+      failures = f->second.failures;
+      failing_revokes_.erase(f);
+    }
+  }
+  if (failures)
+    alert(fmt::format("Revoked {} ({} on {} for {}) after {} failed attempt{}: the access is gone.", r.id, r.role,
+                      r.account, r.requester, *failures, *failures == 1 ? "" : "s"),
+          r.id);
+}
+
+Result<> Engine::take_over(const AccessRequest& r) {
+  auto changed = update_with_retry(r.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+    if (x.version != r.version) return std::nullopt;  // someone else moved first: re-read
+    const std::string old_owner = x.lease_owner;
+    take_lease(x);
+    return transition(x, Action::reclaim, "system:engine", fmt::format("lease of {} had ended; taken over", old_owner));
+  });
+  if (!changed) return fail(changed.error());
+  return {};
+}
+
+Result<bool> Engine::resume(const AccessRequest& r) {
+  if (r.state == State::approved || r.state == State::granting) {
+    if (r.state == State::granting && !lease_available(r)) return false;
+    auto done = advance_grant(r.id);
+    if (!done) return fail(done.error());
+    return done->state != r.state;
+  }
+  if (r.state == State::revoking) {
+    if (!lease_available(r)) return false;
+    auto done = advance_revoke(r.id, std::nullopt, "system:engine", "");
+    if (!done) return fail(done.error());
+    return done->state != r.state;
+  }
+  return false;
+}
+
+}  // namespace jit

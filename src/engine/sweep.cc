@@ -1,0 +1,121 @@
+// The sweeper: recovery at start, and the periodic pass that finishes whatever the timers and the
+// handlers left (lapsed requests, unposted requests, missed expiries, in-flight rows).
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/duration.h"
+#include "engine/engine.h"
+
+namespace jit {
+
+namespace {
+constexpr std::size_t kBatch = 500;  // rows per sweep query
+
+// Logs a sweep step whose query failed, and counts it.
+void query_failed(SweepReport& report, std::string_view step, const Error& error) {
+  ++report.errors;
+  spdlog::error("event=sweep_failed step={} error=\"{}\"", step, error.message);
+}
+}  // namespace
+
+SweepReport Engine::recover() {
+  if (auto holding = store_.holding_access(100000); holding) {
+    for (const auto& r : *holding)
+      if (r.state == State::active) schedule(r);
+  } else {
+    spdlog::error("event=recover_failed error=\"{}\"", holding.error().message);
+  }
+  return sweep();
+}
+
+SweepReport Engine::sweep() {
+  SweepReport report;
+  const auto policy = this->policy();
+  const TimePoint now = clock_.now();
+  lapse_undecided(*policy, now, report);
+  post_unposted(now, report);
+  // Grants that expire before the next sweep get an expiry timer here too, whichever instance
+  // granted them: if that one is gone, this one still revokes at the expiry second. (Leases keep
+  // two instances from revoking the same grant; the warning DM stays with the granting instance.)
+  if (auto soon = store_.expired_grants(now + policy->sweep_interval, kBatch); soon) {
+    for (const auto& g : *soon)
+      if (*g.expires_at > now) schedule(g, false);
+  } else {
+    query_failed(report, "expiring_soon", soon.error());
+  }
+  if (auto due = store_.expired_grants(now, kBatch); due) {
+    for (const auto& g : *due) {
+      auto done = advance_revoke(g.id, Action::expire, "system:sweeper",
+                                 fmt::format("expired at {}", format_time(*g.expires_at)));
+      if (!done) ++report.errors;
+      else if (done->state == State::revoked) ++report.revoked;
+    }
+  } else {
+    query_failed(report, "expired", due.error());
+  }
+  if (auto flying = store_.in_flight(kBatch); flying) {
+    for (const auto& r : *flying) {
+      auto done = resume(r);
+      if (!done) ++report.errors;
+      else if (*done) ++report.resumed;
+    }
+  } else {
+    query_failed(report, "in_flight", flying.error());
+  }
+  if (report.lapsed || report.revoked || report.resumed || report.posted || report.errors)
+    spdlog::info("event=sweep lapsed={} revoked={} resumed={} posted={} errors={}", report.lapsed, report.revoked,
+                 report.resumed, report.posted, report.errors);
+  return report;
+}
+
+void Engine::lapse_undecided(const Policy& policy, TimePoint now, SweepReport& report) {
+  // A request created at or before the cutoff has waited the whole approval window.
+  const TimePoint cutoff = now - policy.approval_window;
+  auto stale = store_.pending_before(cutoff + Seconds{1}, kBatch);
+  if (!stale) return query_failed(report, "pending", stale.error());
+  for (const auto& p : *stale) {
+    auto changed = update_with_retry(p.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+      if (x.state != State::pending || x.created_at > cutoff) return std::nullopt;
+      x.end_reason = fmt::format("nobody decided within {}", format_duration(policy.approval_window));
+      return transition(x, Action::lapse, "system:sweeper", x.end_reason);
+    });
+    if (!changed) {
+      ++report.errors;
+    } else if (changed->event) {
+      ++report.lapsed;
+      announce(changed->request, *changed->event, Notice::expired);
+    }
+  }
+}
+
+void Engine::post_unposted(TimePoint now, SweepReport& report) {
+  // Pending requests that never reached their owner channel (Slack was down, or the process died
+  // right after storing them) are posted now; the grace period leaves fresh ones to their
+  // submitter. One instance claims each (a lease, as for grants) so that several sweeping at once
+  // post it once.
+  auto waiting = store_.pending_before(now - options_.post_grace, kBatch);
+  if (!waiting) return query_failed(report, "unposted", waiting.error());
+  for (const auto& p : *waiting) {
+    if (!p.chat_ts.empty() || p.state != State::pending) continue;
+    auto claimed = update_with_retry(p.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+      if (x.state != State::pending || !x.chat_ts.empty()) return std::nullopt;
+      if (x.lease_until && *x.lease_until > now) return std::nullopt;  // being posted, or tried lately
+      take_lease(x);
+      return AuditEvent{.at = now,
+                        .actor = "system:sweeper",
+                        .action = "post_retry",
+                        .request_id = x.id,
+                        .from_state = std::string(state_name(x.state)),
+                        .to_state = std::string(state_name(x.state)),
+                        .detail = "not in its owner channel yet; posting it"};
+    });
+    if (!claimed) {
+      ++report.errors;
+    } else if (claimed->event) {
+      if (post_to_chat(claimed->request)) ++report.posted;
+      else ++report.errors;  // tried again once the lease has run out
+    }
+  }
+}
+
+}  // namespace jit

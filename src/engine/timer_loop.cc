@@ -1,0 +1,82 @@
+#include "engine/timer_loop.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace jit {
+
+namespace {
+
+// A reconcile that could not finish (AWS unreachable, no credentials) is tried again within a
+// minute rather than a whole reconcile_interval: standing access is found sooner, and readiness
+// sees AWS come back.
+Seconds reconcile_gap(const Policy& policy, const ReconcileReport& report) {
+  if (report.errors == 0) return policy.reconcile_interval;
+  return std::min<Seconds>(policy.reconcile_interval, std::max<Seconds>(policy.sweep_interval, Seconds{60}));
+}
+
+}  // namespace
+
+TimerLoop::TimerLoop(Engine& engine, const Clock& clock) : engine_(engine), clock_(clock) {
+  engine_.set_timer_listener([this] {
+    {
+      std::lock_guard lock(mu_);
+      woken_ = true;
+    }
+    wake_.notify_all();
+  });
+}
+
+TimerLoop::~TimerLoop() { engine_.set_timer_listener(nullptr); }
+
+void TimerLoop::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+}
+
+void TimerLoop::start() {
+  auto recovered = engine_.recover();
+  spdlog::info("event=recovered revoked={} resumed={} lapsed={} errors={}", recovered.revoked, recovered.resumed,
+               recovered.lapsed, recovered.errors);
+  const auto report = engine_.reconcile();
+  const auto policy = engine_.policy();
+  next_reconcile_ = clock_.now() + reconcile_gap(*policy, report);
+  next_sweep_ = clock_.now() + policy->sweep_interval;
+}
+
+TimePoint TimerLoop::step() {
+  engine_.fire_due_timers();
+  const auto policy = engine_.policy();
+  // A reload that shortens an interval takes effect now, not after the old one has run out.
+  next_sweep_ = std::min(next_sweep_, clock_.now() + policy->sweep_interval);
+  next_reconcile_ = std::min(next_reconcile_, clock_.now() + policy->reconcile_interval);
+  const TimePoint now = clock_.now();
+  if (now >= next_sweep_) {
+    engine_.sweep();
+    next_sweep_ = now + policy->sweep_interval;
+  }
+  if (now >= next_reconcile_) next_reconcile_ = now + reconcile_gap(*policy, engine_.reconcile());
+  TimePoint deadline = std::min(next_sweep_, next_reconcile_);
+  if (auto t = engine_.next_timer()) deadline = std::min(deadline, *t);
+  return deadline;
+}
+
+void TimerLoop::run() {
+  start();
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    const TimePoint deadline = step();
+    lock.lock();
+    if (stopping_) break;
+    clock_.wait_until(lock, wake_, deadline, [&] { return stopping_ || woken_; });
+    woken_ = false;
+  }
+  spdlog::info("event=stopped");
+}
+
+}  // namespace jit

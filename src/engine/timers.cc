@@ -1,0 +1,70 @@
+// The in-process expiry timers: each active grant is revoked at its expiry second, and its
+// requester warned before it.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/duration.h"
+#include "engine/engine.h"
+
+namespace jit {
+
+void Engine::schedule(const AccessRequest& r, bool warning) {
+  if (r.state != State::active || !r.expires_at) return;
+  auto add = [&](TimePoint at, bool warning) {
+    auto [lo, hi] = timers_.equal_range(at);
+    for (auto it = lo; it != hi; ++it)
+      if (it->second.first == r.id && it->second.second == warning) return;
+    timers_.emplace(at, std::pair{r.id, warning});
+  };
+  std::function<void()> listener;
+  {
+    std::lock_guard lock(timers_mu_);
+    add(*r.expires_at, false);
+    const TimePoint warn_at = *r.expires_at - options_.expiry_warning;
+    if (warning && warn_at > clock_.now()) add(warn_at, true);
+    listener = timer_listener_;
+  }
+  if (listener) listener();
+}
+
+void Engine::set_timer_listener(std::function<void()> listener) {
+  std::lock_guard lock(timers_mu_);
+  timer_listener_ = std::move(listener);
+}
+
+std::optional<TimePoint> Engine::next_timer() const {
+  std::lock_guard lock(timers_mu_);
+  if (timers_.empty()) return std::nullopt;
+  return timers_.begin()->first;
+}
+
+int Engine::fire_due_timers() {
+  std::vector<std::pair<std::string, bool>> due;
+  {
+    std::lock_guard lock(timers_mu_);
+    const TimePoint now = clock_.now();
+    while (!timers_.empty() && timers_.begin()->first <= now) {
+      due.push_back(timers_.begin()->second);
+      timers_.erase(timers_.begin());
+    }
+  }
+  int fired = 0;
+  for (const auto& [id, warning] : due) {
+    if (warning) {
+      auto r = store_.get_request(id);
+      if (r && r->state == State::active) {
+        if (auto n = chat_.notify_requester(*r, Notice::expiring_soon); !n)
+          spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", id, n.error().message);
+      }
+      continue;
+    }
+    auto r = store_.get_request(id);
+    if (!r || r->state != State::active) continue;  // released or revoked meanwhile
+    auto done = advance_revoke(id, Action::expire, "system:timer", fmt::format("expired at {}", format_time(*r->expires_at)));
+    if (done && done->state == State::revoked) ++fired;
+    if (!done) spdlog::warn("event=timer_revoke_deferred request={} error=\"{}\"", id, done.error().message);
+  }
+  return fired;
+}
+
+}  // namespace jit

@@ -1,0 +1,23 @@
+// The ids JIT Access gives to what it shows in Slack, and reads back from Slack's payloads: button
+// action ids, modal callback ids, and the block and action ids of modal fields. One place, so the
+// rendering, the inbound handler, the demo and the tests agree.
+#pragma once
+
+namespace jit::slack {
+
+// Buttons of the owner-channel message; their value is the request id.
+inline constexpr char kApproveAction[] = "jit_approve";
+inline constexpr char kDenyAction[] = "jit_deny";
+
+// Modal callback ids.
+inline constexpr char kRequestModal[] = "jit_request";  // the /jit request form
+inline constexpr char kDenyModal[] = "jit_deny";        // the deny form; private_metadata is the request id
+
+// Modal fields: each input block and its element share the id.
+inline constexpr char kAccountField[] = "account";
+inline constexpr char kRoleField[] = "role";
+inline constexpr char kDurationField[] = "duration";
+inline constexpr char kReasonField[] = "reason";
+inline constexpr char kTicketField[] = "ticket";
+
+}  // namespace jit::slack

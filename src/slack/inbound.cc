@@ -1,0 +1,171 @@
+#include "slack/inbound.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/duration.h"
+#include "slack/blocks.h"
+#include "slack/command.h"
+#include "slack/escape.h"
+#include "slack/modal.h"
+
+namespace jit::slack {
+
+namespace {
+
+using nlohmann::json;
+
+std::string str(const json& j, const char* pointer) {
+  return j.value(json::json_pointer(pointer), std::string());
+}
+
+}  // namespace
+
+InboundHandler::InboundHandler(Engine& engine, WebApi& api, Directory& directory)
+    : engine_(engine), api_(api), directory_(directory) {}
+
+void InboundHandler::reply(const std::string& channel, const std::string& user, const std::string& text) {
+  if (!channel.empty()) {
+    if (api_.call("chat.postEphemeral", {{"channel", channel}, {"user", user}, {"text", text}})) return;
+  }
+  auto im = api_.call("conversations.open", {{"users", user}});
+  if (!im) return;
+  if (auto sent = api_.call("chat.postMessage", {{"channel", str(*im, "/channel/id")}, {"text", text}}); !sent)
+    spdlog::warn("event=slack_reply_failed user={} error={}", user, sent.error().error);
+}
+
+std::string InboundHandler::list_for(const std::string& user) {
+  std::string out;
+  for (const auto& [title, states] :
+       {std::pair{"Pending", std::vector<State>{State::pending, State::approved}},
+        std::pair{"Active", std::vector<State>{State::granting, State::active, State::revoking}}}) {
+    auto rows = engine_.list_requests({.requester = user, .states = states, .limit = 50});
+    if (!rows) return "Could not read your requests: " + escape(rows.error().message);
+    for (const auto& r : *rows)
+      out += fmt::format("• {} `{}` {} on {} for {}{}\n", title, r.id, escape(r.role), escape(r.account),
+                         format_duration(r.duration),
+                         r.expires_at && r.state == State::active ? ", until " + date_token(*r.expires_at) : "");
+  }
+  return out.empty() ? "You have no pending requests and no active grants." : out;
+}
+
+void InboundHandler::on_command(const json& p) {
+  const std::string user = p.value("user_id", ""), channel = p.value("channel_id", "");
+  const Command command = parse_command(p.value("text", ""));
+  auto result_text = [](const Result<AccessRequest>& r, const std::string& ok) {
+    return r ? ok : ":warning: " + escape(r.error().message);
+  };
+  if (std::holds_alternative<OpenModal>(command)) {
+    auto groups = directory_.groups_of(user);
+    const Identity who{user, groups ? *groups : std::vector<std::string>{}};
+    auto opened = api_.call("views.open", {{"trigger_id", p.value("trigger_id", "")},
+                                           {"view", request_modal(*engine_.policy(), who, {})}});
+    if (!opened) reply(channel, user, "Could not open the request form (" + opened.error().error + "): try `/jit help`.");
+  } else if (std::holds_alternative<Help>(command)) {
+    reply(channel, user, help_text());
+  } else if (std::holds_alternative<ListMine>(command)) {
+    reply(channel, user, list_for(user));
+  } else if (const auto* r = std::get_if<RequestAccess>(&command)) {
+    auto done = engine_.submit({user, r->account, r->role, r->duration, r->reason, r->ticket});
+    reply(channel, user,
+          result_text(done, done ? fmt::format("Request `{}` is waiting for approval in <#{}>.", done->id,
+                                               done->chat_channel)
+                                 : ""));
+  } else if (const auto* rel = std::get_if<Release>(&command)) {
+    auto done = engine_.release(rel->request_id, user);
+    const std::string id = escape(rel->request_id);
+    std::string text;
+    if (!done) text = ":warning: " + escape(done.error().message);
+    else if (done->state == State::revoked) text = fmt::format("Grant `{}` released: access is revoked.", id);
+    else if (done->state == State::revoking)
+      text = fmt::format("Grant `{}` released: AWS is being retried until the access is gone.", id);
+    else text = fmt::format("Grant `{}` is still {}: try again in a moment.", id, state_name(done->state));
+    reply(channel, user, text);
+  } else if (const auto* c = std::get_if<Cancel>(&command)) {
+    auto done = engine_.cancel(c->request_id, user);
+    reply(channel, user, result_text(done, fmt::format("Request `{}` withdrawn.", escape(c->request_id))));
+  } else {
+    reply(channel, user, std::get<Unknown>(command).message);
+  }
+}
+
+void InboundHandler::on_block_action(const json& p) {
+  const std::string user = str(p, "/user/id");
+  const std::string channel = str(p, "/container/channel_id");
+  if (!p.contains("actions") || !p["actions"].is_array() || p["actions"].empty()) return;
+  const json& action = p["actions"][0];
+  const std::string id = action.value("action_id", "");
+  if (id == kApproveAction) {
+    auto done = engine_.approve(action.value("value", ""), user);
+    if (!done) {
+      reply(channel, user, ":no_entry: " + escape(done.error().message));
+    } else if (done->state == State::approved || done->state == State::granting) {
+      // Approved, but AWS did not take the grant yet (unreachable, no credentials, throttled).
+      reply(channel, user,
+            fmt::format(":hourglass: Approved. AWS could not be reached to grant `{}` yet; it is retried "
+                        "automatically and the requester is told when access is active.",
+                        done->id));
+    }
+  } else if (id == kDenyAction) {
+    if (auto may = engine_.check_can_decide(action.value("value", ""), user); !may) {
+      reply(channel, user, ":no_entry: " + escape(may.error().message));
+      return;
+    }
+    auto opened = api_.call("views.open", {{"trigger_id", p.value("trigger_id", "")},
+                                           {"view", deny_modal(action.value("value", ""))}});
+    if (!opened) reply(channel, user, "Could not open the deny form (" + opened.error().error + ").");
+  } else if (id == kAccountField || id == kRoleField) {
+    // The request modal's account or role changed: rebuild it for that choice.
+    const json& view = p.value("view", json::object());
+    auto groups = directory_.groups_of(user);
+    const Identity who{user, groups ? *groups : std::vector<std::string>{}};
+    auto updated = api_.call("views.update", {{"view_id", view.value("id", "")},
+                                              {"hash", view.value("hash", "")},
+                                              {"view", request_modal(*engine_.policy(), who, choice_of(view))}});
+    if (!updated && updated.error().error != "hash_conflict")
+      spdlog::warn("event=slack_view_update_failed error={}", updated.error().error);
+  }
+}
+
+std::optional<json> InboundHandler::ack_payload(const Envelope& envelope) {
+  if (envelope.type != "interactive" || envelope.payload.value("type", "") != "view_submission") return std::nullopt;
+  const json& view = envelope.payload.value("view", json::object());
+  if (view.value("callback_id", "") != kRequestModal) return std::nullopt;
+  auto values = read_submission(view);
+  if (!values) return json{{"response_action", "errors"}, {"errors", values.error()}};
+  const std::string user = str(envelope.payload, "/user/id");
+  auto groups = directory_.groups_of(user);
+  auto checked = check_request(*engine_.policy(), {{user, groups ? *groups : std::vector<std::string>{}},
+                                                   values->account, values->role, values->duration, values->reason,
+                                                   values->ticket});
+  if (!checked) return field_errors(checked.error());
+  return std::nullopt;  // valid: the modal closes, and handle() submits
+}
+
+void InboundHandler::on_view_submission(const json& p) {
+  const std::string user = str(p, "/user/id");
+  const json& view = p.value("view", json::object());
+  const std::string callback = view.value("callback_id", "");
+  if (callback == kRequestModal) {
+    auto values = read_submission(view);
+    if (!values) return;  // ack_payload showed the errors
+    auto done = engine_.submit({user, values->account, values->role, values->duration, values->reason, values->ticket});
+    // Submitted: the engine's DM says so (with the channel); only a failure needs a word here.
+    if (!done) reply("", user, ":warning: " + escape(done.error().message));
+  } else if (callback == kDenyModal) {
+    const std::string reason = view.value(json::json_pointer("/state/values/reason/reason/value"), std::string());
+    auto done = engine_.deny(view.value("private_metadata", ""), user, reason);
+    if (!done) reply("", user, ":no_entry: " + escape(done.error().message));
+  }
+}
+
+void InboundHandler::handle(const Envelope& envelope) {
+  const json& p = envelope.payload;
+  if (envelope.type == "slash_commands") return on_command(p);
+  if (envelope.type != "interactive") return;
+  const std::string type = p.value("type", "");
+  if (type == "block_actions") return on_block_action(p);
+  if (type == "view_submission") return on_view_submission(p);
+}
+
+}  // namespace jit::slack

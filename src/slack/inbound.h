@@ -1,0 +1,39 @@
+// What JIT Access does with each Slack envelope: slash commands, button clicks, modal changes and
+// submissions, turned into engine calls and Slack replies. Wired to SocketModeClient's handlers:
+// ack_payload() answers view submissions that fail validation (errors shown on their field),
+// handle() does the rest after the ack. Every fact shown is re-read through the engine; button
+// values carry only the request id.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "engine/engine.h"
+#include "ports/chat.h"
+#include "slack/socket_mode.h"
+#include "slack/web_api.h"
+
+namespace jit::slack {
+
+class InboundHandler {
+ public:
+  InboundHandler(Engine& engine, WebApi& api, Directory& directory);
+
+  std::optional<nlohmann::json> ack_payload(const Envelope& envelope);
+  void handle(const Envelope& envelope);
+
+ private:
+  void on_command(const nlohmann::json& payload);
+  void on_block_action(const nlohmann::json& payload);
+  void on_view_submission(const nlohmann::json& payload);
+  // A reply only `user` sees, in `channel` (a DM when that fails, e.g. the bot is not in it).
+  void reply(const std::string& channel, const std::string& user, const std::string& text);
+  std::string list_for(const std::string& user);
+
+  Engine& engine_;
+  WebApi& api_;
+  Directory& directory_;
+};
+
+}  // namespace jit::slack

@@ -1,0 +1,509 @@
+// The `jit` binary as a user runs it: exit codes, messages, and the demo end to end.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "net/https_client.h"
+#include "support/moto.h"
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct Outcome {
+  int code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+// Runs `jit ARGS` (with `env`, "NAME=value ...", in front) and collects its output.
+Outcome run(const std::string& args, const std::string& env = "") {
+  Outcome r;
+  const std::string command = env + " " + std::string(JIT_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 4096> buf;
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) r.out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = std::filesystem::path(::testing::TempDir()) /
+          ("jit-cli-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    db = "sqlite:" + (dir / "state.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir); }
+
+  std::string write(const std::string& name, const std::string& text) {
+    auto path = dir / name;
+    std::ofstream(path) << text;
+    return path.string();
+  }
+
+  std::filesystem::path dir;
+  std::string db;
+};
+
+TEST_F(CliTest, HelpTellsEverySubcommand) {
+  Outcome r = run("--help");
+  EXPECT_EQ(r.code, 0);
+  for (const char* sub : {"serve", "check-config", "requests", "grants", "revoke", "audit", "store", "demo"})
+    EXPECT_THAT(r.out, HasSubstr(sub));
+  Outcome sub = run("audit export --help");
+  EXPECT_EQ(sub.code, 0);
+  EXPECT_THAT(sub.out, HasSubstr("--since"));
+  EXPECT_THAT(sub.out, HasSubstr("jsonl or csv"));
+}
+
+TEST_F(CliTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(run("").code, 2);
+  EXPECT_EQ(run("no-such-command").code, 2);
+  EXPECT_EQ(run("revoke r123").code, 2);  // --reason is required
+  Outcome bad_format = run("audit export --format xml --store " + db);
+  EXPECT_EQ(bad_format.code, 2);
+  Outcome bad_time = run("audit export --since yesterday --store " + db);
+  EXPECT_EQ(bad_time.code, 2);
+  EXPECT_THAT(bad_time.out, HasSubstr("--since \"yesterday\""));
+  Outcome bad_state = run("requests list --state happy --store " + db);
+  EXPECT_EQ(bad_state.code, 2);
+  EXPECT_THAT(bad_state.out, HasSubstr("expected one of pending"));
+}
+
+TEST_F(CliTest, CheckConfigAcceptsTheExample) {
+  Outcome r = run("check-config " + std::string(JIT_EXAMPLES_DIR) + "/jit.toml");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(": ok ("));
+}
+
+TEST_F(CliTest, CheckConfigNamesFileLineAndField) {
+  const std::string path = write("bad.toml", R"(approval_window = "1h"
+[[accounts]]
+name = "prod"
+id = "123456789012"
+owner_channel = "C0PROD"
+approvers = ["U0ALICE"]
+  [[accounts.roles]]
+  name = "admin"
+  permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-1"
+  max_duration = "3 hours"
+  requesters = ["*"]
+)");
+  Outcome r = run("check-config " + path);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.out, HasSubstr("bad.toml:10:"));
+  EXPECT_THAT(r.out, HasSubstr("accounts[0].roles[0].max_duration \"3 hours\""));
+  EXPECT_THAT(r.out, HasSubstr("expected a duration like 90m or 2h"));
+}
+
+TEST_F(CliTest, RevokeNeedsIdentityCenterOrAnExplicitDryRun) {
+  const std::string policy_text = R"(approval_window = "1h"
+[[accounts]]
+name = "prod"
+id = "123456789012"
+owner_channel = "C0PROD"
+approvers = ["U0ALICE"]
+  [[accounts.roles]]
+  name = "admin"
+  permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-1"
+  max_duration = "1h"
+  requesters = ["*"]
+)";
+  const std::string local = write("local.toml", policy_text);
+  // Without Identity Center nothing stands in for AWS silently: the command refuses, naming the
+  // setting and --dry-run.
+  Outcome refused = run("revoke r-nope --reason test --config " + local + " --store " + db);
+  EXPECT_EQ(refused.code, 2) << refused.out;
+  EXPECT_THAT(refused.out, HasSubstr("[aws].instance_arn is not set"));
+  EXPECT_THAT(refused.out, HasSubstr("--dry-run"));
+  Outcome dry = run("revoke r-nope --dry-run --reason test --config " + local + " --store " + db);
+  EXPECT_EQ(dry.code, 1) << dry.out;
+  EXPECT_THAT(dry.out, HasSubstr("r-nope"));
+
+  const std::string with_aws = write("aws.toml", policy_text + R"(
+[aws]
+instance_arn = "arn:aws:sso:::instance/ssoins-0000000000000000"
+identity_store_id = "d-0000000000"
+)");
+  Outcome no_region = run("revoke r-nope --reason test --config " + with_aws + " --store " + db,
+                          "env -u AWS_REGION -u AWS_DEFAULT_REGION AWS_CONFIG_FILE=/dev/null");
+  EXPECT_EQ(no_region.code, 2) << no_region.out;
+  EXPECT_THAT(no_region.out, HasSubstr("no AWS region"));
+}
+
+TEST_F(CliTest, MissingConfigIsAUsageError) {
+  Outcome r = run("check-config " + (dir / "nope.toml").string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.out, HasSubstr("cannot read config"));
+}
+
+TEST_F(CliTest, BadStoreUrlsAreUsageErrors) {
+  Outcome no_table = run("requests list --store dynamodb:");
+  EXPECT_EQ(no_table.code, 2);
+  EXPECT_THAT(no_table.out, HasSubstr("no table name"));
+  Outcome bad = run("requests list --store postgres://x");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.out, HasSubstr("expected sqlite:PATH"));
+  Outcome no_region = run("store init --store dynamodb:jit",
+                          "env -u AWS_REGION -u AWS_DEFAULT_REGION AWS_CONFIG_FILE=/dev/null");
+  EXPECT_EQ(no_region.code, 2);
+  EXPECT_THAT(no_region.out, HasSubstr("no AWS region"));
+}
+
+// Slack's tokens come from the environment (or files it names), are checked for their kind, and
+// never appear in what jit prints.
+TEST_F(CliTest, ServeNamesMissingOrWrongSlackTokens) {
+  const std::string config = std::string(JIT_EXAMPLES_DIR) + "/jit.toml";
+  const std::string serve = "serve --config " + config + " --store " + db + " --ops-address 127.0.0.1:0";
+  Outcome none = run(serve, "env -u SLACK_BOT_TOKEN -u SLACK_APP_TOKEN -u SLACK_BOT_TOKEN_FILE -u SLACK_APP_TOKEN_FILE");
+  EXPECT_EQ(none.code, 2) << none.out;
+  EXPECT_THAT(none.out, HasSubstr("SLACK_BOT_TOKEN is not set"));
+  EXPECT_THAT(none.out, HasSubstr("--no-slack"));
+
+  Outcome swapped = run(serve, "env SLACK_BOT_TOKEN=xapp-1-secret-app SLACK_APP_TOKEN=xoxb-secret-bot");
+  EXPECT_EQ(swapped.code, 2) << swapped.out;
+  EXPECT_THAT(swapped.out, HasSubstr("SLACK_BOT_TOKEN does not start with xoxb-"));
+  EXPECT_THAT(swapped.out, Not(HasSubstr("secret")));
+
+  const std::string bot_file = write("bot-token", "xoxb-from-file\n");
+  Outcome no_app = run(serve, "env -u SLACK_BOT_TOKEN -u SLACK_APP_TOKEN SLACK_BOT_TOKEN_FILE=" + bot_file);
+  EXPECT_EQ(no_app.code, 2) << no_app.out;
+  EXPECT_THAT(no_app.out, HasSubstr("SLACK_APP_TOKEN is not set"));
+
+  Outcome unreadable = run(serve, "env -u SLACK_BOT_TOKEN SLACK_BOT_TOKEN_FILE=" + (dir / "missing").string());
+  EXPECT_EQ(unreadable.code, 2) << unreadable.out;
+  EXPECT_THAT(unreadable.out, HasSubstr("SLACK_BOT_TOKEN_FILE: cannot read"));
+
+  Outcome bad_lease = run(serve + " --lease soon");
+  EXPECT_EQ(bad_lease.code, 2) << bad_lease.out;
+  EXPECT_THAT(bad_lease.out, HasSubstr("--lease: "));
+  EXPECT_THAT(bad_lease.out, HasSubstr("expected a duration like"));
+}
+
+// The environment that points `jit` at `moto` with test credentials.
+std::string moto_env(const jit::testing::MotoServer& moto) {
+  return "env AWS_ENDPOINT_URL=" + moto.url() +
+         " AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=test-secret AWS_REGION=us-east-1"
+         " AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null"
+         " AWS_EC2_METADATA_DISABLED=true";
+}
+
+TEST_F(CliTest, DynamoDbStoreOnMoto) {
+  auto moto = jit::testing::MotoServer::start();
+  ASSERT_TRUE(moto) << moto.error().message;
+  const std::string env = moto_env(*moto);
+  Outcome missing = run("requests list --store dynamodb:jit-cli", env);
+  EXPECT_EQ(missing.code, 1) << missing.out;
+  EXPECT_THAT(missing.out, HasSubstr("jit store init"));
+  Outcome init = run("store init --store dynamodb:jit-cli", env);
+  ASSERT_EQ(init.code, 0) << init.out;
+  EXPECT_THAT(init.out, HasSubstr("DynamoDB table jit-cli is ready"));
+  EXPECT_EQ(run("store init --store dynamodb:jit-cli", env).code, 0) << "idempotent";
+  Outcome list = run("requests list --output json --store dynamodb:jit-cli", env);
+  EXPECT_EQ(list.code, 0) << list.out;
+  EXPECT_EQ(list.out, "[]\n");
+  Outcome verify = run("audit verify --store dynamodb:jit-cli", env);
+  EXPECT_EQ(verify.code, 0) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr("verified: 0 events"));
+  EXPECT_THAT(verify.out + init.out + list.out, Not(HasSubstr("test-secret")));
+}
+
+TEST_F(CliTest, DemoRunsAndLeavesAVerifiableStore) {
+  // The real `jit serve` against the Slack and AWS emulators: every check of the story passes.
+  Outcome demo = run("demo --store " + db);
+  ASSERT_EQ(demo.code, 0) << demo.out;
+  std::smatch passed;
+  ASSERT_TRUE(std::regex_search(demo.out, passed, std::regex(R"((\d+)/(\d+) checks passed)"))) << demo.out;
+  EXPECT_EQ(passed[1], passed[2]) << demo.out;
+  EXPECT_GE(std::stoi(passed[2]), 20) << demo.out;
+  EXPECT_THAT(demo.out, HasSubstr("AWS Identity Center: assignment created: dana's admin on prod"));
+  EXPECT_THAT(demo.out, HasSubstr("revoked at the expiry second"));
+  EXPECT_THAT(demo.out, HasSubstr("you cannot decide on your own request"));
+  EXPECT_THAT(demo.out, HasSubstr("audit trail verified"));
+  EXPECT_THAT(demo.out, Not(HasSubstr("FAILED")));
+
+  Outcome verify = run("audit verify --store " + db);
+  EXPECT_EQ(verify.code, 0) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr("audit trail verified"));
+
+  Outcome grants = run("grants list --store " + db);
+  EXPECT_EQ(grants.code, 0);
+  EXPECT_THAT(grants.out, HasSubstr("revoked"));
+  Outcome active = run("grants list --active --output json --store " + db);
+  EXPECT_EQ(active.code, 0);
+  EXPECT_EQ(active.out, "[]\n");
+
+  Outcome requests = run("requests list --state denied --output json --store " + db);
+  EXPECT_EQ(requests.code, 0);
+  EXPECT_THAT(requests.out, HasSubstr("\"state\": \"denied\""));
+  EXPECT_THAT(requests.out, HasSubstr("use the read-only role"));
+
+  Outcome jsonl = run("audit export --format jsonl --store " + db);
+  EXPECT_EQ(jsonl.code, 0);
+  EXPECT_THAT(jsonl.out, HasSubstr("\"action\":\"grant_succeeded\""));
+  Outcome csv = run("audit export --format csv --store " + db);
+  EXPECT_EQ(csv.code, 0);
+  EXPECT_THAT(csv.out, HasSubstr("seq,at,actor,action"));
+  Outcome none = run("audit export --since 2000-01-01 --until 2000-01-02 --store " + db);
+  EXPECT_EQ(none.code, 0);
+  EXPECT_EQ(none.out, "");
+}
+
+// What `jit` shows of a store's state: every request (versions included) and the whole trail.
+std::string state_of(const std::string& store, const std::string& env = "") {
+  Outcome requests = run("requests list --output json --limit 100000 --store " + store, env);
+  Outcome audit = run("audit export --format jsonl --store " + store, env);
+  EXPECT_EQ(requests.code, 0) << requests.out;
+  EXPECT_EQ(audit.code, 0) << audit.out;
+  return requests.out + audit.out;
+}
+
+TEST_F(CliTest, StoreMigrateCopiesEverythingBetweenSqliteFiles) {
+  ASSERT_EQ(run("demo --store " + db).code, 0);
+  const std::string copy = "sqlite:" + (dir / "copy.db").string();
+  Outcome migrated = run("store migrate --from " + db + " --to " + copy);
+  ASSERT_EQ(migrated.code, 0) << migrated.out;
+  EXPECT_THAT(migrated.out, HasSubstr("migrated "));
+  EXPECT_THAT(migrated.out, HasSubstr("audit chain verified (head #"));
+  std::cout << "[ migrate  ] " << migrated.out;
+
+  Outcome verify = run("audit verify --store " + copy);
+  EXPECT_EQ(verify.code, 0) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr("audit trail verified"));
+  const std::string original = state_of(db);
+  EXPECT_THAT(original, HasSubstr("\"version\""));
+  EXPECT_EQ(state_of(copy), original);
+
+  // Into a store that already holds state: refused, and nothing changes.
+  Outcome again = run("store migrate --from " + db + " --to " + copy);
+  EXPECT_EQ(again.code, 1) << again.out;
+  EXPECT_THAT(again.out, HasSubstr("target store is not empty"));
+  EXPECT_EQ(state_of(copy), original);
+
+  Outcome bad_url = run("store migrate --from " + db + " --to postgres://x");
+  EXPECT_EQ(bad_url.code, 2) << bad_url.out;
+  EXPECT_THAT(bad_url.out, HasSubstr("expected sqlite:PATH"));
+  Outcome no_source = run("store migrate --from sqlite:" + (dir / "typo.db").string() + " --to " + copy);
+  EXPECT_EQ(no_source.code, 2) << no_source.out;
+  EXPECT_THAT(no_source.out, HasSubstr("no such file"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "typo.db"));
+  EXPECT_EQ(run("store migrate --from " + db).code, 2);  // --to is required
+}
+
+TEST_F(CliTest, StoreMigrateFromSqliteToDynamoDbOnMoto) {
+  auto moto = jit::testing::MotoServer::start();
+  ASSERT_TRUE(moto) << moto.error().message;
+  const std::string env = moto_env(*moto);
+  ASSERT_EQ(run("demo --store " + db).code, 0);
+  const std::string table = "dynamodb:jit-migrate";
+  Outcome init = run("store init --store " + table, env);
+  ASSERT_EQ(init.code, 0) << init.out;
+
+  Outcome migrated = run("store migrate --from " + db + " --to " + table, env);
+  ASSERT_EQ(migrated.code, 0) << migrated.out;
+  EXPECT_THAT(migrated.out, HasSubstr("audit chain verified (head #"));
+  std::cout << "[ migrate  ] " << migrated.out;
+
+  Outcome verify = run("audit verify --store " + table, env);
+  EXPECT_EQ(verify.code, 0) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr("audit trail verified"));
+  const std::string original = state_of(db);
+  EXPECT_EQ(state_of(table, env), original);
+
+  Outcome again = run("store migrate --from " + db + " --to " + table, env);
+  EXPECT_EQ(again.code, 1) << again.out;
+  EXPECT_THAT(again.out, HasSubstr("target store is not empty"));
+
+  // And back, into a new SQLite file: the same state again.
+  const std::string back = "sqlite:" + (dir / "back.db").string();
+  Outcome returned = run("store migrate --from " + table + " --to " + back, env);
+  ASSERT_EQ(returned.code, 0) << returned.out;
+  EXPECT_EQ(state_of(back), original);
+  EXPECT_THAT(migrated.out + returned.out + again.out, Not(HasSubstr("test-secret")));
+}
+
+TEST_F(CliTest, AuditVerifyNamesATamperedEvent) {
+  ASSERT_EQ(run("demo --store " + db).code, 0);
+  const std::string file = (dir / "state.db").string();
+  const std::string sql = "DROP TRIGGER IF EXISTS audit_append_only_update; "
+                          "UPDATE audit SET detail = 'nothing to see' WHERE seq = 5;";
+  ASSERT_EQ(std::system(("sqlite3 " + file + " \"" + sql + "\"").c_str()), 0);
+  Outcome verify = run("audit verify --store " + db);
+  EXPECT_EQ(verify.code, 1);
+  EXPECT_THAT(verify.out, HasSubstr("BROKEN at event 5"));
+}
+
+}  // namespace
+
+namespace {
+
+// `jit ARGS` as a process, its stdout and stderr read as they come: `jit serve` (it starts, logs
+// that it serves, reloads policy on SIGHUP, rejecting a bad file and keeping the old one, and exits
+// 0 on SIGTERM) and `jit demo --keep-running`.
+class JitProcess {
+ public:
+  explicit JitProcess(std::vector<std::string> args) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    args.insert(args.begin(), JIT_BINARY);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[1], 1);
+      dup2(fds[1], 2);
+      close(fds[0]);
+      close(fds[1]);
+      // No AWS credentials anywhere: readiness must say so.
+      for (const char* var : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                              "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                              "AWS_CONTAINER_CREDENTIALS_FULL_URI"})
+        unsetenv(var);
+      setenv("AWS_CONFIG_FILE", "/dev/null", 1);
+      setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null", 1);
+      setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+      execv(JIT_BINARY, argv.data());
+      _exit(127);
+    }
+    close(fds[1]);
+    err_ = fds[0];
+  }
+  ~JitProcess() {
+    if (pid_ > 0 && !reaped_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (err_ >= 0) close(err_);
+  }
+
+  // Reads its output until `text` appears or `timeout` passes.
+  bool wait_for(const std::string& text, std::chrono::seconds timeout = std::chrono::seconds(10)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (log_.find(text) == std::string::npos) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{err_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+      char buf[4096];
+      const ssize_t n = read(err_, buf, sizeof buf);
+      if (n <= 0) return false;
+      log_.append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  void signal(int sig) { kill(pid_, sig); }
+
+  // Exit code, or -1 when it did not exit within 10 s.
+  int wait_exit() {
+    for (int i = 0; i < 1000; ++i) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        reaped_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      pollfd none{-1, 0, 0};
+      poll(&none, 0, 10);  // wait 10 ms between checks of a child's exit
+    }
+    return -1;
+  }
+
+  const std::string& log() const { return log_; }
+
+ private:
+  pid_t pid_ = -1;
+  int err_ = -1;
+  bool reaped_ = false;
+  std::string log_;
+};
+
+TEST_F(CliTest, ServeReloadsOnSighupAndStopsOnSigterm) {
+  const std::string config = (dir / "jit.toml").string();
+  std::filesystem::copy_file(std::string(JIT_EXAMPLES_DIR) + "/jit.toml", config);
+  JitProcess serve({"serve", "--config", config, "--store", db, "--ops-address", "127.0.0.1:0", "--no-slack",
+                    "--log-level", "info"});
+  ASSERT_TRUE(serve.wait_for(R"("event":"serving")")) << serve.log();
+
+  // Logs are JSON lines when stderr is not a terminal.
+  std::istringstream lines(serve.log());
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (lines.eof()) break;  // a line still being written
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << line;
+    EXPECT_TRUE(j.contains("time") && j.contains("level") && j.contains("event")) << line;
+  }
+
+  // The ops endpoint is up on the port it reports.
+  const auto at = serve.log().find("\"ops\":\"http://127.0.0.1:");
+  ASSERT_NE(at, std::string::npos) << serve.log();
+  const int port = std::atoi(serve.log().c_str() + at + std::string("\"ops\":\"http://127.0.0.1:").size());
+  auto http = jit::net::make_http_client();
+  const auto endpoint = *jit::net::Endpoint::parse("http://127.0.0.1:" + std::to_string(port));
+  auto health = http->send(endpoint, {.method = "GET", .target = "/healthz"});
+  ASSERT_TRUE(health) << health.error().message;
+  EXPECT_EQ(health->status, 200);
+  // The example policy names an Identity Center instance and there are no AWS credentials: the
+  // service runs (its first reconcile failed) and readiness names the reason.
+  ASSERT_TRUE(serve.wait_for(R"(Credentials)")) << serve.log();
+  auto ready = http->send(endpoint, {.method = "GET", .target = "/readyz"});
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503) << ready->body;
+  EXPECT_THAT(ready->body, HasSubstr("aws: the last sso-admin ListAccountAssignments call failed: Credentials"));
+  EXPECT_THAT(ready->body, Not(HasSubstr("store:")));
+  auto metrics = http->send(endpoint, {.method = "GET", .target = "/metrics"});
+  ASSERT_TRUE(metrics);
+  EXPECT_THAT(metrics->body, HasSubstr("jit_grants_active 0\n"));
+  EXPECT_THAT(metrics->body, HasSubstr(R"(jit_aws_call_errors_total{service="sso-admin",operation="ListAccountAssignments",code="Credentials"})"));
+
+  std::ofstream(config, std::ios::app) << "\nnot_a_setting = 1\n";
+  serve.signal(SIGHUP);
+  ASSERT_TRUE(serve.wait_for(R"("event":"policy_reload_rejected")")) << serve.log();
+  EXPECT_THAT(serve.log(), HasSubstr("not_a_setting"));
+
+  std::filesystem::copy_file(std::string(JIT_EXAMPLES_DIR) + "/jit.toml", config,
+                             std::filesystem::copy_options::overwrite_existing);
+  serve.signal(SIGHUP);
+  ASSERT_TRUE(serve.wait_for(R"("event":"policy_reloaded")")) << serve.log();
+
+  serve.signal(SIGTERM);
+  EXPECT_EQ(serve.wait_exit(), 0) << serve.log();
+  EXPECT_TRUE(serve.wait_for(R"("event":"stopped")")) << serve.log();
+}
+
+TEST_F(CliTest, DemoKeepRunningPrintsHowToPlayAndStopsOnSigterm) {
+  JitProcess demo({"demo", "--keep-running"});
+  ASSERT_TRUE(demo.wait_for("Ctrl-C stops it all", std::chrono::seconds(60))) << demo.log();
+  ASSERT_TRUE(demo.wait_for("/_emulator/assignments")) << demo.log();
+  EXPECT_THAT(demo.log(), Not(HasSubstr("FAILED")));
+  for (const char* line : {"curl -s -XPOST http://127.0.0.1:", "/_emulator/slash -d '{\"user\":\"U0DANA\"",
+                           "/_emulator/messages?channel=C0PROD", "/_emulator/click -d", "/_emulator/dm?user=U0DANA"})
+    EXPECT_THAT(demo.log(), HasSubstr(line));
+  demo.signal(SIGTERM);
+  EXPECT_EQ(demo.wait_exit(), 0) << demo.log();
+}
+
+}  // namespace

@@ -1,0 +1,122 @@
+#include "fakes/memory_chat.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/duration.h"
+
+namespace jit {
+
+std::string_view notice_name(Notice n) {
+  switch (n) {
+    case Notice::submitted: return "submitted";
+    case Notice::approved: return "approved";
+    case Notice::denied: return "denied";
+    case Notice::active: return "active";
+    case Notice::expiring_soon: return "expiring_soon";
+    case Notice::revoked: return "revoked";
+    case Notice::failed: return "failed";
+    case Notice::cancelled: return "cancelled";
+    case Notice::expired: return "expired";
+  }
+  return "unknown";
+}
+
+Result<> MemoryChat::take_fault() {
+  if (faults_ == 0) return {};
+  --faults_;
+  return fail(Error::Unavailable("chat is unavailable (injected)"));
+}
+
+void MemoryChat::add(ChatLine line) { lines_.push_back(std::move(line)); }
+
+Result<MessageRef> MemoryChat::post_request(const AccessRequest& r) {
+  std::lock_guard lock(mu_);
+  if (auto f = take_fault(); !f) return fail(f.error());
+  add({ChatLine::Kind::post, r.chat_channel,
+       fmt::format("{} asks for {} on {} ({}) for {}: \"{}\"{} [{}] [Approve] [Deny]", r.requester, r.role,
+                   r.account, r.account_id, format_duration(r.duration), r.reason,
+                   r.ticket.empty() ? "" : " ticket " + r.ticket, r.id)});
+  return MessageRef{r.chat_channel, std::to_string(next_ts_++)};
+}
+
+Result<> MemoryChat::update_request(const AccessRequest& r, const AuditEvent& e) {
+  std::lock_guard lock(mu_);
+  if (auto f = take_fault(); !f) return f;
+  std::string text = fmt::format("{} is now {}", r.id, state_name(r.state));
+  if (r.state == State::active && r.expires_at) text += " until " + format_time(*r.expires_at);
+  else if (!e.detail.empty()) text += " (" + e.detail + ")";
+  add({ChatLine::Kind::thread, r.chat_channel,
+       fmt::format("{}: {}", e.actor, text)});
+  return {};
+}
+
+Result<> MemoryChat::notify_requester(const AccessRequest& r, Notice n) {
+  std::lock_guard lock(mu_);
+  if (auto f = take_fault(); !f) return f;
+  notices_[r.requester].push_back(n);
+  std::string text = fmt::format("your request {} ({} on {}): {}", r.id, r.role, r.account, notice_name(n));
+  if (n == Notice::active && r.expires_at) text += ", expires at " + format_time(*r.expires_at);
+  if (!r.end_reason.empty() && (n == Notice::denied || n == Notice::revoked || n == Notice::failed))
+    text += " — " + r.end_reason;
+  add({ChatLine::Kind::dm, r.requester, text});
+  return {};
+}
+
+Result<> MemoryChat::alert(const std::string& text) {
+  std::lock_guard lock(mu_);
+  if (auto f = take_fault(); !f) return f;
+  add({ChatLine::Kind::alert, "ops", text});
+  return {};
+}
+
+std::vector<ChatLine> MemoryChat::transcript() const {
+  std::lock_guard lock(mu_);
+  return lines_;
+}
+
+std::vector<ChatLine> MemoryChat::take_new() {
+  std::lock_guard lock(mu_);
+  std::vector<ChatLine> out(lines_.begin() + static_cast<std::ptrdiff_t>(taken_), lines_.end());
+  taken_ = lines_.size();
+  return out;
+}
+
+std::vector<Notice> MemoryChat::notices_for(const std::string& user_id) const {
+  std::lock_guard lock(mu_);
+  auto it = notices_.find(user_id);
+  return it == notices_.end() ? std::vector<Notice>{} : it->second;
+}
+
+void MemoryChat::fail_next(int count) {
+  std::lock_guard lock(mu_);
+  faults_ = count;
+}
+
+void MemoryDirectory::set_groups(const std::string& user_id, std::vector<std::string> groups) {
+  std::lock_guard lock(mu_);
+  groups_[user_id] = std::move(groups);
+}
+
+void MemoryDirectory::set_email(const std::string& user_id, std::string email) {
+  std::lock_guard lock(mu_);
+  emails_[user_id] = std::move(email);
+}
+
+Result<std::vector<std::string>> MemoryDirectory::groups_of(const std::string& user_id) {
+  std::lock_guard lock(mu_);
+  auto it = groups_.find(user_id);
+  return it == groups_.end() ? std::vector<std::string>{} : it->second;
+}
+
+Result<std::string> MemoryDirectory::email_of(const std::string& user_id) {
+  std::lock_guard lock(mu_);
+  if (auto it = emails_.find(user_id); it != emails_.end()) return it->second;
+  std::string lower = user_id;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  return lower + "@example.com";
+}
+
+}  // namespace jit

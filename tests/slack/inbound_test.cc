@@ -1,0 +1,135 @@
+// Slack envelopes in, engine calls and Slack replies out (the Web API answered by a fake).
+#include "slack/inbound.h"
+
+#include "engine/engine_fixture.h"
+#include "slack/fake_slack_http.h"
+#include "slack/modal.h"
+
+namespace jit::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using nlohmann::json;
+
+class InboundHandlerTest : public EngineTest {
+ protected:
+  InboundHandlerTest() { http.answers["conversations.open"] = R"({"ok":true,"channel":{"id":"D0X"}})"; }
+
+  slack::Envelope command(const std::string& user, const std::string& text) {
+    return {.envelope_id = "e1", .type = "slash_commands",
+            .payload = {{"command", "/jit"}, {"text", text}, {"user_id", user}, {"channel_id", "C0HERE"},
+                        {"trigger_id", "t1"}}};
+  }
+  slack::Envelope click(const std::string& user, const std::string& action, const std::string& value) {
+    return {.envelope_id = "e2", .type = "interactive",
+            .payload = {{"type", "block_actions"}, {"user", {{"id", user}}}, {"trigger_id", "t2"},
+                        {"container", {{"channel_id", "C0PROD"}}},
+                        {"actions", json::array({{{"action_id", action}, {"value", value}}})}}};
+  }
+  std::string ephemeral_text() { return http.last("chat.postEphemeral").value("text", ""); }
+
+  slack::testing::FakeSlackHttp http;
+  slack::WebApi api{http, *net::Endpoint::parse("http://127.0.0.1:9/api/"), "xoxb-test", {.sleep = [](auto) {}}};
+  slack::InboundHandler app{*engine, api, directory};
+};
+
+TEST_F(InboundHandlerTest, HelpAndUnknownInputGetEphemeralReplies) {
+  app.handle(command("U0DEV", "help"));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("/jit request <account>"));
+  EXPECT_EQ(http.last("chat.postEphemeral")["user"], "U0DEV");
+  app.handle(command("U0DEV", "gimme"));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("I don't know `gimme`"));
+}
+
+TEST_F(InboundHandlerTest, TextRequestThenApproveButtonGrants) {
+  app.handle(command("U0DEV", "request prod admin 30m rotate keys"));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("is waiting for approval in <#C0PROD>"));
+  auto mine = store.list_requests({.requester = "U0DEV"}).value();
+  ASSERT_EQ(mine.size(), 1u);
+  app.handle(click("U0DEV", "jit_approve", mine[0].id));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("your own request"));
+  EXPECT_EQ(read(mine[0].id).state, State::pending);
+  app.handle(click("U0ALICE", "jit_approve", mine[0].id));
+  EXPECT_EQ(read(mine[0].id).state, State::active);
+  app.handle(click("U0BOB", "jit_approve", mine[0].id));  // a stale button
+  EXPECT_THAT(ephemeral_text(), HasSubstr("already approved by U0ALICE"));
+  app.handle(command("U0DEV", "list"));
+  EXPECT_THAT(ephemeral_text(), HasSubstr(mine[0].id));
+  app.handle(command("U0DEV", "release " + mine[0].id));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("released"));
+  EXPECT_EQ(read(mine[0].id).state, State::revoked);
+}
+
+TEST_F(InboundHandlerTest, ApprovalWhileAwsIsDownTellsTheApproverItIsRetried) {
+  AccessRequest r = submit();
+  provider.fail_next(MemoryAccessProvider::Op::grant, 1, Error::Unavailable("no AWS credentials"));
+  app.handle(click("U0ALICE", "jit_approve", r.id));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("retried automatically"));
+  EXPECT_EQ(read(r.id).state, State::granting);
+  EXPECT_EQ(engine->sweep().resumed, 1);
+  EXPECT_EQ(read(r.id).state, State::active);
+}
+
+TEST_F(InboundHandlerTest, StaleOrForbiddenDenyIsExplainedWithoutAForm) {
+  AccessRequest r = submit();
+  app.handle(click("U0DEV", "jit_deny", r.id));  // the requester's own request
+  EXPECT_THAT(ephemeral_text(), HasSubstr("your own request"));
+  app.handle(click("U0ALICE", "jit_approve", r.id));
+  app.handle(click("U0BOB", "jit_deny", r.id));  // a stale button
+  EXPECT_THAT(ephemeral_text(), HasSubstr("already approved by U0ALICE"));
+  EXPECT_EQ(http.count("views.open"), 0);
+  EXPECT_EQ(read(r.id).state, State::active);
+}
+
+TEST_F(InboundHandlerTest, DenyOpensAReasonModalAndItsSubmissionDenies) {
+  AccessRequest r = submit();
+  app.handle(click("U0BOB", "jit_deny", r.id));
+  const json view = http.last("views.open")["view"];
+  EXPECT_EQ(view["callback_id"], slack::kDenyModal);
+  EXPECT_EQ(view["private_metadata"], r.id);
+  slack::Envelope submitted{.envelope_id = "e3", .type = "interactive",
+                            .payload = {{"type", "view_submission"}, {"user", {{"id", "U0BOB"}}},
+                                        {"view", {{"callback_id", slack::kDenyModal}, {"private_metadata", r.id},
+                                                  {"state", {{"values", {{"reason", {{"reason", {{"value", "use read"}}}}}}}}}}}}};
+  EXPECT_EQ(app.ack_payload(submitted), std::nullopt);
+  app.handle(submitted);
+  EXPECT_EQ(read(r.id).state, State::denied);
+  EXPECT_THAT(read(r.id).end_reason, HasSubstr("use read"));
+}
+
+TEST_F(InboundHandlerTest, ModalOpensAndItsSubmissionIsValidatedThenSubmitted) {
+  app.handle(command("U0DEV", ""));
+  const json view = http.last("views.open")["view"];
+  EXPECT_EQ(view["callback_id"], slack::kRequestModal);
+  auto submission = [&](const std::string& duration, const std::string& reason) {
+    auto select = [](const std::string& block, const std::string& value) {
+      return json{{block, {{"selected_option", {{"value", value}}}}}};
+    };
+    json values = {{"account", select("account", "prod")},
+                   {"role", select("role", "admin")},
+                   {"duration", select("duration", duration)},
+                   {"reason", {{"reason", {{"value", reason}}}}}};
+    slack::Envelope e{.envelope_id = "e4", .type = "interactive"};
+    e.payload = {{"type", "view_submission"},
+                 {"user", {{"id", "U0DEV"}}},
+                 {"view", {{"callback_id", slack::kRequestModal}, {"state", {{"values", values}}}}}};
+    e.accepts_response_payload = true;
+    return e;
+  };
+  auto too_long = app.ack_payload(submission("3h", "why"));
+  ASSERT_TRUE(too_long);
+  EXPECT_EQ((*too_long)["response_action"], "errors");
+  EXPECT_THAT((*too_long)["errors"]["duration"].get<std::string>(), HasSubstr("maximum 2h"));
+  auto ok = submission("1h", "deploy");
+  EXPECT_EQ(app.ack_payload(ok), std::nullopt);
+  app.handle(ok);
+  auto mine = store.list_requests({.requester = "U0DEV"}).value();
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0].duration, std::chrono::hours{1});
+  // The confirmation is the engine's "submitted" DM (naming the channel); no second one from here.
+  EXPECT_EQ(chat.notices_for("U0DEV").back(), Notice::submitted);
+  EXPECT_EQ(http.count("chat.postMessage"), 0);
+}
+
+}  // namespace
+}  // namespace jit::testing
