@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; ++i)
     if (std::strcmp(argv[i], "--db") == 0) path = argv[i + 1];
 
-  auto policy = std::make_shared<jit::Policy>();
+  auto config = std::make_shared<jit::Config>();
+  jit::Policy* policy = &config->policy;
   jit::AccountPolicy prod{.name = "prod", .id = "123456789012", .owner_channel = "C0PROD", .approvers = {"U0APPROVER"}};
   prod.roles.push_back({.name = "admin", .permission_set_arn = kPs, .max_duration = std::chrono::hours{1},
                         .requesters = {"*"}});
@@ -121,7 +122,7 @@ int main(int argc, char** argv) {
   jit::ManualClock clock(start);
   jit::EngineOptions options;
   options.instance_id = "bench";
-  jit::Engine engine(policy, **store, provider, chat, directory, clock, options);
+  jit::Engine engine(config, **store, provider, chat, directory, clock, options);
 
   // Sweeper tick with nothing due: the median of 50.
   std::vector<double> ticks;

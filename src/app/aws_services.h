@@ -9,7 +9,7 @@
 
 #include "aws/json_api.h"
 #include "core/error.h"
-#include "core/policy.h"
+#include "core/settings.h"
 #include "ports/clock.h"
 
 namespace jit {

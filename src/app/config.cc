@@ -12,16 +12,16 @@
 
 namespace jit {
 
-Result<std::shared_ptr<Policy>> load_policy_file(const std::string& path) {
+Result<std::shared_ptr<const Config>> load_config_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return fail(Error::Invalid(fmt::format("cannot read config {}: {}; pass --config FILE or set JIT_CONFIG", path,
                                            std::strerror(errno))));
   std::ostringstream text;
   text << in.rdbuf();
-  auto policy = load_policy(text.str(), path);
-  if (!policy) return fail(policy.error());
-  return std::make_shared<Policy>(std::move(*policy));
+  auto config = load_config(text.str(), path);
+  if (!config) return fail(config.error());
+  return std::shared_ptr<const Config>(std::make_shared<Config>(std::move(*config)));
 }
 
 ConfigChoice choose_config(const std::string& flag) {
@@ -30,10 +30,10 @@ ConfigChoice choose_config(const std::string& flag) {
   return {"jit.toml", false};
 }
 
-std::string choose_store_url(const std::string& flag, const Policy* policy) {
+std::string choose_store_url(const std::string& flag, const Config* config) {
   if (!flag.empty()) return flag;
   if (const char* env = std::getenv("JIT_STORE"); env && *env) return env;
-  if (policy) return policy->store.url;
+  if (config) return config->settings.store.url;
   return StoreSettings{}.url;
 }
 

@@ -17,11 +17,11 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const RuntimeOptions& options) {
   const ConfigChoice choice = choose_config(options.config_flag);
   rt->config_path_ = choice.path;
   if (options.need_policy || choice.explicit_choice || std::filesystem::exists(choice.path)) {
-    auto policy = load_policy_file(choice.path);
-    if (!policy) return fail(policy.error());
-    rt->policy_ = std::move(*policy);
+    auto config = load_config_file(choice.path);
+    if (!config) return fail(config.error());
+    rt->config_ = std::move(*config);
   }
-  rt->store_url_ = choose_store_url(options.store_flag, rt->policy_.get());
+  rt->store_url_ = choose_store_url(options.store_flag, rt->config_.get());
   if (!options.open_store) return rt;
   auto url = parse_store_url(rt->store_url_);
   if (!url) return fail(url.error());
@@ -39,13 +39,13 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const RuntimeOptions& options) {
 
 Result<std::shared_ptr<AwsServices>> Runtime::aws() {
   if (aws_) return aws_;
-  auto made = AwsServices::create(policy_ ? policy_->aws : AwsSettings{}, clock_, options_.on_aws_call);
+  auto made = AwsServices::create(config_ ? config_->settings.aws : AwsSettings{}, clock_, options_.on_aws_call);
   if (!made) return fail(made.error());
   aws_ = *made;
   return aws_;
 }
 
-bool Runtime::has_identity_center() const { return policy_ && !policy_->aws.instance_arn.empty(); }
+bool Runtime::has_identity_center() const { return config_ && !config_->settings.aws.instance_arn.empty(); }
 
 Result<std::unique_ptr<AccessProvider>> Runtime::make_provider(bool dry_run) {
   if (dry_run) return std::unique_ptr<AccessProvider>(std::make_unique<DryRunProvider>());
@@ -58,8 +58,8 @@ Result<std::unique_ptr<AccessProvider>> Runtime::make_provider(bool dry_run) {
   auto aws = this->aws();
   if (!aws) return fail(aws.error());
   return std::unique_ptr<AccessProvider>(std::make_unique<aws::IdentityCenterProvider>(
-      aws::IdentityCenterConfig{.instance_arn = policy_->aws.instance_arn,
-                                .identity_store_id = policy_->aws.identity_store_id},
+      aws::IdentityCenterConfig{.instance_arn = config_->settings.aws.instance_arn,
+                                .identity_store_id = config_->settings.aws.identity_store_id},
       (*aws)->sso_admin(), (*aws)->identitystore(), clock_));
 }
 

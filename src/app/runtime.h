@@ -9,7 +9,7 @@
 
 #include "app/aws_services.h"
 #include "core/error.h"
-#include "core/policy.h"
+#include "core/settings.h"
 #include "ports/access_provider.h"
 #include "ports/clock.h"
 #include "ports/store.h"
@@ -32,8 +32,8 @@ class Runtime {
   static Result<std::unique_ptr<Runtime>> build(const RuntimeOptions& options);
 
   const Clock& clock() const { return clock_; }
-  // Null when no policy was read (a console command run without one).
-  const std::shared_ptr<Policy>& policy() const { return policy_; }
+  // Null when no configuration was read (a console command run without one).
+  const std::shared_ptr<const Config>& config() const { return config_; }
   const std::string& config_path() const { return config_path_; }
   const std::string& store_url() const { return store_url_; }
   // REQUIRES: options.open_store.
@@ -53,7 +53,7 @@ class Runtime {
   Runtime() = default;
   SystemClock clock_;
   RuntimeOptions options_;
-  std::shared_ptr<Policy> policy_;
+  std::shared_ptr<const Config> config_;
   std::string config_path_, store_url_;
   std::shared_ptr<AwsServices> aws_;
   std::unique_ptr<Store> store_;

@@ -1,5 +1,5 @@
 // The access policy: which accounts and roles exist, who may request and approve them, and the
-// limits that apply. Loaded from TOML by load_policy(); evaluated here, with no I/O.
+// limits that apply. Loaded from TOML by load_config(); evaluated here, with no I/O.
 #pragma once
 
 #include <memory>
@@ -40,26 +40,11 @@ struct AccountPolicy {
   const RolePolicy* find_role(std::string_view role) const;
 };
 
-struct StoreSettings {
-  std::string url = "sqlite:jit.db";  // sqlite:PATH or dynamodb:TABLE
-};
-
-struct AwsSettings {
-  std::string region;              // "" = from the environment
-  std::string instance_arn;        // IAM Identity Center instance
-  std::string identity_store_id;
-  std::string access_portal_url;   // shown to requesters once access is active
-};
-
+// Who may do what (core/settings.h has how the service runs).
 struct Policy {
   Seconds approval_window{std::chrono::hours{1}};  // how long a request may wait for a decision
-  Seconds sweep_interval{30};
-  Seconds reconcile_interval{300};
   std::size_t reason_max_length = 500;
   std::vector<std::string> admins;  // may revoke any grant; user ids and/or group ids
-  std::string ops_channel;          // alerts ("" = none)
-  StoreSettings store;
-  AwsSettings aws;
   std::vector<AccountPolicy> accounts;
 
   // By name or by 12-digit id.

@@ -429,13 +429,15 @@ void read_aws(Problems& problems, const toml::table& table, AwsSettings& aws) {
   if (auto v = r.string("access_portal_url", false)) aws.access_portal_url = v->value;
 }
 
-void read_policy(Problems& problems, const toml::table& root, Policy& policy) {
+void read_config(Problems& problems, const toml::table& root, Config& config) {
+  Policy& policy = config.policy;
+  Settings& settings = config.settings;
   TableReader r(problems, root, "",
                 {"approval_window", "sweep_interval", "reconcile_interval", "reason_max_length", "admins",
                  "ops_channel", "store", "aws", "accounts"});
   if (auto d = r.duration("approval_window", false)) policy.approval_window = *d;
-  if (auto d = r.duration("sweep_interval", false)) policy.sweep_interval = *d;
-  if (auto d = r.duration("reconcile_interval", false)) policy.reconcile_interval = *d;
+  if (auto d = r.duration("sweep_interval", false)) settings.sweep_interval = *d;
+  if (auto d = r.duration("reconcile_interval", false)) settings.reconcile_interval = *d;
   const toml::node* length_node = nullptr;
   if (auto n = r.integer("reason_max_length", false, &length_node)) {
     if (*n < 1 || *n > 4000)
@@ -448,14 +450,14 @@ void read_policy(Problems& problems, const toml::table& root, Policy& policy) {
     policy.admins = values_of(*admins);
   }
   if (auto channel = r.string("ops_channel", false)) {
-    policy.ops_channel = channel->value;
+    settings.ops_channel = channel->value;
     if (!is_channel_id(channel->value))
       problems.add(channel->node->source(), channel->path, quoted(channel->value), kChannelHint);
   }
   if (auto n = r.typed("store", false, toml::node_type::table, "a table, written [store]"))
-    read_store(problems, *n->as_table(), policy.store);
+    read_store(problems, *n->as_table(), settings.store);
   if (auto n = r.typed("aws", false, toml::node_type::table, "a table, written [aws]"))
-    read_aws(problems, *n->as_table(), policy.aws);
+    read_aws(problems, *n->as_table(), settings.aws);
 
   auto accounts = r.tables("accounts", "accounts");
   std::map<std::string, std::string> names, ids;
@@ -469,7 +471,7 @@ void read_policy(Problems& problems, const toml::table& root, Policy& policy) {
 
 }  // namespace
 
-Result<Policy> load_policy(std::string_view toml_text, std::string_view source_name) {
+Result<Config> load_config(std::string_view toml_text, std::string_view source_name) {
   toml::table root;
   try {
     root = toml::parse(toml_text, source_name);
@@ -478,10 +480,10 @@ Result<Policy> load_policy(std::string_view toml_text, std::string_view source_n
                                            e.source().begin.column, e.description())));
   }
   Problems problems(source_name);
-  Policy policy;
-  read_policy(problems, root, policy);
+  Config config;
+  read_config(problems, root, config);
   if (!problems.empty()) return fail(Error::Invalid(problems.joined()));
-  return policy;
+  return config;
 }
 
 }  // namespace jit

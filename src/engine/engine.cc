@@ -40,28 +40,38 @@ std::string already_decided(const AccessRequest& r) {
 
 using engine_internal::clear_lease;
 
-Engine::Engine(std::shared_ptr<const Policy> policy, Store& store, AccessProvider& provider, Chat& chat,
+Engine::Engine(std::shared_ptr<const Config> config, Store& store, AccessProvider& provider, Chat& chat,
                Directory& directory, const Clock& clock, EngineOptions options)
-    : policy_(std::move(policy)),
+    : config_(std::move(config)),
       store_(store),
       provider_(provider),
       chat_(chat),
       directory_(directory),
       clock_(clock),
       options_(std::move(options)) {
-  if (!policy_) throw std::invalid_argument("Engine needs a policy");
+  if (!config_) throw std::invalid_argument("Engine needs a configuration");
   if (!options_.new_id) options_.new_id = random_id;
 }
 
-void Engine::set_policy(std::shared_ptr<const Policy> policy) {
-  if (!policy) throw std::invalid_argument("Engine::set_policy needs a policy");
-  std::lock_guard lock(policy_mu_);
-  policy_ = std::move(policy);
+void Engine::set_config(std::shared_ptr<const Config> config) {
+  if (!config) throw std::invalid_argument("Engine::set_config needs a configuration");
+  std::lock_guard lock(config_mu_);
+  config_ = std::move(config);
+}
+
+std::shared_ptr<const Config> Engine::config() const {
+  std::lock_guard lock(config_mu_);
+  return config_;
 }
 
 std::shared_ptr<const Policy> Engine::policy() const {
-  std::lock_guard lock(policy_mu_);
-  return policy_;
+  auto c = config();
+  return std::shared_ptr<const Policy>(c, &c->policy);
+}
+
+std::shared_ptr<const Settings> Engine::settings() const {
+  auto c = config();
+  return std::shared_ptr<const Settings>(c, &c->settings);
 }
 
 bool Engine::claim_local(const std::string& id, std::chrono::milliseconds wait) {

@@ -23,6 +23,7 @@
 #include "core/error.h"
 #include "core/model.h"
 #include "core/policy.h"
+#include "core/settings.h"
 #include "ports/access_provider.h"
 #include "ports/chat.h"
 #include "ports/clock.h"
@@ -87,13 +88,16 @@ struct ReconcileReport {
 
 class Engine {
  public:
-  Engine(std::shared_ptr<const Policy> policy, Store& store, AccessProvider& provider, Chat& chat,
+  Engine(std::shared_ptr<const Config> config, Store& store, AccessProvider& provider, Chat& chat,
          Directory& directory, const Clock& clock, EngineOptions options = {});
 
-  // Replaces the policy (e.g. on SIGHUP, after it was validated). Requests already made keep the
-  // account and role facts they were made with.
-  void set_policy(std::shared_ptr<const Policy> policy);
+  // Replaces the configuration (on SIGHUP, after it was validated and plan_reload kept the
+  // settings that need a restart): policy and settings change together, in one step.
+  void set_config(std::shared_ptr<const Config> config);
+  std::shared_ptr<const Config> config() const;
+  // The current policy and settings (parts of config(), kept alive with it).
   std::shared_ptr<const Policy> policy() const;
+  std::shared_ptr<const Settings> settings() const;
 
   // --- Handlers for people (Slack, CLI). Each returns the request as stored afterwards. ---
 
@@ -216,8 +220,8 @@ class Engine {
   bool claim_local(const std::string& id, std::chrono::milliseconds wait = std::chrono::milliseconds(0));
   void release_local(const std::string& id);
 
-  mutable std::mutex policy_mu_;
-  std::shared_ptr<const Policy> policy_;
+  mutable std::mutex config_mu_;
+  std::shared_ptr<const Config> config_;
   Store& store_;
   AccessProvider& provider_;
   Chat& chat_;

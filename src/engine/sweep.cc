@@ -30,14 +30,14 @@ SweepReport Engine::recover() {
 
 SweepReport Engine::sweep() {
   SweepReport report;
-  const auto policy = this->policy();
+  const auto config = this->config();
   const TimePoint now = clock_.now();
-  lapse_undecided(*policy, now, report);
+  lapse_undecided(config->policy, now, report);
   post_unposted(now, report);
   // Grants that expire before the next sweep get an expiry timer here too, whichever instance
   // granted them: if that one is gone, this one still revokes at the expiry second. (Leases keep
   // two instances from revoking the same grant; the warning DM stays with the granting instance.)
-  if (auto soon = store_.expired_grants(now + policy->sweep_interval, kBatch); soon) {
+  if (auto soon = store_.expired_grants(now + config->settings.sweep_interval, kBatch); soon) {
     for (const auto& g : *soon)
       if (*g.expires_at > now) schedule(g, false);
   } else {

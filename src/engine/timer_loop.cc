@@ -11,9 +11,9 @@ namespace {
 // A reconcile that could not finish (AWS unreachable, no credentials) is tried again within a
 // minute rather than a whole reconcile_interval: standing access is found sooner, and readiness
 // sees AWS come back.
-Seconds reconcile_gap(const Policy& policy, const ReconcileReport& report) {
-  if (report.errors == 0) return policy.reconcile_interval;
-  return std::min<Seconds>(policy.reconcile_interval, std::max<Seconds>(policy.sweep_interval, Seconds{60}));
+Seconds reconcile_gap(const Settings& settings, const ReconcileReport& report) {
+  if (report.errors == 0) return settings.reconcile_interval;
+  return std::min<Seconds>(settings.reconcile_interval, std::max<Seconds>(settings.sweep_interval, Seconds{60}));
 }
 
 }  // namespace
@@ -43,23 +43,23 @@ void TimerLoop::start() {
   spdlog::info("event=recovered revoked={} resumed={} lapsed={} errors={}", recovered.revoked, recovered.resumed,
                recovered.lapsed, recovered.errors);
   const auto report = engine_.reconcile();
-  const auto policy = engine_.policy();
-  next_reconcile_ = clock_.now() + reconcile_gap(*policy, report);
-  next_sweep_ = clock_.now() + policy->sweep_interval;
+  const auto settings = engine_.settings();
+  next_reconcile_ = clock_.now() + reconcile_gap(*settings, report);
+  next_sweep_ = clock_.now() + settings->sweep_interval;
 }
 
 TimePoint TimerLoop::step() {
   engine_.fire_due_timers();
-  const auto policy = engine_.policy();
+  const auto settings = engine_.settings();
   // A reload that shortens an interval takes effect now, not after the old one has run out.
-  next_sweep_ = std::min(next_sweep_, clock_.now() + policy->sweep_interval);
-  next_reconcile_ = std::min(next_reconcile_, clock_.now() + policy->reconcile_interval);
+  next_sweep_ = std::min(next_sweep_, clock_.now() + settings->sweep_interval);
+  next_reconcile_ = std::min(next_reconcile_, clock_.now() + settings->reconcile_interval);
   const TimePoint now = clock_.now();
   if (now >= next_sweep_) {
     engine_.sweep();
-    next_sweep_ = now + policy->sweep_interval;
+    next_sweep_ = now + settings->sweep_interval;
   }
-  if (now >= next_reconcile_) next_reconcile_ = now + reconcile_gap(*policy, engine_.reconcile());
+  if (now >= next_reconcile_) next_reconcile_ = now + reconcile_gap(*settings, engine_.reconcile());
   TimePoint deadline = std::min(next_sweep_, next_reconcile_);
   if (auto t = engine_.next_timer()) deadline = std::min(deadline, *t);
   return deadline;

@@ -20,15 +20,15 @@ Error to_error(std::string_view method, const ApiError& e) {
   return Error::Invalid(text);
 }
 
-SlackChat::SlackChat(WebApi& api, std::shared_ptr<const Policy> policy, bool dry_run)
-    : api_(api), dry_run_(dry_run), policy_(std::move(policy)) {}
+SlackChat::SlackChat(WebApi& api, std::shared_ptr<const Config> config, bool dry_run)
+    : api_(api), dry_run_(dry_run), config_(std::move(config)) {}
 
 std::string SlackChat::marked(std::string text) const {
   return dry_run_ ? std::string(kDryRunBanner) + "\n" + text : text;
 }
 
 nlohmann::json SlackChat::marked_message(const AccessRequest& r) const {
-  nlohmann::json message = request_message(r, *policy());
+  nlohmann::json message = request_message(r, config()->policy);
   if (!dry_run_) return message;
   message["text"] = marked(message.value("text", ""));
   if (message.contains("blocks"))
@@ -37,14 +37,14 @@ nlohmann::json SlackChat::marked_message(const AccessRequest& r) const {
   return message;
 }
 
-void SlackChat::set_policy(std::shared_ptr<const Policy> policy) {
+void SlackChat::set_config(std::shared_ptr<const Config> config) {
   std::lock_guard lock(mu_);
-  policy_ = std::move(policy);
+  config_ = std::move(config);
 }
 
-std::shared_ptr<const Policy> SlackChat::policy() const {
+std::shared_ptr<const Config> SlackChat::config() const {
   std::lock_guard lock(mu_);
-  return policy_;
+  return config_;
 }
 
 Result<MessageRef> SlackChat::post_request(const AccessRequest& r) {
@@ -88,14 +88,14 @@ Result<> SlackChat::notify_requester(const AccessRequest& r, Notice notice) {
   auto channel = dm_channel(r.requester);
   if (!channel) return fail(channel.error());
   auto sent = api_.call("chat.postMessage", {{"channel", *channel},
-                                             {"text", marked(notice_text(r, notice, policy()->aws.access_portal_url))},
+                                             {"text", marked(notice_text(r, notice, config()->settings.aws.access_portal_url))},
                                              {"unfurl_links", false}});
   if (!sent) return fail(to_error("chat.postMessage", sent.error()));
   return {};
 }
 
 Result<> SlackChat::alert(const std::string& text) {
-  const std::string channel = policy()->ops_channel;
+  const std::string channel = config()->settings.ops_channel;
   if (channel.empty()) return {};  // no ops channel configured: the log line is the alert
   auto sent = api_.call("chat.postMessage", {{"channel", channel}, {"text", marked(":rotating_light: " + escape(text))}});
   if (!sent) return fail(to_error("chat.postMessage", sent.error()));

@@ -13,7 +13,7 @@
 #include <mutex>
 #include <string>
 
-#include "core/policy.h"
+#include "core/settings.h"
 #include "ports/chat.h"
 #include "slack/web_api.h"
 
@@ -21,11 +21,11 @@ namespace jit::slack {
 
 class SlackChat final : public Chat {
  public:
-  // `policy` gives the ops channel, the access portal URL and the roles' tiers; it may be swapped
-  // on reload with set_policy.
+  // `config` gives the ops channel, the access portal URL and the roles' tiers; it may be swapped
+  // on reload with set_config.
   // `dry_run`: every message says, first, that nothing is granted in AWS (`jit serve --dry-run`).
-  SlackChat(WebApi& api, std::shared_ptr<const Policy> policy, bool dry_run = false);
-  void set_policy(std::shared_ptr<const Policy> policy);
+  SlackChat(WebApi& api, std::shared_ptr<const Config> config, bool dry_run = false);
+  void set_config(std::shared_ptr<const Config> config);
 
   // What a dry run puts before every text it sends.
   static constexpr std::string_view kDryRunBanner = ":test_tube: *Dry run*: nothing is granted or revoked in AWS.";
@@ -36,7 +36,7 @@ class SlackChat final : public Chat {
   Result<> alert(const std::string& text) override;
 
  private:
-  std::shared_ptr<const Policy> policy() const;
+  std::shared_ptr<const Config> config() const;
   Result<std::string> dm_channel(const std::string& user_id);
 
   // `text` behind the dry-run banner, in a dry run.
@@ -47,7 +47,7 @@ class SlackChat final : public Chat {
   WebApi& api_;
   const bool dry_run_;
   mutable std::mutex mu_;
-  std::shared_ptr<const Policy> policy_;
+  std::shared_ptr<const Config> config_;
   std::map<std::string, std::string> dm_channels_;  // user id -> IM channel id
 };
 

@@ -46,6 +46,20 @@ Outcome run(const std::string& args, const std::string& env = "") {
   return r;
 }
 
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Replaces the first `from` in `text` with `to`; fails the test when `from` is not there.
+void replace_once(std::string& text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  ASSERT_NE(at, std::string::npos) << from;
+  text.replace(at, from.size(), to);
+}
+
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -151,6 +165,16 @@ identity_store_id = "d-0000000000"
                           "env -u AWS_REGION -u AWS_DEFAULT_REGION AWS_CONFIG_FILE=/dev/null");
   EXPECT_EQ(no_region.code, 2) << no_region.out;
   EXPECT_THAT(no_region.out, HasSubstr("no AWS region"));
+}
+
+TEST_F(CliTest, ServeWithoutIdentityCenterNeedsDryRun) {
+  std::string text = read_text(std::string(JIT_EXAMPLES_DIR) + "/jit.toml");
+  replace_once(text, "instance_arn = ", "# instance_arn = ");
+  const std::string config = write("no-ic.toml", text);
+  Outcome refused = run("serve --no-slack --ops-address 127.0.0.1:0 --config " + config + " --store " + db);
+  EXPECT_EQ(refused.code, 2) << refused.out;
+  EXPECT_THAT(refused.out, HasSubstr("[aws].instance_arn is not set"));
+  EXPECT_THAT(refused.out, HasSubstr("--dry-run"));
 }
 
 TEST_F(CliTest, MissingConfigIsAUsageError) {
@@ -481,13 +505,21 @@ TEST_F(CliTest, ServeReloadsOnSighupAndStopsOnSigterm) {
 
   std::ofstream(config, std::ios::app) << "\nnot_a_setting = 1\n";
   serve.signal(SIGHUP);
-  ASSERT_TRUE(serve.wait_for(R"("event":"policy_reload_rejected")")) << serve.log();
+  ASSERT_TRUE(serve.wait_for(R"("event":"config_reload_rejected")")) << serve.log();
   EXPECT_THAT(serve.log(), HasSubstr("not_a_setting"));
 
-  std::filesystem::copy_file(std::string(JIT_EXAMPLES_DIR) + "/jit.toml", config,
-                             std::filesystem::copy_options::overwrite_existing);
+  // A good file: the policy and the settings a running service can take apply at once; a store
+  // that changed needs a restart, and the log and the ops channel (here: the log, --no-slack)
+  // say so by name.
+  std::string example = read_text(std::string(JIT_EXAMPLES_DIR) + "/jit.toml");
+  replace_once(example, "sweep_interval = \"30s\"", "sweep_interval = \"10s\"");
+  replace_once(example, "url = \"sqlite:jit.db\"", "url = \"sqlite:other.db\"");
+  std::ofstream(config, std::ios::trunc) << example;
   serve.signal(SIGHUP);
-  ASSERT_TRUE(serve.wait_for(R"("event":"policy_reloaded")")) << serve.log();
+  ASSERT_TRUE(serve.wait_for(R"("event":"config_reloaded")")) << serve.log();
+  EXPECT_THAT(serve.log(), HasSubstr(R"("settings_applied":"sweep_interval")"));
+  EXPECT_THAT(serve.log(), HasSubstr(R"("need_restart":"store.url")"));
+  ASSERT_TRUE(serve.wait_for("keep their running values until jit serve is restarted")) << serve.log();
 
   serve.signal(SIGTERM);
   EXPECT_EQ(serve.wait_exit(), 0) << serve.log();

@@ -46,7 +46,7 @@ std::string minimal_plus_role_lines(std::string_view lines) { return std::string
 
 // The whole error message; fails the test when the text loads.
 std::string errors(std::string_view text) {
-  auto p = load_policy(text, "jit.toml");
+  auto p = load_config(text, "jit.toml");
   EXPECT_FALSE(p.has_value()) << "loaded without errors:\n" << text;
   if (p.has_value()) return "";
   EXPECT_EQ(p.error().code, Errc::invalid) << p.error().message;
@@ -65,19 +65,19 @@ std::string read_file(const std::string& path) {
 TEST(LoadPolicy, ExampleLoads) {
   const std::string text = read_file(std::string(JIT_EXAMPLES_DIR) + "/jit.toml");
   ASSERT_FALSE(text.empty()) << "cannot read " << JIT_EXAMPLES_DIR << "/jit.toml";
-  auto p = load_policy(text, "examples/jit.toml");
+  auto p = load_config(text, "examples/jit.toml");
   ASSERT_TRUE(p.has_value()) << p.error().message;
 
-  EXPECT_EQ(p->approval_window, hours{1});
-  EXPECT_EQ(p->sweep_interval, Seconds{30});
-  EXPECT_EQ(p->reconcile_interval, minutes{5});
-  EXPECT_EQ(p->reason_max_length, 500u);
-  EXPECT_EQ(p->store.url, "sqlite:jit.db");
-  EXPECT_EQ(p->aws.identity_store_id, "d-0000000000");
-  EXPECT_FALSE(p->admins.empty());
-  ASSERT_EQ(p->accounts.size(), 3u);
+  EXPECT_EQ(p->policy.approval_window, hours{1});
+  EXPECT_EQ(p->settings.sweep_interval, Seconds{30});
+  EXPECT_EQ(p->settings.reconcile_interval, minutes{5});
+  EXPECT_EQ(p->policy.reason_max_length, 500u);
+  EXPECT_EQ(p->settings.store.url, "sqlite:jit.db");
+  EXPECT_EQ(p->settings.aws.identity_store_id, "d-0000000000");
+  EXPECT_FALSE(p->policy.admins.empty());
+  ASSERT_EQ(p->policy.accounts.size(), 3u);
 
-  const AccountPolicy* prod = p->find_account("prod");
+  const AccountPolicy* prod = p->policy.find_account("prod");
   ASSERT_NE(prod, nullptr);
   EXPECT_EQ(prod->id, "123456789012");
   const RolePolicy* admin = prod->find_role("admin");
@@ -95,24 +95,24 @@ TEST(LoadPolicy, ExampleLoads) {
   EXPECT_EQ(glass->approvals_required, 2);
 
   bool some_standard = false;
-  for (const auto& a : p->accounts)
+  for (const auto& a : p->policy.accounts)
     for (const auto& r : a.roles) some_standard |= r.tier == Tier::standard;
   EXPECT_TRUE(some_standard);
 }
 
 TEST(LoadPolicy, MinimalPolicyGetsDefaults) {
-  auto p = load_policy(kMinimal, "jit.toml");
+  auto p = load_config(kMinimal, "jit.toml");
   ASSERT_TRUE(p.has_value()) << p.error().message;
-  EXPECT_EQ(p->approval_window, hours{1});
-  EXPECT_EQ(p->sweep_interval, Seconds{30});
-  EXPECT_EQ(p->reconcile_interval, Seconds{300});
-  EXPECT_EQ(p->reason_max_length, 500u);
-  EXPECT_TRUE(p->admins.empty());
-  EXPECT_EQ(p->ops_channel, "");
-  EXPECT_EQ(p->store.url, "sqlite:jit.db");
-  EXPECT_EQ(p->aws.region, "");
-  ASSERT_EQ(p->accounts.size(), 1u);
-  const AccountPolicy& a = p->accounts[0];
+  EXPECT_EQ(p->policy.approval_window, hours{1});
+  EXPECT_EQ(p->settings.sweep_interval, Seconds{30});
+  EXPECT_EQ(p->settings.reconcile_interval, Seconds{300});
+  EXPECT_EQ(p->policy.reason_max_length, 500u);
+  EXPECT_TRUE(p->policy.admins.empty());
+  EXPECT_EQ(p->settings.ops_channel, "");
+  EXPECT_EQ(p->settings.store.url, "sqlite:jit.db");
+  EXPECT_EQ(p->settings.aws.region, "");
+  ASSERT_EQ(p->policy.accounts.size(), 1u);
+  const AccountPolicy& a = p->policy.accounts[0];
   EXPECT_EQ(a.name, "prod");
   EXPECT_EQ(a.id, "123456789012");
   EXPECT_EQ(a.owner_channel, "C0PROD");
@@ -131,7 +131,7 @@ TEST(LoadPolicy, MinimalPolicyGetsDefaults) {
 }
 
 TEST(LoadPolicy, AllSettingsAreRead) {
-  auto p = load_policy(R"(approval_window = "2h"
+  auto p = load_config(R"(approval_window = "2h"
 sweep_interval = "10s"
 reconcile_interval = "1m"
 reason_max_length = 4000
@@ -152,17 +152,17 @@ ticket_pattern = "^INC-[0-9]+$"
 )"),
                        "jit.toml");
   ASSERT_TRUE(p.has_value()) << p.error().message;
-  EXPECT_EQ(p->approval_window, hours{2});
-  EXPECT_EQ(p->sweep_interval, Seconds{10});
-  EXPECT_EQ(p->reconcile_interval, minutes{1});
-  EXPECT_EQ(p->reason_max_length, 4000u);
-  EXPECT_EQ(p->admins, (std::vector<std::string>{"U0ADMIN", "W0GRID", "S0SECOPS"}));
-  EXPECT_EQ(p->ops_channel, "G0OPS");
-  EXPECT_EQ(p->store.url, "dynamodb:jit-requests");
-  EXPECT_EQ(p->aws.region, "us-east-1");
-  EXPECT_EQ(p->aws.instance_arn, "arn:aws:sso:::instance/ssoins-0000000000000000");
-  EXPECT_EQ(p->aws.access_portal_url, "https://d-0000000000.awsapps.com/start");
-  const RolePolicy& r = p->accounts[0].roles[0];
+  EXPECT_EQ(p->policy.approval_window, hours{2});
+  EXPECT_EQ(p->settings.sweep_interval, Seconds{10});
+  EXPECT_EQ(p->settings.reconcile_interval, minutes{1});
+  EXPECT_EQ(p->policy.reason_max_length, 4000u);
+  EXPECT_EQ(p->policy.admins, (std::vector<std::string>{"U0ADMIN", "W0GRID", "S0SECOPS"}));
+  EXPECT_EQ(p->settings.ops_channel, "G0OPS");
+  EXPECT_EQ(p->settings.store.url, "dynamodb:jit-requests");
+  EXPECT_EQ(p->settings.aws.region, "us-east-1");
+  EXPECT_EQ(p->settings.aws.instance_arn, "arn:aws:sso:::instance/ssoins-0000000000000000");
+  EXPECT_EQ(p->settings.aws.access_portal_url, "https://d-0000000000.awsapps.com/start");
+  const RolePolicy& r = p->policy.accounts[0].roles[0];
   EXPECT_EQ(r.allowed_durations, (std::vector<Seconds>{minutes{30}, hours{2}}));
   EXPECT_EQ(r.tier, Tier::break_glass);
   EXPECT_TRUE(r.ticket_required);
@@ -172,23 +172,23 @@ ticket_pattern = "^INC-[0-9]+$"
 }
 
 TEST(LoadPolicy, TicketPatternWithoutTicketRequiredIsFine) {
-  auto p = load_policy(minimal_plus_role_lines("ticket_pattern = \"^OPS-[0-9]+$\"\n"), "jit.toml");
+  auto p = load_config(minimal_plus_role_lines("ticket_pattern = \"^OPS-[0-9]+$\"\n"), "jit.toml");
   ASSERT_TRUE(p.has_value()) << p.error().message;
-  EXPECT_FALSE(p->accounts[0].roles[0].ticket_required);
-  EXPECT_NE(p->accounts[0].roles[0].ticket_regex, nullptr);
+  EXPECT_FALSE(p->policy.accounts[0].roles[0].ticket_required);
+  EXPECT_NE(p->policy.accounts[0].roles[0].ticket_regex, nullptr);
 }
 
 TEST(LoadPolicy, GroupApproversDoNotLimitApprovalsRequired) {
   // A group may hold any number of people, so 3 approvals from one group entry is allowed.
-  auto p = load_policy(minimal_with(R"(approvers = ["U0ALICE"])", R"(approvers = ["U0ALICE", "S0SRE"])") +
+  auto p = load_config(minimal_with(R"(approvers = ["U0ALICE"])", R"(approvers = ["U0ALICE", "S0SRE"])") +
                            "approvals_required = 3\n",
                        "jit.toml");
   ASSERT_TRUE(p.has_value()) << p.error().message;
-  EXPECT_EQ(p->accounts[0].roles[0].approvals_required, 3);
+  EXPECT_EQ(p->policy.accounts[0].roles[0].approvals_required, 3);
 }
 
 TEST(LoadPolicy, InlineTablesWorkLikeHeaders) {
-  auto p = load_policy(R"(accounts = [
+  auto p = load_config(R"(accounts = [
   { name = "prod", id = "123456789012", owner_channel = "C0PROD", approvers = ["U0ALICE"], roles = [
     { name = "admin", permission_set_arn = "arn:aws:sso:::permissionSet/x/ps-1", max_duration = "1h", requesters = ["*"] },
   ] },
@@ -196,7 +196,7 @@ TEST(LoadPolicy, InlineTablesWorkLikeHeaders) {
 )",
                        "jit.toml");
   ASSERT_TRUE(p.has_value()) << p.error().message;
-  EXPECT_EQ(p->accounts[0].roles[0].name, "admin");
+  EXPECT_EQ(p->policy.accounts[0].roles[0].name, "admin");
 }
 
 // ---- Unknown keys ----
@@ -414,9 +414,9 @@ permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-2"
 max_duration = "1h"
 requesters = ["*"]
 )";
-  auto p = load_policy(std::string(kMinimal) + second, "jit.toml");
+  auto p = load_config(std::string(kMinimal) + second, "jit.toml");
   ASSERT_TRUE(p.has_value()) << p.error().message;
-  EXPECT_EQ(p->accounts.size(), 2u);
+  EXPECT_EQ(p->policy.accounts.size(), 2u);
 }
 
 TEST(LoadPolicyErrors, BadChannelIds) {
@@ -531,7 +531,7 @@ colour = "red"
 }
 
 TEST(LoadPolicyErrors, SourceNameIsUsedAsGiven) {
-  auto p = load_policy("bogus = 1\n" + std::string(kMinimal), "/etc/jit/policy.toml");
+  auto p = load_config("bogus = 1\n" + std::string(kMinimal), "/etc/jit/policy.toml");
   ASSERT_FALSE(p.has_value());
   EXPECT_THAT(p.error().message, testing::StartsWith("/etc/jit/policy.toml:1:1: bogus: unknown key"));
 }

@@ -9,6 +9,7 @@
 
 #include "fakes/manual_clock.h"
 #include "engine/engine.h"
+#include "core/settings.h"
 #include "fakes/memory_chat.h"
 #include "fakes/memory_provider.h"
 #include "audit/chain.h"
@@ -23,8 +24,9 @@ inline const std::string kGlassPs = "arn:aws:sso:::permissionSet/ssoins-00000000
 
 // prod: admin (1 approval, max 2h), read (any requester), glass (2 approvals).
 // Approvers of prod: U0ALICE, U0BOB, U0CAROL and the group S0SRE. Admin: U0ADMIN.
-inline std::shared_ptr<Policy> test_policy() {
-  auto p = std::make_shared<Policy>();
+inline std::shared_ptr<Config> test_config() {
+  auto c = std::make_shared<Config>();
+  Policy* p = &c->policy;
   p->approval_window = std::chrono::hours{1};
   p->admins = {"U0ADMIN"};
   AccountPolicy prod{.name = "prod", .id = "123456789012", .owner_channel = "C0PROD",
@@ -36,7 +38,7 @@ inline std::shared_ptr<Policy> test_policy() {
   prod.roles.push_back({.name = "glass", .permission_set_arn = kGlassPs, .max_duration = std::chrono::hours{1},
                         .tier = Tier::break_glass, .approvals_required = 2, .requesters = {"*"}});
   p->accounts.push_back(prod);
-  return p;
+  return c;
 }
 
 class EngineTest : public ::testing::Test {
@@ -47,7 +49,7 @@ class EngineTest : public ::testing::Test {
     EngineOptions o;
     o.instance_id = instance;
     o.lease = Seconds{60};
-    return std::make_unique<Engine>(policy, store ? *store : this->store, provider, chat, directory, clock, o);
+    return std::make_unique<Engine>(config, store ? *store : this->store, provider, chat, directory, clock, o);
   }
 
   AccessRequest submit(const std::string& role = "admin", const std::string& duration = "1h",
@@ -76,7 +78,7 @@ class EngineTest : public ::testing::Test {
     return out;
   }
 
-  std::shared_ptr<Policy> policy = test_policy();
+  std::shared_ptr<Config> config = test_config();
   MemoryStore store;
   MemoryAccessProvider provider;
   MemoryChat chat;

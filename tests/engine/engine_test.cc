@@ -224,7 +224,7 @@ class HeldChat final : public Chat {
 // waits for it, and really revokes (it used to return the active grant as if released).
 TEST_F(EngineTest, ReleaseDuringTheActiveAnnouncementWaitsAndRevokes) {
   HeldChat held(chat);
-  Engine e(policy, store, provider, held, directory, clock, {.instance_id = "i-1"});
+  Engine e(config, store, provider, held, directory, clock, {.instance_id = "i-1"});
   auto r = e.submit({"U0DEV", "prod", "admin", "1h", "investigating INC-1", ""});
   ASSERT_TRUE(r);
   std::thread approver([&] { EXPECT_TRUE(e.approve(r->id, "U0ALICE")); });
@@ -298,7 +298,7 @@ TEST_F(EngineTest, AnotherInstanceTimesAGrantThatExpiresBeforeItsNextSweep) {
   AccessRequest r = submit("admin", "15m");
   auto active = engine->approve(r.id, "U0ALICE").value();
   auto other = make_engine("i-2");
-  clock.set(*active.expires_at - policy->sweep_interval - Seconds{1});
+  clock.set(*active.expires_at - config->settings.sweep_interval - Seconds{1});
   other->sweep();
   EXPECT_EQ(other->next_timer(), std::nullopt);  // not yet within one sweep
   clock.advance(Seconds{1});
@@ -501,9 +501,9 @@ TEST_F(EngineTest, ReconcilerLeavesInFlightGrantsAlone) {
 }
 
 TEST_F(EngineTest, PolicyReloadAppliesToNewRequests) {
-  auto stricter = test_policy();
-  stricter->accounts[0].roles[0].max_duration = std::chrono::minutes{30};
-  engine->set_policy(stricter);
+  auto stricter = test_config();
+  stricter->policy.accounts[0].roles[0].max_duration = std::chrono::minutes{30};
+  engine->set_config(stricter);
   auto r = engine->submit({"U0DEV", "prod", "admin", "1h", "why", ""});
   ASSERT_FALSE(r);
   EXPECT_THAT(r.error().message, HasSubstr("maximum 30m"));
@@ -521,7 +521,7 @@ TEST_F(EngineTest, CountsOutcomesAndRevokeLag) {
   EngineOptions o;
   o.instance_id = "i-1";
   o.metrics = &metrics;
-  Engine e(policy, store, provider, chat, directory, clock, o);
+  Engine e(config, store, provider, chat, directory, clock, o);
   auto r = e.submit({"U0DEV", "prod", "admin", "15m", "why", ""});
   ASSERT_TRUE(r);
   ASSERT_TRUE(e.approve(r->id, "U0ALICE"));

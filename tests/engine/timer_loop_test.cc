@@ -14,9 +14,9 @@ using std::chrono::seconds;
 class TimerLoopTest : public EngineTest {
  protected:
   TimerLoopTest() {
-    policy->sweep_interval = Seconds{30};
-    policy->reconcile_interval = Seconds{300};
-    engine->set_policy(policy);
+    config->settings.sweep_interval = Seconds{30};
+    config->settings.reconcile_interval = Seconds{300};
+    engine->set_config(config);
   }
 
   // A grant of `duration`, approved and active now.
@@ -76,9 +76,9 @@ TEST_F(TimerLoopTest, AReloadThatShortensTheSweepIntervalAppliesAtOnce) {
   TimerLoop loop(*engine, clock);
   loop.start();
   EXPECT_EQ(loop.step(), kStart + seconds(30));
-  auto shorter = std::make_shared<Policy>(*policy);
-  shorter->sweep_interval = Seconds{5};
-  engine->set_policy(shorter);
+  auto shorter = std::make_shared<Config>(*config);
+  shorter->settings.sweep_interval = Seconds{5};
+  engine->set_config(shorter);
   EXPECT_EQ(loop.step(), kStart + seconds(5)) << "the loop and the sweeper's look-ahead use the same interval";
 }
 

@@ -87,7 +87,8 @@ TEST(AwsLifecycle, GrantAndRevokeThroughIdentityCenterWithTheStoreOnDynamoDb) {
   aws::IdentityCenterProvider provider(
       {.instance_arn = options.instance_arn, .identity_store_id = options.identity_store_id}, *sso, *ids, clock,
       [](std::chrono::milliseconds) {});
-  auto policy = std::make_shared<Policy>();
+  auto config = std::make_shared<Config>();
+  Policy* policy = &config->policy;
   AccountPolicy prod{.name = "prod", .id = "123456789012", .owner_channel = "C0PROD", .approvers = {"U0ALICE"}};
   prod.roles.push_back({.name = "admin", .permission_set_arn = kPs, .max_duration = std::chrono::hours{1},
                         .requesters = {"*"}});
@@ -95,7 +96,7 @@ TEST(AwsLifecycle, GrantAndRevokeThroughIdentityCenterWithTheStoreOnDynamoDb) {
   MemoryChat chat;
   MemoryDirectory directory;
   directory.set_email("U0DANA", "dana@example.com");
-  Engine engine(policy, **store, provider, chat, directory, clock, {.instance_id = "it-1"});
+  Engine engine(config, **store, provider, chat, directory, clock, {.instance_id = "it-1"});
 
   auto submitted = engine.submit({"U0DANA", "prod", "admin", "15m", "integration test", ""});
   ASSERT_TRUE(submitted) << submitted.error().message;

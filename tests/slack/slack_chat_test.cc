@@ -13,16 +13,22 @@ using nlohmann::json;
 
 using testing::FakeSlackHttp;
 
-std::shared_ptr<Policy> policy() {
-  auto p = std::make_shared<Policy>();
-  p->ops_channel = "C0OPS";
+std::shared_ptr<Config> config() {
+  auto c = std::make_shared<Config>();
+  c->settings.ops_channel = "C0OPS";
+  c->settings.aws.access_portal_url = "https://d-0000000000.awsapps.com/start";
+  Policy* p = &c->policy;
   p->admins = {"S0ADMINS"};
-  p->aws.access_portal_url = "https://d-0000000000.awsapps.com/start";
   AccountPolicy prod{.name = "prod", .id = "123456789012", .owner_channel = "C0PROD", .approvers = {"S0SRE", "U0ALICE"}};
   prod.roles.push_back({.name = "admin", .permission_set_arn = "arn:aws:sso:::permissionSet/x/ps-1",
                         .max_duration = std::chrono::hours{1}, .requesters = {"S0DEVS"}});
   p->accounts.push_back(prod);
-  return p;
+  return c;
+}
+
+std::shared_ptr<const Policy> policy() {
+  auto c = config();
+  return std::shared_ptr<const Policy>(c, &c->policy);
 }
 
 class SlackChatTest : public ::testing::Test {
@@ -38,7 +44,7 @@ class SlackChatTest : public ::testing::Test {
   }
   FakeSlackHttp http;
   WebApi api{http, *net::Endpoint::parse("http://127.0.0.1:9/api/"), "xoxb-test", {.sleep = [](auto) {}}};
-  SlackChat chat{api, policy()};
+  SlackChat chat{api, config()};
 };
 
 TEST_F(SlackChatTest, PostsThenUpdatesWithAThreadReply) {

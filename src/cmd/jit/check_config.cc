@@ -8,12 +8,13 @@
 namespace jit {
 
 int cmd_check_config(const std::string& path) {
-  auto policy = load_policy_file(path);
-  if (!policy) return report(policy.error());
+  auto config = load_config_file(path);
+  if (!config) return report(config.error());
+  const Policy& policy = (*config)->policy;
   std::size_t roles = 0;
-  for (const auto& a : (*policy)->accounts) roles += a.roles.size();
-  fmt::print("{}: ok ({} accounts, {} roles, store {})\n", path, (*policy)->accounts.size(), roles,
-             (*policy)->store.url);
+  for (const auto& a : policy.accounts) roles += a.roles.size();
+  fmt::print("{}: ok ({} accounts, {} roles, store {})\n", path, policy.accounts.size(), roles,
+             (*config)->settings.store.url);
   return kExitOk;
 }
 

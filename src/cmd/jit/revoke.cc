@@ -24,7 +24,7 @@ int cmd_revoke(const std::string& config, const std::string& store, const std::s
   NoDirectory directory;
   EngineOptions options;
   options.dry_run = dry_run;
-  Engine engine(runtime.policy(), runtime.store(), **provider, chat, directory, runtime.clock(), options);
+  Engine engine(runtime.config(), runtime.store(), **provider, chat, directory, runtime.clock(), options);
   auto done = engine.console_revoke(id, operator_name, reason);
   if (!done) return report(done.error());
   fmt::print("{}: {} ({}){}\n", done->id, state_name(done->state), done->end_reason,

@@ -1,6 +1,7 @@
 #include "cmd/jit/serve.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -132,7 +133,7 @@ struct SlackSide {
 
 // Builds the Slack side and checks the bot token with auth.test. An error that is the operator's
 // to fix ends start-up (exit 1 for a refused token, 2 for a missing or malformed one).
-Result<SlackSide> connect_slack(const std::shared_ptr<Policy>& policy, Metrics& metrics, bool dry_run,
+Result<SlackSide> connect_slack(const std::shared_ptr<const Config>& config, Metrics& metrics, bool dry_run,
                                 std::unique_ptr<Chat>& chat, std::unique_ptr<Directory>& directory) {
   SlackSide side;
   auto tokens = slack_tokens();
@@ -157,8 +158,9 @@ Result<SlackSide> connect_slack(const std::shared_ptr<Policy>& policy, Metrics& 
                  me->value("url", ""));
   else
     spdlog::warn("event=slack_auth_failed error={} detail=\"{}\" will_retry=true", me.error().error, me.error().detail);
-  auto owned_chat = std::make_unique<slack::SlackChat>(*side.bot_api, policy, dry_run);
-  auto owned_directory = std::make_unique<slack::SlackDirectory>(*side.bot_api, policy);
+  auto owned_chat = std::make_unique<slack::SlackChat>(*side.bot_api, config, dry_run);
+  auto owned_directory =
+      std::make_unique<slack::SlackDirectory>(*side.bot_api, std::shared_ptr<const Policy>(config, &config->policy));
   side.chat = owned_chat.get();
   side.directory = owned_directory.get();
   chat = std::move(owned_chat);
@@ -202,6 +204,37 @@ std::function<void()> on_scrape(Metrics& metrics, Store& store, slack::SocketMod
   };
 }
 
+// SIGHUP: reads the file again. A file with errors changes nothing. Otherwise the policy and every
+// setting that can change at once are applied together (engine, timer loop and Slack see one new
+// configuration); settings that need a restart keep their running values and are named in the
+// log and the ops channel.
+void reload(const std::string& path, Engine& engine, SlackSide* slack, Chat& chat) {
+  auto loaded = load_config_file(path);
+  if (!loaded) {
+    spdlog::error("event=config_reload_rejected file={} error=\"{}\"", path, loaded.error().message);
+    if (auto a = chat.alert(fmt::format("Configuration reload rejected, nothing changed: {}", loaded.error().message));
+        !a)
+      spdlog::warn("event=alert_failed error=\"{}\"", a.error().message);
+    return;
+  }
+  Reload plan = plan_reload(*engine.config(), **loaded);
+  auto next = std::make_shared<const Config>(std::move(plan.config));
+  engine.set_config(next);
+  if (slack) {
+    slack->chat->set_config(next);
+    slack->directory->set_policy(std::shared_ptr<const Policy>(next, &next->policy));
+  }
+  spdlog::info("event=config_reloaded file={} settings_applied=\"{}\" need_restart=\"{}\"", path,
+               fmt::join(plan.applied, ","), fmt::join(plan.need_restart, ","));
+  if (!plan.need_restart.empty())
+    if (auto a = chat.alert(fmt::format("Configuration reloaded from {}: the policy and {} are in effect; {} changed "
+                                        "but keep their running values until jit serve is restarted.",
+                                        path, plan.applied.empty() ? "no changed setting" : fmt::format("{}", fmt::join(plan.applied, ", ")),
+                                        fmt::join(plan.need_restart, ", ")));
+        !a)
+      spdlog::warn("event=alert_failed error=\"{}\"", a.error().message);
+}
+
 }  // namespace
 
 int run_serve(const ServeOptions& o) {
@@ -229,7 +262,7 @@ int run_serve(const ServeOptions& o) {
   std::unique_ptr<Directory> directory;
   std::optional<SlackSide> slack;
   if (o.slack) {
-    auto connected = connect_slack(rt.policy(), metrics, o.dry_run, chat, directory);
+    auto connected = connect_slack(rt.config(), metrics, o.dry_run, chat, directory);
     if (!connected) return report(connected.error());
     slack = std::move(*connected);
   } else {
@@ -243,7 +276,7 @@ int run_serve(const ServeOptions& o) {
   engine_options.lease = *lease;
   engine_options.metrics = &metrics;
   engine_options.dry_run = o.dry_run;
-  Engine engine(rt.policy(), rt.store(), **provider, *chat, *directory, rt.clock(), engine_options);
+  Engine engine(rt.config(), rt.store(), **provider, *chat, *directory, rt.clock(), engine_options);
   TimerLoop loop(engine, rt.clock());
 
   std::atomic<bool> fatal{false};
@@ -279,17 +312,7 @@ int run_serve(const ServeOptions& o) {
     for (;;) {
       const int sig = signals.wait();
       if (sig == SIGHUP) {
-        auto reloaded = load_policy_file(rt.config_path());
-        if (!reloaded) {
-          spdlog::error("event=policy_reload_rejected error=\"{}\"", reloaded.error().message);
-          continue;
-        }
-        engine.set_policy(*reloaded);
-        if (slack) {
-          slack->chat->set_policy(*reloaded);
-          slack->directory->set_policy(*reloaded);
-        }
-        spdlog::info("event=policy_reloaded file={}", rt.config_path());
+        reload(rt.config_path(), engine, slack ? &*slack : nullptr, *chat);
         continue;
       }
       if (sig != SIGUSR1) spdlog::info("event=stopping signal={}", sig == SIGTERM ? "SIGTERM" : "SIGINT");

@@ -1,0 +1,50 @@
+// How the service runs, as opposed to the policy (who may do what): intervals, where alerts go,
+// where state is kept, and which AWS account and Identity Center instance it works on. Both come
+// from the same TOML file; a reload (SIGHUP) applies the policy and every setting that can change
+// under a running service, and names the ones that need a restart.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/policy.h"
+#include "core/time.h"
+
+namespace jit {
+
+struct StoreSettings {
+  std::string url = "sqlite:jit.db";  // sqlite:PATH or dynamodb:TABLE
+};
+
+struct AwsSettings {
+  std::string region;              // "" = from the environment
+  std::string instance_arn;        // IAM Identity Center instance
+  std::string identity_store_id;
+  std::string access_portal_url;   // shown to requesters once access is active
+};
+
+struct Settings {
+  Seconds sweep_interval{30};
+  Seconds reconcile_interval{300};
+  std::string ops_channel;  // alerts ("" = none)
+  StoreSettings store;      // needs a restart to change
+  AwsSettings aws;          // region, instance and identity store need a restart; the portal URL does not
+};
+
+// What one configuration file holds.
+struct Config {
+  Policy policy;
+  Settings settings;
+};
+
+// A reload, worked out: the configuration to run with from now on (the new policy and every
+// setting that can change at once; settings that need a restart keep their running values), and
+// the names of the settings that changed, by whether they took effect.
+struct Reload {
+  Config config;
+  std::vector<std::string> applied;       // e.g. "sweep_interval"
+  std::vector<std::string> need_restart;  // e.g. "store.url"
+};
+Reload plan_reload(const Config& running, const Config& loaded);
+
+}  // namespace jit

@@ -1,0 +1,59 @@
+// A reload, planned: the policy and the settings a running service can take change together; the
+// ones that need a restart keep their running values and are named.
+#include "core/settings.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace jit {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+Config running() {
+  Config c;
+  c.policy.approval_window = std::chrono::hours{1};
+  c.settings.sweep_interval = Seconds{30};
+  c.settings.store.url = "dynamodb:jit";
+  c.settings.aws = {.region = "eu-west-1", .instance_arn = "arn:aws:sso:::instance/ssoins-1",
+                    .identity_store_id = "d-1", .access_portal_url = "https://a.example/start"};
+  return c;
+}
+
+TEST(PlanReload, NothingChangedNamesNothing) {
+  const Reload r = plan_reload(running(), running());
+  EXPECT_THAT(r.applied, IsEmpty());
+  EXPECT_THAT(r.need_restart, IsEmpty());
+}
+
+TEST(PlanReload, PolicyAndLiveSettingsApplyTogether) {
+  Config loaded = running();
+  loaded.policy.approval_window = std::chrono::minutes{10};
+  loaded.settings.sweep_interval = Seconds{5};
+  loaded.settings.ops_channel = "C0NEWOPS";
+  const Reload r = plan_reload(running(), loaded);
+  EXPECT_EQ(r.config.policy.approval_window, std::chrono::minutes{10});
+  EXPECT_EQ(r.config.settings.sweep_interval, Seconds{5});
+  EXPECT_EQ(r.config.settings.ops_channel, "C0NEWOPS");
+  EXPECT_THAT(r.applied, ElementsAre("sweep_interval", "ops_channel"));
+  EXPECT_THAT(r.need_restart, IsEmpty());
+}
+
+TEST(PlanReload, SettingsThatNeedARestartKeepTheirRunningValuesAndAreNamed) {
+  Config loaded = running();
+  loaded.settings.store.url = "sqlite:elsewhere.db";
+  loaded.settings.aws.instance_arn = "arn:aws:sso:::instance/ssoins-2";
+  loaded.settings.aws.access_portal_url = "https://b.example/start";
+  loaded.settings.reconcile_interval = Seconds{60};
+  const Reload r = plan_reload(running(), loaded);
+  EXPECT_EQ(r.config.settings.store.url, "dynamodb:jit");
+  EXPECT_EQ(r.config.settings.aws.instance_arn, "arn:aws:sso:::instance/ssoins-1");
+  EXPECT_EQ(r.config.settings.aws.access_portal_url, "https://b.example/start");
+  EXPECT_EQ(r.config.settings.reconcile_interval, Seconds{60});
+  EXPECT_THAT(r.applied, ElementsAre("reconcile_interval", "aws.access_portal_url"));
+  EXPECT_THAT(r.need_restart, ElementsAre("store.url", "aws.instance_arn"));
+}
+
+}  // namespace
+}  // namespace jit
