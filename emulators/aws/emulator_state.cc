@@ -1,5 +1,6 @@
 // sso-admin and identitystore operations, and the state they share with STS (sts.cc).
 #include "emulator_state.h"
+#include "core/text.h"
 
 #include <fmt/format.h>
 
@@ -42,11 +43,6 @@ double epoch_seconds_fraction(system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // Page tokens are opaque to clients; here "p" + the offset of the next item.
 std::expected<size_t, ApiError> page_offset(const std::optional<std::string>& token) {
@@ -309,14 +305,14 @@ ApiResult EmulatorState::get_user_id(const json& input) {
   uv.require("AttributeValue");
   if (!uv.ok()) return std::unexpected(validation_error(uv));
   const json& value = unique.at("AttributeValue");
-  if (!value.is_string() || (!iequals(*path, "emails.value") && !iequals(*path, "userName")))
+  if (!value.is_string() || (!text::iequals(*path, "emails.value") && !text::iequals(*path, "userName")))
     return std::unexpected(ApiError{400, "ValidationException",
                                     fmt::format("Unsupported attribute path '{}': use emails.value or userName "
                                                 "with a string value.", *path)});
   const std::string wanted = value.get<std::string>();
   std::lock_guard lock(mutex_);
   for (const auto& u : users_)
-    if (iequals(*path, "userName") ? u.user_name == wanted : (!u.email.empty() && iequals(u.email, wanted)))
+    if (text::iequals(*path, "userName") ? u.user_name == wanted : (!u.email.empty() && text::iequals(u.email, wanted)))
       return json{{"UserId", u.id}, {"IdentityStoreId", options_.identity_store_id}};
   return std::unexpected(ApiError{400, "ResourceNotFoundException", "USER not found.", {{"ResourceType", "USER"}}});
 }
@@ -339,7 +335,7 @@ ApiResult EmulatorState::create_user(const json& input) {
   if (auto ok = check_identity_store(input); !ok) return std::unexpected(ok.error());
   std::lock_guard lock(mutex_);
   for (const auto& u : users_)
-    if (iequals(u.user_name, *user_name))
+    if (text::iequals(u.user_name, *user_name))
       return std::unexpected(ApiError{400, "ConflictException", "Duplicate UserName",
                                       {{"Reason", "UNIQUENESS_CONSTRAINT_VIOLATION"}}});
   User u{new_user_id_locked(), *user_name, display_name.value_or(*user_name), email};
@@ -360,7 +356,7 @@ ApiResult EmulatorState::list_users(const json& input) {
   bool filtered = false;
   if (input.contains("Filters") && input["Filters"].is_array() && !input["Filters"].empty()) {
     const json& f = input["Filters"][0];
-    if (!f.is_object() || !iequals(f.value("AttributePath", ""), "UserName") || !f.value("AttributeValue", json()).is_string())
+    if (!f.is_object() || !text::iequals(f.value("AttributePath", ""), "UserName") || !f.value("AttributeValue", json()).is_string())
       return std::unexpected(ApiError{400, "ValidationException",
                                       "1 validation error detected: only a UserName filter with a string value is supported"});
     filtered = true;

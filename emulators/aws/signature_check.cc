@@ -1,4 +1,5 @@
 #include "signature_check.h"
+#include "core/text.h"
 
 #include <fmt/format.h>
 
@@ -26,11 +27,6 @@ struct Authorization {
   std::string signature;
 };
 
-std::string trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
-}
 
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> out;
@@ -56,7 +52,7 @@ std::expected<Authorization, AuthFailure> parse_authorization(std::string_view v
         algorithm)));
   std::string credential, signed_headers, signature;
   for (const auto& part : split(value.substr(algorithm.size() + 1), ',')) {
-    const std::string item = trim(part);
+    const std::string item = std::string(text::trim(part));
     const auto eq = item.find('=');
     if (eq == std::string::npos) continue;
     const std::string key = item.substr(0, eq), val = item.substr(eq + 1);
@@ -67,7 +63,7 @@ std::expected<Authorization, AuthFailure> parse_authorization(std::string_view v
   std::string missing;
   for (auto [name, v] : {std::pair{"Credential", &credential}, {"SignedHeaders", &signed_headers}, {"Signature", &signature}})
     if (v->empty()) missing += fmt::format("Authorization header requires '{}' parameter. ", name);
-  if (!missing.empty()) return std::unexpected(incomplete(trim(missing)));
+  if (!missing.empty()) return std::unexpected(incomplete(std::string(text::trim(missing))));
   const auto scope = split(credential, '/');
   if (scope.size() != 5 || scope[4] != "aws4_request" || scope[0].empty())
     return std::unexpected(incomplete(fmt::format(

@@ -1,4 +1,5 @@
 #include "aws/shared_config.h"
+#include "core/text.h"
 
 #include <fmt/format.h>
 
@@ -12,17 +13,6 @@ namespace jit::aws {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Cuts an inline comment: '#' or ';' at the start or preceded by whitespace.
 std::string_view strip_inline_comment(std::string_view s) {
@@ -73,7 +63,7 @@ IniSections parse_ini(std::string_view text) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
 
     const bool indented = !line.empty() && (line.front() == ' ' || line.front() == '\t');
-    const std::string_view body = trim(line);
+    const std::string_view body = text::trim(line);
     if (body.empty() || body.front() == '#' || body.front() == ';') continue;
     if (indented && last_key_empty) continue;  // a sub-property of the previous key
 
@@ -84,14 +74,14 @@ IniSections parse_ini(std::string_view text) {
         current = nullptr;  // a broken header: skip its keys rather than file them elsewhere
         continue;
       }
-      current = &sections[std::string(trim(body.substr(1, close - 1)))];
+      current = &sections[std::string(text::trim(body.substr(1, close - 1)))];
       continue;
     }
     const size_t eq = body.find('=');
     if (eq == std::string_view::npos || current == nullptr) continue;
-    const std::string key = lower(trim(body.substr(0, eq)));
+    const std::string key = text::to_lower(text::trim(body.substr(0, eq)));
     if (key.empty()) continue;
-    const std::string_view value = trim(strip_inline_comment(body.substr(eq + 1)));
+    const std::string_view value = text::trim(strip_inline_comment(body.substr(eq + 1)));
     (*current)[key] = std::string(value);
     last_key_empty = value.empty();
   }
@@ -132,7 +122,7 @@ const std::map<std::string, std::string>* config_section(const IniSections& conf
   const std::map<std::string, std::string>* found = nullptr;
   for (const auto& [section, values] : config) {
     if (section.starts_with("profile") && section.size() > 7 &&
-        std::isspace(static_cast<unsigned char>(section[7])) && trim(section.substr(7)) == name)
+        std::isspace(static_cast<unsigned char>(section[7])) && text::trim(section.substr(7)) == name)
       return &values;
     if (name == "default" && section == "default") found = &values;
   }

@@ -1,4 +1,5 @@
 #include "aws/sigv4.h"
+#include "core/text.h"
 
 #include <fmt/format.h>
 
@@ -22,19 +23,6 @@ constexpr std::array<std::string_view, 4> kUnsignedHeaders = {"authorization", "
 
 bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 
 // Removes "." and ".." segments (RFC 3986 section 5.2.4) and empty segments ("//"). A trailing
@@ -136,7 +124,7 @@ Result<CanonicalHeaders> canonical_headers(const Pairs& headers) {
           "sigv4: header '{}' has a line break or control character in its value; fold it "
           "into one line",
           name)));
-    std::string key = lower(name);
+    std::string key = text::to_lower(name);
     if (key == "host") has_host = true;
     if (std::ranges::find(kUnsignedHeaders, key) != kUnsignedHeaders.end()) continue;
     signed_pairs.emplace_back(std::move(key), trim_all(value));
@@ -222,7 +210,7 @@ CanonicalRequest assemble(const HttpRequest& request, const SigningParams& param
 
 void remove_headers(Pairs& headers, std::initializer_list<std::string_view> names) {
   std::erase_if(headers, [&](const auto& header) {
-    return std::ranges::any_of(names, [&](std::string_view n) { return iequals(header.first, n); });
+    return std::ranges::any_of(names, [&](std::string_view n) { return text::iequals(header.first, n); });
   });
 }
 

@@ -1,5 +1,8 @@
 #include "core/lifecycle.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include <fmt/format.h>
 
 #include <array>
@@ -76,6 +79,8 @@ bool is_terminal(State s) {
   }
 }
 
-bool holds_access(State s) { return s == State::granting || s == State::active || s == State::revoking; }
+bool holds_access(State s) { return std::ranges::find(kHoldingAccessStates, s) != std::end(kHoldingAccessStates); }
+
+bool is_in_flight(State s) { return std::ranges::find(kInFlightStates, s) != std::end(kInFlightStates); }
 
 }  // namespace jit

@@ -57,7 +57,12 @@ Result<State> next_state(State from, Action action);
 bool is_terminal(State s);
 // Open states count against "one open request or active grant per (requester, account, role)".
 inline bool is_open(State s) { return !is_terminal(s); }
-// States in which an assignment may exist in the provider (or is about to).
+// States in which an assignment may exist in the provider (or is about to): a grant being made,
+// active, or being revoked.
+inline constexpr State kHoldingAccessStates[] = {State::granting, State::active, State::revoking};
 bool holds_access(State s);
+// States an engine has work left in (intent written, action not finished): the sweeper resumes them.
+inline constexpr State kInFlightStates[] = {State::approved, State::granting, State::revoking};
+bool is_in_flight(State s);
 
 }  // namespace jit

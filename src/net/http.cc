@@ -1,5 +1,6 @@
 // The plain HTTP values of net/http.h. No Boost here: this file is cheap to compile.
 #include "net/http.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -11,17 +12,6 @@
 namespace jit::net {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool valid_host_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
@@ -33,7 +23,7 @@ std::uint16_t default_port(std::string_view scheme) { return scheme == "https" ?
 
 std::optional<std::string> HttpResponse::header(std::string_view name) const {
   for (const auto& [n, v] : headers)
-    if (iequals(n, name)) return v;
+    if (text::iequals(n, name)) return v;
   return std::nullopt;
 }
 
@@ -47,7 +37,7 @@ Result<Endpoint> Endpoint::parse(std::string_view url) {
   std::string_view rest;
   const auto sep = url.find("://");
   if (sep == std::string_view::npos) return invalid("missing scheme");
-  e.scheme = lower(url.substr(0, sep));
+  e.scheme = text::to_lower(url.substr(0, sep));
   if (e.scheme != "https" && e.scheme != "http") return invalid("scheme must be https or http");
   rest = url.substr(sep + 3);
 
@@ -79,7 +69,7 @@ Result<Endpoint> Endpoint::parse(std::string_view url) {
     }
     if (host.empty()) return invalid("missing host");
     if (!std::all_of(host.begin(), host.end(), valid_host_char)) return invalid("bad character in host");
-    e.host = lower(host);
+    e.host = text::to_lower(host);
   }
   e.port = default_port(e.scheme);
   if (!port_text.empty()) {

@@ -8,26 +8,16 @@
 #include <fmt/format.h>
 
 #include "net/https_client.h"
+#include "core/text.h"
 
 namespace jit::net {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 std::optional<std::string> first_of(const EnvLookup& env, std::string_view upper, std::string_view lower_name) {
   for (auto name : {upper, lower_name}) {
     auto v = env(name);
-    if (v && !trim(*v).empty()) return std::string(trim(*v));
+    if (v && !text::trim(*v).empty()) return std::string(text::trim(*v));
   }
   return std::nullopt;
 }
@@ -52,8 +42,8 @@ Result<ProxySettings> ProxySettings::from_environment(const EnvLookup& env) {
     std::string_view rest = *no_proxy;
     while (!rest.empty()) {
       const auto comma = rest.find(',');
-      const auto item = trim(rest.substr(0, comma));
-      if (!item.empty()) settings.no_proxy.push_back(lower(item));
+      const auto item = text::trim(rest.substr(0, comma));
+      if (!item.empty()) settings.no_proxy.push_back(text::to_lower(item));
       rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     }
   }
@@ -66,7 +56,7 @@ Result<ProxySettings> ProxySettings::from_environment(const EnvLookup& env) {
   };
   std::string_view rest = *url;
   if (const auto sep = rest.find("://"); sep != std::string_view::npos) {
-    if (lower(rest.substr(0, sep)) != "http") return invalid("only http:// proxies are supported");
+    if (text::to_lower(rest.substr(0, sep)) != "http") return invalid("only http:// proxies are supported");
     rest.remove_prefix(sep + 3);
   }
   while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
@@ -95,14 +85,14 @@ Result<ProxySettings> ProxySettings::from_environment(const EnvLookup& env) {
     proxy.port = static_cast<std::uint16_t>(port);
   }
   if (host.empty()) return invalid("missing host");
-  proxy.host = lower(host);
+  proxy.host = text::to_lower(host);
   settings.proxy = std::move(proxy);
   return settings;
 }
 
 bool ProxySettings::bypass(const Endpoint& endpoint) const {
   if (!proxy || endpoint.scheme != "https" || endpoint.is_loopback()) return true;
-  const std::string host = lower(endpoint.host);
+  const std::string host = text::to_lower(endpoint.host);
   for (std::string_view entry : no_proxy) {
     if (entry == "*") return true;
     // An optional ":port" suffix (not for bare IPv6 literals, which contain colons themselves).

@@ -3,6 +3,7 @@
 // for server sockets, the socket's own single I/O thread for clients); other threads hand work
 // over through the mutex-guarded outbox and asio::post.
 #include "net/websocket.h"
+#include "core/text.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -280,8 +281,7 @@ struct WebSocketUrl {
 
 Result<WebSocketUrl> parse_url(std::string_view url) {
   const auto sep = url.find("://");
-  std::string scheme = sep == std::string_view::npos ? "" : std::string(url.substr(0, sep));
-  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string scheme = sep == std::string_view::npos ? "" : text::to_lower(url.substr(0, sep));
   if (scheme != "ws" && scheme != "wss")
     return fail(Error::Invalid("websocket URL: scheme must be wss:// (or ws:// for a loopback host)"));
   std::string_view rest = url.substr(sep + 3);

@@ -1,4 +1,5 @@
 #include "slack/command.h"
+#include "core/text.h"
 
 #include <fmt/format.h>
 
@@ -28,11 +29,6 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 constexpr const char* kRequestUsage = "`/jit request <account> <role> <duration> <reason…> [--ticket ID]`, "
                                       "e.g. `/jit request prod admin 1h rotate the TLS key --ticket OPS-42`";
@@ -74,7 +70,7 @@ Command parse_request(std::string_view rest) {
 
 Command parse_command(std::string_view text) {
   std::string_view rest = text;
-  const std::string verb = lower(next_word(rest));
+  const std::string verb = text::to_lower(next_word(rest));
   if (verb.empty()) return OpenModal{};
   if (verb == "help" || verb == "?") return Help{};
   if (verb == "list" || verb == "ls") {

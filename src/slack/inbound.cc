@@ -38,7 +38,7 @@ std::string InboundHandler::list_for(const std::string& user) {
   std::string out;
   for (const auto& [title, states] :
        {std::pair{"Pending", std::vector<State>{State::pending, State::approved}},
-        std::pair{"Active", std::vector<State>{State::granting, State::active, State::revoking}}}) {
+        std::pair{"Active", std::vector<State>(std::begin(kHoldingAccessStates), std::end(kHoldingAccessStates))}}) {
     auto rows = engine_.list_requests({.requester = user, .states = states, .limit = 50});
     if (!rows) return "Could not read your requests: " + escape(rows.error().message);
     for (const auto& r : *rows)

@@ -121,15 +121,8 @@ std::optional<std::string> expiry_partition(State state) {
 }
 
 std::optional<std::string> age_partition(State state) {
-  switch (state) {
-    case State::pending:
-    case State::approved:
-    case State::granting:
-    case State::revoking:
-      return fmt::format("AGE#{}", state_name(state));
-    default:
-      return std::nullopt;
-  }
+  if (state != State::pending && !is_in_flight(state)) return std::nullopt;
+  return fmt::format("AGE#{}", state_name(state));
 }
 
 std::string requester_partition(std::string_view requester) { return fmt::format("REQUESTER#{}", requester); }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <limits>
 #include <random>
+#include <span>
 
 #include "audit/chain.h"
 #include "store/dynamodb_api.h"
@@ -279,7 +280,7 @@ dynamodb::QuerySpec partition_query_below(const dynamodb::IndexSpec& index, cons
 // Reads the partitions of `index` for `states` and merges them in the index's order.
 Result<std::vector<AccessRequest>> merged(aws::AwsJsonApi& api, const std::string& table,
                                                  const dynamodb::IndexSpec& index,
-                                                 std::initializer_list<State> states,
+                                                 std::span<const State> states,
                                                  std::optional<std::string> (*partition)(State), std::size_t limit) {
   std::vector<Json> items;
   for (State state : states) {
@@ -324,7 +325,7 @@ Result<std::vector<AccessRequest>> DynamoDbStore::expired_grants(TimePoint now, 
 }
 
 Result<std::vector<AccessRequest>> DynamoDbStore::in_flight(std::size_t limit) {
-  return merged(api_, table_, dynamodb::kAgeIndex, {State::approved, State::granting, State::revoking},
+  return merged(api_, table_, dynamodb::kAgeIndex, kInFlightStates,
                 dynamodb::age_partition, limit);
 }
 
@@ -335,7 +336,7 @@ Result<std::vector<AccessRequest>> DynamoDbStore::pending_before(TimePoint cutof
 }
 
 Result<std::vector<AccessRequest>> DynamoDbStore::holding_access(std::size_t limit) {
-  return merged(api_, table_, dynamodb::kExpiryIndex, {State::granting, State::active, State::revoking},
+  return merged(api_, table_, dynamodb::kExpiryIndex, kHoldingAccessStates,
                 dynamodb::expiry_partition, limit);
 }
 
