@@ -187,18 +187,18 @@ bool World::start_instance(int i, std::vector<std::pair<std::string, std::string
   const int connected_before = slack_->connections_opened();
   instance.ops_port = free_port();
   instance.log_file = fmt::format("{}/serve-{}.{}.log", dir_, i, std::chrono::steady_clock::now().time_since_epoch().count());
-  ProcessOptions process_options;
+  ChildOptions process_options;
   process_options.output_file = instance.log_file;
   process_options.env = options_.env;
   process_options.env.insert(process_options.env.end(), env.begin(), env.end());
   process_options.env.emplace_back("SLACK_API_URL", slack_->api_url());
   process_options.env.emplace_back("SLACK_BOT_TOKEN", slack_->options().bot_token);
   process_options.env.emplace_back("SLACK_APP_TOKEN", slack_->options().app_token);
-  auto process = Process::spawn({JIT_BINARY, "serve", "--config", policy_path_, "--store", store_url_,
-                                 "--instance-id", fmt::format("i-{}", i), "--lease", options_.lease, "--ops-address",
-                                 fmt::format("127.0.0.1:{}", instance.ops_port), "--log-format", "json",
-                                 "--log-level", "info"},
-                                process_options);
+  auto process = ChildProcess::spawn({JIT_BINARY, "serve", "--config", policy_path_, "--store", store_url_,
+                                      "--instance-id", fmt::format("i-{}", i), "--lease", options_.lease,
+                                      "--ops-address", fmt::format("127.0.0.1:{}", instance.ops_port),
+                                      "--log-format", "json", "--log-level", "info"},
+                                     process_options);
   if (!process) {
     if (why) *why = process.error().message;
     return false;

@@ -21,7 +21,8 @@
 #include "net/https_client.h"
 #include "ports/store.h"
 #include "support/moto.h"
-#include "support/process.h"
+#include "platform/child_process.h"
+#include "support/free_port.h"
 
 namespace jit {
 class AwsServices;
@@ -121,7 +122,7 @@ class World {
   std::shared_ptr<AwsServices> aws_clients_;  // the test's own clients of the shared DynamoDB table
   std::unique_ptr<Store> store_;
   struct Instance {
-    std::unique_ptr<Process> process;
+    std::unique_ptr<ChildProcess> process;
     std::uint16_t ops_port = 0;
     std::string log_file;
   };
