@@ -2,6 +2,7 @@
 // HTTP (see README.md). Bad input is a 400 whose message names the field.
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <functional>
 
 #include "net/http.h"
@@ -113,6 +114,20 @@ net::HttpResponse control_api(SlackEmulator& emulator, const net::HttpRequest& r
     if (path == "envelopes") return reply(200, emulator.envelopes());
     if (path == "connections") return reply(200, emulator.connections());
     if (path == "calls") return reply(200, emulator.calls());
+    if (path == "wait") {
+      // Long poll: answers once the state's version differs from `version` (at once without one).
+      const auto version = query_field("version");
+      const auto timeout = query_field("timeout_ms");
+      char* end = nullptr;
+      const unsigned long long seen = version ? std::strtoull(version->c_str(), &end, 10) : 0;
+      if (version && (end == version->c_str() || *end != '\0'))
+        return bad("'version' must be a number from an earlier /wait answer");
+      const long long wait_ms = timeout ? std::strtoll(timeout->c_str(), &end, 10) : 10000;
+      if (timeout && (end == timeout->c_str() || *end != '\0' || wait_ms < 0 || wait_ms > 60000))
+        return bad("'timeout_ms' must be an integer from 0 to 60000");
+      if (!version) return reply(200, {{"version", emulator.version()}});
+      return reply(200, {{"version", emulator.wait_change(seen, std::chrono::milliseconds(wait_ms))}});
+    }
   }
   if (m == "POST") {
     Body body(request.body);

@@ -378,4 +378,14 @@ bool SlackEmulator::wait_for(std::function<bool(const SlackEmulator&)> predicate
   return impl_->wait([&] { return predicate(*this); }, timeout);
 }
 
+std::uint64_t SlackEmulator::version() const {
+  std::lock_guard lock(impl_->change_mutex);
+  return impl_->version;
+}
+
+std::uint64_t SlackEmulator::wait_change(std::uint64_t seen, milliseconds timeout) const {
+  impl_->wait([&] { return version() != seen; }, timeout);
+  return version();
+}
+
 }  // namespace jit::emulators

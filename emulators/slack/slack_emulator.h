@@ -146,6 +146,12 @@ class SlackEmulator {
   // Blocks up to `timeout` until `predicate` (which may call the reading methods above) holds,
   // re-checking it after every change of state. True when it held.
   bool wait_for(std::function<bool(const SlackEmulator&)> predicate, std::chrono::milliseconds timeout) const;
+  // A number that grows with every change of state (a message, a view, an envelope, an ack, a
+  // connection, a fault switch). For clients in another process (GET /_emulator/wait).
+  std::uint64_t version() const;
+  // Blocks up to `timeout` until version() differs from `seen`; returns version(). A client reads
+  // the version, checks what it waits for, and calls this with that version: no change is missed.
+  std::uint64_t wait_change(std::uint64_t seen, std::chrono::milliseconds timeout) const;
 
   // Closes every connection and stops serving. Idempotent.
   void stop();

@@ -21,6 +21,7 @@
 #include "app/render.h"
 #include "app/store_url.h"
 #include "audit/chain.h"
+#include "platform/signals.h"
 
 namespace jit::demo {
 
@@ -273,55 +274,57 @@ curl -s -XPOST {s}/slash -d '{{"user":"U0DANA","text":"release PUT-REQUEST-ID-HE
   std::fflush(stdout);
 }
 
-// Ctrl-C / SIGTERM: during the story it ends the demo at once (serve, in its own process group,
-// gets SIGTERM from the kernel when the demo dies); afterwards it asks the demo to shut down.
-struct StopSignals {
-  sigset_t set;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool story_done = false, stop_requested = false;
-  std::filesystem::path temporary;  // removed when interrupted
-  std::thread thread;
-
-  // Call before any other thread starts, so that every thread inherits the blocked signals.
-  void start() {
-    sigemptyset(&set);
-    for (int sig : {SIGINT, SIGTERM, SIGUSR1}) sigaddset(&set, sig);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    thread = std::thread([this] {
-      int sig = 0;
-      while (sigwait(&set, &sig) != 0) {
-      }
-      if (sig == SIGUSR1) return;  // the demo ended by itself
-      std::lock_guard lock(mu);
-      if (!story_done) {
+// Ctrl-C / SIGTERM, taken by one thread (SignalWaiter): during the story it ends the demo at once
+// (serve and the emulators, each in its own process group, get SIGTERM from the kernel when the
+// demo dies); afterwards it asks the demo to shut down. Construct before any other thread starts.
+class StopSignals {
+ public:
+  explicit StopSignals(std::filesystem::path temporary) : temporary_(std::move(temporary)) {
+    thread_ = std::thread([this] {
+      const int signal = waiter_.wait();
+      if (signal == SIGUSR1) return;  // the demo ended by itself
+      std::lock_guard lock(mu_);
+      if (!story_done_) {
         fmt::print(stderr, "\njit demo: interrupted\n");
-        if (!temporary.empty()) std::filesystem::remove_all(temporary);
+        std::filesystem::remove_all(temporary_);
         std::_Exit(130);
       }
-      stop_requested = true;
-      cv.notify_all();
+      stop_requested_ = true;
+      cv_.notify_all();
     });
   }
+  ~StopSignals() {
+    pthread_kill(thread_.native_handle(), SIGUSR1);  // to that thread: no other may take it
+    thread_.join();
+  }
   void finish_story() {
-    std::lock_guard lock(mu);
-    story_done = true;
+    std::lock_guard lock(mu_);
+    story_done_ = true;
   }
   void wait_for_stop() {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [this] { return stop_requested; });
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return stop_requested_; });
   }
-  ~StopSignals() {
-    if (!thread.joinable()) return;
-    pthread_kill(thread.native_handle(), SIGUSR1);
-    thread.join();
-  }
+
+ private:
+  const SignalWaiter waiter_{SIGINT, SIGTERM, SIGUSR1};
+  const std::filesystem::path temporary_;  // removed when interrupted
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool story_done_ = false, stop_requested_ = false;
+  std::thread thread_;
 };
 
 }  // namespace
 
-int run_demo(const std::string& store_url, bool keep_running) {
+int run_demo(const DemoOptions& options) {
   const SystemTime started = std::chrono::system_clock::now();
+  const std::string& store_url = options.store_url;
+  auto programs = find_emulators(options.emulators_dir);
+  if (!programs) {
+    fmt::print(stderr, "jit: demo: {}\n", programs.error().message);
+    return kExitUsage;
+  }
   if (!store_url.empty() && !store_url.starts_with("sqlite:")) {
     fmt::print(stderr, "jit: demo --store \"{}\": the demo runs on sqlite:PATH only\n", store_url);
     return kExitUsage;
@@ -338,13 +341,11 @@ int run_demo(const std::string& store_url, bool keep_running) {
   }
   const std::string store = "sqlite:" + (kept.empty() ? dir + "/jit.db" : kept);
 
-  StopSignals signals;
-  signals.temporary = dir;
-  signals.start();
+  StopSignals signals(dir);
   fmt::print("JIT Access demo: the real `jit serve` runs against a Slack emulator and an AWS (IAM Identity Center)\n"
              "emulator, all on 127.0.0.1: nothing leaves this machine. dana asks for access in Slack, alice decides,\n"
              "and the grant appears in AWS and goes away on time. Seconds since the start on the left; times UTC.\n");
-  auto world = demo::DemoWorld::start(dir, store);
+  auto world = demo::DemoWorld::start(*programs, dir, store);
   if (!world) {
     fmt::print(stderr, "jit: demo: {}\n", world.error().message);
     return kExitFailure;
@@ -354,7 +355,7 @@ int run_demo(const std::string& store_url, bool keep_running) {
 
   const bool passed = Story(**world, store, started).run();
   signals.finish_story();
-  if (keep_running) {
+  if (options.keep_running) {
     print_how_to_play(**world, store);
     signals.wait_for_stop();
     fmt::print("\nStopping jit serve and the emulators.\n");

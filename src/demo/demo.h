@@ -6,9 +6,19 @@
 
 namespace jit::demo {
 
-// Its SQLite store is temporary unless `store_url` (sqlite:PATH, a new file) names one.
-// `keep_running`: afterwards, everything stays up until SIGINT/SIGTERM. Returns an exit code (0
-// only when every check passed).
-int run_demo(const std::string& store_url, bool keep_running);
+struct DemoOptions {
+  // sqlite:PATH, a new file that keeps the state afterwards; empty: a temporary store.
+  std::string store_url;
+  // Afterwards, everything stays up until SIGINT/SIGTERM.
+  bool keep_running = false;
+  // Where jit-slack-emulator and jit-aws-emulator are; empty: $JIT_EMULATORS_DIR, else beside this
+  // program or in its build tree (emulator_process.h, find_emulators).
+  std::string emulators_dir;
+};
+
+// Runs the emulator executables and `jit serve` as child processes and plays the story. Returns an
+// exit code: 0 only when every check passed, 2 (usage) when an emulator executable is missing or
+// the store is not a new sqlite file.
+int run_demo(const DemoOptions& options);
 
 }  // namespace jit::demo

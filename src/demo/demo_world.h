@@ -1,10 +1,9 @@
-// The world `jit demo` plays in: the Slack emulator and the AWS emulator in this process, and the
-// real `jit serve` as a child process pointed at them, all on 127.0.0.1 (nothing leaves the
-// machine). It acts as the people of the demo workspace through the emulators' control API and
-// reports, one line each, what appeared in Slack and in the emulated IAM Identity Center.
+// The world `jit demo` plays in: the Slack emulator and the AWS emulator (their executables, as
+// child processes), and the real `jit serve` as a child process pointed at them, all on 127.0.0.1
+// (nothing leaves the machine). It acts as the people of the demo workspace (world.h) through the
+// emulators' control APIs and reports, one line each, what appeared in Slack and in the emulated
+// IAM Identity Center.
 #pragma once
-
-#include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
@@ -15,21 +14,16 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.h"
 #include "core/model.h"
-#include "emulators/aws/aws_emulator.h"
-#include "emulators/slack/slack_emulator.h"
+#include "demo/emulator_process.h"
+#include "demo/world.h"
+#include "platform/child_process.h"
 #include "ports/store.h"
 
 namespace jit::demo {
-
-// The people and channels of the demo workspace (the same e-mail in Slack and in AWS).
-inline constexpr char kDana[] = "U0DANA";    // the requester
-inline constexpr char kAlice[] = "U0ALICE";  // approver of prod and sandbox
-inline constexpr char kProd[] = "C0PROD";    // prod's owner channel
-inline constexpr char kSandbox[] = "C0SANDBOX";
-inline constexpr char kGeneral[] = "C0GENERAL";  // where people type /jit
-inline constexpr char kGrantSeconds[] = "8s";    // the short grant of the story (an allowed duration of prod admin)
 
 // Something seen in Slack or AWS, for the timeline.
 struct Happening {
@@ -39,10 +33,12 @@ struct Happening {
 
 class DemoWorld {
  public:
-  // Starts both emulators, writes the demo policy to `dir`/jit.toml and starts `jit serve` (this
-  // very binary) on `store_url` with its log in `dir`/serve.log; returns once serve holds a Socket
-  // Mode connection. The error says what did not start (and which log to read).
-  static Result<std::unique_ptr<DemoWorld>> start(const std::string& dir, const std::string& store_url);
+  // Starts both emulators (logs in `dir`/slack-emulator.log, aws-emulator.log), writes the demo
+  // policy to `dir`/jit.toml and starts `jit serve` (this very binary) on `store_url` with its log
+  // in `dir`/serve.log; returns once serve holds a Socket Mode connection. The error says what did
+  // not start (and which log to read).
+  static Result<std::unique_ptr<DemoWorld>> start(const EmulatorPrograms& programs, const std::string& dir,
+                                                  const std::string& store_url);
 
   ~DemoWorld();  // stop()
   DemoWorld(const DemoWorld&) = delete;
@@ -51,11 +47,10 @@ class DemoWorld {
   // SIGTERM to serve (SIGKILL after 10 s), reaped, then the emulators stop. Idempotent. Returns
   // serve's exit code (-1 when it was killed by a signal or already gone).
   int stop();
-  // The process group of serve, for a last-resort kill from a signal thread (0 once reaped).
-  pid_t serve_pid() const { return pid_; }
+  pid_t serve_pid() const { return serve_->pid(); }
 
-  emulators::SlackEmulator& slack() { return *slack_; }
-  emulators::AwsEmulator& aws() { return *aws_; }
+  const EmulatorProcess& slack() const { return *slack_; }
+  const EmulatorProcess& aws() const { return *aws_; }
   Store& store() { return *store_; }
   const std::string& log_path() const { return log_path_; }
   const std::string& policy_path() const { return policy_path_; }
@@ -64,7 +59,8 @@ class DemoWorld {
   // ---- Acting as people in Slack (each waits, bounded, for what it needs) ----
   // Each action starts a new turn: wait_reply only sees what Slack showed after it.
   void slash(const std::string& user, const std::string& text);
-  // Submits the open modal with these values; the emulator's answer (see SlackEmulator::submit_view).
+  // Submits the open modal with these values; the emulator's answer ({"envelope_id", "acked",
+  // "ack_payload"}: POST /_emulator/submit).
   Result<nlohmann::json> submit(const std::string& user, const std::string& view_id,
                                 const std::map<std::string, std::string>& values);
   // The id of the modal open for `user`, once there is one.
@@ -92,25 +88,19 @@ class DemoWorld {
  private:
   DemoWorld() = default;
   Result<> spawn_serve(const std::string& store_url);
-  bool serve_alive();
-  std::string name_of(const std::string& id) const;
   std::string readable(std::string text) const;
 
-  std::unique_ptr<emulators::SlackEmulator> slack_;
-  std::unique_ptr<emulators::AwsEmulator> aws_;
+  std::unique_ptr<EmulatorProcess> slack_;
+  std::unique_ptr<EmulatorProcess> aws_;
+  std::unique_ptr<ChildProcess> serve_;
   std::unique_ptr<Store> store_;
   std::string dir_, policy_path_, log_path_;
   std::uint16_t ops_port_ = 0;
-  pid_t pid_ = 0;
   std::chrono::system_clock::time_point turn_;  // when the last action began
-  int exit_code_ = -1;
   // take_new: what was already reported.
   std::map<std::string, std::string> seen_messages_;  // channel/ts -> its JSON
   std::set<std::string> seen_views_;
   std::set<std::string> seen_assignments_;
 };
-
-// A request id in a reply such as "Request `r1a2b3` is waiting for approval" (nullopt: none).
-std::optional<std::string> request_id_in(const std::string& reply);
 
 }  // namespace jit::demo

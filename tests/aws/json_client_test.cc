@@ -15,7 +15,7 @@
 #include "aws/sigv4.h"
 #include "net/http_server.h"
 #include "net/https_client.h"
-#include "support/process.h"
+#include "support/free_port.h"
 
 namespace jit::aws {
 namespace {

@@ -254,6 +254,25 @@ TEST_F(CliTest, DynamoDbStoreOnMoto) {
   EXPECT_THAT(verify.out + init.out + list.out, Not(HasSubstr("test-secret")));
 }
 
+TEST_F(CliTest, DemoWithoutTheEmulatorExecutablesSaysWhichAndHowToBuildIt) {
+  // The emulators run as their own executables: without them the demo stops at once (usage, 2).
+  for (const std::string& how : std::vector<std::string>{"demo --emulators-dir " + dir.string(), "demo"}) {
+    const std::string env = how == "demo" ? "JIT_EMULATORS_DIR=" + dir.string() : "";
+    Outcome demo = run(how, env);
+    EXPECT_EQ(demo.code, 2) << demo.out;
+    EXPECT_THAT(demo.out, HasSubstr("jit-slack-emulator is not at " + (dir / "jit-slack-emulator").string()));
+    EXPECT_THAT(demo.out, HasSubstr("--target jit-slack-emulator"));
+    EXPECT_THAT(demo.out, HasSubstr("--emulators-dir"));
+    EXPECT_THAT(demo.out, Not(HasSubstr("JIT Access demo")));  // nothing started
+  }
+  // Only the AWS one missing: it is named.
+  std::filesystem::copy_file(std::filesystem::path(JIT_BINARY).parent_path() / "emulators/slack/jit-slack-emulator",
+                             dir / "jit-slack-emulator");
+  Outcome demo = run("demo --emulators-dir " + dir.string());
+  EXPECT_EQ(demo.code, 2) << demo.out;
+  EXPECT_THAT(demo.out, HasSubstr("jit-aws-emulator is not at " + (dir / "jit-aws-emulator").string()));
+}
+
 TEST_F(CliTest, DemoRunsAndLeavesAVerifiableStore) {
   // The real `jit serve` against the Slack and AWS emulators: every check of the story passes.
   Outcome demo = run("demo --store " + db);

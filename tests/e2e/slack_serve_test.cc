@@ -253,7 +253,7 @@ TEST(SlackServeAlone, OnlySlackEnvironmentAnswersHelpAndList) {
   const std::string dir = ::testing::TempDir() + "/jit-slack-alone-" + std::to_string(getpid());
   std::filesystem::create_directories(dir);
   const auto ops = free_port();
-  auto serve = Process::spawn(
+  auto serve = ChildProcess::spawn(
       {"env", "-i", "PATH=/usr/bin:/bin", "HOME=" + dir, "SLACK_API_URL=" + (*slack)->api_url(),
        "SLACK_BOT_TOKEN=" + options.bot_token, "SLACK_APP_TOKEN=" + options.app_token, JIT_BINARY, "serve",
        "--config", std::string(JIT_SOURCE_DIR) + "/examples/jit.toml", "--store", "sqlite:" + dir + "/jit.db",
@@ -296,27 +296,27 @@ TEST(SlackServeAlone, RefusedTokenAndDisabledLinkStopWithAClearError) {
   EXPECT_THAT(world.log(0), HasSubstr("Socket Mode"));
   world.slack().set_link_enabled(true);
   // A wrong bot token: exit 1 before connecting.
-  auto bad = Process::spawn({JIT_BINARY, "serve", "--config", world.policy_path(), "--store", world.store_url(),
-                             "--ops-address", "127.0.0.1:0"},
-                            {.env = {{"SLACK_API_URL", world.slack().api_url()},
-                                     {"SLACK_BOT_TOKEN", "xoxb-not-the-right-one"},
-                                     {"SLACK_APP_TOKEN", world.slack().options().app_token}},
-                             .output_file = world.policy_path() + ".bad.log"});
+  auto bad = ChildProcess::spawn({JIT_BINARY, "serve", "--config", world.policy_path(), "--store", world.store_url(),
+                                  "--ops-address", "127.0.0.1:0"},
+                                 {.env = {{"SLACK_API_URL", world.slack().api_url()},
+                                          {"SLACK_BOT_TOKEN", "xoxb-not-the-right-one"},
+                                          {"SLACK_APP_TOKEN", world.slack().options().app_token}},
+                                  .output_file = world.policy_path() + ".bad.log"});
   ASSERT_TRUE(bad);
-  ASSERT_TRUE(World::poll([&] { return !(*bad)->running(); }, std::chrono::seconds(10)));
+  ASSERT_TRUE((*bad)->wait_exit(std::chrono::seconds(10)));
   std::ifstream log(world.policy_path() + ".bad.log");
   const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   EXPECT_THAT(text, HasSubstr("Slack refused SLACK_BOT_TOKEN (invalid_auth)"));
   EXPECT_THAT(text, Not(HasSubstr("not-the-right-one")));
   // A wrong app token: apps.connections.open refuses it and the service stops, exit 1.
-  auto bad_app = Process::spawn({JIT_BINARY, "serve", "--config", world.policy_path(), "--store", world.store_url(),
-                                 "--ops-address", "127.0.0.1:0"},
-                                {.env = {{"SLACK_API_URL", world.slack().api_url()},
-                                         {"SLACK_BOT_TOKEN", world.slack().options().bot_token},
-                                         {"SLACK_APP_TOKEN", "xapp-not-the-right-one"}},
-                                 .output_file = world.policy_path() + ".bad-app.log"});
+  auto bad_app = ChildProcess::spawn({JIT_BINARY, "serve", "--config", world.policy_path(), "--store", world.store_url(),
+                                      "--ops-address", "127.0.0.1:0"},
+                                     {.env = {{"SLACK_API_URL", world.slack().api_url()},
+                                              {"SLACK_BOT_TOKEN", world.slack().options().bot_token},
+                                              {"SLACK_APP_TOKEN", "xapp-not-the-right-one"}},
+                                      .output_file = world.policy_path() + ".bad-app.log"});
   ASSERT_TRUE(bad_app);
-  ASSERT_TRUE(World::poll([&] { return !(*bad_app)->running(); }, std::chrono::seconds(10)));
+  ASSERT_TRUE((*bad_app)->wait_exit(std::chrono::seconds(10)));
   const int status = (*bad_app)->stop();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
   std::ifstream app_log(world.policy_path() + ".bad-app.log");

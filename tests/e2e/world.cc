@@ -7,7 +7,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -21,64 +20,6 @@ namespace jit::testing {
 namespace {
 
 using nlohmann::json;
-
-constexpr char kInstanceArn[] = "arn:aws:sso:::instance/ssoins-1111111111111111";
-constexpr char kPermissionSet[] = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-";
-
-std::string policy_text(const WorldOptions& o, const std::string& store_url) {
-  return fmt::format(R"toml(
-approval_window = "1h"
-sweep_interval = "{sweep}"
-reconcile_interval = "1h"
-admins = ["U0ADMIN"]
-ops_channel = "{ops}"
-
-[store]
-url = "{store}"
-
-[aws]
-region = "us-east-1"
-instance_arn = "{instance}"
-identity_store_id = "d-1111111111"
-access_portal_url = "https://d-1111111111.awsapps.com/start"
-
-[[accounts]]
-name = "prod"
-id = "123456789012"
-owner_channel = "{prod}"
-approvers = ["U0ALICE", "S0LEADS"]
-
-  [[accounts.roles]]
-  name = "admin"
-  permission_set_arn = "{ps}0000000000000001"
-  max_duration = "2h"
-  requesters = ["*"]
-
-  [[accounts.roles]]
-  name = "break-glass"
-  permission_set_arn = "{ps}0000000000000002"
-  max_duration = "1h"
-  tier = "break-glass"
-  approvals_required = 2
-  requesters = ["*"]
-  ticket_required = true
-  ticket_pattern = "^INC-[0-9]+$"
-
-[[accounts]]
-name = "sandbox"
-id = "111111111111"
-owner_channel = "C0SANDBOX"
-approvers = ["U0ALICE"]
-
-  [[accounts.roles]]
-  name = "developer"
-  permission_set_arn = "{ps}0000000000000003"
-  max_duration = "8h"
-  requesters = ["*"]
-)toml",
-                     fmt::arg("sweep", o.sweep_interval), fmt::arg("ops", kOpsChannel), fmt::arg("store", store_url),
-                     fmt::arg("instance", kInstanceArn), fmt::arg("prod", kProdChannel), fmt::arg("ps", kPermissionSet));
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -97,34 +38,31 @@ World::World(WorldOptions options) : options_(std::move(options)) {
   std::filesystem::create_directories(dir_);
 
   emulators::SlackEmulatorOptions slack_options;
-  slack_options.users = {{kDana, "dana", "dana@example.com"},
-                         {kAlice, "alice", "alice@example.com"},
-                         {kBob, "bob", "bob@example.com"},
-                         {kEve, "eve", "eve@example.com"},
-                         {"U0ADMIN", "admin", "admin@example.com"}};
-  slack_options.usergroups = {{"S0LEADS", {kBob}}};
+  emulators::AwsEmulatorOptions aws_options;
+  for (const auto& p : demo::kPeople) {
+    slack_options.users.push_back({p.slack_id, p.name, p.email()});
+    aws_options.users.push_back({p.name, p.email(), p.aws_id});
+  }
+  slack_options.usergroups = {{demo::kLeads, {kBob}}};
+  slack_options.bot_token = demo::kSlackBotToken;
+  slack_options.app_token = demo::kSlackAppToken;
   slack_options.disconnect_grace = std::chrono::milliseconds(3000);
   auto slack = emulators::SlackEmulator::start(slack_options);
   if (!slack) throw std::runtime_error("Slack emulator: " + slack.error().message);
   slack_ = std::move(*slack);
 
-  emulators::AwsEmulatorOptions aws_options;
-  aws_options.users = {{"dana", "dana@example.com"}, {"alice", "alice@example.com"}, {"bob", "bob@example.com"},
-                       {"eve", "eve@example.com"}, {"admin", "admin@example.com"}};
+  aws_options.credentials = {{demo::kAwsAccessKeyId, demo::kAwsSecretAccessKey, ""}};
+  aws_options.region = demo::kAwsRegion;
+  aws_options.instance_arn = demo::kInstanceArn;
+  aws_options.identity_store_id = demo::kIdentityStoreId;
   aws_options.assignment_delay = options_.assignment_delay;
   auto aws = emulators::AwsEmulator::start(aws_options);
   if (!aws) throw std::runtime_error("AWS emulator: " + aws.error().message);
   aws_ = std::move(*aws);
 
   // This process reads the store with the same environment the instances get.
-  setenv("AWS_ACCESS_KEY_ID", emulators::kEmulatorAccessKeyId, 1);
-  setenv("AWS_SECRET_ACCESS_KEY", emulators::kEmulatorSecretAccessKey, 1);
-  setenv("AWS_REGION", "us-east-1", 1);
-  setenv("AWS_CONFIG_FILE", "/dev/null", 1);
-  setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null", 1);
-  setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-  setenv("AWS_ENDPOINT_URL_SSO_ADMIN", aws_->url().c_str(), 1);
-  setenv("AWS_ENDPOINT_URL_IDENTITYSTORE", aws_->url().c_str(), 1);
+  for (const auto& [name, value] : demo::serve_environment(slack_->api_url(), aws_->url()))
+    setenv(name.c_str(), value.c_str(), 1);
   unsetenv("AWS_ENDPOINT_URL");
 
   if (options_.dynamodb) {
@@ -157,7 +95,15 @@ World::World(WorldOptions options) : options_(std::move(options)) {
     store_url_ = "sqlite:" + dir_ + "/jit.db";
   }
   policy_path_ = dir_ + "/jit.toml";
-  std::ofstream(policy_path_) << policy_text(options_, store_url_);
+  // The demo's policy, widened: bob's group approves prod too, prod has a break-glass role, and
+  // tests pick any duration up to 2h.
+  std::ofstream(policy_path_) << demo::policy_text({.store_url = store_url_,
+                                                    .sweep_interval = options_.sweep_interval,
+                                                    .prod_admin_max = "2h",
+                                                    .prod_admin_durations = {},
+                                                    .prod_approvers = {kAlice, demo::kLeads},
+                                                    .sandbox_approvers = {kAlice},
+                                                    .break_glass = true});
   auto store = open_store(store_url_, aws_clients_);
   if (!store) throw std::runtime_error("store: " + store.error().message);
   store_ = std::move(*store);
@@ -187,18 +133,17 @@ bool World::start_instance(int i, std::vector<std::pair<std::string, std::string
   const int connected_before = slack_->connections_opened();
   instance.ops_port = free_port();
   instance.log_file = fmt::format("{}/serve-{}.{}.log", dir_, i, std::chrono::steady_clock::now().time_since_epoch().count());
-  ProcessOptions process_options;
+  ChildOptions process_options;
   process_options.output_file = instance.log_file;
   process_options.env = options_.env;
   process_options.env.insert(process_options.env.end(), env.begin(), env.end());
-  process_options.env.emplace_back("SLACK_API_URL", slack_->api_url());
-  process_options.env.emplace_back("SLACK_BOT_TOKEN", slack_->options().bot_token);
-  process_options.env.emplace_back("SLACK_APP_TOKEN", slack_->options().app_token);
-  auto process = Process::spawn({JIT_BINARY, "serve", "--config", policy_path_, "--store", store_url_,
-                                 "--instance-id", fmt::format("i-{}", i), "--lease", options_.lease, "--ops-address",
-                                 fmt::format("127.0.0.1:{}", instance.ops_port), "--log-format", "json",
-                                 "--log-level", "info"},
-                                process_options);
+  for (auto& variable : demo::serve_environment(slack_->api_url(), aws_->url()))
+    process_options.env.push_back(std::move(variable));
+  auto process = ChildProcess::spawn({JIT_BINARY, "serve", "--config", policy_path_, "--store", store_url_,
+                                      "--instance-id", fmt::format("i-{}", i), "--lease", options_.lease,
+                                      "--ops-address", fmt::format("127.0.0.1:{}", instance.ops_port),
+                                      "--log-format", "json", "--log-level", "info"},
+                                     process_options);
   if (!process) {
     if (why) *why = process.error().message;
     return false;
@@ -230,12 +175,12 @@ std::string World::log(int i) const { return read_file(instances_.at(i).log_file
 std::uint16_t World::ops_port(int i) const { return instances_.at(i).ops_port; }
 
 std::optional<std::string> World::request(const std::string& user, const std::string& text, std::string* reply) {
-  const std::size_t before = slack_->messages("C0GENERAL").size();
+  const std::size_t before = slack_->messages(demo::kGeneral).size();
   slack_->slash_command(user, "request " + text);
   std::optional<std::string> answer;
   slack_->wait_for(
       [&](const emulators::SlackEmulator& s) {
-        const json messages = s.messages("C0GENERAL");
+        const json messages = s.messages(demo::kGeneral);
         for (std::size_t k = before; k < messages.size(); ++k)
           if (messages[k].value("ephemeral_to", "") == user) {
             answer = messages[k].value("text", "");
@@ -246,10 +191,7 @@ std::optional<std::string> World::request(const std::string& user, const std::st
       std::chrono::seconds(10));
   if (reply) *reply = answer.value_or("(no reply)");
   if (!answer) return std::nullopt;
-  static const std::regex id(R"(Request `([a-z0-9]+)` is waiting)");
-  std::smatch m;
-  if (!std::regex_search(*answer, m, id)) return std::nullopt;
-  return m[1].str();
+  return demo::request_id_in(*answer);
 }
 
 std::string World::grant(const std::string& user, const std::string& text) {
@@ -298,7 +240,7 @@ std::optional<std::string> World::wait_ephemeral(const std::string& user, const 
   };
   slack_->wait_for(
       [&](const emulators::SlackEmulator& s) {
-        for (const char* channel : {"C0GENERAL", kProdChannel, "C0SANDBOX"})
+        for (const char* channel : {demo::kGeneral, kProdChannel, demo::kSandbox})
           if (scan(s.messages(channel))) return true;
         // A reply that could not be ephemeral arrives as a DM.
         for (const auto& m : s.dm(user))

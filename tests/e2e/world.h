@@ -1,6 +1,7 @@
 // The whole product on one machine, for end-to-end tests: the Slack emulator and the AWS emulator
-// in this process, and one or more `jit serve` processes pointed at them (SQLite, or DynamoDB on
-// moto_server shared by every instance). Tests act as Slack users through the emulator and read
+// in this process, seeded with the workspace of `jit demo` (src/demo/world.h: people, policy,
+// serve's environment), and one or more `jit serve` processes pointed at them (SQLite, or DynamoDB
+// on moto_server shared by every instance). Tests act as Slack users through the emulator and read
 // what happened in Slack, in the emulated Identity Center and in the store.
 #pragma once
 
@@ -14,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "demo/world.h"
 #include "emulators/aws/aws_emulator.h"
 #include "emulators/slack/slack_emulator.h"
 #include "net/http_server.h"
@@ -21,7 +23,8 @@
 #include "net/https_client.h"
 #include "ports/store.h"
 #include "support/moto.h"
-#include "support/process.h"
+#include "platform/child_process.h"
+#include "support/free_port.h"
 
 namespace jit {
 class AwsServices;
@@ -29,13 +32,14 @@ class AwsServices;
 
 namespace jit::testing {
 
-// Users of the test workspace (Slack) and of the emulated identity store (AWS), by the same e-mail.
-inline constexpr char kDana[] = "U0DANA";    // requester
-inline constexpr char kAlice[] = "U0ALICE";  // approver of prod and sandbox
-inline constexpr char kBob[] = "U0BOB";      // approver of prod
-inline constexpr char kEve[] = "U0EVE";      // no approver anywhere
-inline constexpr char kProdChannel[] = "C0PROD";
-inline constexpr char kOpsChannel[] = "C0OPS";
+// The people and channels of the demo workspace (src/demo/world.h), the same as in `jit demo`:
+// dana requests, alice approves prod and sandbox, bob approves prod (group S0LEADS), eve nothing.
+using demo::kAlice;
+using demo::kBob;
+using demo::kDana;
+using demo::kEve;
+inline constexpr const char* kProdChannel = demo::kProd;
+inline constexpr const char* kOpsChannel = demo::kOps;
 
 struct WorldOptions {
   int instances = 1;
@@ -121,7 +125,7 @@ class World {
   std::shared_ptr<AwsServices> aws_clients_;  // the test's own clients of the shared DynamoDB table
   std::unique_ptr<Store> store_;
   struct Instance {
-    std::unique_ptr<Process> process;
+    std::unique_ptr<ChildProcess> process;
     std::uint16_t ops_port = 0;
     std::string log_file;
   };

@@ -18,7 +18,8 @@
 #include <thread>
 
 #include "emulators/aws/aws_emulator.h"
-#include "support/process.h"
+#include "platform/child_process.h"
+#include "support/free_port.h"
 
 extern char** environ;
 
@@ -60,9 +61,9 @@ class AwsCliTest : public ::testing::Test {
     std::vector<std::string> argv = {JIT_AWS_EMULATOR_BIN, "--port", std::to_string(port_), "--delay-ms", "0",
                                      "--access-key-id", kKeyId, "--secret-access-key", kSecret,
                                      "--user", fmt::format("dana:dana@example.com:{}", kDanaId)};
-    testing::ProcessOptions options;
+    ChildOptions options;
     options.output_file = (dir_ / "emulator.log").string();
-    auto process = testing::Process::spawn(std::move(argv), std::move(options));
+    auto process = ChildProcess::spawn(std::move(argv), std::move(options));
     ASSERT_TRUE(process) << process.error().message;
     emulator_ = std::move(*process);
     ASSERT_TRUE(emulator_->wait_for_http(port_)) << read_file(dir_ / "emulator.log");
@@ -123,7 +124,7 @@ class AwsCliTest : public ::testing::Test {
   fs::path dir_;
   std::uint16_t port_ = 0;
   std::string url_;
-  std::unique_ptr<testing::Process> emulator_;
+  std::unique_ptr<ChildProcess> emulator_;
 };
 
 TEST_F(AwsCliTest, PrintsItsUrlAndServesAwsCliThroughTheAssignmentLifecycle) {

@@ -5,6 +5,7 @@
 // wait_for (a condition variable), never sleeps.
 #include "emulators/slack/slack_emulator.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "net/https_client.h"
 #include "net/websocket.h"
@@ -539,6 +541,33 @@ TEST_F(SlackEmulatorTest, ControlApiOverHttp) {
   ASSERT_EQ(submitted.status, 200) << submitted.body;
   EXPECT_EQ(json::parse(submitted.body)["acked"], false);  // nobody is connected to ack it
   EXPECT_EQ(control("POST", "submit", {{"user", "U0DANA"}, {"view_id", view}, {"values", {{"reason", 1}}}}).status, 400);
+}
+
+TEST_F(SlackEmulatorTest, ControlApiWaitAnswersOnTheNextChange) {
+  auto wait = [&](const std::string& query) { return raw("GET", "/_emulator/wait" + query, "", {}); };
+  auto first = wait("");
+  ASSERT_EQ(first.status, 200) << first.body;
+  const std::uint64_t seen = json::parse(first.body)["version"];
+  EXPECT_EQ(seen, emulator_->version());
+
+  // No change: the answer comes after timeout_ms with the same version.
+  auto unchanged = wait(fmt::format("?version={}&timeout_ms=20", seen));
+  ASSERT_EQ(unchanged.status, 200) << unchanged.body;
+  EXPECT_EQ(json::parse(unchanged.body)["version"], seen);
+
+  // A change while the request waits ends the wait, and the change is there to be read.
+  std::optional<net::HttpResponse> woken;
+  std::thread waiter([&] { woken = wait(fmt::format("?version={}&timeout_ms=30000", seen)); });
+  const std::string ts = post("C0APPROVALS");
+  waiter.join();
+  ASSERT_TRUE(woken && woken->status == 200) << (woken ? woken->body : "no answer");
+  EXPECT_GT(json::parse(woken->body)["version"].get<std::uint64_t>(), seen);
+  EXPECT_EQ(emulator_->messages("C0APPROVALS").back()["ts"], ts);
+
+  // A version older than the current one answers at once.
+  EXPECT_EQ(json::parse(wait(fmt::format("?version={}&timeout_ms=30000", seen)).body)["version"], emulator_->version());
+  EXPECT_EQ(wait("?version=abc").status, 400);
+  EXPECT_EQ(wait(fmt::format("?version={}&timeout_ms=600000", seen)).status, 400);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// A Chat and a Directory that keep everything in memory: used by unit tests, by `jit demo`, and
-// by `jit serve` until the Slack adapter is configured. The chat keeps a readable transcript.
+// A Chat and a Directory that keep everything in memory, for unit tests (the product never links
+// it: `jit demo` talks to the Slack emulator executable). The chat keeps a readable transcript.
 #pragma once
 
 #include <map>

@@ -1,5 +1,5 @@
 // An AccessProvider that keeps assignments in memory: the stand-in for IAM Identity Center in
-// unit tests, in `jit demo`, and in `jit serve` until the AWS adapter is configured.
+// unit tests (the product never links it: `jit demo` talks to the AWS emulator executable).
 #pragma once
 
 #include <functional>

@@ -13,7 +13,7 @@
 #include "net/http_server.h"
 #include "net/https_client.h"
 #include "net/test_certs.h"
-#include "support/process.h"
+#include "support/free_port.h"
 
 namespace jit::net {
 namespace {

@@ -202,22 +202,20 @@ std::string run_awscli(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {aws};
   argv.insert(argv.end(), args.begin(), args.end());
   const std::string output = fmt::format("{}/awscli-{}.out", ::testing::TempDir(), ::getpid());
-  auto process = testing::Process::spawn(argv, {.env = {{"AWS_ACCESS_KEY_ID", "AKIDTEST"},
-                                                        {"AWS_SECRET_ACCESS_KEY", "secret"},
-                                                        {"AWS_SESSION_TOKEN", ""},
-                                                        {"AWS_DEFAULT_REGION", "us-east-1"},
-                                                        {"AWS_REGION", "us-east-1"},
-                                                        {"AWS_PAGER", ""},
-                                                        {"AWS_CONFIG_FILE", "/dev/null"},
-                                                        {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"}},
-                                                .output_file = output});
+  auto process = ChildProcess::spawn(argv, {.env = {{"AWS_ACCESS_KEY_ID", "AKIDTEST"},
+                                                    {"AWS_SECRET_ACCESS_KEY", "secret"},
+                                                    {"AWS_SESSION_TOKEN", ""},
+                                                    {"AWS_DEFAULT_REGION", "us-east-1"},
+                                                    {"AWS_REGION", "us-east-1"},
+                                                    {"AWS_PAGER", ""},
+                                                    {"AWS_CONFIG_FILE", "/dev/null"},
+                                                    {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"}},
+                                            .output_file = output});
   if (!process) {
     ADD_FAILURE() << process.error().message;
     return {};
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while ((*process)->running() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  (*process)->wait_exit(std::chrono::seconds(60));
   const int status = (*process)->stop();
   std::ifstream in(output);
   std::stringstream text;

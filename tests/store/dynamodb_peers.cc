@@ -95,9 +95,9 @@ Result<DynaliteServer> DynaliteServer::start() {
                                             bin.string())));
   DynaliteServer server;
   server.port = free_port();
-  auto process = Process::spawn({bin.string(), "--port", std::to_string(server.port), "--createTableMs", "0",
-                                 "--deleteTableMs", "0", "--updateTableMs", "0"},
-                                {.output_file = fmt::format("/tmp/dynalite.{}.log", server.port)});
+  auto process = ChildProcess::spawn({bin.string(), "--port", std::to_string(server.port), "--createTableMs", "0",
+                                      "--deleteTableMs", "0", "--updateTableMs", "0"},
+                                     {.output_file = fmt::format("/tmp/dynalite.{}.log", server.port)});
   if (!process) return fail(process.error());
   server.process = std::move(*process);
   if (auto ready = server.process->wait_for_http(server.port); !ready)

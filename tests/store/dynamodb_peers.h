@@ -8,7 +8,8 @@
 
 #include "aws/json_api.h"
 #include "core/error.h"
-#include "support/process.h"
+#include "platform/child_process.h"
+#include "support/free_port.h"
 
 namespace jit::testing {
 
@@ -38,7 +39,7 @@ std::string fresh_table_name();
 // dynalite (npm, installed by scripts/setup from package.json) on a free loopback port, tables
 // created at once (--createTableMs 0). Errc::not_found naming the fix when it is not installed.
 struct DynaliteServer {
-  std::unique_ptr<Process> process;
+  std::unique_ptr<ChildProcess> process;
   std::uint16_t port = 0;
 
   std::string url() const;

@@ -18,8 +18,8 @@ Result<MotoServer> MotoServer::start() {
         "(pip install 'moto[server]==5.2.*') or use the project's machine image"));
   MotoServer server;
   server.port = free_port();
-  auto process = Process::spawn({"moto_server", "-H", "127.0.0.1", "-p", std::to_string(server.port)},
-                                {.output_file = fmt::format("/tmp/moto_server.{}.log", server.port)});
+  auto process = ChildProcess::spawn({"moto_server", "-H", "127.0.0.1", "-p", std::to_string(server.port)},
+                                     {.output_file = fmt::format("/tmp/moto_server.{}.log", server.port)});
   if (!process) return fail(process.error());
   server.process = std::move(*process);
   if (auto ready = server.process->wait_for_http(server.port, "/moto-api/"); !ready)

@@ -7,12 +7,13 @@
 #include <string>
 
 #include "core/error.h"
-#include "support/process.h"
+#include "platform/child_process.h"
+#include "support/free_port.h"
 
 namespace jit::testing {
 
 struct MotoServer {
-  std::unique_ptr<Process> process;  // stopped (SIGTERM, then SIGKILL) when this is destroyed
+  std::unique_ptr<ChildProcess> process;  // stopped (SIGTERM, then SIGKILL) when this is destroyed
   std::uint16_t port = 0;
 
   // "http://127.0.0.1:PORT"

@@ -156,14 +156,17 @@ int run_cli(int argc, char** argv) {
       ->required();
 
   auto* demo = app.add_subcommand(
-      "demo", "Play the whole lifecycle: jit serve against local Slack and AWS emulators, driven by a script");
-  std::string demo_store;
-  bool demo_keep_running = false;
-  demo->add_option("--store", demo_store,
+      "demo", "Play the whole lifecycle: jit serve against the local Slack and AWS emulators (the jit-slack-emulator "
+              "and jit-aws-emulator executables, run as child processes on 127.0.0.1), driven by a script");
+  demo::DemoOptions demo_options;
+  demo->add_option("--store", demo_options.store_url,
                    "Keep the demo's state in sqlite:PATH, a new file (left for `jit audit verify --store ...`)");
-  demo->add_flag("--keep-running", demo_keep_running,
+  demo->add_flag("--keep-running", demo_options.keep_running,
                  "Afterwards leave the emulators and jit serve up, print how to drive them by hand, and stop on "
                  "Ctrl-C or SIGTERM");
+  demo->add_option("--emulators-dir", demo_options.emulators_dir,
+                   "The directory holding jit-slack-emulator and jit-aws-emulator (default: $JIT_EMULATORS_DIR, "
+                   "else beside jit, else the build tree's emulators/slack and emulators/aws)");
 
   try {
     app.parse(argc, argv);
@@ -188,7 +191,7 @@ int run_cli(int argc, char** argv) {
   if (audit_verify->parsed()) return cmd_audit_verify(config, store);
   if (store_init->parsed()) return cmd_store_init(config, store);
   if (store_migrate->parsed()) return cmd_store_migrate(config, from_url, to_url);
-  if (demo->parsed()) return demo::run_demo(demo_store, demo_keep_running);
+  if (demo->parsed()) return demo::run_demo(demo_options);
   return kExitUsage;
 }
 

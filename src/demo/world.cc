@@ -1,0 +1,147 @@
+#include "demo/world.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <regex>
+
+namespace jit::demo {
+
+namespace {
+
+constexpr char kProdAccount[] = "123456789012";
+constexpr char kSandboxAccount[] = "111111111111";
+constexpr char kPermissionSet[] = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-";
+
+// ["a", "b"] in TOML.
+std::string toml_list(const std::vector<std::string>& items) {
+  std::vector<std::string> quoted;
+  for (const auto& i : items) quoted.push_back("\"" + i + "\"");
+  return fmt::format("[{}]", fmt::join(quoted, ", "));
+}
+
+}  // namespace
+
+std::string Person::email() const { return std::string(name) + "@example.com"; }
+
+std::string policy_text(const PolicyOptions& o) {
+  const std::string durations =
+      o.prod_admin_durations.empty() ? "" : "\n  allowed_durations = " + toml_list(o.prod_admin_durations);
+  const std::string break_glass = !o.break_glass ? "" : fmt::format(R"toml(
+
+  [[accounts.roles]]
+  name = "break-glass"
+  permission_set_arn = "{ps}0000000000000002"
+  max_duration = "1h"
+  tier = "break-glass"
+  approvals_required = 2
+  requesters = ["*"]
+  ticket_required = true
+  ticket_pattern = "^INC-[0-9]+$")toml", fmt::arg("ps", kPermissionSet));
+  return fmt::format(R"toml(# The policy of `jit demo` and the end-to-end tests (src/demo/world.cc): two accounts on the emulated Identity Center.
+approval_window = "1h"
+sweep_interval = "{sweep}"
+reconcile_interval = "1h"
+admins = ["{admin}"]
+ops_channel = "{ops}"
+
+[store]
+url = "{store}"
+
+[aws]
+region = "{region}"
+instance_arn = "{instance}"
+identity_store_id = "{identity_store}"
+access_portal_url = "https://{identity_store}.awsapps.com/start"
+
+[[accounts]]
+name = "prod"
+id = "{prod_account}"
+owner_channel = "{prod}"
+approvers = {prod_approvers}
+
+  [[accounts.roles]]
+  name = "admin"
+  permission_set_arn = "{ps}0000000000000001"
+  max_duration = "{prod_admin_max}"{durations}
+  requesters = ["*"]{break_glass}
+
+[[accounts]]
+name = "sandbox"
+id = "{sandbox_account}"
+owner_channel = "{sandbox}"
+approvers = {sandbox_approvers}
+
+  [[accounts.roles]]
+  name = "developer"
+  permission_set_arn = "{ps}0000000000000003"
+  max_duration = "8h"
+  requesters = ["*"]
+)toml",
+                     fmt::arg("sweep", o.sweep_interval), fmt::arg("admin", kAdmin), fmt::arg("ops", kOps),
+                     fmt::arg("store", o.store_url), fmt::arg("region", kAwsRegion),
+                     fmt::arg("instance", kInstanceArn), fmt::arg("identity_store", kIdentityStoreId),
+                     fmt::arg("prod_account", kProdAccount), fmt::arg("prod", kProd),
+                     fmt::arg("prod_approvers", toml_list(o.prod_approvers)), fmt::arg("ps", kPermissionSet),
+                     fmt::arg("prod_admin_max", o.prod_admin_max), fmt::arg("durations", durations),
+                     fmt::arg("break_glass", break_glass), fmt::arg("sandbox_account", kSandboxAccount),
+                     fmt::arg("sandbox", kSandbox), fmt::arg("sandbox_approvers", toml_list(o.sandbox_approvers)));
+}
+
+std::vector<std::pair<std::string, std::string>> serve_environment(const std::string& slack_api_url,
+                                                                   const std::string& aws_url) {
+  return {{"SLACK_API_URL", slack_api_url},
+          {"SLACK_BOT_TOKEN", kSlackBotToken},
+          {"SLACK_APP_TOKEN", kSlackAppToken},
+          {"AWS_ENDPOINT_URL_SSO_ADMIN", aws_url},
+          {"AWS_ENDPOINT_URL_IDENTITYSTORE", aws_url},
+          {"AWS_ACCESS_KEY_ID", kAwsAccessKeyId},
+          {"AWS_SECRET_ACCESS_KEY", kAwsSecretAccessKey},
+          {"AWS_REGION", kAwsRegion},
+          {"AWS_CONFIG_FILE", "/dev/null"},
+          {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"},
+          {"AWS_EC2_METADATA_DISABLED", "true"}};
+}
+
+std::vector<std::string> slack_emulator_flags() {
+  std::vector<std::string> flags = {"--bot-token", kSlackBotToken, "--app-token", kSlackAppToken,
+                                    "--usergroup", fmt::format("{}:{}", kLeads, kBob)};
+  for (const auto& p : kPeople) {
+    flags.push_back("--user");
+    flags.push_back(fmt::format("{}:{}:{}", p.slack_id, p.name, p.email()));
+  }
+  return flags;
+}
+
+std::vector<std::string> aws_emulator_flags() {
+  std::vector<std::string> flags = {"--access-key-id", kAwsAccessKeyId, "--secret-access-key", kAwsSecretAccessKey,
+                                    "--region", kAwsRegion, "--instance-arn", kInstanceArn,
+                                    "--identity-store-id", kIdentityStoreId};
+  for (const auto& p : kPeople) {
+    flags.push_back("--user");
+    flags.push_back(fmt::format("{}:{}:{}", p.name, p.email(), p.aws_id));
+  }
+  return flags;
+}
+
+std::optional<std::string> request_id_in(const std::string& reply) {
+  // "Request `r1a2b3` is waiting…" (the reply to /jit request) or "… (`r1a2b3`) is waiting…" (the DM).
+  static const std::regex id(R"(`([a-z0-9]+)`\)? is waiting)");
+  std::smatch m;
+  if (!std::regex_search(reply, m, id)) return std::nullopt;
+  return m[1].str();
+}
+
+std::string name_of(std::string_view id) {
+  for (const auto& p : kPeople)
+    if (id == p.slack_id || id == p.aws_id) return p.name;
+  static const std::map<std::string, std::string, std::less<>> names = {
+      {kProdAccount, "prod"},       {kSandboxAccount, "sandbox"},   {"0000000000000001", "admin"},
+      {"0000000000000002", "break-glass"}, {"0000000000000003", "developer"}, {kProd, "prod"},
+      {kSandbox, "sandbox"},        {kGeneral, "general"},          {kOps, "jit-ops"},
+      {kLeads, "leads"}};
+  const auto it = names.find(id);
+  return it == names.end() ? std::string(id) : it->second;
+}
+
+}  // namespace jit::demo

@@ -1,0 +1,86 @@
+// The demo workspace, written once for `jit demo` (demo_world.h) and the end-to-end tests
+// (tests/e2e/world.h): its people (the same e-mail in Slack and in the emulated IAM Identity
+// Center), channels, the credentials the emulators accept, the policy, and the environment that
+// points `jit serve` at the emulators and nowhere else.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace jit::demo {
+
+struct Person {
+  const char* slack_id;  // "U0DANA"
+  const char* name;      // "dana"
+  const char* aws_id;    // the identity-store user id (AWS's "<10 hex>-<uuid>" form)
+  std::string email() const;  // "dana@example.com", in Slack and in AWS
+};
+
+inline constexpr char kDana[] = "U0DANA";    // the requester
+inline constexpr char kAlice[] = "U0ALICE";  // approver of prod and sandbox
+inline constexpr char kBob[] = "U0BOB";      // approver of prod through the S0LEADS group (e2e policy)
+inline constexpr char kEve[] = "U0EVE";      // no approver anywhere
+inline constexpr char kAdmin[] = "U0ADMIN";  // a jit admin
+inline constexpr Person kPeople[] = {
+    {kDana, "dana", "1111111111-0000da7a-0000-4000-8000-000000000001"},
+    {kAlice, "alice", "1111111111-0000a11c-0000-4000-8000-000000000002"},
+    {kAdmin, "admin", "1111111111-0000ad31-0000-4000-8000-000000000003"},
+    {kBob, "bob", "1111111111-00000b0b-0000-4000-8000-000000000004"},
+    {kEve, "eve", "1111111111-00000e7e-0000-4000-8000-000000000005"},
+};
+inline constexpr char kLeads[] = "S0LEADS";  // a user group: bob
+
+inline constexpr char kGeneral[] = "C0GENERAL";  // where people type /jit
+inline constexpr char kProd[] = "C0PROD";        // prod's owner channel
+inline constexpr char kSandbox[] = "C0SANDBOX";  // sandbox's owner channel
+inline constexpr char kOps[] = "C0OPS";          // the ops channel
+inline constexpr char kGrantSeconds[] = "8s";    // the demo's short grant (an allowed duration of prod admin)
+
+// What the emulators accept, and what `jit serve` presents to them.
+inline constexpr char kSlackBotToken[] = "xoxb-emulator-bot";
+inline constexpr char kSlackAppToken[] = "xapp-emulator-app";
+inline constexpr char kAwsAccessKeyId[] = "AKIDJITEMULATOR00001";
+inline constexpr char kAwsSecretAccessKey[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";  // AWS's documentation example
+inline constexpr char kAwsRegion[] = "us-east-1";
+inline constexpr char kInstanceArn[] = "arn:aws:sso:::instance/ssoins-1111111111111111";
+inline constexpr char kIdentityStoreId[] = "d-1111111111";
+
+struct PolicyOptions {
+  std::string store_url;  // [store] url
+  std::string sweep_interval = "1s";
+  // The demo's policy; the end-to-end tests widen it (tests/e2e/world.cc).
+  std::string prod_admin_max = "1h";
+  std::vector<std::string> prod_admin_durations = {kGrantSeconds, "30m", "1h"};  // empty: any up to the max
+  std::vector<std::string> prod_approvers = {kAlice};
+  std::vector<std::string> sandbox_approvers = {kAlice, kDana};
+  bool break_glass = false;  // prod's break-glass role too: two approvals and an INC- ticket
+};
+
+// The policy file (TOML): accounts prod (123456789012, role admin) and sandbox (111111111111,
+// role developer) on the emulators' Identity Center instance, admins U0ADMIN, ops channel C0OPS.
+std::string policy_text(const PolicyOptions& options);
+
+// The environment of a `jit serve` pointed at the emulators: their endpoints and credentials, no
+// shared config or credentials file, no instance metadata. Start serve without inheriting the
+// variables named by kServeEnvironmentPrefixes, so nothing points it at a real Slack or AWS.
+std::vector<std::pair<std::string, std::string>> serve_environment(const std::string& slack_api_url,
+                                                                   const std::string& aws_url);
+inline const std::vector<std::string> kServeEnvironmentPrefixes = {"AWS_", "SLACK_", "JIT_"};
+
+// The flags that seed jit-slack-emulator (people, the S0LEADS group, tokens) and jit-aws-emulator
+// (people with their ids, the key pair, region) with this workspace.
+std::vector<std::string> slack_emulator_flags();
+std::vector<std::string> aws_emulator_flags();
+
+// The request id in the app's reply to a request, "Request `r1a2b3` is waiting for approval in …",
+// or in the DM "… (`r1a2b3`) is waiting …" (nullopt: none).
+std::optional<std::string> request_id_in(const std::string& reply);
+
+// A person, channel, account or permission set (an id from Slack or AWS) as a person reads it:
+// "dana", "prod", "admin"; the id itself when it is none of these.
+std::string name_of(std::string_view id);
+
+}  // namespace jit::demo
