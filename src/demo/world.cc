@@ -50,9 +50,7 @@ url = "{store}"
 
 [aws]
 region = "{region}"
-instance_arn = "{instance}"
-identity_store_id = "{identity_store}"
-access_portal_url = "https://{identity_store}.awsapps.com/start"
+{identity_center}access_portal_url = "https://{identity_store}.awsapps.com/start"
 
 [[accounts]]
 name = "prod"
@@ -80,7 +78,10 @@ approvers = {sandbox_approvers}
 )toml",
                      fmt::arg("sweep", o.sweep_interval), fmt::arg("admin", kAdmin), fmt::arg("ops", kOps),
                      fmt::arg("store", o.store_url), fmt::arg("region", kAwsRegion),
-                     fmt::arg("instance", kInstanceArn), fmt::arg("identity_store", kIdentityStoreId),
+                     fmt::arg("identity_center", o.identity_center ? fmt::format("instance_arn = \"{}\"\nidentity_store_id = \"{}\"\n",
+                                                                                 kInstanceArn, kIdentityStoreId)
+                                                                   : std::string()),
+                     fmt::arg("identity_store", kIdentityStoreId),
                      fmt::arg("prod_account", kProdAccount), fmt::arg("prod", kProd),
                      fmt::arg("prod_approvers", toml_list(o.prod_approvers)), fmt::arg("ps", kPermissionSet),
                      fmt::arg("prod_admin_max", o.prod_admin_max), fmt::arg("durations", durations),

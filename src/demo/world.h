@@ -57,6 +57,8 @@ struct PolicyOptions {
   std::vector<std::string> prod_approvers = {kAlice};
   std::vector<std::string> sandbox_approvers = {kAlice, kDana};
   bool break_glass = false;  // prod's break-glass role too: two approvals and an INC- ticket
+  // false: no Identity Center instance in [aws] (jit serve then needs --dry-run).
+  bool identity_center = true;
 };
 
 // The policy file (TOML): accounts prod (123456789012, role admin) and sandbox (111111111111,

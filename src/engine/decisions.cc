@@ -12,6 +12,31 @@ namespace jit {
 
 using engine_internal::already_decided;
 
+namespace {
+
+// The request `requester` already has open for this account and role, if any: one open request
+// or grant per (requester, account, role).
+Result<std::optional<AccessRequest>> open_request_of(Store& store, const std::string& requester,
+                                                     const std::string& account, const std::string& role) {
+  RequestQuery q{.requester = requester, .states = {}, .limit = 1000};
+  for (State s : kAllStates)
+    if (is_open(s)) q.states.push_back(s);
+  auto mine = store.list_requests(q);
+  if (!mine) return fail(mine.error());
+  for (auto& r : *mine)
+    if (r.account == account && r.role == role) return std::move(r);
+  return std::nullopt;
+}
+
+Error duplicate_of(const AccessRequest& r) {
+  return Error::Conflict(fmt::format(
+      "you already have request {} ({}) for role {} on account {}: one open request or grant per role; {}", r.id,
+      state_name(r.state), r.role, r.account,
+      r.state == State::pending ? "cancel it first to ask again" : "a longer session is a new request after it ends"));
+}
+
+}  // namespace
+
 Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
   auto who = identity_of(cmd.requester);
   if (!who) return fail(who.error());
@@ -19,58 +44,24 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
   auto checked = check_request(*policy, RequestDraft{*who, cmd.account, cmd.role, cmd.duration, cmd.reason,
                                                      cmd.ticket});
   if (!checked) return fail(checked.error());
-
-  auto open_one = [&]() -> Result<std::optional<AccessRequest>> {
-    RequestQuery q{.requester = cmd.requester, .states = {}, .limit = 1000};
-    for (State s : kAllStates)
-      if (is_open(s)) q.states.push_back(s);
-    auto mine = store_.list_requests(q);
-    if (!mine) return fail(mine.error());
-    for (auto& r : *mine)
-      if (r.account == checked->account->name && r.role == checked->role->name) return std::move(r);
-    return std::nullopt;
-  };
-  auto duplicate = [&](const AccessRequest& r) {
-    return Error::Conflict(fmt::format(
-        "you already have request {} ({}) for role {} on account {}: one open request or grant per role; {}",
-        r.id, state_name(r.state), r.role, r.account,
-        r.state == State::pending ? "cancel it first to ask again" : "a longer session is a new request after it ends"));
-  };
-  if (auto existing = open_one(); !existing)
+  if (auto existing = open_request_of(store_, cmd.requester, checked->account->name, checked->role->name); !existing)
     return fail(existing.error());
   else if (*existing)
-    return fail(duplicate(**existing));
+    return fail(duplicate_of(**existing));
 
   const TimePoint now = clock_.now();
-  AccessRequest r{.requester = cmd.requester,
-                  .account = checked->account->name,
-                  .account_id = checked->account->id,
-                  .role = checked->role->name,
-                  .permission_set_arn = checked->role->permission_set_arn,
-                  .duration = checked->duration,
-                  .reason = cmd.reason,
-                  .ticket = cmd.ticket,
-                  .created_at = now,
-                  .updated_at = now,
-                  .state = State::pending,
-                  .chat_channel = checked->account->owner_channel};
-  Result<AccessRequest> created = fail(Error::Internal("not attempted"));
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    r.id = options_.new_id();
-    AuditEvent e{.at = now,
-                 .actor = cmd.requester,
-                 .action = std::string(action_name(Action::submit)),
-                 .request_id = r.id,
-                 .from_state = "",
-                 .to_state = std::string(state_name(State::pending)),
-                 .detail = fmt::format("{} on {} ({}) for {}; reason: {}{}", r.role, r.account, r.account_id,
-                                       format_duration(r.duration), r.reason,
-                                       r.ticket.empty() ? "" : "; ticket: " + r.ticket)};
-    created = create(r, e);
-    if (created || created.error().code != Errc::conflict) break;
-    // Either the id was taken (try another) or an open request appeared meanwhile.
-    if (auto existing = open_one(); existing && *existing) return fail(duplicate(**existing));
-  }
+  auto created = create_pending({.requester = cmd.requester,
+                                 .account = checked->account->name,
+                                 .account_id = checked->account->id,
+                                 .role = checked->role->name,
+                                 .permission_set_arn = checked->role->permission_set_arn,
+                                 .duration = checked->duration,
+                                 .reason = cmd.reason,
+                                 .ticket = cmd.ticket,
+                                 .created_at = now,
+                                 .updated_at = now,
+                                 .state = State::pending,
+                                 .chat_channel = checked->account->owner_channel});
   if (!created) return fail(created.error());
   if (options_.metrics) options_.metrics->inc("jit_requests_total", {{"outcome", "submitted"}});
   spdlog::info("event=submit request={} requester={} account={} role={} duration={}", created->id,
@@ -82,6 +73,28 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
   if (auto n = chat_.notify_requester(result, Notice::submitted); !n)
     spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", result.id, n.error().message);
   return result;
+}
+
+Result<AccessRequest> Engine::create_pending(AccessRequest r) {
+  Result<AccessRequest> created = fail(Error::Internal("not attempted"));
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    r.id = options_.new_id();
+    AuditEvent e{.at = r.created_at,
+                 .actor = r.requester,
+                 .action = std::string(action_name(Action::submit)),
+                 .request_id = r.id,
+                 .from_state = "",
+                 .to_state = std::string(state_name(State::pending)),
+                 .detail = fmt::format("{} on {} ({}) for {}; reason: {}{}", r.role, r.account, r.account_id,
+                                       format_duration(r.duration), r.reason,
+                                       r.ticket.empty() ? "" : "; ticket: " + r.ticket)};
+    created = create(r, e);
+    if (created || created.error().code != Errc::conflict) break;
+    // Either the id was taken (try another) or an open request appeared meanwhile.
+    if (auto existing = open_request_of(store_, r.requester, r.account, r.role); existing && *existing)
+      return fail(duplicate_of(**existing));
+  }
+  return created;
 }
 
 Result<AccessRequest> Engine::approve(const std::string& id, const std::string& approver) {

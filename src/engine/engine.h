@@ -159,6 +159,9 @@ class Engine {
   Result<AccessRequest> update_and_announce(const std::string& id, const Mutate& mutate,
                                             std::optional<Notice> notice);
 
+  // Stores a new pending request under a fresh id with its submit event; Errc::conflict naming the
+  // open request when one for the same role appeared meanwhile.
+  Result<AccessRequest> create_pending(AccessRequest request);
   // Stores a new request with its submit event (marked in a dry run).
   Result<AccessRequest> create(const AccessRequest& request, AuditEvent event);
   // Marks an event before it is written, in a dry run.

@@ -144,4 +144,8 @@ std::string notice_text(const AccessRequest& r, Notice n, const std::string& por
   return what;
 }
 
+std::string mark_dry_run(bool dry_run, std::string text) {
+  return dry_run ? std::string(kDryRunBanner) + "\n" + text : text;
+}
+
 }  // namespace jit::slack

@@ -13,6 +13,11 @@
 
 namespace jit::slack {
 
+// What `jit serve --dry-run` puts before every text it sends to Slack.
+inline constexpr std::string_view kDryRunBanner = ":test_tube: *Dry run*: nothing is granted or revoked in AWS.";
+// `text` behind the banner when `dry_run`; else `text` as it is.
+std::string mark_dry_run(bool dry_run, std::string text);
+
 // {"text": fallback, "blocks": [...]} for the owner channel: who asks for what and why, then
 // Approve/Deny while pending (with how many approvals are still needed), or the outcome after.
 nlohmann::json request_message(const AccessRequest& request, const Policy& policy);

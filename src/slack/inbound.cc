@@ -21,10 +21,11 @@ std::string str(const json& j, const char* pointer) {
 
 }  // namespace
 
-InboundHandler::InboundHandler(Engine& engine, WebApi& api, Directory& directory)
-    : engine_(engine), api_(api), directory_(directory) {}
+InboundHandler::InboundHandler(Engine& engine, WebApi& api, Directory& directory, bool dry_run)
+    : engine_(engine), api_(api), directory_(directory), dry_run_(dry_run) {}
 
-void InboundHandler::reply(const std::string& channel, const std::string& user, const std::string& text) {
+void InboundHandler::reply(const std::string& channel, const std::string& user, const std::string& plain_text) {
+  const std::string text = mark_dry_run(dry_run_, plain_text);
   if (!channel.empty()) {
     if (api_.call("chat.postEphemeral", {{"channel", channel}, {"user", user}, {"text", text}})) return;
   }

@@ -18,7 +18,8 @@ namespace jit::slack {
 
 class InboundHandler {
  public:
-  InboundHandler(Engine& engine, WebApi& api, Directory& directory);
+  // `dry_run`: every reply says, first, that nothing is granted in AWS (`jit serve --dry-run`).
+  InboundHandler(Engine& engine, WebApi& api, Directory& directory, bool dry_run = false);
 
   std::optional<nlohmann::json> ack_payload(const Envelope& envelope);
   void handle(const Envelope& envelope);
@@ -34,6 +35,7 @@ class InboundHandler {
   Engine& engine_;
   WebApi& api_;
   Directory& directory_;
+  const bool dry_run_;
 };
 
 }  // namespace jit::slack

@@ -23,17 +23,15 @@ Error to_error(std::string_view method, const ApiError& e) {
 SlackChat::SlackChat(WebApi& api, std::shared_ptr<const Config> config, bool dry_run)
     : api_(api), dry_run_(dry_run), config_(std::move(config)) {}
 
-std::string SlackChat::marked(std::string text) const {
-  return dry_run_ ? std::string(kDryRunBanner) + "\n" + text : text;
-}
-
 nlohmann::json SlackChat::marked_message(const AccessRequest& r) const {
   nlohmann::json message = request_message(r, config()->policy);
   if (!dry_run_) return message;
   message["text"] = marked(message.value("text", ""));
-  if (message.contains("blocks"))
-    message["blocks"].insert(message["blocks"].begin(),
-                             {{"type", "context"}, {"elements", {{{"type", "mrkdwn"}, {"text", kDryRunBanner}}}}});
+  if (message.contains("blocks")) {
+    nlohmann::json banner = {{"type", "context"},
+                             {"elements", nlohmann::json::array({{{"type", "mrkdwn"}, {"text", kDryRunBanner}}})}};
+    message["blocks"].insert(message["blocks"].begin(), std::move(banner));
+  }
   return message;
 }
 

@@ -15,6 +15,7 @@
 
 #include "core/settings.h"
 #include "ports/chat.h"
+#include "slack/blocks.h"
 #include "slack/web_api.h"
 
 namespace jit::slack {
@@ -27,9 +28,6 @@ class SlackChat final : public Chat {
   SlackChat(WebApi& api, std::shared_ptr<const Config> config, bool dry_run = false);
   void set_config(std::shared_ptr<const Config> config);
 
-  // What a dry run puts before every text it sends.
-  static constexpr std::string_view kDryRunBanner = ":test_tube: *Dry run*: nothing is granted or revoked in AWS.";
-
   Result<MessageRef> post_request(const AccessRequest& request) override;
   Result<> update_request(const AccessRequest& request, const AuditEvent& event) override;
   Result<> notify_requester(const AccessRequest& request, Notice notice) override;
@@ -39,8 +37,7 @@ class SlackChat final : public Chat {
   std::shared_ptr<const Config> config() const;
   Result<std::string> dm_channel(const std::string& user_id);
 
-  // `text` behind the dry-run banner, in a dry run.
-  std::string marked(std::string text) const;
+  std::string marked(std::string text) const { return mark_dry_run(dry_run_, std::move(text)); }
   // The request message's blocks behind a context block with the banner, in a dry run.
   nlohmann::json marked_message(const AccessRequest& request) const;
 

@@ -1,4 +1,5 @@
 #include "contract/store_contract.h"
+#include "fakes/requests.h"
 
 #include <algorithm>
 #include <atomic>
@@ -35,20 +36,13 @@ Errc error_of(const Result<T>& r) {
   return r.error().code;
 }
 
+using testing::full_request;
+using testing::new_request;
+
+// A fresh submission (tests/fakes/requests.h).
 AccessRequest make_request(std::string id, std::string requester = "U1", std::string account = "prod",
                            std::string role = "admin") {
-  AccessRequest r;
-  r.id = std::move(id);
-  r.requester = std::move(requester);
-  r.account = std::move(account);
-  r.account_id = "123456789012";
-  r.role = std::move(role);
-  r.permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-1/ps-1";
-  r.duration = Seconds{3600};
-  r.reason = "deploy";
-  r.created_at = kT0;
-  r.updated_at = kT0;
-  return r;
+  return new_request(std::move(id), std::move(requester), std::move(account), std::move(role));
 }
 
 AuditEvent event_for(const AccessRequest& r, std::string action = "submit") {
@@ -99,22 +93,8 @@ TEST_P(StoreContract, EmptyStoreHasNothing) {
 }
 
 TEST_P(StoreContract, CreateAndGetRoundTripEveryField) {
-  AccessRequest full = make_request("r-full");
-  full.ticket = "OPS-42";
-  full.reason = "it's \"urgent\"; DROP TABLE requests; -- ünïcödé ✓";
-  full.state = State::active;
-  full.decisions = {{.approver = "U2", .approved = true, .reason = "", .at = kT0 + Seconds{5}},
-                    {.approver = "U3", .approved = false, .reason = "not on call", .at = kT0 + Seconds{6}}};
-  full.principal = "idstore-user-1";
-  full.granted_at = kT0 + Seconds{10};
-  full.expires_at = kT0 + Seconds{3610};
-  full.ended_at = kT0 + Seconds{20};
-  full.end_reason = "revoked by U9: done";
-  full.lease_owner = "host-a:123";
-  full.lease_until = kT0 + Seconds{40};
-  full.chat_channel = "C123";
-  full.chat_ts = "1700000000.000100";
-  full.updated_at = kT0 + Seconds{11};
+  AccessRequest full = full_request("r-full");
+  full.version = 0;
 
   AccessRequest bare;  // every string empty, every optional empty, no decisions
   bare.id = "r-bare";
@@ -376,19 +356,12 @@ TEST_P(StoreContract, AuditEventsFilterBySinceUntilAfterSeqAndLimit) {
 
 // A request as another store holds it: every field set, a version past 1.
 AccessRequest imported_request(std::string id, State state, std::string requester = "U1") {
-  AccessRequest r = make_request(std::move(id), std::move(requester));
+  AccessRequest r = full_request(std::move(id));
+  r.requester = std::move(requester);
   r.version = 7;
   r.state = state;
-  r.ticket = "OPS-7";
-  r.decisions = {{.approver = "U2", .approved = true, .reason = "ok", .at = kT0 + Seconds{5}}};
-  r.principal = "idstore-user-1";
-  r.granted_at = kT0 + Seconds{10};
-  r.expires_at = kT0 + Seconds{3610};
-  r.lease_owner = "host-a:123";
-  r.lease_until = kT0 + Seconds{40};
-  r.chat_channel = "C123";
-  r.chat_ts = "1700000000.000100";
-  r.updated_at = kT0 + Seconds{11};
+  r.ended_at.reset();
+  r.end_reason.clear();
   return r;
 }
 

@@ -327,3 +327,48 @@ TEST(SlackServeAlone, RefusedTokenAndDisabledLinkStopWithAClearError) {
 
 }  // namespace
 }  // namespace jit::testing
+
+namespace jit::testing {
+namespace {
+
+// `jit serve --dry-run` on a policy without Identity Center: the whole flow runs, nothing is
+// granted in AWS, and every Slack message and every audit event says it is a dry run.
+TEST(SlackServeDryRun, EveryMessageAndAuditEventSaysDryRun) {
+  World world({.dry_run = true});
+  std::string reply;
+  auto id = world.request(kDana, "prod admin 1h rehearse the rotation", &reply);
+  ASSERT_TRUE(id) << reply << "\n" << world.log(0);
+  ASSERT_TRUE(world.click(kAlice, *id, "jit_approve"));
+  ASSERT_TRUE(world.wait_state(*id, State::active)) << world.log(0);
+  EXPECT_TRUE(world.wait_dm(kDana, "Dry run"));
+  EXPECT_EQ(world.assignment_count(), 0u) << "a dry run grants nothing in AWS";
+  world.slack().slash_command(kDana, "release " + *id);
+  ASSERT_TRUE(world.wait_state(*id, State::revoked)) << world.log(0);
+  ASSERT_TRUE(world.wait_dm(kDana, "has ended"));
+
+  int seen = 0;
+  for (const auto* channel : {kProdChannel, "C0GENERAL"})
+    for (const auto& m : world.slack().messages(channel)) {
+      ++seen;
+      EXPECT_THAT(m.dump(), HasSubstr("Dry run")) << m.dump();
+    }
+  for (const auto& m : world.slack().dm(kDana)) {
+    ++seen;
+    EXPECT_THAT(m.dump(), HasSubstr("Dry run")) << m.dump();
+  }
+  EXPECT_GE(seen, 8) << "request, its thread replies, the replies to dana and her DMs";
+
+  auto events = world.store().audit_events({});
+  ASSERT_TRUE(events);
+  int of_request = 0;
+  for (const auto& e : *events) {
+    if (e.request_id != *id) continue;
+    ++of_request;
+    EXPECT_THAT(e.detail, HasSubstr("dry run")) << e.action;
+  }
+  EXPECT_GE(of_request, 6);  // submit, posted, approve, begin_grant, grant_succeeded, release, revoke_succeeded
+  EXPECT_THAT(world.log(0), HasSubstr("dry_run"));
+}
+
+}  // namespace
+}  // namespace jit::testing

@@ -103,7 +103,8 @@ World::World(WorldOptions options) : options_(std::move(options)) {
                                                     .prod_admin_durations = {},
                                                     .prod_approvers = {kAlice, demo::kLeads},
                                                     .sandbox_approvers = {kAlice},
-                                                    .break_glass = true});
+                                                    .break_glass = true,
+                                                    .identity_center = !options_.dry_run});
   auto store = open_store(store_url_, aws_clients_);
   if (!store) throw std::runtime_error("store: " + store.error().message);
   store_ = std::move(*store);
@@ -139,11 +140,12 @@ bool World::start_instance(int i, std::vector<std::pair<std::string, std::string
   process_options.env.insert(process_options.env.end(), env.begin(), env.end());
   for (auto& variable : demo::serve_environment(slack_->api_url(), aws_->url()))
     process_options.env.push_back(std::move(variable));
-  auto process = ChildProcess::spawn({JIT_BINARY, "serve", "--config", policy_path_, "--store", store_url_,
-                                      "--instance-id", fmt::format("i-{}", i), "--lease", options_.lease,
-                                      "--ops-address", fmt::format("127.0.0.1:{}", instance.ops_port),
-                                      "--log-format", "json", "--log-level", "info"},
-                                     process_options);
+  std::vector<std::string> args = {JIT_BINARY, "serve", "--config", policy_path_, "--store", store_url_,
+                                   "--instance-id", fmt::format("i-{}", i), "--lease", options_.lease,
+                                   "--ops-address", fmt::format("127.0.0.1:{}", instance.ops_port),
+                                   "--log-format", "json", "--log-level", "info"};
+  if (options_.dry_run) args.push_back("--dry-run");
+  auto process = ChildProcess::spawn(args, process_options);
   if (!process) {
     if (why) *why = process.error().message;
     return false;

@@ -51,6 +51,8 @@ struct WorldOptions {
   std::chrono::milliseconds assignment_delay{50};
   // serve --lease: how soon another instance may take over a dead one's in-flight step.
   std::string lease = "3s";
+  // serve --dry-run, with no Identity Center instance in the policy.
+  bool dry_run = false;
 };
 
 class World {

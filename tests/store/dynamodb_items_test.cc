@@ -1,5 +1,6 @@
 // The item mapping of DynamoDbStore (store/dynamodb_items.h), without a server.
 #include "store/dynamodb_items.h"
+#include "fakes/requests.h"
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -19,32 +20,10 @@ using ::testing::HasSubstr;
 
 const TimePoint kT0 = from_epoch(1'700'000'000);
 
+// Every field set, at version 7 (tests/fakes/requests.h).
 AccessRequest full_request() {
-  AccessRequest r;
-  r.id = "r-full";
+  AccessRequest r = testing::full_request("r-full");
   r.version = 7;
-  r.requester = "U1";
-  r.account = "prod";
-  r.account_id = "123456789012";
-  r.role = "admin";
-  r.permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-1/ps-1";
-  r.duration = Seconds{3600};
-  r.reason = "it's \"urgent\" ünïcödé ✓";
-  r.ticket = "OPS-42";
-  r.created_at = kT0;
-  r.updated_at = kT0 + Seconds{11};
-  r.state = State::active;
-  r.decisions = {{.approver = "U2", .approved = true, .reason = "", .at = kT0 + Seconds{5}},
-                 {.approver = "U3", .approved = false, .reason = "not on call", .at = kT0 + Seconds{6}}};
-  r.principal = "idstore-user-1";
-  r.granted_at = kT0 + Seconds{10};
-  r.expires_at = kT0 + Seconds{3610};
-  r.ended_at = kT0 + Seconds{20};
-  r.end_reason = "revoked by U9: done";
-  r.lease_owner = "host-a:123";
-  r.lease_until = kT0 + Seconds{40};
-  r.chat_channel = "C123";
-  r.chat_ts = "1700000000.000100";
   return r;
 }
 

@@ -235,6 +235,22 @@ void reload(const std::string& path, Engine& engine, SlackSide* slack, Chat& cha
       spdlog::warn("event=alert_failed error=\"{}\"", a.error().message);
 }
 
+// Socket Mode on the app token, each envelope handed to `inbound` after its ack.
+std::unique_ptr<slack::SocketModeClient> make_socket(SlackSide& slack, slack::InboundHandler& inbound,
+                                                     Metrics& metrics, std::function<void(const Error&)> on_fatal) {
+  slack::SocketModeHandlers handlers;
+  handlers.on_envelope = [&inbound](const slack::Envelope& e) { inbound.handle(e); };
+  handlers.ack_payload = [&inbound](const slack::Envelope& e) { return inbound.ack_payload(e); };
+  handlers.on_acked = [&metrics](const slack::Envelope& e, std::chrono::steady_clock::duration latency) {
+    metrics.observe("jit_slack_envelope_ack_seconds", {{"type", e.type}}, std::chrono::duration<double>(latency).count());
+  };
+  handlers.on_stopped = std::move(on_fatal);
+  // Reconnect quickly once Slack is back: at most 10 s between attempts (with jitter).
+  slack::SocketModeOptions options;
+  options.reconnect.max_delay = std::chrono::seconds(10);
+  return std::make_unique<slack::SocketModeClient>(*slack.app_api, options, std::move(handlers));
+}
+
 }  // namespace
 
 int run_serve(const ServeOptions& o) {
@@ -283,24 +299,13 @@ int run_serve(const ServeOptions& o) {
   std::unique_ptr<slack::InboundHandler> inbound;
   std::unique_ptr<slack::SocketModeClient> socket;
   if (slack) {
-    inbound = std::make_unique<slack::InboundHandler>(engine, *slack->bot_api, *directory);
-    slack::SocketModeHandlers handlers;
-    handlers.on_envelope = [&](const slack::Envelope& e) { inbound->handle(e); };
-    handlers.ack_payload = [&](const slack::Envelope& e) { return inbound->ack_payload(e); };
-    handlers.on_acked = [&metrics](const slack::Envelope& e, std::chrono::steady_clock::duration latency) {
-      metrics.observe("jit_slack_envelope_ack_seconds", {{"type", e.type}},
-                      std::chrono::duration<double>(latency).count());
-    };
-    handlers.on_stopped = [&](const Error& e) {
+    inbound = std::make_unique<slack::InboundHandler>(engine, *slack->bot_api, *directory, o.dry_run);
+    socket = make_socket(*slack, *inbound, metrics, [&](const Error& e) {
       spdlog::critical("event=slack_stopped error=\"{}\"", e.message);
       std::cerr << ("jit: " + e.message + "\n");  // one write: log lines from other threads share stderr
       fatal = true;
       loop.stop();
-    };
-    // Reconnect quickly once Slack is back: at most 10 s between attempts (with jitter).
-    slack::SocketModeOptions socket_options;
-    socket_options.reconnect.max_delay = std::chrono::seconds(10);
-    socket = std::make_unique<slack::SocketModeClient>(*slack->app_api, socket_options, std::move(handlers));
+    });
   }
 
   auto ops = OpsServer::start(*ops_options, metrics,
@@ -309,16 +314,11 @@ int run_serve(const ServeOptions& o) {
   if (!ops) return report(ops.error());
 
   std::thread signal_thread([&] {
-    for (;;) {
-      const int sig = signals.wait();
-      if (sig == SIGHUP) {
-        reload(rt.config_path(), engine, slack ? &*slack : nullptr, *chat);
-        continue;
-      }
-      if (sig != SIGUSR1) spdlog::info("event=stopping signal={}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-      loop.stop();
-      return;
-    }
+    // SIGHUP reloads; anything else stops the loop (SIGUSR1: it stopped by itself).
+    int sig = signals.wait();
+    for (; sig == SIGHUP; sig = signals.wait()) reload(rt.config_path(), engine, slack ? &*slack : nullptr, *chat);
+    if (sig != SIGUSR1) spdlog::info("event=stopping signal={}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    loop.stop();
   });
   if (socket) socket->start();
   spdlog::info("event=serving store={} instance={} ops=http://{}:{} provider={} chat={}", rt.store_url(),
