@@ -132,8 +132,8 @@ struct SlackSide {
 
 // Builds the Slack side and checks the bot token with auth.test. An error that is the operator's
 // to fix ends start-up (exit 1 for a refused token, 2 for a missing or malformed one).
-Result<SlackSide> connect_slack(const std::shared_ptr<Policy>& policy, Metrics& metrics, bool dry_run,
-                                std::unique_ptr<Chat>& chat, std::unique_ptr<Directory>& directory) {
+Result<SlackSide> connect_slack(const std::shared_ptr<Policy>& policy, const Clock& clock, Metrics& metrics,
+                                bool dry_run, std::unique_ptr<Chat>& chat, std::unique_ptr<Directory>& directory) {
   SlackSide side;
   auto tokens = slack_tokens();
   if (!tokens) return fail(tokens.error());
@@ -146,8 +146,8 @@ Result<SlackSide> connect_slack(const std::shared_ptr<Policy>& policy, Metrics& 
     if (!error.empty())
       metrics.inc("jit_slack_call_errors_total", {{"method", std::string(method)}, {"error", std::string(error)}});
   };
-  side.bot_api = std::make_unique<slack::WebApi>(*side.http, *base, tokens->bot, api_options);
-  side.app_api = std::make_unique<slack::WebApi>(*side.http, *base, tokens->app, api_options);
+  side.bot_api = std::make_unique<slack::WebApi>(*side.http, *base, tokens->bot, clock, api_options);
+  side.app_api = std::make_unique<slack::WebApi>(*side.http, *base, tokens->app, clock, api_options);
   auto me = side.bot_api->call("auth.test", nlohmann::json::object());
   if (!me && slack::is_credential_error(me.error().error))
     return fail(Error::Denied(fmt::format(
@@ -158,7 +158,7 @@ Result<SlackSide> connect_slack(const std::shared_ptr<Policy>& policy, Metrics& 
   else
     spdlog::warn("event=slack_auth_failed error={} detail=\"{}\" will_retry=true", me.error().error, me.error().detail);
   auto owned_chat = std::make_unique<slack::SlackChat>(*side.bot_api, policy, dry_run);
-  auto owned_directory = std::make_unique<slack::SlackDirectory>(*side.bot_api, policy);
+  auto owned_directory = std::make_unique<slack::SlackDirectory>(*side.bot_api, policy, clock);
   side.chat = owned_chat.get();
   side.directory = owned_directory.get();
   chat = std::move(owned_chat);
@@ -229,7 +229,7 @@ int run_serve(const ServeOptions& o) {
   std::unique_ptr<Directory> directory;
   std::optional<SlackSide> slack;
   if (o.slack) {
-    auto connected = connect_slack(rt.policy(), metrics, o.dry_run, chat, directory);
+    auto connected = connect_slack(rt.policy(), rt.clock(), metrics, o.dry_run, chat, directory);
     if (!connected) return report(connected.error());
     slack = std::move(*connected);
   } else {
@@ -267,7 +267,8 @@ int run_serve(const ServeOptions& o) {
     // Reconnect quickly once Slack is back: at most 10 s between attempts (with jitter).
     slack::SocketModeOptions socket_options;
     socket_options.reconnect.max_delay = std::chrono::seconds(10);
-    socket = std::make_unique<slack::SocketModeClient>(*slack->app_api, socket_options, std::move(handlers));
+    socket = std::make_unique<slack::SocketModeClient>(*slack->app_api, rt.clock(), socket_options,
+                                                       std::move(handlers));
   }
 
   auto ops = OpsServer::start(*ops_options, metrics,
