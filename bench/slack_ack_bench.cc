@@ -40,14 +40,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto http = net::make_http_client();
-  slack::WebApi app(*http, *net::Endpoint::parse((*slack)->api_url()), options.app_token);
+  SystemClock clock;
+  slack::WebApi app(*http, *net::Endpoint::parse((*slack)->api_url()), options.app_token, clock);
   std::atomic<int> handled{0};
   slack::SocketModeHandlers handlers;
   handlers.on_envelope = [&](const slack::Envelope&) {
     std::this_thread::sleep_for(std::chrono::milliseconds(work_ms));  // the slow work after the ack
     ++handled;
   };
-  slack::SocketModeClient client(app, {}, handlers);
+  slack::SocketModeClient client(app, clock, {}, handlers);
   client.start();
   if (!client.wait_connected(std::chrono::seconds(10))) {
     std::fprintf(stderr, "no Socket Mode connection\n");

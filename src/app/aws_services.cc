@@ -64,6 +64,7 @@ aws::AwsJsonApi& AwsServices::dynamodb() { return *parts_->dynamodb; }
 aws::AwsJsonApi& AwsServices::sso_admin() { return *parts_->sso_admin; }
 aws::AwsJsonApi& AwsServices::identitystore() { return *parts_->identitystore; }
 const std::string& AwsServices::region() const { return parts_->region; }
+const Clock& AwsServices::clock() const { return *parts_->clock; }
 
 namespace {
 // Forwards to one service's client and owns everything it depends on.

@@ -33,6 +33,8 @@ class AwsServices {
   aws::AwsJsonApi& sso_admin();
   aws::AwsJsonApi& identitystore();
   const std::string& region() const;
+  // The clock the services were made with (the process's one clock).
+  const Clock& clock() const;
 
   // A handle on one service that keeps all of this alive (for stores that outlive their creator).
   static std::shared_ptr<aws::AwsJsonApi> dynamodb_handle(std::shared_ptr<AwsServices> services);

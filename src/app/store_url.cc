@@ -52,7 +52,7 @@ Result<std::string> init_store(std::string_view url, std::shared_ptr<AwsServices
     return fmt::format("SQLite store {} is ready", parsed->name);
   }
   if (!aws) return fail(no_aws(url));
-  if (auto created = DynamoDbStore::create_table(parsed->name, aws->dynamodb()); !created)
+  if (auto created = DynamoDbStore::create_table(parsed->name, aws->dynamodb(), aws->clock()); !created)
     return fail(created.error());
   return fmt::format("DynamoDB table {} is ready (region {}): indexes active, TTL on attribute ttl", parsed->name,
                      aws->region());

@@ -178,8 +178,8 @@ std::unique_ptr<CredentialsChain> make_default_credentials_chain(const Clock& cl
   sources.push_back(make_environment_source(inputs.env));
   sources.push_back(make_profile_source(inputs.env, *inputs.http, clock));
   sources.push_back(make_web_identity_source(inputs.env, *inputs.http, clock));
-  sources.push_back(make_container_source(inputs.env, metadata_http, inputs.metadata_retry));
-  sources.push_back(make_instance_metadata_source(inputs.env, metadata_http, inputs.metadata_retry));
+  sources.push_back(make_container_source(inputs.env, metadata_http, clock, inputs.metadata_retry));
+  sources.push_back(make_instance_metadata_source(inputs.env, metadata_http, clock, inputs.metadata_retry));
   return std::make_unique<CredentialsChain>(std::move(sources), clock, inputs.chain);
 }
 

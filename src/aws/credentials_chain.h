@@ -66,11 +66,10 @@ std::unique_ptr<CredentialSource> make_web_identity_source(EnvLookup env, net::H
                                                            const Clock& clock);
 
 // How the metadata sources (container, instance) retry: transport errors and 5xx responses,
-// up to max_attempts in all, `delay` apart (doubling). `sleep` is injected so tests do not wait.
+// up to max_attempts in all, `delay` apart (doubling), sleeping on the source's clock.
 struct MetadataRetry {
   int max_attempts = 3;
   std::chrono::milliseconds delay{100};
-  std::function<void(std::chrono::milliseconds)> sleep;  // empty: std::this_thread::sleep_for
 };
 
 // Source 4: container credentials. AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (on
@@ -79,7 +78,7 @@ struct MetadataRetry {
 // Authorization header from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (preferred, re-read each fetch)
 // or AWS_CONTAINER_AUTHORIZATION_TOKEN. Reply: JSON {AccessKeyId, SecretAccessKey, Token,
 // Expiration}.
-std::unique_ptr<CredentialSource> make_container_source(EnvLookup env, net::HttpClient& http,
+std::unique_ptr<CredentialSource> make_container_source(EnvLookup env, net::HttpClient& http, const Clock& clock,
                                                         MetadataRetry retry = {});
 
 // Source 5: EC2 instance metadata, IMDSv2 only: PUT /latest/api/token, then
@@ -87,7 +86,7 @@ std::unique_ptr<CredentialSource> make_container_source(EnvLookup env, net::Http
 // http://169.254.169.254 unless AWS_EC2_METADATA_SERVICE_ENDPOINT; skipped when
 // AWS_EC2_METADATA_DISABLED=true.
 std::unique_ptr<CredentialSource> make_instance_metadata_source(EnvLookup env, net::HttpClient& http,
-                                                                MetadataRetry retry = {});
+                                                                const Clock& clock, MetadataRetry retry = {});
 
 // An STS expiration or metadata "Expiration": "2026-11-24T23:11:32Z", with or without fractional
 // seconds ("...32.123Z") or a "+00:00" offset.

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -77,35 +76,27 @@ Error error_from_aws(const std::string& context, const AwsError& error) {
   return Error::Invalid(std::move(message));
 }
 
-// Elapsed time of one grant or revoke. The clock counts whole seconds and a test's clock may not
-// move at all, so the time slept is counted too: both are lower bounds of the real elapsed time.
+// Time left for one grant or revoke, on the clock's monotonic time (which its sleeps move too).
 class IdentityCenterProvider::Deadline {
  public:
-  Deadline(const Clock& clock, Millis limit) : clock_(clock), start_(clock.now()), limit_(limit) {}
-  Millis remaining() const {
-    const Millis by_clock = std::chrono::duration_cast<Millis>(clock_.now() - start_);
-    return limit_ - std::max(by_clock, slept_);
-  }
-  void add_sleep(Millis d) { slept_ += d; }
+  Deadline(const Clock& clock, Millis limit) : clock_(clock), start_(clock.monotonic()), limit_(limit) {}
+  Millis remaining() const { return limit_ - std::chrono::duration_cast<Millis>(clock_.monotonic() - start_); }
   Millis limit() const { return limit_; }
 
  private:
   const Clock& clock_;
-  TimePoint start_;
+  SteadyTime start_;
   Millis limit_;
-  Millis slept_{0};
 };
 
 IdentityCenterProvider::IdentityCenterProvider(IdentityCenterConfig config, AwsJsonApi& sso_admin,
-                                               AwsJsonApi& identitystore, const Clock& clock, SleepFunction sleep)
-    : config_(std::move(config)), sso_admin_(sso_admin), identitystore_(identitystore), clock_(clock),
-      sleep_(std::move(sleep)) {
+                                               AwsJsonApi& identitystore, const Clock& clock)
+    : config_(std::move(config)), sso_admin_(sso_admin), identitystore_(identitystore), clock_(clock) {
   auto& o = config_.options;
   o.poll_initial_delay = std::max(o.poll_initial_delay, Millis{1});
   o.poll_max_delay = std::max(o.poll_max_delay, o.poll_initial_delay);
   o.poll_multiplier = std::max(o.poll_multiplier, 1.0);
   o.list_page_size = std::clamp(o.list_page_size, 1, 100);
-  if (!sleep_) sleep_ = [](Millis d) { std::this_thread::sleep_for(d); };
 }
 
 Result<std::string> IdentityCenterProvider::resolve_principal(const std::string& email) {
@@ -200,9 +191,7 @@ Result<> IdentityCenterProvider::run_operation(Kind kind, const Assignment& a, D
       return fail(logged(Error::Unavailable(
           fmt::format("{}: request {} for {} still IN_PROGRESS after {} ms; retry (the call is idempotent)", context,
                       request_id, describe(a), deadline.limit().count()))));
-    const Millis wait = std::min(delay, remaining);
-    sleep_(wait);
-    deadline.add_sleep(wait);
+    clock_.sleep_for(std::min(delay, remaining));
     const double next = static_cast<double>(delay.count()) * config_.options.poll_multiplier;
     delay = std::min(config_.options.poll_max_delay, Millis{static_cast<Millis::rep>(next)});
 

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -52,12 +51,10 @@ struct IdentityCenterConfig {
 // Each failure is logged once (event=identity_center_failed); no secrets are logged.
 class IdentityCenterProvider final : public AccessProvider {
  public:
-  // Waits between status polls; tests pass one that records instead of sleeping.
-  using SleepFunction = std::function<void(std::chrono::milliseconds)>;
-
-  // `sso_admin`, `identitystore` and `clock` must outlive this. An empty `sleep` really sleeps.
+  // `sso_admin`, `identitystore` and `clock` must outlive this. The waits between status polls
+  // sleep on `clock`; the operation deadline is measured on its monotonic time.
   IdentityCenterProvider(IdentityCenterConfig config, AwsJsonApi& sso_admin, AwsJsonApi& identitystore,
-                         const Clock& clock, SleepFunction sleep = {});
+                         const Clock& clock);
 
   // identitystore GetUserId by "emails.value". Errc::not_found when no user has the address.
   Result<std::string> resolve_principal(const std::string& email) override;
@@ -82,7 +79,6 @@ class IdentityCenterProvider final : public AccessProvider {
   AwsJsonApi& sso_admin_;
   AwsJsonApi& identitystore_;
   const Clock& clock_;
-  SleepFunction sleep_;
 
   struct CachedPrincipal {
     std::string user_id;

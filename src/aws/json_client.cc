@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include <array>
-#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -65,15 +64,8 @@ AwsError parse_error_response(const net::HttpResponse& response) {
 
 AwsJsonClient::AwsJsonClient(AwsJsonClientConfig config, CredentialsProvider& credentials, net::HttpClient& http,
                              const Clock& clock)
-    : config_(std::move(config)), credentials_(credentials), http_(http), clock_(clock),
-      random_engine_(std::random_device{}()) {
+    : config_(std::move(config)), credentials_(credentials), http_(http), clock_(clock) {
   if (config_.retry.max_attempts < 1) config_.retry.max_attempts = 1;
-}
-
-std::uint64_t AwsJsonClient::next_random() {
-  if (config_.random) return config_.random();
-  std::lock_guard lock(random_mutex_);
-  return random_engine_();
 }
 
 Result<net::HttpRequest> AwsJsonClient::build_request(std::string_view operation, const std::string& body,
@@ -131,9 +123,7 @@ std::expected<nlohmann::json, AwsError> AwsJsonClient::call(std::string_view ope
                response.error().code == Errc::unavailable};
     }
     if (!error.retryable || attempt >= max_attempts) break;
-    const auto delay = net::backoff_delay(config_.retry, attempt - 1, next_random());
-    if (config_.sleep) config_.sleep(delay);
-    else std::this_thread::sleep_for(delay);
+    clock_.sleep_for(net::backoff_delay(config_.retry, attempt - 1, clock_.random()));
   }
   // Retryable errors that outlasted the retries mean AWS is struggling: warn. Other errors are
   // answers (a lost conditional write, a validation error) that the caller handles: info.

@@ -5,8 +5,6 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <mutex>
-#include <random>
 #include <string>
 
 #include "aws/credentials.h"
@@ -23,11 +21,7 @@ struct AwsJsonClientConfig {
   std::string target_prefix;  // "DynamoDB_20120810", "SWBExternalService", "AWSIdentityStore"
   std::string json_version;   // "1.0" (DynamoDB) or "1.1"
   std::string region;         // "us-east-1"
-  net::RetryPolicy retry;     // attempts include the first
-  // Waits between attempts; tests pass one that records instead of sleeping.
-  std::function<void(std::chrono::milliseconds)> sleep;      // empty: std::this_thread::sleep_for
-  // 64 random bits for the backoff jitter; must be thread-safe.
-  std::function<std::uint64_t()> random;                    // empty: a seeded std::mt19937_64
+  net::RetryPolicy retry;     // attempts include the first; the waits between them are the clock's
   // Optional, after each call (all attempts done): the operation and AWS's error code ("" when
   // it succeeded). Metrics count calls with it; must be thread-safe.
   std::function<void(std::string_view operation, std::string_view error_code)> on_result;
@@ -36,9 +30,9 @@ struct AwsJsonClientConfig {
   static AwsJsonClientConfig for_service(AwsService service, net::Endpoint endpoint, std::string region);
 };
 
-// Thread-safe (as long as the credentials provider, HTTP client and clock are). Each attempt asks
+// Thread-safe (as long as the credentials provider and HTTP client are). Each attempt asks
 // `credentials` again and signs at `clock.now()`, so refreshed credentials and a retried request
-// after a long backoff both sign correctly.
+// after a long backoff both sign correctly. Backoffs sleep on `clock` with its random() as jitter.
 //
 // Errors: AWS's code after '#' in __type (or x-amzn-ErrorType), its "message"/"Message", and the
 // whole body; "Transport" when no response arrived (http_status 0); "Credentials" / "Signing" when
@@ -62,14 +56,10 @@ class AwsJsonClient final : public AwsJsonApi {
   const AwsJsonClientConfig& config() const { return config_; }
 
  private:
-  std::uint64_t next_random();
-
   AwsJsonClientConfig config_;
   CredentialsProvider& credentials_;
   net::HttpClient& http_;
   const Clock& clock_;
-  std::mutex random_mutex_;
-  std::mt19937_64 random_engine_;
 };
 
 // Whether AWS's error `code` means "slow down, then try again".

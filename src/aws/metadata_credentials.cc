@@ -7,7 +7,6 @@
 #include <cctype>
 #include <charconv>
 #include <nlohmann/json.hpp>
-#include <thread>
 #include <utility>
 
 #include "aws/credentials_chain.h"
@@ -78,16 +77,13 @@ Result<std::pair<net::Endpoint, std::string>> split_url(std::string_view url, st
 
 // Retries transport errors and 5xx replies within `retry`'s bounds.
 Result<net::HttpResponse> send_with_retry(net::HttpClient& http, const net::Endpoint& endpoint,
-                                          const net::HttpRequest& request, const MetadataRetry& retry) {
+                                          const net::HttpRequest& request, const Clock& clock,
+                                          const MetadataRetry& retry) {
   const int attempts = std::max(1, retry.max_attempts);
   for (int attempt = 0;; ++attempt) {
     auto response = http.send(endpoint, request);
     if ((response && response->status < 500) || attempt + 1 >= attempts) return response;
-    const auto delay = retry.delay * (1 << std::min(attempt, 10));
-    if (retry.sleep)
-      retry.sleep(delay);
-    else
-      std::this_thread::sleep_for(delay);
+    clock.sleep_for(retry.delay * (1 << std::min(attempt, 10)));
   }
 }
 
@@ -124,8 +120,8 @@ bool is_container_host(const net::Endpoint& endpoint) {
 
 class ContainerSource final : public CredentialSource {
  public:
-  ContainerSource(EnvLookup env, net::HttpClient& http, MetadataRetry retry)
-      : env_(std::move(env)), http_(http), retry_(std::move(retry)) {}
+  ContainerSource(EnvLookup env, net::HttpClient& http, const Clock& clock, MetadataRetry retry)
+      : env_(std::move(env)), http_(http), clock_(clock), retry_(retry) {}
 
   std::string name() const override { return "container"; }
 
@@ -163,7 +159,7 @@ class ContainerSource final : public CredentialSource {
     if (!authorization.empty()) get.headers.emplace_back("Authorization", authorization);
     const std::vector<std::string> secrets = {authorization};
     const std::string where_text = endpoint.to_string();
-    auto response = send_with_retry(http_, endpoint, get, retry_);
+    auto response = send_with_retry(http_, endpoint, get, clock_, retry_);
     if (!response)
       return fail(Error::Unavailable(
           redact(fmt::format("container endpoint {}: {}", where_text, response.error().message), secrets)));
@@ -177,13 +173,14 @@ class ContainerSource final : public CredentialSource {
  private:
   EnvLookup env_;
   net::HttpClient& http_;
+  const Clock& clock_;
   MetadataRetry retry_;
 };
 
 class InstanceMetadataSource final : public CredentialSource {
  public:
-  InstanceMetadataSource(EnvLookup env, net::HttpClient& http, MetadataRetry retry)
-      : env_(std::move(env)), http_(http), retry_(std::move(retry)) {}
+  InstanceMetadataSource(EnvLookup env, net::HttpClient& http, const Clock& clock, MetadataRetry retry)
+      : env_(std::move(env)), http_(http), clock_(clock), retry_(retry) {}
 
   std::string name() const override { return "instance metadata"; }
 
@@ -202,7 +199,7 @@ class InstanceMetadataSource final : public CredentialSource {
     const std::string at = endpoint.to_string();
 
     net::HttpRequest put{"PUT", base + "/latest/api/token", {{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}}, ""};
-    auto token = send_with_retry(http_, endpoint, put, retry_);
+    auto token = send_with_retry(http_, endpoint, put, clock_, retry_);
     if (!token) return fail(Error::Unavailable(fmt::format("instance metadata at {}: {}", at, token.error().message)));
     if (token->status != 200)
       return fail(Error::Unavailable(fmt::format("instance metadata at {}: token request returned HTTP {}", at, token->status)));
@@ -211,7 +208,8 @@ class InstanceMetadataSource final : public CredentialSource {
 
     const std::string credentials_path = base + "/latest/meta-data/iam/security-credentials/";
     auto get = [&](const std::string& target) {
-      return send_with_retry(http_, endpoint, {"GET", target, {{"X-aws-ec2-metadata-token", session}}, ""}, retry_);
+      return send_with_retry(http_, endpoint, {"GET", target, {{"X-aws-ec2-metadata-token", session}}, ""}, clock_,
+                             retry_);
     };
     auto roles = get(credentials_path);
     if (!roles)
@@ -239,18 +237,20 @@ class InstanceMetadataSource final : public CredentialSource {
  private:
   EnvLookup env_;
   net::HttpClient& http_;
+  const Clock& clock_;
   MetadataRetry retry_;
 };
 
 }  // namespace
 
-std::unique_ptr<CredentialSource> make_container_source(EnvLookup env, net::HttpClient& http, MetadataRetry retry) {
-  return std::make_unique<ContainerSource>(std::move(env), http, std::move(retry));
+std::unique_ptr<CredentialSource> make_container_source(EnvLookup env, net::HttpClient& http, const Clock& clock,
+                                                        MetadataRetry retry) {
+  return std::make_unique<ContainerSource>(std::move(env), http, clock, retry);
 }
 
 std::unique_ptr<CredentialSource> make_instance_metadata_source(EnvLookup env, net::HttpClient& http,
-                                                                MetadataRetry retry) {
-  return std::make_unique<InstanceMetadataSource>(std::move(env), http, std::move(retry));
+                                                                const Clock& clock, MetadataRetry retry) {
+  return std::make_unique<InstanceMetadataSource>(std::move(env), http, clock, retry);
 }
 
 }  // namespace jit::aws

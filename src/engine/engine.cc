@@ -76,7 +76,11 @@ std::shared_ptr<const Settings> Engine::settings() const {
 
 bool Engine::claim_local(const std::string& id, std::chrono::milliseconds wait) {
   std::unique_lock lock(local_mu_);
-  if (!local_cv_.wait_for(lock, wait, [&] { return !local_busy_.contains(id); })) return false;
+  const auto free = [&] { return !local_busy_.contains(id); };
+  if (!free() &&
+      (wait <= std::chrono::milliseconds(0) ||
+       !clock_.wait_until(lock, local_cv_, clock_.now() + std::chrono::ceil<Seconds>(wait), free)))
+    return false;
   return local_busy_.insert(id).second;
 }
 

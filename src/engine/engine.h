@@ -219,7 +219,7 @@ class Engine {
   // Guards against two threads of this process working on the same request at once.
   class LocalClaim;
   // Marks `id` as being worked on by a thread of this engine; false when one already is. With a
-  // `wait`, waits up to that long for the other thread to finish first.
+  // `wait`, waits on the clock up to that long (in whole seconds) for the other thread to finish.
   bool claim_local(const std::string& id, std::chrono::milliseconds wait = std::chrono::milliseconds(0));
   void release_local(const std::string& id);
 

@@ -100,8 +100,9 @@ Result<> SlackChat::alert(const std::string& text) {
   return {};
 }
 
-SlackDirectory::SlackDirectory(WebApi& api, std::shared_ptr<const Policy> policy, std::chrono::seconds cache_ttl, Now now)
-    : api_(api), policy_(std::move(policy)), ttl_(cache_ttl), now_(std::move(now)) {}
+SlackDirectory::SlackDirectory(WebApi& api, std::shared_ptr<const Policy> policy, const Clock& clock,
+                               std::chrono::seconds cache_ttl)
+    : api_(api), policy_(std::move(policy)), clock_(clock), ttl_(cache_ttl) {}
 
 void SlackDirectory::set_policy(std::shared_ptr<const Policy> policy) {
   std::lock_guard lock(mu_);
@@ -111,7 +112,7 @@ void SlackDirectory::set_policy(std::shared_ptr<const Policy> policy) {
 Result<std::vector<std::string>> SlackDirectory::members_of(const std::string& group_id) {
   {
     std::lock_guard lock(mu_);
-    if (auto it = members_.find(group_id); it != members_.end() && now_() - it->second.at < ttl_) return it->second.value;
+    if (auto it = members_.find(group_id); it != members_.end() && fresh(it->second)) return it->second.value;
   }
   auto listed = api_.call("usergroups.users.list", {{"usergroup", group_id}});
   if (!listed) return fail(to_error("usergroups.users.list", listed.error()));
@@ -120,7 +121,7 @@ Result<std::vector<std::string>> SlackDirectory::members_of(const std::string& g
     for (const auto& u : *it)
       if (u.is_string()) users.push_back(u.get<std::string>());
   std::lock_guard lock(mu_);
-  members_[group_id] = {users, now_()};
+  members_[group_id] = {users, clock_.monotonic()};
   return users;
 }
 
@@ -150,7 +151,7 @@ Result<std::vector<std::string>> SlackDirectory::groups_of(const std::string& us
 Result<std::string> SlackDirectory::email_of(const std::string& user_id) {
   {
     std::lock_guard lock(mu_);
-    if (auto it = emails_.find(user_id); it != emails_.end() && now_() - it->second.at < ttl_) return it->second.value;
+    if (auto it = emails_.find(user_id); it != emails_.end() && fresh(it->second)) return it->second.value;
   }
   auto info = api_.call("users.info", {{"user", user_id}});
   if (!info) return fail(to_error("users.info", info.error()));
@@ -158,7 +159,7 @@ Result<std::string> SlackDirectory::email_of(const std::string& user_id) {
   if (email.empty())
     return fail(Error::NotFound(fmt::format("Slack has no e-mail for {} (is the users:read.email scope granted?)", user_id)));
   std::lock_guard lock(mu_);
-  emails_[user_id] = {email, now_()};
+  emails_[user_id] = {email, clock_.monotonic()};
   return email;
 }
 

@@ -50,9 +50,10 @@ class SlackChat final : public Chat {
 
 class SlackDirectory final : public Directory {
  public:
-  using Now = std::function<std::chrono::steady_clock::time_point()>;
-  SlackDirectory(WebApi& api, std::shared_ptr<const Policy> policy, std::chrono::seconds cache_ttl = std::chrono::minutes(5),
-                 Now now = std::chrono::steady_clock::now);
+  // Answers are cached for `cache_ttl` of the clock's monotonic time. `api` and `clock` must
+  // outlive this.
+  SlackDirectory(WebApi& api, std::shared_ptr<const Policy> policy, const Clock& clock,
+                 std::chrono::seconds cache_ttl = std::chrono::minutes(5));
   void set_policy(std::shared_ptr<const Policy> policy);
 
   // The user groups among those the policy names (approvers, requesters, admins) that `user_id`
@@ -65,14 +66,16 @@ class SlackDirectory final : public Directory {
   template <class T>
   struct Cached {
     T value;
-    std::chrono::steady_clock::time_point at;
+    SteadyTime at;
   };
   Result<std::vector<std::string>> members_of(const std::string& group_id);
+  template <class T>
+  bool fresh(const Cached<T>& entry) const { return clock_.monotonic() - entry.at < ttl_; }
 
   WebApi& api_;
   std::shared_ptr<const Policy> policy_;
+  const Clock& clock_;
   std::chrono::seconds ttl_;
-  Now now_;
   std::mutex mu_;
   std::map<std::string, Cached<std::vector<std::string>>> members_;
   std::map<std::string, Cached<std::string>> emails_;

@@ -9,7 +9,6 @@
 #include <deque>
 #include <list>
 #include <mutex>
-#include <random>
 #include <thread>
 #include <unordered_set>
 #include <vector>
@@ -66,16 +65,8 @@ bool is_fatal(const std::string& error) {
 }  // namespace
 
 struct SocketModeClient::Impl {
-  Impl(WebApi& api_, SocketModeOptions options_, SocketModeHandlers handlers_)
-      : api(api_), options(std::move(options_)), handlers(std::move(handlers_)) {
-    if (!options.random) {
-      auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
-      auto engine_mutex = std::make_shared<std::mutex>();
-      options.random = [engine, engine_mutex] {
-        std::lock_guard lock(*engine_mutex);
-        return (*engine)();
-      };
-    }
+  Impl(WebApi& api_, const Clock& clock_, SocketModeOptions options_, SocketModeHandlers handlers_)
+      : api(api_), clock(clock_), options(std::move(options_)), handlers(std::move(handlers_)) {
     options.max_connections = std::max(1, options.max_connections);
     options.handler_threads = std::max(1, options.handler_threads);
     const auto shortest = std::min({options.ping_interval, options.dead_after, options.hello_timeout,
@@ -104,7 +95,7 @@ struct SocketModeClient::Impl {
   }
 
   void step() {
-    const auto now = options.now();
+    const auto now = clock.monotonic();
     for (auto it = connections.begin(); it != connections.end();) {
       auto& c = **it;
       std::string drop_reason;
@@ -120,7 +111,8 @@ struct SocketModeClient::Impl {
       } else if (c.closing && now - c.close_started > options.websocket.handshake_timeout) {
         drop_reason = "closing handshake unanswered";
       } else if (c.hello && !c.closing) {
-        const auto silent = now - std::max(c.socket->last_frame_at(), c.opened_at);
+        // The frame's age on the WebSocket layer's clock; the connection's on ours.
+        const auto silent = std::min(SteadyClock::now() - c.socket->last_frame_at(), now - c.opened_at);
         if (silent > options.dead_after) {
           ++dead_sockets;
           drop_reason = fmt::format("no frame for {} ms (limit {} ms)", ms(silent), options.dead_after.count());
@@ -184,7 +176,7 @@ struct SocketModeClient::Impl {
   }
 
   void schedule_reconnect(SteadyClock::time_point now) {
-    const auto delay = net::backoff_delay(options.reconnect, failures, options.random());
+    const auto delay = net::backoff_delay(options.reconnect, failures, clock.random());
     failures = std::min(failures.load() + 1, 30);
     next_connect_at = now + delay;
     last_backoff = delay.count();
@@ -203,7 +195,7 @@ struct SocketModeClient::Impl {
         return;
       }
       spdlog::warn("event=socket_mode_open_failed error={} detail=\"{}\"", e.error, e.detail);
-      schedule_reconnect(options.now());
+      schedule_reconnect(clock.monotonic());
       return;
     }
     const auto url = opened->value("url", std::string());
@@ -219,13 +211,13 @@ struct SocketModeClient::Impl {
                       how.reason);
           notify();
         }};
-    connection->opened_at = connection->last_ping = options.now();
+    connection->opened_at = connection->last_ping = clock.monotonic();
     auto socket = net::WebSocket::connect(url, options.websocket, std::move(callbacks));
     if (!socket) {
       // The message names scheme, host and path only: never the ticket in the query.
       spdlog::warn("event=socket_mode_connect_failed connection={} error=\"{}\"", connection->id,
                    socket.error().message);
-      schedule_reconnect(options.now());
+      schedule_reconnect(clock.monotonic());
       return;
     }
     {
@@ -325,7 +317,7 @@ struct SocketModeClient::Impl {
 
   void on_envelope(Connection& c, nlohmann::json message) {
     Envelope envelope;
-    envelope.received_at = options.now();
+    envelope.received_at = clock.monotonic();
     envelope.envelope_id = message["envelope_id"].get<std::string>();
     envelope.type = message.value("type", std::string());
     if (message.contains("payload")) envelope.payload = std::move(message["payload"]);
@@ -358,7 +350,7 @@ struct SocketModeClient::Impl {
   void start_sync_ack(Connection& c, Envelope envelope) {
     auto pending = std::make_shared<SyncAck>();
     pending->connection = c.shared_from_this();
-    pending->deadline = options.now() + options.sync_ack_deadline;
+    pending->deadline = clock.monotonic() + options.sync_ack_deadline;
     pending->envelope = std::move(envelope);
     std::lock_guard lock(mutex);
     if (stopping) {
@@ -400,7 +392,7 @@ struct SocketModeClient::Impl {
       return false;
     }
     ++acks_sent;
-    if (handlers.on_acked) handlers.on_acked(envelope, options.now() - envelope.received_at);
+    if (handlers.on_acked) handlers.on_acked(envelope, clock.monotonic() - envelope.received_at);
     return true;
   }
 
@@ -475,6 +467,7 @@ struct SocketModeClient::Impl {
   }
 
   WebApi& api;
+  const Clock& clock;
   SocketModeOptions options;
   const SocketModeHandlers handlers;
   milliseconds tick{50};
@@ -508,8 +501,9 @@ struct SocketModeClient::Impl {
   std::atomic<long long> last_backoff{0};
 };
 
-SocketModeClient::SocketModeClient(WebApi& app_api, SocketModeOptions options, SocketModeHandlers handlers)
-    : impl_(std::make_unique<Impl>(app_api, std::move(options), std::move(handlers))) {}
+SocketModeClient::SocketModeClient(WebApi& app_api, const Clock& clock, SocketModeOptions options,
+                                   SocketModeHandlers handlers)
+    : impl_(std::make_unique<Impl>(app_api, clock, std::move(options), std::move(handlers))) {}
 
 SocketModeClient::~SocketModeClient() { stop(); }
 

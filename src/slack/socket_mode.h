@@ -53,9 +53,6 @@ struct SocketModeOptions {
   std::chrono::milliseconds sync_ack_deadline{2000};
   // TLS, proxy and timeouts of the WebSocket connections.
   net::WebSocketOptions websocket;
-  // Time and randomness (tests replace them). `now` must be a steady clock.
-  std::function<std::chrono::steady_clock::time_point()> now = [] { return std::chrono::steady_clock::now(); };
-  std::function<std::uint64_t()> random;  // unset: a std::random_device-seeded generator
 };
 
 struct SocketModeHandlers {
@@ -99,10 +96,14 @@ struct SocketModeStats {
 //   are handled. link_disabled: the client stops with an error (on_stopped).
 // - A connection that closes, or stays silent for dead_after although pinged, is replaced after
 //   a backoff with jitter.
+// Time: connection ages, pings, the reconnect backoff (jittered by clock.random()), sync-ack
+// deadlines and ack latencies are on the clock's monotonic time; how long a socket has been
+// silent is the WebSocket layer's own I/O timing. The supervisor looks at them every few ms of
+// real time.
 class SocketModeClient {
  public:
-  // `app_api` must outlive the client.
-  SocketModeClient(WebApi& app_api, SocketModeOptions options, SocketModeHandlers handlers);
+  // `app_api` and `clock` must outlive the client.
+  SocketModeClient(WebApi& app_api, const Clock& clock, SocketModeOptions options, SocketModeHandlers handlers);
   ~SocketModeClient();  // stop()
   SocketModeClient(const SocketModeClient&) = delete;
   SocketModeClient& operator=(const SocketModeClient&) = delete;

@@ -3,24 +3,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <random>
-#include <thread>
-
 namespace jit::slack {
 
-namespace {
-
-std::uint64_t random64() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng();
-}
-
-}  // namespace
-
-WebApi::WebApi(net::HttpClient& http, net::Endpoint base, std::string token, WebApiOptions options)
-    : http_(http), base_(std::move(base)), token_(std::move(token)), options_(std::move(options)) {
-  if (!options_.sleep) options_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
-}
+WebApi::WebApi(net::HttpClient& http, net::Endpoint base, std::string token, const Clock& clock,
+               WebApiOptions options)
+    : http_(http), base_(std::move(base)), token_(std::move(token)), clock_(clock), options_(std::move(options)) {}
 
 WebApi::MethodQueue& WebApi::queue(std::string_view method) {
   std::lock_guard lock(queues_mu_);
@@ -67,13 +54,12 @@ std::expected<nlohmann::json, ApiError> WebApi::send(std::string_view method, co
   // call waits, up to max_rate_limited_wait in all.
   std::chrono::milliseconds limited_wait{0};
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
-    const auto wait = q.not_before - std::chrono::steady_clock::now();
-    if (wait > std::chrono::steady_clock::duration::zero())
-      options_.sleep(std::chrono::ceil<std::chrono::milliseconds>(wait));
+    const auto wait = q.not_before - clock_.monotonic();
+    if (wait > SteadyTime::duration::zero()) clock_.sleep_for(std::chrono::ceil<std::chrono::milliseconds>(wait));
     auto response = http_.send(base_, request);
     if (!response) {
       last = {.error = "transport", .detail = response.error().message, .retryable = true};
-      q.not_before = std::chrono::steady_clock::now() + net::backoff_delay(options_.transport_retry, attempt, random64());
+      q.not_before = clock_.monotonic() + net::backoff_delay(options_.transport_retry, attempt, clock_.random());
       spdlog::warn("event=slack_call_failed method={} attempt={} error=\"{}\"", method, attempt + 1, last.detail);
       continue;
     }
@@ -82,7 +68,7 @@ std::expected<nlohmann::json, ApiError> WebApi::send(std::string_view method, co
       long seconds = 1;
       if (auto h = response->header("Retry-After")) seconds = std::max(0L, std::atol(h->c_str()));
       seconds = std::min<long>(seconds, options_.max_retry_after.count());
-      q.not_before = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+      q.not_before = clock_.monotonic() + std::chrono::seconds(seconds);
       last = {.error = "ratelimited", .http_status = 429, .retryable = true};
       spdlog::info("event=slack_rate_limited method={} retry_after_s={}", method, seconds);
       limited_wait += std::chrono::seconds(seconds);
@@ -91,7 +77,7 @@ std::expected<nlohmann::json, ApiError> WebApi::send(std::string_view method, co
     }
     if (response->status >= 500) {
       last = {.error = "http_" + std::to_string(response->status), .http_status = response->status, .retryable = true};
-      q.not_before = std::chrono::steady_clock::now() + net::backoff_delay(options_.transport_retry, attempt, random64());
+      q.not_before = clock_.monotonic() + net::backoff_delay(options_.transport_retry, attempt, clock_.random());
       spdlog::warn("event=slack_call_failed method={} attempt={} status={}", method, attempt + 1, response->status);
       continue;
     }

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "net/http.h"
+#include "ports/clock.h"
 
 namespace jit::slack {
 
@@ -40,8 +41,6 @@ struct WebApiOptions {
   // to this; after that they count like other failures.
   std::chrono::seconds max_rate_limited_wait{120};
   net::RetryPolicy transport_retry{};         // backoff for transport errors and 5xx
-  // Waits between attempts; tests replace it so nothing really sleeps.
-  std::function<void(std::chrono::milliseconds)> sleep;
   // Optional, after each call (all attempts done): the method and Slack's error ("" when ok).
   // Metrics count calls with it; must be thread-safe.
   std::function<void(std::string_view method, std::string_view error)> on_result;
@@ -50,8 +49,10 @@ struct WebApiOptions {
 class WebApi {
  public:
   // `base` is SLACK_API_URL ("https://slack.com/api/"). The token is used in the Authorization
-  // header only.
-  WebApi(net::HttpClient& http, net::Endpoint base, std::string token, WebApiOptions options = {});
+  // header only. Waits between attempts sleep on `clock` (which outlives this), the rate limits'
+  // "not before" is its monotonic time, and the backoff jitter its random().
+  WebApi(net::HttpClient& http, net::Endpoint base, std::string token, const Clock& clock,
+         WebApiOptions options = {});
 
   // Calls `method` with JSON arguments. Returns the whole response body when ok is true.
   std::expected<nlohmann::json, ApiError> call(std::string_view method, const nlohmann::json& args);
@@ -65,7 +66,7 @@ class WebApi {
  private:
   struct MethodQueue {
     std::mutex mu;  // held for the whole call: one call per method at a time, in order
-    std::chrono::steady_clock::time_point not_before{};
+    SteadyTime not_before{};
     int limited = 0;
   };
   MethodQueue& queue(std::string_view method);
@@ -76,6 +77,7 @@ class WebApi {
   net::HttpClient& http_;
   net::Endpoint base_;
   std::string token_;
+  const Clock& clock_;
   WebApiOptions options_;
   mutable std::mutex queues_mu_;
   std::map<std::string, std::unique_ptr<MethodQueue>, std::less<>> queues_;

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <thread>
 
 namespace jit::dynamodb {
 
@@ -157,7 +156,7 @@ bool table_is_active(const Json& description) {
 
 namespace jit {
 
-Result<> DynamoDbStore::create_table(const std::string& table, aws::AwsJsonApi& api,
+Result<> DynamoDbStore::create_table(const std::string& table, aws::AwsJsonApi& api, const Clock& clock,
                                      const DynamoDbTableOptions& options) {
   using namespace dynamodb;
   if (auto created = api.call("CreateTable", create_table_input(table, true));
@@ -174,7 +173,7 @@ Result<> DynamoDbStore::create_table(const std::string& table, aws::AwsJsonApi& 
       return fail(Error::Unavailable(fmt::format(
           "dynamodb table {} is still {} after {} checks: run `jit store init` again later", table,
           description.value("TableStatus", "not active"), options.max_polls)));
-    std::this_thread::sleep_for(options.poll_interval);
+    clock.sleep_for(options.poll_interval);
   }
   if (auto shape = check_table_shape(description, table); !shape) return fail(shape.error());
   if (!options.time_to_live) return {};

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <limits>
-#include <random>
 #include <span>
 
 #include "audit/chain.h"
+#include "crypto/digest.h"
 #include "store/dynamodb_api.h"
 #include "store/dynamodb_items.h"
 
@@ -36,11 +36,10 @@ struct Transaction {
 
 // A ClientRequestToken: DynamoDB treats a repeated TransactWriteItems with the same token (as
 // AwsJsonClient sends after a lost reply) as the same request for ten minutes, instead of
-// running its conditions again and reporting a conflict for our own write.
-std::string new_request_token() {
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  return fmt::format("{:016x}{:016x}", random(), random());
-}
+// running its conditions again and reporting a conflict for our own write. From the CSPRNG, not
+// the clock's random(): two writers (processes, or stores on one test clock) must never share one,
+// or DynamoDB would answer the second transaction with the first one's outcome.
+std::string new_request_token() { return crypto::hex(crypto::random_bytes(16)); }
 
 Json not_exists(const std::string& table, Json item) {
   return {{"TableName", table}, {"Item", std::move(item)}, {"ConditionExpression", "attribute_not_exists(pk)"}};

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "aws/json_api.h"
+#include "ports/clock.h"
 #include "ports/store.h"
 
 namespace jit {
@@ -55,8 +56,10 @@ class DynamoDbStore final : public Store {
   // Creates `table` with its key, indexes (PAY_PER_REQUEST, server-side encryption), waits until it
   // and its indexes are ACTIVE, and enables TTL on `ttl`. Idempotent: an existing table is fine
   // (its shape is then checked as open() does), and TTL already on is left alone. The same table
-  // as a CloudFormation template: deploy/dynamodb-table.yaml. `jit store init` calls this.
-  static Result<> create_table(const std::string& table, aws::AwsJsonApi& api, const DynamoDbTableOptions& options = {});
+  // as a CloudFormation template: deploy/dynamodb-table.yaml. `jit store init` calls this. The
+  // waits between checks sleep on `clock`.
+  static Result<> create_table(const std::string& table, aws::AwsJsonApi& api, const Clock& clock,
+                               const DynamoDbTableOptions& options = {});
 
   Result<AccessRequest> create_request(const AccessRequest& request, const AuditEvent& event) override;
   Result<AccessRequest> get_request(const std::string& id) override;

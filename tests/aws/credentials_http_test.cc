@@ -55,14 +55,6 @@ net::HttpResponse ok(std::string body, std::string type = "application/json") {
   return {200, {{"Content-Type", std::move(type)}}, std::move(body)};
 }
 
-MetadataRetry no_wait_retry(std::vector<std::chrono::milliseconds>* slept = nullptr) {
-  MetadataRetry retry;
-  retry.sleep = [slept](std::chrono::milliseconds d) {
-    if (slept) slept->push_back(d);
-  };
-  return retry;
-}
-
 // Serves the three IMDSv2 calls; the credentials expire an hour after `clock`'s now.
 void serve_imds(StubPeer& peer, const Clock& clock, std::atomic<int>* key_number = nullptr) {
   peer.on("PUT", "/latest/api/token", [](const net::HttpRequest& r) -> net::HttpResponse {
@@ -171,7 +163,7 @@ TEST_P(CredentialsOverHttp, ContainerFullUriWithToken) {
   });
   env_.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", connection_.url() + "/v1/credentials?role=jit")
       .set("AWS_CONTAINER_AUTHORIZATION_TOKEN", kContainerAuth);
-  auto got = make_container_source(env_.lookup(), connection_.client(), no_wait_retry())->fetch();
+  auto got = make_container_source(env_.lookup(), connection_.client(), clock_)->fetch();
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(got->credentials.access_key_id, "ASIAECS");
   EXPECT_EQ(got->credentials.secret_access_key, kContainerSecret);
@@ -188,14 +180,14 @@ TEST_P(CredentialsOverHttp, ContainerTokenFileWinsOverToken) {
   env_.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", connection_.url() + "/creds")
       .set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", home_.write("eks-token", std::string(kContainerAuth) + "\n"))
       .set("AWS_CONTAINER_AUTHORIZATION_TOKEN", "the-wrong-token");
-  auto got = make_container_source(env_.lookup(), connection_.client(), no_wait_retry())->fetch();
+  auto got = make_container_source(env_.lookup(), connection_.client(), clock_)->fetch();
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(got->credentials.access_key_id, "ASIAPOD");
 }
 
 TEST_P(CredentialsOverHttp, ContainerErrorStatusIsUnavailable) {
   env_.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", connection_.url() + "/missing");
-  auto got = make_container_source(env_.lookup(), connection_.client(), no_wait_retry())->fetch();
+  auto got = make_container_source(env_.lookup(), connection_.client(), clock_)->fetch();
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().code, Errc::unavailable);
   EXPECT_NE(got.error().message.find("HTTP 404"), std::string::npos) << got.error().message;
@@ -208,14 +200,13 @@ TEST_P(CredentialsOverHttp, ContainerRetriesServerErrorsWithinBounds) {
     return ok(credentials_json("ASIAFLAKY", kContainerSecret, kContainerToken, kStart + std::chrono::hours(1)));
   });
   env_.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", connection_.url() + "/flaky");
-  std::vector<std::chrono::milliseconds> slept;
-  auto got = make_container_source(env_.lookup(), connection_.client(), no_wait_retry(&slept))->fetch();
+  auto got = make_container_source(env_.lookup(), connection_.client(), clock_)->fetch();
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(calls, 3);
-  EXPECT_EQ(slept, (std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(100), std::chrono::milliseconds(200)}));
+  EXPECT_EQ(clock_.sleeps(), (std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(100), std::chrono::milliseconds(200)}));
 
   calls = -10;  // never recovers within three attempts
-  auto failed = make_container_source(env_.lookup(), connection_.client(), no_wait_retry())->fetch();
+  auto failed = make_container_source(env_.lookup(), connection_.client(), clock_)->fetch();
   ASSERT_FALSE(failed);
   EXPECT_EQ(calls, -7);
   EXPECT_NE(failed.error().message.find("HTTP 503"), std::string::npos) << failed.error().message;
@@ -226,7 +217,7 @@ TEST_P(CredentialsOverHttp, ContainerRetriesServerErrorsWithinBounds) {
 TEST_P(CredentialsOverHttp, InstanceMetadataV2TokenRoleThenCredentials) {
   serve_imds(peer_, clock_);
   env_.unset("AWS_EC2_METADATA_DISABLED").set("AWS_EC2_METADATA_SERVICE_ENDPOINT", connection_.url() + "/");
-  auto got = make_instance_metadata_source(env_.lookup(), connection_.client(), no_wait_retry())->fetch();
+  auto got = make_instance_metadata_source(env_.lookup(), connection_.client(), clock_)->fetch();
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(got->credentials.access_key_id, "ASIAIMDS1");
   EXPECT_EQ(got->credentials.secret_access_key, kImdsSecret);
@@ -242,7 +233,7 @@ TEST_P(CredentialsOverHttp, InstanceMetadataV2TokenRoleThenCredentials) {
 TEST_P(CredentialsOverHttp, InstanceMetadataWithoutRoleIsNotFound) {
   peer_.on("PUT", "/latest/api/token", [](const net::HttpRequest&) { return ok(kImdsSession, "text/plain"); });
   env_.unset("AWS_EC2_METADATA_DISABLED").set("AWS_EC2_METADATA_SERVICE_ENDPOINT", connection_.url());
-  auto got = make_instance_metadata_source(env_.lookup(), connection_.client(), no_wait_retry())->fetch();
+  auto got = make_instance_metadata_source(env_.lookup(), connection_.client(), clock_)->fetch();
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().code, Errc::not_found);
   EXPECT_NE(got.error().message.find("no IAM role"), std::string::npos) << got.error().message;
@@ -251,7 +242,7 @@ TEST_P(CredentialsOverHttp, InstanceMetadataWithoutRoleIsNotFound) {
 TEST_P(CredentialsOverHttp, InstanceMetadataTokenRefusedIsUnavailable) {
   peer_.on("PUT", "/latest/api/token", [](const net::HttpRequest&) -> net::HttpResponse { return {403, {}, "IMDS off"}; });
   env_.unset("AWS_EC2_METADATA_DISABLED").set("AWS_EC2_METADATA_SERVICE_ENDPOINT", connection_.url());
-  auto got = make_instance_metadata_source(env_.lookup(), connection_.client(), no_wait_retry())->fetch();
+  auto got = make_instance_metadata_source(env_.lookup(), connection_.client(), clock_)->fetch();
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().code, Errc::unavailable);
   EXPECT_NE(got.error().message.find("HTTP 403"), std::string::npos) << got.error().message;
@@ -264,7 +255,7 @@ TEST_P(CredentialsOverHttp, ChainCachesThenRefreshesInsideTheWindow) {
   std::atomic<int> key_number = 0;
   serve_imds(peer_, clock_, &key_number);
   env_.unset("AWS_EC2_METADATA_DISABLED").set("AWS_EC2_METADATA_SERVICE_ENDPOINT", connection_.url());
-  DefaultChainInputs inputs{env_.lookup(), &connection_.client(), nullptr, no_wait_retry(), {}};
+  DefaultChainInputs inputs{env_.lookup(), &connection_.client(), nullptr, {}, {}};
   auto chain = make_default_credentials_chain(clock_, inputs);
   const std::string role_path = "/latest/meta-data/iam/security-credentials/jit-role";
 
@@ -299,7 +290,7 @@ TEST_P(CredentialsOverHttp, ChainKeepsValidCredentialsWhenRefreshFails) {
     return ok(credentials_json("ASIAOLD", kImdsSecret, kImdsToken, clock_.now() + std::chrono::hours(1)));
   });
   env_.unset("AWS_EC2_METADATA_DISABLED").set("AWS_EC2_METADATA_SERVICE_ENDPOINT", connection_.url());
-  DefaultChainInputs inputs{env_.lookup(), &connection_.client(), nullptr, no_wait_retry(), {}};
+  DefaultChainInputs inputs{env_.lookup(), &connection_.client(), nullptr, {}, {}};
   auto chain = make_default_credentials_chain(clock_, inputs);
   const std::string role_path = "/latest/meta-data/iam/security-credentials/jit-role";
   ASSERT_TRUE(chain->get());
@@ -338,7 +329,7 @@ TEST_P(CredentialsOverHttp, ChainRefreshRereadsRotatedTokenFiles) {
   });
   const std::string token_file = home_.write("token", "first-token");
   env_.set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file).set("AWS_ROLE_ARN", kRoleArn).set("AWS_ENDPOINT_URL_STS", connection_.url());
-  DefaultChainInputs inputs{env_.lookup(), &connection_.client(), nullptr, no_wait_retry(), {}};
+  DefaultChainInputs inputs{env_.lookup(), &connection_.client(), nullptr, {}, {}};
   auto chain = make_default_credentials_chain(clock_, inputs);
   ASSERT_EQ(chain->get().value_or(Credentials{}).access_key_id, "ASIAWEB1");
   home_.write("token", "rotated-token");  // Kubernetes rotates projected tokens in place
@@ -373,7 +364,7 @@ TEST_P(CredentialsOverHttp, FailuresOverThisTransportRevealNoSecret) {
       .set("AWS_CONTAINER_CREDENTIALS_FULL_URI", connection_.url() + "/c")
       .set("AWS_CONTAINER_AUTHORIZATION_TOKEN", kContainerAuth)
       .set("AWS_EC2_METADATA_SERVICE_ENDPOINT", connection_.url());
-  DefaultChainInputs inputs{env_.lookup(), &connection_.client(), nullptr, no_wait_retry(), {}};
+  DefaultChainInputs inputs{env_.lookup(), &connection_.client(), nullptr, {}, {}};
   auto chain = make_default_credentials_chain(clock_, inputs);
   auto got = chain->get();
   ASSERT_FALSE(got);
@@ -396,9 +387,10 @@ TEST(CredentialsContainer, RelativeUriGoesToTheEcsAgent) {
     return ok(credentials_json("ASIAREL", kContainerSecret, kContainerToken, kStart + std::chrono::hours(1)));
   });
   FakeHttpClient http(peer);
+  ManualClock clock;
   FakeEnv env;
   env.set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/0b9c6f");
-  auto got = make_container_source(env.lookup(), http, no_wait_retry())->fetch();
+  auto got = make_container_source(env.lookup(), http, clock)->fetch();
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(got->credentials.access_key_id, "ASIAREL");
   const auto endpoint = http.endpoints().at(0);
@@ -414,10 +406,11 @@ TEST(CredentialsContainer, FullUriHostRules) {
     return ok(credentials_json("ASIAOK", kContainerSecret, kContainerToken, kStart + std::chrono::hours(1)));
   });
   FakeHttpClient http(peer);
+  ManualClock clock;
   auto fetch = [&](const std::string& url) {
     FakeEnv env;
     env.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", url);
-    return make_container_source(env.lookup(), http, no_wait_retry())->fetch();
+    return make_container_source(env.lookup(), http, clock)->fetch();
   };
   for (const char* allowed : {"http://127.0.0.1:9000/c", "http://localhost/c", "http://[::1]:8080/c",
                               "http://169.254.170.23/c", "http://[fd00:ec2::23]/c", "https://creds.example.com/c"})
@@ -438,8 +431,9 @@ TEST(CredentialsContainer, FullUriHostRules) {
 TEST(CredentialsContainer, NotConfiguredIsNotFound) {
   StubPeer peer;
   FakeHttpClient http(peer);
+  ManualClock clock;
   FakeEnv env;
-  auto got = make_container_source(env.lookup(), http)->fetch();
+  auto got = make_container_source(env.lookup(), http, clock)->fetch();
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().code, Errc::not_found);
   EXPECT_TRUE(http.endpoints().empty());
@@ -448,9 +442,10 @@ TEST(CredentialsContainer, NotConfiguredIsNotFound) {
 TEST(CredentialsInstanceMetadata, DisabledMakesNoRequest) {
   StubPeer peer;
   FakeHttpClient http(peer);
+  ManualClock clock;
   FakeEnv env;
   env.set("AWS_EC2_METADATA_DISABLED", "TRUE");
-  auto got = make_instance_metadata_source(env.lookup(), http)->fetch();
+  auto got = make_instance_metadata_source(env.lookup(), http, clock)->fetch();
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().code, Errc::not_found);
   EXPECT_TRUE(http.endpoints().empty());
@@ -459,17 +454,17 @@ TEST(CredentialsInstanceMetadata, DisabledMakesNoRequest) {
 TEST(CredentialsInstanceMetadata, DefaultEndpointAndTransportRetries) {
   StubPeer peer;
   FakeHttpClient http(peer);
+  ManualClock clock;
   http.fail_with(Error::Unavailable("connect to 169.254.169.254:80 timed out"));
   FakeEnv env;
-  std::vector<std::chrono::milliseconds> slept;
-  auto got = make_instance_metadata_source(env.lookup(), http, no_wait_retry(&slept))->fetch();
+  auto got = make_instance_metadata_source(env.lookup(), http, clock)->fetch();
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().code, Errc::unavailable);
   EXPECT_NE(got.error().message.find("timed out"), std::string::npos) << got.error().message;
   ASSERT_EQ(http.endpoints().size(), 3u);
   EXPECT_EQ(http.endpoints()[0].host, "169.254.169.254");
   EXPECT_EQ(http.endpoints()[0].scheme, "http");
-  EXPECT_EQ(slept.size(), 2u);
+  EXPECT_EQ(clock.sleeps().size(), 2u);
 }
 
 TEST(CredentialsWebIdentity, StsEndpointChoice) {

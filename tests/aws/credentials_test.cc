@@ -238,7 +238,6 @@ class CredentialsDefaultChain : public ::testing::Test {
     DefaultChainInputs inputs;
     inputs.env = env_.lookup();
     inputs.http = &http_;
-    inputs.metadata_retry.sleep = [](std::chrono::milliseconds) {};
     return make_default_credentials_chain(clock_, std::move(inputs))->get();
   }
   std::string winner() {
@@ -354,7 +353,7 @@ TEST(CredentialsSecrets, NoFailurePathRevealsASecret) {
     FakeEnv env;
     env.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/c")
         .set("AWS_CONTAINER_AUTHORIZATION_TOKEN", kContainerAuth);
-    auto source = make_container_source(env.lookup(), http, MetadataRetry{1, {}, [](auto) {}});
+    auto source = make_container_source(env.lookup(), http, clock, MetadataRetry{.max_attempts = 1});
     peer.on("GET", "/c", [&](const net::HttpRequest&) -> net::HttpResponse { return {401, {}, echo_all}; });
     record(source->fetch());
     for (const std::string& body :
@@ -379,7 +378,7 @@ TEST(CredentialsSecrets, NoFailurePathRevealsASecret) {
   {
     FakeEnv env;
     env.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1");
-    auto source = make_instance_metadata_source(env.lookup(), http, MetadataRetry{1, {}, [](auto) {}});
+    auto source = make_instance_metadata_source(env.lookup(), http, clock, MetadataRetry{.max_attempts = 1});
     peer.on("PUT", "/latest/api/token", [](const net::HttpRequest&) -> net::HttpResponse { return {200, {}, kImdsSession}; });
     peer.on("GET", "/latest/meta-data/iam/security-credentials/",
             [&](const net::HttpRequest&) -> net::HttpResponse { return {500, {}, echo_all}; });
@@ -417,7 +416,7 @@ TEST(CredentialsSecrets, NoFailurePathRevealsASecret) {
     DefaultChainInputs inputs;
     inputs.env = env.lookup();
     inputs.http = &http;
-    inputs.metadata_retry = MetadataRetry{2, {}, [](auto) {}};
+    inputs.metadata_retry = MetadataRetry{.max_attempts = 2};
     auto chain = make_default_credentials_chain(clock, inputs);
     record(chain->get());
 

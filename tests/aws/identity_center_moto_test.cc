@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "aws/identity_center.h"
+#include "fakes/manual_clock.h"
 #include "aws/json_client.h"
 #include "net/https_client.h"
 #include "support/aws_model_check.h"
@@ -67,18 +68,16 @@ class IdentityCenterMoto : public testing::MotoSuite {
 
   IdentityCenterProvider& provider(IdentityCenterOptions options = {}) {
     provider_ = std::make_unique<IdentityCenterProvider>(IdentityCenterConfig{instance_arn_, kStore, options}, *sso_,
-                                                         *identitystore_, clock_,
-                                                         [this](std::chrono::milliseconds d) { sleeps_.push_back(d); });
+                                                         *identitystore_, clock_);
     return *provider_;
   }
 
   StaticCredentialsProvider credentials_{Credentials{"AKIDEXAMPLE", "secret", ""}};
-  SystemClock clock_;
+  ManualClock clock_;  // polls and retries sleep on it: no test waits
   std::unique_ptr<net::HttpClient> http_ = net::make_http_client();
   std::unique_ptr<AwsJsonClient> sso_client_, identitystore_client_;
   std::unique_ptr<AwsJsonApi> sso_, identitystore_;
   std::string instance_arn_;
-  std::vector<std::chrono::milliseconds> sleeps_;
   std::unique_ptr<IdentityCenterProvider> provider_;
 };
 
@@ -95,7 +94,7 @@ TEST_F(IdentityCenterMoto, ResolveGrantListRevoke) {
   const Assignment a{user, kAccount, kPermissionSet};
   auto granted = p.grant(a);
   ASSERT_TRUE(granted) << granted.error().message;
-  EXPECT_TRUE(sleeps_.empty()) << "moto's status is SUCCEEDED at once";
+  EXPECT_TRUE(clock_.sleeps().empty()) << "moto's status is SUCCEEDED at once";
   auto listed = p.list(kAccount, kPermissionSet);
   ASSERT_TRUE(listed) << listed.error().message;
   EXPECT_EQ(*listed, std::vector<Assignment>{a});

@@ -1,5 +1,5 @@
 // IdentityCenterProvider against scripted fakes of sso-admin and identitystore: status polling
-// and its backoff (sleeps recorded, never slept), the deadline, idempotency of grant and revoke,
+// and its backoff (sleeps on a manual clock, never slept), the deadline, idempotency of grant and revoke,
 // pagination, error mapping and the principal cache. Every request is checked against the
 // official models.
 #include "fakes/manual_clock.h"
@@ -115,12 +115,8 @@ AwsError aws_error(int status, std::string code, std::string message, bool retry
 class IdentityCenterTest : public ::testing::Test {
  protected:
   IdentityCenterProvider& provider(IdentityCenterOptions options = {}) {
-    provider_ = std::make_unique<IdentityCenterProvider>(
-        IdentityCenterConfig{kInstance, kStore, options}, sso_, identitystore_, clock_,
-        [this](std::chrono::milliseconds d) {
-          sleeps_.push_back(d);
-          if (on_sleep_) on_sleep_(d);
-        });
+    provider_ = std::make_unique<IdentityCenterProvider>(IdentityCenterConfig{kInstance, kStore, options}, sso_,
+                                                         identitystore_, hooked_clock_);
     return *provider_;
   }
   std::vector<std::string> operations() const {
@@ -134,8 +130,10 @@ class IdentityCenterTest : public ::testing::Test {
   ScriptedApi sso_{"sso-admin/2020-07-20"};
   ScriptedApi identitystore_{"identitystore/2020-06-15"};
   ManualClock clock_{from_epoch(1'800'000'000)};
-  std::vector<std::chrono::milliseconds> sleeps_;
   std::function<void(std::chrono::milliseconds)> on_sleep_;
+  SleepHookClock hooked_clock_{clock_, [this](std::chrono::milliseconds d) {
+                                 if (on_sleep_) on_sleep_(d);
+                               }};
   std::unique_ptr<IdentityCenterProvider> provider_;
 };
 
@@ -148,7 +146,7 @@ TEST_F(IdentityCenterTest, GrantPollsWithBackoffUntilSucceeded) {
   auto r = provider().grant(assignment_);
   ASSERT_TRUE(r) << r.error().message;
 
-  EXPECT_EQ(sleeps_, (std::vector<std::chrono::milliseconds>{500ms, 1000ms, 2000ms, 4000ms, 5000ms, 5000ms}));
+  EXPECT_EQ(clock_.sleeps(), (std::vector<std::chrono::milliseconds>{500ms, 1000ms, 2000ms, 4000ms, 5000ms, 5000ms}));
   const auto calls = sso_.calls();
   ASSERT_EQ(calls.size(), 8u);
   EXPECT_EQ(calls[1].second, (json{{"InstanceArn", kInstance}, {"TargetId", kAccount}, {"TargetType", "AWS_ACCOUNT"},
@@ -167,7 +165,7 @@ TEST_F(IdentityCenterTest, GrantSucceededAtOnceDoesNotPoll) {
   sso_.then("ListAccountAssignments", page({}));
   sso_.then("CreateAccountAssignment", created("SUCCEEDED"));
   ASSERT_TRUE(provider().grant(assignment_));
-  EXPECT_TRUE(sleeps_.empty());
+  EXPECT_TRUE(clock_.sleeps().empty());
 }
 
 TEST_F(IdentityCenterTest, CreateAnswerWithoutStatusIsPolled) {
@@ -178,7 +176,7 @@ TEST_F(IdentityCenterTest, CreateAnswerWithoutStatusIsPolled) {
   sso_.then("CreateAccountAssignment", answer);
   sso_.then("DescribeAccountAssignmentCreationStatus", created("SUCCEEDED"));
   ASSERT_TRUE(provider().grant(assignment_));
-  EXPECT_EQ(sleeps_.size(), 1u);
+  EXPECT_EQ(clock_.sleeps().size(), 1u);
 }
 
 TEST_F(IdentityCenterTest, FailedGrantIsPermanentAndCarriesTheReason) {
@@ -228,7 +226,7 @@ TEST_F(IdentityCenterTest, GrantStillInProgressAtTheDeadlineIsUnavailable) {
   EXPECT_EQ(r.error().code, Errc::unavailable);
   EXPECT_TRUE(contains(r.error().message, "still IN_PROGRESS")) << r.error().message;
   // 500 + 1000 + 2000 + 4000 = 7500; the last wait is cut to the 2500 left.
-  EXPECT_EQ(sleeps_, (std::vector<std::chrono::milliseconds>{500ms, 1000ms, 2000ms, 4000ms, 2500ms}));
+  EXPECT_EQ(clock_.sleeps(), (std::vector<std::chrono::milliseconds>{500ms, 1000ms, 2000ms, 4000ms, 2500ms}));
   EXPECT_EQ(sso_.calls().size(), 2u + 5u);
 }
 
@@ -242,7 +240,7 @@ TEST_F(IdentityCenterTest, TheDeadlineCountsTimeOnTheClockToo) {
   auto r = provider().grant(assignment_);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::unavailable);
-  EXPECT_EQ(sleeps_.size(), 2u);
+  EXPECT_EQ(clock_.sleeps().size(), 2u);
 }
 
 TEST_F(IdentityCenterTest, ATransientPollErrorKeepsPolling) {
@@ -252,7 +250,7 @@ TEST_F(IdentityCenterTest, ATransientPollErrorKeepsPolling) {
                   aws_error(400, "ThrottlingException", "Rate exceeded", /*retryable=*/true));
   sso_.then("DescribeAccountAssignmentCreationStatus", created("SUCCEEDED"));
   ASSERT_TRUE(provider().grant(assignment_));
-  EXPECT_EQ(sleeps_, (std::vector<std::chrono::milliseconds>{500ms, 1000ms}));
+  EXPECT_EQ(clock_.sleeps(), (std::vector<std::chrono::milliseconds>{500ms, 1000ms}));
 }
 
 TEST_F(IdentityCenterTest, ConflictOnCreateIsRetryable) {
@@ -298,7 +296,7 @@ TEST_F(IdentityCenterTest, RevokePollsUntilSucceeded) {
   sso_.then("DescribeAccountAssignmentDeletionStatus", deleted("IN_PROGRESS"));
   sso_.then("DescribeAccountAssignmentDeletionStatus", deleted("SUCCEEDED"));
   ASSERT_TRUE(provider().revoke(assignment_));
-  EXPECT_EQ(sleeps_, (std::vector<std::chrono::milliseconds>{500ms, 1000ms}));
+  EXPECT_EQ(clock_.sleeps(), (std::vector<std::chrono::milliseconds>{500ms, 1000ms}));
   const auto calls = sso_.calls();
   EXPECT_EQ(calls[0].second["PrincipalId"], kUser);
   EXPECT_EQ(calls[1].second, (json{{"InstanceArn", kInstance}, {"AccountAssignmentDeletionRequestId", kRequestId}}));

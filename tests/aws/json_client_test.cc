@@ -103,11 +103,7 @@ class AwsJsonClientTest : public ::testing::Test {
   AwsJsonClient client(int max_attempts = 4) {
     auto config = AwsJsonClientConfig::for_service(AwsService::dynamodb, server_->endpoint(), "eu-west-1");
     config.retry = {.max_attempts = max_attempts, .base_delay = 100ms, .max_delay = 1000ms};
-    config.sleep = [this](std::chrono::milliseconds d) {
-      sleeps_.push_back(d);
-      clock_.advance(Seconds(1));  // each attempt must sign at its own time
-    };
-    return AwsJsonClient(config, provider_, *http_, clock_);
+    return AwsJsonClient(config, provider_, *http_, slow_clock_);
   }
 
   std::size_t request_count() {
@@ -118,10 +114,11 @@ class AwsJsonClientTest : public ::testing::Test {
   Credentials credentials_{"AKIDEXAMPLE", kSecret, kToken};
   StaticCredentialsProvider provider_{credentials_};
   ManualClock clock_{*parse_time("2026-11-24T12:00:00Z")};
+  // Each backoff lasts a second more than asked: each attempt must sign at its own time.
+  SleepHookClock slow_clock_{clock_, [this](std::chrono::milliseconds) { clock_.advance(Seconds(1)); }};
   std::unique_ptr<net::HttpClient> http_ = net::make_http_client({.proxy = net::ProxySettings{}});
   std::unique_ptr<net::HttpServer> server_;
   std::vector<Answer> answers_{{200, json::object()}};
-  std::vector<std::chrono::milliseconds> sleeps_;
   std::mutex mutex_;
   std::vector<net::HttpRequest> requests_;
   std::vector<std::string> signature_problems_;
@@ -154,9 +151,10 @@ TEST_F(AwsJsonClientTest, RetriesThrottlingAndSignsEachAttemptAfresh) {
   auto r = c.call("PutItem", {{"TableName", "grants"}});
   ASSERT_TRUE(r) << r.error().code;
   EXPECT_EQ(request_count(), 3u);
-  ASSERT_EQ(sleeps_.size(), 2u);  // full jitter under the exponential cap: [0, 100 ms], [0, 200 ms]
-  EXPECT_LE(sleeps_[0], 100ms);
-  EXPECT_LE(sleeps_[1], 200ms);
+  const auto sleeps = clock_.sleeps();
+  ASSERT_EQ(sleeps.size(), 2u);  // full jitter under the exponential cap: [0, 100 ms], [0, 200 ms]
+  EXPECT_LE(sleeps[0], 100ms);
+  EXPECT_LE(sleeps[1], 200ms);
   for (const auto& problem : signature_problems_) EXPECT_EQ(problem, "");
   EXPECT_EQ(header(requests_[0], "X-Amz-Date"), "20261124T120000Z");
   EXPECT_EQ(header(requests_[2], "X-Amz-Date"), "20261124T120002Z");
@@ -175,7 +173,7 @@ TEST_F(AwsJsonClientTest, EveryRetryableKindIsRetried) {
   EXPECT_EQ(r.error().http_status, 500);
   EXPECT_TRUE(r.error().retryable);
   EXPECT_EQ(request_count(), 3u);
-  EXPECT_EQ(sleeps_.size(), 2u);
+  EXPECT_EQ(clock_.sleeps().size(), 2u);
 }
 
 TEST_F(AwsJsonClientTest, ValidationErrorIsNotRetried) {
@@ -189,7 +187,7 @@ TEST_F(AwsJsonClientTest, ValidationErrorIsNotRetried) {
   EXPECT_EQ(r.error().http_status, 400);
   EXPECT_FALSE(r.error().retryable);
   EXPECT_EQ(request_count(), 1u);
-  EXPECT_TRUE(sleeps_.empty());
+  EXPECT_TRUE(clock_.sleeps().empty());
 }
 
 TEST_F(AwsJsonClientTest, ErrorTypeHeaderAndCapitalMessage) {
@@ -223,7 +221,6 @@ TEST_F(AwsJsonClientTest, TransportErrorsAreRetriedAndLoggedWithoutSecrets) {
   net::Endpoint closed{"http", "127.0.0.1", testing::free_port(), ""};
   auto config = AwsJsonClientConfig::for_service(AwsService::dynamodb, closed, "eu-west-1");
   config.retry.max_attempts = 3;
-  config.sleep = [this](std::chrono::milliseconds d) { sleeps_.push_back(d); };
   AwsJsonClient c(config, provider_, *http_, clock_);
   auto r = c.call("PutItem", {{"Item", {{"secret-looking-value", 1}}}});
   spdlog::set_default_logger(previous);
@@ -232,7 +229,7 @@ TEST_F(AwsJsonClientTest, TransportErrorsAreRetriedAndLoggedWithoutSecrets) {
   EXPECT_EQ(r.error().code, "Transport");
   EXPECT_EQ(r.error().http_status, 0);
   EXPECT_TRUE(r.error().retryable);
-  EXPECT_EQ(sleeps_.size(), 2u);
+  EXPECT_EQ(clock_.sleeps().size(), 2u);
   const std::string line = log.str();
   EXPECT_TRUE(contains(line, "DynamoDB_20120810.PutItem")) << line;
   EXPECT_TRUE(contains(line, closed.to_string())) << line;

@@ -14,15 +14,16 @@ namespace {
 using ::testing::HasSubstr;
 using nlohmann::json;
 
-// AWS stays down for a whole minute from the expiry second: every sweep (one a second) fails, the
-// ops channel hears once, and the access is removed as soon as AWS answers again.
-TEST(E2eOutage, AwsDownAtExpiryAlertsOpsThenRevokesWhenItReturns) {
+// AWS goes down just before the expiry second and stays down for a few sweeps (one a second): the
+// revocation fails and is retried, the ops channel hears once, and the access is removed as soon
+// as AWS answers again, with one more alert saying so. (That the alert repeats at most every
+// alert_repeat through a long outage is the engine's test on a manual clock:
+// EngineTest.ALongRevokeOutageAlertsOnceThenEveryTenMinutesAndWhenItEnds.)
+TEST(E2eOutage, AwsDownAtExpiryAlertsOpsOnceThenRevokesWhenItReturns) {
   World world;
   const std::string id = world.grant(kDana, "prod admin 3s outage");
   ASSERT_FALSE(id.empty());
   world.aws().set_faults({.down = true});
-  const auto expires_at = *world.read(id)->expires_at;
-  // While AWS is down the revocation fails, is retried, and the ops channel hears of it.
   ASSERT_TRUE(world.slack().wait_for(
       [&](const emulators::SlackEmulator& s) { return s.messages(kOpsChannel).dump().find(id) != std::string::npos; },
       std::chrono::seconds(20)))
@@ -30,7 +31,7 @@ TEST(E2eOutage, AwsDownAtExpiryAlertsOpsThenRevokesWhenItReturns) {
   EXPECT_THAT(world.slack().messages(kOpsChannel).dump(), HasSubstr("Could not revoke"));
   EXPECT_EQ(world.read(id)->state, State::revoking);
   EXPECT_EQ(world.assignment_count(), 1u);
-  // Several more sweeps fail (one a second) without repeating the alert.
+  // Several more sweeps fail without repeating the alert.
   auto failures = [&] {
     const std::string log = world.log(0);
     int n = 0;
@@ -39,13 +40,9 @@ TEST(E2eOutage, AwsDownAtExpiryAlertsOpsThenRevokesWhenItReturns) {
       ++n;
     return n;
   };
-  ASSERT_TRUE(World::poll([&] { return failures() >= 4; }, std::chrono::seconds(20))) << world.log(0);
-  // Down for a minute from the expiry: the grant stays in revoking, the alert is not repeated.
-  ASSERT_TRUE(World::poll([&] { return std::chrono::system_clock::now() >= expires_at + std::chrono::minutes(1); },
-                          std::chrono::seconds(75)));
+  ASSERT_TRUE(World::poll([&] { return failures() >= 3; }, std::chrono::seconds(20))) << world.log(0);
   EXPECT_EQ(world.read(id)->state, State::revoking);
   EXPECT_EQ(world.assignment_count(), 1u);
-  EXPECT_GE(failures(), 30) << "sweeps kept retrying";
   EXPECT_EQ(world.slack().messages(kOpsChannel).size(), 1u) << world.slack().messages(kOpsChannel).dump(1);
   world.aws().set_faults({});
   ASSERT_TRUE(world.wait_state(id, State::revoked, std::chrono::seconds(20)));

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "fakes/manual_clock.h"
 #include "net/https_client.h"
 #include "net/websocket.h"
 #include "slack/socket_mode.h"
@@ -74,19 +75,19 @@ class SlackEmulatorTest : public ::testing::Test {
     ASSERT_TRUE(started) << started.error().message;
     emulator_ = std::move(*started);
     endpoint_ = *net::Endpoint::parse(emulator_->api_url());
-    bot_ = std::make_unique<slack::WebApi>(*http_, endpoint_, options.bot_token, no_retries());
-    app_ = std::make_unique<slack::WebApi>(*http_, endpoint_, options.app_token, no_retries());
+    bot_ = std::make_unique<slack::WebApi>(*http_, endpoint_, options.bot_token, clock_, no_retries());
+    app_ = std::make_unique<slack::WebApi>(*http_, endpoint_, options.app_token, clock_, no_retries());
   }
 
   static slack::WebApiOptions no_retries() {
-    return {.max_attempts = 1, .max_rate_limited_wait = std::chrono::seconds(0), .sleep = [](std::chrono::milliseconds) {}};
+    return {.max_attempts = 1, .max_rate_limited_wait = std::chrono::seconds(0)};
   }
 
   slack::SocketModeClient& connect(Inbox& inbox) {
     slack::SocketModeOptions options;
     options.reconnect = {.max_attempts = 0, .base_delay = 20ms, .max_delay = 100ms};
     options.websocket.client.proxy = net::ProxySettings{};
-    auto& client = clients_.emplace_back(std::make_unique<slack::SocketModeClient>(*app_, options, inbox.handlers()));
+    auto& client = clients_.emplace_back(std::make_unique<slack::SocketModeClient>(*app_, clock_, options, inbox.handlers()));
     client->start();
     EXPECT_TRUE(client->wait_connected(kWait));
     return *client;
@@ -150,6 +151,7 @@ class SlackEmulatorTest : public ::testing::Test {
   // handler threads write into them) are stopped and destroyed first.
   Inbox& inbox_for_test() { return inboxes_.emplace_back(); }
   std::deque<Inbox> inboxes_;
+  SystemClock clock_;  // the emulator is real sockets and threads: real time
   std::unique_ptr<net::HttpClient> http_ = net::make_http_client({.proxy = net::ProxySettings{}});
   std::unique_ptr<SlackEmulator> emulator_;
   net::Endpoint endpoint_;
@@ -167,7 +169,7 @@ TEST_F(SlackEmulatorTest, AuthTestAndTokens) {
   EXPECT_TRUE(auth->contains("bot_id"));
   EXPECT_EQ(emulator_->api_url(), emulator_->url() + "/api/");
 
-  slack::WebApi wrong(*http_, endpoint_, "xoxb-wrong", no_retries());
+  slack::WebApi wrong(*http_, endpoint_, "xoxb-wrong", clock_, no_retries());
   EXPECT_EQ(error_of(wrong, "auth.test", json::object()), "invalid_auth");
   auto missing = raw("POST", "/api/auth.test", "{}", {{"Content-Type", "application/json"}});
   EXPECT_EQ(missing.status, 200);
@@ -300,13 +302,13 @@ TEST_F(SlackEmulatorTest, ViewsUpdateChecksTheHash) {
 }
 
 TEST_F(SlackEmulatorTest, RateLimitIsA429WithRetryAfterThatWebApiHonours) {
-  std::vector<std::chrono::milliseconds> slept;
-  slack::WebApi patient(*http_, endpoint_, "xoxb-emulator-bot",
-                        {.max_attempts = 3, .sleep = [&](std::chrono::milliseconds d) { slept.push_back(d); }});
+  ManualClock waits;  // the Retry-After waits pass at once
+  slack::WebApi patient(*http_, endpoint_, "xoxb-emulator-bot", waits, {.max_attempts = 3});
   emulator_->rate_limit("chat.postMessage", 2, 4);
   auto posted = patient.call("chat.postMessage", {{"channel", "C1"}, {"text", "after the limit"}});
   ASSERT_TRUE(posted) << posted.error().error;
   EXPECT_EQ(patient.rate_limited("chat.postMessage"), 2);
+  const auto slept = waits.sleeps();
   ASSERT_EQ(slept.size(), 2u);
   EXPECT_GE(slept[0], 3900ms);
   const json calls = emulator_->calls();

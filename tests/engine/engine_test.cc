@@ -220,21 +220,49 @@ class HeldChat final : public Chat {
   bool held_ = false, let_go_ = false;
 };
 
+// Says when a thread starts waiting on the clock for another thread (the only such wait in the
+// engine is for a request another of its threads is busy with).
+class WaitWatchingClock final : public ClockWrapper {
+ public:
+  using ClockWrapper::ClockWrapper;
+  bool wait_until(std::unique_lock<std::mutex>& lock, std::condition_variable& wake, TimePoint deadline,
+                  const std::function<bool()>& stop_waiting) const override {
+    {
+      std::lock_guard guard(mu_);
+      waiting_ = true;
+    }
+    cv_.notify_all();
+    return ClockWrapper::wait_until(lock, wake, deadline, stop_waiting);
+  }
+  // Whether a thread has started waiting within `timeout` of real time.
+  bool someone_waits(std::chrono::milliseconds timeout) const {
+    std::unique_lock guard(mu_);
+    return cv_.wait_for(guard, timeout, [&] { return waiting_; });
+  }
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  mutable bool waiting_ = false;
+};
+
 // A release that arrives while the approving thread is still telling Slack the grant is active
 // waits for it, and really revokes (it used to return the active grant as if released).
 TEST_F(EngineTest, ReleaseDuringTheActiveAnnouncementWaitsAndRevokes) {
   HeldChat held(chat);
-  Engine e(config, store, provider, held, directory, clock, {.instance_id = "i-1"});
+  WaitWatchingClock watched(clock);
+  Engine e(config, store, provider, held, directory, watched, {.instance_id = "i-1"});
   auto r = e.submit({"U0DEV", "prod", "admin", "1h", "investigating INC-1", ""});
   ASSERT_TRUE(r);
   std::thread approver([&] { EXPECT_TRUE(e.approve(r->id, "U0ALICE")); });
   held.wait_held();  // active in the store, the approving thread still busy with Slack
   Result<AccessRequest> released = fail(Error::Unavailable("not run"));
   std::thread releaser([&] { released = e.release(r->id, "U0DEV"); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the release reach the busy grant
+  const bool release_waited = watched.someone_waits(std::chrono::seconds(10));  // reached the busy grant
   held.let_go();
   approver.join();
   releaser.join();
+  EXPECT_TRUE(release_waited) << "the release did not wait for the approving thread";
   ASSERT_TRUE(released) << released.error().message;
   EXPECT_EQ(released->state, State::revoked);
   EXPECT_FALSE(provider.has(assignment(*released)));

@@ -4,8 +4,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
+#include <numeric>
 #include <random>
+#include <vector>
 
 #include "ports/clock.h"
 
@@ -25,7 +28,10 @@ class ManualClock : public Clock {
   SteadyTime monotonic() const override { return SteadyTime(std::chrono::milliseconds(steady_ms_.load())); }
   // Moves this clock on by `duration` and returns at once.
   void sleep_for(std::chrono::milliseconds duration) const override {
-    slept_ms_ += duration.count();
+    {
+      std::lock_guard lock(sleeps_mu_);
+      sleeps_.push_back(duration);
+    }
     advance_ms(duration.count());
   }
   // Returns when `stop_waiting()` or when advance()/set() has moved the time to `deadline`. The
@@ -50,7 +56,15 @@ class ManualClock : public Clock {
     advance_ms(target - wall_ms_.load());
   }
   // How much time code has slept on this clock in all.
-  std::chrono::milliseconds slept() const { return std::chrono::milliseconds(slept_ms_.load()); }
+  std::chrono::milliseconds slept() const {
+    std::lock_guard lock(sleeps_mu_);
+    return std::accumulate(sleeps_.begin(), sleeps_.end(), std::chrono::milliseconds{0});
+  }
+  // Each sleep_for on this clock, in order: the backoff a test checks.
+  std::vector<std::chrono::milliseconds> sleeps() const {
+    std::lock_guard lock(sleeps_mu_);
+    return sleeps_;
+  }
 
  private:
   void advance_ms(long long ms) const {
@@ -59,7 +73,8 @@ class ManualClock : public Clock {
   }
   mutable std::atomic<long long> wall_ms_;
   mutable std::atomic<long long> steady_ms_{0};
-  mutable std::atomic<long long> slept_ms_{0};
+  mutable std::mutex sleeps_mu_;
+  mutable std::vector<std::chrono::milliseconds> sleeps_;
   mutable std::mutex random_mu_;
   mutable std::mt19937_64 random_;
 };
@@ -79,6 +94,22 @@ class ClockWrapper : public Clock {
 
  private:
   const Clock& base_;
+};
+
+// Forwards to another clock and, after each sleep_for, calls `after_sleep` with its duration: for
+// a test in which more time passes than the code asked to wait (slow answers), or that acts at the
+// moment the code waits.
+class SleepHookClock : public ClockWrapper {
+ public:
+  SleepHookClock(const Clock& base, std::function<void(std::chrono::milliseconds)> after_sleep)
+      : ClockWrapper(base), after_sleep_(std::move(after_sleep)) {}
+  void sleep_for(std::chrono::milliseconds d) const override {
+    ClockWrapper::sleep_for(d);
+    after_sleep_(d);
+  }
+
+ private:
+  std::function<void(std::chrono::milliseconds)> after_sleep_;
 };
 
 }  // namespace jit

@@ -31,7 +31,6 @@ std::unique_ptr<aws::AwsJsonClient> client(aws::AwsService service, const net::E
                                            aws::CredentialsProvider& credentials, net::HttpClient& http,
                                            const Clock& clock) {
   auto config = aws::AwsJsonClientConfig::for_service(service, endpoint, "us-east-1");
-  config.sleep = [](std::chrono::milliseconds) {};  // retries without waiting: the test is about outcomes
   return std::make_unique<aws::AwsJsonClient>(config, credentials, http, clock);
 }
 
@@ -79,14 +78,13 @@ TEST(AwsLifecycle, GrantAndRevokeThroughIdentityCenterWithTheStoreOnDynamoDb) {
   auto ids = client(aws::AwsService::identitystore, (*emulator)->endpoint(), emulator_keys, *http, clock);
   auto ddb = client(aws::AwsService::dynamodb, *net::Endpoint::parse(moto->url()), moto_keys, *http, clock);
 
-  ASSERT_TRUE(DynamoDbStore::create_table("jit-lifecycle", *ddb,
+  ASSERT_TRUE(DynamoDbStore::create_table("jit-lifecycle", *ddb, clock,
                                           {.max_polls = 50, .poll_interval = std::chrono::milliseconds(100)}));
   auto store = DynamoDbStore::open("jit-lifecycle", *ddb);
   ASSERT_TRUE(store) << store.error().message;
 
   aws::IdentityCenterProvider provider(
-      {.instance_arn = options.instance_arn, .identity_store_id = options.identity_store_id}, *sso, *ids, clock,
-      [](std::chrono::milliseconds) {});
+      {.instance_arn = options.instance_arn, .identity_store_id = options.identity_store_id}, *sso, *ids, clock);
   auto config = std::make_shared<Config>();
   Policy* policy = &config->policy;
   AccountPolicy prod{.name = "prod", .id = "123456789012", .owner_channel = "C0PROD", .approvers = {"U0ALICE"}};

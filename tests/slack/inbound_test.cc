@@ -29,7 +29,7 @@ class InboundHandlerTest : public EngineTest {
   std::string ephemeral_text() { return http.last("chat.postEphemeral").value("text", ""); }
 
   slack::testing::FakeSlackHttp http;
-  slack::WebApi api{http, *net::Endpoint::parse("http://127.0.0.1:9/api/"), "xoxb-test", {.sleep = [](auto) {}}};
+  slack::WebApi api{http, *net::Endpoint::parse("http://127.0.0.1:9/api/"), "xoxb-test", clock};
   slack::InboundHandler app{*engine, api, directory};
 };
 

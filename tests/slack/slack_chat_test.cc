@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "fake_slack_http.h"
+#include "fakes/manual_clock.h"
 
 namespace jit::slack {
 namespace {
@@ -43,7 +44,8 @@ class SlackChatTest : public ::testing::Test {
             .state = State::pending, .chat_channel = "C0PROD"};
   }
   FakeSlackHttp http;
-  WebApi api{http, *net::Endpoint::parse("http://127.0.0.1:9/api/"), "xoxb-test", {.sleep = [](auto) {}}};
+  ManualClock clock;
+  WebApi api{http, *net::Endpoint::parse("http://127.0.0.1:9/api/"), "xoxb-test", clock};
   SlackChat chat{api, config()};
 };
 
@@ -102,8 +104,7 @@ TEST_F(SlackChatTest, SlackErrorsBecomeTypedErrors) {
 }
 
 TEST_F(SlackChatTest, DirectoryResolvesGroupsAndEmailWithACache) {
-  auto now = std::chrono::steady_clock::time_point{};
-  SlackDirectory directory(api, policy(), std::chrono::seconds(60), [&] { return now; });
+  SlackDirectory directory(api, policy(), clock, std::chrono::seconds(60));
   http.answers["usergroups.users.list"] = R"({"ok":true,"users":["U0DEV","U0OTHER"]})";
   http.answers["users.info"] = R"({"ok":true,"user":{"id":"U0DEV","profile":{"email":"dev@example.com"}}})";
   auto groups = directory.groups_of("U0DEV");
@@ -112,7 +113,7 @@ TEST_F(SlackChatTest, DirectoryResolvesGroupsAndEmailWithACache) {
   EXPECT_EQ(http.count("usergroups.users.list"), 3);
   ASSERT_TRUE(directory.groups_of("U0OTHER"));
   EXPECT_EQ(http.count("usergroups.users.list"), 3) << "cached";
-  now += std::chrono::seconds(61);
+  clock.advance(std::chrono::seconds(61));
   ASSERT_TRUE(directory.groups_of("U0DEV"));
   EXPECT_EQ(http.count("usergroups.users.list"), 6) << "refreshed after the TTL";
   EXPECT_EQ(directory.email_of("U0DEV").value(), "dev@example.com");

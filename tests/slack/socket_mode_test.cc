@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "net/http_server.h"
+#include "fakes/manual_clock.h"
 #include "net/https_client.h"
 
 namespace jit::slack {
@@ -280,25 +281,35 @@ struct Recorder {
   }
 };
 
+// Real time (the peer is a real server on real sockets), with random() pinned when a test checks
+// the backoff's jitter.
+class PinnableRandomClock final : public ClockWrapper {
+ public:
+  using ClockWrapper::ClockWrapper;
+  std::uint64_t random() const override { return pinned ? *pinned : ClockWrapper::random(); }
+  std::optional<std::uint64_t> pinned;
+};
+
 class SocketMode : public ::testing::Test {
  protected:
   SocketMode()
       : http_(net::make_http_client({.proxy = net::ProxySettings{}})),
-        api_(*http_, *net::Endpoint::parse(slack_.base_url()), "xapp-1-test",
-             WebApiOptions{.max_attempts = 1, .sleep = [](std::chrono::milliseconds) {}}) {
+        api_(*http_, *net::Endpoint::parse(slack_.base_url()), "xapp-1-test", clock_, WebApiOptions{.max_attempts = 1}) {
     options_.ping_interval = 50ms;
     options_.dead_after = 2s;
     options_.reconnect = {.max_attempts = 0, .base_delay = 50ms, .max_delay = 400ms};
     options_.websocket.client.proxy = net::ProxySettings{};
   }
   std::unique_ptr<SocketModeClient> start(SocketModeHandlers handlers) {
-    auto client = std::make_unique<SocketModeClient>(api_, options_, std::move(handlers));
+    auto client = std::make_unique<SocketModeClient>(api_, clock_, options_, std::move(handlers));
     client->start();
     EXPECT_TRUE(client->wait_connected(kWait));
     return client;
   }
 
   FakeSlack slack_;
+  SystemClock real_time_;
+  PinnableRandomClock clock_{real_time_};
   std::unique_ptr<net::HttpClient> http_;
   WebApi api_;
   SocketModeOptions options_;
@@ -421,9 +432,9 @@ TEST_F(SocketMode, LinkDisabledStopsWithAClearError) {
 }
 
 TEST_F(SocketMode, BadAppTokenStopsWithoutRetrying) {
-  WebApi wrong(*http_, *net::Endpoint::parse(slack_.base_url()), "xoxb-bot-token",
-               WebApiOptions{.max_attempts = 1, .sleep = [](std::chrono::milliseconds) {}});
-  SocketModeClient client(wrong, options_, app_.handlers());
+  WebApi wrong(*http_, *net::Endpoint::parse(slack_.base_url()), "xoxb-bot-token", clock_,
+               WebApiOptions{.max_attempts = 1});
+  SocketModeClient client(wrong, clock_, options_, app_.handlers());
   client.start();
   const auto error = client.wait_stopped(kWait);
   ASSERT_TRUE(error);
@@ -433,7 +444,7 @@ TEST_F(SocketMode, BadAppTokenStopsWithoutRetrying) {
 }
 
 TEST_F(SocketMode, DroppedSocketReconnectsWithBackoff) {
-  options_.random = [] { return std::uint64_t{12345}; };
+  clock_.pinned = 12345;
   auto client = start(app_.handlers());
   {
     std::lock_guard lock(slack_.mutex);
@@ -534,7 +545,7 @@ TEST_F(SocketMode, PlainWsUrlForARemoteHostIsRefused) {
     std::lock_guard lock(slack_.mutex);
     slack_.url_override = "ws://wss-primary.slack.com/link/?ticket=secret";
   }
-  SocketModeClient client(api_, options_, app_.handlers());
+  SocketModeClient client(api_, clock_, options_, app_.handlers());
   client.start();
   ASSERT_TRUE(eventually([&] { return client.stats().open_attempts >= 2; }));  // retried, with backoff
   EXPECT_EQ(client.stats().connections_opened, 0);

@@ -1,5 +1,7 @@
 #include "slack/web_api.h"
 
+#include "fakes/manual_clock.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -30,13 +32,9 @@ class ScriptedHttp final : public net::HttpClient {
 
 class WebApiTest : public ::testing::Test {
  protected:
-  WebApi api() {
-    WebApiOptions o;
-    o.sleep = [this](std::chrono::milliseconds d) { slept.push_back(d); };
-    return WebApi(http, *net::Endpoint::parse("http://127.0.0.1:9/api/"), "xoxb-test-secret-token", o);
-  }
+  WebApi api() { return WebApi(http, *net::Endpoint::parse("http://127.0.0.1:9/api/"), "xoxb-test-secret-token", clock); }
   ScriptedHttp http;
-  std::vector<std::chrono::milliseconds> slept;
+  ManualClock clock;  // waits move it on at once
 };
 
 TEST_F(WebApiTest, PostsJsonWithTheBotToken) {
@@ -77,10 +75,8 @@ TEST_F(WebApiTest, RateLimitWaitsForRetryAfterThenSucceeds) {
   EXPECT_EQ(http.sent.size(), 3u);
   EXPECT_EQ(a.rate_limited("chat.postMessage"), 2);
   EXPECT_EQ(a.rate_limited("views.open"), 0);
-  ASSERT_EQ(slept.size(), 2u);
-  EXPECT_GT(slept[0], std::chrono::milliseconds(2500));
-  EXPECT_LE(slept[0], std::chrono::milliseconds(3000));
-  EXPECT_LE(slept[1], std::chrono::milliseconds(1000));
+  // Each wait is the Retry-After, counted from the 429 (no time passed on the clock since).
+  EXPECT_EQ(clock.sleeps(), (std::vector<std::chrono::milliseconds>{std::chrono::seconds(3), std::chrono::seconds(1)}));
 }
 
 TEST_F(WebApiTest, ARateLimitStormIsWaitedOutUpToItsBudget) {
@@ -96,6 +92,7 @@ TEST_F(WebApiTest, ARateLimitStormIsWaitedOutUpToItsBudget) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().error, "ratelimited");
   EXPECT_EQ(http.sent.size(), 9u);  // 4 waits of 30 s within the budget, then 5 counted attempts
+  EXPECT_EQ(clock.slept(), std::chrono::seconds(10 * 2 + 8 * 30));
 }
 
 TEST_F(WebApiTest, TransportErrorsAndServerErrorsAreRetriedBounded) {

@@ -44,7 +44,8 @@ class DynamoDynalite : public ::testing::Test {
     table_ = testing::fresh_table_name();
     // dynalite has no UpdateTimeToLive; it reports CREATING for a moment only when asked to.
     auto created = DynamoDbStore::create_table(
-        table_, *api_, {.max_polls = 250, .poll_interval = std::chrono::milliseconds{20}, .time_to_live = false});
+        table_, *api_, real_time_,
+        {.max_polls = 250, .poll_interval = std::chrono::milliseconds{20}, .time_to_live = false});
     ASSERT_TRUE(created) << created.error().message;
     auto store = DynamoDbStore::open(table_, *api_);
     ASSERT_TRUE(store) << store.error().message;
@@ -82,12 +83,13 @@ class DynamoDynalite : public ::testing::Test {
   static inline testing::DynaliteServer* server_ = nullptr;
   static inline aws::AwsJsonApi* api_ = nullptr;
   static inline std::string start_error_;
+  SystemClock real_time_;  // create_table waits for dynalite, another process
   std::string table_;
   std::unique_ptr<DynamoDbStore> store_;
 };
 
 TEST_F(DynamoDynalite, CreateTableIsIdempotentAndTheTableHasItsIndexes) {
-  auto again = DynamoDbStore::create_table(table_, *api_, {.time_to_live = false});
+  auto again = DynamoDbStore::create_table(table_, *api_, real_time_, {.time_to_live = false});
   EXPECT_TRUE(again) << again.error().message;
   auto described = dynamodb::describe_table(*api_, table_);
   ASSERT_TRUE(described) << described.error().message;

@@ -77,7 +77,8 @@ std::unique_ptr<DynamoDbStore> fresh_store(std::string* table_name = nullptr) {
   aws::AwsJsonApi* api = moto_api();
   if (api == nullptr) return nullptr;
   const std::string table = testing::fresh_table_name();
-  if (auto created = DynamoDbStore::create_table(table, *api); !created) {
+  SystemClock real_time;  // create_table waits for moto_server, another process
+  if (auto created = DynamoDbStore::create_table(table, *api, real_time); !created) {
     ADD_FAILURE() << "create_table: " << created.error().message;
     return nullptr;
   }
@@ -121,7 +122,7 @@ std::optional<Json> item_at(const std::string& table, const Json& key) {
 TEST(DynamoMoto, CreateTableIsIdempotentAndTurnsTtlOn) {
   std::string table;
   ASSERT_NE(fresh_store(&table), nullptr);
-  auto again = DynamoDbStore::create_table(table, *moto_api());
+  auto again = DynamoDbStore::create_table(table, *moto_api(), SystemClock());
   EXPECT_TRUE(again) << again.error().message;
   auto ttl = moto_api()->call("DescribeTimeToLive", {{"TableName", table}});
   ASSERT_TRUE(ttl) << ttl.error().message;

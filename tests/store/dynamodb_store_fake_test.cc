@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fakes/manual_clock.h"
 #include "store/dynamodb_api.h"
 #include "store/dynamodb_store.h"
 
@@ -227,7 +228,8 @@ TEST(DynamoStoreErrors, CreateTableIsIdempotent) {
       return Json{{"TimeToLiveDescription", {{"TimeToLiveStatus", "ENABLED"}, {"AttributeName", "ttl"}}}};
     return aws_error("UnexpectedCall");
   });
-  auto created = DynamoDbStore::create_table("t", api);
+  ManualClock clock;
+  auto created = DynamoDbStore::create_table("t", api, clock);
   EXPECT_TRUE(created) << created.error().message;
   EXPECT_EQ(api.count("UpdateTimeToLive"), 0);
 }
@@ -239,10 +241,12 @@ TEST(DynamoStoreErrors, CreateTableGivesUpOnATableThatStaysCreating) {
     table["Table"]["TableStatus"] = "CREATING";
     return table;
   });
-  auto created = DynamoDbStore::create_table("t", api, {.max_polls = 3, .poll_interval = std::chrono::milliseconds{0}});
+  ManualClock clock;
+  auto created = DynamoDbStore::create_table("t", api, clock, {.max_polls = 3, .poll_interval = std::chrono::seconds{2}});
   ASSERT_FALSE(created);
   EXPECT_EQ(created.error().code, Errc::unavailable);
   EXPECT_EQ(api.count("DescribeTable"), 3);
+  EXPECT_EQ(clock.sleeps(), (std::vector<std::chrono::milliseconds>{std::chrono::seconds{2}, std::chrono::seconds{2}}));
 }
 
 }  // namespace

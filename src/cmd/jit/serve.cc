@@ -133,8 +133,8 @@ struct SlackSide {
 
 // Builds the Slack side and checks the bot token with auth.test. An error that is the operator's
 // to fix ends start-up (exit 1 for a refused token, 2 for a missing or malformed one).
-Result<SlackSide> connect_slack(const std::shared_ptr<const Config>& config, Metrics& metrics, bool dry_run,
-                                std::unique_ptr<Chat>& chat, std::unique_ptr<Directory>& directory) {
+Result<SlackSide> connect_slack(const std::shared_ptr<const Config>& config, const Clock& clock, Metrics& metrics,
+                                bool dry_run, std::unique_ptr<Chat>& chat, std::unique_ptr<Directory>& directory) {
   SlackSide side;
   auto tokens = slack_tokens();
   if (!tokens) return fail(tokens.error());
@@ -147,8 +147,8 @@ Result<SlackSide> connect_slack(const std::shared_ptr<const Config>& config, Met
     if (!error.empty())
       metrics.inc("jit_slack_call_errors_total", {{"method", std::string(method)}, {"error", std::string(error)}});
   };
-  side.bot_api = std::make_unique<slack::WebApi>(*side.http, *base, tokens->bot, api_options);
-  side.app_api = std::make_unique<slack::WebApi>(*side.http, *base, tokens->app, api_options);
+  side.bot_api = std::make_unique<slack::WebApi>(*side.http, *base, tokens->bot, clock, api_options);
+  side.app_api = std::make_unique<slack::WebApi>(*side.http, *base, tokens->app, clock, api_options);
   auto me = side.bot_api->call("auth.test", nlohmann::json::object());
   if (!me && slack::is_credential_error(me.error().error))
     return fail(Error::Denied(fmt::format(
@@ -159,8 +159,8 @@ Result<SlackSide> connect_slack(const std::shared_ptr<const Config>& config, Met
   else
     spdlog::warn("event=slack_auth_failed error={} detail=\"{}\" will_retry=true", me.error().error, me.error().detail);
   auto owned_chat = std::make_unique<slack::SlackChat>(*side.bot_api, config, dry_run);
-  auto owned_directory =
-      std::make_unique<slack::SlackDirectory>(*side.bot_api, std::shared_ptr<const Policy>(config, &config->policy));
+  auto owned_directory = std::make_unique<slack::SlackDirectory>(
+      *side.bot_api, std::shared_ptr<const Policy>(config, &config->policy), clock);
   side.chat = owned_chat.get();
   side.directory = owned_directory.get();
   chat = std::move(owned_chat);
@@ -237,7 +237,8 @@ void reload(const std::string& path, Engine& engine, SlackSide* slack, Chat& cha
 
 // Socket Mode on the app token, each envelope handed to `inbound` after its ack.
 std::unique_ptr<slack::SocketModeClient> make_socket(SlackSide& slack, slack::InboundHandler& inbound,
-                                                     Metrics& metrics, std::function<void(const Error&)> on_fatal) {
+                                                     const Clock& clock, Metrics& metrics,
+                                                     std::function<void(const Error&)> on_fatal) {
   slack::SocketModeHandlers handlers;
   handlers.on_envelope = [&inbound](const slack::Envelope& e) { inbound.handle(e); };
   handlers.ack_payload = [&inbound](const slack::Envelope& e) { return inbound.ack_payload(e); };
@@ -248,7 +249,7 @@ std::unique_ptr<slack::SocketModeClient> make_socket(SlackSide& slack, slack::In
   // Reconnect quickly once Slack is back: at most 10 s between attempts (with jitter).
   slack::SocketModeOptions options;
   options.reconnect.max_delay = std::chrono::seconds(10);
-  return std::make_unique<slack::SocketModeClient>(*slack.app_api, options, std::move(handlers));
+  return std::make_unique<slack::SocketModeClient>(*slack.app_api, clock, options, std::move(handlers));
 }
 
 }  // namespace
@@ -278,7 +279,7 @@ int run_serve(const ServeOptions& o) {
   std::unique_ptr<Directory> directory;
   std::optional<SlackSide> slack;
   if (o.slack) {
-    auto connected = connect_slack(rt.config(), metrics, o.dry_run, chat, directory);
+    auto connected = connect_slack(rt.config(), rt.clock(), metrics, o.dry_run, chat, directory);
     if (!connected) return report(connected.error());
     slack = std::move(*connected);
   } else {
@@ -300,7 +301,7 @@ int run_serve(const ServeOptions& o) {
   std::unique_ptr<slack::SocketModeClient> socket;
   if (slack) {
     inbound = std::make_unique<slack::InboundHandler>(engine, *slack->bot_api, *directory, o.dry_run);
-    socket = make_socket(*slack, *inbound, metrics, [&](const Error& e) {
+    socket = make_socket(*slack, *inbound, rt.clock(), metrics, [&](const Error& e) {
       spdlog::critical("event=slack_stopped error=\"{}\"", e.message);
       std::cerr << ("jit: " + e.message + "\n");  // one write: log lines from other threads share stderr
       fatal = true;
