@@ -144,6 +144,9 @@ Result<> IdentityCenterProvider::revoke(const Assignment& assignment) {
   return run_operation(Kind::deletion, assignment, deadline);
 }
 
+// Long on purpose (~60 lines): one asynchronous AWS operation from start to its final status —
+// start, idempotent outcomes, polling under one deadline, and the mapping of each FAILED reason —
+// reads best as one sequence.
 Result<> IdentityCenterProvider::run_operation(Kind kind, const Assignment& a, Deadline& deadline) {
   const OperationNames& names = kind == Kind::creation ? kCreation : kDeletion;
   const std::string context = fmt::format("sso-admin {}", names.start);

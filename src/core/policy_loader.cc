@@ -276,6 +276,8 @@ std::vector<std::string> values_of(const std::vector<Located>& entries) {
 
 // `approver_limit`: how many distinct approvers the account can supply, when known (all user ids).
 // Fields that fail a check are reported and left at their defaults.
+// Long on purpose: one check per key of a role table, in the order the keys are documented in
+// examples/jit.toml; splitting it would scatter that list.
 RolePolicy read_role(Problems& problems, const toml::table& table, const std::string& path,
                      std::optional<size_t> approver_limit) {
   TableReader r(problems, table, path,

@@ -24,6 +24,7 @@ std::string toml_list(const std::vector<std::string>& items) {
 
 std::string Person::email() const { return std::string(name) + "@example.com"; }
 
+// Most of its length is the TOML text itself.
 std::string policy_text(const PolicyOptions& o) {
   const std::string durations =
       o.prod_admin_durations.empty() ? "" : "\n  allowed_durations = " + toml_list(o.prod_admin_durations);

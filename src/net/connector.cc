@@ -56,6 +56,8 @@ Connector::Connector(const ClientOptions& options, std::string who) : options_(o
   SSL_CTX_set_min_proto_version(tls_.native_handle(), TLS1_2_VERSION);
 }
 
+// Long on purpose: one coroutine that resolves, connects (directly or through a CONNECT proxy),
+// and shakes hands, each step under the same deadline; its steps share the socket being built.
 awaitable<Outcome<std::unique_ptr<Connection>>> Connector::connect(const Endpoint& endpoint) {
   const bool https = endpoint.scheme == "https";
   if (https && !tls_error_.empty()) co_return std::unexpected(Failure{tls_error_, Errc::invalid});

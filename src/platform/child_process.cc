@@ -141,6 +141,8 @@ std::optional<std::string> find_executable(std::string_view name) {
   return std::nullopt;
 }
 
+// Long on purpose: everything between fork and exec must be written out in the child, where only
+// async-signal-safe calls are allowed (no helpers that allocate).
 Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(std::vector<std::string> argv, ChildOptions options) {
   if (argv.empty()) return fail(Error::Invalid("ChildProcess::spawn: argv is empty"));
   const auto program = find_executable(argv[0]);

@@ -50,6 +50,8 @@ std::string text_value(const json& state, const std::string& block) {
 
 }  // namespace
 
+// Long on purpose: the modal is one Block Kit document; building it top to bottom keeps it
+// readable next to what Slack shows.
 json request_modal(const Policy& policy, const Identity& who, const ModalChoice& choice) {
   json view = {{"type", "modal"}, {"callback_id", kRequestModal}, {"title", plain("Request AWS access")},
                {"close", plain("Cancel")}};

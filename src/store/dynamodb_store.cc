@@ -126,6 +126,8 @@ struct DynamoDbStore::Change {
   bool imported = false;
 };
 
+// Long on purpose: one TransactWriteItems built item by item (request, lock, live grant, audit
+// event, head), each with its condition, and the retry that re-reads the head on a lost race.
 Result<DynamoDbStore::Written> DynamoDbStore::write_change(const Change& change) {
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     Transaction t;

@@ -254,6 +254,8 @@ std::unique_ptr<slack::SocketModeClient> make_socket(SlackSide& slack, slack::In
 
 }  // namespace
 
+// The order of start-up, step by step (each step a named helper above): the runtime, the
+// provider, Slack, the engine and its loop, the ops server, the signal thread, then run.
 int run_serve(const ServeOptions& o) {
   // SIGUSR1 is internal: it wakes the signal thread when the service stops by itself.
   const SignalWaiter signals({SIGINT, SIGTERM, SIGHUP, SIGUSR1});
