@@ -58,6 +58,13 @@ struct Common {
   Output out() const { return output == "json" ? Output::json : Output::text; }
 };
 
+// --config and --store (and --output, for listings) on a console command.
+void add_common_options(CLI::App* cmd, Common& c, bool with_output = false) {
+  add_config_option(cmd, c.config);
+  add_store_option(cmd, c.store);
+  if (with_output) add_output_option(cmd, c.output);
+}
+
 CLI::App* declare_serve(CLI::App& app, Commands& commands) {
   auto* cmd = app.add_subcommand(
       "serve", "Run the service: answer /jit in Slack over Socket Mode (SLACK_BOT_TOKEN, SLACK_APP_TOKEN), grant and "
@@ -108,9 +115,7 @@ void declare_lists(CLI::App& app, Common& c, Commands& commands) {
   auto* requests = app.add_subcommand("requests", "Access requests");
   requests->require_subcommand(1);
   auto* requests_list = requests->add_subcommand("list", "List requests, newest first");
-  add_config_option(requests_list, c.config);
-  add_store_option(requests_list, c.store);
-  add_output_option(requests_list, c.output);
+  add_common_options(requests_list, c, true);
   requests_list->add_option("--state", f->states, "Only these states (repeatable)");
   requests_list->add_option("--requester", f->requester, "Only this requester (Slack user id)");
   requests_list->add_option("--limit", f->limit, "At most this many (default 100)");
@@ -121,9 +126,7 @@ void declare_lists(CLI::App& app, Common& c, Commands& commands) {
   auto* grants = app.add_subcommand("grants", "Grants: requests that were given access");
   grants->require_subcommand(1);
   auto* grants_list = grants->add_subcommand("list", "List grants");
-  add_config_option(grants_list, c.config);
-  add_store_option(grants_list, c.store);
-  add_output_option(grants_list, c.output);
+  add_common_options(grants_list, c, true);
   grants_list->add_flag("--active", f->active_only, "Only grants that hold access now (granting, active, revoking)");
   grants_list->add_option("--limit", f->limit, "At most this many (default 100)");
   commands.emplace_back(grants_list,
@@ -137,8 +140,7 @@ void declare_revoke(CLI::App& app, Common& c, Commands& commands) {
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("revoke", "End an active grant now (admin)");
-  add_config_option(cmd, c.config);
-  add_store_option(cmd, c.store);
+  add_common_options(cmd, c);
   cmd->add_option("ID", f->id, "Request id")->required();
   cmd->add_option("--reason", f->reason, "Why (recorded in the audit trail)")->required();
   cmd->add_option("--operator", f->operator_name, "Who you are, for the audit trail (default: $USER)");
@@ -157,16 +159,14 @@ void declare_audit(CLI::App& app, Common& c, Commands& commands) {
   auto* audit = app.add_subcommand("audit", "The tamper-evident audit trail");
   audit->require_subcommand(1);
   auto* audit_export = audit->add_subcommand("export", "Print audit events in order");
-  add_config_option(audit_export, c.config);
-  add_store_option(audit_export, c.store);
+  add_common_options(audit_export, c);
   audit_export->add_option("--since", f->since, "From this UTC time (inclusive), e.g. 2026-11-24T10:00:00Z");
   audit_export->add_option("--until", f->until, "Up to this UTC time (exclusive)");
   audit_export->add_option("--format", f->format, "jsonl or csv")->check(CLI::IsMember({"jsonl", "csv"}));
   commands.emplace_back(audit_export,
                         [&c, f] { return cmd_audit_export(c.config, c.store, f->since, f->until, f->format); });
   auto* audit_verify = audit->add_subcommand("verify", "Check the hash chain; name the first bad event");
-  add_config_option(audit_verify, c.config);
-  add_store_option(audit_verify, c.store);
+  add_common_options(audit_verify, c);
   commands.emplace_back(audit_verify, [&c] { return cmd_audit_verify(c.config, c.store); });
 }
 
@@ -175,8 +175,7 @@ void declare_store(CLI::App& app, Common& c, Commands& commands) {
   store_cmd->require_subcommand(1);
   auto* init = store_cmd->add_subcommand(
       "init", "Create the store: the DynamoDB table with its indexes and TTL, or the SQLite file");
-  add_config_option(init, c.config);
-  add_store_option(init, c.store);
+  add_common_options(init, c);
   commands.emplace_back(init, [&c] { return cmd_store_init(c.config, c.store); });
   auto* migrate = store_cmd->add_subcommand(
       "migrate", "Copy every request and the whole audit trail into a new, empty store, and verify the copy "
