@@ -23,7 +23,7 @@ Policy policy() {
   prod.roles.push_back({.name = "admin", .permission_set_arn = "arn:aws:sso:::permissionSet/x/ps-3",
                         .max_duration = std::chrono::hours{2}, .tier = Tier::high, .approvals_required = 2,
                         .requesters = {"S0SRE"}, .ticket_required = true, .ticket_pattern = "^OPS-[0-9]+$",
-                        .ticket_regex = std::make_shared<const std::regex>("^OPS-[0-9]+$")});
+                        .ticket_regex = Pattern::compile("^OPS-[0-9]+$").value()});
   AccountPolicy secret{.name = "secret", .id = "333333333333", .owner_channel = "C0SEC", .approvers = {"U0ALICE"}};
   secret.roles.push_back({.name = "root", .permission_set_arn = "arn:aws:sso:::permissionSet/x/ps-4",
                           .max_duration = std::chrono::hours{1}, .requesters = {"U0ROOT"}});
