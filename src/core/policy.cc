@@ -3,10 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 
 #include "core/duration.h"
+#include "core/limits.h"
+#include "core/user_text.h"
 
 namespace jit {
 
@@ -53,15 +54,6 @@ std::string names_of_roles(const AccountPolicy& a) {
   return out;
 }
 
-bool is_blank(const std::string& s) {
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); });
-}
-
-// Characters as people count them: UTF-8 code points, not bytes.
-std::size_t utf8_length(const std::string& s) {
-  return std::count_if(s.begin(), s.end(), [](unsigned char c) { return (c & 0xC0) != 0x80; });
-}
-
 std::string allowed_list(const RolePolicy& r) {
   std::string out;
   for (auto d : r.allowed_durations) out += (out.empty() ? "" : ", ") + format_duration(d);
@@ -71,6 +63,9 @@ std::string allowed_list(const RolePolicy& r) {
 }  // namespace
 
 Result<CheckedRequest> check_request(const Policy& policy, const RequestDraft& draft) {
+  // Bounded before anything else looks at them (the ticket pattern above all).
+  if (auto ok = user_text::check_length("ticket", draft.ticket, limits::kMaxTicketLength); !ok) return fail(ok.error());
+  if (auto ok = user_text::check_length("reason", draft.reason, policy.reason_max_length); !ok) return fail(ok.error());
   const AccountPolicy* account = policy.find_account(draft.account);
   if (!account)
     return fail(Error::Invalid(fmt::format("account \"{}\" is not in policy; known accounts: {}", draft.account,
@@ -94,16 +89,14 @@ Result<CheckedRequest> check_request(const Policy& policy, const RequestDraft& d
           role->allowed_durations.end())
     return fail(Error::Invalid(fmt::format("duration {} is not allowed for role {}; choose one of: {}",
                                            format_duration(*duration), role->name, allowed_list(*role))));
-  if (is_blank(draft.reason)) return fail(Error::Invalid("reason is required: say why you need this access"));
-  if (const std::size_t length = utf8_length(draft.reason); length > policy.reason_max_length)
-    return fail(Error::Invalid(fmt::format("reason is {} characters long; the limit is {}", length,
-                                           policy.reason_max_length)));
-  if (role->ticket_required && is_blank(draft.ticket))
+  if (user_text::is_blank(draft.reason))
+    return fail(Error::Invalid("reason is required: say why you need this access"));
+  if (role->ticket_required && user_text::is_blank(draft.ticket))
     return fail(Error::Invalid(fmt::format("ticket is required for role {}{}", role->name,
                                            role->ticket_pattern.empty()
                                                ? ""
                                                : fmt::format(" (pattern {})", role->ticket_pattern))));
-  if (!draft.ticket.empty() && role->ticket_regex && !std::regex_match(draft.ticket, *role->ticket_regex))
+  if (!draft.ticket.empty() && role->ticket_regex && !role->ticket_regex->full_match(draft.ticket))
     return fail(Error::Invalid(fmt::format("ticket \"{}\" does not match the pattern {} required for role {}",
                                            draft.ticket, role->ticket_pattern, role->name)));
   return CheckedRequest{account, role, *duration};

@@ -2,14 +2,14 @@
 // limits that apply. Loaded from TOML by load_config(); evaluated here, with no I/O.
 #pragma once
 
-#include <memory>
-#include <regex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/error.h"
 #include "core/model.h"
+#include "core/pattern.h"
 #include "core/time.h"
 
 namespace jit {
@@ -26,8 +26,8 @@ struct RolePolicy {
   int approvals_required = 1;              // distinct approvers needed
   std::vector<std::string> requesters;     // user ids (U…/W…), group ids (S…), or "*"
   bool ticket_required = false;
-  std::string ticket_pattern;              // ECMAScript regex the whole ticket must match; "" = any
-  std::shared_ptr<const std::regex> ticket_regex;  // compiled ticket_pattern, null when empty
+  std::string ticket_pattern;              // RE2 pattern the whole ticket must match; "" = any
+  std::optional<Pattern> ticket_regex;     // compiled ticket_pattern, empty when there is none
 };
 
 struct AccountPolicy {
@@ -43,7 +43,7 @@ struct AccountPolicy {
 // Who may do what (core/settings.h has how the service runs).
 struct Policy {
   Seconds approval_window{std::chrono::hours{1}};  // how long a request may wait for a decision
-  std::size_t reason_max_length = 500;
+  std::size_t reason_max_length = 500;  // code points; at most limits::kMaxReasonLength
   std::vector<std::string> admins;  // may revoke any grant; user ids and/or group ids
   std::vector<AccountPolicy> accounts;
 
@@ -77,7 +77,8 @@ struct CheckedRequest {
   Seconds duration{};
 };
 
-// Applies every request rule: known account and role, requester allowed, duration parses and is
+// Applies every request rule: ticket and reason within their limits (core/limits.h) and valid
+// UTF-8, checked first; known account and role, requester allowed, duration parses and is
 // allowed and within the maximum, reason present and not too long, ticket present and matching
 // where the role requires one. Errors are Errc::invalid (bad input, naming the field) or
 // Errc::denied (not allowed to request this role).

@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "core/duration.h"
+#include "core/limits.h"
 
 namespace jit {
 
@@ -339,12 +340,12 @@ RolePolicy read_role(Problems& problems, const toml::table& table, const std::st
   }
   if (auto required = r.boolean("ticket_required")) role.ticket_required = *required;
   if (auto pattern = r.string("ticket_pattern", false); pattern && !pattern->value.empty()) {
-    try {
-      role.ticket_regex = std::make_shared<const std::regex>(pattern->value, std::regex::ECMAScript);
+    if (auto compiled = Pattern::compile(pattern->value)) {
+      role.ticket_regex = std::move(*compiled);
       role.ticket_pattern = pattern->value;
-    } catch (const std::regex_error& e) {
+    } else {
       problems.add(pattern->node->source(), pattern->path, quoted(pattern->value),
-                   fmt::format("not a valid ECMAScript regex: {}", e.what()));
+                   fmt::format("not a pattern RE2 accepts: {}", compiled.error().message));
     }
   }
   return role;
@@ -442,8 +443,9 @@ void read_config(Problems& problems, const toml::table& root, Config& config) {
   if (auto d = r.duration("reconcile_interval", false)) settings.reconcile_interval = *d;
   const toml::node* length_node = nullptr;
   if (auto n = r.integer("reason_max_length", false, &length_node)) {
-    if (*n < 1 || *n > 4000)
-      problems.add(length_node->source(), "reason_max_length", std::to_string(*n), "expected a number from 1 to 4000");
+    if (*n < 1 || static_cast<std::uint64_t>(*n) > limits::kMaxReasonLength)
+      problems.add(length_node->source(), "reason_max_length", std::to_string(*n),
+                   fmt::format("expected a number from 1 to {}", limits::kMaxReasonLength));
     else
       policy.reason_max_length = static_cast<std::size_t>(*n);
   }

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <regex>
+#include <re2/re2.h>
 #include <sstream>
 #include <thread>
 
@@ -21,17 +21,23 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kWait{10000};  // the longest any single step of the story may take
 
-// `text` with every match of `pattern` replaced by what `with` makes of it.
-std::string replace_each(const std::string& text, const std::regex& pattern,
-                         const std::function<std::string(const std::smatch&)>& with) {
+using Groups = std::vector<re2::StringPiece>;  // whole match first; an absent group has data() == nullptr
+
+std::string str(const re2::StringPiece& s) { return std::string(s.data(), s.size()); }
+
+// `text` with every match of `pattern` replaced by what `with` makes of it (RE2: linear time).
+std::string replace_each(const std::string& text, const RE2& pattern, const std::function<std::string(const Groups&)>& with) {
+  Groups groups(pattern.NumberOfCapturingGroups() + 1);
   std::string out;
-  auto from = text.cbegin();
-  for (std::sregex_iterator it(text.begin(), text.end(), pattern), end; it != end; ++it) {
-    out.append(from, (*it)[0].first);
-    out += with(*it);
-    from = (*it)[0].second;
+  std::size_t from = 0;
+  while (from < text.size() &&
+         pattern.Match(text, from, text.size(), RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size()))) {
+    const auto start = static_cast<std::size_t>(groups[0].data() - text.data());
+    out.append(text, from, start - from);
+    out += with(groups);
+    from = start + std::max<std::size_t>(groups[0].size(), 1);  // none of the patterns matches empty text
   }
-  out.append(from, text.cend());
+  if (from < text.size()) out.append(text, from);
   return out;
 }
 
@@ -94,12 +100,12 @@ Result<std::unique_ptr<DemoWorld>> DemoWorld::start(const EmulatorPrograms& prog
       return fail(Error::Unavailable("jit serve did not connect to the Slack emulator within 20 s; its log: " +
                                      w->log_path_));
   }
-  static const std::regex ops(R"re("ops":"http://127\.0\.0\.1:([0-9]+))re");
+  static const RE2 ops(R"re("ops":"http://127\.0\.0\.1:([0-9]+))re");
   while (w->ops_port_ == 0 && SteadyClock::now() < deadline) {
     std::stringstream log;
     log << std::ifstream(w->log_path_).rdbuf();
     const std::string text = log.str();
-    if (std::smatch m; std::regex_search(text, m, ops)) w->ops_port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
+    if (int port = 0; RE2::PartialMatch(text, ops, &port)) w->ops_port_ = static_cast<std::uint16_t>(port);
     else std::this_thread::sleep_for(milliseconds(20));  // the line follows the connection within moments
   }
   auto store = open_store(store_url);
@@ -238,24 +244,25 @@ std::set<std::string> DemoWorld::assignments() const {
 // Slack markup as a person reads it: mentions and channels by name, dates as their UTC time,
 // links by their label, no emoji codes or bold marks, one line.
 std::string DemoWorld::readable(std::string text) const {
-  static const std::regex date_twice(R"(<!date\^\d+\^[^|>]*\|([^>]*)> \(\1\))");
-  static const std::regex date(R"(<!date\^\d+\^[^|>]*\|([^>]*)>)");
-  static const std::regex reference(R"(<[@#]([UWC][A-Z0-9]+)(\|[^>]*)?>)");
-  static const std::regex link(R"(<([^|>]+)\|([^>]+)>)");
-  static const std::regex iso_time(R"(\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)Z)");
-  static const std::regex emoji(R"(:[a-z_]+: ?)");
-  static const std::regex bold(R"(\*([^*\n]+)\*)");
-  static const std::regex raw_id(R"(\bU0[A-Z]+\b)");
-  text = std::regex_replace(text, date_twice, "$1");
-  text = std::regex_replace(text, date, "$1");
-  text = replace_each(text, reference, [&](const std::smatch& m) {
-    return (m[1].str().starts_with("C") ? "#" : "@") + name_of(m[1].str());
+  // A date followed by its own label in parentheses reads as the label once.
+  static const RE2 date(R"(<!date\^\d+\^[^|>]*\|([^>]*)>( \(([^)]*)\))?)");
+  static const RE2 reference(R"(<[@#]([UWC][A-Z0-9]+)(\|[^>]*)?>)");
+  static const RE2 link(R"(<([^|>]+)\|([^>]+)>)");
+  static const RE2 iso_time(R"(\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)Z)");
+  static const RE2 emoji(R"(:[a-z_]+: ?)");
+  static const RE2 bold(R"(\*([^*\n]+)\*)");
+  static const RE2 raw_id(R"(\bU0[A-Z]+\b)");
+  text = replace_each(text, date, [](const Groups& m) {
+    return str(m[1]) + (m[3].data() != nullptr && str(m[3]) == str(m[1]) ? "" : str(m[2]));
   });
-  text = std::regex_replace(text, link, "$2");
-  text = std::regex_replace(text, iso_time, "$1");
-  text = std::regex_replace(text, emoji, "");
-  text = std::regex_replace(text, bold, "$1");
-  text = replace_each(text, raw_id, [&](const std::smatch& m) { return name_of(m[0].str()); });
+  text = replace_each(text, reference, [&](const Groups& m) {
+    return (str(m[1]).starts_with("C") ? "#" : "@") + name_of(str(m[1]));
+  });
+  RE2::GlobalReplace(&text, link, "\\2");
+  RE2::GlobalReplace(&text, iso_time, "\\1");
+  RE2::GlobalReplace(&text, emoji, "");
+  RE2::GlobalReplace(&text, bold, "\\1");
+  text = replace_each(text, raw_id, [&](const Groups& m) { return name_of(str(m[0])); });
   for (auto [from, to] : {std::pair{"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}, {"\n", " "}})
     for (std::size_t at; (at = text.find(from)) != std::string::npos;) text.replace(at, std::string_view(from).size(), to);
   return text;

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include <map>
-#include <regex>
+#include <re2/re2.h>
 
 namespace jit::demo {
 
@@ -128,10 +128,10 @@ std::vector<std::string> aws_emulator_flags() {
 
 std::optional<std::string> request_id_in(const std::string& reply) {
   // "Request `r1a2b3` is waiting…" (the reply to /jit request) or "… (`r1a2b3`) is waiting…" (the DM).
-  static const std::regex id(R"(`([a-z0-9]+)`\)? is waiting)");
-  std::smatch m;
-  if (!std::regex_search(reply, m, id)) return std::nullopt;
-  return m[1].str();
+  static const RE2 id(R"(`([a-z0-9]+)`\)? is waiting)");
+  std::string found;
+  if (!RE2::PartialMatch(reply, id, &found)) return std::nullopt;
+  return found;
 }
 
 std::string name_of(std::string_view id) {

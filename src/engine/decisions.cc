@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include "core/duration.h"
+#include "core/limits.h"
+#include "core/user_text.h"
 #include "engine/engine_internal.h"
 
 namespace jit {
@@ -131,6 +133,8 @@ Result<> Engine::check_can_decide(const std::string& id, const std::string& appr
 }
 
 Result<AccessRequest> Engine::deny(const std::string& id, const std::string& approver, const std::string& reason) {
+  if (auto ok = user_text::check_length("deny reason", reason, limits::kMaxDenyReasonLength); !ok)
+    return fail(ok.error());
   auto who = identity_of(approver);
   if (!who) return fail(who.error());
   const auto policy = this->policy();

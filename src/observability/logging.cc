@@ -7,15 +7,41 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
-#include <regex>
 
 namespace jit {
 
 LogFormat default_log_format() { return isatty(STDERR_FILENO) ? LogFormat::text : LogFormat::json; }
 
+namespace {
+
+// The length of a Slack token prefix ("xoxb-", "xapp-", ...) at the start of `text`, or 0.
+std::size_t token_prefix(std::string_view text) {
+  if (text.starts_with("xapp-")) return 5;
+  if (text.size() >= 5 && text.starts_with("xox") && std::string_view("abposr").find(text[3]) != std::string_view::npos &&
+      text[4] == '-')
+    return 5;
+  return 0;
+}
+
+bool is_token_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }
+
+}  // namespace
+
+// One pass, each byte looked at a bounded number of times: log lines may carry anything a user
+// typed (std::regex recursed once per character here, and a long line could overflow the stack).
 std::string mask_secrets(std::string_view text) {
-  static const std::regex kToken(R"((xox[abposr]|xapp)-[A-Za-z0-9-]+)");
-  return std::regex_replace(std::string(text), kToken, "$1-***");
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t prefix = token_prefix(text.substr(i));
+    if (prefix == 0 || i + prefix == text.size() || !is_token_char(text[i + prefix])) {
+      out += text[i++];
+      continue;
+    }
+    out.append(text.substr(i, prefix - 1)).append("-***");
+    for (i += prefix; i < text.size() && is_token_char(text[i]);) ++i;
+  }
+  return out;
 }
 
 std::string message_to_json(std::string_view message) {

@@ -1,4 +1,5 @@
 #include "slack/command.h"
+#include "core/limits.h"
 #include "core/text.h"
 
 #include <fmt/format.h>
@@ -69,6 +70,11 @@ Command parse_request(std::string_view rest) {
 }  // namespace
 
 Command parse_command(std::string_view text) {
+  // Refused before it is parsed: nothing below (nor the policy checks after) sees unbounded text.
+  if (text.size() > limits::kMaxCommandBytes)
+    return Unknown{fmt::format("That command is {} bytes long; the limit is {} bytes. Shorten the reason, or "
+                               "type `/jit` alone to use the request form.",
+                               text.size(), limits::kMaxCommandBytes)};
   std::string_view rest = text;
   const std::string verb = text::to_lower(next_word(rest));
   if (verb.empty()) return OpenModal{};

@@ -30,6 +30,7 @@ struct Unknown {
 
 using Command = std::variant<OpenModal, Help, ListMine, RequestAccess, Release, Cancel, Unknown>;
 
+// Text longer than limits::kMaxCommandBytes is refused (Unknown, naming the limit) before parsing.
 Command parse_command(std::string_view text);
 
 // The reply to "/jit help" (and the tail of every Unknown reply).

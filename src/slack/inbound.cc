@@ -131,6 +131,11 @@ void InboundHandler::on_block_action(const json& p) {
 std::optional<json> InboundHandler::ack_payload(const Envelope& envelope) {
   if (envelope.type != "interactive" || envelope.payload.value("type", "") != "view_submission") return std::nullopt;
   const json& view = envelope.payload.value("view", json::object());
+  if (view.value("callback_id", "") == kDenyModal) {
+    if (auto reason = read_deny_submission(view); !reason)
+      return json{{"response_action", "errors"}, {"errors", reason.error()}};
+    return std::nullopt;
+  }
   if (view.value("callback_id", "") != kRequestModal) return std::nullopt;
   auto values = read_submission(view);
   if (!values) return json{{"response_action", "errors"}, {"errors", values.error()}};
@@ -154,8 +159,9 @@ void InboundHandler::on_view_submission(const json& p) {
     // Submitted: the engine's DM says so (with the channel); only a failure needs a word here.
     if (!done) reply("", user, ":warning: " + escape(done.error().message));
   } else if (callback == kDenyModal) {
-    const std::string reason = view.value(json::json_pointer("/state/values/reason/reason/value"), std::string());
-    auto done = engine_.deny(view.value("private_metadata", ""), user, reason);
+    auto reason = read_deny_submission(view);
+    if (!reason) return;  // ack_payload showed the error
+    auto done = engine_.deny(view.value("private_metadata", ""), user, *reason);
     if (!done) reply("", user, ":no_entry: " + escape(done.error().message));
   }
 }

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "core/duration.h"
+#include "core/limits.h"
+#include "core/user_text.h"
 
 namespace jit::slack {
 
@@ -38,6 +40,13 @@ json select_block(const std::string& block, const std::string& label, const json
   json b = {{"type", "input"}, {"block_id", block}, {"label", plain(label)}, {"element", element}};
   if (dispatch) b["dispatch_action"] = true;
   return b;
+}
+
+// The most a request form field may hold (core/limits.h).
+std::size_t field_limit(std::string_view field) {
+  if (field == kReasonField) return limits::kMaxReasonLength;
+  if (field == kTicketField) return limits::kMaxTicketLength;
+  return limits::kMaxChoiceLength;
 }
 
 std::string text_value(const json& state, const std::string& block) {
@@ -104,7 +113,8 @@ json request_modal(const Policy& policy, const Identity& who, const ModalChoice&
                    {"block_id", kTicketField},
                    {"label", plain("Ticket")},
                    {"optional", !role->ticket_required},
-                   {"element", {{"type", "plain_text_input"}, {"action_id", kTicketField}}}};
+                   {"element", {{"type", "plain_text_input"}, {"action_id", kTicketField},
+                                {"max_length", limits::kMaxTicketLength}}}};
     if (!role->ticket_pattern.empty()) ticket["hint"] = plain("Must match " + role->ticket_pattern);
     blocks.push_back(ticket);
   }
@@ -144,10 +154,17 @@ std::expected<ModalValues, std::map<std::string, std::string>> read_submission(c
   ModalValues v{text_value(values, kAccountField), text_value(values, kRoleField), text_value(values, kDurationField),
                 text_value(values, kReasonField), text_value(values, kTicketField)};
   std::map<std::string, std::string> errors;
+  // Each field bounded before anything else looks at it; the policy's own reason limit follows.
+  const std::pair<const char*, const std::string*> fields[] = {
+      {kAccountField, &v.account}, {kRoleField, &v.role}, {kDurationField, &v.duration},
+      {kReasonField, &v.reason},   {kTicketField, &v.ticket}};
+  for (const auto& [field, value] : fields)
+    if (auto ok = user_text::check_length(field, *value, field_limit(field)); !ok) errors[field] = ok.error().message;
+  if (!errors.empty()) return std::unexpected(errors);
   if (v.account.empty()) errors[kAccountField] = "Choose an account.";
   if (v.role.empty()) errors[kRoleField] = "Choose a role.";
   if (v.duration.empty()) errors[kDurationField] = "Choose how long you need access.";
-  if (v.reason.find_first_not_of(" \t\r\n") == std::string::npos) errors[kReasonField] = "Say why you need this access.";
+  if (user_text::is_blank(v.reason)) errors[kReasonField] = "Say why you need this access.";
   if (!errors.empty()) return std::unexpected(errors);
   return v;
 }
@@ -172,7 +189,15 @@ json deny_modal(const std::string& request_id) {
                          {"block_id", kReasonField},
                          {"optional", true},
                          {"label", {{"type", "plain_text"}, {"text", "Reason (shown to the requester)"}}},
-                         {"element", {{"type", "plain_text_input"}, {"action_id", kReasonField}, {"multiline", true}}}}})}};
+                         {"element", {{"type", "plain_text_input"}, {"action_id", kReasonField}, {"multiline", true},
+                                      {"max_length", limits::kMaxDenyReasonLength}}}}})}};
+}
+
+std::expected<std::string, std::map<std::string, std::string>> read_deny_submission(const json& view) {
+  const std::string reason = view.value(json::json_pointer("/state/values/reason/reason/value"), std::string());
+  if (auto ok = user_text::check_length("deny reason", reason, limits::kMaxDenyReasonLength); !ok)
+    return std::unexpected(std::map<std::string, std::string>{{kReasonField, ok.error().message}});
+  return reason;
 }
 
 }  // namespace jit::slack

@@ -28,7 +28,8 @@ nlohmann::json request_modal(const Policy& policy, const Identity& who, const Mo
 ModalChoice choice_of(const nlohmann::json& view);
 
 // The request a submitted view asks for (requester filled in by the caller), or a map from
-// block id to the error to show on that field (`response_action: errors`).
+// block id to the error to show on that field (`response_action: errors`). Every field is checked
+// against its limit (core/limits.h) and for valid UTF-8 before anything else.
 struct ModalValues {
   std::string account, role, duration, reason, ticket;
 };
@@ -36,6 +37,9 @@ std::expected<ModalValues, std::map<std::string, std::string>> read_submission(c
 
 // The deny form for a request: an optional reason, shown to the requester.
 nlohmann::json deny_modal(const std::string& request_id);
+// The reason of a submitted deny form, or the error for its reason field (too long for
+// limits::kMaxDenyReasonLength, or not valid UTF-8).
+std::expected<std::string, std::map<std::string, std::string>> read_deny_submission(const nlohmann::json& view);
 
 // `{"response_action": "errors", "errors": {block: message}}` for a policy error about a draft:
 // the error is put on the field it is about (account, role, duration, reason or ticket).

@@ -1,8 +1,11 @@
 // The request and approval rules of src/core/policy.h, on a policy built in code.
 #include "core/policy.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "core/limits.h"
 
 namespace jit {
 namespace {
@@ -25,7 +28,7 @@ Policy test_policy() {
   admin.requesters = {"U0REQ", "S0DEVS"};
   admin.ticket_required = true;
   admin.ticket_pattern = "^OPS-[0-9]+$";
-  admin.ticket_regex = std::make_shared<const std::regex>(admin.ticket_pattern);
+  admin.ticket_regex = Pattern::compile(admin.ticket_pattern).value();
 
   RolePolicy read;
   read.name = "read";
@@ -39,7 +42,7 @@ Policy test_policy() {
   audit.max_duration = hours{1};
   audit.requesters = {"*"};
   audit.ticket_pattern = "INC-[0-9]+";
-  audit.ticket_regex = std::make_shared<const std::regex>(audit.ticket_pattern);
+  audit.ticket_regex = Pattern::compile(audit.ticket_pattern).value();
 
   RolePolicy plain_ticket;  // ticket required, any text
   plain_ticket.name = "plain";
@@ -215,6 +218,51 @@ TEST(CheckRequest, ReasonLengthCountsCharactersNotBytes) {
   EXPECT_TRUE(check_request(test_policy(), d).has_value());
   d.reason += "é";
   EXPECT_EQ(error_of(d).message, "reason is 501 characters long; the limit is 500");
+}
+
+// Blank means blank in Unicode: a reason of no-break or zero-width spaces says nothing.
+TEST(CheckRequest, ReasonOfUnicodeSpacesIsBlank) {
+  auto d = good_draft();
+  for (const char* reason : {"\u200B", "\u200B\u200B\u200B", "\u00A0", " \u00A0\t", "\u3000", "\uFEFF",
+                             "\u2003\u202F\u205F\u180E", "\u2000\u2001\u2002\u2009\u200A"}) {
+    d.reason = reason;
+    Error e = error_of(d);
+    EXPECT_EQ(e.code, Errc::invalid);
+    EXPECT_EQ(e.message, "reason is required: say why you need this access") << reason;
+  }
+  d.reason = "\u200Bfix\u00A0it";  // words among the spaces are a reason
+  EXPECT_TRUE(check_request(test_policy(), d).has_value());
+}
+
+TEST(CheckRequest, InvalidUtf8IsRefusedByName) {
+  auto d = good_draft();
+  d.reason = "fix \xC3";  // a lead byte with nothing after it
+  Error e = error_of(d);
+  EXPECT_EQ(e.code, Errc::invalid);
+  EXPECT_EQ(e.message, "reason is not valid UTF-8 (byte 5): retype it");
+  d = good_draft();
+  d.ticket = "OPS-\xFF";
+  EXPECT_EQ(error_of(d).message, "ticket is not valid UTF-8 (byte 5): retype it");
+}
+
+// Issue 12: libstdc++'s std::regex recursed once per character, and `^INC-[0-9]+$` against a ticket
+// of 40,000 digits overflowed the stack (the whole service died). The ticket is now bounded before
+// anything looks at it, and refused cleanly.
+TEST(CheckRequest, TicketOfFortyThousandDigitsIsRefusedAsTooLong) {
+  Policy p = test_policy();
+  RolePolicy& audit = p.accounts[0].roles[2];
+  ASSERT_EQ(audit.name, "audit");
+  audit.ticket_pattern = "^INC-[0-9]+$";
+  audit.ticket_regex = Pattern::compile(audit.ticket_pattern).value();
+  auto d = good_draft();
+  d.role = "audit";
+  d.ticket = "INC-" + std::string(40'000, '7');
+  auto r = check_request(p, d);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::invalid);
+  EXPECT_EQ(r.error().message, fmt::format("ticket is 40004 characters long; the limit is {}", limits::kMaxTicketLength));
+  d.ticket = "INC-" + std::string(limits::kMaxTicketLength - 4, '7');  // at the limit: matched as usual
+  EXPECT_TRUE(check_request(p, d).has_value());
 }
 
 TEST(CheckRequest, TicketMissingWhenRequired) {

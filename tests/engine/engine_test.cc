@@ -121,6 +121,17 @@ TEST_F(EngineTest, DenyWithReasonAndStaleButtonsAreHarmless) {
   EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::grant), 0);
 }
 
+// Issue 12: the deny reason is bounded before any other work (no store read, no audit event).
+TEST_F(EngineTest, DenyReasonOverTheLimitIsRefusedAndChangesNothing) {
+  AccessRequest r = submit();
+  auto denied = engine->deny(r.id, "U0BOB", std::string(100'000, 'n'));
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().code, Errc::invalid);
+  EXPECT_EQ(denied.error().message, "deny reason is 100000 characters long; the limit is 500");
+  EXPECT_EQ(read(r.id).state, State::pending);
+  EXPECT_TRUE(engine->deny(r.id, "U0BOB", std::string(500, 'n')));
+}
+
 TEST_F(EngineTest, SelfDenyIsRefusedWithAHintToCancel) {
   auto r = engine->submit({"U0ALICE", "prod", "admin", "1h", "me", ""});
   auto self = engine->deny(r->id, "U0ALICE", "");

@@ -48,6 +48,23 @@ TEST(Logging, JsonLinesHaveTimeAndLevel) {
   EXPECT_THAT(out.str(), HasSubstr(R"("level":"info","event":"granted","request":"r1")"));
 }
 
+// Log lines may carry whatever a user typed. std::regex recursed once per character of a match,
+// so a long token-shaped run overflowed the stack; the scan is now linear.
+TEST(Logging, MaskSecretsOnAMegabyteLine) {
+  const std::string filler(500'000, 'a');
+  const std::string line = "x " + filler + " xoxb-" + std::string(500'000, '7') + " xapp-1-secret end";
+  EXPECT_EQ(mask_secrets(line), "x " + filler + " xoxb-*** xapp-*** end");
+  EXPECT_EQ(mask_secrets(std::string(1'000'000, 'x')), std::string(1'000'000, 'x'));
+}
+
+TEST(Logging, MaskSecretsEdges) {
+  EXPECT_EQ(mask_secrets(""), "");
+  EXPECT_EQ(mask_secrets("xoxb-"), "xoxb-");                  // a prefix alone is no token
+  EXPECT_EQ(mask_secrets("xoxb- xoxz-1 xoxp-2"), "xoxb- xoxz-1 xoxp-***");
+  EXPECT_EQ(mask_secrets("axoxs-1.b"), "axoxs-***.b");        // found anywhere, ends at a non-token char
+  EXPECT_EQ(mask_secrets("xoxb-xoxr-9"), "xoxb-***");
+}
+
 TEST(Logging, SlackTokensAreMaskedInBothFormats) {
   EXPECT_EQ(mask_secrets("token xoxb-1234-5678-abcdEF and xapp-1-A1B2-99"), "token xoxb-*** and xapp-***");
   std::ostringstream out;

@@ -1,7 +1,10 @@
 #include "slack/command.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "core/limits.h"
 
 namespace jit::slack {
 namespace {
@@ -11,6 +14,21 @@ using ::testing::HasSubstr;
 TEST(SlackCommand, EmptyOpensTheModal) {
   EXPECT_TRUE(std::holds_alternative<OpenModal>(parse_command("")));
   EXPECT_TRUE(std::holds_alternative<OpenModal>(parse_command("   ")));
+}
+
+// Issue 12: every text input is bounded before any work; a slash command is refused whole.
+TEST(SlackCommand, TextOverTheLimitIsRefusedBeforeParsing) {
+  const std::string text = "request prod admin 1h " + std::string(100'000, 'x') + " --ticket INC-" +
+                           std::string(40'000, '7');
+  auto c = parse_command(text);
+  ASSERT_TRUE(std::holds_alternative<Unknown>(c));
+  EXPECT_EQ(std::get<Unknown>(c).message,
+            fmt::format("That command is {} bytes long; the limit is {} bytes. Shorten the reason, or type `/jit` "
+                        "alone to use the request form.",
+                        text.size(), limits::kMaxCommandBytes));
+  const std::string at_limit = "request prod admin 1h " + std::string(limits::kMaxCommandBytes - 22, 'x');
+  ASSERT_EQ(at_limit.size(), limits::kMaxCommandBytes);
+  EXPECT_TRUE(std::holds_alternative<RequestAccess>(parse_command(at_limit)));
 }
 
 TEST(SlackCommand, HelpListReleaseCancel) {

@@ -97,6 +97,25 @@ TEST_F(InboundHandlerTest, DenyOpensAReasonModalAndItsSubmissionDenies) {
   EXPECT_THAT(read(r.id).end_reason, HasSubstr("use read"));
 }
 
+TEST_F(InboundHandlerTest, ADenyReasonOverTheLimitIsShownOnTheFormAndDeniesNothing) {
+  AccessRequest r = submit();
+  slack::Envelope submitted{.envelope_id = "e4", .type = "interactive",
+                            .payload = {{"type", "view_submission"}, {"user", {{"id", "U0BOB"}}},
+                                        {"view", {{"callback_id", slack::kDenyModal}, {"private_metadata", r.id},
+                                                  {"state", {{"values", {{"reason", {{"reason", {{"value", std::string(100'000, 'n')}}}}}}}}}}}}};
+  auto ack = app.ack_payload(submitted);
+  ASSERT_TRUE(ack.has_value());
+  EXPECT_EQ((*ack)["response_action"], "errors");
+  EXPECT_THAT((*ack)["errors"]["reason"].get<std::string>(), HasSubstr("deny reason is 100000 characters long; the limit is 500"));
+  app.handle(submitted);
+  EXPECT_EQ(read(r.id).state, State::pending);
+}
+
+TEST_F(InboundHandlerTest, ACommandOverTheLimitIsRefusedByName) {
+  app.handle(command("U0DEV", "request sandbox read 1h " + std::string(100'000, 'x')));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("bytes long; the limit is 5000 bytes"));
+}
+
 TEST_F(InboundHandlerTest, ModalOpensAndItsSubmissionIsValidatedThenSubmitted) {
   app.handle(command("U0DEV", ""));
   const json view = http.last("views.open")["view"];

@@ -1,8 +1,10 @@
 #include "slack/modal.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/limits.h"
 #include "core/policy.h"
 
 namespace jit::slack {
@@ -23,7 +25,7 @@ Policy policy() {
   prod.roles.push_back({.name = "admin", .permission_set_arn = "arn:aws:sso:::permissionSet/x/ps-3",
                         .max_duration = std::chrono::hours{2}, .tier = Tier::high, .approvals_required = 2,
                         .requesters = {"S0SRE"}, .ticket_required = true, .ticket_pattern = "^OPS-[0-9]+$",
-                        .ticket_regex = std::make_shared<const std::regex>("^OPS-[0-9]+$")});
+                        .ticket_regex = Pattern::compile("^OPS-[0-9]+$").value()});
   AccountPolicy secret{.name = "secret", .id = "333333333333", .owner_channel = "C0SEC", .approvers = {"U0ALICE"}};
   secret.roles.push_back({.name = "root", .permission_set_arn = "arn:aws:sso:::permissionSet/x/ps-4",
                           .max_duration = std::chrono::hours{1}, .requesters = {"U0ROOT"}});
@@ -104,6 +106,47 @@ TEST(SlackModal, SubmissionIsReadAndMissingFieldsAreNamed) {
   EXPECT_EQ(bad.error().size(), 2u);
   EXPECT_TRUE(bad.error().contains("reason"));
   EXPECT_TRUE(bad.error().contains("duration"));
+}
+
+// Blank means blank in Unicode: a reason of zero-width and no-break spaces says nothing.
+TEST(SlackModal, ReasonOfUnicodeSpacesIsBlank) {
+  json view = {{"state", {{"values", {{"reason", {{"reason", {{"value", "\u200B\u00A0\u200B"}}}}}}}}}};
+  auto bad = read_submission(view);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().at("reason"), "Say why you need this access.");
+}
+
+// Issue 12: each field is bounded, by name, before anything else looks at it.
+TEST(SlackModal, EveryFieldIsBoundedByName) {
+  json view = {{"state",
+                {{"values",
+                  {{"account", {{"account", {{"selected_option", {{"value", std::string(101, 'a')}}}}}}},
+                   {"role", {{"role", {{"selected_option", {{"value", "admin"}}}}}}},
+                   {"duration", {{"duration", {{"selected_option", {{"value", "1h"}}}}}}},
+                   {"reason", {{"reason", {{"value", std::string(100'000, 'r')}}}}},
+                   {"ticket", {{"ticket", {{"value", "INC-" + std::string(40'000, '7')}}}}}}}}}};
+  auto bad = read_submission(view);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().size(), 3u);
+  EXPECT_EQ(bad.error().at("account"), fmt::format("account is 101 characters long; the limit is {}", limits::kMaxChoiceLength));
+  EXPECT_EQ(bad.error().at("reason"), fmt::format("reason is 100000 characters long; the limit is {}", limits::kMaxReasonLength));
+  EXPECT_EQ(bad.error().at("ticket"), fmt::format("ticket is 40004 characters long; the limit is {}", limits::kMaxTicketLength));
+  view["state"]["values"]["role"]["role"]["selected_option"]["value"] = "\xFF";
+  EXPECT_EQ(read_submission(view).error().at("role"), "role is not valid UTF-8 (byte 1): retype it");
+}
+
+TEST(SlackModal, DenyReasonIsBounded) {
+  const json form = deny_modal("r1");
+  EXPECT_EQ(form["blocks"][0]["element"]["max_length"], limits::kMaxDenyReasonLength);
+  auto view = [](const std::string& reason) {
+    return json{{"state", {{"values", {{"reason", {{"reason", {{"value", reason}}}}}}}}}};
+  };
+  EXPECT_EQ(read_deny_submission(view("use read")).value(), "use read");
+  EXPECT_EQ(read_deny_submission(json::object()).value(), "");  // the reason is optional
+  auto bad = read_deny_submission(view(std::string(limits::kMaxDenyReasonLength + 1, 'n')));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().at("reason"), fmt::format("deny reason is {} characters long; the limit is {}",
+                                                  limits::kMaxDenyReasonLength + 1, limits::kMaxDenyReasonLength));
 }
 
 TEST(SlackModal, PolicyErrorsLandOnTheirField) {

@@ -1,0 +1,23 @@
+// Bounds on every piece of text a person can send, checked before any other work is done with it.
+// Each is in Unicode code points (characters as people count them) unless it says bytes.
+#pragma once
+
+#include <cstddef>
+
+namespace jit::limits {
+
+// A ticket id such as OPS-1234 or a Jira key: far shorter in practice; long enough for a URL-ish id.
+// Also keeps the admin's ticket_pattern matching cheap.
+inline constexpr std::size_t kMaxTicketLength = 64;
+// The ceiling of a request's reason. Policy's reason_max_length (default 500) may lower it, never
+// raise it: the loader refuses a larger value.
+inline constexpr std::size_t kMaxReasonLength = 4000;
+// The reason an approver gives when denying; shown to the requester and written to the audit log.
+inline constexpr std::size_t kMaxDenyReasonLength = 500;
+// The whole text of a slash command (bytes), refused before it is parsed. A request with an ASCII
+// reason of kMaxReasonLength and a ticket fits; a longer reason belongs in the request form.
+inline constexpr std::size_t kMaxCommandBytes = 5000;
+// An account, role or duration as chosen in the request form (names, ids, "1h30m").
+inline constexpr std::size_t kMaxChoiceLength = 100;
+
+}  // namespace jit::limits

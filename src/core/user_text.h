@@ -1,0 +1,24 @@
+// Rules for text people type (reasons, tickets): UTF-8 checked, counted in code points, blank in
+// Unicode. core/text.h has the ASCII helpers for protocol work.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "core/error.h"
+
+namespace jit::user_text {
+
+// The number of code points in `text`; Errc::invalid naming `field` when it is not valid UTF-8
+// (overlong forms, surrogates and code points past U+10FFFF are invalid).
+Result<std::size_t> code_points(std::string_view field, std::string_view text);
+
+// Refuses `text` when it is not valid UTF-8 or longer than `limit` code points; the message names
+// `field` and the limit. Looks at each byte at most once, whatever the length.
+Result<> check_length(std::string_view field, std::string_view text, std::size_t limit);
+
+// True when `text` holds only white space: ASCII white space, U+0085, U+00A0, U+1680, U+180E,
+// U+2000-U+200B, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF. Invalid UTF-8 is not blank.
+bool is_blank(std::string_view text);
+
+}  // namespace jit::user_text
