@@ -133,7 +133,7 @@ int approvals_count(const AccessRequest& request) {
 int approvals_needed(const Policy& policy, const AccessRequest& request) {
   if (const auto* a = policy.find_account(request.account))
     if (const auto* r = a->find_role(request.role)) return r->approvals_required;
-  return 1;
+  return 0;
 }
 
 Result<const RolePolicy*> check_still_allowed(const Policy& policy, const AccessRequest& request,

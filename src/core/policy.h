@@ -89,7 +89,8 @@ Result<> check_approver(const Policy& policy, const AccessRequest& request, cons
 
 // Distinct approvals recorded on the request.
 int approvals_count(const AccessRequest& request);
-// Approvals the role needs (1 when the role is no longer in policy).
+// Approvals the role needs; 0 when the account or role is no longer in policy (such a request
+// cannot be approved or granted: check_still_allowed refuses it), for display only.
 int approvals_needed(const Policy& policy, const AccessRequest& request);
 
 // Checks a stored request against policy as it is now, for a decision or a grant: its account and

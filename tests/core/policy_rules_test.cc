@@ -345,10 +345,12 @@ TEST(Approvals, NeededComesFromTheRole) {
   EXPECT_EQ(approvals_needed(p, req), 2);
   req.role = "read";
   EXPECT_EQ(approvals_needed(p, req), 1);
+  // A role that left policy needs no number of approvals: it cannot be approved at all (it used to
+  // fall back to 1, turning a 2-approver role renamed by a reload into a 1-approver one).
   req.role = "removed";
-  EXPECT_EQ(approvals_needed(p, req), 1);
+  EXPECT_EQ(approvals_needed(p, req), 0);
   req.account = "retired";
-  EXPECT_EQ(approvals_needed(p, req), 1);
+  EXPECT_EQ(approvals_needed(p, req), 0);
 }
 
 TEST(Approvals, StandingCountsOnlyThoseWhoAreApproversNow) {
