@@ -126,7 +126,59 @@ int approvals_count(const AccessRequest& request) {
 int approvals_needed(const Policy& policy, const AccessRequest& request) {
   if (const auto* a = policy.find_account(request.account))
     if (const auto* r = a->find_role(request.role)) return r->approvals_required;
-  return 1;
+  return 0;
+}
+
+Result<const RolePolicy*> check_still_allowed(const Policy& policy, const AccessRequest& request,
+                                              const Identity& requester) {
+  const AccountPolicy* account = policy.find_account(request.account);
+  if (!account)
+    return fail(Error::Denied(fmt::format("account {} is no longer in policy (policy changed since request {} "
+                                          "was made); ask again",
+                                          request.account, request.id)));
+  const RolePolicy* role = account->find_role(request.role);
+  if (!role)
+    return fail(Error::Denied(fmt::format("role {} is no longer on account {} (policy changed since request {} "
+                                          "was made); ask again",
+                                          request.role, account->name, request.id)));
+  if (account->id != request.account_id)
+    return fail(Error::Denied(fmt::format("request {} is for account id {}, but policy now gives account {} the "
+                                          "id {}; ask again",
+                                          request.id, request.account_id, account->name, account->id)));
+  if (role->permission_set_arn != request.permission_set_arn)
+    return fail(Error::Denied(fmt::format("request {} is for permission set {}, but policy now gives role {} on "
+                                          "account {} the permission set {}; ask again",
+                                          request.id, request.permission_set_arn, role->name, account->name,
+                                          role->permission_set_arn)));
+  if (!matches_any(requester, role->requesters))
+    return fail(Error::Denied(fmt::format("{} may no longer request role {} on account {} (policy changed since "
+                                          "request {} was made)",
+                                          request.requester, role->name, account->name, request.id)));
+  return role;
+}
+
+int approvals_standing(const Policy& policy, const AccessRequest& request, const std::vector<Identity>& approvers) {
+  const AccountPolicy* account = policy.find_account(request.account);
+  if (!account) return 0;
+  std::set<std::string> standing;
+  for (const auto& d : request.decisions) {
+    if (!d.approved || d.approver == request.requester) continue;
+    auto now = std::find_if(approvers.begin(), approvers.end(),
+                            [&](const Identity& who) { return who.user_id == d.approver; });
+    if (now != approvers.end() && matches_any(*now, account->approvers)) standing.insert(d.approver);
+  }
+  return static_cast<int>(standing.size());
+}
+
+bool past_approval_window(const Policy& policy, TimePoint since, TimePoint now) {
+  return now - since >= policy.approval_window;
+}
+
+TimePoint last_approval_at(const AccessRequest& request) {
+  TimePoint last = request.created_at;
+  for (const auto& d : request.decisions)
+    if (d.approved) last = std::max(last, d.at);
+  return last;
 }
 
 bool is_admin(const Policy& policy, const Identity& who) { return matches_any(who, policy.admins); }

@@ -90,8 +90,28 @@ Result<> check_approver(const Policy& policy, const AccessRequest& request, cons
 
 // Distinct approvals recorded on the request.
 int approvals_count(const AccessRequest& request);
-// Approvals the role needs (1 when the role is no longer in policy).
+// Approvals the role needs; 0 when the account or role is no longer in policy (such a request
+// cannot be approved or granted: check_still_allowed refuses it), for display only.
 int approvals_needed(const Policy& policy, const AccessRequest& request);
+
+// Checks a stored request against policy as it is now, for a decision or a grant: its account and
+// role are still in policy, with the account id and permission set ARN the request recorded, and
+// `requester` (the requester's current identity) still matches the role's requesters.
+// Errc::denied naming what changed; otherwise the role as policy has it now.
+Result<const RolePolicy*> check_still_allowed(const Policy& policy, const AccessRequest& request,
+                                              const Identity& requester);
+
+// Distinct approvals on `request` from people who are approvers of its account now: `approvers`
+// holds the current identity of each one who approved (looked up by the caller); an approver
+// missing from it, no longer an approver, or the requester, does not count. 0 when the account
+// is no longer in policy.
+int approvals_standing(const Policy& policy, const AccessRequest& request, const std::vector<Identity>& approvers);
+
+// True once `request` has waited its whole approval window since `since` (its creation for a
+// pending request, its last approval for an approved one): it must be asked for again.
+bool past_approval_window(const Policy& policy, TimePoint since, TimePoint now);
+// When the request was last approved; its creation time when it has no approval.
+TimePoint last_approval_at(const AccessRequest& request);
 
 bool is_admin(const Policy& policy, const Identity& who);
 

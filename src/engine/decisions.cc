@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "core/duration.h"
 #include "core/limits.h"
 #include "core/user_text.h"
@@ -28,6 +30,14 @@ Result<std::optional<AccessRequest>> open_request_of(Store& store, const std::st
   for (auto& r : *mine)
     if (r.account == account && r.role == role) return std::move(r);
   return std::nullopt;
+}
+
+constexpr char kActor[] = "system:engine";
+
+// Why a click on `r` came too late, in words for the person who clicked.
+std::string waited_too_long(const AccessRequest& r, const Policy& policy) {
+  return fmt::format("request {} waited longer than the approval window ({}); ask again", r.id,
+                     format_duration(policy.approval_window));
 }
 
 Error duplicate_of(const AccessRequest& r) {
@@ -99,15 +109,54 @@ Result<AccessRequest> Engine::create_pending(AccessRequest r) {
   return created;
 }
 
+Result<Engine::Update> Engine::update_decision(const std::string& id, const Identity& who, const Policy& policy,
+                                               const Mutate& decide) {
+  bool lapsed = false;
+  auto changed = update_with_retry(id, [&](AccessRequest& r) -> Result<std::optional<AuditEvent>> {
+    lapsed = false;
+    if (r.state != State::pending) return fail(Error::Conflict(already_decided(r)));
+    if (past_approval_window(policy, r.created_at, clock_.now())) {
+      lapsed = true;
+      return lapse(r, policy, kActor);
+    }
+    if (auto ok = check_approver(policy, r, who); !ok) return fail(ok.error());
+    return decide(r);
+  });
+  if (!changed || !lapsed) return changed;
+  announce(changed->request, *changed->event, Notice::expired);
+  return fail(Error::Conflict(waited_too_long(changed->request, policy)));
+}
+
+Result<AuditEvent> Engine::lapse(AccessRequest& r, const Policy& policy, const std::string& actor) {
+  r.end_reason = fmt::format("nobody decided within {}", format_duration(policy.approval_window));
+  return transition(r, Action::lapse, actor, r.end_reason);
+}
+
+Result<std::vector<Identity>> Engine::identities_of_approvers(const AccessRequest& r, std::vector<Identity> known) {
+  for (const auto& d : r.decisions) {
+    if (!d.approved) continue;
+    const auto is_them = [&](const Identity& who) { return who.user_id == d.approver; };
+    if (std::any_of(known.begin(), known.end(), is_them)) continue;
+    auto who = identity_of(d.approver);
+    if (!who) return fail(who.error());
+    known.push_back(std::move(*who));
+  }
+  return known;
+}
+
 Result<AccessRequest> Engine::approve(const std::string& id, const std::string& approver) {
   auto who = identity_of(approver);
   if (!who) return fail(who.error());
   const auto policy = this->policy();
-  auto changed = update_with_retry(id, [&](AccessRequest& r) -> Result<std::optional<AuditEvent>> {
-    if (r.state != State::pending) return fail(Error::Conflict(already_decided(r)));
-    if (auto ok = check_approver(*policy, r, *who); !ok) return fail(ok.error());
+  auto changed = update_decision(id, *who, *policy, [&](AccessRequest& r) -> Result<std::optional<AuditEvent>> {
+    auto requester = identity_of(r.requester);
+    if (!requester) return fail(requester.error());
+    auto role = check_still_allowed(*policy, r, *requester);
+    if (!role) return fail(role.error());
     r.decisions.push_back({approver, true, "", clock_.now()});
-    const int have = approvals_count(r), need = approvals_needed(*policy, r);
+    auto approvers = identities_of_approvers(r, {*who});
+    if (!approvers) return fail(approvers.error());
+    const int have = approvals_standing(*policy, r, *approvers), need = (*role)->approvals_required;
     return transition(r, have >= need ? Action::approve : Action::approve_partial, approver,
                       fmt::format("approval {} of {}", have, need));
   });
@@ -128,8 +177,11 @@ Result<> Engine::check_can_decide(const std::string& id, const std::string& appr
   if (!who) return fail(who.error());
   auto r = store_.get_request(id);
   if (!r) return fail(r.error());
+  const auto policy = this->policy();
   if (r->state != State::pending) return fail(Error::Conflict(already_decided(*r)));
-  return check_approver(*policy(), *r, *who);
+  if (past_approval_window(*policy, r->created_at, clock_.now()))
+    return fail(Error::Conflict(waited_too_long(*r, *policy)));
+  return check_approver(*policy, *r, *who);
 }
 
 Result<AccessRequest> Engine::deny(const std::string& id, const std::string& approver, const std::string& reason) {
@@ -137,15 +189,15 @@ Result<AccessRequest> Engine::deny(const std::string& id, const std::string& app
     return fail(ok.error());
   auto who = identity_of(approver);
   if (!who) return fail(who.error());
-  const auto policy = this->policy();
-  return update_and_announce(id, [&](AccessRequest& r) -> Result<std::optional<AuditEvent>> {
-    if (r.state != State::pending) return fail(Error::Conflict(already_decided(r)));
-    if (auto ok = check_approver(*policy, r, *who); !ok) return fail(ok.error());
+  auto changed = update_decision(id, *who, *policy(), [&](AccessRequest& r) -> Result<std::optional<AuditEvent>> {
     r.decisions.push_back({approver, false, reason, clock_.now()});
     r.end_reason = reason.empty() ? fmt::format("denied by {}", approver)
                                   : fmt::format("denied by {}: {}", approver, reason);
     return transition(r, Action::deny, approver, reason);
-  }, Notice::denied);
+  });
+  if (!changed) return fail(changed.error());
+  announce(changed->request, *changed->event, Notice::denied);
+  return std::move(changed->request);
 }
 
 Result<AccessRequest> Engine::cancel(const std::string& id, const std::string& requester) {

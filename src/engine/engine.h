@@ -171,6 +171,22 @@ class Engine {
   Result<AuditEvent> transition(AccessRequest& request, Action action, const std::string& actor,
                                 const std::string& detail);
 
+  // Runs `decide` on a pending request that `who` may decide on (check_approver), in one
+  // conditional write. A request past its approval window lapses instead, and the decision is
+  // refused (Errc::conflict).
+  Result<Update> update_decision(const std::string& id, const Identity& who, const Policy& policy,
+                                 const Mutate& decide);
+  // pending -> expired: nobody decided within the approval window.
+  Result<AuditEvent> lapse(AccessRequest& request, const Policy& policy, const std::string& actor);
+  // The current identity of everyone who approved `request`: those in `known`, the others looked
+  // up (Errc::unavailable when a lookup failed).
+  Result<std::vector<Identity>> identities_of_approvers(const AccessRequest& request,
+                                                        std::vector<Identity> known = {});
+  // Why the grant of `request` must not go ahead under policy as it is now, or nullopt when it may:
+  // it is still allowed (check_still_allowed), enough of its approvers are approvers still, and
+  // its last approval is within the approval window. Errc::unavailable when a lookup failed.
+  Result<std::optional<std::string>> grant_refusal(const AccessRequest& request);
+
   // The grant path, from approved to active (or failed). Safe to call again at any point.
   Result<AccessRequest> advance_grant(const std::string& id);
   // approved -> granting: resolves the requester's principal and fixes the expiry (intent before
@@ -180,6 +196,9 @@ class Engine {
   Result<AccessRequest> finish_grant(const AccessRequest& request);
   // granting or approved -> failed, unless the row moved meanwhile; tells the requester.
   Result<AccessRequest> fail_grant(const AccessRequest& request, const std::string& why);
+  // Revokes whatever the provider may have granted for `request` (retried while that fails), then
+  // fail_grant.
+  Result<AccessRequest> roll_back_and_fail(const AccessRequest& request, const std::string& why);
   // The revoke path, from active (by `action`) or revoking, to revoked.
   Result<AccessRequest> advance_revoke(const std::string& id, std::optional<Action> start, const std::string& actor,
                                        const std::string& reason);

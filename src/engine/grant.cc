@@ -55,7 +55,33 @@ Result<AccessRequest> Engine::fail_grant(const AccessRequest& r, const std::stri
   return changed->request;
 }
 
+Result<AccessRequest> Engine::roll_back_and_fail(const AccessRequest& r, const std::string& why) {
+  if (auto undone = provider_.revoke(assignment_of(r)); !undone) return fail(undone.error());
+  return fail_grant(r, why);
+}
+
+Result<std::optional<std::string>> Engine::grant_refusal(const AccessRequest& r) {
+  const auto policy = this->policy();
+  auto requester = identity_of(r.requester);
+  if (!requester) return fail(requester.error());
+  auto role = check_still_allowed(*policy, r, *requester);
+  if (!role) return role.error().message;
+  auto approvers = identities_of_approvers(r);
+  if (!approvers) return fail(approvers.error());
+  if (const int have = approvals_standing(*policy, r, *approvers), need = (*role)->approvals_required; have < need)
+    return fmt::format("only {} of the {} approvals needed are from people who are approvers of account {} now; "
+                       "ask again",
+                       have, need, r.account);
+  if (const TimePoint approved_at = last_approval_at(r); past_approval_window(*policy, approved_at, clock_.now()))
+    return fmt::format("approved at {} but not granted within the approval window ({}); ask again",
+                       format_time(approved_at), format_duration(policy->approval_window));
+  return std::nullopt;
+}
+
 Result<std::optional<AccessRequest>> Engine::begin_grant(const AccessRequest& r) {
+  auto refusal = grant_refusal(r);
+  if (!refusal) return fail(refusal.error());
+  if (*refusal) return fail_grant(r, **refusal);
   auto email = directory_.email_of(r.requester);
   if (!email) {
     if (email.error().code == Errc::not_found) return fail_grant(r, "no e-mail address for " + r.requester);
@@ -80,11 +106,12 @@ Result<std::optional<AccessRequest>> Engine::begin_grant(const AccessRequest& r)
 
 Result<AccessRequest> Engine::finish_grant(const AccessRequest& r) {
   const Assignment a = assignment_of(r);
-  if (clock_.now() >= *r.expires_at) {
-    // Too late to be useful: roll back whatever the provider may have done.
-    if (auto undone = provider_.revoke(a); !undone) return fail(undone.error());
-    return fail_grant(r, "the grant did not complete before its expiry; rolled back");
-  }
+  // Too late to be useful, or no longer allowed: roll back whatever the provider may have done.
+  if (clock_.now() >= *r.expires_at)
+    return roll_back_and_fail(r, "the grant did not complete before its expiry; rolled back");
+  auto refusal = grant_refusal(r);
+  if (!refusal) return fail(refusal.error());
+  if (*refusal) return roll_back_and_fail(r, **refusal);
   crash_point("before_provider:grant");
   auto granted = provider_.grant(a);
   crash_point("after_provider:grant");

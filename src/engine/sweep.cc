@@ -75,9 +75,8 @@ void Engine::lapse_undecided(const Policy& policy, TimePoint now, SweepReport& r
   if (!stale) return query_failed(report, "pending", stale.error());
   for (const auto& p : *stale) {
     auto changed = update_with_retry(p.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
-      if (x.state != State::pending || x.created_at > cutoff) return std::nullopt;
-      x.end_reason = fmt::format("nobody decided within {}", format_duration(policy.approval_window));
-      return transition(x, Action::lapse, "system:sweeper", x.end_reason);
+      if (x.state != State::pending || !past_approval_window(policy, x.created_at, now)) return std::nullopt;
+      return lapse(x, policy, "system:sweeper");
     });
     if (!changed) {
       ++report.errors;

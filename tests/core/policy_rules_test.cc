@@ -393,10 +393,83 @@ TEST(Approvals, NeededComesFromTheRole) {
   EXPECT_EQ(approvals_needed(p, req), 2);
   req.role = "read";
   EXPECT_EQ(approvals_needed(p, req), 1);
+  // A role that left policy needs no number of approvals: it cannot be approved at all (it used to
+  // fall back to 1, turning a 2-approver role renamed by a reload into a 1-approver one).
   req.role = "removed";
-  EXPECT_EQ(approvals_needed(p, req), 1);
+  EXPECT_EQ(approvals_needed(p, req), 0);
   req.account = "retired";
-  EXPECT_EQ(approvals_needed(p, req), 1);
+  EXPECT_EQ(approvals_needed(p, req), 0);
+}
+
+TEST(Approvals, StandingCountsOnlyThoseWhoAreApproversNow) {
+  const Policy p = test_policy();
+  auto req = pending_request();
+  req.decisions = {
+      {"U0ALICE", true, "", from_epoch(1)},
+      {"U0CAROL", true, "", from_epoch(2)},  // was in S0SRE when approving
+      {"U0DAVE", true, "", from_epoch(3)},   // never looked up: does not count
+      {"U0REQ", true, "", from_epoch(4)},    // the requester never counts
+  };
+  const std::vector<Identity> now = {{"U0ALICE", {}}, {"U0CAROL", {"S0SRE"}}, {"U0REQ", {"S0SRE"}}};
+  EXPECT_EQ(approvals_standing(p, req, now), 2);
+  EXPECT_EQ(approvals_standing(p, req, {{"U0ALICE", {}}, {"U0CAROL", {}}}), 1);  // left S0SRE
+  req.account = "retired";
+  EXPECT_EQ(approvals_standing(p, req, now), 0);
+}
+
+TEST(Approvals, WindowAndLastApproval) {
+  Policy p = test_policy();
+  p.approval_window = hours{1};
+  EXPECT_FALSE(past_approval_window(p, from_epoch(0), from_epoch(3599)));
+  EXPECT_TRUE(past_approval_window(p, from_epoch(0), from_epoch(3600)));
+  auto req = pending_request();
+  req.created_at = from_epoch(10);
+  EXPECT_EQ(last_approval_at(req), from_epoch(10));
+  req.decisions = {{"U0ALICE", true, "", from_epoch(30)}, {"U0CAROL", true, "", from_epoch(20)},
+                   {"U0DAVE", false, "no", from_epoch(40)}};
+  EXPECT_EQ(last_approval_at(req), from_epoch(30));
+}
+
+// ---- still allowed under policy as it is now ----
+
+AccessRequest stored_request(std::string requester = "U0REQ") {
+  auto r = pending_request(std::move(requester));
+  r.account_id = "123456789012";
+  r.permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-1";
+  return r;
+}
+
+TEST(CheckStillAllowed, AcceptsARequestPolicyStillAllows) {
+  const Policy p = test_policy();
+  auto role = check_still_allowed(p, stored_request(), {"U0REQ", {}});
+  ASSERT_TRUE(role) << role.error().message;
+  EXPECT_EQ((*role)->name, "admin");
+  EXPECT_TRUE(check_still_allowed(p, stored_request("U0ERIN"), {"U0ERIN", {"S0DEVS"}}));
+}
+
+TEST(CheckStillAllowed, RefusesWhatChangedNamingIt) {
+  const Policy p = test_policy();
+  const auto refused = [&](const AccessRequest& r, const Identity& who) {
+    auto role = check_still_allowed(p, r, who);
+    EXPECT_FALSE(role);
+    if (role) return std::string();
+    EXPECT_EQ(role.error().code, Errc::denied);
+    return role.error().message;
+  };
+  auto r = stored_request();
+  r.account = "retired";
+  EXPECT_THAT(refused(r, {"U0REQ", {}}), HasSubstr("account retired is no longer in policy"));
+  r = stored_request();
+  r.role = "renamed";
+  EXPECT_THAT(refused(r, {"U0REQ", {}}), HasSubstr("role renamed is no longer on account prod"));
+  r = stored_request();
+  r.account_id = "999999999999";
+  EXPECT_THAT(refused(r, {"U0REQ", {}}), HasSubstr("account id 999999999999"));
+  r = stored_request();
+  r.permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-other";
+  EXPECT_THAT(refused(r, {"U0REQ", {}}), HasSubstr("ps-other"));
+  r = stored_request("U0ERIN");
+  EXPECT_THAT(refused(r, {"U0ERIN", {}}), HasSubstr("U0ERIN may no longer request role admin"));
 }
 
 TEST(Admins, ByUserIdOrGroup) {

@@ -105,8 +105,17 @@ void MemoryDirectory::set_email(const std::string& user_id, std::string email) {
   emails_[user_id] = std::move(email);
 }
 
+void MemoryDirectory::fail_next(int count) {
+  std::lock_guard lock(mu_);
+  faults_ = count;
+}
+
 Result<std::vector<std::string>> MemoryDirectory::groups_of(const std::string& user_id) {
   std::lock_guard lock(mu_);
+  if (faults_ > 0) {
+    --faults_;
+    return fail(Error::Unavailable("directory unavailable (test fault)"));
+  }
   auto it = groups_.find(user_id);
   return it == groups_.end() ? std::vector<std::string>{} : it->second;
 }

@@ -53,11 +53,14 @@ class MemoryDirectory final : public Directory {
  public:
   void set_groups(const std::string& user_id, std::vector<std::string> groups);
   void set_email(const std::string& user_id, std::string email);
+  // Test control: the next `count` calls of groups_of fail with Errc::unavailable.
+  void fail_next(int count);
   Result<std::vector<std::string>> groups_of(const std::string& user_id) override;
   Result<std::string> email_of(const std::string& user_id) override;
 
  private:
   std::mutex mu_;
+  int faults_ = 0;
   std::map<std::string, std::vector<std::string>> groups_;
   std::map<std::string, std::string> emails_;
 };
