@@ -4,13 +4,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
 #include <regex>
 
 #include "fakes/manual_clock.h"
 #include "aws/credentials_chain.h"
 #include "aws/credentials_test_support.h"
 #include "aws/sts_web_identity.h"
+#include "support/aws_model_check.h"
 
 namespace jit::aws {
 namespace {
@@ -513,10 +513,9 @@ TEST(CredentialsWebIdentity, ReplyWithoutCredentialsIsUnavailable) {
 
 // The request and reply match the official STS model (botocore's service-2.json).
 TEST(CredentialsWebIdentity, RequestAndReplyMatchTheStsModel) {
-  const std::string path = JIT_AWS_MODELS_DIR "/sts/2011-06-15/service-2.json";
-  std::ifstream in(path);
-  ASSERT_TRUE(in) << "no STS model at " << path << " (the shared data: see JIT_SHARED_DIR in tests/CMakeLists.txt)";
-  const auto model = nlohmann::json::parse(in);
+  const auto loaded = jit::testing::load_aws_model("sts/2011-06-15");
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  const nlohmann::json& model = *loaded;
   const auto& operation = model.at("operations").at("AssumeRoleWithWebIdentity");
   EXPECT_EQ(operation.at("http").at("method"), "POST");
   EXPECT_EQ(operation.at("http").at("requestUri"), "/");

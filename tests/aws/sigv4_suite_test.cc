@@ -1,5 +1,5 @@
 // Runs the official AWS SigV4 test suite (the aws-c-auth "v4" cases, Apache-2.0) against our
-// signer. The suite lives outside the repository; SIGV4_SUITE_DIR overrides where to find it.
+// signer. The suite is in tests/data/sigv4; SIGV4_SUITE_DIR overrides where to find it.
 // Every folder with context.json and request.txt is a case; each is checked step by step
 // (canonical request, string to sign, signature, signed request) for header signing and, where
 // the query-* files exist, for query signing.

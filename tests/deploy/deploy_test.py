@@ -26,9 +26,10 @@ What it checks, each as one named check (all run; the failures are listed at the
   table         deploy/dynamodb-table.yaml has TTL on the attribute the code writes, point-in-time
                 recovery, the key and the global secondary indexes the code queries
                 (src/store/dynamodb_items.h).
-  dockerfile    deploy/Dockerfile is multi-stage, builds Release with JIT_FAULT_INJECTION=OFF (an
-                option CMakeLists.txt really has), runs as a non-root USER, EXPOSEs nothing, and
-                has ENTRYPOINT ["/usr/local/bin/jit"].
+  dockerfile    deploy/Dockerfile is multi-stage, builds Release with JIT_FAULT_INJECTION=OFF and
+                JIT_BUILD_TESTS=OFF (options CMakeLists.txt really has) and without GoogleTest,
+                runs as a non-root USER, EXPOSEs nothing, and has
+                ENTRYPOINT ["/usr/local/bin/jit"].
   docs          Every metric docs/operations.md names is registered in src/, and every registered
                 metric is described there.
 
@@ -539,9 +540,12 @@ def dockerfile(problems: list[str]) -> None:
         problems.append(f"Dockerfile: the runtime stage is {froms[-1][0]}, expected a -slim image")
     if not non_root(dockerfile_user()):
         problems.append(f"Dockerfile: the runtime stage's USER {dockerfile_user()!r} is not a non-root user")
-    if not re.search(r"option\(\s*JIT_FAULT_INJECTION\b", read("CMakeLists.txt")):
-        problems.append("CMakeLists.txt has no JIT_FAULT_INJECTION option any more: update the Dockerfile")
-    for flag in ("-DJIT_FAULT_INJECTION=OFF", "-DCMAKE_BUILD_TYPE=Release"):
+    for option in ("JIT_FAULT_INJECTION", "JIT_BUILD_TESTS"):
+        if not re.search(rf"option\(\s*{option}\b", read("CMakeLists.txt")):
+            problems.append(f"CMakeLists.txt has no {option} option any more: update the Dockerfile")
+    if re.search(r"\blib(gtest|gmock|benchmark)-dev\b", text):
+        problems.append("Dockerfile: installs GoogleTest or Google Benchmark, which the image's build does not use")
+    for flag in ("-DJIT_FAULT_INJECTION=OFF", "-DJIT_BUILD_TESTS=OFF", "-DCMAKE_BUILD_TYPE=Release"):
         if flag not in text:
             problems.append(f"Dockerfile: the build does not pass {flag}")
     if re.search(r"^EXPOSE\b", text, re.M):

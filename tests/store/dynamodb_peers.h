@@ -26,7 +26,7 @@ std::unique_ptr<aws::AwsJsonApi> dynamodb_client(const std::string& endpoint_url
 // as they are.
 std::unique_ptr<aws::AwsJsonApi> one_call_at_a_time(std::unique_ptr<aws::AwsJsonApi> api);
 
-// `api` checking every request against DynamoDB's official model (shared/aws-models/dynamodb,
+// `api` checking every request against DynamoDB's official model (tests/data/aws-models/dynamodb,
 // botocore's service-2.json; the checks are support/aws_model_check.h's): unknown or missing
 // members, wrong JSON types, values outside an enum, lengths and patterns fail the current test
 // and come back as a ValidationException without being sent, so requests that a lenient emulator

@@ -112,7 +112,7 @@ Result<json> load_aws_model(std::string_view service_dir) {
   std::ifstream in(path);
   auto model = json::parse(in, nullptr, false);
   if (!in || model.is_discarded() || !model.contains("shapes") || !model.contains("operations"))
-    return fail(Error::NotFound(fmt::format("cannot read the AWS model at {} (shared/aws-models beside the repository)",
+    return fail(Error::NotFound(fmt::format("cannot read the AWS model at {} (tests/data/aws-models)",
                                             path.string())));
   return model;
 }

@@ -1,4 +1,4 @@
-// Requests checked against AWS's official models (shared/aws-models/<service>/<version>/
+// Requests checked against AWS's official models (tests/data/aws-models/<service>/<version>/
 // service-2.json, botocore's), so a request that a lenient emulator or a fake would take but AWS
 // would reject fails the test instead.
 //
@@ -18,7 +18,7 @@
 namespace jit::testing {
 
 // The model of `service_dir` ("dynamodb/2012-08-10", "sso-admin/2020-07-20",
-// "identitystore/2020-06-15") under shared/aws-models beside the repository. Errc::not_found
+// "identitystore/2020-06-15", "sts/2011-06-15") under tests/data/aws-models. Errc::not_found
 // naming the path when it cannot be read.
 Result<nlohmann::json> load_aws_model(std::string_view service_dir);
 
