@@ -28,7 +28,8 @@ bool is_token_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) 
 }  // namespace
 
 // One pass, each byte looked at a bounded number of times: log lines may carry anything a user
-// typed (std::regex recursed once per character here, and a long line could overflow the stack).
+// typed (the regular expression used here before recursed once per character, and a long line
+// could overflow the stack).
 std::string mask_secrets(std::string_view text) {
   std::string out;
   out.reserve(text.size());
