@@ -1,4 +1,5 @@
 #include "aws/endpoints.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -29,8 +30,7 @@ Result<net::Endpoint> resolve_endpoint(AwsService service, std::string_view regi
     return std::nullopt;
   };
   auto ignore = value("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
-  if (ignore) std::transform(ignore->begin(), ignore->end(), ignore->begin(), [](unsigned char c) { return std::tolower(c); });
-  if (ignore != "true") {
+  if (!ignore || !text::iequals(*ignore, "true")) {
     for (const std::string& name : {fmt::format("AWS_ENDPOINT_URL_{}", info.env_id), std::string("AWS_ENDPOINT_URL")}) {
       if (auto url = value(name)) {
         auto endpoint = net::Endpoint::parse(*url);

@@ -1,4 +1,5 @@
 #include "aws/identity_center.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <array>
@@ -18,13 +19,8 @@ constexpr int kMaxListPages = 10'000;
 // The principal cache drops its expired entries when it grows past this.
 constexpr std::size_t kPurgeCacheAt = 4096;
 
-std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
-
 bool mentions_any(const std::string& text, std::initializer_list<std::string_view> parts) {
-  const std::string lower = lowercase(text);
+  const std::string lower = jit::text::to_lower(text);
   return std::any_of(parts.begin(), parts.end(),
                      [&](std::string_view p) { return lower.find(p) != std::string::npos; });
 }

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "aws/credentials_chain.h"
+#include "core/text.h"
 
 namespace jit::aws {
 
@@ -186,9 +187,7 @@ class InstanceMetadataSource final : public CredentialSource {
 
   Result<TimedCredentials> fetch() override {
     if (auto disabled = env_value(env_, "AWS_EC2_METADATA_DISABLED")) {
-      std::string value = *disabled;
-      std::ranges::transform(value, value.begin(), [](unsigned char c) { return std::tolower(c); });
-      if (value == "true") return fail(Error::NotFound("AWS_EC2_METADATA_DISABLED=true"));
+      if (text::iequals(*disabled, "true")) return fail(Error::NotFound("AWS_EC2_METADATA_DISABLED=true"));
     }
     auto where = split_url(env_value(env_, "AWS_EC2_METADATA_SERVICE_ENDPOINT").value_or(std::string(kImdsDefault)),
                            "AWS_EC2_METADATA_SERVICE_ENDPOINT");

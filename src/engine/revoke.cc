@@ -1,5 +1,6 @@
 // The revoke path: ending a grant by expiry, release or an admin, and finishing in-flight rows.
 #include "engine/engine.h"
+#include "core/user_text.h"
 #include "engine/crash_points.h"
 
 #include <fmt/format.h>
@@ -41,7 +42,7 @@ Result<AccessRequest> Engine::console_revoke(const std::string& id, const std::s
 
 Result<AccessRequest> Engine::revoke_by(const std::string& id, Action action, const std::string& actor,
                                         const std::string& reason) {
-  if (std::all_of(reason.begin(), reason.end(), [](unsigned char c) { return std::isspace(c); }))
+  if (user_text::is_blank(reason))
     return fail(Error::Invalid("reason is required: say why the grant is revoked (--reason)"));
   auto r = store_.get_request(id);
   if (!r) return fail(r.error());
