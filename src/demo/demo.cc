@@ -17,6 +17,7 @@
 #include "app/exit_codes.h"
 #include "demo/demo.h"
 #include "demo/demo_world.h"
+#include "slack/ids.h"
 #include "app/migrate.h"
 #include "app/render.h"
 #include "app/store_url.h"
@@ -130,7 +131,7 @@ class Story {
 
   std::optional<AccessRequest> approve(const std::string& id, const char* channel) {
     act("alice", "clicks Approve");
-    const bool clicked = world_.click(kAlice, channel, id, "jit_approve");
+    const bool clicked = world_.click(kAlice, channel, id, slack::kApproveAction);
     auto active = clicked ? world_.wait_state(id, State::active) : std::nullopt;
     if (!check(active.has_value(), "the grant is active")) return std::nullopt;
     const std::string held = fmt::format("dana's {} on {}", active->role, active->account);
@@ -171,7 +172,7 @@ class Story {
     auto id = reply ? demo::request_id_in(*reply) : std::nullopt;
     if (!check(id.has_value(), "the request waits for approval in #prod")) return;
     act("alice", "clicks Deny, and gives a reason in the form that opens: use the read-only role");
-    auto view = world_.click(kAlice, kProd, *id, "jit_deny") ? world_.wait_view(kAlice) : std::nullopt;
+    auto view = world_.click(kAlice, kProd, *id, slack::kDenyAction) ? world_.wait_view(kAlice) : std::nullopt;
     auto submitted = view ? world_.submit(kAlice, *view, {{"reason", "use the read-only role"}})
                           : fail(Error::NotFound("no deny form"));
     check(submitted && world_.wait_state(*id, State::denied), "the request is denied");
@@ -185,7 +186,7 @@ class Story {
     auto id = reply ? demo::request_id_in(*reply) : std::nullopt;
     if (!check(id.has_value(), "the request waits for approval in #sandbox")) return std::nullopt;
     act("dana", "(an approver of sandbox) clicks Approve on her own request");
-    const bool clicked = world_.click(kDana, kSandbox, *id, "jit_approve");
+    const bool clicked = world_.click(kDana, kSandbox, *id, slack::kApproveAction);
     check(clicked && world_.wait_reply(kDana, "your own request"), "refused, with the reason shown only to dana");
     auto still = world_.store().get_request(*id);
     check(still && still->state == State::pending && world_.assignments().empty(), "nothing changed: still pending");

@@ -10,6 +10,7 @@
 
 #include "audit/chain.h"
 #include "e2e/world.h"
+#include "slack/ids.h"
 
 namespace jit::testing {
 namespace {
@@ -63,7 +64,7 @@ TEST_P(CrashTest, KilledAtThisPointTheLifecycleStillConverges) {
         return !(*mine)[0].chat_ts.empty();
       },
       std::chrono::seconds(20)));
-  ASSERT_TRUE(world.click(kAlice, id, "jit_approve"));
+  ASSERT_TRUE(world.click(kAlice, id, slack::kApproveAction));
   if (crashes_on_grant) {
     ASSERT_NO_FATAL_FAILURE(carry_on());
   }

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "e2e/world.h"
+#include "slack/ids.h"
 
 namespace jit::testing {
 namespace {
@@ -64,7 +65,7 @@ TEST(E2eOutage, AwsDownAtApprovalIsRetriedAndGrantedWhenItReturns) {
   auto id = world.request(kDana, "prod admin 1h aws is flaky");
   ASSERT_TRUE(id);
   world.aws().set_faults({.down = true});
-  ASSERT_TRUE(world.click(kAlice, *id, "jit_approve"));
+  ASSERT_TRUE(world.click(kAlice, *id, slack::kApproveAction));
   EXPECT_TRUE(world.wait_ephemeral(kAlice, "retried automatically"));
   // Approved and waiting: the identity store (the requester's user id) is down too, so the grant
   // has not even begun.

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "e2e/world.h"
+#include "slack/ids.h"
 
 namespace jit::testing {
 namespace {
@@ -56,9 +57,9 @@ TEST(MultiInstance, ThreeInstancesOneTableEveryGrantOnceAndRevokedOnTime) {
       const std::string channel = prod ? kProdChannel : "C0SANDBOX";
       auto ts = world.message_ts(channel, round_ids[k]);
       ASSERT_TRUE(ts) << round_ids[k];
-      ASSERT_TRUE(slack.click(kAlice, channel, *ts, "jit_approve"));
+      ASSERT_TRUE(slack.click(kAlice, channel, *ts, slack::kApproveAction));
       if (prod) {
-        ASSERT_TRUE(slack.click(kBob, channel, *ts, "jit_approve"));
+        ASSERT_TRUE(slack.click(kBob, channel, *ts, slack::kApproveAction));
       }
     }
     // Watch the emulated Identity Center from the clicks on: each assignment must appear, then

@@ -12,6 +12,7 @@
 #include "net/https_client.h"
 
 #include "e2e/world.h"
+#include "slack/ids.h"
 
 namespace jit::testing {
 namespace {
@@ -62,7 +63,7 @@ TEST_F(SlackServeTest, TextRequestApprovedIsGrantedInIdentityCenterAndReleasedEa
   EXPECT_THAT(message.dump(), HasSubstr("rotate the signing keys"));
   EXPECT_TRUE(world->wait_dm(kDana, *id));  // "submitted"
 
-  ASSERT_TRUE(world->click(kAlice, *id, "jit_approve"));
+  ASSERT_TRUE(world->click(kAlice, *id, slack::kApproveAction));
   ASSERT_TRUE(world->wait_state(*id, State::active));
   EXPECT_EQ(world->assignment_count(), 1u);
   EXPECT_TRUE(world->wait_dm(kDana, "https://d-1111111111.awsapps.com/start"));
@@ -124,19 +125,19 @@ TEST_F(SlackServeTest, ModalRequestWithErrorsOnTheFieldThenSubmitted) {
   EXPECT_EQ(requests[0].role, "break-glass");
   EXPECT_EQ(requests[0].ticket, "INC-77");
   // Two approvals needed: the message says how many are left after the first.
-  ASSERT_TRUE(world->click(kAlice, requests[0].id, "jit_approve"));
+  ASSERT_TRUE(world->click(kAlice, requests[0].id, slack::kApproveAction));
   ASSERT_TRUE(slack().wait_for(
       [&](const emulators::SlackEmulator&) { return owner_message(*world, requests[0].id).dump().find("1 of 2") != std::string::npos; },
       std::chrono::seconds(5)))
       << owner_message(*world, requests[0].id).dump(1);
-  ASSERT_TRUE(world->click(kBob, requests[0].id, "jit_approve"));
+  ASSERT_TRUE(world->click(kBob, requests[0].id, slack::kApproveAction));
   EXPECT_TRUE(world->wait_state(requests[0].id, State::active));
 }
 
 TEST_F(SlackServeTest, DenyWithAReasonReachesTheRequester) {
   auto id = world->request(kDana, "prod admin 1h look at the billing tables");
   ASSERT_TRUE(id);
-  ASSERT_TRUE(world->click(kAlice, *id, "jit_deny"));
+  ASSERT_TRUE(world->click(kAlice, *id, slack::kDenyAction));
   ASSERT_TRUE(slack().wait_for([](const emulators::SlackEmulator& s) { return !s.views(kAlice).empty(); },
                                std::chrono::seconds(5)));
   const std::string view_id = slack().views(kAlice)[0].value("id", "");
@@ -150,9 +151,9 @@ TEST_F(SlackServeTest, DenyWithAReasonReachesTheRequester) {
 TEST_F(SlackServeTest, SelfApprovalAndNonApproversAreRefusedWithAReason) {
   auto id = world->request(kDana, "prod admin 1h deploy");
   ASSERT_TRUE(id);
-  ASSERT_TRUE(world->click(kDana, *id, "jit_approve"));
+  ASSERT_TRUE(world->click(kDana, *id, slack::kApproveAction));
   EXPECT_TRUE(world->wait_ephemeral(kDana, "your own request"));
-  ASSERT_TRUE(world->click(kEve, *id, "jit_approve"));
+  ASSERT_TRUE(world->click(kEve, *id, slack::kApproveAction));
   EXPECT_TRUE(world->wait_ephemeral(kEve, "not an approver"));
   EXPECT_EQ(world->read(*id)->state, State::pending);
   EXPECT_EQ(world->assignment_count(), 0u);
@@ -163,15 +164,15 @@ TEST_F(SlackServeTest, TwoApproversClickingAtOnceGiveOneGrantAndStaleButtonsExpl
   ASSERT_TRUE(id);
   auto ts = world->message_ts(kProdChannel, *id);
   ASSERT_TRUE(ts);
-  ASSERT_TRUE(slack().click(kAlice, kProdChannel, *ts, "jit_approve"));
-  ASSERT_TRUE(slack().click(kBob, kProdChannel, *ts, "jit_approve"));
+  ASSERT_TRUE(slack().click(kAlice, kProdChannel, *ts, slack::kApproveAction));
+  ASSERT_TRUE(slack().click(kBob, kProdChannel, *ts, slack::kApproveAction));
   ASSERT_TRUE(world->wait_state(*id, State::active));
   EXPECT_TRUE(world->wait_ephemeral(kBob, "already approved") || world->wait_ephemeral(kAlice, "already approved"));
   // The buttons are gone from the message, but a client showing the old one may still click: a
   // stale Deny explains and changes nothing.
   ASSERT_TRUE(slack().wait_for([&](const emulators::SlackEmulator&) { return !has_buttons(owner_message(*world, *id)); },
                                std::chrono::seconds(5)));
-  EXPECT_FALSE(slack().click(kEve, kProdChannel, *ts, "jit_deny"));  // no such button any more
+  EXPECT_FALSE(slack().click(kEve, kProdChannel, *ts, slack::kDenyAction));  // no such button any more
   EXPECT_EQ(world->read(*id)->state, State::active);
   const json calls = world->aws().calls();
   EXPECT_EQ(calls["operations"]["sso-admin:CreateAccountAssignment"].value("ok", 0), 1) << calls.dump();
@@ -185,7 +186,7 @@ TEST_F(SlackServeTest, RefreshRequestedMidFlowLosesNothingAndReconnectsWithinThr
   const auto asked = std::chrono::steady_clock::now();
   slack().disconnect("refresh_requested");
   // Work goes on while the connection is replaced.
-  ASSERT_TRUE(world->click(kAlice, *first, "jit_approve"));
+  ASSERT_TRUE(world->click(kAlice, *first, slack::kApproveAction));
   slack().slash_command(kEve, "request sandbox developer 2h second");
   ASSERT_TRUE(slack().wait_for([&](const emulators::SlackEmulator& s) { return s.connections_opened() > opened; },
                                std::chrono::seconds(3)));
@@ -212,7 +213,7 @@ TEST_F(SlackServeTest, RateLimitStormDeliversEveryMessageInOrder) {
   std::string reply;
   auto id = world->request(kDana, "prod admin 1h storm", &reply);
   ASSERT_TRUE(id) << reply << "\n" << slack().calls().dump(1);
-  ASSERT_TRUE(world->click(kAlice, *id, "jit_approve"));
+  ASSERT_TRUE(world->click(kAlice, *id, slack::kApproveAction));
   ASSERT_TRUE(world->wait_state(*id, State::active, std::chrono::seconds(30)));
   slack().rate_limit("chat.postMessage", 3, 1);
   slack().slash_command(kDana, "release " + *id);
@@ -338,7 +339,7 @@ TEST(SlackServeDryRun, EveryMessageAndAuditEventSaysDryRun) {
   std::string reply;
   auto id = world.request(kDana, "prod admin 1h rehearse the rotation", &reply);
   ASSERT_TRUE(id) << reply << "\n" << world.log(0);
-  ASSERT_TRUE(world.click(kAlice, *id, "jit_approve"));
+  ASSERT_TRUE(world.click(kAlice, *id, slack::kApproveAction));
   ASSERT_TRUE(world.wait_state(*id, State::active)) << world.log(0);
   EXPECT_TRUE(world.wait_dm(kDana, "Dry run"));
   EXPECT_EQ(world.assignment_count(), 0u) << "a dry run grants nothing in AWS";

@@ -14,6 +14,7 @@
 #include "app/aws_services.h"
 #include "app/store_url.h"
 #include "net/https_client.h"
+#include "slack/ids.h"
 
 namespace jit::testing {
 
@@ -201,7 +202,7 @@ std::string World::grant(const std::string& user, const std::string& text) {
   auto id = request(user, text, &reply);
   EXPECT_TRUE(id) << reply;
   if (!id) return "";
-  EXPECT_TRUE(click(kAlice, *id, "jit_approve"));
+  EXPECT_TRUE(click(kAlice, *id, slack::kApproveAction));
   EXPECT_TRUE(wait_state(*id, State::active)) << log(0);
   return *id;
 }

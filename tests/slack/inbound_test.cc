@@ -4,6 +4,7 @@
 #include "engine/engine_fixture.h"
 #include "slack/fake_slack_http.h"
 #include "slack/modal.h"
+#include "slack/ids.h"
 
 namespace jit::testing {
 namespace {
@@ -46,12 +47,12 @@ TEST_F(InboundHandlerTest, TextRequestThenApproveButtonGrants) {
   EXPECT_THAT(ephemeral_text(), HasSubstr("is waiting for approval in <#C0PROD>"));
   auto mine = store.list_requests({.requester = "U0DEV"}).value();
   ASSERT_EQ(mine.size(), 1u);
-  app.handle(click("U0DEV", "jit_approve", mine[0].id));
+  app.handle(click("U0DEV", slack::kApproveAction, mine[0].id));
   EXPECT_THAT(ephemeral_text(), HasSubstr("your own request"));
   EXPECT_EQ(read(mine[0].id).state, State::pending);
-  app.handle(click("U0ALICE", "jit_approve", mine[0].id));
+  app.handle(click("U0ALICE", slack::kApproveAction, mine[0].id));
   EXPECT_EQ(read(mine[0].id).state, State::active);
-  app.handle(click("U0BOB", "jit_approve", mine[0].id));  // a stale button
+  app.handle(click("U0BOB", slack::kApproveAction, mine[0].id));  // a stale button
   EXPECT_THAT(ephemeral_text(), HasSubstr("already approved by U0ALICE"));
   app.handle(command("U0DEV", "list"));
   EXPECT_THAT(ephemeral_text(), HasSubstr(mine[0].id));
@@ -63,7 +64,7 @@ TEST_F(InboundHandlerTest, TextRequestThenApproveButtonGrants) {
 TEST_F(InboundHandlerTest, ApprovalWhileAwsIsDownTellsTheApproverItIsRetried) {
   AccessRequest r = submit();
   provider.fail_next(MemoryAccessProvider::Op::grant, 1, Error::Unavailable("no AWS credentials"));
-  app.handle(click("U0ALICE", "jit_approve", r.id));
+  app.handle(click("U0ALICE", slack::kApproveAction, r.id));
   EXPECT_THAT(ephemeral_text(), HasSubstr("retried automatically"));
   EXPECT_EQ(read(r.id).state, State::granting);
   EXPECT_EQ(engine->sweep().resumed, 1);
@@ -72,10 +73,10 @@ TEST_F(InboundHandlerTest, ApprovalWhileAwsIsDownTellsTheApproverItIsRetried) {
 
 TEST_F(InboundHandlerTest, StaleOrForbiddenDenyIsExplainedWithoutAForm) {
   AccessRequest r = submit();
-  app.handle(click("U0DEV", "jit_deny", r.id));  // the requester's own request
+  app.handle(click("U0DEV", slack::kDenyAction, r.id));  // the requester's own request
   EXPECT_THAT(ephemeral_text(), HasSubstr("your own request"));
-  app.handle(click("U0ALICE", "jit_approve", r.id));
-  app.handle(click("U0BOB", "jit_deny", r.id));  // a stale button
+  app.handle(click("U0ALICE", slack::kApproveAction, r.id));
+  app.handle(click("U0BOB", slack::kDenyAction, r.id));  // a stale button
   EXPECT_THAT(ephemeral_text(), HasSubstr("already approved by U0ALICE"));
   EXPECT_EQ(http.count("views.open"), 0);
   EXPECT_EQ(read(r.id).state, State::active);
@@ -83,7 +84,7 @@ TEST_F(InboundHandlerTest, StaleOrForbiddenDenyIsExplainedWithoutAForm) {
 
 TEST_F(InboundHandlerTest, DenyOpensAReasonModalAndItsSubmissionDenies) {
   AccessRequest r = submit();
-  app.handle(click("U0BOB", "jit_deny", r.id));
+  app.handle(click("U0BOB", slack::kDenyAction, r.id));
   const json view = http.last("views.open")["view"];
   EXPECT_EQ(view["callback_id"], slack::kDenyModal);
   EXPECT_EQ(view["private_metadata"], r.id);
