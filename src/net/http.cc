@@ -2,6 +2,8 @@
 #include "net/http.h"
 #include "core/text.h"
 
+#include <cstring>
+
 #include <algorithm>
 #include <arpa/inet.h>
 #include <cctype>
@@ -93,12 +95,21 @@ std::string Endpoint::host_header() const {
 }
 
 bool Endpoint::is_loopback() const {
-  if (host == "localhost" || host.ends_with(".localhost")) return true;
+  if (host == "localhost") return true;
   in_addr v4{};
   if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
   in6_addr v6{};
   if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
   return false;
+}
+
+bool Endpoint::is_metadata_address() const {
+  const std::string bare = host.starts_with("[") && host.ends_with("]") ? host.substr(1, host.size() - 2) : host;
+  in_addr v4{};
+  if (inet_pton(AF_INET, bare.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 16) == ((169u << 8) | 254u);
+  in6_addr v6{}, ec2{};
+  return inet_pton(AF_INET6, bare.c_str(), &v6) == 1 && inet_pton(AF_INET6, "fd00:ec2::23", &ec2) == 1 &&
+         std::memcmp(&v6, &ec2, sizeof v6) == 0;
 }
 
 std::string Endpoint::to_string() const { return scheme + "://" + host_header() + base_path; }

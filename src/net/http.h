@@ -48,7 +48,13 @@ struct Endpoint {
   static Result<Endpoint> parse(std::string_view url);
   // "host" or "host:port" when the port is not the scheme's default.
   std::string host_header() const;
+  // An IP literal in 127.0.0.0/8 or ::1, or exactly "localhost" (which every resolver maps to
+  // loopback). Names are never trusted by their text otherwise: "x.localhost" or
+  // "127.0.0.1.example.test" are not loopback.
   bool is_loopback() const;
+  // An IP literal of a cloud metadata service: link-local 169.254.0.0/16, or fd00:ec2::23. Never
+  // a name ("169.254.example.test" is not).
+  bool is_metadata_address() const;
   std::string to_string() const;
 };
 

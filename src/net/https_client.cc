@@ -98,9 +98,7 @@ class BeastHttpClient final : public HttpClient {
   // `endpoint` and `request` outlive the coroutine: send() waits for it.
   awaitable<Result<HttpResponse>> send_async(const Endpoint& endpoint, const HttpRequest& request) {
     auto error = [&](Failure f) { return fail(Error{f.code, endpoint.to_string() + ": " + f.what}); };
-    const bool metadata_host = endpoint.host.starts_with("169.254.") || endpoint.host == "fd00:ec2::23" ||
-                               endpoint.host == "[fd00:ec2::23]";
-    const bool plain_ok = endpoint.is_loopback() || (options_.allow_metadata_http && metadata_host);
+    const bool plain_ok = endpoint.is_loopback() || (options_.allow_metadata_http && endpoint.is_metadata_address());
     if (endpoint.scheme != "https" && !(endpoint.scheme == "http" && plain_ok))
       co_return error({"only https (or http to a loopback host) is supported", Errc::invalid});
     const auto wire = to_beast(endpoint, request, options_.user_agent);

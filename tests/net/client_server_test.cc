@@ -395,6 +395,12 @@ TEST(MetadataHttp, PlainHttpToLinkLocalNeedsTheOption) {
   auto still_refused = metadata_client->send(elsewhere, {.method = "GET", .target = "/"});
   ASSERT_FALSE(still_refused);
   EXPECT_EQ(still_refused.error().code, Errc::invalid) << "only link-local hosts, not any plain-http host";
+  // A name that reads like a link-local address is a name: refused before it is looked up.
+  Endpoint lookalike{.scheme = "http", .host = "169.254.example.test", .port = 80};
+  auto name_refused = metadata_client->send(lookalike, {.method = "GET", .target = "/"});
+  ASSERT_FALSE(name_refused);
+  EXPECT_EQ(name_refused.error().code, Errc::invalid);
+  EXPECT_NE(name_refused.error().message.find("only https"), std::string::npos) << name_refused.error().message;
 }
 
 }  // namespace

@@ -45,6 +45,24 @@ TEST(Endpoint, PlainHttpOnlyForLoopback) {
   EXPECT_NE(e.error().message.find("loopback"), std::string::npos) << e.error().message;
 }
 
+// Plain http rests on what the host IS, never on how its name reads: a DNS name that looks like a
+// loopback or metadata address gets no plain http.
+TEST(Endpoint, LoopbackAndMetadataAreIpLiteralsNotNames) {
+  for (const char* url : {"http://api.localhost:8000", "http://127.0.0.1.example.test", "http://localhost.example.test"}) {
+    auto e = Endpoint::parse(url);
+    EXPECT_FALSE(e) << url << " was taken for loopback";
+  }
+  auto metadata = [](std::string host) { return Endpoint{.scheme = "http", .host = std::move(host), .port = 80}; };
+  EXPECT_TRUE(metadata("169.254.169.254").is_metadata_address());
+  EXPECT_TRUE(metadata("169.254.170.2").is_metadata_address());
+  EXPECT_TRUE(metadata("fd00:ec2::23").is_metadata_address());
+  EXPECT_TRUE(metadata("[fd00:ec2::23]").is_metadata_address());
+  EXPECT_FALSE(metadata("169.254.example.test").is_metadata_address());
+  EXPECT_FALSE(metadata("169.254.169.254.nip.example").is_metadata_address());
+  EXPECT_FALSE(metadata("169.255.0.1").is_metadata_address());
+  EXPECT_FALSE(metadata("fd00:ec2::24").is_metadata_address());
+}
+
 TEST(Endpoint, Ipv6Literal) {
   auto e = Endpoint::parse("https://[2001:db8::1]:8443");
   ASSERT_TRUE(e) << e.error().message;
