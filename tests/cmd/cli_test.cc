@@ -77,6 +77,13 @@ class CliTest : public ::testing::Test {
     return path.string();
   }
 
+  // examples/jit.toml with its first `from` replaced by `to`, written as `name`; its path.
+  std::string example_with(const std::string& name, const std::string& from, const std::string& to) {
+    std::string text = read_text(std::string(JIT_EXAMPLES_DIR) + "/jit.toml");
+    replace_once(text, from, to);
+    return write(name, text);
+  }
+
   std::filesystem::path dir;
   std::string db;
 };
@@ -133,19 +140,7 @@ approvers = ["U0ALICE"]
 }
 
 TEST_F(CliTest, RevokeNeedsIdentityCenterOrAnExplicitDryRun) {
-  const std::string policy_text = R"(approval_window = "1h"
-[[accounts]]
-name = "prod"
-id = "123456789012"
-owner_channel = "C0PROD"
-approvers = ["U0ALICE"]
-  [[accounts.roles]]
-  name = "admin"
-  permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-1"
-  max_duration = "1h"
-  requesters = ["*"]
-)";
-  const std::string local = write("local.toml", policy_text);
+  const std::string local = example_with("no-ic.toml", "instance_arn = ", "# instance_arn = ");
   // Without Identity Center nothing stands in for AWS silently: the command refuses, naming the
   // setting and --dry-run.
   Outcome refused = run("revoke r-nope --reason test --config " + local + " --store " + db);
@@ -156,11 +151,7 @@ approvers = ["U0ALICE"]
   EXPECT_EQ(dry.code, 1) << dry.out;
   EXPECT_THAT(dry.out, HasSubstr("r-nope"));
 
-  const std::string with_aws = write("aws.toml", policy_text + R"(
-[aws]
-instance_arn = "arn:aws:sso:::instance/ssoins-0000000000000000"
-identity_store_id = "d-0000000000"
-)");
+  const std::string with_aws = example_with("no-region.toml", "region = \"eu-west-1\"", "# region = \"eu-west-1\"");
   Outcome no_region = run("revoke r-nope --reason test --config " + with_aws + " --store " + db,
                           "env -u AWS_REGION -u AWS_DEFAULT_REGION AWS_CONFIG_FILE=/dev/null");
   EXPECT_EQ(no_region.code, 2) << no_region.out;
@@ -168,9 +159,7 @@ identity_store_id = "d-0000000000"
 }
 
 TEST_F(CliTest, ServeWithoutIdentityCenterNeedsDryRun) {
-  std::string text = read_text(std::string(JIT_EXAMPLES_DIR) + "/jit.toml");
-  replace_once(text, "instance_arn = ", "# instance_arn = ");
-  const std::string config = write("no-ic.toml", text);
+  const std::string config = example_with("no-ic.toml", "instance_arn = ", "# instance_arn = ");
   Outcome refused = run("serve --no-slack --ops-address 127.0.0.1:0 --config " + config + " --store " + db);
   EXPECT_EQ(refused.code, 2) << refused.out;
   EXPECT_THAT(refused.out, HasSubstr("[aws].instance_arn is not set"));
