@@ -58,8 +58,10 @@ Result<std::unique_ptr<AccessProvider>> Runtime::make_provider(bool dry_run) {
   auto aws = this->aws();
   if (!aws) return fail(aws.error());
   return std::unique_ptr<AccessProvider>(std::make_unique<aws::IdentityCenterProvider>(
-      aws::IdentityCenterConfig{.instance_arn = config_->settings.aws.instance_arn,
-                                .identity_store_id = config_->settings.aws.identity_store_id},
+      aws::IdentityCenterConfig{
+          .instance_arn = config_->settings.aws.instance_arn,
+          .identity_store_id = config_->settings.aws.identity_store_id,
+          .options = {.operation_deadline = config_->settings.aws.call_timeout}},
       (*aws)->sso_admin(), (*aws)->identitystore(), clock_));
 }
 

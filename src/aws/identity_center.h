@@ -66,6 +66,10 @@ class IdentityCenterProvider final : public AccessProvider {
   Result<std::vector<Assignment>> list(const std::string& account_id,
                                        const std::string& permission_set_arn) override;
 
+  // operation_deadline: no status poll starts after it (the request under way may still take its
+  // HTTP timeout; the lease margin of check_lease covers that).
+  std::chrono::milliseconds call_deadline() const override { return config_.options.operation_deadline; }
+
   const IdentityCenterConfig& config() const { return config_; }
 
  private:

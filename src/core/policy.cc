@@ -20,6 +20,10 @@ std::string_view tier_name(Tier t) {
   return "standard";
 }
 
+std::string_view reconcile_mode_name(ReconcileMode m) {
+  return m == ReconcileMode::alert ? "alert" : "revoke";
+}
+
 const RolePolicy* AccountPolicy::find_role(std::string_view role) const {
   for (const auto& r : roles)
     if (r.name == role) return &r;

@@ -17,6 +17,13 @@ namespace jit {
 enum class Tier { standard, high, break_glass };
 std::string_view tier_name(Tier t);
 
+// What the reconciler does with an assignment of a role's permission set that no grant explains:
+// delete it, or only report it (ops channel, audit) and leave it. Whatever a role says, the first
+// reconcile of a permission set after it became managed (at start or by a reload) only reports:
+// a policy that points at a widely shared permission set costs an alert, not an outage.
+enum class ReconcileMode { revoke, alert };
+std::string_view reconcile_mode_name(ReconcileMode m);
+
 struct RolePolicy {
   std::string name;
   std::string permission_set_arn;
@@ -28,6 +35,7 @@ struct RolePolicy {
   bool ticket_required = false;
   std::string ticket_pattern;              // RE2 pattern the whole ticket must match; "" = any
   std::optional<Pattern> ticket_regex;     // compiled ticket_pattern, empty when there is none
+  ReconcileMode reconcile = ReconcileMode::revoke;
 };
 
 struct AccountPolicy {

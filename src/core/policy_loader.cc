@@ -108,6 +108,15 @@ bool is_account_id(std::string_view s) {
 }
 
 constexpr Tier kTiers[] = {Tier::standard, Tier::high, Tier::break_glass};
+constexpr ReconcileMode kReconcileModes[] = {ReconcileMode::revoke, ReconcileMode::alert};
+
+// The value of `values` whose name is `text`, if any.
+template <class T, std::size_t N, class NameOf>
+std::optional<T> named(const T (&values)[N], NameOf name_of, std::string_view text) {
+  for (T v : values)
+    if (name_of(v) == text) return v;
+  return std::nullopt;
+}
 constexpr std::int64_t kMaxApprovals = 100;  // keeps the count an int; no real role needs more
 constexpr std::string_view kPermissionSetPrefix = "arn:aws:sso:::permissionSet/";
 constexpr std::string_view kIdHint = "expected a Slack user id (U… or W…) or user-group id (S…)";
@@ -283,7 +292,7 @@ RolePolicy read_role(Problems& problems, const toml::table& table, const std::st
                      std::optional<size_t> approver_limit) {
   TableReader r(problems, table, path,
                 {"name", "permission_set_arn", "max_duration", "allowed_durations", "tier", "approvals_required",
-                 "requesters", "ticket_required", "ticket_pattern"});
+                 "requesters", "ticket_required", "ticket_pattern", "reconcile"});
   RolePolicy role;
   if (auto name = r.string("name", true)) {
     role.name = name->value;
@@ -309,9 +318,7 @@ RolePolicy read_role(Problems& problems, const toml::table& table, const std::st
     }
   }
   if (auto tier = r.string("tier", false)) {
-    const auto known = std::find_if(std::begin(kTiers), std::end(kTiers),
-                                    [&](Tier t) { return tier_name(t) == tier->value; });
-    if (known != std::end(kTiers))
+    if (auto known = named(kTiers, tier_name, tier->value))
       role.tier = *known;
     else
       problems.add(tier->node->source(), tier->path, quoted(tier->value),
@@ -347,6 +354,13 @@ RolePolicy read_role(Problems& problems, const toml::table& table, const std::st
       problems.add(pattern->node->source(), pattern->path, quoted(pattern->value),
                    fmt::format("not a pattern RE2 accepts: {}", compiled.error().message));
     }
+  }
+  if (auto mode = r.string("reconcile", false)) {
+    if (auto known = named(kReconcileModes, reconcile_mode_name, mode->value))
+      role.reconcile = *known;
+    else
+      problems.add(mode->node->source(), mode->path, quoted(mode->value),
+                   "expected \"revoke\" (remove assignments no grant explains) or \"alert\" (only report them)");
   }
   return role;
 }
@@ -425,11 +439,20 @@ void read_store(Problems& problems, const toml::table& table, StoreSettings& sto
 }
 
 void read_aws(Problems& problems, const toml::table& table, AwsSettings& aws) {
-  TableReader r(problems, table, "aws", {"region", "instance_arn", "identity_store_id", "access_portal_url"});
+  TableReader r(problems, table, "aws",
+                {"region", "instance_arn", "identity_store_id", "access_portal_url", "call_timeout"});
   if (auto v = r.string("region", false)) aws.region = v->value;
   if (auto v = r.string("instance_arn", false)) aws.instance_arn = v->value;
   if (auto v = r.string("identity_store_id", false)) aws.identity_store_id = v->value;
   if (auto v = r.string("access_portal_url", false)) aws.access_portal_url = v->value;
+  if (auto s = r.string("call_timeout", false, "a string like \"90s\" or \"2m\"")) {
+    if (auto d = r.parse_duration_at(*s); d && (*d < kMinCallTimeout || *d > kMaxCallTimeout))
+      problems.add(s->node->source(), s->path, quoted(s->value),
+                   fmt::format("expected from {} to {}", format_duration(kMinCallTimeout),
+                               format_duration(kMaxCallTimeout)));
+    else if (d)
+      aws.call_timeout = *d;
+  }
 }
 
 void read_config(Problems& problems, const toml::table& root, Config& config) {

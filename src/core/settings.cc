@@ -23,6 +23,11 @@ Reload plan_reload(const Config& running, const Config& loaded) {
   fixed("aws.region", next.aws.region, now.aws.region);
   fixed("aws.instance_arn", next.aws.instance_arn, now.aws.instance_arn);
   fixed("aws.identity_store_id", next.aws.identity_store_id, now.aws.identity_store_id);
+  // The provider's deadline is fixed at start (the lease was checked against it).
+  if (next.aws.call_timeout != now.aws.call_timeout) {
+    r.need_restart.emplace_back("aws.call_timeout");
+    next.aws.call_timeout = now.aws.call_timeout;
+  }
   return r;
 }
 

@@ -16,11 +16,18 @@ struct StoreSettings {
   std::string url = "sqlite:jit.db";  // sqlite:PATH or dynamodb:TABLE
 };
 
+// Bounds of [aws].call_timeout.
+inline constexpr Seconds kMinCallTimeout{1};
+inline constexpr Seconds kMaxCallTimeout{900};
+
 struct AwsSettings {
   std::string region;              // "" = from the environment
   std::string instance_arn;        // IAM Identity Center instance
   std::string identity_store_id;
   std::string access_portal_url;   // shown to requesters once access is active
+  // The longest one grant or revoke in Identity Center may take, its status polling included,
+  // before it fails to be retried later. Every lease must exceed it (jit serve --lease).
+  Seconds call_timeout{90};
 };
 
 struct Settings {

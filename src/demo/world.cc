@@ -51,6 +51,7 @@ url = "{store}"
 
 [aws]
 region = "{region}"
+call_timeout = "{call_timeout}"
 {identity_center}access_portal_url = "https://{identity_store}.awsapps.com/start"
 
 [[accounts]]
@@ -78,7 +79,7 @@ approvers = {sandbox_approvers}
   requesters = ["*"]
 )toml",
                      fmt::arg("sweep", o.sweep_interval), fmt::arg("admin", kAdmin), fmt::arg("ops", kOps),
-                     fmt::arg("store", o.store_url), fmt::arg("region", kAwsRegion),
+                     fmt::arg("store", o.store_url), fmt::arg("region", kAwsRegion), fmt::arg("call_timeout", o.call_timeout),
                      fmt::arg("identity_center", o.identity_center ? fmt::format("instance_arn = \"{}\"\nidentity_store_id = \"{}\"\n",
                                                                                  kInstanceArn, kIdentityStoreId)
                                                                    : std::string()),

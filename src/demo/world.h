@@ -59,6 +59,9 @@ struct PolicyOptions {
   bool break_glass = false;  // prod's break-glass role too: two approvals and an INC- ticket
   // false: no Identity Center instance in [aws] (jit serve then needs --dry-run).
   bool identity_center = true;
+  // [aws] call_timeout: the emulator answers at once, and the e2e tests' short leases
+  // (a few seconds, so takeovers are quick) must exceed it by a quarter.
+  std::string call_timeout = "2s";
 };
 
 // The policy file (TOML): accounts prod (123456789012, role admin) and sandbox (111111111111,

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "core/duration.h"
 #include "crypto/digest.h"
@@ -51,12 +52,32 @@ Engine::Engine(std::shared_ptr<const Config> config, Store& store, AccessProvide
       options_(std::move(options)) {
   if (!config_) throw std::invalid_argument("Engine needs a configuration");
   if (!options_.new_id) options_.new_id = random_id;
+  put_on_probation(nullptr, config_->policy);
+}
+
+Seconds minimum_lease(std::chrono::milliseconds call_deadline) {
+  const auto with_margin = call_deadline + call_deadline / 4;
+  return std::chrono::ceil<Seconds>(with_margin);
+}
+
+Result<> check_lease(Seconds lease, std::chrono::milliseconds call_deadline) {
+  const Seconds least = minimum_lease(call_deadline);
+  if (lease >= least) return {};
+  return fail(Error::Invalid(fmt::format(
+      "--lease {} is too short: one grant or revoke may take up to {} ([aws].call_timeout), and the lease must "
+      "exceed that by a quarter, so another instance never takes over a call still running; use --lease {} or "
+      "more, or lower [aws].call_timeout",
+      format_duration(lease), format_duration(std::chrono::ceil<Seconds>(call_deadline)), format_duration(least))));
 }
 
 void Engine::set_config(std::shared_ptr<const Config> config) {
   if (!config) throw std::invalid_argument("Engine::set_config needs a configuration");
-  std::lock_guard lock(config_mu_);
-  config_ = std::move(config);
+  std::shared_ptr<const Config> before;
+  {
+    std::lock_guard lock(config_mu_);
+    before = std::exchange(config_, config);
+  }
+  put_on_probation(&before->policy, config->policy);
 }
 
 std::shared_ptr<const Config> Engine::config() const {

@@ -36,7 +36,7 @@ struct EngineOptions {
   // its own in-flight work at once) and distinct between instances sharing a store.
   std::string instance_id = "jit";
   // How long an in-flight step (granting, revoking) is reserved for its owner. Must exceed the
-  // provider's own deadline for one call.
+  // provider's own deadline for one call (check_lease).
   Seconds lease{120};
   // A pending request not yet in its owner channel this long after it was stored is posted by the
   // sweeper (its submitter died or Slack failed); younger ones are left to their submitter.
@@ -55,6 +55,12 @@ struct EngineOptions {
   // `jit serve --dry-run`: the provider grants nothing, and every audit event says so.
   bool dry_run = false;
 };
+
+// The shortest lease that may guard a provider call taking up to `call_deadline`: a quarter more,
+// so another instance never takes over a step whose call is still running.
+Seconds minimum_lease(std::chrono::milliseconds call_deadline);
+// Errc::invalid, naming the fix, when `lease` is shorter than minimum_lease(call_deadline).
+Result<> check_lease(Seconds lease, std::chrono::milliseconds call_deadline);
 
 // What a dry run puts before the detail of every audit event.
 inline constexpr std::string_view kDryRunNote = "dry run, nothing granted or revoked in AWS; ";
@@ -81,10 +87,22 @@ struct SweepReport {
 };
 
 struct ReconcileReport {
-  int checked = 0;        // assignments listed from the provider
-  int stray_revoked = 0;  // assignments without an active grant, revoked
+  int checked = 0;         // assignments listed from the provider
+  int stray_revoked = 0;   // assignments without an active grant, revoked
+  int stray_reported = 0;  // assignments without an active grant, left in place and reported
   int errors = 0;
 };
+
+// A permission set on an account, as the reconciler manages it.
+struct ManagedPermissionSet {
+  std::string account_id;
+  std::string permission_set_arn;
+  auto operator<=>(const ManagedPermissionSet&) const = default;
+};
+
+// Every permission set the policy manages, with what the reconciler does with strays in it
+// ("alert" when any role naming it says so).
+std::map<ManagedPermissionSet, ReconcileMode> managed_permission_sets(const Policy& policy);
 
 class Engine {
  public:
@@ -131,7 +149,10 @@ class Engine {
   SweepReport recover();
   // Lapses undecided requests, revokes expired grants the timers missed, finishes in-flight rows.
   SweepReport sweep();
-  // Revokes any assignment of a managed permission set that no grant accounts for.
+  // Finds every assignment of a managed permission set that no grant accounts for, and revokes it
+  // when its role says reconcile = "revoke" and the permission set was reconciled before under
+  // that mode (since this engine started or the reload that made it managed); otherwise reports
+  // it (audit "stray_found", ops channel; again every alert_repeat while it stays) and leaves it.
   ReconcileReport reconcile();
 
   // The in-process timers: the earliest pending deadline, and firing every timer due by now
@@ -229,6 +250,13 @@ class Engine {
   // Timers for an active grant: its expiry and (with `warning`) the requester's warning before it.
   void schedule(const AccessRequest& r, bool warning = true);
   void announce(const AccessRequest& r, const AuditEvent& e, std::optional<Notice> notice);
+  // Marks the permission sets that `after` manages and `before` did not (or only with reconcile =
+  // "alert") as not yet reconciled: their first reconcile only reports.
+  void put_on_probation(const Policy* before, const Policy& after);
+  // A stray left in place: counted, and reported unless it was within alert_repeat.
+  void report_stray(const Assignment& a, bool first_pass, ReconcileReport& report);
+  // An audit event of the reconciler's, not tied to a request.
+  void record_reconciler_event(const std::string& action, const std::string& detail);
   // Posts to the ops channel; a failure is logged (alerts never stop the lifecycle).
   void alert(const std::string& text, const std::string& request_id);
   // Posts the request to its owner channel and records where (audit action "posted"); the stored
@@ -262,6 +290,12 @@ class Engine {
   };
   std::mutex alerts_mu_;
   std::map<std::string, FailingRevoke> failing_revokes_;
+
+  // The reconciler's memory: permission sets not reconciled yet since they became managed, and
+  // when each stray left in place was last reported.
+  std::mutex reconcile_mu_;
+  std::set<ManagedPermissionSet> on_probation_;
+  std::map<Assignment, TimePoint> strays_reported_;
 
   std::mutex local_mu_;
   std::condition_variable local_cv_;

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "core/duration.h"
 #include "engine/engine_internal.h"
 
@@ -91,6 +93,21 @@ Result<std::optional<AccessRequest>> Engine::begin_grant(const AccessRequest& r)
   if (!principal) {
     if (principal.error().code == Errc::not_found) return fail_grant(r, principal.error().message);
     return fail(principal.error());
+  }
+  // Standing access is not taken over: when the requester already holds the assignment outside
+  // JIT Access, nothing is granted and that assignment is left alone (revoking it at expiry would
+  // take away access this grant never gave). Checked before `granting` is written, so a grant
+  // resumed after a crash never mistakes its own assignment for one that was there before.
+  const Assignment wanted{*principal, r.account_id, r.permission_set_arn};
+  auto held = provider_.list(r.account_id, r.permission_set_arn);
+  if (!held) return fail(held.error());
+  if (std::find(held->begin(), held->end(), wanted) != held->end()) {
+    const std::string why = fmt::format(
+        "{} already holds role {} on account {} outside JIT Access (principal {}): nothing was granted, and "
+        "that standing access is left as it is",
+        r.requester, r.role, r.account, wanted.principal);
+    alert("Standing access found at grant time: " + why, r.id);
+    return fail_grant(r, why);
   }
   auto changed = update_with_retry(r.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
     if (x.state != State::approved) return std::nullopt;

@@ -213,6 +213,13 @@ TEST_F(CliTest, ServeNamesMissingOrWrongSlackTokens) {
   EXPECT_EQ(bad_lease.code, 2) << bad_lease.out;
   EXPECT_THAT(bad_lease.out, HasSubstr("--lease: "));
   EXPECT_THAT(bad_lease.out, HasSubstr("expected a duration like"));
+
+  // Failed before: a lease no longer than the provider's deadline let another instance take over a
+  // call still running. The example's [aws].call_timeout is the default, 90 s.
+  Outcome short_lease = run(serve + " --lease 1m");
+  EXPECT_EQ(short_lease.code, 2) << short_lease.out;
+  EXPECT_THAT(short_lease.out, HasSubstr("--lease 1m is too short"));
+  EXPECT_THAT(short_lease.out, HasSubstr("use --lease 1m53s or more"));
 }
 
 // The environment that points `jit` at `moto` with test credentials.

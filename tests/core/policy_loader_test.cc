@@ -178,6 +178,27 @@ TEST(LoadPolicy, TicketPatternWithoutTicketRequiredIsFine) {
   EXPECT_TRUE(p->policy.accounts[0].roles[0].ticket_regex.has_value());
 }
 
+TEST(LoadPolicy, ReconcileModeAndCallTimeout) {
+  auto p = load_config("[aws]\ncall_timeout = \"45s\"\n" +
+                           minimal_plus_role_lines("reconcile = \"alert\"\n"),
+                       "jit.toml");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->policy.accounts[0].roles[0].reconcile, ReconcileMode::alert);
+  EXPECT_EQ(p->settings.aws.call_timeout, Seconds{45});
+  auto defaults = load_config(kMinimal, "jit.toml");
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->policy.accounts[0].roles[0].reconcile, ReconcileMode::revoke);
+  EXPECT_EQ(defaults->settings.aws.call_timeout, Seconds{90});
+}
+
+TEST(LoadPolicyErrors, ReconcileModeAndCallTimeoutOutOfRange) {
+  EXPECT_EQ(errors(minimal_plus_role_lines("reconcile = \"delete\"\n")),
+            "jit.toml:12:13: accounts[0].roles[0].reconcile \"delete\": expected \"revoke\" (remove assignments "
+            "no grant explains) or \"alert\" (only report them)");
+  EXPECT_THAT(errors("[aws]\ncall_timeout = \"1h\"\n" + std::string(kMinimal)),
+              HasSubstr("jit.toml:2:16: aws.call_timeout \"1h\": expected from 1s to 15m"));
+}
+
 TEST(LoadPolicy, GroupApproversDoNotLimitApprovalsRequired) {
   // A group may hold any number of people, so 3 approvals from one group entry is allowed.
   auto p = load_config(minimal_with(R"(approvers = ["U0ALICE"])", R"(approvers = ["U0ALICE", "S0SRE"])") +
@@ -217,14 +238,14 @@ TEST(LoadPolicyErrors, UnknownRoleKey) {
   EXPECT_EQ(errors(minimal_plus_role_lines("max_duraton = \"1h\"\n")),
             "jit.toml:12:1: accounts[0].roles[0].max_duraton: unknown key; allowed keys here: name, "
             "permission_set_arn, max_duration, allowed_durations, tier, approvals_required, requesters, "
-            "ticket_required, ticket_pattern");
+            "ticket_required, ticket_pattern, reconcile");
 }
 
 TEST(LoadPolicyErrors, UnknownKeyInStoreAndAws) {
   const std::string message = errors("[store]\npath = \"jit.db\"\n[aws]\nprofile = \"x\"\n" + std::string(kMinimal));
   EXPECT_THAT(message, HasSubstr("jit.toml:2:1: store.path: unknown key; allowed keys here: url"));
   EXPECT_THAT(message, HasSubstr("jit.toml:4:1: aws.profile: unknown key; allowed keys here: region, "
-                                 "instance_arn, identity_store_id, access_portal_url"));
+                                 "instance_arn, identity_store_id, access_portal_url, call_timeout"));
 }
 
 // ---- Types ----
@@ -538,7 +559,7 @@ colour = "red"
             "jit.toml:12:8: accounts[0].roles[0].tier \"urgent\": expected one of standard, high, break-glass\n"
             "jit.toml:14:1: accounts[0].roles[0].colour: unknown key; allowed keys here: name, permission_set_arn, "
             "max_duration, allowed_durations, tier, approvals_required, requesters, ticket_required, "
-            "ticket_pattern");
+            "ticket_pattern, reconcile");
 }
 
 TEST(LoadPolicyErrors, SourceNameIsUsedAsGiven) {

@@ -46,13 +46,15 @@ TEST(PlanReload, SettingsThatNeedARestartKeepTheirRunningValuesAndAreNamed) {
   loaded.settings.aws.instance_arn = "arn:aws:sso:::instance/ssoins-2";
   loaded.settings.aws.access_portal_url = "https://b.example/start";
   loaded.settings.reconcile_interval = Seconds{60};
+  loaded.settings.aws.call_timeout = Seconds{30};  // the lease was checked against the running one
   const Reload r = plan_reload(running(), loaded);
+  EXPECT_EQ(r.config.settings.aws.call_timeout, Seconds{90});
   EXPECT_EQ(r.config.settings.store.url, "dynamodb:jit");
   EXPECT_EQ(r.config.settings.aws.instance_arn, "arn:aws:sso:::instance/ssoins-1");
   EXPECT_EQ(r.config.settings.aws.access_portal_url, "https://b.example/start");
   EXPECT_EQ(r.config.settings.reconcile_interval, Seconds{60});
   EXPECT_THAT(r.applied, ElementsAre("reconcile_interval", "aws.access_portal_url"));
-  EXPECT_THAT(r.need_restart, ElementsAre("store.url", "aws.instance_arn"));
+  EXPECT_THAT(r.need_restart, ElementsAre("store.url", "aws.instance_arn", "aws.call_timeout"));
 }
 
 }  // namespace

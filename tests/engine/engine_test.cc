@@ -509,36 +509,6 @@ TEST_F(EngineTest, SweepersOfSeveralInstancesPostAStrandedRequestOnce) {
   EXPECT_EQ(actions_of(r.id), (std::vector<std::string>{"submit", "post_retry", "post_retry", "posted"}));
 }
 
-TEST_F(EngineTest, ReconcilerRevokesStandingAccessOnly) {
-  AccessRequest r = submit();
-  auto active = engine->approve(r.id, "U0ALICE").value();
-  const Assignment stray{"p-mallory", "123456789012", kAdminPs};
-  const Assignment unmanaged{"p-mallory", "123456789012", "arn:aws:sso:::permissionSet/x/ps-other"};
-  provider.add_out_of_band(stray);
-  provider.add_out_of_band(unmanaged);
-  auto report = engine->reconcile();
-  EXPECT_EQ(report.stray_revoked, 1);
-  EXPECT_EQ(report.errors, 0);
-  EXPECT_FALSE(provider.has(stray));
-  EXPECT_TRUE(provider.has(assignment(active)));
-  EXPECT_TRUE(provider.has(unmanaged));  // not a permission set this policy manages
-  auto events = store.audit_events({}).value();
-  EXPECT_EQ(events.back().action, "stray_revoked");
-  EXPECT_THAT(events.back().detail, HasSubstr("p-mallory"));
-  EXPECT_EQ(chat.transcript().back().kind, ChatLine::Kind::alert);
-  expect_audit_ok();
-}
-
-TEST_F(EngineTest, ReconcilerLeavesInFlightGrantsAlone) {
-  provider.fail_next(MemoryAccessProvider::Op::grant, 1, Error::Unavailable("slow"));
-  AccessRequest r = submit();
-  ASSERT_EQ(engine->approve(r.id, "U0ALICE")->state, State::granting);
-  auto g = read(r.id);
-  provider.add_out_of_band(assignment(g));  // as if the grant landed but the reply was lost
-  EXPECT_EQ(engine->reconcile().stray_revoked, 0);
-  EXPECT_TRUE(provider.has(assignment(g)));
-}
-
 TEST_F(EngineTest, PolicyReloadAppliesToNewRequests) {
   auto stricter = test_config();
   stricter->policy.accounts[0].roles[0].max_duration = std::chrono::minutes{30};

@@ -83,10 +83,13 @@ TEST_F(TimerLoopTest, AReloadThatShortensTheSweepIntervalAppliesAtOnce) {
 }
 
 TEST_F(TimerLoopTest, AFailedReconcileIsRetriedWithinAMinute) {
-  provider.fail_next(MemoryAccessProvider::Op::list, 1, Error::Unavailable("AWS is down"));
   TimerLoop loop(*engine, clock);
   loop.start();
+  provider.fail_next(MemoryAccessProvider::Op::list, 1, Error::Unavailable("AWS is down"));
   provider.add_out_of_band({"p-stray", "123456789012", kAdminPs});
+  clock.advance(seconds(300));
+  loop.step();
+  EXPECT_TRUE(provider.has({"p-stray", "123456789012", kAdminPs})) << "the reconcile failed";
   clock.advance(seconds(60));
   loop.step();
   EXPECT_FALSE(provider.has({"p-stray", "123456789012", kAdminPs})) << "retried after 60 s, not 300 s";

@@ -81,7 +81,8 @@ CLI::App* declare_serve(CLI::App& app, Commands& commands) {
                   "Lease owner name: stable across restarts, distinct between instances (default: host name)");
   cmd->add_option("--lease", o->lease,
                   "How long an in-flight grant or revoke stays reserved for this instance before another may take "
-                  "it over if this one died (default 2m; keep it above an AWS call's own deadline)");
+                  "it over if this one died (default 2m; at least [aws].call_timeout and a quarter more, else serve "
+                  "refuses to start)");
   auto no_slack = std::make_shared<bool>(false);
   cmd->add_flag("--no-slack", *no_slack,
                 "Run the expiry timers, sweeper and reconciler only, without Slack (otherwise SLACK_BOT_TOKEN and "

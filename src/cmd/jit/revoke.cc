@@ -24,6 +24,7 @@ int cmd_revoke(const std::string& config, const std::string& store, const std::s
   NoDirectory directory;
   EngineOptions options;
   options.dry_run = dry_run;
+  options.lease = std::max(options.lease, minimum_lease((*provider)->call_deadline()));
   Engine engine(runtime.config(), runtime.store(), **provider, chat, directory, runtime.clock(), options);
   auto done = engine.console_revoke(id, operator_name, reason);
   if (!done) return report(done.error());

@@ -274,6 +274,7 @@ int run_serve(const ServeOptions& o) {
   Runtime& rt = **runtime;
   auto provider = rt.make_provider(o.dry_run);
   if (!provider) return report(provider.error());
+  if (auto checked = check_lease(*lease, (*provider)->call_deadline()); !checked) return report(checked.error());
   if (o.dry_run)
     spdlog::warn("event=dry_run detail=\"--dry-run: nothing is granted or revoked in AWS; every message says so\"");
 
