@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <set>
 
 namespace jit::emulators::block_kit {
@@ -36,6 +37,100 @@ std::vector<const json*> elements_of(const json& block) {
   return out;
 }
 
+// A text object ({"type", "text"}) at `at` holding 1 to `max` characters.
+void check_text_object(const json& t, std::size_t max, const std::string& at, std::vector<std::string>& problems) {
+  if (!t.is_object() || !t.contains("text") || !t["text"].is_string()) {
+    problems.push_back(error_at("must be a text object", at));
+    return;
+  }
+  const std::size_t n = text_length(t["text"].get<std::string>());
+  if (n == 0) problems.push_back(error_at("must be more than 0 characters", at + "/text"));
+  if (n > max) problems.push_back(error_at(fmt::format("must be less than {} characters", max + 1), at + "/text"));
+}
+
+// holder[key], when there, as check_text_object.
+void check_optional_text(const json& holder, const char* key, std::size_t max, const std::string& at,
+                         std::vector<std::string>& problems) {
+  if (holder.is_object() && holder.contains(key)) check_text_object(holder[key], max, at + "/" + key, problems);
+}
+
+void check_string(const json& holder, const char* key, std::size_t max, const std::string& at,
+                  std::vector<std::string>& problems) {
+  if (!holder.is_object() || !holder.contains(key)) return;
+  if (!holder[key].is_string() || text_length(holder[key].get<std::string>()) > max)
+    problems.push_back(error_at(fmt::format("must be a string less than {} characters", max + 1), at + "/" + key));
+}
+
+void check_options(const json& holder, const std::string& at, std::vector<std::string>& problems) {
+  const auto options = holder.find("options");
+  if (options == holder.end() || !options->is_array()) return;
+  if (options->size() > kMaxOptions)
+    problems.push_back(error_at(fmt::format("no more than {} items allowed", kMaxOptions), at + "/options"));
+  for (std::size_t i = 0; i < options->size(); ++i) {
+    const std::string o = fmt::format("{}/options/{}", at, i);
+    check_optional_text((*options)[i], "text", kMaxOptionText, o, problems);
+    check_string((*options)[i], "value", kMaxOptionValue, o, problems);
+  }
+}
+
+// An interactive element: button, select, plain_text_input and their texts.
+void check_element(const json& e, const std::string& at, std::vector<std::string>& problems) {
+  if (!e.is_object()) return;
+  const std::string type = e.value("type", "");
+  if (type == "button") {
+    check_optional_text(e, "text", kMaxButtonText, at, problems);
+    check_string(e, "value", kMaxButtonValue, at, problems);
+  }
+  check_optional_text(e, "placeholder", kMaxPlaceholderText, at, problems);
+  check_options(e, at, problems);
+  if (const auto groups = e.find("option_groups"); groups != e.end() && groups->is_array())
+    for (std::size_t g = 0; g < groups->size(); ++g) check_options((*groups)[g], fmt::format("{}/option_groups/{}", at, g), problems);
+  if (e.contains("initial_option")) check_optional_text(e["initial_option"], "text", kMaxOptionText, at + "/initial_option", problems);
+  if (const auto confirm = e.find("confirm"); confirm != e.end()) {
+    check_optional_text(*confirm, "title", kMaxConfirmTitle, at + "/confirm", problems);
+    check_optional_text(*confirm, "text", kMaxConfirmText, at + "/confirm", problems);
+    check_optional_text(*confirm, "confirm", kMaxConfirmButton, at + "/confirm", problems);
+    check_optional_text(*confirm, "deny", kMaxConfirmButton, at + "/confirm", problems);
+  }
+  if (type == "plain_text_input" && e.contains("max_length")) {
+    const json& m = e["max_length"];
+    if (!m.is_number_integer() || m.get<std::int64_t>() < 1 || m.get<std::int64_t>() > static_cast<std::int64_t>(kMaxInputLength))
+      problems.push_back(error_at(fmt::format("must be a number from 1 to {}", kMaxInputLength), at + "/max_length"));
+  }
+}
+
+// The texts and elements of one block of a known type, within Slack's limits.
+void check_block_limits(const json& b, const std::string& type, const std::string& at, std::vector<std::string>& problems) {
+  if (type == "section") {
+    check_optional_text(b, "text", kMaxSectionText, at, problems);
+    if (const auto fields = b.find("fields"); fields != b.end() && fields->is_array()) {
+      if (fields->size() > kMaxSectionFields)
+        problems.push_back(error_at(fmt::format("no more than {} items allowed", kMaxSectionFields), at + "/fields"));
+      for (std::size_t i = 0; i < fields->size(); ++i)
+        check_text_object((*fields)[i], kMaxSectionFieldText, fmt::format("{}/fields/{}", at, i), problems);
+    }
+    if (b.contains("accessory")) check_element(b["accessory"], at + "/accessory", problems);
+  } else if (type == "header") {
+    check_optional_text(b, "text", kMaxHeaderText, at, problems);
+  } else if (type == "context" || type == "actions") {
+    const auto elements = b.find("elements");
+    if (elements == b.end() || !elements->is_array()) return;
+    const std::size_t max = type == "context" ? kMaxContextElements : kMaxActionsElements;
+    if (elements->size() > max)
+      problems.push_back(error_at(fmt::format("no more than {} items allowed", max), at + "/elements"));
+    for (std::size_t i = 0; i < elements->size(); ++i) {
+      const json& e = (*elements)[i];
+      const std::string ea = fmt::format("{}/elements/{}", at, i);
+      if (type == "actions") check_element(e, ea, problems);
+      else if (e.is_object() && e.value("type", "") != "image") check_text_object(e, kMaxContextText, ea, problems);
+    }
+  } else if (type == "input") {
+    check_optional_text(b, "label", kMaxLabelText, at, problems);
+    check_optional_text(b, "hint", kMaxLabelText, at, problems);
+    if (b.contains("element")) check_element(b["element"], at + "/element", problems);
+  }
+}
+
 json initial_value(const json& element) {
   const std::string type = element.value("type", "");
   json state{{"type", type}};
@@ -47,6 +142,13 @@ json initial_value(const json& element) {
 }
 
 }  // namespace
+
+std::size_t text_length(const std::string& text) {
+  std::size_t n = 0;
+  for (unsigned char b : text)
+    if ((b & 0xC0) != 0x80) n += b >= 0xF0 ? 2 : 1;
+  return n;
+}
 
 std::vector<std::string> check_blocks(const json& blocks, std::size_t max_blocks, const std::string& where) {
   if (!blocks.is_array()) return {error_at("must be an array", where)};
@@ -81,6 +183,7 @@ std::vector<std::string> check_blocks(const json& blocks, std::size_t max_blocks
       problems.push_back(error_at("missing required field: element and label", at));
     if (type == "header" && (!b.contains("text") || b["text"].value("type", "") != "plain_text"))
       problems.push_back(error_at("must be a plain_text text object", at + "/text"));
+    check_block_limits(b, type, at, problems);
   }
   return problems;
 }
@@ -97,7 +200,7 @@ std::vector<std::string> check_modal(const json& view) {
     const json& t = view[field];
     if (!t.is_object() || t.value("type", "") != "plain_text" || !t.contains("text") || !t["text"].is_string())
       problems.push_back(error_at("must be a plain_text text object", fmt::format("/view/{}", field)));
-    else if (t["text"].get<std::string>().size() > kMaxTitleLength)  // Slack counts characters; ASCII here
+    else if (text_length(t["text"].get<std::string>()) > kMaxTitleLength)
       problems.push_back(error_at(fmt::format("must be less than {} characters", kMaxTitleLength + 1),
                                   fmt::format("/view/{}/text", field)));
   };

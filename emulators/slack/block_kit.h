@@ -15,10 +15,35 @@ namespace jit::emulators::block_kit {
 inline constexpr std::size_t kMaxMessageBlocks = 50;
 inline constexpr std::size_t kMaxModalBlocks = 100;
 inline constexpr std::size_t kMaxTitleLength = 24;
+// Slack's documented limits on text, counted in UTF-16 code units (as Slack's clients count): the
+// emulator refuses what real Slack refuses, so a message that overflows fails in tests too.
+inline constexpr std::size_t kMaxMessageText = 40000;    // chat.* text: msg_too_long past it
+inline constexpr std::size_t kMaxSectionText = 3000;     // a section's text (and any text object)
+inline constexpr std::size_t kMaxSectionFieldText = 2000;
+inline constexpr std::size_t kMaxSectionFields = 10;
+inline constexpr std::size_t kMaxHeaderText = 150;
+inline constexpr std::size_t kMaxContextText = 3000;     // no smaller documented limit than a text object's
+inline constexpr std::size_t kMaxContextElements = 10;
+inline constexpr std::size_t kMaxActionsElements = 25;
+inline constexpr std::size_t kMaxButtonText = 75;
+inline constexpr std::size_t kMaxButtonValue = 2000;
+inline constexpr std::size_t kMaxOptionText = 75;
+inline constexpr std::size_t kMaxOptionValue = 150;
+inline constexpr std::size_t kMaxOptions = 100;
+inline constexpr std::size_t kMaxLabelText = 2000;       // an input's label and hint
+inline constexpr std::size_t kMaxPlaceholderText = 150;
+inline constexpr std::size_t kMaxInputLength = 3000;     // plain_text_input max_length: 1..3000
+inline constexpr std::size_t kMaxConfirmTitle = 100;
+inline constexpr std::size_t kMaxConfirmText = 300;
+inline constexpr std::size_t kMaxConfirmButton = 30;
+
+// The length of `text` as Slack counts it: UTF-16 code units (a 4-byte UTF-8 sequence counts 2).
+std::size_t text_length(const std::string& text);
 
 // Problems in Slack's response_metadata style ("[ERROR] … [json-pointer:/blocks/0/type]");
 // empty when the blocks are acceptable: an array of at most `max_blocks` objects of a known type
-// (section, actions, context, divider, header, input, image, rich_text) with unique block_ids.
+// (section, actions, context, divider, header, input, image, rich_text) with unique block_ids,
+// every text within Slack's limits above and every plain_text_input max_length in 1..3000.
 std::vector<std::string> check_blocks(const nlohmann::json& blocks, std::size_t max_blocks, const std::string& where);
 // A modal for views.open/views.update: type "modal", a plain_text title of at most 24
 // characters, submit when there are input blocks, and valid blocks.

@@ -130,8 +130,11 @@ json Workspace::message_json(const Message& m) const {
 
 namespace {
 
-// text and/or blocks: no_text when neither, invalid_blocks when the blocks are not Slack's.
+// text and/or blocks: no_text when neither, msg_too_long past Slack's text limit, invalid_blocks
+// when the blocks are not Slack's.
 std::expected<json, ApiFailure> message_content(const json& args) {
+  if (block_kit::text_length(arg(args, "text")) > block_kit::kMaxMessageText)
+    return std::unexpected(ApiFailure{"msg_too_long"});
   json blocks;
   if (auto it = args.find("blocks"); it != args.end() && !it->is_null()) {
     auto problems = block_kit::check_blocks(*it, block_kit::kMaxMessageBlocks, "/blocks");

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/duration.h"
+#include "core/user_text.h"
 
 namespace jit {
 
@@ -15,14 +16,24 @@ nlohmann::json time_or_null(const std::optional<TimePoint>& t) {
   return t ? nlohmann::json(format_time(*t)) : nlohmann::json(nullptr);
 }
 
+// A CSV cell that a spreadsheet shows as text: controls made visible (user_text::printable), a
+// leading = + - @ (or tab, CR) taken as text by a leading single quote (OWASP's CSV-injection
+// advice), and quoted, with quotes doubled, when it holds a comma, a quote or was neutralised.
 std::string csv_cell(std::string_view s) {
-  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
+  const bool formula = !s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos;
+  std::string cell = (formula ? "'" : "") + user_text::printable(s);
+  if (!formula && cell.find_first_of(",\"") == std::string::npos) return cell;
   std::string out = "\"";
-  for (char c : s) {
+  for (char c : cell) {
     if (c == '"') out += '"';
     out += c;
   }
   return out + '"';
+}
+
+// Characters a terminal shows for `s` (valid UTF-8 after printable): its code points.
+std::size_t shown_width(std::string_view s) {
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
 }  // namespace
@@ -76,19 +87,21 @@ nlohmann::json to_json(const AuditEvent& e) {
 }
 
 std::string text_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::vector<std::string>> shown{header};
+  shown.insert(shown.end(), rows.begin(), rows.end());
+  for (auto& row : shown)
+    for (auto& cell : row) cell = user_text::printable(cell);
   std::vector<std::size_t> width(header.size());
-  for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
-  for (const auto& row : rows)
-    for (std::size_t i = 0; i < row.size() && i < width.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  for (const auto& row : shown)
+    for (std::size_t i = 0; i < row.size() && i < width.size(); ++i) width[i] = std::max(width[i], shown_width(row[i]));
   std::string out;
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string l;
-    for (std::size_t i = 0; i < cells.size(); ++i)
-      l += i + 1 == cells.size() ? cells[i] : fmt::format("{:<{}}  ", cells[i], width[i]);
-    out += l + "\n";
-  };
-  line(header);
-  for (const auto& row : rows) line(row);
+  for (const auto& cells : shown) {
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      out += cells[i];
+      if (i + 1 < cells.size()) out += std::string(i < width.size() ? width[i] - shown_width(cells[i]) + 2 : 2, ' ');
+    }
+    out += "\n";
+  }
   return out;
 }
 
@@ -104,9 +117,9 @@ std::string describe(const AuditEvent& e) {
   std::string transition = e.from_state == e.to_state || e.from_state.empty()
                                ? (e.to_state.empty() ? "" : " " + e.to_state)
                                : fmt::format(" {}->{}", e.from_state, e.to_state);
-  return fmt::format("#{} {} {} {}{}{}{}", e.seq, format_time(e.at), e.actor, e.action,
+  return user_text::printable(fmt::format("#{} {} {} {}{}{}{}", e.seq, format_time(e.at), e.actor, e.action,
                      e.request_id.empty() ? "" : " " + e.request_id, transition,
-                     e.detail.empty() ? "" : " (" + e.detail + ")");
+                     e.detail.empty() ? "" : " (" + e.detail + ")"));
 }
 
 }  // namespace jit

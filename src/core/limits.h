@@ -10,14 +10,16 @@ namespace jit::limits {
 // Also keeps the admin's ticket_pattern matching cheap.
 inline constexpr std::size_t kMaxTicketLength = 64;
 // The ceiling of a request's reason. Policy's reason_max_length (default 500) may lower it, never
-// raise it: the loader refuses a larger value.
-inline constexpr std::size_t kMaxReasonLength = 4000;
+// raise it: the loader refuses a larger value. 3000 is the most Slack's request form can take (a
+// plain_text_input's max_length is at most 3000), so a reason that fits the form fits every path.
+inline constexpr std::size_t kMaxReasonLength = 3000;
 // The reason an approver gives when denying; shown to the requester and written to the audit log.
 inline constexpr std::size_t kMaxDenyReasonLength = 500;
 // The whole text of a slash command (bytes), refused before it is parsed. A request with an ASCII
 // reason of kMaxReasonLength and a ticket fits; a longer reason belongs in the request form.
 inline constexpr std::size_t kMaxCommandBytes = 5000;
-// An account, role or duration as chosen in the request form (names, ids, "1h30m").
+// An account, role or duration as chosen in the request form (names, ids, "1h30m"). The policy
+// loader refuses longer account and role names, so each fits a Slack option value (150).
 inline constexpr std::size_t kMaxChoiceLength = 100;
 
 }  // namespace jit::limits

@@ -98,9 +98,10 @@ bool is_channel_id(std::string_view s) { return upper_alnum_after_prefix(s, "CG"
 bool is_ascii_alnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool is_name_char(char c) { return is_ascii_alnum(c) || c == '_' || c == '.' || c == '-'; }
 
-// Account and role names: [A-Za-z0-9][A-Za-z0-9_.-]*
+// Account and role names: [A-Za-z0-9][A-Za-z0-9_.-]*, short enough to be a request-form choice.
 bool is_name(std::string_view s) {
-  return !s.empty() && is_ascii_alnum(s[0]) && std::all_of(s.begin(), s.end(), is_name_char);
+  return !s.empty() && s.size() <= limits::kMaxChoiceLength && is_ascii_alnum(s[0]) &&
+         std::all_of(s.begin(), s.end(), is_name_char);
 }
 
 bool is_account_id(std::string_view s) {
@@ -123,7 +124,8 @@ constexpr std::string_view kIdHint = "expected a Slack user id (U… or W…) or
 constexpr std::string_view kChannelHint =
     "expected a Slack channel id like C0123ABCD (C or G, then uppercase letters and digits)";
 constexpr std::string_view kNameHint =
-    "expected letters, digits, '_', '.' or '-', starting with a letter or digit";
+    "expected at most 100 letters, digits, '_', '.' or '-', starting with a letter or digit";
+static_assert(limits::kMaxChoiceLength == 100, "kNameHint states the limit");
 
 // DynamoDB's own rule for table names.
 bool is_dynamodb_table(std::string_view s) {
@@ -468,7 +470,9 @@ void read_config(Problems& problems, const toml::table& root, Config& config) {
   if (auto n = r.integer("reason_max_length", false, &length_node)) {
     if (*n < 1 || static_cast<std::uint64_t>(*n) > limits::kMaxReasonLength)
       problems.add(length_node->source(), "reason_max_length", std::to_string(*n),
-                   fmt::format("expected a number from 1 to {}", limits::kMaxReasonLength));
+                   fmt::format("expected a number from 1 to {} (the most Slack's request form takes): set "
+                               "reason_max_length to {} or less",
+                               limits::kMaxReasonLength, limits::kMaxReasonLength));
     else
       policy.reason_max_length = static_cast<std::size_t>(*n);
   }

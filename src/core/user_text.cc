@@ -69,4 +69,33 @@ bool is_blank(std::string_view text) {
   return true;
 }
 
+namespace {
+
+bool shown_escaped(char32_t c) {
+  return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) || c == 0x2028 || c == 0x2029 ||
+         (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+}  // namespace
+
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t start = i;
+    const auto c = next_code_point(text, i);
+    if (!c) {
+      out += "\xEF\xBF\xBD";  // U+FFFD for the one byte that could not start a code point
+      i = start + 1;
+    } else if (*c < 0x80 && shown_escaped(*c)) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned>(*c));
+    } else if (shown_escaped(*c)) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(*c));
+    } else {
+      out.append(text.substr(start, i - start));
+    }
+  }
+  return out;
+}
+
 }  // namespace jit::user_text

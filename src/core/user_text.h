@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "core/error.h"
@@ -20,5 +21,11 @@ Result<> check_length(std::string_view field, std::string_view text, std::size_t
 // True when `text` holds only white space: ASCII white space, U+0085, U+00A0, U+1680, U+180E,
 // U+2000-U+200B, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF. Invalid UTF-8 is not blank.
 bool is_blank(std::string_view text);
+
+// `text` made safe to print on an operator's terminal, keeping valid printable UTF-8 as it is: C0
+// controls and DEL become "\x1b"-style escapes (so an ANSI escape sequence shows as text and does
+// nothing), C1 controls, line/paragraph separators and bidirectional overrides (U+202A-U+202E,
+// U+2066-U+2069) become "\u009b"-style escapes, and each byte of invalid UTF-8 becomes U+FFFD.
+std::string printable(std::string_view text);
 
 }  // namespace jit::user_text

@@ -4,6 +4,7 @@
 
 #include "core/duration.h"
 #include "slack/escape.h"
+#include "slack/limits.h"
 
 namespace jit::slack {
 
@@ -94,7 +95,7 @@ json request_message(const AccessRequest& r, const Policy& policy) {
   }
   const std::string fallback = fmt::format("{} requests {} on {} for {} ({})", r.requester, r.role, r.account,
                                            format_duration(r.duration), state_name(r.state));
-  return {{"text", escape(fallback)}, {"blocks", blocks}};
+  return fit_message({{"text", escape(fallback)}, {"blocks", blocks}});
 }
 
 std::string thread_text(const AccessRequest& r, const AuditEvent& e) {
@@ -145,7 +146,7 @@ std::string notice_text(const AccessRequest& r, Notice n, const std::string& por
 }
 
 std::string mark_dry_run(bool dry_run, std::string text) {
-  return dry_run ? std::string(kDryRunBanner) + "\n" + text : text;
+  return fit(dry_run ? std::string(kDryRunBanner) + "\n" + text : text, kMessageTextLimit);
 }
 
 }  // namespace jit::slack

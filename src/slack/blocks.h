@@ -15,11 +15,13 @@ namespace jit::slack {
 
 // What `jit serve --dry-run` puts before every text it sends to Slack.
 inline constexpr std::string_view kDryRunBanner = ":test_tube: *Dry run*: nothing is granted or revoked in AWS.";
-// `text` behind the banner when `dry_run`; else `text` as it is.
+// `text` behind the banner when `dry_run`; else `text` as it is; either way cut to Slack's message
+// text limit (slack/limits.h). Every text-only message goes through here.
 std::string mark_dry_run(bool dry_run, std::string text);
 
 // {"text": fallback, "blocks": [...]} for the owner channel: who asks for what and why, then
 // Approve/Deny while pending (with how many approvals are still needed), or the outcome after.
+// Fits Slack's limits whatever the request holds (slack/limits.h: long texts end in "…").
 nlohmann::json request_message(const AccessRequest& request, const Policy& policy);
 
 // One line for the message's thread: what just happened (the human audit trail).

@@ -5,6 +5,7 @@
 #include "core/duration.h"
 #include "core/limits.h"
 #include "core/user_text.h"
+#include "slack/limits.h"
 
 namespace jit::slack {
 
@@ -76,7 +77,7 @@ json request_modal(const Policy& policy, const Identity& who, const ModalChoice&
                                    {"text", {{"type", "mrkdwn"},
                                              {"text", "There is no role you may request. Ask an admin to add you "
                                                       "to a role's requesters in the JIT policy."}}}}});
-    return view;
+    return fit_view(std::move(view));
   }
   if (!account) account = policy.find_account(account_options[0]["value"].get<std::string>());
   const auto roles = requestable(*account, who);
@@ -126,7 +127,7 @@ json request_modal(const Policy& policy, const Identity& who, const ModalChoice&
   view["blocks"] = blocks;
   view["submit"] = plain("Request");
   view["private_metadata"] = json{{"account", account->name}, {"role", role->name}}.dump();
-  return view;
+  return fit_view(std::move(view));
 }
 
 ModalChoice choice_of(const json& view) {
@@ -178,7 +179,7 @@ json field_errors(const Error& error) {
 }
 
 json deny_modal(const std::string& request_id) {
-  return {{"type", "modal"},
+  return fit_view({{"type", "modal"},
           {"callback_id", kDenyModal},
           {"title", {{"type", "plain_text"}, {"text", "Deny request"}}},
           {"submit", {{"type", "plain_text"}, {"text", "Deny"}}},
@@ -190,7 +191,7 @@ json deny_modal(const std::string& request_id) {
                          {"optional", true},
                          {"label", {{"type", "plain_text"}, {"text", "Reason (shown to the requester)"}}},
                          {"element", {{"type", "plain_text_input"}, {"action_id", kReasonField}, {"multiline", true},
-                                      {"max_length", limits::kMaxDenyReasonLength}}}}})}};
+                                      {"max_length", limits::kMaxDenyReasonLength}}}}})}});
 }
 
 std::expected<std::string, std::map<std::string, std::string>> read_deny_submission(const json& view) {

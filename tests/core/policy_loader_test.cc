@@ -134,7 +134,7 @@ TEST(LoadPolicy, AllSettingsAreRead) {
   auto p = load_config(R"(approval_window = "2h"
 sweep_interval = "10s"
 reconcile_interval = "1m"
-reason_max_length = 4000
+reason_max_length = 3000
 admins = ["U0ADMIN", "W0GRID", "S0SECOPS"]
 ops_channel = "G0OPS"
 [store]
@@ -155,7 +155,7 @@ ticket_pattern = "^INC-[0-9]+$"
   EXPECT_EQ(p->policy.approval_window, hours{2});
   EXPECT_EQ(p->settings.sweep_interval, Seconds{10});
   EXPECT_EQ(p->settings.reconcile_interval, minutes{1});
-  EXPECT_EQ(p->policy.reason_max_length, 4000u);
+  EXPECT_EQ(p->policy.reason_max_length, 3000u);
   EXPECT_EQ(p->policy.admins, (std::vector<std::string>{"U0ADMIN", "W0GRID", "S0SECOPS"}));
   EXPECT_EQ(p->settings.ops_channel, "G0OPS");
   EXPECT_EQ(p->settings.store.url, "dynamodb:jit-requests");
@@ -371,11 +371,16 @@ TEST(LoadPolicyErrors, BadAccountId) {
 
 TEST(LoadPolicyErrors, BadNames) {
   EXPECT_EQ(errors(minimal_with("name = \"prod\"", "name = \"my prod\"")),
-            "jit.toml:2:8: accounts[0].name \"my prod\": expected letters, digits, '_', '.' or '-', starting "
-            "with a letter or digit");
-  EXPECT_EQ(errors(minimal_with("name = \"admin\"", "name = \"-admin\"")),
-            "jit.toml:8:8: accounts[0].roles[0].name \"-admin\": expected letters, digits, '_', '.' or '-', "
+            "jit.toml:2:8: accounts[0].name \"my prod\": expected at most 100 letters, digits, '_', '.' or '-', "
             "starting with a letter or digit");
+  EXPECT_EQ(errors(minimal_with("name = \"admin\"", "name = \"-admin\"")),
+            "jit.toml:8:8: accounts[0].roles[0].name \"-admin\": expected at most 100 letters, digits, '_', '.' or "
+            "'-', starting with a letter or digit");
+  // A name is a choice in Slack's request form: an option value holds at most 150 characters.
+  const std::string longest(100, 'r'), too_long(101, 'r');
+  EXPECT_TRUE(load_config(minimal_with("name = \"admin\"", "name = \"" + longest + "\""), "jit.toml"));
+  EXPECT_THAT(errors(minimal_with("name = \"prod\"", "name = \"" + too_long + "\"")),
+              HasSubstr("accounts[0].name \"" + too_long + "\": expected at most 100 letters"));
 }
 
 TEST(LoadPolicyErrors, DuplicateAccountNameAndId) {
@@ -521,9 +526,12 @@ TEST(LoadPolicyErrors, BadStoreUrl) {
 }
 
 TEST(LoadPolicyErrors, ReasonMaxLengthOutOfRange) {
-  for (const char* n : {"0", "-1", "4001"})
+  // Past 3000 Slack's request form cannot open (plain_text_input max_length is at most 3000).
+  for (const char* n : {"0", "-1", "3001", "4000"})
     EXPECT_EQ(errors("reason_max_length = " + std::string(n) + "\n" + std::string(kMinimal)),
-              "jit.toml:1:21: reason_max_length " + std::string(n) + ": expected a number from 1 to 4000");
+              "jit.toml:1:21: reason_max_length " + std::string(n) +
+                  ": expected a number from 1 to 3000 (the most Slack's request form takes): set reason_max_length "
+                  "to 3000 or less");
 }
 
 TEST(LoadPolicyErrors, TomlSyntaxError) {
@@ -551,7 +559,8 @@ requesters = ["*"]
 colour = "red"
 )";
   EXPECT_EQ(errors(text),
-            "jit.toml:1:21: reason_max_length 0: expected a number from 1 to 4000\n"
+            "jit.toml:1:21: reason_max_length 0: expected a number from 1 to 3000 (the most Slack's request form "
+            "takes): set reason_max_length to 3000 or less\n"
             "jit.toml:4:6: accounts[0].id \"1234\": expected exactly 12 digits, like \"123456789012\"\n"
             "jit.toml:6:14: accounts[0].approvers[0] \"*\": \"*\" is only allowed in requesters; list the approvers "
             "by user or group id\n"

@@ -1,16 +1,19 @@
 // `jit serve` against the Slack emulator and the AWS emulator: everything a requester and an
 // approver do in Slack, end to end (SQLite store, Identity Center on the emulator). After every
 // test each envelope must have been acked within 100 ms of its delivery.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "net/https_client.h"
 
+#include "core/limits.h"
 #include "e2e/world.h"
 #include "slack/ids.h"
 
@@ -369,6 +372,46 @@ TEST(SlackServeDryRun, EveryMessageAndAuditEventSaysDryRun) {
   }
   EXPECT_GE(of_request, 6);  // submit, posted, approve, begin_grant, grant_succeeded, release, revoke_succeeded
   EXPECT_THAT(world.log(0), HasSubstr("dry_run"));
+}
+
+// Slack's limits, end to end: with the largest reason the policy allows, made of the character that
+// escapes five-fold, the request is still posted (the emulator refuses what Slack refuses), and a
+// deny reason at its own limit still replaces the buttons with the outcome.
+TEST(SlackServeLimits, AMaxSizeRequestIsPostedAndALongDenyReplacesItsButtons) {
+  World world({.instances = 0});
+  std::stringstream policy;
+  policy << std::ifstream(world.policy_path()).rdbuf();
+  std::ofstream(world.policy_path()) << fmt::format("reason_max_length = {}\n", limits::kMaxReasonLength) << policy.str();
+  std::string why;
+  ASSERT_TRUE(world.start_instance(0, {}, &why)) << why;
+
+  std::string reply;
+  auto id = world.request(kDana, "prod admin 1h " + std::string(limits::kMaxReasonLength, '&'), &reply);
+  ASSERT_TRUE(id) << reply << "\n" << world.log(0);
+  ASSERT_TRUE(world.message_ts(kProdChannel, *id)) << world.log(0);
+  const json posted = owner_message(world, *id);
+  EXPECT_TRUE(has_buttons(posted));
+  EXPECT_THAT(posted.dump(), HasSubstr("&amp;&amp;&amp;…"));
+  EXPECT_EQ(world.read(*id)->reason, std::string(limits::kMaxReasonLength, '&'));  // only the message is cut
+
+  ASSERT_TRUE(world.click(kAlice, *id, slack::kDenyAction));
+  ASSERT_TRUE(world.slack().wait_for([](const emulators::SlackEmulator& s) { return !s.views(kAlice).empty(); },
+                                     std::chrono::seconds(5)));
+  const std::string deny_reason = std::string(limits::kMaxDenyReasonLength - 10, '&') + "<!channel>";
+  auto submitted = world.slack().submit_view(kAlice, world.slack().views(kAlice)[0].value("id", ""),
+                                             {{"reason", deny_reason}});
+  ASSERT_TRUE(submitted) << submitted.error().message;
+  ASSERT_TRUE(world.wait_state(*id, State::denied)) << world.log(0);
+  ASSERT_TRUE(world.slack().wait_for(
+      [&](const emulators::SlackEmulator&) { return !has_buttons(owner_message(world, *id)); }, std::chrono::seconds(10)))
+      << "the decided request still shows Approve/Deny\n" << world.log(0);
+  const std::string decided = owner_message(world, *id).dump();
+  EXPECT_THAT(decided, HasSubstr(":x: Denied by <@" + std::string(kAlice) + ">: &amp;&amp;"));
+  EXPECT_THAT(decided, Not(HasSubstr("<!channel>")));
+  EXPECT_TRUE(world.wait_dm(kDana, "&amp;&lt;!channel&gt;")) << world.log(0);
+  EXPECT_THAT(world.log(0), Not(HasSubstr("invalid_blocks")));
+  EXPECT_THAT(world.log(0), Not(HasSubstr("msg_too_long")));
+  EXPECT_EQ(world.check_acks(), "");
 }
 
 }  // namespace

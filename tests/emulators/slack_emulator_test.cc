@@ -4,6 +4,7 @@
 // refresh, round-robin, outages, and the control API over HTTP. Waits use the emulator's
 // wait_for (a condition variable), never sleeps.
 #include "emulators/slack/slack_emulator.h"
+#include "emulators/slack/block_kit.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -236,6 +237,46 @@ TEST_F(SlackEmulatorTest, ChatMethodsAndTheirErrors) {
   EXPECT_EQ(messages[0]["edited"], true);
   EXPECT_EQ(messages[1]["thread_ts"], ts);
   EXPECT_EQ(messages[2]["ephemeral_to"], "U0DANA");
+}
+
+TEST_F(SlackEmulatorTest, TextsPastSlacksLimitsAreRefusedAsSlackRefusesThem) {
+  const auto section = [](std::size_t n) {
+    return json::array({{{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", std::string(n, 'x')}}}}});
+  };
+  post("C0APPROVALS", {{"blocks", section(block_kit::kMaxSectionText)}});
+  auto refused = bot_->call("chat.postMessage", {{"channel", "C0APPROVALS"}, {"text", "t"},
+                                                 {"blocks", section(block_kit::kMaxSectionText + 1)}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().error, "invalid_blocks");
+  EXPECT_NE(refused.error().detail.find("must be less than 3001 characters [json-pointer:/blocks/0/text/text]"),
+            std::string::npos)
+      << refused.error().detail;
+  const std::string ts = post("C0APPROVALS");
+  EXPECT_EQ(error_of(*bot_, "chat.update", {{"channel", "C0APPROVALS"}, {"ts", ts}, {"blocks", section(3001)}}),
+            "invalid_blocks");
+  EXPECT_EQ(error_of(*bot_, "chat.postEphemeral",
+                     {{"channel", "C0APPROVALS"}, {"user", "U0DANA"}, {"blocks", section(3001)}}),
+            "invalid_blocks");
+  post("C0APPROVALS", {{"text", std::string(block_kit::kMaxMessageText, 'y')}});
+  EXPECT_EQ(error_of(*bot_, "chat.postMessage",
+                     {{"channel", "C0APPROVALS"}, {"text", std::string(block_kit::kMaxMessageText + 1, 'y')}}),
+            "msg_too_long");
+  EXPECT_EQ(error_of(*bot_, "chat.update",
+                     {{"channel", "C0APPROVALS"}, {"ts", ts}, {"text", std::string(block_kit::kMaxMessageText + 1, 'y')}}),
+            "msg_too_long");
+
+  json view = modal();
+  view["blocks"].push_back({{"type", "input"},
+                            {"block_id", "why"},
+                            {"label", {{"type", "plain_text"}, {"text", "Reason"}}},
+                            {"element", {{"type", "plain_text_input"}, {"action_id", "reason"}, {"max_length", 4000}}}});
+  auto opened = bot_->call("views.open", {{"trigger_id", trigger()}, {"view", view}});
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().error, "invalid_arguments");
+  EXPECT_NE(opened.error().detail.find("/element/max_length"), std::string::npos) << opened.error().detail;
+  view["blocks"].back()["element"]["max_length"] = block_kit::kMaxInputLength;
+  auto fits = bot_->call("views.open", {{"trigger_id", trigger()}, {"view", view}});
+  EXPECT_TRUE(fits) << fits.error().error << " " << fits.error().detail;
 }
 
 TEST_F(SlackEmulatorTest, DirectMessages) {

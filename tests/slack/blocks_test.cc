@@ -1,9 +1,13 @@
 #include "slack/blocks.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/limits.h"
+#include "emulators/slack/block_kit.h"
 #include "slack/escape.h"
+#include "slack/limits.h"
 
 namespace jit::slack {
 namespace {
@@ -105,6 +109,77 @@ TEST(SlackBlocks, ThreadAndNoticeTexts) {
   EXPECT_THAT(notice_text(r, Notice::submitted, ""), HasSubstr("is waiting for approval in <#C0PROD>."));
   r.chat_channel.clear();  // not posted yet (Slack was down): no channel to name
   EXPECT_THAT(notice_text(r, Notice::submitted, ""), HasSubstr("is waiting for approval."));
+}
+
+namespace kit = emulators::block_kit;
+
+std::string repeat(std::string_view s, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+// Text people may type, at its worst for Slack's limits: 4,000 characters that escape five-fold,
+// that take two UTF-16 units each, that take two bytes each, and mentions that must stay inert.
+std::vector<std::pair<std::string, std::string>> hostile_texts() {
+  return {{"4000 &", std::string(4000, '&')},
+          {"4000 <", std::string(4000, '<')},
+          {"4000 emoji", repeat("\xF0\x9F\x94\x91", 4000)},
+          {"4000 é", repeat("\xC3\xA9", 4000)},
+          {"mentions and entities", repeat("<!channel>&", 400)}};
+}
+
+// Checked against the Slack emulator's own copy of Slack's limits, not ours.
+void expect_fits_slack(const nlohmann::json& m, const std::string& what) {
+  EXPECT_EQ(kit::check_blocks(m["blocks"], kit::kMaxMessageBlocks, "/blocks"), std::vector<std::string>{}) << what;
+  EXPECT_LE(kit::text_length(m["text"].get<std::string>()), kit::kMaxMessageText) << what;
+}
+
+TEST(SlackBlocks, EveryStateFitsSlacksLimitsWhateverTheRequestHolds) {
+  Policy p = policy();
+  const std::string long_name = std::string(limits::kMaxChoiceLength - 1, 'n') + "1";
+  AccountPolicy wide{.name = long_name, .id = "999999999999", .owner_channel = "C0WIDE", .approvers = {"U0ALICE"}};
+  wide.roles.push_back({.name = long_name, .permission_set_arn = "arn:aws:sso:::permissionSet/x/ps-9",
+                        .max_duration = std::chrono::hours{1}, .tier = Tier::break_glass, .approvals_required = 100,
+                        .requesters = {"*"}});
+  p.accounts.push_back(wide);
+  for (const auto& [what, text] : hostile_texts()) {
+    AccessRequest r = request();
+    r.account = r.role = long_name;
+    r.reason = r.ticket = r.end_reason = text;
+    for (int i = 0; i < 99; ++i) r.decisions.push_back({fmt::format("U0APPROVER{:02}", i), true, "", kT});
+    r.expires_at = r.ended_at = kT + std::chrono::hours{1};
+    for (State s : {State::pending, State::approved, State::granting, State::active, State::revoking, State::revoked,
+                    State::denied, State::cancelled, State::expired, State::failed}) {
+      r.state = s;
+      if (s == State::denied) r.decisions.push_back({"U0BOB", false, text, kT});
+      const auto m = request_message(r, p);
+      expect_fits_slack(m, fmt::format("{} in state {}", what, state_name(s)));
+      EXPECT_EQ(s == State::pending, m["blocks"].back()["type"] == "actions") << what;
+      EXPECT_THAT(m.dump(), Not(HasSubstr("<!channel>"))) << what;
+      for (Notice n : {Notice::submitted, Notice::approved, Notice::denied, Notice::active, Notice::expiring_soon,
+                       Notice::revoked, Notice::failed, Notice::cancelled, Notice::expired})
+        EXPECT_LE(kit::text_length(mark_dry_run(true, notice_text(r, n, "https://portal.example"))), kit::kMaxMessageText);
+    }
+    for (const char* action : {"approve_partial", "deny", "grant_failed", "admin_revoke", "something_new"})
+      EXPECT_LE(kit::text_length(mark_dry_run(false, thread_text(r, {.actor = "U0ALICE", .action = action, .detail = text}))),
+                kit::kMaxMessageText);
+  }
+}
+
+TEST(SlackBlocks, ALongDenyReasonStillReplacesTheButtons) {
+  AccessRequest r = request();
+  r.reason = std::string(limits::kMaxReasonLength, '&');
+  r.state = State::denied;
+  r.decisions = {{"U0BOB", false, std::string(limits::kMaxDenyReasonLength, '&'), kT}};
+  const auto m = request_message(r, policy());
+  expect_fits_slack(m, "deny reason of 500 '&'");
+  EXPECT_EQ(m["blocks"].back()["type"], "section");
+  const std::string outcome = m["blocks"].back()["text"]["text"];
+  EXPECT_TRUE(outcome.starts_with(":x: Denied by <@U0BOB>: &amp;&amp;")) << outcome;
+  const std::string reason = m["blocks"][2]["text"]["text"];
+  EXPECT_EQ(kit::text_length(reason), kSectionTextLimit);
+  EXPECT_TRUE(reason.ends_with("&amp;…")) << reason.substr(reason.size() - 20);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@ namespace jit::slack {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(SlackCommand, EmptyOpensTheModal) {
   EXPECT_TRUE(std::holds_alternative<OpenModal>(parse_command("")));
@@ -73,6 +74,16 @@ TEST(SlackCommand, IncompleteRequestsExplainTheUsage) {
     ASSERT_TRUE(std::holds_alternative<Unknown>(c)) << text;
     EXPECT_THAT(std::get<Unknown>(c).message, HasSubstr("/jit request <account> <role> <duration>")) << text;
   }
+}
+
+TEST(SlackCommand, UnknownInputIsEchoedEscaped) {
+  const Command c = parse_command("<!channel> <!here> <@U0BOSS> <#C0PROD> <https://evil.example|click> & done");
+  ASSERT_TRUE(std::holds_alternative<Unknown>(c));
+  const std::string& message = std::get<Unknown>(c).message;
+  EXPECT_THAT(message, HasSubstr("I don't know `&lt;!channel&gt; &lt;!here&gt; &lt;@U0BOSS&gt; &lt;#C0PROD&gt; "
+                                 "&lt;https://evil.example|click&gt; &amp; done`"));
+  for (const char* live : {"<!channel>", "<!here>", "<@U0BOSS>", "<#C0PROD>", "<https://evil"})
+    EXPECT_THAT(message, Not(HasSubstr(live))) << live;
 }
 
 TEST(SlackCommand, UnknownInputGetsHelp) {

@@ -6,6 +6,8 @@
 
 #include "core/limits.h"
 #include "core/policy.h"
+#include "emulators/slack/block_kit.h"
+#include "slack/limits.h"
 
 namespace jit::slack {
 namespace {
@@ -163,6 +165,32 @@ TEST(SlackModal, PolicyErrorsLandOnTheirField) {
   const json j = field_errors(Error::Conflict("you already have request r1"));
   EXPECT_EQ(j["response_action"], "errors");
   EXPECT_TRUE(j["errors"].contains("role"));
+}
+
+TEST(SlackModal, EveryFormFitsSlacksLimitsWhateverThePolicyHolds) {
+  namespace kit = emulators::block_kit;
+  Policy p = policy();
+  p.reason_max_length = 4000;  // past what a plain_text_input takes (the loader refuses it too)
+  const std::string long_name = std::string(limits::kMaxChoiceLength - 1, 'n') + "1";
+  AccountPolicy wide{.name = long_name, .id = "999999999999", .owner_channel = "C0WIDE", .approvers = {"U0ALICE"}};
+  const std::string pattern = "^(" + std::string(3000, 'A') + ")-[0-9]+$";
+  wide.roles.push_back({.name = long_name, .permission_set_arn = "arn:aws:sso:::permissionSet/x/ps-9",
+                        .max_duration = std::chrono::hours{1}, .tier = Tier::break_glass, .approvals_required = 100,
+                        .requesters = {"*"}, .ticket_required = true, .ticket_pattern = pattern});
+  p.accounts.push_back(wide);
+  const json views[] = {request_modal(p, {"U0DEV", {}}, {}), request_modal(p, {"U0DEV", {}}, {long_name, long_name}),
+                        deny_modal(std::string(2000, 'r')), request_modal(Policy{}, {"U0DEV", {}}, {})};
+  for (const json& view : views) {
+    EXPECT_EQ(kit::check_modal(view), std::vector<std::string>{}) << view.dump().substr(0, 300);
+    for (const auto& b : view["blocks"])
+      if (b.contains("element") && b["element"].contains("max_length"))
+        EXPECT_LE(b["element"]["max_length"].get<std::size_t>(), kTextInputMaxLength);
+  }
+  // The long account is chosen: its value round-trips whole, only its label is cut.
+  const json chosen = block(views[1], "account")["element"]["initial_option"];
+  EXPECT_EQ(chosen["value"], long_name);
+  EXPECT_TRUE(chosen["text"]["text"].get<std::string>().ends_with("…"));
+  EXPECT_EQ(block(views[1], "reason")["element"]["max_length"], kTextInputMaxLength);
 }
 
 }  // namespace
