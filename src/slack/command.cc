@@ -1,6 +1,7 @@
 #include "slack/command.h"
 #include "core/limits.h"
 #include "core/text.h"
+#include "slack/escape.h"
 
 #include <fmt/format.h>
 
@@ -91,7 +92,8 @@ Command parse_command(std::string_view text) {
     if (verb == "release") return Release{id};
     return Cancel{id};
   }
-  return Unknown{fmt::format("I don't know `{}`. {}", trim(text), help_text())};
+  // Escaped: the text is shown back in Slack, where `<!channel>` would notify the whole channel.
+  return Unknown{fmt::format("I don't know `{}`. {}", escape(trim(text)), help_text())};
 }
 
 std::string help_text() {

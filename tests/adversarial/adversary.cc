@@ -144,6 +144,19 @@ std::string AdversarialTest::forged_click(const std::string& user, const std::st
   return slack().click_with_value(user, channel, message_ts(id, channel), action, value);
 }
 
+std::string AdversarialTest::wait_new_view(const std::string& user, std::size_t before) {
+  std::string view;
+  slack().wait_for(
+      [&](const emulators::SlackEmulator& s) {
+        const json views = s.views(user);
+        if (views.size() <= before) return false;
+        view = views.back().value("id", "");
+        return true;
+      },
+      std::chrono::seconds(10));
+  return view;
+}
+
 std::string AdversarialTest::open_deny_form(const std::string& approver, const std::string& id,
                                             const std::string& channel) {
   const std::size_t before = slack().views(approver).size();
@@ -151,16 +164,50 @@ std::string AdversarialTest::open_deny_form(const std::string& approver, const s
     ADD_FAILURE() << "request " << id << " shows no Deny button";
     return "";
   }
-  std::string view;
-  slack().wait_for(
-      [&](const emulators::SlackEmulator& s) {
-        const json views = s.views(approver);
-        if (views.size() <= before) return false;
-        view = views.back().value("id", "");
-        return true;
-      },
-      std::chrono::seconds(10));
+  const std::string view = wait_new_view(approver, before);
   if (view.empty()) ADD_FAILURE() << approver << " got no deny form for " << id;
+  return view;
+}
+
+json AdversarialTest::submit_form(const std::string& user, const std::string& view_id, const json& values) {
+  json view;
+  for (const auto& v : slack().views(user))
+    if (v.value("id", "") == view_id) view = v["view"];
+  if (!view.is_object()) {
+    ADD_FAILURE() << user << " has no open view " << view_id;
+    return nullptr;
+  }
+  view["id"] = view_id;
+  view["state"] = {{"values", values}};
+  const json payload{{"type", "view_submission"},
+                     {"team", {{"id", slack().options().team_id}}},
+                     {"user", {{"id", user}, {"team_id", slack().options().team_id}}},
+                     {"api_app_id", slack().options().app_id},
+                     {"view", view}};
+  const std::string id = slack().send_envelope("interactive", payload, true);
+  if (!wait_acked(id)) ADD_FAILURE() << "the form submission was never acked";
+  return envelope(id)["ack_payload"];
+}
+
+json AdversarialTest::form_values(const std::string& account, const std::string& role, const std::string& duration,
+                                  const std::string& reason, const std::string& ticket) {
+  auto select = [](const std::string& value) {
+    return json{{"type", "static_select"}, {"selected_option", {{"value", value}}}};
+  };
+  auto text = [](const std::string& value) { return json{{"type", "plain_text_input"}, {"value", value}}; };
+  json values{{slack::kAccountField, {{slack::kAccountField, select(account)}}},
+              {slack::kRoleField, {{slack::kRoleField, select(role)}}},
+              {slack::kDurationField, {{slack::kDurationField, select(duration)}}},
+              {slack::kReasonField, {{slack::kReasonField, text(reason)}}}};
+  if (!ticket.empty()) values[slack::kTicketField] = {{slack::kTicketField, text(ticket)}};
+  return values;
+}
+
+std::string AdversarialTest::open_request_form(const std::string& user) {
+  const std::size_t before = slack().views(user).size();
+  slack().slash_command(user, "");
+  const std::string view = wait_new_view(user, before);
+  if (view.empty()) ADD_FAILURE() << "no request form opened for " << user;
   return view;
 }
 

@@ -74,6 +74,18 @@ class AdversarialTest : public ::testing::Test {
   std::string open_deny_form(const std::string& approver, const std::string& id,
                              const std::string& channel = kProdChannel);
 
+  // Submits `user`'s open view `view_id` as a modified client could: the view as the app last
+  // showed it, with `state.values` replaced by `values` (block id -> its element's state, e.g.
+  // {"reason": {"reason": {"type": "plain_text_input", "value": "..."}}}), whatever the form's
+  // own limits. Waits for the ack: its response payload (null: a plain ack, which closes the form).
+  nlohmann::json submit_form(const std::string& user, const std::string& view_id, const nlohmann::json& values);
+  // The state of a request-form submission: selects for account, role and duration, text for the
+  // rest (an empty ticket is left out).
+  static nlohmann::json form_values(const std::string& account, const std::string& role, const std::string& duration,
+                                    const std::string& reason, const std::string& ticket = "");
+  // `/jit` alone: the request form opens for `user`; its view id ("" with a failure).
+  std::string open_request_form(const std::string& user);
+
   // The request as stored now (a failure when it does not exist).
   AccessRequest stored(const std::string& id);
   // Audit events of request `id` whose action is `action` (e.g. "approve").
@@ -86,6 +98,9 @@ class AdversarialTest : public ::testing::Test {
   bool wait_acked(const std::string& envelope_id, int acks = 1);
 
  private:
+  // The id of a view opened for `user` beyond the `before` they had ("" after 10 s).
+  std::string wait_new_view(const std::string& user, std::size_t before);
+
   std::unique_ptr<World> own_;
   static std::unique_ptr<World> shared_;
   static int next_person_;
