@@ -86,35 +86,38 @@ TEST_F(ReloadBetweenSubmitAndClick, TwoApproverRoleRemovedAfterTheFirstApproval)
   EXPECT_EQ(grants_made(), 0);
 }
 
-TEST_F(ReloadBetweenSubmitAndClick, OneApproverRoleRemoved) {
+// A reload between dana's prod admin request and an approver's click; the click is refused.
+struct Reload {
+  const char* name;
+  const char* from;
+  const char* to;
+  const char* approver;
+  const char* refusal;  // in the reply to the approver
+};
+
+class ReloadsBeforeTheOnlyApproval : public ReloadBetweenSubmitAndClick,
+                                     public ::testing::WithParamInterface<Reload> {};
+
+TEST_P(ReloadsBeforeTheOnlyApproval, RefuseTheClick) {
   const std::string id = submit(kDana, "prod admin 1h before the reload");
-  reload("name = \"admin\"", "name = \"administrator\"");
-  const Mark m = mark(kAlice);
-  ASSERT_TRUE(click(kAlice, id, slack::kApproveAction));
-  EXPECT_TRUE(reply_after(m, "no longer on account prod"));
+  reload(GetParam().from, GetParam().to);
+  const Mark m = mark(GetParam().approver);
+  ASSERT_TRUE(click(GetParam().approver, id, slack::kApproveAction));
+  EXPECT_TRUE(reply_after(m, GetParam().refusal));
+  EXPECT_NE(stored(id).state, State::active);
   EXPECT_EQ(audit_count(id, "approve"), 0);
   EXPECT_EQ(grants_made(), 0);
 }
 
-TEST_F(ReloadBetweenSubmitAndClick, ApproverRemovedFromTheAccount) {
-  const std::string id = submit(kDana, "prod admin 1h bob was an approver");
-  reload("approvers = [\"U0ALICE\", \"S0LEADS\"]", "approvers = [\"U0ALICE\", \"U0EVE\"]");  // bob's group out
-  const Mark m = mark(kBob);
-  ASSERT_TRUE(click(kBob, id, slack::kApproveAction));
-  EXPECT_TRUE(reply_after(m, "not an approver"));
-  EXPECT_EQ(stored(id).state, State::pending);
-  EXPECT_EQ(grants_made(), 0);
-}
-
-TEST_F(ReloadBetweenSubmitAndClick, RequesterRemovedFromTheRolesRequesters) {
-  const std::string id = submit(kDana, "prod admin 1h dana was a requester");
-  reload("max_duration = \"2h\"\n  requesters = [\"*\"]", "max_duration = \"2h\"\n  requesters = [\"U0EVE\"]");
-  const Mark m = mark(kAlice);
-  ASSERT_TRUE(click(kAlice, id, slack::kApproveAction));
-  EXPECT_TRUE(reply_after(m, "may no longer request"));
-  EXPECT_EQ(audit_count(id, "approve"), 0);
-  EXPECT_EQ(grants_made(), 0);
-}
+INSTANTIATE_TEST_SUITE_P(
+    Policy, ReloadsBeforeTheOnlyApproval,
+    ::testing::Values(Reload{"RoleRemoved", "name = \"admin\"", "name = \"administrator\"", kAlice,
+                             "no longer on account prod"},
+                      Reload{"ApproverRemovedFromTheAccount", "approvers = [\"U0ALICE\", \"S0LEADS\"]",
+                             "approvers = [\"U0ALICE\", \"U0EVE\"]" /* bob's group out */, kBob, "not an approver"},
+                      Reload{"RequesterRemovedFromTheRolesRequesters", "max_duration = \"2h\"\n  requesters = [\"*\"]",
+                             "max_duration = \"2h\"\n  requesters = [\"U0EVE\"]", kAlice, "may no longer request"}),
+    [](const auto& info) { return std::string(info.param.name); });
 
 // ---- Two instances on one store ----
 
