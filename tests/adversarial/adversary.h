@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -105,6 +106,15 @@ class AdversarialTest : public ::testing::Test {
   static std::unique_ptr<World> shared_;
   static int next_person_;
 };
+
+// An attack value for value-parameterized cases, with a name for CTest (values hold control
+// characters, spaces and non-ASCII that make poor test names).
+struct Named {
+  const char* name;
+  const char* value;
+};
+inline void PrintTo(const Named& named, std::ostream* os) { *os << named.name; }
+inline std::string name_of(const ::testing::TestParamInfo<Named>& info) { return info.param.name; }
 
 // Channels a reply to a person may appear in, besides their DM.
 inline constexpr const char* kReplyChannels[] = {demo::kGeneral, kProdChannel, demo::kSandbox};

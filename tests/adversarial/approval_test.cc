@@ -302,13 +302,13 @@ TEST_F(ForgedValue, UnknownActionIdChangesNothing) {
 
 // Values a forger may put in the Approve button; each is refused, echoed harmlessly, and changes
 // nothing.
-class ForgedValues : public AdversarialTest, public ::testing::WithParamInterface<const char*> {};
+class ForgedValues : public AdversarialTest, public ::testing::WithParamInterface<Named> {};
 
 TEST_P(ForgedValues, AreRefused) {
   const auto requester = fresh_person();
   const auto id = submit(requester, "prod admin 1h forged values");
   const Mark m = mark(kAlice);
-  forged_click(kAlice, id, slack::kApproveAction, GetParam());
+  forged_click(kAlice, id, slack::kApproveAction, GetParam().value);
   auto reply = reply_after(m, ":no_entry:");
   ASSERT_TRUE(reply);
   EXPECT_THAT(*reply, Not(HasSubstr("<!channel>")));
@@ -317,8 +317,14 @@ TEST_P(ForgedValues, AreRefused) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Garbage, ForgedValues,
-                         ::testing::Values("", "   ", "'; DROP TABLE requests; --", "../../etc/passwd",
-                                           "<!channel> r1", "\x01\x02\x7f", "\u202e\u200b", "r\nr", "%00"));
+                         ::testing::Values(Named{"Empty", ""}, Named{"Spaces", "   "},
+                                           Named{"SqlInjection", "'; DROP TABLE requests; --"},
+                                           Named{"PathTraversal", "../../etc/passwd"},
+                                           Named{"ChannelMention", "<!channel> r1"},
+                                           Named{"ControlCharacters", "\x01\x02\x7f"},
+                                           Named{"RightToLeftOverride", "\u202e\u200b"}, Named{"Newline", "r\nr"},
+                                           Named{"PercentEncodedNul", "%00"}),
+                         name_of);
 
 // ---- Forged private_metadata in the deny form ----
 

@@ -23,12 +23,12 @@ std::size_t requests_of(World& w, const std::string& user) {
 
 // ---- Durations ----
 
-class Durations : public AdversarialTest, public ::testing::WithParamInterface<const char*> {};
+class Durations : public AdversarialTest, public ::testing::WithParamInterface<Named> {};
 
 TEST_P(Durations, AreRefusedByTheCommand) {
   const auto user = fresh_person();
-  const std::string reply = command(user, fmt::format("request prod admin {} edge of time", GetParam()));
-  EXPECT_THAT(reply, HasSubstr("duration")) << GetParam();
+  const std::string reply = command(user, fmt::format("request prod admin {} edge of time", GetParam().value));
+  EXPECT_THAT(reply, HasSubstr("duration")) << GetParam().value;
   EXPECT_THAT(reply, HasSubstr(":warning:"));
   EXPECT_EQ(requests_of(world(), user), 0u);
 }
@@ -37,26 +37,31 @@ TEST_P(Durations, AreRefusedInAForgedForm) {
   // The form offers only allowed durations; a modified client sends any text.
   const auto user = fresh_person();
   const auto view = open_request_form(user);
-  const json ack = submit_form(user, view, form_values("prod", "admin", GetParam(), "edge of time"));
+  const json ack = submit_form(user, view, form_values("prod", "admin", GetParam().value, "edge of time"));
   EXPECT_EQ(ack.value("response_action", ""), "errors") << ack.dump();
   EXPECT_TRUE(ack.contains("errors") && ack["errors"].contains("duration")) << ack.dump();
   EXPECT_EQ(requests_of(world(), user), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Edges, Durations,
-                         ::testing::Values("0", "0h", "0s", "-1h", "+1h", "3h" /* above the 2h max */,
-                                           "99999999999h", "18446744073709551617s", "9223372036854775807s",
-                                           "1x", "h", "1.5h", "1e3s", "1h1h", "30m1h",
-                                           "\xEF\xBC\x91h" /* fullwidth 1 */, "\xD9\xA3h" /* arabic-indic 3 */,
-                                           "\xC2\xA0" "1h" /* no-break space first */, "1h\xE2\x80\x8B" /* zero-width space */));
+INSTANTIATE_TEST_SUITE_P(
+    Edges, Durations,
+    ::testing::Values(Named{"Zero", "0"}, Named{"ZeroHours", "0h"}, Named{"ZeroSeconds", "0s"},
+                      Named{"Negative", "-1h"}, Named{"PlusSign", "+1h"}, Named{"AboveTheRoleMax", "3h"},
+                      Named{"HugeHours", "99999999999h"}, Named{"Uint64Overflow", "18446744073709551617s"},
+                      Named{"Int64Max", "9223372036854775807s"}, Named{"UnknownUnit", "1x"}, Named{"UnitOnly", "h"},
+                      Named{"Fraction", "1.5h"}, Named{"Exponent", "1e3s"}, Named{"UnitTwice", "1h1h"},
+                      Named{"UnitsOutOfOrder", "30m1h"}, Named{"FullwidthDigit", "\xEF\xBC\x91h"},
+                      Named{"ArabicIndicDigit", "\xD9\xA3h"}, Named{"NoBreakSpaceFirst", "\xC2\xA0" "1h"},
+                      Named{"ZeroWidthSpaceAfter", "1h\xE2\x80\x8B"}),
+    name_of);
 
 // ---- Reasons blank in Unicode ----
 
-class BlankReasons : public AdversarialTest, public ::testing::WithParamInterface<const char*> {};
+class BlankReasons : public AdversarialTest, public ::testing::WithParamInterface<Named> {};
 
 TEST_P(BlankReasons, AreRefusedByTheCommand) {
   const auto user = fresh_person();
-  const std::string reply = command(user, fmt::format("request prod admin 1h {}", GetParam()));
+  const std::string reply = command(user, fmt::format("request prod admin 1h {}", GetParam().value));
   EXPECT_THAT(reply, HasSubstr("reason is required"));
   EXPECT_EQ(requests_of(world(), user), 0u);
 }
@@ -64,15 +69,18 @@ TEST_P(BlankReasons, AreRefusedByTheCommand) {
 TEST_P(BlankReasons, AreRefusedByTheForm) {
   const auto user = fresh_person();
   const auto view = open_request_form(user);
-  const json ack = submit_form(user, view, form_values("prod", "admin", "1h", GetParam()));
+  const json ack = submit_form(user, view, form_values("prod", "admin", "1h", GetParam().value));
   EXPECT_TRUE(ack.contains("errors") && ack["errors"].contains("reason")) << ack.dump();
   EXPECT_EQ(requests_of(world(), user), 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Unicode, BlankReasons,
-                         ::testing::Values("\xE2\x80\x8B\xE2\x80\x8B" /* zero-width spaces */,
-                                           "\xC2\xA0\xC2\xA0" /* no-break spaces */, "\xE3\x80\x80" /* ideographic */,
-                                           "\xEF\xBB\xBF" /* BOM */, "\xE2\x80\xA8\xE2\x80\xAF" /* line sep, narrow nbsp */));
+                         ::testing::Values(Named{"ZeroWidthSpaces", "\xE2\x80\x8B\xE2\x80\x8B"},
+                                           Named{"NoBreakSpaces", "\xC2\xA0\xC2\xA0"},
+                                           Named{"IdeographicSpace", "\xE3\x80\x80"},
+                                           Named{"ByteOrderMark", "\xEF\xBB\xBF"},
+                                           Named{"LineSeparatorAndNarrowNoBreakSpace", "\xE2\x80\xA8\xE2\x80\xAF"}),
+                         name_of);
 
 // ---- Text past its limits ----
 

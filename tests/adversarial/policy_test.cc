@@ -95,6 +95,8 @@ struct Reload {
   const char* refusal;  // in the reply to the approver
 };
 
+void PrintTo(const Reload& reload, std::ostream* os) { *os << reload.name; }
+
 class ReloadsBeforeTheOnlyApproval : public ReloadBetweenSubmitAndClick,
                                      public ::testing::WithParamInterface<Reload> {};
 
