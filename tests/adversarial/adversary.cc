@@ -12,7 +12,7 @@ int AdversarialTest::next_person_ = 0;
 
 namespace {
 
-constexpr int kPeople = 80;  // more than the cases of any suite take
+constexpr int kPeople = 80;  // more than the cases of any one suite take
 
 std::string text_of(const json& message) { return message.value("text", std::string()); }
 
@@ -31,7 +31,10 @@ WorldOptions AdversarialTest::shared_options() {
   return options;
 }
 
-void AdversarialTest::SetUpTestSuite() { shared_ = std::make_unique<World>(shared_options()); }
+void AdversarialTest::SetUpTestSuite() {
+  shared_ = std::make_unique<World>(shared_options());
+  next_person_ = 0;  // a new World: its people are all unused
+}
 void AdversarialTest::TearDownTestSuite() { shared_.reset(); }
 
 World& AdversarialTest::world() { return own_ ? *own_ : *shared_; }

@@ -49,7 +49,8 @@ class AdversarialTest : public ::testing::Test {
   // when it did not start.
   bool own_world(WorldOptions options);
 
-  // A person no other case of this process uses: in Slack and Identity Center, a prod approver.
+  // A person no other case of the suite uses, in the shared World (not in own_world ones): in Slack
+  // and Identity Center, a prod approver.
   static std::string fresh_person();
 
   // `/jit <text>` by `user` in C0GENERAL; the reply shown to them there ("(no reply)" after
