@@ -123,12 +123,13 @@ INSTANTIATE_TEST_SUITE_P(
 
 // ---- Two instances on one store ----
 
-class TwoInstances : public AdversarialTest {
+// On one SQLite file, and on DynamoDB (moto_server), whose conditional writes then decide the race.
+class TwoInstances : public AdversarialTest, public ::testing::WithParamInterface<bool> {
  protected:
-  void SetUp() override { ASSERT_TRUE(own_world({.instances = 2})); }
+  void SetUp() override { ASSERT_TRUE(own_world({.instances = 2, .dynamodb = GetParam()})); }
 };
 
-TEST_F(TwoInstances, OneClickDeliveredToEachGrantsOnce) {
+TEST_P(TwoInstances, OneClickDeliveredToEachGrantsOnce) {
   const std::string id = submit(kDana, "prod admin 1h one click, two instances");
   const auto click_id = slack().click(kAlice, kProdChannel, message_ts(id), slack::kApproveAction);
   ASSERT_TRUE(click_id);
@@ -149,7 +150,7 @@ TEST_F(TwoInstances, OneClickDeliveredToEachGrantsOnce) {
   EXPECT_EQ(audit_count(id, "grant_succeeded"), 1);
 }
 
-TEST_F(TwoInstances, TwoApproversOnDifferentInstancesGrantOnce) {
+TEST_P(TwoInstances, TwoApproversOnDifferentInstancesGrantOnce) {
   const std::string id = submit(kDana, "prod admin 1h two approvers, two instances");
   const std::string ts = message_ts(id);
   const auto a = slack().click(kAlice, kProdChannel, ts, slack::kApproveAction);
@@ -163,6 +164,9 @@ TEST_F(TwoInstances, TwoApproversOnDifferentInstancesGrantOnce) {
   EXPECT_EQ(audit_count(id, "approve"), 1);
   EXPECT_EQ(audit_count(id, "begin_grant"), 1);
 }
+
+INSTANTIATE_TEST_SUITE_P(Store, TwoInstances, ::testing::Values(false, true),
+                         [](const auto& info) { return std::string(info.param ? "DynamoDb" : "Sqlite"); });
 
 }  // namespace
 }  // namespace jit::testing
