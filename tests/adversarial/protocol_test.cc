@@ -5,6 +5,8 @@
 // command; the fixture's checks follow each case.
 #include <gmock/gmock.h>
 
+#include <algorithm>
+
 #include "adversarial/adversary.h"
 
 namespace jit::testing {
@@ -109,6 +111,21 @@ TEST_F(Protocol, PayloadsOfTheWrongShapeChangeNothing) {
   EXPECT_THAT(command(user, "list"), HasSubstr(id));
   EXPECT_EQ(stored(id).state, State::pending);
   EXPECT_TRUE(stored(id).decisions.empty());
+}
+
+TEST_F(Protocol, FloodOfCommandsIsAckedAndOthersAreStillAnswered) {
+  const auto flooder = fresh_person();
+  std::vector<std::string> ids;
+  for (int k = 0; k < 200; ++k) ids.push_back(slack().slash_command(flooder, "list"));
+  EXPECT_TRUE(slack().wait_for(
+      [&](const emulators::SlackEmulator& s) {
+        std::size_t acked = 0;
+        for (const auto& e : s.envelopes())
+          acked += e.value("acked", false) && std::find(ids.begin(), ids.end(), e.value("envelope_id", "")) != ids.end();
+        return acked == ids.size();
+      },
+      std::chrono::seconds(20)));
+  EXPECT_THAT(command(fresh_person(), "help"), HasSubstr("/jit request"));
 }
 
 TEST_F(Protocol, EnvelopeWithoutAnIdIsNeitherAckedNorHandled) {
