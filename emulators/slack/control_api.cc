@@ -72,6 +72,11 @@ class Body {
     }
     return out;
   }
+  // Any JSON value (null when absent).
+  json value(const char* field) const {
+    const auto it = json_.is_object() ? json_.find(field) : json_.end();
+    return it == json_.end() ? json() : *it;
+  }
   const std::string& problem() const { return problem_; }
 
  private:
@@ -139,8 +144,40 @@ net::HttpResponse control_api(SlackEmulator& emulator, const net::HttpRequest& r
     if (path == "click") {
       const auto user = body.text("user"), channel = body.text("channel"), ts = body.text("ts"),
                  action = body.text("action_id");
+      const json value = body.value("value");
+      if (body.problem().empty() && !value.is_null() && !value.is_string()) return bad("'value' must be a string");
       if (!body.problem().empty()) return bad(body.problem());
+      // With a value: a stale or forged click, whatever the message shows now.
+      if (value.is_string()) return reply(200, {{"envelope_id", emulator.click_with_value(user, channel, ts, action, value)}});
       return envelope_or_error(emulator.click(user, channel, ts, action));
+    }
+    if (path == "envelope") {
+      const auto type = body.text("type", false);
+      const json accepts = body.value("accepts_response_payload");
+      if (!body.problem().empty()) return bad(body.problem());
+      return reply(200, {{"envelope_id", emulator.send_envelope(type, body.value("payload"), accepts.is_boolean() && accepts.get<bool>())}});
+    }
+    if (path == "redeliver") {
+      const auto id = body.text("envelope_id");
+      if (!body.problem().empty()) return bad(body.problem());
+      auto done = emulator.redeliver(id);
+      return done ? reply(200, {{"ok", true}}) : from_error(done.error());
+    }
+    if (path == "raw") {
+      const auto text = body.text("text", false);
+      const auto repeat = body.integer("repeat", 1, 64 << 20);
+      const auto id = body.integer("connection", 1, 1 << 30);
+      if (!body.problem().empty()) return bad(body.problem());
+      std::string message;
+      for (long long k = 0; k < repeat.value_or(1); ++k) message += text;
+      const auto which = id ? std::optional<int>(static_cast<int>(*id)) : std::nullopt;
+      return reply(200, {{"sent", emulator.send_raw(message, which)}});
+    }
+    if (path == "tamper_view") {
+      const auto user = body.text("user"), view = body.text("view_id"), metadata = body.text("private_metadata", false);
+      if (!body.problem().empty()) return bad(body.problem());
+      auto done = emulator.tamper_view(user, view, metadata);
+      return done ? reply(200, {{"ok", true}}) : from_error(done.error());
     }
     if (path == "select") {
       const auto user = body.text("user"), view = body.text("view_id"), block = body.text("block_id"),

@@ -35,6 +35,7 @@ json SlackEmulator::envelopes() const {
                    {"acked", e.acked},
                    {"ack_latency_ms", e.ack_latency_ms ? json(*e.ack_latency_ms) : json()},
                    {"retry_attempt", e.retry_attempt},
+                   {"acks", e.acks},
                    {"ack_payload", e.ack_payload},
                    {"payload", e.payload}});
   return out;

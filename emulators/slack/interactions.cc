@@ -62,21 +62,37 @@ Result<std::string> SlackEmulator::click(const std::string& user, const std::str
     if (element->contains("style")) action["style"] = (*element)["style"];
   }
   if (action.is_null()) return fail(Error::NotFound(fmt::format("message {} has no button '{}'", ts, action_id)));
+  return s.create_envelope("interactive", s.click_payload(user, channel_id, ts, action), false);
+}
+
+std::string SlackEmulator::click_with_value(const std::string& user, const std::string& channel, const std::string& ts,
+                                            const std::string& action_id, const std::string& value) {
+  auto& s = *impl_;
+  std::lock_guard lock(s.mutex);
+  const std::string channel_id = s.workspace.resolve_channel(channel);
+  json action{{"type", "button"}, {"action_id", action_id}, {"block_id", "decision"},
+              {"text", {{"type", "plain_text"}, {"text", action_id}}}, {"value", value}, {"action_ts", action_ts()}};
+  return s.create_envelope("interactive", s.click_payload(user, channel_id, ts, action), false);
+}
+
+json SlackEmulator::Impl::click_payload(const std::string& user, const std::string& channel_id, const std::string& ts,
+                                        const json& action) {
+  const auto* message = workspace.find_message(channel_id, ts);
   json payload{{"type", "block_actions"},
-               {"user", s.user_json(user)},
-               {"api_app_id", s.options.app_id},
+               {"user", user_json(user)},
+               {"api_app_id", options.app_id},
                {"token", kVerificationToken},
                {"container", {{"type", "message"}, {"message_ts", ts}, {"channel_id", channel_id}, {"is_ephemeral", false}}},
-               {"trigger_id", s.workspace.issue_trigger(user, SteadyClock::now())},
-               {"team", s.team_json()},
+               {"trigger_id", workspace.issue_trigger(user, SteadyClock::now())},
+               {"team", team_json()},
                {"enterprise", nullptr},
                {"is_enterprise_install", false},
                {"channel", {{"id", channel_id}, {"name", channel_id.starts_with("D") ? "directmessage" : channel_id}}},
-               {"message", s.workspace.message_json(*message)},
                {"state", {{"values", json::object()}}},
-               {"response_url", fmt::format("{}/_emulator/response_url/{}", url(), s.random_hex(16))},
+               {"response_url", fmt::format("{}/_emulator/response_url/{}", server->url(), random_hex(16))},
                {"actions", json::array({action})}};
-  return s.create_envelope("interactive", std::move(payload), false);
+  if (message) payload["message"] = workspace.message_json(*message);
+  return payload;
 }
 
 Result<std::string> SlackEmulator::select_in_view(const std::string& user, const std::string& view_id,

@@ -209,7 +209,11 @@ void SlackEmulator::Impl::on_client_message(int connection, const std::string& t
     const auto it = envelope_index.find(message["envelope_id"].get<std::string>());
     if (it == envelope_index.end()) return;
     Envelope& e = envelopes[it->second];
-    if (e.acked) return;
+    ++e.acks;
+    if (e.acked) {
+      changed();  // a redelivery acked again
+      return;
+    }
     e.acked = true;
     e.connection = connection;
     if (e.delivered_at) e.ack_latency_ms = std::chrono::duration_cast<milliseconds>(now - *e.delivered_at).count();

@@ -110,6 +110,30 @@ class SlackEmulator {
                                      const std::map<std::string, std::string>& values,
                                      std::chrono::milliseconds wait = std::chrono::seconds(3));
 
+  // ---- Attacks and protocol faults (tests/adversarial) ----
+  // What a stale Slack client, a replaying network or a forger would send; Slack itself never
+  // sends most of these, and the app must come to no harm from any.
+
+  // A block_actions click on button `action_id` carrying `value`, whether or not the message at
+  // channel+ts still shows that button (a client showing an old copy of the message), and whatever
+  // the value (a forged one). The payload has the message as it is now when it exists.
+  std::string click_with_value(const std::string& user, const std::string& channel, const std::string& ts,
+                               const std::string& action_id, const std::string& value);
+  // A new envelope (fresh id) with any `type` and any `payload` (not even an object), delivered
+  // like the others. Its ack is recorded but decides no view.
+  std::string send_envelope(const std::string& type, nlohmann::json payload, bool accepts_response_payload);
+  // Delivers envelope `envelope_id` again, the same id and payload, as a replay (retry_attempt
+  // unchanged). Later acks are counted in envelopes()' "acks". Errc::not_found for an unknown id;
+  // Errc::unavailable when no connection could take it.
+  Result<void> redeliver(const std::string& envelope_id);
+  // Sends `text` as one WebSocket text message, exactly as given (malformed JSON, an oversized
+  // frame), on one connection (default: every connection open and not closing). The number of
+  // connections it went to.
+  int send_raw(const std::string& text, std::optional<int> connection = {});
+  // Changes the private_metadata of `user`'s open view `view_id`, as a tampering client would;
+  // the next submit_view carries it. Errc::not_found for an unknown view.
+  Result<void> tamper_view(const std::string& user, const std::string& view_id, const std::string& private_metadata);
+
   // ---- Reading the state (JSON arrays, oldest first) ----
   // Top-level messages and thread replies of a channel (a U… id reads the bot's DM with them):
   // {ts, thread_ts?, user, text, blocks?, edited?: true, ephemeral_to?: "U…"}.
@@ -117,7 +141,8 @@ class SlackEmulator {
   nlohmann::json dm(const std::string& user) const;     // the bot's DM channel with that user
   nlohmann::json views(const std::string& user) const;  // open views: {id, view, hash}
   // {envelope_id, type, connection (null while queued), delivered_at_ms, acked, ack_latency_ms,
-  //  retry_attempt, ack_payload, payload}. Times are milliseconds since the emulator started.
+  //  retry_attempt, acks, ack_payload, payload}; acks counts every ack of the id (a redelivered
+  //  envelope acked again has 2). Times are milliseconds since the emulator started.
   nlohmann::json envelopes() const;
   // {id, open, opened_at_ms, closed_at_ms?, hello_sent, disconnect_sent?, close_code?}
   nlohmann::json connections() const;

@@ -42,6 +42,7 @@ struct SlackEmulator::Impl {
     std::optional<int> connection;  // where the latest delivery went; nullopt: queued
     std::optional<SteadyClock::time_point> delivered_at;
     bool acked = false;
+    int acks = 0;  // every ack of this id, also of redeliveries
     std::optional<long long> ack_latency_ms;
     nlohmann::json ack_payload;  // null: none
     std::string view_id;         // view_submission: the view the ack decides about
@@ -72,6 +73,9 @@ struct SlackEmulator::Impl {
   std::string create_envelope(const std::string& type, nlohmann::json payload, bool accepts_response_payload,
                               const std::string& view_id = {});
   void deliver(Envelope& envelope, SteadyClock::time_point now);
+  // The block_actions payload of a click on a message button (interactions.cc).
+  nlohmann::json click_payload(const std::string& user, const std::string& channel_id, const std::string& ts,
+                               const nlohmann::json& action);
   void deliver_queued(SteadyClock::time_point now);
   void tick(SteadyClock::time_point now);
   std::vector<Connection*> targets(std::optional<int> connection);

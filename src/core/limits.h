@@ -18,6 +18,10 @@ inline constexpr std::size_t kMaxDenyReasonLength = 500;
 // The whole text of a slash command (bytes), refused before it is parsed. A request with an ASCII
 // reason of kMaxReasonLength and a ticket fits; a longer reason belongs in the request form.
 inline constexpr std::size_t kMaxCommandBytes = 5000;
+// A request id as it comes back from Slack (a button's value, a form's private_metadata, the id in
+// `/jit cancel <id>`): ours are 9 characters; anything past this is not one of ours, and is refused
+// before it is looked up or echoed.
+inline constexpr std::size_t kMaxRequestIdLength = 64;
 // An account, role or duration as chosen in the request form (names, ids, "1h30m"). The policy
 // loader refuses longer account and role names, so each fits a Slack option value (150).
 inline constexpr std::size_t kMaxChoiceLength = 100;

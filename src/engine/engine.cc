@@ -205,6 +205,9 @@ void Engine::take_lease(AccessRequest& r) const {
 }
 
 Result<Identity> Engine::identity_of(const std::string& user_id) {
+  // Slack always names the user; an envelope without one is forged or broken, and "" must not
+  // become a requester or an approver (policy's "*" would match it).
+  if (user_id.empty()) return fail(Error::Invalid("no user id came with this action; nothing was done"));
   auto groups = directory_.groups_of(user_id);
   if (!groups)
     return fail(Error::Unavailable(fmt::format("could not look up the groups of {}: {}", user_id,

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include "core/duration.h"
+#include "core/limits.h"
+#include "core/user_text.h"
 #include "slack/blocks.h"
 #include "slack/command.h"
 #include "slack/escape.h"
@@ -17,6 +19,13 @@ using nlohmann::json;
 
 std::string str(const json& j, const char* pointer) {
   return j.value(json::json_pointer(pointer), std::string());
+}
+
+// A request id sent back by Slack (button value, private_metadata) or typed, bounded before it is
+// looked up or echoed in a reply.
+Result<std::string> request_id_from(const std::string& text) {
+  if (auto ok = user_text::check_length("request id", text, limits::kMaxRequestIdLength); !ok) return fail(ok.error());
+  return text;
 }
 
 }  // namespace
@@ -96,6 +105,12 @@ void InboundHandler::on_block_action(const json& p) {
   if (!p.contains("actions") || !p["actions"].is_array() || p["actions"].empty()) return;
   const json& action = p["actions"][0];
   const std::string id = action.value("action_id", "");
+  if (id == kApproveAction || id == kDenyAction) {
+    if (auto request = request_id_from(action.value("value", "")); !request) {
+      reply(channel, user, ":no_entry: " + escape(request.error().message));
+      return;
+    }
+  }
   if (id == kApproveAction) {
     auto done = engine_.approve(action.value("value", ""), user);
     if (!done) {
@@ -161,7 +176,9 @@ void InboundHandler::on_view_submission(const json& p) {
   } else if (callback == kDenyModal) {
     auto reason = read_deny_submission(view);
     if (!reason) return;  // ack_payload showed the error
-    auto done = engine_.deny(view.value("private_metadata", ""), user, *reason);
+    auto request = request_id_from(view.value("private_metadata", ""));
+    if (!request) return reply("", user, ":no_entry: " + escape(request.error().message));
+    auto done = engine_.deny(*request, user, *reason);
     if (!done) reply("", user, ":no_entry: " + escape(done.error().message));
   }
 }

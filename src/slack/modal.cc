@@ -50,10 +50,18 @@ std::size_t field_limit(std::string_view field) {
   return limits::kMaxChoiceLength;
 }
 
+// object[key] when `object` is an object and that member a string, else "": payloads come from
+// outside, and a member of another type must not throw.
+std::string string_at(const json& object, const char* key) {
+  if (!object.is_object()) return "";
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 std::string text_value(const json& state, const std::string& block) {
   if (!state.contains(block) || !state[block].contains(block)) return "";
   const json& v = state[block][block];
-  if (v.contains("selected_option") && v["selected_option"].is_object()) return v["selected_option"].value("value", "");
+  if (v.contains("selected_option")) return string_at(v["selected_option"], "value");
   if (v.contains("value") && v["value"].is_string()) return v["value"].get<std::string>();
   return "";
 }
@@ -134,10 +142,8 @@ ModalChoice choice_of(const json& view) {
   ModalChoice choice;
   if (view.contains("private_metadata") && view["private_metadata"].is_string()) {
     const json meta = json::parse(view["private_metadata"].get<std::string>(), nullptr, false);
-    if (meta.is_object()) {
-      choice.account = meta.value("account", "");
-      choice.role = meta.value("role", "");
-    }
+    choice.account = string_at(meta, "account");
+    choice.role = string_at(meta, "role");
   }
   if (view.contains("state") && view["state"].contains("values")) {
     const json& values = view["state"]["values"];

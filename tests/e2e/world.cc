@@ -29,12 +29,24 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
+// How many times `event` appears in the JSON log `text`.
+std::size_t count_events(const std::string& text, const std::string& event) {
+  const std::string needle = "\"event\":\"" + event + "\"";
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
 }  // namespace
 
+std::string extra_person(int k) { return fmt::format("U0P{:03}", k); }
+
 World::World(WorldOptions options) : options_(std::move(options)) {
-  dir_ = (std::filesystem::path(::testing::TempDir()) /
-          fmt::format("jit-e2e-{}-{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(), getpid()))
-             .string();
+  // Named after the test, or the suite for a World shared by a suite (SetUpTestSuite).
+  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  const auto* suite = ::testing::UnitTest::GetInstance()->current_test_suite();
+  const std::string name = test ? test->name() : suite ? suite->name() : "world";
+  dir_ = (std::filesystem::path(::testing::TempDir()) / fmt::format("jit-e2e-{}-{}", name, getpid())).string();
   std::filesystem::remove_all(dir_);
   std::filesystem::create_directories(dir_);
 
@@ -44,7 +56,14 @@ World::World(WorldOptions options) : options_(std::move(options)) {
     slack_options.users.push_back({p.slack_id, p.name, p.email()});
     aws_options.users.push_back({p.name, p.email(), p.aws_id});
   }
-  slack_options.usergroups = {{demo::kLeads, {kBob}}};
+  std::vector<std::string> leads = {kBob};
+  for (int k = 0; k < options_.extra_people; ++k) {
+    const std::string name = fmt::format("p{:03}", k), email = name + "@example.com";
+    slack_options.users.push_back({extra_person(k), name, email});
+    aws_options.users.push_back({name, email, fmt::format("2222222222-0000{:04x}-0000-4000-8000-000000000000", k)});
+    leads.push_back(extra_person(k));
+  }
+  slack_options.usergroups = {{demo::kLeads, leads}};
   slack_options.bot_token = demo::kSlackBotToken;
   slack_options.app_token = demo::kSlackAppToken;
   slack_options.disconnect_grace = std::chrono::milliseconds(3000);
@@ -105,7 +124,8 @@ World::World(WorldOptions options) : options_(std::move(options)) {
                                                     .prod_approvers = {kAlice, demo::kLeads},
                                                     .sandbox_approvers = {kAlice},
                                                     .break_glass = true,
-                                                    .identity_center = !options_.dry_run});
+                                                    .identity_center = !options_.dry_run})
+                           << options_.policy_tail;
   auto store = open_store(store_url_, aws_clients_);
   if (!store) throw std::runtime_error("store: " + store.error().message);
   store_ = std::move(*store);
@@ -176,6 +196,38 @@ bool World::running(int i) { return instances_.at(i).process && instances_.at(i)
 std::string World::log(int i) const { return read_file(instances_.at(i).log_file); }
 
 std::uint16_t World::ops_port(int i) const { return instances_.at(i).ops_port; }
+
+std::string World::policy_text() const { return read_file(policy_path_); }
+
+bool World::rewrite_policy(const std::string& text, int i) {
+  const std::string before = log(i);
+  const std::size_t reloaded = count_events(before, "config_reloaded"),
+                    rejected = count_events(before, "config_reload_rejected");
+  std::ofstream(policy_path_, std::ios::trunc) << text;
+  ::kill(instances_.at(i).process->pid(), SIGHUP);
+  bool ok = false;
+  poll(
+      [&] {
+        const std::string now = log(i);
+        ok = count_events(now, "config_reloaded") > reloaded;
+        return ok || count_events(now, "config_reload_rejected") > rejected;
+      },
+      std::chrono::seconds(10));
+  return ok;
+}
+
+std::pair<int, std::string> World::audit_verify() {
+  const std::string out = fmt::format("{}/audit-verify.{}.log", dir_, std::chrono::steady_clock::now().time_since_epoch().count());
+  ChildOptions child;
+  child.output_file = out;
+  for (auto& variable : demo::serve_environment(slack_->api_url(), aws_->url())) child.env.push_back(std::move(variable));
+  if (const char* dynamodb = std::getenv("AWS_ENDPOINT_URL_DYNAMODB")) child.env.emplace_back("AWS_ENDPOINT_URL_DYNAMODB", dynamodb);
+  auto process = ChildProcess::spawn({JIT_BINARY, "audit", "verify", "--store", store_url_}, child);
+  if (!process) return {-1, process.error().message};
+  const auto status = (*process)->wait_exit(std::chrono::seconds(30));
+  if (!status) return {-1, "jit audit verify did not finish within 30 s"};
+  return {ChildProcess::exit_code(*status), read_file(out)};
+}
 
 std::optional<std::string> World::request(const std::string& user, const std::string& text, std::string* reply) {
   const std::size_t before = slack_->messages(demo::kGeneral).size();

@@ -53,7 +53,17 @@ struct WorldOptions {
   std::string lease = "3s";
   // serve --dry-run, with no Identity Center instance in the policy.
   bool dry_run = false;
+  // More people beside the demo's, each in Slack and in Identity Center with the same e-mail, all
+  // members of S0LEADS (so approvers of prod): extra_person(0), extra_person(1), ... Tests that
+  // share one World give each case people of its own.
+  int extra_people = 0;
+  // TOML appended to the policy file: it lands in the last [[accounts]] (sandbox), e.g. one more
+  // [[accounts.roles]].
+  std::string policy_tail;
 };
+
+// The Slack id of extra person k (WorldOptions::extra_people): "U0P000", "U0P001", ...
+std::string extra_person(int k);
 
 class World {
  public:
@@ -74,6 +84,14 @@ class World {
   Store& store() { return *store_; }
   const std::string& store_url() const { return store_url_; }
   const std::string& policy_path() const { return policy_path_; }
+
+  // The policy file as it is now; rewrite_policy replaces it and sends instance i SIGHUP, then
+  // waits until it logged the outcome (true: reloaded; false: rejected or no answer, see log(i)).
+  std::string policy_text() const;
+  bool rewrite_policy(const std::string& text, int i = 0);
+
+  // `jit audit verify` on the store: its exit code and output (0: the hash chain is intact).
+  std::pair<int, std::string> audit_verify();
 
   // ---- Acting as users ----
   // `/jit request ...` by `user`; the request id from the reply (nullopt: the reply, in `reply`).

@@ -615,3 +615,80 @@ TEST_F(SlackEmulatorTest, ControlApiWaitAnswersOnTheNextChange) {
 
 }  // namespace
 }  // namespace jit::emulators
+
+namespace jit::emulators {
+namespace {
+
+// ---- Attacks (tests/adversarial drives these against jit serve) ----
+
+TEST_F(SlackEmulatorTest, StaleClicksRawEnvelopesAndRedeliveryReachTheClientAsSent) {
+  Inbox& inbox = inbox_for_test();
+  auto& client = connect(inbox);
+  const std::string ts = post("C0APPROVALS");  // a message with no buttons at all
+  const std::string stale = emulator_->click_with_value("U0ERIN", "C0APPROVALS", ts, "jit_approve", "req-9");
+  ASSERT_TRUE(inbox.wait_count(1));
+  EXPECT_EQ(inbox.envelopes[0].envelope_id, stale);
+  EXPECT_EQ(inbox.envelopes[0].payload["actions"][0]["value"], "req-9");
+  EXPECT_EQ(inbox.envelopes[0].payload["message"]["ts"], ts);
+
+  // Any type, any payload.
+  const std::string odd = emulator_->send_envelope("events_api", 42, false);
+  ASSERT_TRUE(inbox.wait_count(2));
+  EXPECT_EQ(inbox.envelopes[1].type, "events_api");
+  EXPECT_EQ(inbox.envelopes[1].payload, json(42));
+
+  // A replay of the same id: the client acks it again but does not hand it over twice.
+  ASSERT_TRUE(wait([&](const SlackEmulator& s) { return s.envelopes()[1]["acks"] == 1; }));
+  ASSERT_TRUE(emulator_->redeliver(odd));
+  ASSERT_TRUE(wait([&](const SlackEmulator& s) { return s.envelopes()[1]["acks"] == 2; }));
+  EXPECT_EQ(client.stats().duplicates, 1);
+  EXPECT_EQ(inbox.count(), 2u);
+  EXPECT_EQ(emulator_->redeliver("no-such-envelope").error().code, Errc::not_found);
+
+  // Raw text goes out as it is: malformed JSON is dropped by the client, which stays connected.
+  EXPECT_EQ(emulator_->send_raw("{not json"), 1);
+  emulator_->slash_command("U0DANA", "after");
+  ASSERT_TRUE(inbox.wait_count(3));
+  EXPECT_EQ(inbox.envelopes[2].payload["text"], "after");
+  EXPECT_EQ(emulator_->connections_opened(), 1);
+}
+
+TEST_F(SlackEmulatorTest, ATamperedViewSubmitsItsNewPrivateMetadata) {
+  Inbox& inbox = inbox_for_test();
+  connect(inbox);
+  const std::string view = open_modal(trigger());
+  ASSERT_TRUE(inbox.wait_count(1));  // the slash command behind the trigger
+  EXPECT_EQ(emulator_->tamper_view("U0ERIN", view, "x").error().code, Errc::not_found);  // not erin's view
+  ASSERT_TRUE(emulator_->tamper_view("U0DANA", view, "{\"forged\":"));
+  ASSERT_TRUE(emulator_->submit_view("U0DANA", view, {{"account", "prod"}, {"reason", "r"}}));
+  ASSERT_TRUE(inbox.wait_count(2));
+  EXPECT_EQ(inbox.envelopes[1].payload["view"]["private_metadata"], "{\"forged\":");
+}
+
+TEST_F(SlackEmulatorTest, ControlApiAttackEndpoints) {
+  Inbox& inbox = inbox_for_test();
+  connect(inbox);
+  auto control = [&](std::string path, json body) {
+    return raw("POST", "/_emulator/" + std::move(path), body.dump(), {{"Content-Type", "application/json"}});
+  };
+  auto clicked = control("click", {{"user", "U0DANA"}, {"channel", "C0NONE"}, {"ts", "1.2"}, {"action_id", "jit_deny"},
+                                   {"value", "forged"}});
+  ASSERT_EQ(clicked.status, 200) << clicked.body;
+  EXPECT_EQ(control("click", {{"user", "U0DANA"}, {"channel", "C0NONE"}, {"ts", "1.2"}, {"action_id", "a"}, {"value", 7}}).status, 400);
+  auto sent = control("envelope", {{"type", "interactive"}, {"payload", {{"type", "view_submission"}}},
+                                   {"accepts_response_payload", true}});
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  ASSERT_TRUE(inbox.wait_count(2));
+  EXPECT_EQ(inbox.envelopes[0].payload["actions"][0]["value"], "forged");
+  EXPECT_TRUE(inbox.envelopes[1].accepts_response_payload);
+  EXPECT_EQ(control("redeliver", {{"envelope_id", json::parse(sent.body)["envelope_id"]}}).status, 200);
+  EXPECT_EQ(control("redeliver", {{"envelope_id", "nope"}}).status, 404);
+  auto raw_sent = control("raw", {{"text", "ab"}, {"repeat", 3}});
+  ASSERT_EQ(raw_sent.status, 200) << raw_sent.body;
+  EXPECT_EQ(json::parse(raw_sent.body)["sent"], 1);
+  EXPECT_EQ(control("raw", {{"text", "a"}, {"repeat", 0}}).status, 400);
+  EXPECT_EQ(control("tamper_view", {{"user", "U0DANA"}, {"view_id", "V0NONE"}, {"private_metadata", "x"}}).status, 404);
+}
+
+}  // namespace
+}  // namespace jit::emulators
