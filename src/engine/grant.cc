@@ -82,12 +82,13 @@ Result<std::optional<AccessRequest>> Engine::begin_grant(const AccessRequest& r)
   auto refusal = grant_refusal(r);
   if (!refusal) return fail(refusal.error());
   if (*refusal) return fail_grant(r, **refusal);
-  auto email = directory_.email_of(r.requester);
-  if (!email) {
-    if (email.error().code == Errc::not_found) return fail_grant(r, "no e-mail address for " + r.requester);
-    return fail(email.error());
+  auto profile = directory_.user(r.requester);
+  if (!profile) {
+    if (profile.error().code == Errc::not_found) return fail_grant(r, "no such Slack user " + r.requester);
+    return fail(profile.error());
   }
-  auto principal = provider_.resolve_principal(*email);
+  if (profile->email.empty()) return fail_grant(r, "no e-mail address for " + r.requester);
+  auto principal = provider_.resolve_principal(profile->email);
   if (!principal) {
     if (principal.error().code == Errc::not_found) return fail_grant(r, principal.error().message);
     return fail(principal.error());

@@ -148,19 +148,41 @@ Result<std::vector<std::string>> SlackDirectory::groups_of(const std::string& us
   return groups;
 }
 
-Result<std::string> SlackDirectory::email_of(const std::string& user_id) {
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = emails_.find(user_id); it != emails_.end() && fresh(it->second)) return it->second.value;
-  }
+Result<UserProfile> SlackDirectory::user(const std::string& user_id) {
   auto info = api_.call("users.info", {{"user", user_id}});
   if (!info) return fail(to_error("users.info", info.error()));
-  const std::string email = info->value(nlohmann::json::json_pointer("/user/profile/email"), std::string());
-  if (email.empty())
-    return fail(Error::NotFound(fmt::format("Slack has no e-mail for {} (is the users:read.email scope granted?)", user_id)));
+  const nlohmann::json& u = info->contains("user") && (*info)["user"].is_object() ? (*info)["user"] : nlohmann::json::object();
+  auto flag = [&](const char* name) { return u.contains(name) && u[name].is_boolean() && u[name].get<bool>(); };
+  auto text = [&](const char* pointer) {
+    const auto at = nlohmann::json::json_pointer(pointer);
+    return u.contains(at) && u[at].is_string() ? u[at].get<std::string>() : std::string();
+  };
+  return UserProfile{.user_id = user_id,
+                     .email = text("/profile/email"),
+                     .email_confirmed = flag("is_email_confirmed"),
+                     .deleted = flag("deleted"),
+                     .bot = flag("is_bot") || flag("is_app_user"),
+                     .multi_channel_guest = flag("is_restricted"),
+                     .single_channel_guest = flag("is_ultra_restricted"),
+                     .team_id = text("/team_id")};
+}
+
+void SlackDirectory::set_own_team(std::string team_id) {
   std::lock_guard lock(mu_);
-  emails_[user_id] = {email, clock_.monotonic()};
-  return email;
+  own_team_ = std::move(team_id);
+}
+
+Result<std::string> SlackDirectory::own_team() {
+  {
+    std::lock_guard lock(mu_);
+    if (!own_team_.empty()) return own_team_;
+  }
+  auto me = api_.call("auth.test", nlohmann::json::object());
+  if (!me) return fail(to_error("auth.test", me.error()));
+  const std::string team = me->contains("team_id") && (*me)["team_id"].is_string() ? (*me)["team_id"].get<std::string>() : "";
+  if (team.empty()) return fail(Error::Internal("Slack auth.test: no team_id in the answer"));
+  set_own_team(team);
+  return team;
 }
 
 }  // namespace jit::slack

@@ -2,8 +2,9 @@
 //   Chat:      the owner-channel message (chat.postMessage, then chat.update as the request moves
 //              on, with each event as a reply in its thread), DMs to the requester
 //              (conversations.open + chat.postMessage) and alerts to the ops channel.
-//   Directory: e-mail from users.info (users:read.email), groups from usergroups.users.list for
-//              the group ids the policy names; both cached for a while.
+//   Directory: the profile from users.info (users:read, users:read.email), read fresh each time;
+//              groups from usergroups.users.list for the group ids the policy names, cached for a
+//              while; the app's own team from auth.test.
 #pragma once
 
 #include <chrono>
@@ -59,8 +60,13 @@ class SlackDirectory final : public Directory {
   // The user groups among those the policy names (approvers, requesters, admins) that `user_id`
   // belongs to.
   Result<std::vector<std::string>> groups_of(const std::string& user_id) override;
-  // Errc::not_found when Slack has no e-mail for the user (a bot, or the scope is missing).
-  Result<std::string> email_of(const std::string& user_id) override;
+  // users.info, never cached. The e-mail is "" when Slack shows none (a bot, or the
+  // users:read.email scope is missing).
+  Result<UserProfile> user(const std::string& user_id) override;
+  // The team_id of auth.test, asked once (or as given to set_own_team).
+  Result<std::string> own_team() override;
+  // The team auth.test named at start-up, so that own_team need not ask again.
+  void set_own_team(std::string team_id);
 
  private:
   template <class T>
@@ -78,7 +84,7 @@ class SlackDirectory final : public Directory {
   std::chrono::seconds ttl_;
   std::mutex mu_;
   std::map<std::string, Cached<std::vector<std::string>>> members_;
-  std::map<std::string, Cached<std::string>> emails_;
+  std::string own_team_;
 };
 
 // Slack's error as one of ours: rate limits and transport problems are Errc::unavailable.
