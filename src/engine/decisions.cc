@@ -56,6 +56,7 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
   auto checked = check_request(*policy, RequestDraft{*who, cmd.account, cmd.role, cmd.duration, cmd.reason,
                                                      cmd.ticket});
   if (!checked) return fail(checked.error());
+  if (auto standing = standing_of(cmd.requester, *policy); !standing) return fail(standing.error());
   if (auto existing = open_request_of(store_, cmd.requester, checked->account->name, checked->role->name); !existing)
     return fail(existing.error());
   else if (*existing)
@@ -153,6 +154,7 @@ Result<AccessRequest> Engine::approve(const std::string& id, const std::string& 
     if (!requester) return fail(requester.error());
     auto role = check_still_allowed(*policy, r, *requester);
     if (!role) return fail(role.error());
+    if (auto standing = standing_of(r.requester, *policy); !standing) return fail(standing.error());
     r.decisions.push_back({approver, true, "", clock_.now()});
     auto approvers = identities_of_approvers(r, {*who});
     if (!approvers) return fail(approvers.error());

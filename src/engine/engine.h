@@ -183,8 +183,10 @@ class Engine {
   Result<std::vector<Identity>> identities_of_approvers(const AccessRequest& request,
                                                         std::vector<Identity> known = {});
   // Why the grant of `request` must not go ahead under policy as it is now, or nullopt when it may:
-  // it is still allowed (check_still_allowed), enough of its approvers are approvers still, and
-  // its last approval is within the approval window. Errc::unavailable when a lookup failed.
+  // it is still allowed (check_still_allowed), its requester may still be given access
+  // (standing_of: not deactivated, no bot, no guest, …), enough of its approvers are approvers
+  // still, and its last approval is within the approval window. Errc::unavailable when a lookup
+  // failed.
   Result<std::optional<std::string>> grant_refusal(const AccessRequest& request);
 
   // The grant path, from approved to active (or failed). Safe to call again at any point.
@@ -222,6 +224,10 @@ class Engine {
   void post_unposted(TimePoint now, SweepReport& report);
 
   Result<Identity> identity_of(const std::string& user_id);
+  // The user's profile as Slack shows it now, when they may be given access at all
+  // (check_user_standing under `policy`): Errc::denied naming why not, Errc::unavailable when the
+  // directory could not be asked (try again).
+  Result<UserProfile> standing_of(const std::string& user_id, const Policy& policy);
   // Counts a written change in the metrics (requests by outcome, revoke lag).
   void count_in_metrics(const AuditEvent& event, const AccessRequest& stored);
   bool lease_available(const AccessRequest& r) const;

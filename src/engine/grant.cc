@@ -66,6 +66,10 @@ Result<std::optional<std::string>> Engine::grant_refusal(const AccessRequest& r)
   if (!requester) return fail(requester.error());
   auto role = check_still_allowed(*policy, r, *requester);
   if (!role) return role.error().message;
+  if (auto standing = standing_of(r.requester, *policy); !standing) {
+    if (standing.error().code != Errc::denied) return fail(standing.error());
+    return standing.error().message;
+  }
   auto approvers = identities_of_approvers(r);
   if (!approvers) return fail(approvers.error());
   if (const int have = approvals_standing(*policy, r, *approvers), need = (*role)->approvals_required; have < need)
