@@ -159,6 +159,10 @@ class Engine {
   Result<AccessRequest> update_and_announce(const std::string& id, const Mutate& mutate,
                                             std::optional<Notice> notice);
 
+  // The provider principal of the requester's e-mail, found at submit: Errc::denied when nobody
+  // has it, Errc::unavailable (try again) when the provider cannot be asked. A request is only
+  // stored with the principal that will receive the access, so the approver sees who that is.
+  Result<std::string> principal_at_submit(const std::string& email);
   // Stores a new pending request under a fresh id with its submit event; Errc::conflict naming the
   // open request when one for the same role appeared meanwhile.
   Result<AccessRequest> create_pending(AccessRequest request);
@@ -192,7 +196,9 @@ class Engine {
   // The grant path, from approved to active (or failed). Safe to call again at any point.
   Result<AccessRequest> advance_grant(const std::string& id);
   // approved -> granting: resolves the requester's principal and fixes the expiry (intent before
-  // action). A value when the grant failed for good (no such user), nullopt when it moved on.
+  // action). The grant fails when the requester's e-mail in Slack, or the principal it resolves
+  // to, is no longer the one stored at submit. A value when the grant failed for good, nullopt
+  // when it moved on.
   Result<std::optional<AccessRequest>> begin_grant(const AccessRequest& request);
   // granting (our lease) -> active: the provider call and its record.
   Result<AccessRequest> finish_grant(const AccessRequest& request);

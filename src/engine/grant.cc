@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/duration.h"
+#include "core/text.h"
 #include "engine/engine_internal.h"
 
 namespace jit {
@@ -66,10 +67,15 @@ Result<std::optional<std::string>> Engine::grant_refusal(const AccessRequest& r)
   if (!requester) return fail(requester.error());
   auto role = check_still_allowed(*policy, r, *requester);
   if (!role) return role.error().message;
-  if (auto standing = standing_of(r.requester, *policy); !standing) {
+  auto standing = standing_of(r.requester, *policy);
+  if (!standing) {
     if (standing.error().code != Errc::denied) return fail(standing.error());
     return standing.error().message;
   }
+  if (!r.requester_email.empty() && !text::iequals(standing->email, r.requester_email))
+    return fmt::format("the requester's e-mail in Slack changed from {} to {} after the request; nothing granted, "
+                       "ask again",
+                       r.requester_email, standing->email);
   auto approvers = identities_of_approvers(r);
   if (!approvers) return fail(approvers.error());
   if (const int have = approvals_standing(*policy, r, *approvers), need = (*role)->approvals_required; have < need)
@@ -86,17 +92,22 @@ Result<std::optional<AccessRequest>> Engine::begin_grant(const AccessRequest& r)
   auto refusal = grant_refusal(r);
   if (!refusal) return fail(refusal.error());
   if (*refusal) return fail_grant(r, **refusal);
-  auto profile = directory_.user(r.requester);
-  if (!profile) {
-    if (profile.error().code == Errc::not_found) return fail_grant(r, "no such Slack user " + r.requester);
-    return fail(profile.error());
+  // Rows stored before the e-mail was kept at submit: the e-mail Slack shows now.
+  std::string email = r.requester_email;
+  if (email.empty()) {
+    auto profile = directory_.user(r.requester);
+    if (!profile) return fail(profile.error());  // grant_refusal just read it: transient
+    email = profile->email;
   }
-  if (profile->email.empty()) return fail_grant(r, "no e-mail address for " + r.requester);
-  auto principal = provider_.resolve_principal(profile->email);
+  auto principal = provider_.resolve_principal(email);
   if (!principal) {
     if (principal.error().code == Errc::not_found) return fail_grant(r, principal.error().message);
     return fail(principal.error());
   }
+  if (!r.principal.empty() && *principal != r.principal)
+    return fail_grant(r, fmt::format("the Identity Center user for {} is now {}, not {} as when the request was "
+                                     "made; nothing granted, ask again",
+                                     email, *principal, r.principal));
   auto changed = update_with_retry(r.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
     if (x.state != State::approved) return std::nullopt;
     x.principal = *principal;

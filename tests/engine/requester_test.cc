@@ -113,5 +113,73 @@ TEST_F(RequesterTest, TurnedGuestWhileGrantingIsRolledBack) {
   EXPECT_TRUE(provider.assignments().empty());
 }
 
+TEST_F(RequesterTest, EmailAndPrincipalAreFoundAtSubmitAndKept) {
+  AccessRequest r = submit();
+  EXPECT_EQ(r.requester_email, "u0dev@example.com");
+  EXPECT_EQ(r.principal, "p-u0dev");
+  EXPECT_EQ(read(r.id).principal, "p-u0dev");
+  EXPECT_THAT(store.audit_events({}).value().front().detail, HasSubstr("for u0dev@example.com (principal p-u0dev)"));
+  ASSERT_TRUE(engine->approve(r.id, "U0ALICE"));
+  EXPECT_EQ(provider.assignments(), (std::set<Assignment>{{"p-u0dev", "123456789012", kAdminPs}}));
+}
+
+TEST_F(RequesterTest, NoPrincipalForTheEmailIsRefusedAtSubmit) {
+  set_dev([](UserProfile& p) { p.email = "@example.com"; });  // the fake provider knows nobody by it
+  auto r = engine->submit({"U0DEV", "prod", "admin", "1h", "investigating INC-1", ""});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::denied);
+  EXPECT_THAT(r.error().message, HasSubstr("nobody in AWS IAM Identity Center has your Slack e-mail address"));
+}
+
+TEST_F(RequesterTest, ProviderOutageAtSubmitSaysTryAgainAndStoresNothing) {
+  provider.fail_next(MemoryAccessProvider::Op::resolve, 1, Error::Unavailable("AWS is down"));
+  auto r = engine->submit({"U0DEV", "prod", "admin", "1h", "investigating INC-1", ""});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::unavailable);
+  EXPECT_THAT(r.error().message, HasSubstr("try again in a minute"));
+  EXPECT_TRUE(store.list_requests({}).value().empty());
+}
+
+TEST_F(RequesterTest, EmailChangedBeforeTheGrantFailsIt) {
+  AccessRequest r = submit();
+  directory.set_email("U0DEV", "mallory@example.com");
+  auto approved = engine->approve(r.id, "U0ALICE");
+  ASSERT_TRUE(approved) << approved.error().message;
+  EXPECT_EQ(approved->state, State::failed);
+  EXPECT_THAT(approved->end_reason,
+              HasSubstr("e-mail in Slack changed from u0dev@example.com to mallory@example.com after the request"));
+  EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::grant), 0);
+  EXPECT_EQ(chat.notices_for("U0DEV").back(), Notice::failed);
+}
+
+TEST_F(RequesterTest, EmailChangedOnlyInCaseStillGrants) {
+  AccessRequest r = submit();
+  directory.set_email("U0DEV", "U0Dev@Example.com");
+  EXPECT_EQ(engine->approve(r.id, "U0ALICE")->state, State::active);
+}
+
+TEST_F(RequesterTest, PrincipalChangedBeforeTheGrantFailsIt) {
+  AccessRequest r = submit();
+  // The same e-mail now belongs to another identity-store user (deleted and created again).
+  AccessRequest moved = read(r.id);
+  moved.principal = "p-someone-else";
+  ASSERT_TRUE(store.update_request(moved, {.at = kStart, .actor = "system:test", .action = "note", .request_id = r.id}));
+  auto approved = engine->approve(r.id, "U0ALICE");
+  ASSERT_TRUE(approved) << approved.error().message;
+  EXPECT_EQ(approved->state, State::failed);
+  EXPECT_THAT(approved->end_reason, HasSubstr("is now p-u0dev, not p-someone-else"));
+  EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::grant), 0);
+}
+
+TEST_F(RequesterTest, RowFromBeforeTheEmailWasKeptIsResolvedAtGrant) {
+  AccessRequest r = submit();
+  AccessRequest old = read(r.id);
+  old.requester_email = "";
+  old.principal = "";
+  ASSERT_TRUE(store.update_request(old, {.at = kStart, .actor = "system:test", .action = "note", .request_id = r.id}));
+  EXPECT_EQ(engine->approve(r.id, "U0ALICE")->state, State::active);
+  EXPECT_EQ(read(r.id).principal, "p-u0dev");
+}
+
 }  // namespace
 }  // namespace jit::testing
