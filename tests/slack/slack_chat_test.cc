@@ -118,6 +118,51 @@ TEST_F(SlackChatTest, DirectoryResolvesGroupsWithACache) {
   EXPECT_EQ(http.count("usergroups.users.list"), 6) << "refreshed after the TTL";
 }
 
+TEST_F(SlackChatTest, AGroupSlackNoLongerKnowsIsEmptyAndAlertedOncePerInterval) {
+  SlackDirectory directory(api, policy(), clock, std::chrono::seconds(60));
+  std::vector<std::string> alerts;
+  directory.set_unknown_group_alert([&](const std::string& text) { alerts.push_back(text); }, std::chrono::hours(1));
+  http.answers["usergroups.users.list"] = R"({"ok":false,"error":"no_such_subteam"})";
+  auto groups = directory.groups_of("U0DEV");
+  ASSERT_TRUE(groups) << "an unknown group blocks nobody: " << groups.error().message;
+  EXPECT_TRUE(groups->empty());
+  ASSERT_EQ(alerts.size(), 3u) << "one alert per group the policy names";
+  EXPECT_THAT(alerts[0], HasSubstr("user group S0ADMINS, which Slack no longer knows (no_such_subteam"));
+  for (int click = 0; click < 5; ++click) {
+    clock.advance(std::chrono::seconds(61));
+    ASSERT_TRUE(directory.groups_of("U0DEV"));
+  }
+  EXPECT_EQ(alerts.size(), 3u) << "not once per click";
+  clock.advance(std::chrono::hours(1));
+  ASSERT_TRUE(directory.groups_of("U0DEV"));
+  EXPECT_EQ(alerts.size(), 6u) << "again after the interval";
+  http.answers["usergroups.users.list"] = R"({"ok":false,"error":"ratelimited"})";
+  clock.advance(std::chrono::minutes(10));
+  EXPECT_FALSE(directory.groups_of("U0DEV")) << "other errors still fail: the caller retries";
+}
+
+TEST_F(SlackChatTest, ApproverGroupsOfHighRolesAreCachedAtMostAMinute) {
+  auto p = std::make_shared<Policy>();
+  AccountPolicy low{.name = "dev", .id = "111111111111", .owner_channel = "C0DEV", .approvers = {"S0LOW"}};
+  low.roles.push_back({.name = "read", .tier = Tier::standard, .requesters = {"*"}});
+  AccountPolicy high{.name = "prod", .id = "222222222222", .owner_channel = "C0PROD", .approvers = {"S0HIGH"}};
+  high.roles.push_back({.name = "glass", .tier = Tier::break_glass, .requesters = {"*"}});
+  p->accounts = {low, high};
+  SlackDirectory directory(api, p, clock, std::chrono::minutes(5));
+  http.answers["usergroups.users.list"] = R"({"ok":true,"users":["U0DEV"]})";
+  ASSERT_TRUE(directory.groups_of("U0DEV"));
+  EXPECT_EQ(http.count("usergroups.users.list"), 2);
+  clock.advance(std::chrono::seconds(59));
+  ASSERT_TRUE(directory.groups_of("U0DEV"));
+  EXPECT_EQ(http.count("usergroups.users.list"), 2);
+  clock.advance(std::chrono::seconds(1));
+  ASSERT_TRUE(directory.groups_of("U0DEV"));
+  EXPECT_EQ(http.count("usergroups.users.list"), 3) << "S0HIGH asked again after 60 s, S0LOW still cached";
+  clock.advance(std::chrono::minutes(4));
+  ASSERT_TRUE(directory.groups_of("U0DEV"));
+  EXPECT_EQ(http.count("usergroups.users.list"), 5) << "S0LOW after its 5 minutes";
+}
+
 TEST_F(SlackChatTest, DirectoryReadsTheProfileFreshEveryTime) {
   SlackDirectory directory(api, policy(), clock, std::chrono::seconds(60));
   http.answers["users.info"] = R"({"ok":true,"user":{"id":"U0DEV","team_id":"T0JIT","is_email_confirmed":true,
