@@ -92,6 +92,10 @@ net::HttpResponse envelope_or_error(const Result<std::string>& id) {
   return reply(200, {{"envelope_id", *id}});
 }
 
+net::HttpResponse ok_or_error(const Result<void>& done) {
+  return done ? reply(200, {{"ok", true}}) : from_error(done.error());
+}
+
 }  // namespace
 
 net::HttpResponse control_api(SlackEmulator& emulator, const net::HttpRequest& request, std::string_view path) {
@@ -192,6 +196,24 @@ net::HttpResponse control_api(SlackEmulator& emulator, const net::HttpRequest& r
       if (!body.problem().empty()) return bad(body.problem());
       auto outcome = emulator.submit_view(user, view, values, std::chrono::milliseconds(wait_ms.value_or(3000)));
       return outcome ? reply(200, *outcome) : from_error(outcome.error());
+    }
+    if (path == "user") {
+      // {"user": id, <field>: <value>, …}: the fields SlackEmulator::update_user changes.
+      const auto user = body.text("user");
+      if (!body.problem().empty()) return bad(body.problem());
+      json changes = json::parse(request.body);
+      changes.erase("user");
+      return ok_or_error(emulator.update_user(user, changes));
+    }
+    if (path == "usergroup") {
+      // {"usergroup": id, "enabled": bool} or {"usergroup": id, "deleted": true}.
+      const auto usergroup = body.text("usergroup");
+      const json fields = json::parse(request.body, nullptr, false);
+      const bool deleted = fields.is_object() && fields.contains("deleted") && fields["deleted"] == true;
+      const auto enabled = deleted ? std::optional<bool>() : body.boolean("enabled");
+      if (!body.problem().empty()) return bad(body.problem());
+      return ok_or_error(deleted ? emulator.delete_usergroup(usergroup)
+                                 : emulator.set_usergroup_enabled(usergroup, *enabled));
     }
     // A fault switch: the fields read above, then `act`, then {"ok":true}.
     auto apply = [&](const std::function<void()>& act) {

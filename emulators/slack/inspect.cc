@@ -1,6 +1,8 @@
 // SlackEmulator's state as JSON for tests, and the faults they inject.
 #include <fmt/format.h>
 
+#include <functional>
+
 #include "emulators/slack/slack_emulator.h"
 #include "emulators/slack/slack_emulator_impl.h"
 
@@ -133,6 +135,32 @@ void SlackEmulator::set_down(bool down) {
     }
   }
   impl_->changed();
+}
+
+namespace {
+// Runs one change of the directory under the emulator's lock; bumps the version so waiters see it.
+Result<void> change_directory(SlackEmulator::Impl& impl,
+                              const std::function<Result<void>(slack_workspace::Workspace&)>& change) {
+  Result<void> done;
+  {
+    std::lock_guard lock(impl.mutex);
+    done = change(impl.workspace);
+  }
+  impl.changed();
+  return done;
+}
+}  // namespace
+
+Result<void> SlackEmulator::update_user(const std::string& user, const nlohmann::json& changes) {
+  return change_directory(*impl_, [&](auto& w) { return w.update_user(user, changes); });
+}
+
+Result<void> SlackEmulator::set_usergroup_enabled(const std::string& usergroup, bool enabled) {
+  return change_directory(*impl_, [&](auto& w) { return w.set_usergroup_enabled(usergroup, enabled); });
+}
+
+Result<void> SlackEmulator::delete_usergroup(const std::string& usergroup) {
+  return change_directory(*impl_, [&](auto& w) { return w.delete_usergroup(usergroup); });
 }
 
 }  // namespace jit::emulators

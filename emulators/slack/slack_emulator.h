@@ -37,6 +37,15 @@ struct EmulatedSlackUser {
   std::string id;     // "U0DANA"
   std::string name;   // "dana"
   std::string email;  // "dana@example.com" (users.info user.profile.email)
+  // The flags users.info shows, as Slack names them. A guest is is_restricted (multi-channel) or
+  // is_ultra_restricted (single-channel); team_id "" is the workspace's own team.
+  bool deleted = false;
+  bool is_bot = false;
+  bool is_app_user = false;
+  bool is_restricted = false;
+  bool is_ultra_restricted = false;
+  bool is_email_confirmed = true;
+  std::string team_id;
 };
 
 struct SlackEmulatorOptions {
@@ -49,7 +58,7 @@ struct SlackEmulatorOptions {
   std::string bot_user_id = "U0JITBOT";
   std::string app_id = "A0JIT";
   std::vector<EmulatedSlackUser> users;
-  std::map<std::string, std::vector<std::string>> usergroups;  // "S0ONCALL" -> member user ids
+  std::map<std::string, std::vector<std::string>> usergroups;  // "S0ONCALL" -> member user ids (enabled)
   // The slash command the app registered ("command" in slash_commands payloads).
   std::string command = "/jit";
   // The emulator pings every open Socket Mode connection this often (Slack's SDK gives up on a
@@ -167,6 +176,21 @@ class SlackEmulator {
   // Down: the Web API answers 503, open connections are ended, new WebSockets are refused;
   // envelopes created meanwhile wait in the queue.
   void set_down(bool down);
+
+  // ---- The directory, as a workspace admin changes it ----
+  // Changes a user: `changes` is an object of any of "email", "team_id" (strings) and "deleted",
+  // "is_bot", "is_app_user", "is_restricted", "is_ultra_restricted", "is_email_confirmed"
+  // (booleans); users.info shows the change at once. Errc::not_found for an unknown user,
+  // Errc::invalid (naming the field) for an unknown field or a value of the wrong type, and then
+  // nothing changes.
+  Result<void> update_user(const std::string& user, const nlohmann::json& changes);
+  // Disables (enabled = false) or enables a user group. usergroups.users.list answers
+  // no_such_subteam for a disabled group unless asked with include_disabled=true, as Slack does.
+  // Errc::not_found for an unknown group.
+  Result<void> set_usergroup_enabled(const std::string& usergroup, bool enabled);
+  // Deletes a user group: usergroups.users.list answers no_such_subteam. Errc::not_found for an
+  // unknown group.
+  Result<void> delete_usergroup(const std::string& usergroup);
 
   // Blocks up to `timeout` until `predicate` (which may call the reading methods above) holds,
   // re-checking it after every change of state. True when it held.

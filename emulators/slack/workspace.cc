@@ -35,7 +35,9 @@ std::string state_key(const std::string& block_id, const std::string& action_id)
 
 }  // namespace
 
-Workspace::Workspace(const SlackEmulatorOptions& options) : options_(options) {}
+Workspace::Workspace(const SlackEmulatorOptions& options) : options_(options), users_(options.users) {
+  for (const auto& [id, members] : options.usergroups) usergroups_[id] = {members, true};
+}
 
 ApiResult Workspace::call(std::string_view method, json args, SteadyClock::time_point now) {
   if (!args.is_object()) return std::unexpected(ApiFailure{"invalid_arguments"});
@@ -62,9 +64,45 @@ std::string Workspace::issue_trigger(const std::string& user, SteadyClock::time_
 }
 
 const EmulatedSlackUser* Workspace::find_user(const std::string& id) const {
-  for (const auto& u : options_.users)
+  for (const auto& u : users_)
     if (u.id == id) return &u;
   return nullptr;
+}
+
+Result<void> Workspace::update_user(const std::string& id, const json& changes) {
+  auto it = std::find_if(users_.begin(), users_.end(), [&](const EmulatedSlackUser& u) { return u.id == id; });
+  if (it == users_.end()) return fail(Error::NotFound(fmt::format("no user {}", id)));
+  if (!changes.is_object()) return fail(Error::Invalid("the changes must be a JSON object"));
+  EmulatedSlackUser changed = *it;
+  const std::map<std::string, std::string*> texts{{"email", &changed.email}, {"team_id", &changed.team_id}};
+  const std::map<std::string, bool*> flags{{"deleted", &changed.deleted},
+                                           {"is_bot", &changed.is_bot},
+                                           {"is_app_user", &changed.is_app_user},
+                                           {"is_restricted", &changed.is_restricted},
+                                           {"is_ultra_restricted", &changed.is_ultra_restricted},
+                                           {"is_email_confirmed", &changed.is_email_confirmed}};
+  for (const auto& [field, value] : changes.items()) {
+    if (auto t = texts.find(field); t != texts.end() && value.is_string()) *t->second = value.get<std::string>();
+    else if (auto f = flags.find(field); f != flags.end() && value.is_boolean()) *f->second = value.get<bool>();
+    else if (t != texts.end() || f != flags.end())
+      return fail(Error::Invalid(fmt::format("'{}' must be a {}", field, t != texts.end() ? "string" : "boolean")));
+    else
+      return fail(Error::Invalid(fmt::format("'{}' is not a user field the emulator can change", field)));
+  }
+  *it = std::move(changed);
+  return {};
+}
+
+Result<void> Workspace::set_usergroup_enabled(const std::string& id, bool enabled) {
+  auto it = usergroups_.find(id);
+  if (it == usergroups_.end()) return fail(Error::NotFound(fmt::format("no user group {}", id)));
+  it->second.enabled = enabled;
+  return {};
+}
+
+Result<void> Workspace::delete_usergroup(const std::string& id) {
+  if (usergroups_.erase(id) == 0) return fail(Error::NotFound(fmt::format("no user group {}", id)));
+  return {};
 }
 
 std::string Workspace::dm_channel(const std::string& user) {
@@ -329,17 +367,22 @@ void Workspace::close_view(const std::string& id) { views_.erase(id); }
 ApiResult Workspace::user_info(const json& args) const {
   const auto* u = find_user(arg(args, "user"));
   if (!u) return std::unexpected(ApiFailure{"user_not_found"});
+  const std::string team = u->team_id.empty() ? options_.team_id : u->team_id;
   return json{{"ok", true},
-              {"user", {{"id", u->id}, {"team_id", options_.team_id}, {"name", u->name}, {"deleted", false},
-                        {"real_name", u->name}, {"is_bot", false},
+              {"user", {{"id", u->id}, {"team_id", team}, {"name", u->name}, {"deleted", u->deleted},
+                        {"real_name", u->name}, {"is_bot", u->is_bot}, {"is_app_user", u->is_app_user},
+                        {"is_restricted", u->is_restricted}, {"is_ultra_restricted", u->is_ultra_restricted},
+                        {"is_email_confirmed", u->is_email_confirmed},
                         {"profile", {{"email", u->email}, {"real_name", u->name}, {"display_name", u->name},
-                                     {"team", options_.team_id}}}}}};
+                                     {"team", team}}}}}};
 }
 
 ApiResult Workspace::usergroup_members(const json& args) const {
-  const auto it = options_.usergroups.find(arg(args, "usergroup"));
-  if (it == options_.usergroups.end()) return std::unexpected(ApiFailure{"no_such_subteam"});
-  return json{{"ok", true}, {"users", it->second}};
+  const auto it = usergroups_.find(arg(args, "usergroup"));
+  const bool include_disabled = arg(args, "include_disabled") == "true";
+  if (it == usergroups_.end() || (!it->second.enabled && !include_disabled))
+    return std::unexpected(ApiFailure{"no_such_subteam"});
+  return json{{"ok", true}, {"users", it->second.members}};
 }
 
 json Workspace::messages_json(const std::string& channel) const {

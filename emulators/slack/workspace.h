@@ -62,6 +62,10 @@ class Workspace {
   std::string issue_trigger(const std::string& user, SteadyClock::time_point now);
 
   const EmulatedSlackUser* find_user(const std::string& id) const;
+  // SlackEmulator::update_user, set_usergroup_enabled and delete_usergroup (same contracts).
+  Result<void> update_user(const std::string& id, const nlohmann::json& changes);
+  Result<void> set_usergroup_enabled(const std::string& id, bool enabled);
+  Result<void> delete_usergroup(const std::string& id);
   // The channel a message to `channel` lands in: a U… id is that user's DM, anything else as given.
   std::string resolve_channel(const std::string& channel);
   Message* find_message(const std::string& channel, const std::string& ts);
@@ -109,7 +113,14 @@ class Workspace {
     bool used = false;
   };
 
+  struct Usergroup {
+    std::vector<std::string> members;
+    bool enabled = true;
+  };
+
   const SlackEmulatorOptions& options_;
+  std::vector<EmulatedSlackUser> users_;           // from options, then as changed
+  std::map<std::string, Usergroup> usergroups_;  // from options, then as changed
   std::map<std::string, std::vector<Message>> channels_;
   std::map<std::string, std::string> dms_;  // user -> D… channel
   std::map<std::string, View> views_;

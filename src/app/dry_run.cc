@@ -50,6 +50,7 @@ Error no_slack(const std::string& user_id) {
 }  // namespace
 
 Result<std::vector<std::string>> NoDirectory::groups_of(const std::string& user_id) { return fail(no_slack(user_id)); }
-Result<std::string> NoDirectory::email_of(const std::string& user_id) { return fail(no_slack(user_id)); }
+Result<UserProfile> NoDirectory::user(const std::string& user_id) { return fail(no_slack(user_id)); }
+Result<std::string> NoDirectory::own_team() { return fail(no_slack("the workspace")); }
 
 }  // namespace jit

@@ -35,7 +35,8 @@ class NoDirectory final : public Directory {
  public:
   // Errc::unavailable: without Slack nobody can be looked up.
   Result<std::vector<std::string>> groups_of(const std::string& user_id) override;
-  Result<std::string> email_of(const std::string& user_id) override;
+  Result<UserProfile> user(const std::string& user_id) override;
+  Result<std::string> own_team() override;
 };
 
 }  // namespace jit

@@ -57,6 +57,7 @@ nlohmann::json to_json(const AccessRequest& r) {
           {"updated_at", format_time(r.updated_at)},
           {"state", state_name(r.state)},
           {"decisions", decisions},
+          {"requester_email", r.requester_email},
           {"principal", r.principal},
           {"granted_at", time_or_null(r.granted_at)},
           {"expires_at", time_or_null(r.expires_at)},

@@ -41,8 +41,13 @@ struct AccessRequest {
   State state = State::pending;
   std::vector<Decision> decisions;
 
-  // Grant facts, set from `granting` on.
+  // Who will receive the access, found at submit: the requester's e-mail in Slack and the provider
+  // principal it resolved to. The grant is refused when either differs at grant time. Both ""
+  // on rows stored before they were kept (the principal is then found at grant time).
+  std::string requester_email;
   std::string principal;               // provider principal (identity-store user id)
+
+  // Grant facts, set from `granting` on.
   std::optional<TimePoint> granted_at; // when the provider confirmed the assignment
   std::optional<TimePoint> expires_at; // fixed when granting starts; never moves
   std::optional<TimePoint> ended_at;   // revoked / denied / cancelled / expired / failed

@@ -53,6 +53,8 @@ struct Policy {
   Seconds approval_window{std::chrono::hours{1}};  // how long a request may wait for a decision
   std::size_t reason_max_length = 500;  // code points; at most limits::kMaxReasonLength
   std::vector<std::string> admins;  // may revoke any grant; user ids and/or group ids
+  // Whether Slack guests (single- and multi-channel) may request access; members only by default.
+  bool allow_guests = false;
   std::vector<AccountPolicy> accounts;
 
   // By name or by 12-digit id.

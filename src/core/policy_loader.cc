@@ -462,7 +462,7 @@ void read_config(Problems& problems, const toml::table& root, Config& config) {
   Settings& settings = config.settings;
   TableReader r(problems, root, "",
                 {"approval_window", "sweep_interval", "reconcile_interval", "reason_max_length", "admins",
-                 "ops_channel", "store", "aws", "accounts"});
+                 "allow_guests", "ops_channel", "store", "aws", "accounts"});
   if (auto d = r.duration("approval_window", false)) policy.approval_window = *d;
   if (auto d = r.duration("sweep_interval", false)) settings.sweep_interval = *d;
   if (auto d = r.duration("reconcile_interval", false)) settings.reconcile_interval = *d;
@@ -480,6 +480,7 @@ void read_config(Problems& problems, const toml::table& root, Config& config) {
     check_ids(problems, *admins, false, "admins");
     policy.admins = values_of(*admins);
   }
+  if (auto allow = r.boolean("allow_guests")) policy.allow_guests = *allow;
   if (auto channel = r.string("ops_channel", false)) {
     settings.ops_channel = channel->value;
     if (!is_channel_id(channel->value))

@@ -56,6 +56,10 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
   auto checked = check_request(*policy, RequestDraft{*who, cmd.account, cmd.role, cmd.duration, cmd.reason,
                                                      cmd.ticket});
   if (!checked) return fail(checked.error());
+  auto standing = standing_of(cmd.requester, *policy);
+  if (!standing) return fail(standing.error());
+  auto principal = principal_at_submit(standing->email);
+  if (!principal) return fail(principal.error());
   if (auto existing = open_request_of(store_, cmd.requester, checked->account->name, checked->role->name); !existing)
     return fail(existing.error());
   else if (*existing)
@@ -73,6 +77,8 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
                                  .created_at = now,
                                  .updated_at = now,
                                  .state = State::pending,
+                                 .requester_email = standing->email,
+                                 .principal = *principal,
                                  .chat_channel = checked->account->owner_channel});
   if (!created) return fail(created.error());
   if (options_.metrics) options_.metrics->inc("jit_requests_total", {{"outcome", "submitted"}});
@@ -87,6 +93,17 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
   return result;
 }
 
+Result<std::string> Engine::principal_at_submit(const std::string& email) {
+  auto principal = provider_.resolve_principal(email);
+  if (principal) return principal;
+  if (principal.error().code == Errc::not_found)
+    return fail(Error::Denied(fmt::format(
+        "nobody in AWS IAM Identity Center has your Slack e-mail address {}; ask an administrator to add you", email)));
+  return fail(Error::Unavailable(fmt::format(
+      "could not find who {} is in AWS IAM Identity Center ({}); try again in a minute", email,
+      principal.error().message)));
+}
+
 Result<AccessRequest> Engine::create_pending(AccessRequest r) {
   Result<AccessRequest> created = fail(Error::Internal("not attempted"));
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -97,9 +114,10 @@ Result<AccessRequest> Engine::create_pending(AccessRequest r) {
                  .request_id = r.id,
                  .from_state = "",
                  .to_state = std::string(state_name(State::pending)),
-                 .detail = fmt::format("{} on {} ({}) for {}; reason: {}{}", r.role, r.account, r.account_id,
-                                       format_duration(r.duration), r.reason,
-                                       r.ticket.empty() ? "" : "; ticket: " + r.ticket)};
+                 .detail = fmt::format("{} on {} ({}) for {}; reason: {}{}; for {} (principal {})", r.role,
+                                       r.account, r.account_id, format_duration(r.duration), r.reason,
+                                       r.ticket.empty() ? "" : "; ticket: " + r.ticket, r.requester_email,
+                                       r.principal)};
     created = create(r, e);
     if (created || created.error().code != Errc::conflict) break;
     // Either the id was taken (try another) or an open request appeared meanwhile.
@@ -153,6 +171,7 @@ Result<AccessRequest> Engine::approve(const std::string& id, const std::string& 
     if (!requester) return fail(requester.error());
     auto role = check_still_allowed(*policy, r, *requester);
     if (!role) return fail(role.error());
+    if (auto standing = standing_of(r.requester, *policy); !standing) return fail(standing.error());
     r.decisions.push_back({approver, true, "", clock_.now()});
     auto approvers = identities_of_approvers(r, {*who});
     if (!approvers) return fail(approvers.error());

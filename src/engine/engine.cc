@@ -215,6 +215,21 @@ Result<Identity> Engine::identity_of(const std::string& user_id) {
   return Identity{user_id, std::move(*groups)};
 }
 
+Result<UserProfile> Engine::standing_of(const std::string& user_id, const Policy& policy) {
+  auto unavailable = [&](const Error& e) {
+    return fail(Error::Unavailable(
+        fmt::format("could not look up {} in Slack ({}); try again in a minute", user_id, e.message)));
+  };
+  auto profile = directory_.user(user_id);
+  if (!profile && profile.error().code == Errc::not_found)
+    return fail(Error::Denied(fmt::format("{} cannot be given access: Slack does not know the user", user_id)));
+  if (!profile) return unavailable(profile.error());
+  auto team = directory_.own_team();
+  if (!team) return unavailable(team.error());
+  if (auto ok = check_user_standing(*profile, *team, policy.allow_guests); !ok) return fail(ok.error());
+  return profile;
+}
+
 void Engine::announce(const AccessRequest& r, const AuditEvent& e, std::optional<Notice> notice) {
   if (auto u = chat_.update_request(r, e); !u)
     spdlog::warn("event=chat_update_failed request={} error=\"{}\"", r.id, u.error().message);

@@ -180,6 +180,10 @@ class Engine {
   Result<AccessRequest> update_and_announce(const std::string& id, const Mutate& mutate,
                                             std::optional<Notice> notice);
 
+  // The provider principal of the requester's e-mail, found at submit: Errc::denied when nobody
+  // has it, Errc::unavailable (try again) when the provider cannot be asked. A request is only
+  // stored with the principal that will receive the access, so the approver sees who that is.
+  Result<std::string> principal_at_submit(const std::string& email);
   // Stores a new pending request under a fresh id with its submit event; Errc::conflict naming the
   // open request when one for the same role appeared meanwhile.
   Result<AccessRequest> create_pending(AccessRequest request);
@@ -204,14 +208,18 @@ class Engine {
   Result<std::vector<Identity>> identities_of_approvers(const AccessRequest& request,
                                                         std::vector<Identity> known = {});
   // Why the grant of `request` must not go ahead under policy as it is now, or nullopt when it may:
-  // it is still allowed (check_still_allowed), enough of its approvers are approvers still, and
-  // its last approval is within the approval window. Errc::unavailable when a lookup failed.
+  // it is still allowed (check_still_allowed), its requester may still be given access
+  // (standing_of: not deactivated, no bot, no guest, …), enough of its approvers are approvers
+  // still, and its last approval is within the approval window. Errc::unavailable when a lookup
+  // failed.
   Result<std::optional<std::string>> grant_refusal(const AccessRequest& request);
 
   // The grant path, from approved to active (or failed). Safe to call again at any point.
   Result<AccessRequest> advance_grant(const std::string& id);
   // approved -> granting: resolves the requester's principal and fixes the expiry (intent before
-  // action). A value when the grant failed for good (no such user), nullopt when it moved on.
+  // action). The grant fails when the requester's e-mail in Slack, or the principal it resolves
+  // to, is no longer the one stored at submit. A value when the grant failed for good, nullopt
+  // when it moved on.
   Result<std::optional<AccessRequest>> begin_grant(const AccessRequest& request);
   // granting (our lease) -> active: the provider call and its record.
   Result<AccessRequest> finish_grant(const AccessRequest& request);
@@ -243,6 +251,10 @@ class Engine {
   void post_unposted(TimePoint now, SweepReport& report);
 
   Result<Identity> identity_of(const std::string& user_id);
+  // The user's profile as Slack shows it now, when they may be given access at all
+  // (check_user_standing under `policy`): Errc::denied naming why not, Errc::unavailable when the
+  // directory could not be asked (try again).
+  Result<UserProfile> standing_of(const std::string& user_id, const Policy& policy);
   // Counts a written change in the metrics (requests by outcome, revoke lag).
   void count_in_metrics(const AuditEvent& event, const AccessRequest& stored);
   bool lease_available(const AccessRequest& r) const;

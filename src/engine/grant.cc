@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "core/duration.h"
+#include "core/text.h"
 #include "engine/engine_internal.h"
 
 namespace jit {
@@ -68,6 +69,15 @@ Result<std::optional<std::string>> Engine::grant_refusal(const AccessRequest& r)
   if (!requester) return fail(requester.error());
   auto role = check_still_allowed(*policy, r, *requester);
   if (!role) return role.error().message;
+  auto standing = standing_of(r.requester, *policy);
+  if (!standing) {
+    if (standing.error().code != Errc::denied) return fail(standing.error());
+    return standing.error().message;
+  }
+  if (!r.requester_email.empty() && !text::iequals(standing->email, r.requester_email))
+    return fmt::format("the requester's e-mail in Slack changed from {} to {} after the request; nothing granted, "
+                       "ask again",
+                       r.requester_email, standing->email);
   auto approvers = identities_of_approvers(r);
   if (!approvers) return fail(approvers.error());
   if (const int have = approvals_standing(*policy, r, *approvers), need = (*role)->approvals_required; have < need)
@@ -84,16 +94,22 @@ Result<std::optional<AccessRequest>> Engine::begin_grant(const AccessRequest& r)
   auto refusal = grant_refusal(r);
   if (!refusal) return fail(refusal.error());
   if (*refusal) return fail_grant(r, **refusal);
-  auto email = directory_.email_of(r.requester);
-  if (!email) {
-    if (email.error().code == Errc::not_found) return fail_grant(r, "no e-mail address for " + r.requester);
-    return fail(email.error());
+  // Rows stored before the e-mail was kept at submit: the e-mail Slack shows now.
+  std::string email = r.requester_email;
+  if (email.empty()) {
+    auto profile = directory_.user(r.requester);
+    if (!profile) return fail(profile.error());  // grant_refusal just read it: transient
+    email = profile->email;
   }
-  auto principal = provider_.resolve_principal(*email);
+  auto principal = provider_.resolve_principal(email);
   if (!principal) {
     if (principal.error().code == Errc::not_found) return fail_grant(r, principal.error().message);
     return fail(principal.error());
   }
+  if (!r.principal.empty() && *principal != r.principal)
+    return fail_grant(r, fmt::format("the Identity Center user for {} is now {}, not {} as when the request was "
+                                     "made; nothing granted, ask again",
+                                     email, *principal, r.principal));
   // Standing access is not taken over: when the requester already holds the assignment outside
   // JIT Access, nothing is granted and that assignment is left alone (revoking it at expiry would
   // take away access this grant never gave). Checked before `granting` is written, so a grant

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/model.h"
+#include "core/user_standing.h"
 
 namespace jit {
 
@@ -38,12 +39,20 @@ class Chat {
   virtual Result<> alert(const std::string& text) = 0;
 };
 
-// Who people are: user groups for policy, e-mail for the provider's principal.
+// Who people are: user groups for policy; the profile (e-mail for the provider's principal, and
+// the flags that say whether the account may be given access at all). Methods may block and are
+// thread-safe; Errc::unavailable is transient.
 class Directory {
  public:
   virtual ~Directory() = default;
+  // The user groups the policy names that `user_id` belongs to. A group the directory no longer
+  // knows counts as empty.
   virtual Result<std::vector<std::string>> groups_of(const std::string& user_id) = 0;
-  virtual Result<std::string> email_of(const std::string& user_id) = 0;
+  // The user as the directory shows them now (not cached: a decision about access reads it fresh).
+  // Errc::not_found for an unknown user.
+  virtual Result<UserProfile> user(const std::string& user_id) = 0;
+  // The team (workspace) the app is installed in: users of other teams are not given access.
+  virtual Result<std::string> own_team() = 0;
 };
 
 }  // namespace jit

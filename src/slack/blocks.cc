@@ -66,6 +66,10 @@ json request_message(const AccessRequest& r, const Policy& policy) {
       mrkdwn(fmt::format("*Request*\n`{}`", escape(r.id))),
   });
   if (!r.ticket.empty()) fields.push_back(mrkdwn(fmt::format("*Ticket*\n{}", escape(r.ticket))));
+  // Who will receive the access: the e-mail and principal found at submit (not on older rows).
+  if (!r.requester_email.empty())
+    fields.push_back(mrkdwn(fmt::format("*Access goes to*\n{}{}", escape(r.requester_email),
+                                        r.principal.empty() ? "" : " · Identity Center user `" + escape(r.principal) + "`")));
   json blocks = json::array({
       section(fmt::format("{} requests {} access", mention(r.requester),
                           tier == "break-glass" ? ":rotating_light: *break-glass*" : "temporary")),

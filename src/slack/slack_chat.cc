@@ -1,6 +1,7 @@
 #include "slack/slack_chat.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <set>
@@ -109,58 +110,116 @@ void SlackDirectory::set_policy(std::shared_ptr<const Policy> policy) {
   policy_ = std::move(policy);
 }
 
-Result<std::vector<std::string>> SlackDirectory::members_of(const std::string& group_id) {
+void SlackDirectory::set_unknown_group_alert(std::function<void(const std::string&)> alert, std::chrono::seconds repeat) {
+  std::lock_guard lock(mu_);
+  unknown_group_alert_ = std::move(alert);
+  unknown_group_repeat_ = repeat;
+}
+
+void SlackDirectory::note_unknown_group(const std::string& group_id, const ApiError& error) {
+  std::function<void(const std::string&)> alert;
   {
     std::lock_guard lock(mu_);
-    if (auto it = members_.find(group_id); it != members_.end() && fresh(it->second)) return it->second.value;
+    const SteadyTime now = clock_.monotonic();
+    auto it = unknown_group_alerted_.find(group_id);
+    if (it != unknown_group_alerted_.end() && now - it->second < unknown_group_repeat_) return;
+    unknown_group_alerted_[group_id] = now;
+    alert = unknown_group_alert_;
+  }
+  spdlog::warn("event=unknown_usergroup group={} error={} detail=\"counted as empty\"", group_id, error.error);
+  if (alert)
+    alert(fmt::format("The policy names user group {}, which Slack no longer knows ({}: deleted or disabled). It counts "
+                      "as empty: its members can no longer request or approve through it. Restore the group or change "
+                      "the policy.",
+                      group_id, error.error));
+}
+
+Result<std::vector<std::string>> SlackDirectory::members_of(const std::string& group_id, std::chrono::seconds ttl) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = members_.find(group_id); it != members_.end() && clock_.monotonic() - it->second.at < ttl)
+      return it->second.value;
   }
   auto listed = api_.call("usergroups.users.list", {{"usergroup", group_id}});
-  if (!listed) return fail(to_error("usergroups.users.list", listed.error()));
   std::vector<std::string> users;
-  if (auto it = listed->find("users"); it != listed->end() && it->is_array())
+  if (!listed && to_error("usergroups.users.list", listed.error()).code == Errc::not_found)
+    note_unknown_group(group_id, listed.error());
+  else if (!listed)
+    return fail(to_error("usergroups.users.list", listed.error()));
+  else if (auto it = listed->find("users"); it != listed->end() && it->is_array())
     for (const auto& u : *it)
       if (u.is_string()) users.push_back(u.get<std::string>());
   std::lock_guard lock(mu_);
+  if (listed) unknown_group_alerted_.erase(group_id);  // back: alert again should it go
   members_[group_id] = {users, clock_.monotonic()};
   return users;
 }
 
 Result<std::vector<std::string>> SlackDirectory::groups_of(const std::string& user_id) {
-  std::set<std::string> named;  // every group id the policy mentions
+  // Every group id the policy mentions, with how long its members may be cached.
+  std::map<std::string, std::chrono::seconds> named;
   {
     std::lock_guard lock(mu_);
-    auto add = [&](const std::vector<std::string>& ids) {
+    auto add = [&](const std::vector<std::string>& ids, std::chrono::seconds ttl) {
       for (const auto& id : ids)
-        if (id.starts_with("S")) named.insert(id);
+        if (id.starts_with("S")) {
+          auto [it, added] = named.try_emplace(id, ttl);
+          if (!added) it->second = std::min(it->second, ttl);
+        }
     };
-    add(policy_->admins);
+    add(policy_->admins, ttl_);
     for (const auto& a : policy_->accounts) {
-      add(a.approvers);
-      for (const auto& r : a.roles) add(r.requesters);
+      const bool high = std::any_of(a.roles.begin(), a.roles.end(), [](const RolePolicy& r) {
+        return r.tier == Tier::high || r.tier == Tier::break_glass;
+      });
+      add(a.approvers, high ? std::min(ttl_, std::chrono::seconds(kShortGroupTtl)) : ttl_);
+      for (const auto& r : a.roles) add(r.requesters, ttl_);
     }
   }
   std::vector<std::string> groups;
-  for (const auto& group : named) {
-    auto members = members_of(group);
+  for (const auto& [group, ttl] : named) {
+    auto members = members_of(group, ttl);
     if (!members) return fail(members.error());
     if (std::find(members->begin(), members->end(), user_id) != members->end()) groups.push_back(group);
   }
   return groups;
 }
 
-Result<std::string> SlackDirectory::email_of(const std::string& user_id) {
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = emails_.find(user_id); it != emails_.end() && fresh(it->second)) return it->second.value;
-  }
+Result<UserProfile> SlackDirectory::user(const std::string& user_id) {
   auto info = api_.call("users.info", {{"user", user_id}});
   if (!info) return fail(to_error("users.info", info.error()));
-  const std::string email = info->value(nlohmann::json::json_pointer("/user/profile/email"), std::string());
-  if (email.empty())
-    return fail(Error::NotFound(fmt::format("Slack has no e-mail for {} (is the users:read.email scope granted?)", user_id)));
+  const nlohmann::json& u = info->contains("user") && (*info)["user"].is_object() ? (*info)["user"] : nlohmann::json::object();
+  auto flag = [&](const char* name) { return u.contains(name) && u[name].is_boolean() && u[name].get<bool>(); };
+  auto text = [&](const char* pointer) {
+    const auto at = nlohmann::json::json_pointer(pointer);
+    return u.contains(at) && u[at].is_string() ? u[at].get<std::string>() : std::string();
+  };
+  return UserProfile{.user_id = user_id,
+                     .email = text("/profile/email"),
+                     .email_confirmed = flag("is_email_confirmed"),
+                     .deleted = flag("deleted"),
+                     .bot = flag("is_bot") || flag("is_app_user"),
+                     .multi_channel_guest = flag("is_restricted"),
+                     .single_channel_guest = flag("is_ultra_restricted"),
+                     .team_id = text("/team_id")};
+}
+
+void SlackDirectory::set_own_team(std::string team_id) {
   std::lock_guard lock(mu_);
-  emails_[user_id] = {email, clock_.monotonic()};
-  return email;
+  own_team_ = std::move(team_id);
+}
+
+Result<std::string> SlackDirectory::own_team() {
+  {
+    std::lock_guard lock(mu_);
+    if (!own_team_.empty()) return own_team_;
+  }
+  auto me = api_.call("auth.test", nlohmann::json::object());
+  if (!me) return fail(to_error("auth.test", me.error()));
+  const std::string team = me->contains("team_id") && (*me)["team_id"].is_string() ? (*me)["team_id"].get<std::string>() : "";
+  if (team.empty()) return fail(Error::Internal("Slack auth.test: no team_id in the answer"));
+  set_own_team(team);
+  return team;
 }
 
 }  // namespace jit::slack

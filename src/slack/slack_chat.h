@@ -2,8 +2,9 @@
 //   Chat:      the owner-channel message (chat.postMessage, then chat.update as the request moves
 //              on, with each event as a reply in its thread), DMs to the requester
 //              (conversations.open + chat.postMessage) and alerts to the ops channel.
-//   Directory: e-mail from users.info (users:read.email), groups from usergroups.users.list for
-//              the group ids the policy names; both cached for a while.
+//   Directory: the profile from users.info (users:read, users:read.email), read fresh each time;
+//              groups from usergroups.users.list for the group ids the policy names, cached for a
+//              while; the app's own team from auth.test.
 #pragma once
 
 #include <chrono>
@@ -50,17 +51,32 @@ class SlackChat final : public Chat {
 
 class SlackDirectory final : public Directory {
  public:
-  // Answers are cached for `cache_ttl` of the clock's monotonic time. `api` and `clock` must
+  // Group members are cached for `cache_ttl` of the clock's monotonic time, and for at most
+  // kShortGroupTtl when the group approves an account with a high or break-glass role (a member
+  // removed from such a group loses that standing within a minute). `api` and `clock` must
   // outlive this.
   SlackDirectory(WebApi& api, std::shared_ptr<const Policy> policy, const Clock& clock,
                  std::chrono::seconds cache_ttl = std::chrono::minutes(5));
   void set_policy(std::shared_ptr<const Policy> policy);
 
+  static constexpr std::chrono::seconds kShortGroupTtl{60};
+  // A user group the policy names that Slack no longer knows (deleted, or disabled) counts as
+  // empty, so that it blocks nobody else's requests and decisions; `alert` is told (the ops
+  // channel) when it is first seen, then at most once per `repeat` per group while it lasts.
+  // Called without any lock held; may block.
+  void set_unknown_group_alert(std::function<void(const std::string&)> alert,
+                               std::chrono::seconds repeat = std::chrono::hours(1));
+
   // The user groups among those the policy names (approvers, requesters, admins) that `user_id`
   // belongs to.
   Result<std::vector<std::string>> groups_of(const std::string& user_id) override;
-  // Errc::not_found when Slack has no e-mail for the user (a bot, or the scope is missing).
-  Result<std::string> email_of(const std::string& user_id) override;
+  // users.info, never cached. The e-mail is "" when Slack shows none (a bot, or the
+  // users:read.email scope is missing).
+  Result<UserProfile> user(const std::string& user_id) override;
+  // The team_id of auth.test, asked once (or as given to set_own_team).
+  Result<std::string> own_team() override;
+  // The team auth.test named at start-up, so that own_team need not ask again.
+  void set_own_team(std::string team_id);
 
  private:
   template <class T>
@@ -68,9 +84,9 @@ class SlackDirectory final : public Directory {
     T value;
     SteadyTime at;
   };
-  Result<std::vector<std::string>> members_of(const std::string& group_id);
-  template <class T>
-  bool fresh(const Cached<T>& entry) const { return clock_.monotonic() - entry.at < ttl_; }
+  // The members of a group, cached for `ttl`; an unknown group is empty (and alerted).
+  Result<std::vector<std::string>> members_of(const std::string& group_id, std::chrono::seconds ttl);
+  void note_unknown_group(const std::string& group_id, const ApiError& error);
 
   WebApi& api_;
   std::shared_ptr<const Policy> policy_;
@@ -78,7 +94,10 @@ class SlackDirectory final : public Directory {
   std::chrono::seconds ttl_;
   std::mutex mu_;
   std::map<std::string, Cached<std::vector<std::string>>> members_;
-  std::map<std::string, Cached<std::string>> emails_;
+  std::string own_team_;
+  std::function<void(const std::string&)> unknown_group_alert_;
+  std::chrono::seconds unknown_group_repeat_{std::chrono::hours(1)};
+  std::map<std::string, SteadyTime> unknown_group_alerted_;  // group id -> when last alerted
 };
 
 // Slack's error as one of ours: rate limits and transport problems are Errc::unavailable.

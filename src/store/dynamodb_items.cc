@@ -49,6 +49,8 @@ class Reader {
     return out;
   }
   TimePoint time(std::string_view name) { return from_epoch(number(name)); }
+  // "" when absent (an attribute added after items were written).
+  std::string optional_text(std::string_view name) { return item_.contains(name) ? text(name) : std::string(); }
   std::optional<TimePoint> optional_time(std::string_view name) {
     if (!item_.contains(name)) return std::nullopt;
     return time(name);
@@ -159,6 +161,7 @@ Json request_item(const AccessRequest& r) {
   put_time(item, "lease_until", r.lease_until);
   item["chat_channel"] = S(r.chat_channel);
   item["chat_ts"] = S(r.chat_ts);
+  item["requester_email"] = S(r.requester_email);
 
   // Index keys. Key attributes of an index may not be empty strings, hence the prefixes.
   const std::string id_suffix = "#" + r.id;
@@ -219,6 +222,7 @@ Result<AccessRequest> request_from_item(const Json& item) {
   r.lease_until = in.optional_time("lease_until");
   r.chat_channel = in.text("chat_channel");
   r.chat_ts = in.text("chat_ts");
+  r.requester_email = in.optional_text("requester_email");
   if (in.error()) return fail(Error::Internal(*in.error()));
   return r;
 }

@@ -87,7 +87,8 @@ Result<> bind_request(Query& q, const AccessRequest& r) {
       .bind(":lease_owner", r.lease_owner)
       .bind(":lease_until", epoch_or_null(r.lease_until))
       .bind(":chat_channel", r.chat_channel)
-      .bind(":chat_ts", r.chat_ts);
+      .bind(":chat_ts", r.chat_ts)
+      .bind(":requester_email", r.requester_email);
   return {};
 }
 
@@ -122,6 +123,7 @@ Result<AccessRequest> read_request(const Query& q) {
   r.lease_until = time_or_empty(q.optional_integer(kLeaseUntil));
   r.chat_channel = q.text(kChatChannel);
   r.chat_ts = q.text(kChatTs);
+  r.requester_email = q.text(kRequesterEmail);
   return r;
 }
 

@@ -88,6 +88,11 @@ BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 )sql",
+    // Version 3. The requester's e-mail, found at submit with the principal (issue 12); rows
+    // from before have none.
+    R"sql(
+ALTER TABLE requests ADD COLUMN requester_email TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 // The schema version this program creates and understands.
@@ -101,19 +106,19 @@ inline constexpr const char* kReadSchemaVersion = "PRAGMA user_version";
 #define JIT_REQUEST_COLUMNS                                                                                  \
   "id, version, requester, account, account_id, role, permission_set_arn, duration_seconds, reason, ticket, " \
   "created_at, updated_at, state, decisions, principal, granted_at, expires_at, ended_at, end_reason, "     \
-  "lease_owner, lease_until, chat_channel, chat_ts"
+  "lease_owner, lease_until, chat_channel, chat_ts, requester_email"
 
 enum RequestColumn : int {
   kId, kVersion, kRequester, kAccount, kAccountId, kRole, kPermissionSetArn, kDurationSeconds, kReason, kTicket,
   kCreatedAt, kUpdatedAt, kState, kDecisions, kPrincipal, kGrantedAt, kExpiresAt, kEndedAt, kEndReason,
-  kLeaseOwner, kLeaseUntil, kChatChannel, kChatTs,
+  kLeaseOwner, kLeaseUntil, kChatChannel, kChatTs, kRequesterEmail,
 };
 
 // Both bind every column as the parameter of the same name (":requester", ...).
 inline constexpr const char* kInsertRequest = "INSERT INTO requests (" JIT_REQUEST_COLUMNS ") VALUES ("
     ":id, :version, :requester, :account, :account_id, :role, :permission_set_arn, :duration_seconds, :reason, "
     ":ticket, :created_at, :updated_at, :state, :decisions, :principal, :granted_at, :expires_at, :ended_at, "
-    ":end_reason, :lease_owner, :lease_until, :chat_channel, :chat_ts)";
+    ":end_reason, :lease_owner, :lease_until, :chat_channel, :chat_ts, :requester_email)";
 
 // Changes a row only if it still has the version the caller read.
 inline constexpr const char* kUpdateRequest =
@@ -122,7 +127,7 @@ inline constexpr const char* kUpdateRequest =
     "ticket = :ticket, created_at = :created_at, updated_at = :updated_at, state = :state, "
     "decisions = :decisions, principal = :principal, granted_at = :granted_at, expires_at = :expires_at, "
     "ended_at = :ended_at, end_reason = :end_reason, lease_owner = :lease_owner, lease_until = :lease_until, "
-    "chat_channel = :chat_channel, chat_ts = :chat_ts, version = version + 1 "
+    "chat_channel = :chat_channel, chat_ts = :chat_ts, requester_email = :requester_email, version = version + 1 "
     "WHERE id = :id AND version = :version";
 
 inline constexpr const char* kGetRequest = "SELECT " JIT_REQUEST_COLUMNS " FROM requests WHERE id = :id";

@@ -298,6 +298,7 @@ TEST_F(CliTest, DemoRunsAndLeavesAVerifiableStore) {
   EXPECT_EQ(requests.code, 0);
   EXPECT_THAT(requests.out, HasSubstr("\"state\": \"denied\""));
   EXPECT_THAT(requests.out, HasSubstr("use the read-only role"));
+  EXPECT_THAT(requests.out, HasSubstr("\"requester_email\": \"")) << "who was to receive the access";
 
   Outcome jsonl = run("audit export --format jsonl --store " + db);
   EXPECT_EQ(jsonl.code, 0);

@@ -108,6 +108,7 @@ TEST(LoadPolicy, MinimalPolicyGetsDefaults) {
   EXPECT_EQ(p->settings.reconcile_interval, Seconds{300});
   EXPECT_EQ(p->policy.reason_max_length, 500u);
   EXPECT_TRUE(p->policy.admins.empty());
+  EXPECT_FALSE(p->policy.allow_guests);
   EXPECT_EQ(p->settings.ops_channel, "");
   EXPECT_EQ(p->settings.store.url, "sqlite:jit.db");
   EXPECT_EQ(p->settings.aws.region, "");
@@ -136,6 +137,7 @@ sweep_interval = "10s"
 reconcile_interval = "1m"
 reason_max_length = 3000
 admins = ["U0ADMIN", "W0GRID", "S0SECOPS"]
+allow_guests = true
 ops_channel = "G0OPS"
 [store]
 url = "dynamodb:jit-requests"
@@ -157,6 +159,7 @@ ticket_pattern = "^INC-[0-9]+$"
   EXPECT_EQ(p->settings.reconcile_interval, minutes{1});
   EXPECT_EQ(p->policy.reason_max_length, 3000u);
   EXPECT_EQ(p->policy.admins, (std::vector<std::string>{"U0ADMIN", "W0GRID", "S0SECOPS"}));
+  EXPECT_TRUE(p->policy.allow_guests);
   EXPECT_EQ(p->settings.ops_channel, "G0OPS");
   EXPECT_EQ(p->settings.store.url, "dynamodb:jit-requests");
   EXPECT_EQ(p->settings.aws.region, "us-east-1");
@@ -225,7 +228,7 @@ TEST(LoadPolicy, InlineTablesWorkLikeHeaders) {
 TEST(LoadPolicyErrors, UnknownTopLevelKey) {
   EXPECT_EQ(errors("approval_windw = \"1h\"\n" + std::string(kMinimal)),
             "jit.toml:1:1: approval_windw: unknown key; allowed keys here: approval_window, sweep_interval, "
-            "reconcile_interval, reason_max_length, admins, ops_channel, store, aws, accounts");
+            "reconcile_interval, reason_max_length, admins, allow_guests, ops_channel, store, aws, accounts");
 }
 
 TEST(LoadPolicyErrors, UnknownAccountKey) {

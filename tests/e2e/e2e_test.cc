@@ -67,9 +67,9 @@ TEST(E2eOutage, AwsDownAtApprovalIsRetriedAndGrantedWhenItReturns) {
   world.aws().set_faults({.down = true});
   ASSERT_TRUE(world.click(kAlice, *id, slack::kApproveAction));
   EXPECT_TRUE(world.wait_ephemeral(kAlice, "retried automatically"));
-  // Approved and waiting: the identity store (the requester's user id) is down too, so the grant
-  // has not even begun.
-  EXPECT_EQ(world.read(*id)->state, State::approved);
+  // Approved and waiting in `granting`: the requester's principal was found at submit (and the
+  // provider still has it cached), so the grant began, and the assignment call failed.
+  EXPECT_EQ(world.read(*id)->state, State::granting);
   EXPECT_EQ(world.assignment_count(), 0u);
   EXPECT_FALSE(world.wait_dm(kDana, "is active", std::chrono::seconds(2)));
   world.aws().set_faults({});

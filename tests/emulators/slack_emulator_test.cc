@@ -306,6 +306,55 @@ TEST_F(SlackEmulatorTest, UsersAndUsergroups) {
   EXPECT_EQ(error_of(*bot_, "usergroups.users.list", {{"usergroup", "S0NONE"}}), "no_such_subteam");
 }
 
+TEST_F(SlackEmulatorTest, UsersInfoShowsTheFlagsAnAdminChanges) {
+  auto before = bot_->call("users.info", {{"user", "U0DANA"}});
+  ASSERT_TRUE(before);
+  EXPECT_EQ((*before)["user"]["team_id"], "T0JIT");
+  EXPECT_EQ((*before)["user"]["is_email_confirmed"], true);
+  EXPECT_EQ((*before)["user"]["deleted"], false);
+  EXPECT_EQ((*before)["user"]["is_ultra_restricted"], false);
+
+  ASSERT_TRUE(emulator_->update_user("U0DANA", {{"email", "mallory@example.com"},
+                                                {"deleted", true},
+                                                {"is_bot", true},
+                                                {"is_app_user", true},
+                                                {"is_restricted", true},
+                                                {"is_ultra_restricted", true},
+                                                {"is_email_confirmed", false},
+                                                {"team_id", "T0OTHER"}}));
+  auto after = bot_->call("users.info", {{"user", "U0DANA"}});
+  ASSERT_TRUE(after);
+  const json& u = (*after)["user"];
+  EXPECT_EQ(u["profile"]["email"], "mallory@example.com");
+  EXPECT_EQ(u["team_id"], "T0OTHER");
+  for (const char* flag : {"deleted", "is_bot", "is_app_user", "is_restricted", "is_ultra_restricted"})
+    EXPECT_EQ(u[flag], true) << flag;
+  EXPECT_EQ(u["is_email_confirmed"], false);
+
+  EXPECT_EQ(emulator_->update_user("U0NOBODY", {{"deleted", true}}).error().code, Errc::not_found);
+  auto wrong = emulator_->update_user("U0ERIN", {{"email", "x@example.com"}, {"deleted", "yes"}});
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("'deleted'"), std::string::npos) << wrong.error().message;
+  EXPECT_EQ(emulator_->update_user("U0ERIN", {{"is_admin", true}}).error().code, Errc::invalid);
+  EXPECT_EQ((*bot_->call("users.info", {{"user", "U0ERIN"}}))["user"]["profile"]["email"], "erin@example.com")
+      << "a refused change changes nothing";
+}
+
+TEST_F(SlackEmulatorTest, DisabledAndDeletedUsergroupsAreNoSuchSubteam) {
+  ASSERT_TRUE(emulator_->set_usergroup_enabled("S0ONCALL", false));
+  EXPECT_EQ(error_of(*bot_, "usergroups.users.list", {{"usergroup", "S0ONCALL"}}), "no_such_subteam");
+  auto disabled = bot_->call("usergroups.users.list", {{"usergroup", "S0ONCALL"}, {"include_disabled", true}});
+  ASSERT_TRUE(disabled);
+  EXPECT_EQ((*disabled)["users"], json({"U0DANA", "U0ERIN"}));
+  ASSERT_TRUE(emulator_->set_usergroup_enabled("S0ONCALL", true));
+  EXPECT_EQ(error_of(*bot_, "usergroups.users.list", {{"usergroup", "S0ONCALL"}}), "ok");
+  ASSERT_TRUE(emulator_->delete_usergroup("S0ONCALL"));
+  EXPECT_EQ(error_of(*bot_, "usergroups.users.list", {{"usergroup", "S0ONCALL"}, {"include_disabled", true}}),
+            "no_such_subteam");
+  EXPECT_EQ(emulator_->delete_usergroup("S0ONCALL").error().code, Errc::not_found);
+  EXPECT_EQ(emulator_->set_usergroup_enabled("S0NONE", false).error().code, Errc::not_found);
+}
+
 TEST_F(SlackEmulatorTest, ViewsOpenNeedsAFreshTriggerAndAValidModal) {
   EXPECT_EQ(error_of(*bot_, "views.open", {{"trigger_id", "123.456.abc"}, {"view", modal()}}), "invalid_trigger_id");
   const std::string t = trigger();
@@ -584,6 +633,17 @@ TEST_F(SlackEmulatorTest, ControlApiOverHttp) {
   ASSERT_EQ(submitted.status, 200) << submitted.body;
   EXPECT_EQ(json::parse(submitted.body)["acked"], false);  // nobody is connected to ack it
   EXPECT_EQ(control("POST", "submit", {{"user", "U0DANA"}, {"view_id", view}, {"values", {{"reason", 1}}}}).status, 400);
+
+  EXPECT_EQ(control("POST", "user", {{"user", "U0ERIN"}, {"email", "eve@example.com"}, {"is_restricted", true}}).status,
+            200);
+  EXPECT_EQ((*bot_->call("users.info", {{"user", "U0ERIN"}}))["user"]["profile"]["email"], "eve@example.com");
+  EXPECT_EQ(control("POST", "user", {{"user", "U0ERIN"}, {"deleted", 1}}).status, 400);
+  EXPECT_EQ(control("POST", "user", {{"user", "U0NOBODY"}, {"deleted", true}}).status, 404);
+  EXPECT_EQ(control("POST", "usergroup", {{"usergroup", "S0ONCALL"}}).status, 400);  // neither enabled nor deleted
+  EXPECT_EQ(control("POST", "usergroup", {{"usergroup", "S0ONCALL"}, {"enabled", false}}).status, 200);
+  EXPECT_EQ(error_of(*bot_, "usergroups.users.list", {{"usergroup", "S0ONCALL"}}), "no_such_subteam");
+  EXPECT_EQ(control("POST", "usergroup", {{"usergroup", "S0ONCALL"}, {"deleted", true}}).status, 200);
+  EXPECT_EQ(control("POST", "usergroup", {{"usergroup", "S0ONCALL"}, {"deleted", true}}).status, 404);
 }
 
 TEST_F(SlackEmulatorTest, ControlApiWaitAnswersOnTheNextChange) {

@@ -178,6 +178,18 @@ async function main() {
   assert.deepEqual(group.users, ['U0DANA', 'U0ERIN']);
   await assert.rejects(web.users.info({ user: 'U0NOBODY' }),
     (e) => e.code === ErrorCode.PlatformError && e.data.error === 'user_not_found');
+  // An admin's changes to a user and a group, as users.info and usergroups.users.list then show them.
+  await control('POST', 'user', { user: 'U0ERIN', email: 'erin2@example.com', is_restricted: true, is_email_confirmed: false });
+  const erin = await web.users.info({ user: 'U0ERIN' });
+  assert.equal(erin.user.profile.email, 'erin2@example.com');
+  assert.equal(erin.user.is_restricted, true);
+  assert.equal(erin.user.is_email_confirmed, false);
+  assert.equal(erin.user.team_id, user.user.team_id);
+  await control('POST', 'usergroup', { usergroup: 'S0ONCALL', enabled: false });
+  await assert.rejects(web.usergroups.users.list({ usergroup: 'S0ONCALL' }),
+    (e) => e.code === ErrorCode.PlatformError && e.data.error === 'no_such_subteam');
+  const disabled = await web.usergroups.users.list({ usergroup: 'S0ONCALL', include_disabled: true });
+  assert.deepEqual(disabled.users, ['U0DANA', 'U0ERIN']);
   await assert.rejects(new WebClient('xoxb-wrong', { slackApiUrl: apiUrl, retryConfig: { retries: 0 } }).auth.test(),
     (e) => e.data?.error === 'invalid_auth');
 

@@ -409,9 +409,9 @@ TEST_F(EngineTest, PermanentGrantErrorFailsAndRollsBack) {
   EXPECT_EQ(chat.notices_for("U0DEV").back(), Notice::failed);
 }
 
-TEST_F(EngineTest, UnknownPrincipalFails) {
-  directory.set_email("U0DEV", "not-an-email");
+TEST_F(EngineTest, PrincipalGoneByTheGrantFails) {
   AccessRequest r = submit();
+  provider.fail_next(MemoryAccessProvider::Op::resolve, 1, Error::NotFound("no identity-store user has e-mail u0dev@example.com"));
   auto approved = engine->approve(r.id, "U0ALICE");
   ASSERT_TRUE(approved);
   EXPECT_EQ(approved->state, State::failed);

@@ -1,5 +1,7 @@
 #include "fakes/memory_chat.h"
 
+#include "core/text.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -100,9 +102,30 @@ void MemoryDirectory::set_groups(const std::string& user_id, std::vector<std::st
   groups_[user_id] = std::move(groups);
 }
 
+UserProfile MemoryDirectory::default_profile(const std::string& user_id) const {
+  return {.user_id = user_id, .email = text::to_lower(user_id) + "@example.com", .email_confirmed = true, .team_id = kTeam};
+}
+
 void MemoryDirectory::set_email(const std::string& user_id, std::string email) {
   std::lock_guard lock(mu_);
-  emails_[user_id] = std::move(email);
+  auto it = profiles_.try_emplace(user_id, default_profile(user_id)).first;
+  it->second.email = std::move(email);
+}
+
+void MemoryDirectory::set_profile(const std::string& user_id, UserProfile profile) {
+  std::lock_guard lock(mu_);
+  profile.user_id = user_id;
+  profiles_[user_id] = std::move(profile);
+}
+
+void MemoryDirectory::set_profiles_down(bool down) {
+  std::lock_guard lock(mu_);
+  profiles_down_ = down;
+}
+
+int MemoryDirectory::user_lookups() const {
+  std::lock_guard lock(mu_);
+  return user_lookups_;
 }
 
 void MemoryDirectory::fail_next(int count) {
@@ -120,12 +143,12 @@ Result<std::vector<std::string>> MemoryDirectory::groups_of(const std::string& u
   return it == groups_.end() ? std::vector<std::string>{} : it->second;
 }
 
-Result<std::string> MemoryDirectory::email_of(const std::string& user_id) {
+Result<UserProfile> MemoryDirectory::user(const std::string& user_id) {
   std::lock_guard lock(mu_);
-  if (auto it = emails_.find(user_id); it != emails_.end()) return it->second;
-  std::string lower = user_id;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  return lower + "@example.com";
+  ++user_lookups_;
+  if (profiles_down_) return fail(Error::Unavailable("directory unavailable (test fault)"));
+  if (auto it = profiles_.find(user_id); it != profiles_.end()) return it->second;
+  return default_profile(user_id);
 }
 
 }  // namespace jit

@@ -48,21 +48,35 @@ class MemoryChat final : public Chat {
   int next_ts_ = 1;
 };
 
-// Directory from fixed tables. E-mail defaults to "<lower-case user id>@example.com".
+// Directory from fixed tables. Every user is a confirmed member of team kTeam with the e-mail
+// "<lower-case user id>@example.com", unless set_email / set_profile say otherwise.
 class MemoryDirectory final : public Directory {
  public:
+  static constexpr char kTeam[] = "T0TEST";
+
   void set_groups(const std::string& user_id, std::vector<std::string> groups);
   void set_email(const std::string& user_id, std::string email);
+  // The whole profile of a user (its user_id is taken from the argument).
+  void set_profile(const std::string& user_id, UserProfile profile);
   // Test control: the next `count` calls of groups_of fail with Errc::unavailable.
   void fail_next(int count);
+  // Test control: user() fails with Errc::unavailable while `down`.
+  void set_profiles_down(bool down);
   Result<std::vector<std::string>> groups_of(const std::string& user_id) override;
-  Result<std::string> email_of(const std::string& user_id) override;
+  Result<UserProfile> user(const std::string& user_id) override;
+  Result<std::string> own_team() override { return std::string(kTeam); }
+  // How many times user() was asked.
+  int user_lookups() const;
 
  private:
-  std::mutex mu_;
+  UserProfile default_profile(const std::string& user_id) const;
+
+  mutable std::mutex mu_;
   int faults_ = 0;
+  bool profiles_down_ = false;
+  int user_lookups_ = 0;
   std::map<std::string, std::vector<std::string>> groups_;
-  std::map<std::string, std::string> emails_;
+  std::map<std::string, UserProfile> profiles_;
 };
 
 }  // namespace jit

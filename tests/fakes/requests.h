@@ -39,6 +39,7 @@ inline AccessRequest full_request(std::string id = "r-full") {
   r.state = State::active;
   r.decisions = {{.approver = "U2", .approved = true, .reason = "", .at = t0 + Seconds{5}},
                  {.approver = "U3", .approved = false, .reason = "not on call", .at = t0 + Seconds{6}}};
+  r.requester_email = "Dev.O'Neil@example.com";
   r.principal = "idstore-user-1";
   r.granted_at = t0 + Seconds{10};
   r.expires_at = t0 + Seconds{3610};

@@ -66,6 +66,15 @@ TEST(SlackBlocks, PendingMessageShowsEveryFactAndBothButtons) {
   EXPECT_EQ(actions["elements"][1]["value"], "r7k2m9x");
 }
 
+TEST(SlackBlocks, PendingMessageShowsWhoWillReceiveTheAccess) {
+  AccessRequest r = request();
+  EXPECT_THAT(all_text(request_message(r, policy())), Not(HasSubstr("Access goes to"))) << "a row from before";
+  r.requester_email = "dev<!here>@example.com";
+  r.principal = "90676d5a-1234";
+  const std::string text = all_text(request_message(r, policy()));
+  EXPECT_THAT(text, HasSubstr("*Access goes to*\\ndev&lt;!here&gt;@example.com · Identity Center user `90676d5a-1234`"));
+}
+
 TEST(SlackBlocks, MultiApprovalShowsWhatIsStillNeeded) {
   AccessRequest r = request();
   r.role = "glass";

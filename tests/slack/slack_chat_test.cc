@@ -103,7 +103,7 @@ TEST_F(SlackChatTest, SlackErrorsBecomeTypedErrors) {
   EXPECT_EQ(to_error("x", {.error = "missing_scope"}).code, Errc::denied);
 }
 
-TEST_F(SlackChatTest, DirectoryResolvesGroupsAndEmailWithACache) {
+TEST_F(SlackChatTest, DirectoryResolvesGroupsWithACache) {
   SlackDirectory directory(api, policy(), clock, std::chrono::seconds(60));
   http.answers["usergroups.users.list"] = R"({"ok":true,"users":["U0DEV","U0OTHER"]})";
   http.answers["users.info"] = R"({"ok":true,"user":{"id":"U0DEV","profile":{"email":"dev@example.com"}}})";
@@ -116,11 +116,80 @@ TEST_F(SlackChatTest, DirectoryResolvesGroupsAndEmailWithACache) {
   clock.advance(std::chrono::seconds(61));
   ASSERT_TRUE(directory.groups_of("U0DEV"));
   EXPECT_EQ(http.count("usergroups.users.list"), 6) << "refreshed after the TTL";
-  EXPECT_EQ(directory.email_of("U0DEV").value(), "dev@example.com");
-  http.answers["users.info"] = R"({"ok":true,"user":{"id":"U0BOT","profile":{}}})";
-  auto bot = directory.email_of("U0BOT");
-  ASSERT_FALSE(bot);
-  EXPECT_EQ(bot.error().code, Errc::not_found);
+}
+
+TEST_F(SlackChatTest, AGroupSlackNoLongerKnowsIsEmptyAndAlertedOncePerInterval) {
+  SlackDirectory directory(api, policy(), clock, std::chrono::seconds(60));
+  std::vector<std::string> alerts;
+  directory.set_unknown_group_alert([&](const std::string& text) { alerts.push_back(text); }, std::chrono::hours(1));
+  http.answers["usergroups.users.list"] = R"({"ok":false,"error":"no_such_subteam"})";
+  auto groups = directory.groups_of("U0DEV");
+  ASSERT_TRUE(groups) << "an unknown group blocks nobody: " << groups.error().message;
+  EXPECT_TRUE(groups->empty());
+  ASSERT_EQ(alerts.size(), 3u) << "one alert per group the policy names";
+  EXPECT_THAT(alerts[0], HasSubstr("user group S0ADMINS, which Slack no longer knows (no_such_subteam"));
+  for (int click = 0; click < 5; ++click) {
+    clock.advance(std::chrono::seconds(61));
+    ASSERT_TRUE(directory.groups_of("U0DEV"));
+  }
+  EXPECT_EQ(alerts.size(), 3u) << "not once per click";
+  clock.advance(std::chrono::hours(1));
+  ASSERT_TRUE(directory.groups_of("U0DEV"));
+  EXPECT_EQ(alerts.size(), 6u) << "again after the interval";
+  http.answers["usergroups.users.list"] = R"({"ok":false,"error":"ratelimited"})";
+  clock.advance(std::chrono::minutes(10));
+  EXPECT_FALSE(directory.groups_of("U0DEV")) << "other errors still fail: the caller retries";
+}
+
+TEST_F(SlackChatTest, ApproverGroupsOfHighRolesAreCachedAtMostAMinute) {
+  auto p = std::make_shared<Policy>();
+  AccountPolicy low{.name = "dev", .id = "111111111111", .owner_channel = "C0DEV", .approvers = {"S0LOW"}};
+  low.roles.push_back({.name = "read", .tier = Tier::standard, .requesters = {"*"}});
+  AccountPolicy high{.name = "prod", .id = "222222222222", .owner_channel = "C0PROD", .approvers = {"S0HIGH"}};
+  high.roles.push_back({.name = "glass", .tier = Tier::break_glass, .requesters = {"*"}});
+  p->accounts = {low, high};
+  SlackDirectory directory(api, p, clock, std::chrono::minutes(5));
+  http.answers["usergroups.users.list"] = R"({"ok":true,"users":["U0DEV"]})";
+  ASSERT_TRUE(directory.groups_of("U0DEV"));
+  EXPECT_EQ(http.count("usergroups.users.list"), 2);
+  clock.advance(std::chrono::seconds(59));
+  ASSERT_TRUE(directory.groups_of("U0DEV"));
+  EXPECT_EQ(http.count("usergroups.users.list"), 2);
+  clock.advance(std::chrono::seconds(1));
+  ASSERT_TRUE(directory.groups_of("U0DEV"));
+  EXPECT_EQ(http.count("usergroups.users.list"), 3) << "S0HIGH asked again after 60 s, S0LOW still cached";
+  clock.advance(std::chrono::minutes(4));
+  ASSERT_TRUE(directory.groups_of("U0DEV"));
+  EXPECT_EQ(http.count("usergroups.users.list"), 5) << "S0LOW after its 5 minutes";
+}
+
+TEST_F(SlackChatTest, DirectoryReadsTheProfileFreshEveryTime) {
+  SlackDirectory directory(api, policy(), clock, std::chrono::seconds(60));
+  http.answers["users.info"] = R"({"ok":true,"user":{"id":"U0DEV","team_id":"T0JIT","is_email_confirmed":true,
+    "deleted":false,"is_bot":false,"is_restricted":false,"is_ultra_restricted":false,
+    "profile":{"email":"dev@example.com"}}})";
+  auto dev = directory.user("U0DEV");
+  ASSERT_TRUE(dev) << dev.error().message;
+  EXPECT_EQ(*dev, (UserProfile{.user_id = "U0DEV", .email = "dev@example.com", .email_confirmed = true, .team_id = "T0JIT"}));
+  http.answers["users.info"] = R"({"ok":true,"user":{"id":"U0DEV","team_id":"T0OTHER","deleted":true,"is_app_user":true,
+    "is_restricted":true,"is_ultra_restricted":true,"is_email_confirmed":false,"profile":{"email":"eve@example.com"}}})";
+  auto changed = directory.user("U0DEV");
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(http.count("users.info"), 2) << "never cached";
+  EXPECT_EQ(*changed, (UserProfile{.user_id = "U0DEV", .email = "eve@example.com", .deleted = true, .bot = true,
+                                   .multi_channel_guest = true, .single_channel_guest = true, .team_id = "T0OTHER"}));
+  http.answers["users.info"] = R"({"ok":true,"user":{"id":"U0BOT","is_bot":"maybe","profile":{"email":7}}})";
+  auto odd = directory.user("U0BOT");
+  ASSERT_TRUE(odd);
+  EXPECT_EQ(odd->email, "") << "a field of the wrong type reads as absent";
+  EXPECT_FALSE(odd->bot);
+  http.answers["users.info"] = R"({"ok":false,"error":"user_not_found"})";
+  EXPECT_EQ(directory.user("U0NOBODY").error().code, Errc::not_found);
+
+  http.answers["auth.test"] = R"({"ok":true,"team_id":"T0JIT"})";
+  EXPECT_EQ(directory.own_team().value(), "T0JIT");
+  EXPECT_EQ(directory.own_team().value(), "T0JIT");
+  EXPECT_EQ(http.count("auth.test"), 1) << "asked once";
 }
 
 }  // namespace

@@ -52,6 +52,16 @@ TEST(DynamoItems, RequestRoundTripsEveryField) {
   EXPECT_FALSE(item.contains("ttl")) << "the request item is history: it never expires";
 }
 
+TEST(DynamoItems, ItemFromBeforeTheRequesterEmailWasKeptReadsAsNone) {
+  Json item = request_item(full_request());
+  EXPECT_EQ(item["requester_email"]["S"], "Dev.O'Neil@example.com");
+  item.erase("requester_email");
+  auto back = request_from_item(item);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->requester_email, "");
+  EXPECT_EQ(back->principal, "idstore-user-1");
+}
+
 TEST(DynamoItems, BareRequestKeepsEmptyStringsAndOmitsEmptyOptionals) {
   AccessRequest bare;
   bare.id = "r-bare";

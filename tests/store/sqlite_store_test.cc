@@ -216,6 +216,28 @@ TEST_F(SqliteStoreTest, OpeningAnEmptyFileCreatesTheSchema) {
   EXPECT_EQ(raw.value("SELECT count(*) FROM audit_head"), "1");
 }
 
+TEST_F(SqliteStoreTest, AVersion2DatabaseGainsTheRequesterEmailColumn) {
+  {
+    RawDatabase raw(path_);
+    raw.rows(sqlite::kMigrations[0]);
+    raw.rows(sqlite::kMigrations[1]);
+    raw.rows("PRAGMA user_version = 2");
+    raw.rows("INSERT INTO requests (id, version, requester, account, account_id, role, permission_set_arn, "
+             "duration_seconds, reason, ticket, created_at, updated_at, state, decisions, principal, end_reason, "
+             "lease_owner, chat_channel, chat_ts) VALUES ('r-old', 1, 'U1', 'prod', '123456789012', 'admin', 'arn', "
+             "3600, 'old', '', 1700000000, 1700000000, 'pending', '[]', '', '', '', '', '')");
+  }
+  auto store = open_store(path_);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(RawDatabase(path_).value("PRAGMA user_version"), std::to_string(sqlite::kSchemaVersion));
+  AccessRequest old = store->get_request("r-old").value();
+  EXPECT_EQ(old.requester_email, "");
+  EXPECT_EQ(old.reason, "old");
+  old.requester_email = "u1@example.com";
+  ASSERT_TRUE(store->update_request(old, {.at = kT0, .actor = "system:test", .action = "note", .request_id = "r-old"}));
+  EXPECT_EQ(store->get_request("r-old").value().requester_email, "u1@example.com");
+}
+
 TEST_F(SqliteStoreTest, NewerSchemaVersionIsRefused) {
   const int newer = sqlite::kSchemaVersion + 1;
   RawDatabase(path_).rows(fmt::format("PRAGMA user_version = {}", newer));

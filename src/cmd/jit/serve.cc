@@ -161,6 +161,10 @@ Result<SlackSide> connect_slack(const std::shared_ptr<const Config>& config, con
   auto owned_chat = std::make_unique<slack::SlackChat>(*side.bot_api, config, dry_run);
   auto owned_directory = std::make_unique<slack::SlackDirectory>(
       *side.bot_api, std::shared_ptr<const Policy>(config, &config->policy), clock);
+  if (me) owned_directory->set_own_team(me->value("team_id", ""));
+  owned_directory->set_unknown_group_alert([chat = owned_chat.get()](const std::string& text) {
+    if (auto a = chat->alert(text); !a) spdlog::warn("event=alert_failed error=\"{}\"", a.error().message);
+  });
   side.chat = owned_chat.get();
   side.directory = owned_directory.get();
   chat = std::move(owned_chat);
