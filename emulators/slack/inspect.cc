@@ -36,6 +36,7 @@ json SlackEmulator::envelopes() const {
                    {"ack_latency_ms", e.ack_latency_ms ? json(*e.ack_latency_ms) : json()},
                    {"retry_attempt", e.retry_attempt},
                    {"ack_payload", e.ack_payload},
+                   {"ack_payload_error", e.ack_payload_error},
                    {"payload", e.payload}});
   return out;
 }
@@ -62,6 +63,13 @@ json SlackEmulator::calls() const {
   for (const auto& c : impl_->calls)
     out.push_back({{"method", c.method}, {"ok", c.ok}, {"error", c.error}, {"http_status", c.http_status},
                    {"at_ms", c.at_ms}, {"args", c.args}});
+  return out;
+}
+
+json SlackEmulator::call_counts() const {
+  std::lock_guard lock(impl_->mutex);
+  json out = json::object();
+  for (const auto& c : impl_->calls) out[c.method] = out.value(c.method, 0) + 1;
   return out;
 }
 

@@ -214,6 +214,11 @@ void SlackEmulator::Impl::on_client_message(int connection, const std::string& t
     e.connection = connection;
     if (e.delivered_at) e.ack_latency_ms = std::chrono::duration_cast<milliseconds>(now - *e.delivered_at).count();
     if (message.contains("payload")) e.ack_payload = message["payload"];
+    // A slash command's answer in the ack: Slack shows it to the user as the command's reply.
+    if (e.type == "slash_commands" && e.ack_payload.is_object()) {
+      if (auto shown = workspace.respond_to_command(e.payload, e.ack_payload); !shown)
+        e.ack_payload_error = shown.error().error;
+    }
     if (!e.view_id.empty()) {
       const json& p = e.ack_payload;
       const std::string action = p.is_object() ? p.value("response_action", "") : "";

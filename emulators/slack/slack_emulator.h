@@ -117,12 +117,17 @@ class SlackEmulator {
   nlohmann::json dm(const std::string& user) const;     // the bot's DM channel with that user
   nlohmann::json views(const std::string& user) const;  // open views: {id, view, hash}
   // {envelope_id, type, connection (null while queued), delivered_at_ms, acked, ack_latency_ms,
-  //  retry_attempt, ack_payload, payload}. Times are milliseconds since the emulator started.
+  //  retry_attempt, ack_payload, ack_payload_error, payload}. Times are milliseconds since the
+  // emulator started. A slash command's ack payload ({"response_type","text","blocks"}) is shown
+  // as Slack shows it: an ephemeral message to the user in the command's channel (messages()),
+  // or a normal one for "in_channel"; ack_payload_error names what Slack would refuse ("" if none).
   nlohmann::json envelopes() const;
   // {id, open, opened_at_ms, closed_at_ms?, hello_sent, disconnect_sent?, close_code?}
   nlohmann::json connections() const;
   // Web API calls: {method, ok, error, http_status, at_ms, args} (args without the token).
   nlohmann::json calls() const;
+  // Web API calls so far, by method: {"chat.postEphemeral": 3, ...} (every call, answered or not).
+  nlohmann::json call_counts() const;
   int connections_opened() const;  // WebSockets that got hello
 
   // ---- Faults ----

@@ -128,7 +128,27 @@ void InboundHandler::on_block_action(const json& p) {
   }
 }
 
+json InboundHandler::ephemeral(const std::string& plain_text) const {
+  return {{"response_type", "ephemeral"}, {"text", mark_dry_run(dry_run_, plain_text)}};
+}
+
+std::optional<json> InboundHandler::command_ack(const json& p) {
+  const std::string user = p.value("user_id", "");
+  const Command command = parse_command(p.value("text", ""));
+  if (std::holds_alternative<Help>(command)) return ephemeral(help_text());
+  if (std::holds_alternative<ListMine>(command)) return ephemeral(list_for(user));
+  if (const auto* unknown = std::get_if<Unknown>(&command)) return ephemeral(unknown->message);
+  if (const auto* r = std::get_if<RequestAccess>(&command)) {
+    // A duration that is not one is known without policy or Slack (groups may need a Web API
+    // call, which the ack must never wait for): the engine's check_request says the same later.
+    if (auto duration = parse_duration(r->duration); !duration)
+      return ephemeral(":warning: duration " + escape(duration.error().message));
+  }
+  return std::nullopt;  // the engine's work: handle() does it and replies
+}
+
 std::optional<json> InboundHandler::ack_payload(const Envelope& envelope) {
+  if (envelope.type == "slash_commands") return command_ack(envelope.payload);
   if (envelope.type != "interactive" || envelope.payload.value("type", "") != "view_submission") return std::nullopt;
   const json& view = envelope.payload.value("view", json::object());
   if (view.value("callback_id", "") == kDenyModal) {
@@ -167,6 +187,7 @@ void InboundHandler::on_view_submission(const json& p) {
 }
 
 void InboundHandler::handle(const Envelope& envelope) {
+  if (envelope.answered_in_ack) return;  // ack_payload's answer went with the ack: nothing left to do
   const json& p = envelope.payload;
   if (envelope.type == "slash_commands") return on_command(p);
   if (envelope.type != "interactive") return;

@@ -1,8 +1,9 @@
 // What JIT Access does with each Slack envelope: slash commands, button clicks, modal changes and
 // submissions, turned into engine calls and Slack replies. Wired to SocketModeClient's handlers:
-// ack_payload() answers view submissions that fail validation (errors shown on their field),
-// handle() does the rest after the ack. Every fact shown is re-read through the engine; button
-// values carry only the request id.
+// ack_payload() answers what is known at once, in the ack itself (no Web API call): `/jit help`,
+// `/jit list`, unreadable commands (as an ephemeral reply) and view submissions that fail
+// validation (errors shown on their field); handle() does the rest after the ack. Every fact
+// shown is re-read through the engine; button values carry only the request id.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -21,10 +22,20 @@ class InboundHandler {
   // `dry_run`: every reply says, first, that nothing is granted in AWS (`jit serve --dry-run`).
   InboundHandler(Engine& engine, WebApi& api, Directory& directory, bool dry_run = false);
 
+  // The ack's payload for a slash command or view submission (SocketModeHandlers::ack_payload):
+  // a slash command's reply ({"response_type":"ephemeral","text":…}) when it needs neither an
+  // engine write nor a Web API call (help, list, unreadable input such as a bad duration), a view
+  // submission's field errors; nullopt otherwise. Reads the store and policy, never writes.
+  // Thread-safe.
   std::optional<nlohmann::json> ack_payload(const Envelope& envelope);
+  // Everything after the ack: engine calls and their replies. Does nothing for an envelope whose
+  // ack already carried the answer (Envelope::answered_in_ack). Thread-safe.
   void handle(const Envelope& envelope);
 
  private:
+  std::optional<nlohmann::json> command_ack(const nlohmann::json& payload);
+  // A slash command's reply as an ack payload: seen only by the user who typed the command.
+  nlohmann::json ephemeral(const std::string& plain_text) const;
   void on_command(const nlohmann::json& payload);
   void on_block_action(const nlohmann::json& payload);
   void on_view_submission(const nlohmann::json& payload);

@@ -369,6 +369,7 @@ struct SocketModeClient::Impl {
         std::lock_guard ack_lock(pending->mutex);
         if (!pending->acked) {
           pending->acked = true;
+          pending->envelope.answered_in_ack = payload.has_value();
           if (ack(*pending->connection, pending->envelope, payload)) enqueue(pending->envelope);
           else forget(pending->envelope.envelope_id);
         } else {

@@ -29,6 +29,10 @@ struct Envelope {
   int retry_attempt = 0;
   std::string retry_reason;
   std::chrono::steady_clock::time_point received_at{};  // when it was read off the socket
+  // Set by SocketModeClient before on_envelope: the ack carried ack_payload's answer, so Slack
+  // already showed the user the reply (or the modal's errors). False for a plain ack, including
+  // one sent because ack_payload missed sync_ack_deadline.
+  bool answered_in_ack = false;
 };
 
 struct SocketModeOptions {

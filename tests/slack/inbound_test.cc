@@ -42,6 +42,39 @@ TEST_F(InboundHandlerTest, HelpAndUnknownInputGetEphemeralReplies) {
   EXPECT_THAT(ephemeral_text(), HasSubstr("I don't know `gimme`"));
 }
 
+TEST_F(InboundHandlerTest, HelpListAndInputErrorsAreAnsweredInTheAckWithoutAWebApiCall) {
+  auto answer = [&](const std::string& text) {
+    auto e = command("U0DEV", text);
+    e.accepts_response_payload = true;
+    auto payload = app.ack_payload(e);
+    e.answered_in_ack = payload.has_value();
+    app.handle(e);  // what SocketModeClient does next: nothing is left to do
+    return payload;
+  };
+  auto help = answer("help");
+  ASSERT_TRUE(help);
+  EXPECT_EQ((*help)["response_type"], "ephemeral");
+  EXPECT_THAT((*help)["text"].get<std::string>(), HasSubstr("/jit request <account>"));
+  auto unknown = answer("gimme");
+  ASSERT_TRUE(unknown);
+  EXPECT_THAT((*unknown)["text"].get<std::string>(), HasSubstr("I don't know `gimme`"));
+  auto bad_duration = answer("request prod admin forever rotate keys");
+  ASSERT_TRUE(bad_duration);
+  EXPECT_THAT((*bad_duration)["text"].get<std::string>(), HasSubstr(":warning:"));
+  auto no_reason = answer("request prod admin 30m");
+  ASSERT_TRUE(no_reason);
+  EXPECT_THAT((*no_reason)["text"].get<std::string>(), HasSubstr("Say why"));
+  AccessRequest mine = submit();
+  auto list = answer("list");
+  ASSERT_TRUE(list);
+  EXPECT_THAT((*list)["text"].get<std::string>(), HasSubstr(mine.id));
+  EXPECT_TRUE(http.calls.empty()) << http.calls.size() << " Web API calls, the first " << http.calls.at(0).first;
+  EXPECT_EQ(store.list_requests({.requester = "U0DEV"}).value().size(), 1u);  // nothing submitted by the errors
+  // Work for the engine is not answered in the ack: handle() does it.
+  EXPECT_EQ(app.ack_payload(command("U0DEV", "request prod admin 30m rotate keys")), std::nullopt);
+  EXPECT_EQ(app.ack_payload(command("U0DEV", "cancel " + mine.id)), std::nullopt);
+}
+
 TEST_F(InboundHandlerTest, TextRequestThenApproveButtonGrants) {
   app.handle(command("U0DEV", "request prod admin 30m rotate keys"));
   EXPECT_THAT(ephemeral_text(), HasSubstr("is waiting for approval in <#C0PROD>"));
