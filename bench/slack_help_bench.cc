@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
   const auto base = *net::Endpoint::parse(hello["api_url"].get<std::string>());
   slack::WebApi bot(*http, base, hello["bot_token"].get<std::string>(), clock);
   slack::WebApi app(*http, base, hello["app_token"].get<std::string>(), clock);
-  slack::InboundHandler inbound(engine, bot, directory);
+  slack::InboundHandler inbound(engine, bot, directory, clock);
   slack::SocketModeHandlers handlers;
   handlers.on_envelope = [&](const slack::Envelope& e) { inbound.handle(e); };
   handlers.ack_payload = [&](const slack::Envelope& e) { return inbound.ack_payload(e); };

@@ -21,8 +21,16 @@ std::string str(const json& j, const char* pointer) {
 
 }  // namespace
 
-InboundHandler::InboundHandler(Engine& engine, WebApi& api, Directory& directory, bool dry_run)
-    : engine_(engine), api_(api), directory_(directory), dry_run_(dry_run) {}
+InboundHandler::InboundHandler(Engine& engine, WebApi& api, Directory& directory, const Clock& clock, bool dry_run)
+    : engine_(engine), api_(api), directory_(directory), dry_run_(dry_run), limiter_(clock) {}
+
+std::optional<std::string> InboundHandler::over_limit(const std::string& user) {
+  const SlackSettings& limits = engine_.config()->settings.slack;
+  const auto wait = limiter_.take(user, limits.user_rate, limits.user_burst);
+  if (!wait) return std::nullopt;
+  spdlog::info("event=slack_user_rate_limited user={} retry_in_ms={}", user, wait->count());
+  return slow_down_text(limits.user_rate, limits.user_burst, *wait);
+}
 
 void InboundHandler::reply(const std::string& channel, const std::string& user, const std::string& plain_text) {
   const std::string text = mark_dry_run(dry_run_, plain_text);
@@ -136,8 +144,10 @@ std::optional<json> InboundHandler::command_ack(const json& p) {
   const std::string user = p.value("user_id", "");
   const Command command = parse_command(p.value("text", ""));
   if (std::holds_alternative<Help>(command)) return ephemeral(help_text());
-  if (std::holds_alternative<ListMine>(command)) return ephemeral(list_for(user));
   if (const auto* unknown = std::get_if<Unknown>(&command)) return ephemeral(unknown->message);
+  // Everything below costs the store, the engine or Slack something: counted against the person's limit.
+  if (auto refusal = over_limit(user)) return ephemeral(*refusal);
+  if (std::holds_alternative<ListMine>(command)) return ephemeral(list_for(user));
   if (const auto* r = std::get_if<RequestAccess>(&command)) {
     // A duration that is not one is known without policy or Slack (groups may need a Web API
     // call, which the ack must never wait for): the engine's check_request says the same later.
@@ -157,9 +167,12 @@ std::optional<json> InboundHandler::ack_payload(const Envelope& envelope) {
     return std::nullopt;
   }
   if (view.value("callback_id", "") != kRequestModal) return std::nullopt;
+  const std::string user = str(envelope.payload, "/user/id");
+  // Over the limit: the form stays open with the refusal on it, and nothing is submitted.
+  if (auto refusal = over_limit(user))
+    return json{{"response_action", "errors"}, {"errors", {{kReasonField, *refusal}}}};
   auto values = read_submission(view);
   if (!values) return json{{"response_action", "errors"}, {"errors", values.error()}};
-  const std::string user = str(envelope.payload, "/user/id");
   auto groups = directory_.groups_of(user);
   auto checked = check_request(*engine_.policy(), {{user, groups ? *groups : std::vector<std::string>{}},
                                                    values->account, values->role, values->duration, values->reason,

@@ -302,7 +302,7 @@ int run_serve(const ServeOptions& o) {
   std::unique_ptr<slack::InboundHandler> inbound;
   std::unique_ptr<slack::SocketModeClient> socket;
   if (slack) {
-    inbound = std::make_unique<slack::InboundHandler>(engine, *slack->bot_api, *directory, o.dry_run);
+    inbound = std::make_unique<slack::InboundHandler>(engine, *slack->bot_api, *directory, rt.clock(), o.dry_run);
     socket = make_socket(*slack, *inbound, rt.clock(), metrics, [&](const Error& e) {
       spdlog::critical("event=slack_stopped error=\"{}\"", e.message);
       std::cerr << ("jit: " + e.message + "\n");  // one write: log lines from other threads share stderr
