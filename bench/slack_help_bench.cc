@@ -168,6 +168,7 @@ int main(int argc, char** argv) {
   slack::SocketModeHandlers handlers;
   handlers.on_envelope = [&](const slack::Envelope& e) { inbound.handle(e); };
   handlers.ack_payload = [&](const slack::Envelope& e) { return inbound.ack_payload(e); };
+  handlers.priority = &slack::InboundHandler::priority;
   slack::SocketModeClient client(app, clock, {}, handlers);
   client.start();
   if (!client.wait_connected(std::chrono::seconds(10))) {

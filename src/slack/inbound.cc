@@ -199,6 +199,18 @@ void InboundHandler::on_view_submission(const json& p) {
   }
 }
 
+Priority InboundHandler::priority(const Envelope& envelope) {
+  if (envelope.type != "interactive" || !envelope.payload.is_object()) return Priority::low;
+  const std::string type = envelope.payload.value("type", "");
+  if (type == "view_submission") return Priority::urgent;
+  if (type != "block_actions") return Priority::normal;
+  const json& actions = envelope.payload.value("actions", json::array());
+  const std::string id = actions.is_array() && !actions.empty() && actions[0].is_object()
+                             ? actions[0].value("action_id", "")
+                             : "";
+  return id == kApproveAction || id == kDenyAction ? Priority::urgent : Priority::normal;
+}
+
 void InboundHandler::handle(const Envelope& envelope) {
   if (envelope.answered_in_ack) return;  // ack_payload's answer went with the ack: nothing left to do
   const json& p = envelope.payload;

@@ -33,6 +33,9 @@ class InboundHandler {
   // the person's rate limit here; beyond it the answer is a polite refusal (on the form, a field
   // error) and handle() does nothing. Thread-safe.
   std::optional<nlohmann::json> ack_payload(const Envelope& envelope);
+  // How urgent an envelope is (SocketModeHandlers::priority): approve and deny clicks and modal
+  // submissions are urgent, other clicks and selections normal, slash commands and events low.
+  static Priority priority(const Envelope& envelope);
   // Everything after the ack: engine calls and their replies. Does nothing for an envelope whose
   // ack already carried the answer (Envelope::answered_in_ack). Thread-safe.
   void handle(const Envelope& envelope);

@@ -46,7 +46,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
   }
 };
 
-// An envelope whose ack waits for ack_payload (bounded by sync_ack_deadline).
+// An envelope whose ack waits for ack_payload (bounded by sync_ack_deadline), queued for an ack thread.
 struct SyncAck {
   std::shared_ptr<Connection> connection;
   Envelope envelope;
@@ -54,7 +54,6 @@ struct SyncAck {
   std::mutex mutex;
   bool acked = false;
   std::atomic<bool> done{false};
-  std::thread thread;
 };
 
 // apps.connections.open errors that retrying cannot fix.
@@ -64,11 +63,19 @@ bool is_fatal(const std::string& error) {
 
 }  // namespace
 
+std::string envelope_kind(const Envelope& envelope) {
+  if (envelope.type == "interactive" && envelope.payload.is_object())
+    return envelope.payload.value("type", std::string("interactive"));
+  return envelope.type;
+}
+
 struct SocketModeClient::Impl {
   Impl(WebApi& api_, const Clock& clock_, SocketModeOptions options_, SocketModeHandlers handlers_)
-      : api(api_), clock(clock_), options(std::move(options_)), handlers(std::move(handlers_)) {
+      : api(api_), clock(clock_), options(std::move(options_)), handlers(std::move(handlers_)),
+        ack_queue(options.queue_limit), work(options.queue_limit) {
     options.max_connections = std::max(1, options.max_connections);
     options.handler_threads = std::max(1, options.handler_threads);
+    options.ack_threads = std::max(1, options.ack_threads);
     const auto shortest = std::min({options.ping_interval, options.dead_after, options.hello_timeout,
                                     options.sync_ack_deadline});
     tick = std::clamp(shortest / 10, milliseconds(5), milliseconds(100));
@@ -254,12 +261,10 @@ struct SocketModeClient::Impl {
   }
 
   void check_sync_acks(SteadyClock::time_point now) {
-    std::list<std::shared_ptr<SyncAck>> finished;
     std::unique_lock lock(mutex);
     for (auto it = sync_acks.begin(); it != sync_acks.end();) {
       auto& pending = **it;
       if (pending.done) {
-        finished.push_back(*it);  // joined below, after `mutex` is released (the thread takes it last)
         it = sync_acks.erase(it);
         continue;
       }
@@ -275,8 +280,6 @@ struct SocketModeClient::Impl {
       }
       ++it;
     }
-    lock.unlock();
-    for (auto& pending : finished) pending->thread.join();
   }
 
   // ---- WebSocket I/O threads ----
@@ -327,6 +330,7 @@ struct SocketModeClient::Impl {
     if (message.contains("retry_reason") && message["retry_reason"].is_string())
       envelope.retry_reason = message["retry_reason"].get<std::string>();
 
+    envelope.priority = handlers.priority ? handlers.priority(envelope) : Priority::normal;
     const bool first_time = remember(envelope.envelope_id);
     if (first_time && envelope.accepts_response_payload && handlers.ack_payload) {
       start_sync_ack(c, std::move(envelope));
@@ -352,34 +356,84 @@ struct SocketModeClient::Impl {
     pending->connection = c.shared_from_this();
     pending->deadline = clock.monotonic() + options.sync_ack_deadline;
     pending->envelope = std::move(envelope);
-    std::lock_guard lock(mutex);
-    if (stopping) {
+    bool stopping_now = false;
+    {
+      std::lock_guard lock(mutex);
+      stopping_now = stopping;
+      if (!stopping_now) sync_acks.push_back(pending);
+    }
+    if (stopping_now) {  // no ack thread will take it
       if (ack(c, pending->envelope, std::nullopt)) enqueue(pending->envelope);
       else forget(pending->envelope.envelope_id);
       return;
     }
-    pending->thread = std::thread([this, pending] {
-      std::optional<nlohmann::json> payload;
-      try {
-        payload = handlers.ack_payload(pending->envelope);
-      } catch (const std::exception& e) {
-        spdlog::error("event=socket_mode_ack_payload_threw type={} error=\"{}\"", pending->envelope.type, e.what());
+    std::optional<std::pair<std::shared_ptr<SyncAck>, Priority>> shed;
+    {
+      std::lock_guard ack_lock(ack_mutex);
+      shed = ack_queue.push(pending, pending->envelope.priority);
+    }
+    ack_cv.notify_one();
+    if (shed) {
+      auto& dropped = *shed->first;
+      std::lock_guard dropped_lock(dropped.mutex);
+      if (!dropped.acked) {
+        dropped.acked = true;
+        if (!ack(*dropped.connection, dropped.envelope, std::nullopt)) forget(dropped.envelope.envelope_id);
       }
+      dropped.done = true;
+      report_shed(dropped.envelope, "ack");
+    }
+  }
+
+  // ---- ack threads ----
+
+  void ack_loop() {
+    for (;;) {
+      std::shared_ptr<SyncAck> pending;
       {
-        std::lock_guard ack_lock(pending->mutex);
-        if (!pending->acked) {
-          pending->acked = true;
-          pending->envelope.answered_in_ack = payload.has_value();
-          if (ack(*pending->connection, pending->envelope, payload)) enqueue(pending->envelope);
-          else forget(pending->envelope.envelope_id);
-        } else {
-          spdlog::warn("event=socket_mode_ack_payload_dropped type={} reason=late", pending->envelope.type);
-        }
+        std::unique_lock lock(ack_mutex);
+        ack_cv.wait(lock, [&] { return !ack_queue.empty() || ack_done; });
+        auto next = ack_queue.pop();
+        if (!next) return;  // done and drained
+        pending = std::move(*next);
       }
+      run_sync_ack(*pending);
       pending->done = true;
       notify();
-    });
-    sync_acks.push_back(std::move(pending));
+    }
+  }
+
+  void run_sync_ack(SyncAck& pending) {
+    {
+      std::lock_guard ack_lock(pending.mutex);
+      if (pending.acked) return;  // its deadline passed while it waited: acked plainly already
+    }
+    std::optional<nlohmann::json> payload;
+    try {
+      payload = handlers.ack_payload(pending.envelope);
+    } catch (const std::exception& e) {
+      spdlog::error("event=socket_mode_ack_payload_threw type={} error=\"{}\"", pending.envelope.type, e.what());
+    } catch (...) {
+      spdlog::error("event=socket_mode_ack_payload_threw type={}", pending.envelope.type);
+    }
+    std::lock_guard ack_lock(pending.mutex);
+    if (pending.acked) {
+      spdlog::warn("event=socket_mode_ack_payload_dropped type={} reason=late", pending.envelope.type);
+      return;
+    }
+    pending.acked = true;
+    pending.envelope.answered_in_ack = payload.has_value();
+    if (ack(*pending.connection, pending.envelope, payload)) enqueue(pending.envelope);
+    else forget(pending.envelope.envelope_id);
+  }
+
+  // An envelope dropped because `queue` was full: said in the log, the stats and on_shed.
+  void report_shed(const Envelope& envelope, const char* queue) {
+    ++shed;
+    spdlog::warn("event=socket_mode_envelope_shed kind={} priority={} queue={} queue_limit={} detail=\"acked but not "
+                 "handled: more envelopes waiting than the queue holds\"",
+                 envelope_kind(envelope), static_cast<int>(envelope.priority), queue, options.queue_limit);
+    if (handlers.on_shed) handlers.on_shed(envelope);
   }
 
   // False when the connection is already closing: the envelope must not be handled here.
@@ -419,22 +473,26 @@ struct SocketModeClient::Impl {
   // ---- handler threads ----
 
   void enqueue(Envelope envelope) {
+    std::optional<std::pair<Envelope, Priority>> shed_envelope;
     {
       std::lock_guard lock(work_mutex);
-      work.push_back(std::move(envelope));
+      const Priority priority = envelope.priority;
+      shed_envelope = work.push(std::move(envelope), priority);
     }
-    work_cv.notify_one();
+    work_cv.notify_all();  // the thread kept for urgent work must see urgent work
+    if (shed_envelope) report_shed(shed_envelope->first, "work");
   }
 
-  void work_loop() {
+  // `at_least`: the thread kept for urgent envelopes takes nothing else.
+  void work_loop(Priority at_least) {
     for (;;) {
       Envelope envelope;
       {
         std::unique_lock lock(work_mutex);
-        work_cv.wait(lock, [&] { return !work.empty() || work_done; });
-        if (work.empty()) return;  // done and drained
-        envelope = std::move(work.front());
-        work.pop_front();
+        work_cv.wait(lock, [&] { return work.has(at_least) || work_done; });
+        auto next = work.pop(at_least);
+        if (!next) return;  // done and drained
+        envelope = std::move(*next);
       }
       ++envelopes_handled;
       if (!handlers.on_envelope) continue;
@@ -477,7 +535,7 @@ struct SocketModeClient::Impl {
   std::condition_variable cv;
   bool started = false, stopping = false, stopped = false, wake = false;
   std::optional<Error> stop_error;
-  std::list<std::shared_ptr<SyncAck>> sync_acks;
+  std::list<std::shared_ptr<SyncAck>> sync_acks;  // until done: for their deadlines
   std::atomic<int> failures{0};  // consecutive, for the backoff; reset by hello
 
   // Supervisor thread only.
@@ -489,16 +547,21 @@ struct SocketModeClient::Impl {
   std::deque<std::string> seen_order;
   std::unordered_set<std::string> seen;
 
+  std::mutex ack_mutex;
+  std::condition_variable ack_cv;
+  BoundedPriorityQueue<std::shared_ptr<SyncAck>> ack_queue;
+  bool ack_done = false;
+
   std::mutex work_mutex;
   std::condition_variable work_cv;
-  std::deque<Envelope> work;
+  BoundedPriorityQueue<Envelope> work;
   bool work_done = false;
 
   std::thread supervisor;
-  std::vector<std::thread> workers;
+  std::vector<std::thread> workers, ack_workers;
 
   std::atomic<int> connections_opened{0}, open_attempts{0}, acks_sent{0}, envelopes_handled{0}, duplicates{0},
-      dead_sockets{0}, open_connections{0};
+      dead_sockets{0}, open_connections{0}, shed{0};
   std::atomic<long long> last_backoff{0};
 };
 
@@ -512,7 +575,12 @@ void SocketModeClient::start() {
   std::lock_guard lock(impl_->mutex);
   if (impl_->started) return;
   impl_->started = true;
-  for (int i = 0; i < impl_->options.handler_threads; ++i) impl_->workers.emplace_back([this] { impl_->work_loop(); });
+  const int threads = impl_->options.handler_threads;
+  for (int i = 0; i < threads; ++i) {
+    const Priority at_least = threads >= 2 && i == 0 ? Priority::urgent : Priority::low;
+    impl_->workers.emplace_back([this, at_least] { impl_->work_loop(at_least); });
+  }
+  for (int i = 0; i < impl_->options.ack_threads; ++i) impl_->ack_workers.emplace_back([this] { impl_->ack_loop(); });
   impl_->supervisor = std::thread([this] { impl_->run(); });
 }
 
@@ -525,12 +593,12 @@ void SocketModeClient::stop() {
   }
   impl_->cv.notify_all();
   impl_->supervisor.join();  // closes the connections: no new envelopes after this
-  std::list<std::shared_ptr<SyncAck>> sync_acks;
   {
-    std::lock_guard lock(impl_->mutex);
-    sync_acks.swap(impl_->sync_acks);
+    std::lock_guard lock(impl_->ack_mutex);
+    impl_->ack_done = true;
   }
-  for (auto& pending : sync_acks) pending->thread.join();
+  impl_->ack_cv.notify_all();
+  for (auto& t : impl_->ack_workers) t.join();
   {
     std::lock_guard lock(impl_->work_mutex);
     impl_->work_done = true;
@@ -557,6 +625,7 @@ SocketModeStats SocketModeClient::stats() const {
   s.acks_sent = impl_->acks_sent;
   s.envelopes_handled = impl_->envelopes_handled;
   s.duplicates = impl_->duplicates;
+  s.shed = impl_->shed;
   s.dead_sockets = impl_->dead_sockets;
   s.open_connections = impl_->open_connections;
   s.last_backoff = std::chrono::milliseconds(impl_->last_backoff.load());

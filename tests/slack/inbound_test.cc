@@ -127,6 +127,16 @@ TEST_F(InboundHandlerTest, CommandsBeyondThePersonalLimitAreRefusedInTheAckAndPo
   EXPECT_EQ(read(pending[0].id).state, State::active);
 }
 
+TEST_F(InboundHandlerTest, ApproveDenyAndSubmissionsAreUrgentCommandsAreNot) {
+  using slack::Priority;
+  EXPECT_EQ(slack::InboundHandler::priority(click("U0ALICE", slack::kApproveAction, "r1")), Priority::urgent);
+  EXPECT_EQ(slack::InboundHandler::priority(click("U0ALICE", slack::kDenyAction, "r1")), Priority::urgent);
+  EXPECT_EQ(slack::InboundHandler::priority(click("U0DEV", slack::kAccountField, "prod")), Priority::normal);
+  EXPECT_EQ(slack::InboundHandler::priority(command("U0DEV", "help")), Priority::low);
+  slack::Envelope submission{.envelope_id = "e6", .type = "interactive", .payload = {{"type", "view_submission"}}};
+  EXPECT_EQ(slack::InboundHandler::priority(submission), Priority::urgent);
+}
+
 TEST_F(InboundHandlerTest, TextRequestThenApproveButtonGrants) {
   app.handle(command("U0DEV", "request prod admin 30m rotate keys"));
   EXPECT_THAT(ephemeral_text(), HasSubstr("is waiting for approval in <#C0PROD>"));

@@ -540,6 +540,53 @@ TEST_F(SocketMode, SyncAckCarriesThePayloadAndSlowOnesFallBackToAPlainAck) {
   EXPECT_EQ(slack_.acks.size(), 3u);  // the late answer was dropped
 }
 
+// A flood of slow commands: approve clicks go ahead of them (a handler thread is kept for urgent
+// work) and, with the queue full, the newest low-priority envelope is shed, never the click.
+TEST_F(SocketMode, UrgentEnvelopesAreHandledFirstAndShedLast) {
+  options_.handler_threads = 2;
+  options_.queue_limit = 3;
+  std::mutex gate_mutex;
+  std::condition_variable gate_cv;
+  bool open_gate = false;
+  std::vector<std::string> shed;
+  auto handlers = app_.handlers();
+  auto record = handlers.on_envelope;
+  handlers.priority = [](const Envelope& e) {
+    return e.envelope_id.starts_with("click") ? Priority::urgent : Priority::low;
+  };
+  handlers.on_envelope = [&](const Envelope& e) {
+    if (!e.envelope_id.starts_with("click")) {
+      std::unique_lock lock(gate_mutex);
+      gate_cv.wait_for(lock, kWait, [&] { return open_gate; });
+    }
+    record(e);
+  };
+  handlers.on_shed = [&](const Envelope& e) {
+    std::lock_guard lock(gate_mutex);
+    shed.push_back(e.envelope_id);
+  };
+  auto client = start(handlers);
+  slack_.send_envelope(0, "slow");  // takes the one thread for everything
+  ASSERT_TRUE(slack_.wait([&] { return slack_.acks.size() == 1; }));
+  ASSERT_TRUE(eventually([&] { return client->stats().envelopes_handled == 1; }));
+  for (const char* id : {"low-1", "low-2", "low-3", "low-4"}) slack_.send_envelope(0, id);  // low-4: queue full
+  slack_.send_envelope(0, "click-approve");  // sheds low-3, the newest below it
+  EXPECT_TRUE(app_.wait_handled("click-approve"));  // while every slow one still waits
+  EXPECT_EQ(app_.count("slow"), 0);
+  ASSERT_TRUE(slack_.wait([&] { return slack_.acks.size() == 6; }));  // shed ones are acked all the same
+  {
+    std::lock_guard lock(gate_mutex);
+    EXPECT_EQ(shed, (std::vector<std::string>{"low-4", "low-3"}));
+    open_gate = true;
+  }
+  gate_cv.notify_all();
+  for (const char* id : {"slow", "low-1", "low-2"}) EXPECT_TRUE(app_.wait_handled(id)) << id;
+  client->stop();
+  EXPECT_EQ(app_.count("low-3"), 0);
+  EXPECT_EQ(app_.count("low-4"), 0);
+  EXPECT_EQ(client->stats().shed, 2);
+}
+
 TEST_F(SocketMode, PlainWsUrlForARemoteHostIsRefused) {
   {
     std::lock_guard lock(slack_.mutex);
