@@ -88,9 +88,9 @@ void SlackEmulator::disconnect(const std::string& reason, std::optional<int> con
                                       {"debug_info", {{"host", "emulator"}}}}.dump());
       c->disconnect_sent = now;
       c->disconnect_reason = reason;
-      if (reason == "link_disabled") {
+      if (reason == "link_disabled" || reason == "too_many_websockets") {
         c->closing = true;
-        c->socket->close(1000, "link disabled");
+        c->socket->close(1000, reason);
       }
     }
     if (reason == "link_disabled") impl_->link_enabled = false;

@@ -184,8 +184,23 @@ Result<net::WebSocketCallbacks> SlackEmulator::Impl::accept(const net::HttpReque
     c.id = id = static_cast<int>(connections.size()) + 1;
     c.socket = socket;
     c.opened_at = c.last_ping = now;
+    const auto open = 1 + std::count_if(connections.begin(), connections.end(),
+                                        [](const auto& x) { return x.open && !x.closing; });
+    if (open > options.max_connections) {
+      // Over Slack's limit: refused in Slack's words, then closed.
+      c.closing = true;
+      c.hello_sent = false;
+      c.disconnect_sent = now;
+      c.disconnect_reason = "too_many_websockets";
+      connections.push_back(c);
+      (void)socket->send_text(json{{"type", "disconnect"}, {"reason", "too_many_websockets"},
+                                   {"debug_info", {{"host", "emulator"}}}}.dump());
+      socket->close(1000, "too_many_websockets");
+      changed();
+      return net::WebSocketCallbacks{.on_text = [](std::string) {},
+                                     .on_closed = [this, id](const net::WebSocketClosed& how) { on_closed(id, how); }};
+    }
     connections.push_back(c);
-    const auto open = std::count_if(connections.begin(), connections.end(), [](const auto& x) { return x.open; });
     (void)socket->send_text(json{{"type", "hello"},
                                  {"num_connections", open},
                                  {"debug_info", {{"host", "emulator"}, {"approximate_connection_time", 18060}}},

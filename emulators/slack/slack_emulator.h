@@ -63,6 +63,9 @@ struct SlackEmulatorOptions {
   // After a "warning" or "refresh_requested" disconnect message, the emulator closes that
   // connection itself if the client has not done so within this long.
   std::chrono::milliseconds disconnect_grace{10000};
+  // Open Socket Mode connections allowed at once (Slack: 10). A WebSocket opened beyond it gets
+  // {"type":"disconnect","reason":"too_many_websockets"} instead of hello, and is closed.
+  int max_connections = 10;
   // HTTP/WebSocket threads. A control-API /submit holds one while it waits for the ack, which
   // arrives on another: keep at least 2.
   int threads = 2;
@@ -133,7 +136,7 @@ class SlackEmulator {
   // ---- Faults ----
   // Sends {"type":"disconnect","reason":reason} on one connection (default: every open one).
   // "warning"/"refresh_requested": no more envelopes go to it, and the emulator closes it after
-  // disconnect_grace unless the client did. "link_disabled": the emulator closes it at once and
+  // disconnect_grace unless the client did. "too_many_websockets": closed at once. "link_disabled": the emulator closes it at once and
   // the link stays disabled: apps.connections.open answers {"ok":false,"error":"link_disabled"}
   // and no envelope is delivered until set_link_enabled(true).
   void disconnect(const std::string& reason, std::optional<int> connection = {});

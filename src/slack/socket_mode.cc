@@ -34,7 +34,9 @@ struct Connection : std::enable_shared_from_this<Connection> {
   std::atomic<bool> closed{false};
   std::atomic<bool> replace{false};         // Slack asked for a replacement
   std::atomic<bool> closing{false};         // we closed it on purpose (set by the supervisor)
+  std::atomic<bool> crowded{false};         // Slack said too_many_websockets: close it, open none beside it
   SteadyClock::time_point opened_at, last_ping, close_started;
+  std::optional<SteadyClock::time_point> hello_at;  // supervisor's view, set at the first step after hello
 
   // Sends now, or right after the socket is set. False once the socket is gone.
   bool send(std::string text) {
@@ -103,6 +105,25 @@ struct SocketModeClient::Impl {
 
   void step() {
     const auto now = clock.monotonic();
+    // too_many_websockets: close that connection and wait (backing off further each time) before
+    // opening another; none is opened beside it meanwhile.
+    for (auto& c : connections) {
+      if (!c->crowded || c->closing) continue;
+      c->closing = true;
+      c->close_started = now;
+      if (c->socket) c->socket->close(1000, "too_many_websockets");
+      schedule_reconnect(now, /*at_least_half=*/true);
+    }
+    // The backoff starts over only once a connection has stayed up a while: a connection that
+    // says hello and is then refused must not reset it.
+    for (auto& c : connections) {
+      if (!c->hello || c->hello_at) continue;
+      c->hello_at = now;
+    }
+    if (failures > 0 && std::any_of(connections.begin(), connections.end(), [&](const auto& c) {
+          return c->hello_at && !c->closing && !c->crowded && now - *c->hello_at >= options.ping_interval;
+        }))
+      failures = 0;
     for (auto it = connections.begin(); it != connections.end();) {
       auto& c = **it;
       std::string drop_reason;
@@ -155,8 +176,9 @@ struct SocketModeClient::Impl {
     }
 
     // Open a connection when none is ready or on its way, within max_connections.
-    const bool waiting = std::any_of(connections.begin(), connections.end(),
-                                     [](const auto& c) { return !c->hello && !c->closing && !c->closed; });
+    const bool waiting = std::any_of(connections.begin(), connections.end(), [](const auto& c) {
+      return (!c->hello && !c->closing && !c->closed) || c->crowded;  // a crowded one must be gone first
+    });
     if (!has_ready_connection() && !waiting && now >= next_connect_at) {
       if (static_cast<int>(connections.size()) < options.max_connections) {
         open_connection();
@@ -178,12 +200,15 @@ struct SocketModeClient::Impl {
   }
 
   bool has_ready_connection() const {
-    return std::any_of(connections.begin(), connections.end(),
-                       [](const auto& c) { return c->hello && !c->replace && !c->closing && !c->closed; });
+    return std::any_of(connections.begin(), connections.end(), [](const auto& c) {
+      return c->hello && !c->replace && !c->crowded && !c->closing && !c->closed;
+    });
   }
 
-  void schedule_reconnect(SteadyClock::time_point now) {
-    const auto delay = net::backoff_delay(options.reconnect, failures, clock.random());
+  // `at_least_half`: the wait is at least half the backoff's ceiling (Slack asked us to hold off).
+  void schedule_reconnect(SteadyClock::time_point now, bool at_least_half = false) {
+    auto delay = net::backoff_delay(options.reconnect, failures, clock.random());
+    if (at_least_half) delay = std::max(delay, net::backoff_ceiling(options.reconnect, failures) / 2);
     failures = std::min(failures.load() + 1, 30);
     next_connect_at = now + delay;
     last_backoff = delay.count();
@@ -298,7 +323,6 @@ struct SocketModeClient::Impl {
     if (type == "hello") {
       c.hello = true;
       ++connections_opened;
-      failures = 0;
       spdlog::info("event=socket_mode_connected connection={} num_connections={}", c.id,
                    message.value("num_connections", 0));
       notify();
@@ -310,7 +334,8 @@ struct SocketModeClient::Impl {
             "Slack disabled this app's Socket Mode link (disconnect reason link_disabled): turn Socket Mode "
             "back on in the app's settings, then restart"));
       } else {
-        c.replace = true;  // warning, refresh_requested, or anything new: replace the connection
+        if (reason == "too_many_websockets") c.crowded = true;
+        else c.replace = true;  // warning, refresh_requested, or anything new: replace the connection
         notify();
       }
     } else {

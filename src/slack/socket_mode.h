@@ -117,7 +117,12 @@ struct SocketModeStats {
 // - Every envelope is acked on the I/O thread that read it, before anything else happens to it.
 // - `disconnect` warning / refresh_requested: a replacement is opened first and the old
 //   connection closed once the replacement got `hello`; envelopes arriving on either in between
-//   are handled. link_disabled: the client stops with an error (on_stopped).
+//   are handled. link_disabled: the client stops with an error (on_stopped). too_many_websockets:
+//   that connection is closed, no other is opened beside it, and the next one only after a
+//   backoff of at least half the current ceiling, growing with each refusal.
+// - apps.connections.open is Tier 1: every reconnect waits a backoff with jitter, bounded by
+//   reconnect.max_delay; the backoff starts over only once a connection has stayed up for
+//   ping_interval.
 // - A connection that closes, or stays silent for dead_after although pinged, is replaced after
 //   a backoff with jitter.
 // Time: connection ages, pings, the reconnect backoff (jittered by clock.random()), sync-ack

@@ -587,6 +587,45 @@ TEST_F(SocketMode, UrgentEnvelopesAreHandledFirstAndShedLast) {
   EXPECT_EQ(client->stats().shed, 2);
 }
 
+// Slack refuses a connection beyond its limit with too_many_websockets: the client closes it,
+// opens nothing beside it, and waits longer after each refusal (apps.connections.open is Tier 1).
+TEST_F(SocketMode, TooManyWebsocketsClosesThatConnectionAndBacksOffWithoutOverlap) {
+  clock_.pinned = 0;  // full jitter would wait 0 ms: the floor of half the ceiling is what remains
+  options_.ping_interval = 1s;  // no connection lives long enough to start the backoff over
+  options_.dead_after = 5s;
+  auto client = start(app_.handlers());
+  constexpr int kRefusals = 3;
+  for (int k = 0; k < kRefusals; ++k) {
+    slack_.link(static_cast<std::size_t>(k));
+    slack_.send(static_cast<std::size_t>(k), {{"type", "disconnect"}, {"reason", "too_many_websockets"}});
+    ASSERT_TRUE(slack_.wait([&] { return slack_.links.size() > static_cast<std::size_t>(k + 1); })) << k;
+  }
+  ASSERT_TRUE(eventually([&] { return client->stats().connections_opened == kRefusals + 1; }));
+  slack_.send_envelope(kRefusals, "after");
+  EXPECT_TRUE(app_.wait_handled("after"));
+  std::vector<SteadyClock::time_point> calls;
+  {
+    std::lock_guard lock(slack_.mutex);
+    for (int k = 0; k < kRefusals; ++k) {
+      const auto& refused = slack_.links[static_cast<std::size_t>(k)];
+      ASSERT_TRUE(refused.closed.has_value()) << k;
+      EXPECT_TRUE(refused.closed->by_peer) << k;  // the client closed it
+      EXPECT_FALSE(refused.others_open_at_close) << k;  // no overlap
+      EXPECT_LE(refused.closed_at, slack_.links[static_cast<std::size_t>(k + 1)].opened_at) << k;
+    }
+    calls = slack_.open_calls;
+  }
+  ASSERT_EQ(calls.size(), static_cast<std::size_t>(kRefusals + 1));
+  for (int k = 0; k < kRefusals; ++k) {
+    const auto floor = net::backoff_ceiling(options_.reconnect, k) / 2;  // 25, 50, 100 ms
+    const auto gap = calls[static_cast<std::size_t>(k + 1)] - calls[static_cast<std::size_t>(k)];
+    std::cout << "[ measure  ] too_many_websockets #" << k + 1 << ": next apps.connections.open after " << ms(gap)
+              << " ms (floor " << floor.count() << " ms)\n";
+    EXPECT_GE(gap, floor - 1ms) << k;
+  }
+  client->stop();
+}
+
 TEST_F(SocketMode, PlainWsUrlForARemoteHostIsRefused) {
   {
     std::lock_guard lock(slack_.mutex);
