@@ -123,6 +123,7 @@ net::HttpResponse control_api(SlackEmulator& emulator, const net::HttpRequest& r
     if (path == "envelopes") return reply(200, emulator.envelopes());
     if (path == "connections") return reply(200, emulator.connections());
     if (path == "calls") return reply(200, emulator.calls());
+    if (path == "call_counts") return reply(200, emulator.call_counts());
     if (path == "wait") {
       // Long poll: answers once the state's version differs from `version` (at once without one).
       const auto version = query_field("version");

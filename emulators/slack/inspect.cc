@@ -39,6 +39,7 @@ json SlackEmulator::envelopes() const {
                    {"retry_attempt", e.retry_attempt},
                    {"acks", e.acks},
                    {"ack_payload", e.ack_payload},
+                   {"ack_payload_error", e.ack_payload_error},
                    {"payload", e.payload}});
   return out;
 }
@@ -68,6 +69,13 @@ json SlackEmulator::calls() const {
   return out;
 }
 
+json SlackEmulator::call_counts() const {
+  std::lock_guard lock(impl_->mutex);
+  json out = json::object();
+  for (const auto& c : impl_->calls) out[c.method] = out.value(c.method, 0) + 1;
+  return out;
+}
+
 int SlackEmulator::connections_opened() const {
   std::lock_guard lock(impl_->mutex);
   return static_cast<int>(std::count_if(impl_->connections.begin(), impl_->connections.end(),
@@ -83,9 +91,9 @@ void SlackEmulator::disconnect(const std::string& reason, std::optional<int> con
                                       {"debug_info", {{"host", "emulator"}}}}.dump());
       c->disconnect_sent = now;
       c->disconnect_reason = reason;
-      if (reason == "link_disabled") {
+      if (reason == "link_disabled" || reason == "too_many_websockets") {
         c->closing = true;
-        c->socket->close(1000, "link disabled");
+        c->socket->close(1000, reason);
       }
     }
     if (reason == "link_disabled") impl_->link_enabled = false;

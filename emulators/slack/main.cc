@@ -43,6 +43,10 @@ int main(int argc, char** argv) {
   app.add_option("--ping-ms", ping_ms, "Server ping interval")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--retry-ms", retry_ms, "Redeliver unacked envelopes after")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--threads", options.threads, "Request threads")->check(CLI::Range(1, 64))->capture_default_str();
+  app.add_option("--max-connections", options.max_connections,
+                 "Open Socket Mode connections allowed at once; one more gets too_many_websockets")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   for (const auto& spec : users) {

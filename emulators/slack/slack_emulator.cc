@@ -184,8 +184,23 @@ Result<net::WebSocketCallbacks> SlackEmulator::Impl::accept(const net::HttpReque
     c.id = id = static_cast<int>(connections.size()) + 1;
     c.socket = socket;
     c.opened_at = c.last_ping = now;
+    const auto open = 1 + std::count_if(connections.begin(), connections.end(),
+                                        [](const auto& x) { return x.open && !x.closing; });
+    if (open > options.max_connections) {
+      // Over Slack's limit: refused in Slack's words, then closed.
+      c.closing = true;
+      c.hello_sent = false;
+      c.disconnect_sent = now;
+      c.disconnect_reason = "too_many_websockets";
+      connections.push_back(c);
+      (void)socket->send_text(json{{"type", "disconnect"}, {"reason", "too_many_websockets"},
+                                   {"debug_info", {{"host", "emulator"}}}}.dump());
+      socket->close(1000, "too_many_websockets");
+      changed();
+      return net::WebSocketCallbacks{.on_text = [](std::string) {},
+                                     .on_closed = [this, id](const net::WebSocketClosed& how) { on_closed(id, how); }};
+    }
     connections.push_back(c);
-    const auto open = std::count_if(connections.begin(), connections.end(), [](const auto& x) { return x.open; });
     (void)socket->send_text(json{{"type", "hello"},
                                  {"num_connections", open},
                                  {"debug_info", {{"host", "emulator"}, {"approximate_connection_time", 18060}}},
@@ -218,6 +233,11 @@ void SlackEmulator::Impl::on_client_message(int connection, const std::string& t
     e.connection = connection;
     if (e.delivered_at) e.ack_latency_ms = std::chrono::duration_cast<milliseconds>(now - *e.delivered_at).count();
     if (message.contains("payload")) e.ack_payload = message["payload"];
+    // A slash command's answer in the ack: Slack shows it to the user as the command's reply.
+    if (e.type == "slash_commands" && e.ack_payload.is_object()) {
+      if (auto shown = workspace.respond_to_command(e.payload, e.ack_payload); !shown)
+        e.ack_payload_error = shown.error().error;
+    }
     if (!e.view_id.empty()) {
       const json& p = e.ack_payload;
       const std::string action = p.is_object() ? p.value("response_action", "") : "";

@@ -72,6 +72,9 @@ struct SlackEmulatorOptions {
   // After a "warning" or "refresh_requested" disconnect message, the emulator closes that
   // connection itself if the client has not done so within this long.
   std::chrono::milliseconds disconnect_grace{10000};
+  // Open Socket Mode connections allowed at once (Slack: 10). A WebSocket opened beyond it gets
+  // {"type":"disconnect","reason":"too_many_websockets"} instead of hello, and is closed.
+  int max_connections = 10;
   // HTTP/WebSocket threads. A control-API /submit holds one while it waits for the ack, which
   // arrives on another: keep at least 2.
   int threads = 2;
@@ -150,19 +153,24 @@ class SlackEmulator {
   nlohmann::json dm(const std::string& user) const;     // the bot's DM channel with that user
   nlohmann::json views(const std::string& user) const;  // open views: {id, view, hash}
   // {envelope_id, type, connection (null while queued), delivered_at_ms, acked, ack_latency_ms,
-  //  retry_attempt, acks, ack_payload, payload}; acks counts every ack of the id (a redelivered
-  //  envelope acked again has 2). Times are milliseconds since the emulator started.
+  //  retry_attempt, acks, ack_payload, ack_payload_error, payload}; acks counts every ack of the id
+  //  (a redelivered envelope acked again has 2). Times are milliseconds since the emulator started.
+  //  A slash command's ack payload ({"response_type","text","blocks"}) is shown as Slack shows it:
+  //  an ephemeral message to the user in the command's channel (messages()), or a normal one for
+  //  "in_channel"; ack_payload_error names what Slack would refuse ("" if none).
   nlohmann::json envelopes() const;
   // {id, open, opened_at_ms, closed_at_ms?, hello_sent, disconnect_sent?, close_code?}
   nlohmann::json connections() const;
   // Web API calls: {method, ok, error, http_status, at_ms, args} (args without the token).
   nlohmann::json calls() const;
+  // Web API calls so far, by method: {"chat.postEphemeral": 3, ...} (every call, answered or not).
+  nlohmann::json call_counts() const;
   int connections_opened() const;  // WebSockets that got hello
 
   // ---- Faults ----
   // Sends {"type":"disconnect","reason":reason} on one connection (default: every open one).
   // "warning"/"refresh_requested": no more envelopes go to it, and the emulator closes it after
-  // disconnect_grace unless the client did. "link_disabled": the emulator closes it at once and
+  // disconnect_grace unless the client did. "too_many_websockets": closed at once. "link_disabled": the emulator closes it at once and
   // the link stays disabled: apps.connections.open answers {"ok":false,"error":"link_disabled"}
   // and no envelope is delivered until set_link_enabled(true).
   void disconnect(const std::string& reason, std::optional<int> connection = {});

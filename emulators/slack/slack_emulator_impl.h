@@ -45,6 +45,7 @@ struct SlackEmulator::Impl {
     int acks = 0;  // every ack of this id, also of redeliveries
     std::optional<long long> ack_latency_ms;
     nlohmann::json ack_payload;  // null: none
+    std::string ack_payload_error;  // a slash command's ack payload Slack would refuse (invalid_blocks, ...)
     std::string view_id;         // view_submission: the view the ack decides about
   };
   struct Call {

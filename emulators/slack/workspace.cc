@@ -224,6 +224,15 @@ ApiResult Workspace::post_ephemeral(const json& args) {
   return json{{"ok", true}, {"message_ts", m.ts}};
 }
 
+ApiResult Workspace::respond_to_command(const json& command, const json& response) {
+  if (!response.is_object()) return std::unexpected(ApiFailure{"invalid_payload"});
+  json args{{"channel", command.value("channel_id", "")}, {"user", command.value("user_id", "")}};
+  for (const char* field : {"text", "blocks"})
+    if (response.contains(field)) args[field] = response[field];
+  if (response.value("response_type", "ephemeral") == "in_channel") return post_message(args);
+  return post_ephemeral(args);
+}
+
 ApiResult Workspace::open_conversation(const json& args) {
   std::string users = arg(args, "users");
   if (users.empty()) return std::unexpected(ApiFailure{"users_list_not_supplied"});

@@ -87,6 +87,12 @@ class Workspace {
   // Replaces the view's JSON (response_action "update" or views.update); a new hash.
   Result<void> replace_view(View& view, nlohmann::json next);
 
+  // A slash command answered in its ack (Socket Mode "payload", shaped like a response_url body):
+  // `response` {"response_type": "ephemeral" (default) | "in_channel", "text", "blocks"} is
+  // posted to the command's channel, seen only by the user who typed it unless in_channel, with
+  // the same checks as chat.postEphemeral / chat.postMessage. `command` is the envelope payload.
+  ApiResult respond_to_command(const nlohmann::json& command, const nlohmann::json& response);
+
   nlohmann::json messages_json(const std::string& channel) const;
   nlohmann::json views_json(const std::string& user) const;
   std::string dm_channel(const std::string& user);  // stable D… id

@@ -457,12 +457,31 @@ void read_aws(Problems& problems, const toml::table& table, AwsSettings& aws) {
   }
 }
 
+void read_slack(Problems& problems, const toml::table& table, SlackSettings& slack) {
+  TableReader r(problems, table, "slack", {"user_rate", "user_burst", "queue_limit"});
+  if (auto v = r.string("user_rate", false, "a string like \"10/min\"")) {
+    if (auto rate = parse_rate(v->value)) slack.user_rate = *rate;
+    else problems.add(v->node->source(), v->path, quoted(v->value),
+                      "expected <count>/<unit> such as \"10/min\": a count from 1 to 1000000 per s, min or hour");
+  }
+  auto count = [&](const char* key, int max, int& out) {
+    const toml::node* node = nullptr;
+    auto n = r.integer(key, false, &node);
+    if (!n) return;
+    if (*n < 1 || *n > max) problems.add(node->source(), fmt::format("slack.{}", key), std::to_string(*n),
+                                         fmt::format("expected a number from 1 to {}", max));
+    else out = static_cast<int>(*n);
+  };
+  count("user_burst", 1000, slack.user_burst);
+  count("queue_limit", 1'000'000, slack.queue_limit);
+}
+
 void read_config(Problems& problems, const toml::table& root, Config& config) {
   Policy& policy = config.policy;
   Settings& settings = config.settings;
   TableReader r(problems, root, "",
                 {"approval_window", "sweep_interval", "reconcile_interval", "reason_max_length", "admins",
-                 "allow_guests", "ops_channel", "store", "aws", "accounts"});
+                 "allow_guests", "ops_channel", "store", "aws", "slack", "accounts"});
   if (auto d = r.duration("approval_window", false)) policy.approval_window = *d;
   if (auto d = r.duration("sweep_interval", false)) settings.sweep_interval = *d;
   if (auto d = r.duration("reconcile_interval", false)) settings.reconcile_interval = *d;
@@ -490,6 +509,8 @@ void read_config(Problems& problems, const toml::table& root, Config& config) {
     read_store(problems, *n->as_table(), settings.store);
   if (auto n = r.typed("aws", false, toml::node_type::table, "a table, written [aws]"))
     read_aws(problems, *n->as_table(), settings.aws);
+  if (auto n = r.typed("slack", false, toml::node_type::table, "a table, written [slack]"))
+    read_slack(problems, *n->as_table(), settings.slack);
 
   auto accounts = r.tables("accounts", "accounts");
   std::map<std::string, std::string> names, ids;

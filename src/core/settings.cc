@@ -10,7 +10,7 @@ Reload plan_reload(const Config& running, const Config& loaded) {
     if (changed) r.applied.emplace_back(name);
   };
   // Settings a running service cannot change: keep the running value and say so.
-  auto fixed = [&](const char* name, std::string& loaded_value, const std::string& running_value) {
+  auto fixed = [&]<class T>(const char* name, T& loaded_value, const T& running_value) {
     if (loaded_value == running_value) return;
     r.need_restart.emplace_back(name);
     loaded_value = running_value;
@@ -19,7 +19,10 @@ Reload plan_reload(const Config& running, const Config& loaded) {
   live("reconcile_interval", next.reconcile_interval != now.reconcile_interval);
   live("ops_channel", next.ops_channel != now.ops_channel);
   live("aws.access_portal_url", next.aws.access_portal_url != now.aws.access_portal_url);
+  live("slack.user_rate", next.slack.user_rate != now.slack.user_rate);
+  live("slack.user_burst", next.slack.user_burst != now.slack.user_burst);
   fixed("store.url", next.store.url, now.store.url);
+  fixed("slack.queue_limit", next.slack.queue_limit, now.slack.queue_limit);
   fixed("aws.region", next.aws.region, now.aws.region);
   fixed("aws.instance_arn", next.aws.instance_arn, now.aws.instance_arn);
   fixed("aws.identity_store_id", next.aws.identity_store_id, now.aws.identity_store_id);

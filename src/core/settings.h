@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/policy.h"
+#include "core/rate.h"
 #include "core/time.h"
 
 namespace jit {
@@ -30,12 +31,25 @@ struct AwsSettings {
   Seconds call_timeout{90};
 };
 
+// [slack]: how much one person may ask of the service, and how much inbound work may wait.
+struct SlackSettings {
+  // Slash commands (other than help and unreadable ones) and request-form submissions per
+  // person: a token bucket of `user_burst` refilled at `user_rate`. Beyond it, a polite refusal
+  // in the ack (no Web API call, nothing posted). Live on reload.
+  Rate user_rate{10, std::chrono::minutes(1)};
+  int user_burst = 10;
+  // Envelopes acked but not yet handled, at most (beyond it, the lowest priority ones are shed).
+  // Needs a restart.
+  int queue_limit = 1000;
+};
+
 struct Settings {
   Seconds sweep_interval{30};
   Seconds reconcile_interval{300};
   std::string ops_channel;  // alerts ("" = none)
   StoreSettings store;      // needs a restart to change
   AwsSettings aws;          // region, instance and identity store need a restart; the portal URL does not
+  SlackSettings slack;
 };
 
 // What one configuration file holds.

@@ -114,13 +114,17 @@ bool Endpoint::is_metadata_address() const {
 
 std::string Endpoint::to_string() const { return scheme + "://" + host_header() + base_path; }
 
-std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt, std::uint64_t random) {
-  using std::chrono::milliseconds;
+std::chrono::milliseconds backoff_ceiling(const RetryPolicy& policy, int attempt) {
   const long long base = std::max<long long>(0, policy.base_delay.count());
   const long long cap = std::max<long long>(0, policy.max_delay.count());
   long long ceiling = base;
   for (int i = 0; i < attempt && ceiling > 0 && ceiling < cap; ++i) ceiling *= 2;
-  ceiling = std::min(ceiling, cap);
+  return std::chrono::milliseconds{std::min(ceiling, cap)};
+}
+
+std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt, std::uint64_t random) {
+  using std::chrono::milliseconds;
+  const long long ceiling = backoff_ceiling(policy, attempt).count();
   if (ceiling <= 0) return milliseconds{0};
   return milliseconds{static_cast<long long>(random % static_cast<std::uint64_t>(ceiling + 1))};
 }

@@ -68,6 +68,8 @@ struct RetryPolicy {
 // [0, min(max_delay, base_delay * 2^attempt)], attempt counting from 0. `random` is any 64-bit value
 // from the caller's random source.
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt, std::uint64_t random);
+// The upper end of that range: min(max_delay, base_delay * 2^attempt).
+std::chrono::milliseconds backoff_ceiling(const RetryPolicy& policy, int attempt);
 
 // RFC 3986 percent-encoding (AWS SigV4, form bodies): unreserved characters (A-Z a-z 0-9 - . _ ~)
 // kept, and '/' too with `keep_slash`; every other byte %XX with upper-case hex.

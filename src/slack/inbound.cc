@@ -30,8 +30,16 @@ Result<std::string> request_id_from(const std::string& text) {
 
 }  // namespace
 
-InboundHandler::InboundHandler(Engine& engine, WebApi& api, Directory& directory, bool dry_run)
-    : engine_(engine), api_(api), directory_(directory), dry_run_(dry_run) {}
+InboundHandler::InboundHandler(Engine& engine, WebApi& api, Directory& directory, const Clock& clock, bool dry_run)
+    : engine_(engine), api_(api), directory_(directory), dry_run_(dry_run), limiter_(clock) {}
+
+std::optional<std::string> InboundHandler::over_limit(const std::string& user) {
+  const SlackSettings& limits = engine_.config()->settings.slack;
+  const auto wait = limiter_.take(user, limits.user_rate, limits.user_burst);
+  if (!wait) return std::nullopt;
+  spdlog::info("event=slack_user_rate_limited user={} retry_in_ms={}", user, wait->count());
+  return slow_down_text(limits.user_rate, limits.user_burst, *wait);
+}
 
 void InboundHandler::reply(const std::string& channel, const std::string& user, const std::string& plain_text) {
   const std::string text = mark_dry_run(dry_run_, plain_text);
@@ -143,7 +151,29 @@ void InboundHandler::on_block_action(const json& p) {
   }
 }
 
+json InboundHandler::ephemeral(const std::string& plain_text) const {
+  return {{"response_type", "ephemeral"}, {"text", mark_dry_run(dry_run_, plain_text)}};
+}
+
+std::optional<json> InboundHandler::command_ack(const json& p) {
+  const std::string user = p.value("user_id", "");
+  const Command command = parse_command(p.value("text", ""));
+  if (std::holds_alternative<Help>(command)) return ephemeral(help_text());
+  if (const auto* unknown = std::get_if<Unknown>(&command)) return ephemeral(unknown->message);
+  // Everything below costs the store, the engine or Slack something: counted against the person's limit.
+  if (auto refusal = over_limit(user)) return ephemeral(*refusal);
+  if (std::holds_alternative<ListMine>(command)) return ephemeral(list_for(user));
+  if (const auto* r = std::get_if<RequestAccess>(&command)) {
+    // A duration that is not one is known without policy or Slack (groups may need a Web API
+    // call, which the ack must never wait for): the engine's check_request says the same later.
+    if (auto duration = parse_duration(r->duration); !duration)
+      return ephemeral(":warning: duration " + escape(duration.error().message));
+  }
+  return std::nullopt;  // the engine's work: handle() does it and replies
+}
+
 std::optional<json> InboundHandler::ack_payload(const Envelope& envelope) {
+  if (envelope.type == "slash_commands") return command_ack(envelope.payload);
   if (envelope.type != "interactive" || envelope.payload.value("type", "") != "view_submission") return std::nullopt;
   const json& view = envelope.payload.value("view", json::object());
   if (view.value("callback_id", "") == kDenyModal) {
@@ -152,9 +182,12 @@ std::optional<json> InboundHandler::ack_payload(const Envelope& envelope) {
     return std::nullopt;
   }
   if (view.value("callback_id", "") != kRequestModal) return std::nullopt;
+  const std::string user = str(envelope.payload, "/user/id");
+  // Over the limit: the form stays open with the refusal on it, and nothing is submitted.
+  if (auto refusal = over_limit(user))
+    return json{{"response_action", "errors"}, {"errors", {{kReasonField, *refusal}}}};
   auto values = read_submission(view);
   if (!values) return json{{"response_action", "errors"}, {"errors", values.error()}};
-  const std::string user = str(envelope.payload, "/user/id");
   auto groups = directory_.groups_of(user);
   auto checked = check_request(*engine_.policy(), {{user, groups ? *groups : std::vector<std::string>{}},
                                                    values->account, values->role, values->duration, values->reason,
@@ -183,7 +216,20 @@ void InboundHandler::on_view_submission(const json& p) {
   }
 }
 
+Priority InboundHandler::priority(const Envelope& envelope) {
+  if (envelope.type != "interactive" || !envelope.payload.is_object()) return Priority::low;
+  const std::string type = envelope.payload.value("type", "");
+  if (type == "view_submission") return Priority::urgent;
+  if (type != "block_actions") return Priority::normal;
+  const json& actions = envelope.payload.value("actions", json::array());
+  const std::string id = actions.is_array() && !actions.empty() && actions[0].is_object()
+                             ? actions[0].value("action_id", "")
+                             : "";
+  return id == kApproveAction || id == kDenyAction ? Priority::urgent : Priority::normal;
+}
+
 void InboundHandler::handle(const Envelope& envelope) {
+  if (envelope.answered_in_ack) return;  // ack_payload's answer went with the ack: nothing left to do
   const json& p = envelope.payload;
   if (envelope.type == "slash_commands") return on_command(p);
   if (envelope.type != "interactive") return;

@@ -1,8 +1,9 @@
 // What JIT Access does with each Slack envelope: slash commands, button clicks, modal changes and
 // submissions, turned into engine calls and Slack replies. Wired to SocketModeClient's handlers:
-// ack_payload() answers view submissions that fail validation (errors shown on their field),
-// handle() does the rest after the ack. Every fact shown is re-read through the engine; button
-// values carry only the request id.
+// ack_payload() answers what is known at once, in the ack itself (no Web API call): `/jit help`,
+// `/jit list`, unreadable commands (as an ephemeral reply) and view submissions that fail
+// validation (errors shown on their field); handle() does the rest after the ack. Every fact
+// shown is re-read through the engine; button values carry only the request id.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "engine/engine.h"
 #include "ports/chat.h"
 #include "slack/socket_mode.h"
+#include "slack/user_rate.h"
 #include "slack/web_api.h"
 
 namespace jit::slack {
@@ -19,12 +21,31 @@ namespace jit::slack {
 class InboundHandler {
  public:
   // `dry_run`: every reply says, first, that nothing is granted in AWS (`jit serve --dry-run`).
-  InboundHandler(Engine& engine, WebApi& api, Directory& directory, bool dry_run = false);
+  // `clock` times the per-person limit ([slack] user_rate and user_burst, read from the engine's
+  // configuration at each envelope).
+  InboundHandler(Engine& engine, WebApi& api, Directory& directory, const Clock& clock, bool dry_run = false);
 
+  // The ack's payload for a slash command or view submission (SocketModeHandlers::ack_payload):
+  // a slash command's reply ({"response_type":"ephemeral","text":…}) when it needs neither an
+  // engine write nor a Web API call (help, list, unreadable input such as a bad duration), a view
+  // submission's field errors; nullopt otherwise. Reads the store and policy, never writes.
+  // Commands other than help and unreadable ones, and request-form submissions, take a token of
+  // the person's rate limit here; beyond it the answer is a polite refusal (on the form, a field
+  // error) and handle() does nothing. Thread-safe.
   std::optional<nlohmann::json> ack_payload(const Envelope& envelope);
+  // How urgent an envelope is (SocketModeHandlers::priority): approve and deny clicks and modal
+  // submissions are urgent, other clicks and selections normal, slash commands and events low.
+  static Priority priority(const Envelope& envelope);
+  // Everything after the ack: engine calls and their replies. Does nothing for an envelope whose
+  // ack already carried the answer (Envelope::answered_in_ack). Thread-safe.
   void handle(const Envelope& envelope);
 
  private:
+  std::optional<nlohmann::json> command_ack(const nlohmann::json& payload);
+  // A slash command's reply as an ack payload: seen only by the user who typed the command.
+  nlohmann::json ephemeral(const std::string& plain_text) const;
+  // The refusal when `user` is over their limit (one token taken otherwise).
+  std::optional<std::string> over_limit(const std::string& user);
   void on_command(const nlohmann::json& payload);
   void on_block_action(const nlohmann::json& payload);
   void on_view_submission(const nlohmann::json& payload);
@@ -36,6 +57,7 @@ class InboundHandler {
   WebApi& api_;
   Directory& directory_;
   const bool dry_run_;
+  UserRateLimiter limiter_;
 };
 
 }  // namespace jit::slack

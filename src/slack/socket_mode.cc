@@ -34,7 +34,9 @@ struct Connection : std::enable_shared_from_this<Connection> {
   std::atomic<bool> closed{false};
   std::atomic<bool> replace{false};         // Slack asked for a replacement
   std::atomic<bool> closing{false};         // we closed it on purpose (set by the supervisor)
+  std::atomic<bool> crowded{false};         // Slack said too_many_websockets: close it, open none beside it
   SteadyClock::time_point opened_at, last_ping, close_started;
+  std::optional<SteadyClock::time_point> hello_at;  // supervisor's view, set at the first step after hello
 
   // Sends now, or right after the socket is set. False once the socket is gone.
   bool send(std::string text) {
@@ -46,7 +48,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
   }
 };
 
-// An envelope whose ack waits for ack_payload (bounded by sync_ack_deadline).
+// An envelope whose ack waits for ack_payload (bounded by sync_ack_deadline), queued for an ack thread.
 struct SyncAck {
   std::shared_ptr<Connection> connection;
   Envelope envelope;
@@ -54,7 +56,6 @@ struct SyncAck {
   std::mutex mutex;
   bool acked = false;
   std::atomic<bool> done{false};
-  std::thread thread;
 };
 
 // apps.connections.open errors that retrying cannot fix.
@@ -64,11 +65,19 @@ bool is_fatal(const std::string& error) {
 
 }  // namespace
 
+std::string envelope_kind(const Envelope& envelope) {
+  if (envelope.type == "interactive" && envelope.payload.is_object())
+    return envelope.payload.value("type", std::string("interactive"));
+  return envelope.type;
+}
+
 struct SocketModeClient::Impl {
   Impl(WebApi& api_, const Clock& clock_, SocketModeOptions options_, SocketModeHandlers handlers_)
-      : api(api_), clock(clock_), options(std::move(options_)), handlers(std::move(handlers_)) {
+      : api(api_), clock(clock_), options(std::move(options_)), handlers(std::move(handlers_)),
+        ack_queue(options.queue_limit), work(options.queue_limit) {
     options.max_connections = std::max(1, options.max_connections);
     options.handler_threads = std::max(1, options.handler_threads);
+    options.ack_threads = std::max(1, options.ack_threads);
     const auto shortest = std::min({options.ping_interval, options.dead_after, options.hello_timeout,
                                     options.sync_ack_deadline});
     tick = std::clamp(shortest / 10, milliseconds(5), milliseconds(100));
@@ -96,6 +105,25 @@ struct SocketModeClient::Impl {
 
   void step() {
     const auto now = clock.monotonic();
+    // too_many_websockets: close that connection and wait (backing off further each time) before
+    // opening another; none is opened beside it meanwhile.
+    for (auto& c : connections) {
+      if (!c->crowded || c->closing) continue;
+      c->closing = true;
+      c->close_started = now;
+      if (c->socket) c->socket->close(1000, "too_many_websockets");
+      schedule_reconnect(now, /*at_least_half=*/true);
+    }
+    // The backoff starts over only once a connection has stayed up a while: a connection that
+    // says hello and is then refused must not reset it.
+    for (auto& c : connections) {
+      if (!c->hello || c->hello_at) continue;
+      c->hello_at = now;
+    }
+    if (failures > 0 && std::any_of(connections.begin(), connections.end(), [&](const auto& c) {
+          return c->hello_at && !c->closing && !c->crowded && now - *c->hello_at >= options.ping_interval;
+        }))
+      failures = 0;
     for (auto it = connections.begin(); it != connections.end();) {
       auto& c = **it;
       std::string drop_reason;
@@ -148,8 +176,9 @@ struct SocketModeClient::Impl {
     }
 
     // Open a connection when none is ready or on its way, within max_connections.
-    const bool waiting = std::any_of(connections.begin(), connections.end(),
-                                     [](const auto& c) { return !c->hello && !c->closing && !c->closed; });
+    const bool waiting = std::any_of(connections.begin(), connections.end(), [](const auto& c) {
+      return (!c->hello && !c->closing && !c->closed) || c->crowded;  // a crowded one must be gone first
+    });
     if (!has_ready_connection() && !waiting && now >= next_connect_at) {
       if (static_cast<int>(connections.size()) < options.max_connections) {
         open_connection();
@@ -171,12 +200,15 @@ struct SocketModeClient::Impl {
   }
 
   bool has_ready_connection() const {
-    return std::any_of(connections.begin(), connections.end(),
-                       [](const auto& c) { return c->hello && !c->replace && !c->closing && !c->closed; });
+    return std::any_of(connections.begin(), connections.end(), [](const auto& c) {
+      return c->hello && !c->replace && !c->crowded && !c->closing && !c->closed;
+    });
   }
 
-  void schedule_reconnect(SteadyClock::time_point now) {
-    const auto delay = net::backoff_delay(options.reconnect, failures, clock.random());
+  // `at_least_half`: the wait is at least half the backoff's ceiling (Slack asked us to hold off).
+  void schedule_reconnect(SteadyClock::time_point now, bool at_least_half = false) {
+    auto delay = net::backoff_delay(options.reconnect, failures, clock.random());
+    if (at_least_half) delay = std::max(delay, net::backoff_ceiling(options.reconnect, failures) / 2);
     failures = std::min(failures.load() + 1, 30);
     next_connect_at = now + delay;
     last_backoff = delay.count();
@@ -254,12 +286,10 @@ struct SocketModeClient::Impl {
   }
 
   void check_sync_acks(SteadyClock::time_point now) {
-    std::list<std::shared_ptr<SyncAck>> finished;
     std::unique_lock lock(mutex);
     for (auto it = sync_acks.begin(); it != sync_acks.end();) {
       auto& pending = **it;
       if (pending.done) {
-        finished.push_back(*it);  // joined below, after `mutex` is released (the thread takes it last)
         it = sync_acks.erase(it);
         continue;
       }
@@ -275,8 +305,6 @@ struct SocketModeClient::Impl {
       }
       ++it;
     }
-    lock.unlock();
-    for (auto& pending : finished) pending->thread.join();
   }
 
   // ---- WebSocket I/O threads ----
@@ -295,7 +323,6 @@ struct SocketModeClient::Impl {
     if (type == "hello") {
       c.hello = true;
       ++connections_opened;
-      failures = 0;
       spdlog::info("event=socket_mode_connected connection={} num_connections={}", c.id,
                    message.value("num_connections", 0));
       notify();
@@ -307,7 +334,8 @@ struct SocketModeClient::Impl {
             "Slack disabled this app's Socket Mode link (disconnect reason link_disabled): turn Socket Mode "
             "back on in the app's settings, then restart"));
       } else {
-        c.replace = true;  // warning, refresh_requested, or anything new: replace the connection
+        if (reason == "too_many_websockets") c.crowded = true;
+        else c.replace = true;  // warning, refresh_requested, or anything new: replace the connection
         notify();
       }
     } else {
@@ -327,6 +355,7 @@ struct SocketModeClient::Impl {
     if (message.contains("retry_reason") && message["retry_reason"].is_string())
       envelope.retry_reason = message["retry_reason"].get<std::string>();
 
+    envelope.priority = handlers.priority ? handlers.priority(envelope) : Priority::normal;
     const bool first_time = remember(envelope.envelope_id);
     if (first_time && envelope.accepts_response_payload && handlers.ack_payload) {
       start_sync_ack(c, std::move(envelope));
@@ -352,33 +381,84 @@ struct SocketModeClient::Impl {
     pending->connection = c.shared_from_this();
     pending->deadline = clock.monotonic() + options.sync_ack_deadline;
     pending->envelope = std::move(envelope);
-    std::lock_guard lock(mutex);
-    if (stopping) {
+    bool stopping_now = false;
+    {
+      std::lock_guard lock(mutex);
+      stopping_now = stopping;
+      if (!stopping_now) sync_acks.push_back(pending);
+    }
+    if (stopping_now) {  // no ack thread will take it
       if (ack(c, pending->envelope, std::nullopt)) enqueue(pending->envelope);
       else forget(pending->envelope.envelope_id);
       return;
     }
-    pending->thread = std::thread([this, pending] {
-      std::optional<nlohmann::json> payload;
-      try {
-        payload = handlers.ack_payload(pending->envelope);
-      } catch (const std::exception& e) {
-        spdlog::error("event=socket_mode_ack_payload_threw type={} error=\"{}\"", pending->envelope.type, e.what());
+    std::optional<std::pair<std::shared_ptr<SyncAck>, Priority>> shed;
+    {
+      std::lock_guard ack_lock(ack_mutex);
+      shed = ack_queue.push(pending, pending->envelope.priority);
+    }
+    ack_cv.notify_one();
+    if (shed) {
+      auto& dropped = *shed->first;
+      std::lock_guard dropped_lock(dropped.mutex);
+      if (!dropped.acked) {
+        dropped.acked = true;
+        if (!ack(*dropped.connection, dropped.envelope, std::nullopt)) forget(dropped.envelope.envelope_id);
       }
+      dropped.done = true;
+      report_shed(dropped.envelope, "ack");
+    }
+  }
+
+  // ---- ack threads ----
+
+  void ack_loop() {
+    for (;;) {
+      std::shared_ptr<SyncAck> pending;
       {
-        std::lock_guard ack_lock(pending->mutex);
-        if (!pending->acked) {
-          pending->acked = true;
-          if (ack(*pending->connection, pending->envelope, payload)) enqueue(pending->envelope);
-          else forget(pending->envelope.envelope_id);
-        } else {
-          spdlog::warn("event=socket_mode_ack_payload_dropped type={} reason=late", pending->envelope.type);
-        }
+        std::unique_lock lock(ack_mutex);
+        ack_cv.wait(lock, [&] { return !ack_queue.empty() || ack_done; });
+        auto next = ack_queue.pop();
+        if (!next) return;  // done and drained
+        pending = std::move(*next);
       }
+      run_sync_ack(*pending);
       pending->done = true;
       notify();
-    });
-    sync_acks.push_back(std::move(pending));
+    }
+  }
+
+  void run_sync_ack(SyncAck& pending) {
+    {
+      std::lock_guard ack_lock(pending.mutex);
+      if (pending.acked) return;  // its deadline passed while it waited: acked plainly already
+    }
+    std::optional<nlohmann::json> payload;
+    try {
+      payload = handlers.ack_payload(pending.envelope);
+    } catch (const std::exception& e) {
+      spdlog::error("event=socket_mode_ack_payload_threw type={} error=\"{}\"", pending.envelope.type, e.what());
+    } catch (...) {
+      spdlog::error("event=socket_mode_ack_payload_threw type={}", pending.envelope.type);
+    }
+    std::lock_guard ack_lock(pending.mutex);
+    if (pending.acked) {
+      spdlog::warn("event=socket_mode_ack_payload_dropped type={} reason=late", pending.envelope.type);
+      return;
+    }
+    pending.acked = true;
+    pending.envelope.answered_in_ack = payload.has_value();
+    if (ack(*pending.connection, pending.envelope, payload)) enqueue(pending.envelope);
+    else forget(pending.envelope.envelope_id);
+  }
+
+  // An envelope dropped because `queue` was full: said in the log, the stats and on_shed.
+  void report_shed(const Envelope& envelope, const char* queue) {
+    ++shed;
+    spdlog::warn("event=socket_mode_envelope_shed kind={} priority={} queue={} queue_limit={} detail=\"acked but not "
+                 "handled: more envelopes waiting than the queue holds\"",
+                 envelope_kind(envelope), static_cast<int>(envelope.priority), queue, options.queue_limit);
+    if (handlers.on_shed) handlers.on_shed(envelope);
   }
 
   // False when the connection is already closing: the envelope must not be handled here.
@@ -418,22 +498,26 @@ struct SocketModeClient::Impl {
   // ---- handler threads ----
 
   void enqueue(Envelope envelope) {
+    std::optional<std::pair<Envelope, Priority>> shed_envelope;
     {
       std::lock_guard lock(work_mutex);
-      work.push_back(std::move(envelope));
+      const Priority priority = envelope.priority;
+      shed_envelope = work.push(std::move(envelope), priority);
     }
-    work_cv.notify_one();
+    work_cv.notify_all();  // the thread kept for urgent work must see urgent work
+    if (shed_envelope) report_shed(shed_envelope->first, "work");
   }
 
-  void work_loop() {
+  // `at_least`: the thread kept for urgent envelopes takes nothing else.
+  void work_loop(Priority at_least) {
     for (;;) {
       Envelope envelope;
       {
         std::unique_lock lock(work_mutex);
-        work_cv.wait(lock, [&] { return !work.empty() || work_done; });
-        if (work.empty()) return;  // done and drained
-        envelope = std::move(work.front());
-        work.pop_front();
+        work_cv.wait(lock, [&] { return work.has(at_least) || work_done; });
+        auto next = work.pop(at_least);
+        if (!next) return;  // done and drained
+        envelope = std::move(*next);
       }
       ++envelopes_handled;
       if (!handlers.on_envelope) continue;
@@ -476,7 +560,7 @@ struct SocketModeClient::Impl {
   std::condition_variable cv;
   bool started = false, stopping = false, stopped = false, wake = false;
   std::optional<Error> stop_error;
-  std::list<std::shared_ptr<SyncAck>> sync_acks;
+  std::list<std::shared_ptr<SyncAck>> sync_acks;  // until done: for their deadlines
   std::atomic<int> failures{0};  // consecutive, for the backoff; reset by hello
 
   // Supervisor thread only.
@@ -488,16 +572,21 @@ struct SocketModeClient::Impl {
   std::deque<std::string> seen_order;
   std::unordered_set<std::string> seen;
 
+  std::mutex ack_mutex;
+  std::condition_variable ack_cv;
+  BoundedPriorityQueue<std::shared_ptr<SyncAck>> ack_queue;
+  bool ack_done = false;
+
   std::mutex work_mutex;
   std::condition_variable work_cv;
-  std::deque<Envelope> work;
+  BoundedPriorityQueue<Envelope> work;
   bool work_done = false;
 
   std::thread supervisor;
-  std::vector<std::thread> workers;
+  std::vector<std::thread> workers, ack_workers;
 
   std::atomic<int> connections_opened{0}, open_attempts{0}, acks_sent{0}, envelopes_handled{0}, duplicates{0},
-      dead_sockets{0}, open_connections{0};
+      dead_sockets{0}, open_connections{0}, shed{0};
   std::atomic<long long> last_backoff{0};
 };
 
@@ -511,7 +600,12 @@ void SocketModeClient::start() {
   std::lock_guard lock(impl_->mutex);
   if (impl_->started) return;
   impl_->started = true;
-  for (int i = 0; i < impl_->options.handler_threads; ++i) impl_->workers.emplace_back([this] { impl_->work_loop(); });
+  const int threads = impl_->options.handler_threads;
+  for (int i = 0; i < threads; ++i) {
+    const Priority at_least = threads >= 2 && i == 0 ? Priority::urgent : Priority::low;
+    impl_->workers.emplace_back([this, at_least] { impl_->work_loop(at_least); });
+  }
+  for (int i = 0; i < impl_->options.ack_threads; ++i) impl_->ack_workers.emplace_back([this] { impl_->ack_loop(); });
   impl_->supervisor = std::thread([this] { impl_->run(); });
 }
 
@@ -524,12 +618,12 @@ void SocketModeClient::stop() {
   }
   impl_->cv.notify_all();
   impl_->supervisor.join();  // closes the connections: no new envelopes after this
-  std::list<std::shared_ptr<SyncAck>> sync_acks;
   {
-    std::lock_guard lock(impl_->mutex);
-    sync_acks.swap(impl_->sync_acks);
+    std::lock_guard lock(impl_->ack_mutex);
+    impl_->ack_done = true;
   }
-  for (auto& pending : sync_acks) pending->thread.join();
+  impl_->ack_cv.notify_all();
+  for (auto& t : impl_->ack_workers) t.join();
   {
     std::lock_guard lock(impl_->work_mutex);
     impl_->work_done = true;
@@ -556,6 +650,7 @@ SocketModeStats SocketModeClient::stats() const {
   s.acks_sent = impl_->acks_sent;
   s.envelopes_handled = impl_->envelopes_handled;
   s.duplicates = impl_->duplicates;
+  s.shed = impl_->shed;
   s.dead_sockets = impl_->dead_sockets;
   s.open_connections = impl_->open_connections;
   s.last_backoff = std::chrono::milliseconds(impl_->last_backoff.load());

@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "net/http.h"
 #include "net/websocket.h"
+#include "slack/envelope_queue.h"
 #include "slack/web_api.h"
 
 namespace jit::slack {
@@ -29,7 +30,17 @@ struct Envelope {
   int retry_attempt = 0;
   std::string retry_reason;
   std::chrono::steady_clock::time_point received_at{};  // when it was read off the socket
+  // Set by SocketModeClient before on_envelope: the ack carried ack_payload's answer, so Slack
+  // already showed the user the reply (or the modal's errors). False for a plain ack, including
+  // one sent because ack_payload missed sync_ack_deadline.
+  bool answered_in_ack = false;
+  // Set by SocketModeClient from SocketModeHandlers::priority when the envelope arrives.
+  Priority priority = Priority::normal;
 };
+
+// What an envelope is, for logs and metrics: the interaction's type for "interactive" envelopes
+// ("block_actions", "view_submission", ...), the envelope type otherwise ("slash_commands", ...).
+std::string envelope_kind(const Envelope& envelope);
 
 struct SocketModeOptions {
   // Open WebSockets at most, counting a replacement being opened next to the one it replaces
@@ -47,8 +58,15 @@ struct SocketModeOptions {
                              .max_delay = std::chrono::milliseconds(30000)};
   // Envelope ids remembered for de-duplication (oldest forgotten first).
   std::size_t dedupe_window = 5000;
-  // Threads running on_envelope.
+  // Threads running on_envelope. With 2 or more, one of them takes only urgent envelopes, so an
+  // approve click never waits for a slow command to finish.
   int handler_threads = 2;
+  // Threads running ack_payload (sync acks), urgent envelopes first.
+  int ack_threads = 2;
+  // Envelopes waiting for a handler thread, and envelopes waiting for an ack thread, at most
+  // each. Beyond it one is shed (logged, counted, on_shed): the newest of the lowest priority,
+  // never one that outranks the newcomer. A shed envelope is acked plainly and not handled.
+  std::size_t queue_limit = 1000;
   // How long ack_payload may take before a plain ack goes out instead (Slack's limit is 3 s).
   std::chrono::milliseconds sync_ack_deadline{2000};
   // TLS, proxy and timeouts of the WebSocket connections.
@@ -66,6 +84,11 @@ struct SocketModeHandlers {
   // late answer is dropped (logged). on_envelope still follows, after the ack. Keep it to quick,
   // local validation: everything slow belongs in on_envelope.
   std::function<std::optional<nlohmann::json>(const Envelope&)> ack_payload;
+  // Optional: how urgent an envelope is (default normal). Urgent ones are acked (sync acks) and
+  // handled first and shed last. Called on the I/O thread: must be quick and thread-safe.
+  std::function<Priority(const Envelope&)> priority;
+  // Optional, for each envelope shed because a queue was full (metrics). Quick, thread-safe.
+  std::function<void(const Envelope&)> on_shed;
   // Once, when the client stops by itself (Slack sent link_disabled, or apps.connections.open
   // failed for good: invalid_auth, ...). Not called for stop().
   std::function<void(const Error&)> on_stopped;
@@ -80,6 +103,7 @@ struct SocketModeStats {
   int acks_sent = 0;
   int envelopes_handled = 0;   // handed to on_envelope
   int duplicates = 0;          // acked but not handed over again
+  int shed = 0;                // dropped because a queue was full
   int dead_sockets = 0;        // dropped for silence
   int open_connections = 0;
   std::chrono::milliseconds last_backoff{0};
@@ -93,7 +117,12 @@ struct SocketModeStats {
 // - Every envelope is acked on the I/O thread that read it, before anything else happens to it.
 // - `disconnect` warning / refresh_requested: a replacement is opened first and the old
 //   connection closed once the replacement got `hello`; envelopes arriving on either in between
-//   are handled. link_disabled: the client stops with an error (on_stopped).
+//   are handled. link_disabled: the client stops with an error (on_stopped). too_many_websockets:
+//   that connection is closed, no other is opened beside it, and the next one only after a
+//   backoff of at least half the current ceiling, growing with each refusal.
+// - apps.connections.open is Tier 1: every reconnect waits a backoff with jitter, bounded by
+//   reconnect.max_delay; the backoff starts over only once a connection has stayed up for
+//   ping_interval.
 // - A connection that closes, or stays silent for dead_after although pinged, is replaced after
 //   a backoff with jitter.
 // Time: connection ages, pings, the reconnect backoff (jittered by clock.random()), sync-ack

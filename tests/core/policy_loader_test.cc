@@ -146,6 +146,10 @@ region = "us-east-1"
 instance_arn = "arn:aws:sso:::instance/ssoins-0000000000000000"
 identity_store_id = "d-0000000000"
 access_portal_url = "https://d-0000000000.awsapps.com/start"
+[slack]
+user_rate = "30/hour"
+user_burst = 5
+queue_limit = 200
 )" + minimal_plus_role_lines(R"(allowed_durations = ["30m", "2h"]
 tier = "break-glass"
 approvals_required = 1
@@ -165,6 +169,9 @@ ticket_pattern = "^INC-[0-9]+$"
   EXPECT_EQ(p->settings.aws.region, "us-east-1");
   EXPECT_EQ(p->settings.aws.instance_arn, "arn:aws:sso:::instance/ssoins-0000000000000000");
   EXPECT_EQ(p->settings.aws.access_portal_url, "https://d-0000000000.awsapps.com/start");
+  EXPECT_EQ(p->settings.slack.user_rate, (Rate{30, hours{1}}));
+  EXPECT_EQ(p->settings.slack.user_burst, 5);
+  EXPECT_EQ(p->settings.slack.queue_limit, 200);
   const RolePolicy& r = p->policy.accounts[0].roles[0];
   EXPECT_EQ(r.allowed_durations, (std::vector<Seconds>{minutes{30}, hours{2}}));
   EXPECT_EQ(r.tier, Tier::break_glass);
@@ -228,7 +235,7 @@ TEST(LoadPolicy, InlineTablesWorkLikeHeaders) {
 TEST(LoadPolicyErrors, UnknownTopLevelKey) {
   EXPECT_EQ(errors("approval_windw = \"1h\"\n" + std::string(kMinimal)),
             "jit.toml:1:1: approval_windw: unknown key; allowed keys here: approval_window, sweep_interval, "
-            "reconcile_interval, reason_max_length, admins, allow_guests, ops_channel, store, aws, accounts");
+            "reconcile_interval, reason_max_length, admins, allow_guests, ops_channel, store, aws, slack, accounts");
 }
 
 TEST(LoadPolicyErrors, UnknownAccountKey) {
@@ -249,6 +256,14 @@ TEST(LoadPolicyErrors, UnknownKeyInStoreAndAws) {
   EXPECT_THAT(message, HasSubstr("jit.toml:2:1: store.path: unknown key; allowed keys here: url"));
   EXPECT_THAT(message, HasSubstr("jit.toml:4:1: aws.profile: unknown key; allowed keys here: region, "
                                  "instance_arn, identity_store_id, access_portal_url, call_timeout"));
+}
+
+TEST(LoadPolicyErrors, SlackLimitsOutOfRangeAreNamedWithTheirLine) {
+  const std::string message =
+      errors("[slack]\nuser_rate = \"10 per minute\"\nuser_burst = 0\nqueue_limit = 9999999\n" + std::string(kMinimal));
+  EXPECT_THAT(message, HasSubstr("jit.toml:2:13: slack.user_rate \"10 per minute\": expected <count>/<unit>"));
+  EXPECT_THAT(message, HasSubstr("jit.toml:3:14: slack.user_burst 0: expected a number from 1 to 1000"));
+  EXPECT_THAT(message, HasSubstr("jit.toml:4:15: slack.queue_limit 9999999: expected a number from 1 to 1000000"));
 }
 
 // ---- Types ----

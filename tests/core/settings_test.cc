@@ -57,5 +57,18 @@ TEST(PlanReload, SettingsThatNeedARestartKeepTheirRunningValuesAndAreNamed) {
   EXPECT_THAT(r.need_restart, ElementsAre("store.url", "aws.instance_arn", "aws.call_timeout"));
 }
 
+TEST(PlanReload, TheUserRateIsLiveAndTheQueueLimitNeedsARestart) {
+  Config loaded = running();
+  loaded.settings.slack.user_rate = Rate{1, std::chrono::seconds(1)};
+  loaded.settings.slack.user_burst = 3;
+  loaded.settings.slack.queue_limit = 5;
+  const Reload r = plan_reload(running(), loaded);
+  EXPECT_EQ(r.config.settings.slack.user_rate, (Rate{1, std::chrono::seconds(1)}));
+  EXPECT_EQ(r.config.settings.slack.user_burst, 3);
+  EXPECT_EQ(r.config.settings.slack.queue_limit, running().settings.slack.queue_limit);
+  EXPECT_THAT(r.applied, ElementsAre("slack.user_rate", "slack.user_burst"));
+  EXPECT_THAT(r.need_restart, ElementsAre("slack.queue_limit"));
+}
+
 }  // namespace
 }  // namespace jit

@@ -56,6 +56,26 @@ TEST_F(SlackServeTest, HelpAndUnknownInputAreAnswered) {
   EXPECT_TRUE(world->wait_ephemeral(kDana, "frobnicate"));
 }
 
+// Slack's advice, and the rate budget approvals need: a reply known at once goes in the ack, so a
+// flood of `/jit help` (or of mistyped commands) costs no Web API call at all.
+TEST_F(SlackServeTest, HelpAndInputErrorsCostNoWebApiCall) {
+  const auto before = slack().calls().size();
+  constexpr int kCommands = 50;
+  for (int i = 0; i < kCommands; ++i) slack().slash_command(kDana, i % 2 ? "help" : "request prod admin");
+  ASSERT_TRUE(slack().wait_for(
+      [&](const emulators::SlackEmulator& s) {
+        int answered = 0;
+        for (const auto& m : s.messages("C0GENERAL")) answered += m.value("ephemeral_to", "") == kDana;
+        return answered == kCommands;
+      },
+      std::chrono::seconds(10)))
+      << slack().messages("C0GENERAL").dump(1);
+  json calls = json::array();
+  for (std::size_t i = before; i < slack().calls().size(); ++i) calls.push_back(slack().calls()[i]);
+  EXPECT_TRUE(calls.empty()) << calls.dump(1);
+  for (const auto& e : slack().envelopes()) EXPECT_EQ(e.value("ack_payload_error", ""), "") << e.dump();
+}
+
 TEST_F(SlackServeTest, TextRequestApprovedIsGrantedInIdentityCenterAndReleasedEarly) {
   std::string reply;
   auto id = world->request(kDana, "prod admin 1h rotate the signing keys", &reply);

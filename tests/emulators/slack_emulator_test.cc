@@ -593,6 +593,35 @@ TEST_F(SlackEmulatorTest, DropEndsTheConnectionAndOurClientReconnects) {
   EXPECT_EQ(emulator_->envelopes()[0]["connection"], 2);
 }
 
+// Beyond max_connections Slack answers a new WebSocket with too_many_websockets: a second client
+// (as from a second instance) is refused and backs off, and the first one keeps working.
+TEST_F(SlackEmulatorTest, TooManyWebsocketsRefusesTheExtraConnectionAndOurClientBacksOff) {
+  start([](SlackEmulatorOptions& o) { o.max_connections = 1; });
+  Inbox& inbox = inbox_for_test();
+  connect(inbox);
+  Inbox extra_inbox;
+  slack::SocketModeOptions options;
+  options.reconnect = {.max_attempts = 0, .base_delay = 20ms, .max_delay = 100ms};
+  options.websocket.client.proxy = net::ProxySettings{};
+  slack::SocketModeClient extra(*app_, clock_, options, extra_inbox.handlers());
+  extra.start();
+  ASSERT_TRUE(wait([](const SlackEmulator& s) { return s.connections().size() >= 3; }));  // refused twice
+  extra.stop();
+  const json connections = emulator_->connections();
+  for (std::size_t i = 1; i < connections.size(); ++i) {
+    EXPECT_EQ(connections[i].value("disconnect_sent", ""), "too_many_websockets") << connections.dump();
+    EXPECT_FALSE(connections[i]["hello_sent"].get<bool>());
+  }
+  EXPECT_EQ(extra.stats().connections_opened, 0);
+  EXPECT_TRUE(connections[0]["open"].get<bool>());
+  emulator_->slash_command("U0DANA", "list");
+  ASSERT_TRUE(inbox.wait_count(1));
+  // The fault on demand: closed at once, and our client opens its next connection after a backoff.
+  emulator_->disconnect("too_many_websockets", 1);
+  ASSERT_TRUE(wait([](const SlackEmulator& s) { return s.connections_opened() == 2; }));
+  EXPECT_FALSE(emulator_->connections()[0]["open"].get<bool>());
+}
+
 // ---- Control API ----
 
 TEST_F(SlackEmulatorTest, ControlApiOverHttp) {

@@ -31,7 +31,7 @@ class InboundHandlerTest : public EngineTest {
 
   slack::testing::FakeSlackHttp http;
   slack::WebApi api{http, *net::Endpoint::parse("http://127.0.0.1:9/api/"), "xoxb-test", clock};
-  slack::InboundHandler app{*engine, api, directory};
+  slack::InboundHandler app{*engine, api, directory, clock};
 };
 
 TEST_F(InboundHandlerTest, HelpAndUnknownInputGetEphemeralReplies) {
@@ -40,6 +40,101 @@ TEST_F(InboundHandlerTest, HelpAndUnknownInputGetEphemeralReplies) {
   EXPECT_EQ(http.last("chat.postEphemeral")["user"], "U0DEV");
   app.handle(command("U0DEV", "gimme"));
   EXPECT_THAT(ephemeral_text(), HasSubstr("I don't know `gimme`"));
+}
+
+TEST_F(InboundHandlerTest, HelpListAndInputErrorsAreAnsweredInTheAckWithoutAWebApiCall) {
+  auto answer = [&](const std::string& text) {
+    auto e = command("U0DEV", text);
+    e.accepts_response_payload = true;
+    auto payload = app.ack_payload(e);
+    e.answered_in_ack = payload.has_value();
+    app.handle(e);  // what SocketModeClient does next: nothing is left to do
+    return payload;
+  };
+  auto help = answer("help");
+  ASSERT_TRUE(help);
+  EXPECT_EQ((*help)["response_type"], "ephemeral");
+  EXPECT_THAT((*help)["text"].get<std::string>(), HasSubstr("/jit request <account>"));
+  auto unknown = answer("gimme");
+  ASSERT_TRUE(unknown);
+  EXPECT_THAT((*unknown)["text"].get<std::string>(), HasSubstr("I don't know `gimme`"));
+  auto bad_duration = answer("request prod admin forever rotate keys");
+  ASSERT_TRUE(bad_duration);
+  EXPECT_THAT((*bad_duration)["text"].get<std::string>(), HasSubstr(":warning:"));
+  auto no_reason = answer("request prod admin 30m");
+  ASSERT_TRUE(no_reason);
+  EXPECT_THAT((*no_reason)["text"].get<std::string>(), HasSubstr("Say why"));
+  AccessRequest mine = submit();
+  auto list = answer("list");
+  ASSERT_TRUE(list);
+  EXPECT_THAT((*list)["text"].get<std::string>(), HasSubstr(mine.id));
+  EXPECT_TRUE(http.calls.empty()) << http.calls.size() << " Web API calls, the first " << http.calls.at(0).first;
+  EXPECT_EQ(store.list_requests({.requester = "U0DEV"}).value().size(), 1u);  // nothing submitted by the errors
+  // Work for the engine is not answered in the ack: handle() does it.
+  EXPECT_EQ(app.ack_payload(command("U0DEV", "request prod admin 30m rotate keys")), std::nullopt);
+  EXPECT_EQ(app.ack_payload(command("U0DEV", "cancel " + mine.id)), std::nullopt);
+}
+
+// A request/cancel loop posts to the owner channel at most as often as the limit lets it through;
+// the refusal is in the ack (no Web API call) and approve clicks are never counted.
+TEST_F(InboundHandlerTest, CommandsBeyondThePersonalLimitAreRefusedInTheAckAndPostNothing) {
+  config->settings.slack.user_rate = Rate{2, std::chrono::minutes(1)};
+  config->settings.slack.user_burst = 4;
+  int refused = 0;
+  std::string refusal;
+  auto run = [&](const std::string& user, const std::string& text) {
+    auto e = command(user, text);
+    e.accepts_response_payload = true;
+    auto payload = app.ack_payload(e);
+    e.answered_in_ack = payload.has_value();
+    if (payload && (*payload)["text"].get<std::string>().find("going faster") != std::string::npos) {
+      ++refused;
+      refusal = (*payload)["text"];
+    }
+    app.handle(e);
+  };
+  for (int i = 0; i < 20; ++i) {
+    run("U0DEV", "request prod admin 30m loop");
+    auto mine = store.list_requests({.requester = "U0DEV", .states = {State::pending}}).value();
+    run("U0DEV", "cancel " + (mine.empty() ? std::string("none") : mine[0].id));
+  }
+  int posted = 0;
+  for (const auto& line : chat.transcript()) posted += line.kind == ChatLine::Kind::post;
+  EXPECT_EQ(posted, 2);  // 4 tokens: request, cancel, request, cancel
+  EXPECT_EQ(refused, 36);
+  EXPECT_THAT(refusal, HasSubstr("try again in 30 s"));
+  EXPECT_EQ(http.count("chat.postEphemeral"), 4);  // only the commands let through are answered by a call
+  run("U0DEV", "help");  // help costs nothing and is never refused
+  EXPECT_EQ(refused, 36);
+  clock.advance(std::chrono::seconds(30));  // one token back
+  run("U0DEV", "request prod admin 30m after a pause");
+  EXPECT_EQ(refused, 36);
+  run("U0DEV", "list");
+  EXPECT_EQ(refused, 37);
+  // The request form over the limit stays open with the refusal on it.
+  slack::Envelope form{.envelope_id = "e5", .type = "interactive", .accepts_response_payload = true};
+  form.payload = {{"type", "view_submission"}, {"user", {{"id", "U0DEV"}}},
+                  {"view", {{"callback_id", slack::kRequestModal}, {"state", {{"values", json::object()}}}}}};
+  auto on_form = app.ack_payload(form);
+  ASSERT_TRUE(on_form);
+  EXPECT_EQ((*on_form)["response_action"], "errors");
+  EXPECT_THAT((*on_form)["errors"][slack::kReasonField].get<std::string>(), HasSubstr("going faster"));
+  // An approver over their own limit still approves: clicks are not counted.
+  for (int i = 0; i < 10; ++i) run("U0ALICE", "list");
+  auto pending = store.list_requests({.requester = "U0DEV", .states = {State::pending}}).value();
+  ASSERT_EQ(pending.size(), 1u);
+  app.handle(click("U0ALICE", slack::kApproveAction, pending[0].id));
+  EXPECT_EQ(read(pending[0].id).state, State::active);
+}
+
+TEST_F(InboundHandlerTest, ApproveDenyAndSubmissionsAreUrgentCommandsAreNot) {
+  using slack::Priority;
+  EXPECT_EQ(slack::InboundHandler::priority(click("U0ALICE", slack::kApproveAction, "r1")), Priority::urgent);
+  EXPECT_EQ(slack::InboundHandler::priority(click("U0ALICE", slack::kDenyAction, "r1")), Priority::urgent);
+  EXPECT_EQ(slack::InboundHandler::priority(click("U0DEV", slack::kAccountField, "prod")), Priority::normal);
+  EXPECT_EQ(slack::InboundHandler::priority(command("U0DEV", "help")), Priority::low);
+  slack::Envelope submission{.envelope_id = "e6", .type = "interactive", .payload = {{"type", "view_submission"}}};
+  EXPECT_EQ(slack::InboundHandler::priority(submission), Priority::urgent);
 }
 
 TEST_F(InboundHandlerTest, TextRequestThenApproveButtonGrants) {

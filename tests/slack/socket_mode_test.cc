@@ -540,6 +540,92 @@ TEST_F(SocketMode, SyncAckCarriesThePayloadAndSlowOnesFallBackToAPlainAck) {
   EXPECT_EQ(slack_.acks.size(), 3u);  // the late answer was dropped
 }
 
+// A flood of slow commands: approve clicks go ahead of them (a handler thread is kept for urgent
+// work) and, with the queue full, the newest low-priority envelope is shed, never the click.
+TEST_F(SocketMode, UrgentEnvelopesAreHandledFirstAndShedLast) {
+  options_.handler_threads = 2;
+  options_.queue_limit = 3;
+  std::mutex gate_mutex;
+  std::condition_variable gate_cv;
+  bool open_gate = false;
+  std::vector<std::string> shed;
+  auto handlers = app_.handlers();
+  auto record = handlers.on_envelope;
+  handlers.priority = [](const Envelope& e) {
+    return e.envelope_id.starts_with("click") ? Priority::urgent : Priority::low;
+  };
+  handlers.on_envelope = [&](const Envelope& e) {
+    if (!e.envelope_id.starts_with("click")) {
+      std::unique_lock lock(gate_mutex);
+      gate_cv.wait_for(lock, kWait, [&] { return open_gate; });
+    }
+    record(e);
+  };
+  handlers.on_shed = [&](const Envelope& e) {
+    std::lock_guard lock(gate_mutex);
+    shed.push_back(e.envelope_id);
+  };
+  auto client = start(handlers);
+  slack_.send_envelope(0, "slow");  // takes the one thread for everything
+  ASSERT_TRUE(slack_.wait([&] { return slack_.acks.size() == 1; }));
+  ASSERT_TRUE(eventually([&] { return client->stats().envelopes_handled == 1; }));
+  for (const char* id : {"low-1", "low-2", "low-3", "low-4"}) slack_.send_envelope(0, id);  // low-4: queue full
+  slack_.send_envelope(0, "click-approve");  // sheds low-3, the newest below it
+  EXPECT_TRUE(app_.wait_handled("click-approve"));  // while every slow one still waits
+  EXPECT_EQ(app_.count("slow"), 0);
+  ASSERT_TRUE(slack_.wait([&] { return slack_.acks.size() == 6; }));  // shed ones are acked all the same
+  {
+    std::lock_guard lock(gate_mutex);
+    EXPECT_EQ(shed, (std::vector<std::string>{"low-4", "low-3"}));
+    open_gate = true;
+  }
+  gate_cv.notify_all();
+  for (const char* id : {"slow", "low-1", "low-2"}) EXPECT_TRUE(app_.wait_handled(id)) << id;
+  client->stop();
+  EXPECT_EQ(app_.count("low-3"), 0);
+  EXPECT_EQ(app_.count("low-4"), 0);
+  EXPECT_EQ(client->stats().shed, 2);
+}
+
+// Slack refuses a connection beyond its limit with too_many_websockets: the client closes it,
+// opens nothing beside it, and waits longer after each refusal (apps.connections.open is Tier 1).
+TEST_F(SocketMode, TooManyWebsocketsClosesThatConnectionAndBacksOffWithoutOverlap) {
+  clock_.pinned = 0;  // full jitter would wait 0 ms: the floor of half the ceiling is what remains
+  options_.ping_interval = 1s;  // no connection lives long enough to start the backoff over
+  options_.dead_after = 5s;
+  auto client = start(app_.handlers());
+  constexpr int kRefusals = 3;
+  for (int k = 0; k < kRefusals; ++k) {
+    slack_.link(static_cast<std::size_t>(k));
+    slack_.send(static_cast<std::size_t>(k), {{"type", "disconnect"}, {"reason", "too_many_websockets"}});
+    ASSERT_TRUE(slack_.wait([&] { return slack_.links.size() > static_cast<std::size_t>(k + 1); })) << k;
+  }
+  ASSERT_TRUE(eventually([&] { return client->stats().connections_opened == kRefusals + 1; }));
+  slack_.send_envelope(kRefusals, "after");
+  EXPECT_TRUE(app_.wait_handled("after"));
+  std::vector<SteadyClock::time_point> calls;
+  {
+    std::lock_guard lock(slack_.mutex);
+    for (int k = 0; k < kRefusals; ++k) {
+      const auto& refused = slack_.links[static_cast<std::size_t>(k)];
+      ASSERT_TRUE(refused.closed.has_value()) << k;
+      EXPECT_TRUE(refused.closed->by_peer) << k;  // the client closed it
+      EXPECT_FALSE(refused.others_open_at_close) << k;  // no overlap
+      EXPECT_LE(refused.closed_at, slack_.links[static_cast<std::size_t>(k + 1)].opened_at) << k;
+    }
+    calls = slack_.open_calls;
+  }
+  ASSERT_EQ(calls.size(), static_cast<std::size_t>(kRefusals + 1));
+  for (int k = 0; k < kRefusals; ++k) {
+    const auto floor = net::backoff_ceiling(options_.reconnect, k) / 2;  // 25, 50, 100 ms
+    const auto gap = calls[static_cast<std::size_t>(k + 1)] - calls[static_cast<std::size_t>(k)];
+    std::cout << "[ measure  ] too_many_websockets #" << k + 1 << ": next apps.connections.open after " << ms(gap)
+              << " ms (floor " << floor.count() << " ms)\n";
+    EXPECT_GE(gap, floor - 1ms) << k;
+  }
+  client->stop();
+}
+
 TEST_F(SocketMode, PlainWsUrlForARemoteHostIsRefused) {
   {
     std::lock_guard lock(slack_.mutex);

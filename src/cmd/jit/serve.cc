@@ -87,6 +87,8 @@ void register_serve_metrics(Metrics& metrics) {
                     {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
   metrics.counter("jit_slack_calls_total", "Slack Web API calls, by method.");
   metrics.counter("jit_slack_call_errors_total", "Slack Web API calls that failed, by method and Slack's error.");
+  metrics.counter("jit_slack_envelopes_shed_total",
+                  "Socket Mode envelopes acked but dropped unhandled because the work queue was full, by kind.");
   metrics.counter("jit_slack_connections_opened_total", "Socket Mode connections opened (hello received).");
   metrics.counter("jit_slack_reconnects_total", "Socket Mode connections opened after the first one.");
   metrics.gauge("jit_slack_connections_open", "Socket Mode connections open now.");
@@ -241,11 +243,15 @@ void reload(const std::string& path, Engine& engine, SlackSide* slack, Chat& cha
 
 // Socket Mode on the app token, each envelope handed to `inbound` after its ack.
 std::unique_ptr<slack::SocketModeClient> make_socket(SlackSide& slack, slack::InboundHandler& inbound,
-                                                     const Clock& clock, Metrics& metrics,
+                                                     const Clock& clock, Metrics& metrics, std::size_t queue_limit,
                                                      std::function<void(const Error&)> on_fatal) {
   slack::SocketModeHandlers handlers;
   handlers.on_envelope = [&inbound](const slack::Envelope& e) { inbound.handle(e); };
   handlers.ack_payload = [&inbound](const slack::Envelope& e) { return inbound.ack_payload(e); };
+  handlers.priority = &slack::InboundHandler::priority;
+  handlers.on_shed = [&metrics](const slack::Envelope& e) {
+    metrics.inc("jit_slack_envelopes_shed_total", {{"kind", slack::envelope_kind(e)}});
+  };
   handlers.on_acked = [&metrics](const slack::Envelope& e, std::chrono::steady_clock::duration latency) {
     metrics.observe("jit_slack_envelope_ack_seconds", {{"type", e.type}}, std::chrono::duration<double>(latency).count());
   };
@@ -253,6 +259,7 @@ std::unique_ptr<slack::SocketModeClient> make_socket(SlackSide& slack, slack::In
   // Reconnect quickly once Slack is back: at most 10 s between attempts (with jitter).
   slack::SocketModeOptions options;
   options.reconnect.max_delay = std::chrono::seconds(10);
+  options.queue_limit = queue_limit;
   return std::make_unique<slack::SocketModeClient>(*slack.app_api, clock, options, std::move(handlers));
 }
 
@@ -307,8 +314,9 @@ int run_serve(const ServeOptions& o) {
   std::unique_ptr<slack::InboundHandler> inbound;
   std::unique_ptr<slack::SocketModeClient> socket;
   if (slack) {
-    inbound = std::make_unique<slack::InboundHandler>(engine, *slack->bot_api, *directory, o.dry_run);
-    socket = make_socket(*slack, *inbound, rt.clock(), metrics, [&](const Error& e) {
+    inbound = std::make_unique<slack::InboundHandler>(engine, *slack->bot_api, *directory, rt.clock(), o.dry_run);
+    socket = make_socket(*slack, *inbound, rt.clock(), metrics,
+                         static_cast<std::size_t>(rt.config()->settings.slack.queue_limit), [&](const Error& e) {
       spdlog::critical("event=slack_stopped error=\"{}\"", e.message);
       std::cerr << ("jit: " + e.message + "\n");  // one write: log lines from other threads share stderr
       fatal = true;
