@@ -15,6 +15,11 @@ Reload plan_reload(const Config& running, const Config& loaded) {
     r.need_restart.emplace_back(name);
     loaded_value = running_value;
   };
+  auto fixed_number = [&](const char* name, int& loaded_value, int running_value) {
+    if (loaded_value == running_value) return;
+    r.need_restart.emplace_back(name);
+    loaded_value = running_value;
+  };
   live("sweep_interval", next.sweep_interval != now.sweep_interval);
   live("reconcile_interval", next.reconcile_interval != now.reconcile_interval);
   live("ops_channel", next.ops_channel != now.ops_channel);
@@ -23,6 +28,9 @@ Reload plan_reload(const Config& running, const Config& loaded) {
   fixed("aws.region", next.aws.region, now.aws.region);
   fixed("aws.instance_arn", next.aws.instance_arn, now.aws.instance_arn);
   fixed("aws.identity_store_id", next.aws.identity_store_id, now.aws.identity_store_id);
+  fixed_number("aws.revoke_rate", next.aws.revoke_rate, now.aws.revoke_rate);
+  fixed_number("aws.revoke_concurrency", next.aws.revoke_concurrency, now.aws.revoke_concurrency);
+  fixed_number("announce_queue", next.announce_queue, now.announce_queue);
   return r;
 }
 

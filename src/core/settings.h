@@ -21,6 +21,10 @@ struct AwsSettings {
   std::string instance_arn;        // IAM Identity Center instance
   std::string identity_store_id;
   std::string access_portal_url;   // shown to requesters once access is active
+  // Revocations started per second at most (Identity Center throttles), and how many may be under
+  // way at once (each waits ~1 s for the asynchronous deletion). Restart to change.
+  int revoke_rate = 10;
+  int revoke_concurrency = 16;
 };
 
 struct Settings {
@@ -29,6 +33,9 @@ struct Settings {
   std::string ops_channel;  // alerts ("" = none)
   StoreSettings store;      // needs a restart to change
   AwsSettings aws;          // region, instance and identity store need a restart; the portal URL does not
+  // Slack announcements (owner-channel updates, notices, alerts) that may wait to be sent; past
+  // it the oldest notice is dropped. Restart to change.
+  int announce_queue = 10'000;
 };
 
 // What one configuration file holds.
