@@ -18,7 +18,21 @@ Seconds reconcile_gap(const Settings& settings, const ReconcileReport& report) {
 
 }  // namespace
 
-TimerLoop::TimerLoop(Engine& engine, const Clock& clock) : engine_(engine), clock_(clock) {
+TimerLoop::TimerLoop(Engine& engine, const Clock& clock, TimerLoopOptions options) : engine_(engine), clock_(clock) {
+  if (options.revoke_concurrency > 0) {
+    pool_ = std::make_unique<RevokePool>(
+        [&engine](const std::string& id) {
+          try {
+            auto done = engine.expire(id);
+            if (!done)
+              spdlog::warn("event=timer_revoke_deferred request={} error=\"{}\"", id, done.error().message);
+          } catch (const std::exception& e) {  // the sweeper tries again; the worker lives on
+            spdlog::error("event=timer_revoke_deferred request={} error=\"{}\"", id, e.what());
+          }
+        },
+        clock, RevokePoolOptions{.concurrency = options.revoke_concurrency, .rate = options.revoke_rate});
+    engine_.set_revoke_dispatcher([pool = pool_.get()](const std::string& id) { pool->submit(id); });
+  }
   engine_.set_timer_listener([this] {
     {
       std::lock_guard lock(mu_);
@@ -28,7 +42,13 @@ TimerLoop::TimerLoop(Engine& engine, const Clock& clock) : engine_(engine), cloc
   });
 }
 
-TimerLoop::~TimerLoop() { engine_.set_timer_listener(nullptr); }
+TimerLoop::~TimerLoop() {
+  engine_.set_timer_listener(nullptr);
+  if (pool_) {
+    engine_.set_revoke_dispatcher(nullptr);
+    pool_->stop();
+  }
+}
 
 void TimerLoop::stop() {
   {

@@ -5,17 +5,28 @@
 #pragma once
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 
 #include "engine/engine.h"
+#include "engine/revoke_pool.h"
 #include "ports/clock.h"
 
 namespace jit {
 
+struct TimerLoopOptions {
+  // Expired grants are revoked by this many worker threads (a RevokePool the loop owns), started at
+  // most `revoke_rate` per second, so firing timers never waits for AWS. 0: revoked one after
+  // another on the loop's own thread (unit tests that step the loop and read the outcome at once).
+  int revoke_concurrency = 0;
+  double revoke_rate = 10;
+};
+
 class TimerLoop {
  public:
-  TimerLoop(Engine& engine, const Clock& clock);
+  // Sets the engine's revoke dispatcher to its pool (with revoke_concurrency > 0) until destroyed.
+  TimerLoop(Engine& engine, const Clock& clock, TimerLoopOptions options = {});
   ~TimerLoop();
   TimerLoop(const TimerLoop&) = delete;
   TimerLoop& operator=(const TimerLoop&) = delete;
@@ -30,10 +41,13 @@ class TimerLoop {
   // step(): fires due timers, sweeps and reconciles when due, and returns when it must run next.
   void start();
   TimePoint step();
+  // The revocation workers, or null when revocations run on the loop's thread.
+  RevokePool* revoke_pool() { return pool_.get(); }
 
  private:
   Engine& engine_;
   const Clock& clock_;
+  std::unique_ptr<RevokePool> pool_;
   TimePoint next_sweep_{}, next_reconcile_{};
   std::mutex mu_;
   std::condition_variable wake_;

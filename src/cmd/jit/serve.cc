@@ -302,7 +302,11 @@ int run_serve(const ServeOptions& o) {
   Announcer announcer(*chat, rt.clock(),
                       {.capacity = static_cast<std::size_t>(rt.config()->settings.announce_queue), .metrics = &metrics});
   Engine engine(rt.config(), rt.store(), **provider, announcer, *directory, rt.clock(), engine_options);
-  TimerLoop loop(engine, rt.clock());
+  // Expired grants are revoked by workers at the configured rate, never on the timers' thread.
+  const AwsSettings& aws_settings = rt.config()->settings.aws;
+  TimerLoop loop(engine, rt.clock(),
+                 {.revoke_concurrency = aws_settings.revoke_concurrency,
+                  .revoke_rate = static_cast<double>(aws_settings.revoke_rate)});
 
   std::atomic<bool> fatal{false};
   std::unique_ptr<slack::InboundHandler> inbound;
