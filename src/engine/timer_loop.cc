@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <thread>
 
 namespace jit {
 
@@ -68,8 +69,7 @@ void TimerLoop::start() {
   next_sweep_ = clock_.now() + settings->sweep_interval;
 }
 
-TimePoint TimerLoop::step() {
-  engine_.fire_due_timers();
+TimePoint TimerLoop::maintain() {
   const auto settings = engine_.settings();
   // A reload that shortens an interval takes effect now, not after the old one has run out.
   next_sweep_ = std::min(next_sweep_, clock_.now() + settings->sweep_interval);
@@ -80,22 +80,52 @@ TimePoint TimerLoop::step() {
     next_sweep_ = now + settings->sweep_interval;
   }
   if (now >= next_reconcile_) next_reconcile_ = now + reconcile_gap(*settings, engine_.reconcile());
-  TimePoint deadline = std::min(next_sweep_, next_reconcile_);
+  return std::min(next_sweep_, next_reconcile_);
+}
+
+TimePoint TimerLoop::step() {
+  engine_.fire_due_timers();
+  TimePoint deadline = maintain();
   if (auto t = engine_.next_timer()) deadline = std::min(deadline, *t);
   return deadline;
 }
 
 void TimerLoop::run() {
-  start();
+  // With revocation workers, the sweeper and the reconciler (which may wait on Slack or AWS) run
+  // on a thread of their own, and this one only fires timers: no sweep delays an expiry.
+  std::thread maintenance;
+  if (pool_) {
+    maintenance = std::thread([this] {
+      start();
+      std::unique_lock lock(mu_);
+      while (!stopping_) {
+        lock.unlock();
+        const TimePoint deadline = maintain();
+        lock.lock();
+        if (stopping_) break;
+        clock_.wait_until(lock, wake_, deadline, [&] { return stopping_; });
+      }
+    });
+  } else {
+    start();
+  }
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
-    const TimePoint deadline = step();
+    TimePoint deadline;
+    if (pool_) {
+      engine_.fire_due_timers();
+      deadline = engine_.next_timer().value_or(clock_.now() + engine_.settings()->sweep_interval);
+    } else {
+      deadline = step();
+    }
     lock.lock();
     if (stopping_) break;
     clock_.wait_until(lock, wake_, deadline, [&] { return stopping_ || woken_; });
     woken_ = false;
   }
+  lock.unlock();
+  if (maintenance.joinable()) maintenance.join();
   spdlog::info("event=stopped");
 }
 

@@ -32,7 +32,9 @@ class TimerLoop {
   TimerLoop& operator=(const TimerLoop&) = delete;
 
   // Runs recover() and reconcile() once (start()), then step() and waits on the clock until the
-  // next deadline (or a new timer), until stop(). Blocks the calling thread.
+  // next deadline (or a new timer), until stop(). Blocks the calling thread. With revocation
+  // workers, start() and the sweeps and reconciles run on a second thread, and the calling thread
+  // only fires timers, so a sweep waiting on Slack or AWS never delays an expiry.
   void run();
   // Thread-safe; run() returns soon after.
   void stop();
@@ -45,6 +47,9 @@ class TimerLoop {
   RevokePool* revoke_pool() { return pool_.get(); }
 
  private:
+  // Sweeps and reconciles when due; returns when the next of them is due.
+  TimePoint maintain();
+
   Engine& engine_;
   const Clock& clock_;
   std::unique_ptr<RevokePool> pool_;

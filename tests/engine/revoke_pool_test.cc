@@ -5,10 +5,12 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <thread>
 
 #include "engine/engine_fixture.h"
 #include "engine/timer_loop.h"
 #include "engine/token_bucket.h"
+#include "fakes/blocking_chat.h"
 
 namespace jit::testing {
 namespace {
@@ -98,6 +100,30 @@ TEST_F(MassExpiryTest, TheSweeperHandsMissedExpiriesToTheSameWorkersOnce) {
   for (const auto& id : ids) EXPECT_EQ(read(id).state, State::revoked) << id;
   EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::revoke), 20);
   expect_audit_ok();
+}
+
+// Before the sweeper had its own thread, start()'s sweep hung in Slack (lapsing a request) and
+// no timer fired: this test hung.
+TEST_F(MassExpiryTest, ASweepStuckOnSlackDelaysNoExpiry) {
+  const auto ids = grants(3);
+  const auto undecided = submit("read", "1h", "U0LATE");  // lapses at the same second: a chat update
+  clock.set(kStart + std::chrono::hours{1});
+  BlockingChat stuck(chat);
+  Engine blocked(config, store, provider, stuck, directory, clock, {.instance_id = "i-1", .lease = Seconds{60}});
+  // No announcer here: each revoking worker also ends up stuck in Slack, after its write.
+  TimerLoop loop(blocked, clock, {.revoke_concurrency = 8, .revoke_rate = 100});
+  std::thread runner([&] { loop.run(); });
+  ASSERT_TRUE(stuck.wait_blocked()) << "something is stuck in Slack";
+  const auto all_revoked = [&] {
+    return std::all_of(ids.begin(), ids.end(), [&](const std::string& id) { return read(id).state == State::revoked; });
+  };
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);  // a bound, not a wait
+  while (!all_revoked() && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  EXPECT_TRUE(all_revoked()) << "the timers fired while the sweep waited on Slack";
+  EXPECT_EQ(read(undecided.id).state, State::expired);
+  stuck.release();
+  loop.stop();
+  runner.join();
 }
 
 }  // namespace
