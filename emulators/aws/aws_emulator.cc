@@ -47,6 +47,8 @@ struct AwsEmulator::Impl {
   mutable std::mutex mutex;  // guards faults, counters and calls
   EmulatorFaults faults;
   long long throttle_counter = 0;
+  // throttle_per_second: per operation, the second being counted and the calls let through in it.
+  std::map<std::string, std::pair<long long, int>> per_second;
   std::map<std::string, std::map<std::string, long long>> calls;
   long long total_calls = 0;
 
@@ -67,6 +69,7 @@ struct AwsEmulator::Impl {
     std::lock_guard lock(mutex);
     faults = f;
     throttle_counter = 0;
+    per_second.clear();
     if (set_assignment_failures) state.fail_assignments(f.fail_assignments);
   }
   EmulatorFaults current_faults() {
@@ -81,7 +84,8 @@ namespace {
 
 json faults_json(const EmulatorFaults& f) {
   return {{"throttle_every", f.throttle_every}, {"fail_next", f.fail_next},     {"status", f.fail_status},
-          {"delay_ms", f.delay_ms},             {"down", f.down},               {"fail_assignments", f.fail_assignments}};
+          {"delay_ms", f.delay_ms},             {"down", f.down},               {"fail_assignments", f.fail_assignments},
+          {"throttle_per_second", f.throttle_per_second}};
 }
 
 // Applies the members present in `body` to `faults`; an unknown member or a wrong type is an error.
@@ -93,6 +97,7 @@ std::expected<void, std::string> merge_faults(const json& body, EmulatorFaults& 
                   : key == "status"       ? &faults.fail_status
                   : key == "delay_ms"     ? &faults.delay_ms
                   : key == "fail_assignments" ? &faults.fail_assignments
+                  : key == "throttle_per_second" ? &faults.throttle_per_second
                                           : nullptr;
     if (key == "down") {
       if (!value.is_boolean()) return std::unexpected(std::string("'down' must be true or false"));
@@ -103,7 +108,9 @@ std::expected<void, std::string> merge_faults(const json& body, EmulatorFaults& 
       *target = value.get<int>();
     } else {
       return std::unexpected(fmt::format(
-          "unknown fault '{}'; known: throttle_every, fail_next, status, delay_ms, down, fail_assignments", key));
+          "unknown fault '{}'; known: throttle_every, fail_next, status, delay_ms, down, fail_assignments, "
+          "throttle_per_second",
+          key));
     }
   }
   if (faults.fail_status < 400 || faults.fail_status > 599)
@@ -171,6 +178,14 @@ net::HttpResponse AwsEmulator::Impl::aws_call(const net::HttpRequest& request) {
     if (!f.down) {
       ++throttle_counter;
       throttle = f.throttle_every > 0 && throttle_counter % f.throttle_every == 0;
+      if (!throttle && f.throttle_per_second > 0) {
+        const long long second =
+            std::chrono::duration_cast<std::chrono::seconds>(clock().time_since_epoch()).count();
+        auto& [counted_second, let_through] = per_second[r.label];
+        if (counted_second != second) counted_second = second, let_through = 0;
+        throttle = let_through >= f.throttle_per_second;
+        if (!throttle) ++let_through;
+      }
       if (!throttle && faults.fail_next > 0) {
         --faults.fail_next;
         fail = true;
@@ -266,11 +281,15 @@ Result<std::unique_ptr<AwsEmulator>> AwsEmulator::start(AwsEmulatorOptions optio
         options.address)));
   if (options.region.empty()) return fail(Error::Invalid("aws emulator: region is empty; use e.g. us-east-1"));
   if (options.assignment_delay.count() < 0) return fail(Error::Invalid("aws emulator: assignment_delay must be >= 0"));
+  if (options.deletion_delay && options.deletion_delay->count() < 0)
+    return fail(Error::Invalid("aws emulator: deletion_delay must be >= 0"));
+  if (options.throttle_per_second < 0) return fail(Error::Invalid("aws emulator: throttle_per_second must be >= 0"));
   for (const auto& c : options.credentials)
     if (c.access_key_id.empty() || c.secret_access_key.empty())
       return fail(Error::Invalid("aws emulator: every key pair needs an access key id and a secret access key"));
   EmulatorClock clock = options.clock ? options.clock : EmulatorClock([] { return std::chrono::system_clock::now(); });
   auto impl = std::make_unique<Impl>(options, clock);
+  impl->faults.throttle_per_second = options.throttle_per_second;
   net::ServerOptions server_options;
   server_options.address = options.address;
   server_options.port = options.port;

@@ -62,6 +62,11 @@ struct AwsEmulatorOptions {
   std::vector<EmulatedUser> users;
   // How long a create/delete stays IN_PROGRESS; 0: SUCCEEDED at the first Describe.
   std::chrono::milliseconds assignment_delay{200};
+  // How long a delete stays IN_PROGRESS when set (Identity Center takes about a second); unset:
+  // assignment_delay.
+  std::optional<std::chrono::milliseconds> deletion_delay;
+  // Throttling from the start: the initial EmulatorFaults::throttle_per_second (0: off).
+  int throttle_per_second = 0;
   // Reads the time for the provisioning delay and for the signature's 15-minute window. Empty:
   // std::chrono::system_clock::now.
   EmulatorClock clock;
@@ -74,6 +79,9 @@ struct AwsEmulatorOptions {
 // Fault switches, as POST /_emulator/faults sets them. Every AWS call (not control calls) counts.
 struct EmulatorFaults {
   int throttle_every = 0;      // every Nth AWS call gets 400 ThrottlingException "Rate exceeded"
+  // More than N calls of one operation within one second (of the emulator's clock) get 400
+  // ThrottlingException, as Identity Center's per-API rate limits do; 0: off.
+  int throttle_per_second = 0;
   int fail_next = 0;           // the next N AWS calls get `fail_status`
   int fail_status = 500;       // 5xx: InternalServerException (500) / ServiceUnavailableException
   int delay_ms = 0;            // each AWS answer waits this long first

@@ -178,7 +178,7 @@ ApiResult EmulatorState::assignment_request(const json& input, bool deletion) {
   r.deletion = deletion;
   r.assignment = Assignment{*instance, *target, *permission_set, *principal_type, *principal, now};
   r.created = now;
-  r.due = now + options_.assignment_delay;
+  r.due = now + (deletion && options_.deletion_delay ? *options_.deletion_delay : options_.assignment_delay);
   if (fail_assignments_ > 0) {
     --fail_assignments_;
     r.inject_failure = true;

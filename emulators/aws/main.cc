@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   AwsEmulatorOptions options;
   int port = 0;
   long long delay_ms = options.assignment_delay.count();
+  long long deletion_delay_ms = -1;
   std::vector<std::string> key_ids, secrets, tokens, users;
   app.add_option("--port", port, "TCP port on 127.0.0.1 (0: any free port)")->check(CLI::Range(0, 65535));
   app.add_option("--address", options.address, "Loopback address to bind")->capture_default_str();
@@ -28,6 +29,12 @@ int main(int argc, char** argv) {
   app.add_option("--identity-store-id", options.identity_store_id, "Its identity store")->capture_default_str();
   app.add_option("--user", users, "Seeded user NAME:EMAIL[:USER_ID] (repeat)");
   app.add_option("--delay-ms", delay_ms, "How long assignment creation/deletion stays IN_PROGRESS")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--deletion-delay-ms", deletion_delay_ms,
+                 "How long a deletion stays IN_PROGRESS (Identity Center: about 1000); default: --delay-ms")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--throttle-per-second", options.throttle_per_second,
+                 "ThrottlingException for calls of one operation past this many in a second (0: off)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
   app.add_option("--threads", options.threads, "Request threads")->check(CLI::Range(1, 64))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -51,6 +58,7 @@ int main(int argc, char** argv) {
   }
   options.port = static_cast<std::uint16_t>(port);
   options.assignment_delay = std::chrono::milliseconds(delay_ms);
+  if (deletion_delay_ms >= 0) options.deletion_delay = std::chrono::milliseconds(deletion_delay_ms);
 
   return jit::emulators::serve_until_signal("jit-aws-emulator",
                                             [&] { return jit::emulators::AwsEmulator::start(options); });

@@ -440,9 +440,25 @@ void read_store(Problems& problems, const toml::table& table, StoreSettings& sto
   }
 }
 
+// An integer setting from `lowest` to `highest`; out of range is a problem naming both.
+void read_bounded(Problems& problems, TableReader& r, std::string_view key, std::int64_t lowest,
+                  std::int64_t highest, int& out) {
+  const toml::node* node = nullptr;
+  auto n = r.integer(key, false, &node);
+  if (!n) return;
+  if (*n < lowest || *n > highest)
+    problems.add(node->source(), r.path_of(key), std::to_string(*n),
+                 fmt::format("expected a number from {} to {}", lowest, highest));
+  else
+    out = static_cast<int>(*n);
+}
+
 void read_aws(Problems& problems, const toml::table& table, AwsSettings& aws) {
   TableReader r(problems, table, "aws",
-                {"region", "instance_arn", "identity_store_id", "access_portal_url", "call_timeout"});
+                {"region", "instance_arn", "identity_store_id", "access_portal_url", "call_timeout", "revoke_rate",
+                 "revoke_concurrency"});
+  read_bounded(problems, r, "revoke_rate", 1, 1000, aws.revoke_rate);
+  read_bounded(problems, r, "revoke_concurrency", 1, 256, aws.revoke_concurrency);
   if (auto v = r.string("region", false)) aws.region = v->value;
   if (auto v = r.string("instance_arn", false)) aws.instance_arn = v->value;
   if (auto v = r.string("identity_store_id", false)) aws.identity_store_id = v->value;
@@ -464,16 +480,8 @@ void read_slack(Problems& problems, const toml::table& table, SlackSettings& sla
     else problems.add(v->node->source(), v->path, quoted(v->value),
                       "expected <count>/<unit> such as \"10/min\": a count from 1 to 1000000 per s, min or hour");
   }
-  auto count = [&](const char* key, int max, int& out) {
-    const toml::node* node = nullptr;
-    auto n = r.integer(key, false, &node);
-    if (!n) return;
-    if (*n < 1 || *n > max) problems.add(node->source(), fmt::format("slack.{}", key), std::to_string(*n),
-                                         fmt::format("expected a number from 1 to {}", max));
-    else out = static_cast<int>(*n);
-  };
-  count("user_burst", 1000, slack.user_burst);
-  count("queue_limit", 1'000'000, slack.queue_limit);
+  read_bounded(problems, r, "user_burst", 1, 1000, slack.user_burst);
+  read_bounded(problems, r, "queue_limit", 1, 1'000'000, slack.queue_limit);
 }
 
 void read_config(Problems& problems, const toml::table& root, Config& config) {
@@ -481,7 +489,8 @@ void read_config(Problems& problems, const toml::table& root, Config& config) {
   Settings& settings = config.settings;
   TableReader r(problems, root, "",
                 {"approval_window", "sweep_interval", "reconcile_interval", "reason_max_length", "admins",
-                 "allow_guests", "ops_channel", "store", "aws", "slack", "accounts"});
+                 "allow_guests", "ops_channel", "announce_queue", "store", "aws", "slack", "accounts"});
+  read_bounded(problems, r, "announce_queue", 1, 1'000'000, settings.announce_queue);
   if (auto d = r.duration("approval_window", false)) policy.approval_window = *d;
   if (auto d = r.duration("sweep_interval", false)) settings.sweep_interval = *d;
   if (auto d = r.duration("reconcile_interval", false)) settings.reconcile_interval = *d;

@@ -15,6 +15,11 @@ Reload plan_reload(const Config& running, const Config& loaded) {
     r.need_restart.emplace_back(name);
     loaded_value = running_value;
   };
+  auto fixed_number = [&](const char* name, int& loaded_value, int running_value) {
+    if (loaded_value == running_value) return;
+    r.need_restart.emplace_back(name);
+    loaded_value = running_value;
+  };
   live("sweep_interval", next.sweep_interval != now.sweep_interval);
   live("reconcile_interval", next.reconcile_interval != now.reconcile_interval);
   live("ops_channel", next.ops_channel != now.ops_channel);
@@ -31,6 +36,9 @@ Reload plan_reload(const Config& running, const Config& loaded) {
     r.need_restart.emplace_back("aws.call_timeout");
     next.aws.call_timeout = now.aws.call_timeout;
   }
+  fixed_number("aws.revoke_rate", next.aws.revoke_rate, now.aws.revoke_rate);
+  fixed_number("aws.revoke_concurrency", next.aws.revoke_concurrency, now.aws.revoke_concurrency);
+  fixed_number("announce_queue", next.announce_queue, now.announce_queue);
   return r;
 }
 

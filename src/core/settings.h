@@ -29,6 +29,10 @@ struct AwsSettings {
   // The longest one grant or revoke in Identity Center may take, its status polling included,
   // before it fails to be retried later. Every lease must exceed it (jit serve --lease).
   Seconds call_timeout{90};
+  // Revocations started per second at most (Identity Center throttles), and how many may be under
+  // way at once (each waits ~1 s for the asynchronous deletion). Restart to change.
+  int revoke_rate = 10;
+  int revoke_concurrency = 16;
 };
 
 // [slack]: how much one person may ask of the service, and how much inbound work may wait.
@@ -50,6 +54,9 @@ struct Settings {
   StoreSettings store;      // needs a restart to change
   AwsSettings aws;          // region, instance and identity store need a restart; the portal URL does not
   SlackSettings slack;
+  // Slack announcements (owner-channel updates, notices, alerts) that may wait to be sent; past
+  // it the oldest notice is dropped. Restart to change.
+  int announce_queue = 10'000;
 };
 
 // What one configuration file holds.

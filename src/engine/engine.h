@@ -156,9 +156,18 @@ class Engine {
   ReconcileReport reconcile();
 
   // The in-process timers: the earliest pending deadline, and firing every timer due by now
-  // (returns how many grants it revoked).
+  // (returns how many grants it revoked, or with a revoke dispatcher, handed over).
   std::optional<TimePoint> next_timer() const;
   int fire_due_timers();
+  // With a dispatcher, the timers and the sweeper hand each expired grant's id to it (a pool of
+  // workers, see engine/revoke_pool.h) instead of revoking it on the calling thread, which then
+  // never waits for AWS. The dispatcher must not block; it calls expire() later. Set it before
+  // the loop starts (not thread-safe against the timers); nullptr revokes inline again.
+  void set_revoke_dispatcher(std::function<void(const std::string& id)> dispatcher);
+  // Revokes the grant `id` if it is active and past its expiry (what a timer does); the request as
+  // stored afterwards. Safe to call twice and from several threads: a second caller for a request
+  // this engine is already on returns at once (LocalClaim).
+  Result<AccessRequest> expire(const std::string& id, const std::string& actor = "system:timer");
   // Called (from the thread that scheduled it) whenever a timer is added, so a service loop
   // sleeping until the next deadline can wake up and sleep again until the new one.
   void set_timer_listener(std::function<void()> listener);
@@ -294,6 +303,7 @@ class Engine {
   mutable std::mutex timers_mu_;
   std::multimap<TimePoint, std::pair<std::string, bool>> timers_;  // deadline -> (id, is_warning)
   std::function<void()> timer_listener_;
+  std::function<void(const std::string&)> revoke_dispatcher_;
 
   // Revocations failing right now (this instance's attempts), for alerting once, not every sweep.
   struct FailingRevoke {

@@ -45,6 +45,10 @@ SweepReport Engine::sweep() {
   }
   if (auto due = store_.expired_grants(now, kBatch); due) {
     for (const auto& g : *due) {
+      if (revoke_dispatcher_) {  // the workers revoke it, at their rate
+        revoke_dispatcher_(g.id);
+        continue;
+      }
       auto done = advance_revoke(g.id, Action::expire, "system:sweeper",
                                  fmt::format("expired at {}", format_time(*g.expires_at)));
       if (!done) ++report.errors;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <thread>
 
 namespace jit {
 
@@ -18,7 +19,21 @@ Seconds reconcile_gap(const Settings& settings, const ReconcileReport& report) {
 
 }  // namespace
 
-TimerLoop::TimerLoop(Engine& engine, const Clock& clock) : engine_(engine), clock_(clock) {
+TimerLoop::TimerLoop(Engine& engine, const Clock& clock, TimerLoopOptions options) : engine_(engine), clock_(clock) {
+  if (options.revoke_concurrency > 0) {
+    pool_ = std::make_unique<RevokePool>(
+        [&engine](const std::string& id) {
+          try {
+            auto done = engine.expire(id);
+            if (!done)
+              spdlog::warn("event=timer_revoke_deferred request={} error=\"{}\"", id, done.error().message);
+          } catch (const std::exception& e) {  // the sweeper tries again; the worker lives on
+            spdlog::error("event=timer_revoke_deferred request={} error=\"{}\"", id, e.what());
+          }
+        },
+        clock, RevokePoolOptions{.concurrency = options.revoke_concurrency, .rate = options.revoke_rate});
+    engine_.set_revoke_dispatcher([pool = pool_.get()](const std::string& id) { pool->submit(id); });
+  }
   engine_.set_timer_listener([this] {
     {
       std::lock_guard lock(mu_);
@@ -28,7 +43,13 @@ TimerLoop::TimerLoop(Engine& engine, const Clock& clock) : engine_(engine), cloc
   });
 }
 
-TimerLoop::~TimerLoop() { engine_.set_timer_listener(nullptr); }
+TimerLoop::~TimerLoop() {
+  engine_.set_timer_listener(nullptr);
+  if (pool_) {
+    engine_.set_revoke_dispatcher(nullptr);
+    pool_->stop();
+  }
+}
 
 void TimerLoop::stop() {
   {
@@ -48,8 +69,7 @@ void TimerLoop::start() {
   next_sweep_ = clock_.now() + settings->sweep_interval;
 }
 
-TimePoint TimerLoop::step() {
-  engine_.fire_due_timers();
+TimePoint TimerLoop::maintain() {
   const auto settings = engine_.settings();
   // A reload that shortens an interval takes effect now, not after the old one has run out.
   next_sweep_ = std::min(next_sweep_, clock_.now() + settings->sweep_interval);
@@ -60,22 +80,52 @@ TimePoint TimerLoop::step() {
     next_sweep_ = now + settings->sweep_interval;
   }
   if (now >= next_reconcile_) next_reconcile_ = now + reconcile_gap(*settings, engine_.reconcile());
-  TimePoint deadline = std::min(next_sweep_, next_reconcile_);
+  return std::min(next_sweep_, next_reconcile_);
+}
+
+TimePoint TimerLoop::step() {
+  engine_.fire_due_timers();
+  TimePoint deadline = maintain();
   if (auto t = engine_.next_timer()) deadline = std::min(deadline, *t);
   return deadline;
 }
 
 void TimerLoop::run() {
-  start();
+  // With revocation workers, the sweeper and the reconciler (which may wait on Slack or AWS) run
+  // on a thread of their own, and this one only fires timers: no sweep delays an expiry.
+  std::thread maintenance;
+  if (pool_) {
+    maintenance = std::thread([this] {
+      start();
+      std::unique_lock lock(mu_);
+      while (!stopping_) {
+        lock.unlock();
+        const TimePoint deadline = maintain();
+        lock.lock();
+        if (stopping_) break;
+        clock_.wait_until(lock, wake_, deadline, [&] { return stopping_; });
+      }
+    });
+  } else {
+    start();
+  }
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
-    const TimePoint deadline = step();
+    TimePoint deadline;
+    if (pool_) {
+      engine_.fire_due_timers();
+      deadline = engine_.next_timer().value_or(clock_.now() + engine_.settings()->sweep_interval);
+    } else {
+      deadline = step();
+    }
     lock.lock();
     if (stopping_) break;
     clock_.wait_until(lock, wake_, deadline, [&] { return stopping_ || woken_; });
     woken_ = false;
   }
+  lock.unlock();
+  if (maintenance.joinable()) maintenance.join();
   spdlog::info("event=stopped");
 }
 

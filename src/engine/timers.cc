@@ -38,6 +38,16 @@ std::optional<TimePoint> Engine::next_timer() const {
   return timers_.begin()->first;
 }
 
+void Engine::set_revoke_dispatcher(std::function<void(const std::string&)> dispatcher) {
+  revoke_dispatcher_ = std::move(dispatcher);
+}
+
+Result<AccessRequest> Engine::expire(const std::string& id, const std::string& actor) {
+  auto r = store_.get_request(id);
+  if (!r || r->state != State::active || !r->expires_at) return r;  // released or revoked meanwhile
+  return advance_revoke(id, Action::expire, actor, fmt::format("expired at {}", format_time(*r->expires_at)));
+}
+
 int Engine::fire_due_timers() {
   std::vector<std::pair<std::string, bool>> due;
   {
@@ -60,7 +70,12 @@ int Engine::fire_due_timers() {
     }
     auto r = store_.get_request(id);
     if (!r || r->state != State::active) continue;  // released or revoked meanwhile
-    auto done = advance_revoke(id, Action::expire, "system:timer", fmt::format("expired at {}", format_time(*r->expires_at)));
+    if (revoke_dispatcher_) {
+      revoke_dispatcher_(id);
+      ++fired;
+      continue;
+    }
+    auto done = expire(id, "system:timer");
     if (done && done->state == State::revoked) ++fired;
     if (!done) spdlog::warn("event=timer_revoke_deferred request={} error=\"{}\"", id, done.error().message);
   }

@@ -139,6 +139,7 @@ reason_max_length = 3000
 admins = ["U0ADMIN", "W0GRID", "S0SECOPS"]
 allow_guests = true
 ops_channel = "G0OPS"
+announce_queue = 500
 [store]
 url = "dynamodb:jit-requests"
 [aws]
@@ -150,6 +151,8 @@ access_portal_url = "https://d-0000000000.awsapps.com/start"
 user_rate = "30/hour"
 user_burst = 5
 queue_limit = 200
+revoke_rate = 25
+revoke_concurrency = 40
 )" + minimal_plus_role_lines(R"(allowed_durations = ["30m", "2h"]
 tier = "break-glass"
 approvals_required = 1
@@ -165,6 +168,9 @@ ticket_pattern = "^INC-[0-9]+$"
   EXPECT_EQ(p->policy.admins, (std::vector<std::string>{"U0ADMIN", "W0GRID", "S0SECOPS"}));
   EXPECT_TRUE(p->policy.allow_guests);
   EXPECT_EQ(p->settings.ops_channel, "G0OPS");
+  EXPECT_EQ(p->settings.announce_queue, 500);
+  EXPECT_EQ(p->settings.aws.revoke_rate, 25);
+  EXPECT_EQ(p->settings.aws.revoke_concurrency, 40);
   EXPECT_EQ(p->settings.store.url, "dynamodb:jit-requests");
   EXPECT_EQ(p->settings.aws.region, "us-east-1");
   EXPECT_EQ(p->settings.aws.instance_arn, "arn:aws:sso:::instance/ssoins-0000000000000000");
@@ -235,7 +241,15 @@ TEST(LoadPolicy, InlineTablesWorkLikeHeaders) {
 TEST(LoadPolicyErrors, UnknownTopLevelKey) {
   EXPECT_EQ(errors("approval_windw = \"1h\"\n" + std::string(kMinimal)),
             "jit.toml:1:1: approval_windw: unknown key; allowed keys here: approval_window, sweep_interval, "
-            "reconcile_interval, reason_max_length, admins, allow_guests, ops_channel, store, aws, slack, accounts");
+            "reconcile_interval, reason_max_length, admins, allow_guests, ops_channel, announce_queue, store, aws, "
+            "slack, accounts");
+}
+
+TEST(LoadPolicyErrors, RevocationRateConcurrencyAndQueueAreBounded) {
+  EXPECT_EQ(errors("announce_queue = 0\n[aws]\nrevoke_rate = 0\nrevoke_concurrency = 1000\n" + std::string(kMinimal)),
+            "jit.toml:1:18: announce_queue 0: expected a number from 1 to 1000000\n"
+            "jit.toml:3:15: aws.revoke_rate 0: expected a number from 1 to 1000\n"
+            "jit.toml:4:22: aws.revoke_concurrency 1000: expected a number from 1 to 256");
 }
 
 TEST(LoadPolicyErrors, UnknownAccountKey) {

@@ -70,5 +70,17 @@ TEST(PlanReload, TheUserRateIsLiveAndTheQueueLimitNeedsARestart) {
   EXPECT_THAT(r.need_restart, ElementsAre("slack.queue_limit"));
 }
 
+TEST(PlanReload, RevocationRateConcurrencyAndQueueNeedARestart) {
+  Config loaded = running();
+  loaded.settings.aws.revoke_rate = 50;
+  loaded.settings.aws.revoke_concurrency = 2;
+  loaded.settings.announce_queue = 7;
+  const Reload r = plan_reload(running(), loaded);
+  EXPECT_EQ(r.config.settings.aws.revoke_rate, running().settings.aws.revoke_rate);
+  EXPECT_EQ(r.config.settings.aws.revoke_concurrency, running().settings.aws.revoke_concurrency);
+  EXPECT_EQ(r.config.settings.announce_queue, running().settings.announce_queue);
+  EXPECT_THAT(r.need_restart, ElementsAre("aws.revoke_rate", "aws.revoke_concurrency", "announce_queue"));
+}
+
 }  // namespace
 }  // namespace jit

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <thread>
 
+#include "aws/identity_center.h"
 #include "aws/json_client.h"
 #include "aws/sts_web_identity.h"
 #include "net/https_client.h"
@@ -370,6 +371,75 @@ TEST_F(AwsEmulatorTest, ThrottleEveryThirdCallWithRateExceeded) {
   aws::AwsJsonClient retrying(config, provider, *http_, time_);  // its backoff moves the manual clock on
   EXPECT_TRUE(retrying.call("ListInstances", json::object()));
   EXPECT_TRUE(retrying.call("ListInstances", json::object()));
+}
+
+TEST_F(AwsEmulatorTest, DeletionDelayIsSetApartFromCreation) {
+  start([](AwsEmulatorOptions& o) {
+    o.assignment_delay = 0ms;
+    o.deletion_delay = 1000ms;  // Identity Center takes about a second to delete
+  });
+  auto created = sso("CreateAccountAssignment", assignment());
+  ASSERT_TRUE(created);
+  EXPECT_EQ(creation_status((*created)["AccountAssignmentCreationStatus"]["RequestId"]), "SUCCEEDED");
+  auto deleted = sso("DeleteAccountAssignment", assignment());
+  ASSERT_TRUE(deleted);
+  const std::string id = (*deleted)["AccountAssignmentDeletionStatus"]["RequestId"];
+  time_.advance(999ms);
+  EXPECT_EQ(deletion_status(id), "IN_PROGRESS");
+  EXPECT_EQ(listed(), 1u);
+  time_.advance(1ms);
+  EXPECT_EQ(deletion_status(id), "SUCCEEDED");
+  EXPECT_EQ(listed(), 0u);
+}
+
+TEST_F(AwsEmulatorTest, ThrottlePerSecondCountsEachOperationInItsOwnSecond) {
+  start([](AwsEmulatorOptions& o) { o.throttle_per_second = 2; });
+  EXPECT_EQ(emulator_->faults().throttle_per_second, 2) << "the option is the initial fault";
+  EXPECT_TRUE(sso("ListInstances", json::object()));
+  EXPECT_TRUE(sso("ListInstances", json::object()));
+  auto third = sso("ListInstances", json::object());
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().code, "ThrottlingException");
+  EXPECT_TRUE(third.error().retryable);
+  EXPECT_TRUE(sso("ListAccountAssignments", list_input())) << "another operation has its own budget";
+  time_.advance(1s);
+  EXPECT_TRUE(sso("ListInstances", json::object())) << "a new second, a new budget";
+
+  // Over the control API too; 0 switches it off.
+  EXPECT_EQ(control("POST", "faults", R"({"throttle_per_second": 1})")["throttle_per_second"], 1);
+  EXPECT_TRUE(sso("ListInstances", json::object()));
+  EXPECT_FALSE(sso("ListInstances", json::object()));
+  control("POST", "faults", R"({"throttle_per_second": 0})");
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(sso("ListInstances", json::object()));
+}
+
+// Our provider against both at once: the throttled delete is retried with backoff and jitter,
+// and the deletion is polled until it has finished.
+TEST_F(AwsEmulatorTest, IdentityCenterRevokeGetsThroughThrottlingAndWaitsForTheDeletion) {
+  start([](AwsEmulatorOptions& o) {
+    o.assignment_delay = 0ms;
+    o.deletion_delay = 1000ms;
+    o.throttle_per_second = 1;
+  });
+  ASSERT_TRUE(sso("CreateAccountAssignment", assignment()));
+  time_.advance(1s);
+  ASSERT_TRUE(sso("DeleteAccountAssignment", assignment("2222222222-aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee")));  // spends this second's delete
+  aws::StaticCredentialsProvider credentials({kEmulatorAccessKeyId, kEmulatorSecretAccessKey, ""});
+  auto sso_admin_config =
+      aws::AwsJsonClientConfig::for_service(aws::AwsService::sso_admin, emulator_->endpoint(), "us-east-1");
+  sso_admin_config.retry.max_attempts = 20;
+  aws::AwsJsonClient sso_admin(sso_admin_config, credentials, *http_, time_);
+  aws::AwsJsonClient identitystore(
+      aws::AwsJsonClientConfig::for_service(aws::AwsService::identitystore, emulator_->endpoint(), "us-east-1"),
+      credentials, *http_, time_);
+  aws::IdentityCenterProvider provider({kInstance, kStore, {}}, sso_admin, identitystore, time_);
+  const auto before = time_.monotonic();
+  auto revoked = provider.revoke({kDanaId, kAccount, kPermissionSet});
+  ASSERT_TRUE(revoked) << revoked.error().message;
+  EXPECT_EQ(listed(), 0u) << "revoke returned only once the deletion had finished";
+  EXPECT_GE(time_.monotonic() - before, 1000ms);
+  const json calls = control("GET", "calls");
+  EXPECT_GE(calls["operations"]["sso-admin:DeleteAccountAssignment"]["ThrottlingException"].get<int>(), 1);
 }
 
 TEST_F(AwsEmulatorTest, FailNextDownAndClearedFaults) {

@@ -16,6 +16,7 @@
 #include "app/runtime.h"
 #include "cmd/jit/cli.h"
 #include "core/duration.h"
+#include "engine/announcer.h"
 #include "engine/engine.h"
 #include "engine/timer_loop.h"
 #include "net/https_client.h"
@@ -82,6 +83,7 @@ bool is_aws_outage(std::string_view code) {
 
 void register_serve_metrics(Metrics& metrics) {
   register_engine_metrics(metrics);
+  register_announcer_metrics(metrics);
   metrics.gauge("jit_grants_active", "Grants holding access now (granting, active or revoking).");
   metrics.histogram("jit_slack_envelope_ack_seconds", "Time from a Socket Mode envelope's arrival to its ack, by type.",
                     {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
@@ -307,8 +309,16 @@ int run_serve(const ServeOptions& o) {
   engine_options.lease = *lease;
   engine_options.metrics = &metrics;
   engine_options.dry_run = o.dry_run;
-  Engine engine(rt.config(), rt.store(), **provider, *chat, *directory, rt.clock(), engine_options);
-  TimerLoop loop(engine, rt.clock());
+  // The engine's announcements go through a queue with its own thread: a revocation never waits on
+  // Slack (post_request, which needs the message's place, still passes straight through).
+  Announcer announcer(*chat, rt.clock(),
+                      {.capacity = static_cast<std::size_t>(rt.config()->settings.announce_queue), .metrics = &metrics});
+  Engine engine(rt.config(), rt.store(), **provider, announcer, *directory, rt.clock(), engine_options);
+  // Expired grants are revoked by workers at the configured rate, never on the timers' thread.
+  const AwsSettings& aws_settings = rt.config()->settings.aws;
+  TimerLoop loop(engine, rt.clock(),
+                 {.revoke_concurrency = aws_settings.revoke_concurrency,
+                  .revoke_rate = aws_settings.revoke_rate});
 
   std::atomic<bool> fatal{false};
   std::unique_ptr<slack::InboundHandler> inbound;
@@ -332,7 +342,7 @@ int run_serve(const ServeOptions& o) {
   std::thread signal_thread([&] {
     // SIGHUP reloads; anything else stops the loop (SIGUSR1: it stopped by itself).
     int sig = signals.wait();
-    for (; sig == SIGHUP; sig = signals.wait()) reload(rt.config_path(), engine, slack ? &*slack : nullptr, *chat);
+    for (; sig == SIGHUP; sig = signals.wait()) reload(rt.config_path(), engine, slack ? &*slack : nullptr, announcer);
     if (sig != SIGUSR1) spdlog::info("event=stopping signal={}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     loop.stop();
   });

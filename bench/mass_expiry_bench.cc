@@ -1,0 +1,192 @@
+// 1,000 grants expiring in the same second: the time until every assignment is gone from AWS.
+//
+// The real engine and TimerLoop (with its revocation workers), a SQLite store, our
+// IdentityCenterProvider and AWS JSON client against the AWS emulator in process, with Identity
+// Center's realistic behaviour switched on: each deletion stays IN_PROGRESS for ~1 s and calls
+// past N per second of one operation get ThrottlingException. Slack is stuck for the whole run
+// (every chat call blocks, as behind a 120 s Retry-After), to show it changes nothing.
+//
+// Prints the time from the expiry second to the last assignment gone, the target
+// `grants / revoke_rate + 2` s, and whether it is met (exit 1 when not).
+//
+// Usage: mass_expiry_bench [--grants 1000] [--rate 10] [--concurrency 16] [--deletion-ms 1000]
+//                          [--throttle 20] [--chat blocked|memory] [--db PATH]
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "aws/credentials.h"
+#include "aws/identity_center.h"
+#include "aws/json_client.h"
+#include "emulators/aws/aws_emulator.h"
+#include "engine/announcer.h"
+#include "engine/engine.h"
+#include "engine/timer_loop.h"
+#include "fakes/blocking_chat.h"
+#include "fakes/manual_clock.h"
+#include "fakes/memory_chat.h"
+#include "net/https_client.h"
+#include "store/sqlite_store.h"
+
+namespace {
+
+using Steady = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+const std::string kPs = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-0000000000bench1";
+const std::string kInstance = "arn:aws:sso:::instance/ssoins-1111111111111111";
+const std::string kStoreId = "d-1111111111";
+
+std::string flag(int argc, char** argv, const char* name, std::string fallback) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
+  return fallback;
+}
+long number(int argc, char** argv, const char* name, long fallback) {
+  return std::stol(flag(argc, argv, name, std::to_string(fallback)));
+}
+
+// The set-up's clock: time stands still at `at` and sleeps return at once, so 1,000 grants are
+// made in seconds and all expire in the same second.
+class FrozenClock final : public jit::ClockWrapper {
+ public:
+  FrozenClock(const jit::Clock& base, jit::TimePoint at) : ClockWrapper(base), at_(at) {}
+  jit::TimePoint now() const override { return at_; }
+  void sleep_for(std::chrono::milliseconds) const override {}
+
+ private:
+  jit::TimePoint at_;
+};
+
+// The measured engine's clock: real time (sleeps, monotonic) with the wall clock moved so that
+// the grants expire a moment after the run starts.
+class ShiftedClock final : public jit::ClockWrapper {
+ public:
+  ShiftedClock(const jit::Clock& base, jit::Seconds shift) : ClockWrapper(base), shift_(shift) {}
+  jit::TimePoint now() const override { return ClockWrapper::now() + shift_; }
+  bool wait_until(std::unique_lock<std::mutex>& lock, std::condition_variable& wake, jit::TimePoint deadline,
+                  const std::function<bool()>& stop_waiting) const override {
+    return ClockWrapper::wait_until(lock, wake, deadline - shift_, stop_waiting);
+  }
+
+ private:
+  jit::Seconds shift_;
+};
+
+std::string user(int i) { return fmt::format("U0B{:05}", i); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int grants = static_cast<int>(number(argc, argv, "--grants", 1000));
+  const int rate = static_cast<int>(number(argc, argv, "--rate", 10));
+  const int concurrency = static_cast<int>(number(argc, argv, "--concurrency", 16));
+  const int deletion_ms = static_cast<int>(number(argc, argv, "--deletion-ms", 1000));
+  const int throttle = static_cast<int>(number(argc, argv, "--throttle", 20));
+  const std::string chat_mode = flag(argc, argv, "--chat", "blocked");
+  const std::string path = flag(
+      argc, argv, "--db", (std::filesystem::temp_directory_path() / fmt::format("jit-mass-{}.db", getpid())).string());
+  spdlog::set_level(spdlog::level::err);
+
+  jit::MemoryDirectory directory;  // e-mail: the lower-case user id @example.com
+  jit::emulators::AwsEmulatorOptions aws_options;
+  aws_options.assignment_delay = 0ms;
+  aws_options.deletion_delay = std::chrono::milliseconds(deletion_ms);
+  aws_options.threads = 16;
+  for (int i = 0; i < grants; ++i)
+    aws_options.users.push_back({user(i), directory.email_of(user(i)).value()});
+  auto emulator = jit::emulators::AwsEmulator::start(aws_options);
+  if (!emulator) {
+    fmt::print(stderr, "mass_expiry_bench: {}\n", emulator.error().message);
+    return 2;
+  }
+  auto http = jit::net::make_http_client();
+  jit::aws::StaticCredentialsProvider credentials(
+      {jit::emulators::kEmulatorAccessKeyId, jit::emulators::kEmulatorSecretAccessKey, ""});
+  const jit::SystemClock system_clock;
+  auto client = [&](jit::aws::AwsService service) {
+    return jit::aws::AwsJsonClient(
+        jit::aws::AwsJsonClientConfig::for_service(service, (*emulator)->endpoint(), "us-east-1"), credentials, *http,
+        system_clock);
+  };
+  auto sso_admin = client(jit::aws::AwsService::sso_admin);
+  auto identitystore = client(jit::aws::AwsService::identitystore);
+
+  auto config = std::make_shared<jit::Config>();
+  jit::AccountPolicy prod{.name = "prod", .id = "123456789012", .owner_channel = "C0PROD", .approvers = {"U0APPROVER"}};
+  prod.roles.push_back({.name = "read", .permission_set_arn = kPs, .max_duration = std::chrono::hours{1},
+                        .requesters = {"*"}});
+  config->policy.accounts.push_back(prod);
+  config->settings.aws.revoke_rate = rate;
+  config->settings.aws.revoke_concurrency = concurrency;
+  auto store = jit::SqliteStore::open(path);
+  if (!store) {
+    fmt::print(stderr, "mass_expiry_bench: {}\n", store.error().message);
+    return 2;
+  }
+  jit::MemoryChat chat;
+
+  // Set-up: every grant approved at the same frozen second, so every one expires at the same second.
+  const jit::TimePoint granted_at = system_clock.now();
+  const jit::TimePoint expiry = granted_at + std::chrono::hours{1};
+  const auto setup_start = Steady::now();
+  {
+    FrozenClock frozen(system_clock, granted_at);
+    jit::aws::IdentityCenterProvider provider({kInstance, kStoreId, {}}, sso_admin, identitystore, frozen);
+    jit::Engine engine(config, **store, provider, chat, directory, frozen, {.instance_id = "bench"});
+    for (int i = 0; i < grants; ++i) {
+      auto r = engine.submit({user(i), "prod", "read", "1h", "mass expiry bench", ""});
+      auto a = r ? engine.approve(r->id, "U0APPROVER") : r;
+      if (!a || a->state != jit::State::active) {
+        fmt::print(stderr, "mass_expiry_bench: grant {} failed: {}\n", i, a ? std::string(jit::state_name(a->state)) : a.error().message);
+        return 2;
+      }
+    }
+  }
+  const auto listed = (*emulator)->assignments()["assignments"].size();
+  fmt::print("set-up: {} grants active in AWS ({} assignments), all expiring at {}, in {:.1f} s\n", grants, listed,
+             jit::format_time(expiry), std::chrono::duration<double>(Steady::now() - setup_start).count());
+
+  // The run: Identity Center as it is (deletion latency, throttling), Slack stuck.
+  jit::emulators::EmulatorFaults faults;
+  faults.throttle_per_second = throttle;
+  (*emulator)->set_faults(faults);
+  jit::BlockingChat stuck(chat);
+  jit::Chat& slack = chat_mode == "blocked" ? static_cast<jit::Chat&>(stuck) : chat;
+  const ShiftedClock clock(system_clock, (expiry - jit::Seconds{2}) - system_clock.now());
+  double seconds_taken = 0;
+  {
+    jit::Announcer announcer(slack, clock, {.drain_deadline = 0ms});
+    jit::aws::IdentityCenterProvider provider({kInstance, kStoreId, {}}, sso_admin, identitystore, system_clock);
+    jit::Engine engine(config, **store, provider, announcer, directory, clock, {.instance_id = "bench"});
+    jit::TimerLoop loop(engine, clock, {.revoke_concurrency = concurrency, .revoke_rate = rate});
+    std::thread runner([&] { loop.run(); });
+    while (clock.now() < expiry) std::this_thread::sleep_for(1ms);
+    const auto t0 = Steady::now();  // the expiry second has begun
+    while (!(*emulator)->assignments()["assignments"].empty()) std::this_thread::sleep_for(20ms);
+    seconds_taken = std::chrono::duration<double>(Steady::now() - t0).count();
+    loop.stop();
+    runner.join();
+    stuck.release();  // lets the announcer's worker out for shutdown
+  }
+  const double target = static_cast<double>(grants) / rate + 2.0;
+  const auto calls = (*emulator)->calls();
+  long throttled = 0;
+  for (const auto& [operation, outcomes] : calls["operations"].items())
+    throttled += outcomes.value("ThrottlingException", 0L);
+  fmt::print(
+      "mass expiry: {} grants, revoke_rate {}/s, revoke_concurrency {}, deletion latency {} ms, throttling past {} "
+      "calls/s per operation ({} calls throttled), Slack {}\n",
+      grants, rate, concurrency, deletion_ms, throttle, throttled, chat_mode);
+  fmt::print("all {} assignments gone {:.2f} s after the expiry second began; target {} / {} + 2 = {:.1f} s: {}\n",
+             grants, seconds_taken, grants, rate, target, seconds_taken <= target ? "MET" : "NOT MET");
+  std::filesystem::remove(path);
+  return seconds_taken <= target ? 0 : 1;
+}
