@@ -260,6 +260,9 @@ class Engine {
   void post_unposted(TimePoint now, SweepReport& report);
 
   Result<Identity> identity_of(const std::string& user_id);
+  // One due timer: the requester's warning, or the expiry (handed to the revoke dispatcher when
+  // there is one). True when a grant was revoked or handed over.
+  bool fire_timer(const std::string& id, bool warning);
   // The user's profile as Slack shows it now, when they may be given access at all
   // (check_user_standing under `policy`): Errc::denied naming why not, Errc::unavailable when the
   // directory could not be asked (try again).

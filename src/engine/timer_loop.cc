@@ -17,6 +17,25 @@ Seconds reconcile_gap(const Settings& settings, const ReconcileReport& report) {
   return std::min<Seconds>(settings.reconcile_interval, std::max<Seconds>(settings.sweep_interval, Seconds{60}));
 }
 
+// Runs one part of the loop: whatever it throws (a malformed answer from AWS or the store, deep in a
+// call) is logged, and the part is tried again on its next turn. No input from outside may end the
+// loop, and with it every revocation. True when the part ran through.
+template <class Part>
+bool survived(std::string_view part, Part&& run) {
+  try {
+    run();
+    return true;
+  } catch (const std::exception& e) {
+    spdlog::error("event=loop_error part={} error=\"{}\" will_retry=true", part, e.what());
+  } catch (...) {
+    spdlog::error("event=loop_error part={} error=\"(not a std::exception)\" will_retry=true", part);
+  }
+  return false;
+}
+
+// The reconcile gap after a reconcile that did not finish.
+constexpr ReconcileReport kUnfinished{.errors = 1};
+
 }  // namespace
 
 TimerLoop::TimerLoop(Engine& engine, const Clock& clock, TimerLoopOptions options) : engine_(engine), clock_(clock) {
@@ -60,10 +79,13 @@ void TimerLoop::stop() {
 }
 
 void TimerLoop::start() {
-  auto recovered = engine_.recover();
-  spdlog::info("event=recovered revoked={} resumed={} lapsed={} errors={}", recovered.revoked, recovered.resumed,
-               recovered.lapsed, recovered.errors);
-  const auto report = engine_.reconcile();
+  survived("recover", [&] {
+    auto recovered = engine_.recover();
+    spdlog::info("event=recovered revoked={} resumed={} lapsed={} errors={}", recovered.revoked, recovered.resumed,
+                 recovered.lapsed, recovered.errors);
+  });
+  ReconcileReport report = kUnfinished;
+  survived("reconcile", [&] { report = engine_.reconcile(); });
   const auto settings = engine_.settings();
   next_reconcile_ = clock_.now() + reconcile_gap(*settings, report);
   next_sweep_ = clock_.now() + settings->sweep_interval;
@@ -76,15 +98,19 @@ TimePoint TimerLoop::maintain() {
   next_reconcile_ = std::min(next_reconcile_, clock_.now() + settings->reconcile_interval);
   const TimePoint now = clock_.now();
   if (now >= next_sweep_) {
-    engine_.sweep();
+    survived("sweep", [&] { engine_.sweep(); });
     next_sweep_ = now + settings->sweep_interval;
   }
-  if (now >= next_reconcile_) next_reconcile_ = now + reconcile_gap(*settings, engine_.reconcile());
+  if (now >= next_reconcile_) {
+    ReconcileReport report = kUnfinished;
+    survived("reconcile", [&] { report = engine_.reconcile(); });
+    next_reconcile_ = now + reconcile_gap(*settings, report);
+  }
   return std::min(next_sweep_, next_reconcile_);
 }
 
 TimePoint TimerLoop::step() {
-  engine_.fire_due_timers();
+  survived("timers", [&] { engine_.fire_due_timers(); });
   TimePoint deadline = maintain();
   if (auto t = engine_.next_timer()) deadline = std::min(deadline, *t);
   return deadline;
@@ -114,7 +140,7 @@ void TimerLoop::run() {
     lock.unlock();
     TimePoint deadline;
     if (pool_) {
-      engine_.fire_due_timers();
+      survived("timers", [&] { engine_.fire_due_timers(); });
       deadline = engine_.next_timer().value_or(clock_.now() + engine_.settings()->sweep_interval);
     } else {
       deadline = step();

@@ -60,26 +60,33 @@ int Engine::fire_due_timers() {
   }
   int fired = 0;
   for (const auto& [id, warning] : due) {
-    if (warning) {
-      auto r = store_.get_request(id);
-      if (r && r->state == State::active) {
-        if (auto n = chat_.notify_requester(*r, Notice::expiring_soon); !n)
-          spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", id, n.error().message);
-      }
-      continue;
+    // One timer that throws (a malformed answer deep in a call) must not cost the others their
+    // turn: it is logged, and the sweeper revokes that grant on its next pass.
+    try {
+      fired += fire_timer(id, warning) ? 1 : 0;
+    } catch (const std::exception& e) {
+      spdlog::error("event=timer_failed request={} error=\"{}\" will_retry=sweeper", id, e.what());
     }
-    auto r = store_.get_request(id);
-    if (!r || r->state != State::active) continue;  // released or revoked meanwhile
-    if (revoke_dispatcher_) {
-      revoke_dispatcher_(id);
-      ++fired;
-      continue;
-    }
-    auto done = expire(id, "system:timer");
-    if (done && done->state == State::revoked) ++fired;
-    if (!done) spdlog::warn("event=timer_revoke_deferred request={} error=\"{}\"", id, done.error().message);
   }
+
   return fired;
+}
+
+bool Engine::fire_timer(const std::string& id, bool warning) {
+  auto r = store_.get_request(id);
+  if (!r || r->state != State::active) return false;  // released or revoked meanwhile
+  if (warning) {
+    if (auto n = chat_.notify_requester(*r, Notice::expiring_soon); !n)
+      spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", id, n.error().message);
+    return false;
+  }
+  if (revoke_dispatcher_) {
+    revoke_dispatcher_(id);
+    return true;
+  }
+  auto done = expire(id, "system:timer");
+  if (!done) spdlog::warn("event=timer_revoke_deferred request={} error=\"{}\"", id, done.error().message);
+  return done && done->state == State::revoked;
 }
 
 }  // namespace jit

@@ -9,7 +9,7 @@
 
 #include "engine/engine_fixture.h"
 #include "engine/timer_loop.h"
-#include "engine/token_bucket.h"
+#include "engine/rate_gate.h"
 #include "fakes/blocking_chat.h"
 
 namespace jit::testing {

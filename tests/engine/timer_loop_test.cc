@@ -95,6 +95,58 @@ TEST_F(TimerLoopTest, AFailedReconcileIsRetriedWithinAMinute) {
   EXPECT_FALSE(provider.has({"p-stray", "123456789012", kAdminPs})) << "retried after 60 s, not 300 s";
 }
 
+// A provider whose answers throw, as a JSON accessor would on a malformed AWS response.
+class ThrowingProvider final : public AccessProvider {
+ public:
+  explicit ThrowingProvider(MemoryAccessProvider& inner) : inner_(inner) {}
+  Result<std::string> resolve_principal(const std::string& email) override { return inner_.resolve_principal(email); }
+  Result<> grant(const Assignment& a) override { return inner_.grant(a); }
+  Result<> revoke(const Assignment& a) override {
+    if (a.principal == throw_revoke_for) throw std::runtime_error("[json.exception.type_error.302] malformed");
+    return inner_.revoke(a);
+  }
+  Result<std::vector<Assignment>> list(const std::string& account, const std::string& ps) override {
+    if (throw_lists > 0) {
+      --throw_lists;
+      throw std::runtime_error("[json.exception.out_of_range.403] key 'AccountAssignments' not found");
+    }
+    return inner_.list(account, ps);
+  }
+  std::string throw_revoke_for;
+  int throw_lists = 0;
+
+ private:
+  MemoryAccessProvider& inner_;
+};
+
+// Failed before: the exception left step() and ended `jit serve` (and every revocation with it);
+// one throwing timer also cost the timers due after it their turn.
+TEST_F(TimerLoopTest, AThrowingProviderEndsNeitherTheLoopNorTheOtherTimers) {
+  ThrowingProvider throwing(provider);
+  engine = std::make_unique<Engine>(config, store, throwing, chat, directory, clock,
+                                    EngineOptions{.instance_id = "i-1", .lease = Seconds{60}});
+  TimerLoop loop(*engine, clock);
+  throwing.throw_lists = 1000;  // every reconcile throws
+  EXPECT_NO_THROW(loop.start());
+  throwing.throw_lists = 0;
+  const auto first = active_grant("1h");
+  auto second_request = submit("admin", "1h", "U0ALICE");
+  ASSERT_EQ(engine->approve(second_request.id, "U0BOB")->state, State::active);
+  const auto second = read(second_request.id);
+  throwing.throw_revoke_for = first.principal;
+  clock.set(std::max(*first.expires_at, *second.expires_at));
+  EXPECT_NO_THROW(loop.step());
+  EXPECT_EQ(read(second.id).state, State::revoked) << "the timer after the throwing one still fired";
+  EXPECT_NE(read(first.id).state, State::revoked);
+  throwing.throw_revoke_for.clear();
+  clock.advance(seconds(30));
+  EXPECT_NO_THROW(loop.step());
+  EXPECT_EQ(read(first.id).state, State::revoked) << "the sweeper finished it";
+  throwing.throw_lists = 1000;
+  clock.advance(seconds(300));
+  EXPECT_NO_THROW(loop.step()) << "a throwing reconcile is logged, not fatal";
+}
+
 TEST_F(TimerLoopTest, RunFiresATimerWhenTheClockReachesItAndStops) {
   TimerLoop loop(*engine, clock);
   std::thread runner([&] { loop.run(); });
