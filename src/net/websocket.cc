@@ -401,6 +401,7 @@ namespace {
 constexpr std::chrono::seconds kDrainBound{2};
 }  // namespace
 
+WebSocket::WebSocket(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 WebSocket::WebSocket(std::shared_ptr<Impl> impl, std::unique_ptr<Runner> runner)
     : impl_(std::move(impl)), runner_(std::move(runner)) {}
 

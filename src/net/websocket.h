@@ -99,7 +99,10 @@ class WebSocket {
 
   struct Impl;
   struct Runner;
-  explicit WebSocket(std::shared_ptr<Impl> impl, std::unique_ptr<Runner> runner = nullptr);
+  // Two constructors rather than a default argument: clang instantiates a defaulted
+  // unique_ptr<Runner>'s destructor wherever this header is included, where Runner is incomplete.
+  explicit WebSocket(std::shared_ptr<Impl> impl);
+  WebSocket(std::shared_ptr<Impl> impl, std::unique_ptr<Runner> runner);
 
  private:
   std::shared_ptr<Impl> impl_;

@@ -5,6 +5,7 @@
 #include "core/duration.h"
 #include "core/limits.h"
 #include "core/user_text.h"
+#include "slack/json_fields.h"
 #include "slack/limits.h"
 
 namespace jit::slack {
@@ -50,20 +51,14 @@ std::size_t field_limit(std::string_view field) {
   return limits::kMaxChoiceLength;
 }
 
-// object[key] when `object` is an object and that member a string, else "": payloads come from
-// outside, and a member of another type must not throw.
-std::string string_at(const json& object, const char* key) {
-  if (!object.is_object()) return "";
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-std::string text_value(const json& state, const std::string& block) {
-  if (!state.contains(block) || !state[block].contains(block)) return "";
-  const json& v = state[block][block];
-  if (v.contains("selected_option")) return string_at(v["selected_option"], "value");
-  if (v.contains("value") && v["value"].is_string()) return v["value"].get<std::string>();
-  return "";
+// The value of input `block` (block id and action id alike) in a view's state values: the selected
+// option's value, else the typed value; "" when absent or not a string, whatever the shape.
+std::string text_value(const json& values, const std::string& block) {
+  const json* v = member_at(values, {block, block});
+  if (!v) return "";
+  if (const json* option = member(*v, "selected_option"); option && option->is_object())
+    return string_at(*option, {"value"});
+  return string_at(*v, {"value"});
 }
 
 }  // namespace
@@ -140,13 +135,13 @@ json request_modal(const Policy& policy, const Identity& who, const ModalChoice&
 
 ModalChoice choice_of(const json& view) {
   ModalChoice choice;
-  if (view.contains("private_metadata") && view["private_metadata"].is_string()) {
-    const json meta = json::parse(view["private_metadata"].get<std::string>(), nullptr, false);
-    choice.account = string_at(meta, "account");
-    choice.role = string_at(meta, "role");
+  if (const auto metadata = string_at(view, {"private_metadata"}); !metadata.empty()) {
+    const json meta = json::parse(metadata, nullptr, false);
+    choice.account = string_at(meta, {"account"});
+    choice.role = string_at(meta, {"role"});
   }
-  if (view.contains("state") && view["state"].contains("values")) {
-    const json& values = view["state"]["values"];
+  if (const json* values_at = member_at(view, {"state", "values"})) {
+    const json& values = *values_at;
     if (auto a = text_value(values, kAccountField); !a.empty()) {
       if (a != choice.account) choice.role.clear();  // a new account: its own roles
       choice.account = a;
@@ -157,7 +152,9 @@ ModalChoice choice_of(const json& view) {
 }
 
 std::expected<ModalValues, std::map<std::string, std::string>> read_submission(const json& view) {
-  const json values = view.contains("state") ? view["state"].value("values", json::object()) : json::object();
+  static const json kNoValues;
+  const json* values_at = member_at(view, {"state", "values"});
+  const json& values = values_at ? *values_at : kNoValues;
   ModalValues v{text_value(values, kAccountField), text_value(values, kRoleField), text_value(values, kDurationField),
                 text_value(values, kReasonField), text_value(values, kTicketField)};
   std::map<std::string, std::string> errors;
@@ -201,7 +198,7 @@ json deny_modal(const std::string& request_id) {
 }
 
 std::expected<std::string, std::map<std::string, std::string>> read_deny_submission(const json& view) {
-  const std::string reason = view.value(json::json_pointer("/state/values/reason/reason/value"), std::string());
+  const std::string reason = string_at(view, {"state", "values", kReasonField, kReasonField, "value"});
   if (auto ok = user_text::check_length("deny reason", reason, limits::kMaxDenyReasonLength); !ok)
     return std::unexpected(std::map<std::string, std::string>{{kReasonField, ok.error().message}});
   return reason;

@@ -16,6 +16,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "slack/json_fields.h"
+
 namespace jit::slack {
 namespace {
 
@@ -66,9 +68,34 @@ bool is_fatal(const std::string& error) {
 }  // namespace
 
 std::string envelope_kind(const Envelope& envelope) {
-  if (envelope.type == "interactive" && envelope.payload.is_object())
-    return envelope.payload.value("type", std::string("interactive"));
+  if (envelope.type == "interactive") {
+    if (auto kind = string_at(envelope.payload, {"type"}); !kind.empty()) return kind;
+    return "interactive";
+  }
   return envelope.type;
+}
+
+std::optional<SocketMessage> parse_socket_message(std::string_view text) {
+  auto message = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!message.is_object()) return std::nullopt;
+  SocketMessage out;
+  if (const auto id = message.find("envelope_id"); id != message.end() && id->is_string()) {
+    Envelope& envelope = out.envelope.emplace();
+    envelope.envelope_id = id->get<std::string>();
+    envelope.type = string_at(message, {"type"});
+    if (const auto payload = message.find("payload"); payload != message.end()) envelope.payload = std::move(*payload);
+    if (const auto accepts = message.find("accepts_response_payload"); accepts != message.end() && accepts->is_boolean())
+      envelope.accepts_response_payload = accepts->get<bool>();
+    if (const auto retry = message.find("retry_attempt"); retry != message.end() && retry->is_number_integer())
+      envelope.retry_attempt = retry->get<int>();
+    envelope.retry_reason = string_at(message, {"retry_reason"});
+    return out;
+  }
+  out.type = string_at(message, {"type"});
+  out.reason = string_at(message, {"reason"});
+  if (const auto n = message.find("num_connections"); n != message.end() && n->is_number_integer())
+    out.num_connections = n->get<int>();
+  return out;
 }
 
 struct SocketModeClient::Impl {
@@ -310,24 +337,23 @@ struct SocketModeClient::Impl {
   // ---- WebSocket I/O threads ----
 
   void on_message(Connection& c, const std::string& text) {
-    auto message = nlohmann::json::parse(text, nullptr, false);
-    if (!message.is_object()) {
+    auto message = parse_socket_message(text);
+    if (!message) {
       spdlog::warn("event=socket_mode_bad_message connection={} bytes={}", c.id, text.size());
       return;
     }
-    if (message.contains("envelope_id") && message["envelope_id"].is_string()) {
-      on_envelope(c, std::move(message));
+    if (message->envelope) {
+      on_envelope(c, std::move(*message->envelope));
       return;
     }
-    const auto type = message.value("type", std::string());
+    const auto& type = message->type;
     if (type == "hello") {
       c.hello = true;
       ++connections_opened;
-      spdlog::info("event=socket_mode_connected connection={} num_connections={}", c.id,
-                   message.value("num_connections", 0));
+      spdlog::info("event=socket_mode_connected connection={} num_connections={}", c.id, message->num_connections);
       notify();
     } else if (type == "disconnect") {
-      const auto reason = message.value("reason", std::string());
+      const auto& reason = message->reason;
       spdlog::info("event=socket_mode_disconnect connection={} reason={}", c.id, reason);
       if (reason == "link_disabled") {
         stop_with(Error::Denied(
@@ -343,18 +369,8 @@ struct SocketModeClient::Impl {
     }
   }
 
-  void on_envelope(Connection& c, nlohmann::json message) {
-    Envelope envelope;
+  void on_envelope(Connection& c, Envelope envelope) {
     envelope.received_at = clock.monotonic();
-    envelope.envelope_id = message["envelope_id"].get<std::string>();
-    envelope.type = message.value("type", std::string());
-    if (message.contains("payload")) envelope.payload = std::move(message["payload"]);
-    envelope.accepts_response_payload = message.value("accepts_response_payload", false);
-    if (message.contains("retry_attempt") && message["retry_attempt"].is_number_integer())
-      envelope.retry_attempt = message["retry_attempt"].get<int>();
-    if (message.contains("retry_reason") && message["retry_reason"].is_string())
-      envelope.retry_reason = message["retry_reason"].get<std::string>();
-
     envelope.priority = handlers.priority ? handlers.priority(envelope) : Priority::normal;
     const bool first_time = remember(envelope.envelope_id);
     if (first_time && envelope.accepts_response_payload && handlers.ack_payload) {

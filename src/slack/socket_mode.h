@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -41,6 +42,20 @@ struct Envelope {
 // What an envelope is, for logs and metrics: the interaction's type for "interactive" envelopes
 // ("block_actions", "view_submission", ...), the envelope type otherwise ("slash_commands", ...).
 std::string envelope_kind(const Envelope& envelope);
+
+// One message read off a Socket Mode WebSocket, taken apart without trusting its shape: a field of
+// the wrong type reads as absent, and nothing throws.
+struct SocketMessage {
+  // Set for an envelope (a message with a string `envelope_id`); received_at is left for the caller.
+  std::optional<Envelope> envelope;
+  // Otherwise, a control message: its type ("hello", "disconnect", ...; "" when absent), the
+  // disconnect reason and hello's num_connections.
+  std::string type;
+  std::string reason;
+  int num_connections = 0;
+};
+// nullopt when `text` is not a JSON object.
+std::optional<SocketMessage> parse_socket_message(std::string_view text);
 
 struct SocketModeOptions {
   // Open WebSockets at most, counting a replacement being opened next to the one it replaces

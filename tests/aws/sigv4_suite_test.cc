@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "aws/sigv4.h"
+#include "support/sigv4_request.h"
 
 #ifndef JIT_SIGV4_DEFAULT_DIR
 #error "JIT_SIGV4_DEFAULT_DIR must be set by CMake to the suite's absolute path"
@@ -69,61 +70,6 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-// Parses the suite's raw HTTP: request line ("METHOD target HTTP/1.1"; the target may hold
-// spaces, as in get-space-normalized), header lines ("Name:value", value kept verbatim), a blank
-// line, then the body. A folded line (starting with a space or tab) continues the previous
-// header; it becomes another value of that header, which is how the original 2015 suite's
-// get-header-value-multiline canonicalises it ("value1,value2,value3").
-std::optional<HttpRequest> parse_http(std::string_view text, std::string& why) {
-  size_t pos = 0;
-  auto next_line = [&](std::string_view& line) {
-    if (pos >= text.size()) return false;
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    line = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    return true;
-  };
-
-  HttpRequest request;
-  std::string_view line;
-  if (!next_line(line)) {
-    why = "empty request";
-    return std::nullopt;
-  }
-  size_t first = line.find(' '), last = line.rfind(' ');
-  if (first == std::string_view::npos || first == last) {
-    why = "request line is not 'METHOD target VERSION'";
-    return std::nullopt;
-  }
-  request.method = line.substr(0, first);
-  request.target = line.substr(first + 1, last - first - 1);
-
-  while (next_line(line)) {
-    if (line.empty()) {
-      if (pos < text.size()) request.body = text.substr(pos);
-      break;
-    }
-    if (line.front() == ' ' || line.front() == '\t') {
-      if (request.headers.empty()) {
-        why = "folded line before any header";
-        return std::nullopt;
-      }
-      std::string name = request.headers.back().first;
-      request.headers.emplace_back(std::move(name), std::string(line));
-      continue;
-    }
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos) {
-      why = "header line without ':': " + std::string(line);
-      return std::nullopt;
-    }
-    request.headers.emplace_back(line.substr(0, colon), line.substr(colon + 1));
-  }
-  return request;
-}
-
 // Header names compare case-insensitively (HTTP), everything else exactly, order included.
 std::string diff_requests(const HttpRequest& expected, const HttpRequest& actual) {
   if (expected.method != actual.method)
@@ -151,6 +97,8 @@ struct Case {
   Credentials credentials;
   SigningParams params;
   Seconds expires{0};
+  // omit_session_token (post-sts-header-after): the token is sent but not signed.
+  bool omit_session_token = false;
 };
 
 std::optional<Case> load_case(const fs::path& dir, std::string& why) {
@@ -163,8 +111,11 @@ std::optional<Case> load_case(const fs::path& dir, std::string& why) {
     why = "cannot read context.json or request.txt";
     return std::nullopt;
   }
-  auto request = parse_http(*request_text, why);
-  if (!request) return std::nullopt;
+  auto request = sigv4_suite::parse_suite_request(*request_text);
+  if (!request) {
+    why = "request.txt: " + request.error();
+    return std::nullopt;
+  }
   c.request = std::move(*request);
   try {
     const auto context = nlohmann::json::parse(*context_text);
@@ -184,17 +135,30 @@ std::optional<Case> load_case(const fs::path& dir, std::string& why) {
       return std::nullopt;
     }
     c.params.time = *time;
-    // post-sts-header-after style cases (token added after signing) are not supported; fail
-    // loudly rather than compare against the wrong expectation.
-    if (context.value("omit_session_token", false)) {
-      why = "omit_session_token=true is not supported by our signer";
-      return std::nullopt;
-    }
+    c.omit_session_token = context.value("omit_session_token", false);
   } catch (const nlohmann::json::exception& e) {
     why = std::string("context.json: ") + e.what();
     return std::nullopt;
   }
   return c;
+}
+
+// omit_session_token: signs without the token, then adds it unsigned where the signer puts a
+// signed one (before X-Amz-Date, or before X-Amz-Signature in the query), as the suite expects.
+Result<SigningResult> sign_then_add_token(HttpRequest& request, const Case& c, std::string_view mode) {
+  Credentials unsigned_token = c.credentials;
+  unsigned_token.session_token.clear();
+  if (mode == "header") {
+    auto result = sign_headers(request, unsigned_token, c.params);
+    const auto date = std::ranges::find_if(request.headers, [](const auto& h) { return h.first == "X-Amz-Date"; });
+    request.headers.insert(date, {"X-Amz-Security-Token", c.credentials.session_token});
+    return result;
+  }
+  auto result = presign_query(request, unsigned_token, c.params, c.expires);
+  const auto signature = request.target.find("&X-Amz-Signature=");
+  if (signature != std::string::npos)
+    request.target.insert(signature, "&X-Amz-Security-Token=" + net::percent_encode(c.credentials.session_token));
+  return result;
 }
 
 // Checks one mode ("header" or "query") of one case; returns true when every step matches.
@@ -211,9 +175,9 @@ bool check_mode(const Case& c, std::string_view mode) {
   }
 
   HttpRequest request = c.request;
-  Result<SigningResult> result = mode == "header"
-                                     ? sign_headers(request, c.credentials, c.params)
-                                     : presign_query(request, c.credentials, c.params, c.expires);
+  Result<SigningResult> result = c.omit_session_token ? sign_then_add_token(request, c, mode)
+                                 : mode == "header"   ? sign_headers(request, c.credentials, c.params)
+                                                      : presign_query(request, c.credentials, c.params, c.expires);
   if (!result) {
     ADD_FAILURE() << c.name << " [" << mode << "]: signing failed: " << result.error().message;
     return false;
@@ -230,10 +194,9 @@ bool check_mode(const Case& c, std::string_view mode) {
   expect_same("string to sign", strip_trailing_newlines(*to_sign), result->string_to_sign);
   expect_same("signature", strip_trailing_newlines(*signature), result->signature);
 
-  std::string why;
-  auto expected_request = parse_http(*signed_request, why);
+  auto expected_request = sigv4_suite::parse_suite_request(*signed_request);
   if (!expected_request) {
-    ADD_FAILURE() << c.name << " [" << mode << "]: cannot parse signed request: " << why;
+    ADD_FAILURE() << c.name << " [" << mode << "]: cannot parse signed request: " << expected_request.error();
     return false;
   }
   if (auto diff = diff_requests(*expected_request, request); !diff.empty()) {

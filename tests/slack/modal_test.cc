@@ -193,5 +193,36 @@ TEST(SlackModal, EveryFormFitsSlacksLimitsWhateverThePolicyHolds) {
   EXPECT_EQ(block(views[1], "reason")["element"]["max_length"], kTextInputMaxLength);
 }
 
+// Views of any shape (payloads come from outside): a field of the wrong type, or a state that is
+// not an object, reads as absent. Each of these threw nlohmann::json::type_error before (value()
+// on a number, on an array, on a non-object parent), which fuzz/modal_fuzz reaches at once.
+TEST(ReadSubmission, ViewsOfAnyShapeNeverThrow) {
+  const json wrong_types = json::parse(R"({
+    "private_metadata": "{\"account\": 1, \"role\": [\"x\"]}",
+    "state": {"values": {
+      "account": {"account": {"selected_option": {"value": 7}}},
+      "role": {"role": {"value": {"nested": true}}},
+      "reason": {"reason": {"value": ["why"]}}}}})");
+  ModalChoice choice;
+  ASSERT_NO_THROW(choice = choice_of(wrong_types));
+  EXPECT_EQ(choice.account, "");
+  EXPECT_EQ(choice.role, "");
+  std::expected<ModalValues, std::map<std::string, std::string>> values;
+  ASSERT_NO_THROW(values = read_submission(wrong_types));
+  ASSERT_FALSE(values);
+  EXPECT_TRUE(values.error().contains("account"));
+  EXPECT_TRUE(values.error().contains("reason"));
+  ASSERT_NO_THROW((void)read_deny_submission(wrong_types));
+
+  for (const char* text : {R"({"state": [1, 2]})", R"({"state": {"values": "x"}})", R"([1])", R"("view")",
+                           R"({"state": {"values": {"reason": {"reason": {"value": 5}}}}})"}) {
+    const json view = json::parse(text);
+    EXPECT_NO_THROW((void)choice_of(view)) << text;
+    EXPECT_NO_THROW((void)read_submission(view)) << text;
+    EXPECT_NO_THROW((void)read_deny_submission(view)) << text;
+  }
+  EXPECT_EQ(read_deny_submission(json::parse(R"({"state": {"values": {"reason": {"reason": {"value": 5}}}}})")).value(), "");
+}
+
 }  // namespace
 }  // namespace jit::slack
