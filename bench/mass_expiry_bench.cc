@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
   aws_options.deletion_delay = std::chrono::milliseconds(deletion_ms);
   aws_options.threads = 16;
   for (int i = 0; i < grants; ++i)
-    aws_options.users.push_back({user(i), directory.email_of(user(i)).value()});
+    aws_options.users.push_back({user(i), directory.user(user(i)).value().email});
   auto emulator = jit::emulators::AwsEmulator::start(aws_options);
   if (!emulator) {
     fmt::print(stderr, "mass_expiry_bench: {}\n", emulator.error().message);
