@@ -128,6 +128,24 @@ TEST_F(Protocol, FloodOfCommandsIsAckedAndOthersAreStillAnswered) {
   EXPECT_THAT(command(fresh_person(), "help"), HasSubstr("/jit request"));
 }
 
+// Slack says there are too many connections: the service closes that one and opens one more after
+// a backoff, never one beside it, and answers on it.
+TEST_F(Protocol, TooManyWebsocketsLeavesOneConnectionThatAnswers) {
+  auto open = [](const emulators::SlackEmulator& s) {
+    int n = 0;
+    for (const auto& c : s.connections()) n += c.value("open", false) && c.value("hello_sent", false);
+    return n;
+  };
+  const int opened = slack().connections_opened();
+  ASSERT_EQ(open(slack()), 1);
+  slack().disconnect("too_many_websockets");
+  ASSERT_TRUE(slack().wait_for([&](const emulators::SlackEmulator& s) { return s.connections_opened() > opened; },
+                               std::chrono::seconds(20)));
+  EXPECT_THAT(command(fresh_person(), "help"), HasSubstr("/jit request"));
+  EXPECT_EQ(open(slack()), 1) << slack().connections().dump();
+  EXPECT_EQ(slack().connections_opened(), opened + 1) << "one new connection, not several";
+}
+
 TEST_F(Protocol, EnvelopeWithoutAnIdIsNeitherAckedNorHandled) {
   const auto user = fresh_person();
   ASSERT_EQ(slack().send_raw(json{{"type", "slash_commands"},
