@@ -147,12 +147,13 @@ region = "us-east-1"
 instance_arn = "arn:aws:sso:::instance/ssoins-0000000000000000"
 identity_store_id = "d-0000000000"
 access_portal_url = "https://d-0000000000.awsapps.com/start"
+call_timeout = "45s"
+revoke_rate = 25
+revoke_concurrency = 40
 [slack]
 user_rate = "30/hour"
 user_burst = 5
 queue_limit = 200
-revoke_rate = 25
-revoke_concurrency = 40
 )" + minimal_plus_role_lines(R"(allowed_durations = ["30m", "2h"]
 tier = "break-glass"
 approvals_required = 1
@@ -171,6 +172,7 @@ ticket_pattern = "^INC-[0-9]+$"
   EXPECT_EQ(p->settings.announce_queue, 500);
   EXPECT_EQ(p->settings.aws.revoke_rate, 25);
   EXPECT_EQ(p->settings.aws.revoke_concurrency, 40);
+  EXPECT_EQ(p->settings.aws.call_timeout, Seconds{45});
   EXPECT_EQ(p->settings.store.url, "dynamodb:jit-requests");
   EXPECT_EQ(p->settings.aws.region, "us-east-1");
   EXPECT_EQ(p->settings.aws.instance_arn, "arn:aws:sso:::instance/ssoins-0000000000000000");

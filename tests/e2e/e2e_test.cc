@@ -67,9 +67,10 @@ TEST(E2eOutage, AwsDownAtApprovalIsRetriedAndGrantedWhenItReturns) {
   world.aws().set_faults({.down = true});
   ASSERT_TRUE(world.click(kAlice, *id, slack::kApproveAction));
   EXPECT_TRUE(world.wait_ephemeral(kAlice, "retried automatically"));
-  // Approved and waiting in `granting`: the requester's principal was found at submit (and the
-  // provider still has it cached), so the grant began, and the assignment call failed.
-  EXPECT_EQ(world.read(*id)->state, State::granting);
+  // Approved and waiting: before `granting` is written, the grant checks in Identity Center that the
+  // requester does not already hold the assignment (standing access is never taken over), and
+  // with AWS down that check fails, so the request waits in `approved` for the sweeper.
+  EXPECT_EQ(world.read(*id)->state, State::approved);
   EXPECT_EQ(world.assignment_count(), 0u);
   EXPECT_FALSE(world.wait_dm(kDana, "is active", std::chrono::seconds(2)));
   world.aws().set_faults({});
