@@ -128,6 +128,10 @@ std::string AdversarialTest::submit(const std::string& user, const std::string& 
   const std::string reply = command(user, "request " + text);
   auto id = demo::request_id_in(reply);
   if (!id) ADD_FAILURE() << "no request id in the reply to /jit request " << text << ": " << reply;
+  // The requester's DM goes out through the announcement queue, after the reply: wait for it, so
+  // a case that counts Web API calls from here on sees only what the attack caused.
+  if (id && !world().wait_dm(user, "waiting for approval"))
+    ADD_FAILURE() << "request " << *id << ": the requester was never told it is waiting for approval";
   return id.value_or("");
 }
 
