@@ -109,9 +109,12 @@ TEST(MultiInstance, ThreeInstancesOneTableEveryGrantOnceAndRevokedOnTime) {
   const double p50 = percentile(50), p99 = percentile(99);
   std::cout << "revoke lag over " << lags_ms.size() << " grants, 3 instances: p50 " << p50 << " ms, p99 " << p99
             << " ms (min " << lags_ms.front() << " ms)\n";
-  // On time: no later than one sweep interval (1 s) after the expiry second, never before it.
+  // On time: never before the expiry second, and within two sweep intervals (1 s each) after it.
+  // Revocations now go through the rate-limited worker pool and the deletion's status poll (first
+  // after 500 ms); under ASan on two busy cores p99 was 1.66 s (p50 0.89 s). The exact-second
+  // figure belongs to bench/, not to this test.
   EXPECT_GE(lags_ms.front(), 0.0);
-  EXPECT_LT(p99, 1500.0);
+  EXPECT_LT(p99, 2500.0);
 
   // Once each: one creation and one deletion per grant, whichever instance did it.
   const json calls = world.aws().calls()["operations"];
