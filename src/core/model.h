@@ -94,7 +94,10 @@ struct AuditEvent {
   std::string request_id;  // "" for events about no request
   std::string from_state;  // "" when not a transition
   std::string to_state;
-  std::string detail;      // reason, error text, or other facts worth keeping
+  std::string detail;      // reason, error text, or other facts worth keeping, for people
+  std::string facts;       // the facts the event proves, as a JSON object for programs
+                           // (audit/facts.h: keys sorted); "" when it proves none
+  std::string key_id;      // the audit key that sealed it; "" when the trail is unkeyed
   std::string prev_hash;
   std::string hash;
 

@@ -1,0 +1,79 @@
+#include "audit/facts.h"
+
+namespace jit::audit::facts {
+
+namespace {
+
+// nlohmann's json keeps object keys in std::map order, so dump() is canonical; invalid UTF-8
+// (which the store refuses anyway) is replaced rather than thrown on.
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+}  // namespace
+
+std::string of_submit(const AccessRequest& r) {
+  return dump(Json{{"requester", r.requester},
+                   {"account", r.account},
+                   {"account_id", r.account_id},
+                   {"role", r.role},
+                   {"permission_set_arn", r.permission_set_arn},
+                   {"duration_s", r.duration.count()},
+                   {"reason", r.reason},
+                   {"ticket", r.ticket},
+                   {"requester_email", r.requester_email},
+                   {"principal", r.principal},
+                   {"created_at", epoch_seconds(r.created_at)}});
+}
+
+std::string of_posted(const std::string& channel, const std::string& ts, const std::string& permalink) {
+  return dump(Json{{"channel", channel}, {"ts", ts}, {"permalink", permalink}});
+}
+
+std::string of_decision(const Decision& d, int approvals, int needed) {
+  return dump(Json{{"approver", d.approver},
+                   {"approved", d.approved},
+                   {"reason", d.reason},
+                   {"at", epoch_seconds(d.at)},
+                   {"approvals", approvals},
+                   {"needed", needed}});
+}
+
+std::string of_begin_grant(const AccessRequest& r) {
+  Json j{{"account_id", r.account_id}, {"permission_set_arn", r.permission_set_arn}, {"principal", r.principal}};
+  if (r.expires_at) j["expires_at"] = epoch_seconds(*r.expires_at);
+  return dump(j);
+}
+
+std::string of_grant_succeeded(const AccessRequest& r) {
+  Json j = Json::object();
+  if (r.granted_at) j["granted_at"] = epoch_seconds(*r.granted_at);
+  if (r.expires_at) j["expires_at"] = epoch_seconds(*r.expires_at);
+  return dump(j);
+}
+
+std::string of_end(const AccessRequest& r) {
+  Json j{{"end_reason", r.end_reason}};
+  if (r.ended_at) j["ended_at"] = epoch_seconds(*r.ended_at);
+  return dump(j);
+}
+
+Result<Json> read(const AuditEvent& e) {
+  if (e.facts.empty()) return Json::object();
+  Json j = Json::parse(e.facts, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object())
+    return fail(Error::Invalid("audit event " + std::to_string(e.seq) + ": its facts are not a JSON object"));
+  return j;
+}
+
+std::optional<std::string> text(const Json& facts, const char* key) {
+  auto it = facts.find(key);
+  if (it == facts.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+std::optional<std::int64_t> number(const Json& facts, const char* key) {
+  auto it = facts.find(key);
+  if (it == facts.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<std::int64_t>();
+}
+
+}  // namespace jit::audit::facts

@@ -1,0 +1,53 @@
+// The facts an audit event proves, written by the engine into AuditEvent::facts and read back by
+// whoever must not trust the request row: the engine before a grant (the row must agree with its
+// submit and approval events), the expiry timers (the grant event fixes the expiry), `jit audit
+// verify` (cross-check) and `jit audit report`. Facts are a JSON object with sorted keys, so
+// the same facts always give the same text (and the same MAC). Times are epoch seconds.
+//
+//   action (AuditEvent::action)    keys
+//   submit                         requester account account_id role permission_set_arn
+//                                  duration_s reason ticket requester_email principal created_at
+//   posted                         channel ts permalink
+//   approve_partial, approve,      approver approved reason at approvals needed
+//   deny                           (approvals: approvals counted so far, this one included;
+//                                   needed: the approvals policy asked for at the click)
+//   begin_grant                    account_id permission_set_arn principal expires_at
+//   grant_succeeded                granted_at expires_at
+//   grant_failed, expire,          ended_at end_reason (ended_at absent while revoking)
+//   release, admin_revoke,
+//   revoke_succeeded, lapse, cancel
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/error.h"
+#include "core/model.h"
+
+namespace jit::audit::facts {
+
+using Json = nlohmann::json;
+
+// The facts of the submit event of `r`.
+std::string of_submit(const AccessRequest& r);
+// Where the request was posted; permalink "" when chat.getPermalink gave none.
+std::string of_posted(const std::string& channel, const std::string& ts, const std::string& permalink);
+// One decision; `approvals` counts approvals so far (this one included), `needed` is policy's.
+std::string of_decision(const Decision& d, int approvals, int needed);
+// begin_grant: what is about to be assigned to whom, and until when (r.expires_at must be set).
+std::string of_begin_grant(const AccessRequest& r);
+// grant_succeeded (r.granted_at and r.expires_at must be set).
+std::string of_grant_succeeded(const AccessRequest& r);
+// Any end or step towards it: ended_at (when set) and end_reason.
+std::string of_end(const AccessRequest& r);
+
+// The facts of `e` as a JSON object; an empty object when e.facts is ""; Errc::invalid when
+// e.facts is not a JSON object.
+Result<Json> read(const AuditEvent& e);
+
+// A field of `facts`: the string, the integer, or nullopt when absent or of another type.
+std::optional<std::string> text(const Json& facts, const char* key);
+std::optional<std::int64_t> number(const Json& facts, const char* key);
+
+}  // namespace jit::audit::facts
