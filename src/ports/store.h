@@ -19,6 +19,7 @@ struct RequestQuery {
 };
 
 struct AuditQuery {
+  std::optional<std::string> request_id;  // only the events of this request (costs O(result))
   std::optional<TimePoint> since;  // inclusive
   std::optional<TimePoint> until;  // exclusive
   std::int64_t after_seq = 0;      // only events with seq > after_seq

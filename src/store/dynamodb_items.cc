@@ -110,6 +110,9 @@ Json key(std::string_view pk, std::string_view sk) {
 Json request_key(std::string_view id) { return key(fmt::format("REQ#{}", id), "REQ"); }
 Json audit_event_key(std::int64_t seq) { return key(kAuditPartition, "EVT#" + sortable(seq)); }
 Json audit_head_key() { return key(kAuditPartition, kAuditHeadSort); }
+Json request_audit_key(std::string_view request_id, std::int64_t seq) {
+  return key(fmt::format("REQ#{}", request_id), "EVT#" + sortable(seq));
+}
 Json live_grant_key(std::string_view request_id) { return key(fmt::format("GRANT#{}", request_id), "GRANT"); }
 
 Json open_lock_key(const AccessRequest& r) {
@@ -259,8 +262,18 @@ Json audit_event_item(const AuditEvent& e) {
   item["from_state"] = S(e.from_state);
   item["to_state"] = S(e.to_state);
   item["detail"] = S(e.detail);
+  item["facts"] = S(e.facts);
+  item["key_id"] = S(e.key_id);
   item["prev_hash"] = S(e.prev_hash);
   item["hash"] = S(e.hash);
+  return item;
+}
+
+Json request_audit_item(const AuditEvent& e) {
+  Json item = audit_event_item(e);
+  const Json copy_key = request_audit_key(e.request_id, e.seq);
+  item[kPartitionKey] = copy_key[kPartitionKey];
+  item[kSortKey] = copy_key[kSortKey];
   return item;
 }
 
@@ -275,6 +288,8 @@ Result<AuditEvent> audit_event_from_item(const Json& item) {
   e.from_state = in.text("from_state");
   e.to_state = in.text("to_state");
   e.detail = in.text("detail");
+  e.facts = in.optional_text("facts");
+  e.key_id = in.optional_text("key_id");
   e.prev_hash = in.text("prev_hash");
   e.hash = in.text("hash");
   if (in.error()) return fail(Error::Internal(*in.error()));

@@ -9,6 +9,10 @@
 //   open-slot lock   OPEN#<requester>#<account>#<role> OPEN                     while the request is open
 //   live grant       GRANT#<id>                       GRANT                     while it may hold access; `ttl`
 //   audit event      AUDIT                            EVT#<20-digit seq>        never expires
+//   request's event  REQ#<id>                         EVT#<20-digit seq>        a copy of each event of
+//                                                                               the request, written with
+//                                                                               it: read by request with
+//                                                                               a consistent Query
 //   audit head       AUDIT                            HEAD                      {seq, hash}
 //
 // Times are N (epoch seconds); an empty optional time is an absent attribute. Text is S, empty
@@ -85,6 +89,8 @@ Json key(std::string_view pk, std::string_view sk);
 Json request_key(std::string_view id);
 Json audit_event_key(std::int64_t seq);
 Json audit_head_key();
+// The copy of event `seq` of a request, kept in the request's partition.
+Json request_audit_key(std::string_view request_id, std::int64_t seq);
 Json live_grant_key(std::string_view request_id);
 // The lock that keeps (requester, account, role) to one open request. '#' and '%' in the parts
 // are percent-encoded, so different triples never share a key.
@@ -110,6 +116,9 @@ Json live_grant_item(const AccessRequest& r);
 
 // A sealed event (seq and hashes set) as an item, and back.
 Json audit_event_item(const AuditEvent& event);
+// The copy of a sealed event of a request (event.request_id != "") in that request's partition.
+// The copy is only an index: whoever reads it checks it as it checks any event (its MAC).
+Json request_audit_item(const AuditEvent& event);
 Result<AuditEvent> audit_event_from_item(const Json& item);
 
 Json audit_head_item(const AuditHead& head);

@@ -21,7 +21,7 @@ using dynamodb::string_value;
 namespace {
 
 // What one entry of a TransactWriteItems is for, to read its CancellationReason.
-enum class Part { request, lock_put, lock_delete, live_grant, event, head };
+enum class Part { request, lock_put, lock_delete, live_grant, event, event_copy, head };
 
 // The items of one transaction, with the part each plays.
 struct Transaction {
@@ -189,6 +189,8 @@ Result<DynamoDbStore::Written> DynamoDbStore::write_change(const Change& change)
       if (!change.imported) audit::seal(event, head);
       else if (auto conflict = audit::import_conflict(event, head)) return fail(*conflict);
       t.add(Part::event, "Put", not_exists(table_, dynamodb::audit_event_item(event)));
+      if (!event.request_id.empty())
+        t.add(Part::event_copy, "Put", {{"TableName", table_}, {"Item", dynamodb::request_audit_item(event)}});
       Json head_put = {{"TableName", table_}, {"Item", dynamodb::audit_head_item({event.seq, event.hash})}};
       if (*head_item) {
         head_put["ConditionExpression"] = "#seq = :seq";
@@ -343,9 +345,13 @@ Result<std::vector<AccessRequest>> DynamoDbStore::holding_access(std::size_t lim
 
 Result<std::vector<AuditEvent>> DynamoDbStore::audit_events(const AuditQuery& query) {
   if (query.after_seq == std::numeric_limits<std::int64_t>::max()) return std::vector<AuditEvent>{};
+  if (query.request_id && query.request_id->empty()) return std::vector<AuditEvent>{};
+  // A request's events are read from the copies in its own partition (one consistent Query).
+  const Json partition = query.request_id ? dynamodb::request_audit_key(*query.request_id, 0)["pk"]
+                                          : string_value(dynamodb::kAuditPartition);
   dynamodb::QuerySpec spec{.key_condition = "#pk = :pk AND #sk BETWEEN :first AND :last",
                            .names = {{"#pk", "pk"}, {"#sk", "sk"}},
-                           .values = {{":pk", string_value(dynamodb::kAuditPartition)},
+                           .values = {{":pk", partition},
                                       {":first", string_value("EVT#" + dynamodb::sortable(query.after_seq + 1))},
                                       {":last", string_value("EVT#" + std::string(20, '9'))}},
                            .consistent = true,

@@ -51,6 +51,8 @@ AuditEvent read_event(const Query& q) {
           .from_state = q.text(kFromState),
           .to_state = q.text(kToState),
           .detail = q.text(kDetail),
+          .facts = q.text(kFacts),
+          .key_id = q.text(kKeyId),
           .prev_hash = q.text(kPrevHash),
           .hash = q.text(kHash)};
 }
@@ -148,6 +150,8 @@ void bind_event(Query& q, const AuditEvent& e) {
       .bind(":from_state", e.from_state)
       .bind(":to_state", e.to_state)
       .bind(":detail", e.detail)
+      .bind(":facts", e.facts)
+      .bind(":key_id", e.key_id)
       .bind(":prev_hash", e.prev_hash)
       .bind(":hash", e.hash);
 }

@@ -93,6 +93,13 @@ BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
     R"sql(
 ALTER TABLE requests ADD COLUMN requester_email TEXT NOT NULL DEFAULT '';
 )sql",
+    // Version 4. Audit events carry the facts they prove and the id of the key that sealed them
+    // (issue 13); a request's events are read by request before its grant.
+    R"sql(
+ALTER TABLE audit ADD COLUMN facts TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN key_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX audit_by_request ON audit (request_id, seq) WHERE request_id <> '';
+)sql",
 };
 
 // The schema version this program creates and understands.
@@ -173,16 +180,29 @@ inline constexpr const char* kReadAuditHead = "SELECT seq, hash FROM audit_head 
 inline constexpr const char* kWriteAuditHead = "UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1";
 
 // The columns audit SELECTs return, in AuditColumn order.
-enum AuditColumn : int { kSeq, kAt, kActor, kAction, kRequestId, kFromState, kToState, kDetail, kPrevHash, kHash };
+enum AuditColumn : int {
+  kSeq, kAt, kActor, kAction, kRequestId, kFromState, kToState, kDetail, kPrevHash, kHash, kFacts, kKeyId
+};
+#define JIT_AUDIT_COLUMNS \
+  "seq, at, actor, action, request_id, from_state, to_state, detail, prev_hash, hash, facts, key_id"
 
 inline constexpr const char* kInsertAudit =
-    "INSERT INTO audit (seq, at, actor, action, request_id, from_state, to_state, detail, prev_hash, hash) "
-    "VALUES (:seq, :at, :actor, :action, :request_id, :from_state, :to_state, :detail, :prev_hash, :hash)";
+    "INSERT INTO audit (" JIT_AUDIT_COLUMNS ") VALUES (:seq, :at, :actor, :action, :request_id, :from_state, "
+    ":to_state, :detail, :prev_hash, :hash, :facts, :key_id)";
 
 // :since and :until may be NULL (no bound).
 inline constexpr const char* kAuditEvents =
-    "SELECT seq, at, actor, action, request_id, from_state, to_state, detail, prev_hash, hash FROM audit "
+    "SELECT " JIT_AUDIT_COLUMNS " FROM audit "
     "WHERE seq > :after_seq AND (:since IS NULL OR at >= :since) AND (:until IS NULL OR at < :until) "
     "ORDER BY seq LIMIT :limit";
+
+// The same, for one request (through audit_by_request, whose condition is repeated).
+inline constexpr const char* kAuditEventsOf =
+    "SELECT " JIT_AUDIT_COLUMNS " FROM audit "
+    "WHERE request_id = :request_id AND request_id <> '' AND seq > :after_seq "
+    "AND (:since IS NULL OR at >= :since) AND (:until IS NULL OR at < :until) "
+    "ORDER BY seq LIMIT :limit";
+
+#undef JIT_AUDIT_COLUMNS
 
 }  // namespace jit::sqlite

@@ -286,8 +286,9 @@ Result<AuditEvent> SqliteStore::import_audit(const AuditEvent& event) {
 
 Result<std::vector<AuditEvent>> SqliteStore::audit_events(const AuditQuery& query) {
   std::lock_guard lock(mu_);
-  auto q = db_->query(sqlite::kAuditEvents);
+  auto q = db_->query(query.request_id ? sqlite::kAuditEventsOf : sqlite::kAuditEvents);
   if (!q) return fail(q.error());
+  if (query.request_id) q->bind(":request_id", *query.request_id);
   q->bind(":after_seq", query.after_seq)
       .bind(":since", sqlite::epoch_or_null(query.since))
       .bind(":until", sqlite::epoch_or_null(query.until))

@@ -352,6 +352,33 @@ TEST_P(StoreContract, AuditEventsFilterBySinceUntilAfterSeqAndLimit) {
   EXPECT_TRUE(query({.since = kT0 + Seconds{41}}).empty());
 }
 
+TEST_P(StoreContract, EventsKeepTheirFactsAndKeyIdAndAreReadByRequest) {
+  AccessRequest a = put(store(), make_request("r-a"), State::pending);
+  put(store(), make_request("r-b", "U2"), State::pending);
+  ok(store().append_audit({.at = kT0 + Seconds{1}, .actor = "system:reconciler", .action = "stray_found"}));
+  a.state = State::approved;
+  AuditEvent approve = event_for(a, "approve");
+  approve.from_state = "pending";
+  approve.facts = R"({"approvals":1,"approver":"U7","needed":1})";
+  approve.key_id = "k2026";
+  ok(store().update_request(a, approve));
+
+  using Seqs = std::vector<std::int64_t>;
+  const auto of = [&](std::string id, std::int64_t after = 0) {
+    return ok(store().audit_events({.request_id = std::move(id), .after_seq = after}));
+  };
+  const auto events_a = of("r-a");
+  EXPECT_EQ(seqs(events_a), (Seqs{1, 4}));
+  ASSERT_EQ(events_a.size(), 2u);
+  EXPECT_EQ(events_a[1].facts, approve.facts);
+  EXPECT_EQ(events_a[1].key_id, "k2026");
+  EXPECT_EQ(events_a[1], all_events(store())[3]);  // the same event as the trail holds
+  EXPECT_EQ(seqs(of("r-b")), (Seqs{2}));
+  EXPECT_EQ(seqs(of("r-a", 1)), (Seqs{4}));
+  EXPECT_TRUE(of("r-none").empty());
+  EXPECT_TRUE(of("").empty());  // events about no request are not a request's
+}
+
 // ---- import_request and import_audit (`jit store migrate`) ----
 
 // A request as another store holds it: every field set, a version past 1.

@@ -154,6 +154,7 @@ Result<std::vector<AuditEvent>> MemoryStore::audit_events(const AuditQuery& quer
   std::vector<AuditEvent> selected;
   for (const auto& e : events_) {
     if (selected.size() == query.limit) break;
+    if (query.request_id && (query.request_id->empty() || e.request_id != *query.request_id)) continue;
     if (e.seq > query.after_seq && (!query.since || e.at >= *query.since) && (!query.until || e.at < *query.until))
       selected.push_back(e);
   }

@@ -240,7 +240,7 @@ TEST(DynamoAwscli, ScanShowsTtlOnTheLiveGrantAndNoneOnAuditItems) {
                                        moto()->server.url(), "--output", "json"});
   const Json scan = Json::parse(text, nullptr, false);
   ASSERT_TRUE(scan.is_object() && scan.contains("Items")) << text;
-  int grants = 0, events = 0, requests = 0;
+  int grants = 0, events = 0, requests = 0, request_events = 0;
   for (const Json& item : scan["Items"]) {
     const std::string pk = item["pk"]["S"], sk = item["sk"]["S"];
     if (pk.starts_with("GRANT#")) {
@@ -252,11 +252,13 @@ TEST(DynamoAwscli, ScanShowsTtlOnTheLiveGrantAndNoneOnAuditItems) {
       EXPECT_FALSE(item.contains("ttl")) << item.dump();
     }
     if (pk == "AUDIT" && sk.starts_with("EVT#")) ++events;
-    if (pk.starts_with("REQ#")) ++requests;
+    if (pk.starts_with("REQ#") && sk == "REQ") ++requests;
+    if (pk.starts_with("REQ#") && sk.starts_with("EVT#")) ++request_events;  // each request's copy
   }
   EXPECT_EQ(grants, 1);
   EXPECT_EQ(events, 3);
   EXPECT_EQ(requests, 2);
+  EXPECT_EQ(request_events, 2);  // the two submits; the tick is about no request
 }
 
 }  // namespace
