@@ -27,6 +27,12 @@ std::string compute_hash(const AuditEvent& e) {
   return crypto::sha256_hex(canonical);
 }
 
+Result<> check_event(const AuditEvent& event) {
+  if (compute_hash(event) != event.hash)
+    return fail(Error::Invalid(fmt::format("audit event {} was modified: its contents do not match its hash", event.seq)));
+  return {};
+}
+
 void seal(AuditEvent& event, const AuditHead& head) {
   event.seq = head.seq + 1;
   event.prev_hash = head.seq == 0 ? kGenesisHash : head.hash;
@@ -53,8 +59,7 @@ VerifyReport verify(const std::vector<AuditEvent>& events, const AuditHead& stor
     if (e.prev_hash != report.head.hash)
       return bad(e.seq, fmt::format("event {} does not follow event {}: its prev_hash does not match",
                                     e.seq, report.head.seq));
-    if (compute_hash(e) != e.hash)
-      return bad(e.seq, fmt::format("event {} was modified: its contents do not match its hash", e.seq));
+    if (auto checked = check_event(e); !checked) return bad(e.seq, checked.error().message);
     report.head = {e.seq, e.hash};
   }
   const std::string stored_hash = stored_head.seq == 0 ? kGenesisHash : stored_head.hash;

@@ -23,6 +23,10 @@ void seal(AuditEvent& event, const AuditHead& head);
 // The hash `event` must carry, given its fields and its prev_hash.
 std::string compute_hash(const AuditEvent& event);
 
+// Whether `event` is what was sealed: its hash matches its fields (its place in the chain is not
+// checked: verify does that). Errc::invalid naming the event when it does not.
+Result<> check_event(const AuditEvent& event);
+
 // The Errc::conflict of Store::import_audit when `event`, sealed elsewhere, does not extend the
 // chain at `head` (its seq is not head.seq + 1, or its prev_hash is not head.hash); nullopt when
 // it does.
