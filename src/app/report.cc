@@ -78,8 +78,8 @@ void apply(Seen& s, const AuditEvent& e, const facts::Json& f) {
     if (s.granted) return;  // a reclaim retries the same grant
     s.granted = true;
     s.begun_at = e.at;
-    if (auto v = facts::text(f, "account_id"); v && r.account_id.empty()) r.account_id = *v;
-    if (auto v = facts::text(f, "permission_set_arn"); v && r.permission_set_arn.empty()) r.permission_set_arn = *v;
+    if (!s.proven.contains("account_id")) take_text(s, f, "account_id", r.account_id);
+    if (!s.proven.contains("permission_set_arn")) take_text(s, f, "permission_set_arn", r.permission_set_arn);
     if (auto t = time_of(f, "expires_at")) r.expires_at = t;
   } else if (a == "grant_succeeded") {
     r.granted_at = time_of(f, "granted_at").value_or(e.at);

@@ -161,11 +161,15 @@ TEST(ReportRows, FactsTheChainLacksComeFromTheRequestRowAndAreNamed) {
   // Events written before facts were kept: the event fields only.
   trail.add("r-old", "submit", kT0, "U0DEV", "");
   trail.add("r-old", "approve", kT0 + minutes{1}, "U0ALICE", "");
-  trail.add("r-old", "begin_grant", kT0 + minutes{1}, "system:engine", "");
+  // A begin_grant with its facts (what was assigned), on a trail whose submit has none.
+  AccessRequest assigned = ReportTrail::request("r-old", kT0);
+  assigned.expires_at = kT0 + minutes{61};
+  trail.add("r-old", "begin_grant", kT0 + minutes{1}, "system:engine", audit::facts::of_begin_grant(assigned));
   trail.add("r-old", "grant_succeeded", kT0 + minutes{1}, "system:engine", "");
   AccessRequest row = ReportTrail::request("r-old", kT0);
-  row.requester = "U0SOMEONE-ELSE";  // the row was edited: the chain's actor wins
-  row.expires_at = kT0 + minutes{61};
+  row.requester = "U0SOMEONE-ELSE";  // the row was edited: the chain wins where it says anything
+  row.account_id = "999999999999";
+  row.expires_at = kT0 + hours{24};
 
   // Without a reader: blank, but what the events themselves prove is there.
   const auto bare = audit_report::grant_rows(trail.events(), kDay);
@@ -183,10 +187,10 @@ TEST(ReportRows, FactsTheChainLacksComeFromTheRequestRowAndAreNamed) {
   EXPECT_EQ(rows[0].requester, "U0DEV");
   EXPECT_EQ(rows[0].reason, "investigating INC-1");
   EXPECT_EQ(rows[0].account, "prod");
-  EXPECT_EQ(rows[0].expires_at, kT0 + minutes{61});
-  EXPECT_THAT(rows[0].from_request_row, ElementsAre("requester_email", "account", "account_id", "role",
-                                                    "permission_set_arn", "reason", "ticket", "duration",
-                                                    "expires_at"));
+  EXPECT_EQ(rows[0].account_id, "123456789012");      // begin_grant's facts, not the edited row
+  EXPECT_EQ(rows[0].expires_at, kT0 + minutes{61});  // likewise
+  EXPECT_THAT(rows[0].from_request_row,
+              ElementsAre("requester_email", "account", "role", "reason", "ticket", "duration"));
 }
 
 TEST(ReportRows, ABrokenChainIsStatedAndItsLaterRowsMarked) {
