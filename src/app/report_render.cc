@@ -54,6 +54,21 @@ std::string checkpoint_text(const CheckpointStatus& c) {
                      c.detail.empty() ? "" : " (" + c.detail + ")");
 }
 
+// "every row from the chain's facts", or how many rows are not.
+std::string evidence_summary(const Report& report) {
+  const auto fallback = std::count_if(report.rows.begin(), report.rows.end(),
+                                      [](const GrantRow& r) { return !r.from_request_row.empty(); });
+  const auto broken = std::count_if(report.rows.begin(), report.rows.end(),
+                                    [](const GrantRow& r) { return r.past_the_break; });
+  if (fallback == 0 && broken == 0) return "every row from the audit events";
+  std::string out;
+  if (fallback > 0) out = fmt::format("{} row{} with fields from the request row, not the chain", fallback,
+                                      fallback == 1 ? "" : "s");
+  if (broken > 0) out += fmt::format("{}{} row{} past the break, not verified", out.empty() ? "" : "; ", broken,
+                                     broken == 1 ? "" : "s");
+  return out;
+}
+
 const std::vector<std::string> kColumns{
     "request_id", "requester",   "requester_email", "account",    "account_id", "role",       "permission_set_arn",
     "duration",   "reason",      "ticket",          "requested_at", "approvals", "approvals_needed", "granted_at",
@@ -101,11 +116,11 @@ std::string html_escape(std::string_view text) {
 }
 
 std::string summary_line(const Report& report) {
-  return fmt::format("report: {} grant{} from {} to {}{}; audit chain {}; checkpoints: {}", report.rows.size(),
+  return fmt::format("report: {} grant{} from {} to {}{}; audit chain {}; checkpoints: {}; {}", report.rows.size(),
                      report.rows.size() == 1 ? "" : "s", format_time(report.filter.since),
                      format_time(report.filter.until),
                      report.filter.account.empty() ? "" : " on " + user_text::printable(report.filter.account),
-                     chain_text(report.chain), checkpoint_text(report.chain.checkpoint));
+                     chain_text(report.chain), checkpoint_text(report.chain.checkpoint), evidence_summary(report));
 }
 
 std::string to_csv(const Report& report) {
@@ -135,7 +150,8 @@ std::string to_jsonl(const Report& report) {
         {"checkpoint",
          {{"checked", c.checkpoint.checked}, {"ok", c.checkpoint.ok}, {"seq", c.checkpoint.seq},
           {"detail", c.checkpoint.detail}}}}},
-      {"grants", report.rows.size()}};
+      {"grants", report.rows.size()},
+      {"evidence", evidence_summary(report)}};
   std::string out = header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   for (const auto& r : report.rows) {
     nlohmann::json approvals = nlohmann::json::array();
@@ -284,7 +300,8 @@ std::string to_html(const Report& report) {
   out += fmt::format("<dt>Checkpoints</dt><dd id=\"checkpoint\" class=\"{}\">{}</dd>\n",
                      !c.checkpoint.checked ? "muted" : c.checkpoint.ok ? "ok" : "bad",
                      html_escape(checkpoint_text(c.checkpoint)));
-  out += fmt::format("<dt>Grants</dt><dd id=\"count\">{}</dd>\n</dl>\n", report.rows.size());
+  out += fmt::format("<dt>Grants</dt><dd id=\"count\">{}</dd>\n", report.rows.size());
+  out += fmt::format("<dt>Evidence</dt><dd id=\"evidence\">{}</dd>\n</dl>\n", html_escape(evidence_summary(report)));
   out += "<p class=\"muted\">One row per grant whose access overlaps the window, built from the audit events' facts. "
          "The evidence column names the events that prove each row, and any field taken from the request row "
          "instead.</p></header>\n";

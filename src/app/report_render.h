@@ -25,7 +25,8 @@ std::string to_jsonl(const Report& report);
 std::string to_html(const Report& report);
 
 // "report: 3 grants from 2026-11-01T00:00:00Z to 2026-12-01T00:00:00Z; audit chain verified: 120
-// events, up to #120; checkpoints: not checked" (for stderr).
+// events, up to #120; checkpoints: not checked; every row from the audit events" (for stderr; the
+// last part counts the rows with fields from the request row, or past a break, when there are).
 std::string summary_line(const Report& report);
 
 // `text` safe inside HTML text and attribute values: & < > " ' as entities, controls made

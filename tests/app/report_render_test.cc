@@ -131,7 +131,14 @@ TEST(ReportHtml, EscapeCoversMarkupQuotesAndControls) {
 TEST(ReportSummary, NamesTheWindowCountAndChain) {
   EXPECT_EQ(audit_report::summary_line(sample()),
             "report: 2 grants from 2026-11-24T00:00:00Z to 2026-11-25T00:00:00Z; audit chain verified: 13 events, "
-            "up to #13; checkpoints: not checked");
+            "up to #13; checkpoints: not checked; every row from the audit events");
+  audit_report::Report rep = sample();
+  rep.rows[0].from_request_row = {"reason"};
+  rep.rows[1].past_the_break = true;
+  EXPECT_THAT(audit_report::summary_line(rep), ::testing::EndsWith("; 1 row with fields from the request row, not the "
+                                                                   "chain; 1 row past the break, not verified"));
+  EXPECT_THAT(audit_report::to_html(rep), HasSubstr("<dd id=\"evidence\">1 row with fields from the request row"));
+  EXPECT_THAT(audit_report::to_jsonl(rep), HasSubstr("\"evidence\":\"1 row with fields from the request row"));
 }
 
 }  // namespace
