@@ -29,7 +29,7 @@ std::string SlackEmulator::slash_command(const std::string& user, const std::str
   const std::string channel_id = s.workspace.resolve_channel(channel);
   json payload{{"token", kVerificationToken},
                {"team_id", s.options.team_id},
-               {"team_domain", "jit-emulator"},
+               {"team_domain", slack_workspace::kDomain},
                {"channel_id", channel_id},
                {"channel_name", channel_id.starts_with("D") ? "directmessage" : channel_id},
                {"user_id", user},

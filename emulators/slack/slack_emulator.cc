@@ -23,8 +23,9 @@ constexpr std::string_view kControlPrefix = "/_emulator/";
 constexpr int kMaxRetries = 3;  // Slack redelivers an unacked envelope up to three times
 
 const std::set<std::string, std::less<>> kMethods = {
-    "auth.test",         "apps.connections.open", "chat.postMessage", "chat.update", "chat.postEphemeral",
-    "conversations.open", "views.open",           "views.update",     "users.info",  "usergroups.users.list"};
+    "auth.test",          "apps.connections.open", "chat.postMessage", "chat.update",
+    "chat.postEphemeral", "chat.getPermalink",     "conversations.open", "views.open",
+    "views.update",       "users.info",            "usergroups.users.list"};
 
 net::HttpResponse slack_answer(int status, const json& body, net::Headers headers = {}) {
   headers.emplace_back("Content-Type", "application/json; charset=utf-8");
@@ -71,7 +72,7 @@ json SlackEmulator::Impl::user_json(const std::string& user) const {
   return {{"id", user}, {"username", name}, {"name", name}, {"team_id", options.team_id}};
 }
 
-json SlackEmulator::Impl::team_json() const { return {{"id", options.team_id}, {"domain", "jit-emulator"}}; }
+json SlackEmulator::Impl::team_json() const { return {{"id", options.team_id}, {"domain", slack_workspace::kDomain}}; }
 
 void SlackEmulator::Impl::changed() {
   {
@@ -139,7 +140,8 @@ net::HttpResponse SlackEmulator::Impl::web_api(const net::HttpRequest& request, 
   const bool bot = token == options.bot_token, app = token == options.app_token;
   if (!bot && !app) return answer(200, {{"ok", false}, {"error", "invalid_auth"}});
   if (method == "auth.test") {
-    json body{{"ok", true}, {"url", "https://jit-emulator.slack.com/"}, {"team", "JIT Emulator"},
+    json body{{"ok", true}, {"url", fmt::format("https://{}.slack.com/", slack_workspace::kDomain)},
+              {"team", "JIT Emulator"},
               {"team_id", options.team_id}, {"is_enterprise_install", false}};
     if (bot) body.update({{"user", "jit"}, {"user_id", options.bot_user_id}, {"bot_id", "B" + options.app_id.substr(1)}});
     else body["app_id"] = options.app_id;

@@ -45,6 +45,7 @@ ApiResult Workspace::call(std::string_view method, json args, SteadyClock::time_
   if (method == "chat.postMessage") return post_message(args);
   if (method == "chat.update") return update_message(args);
   if (method == "chat.postEphemeral") return post_ephemeral(args);
+  if (method == "chat.getPermalink") return permalink(args);
   if (method == "conversations.open") return open_conversation(args);
   if (method == "views.open") return open_view(args, now);
   if (method == "views.update") return update_view(args);
@@ -222,6 +223,20 @@ ApiResult Workspace::post_ephemeral(const json& args) {
   m.ephemeral_to = user;
   channels_[*channel].push_back(m);
   return json{{"ok", true}, {"message_ts", m.ts}};
+}
+
+// As Slack links a message: https://<domain>.slack.com/archives/<channel>/p<ts without its dot>,
+// and for a reply in a thread ?thread_ts=<parent ts>&cid=<channel>.
+ApiResult Workspace::permalink(const json& args) {
+  auto channel = postable_channel(args);
+  if (!channel || !channels_.contains(*channel)) return std::unexpected(ApiFailure{"channel_not_found"});
+  const Message* m = find_message(*channel, arg(args, "message_ts"));
+  if (!m || !m->ephemeral_to.empty()) return std::unexpected(ApiFailure{"message_not_found"});
+  std::string digits = m->ts;
+  std::erase(digits, '.');
+  std::string link = fmt::format("https://{}.slack.com/archives/{}/p{}", kDomain, *channel, digits);
+  if (!m->thread_ts.empty()) link += fmt::format("?thread_ts={}&cid={}", m->thread_ts, *channel);
+  return json{{"ok", true}, {"channel", *channel}, {"permalink", link}};
 }
 
 ApiResult Workspace::respond_to_command(const json& command, const json& response) {

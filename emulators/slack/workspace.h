@@ -20,6 +20,9 @@ namespace jit::emulators::slack_workspace {
 
 using SteadyClock = std::chrono::steady_clock;
 
+// The workspace's domain: https://jit-emulator.slack.com/ (auth.test, permalinks, team_domain).
+inline constexpr std::string_view kDomain = "jit-emulator";
+
 // {ok:false,error} as Slack answers it; `messages` become response_metadata.messages.
 struct ApiFailure {
   std::string error;
@@ -104,6 +107,7 @@ class Workspace {
   ApiResult post_message(const nlohmann::json& args);
   ApiResult update_message(const nlohmann::json& args);
   ApiResult post_ephemeral(const nlohmann::json& args);
+  ApiResult permalink(const nlohmann::json& args);
   ApiResult open_conversation(const nlohmann::json& args);
   ApiResult open_view(const nlohmann::json& args, SteadyClock::time_point now);
   ApiResult update_view(const nlohmann::json& args);

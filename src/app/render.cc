@@ -10,15 +10,19 @@
 
 namespace jit {
 
-namespace {
-
 nlohmann::json time_or_null(const std::optional<TimePoint>& t) {
   return t ? nlohmann::json(format_time(*t)) : nlohmann::json(nullptr);
 }
 
-// A CSV cell that a spreadsheet shows as text: controls made visible (user_text::printable), a
-// leading = + - @ (or tab, CR) taken as text by a leading single quote (OWASP's CSV-injection
-// advice), and quoted, with quotes doubled, when it holds a comma, a quote or was neutralised.
+namespace {
+
+// Characters a terminal shows for `s` (valid UTF-8 after printable): its code points.
+std::size_t shown_width(std::string_view s) {
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+}  // namespace
+
 std::string csv_cell(std::string_view s) {
   const bool formula = !s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos;
   std::string cell = (formula ? "'" : "") + user_text::printable(s);
@@ -30,13 +34,6 @@ std::string csv_cell(std::string_view s) {
   }
   return out + '"';
 }
-
-// Characters a terminal shows for `s` (valid UTF-8 after printable): its code points.
-std::size_t shown_width(std::string_view s) {
-  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
-}  // namespace
 
 nlohmann::json to_json(const AccessRequest& r) {
   nlohmann::json decisions = nlohmann::json::array();

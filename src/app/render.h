@@ -3,11 +3,15 @@
 
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/model.h"
 
 namespace jit {
+
+// "2026-11-24T10:00:00Z", or null.
+nlohmann::json time_or_null(const std::optional<TimePoint>& t);
 
 nlohmann::json to_json(const AccessRequest& r);
 nlohmann::json to_json(const Grant& g);
@@ -17,6 +21,12 @@ nlohmann::json to_json(const AuditEvent& e);
 // control characters or ANSI escape sequences shows them as "\x1b[31m" and cannot drive the
 // operator's terminal.
 std::string text_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+
+// A CSV cell that a spreadsheet shows as text: controls made visible (user_text::printable: no
+// line break survives), a leading = + - @ (or tab, CR) taken as text by a leading single quote
+// (OWASP's CSV-injection advice), and quoted, with quotes doubled, when it holds a comma, a quote
+// or was neutralised (RFC 4180).
+std::string csv_cell(std::string_view s);
 
 std::string csv_header_audit();
 // One CSV line. Cells a person typed are safe to open in a spreadsheet: a leading = + - @ (or tab,

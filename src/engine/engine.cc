@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "audit/facts.h"
 #include "core/duration.h"
 #include "crypto/digest.h"
 
@@ -262,7 +263,8 @@ std::optional<AccessRequest> Engine::post_to_chat(const AccessRequest& r) {
                       .request_id = x.id,
                       .from_state = std::string(state_name(x.state)),
                       .to_state = std::string(state_name(x.state)),
-                      .detail = fmt::format("channel {} message {}", posted->channel, posted->ts)};
+                      .detail = fmt::format("channel {} message {}", posted->channel, posted->ts),
+                      .facts = audit::facts::of_posted(posted->channel, posted->ts, posted->permalink)};
   });
   if (!saved) return std::nullopt;
   return saved->request;

@@ -13,6 +13,7 @@ namespace jit {
 struct MessageRef {
   std::string channel;
   std::string ts;
+  std::string permalink;  // a link people can open to the message; "" when chat gave none
 };
 
 // What the requester is told in a direct message.
@@ -25,7 +26,8 @@ class Chat {
   virtual ~Chat() = default;
 
   // Posts a new request to `request.chat_channel` (its account's owner channel), with Approve
-  // and Deny. Returns where it was posted.
+  // and Deny. Returns where it was posted, with the message's permalink when chat gives one
+  // (failing to get the permalink never fails the post: it is then "").
   virtual Result<MessageRef> post_request(const AccessRequest& request) = 0;
 
   // Re-renders the owner-channel message of a request after a change (outcome instead of

@@ -52,7 +52,23 @@ Result<MessageRef> SlackChat::post_request(const AccessRequest& r) {
   args["unfurl_links"] = false;
   auto posted = api_.call("chat.postMessage", args);
   if (!posted) return fail(to_error("chat.postMessage", posted.error()));
-  return MessageRef{posted->value("channel", r.chat_channel), posted->value("ts", "")};
+  MessageRef ref{posted->value("channel", r.chat_channel), posted->value("ts", ""), ""};
+  ref.permalink = permalink(r.id, ref);
+  return ref;
+}
+
+std::string SlackChat::permalink(const std::string& request_id, const MessageRef& ref) {
+  // WebApi::call bounds the wait (timeout, a few retries on transport errors, rate limits
+  // honoured): the post is done, so whatever happens here only leaves the link out.
+  auto got = api_.call("chat.getPermalink", {{"channel", ref.channel}, {"message_ts", ref.ts}});
+  if (!got) {
+    spdlog::warn("event=chat_permalink_failed request={} channel={} ts={} error=\"{}\"", request_id, ref.channel,
+                 ref.ts, to_error("chat.getPermalink", got.error()).message);
+    return "";
+  }
+  std::string link = got->value("permalink", "");
+  if (link.empty()) spdlog::warn("event=chat_permalink_failed request={} error=\"no permalink in the answer\"", request_id);
+  return link;
 }
 
 Result<> SlackChat::update_request(const AccessRequest& r, const AuditEvent& e) {

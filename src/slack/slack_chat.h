@@ -1,7 +1,8 @@
 // The Chat and Directory ports on Slack's Web API.
-//   Chat:      the owner-channel message (chat.postMessage, then chat.update as the request moves
-//              on, with each event as a reply in its thread), DMs to the requester
-//              (conversations.open + chat.postMessage) and alerts to the ops channel.
+//   Chat:      the owner-channel message (chat.postMessage and its chat.getPermalink, then
+//              chat.update as the request moves on, with each event as a reply in its thread),
+//              DMs to the requester (conversations.open + chat.postMessage) and alerts to the ops
+//              channel.
 //   Directory: the profile from users.info (users:read, users:read.email), read fresh each time;
 //              groups from usergroups.users.list for the group ids the policy names, cached for a
 //              while; the app's own team from auth.test.
@@ -37,6 +38,8 @@ class SlackChat final : public Chat {
  private:
   std::shared_ptr<const Config> config() const;
   Result<std::string> dm_channel(const std::string& user_id);
+  // chat.getPermalink of a posted message; "" (and a log line) when Slack gives none.
+  std::string permalink(const std::string& request_id, const MessageRef& ref);
 
   std::string marked(std::string text) const { return mark_dry_run(dry_run_, std::move(text)); }
   // The request message's blocks behind a context block with the banner, in a dry run.

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cmd/run_jit.h"
 #include "net/https_client.h"
 #include "support/moto.h"
 
@@ -28,30 +29,10 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct Outcome {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
+using jit::testing::Outcome;
+using jit::testing::run;
 
-// Runs `jit ARGS` (with `env`, "NAME=value ...", in front) and collects its output.
-Outcome run(const std::string& args, const std::string& env = "") {
-  Outcome r;
-  const std::string command = env + " " + std::string(JIT_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf;
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) r.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using jit::testing::read_text;
 
 // Replaces the first `from` in `text` with `to`; fails the test when `from` is not there.
 void replace_once(std::string& text, const std::string& from, const std::string& to) {

@@ -1,6 +1,6 @@
 // Fidelity test of the Slack emulator with Slack's own Node SDK: @slack/socket-mode receives a
-// slash command and a button click and acks them, @slack/web-api posts, updates, opens a DM and a
-// modal and reads users, and the emulator's control API shows that all of it landed as Slack
+// slash command and a button click and acks them, @slack/web-api posts, updates, links (getPermalink),
+// opens a DM and a modal and reads users, and the emulator's control API shows that all of it landed as Slack
 // would record it. Exits non-zero on any failure; always stops the emulator.
 //
 //   node tests/emulators/slack_sdk_test.mjs build/default/emulators/slack/jit-slack-emulator
@@ -165,6 +165,19 @@ async function main() {
   assert.equal(messages[0].text, 'denied by erin');
   assert.equal(messages[0].edited, true);
   assert.equal(messages[0].blocks[0].text.text, ':x: Denied by <@U0ERIN>');
+
+  // chat.getPermalink, as Slack links a message and a reply in its thread, and its two errors.
+  const link = await web.chat.getPermalink({ channel: 'C0APPROVALS', message_ts: posted.ts });
+  assert.equal(link.channel, 'C0APPROVALS');
+  assert.equal(link.permalink, `https://jit-emulator.slack.com/archives/C0APPROVALS/p${posted.ts.replace('.', '')}`);
+  const reply = await web.chat.postMessage({ channel: 'C0APPROVALS', thread_ts: posted.ts, text: 'approved' });
+  const replyLink = await web.chat.getPermalink({ channel: 'C0APPROVALS', message_ts: reply.ts });
+  assert.equal(replyLink.permalink, `https://jit-emulator.slack.com/archives/C0APPROVALS/p${reply.ts.replace('.', '')}`
+    + `?thread_ts=${posted.ts}&cid=C0APPROVALS`);
+  await assert.rejects(web.chat.getPermalink({ channel: 'C0NOWHERE', message_ts: posted.ts }),
+    (e) => e.code === ErrorCode.PlatformError && e.data.error === 'channel_not_found');
+  await assert.rejects(web.chat.getPermalink({ channel: 'C0APPROVALS', message_ts: '1000000000.000001' }),
+    (e) => e.code === ErrorCode.PlatformError && e.data.error === 'message_not_found');
 
   const im = await web.conversations.open({ users: 'U0DANA' });
   assert.match(im.channel.id, /^D/);

@@ -1,5 +1,6 @@
 #include <thread>
 
+#include "audit/facts.h"
 #include "engine_fixture.h"
 
 namespace jit::testing {
@@ -19,6 +20,18 @@ TEST_F(EngineTest, SubmitRecordsPendingPostsAndTellsRequester) {
   EXPECT_THAT(chat.notices_for("U0DEV"), ElementsAre(Notice::submitted));
   EXPECT_THAT(actions_of(r.id), ElementsAre("submit", "posted"));
   expect_audit_ok();
+}
+
+TEST_F(EngineTest, ThePostedEventProvesWhereAndItsPermalink) {
+  AccessRequest r = submit();
+  const auto events = store.audit_events({}).value();
+  auto posted = std::find_if(events.begin(), events.end(), [](const AuditEvent& e) { return e.action == "posted"; });
+  ASSERT_NE(posted, events.end());
+  auto facts = audit::facts::read(*posted);
+  ASSERT_TRUE(facts) << facts.error().message;
+  EXPECT_EQ(audit::facts::text(*facts, "channel"), "C0PROD");
+  EXPECT_EQ(audit::facts::text(*facts, "ts"), r.chat_ts);
+  EXPECT_EQ(audit::facts::text(*facts, "permalink"), "https://memory-chat.example/archives/C0PROD/p" + r.chat_ts);
 }
 
 TEST_F(EngineTest, SubmitAppliesPolicy) {

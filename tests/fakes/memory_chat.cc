@@ -41,7 +41,8 @@ Result<MessageRef> MemoryChat::post_request(const AccessRequest& r) {
        fmt::format("{} asks for {} on {} ({}) for {}: \"{}\"{} [{}] [Approve] [Deny]", r.requester, r.role,
                    r.account, r.account_id, format_duration(r.duration), r.reason,
                    r.ticket.empty() ? "" : " ticket " + r.ticket, r.id)});
-  return MessageRef{r.chat_channel, std::to_string(next_ts_++)};
+  const std::string ts = std::to_string(next_ts_++);
+  return MessageRef{r.chat_channel, ts, "https://memory-chat.example/archives/" + r.chat_channel + "/p" + ts};
 }
 
 Result<> MemoryChat::update_request(const AccessRequest& r, const AuditEvent& e) {

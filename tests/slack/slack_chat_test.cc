@@ -37,6 +37,8 @@ class SlackChatTest : public ::testing::Test {
   SlackChatTest() {
     http.answers["chat.postMessage"] = R"({"ok":true,"channel":"C0PROD","ts":"1700000000.000100"})";
     http.answers["conversations.open"] = R"({"ok":true,"channel":{"id":"D0DEV"}})";
+    http.answers["chat.getPermalink"] =
+        R"({"ok":true,"channel":"C0PROD","permalink":"https://acme.slack.com/archives/C0PROD/p1700000000000100"})";
   }
   AccessRequest request() {
     return {.id = "r1", .requester = "U0DEV", .account = "prod", .account_id = "123456789012", .role = "admin",
@@ -57,18 +59,30 @@ TEST_F(SlackChatTest, PostsThenUpdatesWithAThreadReply) {
   EXPECT_EQ(http.calls[0].second["channel"], "C0PROD");
   EXPECT_THAT(http.calls[0].second.dump(), HasSubstr("jit_approve"));
   EXPECT_THAT(http.calls[0].second.dump(), ::testing::Not(HasSubstr("<!channel>")));
+  EXPECT_EQ(http.calls[1].first, "chat.getPermalink");
+  EXPECT_EQ(http.calls[1].second, (json{{"channel", "C0PROD"}, {"message_ts", "1700000000.000100"}}));
+  EXPECT_EQ(posted->permalink, "https://acme.slack.com/archives/C0PROD/p1700000000000100");
 
   AccessRequest r = request();
   r.chat_ts = posted->ts;
   r.state = State::denied;
   r.decisions = {{"U0ALICE", false, "no", r.created_at}};
   ASSERT_TRUE(chat.update_request(r, {.actor = "U0ALICE", .action = "deny", .detail = "no"}));
-  EXPECT_EQ(http.calls[1].first, "chat.update");
-  EXPECT_EQ(http.calls[1].second["ts"], "1700000000.000100");
-  EXPECT_THAT(http.calls[1].second.dump(), ::testing::Not(HasSubstr("jit_approve")));
-  EXPECT_EQ(http.calls[2].first, "chat.postMessage");
-  EXPECT_EQ(http.calls[2].second["thread_ts"], "1700000000.000100");
-  EXPECT_EQ(http.calls[2].second["text"], "<@U0ALICE> denied: no.");
+  EXPECT_EQ(http.calls[2].first, "chat.update");
+  EXPECT_EQ(http.calls[2].second["ts"], "1700000000.000100");
+  EXPECT_THAT(http.calls[2].second.dump(), ::testing::Not(HasSubstr("jit_approve")));
+  EXPECT_EQ(http.calls[3].first, "chat.postMessage");
+  EXPECT_EQ(http.calls[3].second["thread_ts"], "1700000000.000100");
+  EXPECT_EQ(http.calls[3].second["text"], "<@U0ALICE> denied: no.");
+}
+
+TEST_F(SlackChatTest, APermalinkSlackRefusesLeavesItEmptyAndThePostStands) {
+  http.answers["chat.getPermalink"] = R"({"ok":false,"error":"message_not_found"})";
+  auto posted = chat.post_request(request());
+  ASSERT_TRUE(posted) << posted.error().message;
+  EXPECT_EQ(posted->ts, "1700000000.000100");
+  EXPECT_EQ(posted->permalink, "");
+  EXPECT_EQ(http.count("chat.getPermalink"), 1);  // a refusal is not retried
 }
 
 TEST_F(SlackChatTest, NeverPostedMeansNothingToUpdate) {

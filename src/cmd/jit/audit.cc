@@ -18,12 +18,8 @@ int cmd_audit_export(const std::string& config, const std::string& store, const 
   AuditQuery q;
   for (auto [flag, text, slot] : {std::tuple{"--since", &since, &q.since}, std::tuple{"--until", &until, &q.until}}) {
     if (text->empty()) continue;
-    auto t = parse_time(*text);
-    if (!t) {
-      std::cerr << fmt::format("jit: {} \"{}\": expected a UTC time like 2026-11-24T10:00:00Z or a date like "
-                               "2026-11-24\n", flag, *text);
-      return kExitUsage;
-    }
+    auto t = parse_time_flag(flag, *text);
+    if (!t) return kExitUsage;
     *slot = *t;
   }
   auto rt = Runtime::build({.config_flag = config, .store_flag = store});

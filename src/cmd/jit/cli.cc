@@ -23,6 +23,14 @@ int report(const Error& e) {
   return e.code == Errc::invalid ? kExitUsage : kExitFailure;
 }
 
+std::optional<TimePoint> parse_time_flag(std::string_view flag, std::string_view text) {
+  auto t = parse_time(text);
+  if (!t)
+    std::cerr << fmt::format("jit: {} \"{}\": expected a UTC time like 2026-11-24T10:00:00Z or a date like "
+                             "2026-11-24\n", flag, text);
+  return t;
+}
+
 namespace {
 
 void add_config_option(CLI::App* cmd, std::string& config) {
@@ -169,6 +177,19 @@ void declare_audit(CLI::App& app, Common& c, Commands& commands) {
   auto* audit_verify = audit->add_subcommand("verify", "Check the hash chain; name the first bad event");
   add_common_options(audit_verify, c);
   commands.emplace_back(audit_verify, [&c] { return cmd_audit_verify(c.config, c.store); });
+  auto r = std::make_shared<AuditReportFlags>();
+  auto* audit_report = audit->add_subcommand(
+      "report", "The grants whose access overlaps a window, for auditors: who had which role on which account, from "
+                "when to when, how it ended, the reason, ticket, approvals and Slack thread, with the audit chain's "
+                "status");
+  add_common_options(audit_report, c);
+  audit_report->add_option("--since", r->since, "From this UTC time (inclusive), e.g. 2026-11-01T00:00:00Z or 2026-11-01")
+      ->required();
+  audit_report->add_option("--until", r->until, "Up to this UTC time (exclusive), after --since")->required();
+  audit_report->add_option("--account", r->account, "Only this account (its name in the policy)");
+  audit_report->add_option("--format", r->format, "csv (default), jsonl or html");
+  audit_report->add_option("--output", r->output, "Write the report to this file (default: stdout)");
+  commands.emplace_back(audit_report, [&c, r] { return cmd_audit_report(c.config, c.store, *r); });
 }
 
 void declare_store(CLI::App& app, Common& c, Commands& commands) {

@@ -21,6 +21,16 @@ int cmd_revoke(const std::string& config, const std::string& store, const std::s
 int cmd_audit_export(const std::string& config, const std::string& store, const std::string& since,
                      const std::string& until, const std::string& format);
 int cmd_audit_verify(const std::string& config, const std::string& store);
+
+// `jit audit report`: the flags as given (checked by the command, which names the flag at fault).
+struct AuditReportFlags {
+  std::string since, until, account;
+  std::string format = "csv";
+  std::string output;  // "" or "-": stdout
+};
+// Exit 0 with the report; 2 for a bad flag; 1 when the store fails or the chain did not verify
+// (the report is still written, and says so).
+int cmd_audit_report(const std::string& config, const std::string& store, const AuditReportFlags& flags);
 int cmd_store_init(const std::string& config, const std::string& store);
 int cmd_store_migrate(const std::string& config, const std::string& from_url, const std::string& to_url);
 
