@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "cmd/jit/audit_checkpoints.h"
 #include "cmd/jit/commands.h"
 #include "cmd/jit/serve.h"
 #include "demo/demo.h"
@@ -166,9 +167,25 @@ void declare_audit(CLI::App& app, Common& c, Commands& commands) {
   audit_export->add_option("--format", f->format, "jsonl or csv")->check(CLI::IsMember({"jsonl", "csv"}));
   commands.emplace_back(audit_export,
                         [&c, f] { return cmd_audit_export(c.config, c.store, f->since, f->until, f->format); });
-  auto* audit_verify = audit->add_subcommand("verify", "Check the hash chain; name the first bad event");
+  auto* audit_verify = audit->add_subcommand(
+      "verify", "Check the hash chain (name the first bad event) and, with checkpoints, that the trail is the one "
+                "they were taken of");
   add_common_options(audit_verify, c);
-  commands.emplace_back(audit_verify, [&c] { return cmd_audit_verify(c.config, c.store); });
+  auto checkpoints = std::make_shared<CheckpointFlags>();
+  audit_verify->add_option("--checkpoint", checkpoints->anchors,
+                           "SEQ:HASH of a checkpoint: the trail must hold event SEQ with this hash, and its head "
+                           "must not be before it (repeatable)");
+  audit_verify->add_option("--checkpoints", checkpoints->files,
+                           "A file holding checkpoint lines (a Slack or CloudWatch export, a log): every one found "
+                           "is checked (repeatable)");
+  audit_verify->add_option("--public-key", checkpoints->public_keys,
+                           "The checkpoint key's public PEM (`jit audit public-key`): each checkpoint's signature "
+                           "must hold under it (repeatable, for rotated keys)");
+  commands.emplace_back(audit_verify, [&c, checkpoints] { return cmd_audit_verify(c.config, c.store, *checkpoints); });
+  auto* public_key = audit->add_subcommand(
+      "public-key", "Print the public key of [audit] checkpoint_key_file (PEM), for auditors to verify checkpoints");
+  add_config_option(public_key, c.config);
+  commands.emplace_back(public_key, [&c] { return cmd_audit_public_key(c.config); });
 }
 
 void declare_store(CLI::App& app, Common& c, Commands& commands) {

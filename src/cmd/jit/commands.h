@@ -20,7 +20,9 @@ int cmd_revoke(const std::string& config, const std::string& store, const std::s
                const std::string& operator_name, bool dry_run);
 int cmd_audit_export(const std::string& config, const std::string& store, const std::string& since,
                      const std::string& until, const std::string& format);
-int cmd_audit_verify(const std::string& config, const std::string& store);
+struct CheckpointFlags;
+// With `checkpoints` (cmd/jit/audit_checkpoints.h): the trail must also agree with each checkpoint.
+int cmd_audit_verify(const std::string& config, const std::string& store, const CheckpointFlags& checkpoints);
 int cmd_store_init(const std::string& config, const std::string& store);
 int cmd_store_migrate(const std::string& config, const std::string& from_url, const std::string& to_url);
 
