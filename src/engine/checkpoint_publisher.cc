@@ -46,7 +46,10 @@ Result<std::optional<audit::Checkpoint>> CheckpointPublisher::publish_once() {
       spdlog::error("event=audit_checkpoint_failed error=\"{}\" will_retry=true", checkpoint.error().message);
       return fail(checkpoint.error());
     }
-    spdlog::info("event=audit_checkpoint {}", audit::fields_text(*checkpoint));
+    // The fields, and the whole line once more: JSON logs split the fields into keys, and the line
+    // keeps a form that scan_checkpoints finds in a CloudWatch export.
+    spdlog::info("event=audit_checkpoint {} checkpoint=\"{}\"", audit::fields_text(*checkpoint),
+                 audit::to_line(*checkpoint));
     auto posted = chat_.alert(fmt::format("Audit checkpoint: the trail is at event {}. Keep this line; `jit audit "
                                           "verify --checkpoints FILE --public-key KEY` checks the trail against it.\n{}",
                                           checkpoint->seq, audit::to_line(*checkpoint)));

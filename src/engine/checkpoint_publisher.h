@@ -1,5 +1,6 @@
 // Publishes signed checkpoints of the audit trail (audit/checkpoint.h) where the store's writer
-// cannot rewrite them: a structured log line (event=audit_checkpoint …, CloudWatch on ECS) and the
+// cannot rewrite them: a structured log line (event=audit_checkpoint seq=… head=… at=… key=… sig=…
+// checkpoint="jit-checkpoint v1 …", CloudWatch on ECS) and the
 // ops channel (Chat::alert). At every interval and soon after every grant (request()), on a thread
 // of its own, so that nothing in the lifecycle waits on the store read, the signature or Slack.
 #pragma once

@@ -89,7 +89,9 @@ bool verify_anchors(const std::vector<AuditEvent>& events, const AuditHead& head
     fmt::print("checkpoints verified: {} checkpoint{}, the latest at event {}\n", anchors.size(),
                anchors.size() == 1 ? "" : "s", latest->seq);
   else
-    fmt::print("checkpoints: {} of {} FAILED\n", problems.size(), anchors.size());
+    fmt::print("audit trail NOT verified: {} of {} checkpoints FAILED, so this is not the trail they were taken "
+               "of (events cut off its end, or rewritten)\n",
+               problems.size(), anchors.size());
   return problems.empty();
 }
 
