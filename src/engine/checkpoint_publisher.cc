@@ -70,11 +70,13 @@ void CheckpointPublisher::run() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     requested_ = false;
+    // The next turn is an interval after this one began, however long a slow post took.
+    const TimePoint next = clock_.now() + interval_;
     lock.unlock();
     (void)publish_once();
     lock.lock();
     if (stopping_) break;
-    clock_.wait_until(lock, wake_, clock_.now() + interval_, [&] { return stopping_ || requested_; });
+    clock_.wait_until(lock, wake_, next, [&] { return stopping_ || requested_; });
   }
 }
 

@@ -121,5 +121,27 @@ TEST_F(CheckpointPublisherTest, AGrantWakesThePublisherThread) {
   EXPECT_EQ(store.audit_events({}).value().back().action, "grant_succeeded");
 }
 
+TEST_F(CheckpointPublisherTest, EachIntervalPublishesTheHeadIfItMoved) {
+  submit();
+  publisher.start();  // its first turn: the head as it is at start
+  const AuditHead first = store.audit_head().value();
+  auto has_head = [&](const AuditHead& head) {
+    return [&, head](const std::vector<std::string>& texts) {
+      for (const auto& t : texts)
+        for (const auto& c : audit::scan_checkpoints(t).found)
+          if (c.seq == head.seq && c.head == head.hash) return true;
+      return false;
+    };
+  };
+  ASSERT_TRUE(ops.wait_for(has_head(first)));
+  submit("read");  // not a grant: it waits for the interval
+  const AuditHead moved = store.audit_head().value();
+  clock.advance(Seconds{900});
+  ASSERT_TRUE(ops.wait_for(has_head(moved)));
+  publisher.stop();
+  ASSERT_THAT(posted(), SizeIs(2));
+  EXPECT_EQ(posted()[1].at, kStart + Seconds{900});
+}
+
 }  // namespace
 }  // namespace jit::testing
