@@ -32,8 +32,9 @@ struct Checkpoint {
   bool operator==(const Checkpoint&) const = default;
 };
 
-// The longest head a checkpoint carries, and the characters it may hold (hex, base64 and
-// "key:mac" forms all fit; no whitespace, quote or '=' can appear, so a line parses one way).
+// The longest head a checkpoint carries, and the characters it may hold: letters, digits and
+// "-_.:" (hex, base64url and "key:mac" forms fit; no whitespace, quote, '/' or '=' can appear, so
+// a line parses one way and reads back the same from a JSON export that escapes '/').
 inline constexpr std::size_t kMaxHeadLength = 256;
 bool is_head_text(std::string_view head);
 

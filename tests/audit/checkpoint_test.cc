@@ -88,7 +88,7 @@ TEST_F(CheckpointTest, EveryTamperedFieldFailsTheSignature) {
 
 TEST_F(CheckpointTest, RefusesHeadsThatCannotBeWrittenOnOneLine) {
   EXPECT_FALSE(make_checkpoint({0, "abc"}, checkpoint.at, key));
-  for (std::string head : {std::string(""), std::string("ab cd"), std::string("ab=cd"), std::string("a`b"),
+  for (std::string head : {std::string(""), std::string("ab cd"), std::string("ab=cd"), std::string("a`b"), std::string("ab/cd"),
                            std::string(kMaxHeadLength + 1, 'a')}) {
     auto made = make_checkpoint({1, head}, checkpoint.at, key);
     ASSERT_FALSE(made) << head;
