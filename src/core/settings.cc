@@ -38,6 +38,7 @@ Reload plan_reload(const Config& running, const Config& loaded) {
   }
   fixed_number("aws.revoke_rate", next.aws.revoke_rate, now.aws.revoke_rate);
   fixed_number("aws.revoke_concurrency", next.aws.revoke_concurrency, now.aws.revoke_concurrency);
+  fixed("audit", next.audit, now.audit);
   fixed_number("announce_queue", next.announce_queue, now.announce_queue);
   return r;
 }

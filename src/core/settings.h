@@ -47,6 +47,15 @@ struct SlackSettings {
   int queue_limit = 1000;
 };
 
+// [audit]: signed checkpoints of the audit trail, published outside the store. Restart to change.
+struct AuditSettings {
+  // PEM Ed25519 private key (`openssl genpkey -algorithm ed25519`); "" = no checkpoints.
+  std::string checkpoint_key_file;
+  // How often the current head is published (also after every grant).
+  Seconds checkpoint_interval{900};
+  bool operator==(const AuditSettings&) const = default;
+};
+
 struct Settings {
   Seconds sweep_interval{30};
   Seconds reconcile_interval{300};
@@ -54,6 +63,7 @@ struct Settings {
   StoreSettings store;      // needs a restart to change
   AwsSettings aws;          // region, instance and identity store need a restart; the portal URL does not
   SlackSettings slack;
+  AuditSettings audit;
   // Slack announcements (owner-channel updates, notices, alerts) that may wait to be sent; past
   // it the oldest notice is dropped. Restart to change.
   int announce_queue = 10'000;

@@ -54,6 +54,9 @@ struct EngineOptions {
   Metrics* metrics = nullptr;
   // `jit serve --dry-run`: the provider grants nothing, and every audit event says so.
   bool dry_run = false;
+  // Called after each grant_succeeded is written (the audit checkpoint publisher's request()).
+  // Must not block or throw; may be empty.
+  std::function<void()> on_granted;
 };
 
 // The shortest lease that may guard a provider call taking up to `call_deadline`: a quarter more,

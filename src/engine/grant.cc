@@ -169,6 +169,7 @@ Result<AccessRequest> Engine::finish_grant(const AccessRequest& r) {
   if (changed->event) {
     schedule(changed->request);
     announce(changed->request, *changed->event, Notice::active);
+    if (options_.on_granted) options_.on_granted();
   }
   return changed->request;
 }

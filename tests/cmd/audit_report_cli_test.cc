@@ -128,6 +128,26 @@ TEST_F(AuditReportCli, ATamperedTrailIsReportedAndExitsOne) {
   EXPECT_THAT(read_text(html_path), HasSubstr("<dd id=\"chain\" class=\"bad\">NOT verified: broken after #2"));
 }
 
+TEST_F(AuditReportCli, TheHeaderStatesTheCheckpointsGivenAndAFailedOneExitsOne) {
+  const auto sql = [&](const std::string& q) {
+    std::string out = jit::testing::run_shell("sqlite3 " + file + " \"" + q + "\"").out;
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    return out;
+  };
+  const std::string head_hash = sql("SELECT hash FROM audit_head");
+  const std::string head_seq = sql("SELECT seq FROM audit_head");
+  Outcome held = report("--since 2026-11-24 --until 2026-11-25 --format jsonl --checkpoint " + head_seq + ":" +
+                        head_hash);
+  ASSERT_EQ(held.code, 0) << held.out;
+  EXPECT_THAT(held.out, HasSubstr("\"checked\":true"));
+  EXPECT_THAT(held.out, HasSubstr("1 checkpoint held, the latest at event " + head_seq));
+
+  Outcome wrong = report("--since 2026-11-24 --until 2026-11-25 --format jsonl --checkpoint " + head_seq + ":" +
+                         std::string(64, 'a'));
+  EXPECT_EQ(wrong.code, 1) << wrong.out;
+  EXPECT_THAT(wrong.out, HasSubstr("FAILED"));
+}
+
 TEST_F(AuditReportCli, FlagErrorsNameTheFlagAndTheFix) {
   Outcome bad_time = report("--since yesterday --until 2026-11-25");
   EXPECT_EQ(bad_time.code, 2);

@@ -23,6 +23,7 @@
 #include "cmd/run_jit.h"
 #include "net/https_client.h"
 #include "support/moto.h"
+#include "support/shell.h"
 
 namespace {
 
@@ -118,6 +119,55 @@ approvers = ["U0ALICE"]
   EXPECT_THAT(r.out, HasSubstr("bad.toml:10:"));
   EXPECT_THAT(r.out, HasSubstr("accounts[0].roles[0].max_duration \"3 hours\""));
   EXPECT_THAT(r.out, HasSubstr("expected a duration like 90m or 2h"));
+}
+
+TEST_F(CliTest, CheckpointKeyFileIsCheckedAndNeverQuoted) {
+  auto with_key = [&](const std::string& name, const std::string& key_path) {
+    return example_with(name, "[slack]", "[audit]\ncheckpoint_key_file = \"" + key_path + "\"\n\n[slack]");
+  };
+  Outcome missing = run("check-config " + with_key("missing.toml", (dir / "none.pem").string()));
+  EXPECT_EQ(missing.code, 2) << missing.out;
+  EXPECT_THAT(missing.out, HasSubstr("[audit] checkpoint_key_file: cannot read " + (dir / "none.pem").string()));
+  EXPECT_THAT(missing.out, HasSubstr("openssl genpkey -algorithm ed25519"));
+  const std::string wrong = write("wrong.pem", "-----BEGIN PRIVATE KEY-----\nTOPSECRETBYTES\n-----END PRIVATE KEY-----\n");
+  Outcome not_a_key = run("check-config " + with_key("wrong.toml", wrong));
+  EXPECT_EQ(not_a_key.code, 2) << not_a_key.out;
+  EXPECT_THAT(not_a_key.out, HasSubstr("is not an unencrypted PEM private key"));
+  EXPECT_THAT(not_a_key.out, Not(HasSubstr("TOPSECRETBYTES")));
+
+  const std::string key = (dir / "checkpoint.pem").string();
+  ASSERT_EQ(std::system(("openssl genpkey -algorithm ed25519 -out " + key).c_str()), 0);
+  const std::string config = with_key("good.toml", key);
+  Outcome ok = run("check-config " + config);
+  EXPECT_EQ(ok.code, 0) << ok.out;
+  EXPECT_THAT(ok.out, HasSubstr("audit checkpoints signed by key "));
+  Outcome pub = run("audit public-key --config " + config);
+  EXPECT_EQ(pub.code, 0) << pub.out;
+  EXPECT_THAT(pub.out, HasSubstr("-----BEGIN PUBLIC KEY-----"));
+  EXPECT_THAT(pub.out, Not(HasSubstr("PRIVATE")));
+  // The same key id as check-config named.
+  const auto id_at = ok.out.find("signed by key ") + 14;
+  EXPECT_THAT(pub.out, HasSubstr("key id " + ok.out.substr(id_at, 16)));
+
+  Outcome no_key = run("audit public-key --config " + std::string(JIT_EXAMPLES_DIR) + "/jit.toml");
+  EXPECT_EQ(no_key.code, 2) << no_key.out;
+  EXPECT_THAT(no_key.out, HasSubstr("[audit] checkpoint_key_file is not set"));
+}
+
+TEST_F(CliTest, AuditVerifyCheckpointFlagsAreChecked) {
+  Outcome bad = run("audit verify --checkpoint 12 --store " + db);
+  EXPECT_EQ(bad.code, 2) << bad.out;
+  EXPECT_THAT(bad.out, HasSubstr("--checkpoint \"12\": expected SEQ:HASH"));
+  Outcome missing = run("audit verify --checkpoints " + (dir / "none.txt").string() + " --store " + db);
+  EXPECT_EQ(missing.code, 2) << missing.out;
+  EXPECT_THAT(missing.out, HasSubstr("--checkpoints: cannot read"));
+  Outcome none = run("audit verify --checkpoints " + write("empty.txt", "no checkpoints here\n") + " --store " + db);
+  EXPECT_EQ(none.code, 1) << none.out;
+  EXPECT_THAT(none.out, HasSubstr("checkpoints: none found in"));
+  // An empty trail cannot hold event 1.
+  Outcome ahead = run("audit verify --checkpoint 1:abc --store " + db);
+  EXPECT_EQ(ahead.code, 1) << ahead.out;
+  EXPECT_THAT(ahead.out, HasSubstr("--checkpoint 1:abc FAILED: event 1 is not in the trail, which ends at event 0"));
 }
 
 TEST_F(CliTest, RevokeNeedsIdentityCenterOrAnExplicitDryRun) {

@@ -2,33 +2,18 @@
 // wrote, for the tests of tests/cmd.
 #pragma once
 
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
-namespace jit::testing {
+#include "support/shell.h"
 
-struct Outcome {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
+namespace jit::testing {
 
 // Runs `jit ARGS` (with `env`, "NAME=value ...", in front) and collects its output.
 inline Outcome run(const std::string& args, const std::string& env = "") {
-  Outcome r;
-  const std::string command = env + " " + std::string(JIT_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf;
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) r.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return run_shell(env + " " + std::string(JIT_BINARY) + " " + args);
 }
 
 // The whole content of a file ("" when it cannot be read).

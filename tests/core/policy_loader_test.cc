@@ -244,7 +244,7 @@ TEST(LoadPolicyErrors, UnknownTopLevelKey) {
   EXPECT_EQ(errors("approval_windw = \"1h\"\n" + std::string(kMinimal)),
             "jit.toml:1:1: approval_windw: unknown key; allowed keys here: approval_window, sweep_interval, "
             "reconcile_interval, reason_max_length, admins, allow_guests, ops_channel, announce_queue, store, aws, "
-            "slack, accounts");
+            "slack, audit, accounts");
 }
 
 TEST(LoadPolicyErrors, RevocationRateConcurrencyAndQueueAreBounded) {
@@ -280,6 +280,26 @@ TEST(LoadPolicyErrors, SlackLimitsOutOfRangeAreNamedWithTheirLine) {
   EXPECT_THAT(message, HasSubstr("jit.toml:2:13: slack.user_rate \"10 per minute\": expected <count>/<unit>"));
   EXPECT_THAT(message, HasSubstr("jit.toml:3:14: slack.user_burst 0: expected a number from 1 to 1000"));
   EXPECT_THAT(message, HasSubstr("jit.toml:4:15: slack.queue_limit 9999999: expected a number from 1 to 1000000"));
+}
+
+TEST(LoadPolicy, AuditCheckpointSettings) {
+  auto c = load_config("[audit]\ncheckpoint_key_file = \"/run/secrets/checkpoint.pem\"\ncheckpoint_interval = \"5m\"\n" +
+                           std::string(kMinimal),
+                       "jit.toml");
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->settings.audit.checkpoint_key_file, "/run/secrets/checkpoint.pem");
+  EXPECT_EQ(c->settings.audit.checkpoint_interval, Seconds{300});
+  auto defaults = load_config(std::string(kMinimal), "jit.toml");
+  ASSERT_TRUE(defaults.has_value());
+  EXPECT_EQ(defaults->settings.audit.checkpoint_key_file, "");
+  EXPECT_EQ(defaults->settings.audit.checkpoint_interval, Seconds{900});
+}
+
+TEST(LoadPolicyErrors, AuditCheckpointIntervalIsBounded) {
+  const std::string message = errors("[audit]\ncheckpoint_interval = \"5s\"\ncheckpoint_key = \"x\"\n" +
+                                     std::string(kMinimal));
+  EXPECT_THAT(message, HasSubstr("jit.toml:2:23: audit.checkpoint_interval \"5s\": expected 10s or more"));
+  EXPECT_THAT(message, HasSubstr("audit.checkpoint_key: unknown key"));
 }
 
 // ---- Types ----

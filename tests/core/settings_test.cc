@@ -82,5 +82,13 @@ TEST(PlanReload, RevocationRateConcurrencyAndQueueNeedARestart) {
   EXPECT_THAT(r.need_restart, ElementsAre("aws.revoke_rate", "aws.revoke_concurrency", "announce_queue"));
 }
 
+TEST(PlanReload, CheckpointSettingsNeedARestart) {
+  Config loaded = running();
+  loaded.settings.audit.checkpoint_key_file = "/run/secrets/checkpoint.pem";
+  const Reload r = plan_reload(running(), loaded);
+  EXPECT_EQ(r.config.settings.audit.checkpoint_key_file, "");
+  EXPECT_THAT(r.need_restart, ElementsAre("audit"));
+}
+
 }  // namespace
 }  // namespace jit

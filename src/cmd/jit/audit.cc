@@ -8,6 +8,7 @@
 #include "app/render.h"
 #include "app/runtime.h"
 #include "audit/chain.h"
+#include "cmd/jit/audit_checkpoints.h"
 #include "cmd/jit/cli.h"
 #include "cmd/jit/commands.h"
 
@@ -31,7 +32,9 @@ int cmd_audit_export(const std::string& config, const std::string& store, const 
   return kExitOk;
 }
 
-int cmd_audit_verify(const std::string& config, const std::string& store) {
+int cmd_audit_verify(const std::string& config, const std::string& store, const CheckpointFlags& checkpoints) {
+  auto anchors = gather_anchors(checkpoints);
+  if (!anchors) return report(anchors.error());
   auto rt = Runtime::build({.config_flag = config, .store_flag = store});
   if (!rt) return report(rt.error());
   auto events = all_audit_events((*rt)->store());
@@ -39,13 +42,13 @@ int cmd_audit_verify(const std::string& config, const std::string& store) {
   auto head = (*rt)->store().audit_head();
   if (!head) return report(head.error());
   auto result = audit::verify(*events, *head);
-  if (!result.ok) {
+  if (!result.ok)
     fmt::print("audit trail BROKEN at event {}: {} ({} events read)\n", result.first_bad_seq, result.problem,
                result.checked);
-    return kExitFailure;
-  }
-  fmt::print("audit trail verified: {} events, head #{} {}\n", result.checked, result.head.seq, result.head.hash);
-  return kExitOk;
+  else
+    fmt::print("audit trail verified: {} events, head #{} {}\n", result.checked, result.head.seq, result.head.hash);
+  const bool anchored = verify_anchors(*events, *head, anchors->anchors);
+  return result.ok && anchored && anchors->ok ? kExitOk : kExitFailure;
 }
 
 }  // namespace jit

@@ -5,9 +5,11 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/migrate.h"
 #include "app/report.h"
 #include "app/report_render.h"
 #include "app/runtime.h"
+#include "cmd/jit/audit_checkpoints.h"
 #include "cmd/jit/cli.h"
 #include "cmd/jit/commands.h"
 #include "core/settings.h"
@@ -16,10 +18,38 @@ namespace jit {
 
 namespace {
 
-// HOOK(checkpoint): where `jit audit report` states the checkpoint the trail was verified against.
-// The checkpoint verification (issue 13, signed checkpoints) fills `status` here; until it is
-// wired, the report says "checkpoints: not checked".
-void verify_against_checkpoints(Runtime&, audit_report::CheckpointStatus& status) { status.checked = false; }
+// The checkpoints given with --checkpoint/--checkpoints (signatures checked with --public-key), as
+// the report's header states them; unchecked without such flags.
+audit_report::CheckpointStatus verify_against_checkpoints(Store& store, const CheckpointFlags& flags) {
+  audit_report::CheckpointStatus status;
+  if (!flags.any()) return status;
+  status.checked = true;
+  auto gathered = gather_anchors(flags);
+  if (!gathered) {
+    status.detail = gathered.error().message;
+    return status;
+  }
+  auto events = all_audit_events(store);
+  auto head = store.audit_head();
+  if (!events || !head) {
+    status.detail = (!events ? events.error() : head.error()).message;
+    return status;
+  }
+  const auto& anchors = gathered->anchors;
+  for (const auto& a : anchors) status.seq = std::max(status.seq, a.seq);
+  const auto problems = audit::check_anchors(*events, *head, anchors);
+  status.ok = gathered->ok && problems.empty() && !anchors.empty();
+  if (!problems.empty())
+    status.detail = fmt::format("{} FAILED: {}", problems.front().anchor.source, problems.front().problem);
+  else if (anchors.empty())
+    status.detail = "no checkpoint was found in the files given";
+  else if (!gathered->ok)
+    status.detail = "a checkpoint's signature did not hold";
+  else
+    status.detail = fmt::format("{} checkpoint{} held, the latest at event {}", anchors.size(),
+                                anchors.size() == 1 ? "" : "s", status.seq);
+  return status;
+}
 
 Result<> write_output(const std::string& path, const std::string& text) {
   if (path.empty() || path == "-") {
@@ -58,13 +88,14 @@ int cmd_audit_report(const std::string& config, const std::string& store, const 
   auto built = audit_report::build((*rt)->store(), {.since = *since, .until = *until, .account = flags.account},
                              (*rt)->clock().now());
   if (!built) return report(built.error());
-  verify_against_checkpoints(**rt, built->chain.checkpoint);
+  built->chain.checkpoint = verify_against_checkpoints((*rt)->store(), flags.checkpoints);
   const std::string text = flags.format == "csv"     ? audit_report::to_csv(*built)
                            : flags.format == "jsonl" ? audit_report::to_jsonl(*built)
                                                      : audit_report::to_html(*built);
   if (auto written = write_output(flags.output, text); !written) return report(written.error());
   std::cerr << audit_report::summary_line(*built) << "\n";
-  return built->chain.verified ? kExitOk : kExitFailure;
+  const bool checkpoints_ok = !built->chain.checkpoint.checked || built->chain.checkpoint.ok;
+  return built->chain.verified && checkpoints_ok ? kExitOk : kExitFailure;
 }
 
 }  // namespace jit

@@ -1,6 +1,7 @@
 // `jit check-config FILE`: every problem of a policy file, each with file:line:col.
 #include <fmt/format.h>
 
+#include "app/checkpoint_key.h"
 #include "app/config.h"
 #include "cmd/jit/cli.h"
 #include "cmd/jit/commands.h"
@@ -10,11 +11,14 @@ namespace jit {
 int cmd_check_config(const std::string& path) {
   auto config = load_config_file(path);
   if (!config) return report(config.error());
+  auto key = load_checkpoint_key((*config)->settings.audit);
+  if (!key) return report(key.error());
   const Policy& policy = (*config)->policy;
   std::size_t roles = 0;
   for (const auto& a : policy.accounts) roles += a.roles.size();
-  fmt::print("{}: ok ({} accounts, {} roles, store {})\n", path, policy.accounts.size(), roles,
-             (*config)->settings.store.url);
+  fmt::print("{}: ok ({} accounts, {} roles, store {}, {})\n", path, policy.accounts.size(), roles,
+             (*config)->settings.store.url,
+             *key ? "audit checkpoints signed by key " + (**key).public_key().key_id() : "no audit checkpoints");
   return kExitOk;
 }
 

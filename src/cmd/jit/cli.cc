@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "cmd/jit/audit_checkpoints.h"
 #include "cmd/jit/commands.h"
 #include "cmd/jit/serve.h"
 #include "demo/demo.h"
@@ -160,6 +161,19 @@ void declare_revoke(CLI::App& app, Common& c, Commands& commands) {
   });
 }
 
+// --checkpoint, --checkpoints and --public-key, as `jit audit verify` and `jit audit report` take them.
+void add_checkpoint_options(CLI::App* command, CheckpointFlags& flags) {
+  command->add_option("--checkpoint", flags.anchors,
+                      "SEQ:HASH of a checkpoint: the trail must hold event SEQ with this hash, and its head must "
+                      "not be before it (repeatable)");
+  command->add_option("--checkpoints", flags.files,
+                      "A file holding checkpoint lines (a Slack or CloudWatch export, a log): every one found is "
+                      "checked (repeatable)");
+  command->add_option("--public-key", flags.public_keys,
+                      "The checkpoint key's public PEM (`jit audit public-key`): each checkpoint's signature must "
+                      "hold under it (repeatable, for rotated keys)");
+}
+
 void declare_audit(CLI::App& app, Common& c, Commands& commands) {
   struct Flags {
     std::string since, until, format = "jsonl";
@@ -174,9 +188,17 @@ void declare_audit(CLI::App& app, Common& c, Commands& commands) {
   audit_export->add_option("--format", f->format, "jsonl or csv")->check(CLI::IsMember({"jsonl", "csv"}));
   commands.emplace_back(audit_export,
                         [&c, f] { return cmd_audit_export(c.config, c.store, f->since, f->until, f->format); });
-  auto* audit_verify = audit->add_subcommand("verify", "Check the hash chain; name the first bad event");
+  auto* audit_verify = audit->add_subcommand(
+      "verify", "Check the hash chain (name the first bad event) and, with checkpoints, that the trail is the one "
+                "they were taken of");
   add_common_options(audit_verify, c);
-  commands.emplace_back(audit_verify, [&c] { return cmd_audit_verify(c.config, c.store); });
+  auto checkpoints = std::make_shared<CheckpointFlags>();
+  add_checkpoint_options(audit_verify, *checkpoints);
+  commands.emplace_back(audit_verify, [&c, checkpoints] { return cmd_audit_verify(c.config, c.store, *checkpoints); });
+  auto* public_key = audit->add_subcommand(
+      "public-key", "Print the public key of [audit] checkpoint_key_file (PEM), for auditors to verify checkpoints");
+  add_config_option(public_key, c.config);
+  commands.emplace_back(public_key, [&c] { return cmd_audit_public_key(c.config); });
   auto r = std::make_shared<AuditReportFlags>();
   auto* audit_report = audit->add_subcommand(
       "report", "The grants whose access overlaps a window, for auditors: who had which role on which account, from "
@@ -189,6 +211,7 @@ void declare_audit(CLI::App& app, Common& c, Commands& commands) {
   audit_report->add_option("--account", r->account, "Only this account (its name in the policy)");
   audit_report->add_option("--format", r->format, "csv (default), jsonl or html");
   audit_report->add_option("--output", r->output, "Write the report to this file (default: stdout)");
+  add_checkpoint_options(audit_report, r->checkpoints);
   commands.emplace_back(audit_report, [&c, r] { return cmd_audit_report(c.config, c.store, *r); });
 }
 

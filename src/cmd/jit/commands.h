@@ -20,16 +20,26 @@ int cmd_revoke(const std::string& config, const std::string& store, const std::s
                const std::string& operator_name, bool dry_run);
 int cmd_audit_export(const std::string& config, const std::string& store, const std::string& since,
                      const std::string& until, const std::string& format);
-int cmd_audit_verify(const std::string& config, const std::string& store);
+// --checkpoint, --checkpoints and --public-key of `jit audit verify` and `jit audit report`
+// (cmd/jit/audit_checkpoints.h reads them).
+struct CheckpointFlags {
+  std::vector<std::string> anchors;      // --checkpoint SEQ:HASH
+  std::vector<std::string> files;        // --checkpoints FILE
+  std::vector<std::string> public_keys;  // --public-key FILE
+  bool any() const { return !anchors.empty() || !files.empty(); }
+};
+// With `checkpoints` (cmd/jit/audit_checkpoints.h): the trail must also agree with each checkpoint.
+int cmd_audit_verify(const std::string& config, const std::string& store, const CheckpointFlags& checkpoints);
 
 // `jit audit report`: the flags as given (checked by the command, which names the flag at fault).
 struct AuditReportFlags {
   std::string since, until, account;
   std::string format = "csv";
   std::string output;  // "" or "-": stdout
+  CheckpointFlags checkpoints;
 };
-// Exit 0 with the report; 2 for a bad flag; 1 when the store fails or the chain did not verify
-// (the report is still written, and says so).
+// Exit 0 with the report; 2 for a bad flag; 1 when the store fails, or the chain or a checkpoint
+// did not verify (the report is still written, and says so).
 int cmd_audit_report(const std::string& config, const std::string& store, const AuditReportFlags& flags);
 int cmd_store_init(const std::string& config, const std::string& store);
 int cmd_store_migrate(const std::string& config, const std::string& from_url, const std::string& to_url);

@@ -11,12 +11,14 @@
 #include <sstream>
 #include <thread>
 
+#include "app/checkpoint_key.h"
 #include "app/config.h"
 #include "app/dry_run.h"
 #include "app/runtime.h"
 #include "cmd/jit/cli.h"
 #include "core/duration.h"
 #include "engine/announcer.h"
+#include "engine/checkpoint_publisher.h"
 #include "engine/engine.h"
 #include "engine/timer_loop.h"
 #include "net/https_client.h"
@@ -304,7 +306,23 @@ int run_serve(const ServeOptions& o) {
     directory = std::make_unique<NoDirectory>();
   }
 
+  // Signed checkpoints of the audit trail, posted straight to Slack (not through the announcer,
+  // which always succeeds) so that a failed post is retried; on a thread of their own.
+  auto checkpoint_key = load_checkpoint_key(rt.config()->settings.audit);
+  if (!checkpoint_key) return report(checkpoint_key.error());
+  std::unique_ptr<CheckpointPublisher> checkpoints;
+  if (*checkpoint_key) {
+    spdlog::info("event=audit_checkpoints_on key={} interval={}", (*checkpoint_key)->public_key().key_id(),
+                 format_duration(rt.config()->settings.audit.checkpoint_interval));
+    checkpoints = std::make_unique<CheckpointPublisher>(rt.store(), *chat, rt.clock(), std::move(**checkpoint_key),
+                                                        rt.config()->settings.audit.checkpoint_interval);
+  } else {
+    spdlog::warn("event=audit_checkpoints_off detail=\"[audit] checkpoint_key_file is not set: no signed checkpoints "
+                 "are published, so truncating or rewriting the audit trail in the store cannot be detected\"");
+  }
+
   EngineOptions engine_options;
+  if (checkpoints) engine_options.on_granted = [publisher = checkpoints.get()] { publisher->request(); };
   engine_options.instance_id = o.instance_id;
   engine_options.lease = *lease;
   engine_options.metrics = &metrics;
@@ -347,10 +365,12 @@ int run_serve(const ServeOptions& o) {
     loop.stop();
   });
   if (socket) socket->start();
+  if (checkpoints) checkpoints->start();
   spdlog::info("event=serving store={} instance={} ops=http://{}:{} provider={} chat={}", rt.store_url(),
                o.instance_id, ops_options->address, (*ops)->port(), o.dry_run ? "dry_run" : "identity_center",
                o.slack ? "slack" : "none");
   loop.run();
+  if (checkpoints) checkpoints->stop();
   // Stop taking envelopes and finish the ones already acked, then close the sockets.
   if (socket) socket->stop();
   SignalWaiter::raise_in_process(SIGUSR1);  // wakes the signal thread if the loop stopped by itself
