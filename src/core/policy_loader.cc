@@ -484,12 +484,23 @@ void read_slack(Problems& problems, const toml::table& table, SlackSettings& sla
   read_bounded(problems, r, "queue_limit", 1, 1'000'000, slack.queue_limit);
 }
 
+void read_audit(Problems& problems, const toml::table& table, AuditSettings& audit) {
+  TableReader r(problems, table, "audit", {"key_file"});
+  if (auto v = r.string("key_file", false)) {
+    if (v->value.empty())
+      problems.add(v->node->source(), v->path, "\"\"",
+                   "expected the path of a key file (lines `<key-id> <secret>`); leave key_file out for no key file");
+    else
+      audit.key_file = v->value;
+  }
+}
+
 void read_config(Problems& problems, const toml::table& root, Config& config) {
   Policy& policy = config.policy;
   Settings& settings = config.settings;
   TableReader r(problems, root, "",
                 {"approval_window", "sweep_interval", "reconcile_interval", "reason_max_length", "admins",
-                 "allow_guests", "ops_channel", "announce_queue", "store", "aws", "slack", "accounts"});
+                 "allow_guests", "ops_channel", "announce_queue", "store", "aws", "slack", "audit", "accounts"});
   read_bounded(problems, r, "announce_queue", 1, 1'000'000, settings.announce_queue);
   if (auto d = r.duration("approval_window", false)) policy.approval_window = *d;
   if (auto d = r.duration("sweep_interval", false)) settings.sweep_interval = *d;
@@ -520,6 +531,8 @@ void read_config(Problems& problems, const toml::table& root, Config& config) {
     read_aws(problems, *n->as_table(), settings.aws);
   if (auto n = r.typed("slack", false, toml::node_type::table, "a table, written [slack]"))
     read_slack(problems, *n->as_table(), settings.slack);
+  if (auto n = r.typed("audit", false, toml::node_type::table, "a table, written [audit]"))
+    read_audit(problems, *n->as_table(), settings.audit);
 
   auto accounts = r.tables("accounts", "accounts");
   std::map<std::string, std::string> names, ids;

@@ -27,6 +27,7 @@ Reload plan_reload(const Config& running, const Config& loaded) {
   live("slack.user_rate", next.slack.user_rate != now.slack.user_rate);
   live("slack.user_burst", next.slack.user_burst != now.slack.user_burst);
   fixed("store.url", next.store.url, now.store.url);
+  fixed("audit.key_file", next.audit.key_file, now.audit.key_file);
   fixed("slack.queue_limit", next.slack.queue_limit, now.slack.queue_limit);
   fixed("aws.region", next.aws.region, now.aws.region);
   fixed("aws.instance_arn", next.aws.instance_arn, now.aws.instance_arn);

@@ -47,6 +47,13 @@ struct SlackSettings {
   int queue_limit = 1000;
 };
 
+// [audit]: where the keys that seal the audit trail are (audit/keyring.h has the file's form).
+// The keys may also come from the environment (JIT_AUDIT_KEY); see app/audit_keys.h. Loaded once
+// at start: restart to change.
+struct AuditSettings {
+  std::string key_file;  // "" = none
+};
+
 struct Settings {
   Seconds sweep_interval{30};
   Seconds reconcile_interval{300};
@@ -54,6 +61,7 @@ struct Settings {
   StoreSettings store;      // needs a restart to change
   AwsSettings aws;          // region, instance and identity store need a restart; the portal URL does not
   SlackSettings slack;
+  AuditSettings audit;      // needs a restart to change
   // Slack announcements (owner-channel updates, notices, alerts) that may wait to be sent; past
   // it the oldest notice is dropped. Restart to change.
   int announce_queue = 10'000;

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cmd/run_jit.h"
 #include "net/https_client.h"
 #include "support/moto.h"
 
@@ -28,23 +29,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct Outcome {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
-
-// Runs `jit ARGS` (with `env`, "NAME=value ...", in front) and collects its output.
-Outcome run(const std::string& args, const std::string& env = "") {
-  Outcome r;
-  const std::string command = env + " " + std::string(JIT_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf;
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) r.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using Outcome = jit::testing::JitOutcome;
+Outcome run(const std::string& args, const std::string& env = "") { return jit::testing::run_jit(args, env); }
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
@@ -486,6 +472,9 @@ TEST_F(CliTest, ServeReloadsOnSighupAndStopsOnSigterm) {
   JitProcess serve({"serve", "--config", config, "--store", db, "--ops-address", "127.0.0.1:0", "--no-slack",
                     "--log-level", "info"});
   ASSERT_TRUE(serve.wait_for(R"("event":"serving")")) << serve.log();
+  // No audit key: the log says the trail is unkeyed, and so does the ops channel (here the log).
+  EXPECT_THAT(serve.log(), HasSubstr(R"("event":"audit_unkeyed")"));
+  EXPECT_THAT(serve.log(), HasSubstr("The audit trail is unkeyed"));
 
   // Logs are JSON lines when stderr is not a terminal.
   std::istringstream lines(serve.log());
@@ -530,16 +519,33 @@ TEST_F(CliTest, ServeReloadsOnSighupAndStopsOnSigterm) {
   std::string example = read_text(std::string(JIT_EXAMPLES_DIR) + "/jit.toml");
   replace_once(example, "sweep_interval = \"30s\"", "sweep_interval = \"10s\"");
   replace_once(example, "url = \"sqlite:jit.db\"", "url = \"sqlite:other.db\"");
+  example += "\n[audit]\nkey_file = \"/etc/jit/audit-keys\"\n";  // keys are read once, at start
   std::ofstream(config, std::ios::trunc) << example;
   serve.signal(SIGHUP);
   ASSERT_TRUE(serve.wait_for(R"("event":"config_reloaded")")) << serve.log();
   EXPECT_THAT(serve.log(), HasSubstr(R"("settings_applied":"sweep_interval")"));
-  EXPECT_THAT(serve.log(), HasSubstr(R"("need_restart":"store.url")"));
+  EXPECT_THAT(serve.log(), HasSubstr(R"("need_restart":"store.url,audit.key_file")"));
   ASSERT_TRUE(serve.wait_for("keep their running values until jit serve is restarted")) << serve.log();
 
   serve.signal(SIGTERM);
   EXPECT_EQ(serve.wait_exit(), 0) << serve.log();
   EXPECT_TRUE(serve.wait_for(R"("event":"stopped")")) << serve.log();
+}
+
+TEST_F(CliTest, ServeNamesTheCurrentAuditKey) {
+  const std::string config = (dir / "jit.toml").string();
+  std::filesystem::copy_file(std::string(JIT_EXAMPLES_DIR) + "/jit.toml", config);
+  const std::string secret = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=";
+  ::setenv("JIT_AUDIT_KEY", ("k2026:" + secret).c_str(), 1);  // inherited by the child only
+  JitProcess serve({"serve", "--config", config, "--store", db, "--ops-address", "127.0.0.1:0", "--no-slack",
+                    "--log-level", "info"});
+  ::unsetenv("JIT_AUDIT_KEY");
+  ASSERT_TRUE(serve.wait_for(R"("event":"serving")")) << serve.log();
+  EXPECT_THAT(serve.log(), HasSubstr(R"("current_key":"k2026","event":"audit_keyed")"));
+  EXPECT_THAT(serve.log(), Not(HasSubstr("audit_unkeyed")));
+  EXPECT_THAT(serve.log(), Not(HasSubstr(secret.substr(0, 12))));
+  serve.signal(SIGTERM);
+  EXPECT_EQ(serve.wait_exit(), 0) << serve.log();
 }
 
 TEST_F(CliTest, DemoKeepRunningPrintsHowToPlayAndStopsOnSigterm) {

@@ -244,7 +244,7 @@ TEST(LoadPolicyErrors, UnknownTopLevelKey) {
   EXPECT_EQ(errors("approval_windw = \"1h\"\n" + std::string(kMinimal)),
             "jit.toml:1:1: approval_windw: unknown key; allowed keys here: approval_window, sweep_interval, "
             "reconcile_interval, reason_max_length, admins, allow_guests, ops_channel, announce_queue, store, aws, "
-            "slack, accounts");
+            "slack, audit, accounts");
 }
 
 TEST(LoadPolicyErrors, RevocationRateConcurrencyAndQueueAreBounded) {
@@ -280,6 +280,15 @@ TEST(LoadPolicyErrors, SlackLimitsOutOfRangeAreNamedWithTheirLine) {
   EXPECT_THAT(message, HasSubstr("jit.toml:2:13: slack.user_rate \"10 per minute\": expected <count>/<unit>"));
   EXPECT_THAT(message, HasSubstr("jit.toml:3:14: slack.user_burst 0: expected a number from 1 to 1000"));
   EXPECT_THAT(message, HasSubstr("jit.toml:4:15: slack.queue_limit 9999999: expected a number from 1 to 1000000"));
+}
+
+TEST(LoadPolicyErrors, AuditKeyFileIsReadAndAnEmptyOrUnknownKeyIsNamed) {
+  auto config = load_config("[audit]\nkey_file = \"/etc/jit/audit-keys\"\n" + std::string(kMinimal), "jit.toml");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->settings.audit.key_file, "/etc/jit/audit-keys");
+  const std::string message = errors("[audit]\nkey_file = \"\"\nkey = \"abc\"\n" + std::string(kMinimal));
+  EXPECT_THAT(message, HasSubstr("jit.toml:2:12: audit.key_file \"\": expected the path of a key file"));
+  EXPECT_THAT(message, HasSubstr("jit.toml:3:1: audit.key: unknown key; allowed keys here: key_file"));
 }
 
 // ---- Types ----

@@ -82,5 +82,13 @@ TEST(PlanReload, RevocationRateConcurrencyAndQueueNeedARestart) {
   EXPECT_THAT(r.need_restart, ElementsAre("aws.revoke_rate", "aws.revoke_concurrency", "announce_queue"));
 }
 
+TEST(PlanReload, TheAuditKeyFileNeedsARestart) {
+  Config loaded = running();
+  loaded.settings.audit.key_file = "/etc/jit/new-keys";
+  const Reload r = plan_reload(running(), loaded);
+  EXPECT_EQ(r.config.settings.audit.key_file, running().settings.audit.key_file);
+  EXPECT_THAT(r.need_restart, ElementsAre("audit.key_file"));
+}
+
 }  // namespace
 }  // namespace jit

@@ -155,6 +155,7 @@ void declare_revoke(CLI::App& app, Common& c, Commands& commands) {
 void declare_audit(CLI::App& app, Common& c, Commands& commands) {
   struct Flags {
     std::string since, until, format = "jsonl";
+    bool allow_unkeyed = false;
   };
   auto f = std::make_shared<Flags>();
   auto* audit = app.add_subcommand("audit", "The tamper-evident audit trail");
@@ -166,9 +167,14 @@ void declare_audit(CLI::App& app, Common& c, Commands& commands) {
   audit_export->add_option("--format", f->format, "jsonl or csv")->check(CLI::IsMember({"jsonl", "csv"}));
   commands.emplace_back(audit_export,
                         [&c, f] { return cmd_audit_export(c.config, c.store, f->since, f->until, f->format); });
-  auto* audit_verify = audit->add_subcommand("verify", "Check the hash chain; name the first bad event");
+  auto* audit_verify = audit->add_subcommand(
+      "verify", "Check the hash chain with the configured audit keys ([audit] key_file, JIT_AUDIT_KEY); name the "
+                "first bad event and the key ids seen");
   add_common_options(audit_verify, c);
-  commands.emplace_back(audit_verify, [&c] { return cmd_audit_verify(c.config, c.store); });
+  audit_verify->add_flag("--allow-unkeyed", f->allow_unkeyed,
+                         "With a key configured, accept unkeyed events after keyed ones and a trail that ends "
+                         "unkeyed (only if the service really ran without its key for a while)");
+  commands.emplace_back(audit_verify, [&c, f] { return cmd_audit_verify(c.config, c.store, f->allow_unkeyed); });
 }
 
 void declare_store(CLI::App& app, Common& c, Commands& commands) {

@@ -20,7 +20,8 @@ int cmd_revoke(const std::string& config, const std::string& store, const std::s
                const std::string& operator_name, bool dry_run);
 int cmd_audit_export(const std::string& config, const std::string& store, const std::string& since,
                      const std::string& until, const std::string& format);
-int cmd_audit_verify(const std::string& config, const std::string& store);
+// `allow_unkeyed`: do not apply the downgrade rule (audit/chain.h) with a keyed keyring.
+int cmd_audit_verify(const std::string& config, const std::string& store, bool allow_unkeyed);
 int cmd_store_init(const std::string& config, const std::string& store);
 int cmd_store_migrate(const std::string& config, const std::string& from_url, const std::string& to_url);
 
