@@ -49,6 +49,20 @@ Result<LoadedKeyring> load_audit_keys(const AuditSettings& settings, const std::
   return loaded;
 }
 
+Result<> check_keys_continue_the_trail(Store& store, const audit::Keyring& keys) {
+  if (keys.keyed()) return {};
+  auto head = store.audit_head();
+  if (!head) return fail(head.error());
+  if (head->seq == 0) return {};
+  auto last = store.audit_events({.after_seq = head->seq - 1, .limit = 1});
+  if (!last) return fail(last.error());
+  if (last->empty() || last->front().key_id.empty()) return {};
+  return fail(Error::Invalid(fmt::format(
+      "the audit trail is keyed (its last event, {}, was sealed by key {}) but no audit key is configured: set {} "
+      "or [audit] key_file (docs/operations.md, \"Audit keys\"); unkeyed events after keyed ones would not verify",
+      last->front().seq, last->front().key_id, kAuditKeyVariable)));
+}
+
 Result<LoadedKeyring> load_audit_keys(const AuditSettings& settings) {
   const char* env_key = std::getenv(kAuditKeyVariable);
   return load_audit_keys(settings, env_key ? std::optional<std::string>(env_key) : std::nullopt);

@@ -9,6 +9,7 @@
 #include "audit/keyring.h"
 #include "core/error.h"
 #include "core/settings.h"
+#include "ports/store.h"
 
 namespace jit {
 
@@ -31,5 +32,11 @@ Result<LoadedKeyring> load_audit_keys(const AuditSettings& settings, const std::
 
 // The same with this process's JIT_AUDIT_KEY.
 Result<LoadedKeyring> load_audit_keys(const AuditSettings& settings);
+
+// Whether a service sealing with `keys` may write to `store`: Errc::invalid when the store's last
+// audit event is keyed and `keys` is unkeyed (every event written from then on would be a
+// downgrade that `jit audit verify` reports: the key is missing from this process's
+// configuration, not from the trail). The store's own error when it cannot be read.
+Result<> check_keys_continue_the_trail(Store& store, const audit::Keyring& keys);
 
 }  // namespace jit

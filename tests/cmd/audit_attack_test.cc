@@ -182,5 +182,19 @@ TEST_F(AuditAttack, RotatedKeysFromTheKeyFileVerifyAndAMissingOldKeyFails) {
   EXPECT_THAT(bad.out, Not(HasSubstr(kSecret1.substr(0, 12))));
 }
 
+// A service started without the key on a keyed trail would append events that never verify: it
+// refuses to start, naming the key and where to configure it.
+TEST_F(AuditAttack, ServeRefusesToStartUnkeyedOnAKeyedTrail) {
+  write_trail(audit::Keyring::parse_env("k1:" + kSecret1, "test").value());
+  const std::string config = std::string(JIT_EXAMPLES_DIR) + "/jit.toml";
+  Outcome refused = run("serve --no-slack --dry-run --ops-address 127.0.0.1:0 --config " + config + " --store " + store_);
+  EXPECT_EQ(refused.code, 2) << refused.out;
+  EXPECT_THAT(refused.out, HasSubstr("the audit trail is keyed (its last event, 6, was sealed by key k1) but no audit "
+                                     "key is configured: set JIT_AUDIT_KEY"));
+  const auto events = SqliteStore::open(file_).value()->audit_events({});
+  ASSERT_TRUE(events);
+  EXPECT_EQ(events->size(), 6u) << "nothing was written";
+}
+
 }  // namespace
 }  // namespace jit

@@ -305,6 +305,8 @@ int run_serve(const ServeOptions& o) {
       {.config_flag = o.config, .store_flag = o.store, .need_policy = true, .on_aws_call = aws_health.observer()});
   if (!runtime) return report(runtime.error());
   Runtime& rt = **runtime;
+  if (auto continued = check_keys_continue_the_trail(rt.store(), rt.audit_keys().keys); !continued)
+    return report(continued.error());
   auto provider = rt.make_provider(o.dry_run);
   if (!provider) return report(provider.error());
   if (auto checked = check_lease(*lease, (*provider)->call_deadline()); !checked) return report(checked.error());
