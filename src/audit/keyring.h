@@ -50,9 +50,6 @@ class Keyring {
   // HMAC-SHA256 of `data` under key `id`, lower-case hex. REQUIRES: has(id).
   std::string mac_hex(std::string_view id, std::string_view data) const;
 
-  // Same key ids, same secrets, same current key.
-  bool operator==(const Keyring&) const = default;
-
  private:
   Keyring() = default;
   // Adds a key; the message of the error does not contain the secret. `where` names the line.
