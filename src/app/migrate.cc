@@ -56,7 +56,7 @@ Result<std::vector<AuditEvent>> all_audit_events(Store& store, const AuditQuery&
   }
 }
 
-Result<MigrateReport> migrate(Store& from, Store& to) {
+Result<MigrateReport> migrate(Store& from, Store& to, const audit::Keyring& keys) {
   if (auto empty = check_empty(to); !empty) return fail(empty.error());
 
   // Read the whole source, and make sure nothing changed it meanwhile (every change moves the
@@ -67,7 +67,7 @@ Result<MigrateReport> migrate(Store& from, Store& to) {
   if (!requests) return fail(with_context("reading the source store's requests", requests.error()));
   auto events = all_audit_events(from);
   if (!events) return fail(with_context("reading the source store's audit trail", events.error()));
-  const auto source_check = audit::verify(*events, *head);
+  const auto source_check = audit::verify(*events, *head, keys, {.allow_unkeyed = true});
   if (!source_check.ok)
     return fail(Error::Invalid(fmt::format(
         "the source store's audit trail does not verify (event {}: {}); nothing was copied: run `jit audit verify` "
@@ -94,7 +94,7 @@ Result<MigrateReport> migrate(Store& from, Store& to) {
   if (!copied_events) return fail(with_context("checking the target's audit trail", copied_events.error()));
   auto copied_head = to.audit_head();
   if (!copied_head) return fail(with_context("checking the target's audit trail", copied_head.error()));
-  const auto target_check = audit::verify(*copied_events, *copied_head);
+  const auto target_check = audit::verify(*copied_events, *copied_head, keys, {.allow_unkeyed = true});
   if (!target_check.ok)
     return fail(Error::Internal(fmt::format("the target's audit trail does not verify after copying (event {}: {})",
                                             target_check.first_bad_seq, target_check.problem)));

@@ -136,8 +136,8 @@ bool overlaps(const GrantRow& r, const Filter& f) {
 
 std::string_view outcome_name(Outcome o) { return kOutcomeNames[static_cast<std::size_t>(o)]; }
 
-ChainStatus chain_status(const std::vector<AuditEvent>& events, const AuditHead& head) {
-  const auto v = audit::verify(events, head);
+ChainStatus chain_status(const std::vector<AuditEvent>& events, const AuditHead& head, const audit::Keyring& keys) {
+  const auto v = audit::verify(events, head, keys);
   return {.verified = v.ok, .events = v.checked, .verified_to = v.head.seq, .problem = v.problem};
 }
 
@@ -175,7 +175,7 @@ std::vector<GrantRow> grant_rows(const std::vector<AuditEvent>& events, const Fi
   return rows;
 }
 
-Result<Report> build(Store& store, const Filter& filter, TimePoint now) {
+Result<Report> build(Store& store, const audit::Keyring& keys, const Filter& filter, TimePoint now) {
   if (filter.until <= filter.since)
     return fail(Error::Invalid("--until " + format_time(filter.until) + " is not after --since " +
                                format_time(filter.since) + ": give a window whose end comes after its start"));
@@ -183,7 +183,7 @@ Result<Report> build(Store& store, const Filter& filter, TimePoint now) {
   if (!events) return fail(events.error());
   auto head = store.audit_head();
   if (!head) return fail(head.error());
-  Report report{.filter = filter, .generated_at = now, .chain = chain_status(*events, *head)};
+  Report report{.filter = filter, .generated_at = now, .chain = chain_status(*events, *head, keys)};
   const std::int64_t break_seq = report.chain.verified ? 0 : report.chain.verified_to + 1;
   report.rows = grant_rows(*events, filter, break_seq, [&store](const std::string& id) -> std::optional<AccessRequest> {
     auto r = store.get_request(id);

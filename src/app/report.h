@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/keyring.h"
 #include "core/model.h"
 #include "ports/store.h"
 
@@ -97,8 +98,9 @@ struct Report {
 // or nullopt. Values taken from it are named in GrantRow::from_request_row.
 using RequestReader = std::function<std::optional<AccessRequest>(const std::string& id)>;
 
-// The chain's status: audit::verify of `events` (the whole trail, in seq order) against `head`.
-ChainStatus chain_status(const std::vector<AuditEvent>& events, const AuditHead& head);
+// The chain's status: audit::verify of `events` (the whole trail, in seq order) against `head`,
+// with the configured audit keys.
+ChainStatus chain_status(const std::vector<AuditEvent>& events, const AuditHead& head, const audit::Keyring& keys);
 
 // The rows of the grants in `events` (the whole trail, in seq order) whose access window
 // overlaps [filter.since, filter.until) and, when filter.account is set, on that account.
@@ -109,6 +111,6 @@ std::vector<GrantRow> grant_rows(const std::vector<AuditEvent>& events, const Fi
 
 // Reads the whole trail and the head from `store`, verifies it and builds the rows (falling back
 // on the store's request rows for facts the events lack). Errc::invalid when until <= since.
-Result<Report> build(Store& store, const Filter& filter, TimePoint now);
+Result<Report> build(Store& store, const audit::Keyring& keys, const Filter& filter, TimePoint now);
 
 }  // namespace jit::audit_report

@@ -21,6 +21,9 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const RuntimeOptions& options) {
     if (!config) return fail(config.error());
     rt->config_ = std::move(*config);
   }
+  auto keys = load_audit_keys(rt->config_ ? rt->config_->settings.audit : AuditSettings{});
+  if (!keys) return fail(keys.error());
+  rt->audit_keys_ = std::move(*keys);
   rt->store_url_ = choose_store_url(options.store_flag, rt->config_.get());
   if (!options.open_store) return rt;
   auto url = parse_store_url(rt->store_url_);
@@ -31,7 +34,7 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const RuntimeOptions& options) {
     if (!made) return fail(made.error());
     aws = *made;
   }
-  auto store = open_store(rt->store_url_, aws);
+  auto store = open_store(rt->store_url_, aws, rt->audit_keys_.keys);
   if (!store) return fail(store.error());
   rt->store_ = std::move(*store);
   return rt;

@@ -1,5 +1,6 @@
 // The composition root: everything one `jit` process is built from, made once and in one place.
-// The one clock, the policy and its file, the store named by its URL, the AWS clients (made when
+// The one clock, the policy and its file, the audit keys, the store named by its URL (sealing with
+// those keys), the AWS clients (made when
 // the store or IAM Identity Center needs them), and the access provider. `jit serve` and every
 // console command build a Runtime and take what they need from it.
 #pragma once
@@ -7,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "app/audit_keys.h"
 #include "app/aws_services.h"
 #include "core/error.h"
 #include "core/settings.h"
@@ -36,6 +38,9 @@ class Runtime {
   const std::shared_ptr<const Config>& config() const { return config_; }
   const std::string& config_path() const { return config_path_; }
   const std::string& store_url() const { return store_url_; }
+  // The audit keyring ([audit] key_file and JIT_AUDIT_KEY, read once by build), with where it came
+  // from and any warning about it.
+  const LoadedKeyring& audit_keys() const { return audit_keys_; }
   // REQUIRES: options.open_store.
   Store& store() { return *store_; }
   // The AWS clients, made on first need (region and endpoints from the policy and environment).
@@ -55,6 +60,7 @@ class Runtime {
   RuntimeOptions options_;
   std::shared_ptr<const Config> config_;
   std::string config_path_, store_url_;
+  LoadedKeyring audit_keys_;
   std::shared_ptr<AwsServices> aws_;
   std::unique_ptr<Store> store_;
 };

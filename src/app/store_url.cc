@@ -29,16 +29,17 @@ Error no_aws(std::string_view url) {
 }
 }  // namespace
 
-Result<std::unique_ptr<Store>> open_store(std::string_view url, std::shared_ptr<AwsServices> aws) {
+Result<std::unique_ptr<Store>> open_store(std::string_view url, std::shared_ptr<AwsServices> aws,
+                                          const audit::Keyring& keys) {
   auto parsed = parse_store_url(url);
   if (!parsed) return fail(parsed.error());
   if (parsed->kind == StoreUrl::Kind::sqlite) {
-    auto store = SqliteStore::open(parsed->name);
+    auto store = SqliteStore::open(parsed->name, keys);
     if (!store) return fail(store.error());
     return std::unique_ptr<Store>(std::move(*store));
   }
   if (!aws) return fail(no_aws(url));
-  auto store = DynamoDbStore::open(parsed->name, AwsServices::dynamodb_handle(std::move(aws)));
+  auto store = DynamoDbStore::open(parsed->name, AwsServices::dynamodb_handle(std::move(aws)), keys);
   if (!store) return fail(store.error());
   return std::unique_ptr<Store>(std::move(*store));
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "audit/keyring.h"
 #include "core/error.h"
 #include "core/policy.h"
 #include "ports/store.h"
@@ -23,8 +24,9 @@ Result<StoreUrl> parse_store_url(std::string_view url);
 
 // Opens the store. Errc::invalid for a malformed URL (the message says what is accepted), or a
 // dynamodb: URL without `aws` (the process's AWS clients); the store's own error when it cannot
-// be opened.
-Result<std::unique_ptr<Store>> open_store(std::string_view url, std::shared_ptr<AwsServices> aws = nullptr);
+// be opened. The store seals audit events with `keys`.
+Result<std::unique_ptr<Store>> open_store(std::string_view url, std::shared_ptr<AwsServices> aws = nullptr,
+                                          const audit::Keyring& keys = audit::Keyring::unkeyed());
 
 // `jit store init`: creates what the store needs (the DynamoDB table with its indexes and TTL;
 // for SQLite, the file and its schema). Idempotent. Returns a line saying what was done.

@@ -485,7 +485,14 @@ void read_slack(Problems& problems, const toml::table& table, SlackSettings& sla
 }
 
 void read_audit(Problems& problems, const toml::table& table, AuditSettings& audit) {
-  TableReader r(problems, table, "audit", {"checkpoint_key_file", "checkpoint_interval"});
+  TableReader r(problems, table, "audit", {"key_file", "checkpoint_key_file", "checkpoint_interval"});
+  if (auto v = r.string("key_file", false)) {
+    if (v->value.empty())
+      problems.add(v->node->source(), v->path, "\"\"",
+                   "expected the path of a key file (lines `<key-id> <secret>`); leave key_file out for no key file");
+    else
+      audit.key_file = v->value;
+  }
   if (auto v = r.string("checkpoint_key_file", false)) audit.checkpoint_key_file = v->value;
   if (auto s = r.string("checkpoint_interval", false, "a string like \"15m\"")) {
     if (auto d = r.parse_duration_at(*s); d && *d < Seconds{10})

@@ -27,6 +27,7 @@ Reload plan_reload(const Config& running, const Config& loaded) {
   live("slack.user_rate", next.slack.user_rate != now.slack.user_rate);
   live("slack.user_burst", next.slack.user_burst != now.slack.user_burst);
   fixed("store.url", next.store.url, now.store.url);
+  fixed("audit.key_file", next.audit.key_file, now.audit.key_file);
   fixed("slack.queue_limit", next.slack.queue_limit, now.slack.queue_limit);
   fixed("aws.region", next.aws.region, now.aws.region);
   fixed("aws.instance_arn", next.aws.instance_arn, now.aws.instance_arn);
@@ -38,7 +39,8 @@ Reload plan_reload(const Config& running, const Config& loaded) {
   }
   fixed_number("aws.revoke_rate", next.aws.revoke_rate, now.aws.revoke_rate);
   fixed_number("aws.revoke_concurrency", next.aws.revoke_concurrency, now.aws.revoke_concurrency);
-  fixed("audit", next.audit, now.audit);
+  fixed("audit.checkpoint_key_file", next.audit.checkpoint_key_file, now.audit.checkpoint_key_file);
+  fixed("audit.checkpoint_interval", next.audit.checkpoint_interval, now.audit.checkpoint_interval);
   fixed_number("announce_queue", next.announce_queue, now.announce_queue);
   return r;
 }

@@ -47,8 +47,11 @@ struct SlackSettings {
   int queue_limit = 1000;
 };
 
-// [audit]: signed checkpoints of the audit trail, published outside the store. Restart to change.
+// [audit]: the keys that seal the audit trail (audit/keyring.h has the file's form; they may also
+// come from the environment, JIT_AUDIT_KEY: see app/audit_keys.h) and the signed checkpoints of
+// its head, published outside the store. Loaded once at start: restart to change.
 struct AuditSettings {
+  std::string key_file;  // "" = none
   // PEM Ed25519 private key (`openssl genpkey -algorithm ed25519`); "" = no checkpoints.
   std::string checkpoint_key_file;
   // How often the current head is published (also after every grant).
@@ -63,7 +66,7 @@ struct Settings {
   StoreSettings store;      // needs a restart to change
   AwsSettings aws;          // region, instance and identity store need a restart; the portal URL does not
   SlackSettings slack;
-  AuditSettings audit;
+  AuditSettings audit;      // needs a restart to change
   // Slack announcements (owner-channel updates, notices, alerts) that may wait to be sent; past
   // it the oldest notice is dropped. Restart to change.
   int announce_queue = 10'000;

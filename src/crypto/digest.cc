@@ -1,5 +1,6 @@
 #include "crypto/digest.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -25,6 +26,12 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
             reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len))
     throw std::runtime_error("HMAC failed");
   return std::string(reinterpret_cast<char*>(out), len);
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) { return hex(hmac_sha256(key, data)); }
+
+bool equal_constant_time(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 std::string hex(std::string_view bytes) {

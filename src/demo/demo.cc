@@ -220,7 +220,7 @@ class Story {
       if (!before || !events || !head) continue;
       if (before->seq != head->seq) continue;
       for (const auto& e : *events) fmt::print("          {}\n", describe(e));
-      auto verified = audit::verify(*events, *head);
+      auto verified = audit::verify(*events, *head, audit::Keyring::unkeyed());
       fmt::print("\n$ jit audit verify --store {}\n", store_url_);
       if (verified.ok)
         fmt::print("audit trail verified: {} events, head #{} {}\n", verified.checked, verified.head.seq,

@@ -196,7 +196,7 @@ Result<> DynamoDbStore::create_table(const std::string& table, aws::AwsJsonApi& 
   return {};
 }
 
-Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::open(std::string table, aws::AwsJsonApi& api) {
+Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::open(std::string table, aws::AwsJsonApi& api, audit::Keyring keys) {
   using namespace dynamodb;
   auto description = describe_table(api, table);
   if (!description) return fail(description.error());
@@ -204,12 +204,13 @@ Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::open(std::string table, aw
     return fail(Error::Unavailable(fmt::format("dynamodb table {} is {}, not ACTIVE yet: try again in a minute",
                                                table, description->value("TableStatus", "not active"))));
   if (auto shape = check_table_shape(*description, table); !shape) return fail(shape.error());
-  return std::unique_ptr<DynamoDbStore>(new DynamoDbStore(std::move(table), api, nullptr));
+  return std::unique_ptr<DynamoDbStore>(new DynamoDbStore(std::move(table), api, nullptr, std::move(keys)));
 }
 
-Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::open(std::string table, std::shared_ptr<aws::AwsJsonApi> api) {
+Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::open(std::string table, std::shared_ptr<aws::AwsJsonApi> api,
+                                                            audit::Keyring keys) {
   if (!api) return fail(Error::Invalid("DynamoDbStore::open: no AWS client given"));
-  auto store = open(std::move(table), *api);
+  auto store = open(std::move(table), *api, std::move(keys));
   if (!store) return fail(store.error());
   (*store)->owned_api_ = std::move(api);
   return store;

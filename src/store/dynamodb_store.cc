@@ -186,7 +186,7 @@ Result<DynamoDbStore::Written> DynamoDbStore::write_change(const Change& change)
       if (!read_head) return fail(read_head.error());
       head = std::move(*read_head);
       event = *change.event;
-      if (!change.imported) audit::seal(event, head);
+      if (!change.imported) audit::seal(event, head, keys_);
       else if (auto conflict = audit::import_conflict(event, head)) return fail(*conflict);
       t.add(Part::event, "Put", not_exists(table_, dynamodb::audit_event_item(event)));
       if (!event.request_id.empty())

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/keyring.h"
 #include "aws/json_api.h"
 #include "ports/clock.h"
 #include "ports/store.h"
@@ -47,11 +48,14 @@ class DynamoDbStore final : public Store {
 
   // Checks that `table` exists, is ACTIVE and has this store's key and indexes (DescribeTable).
   // Errc::unavailable when it is missing or not active yet; Errc::invalid when it has another
-  // shape (made by another program, or by an older version without an index).
-  static Result<std::unique_ptr<DynamoDbStore>> open(std::string table, aws::AwsJsonApi& api);
+  // shape (made by another program, or by an older version without an index). Audit events are
+  // sealed with `keys` (audit::seal).
+  static Result<std::unique_ptr<DynamoDbStore>> open(std::string table, aws::AwsJsonApi& api,
+                                                     audit::Keyring keys = audit::Keyring::unkeyed());
   // The same, keeping `api` (and whatever it owns) alive as long as the store: for openers such
   // as `--store dynamodb:TABLE` that build the client themselves.
-  static Result<std::unique_ptr<DynamoDbStore>> open(std::string table, std::shared_ptr<aws::AwsJsonApi> api);
+  static Result<std::unique_ptr<DynamoDbStore>> open(std::string table, std::shared_ptr<aws::AwsJsonApi> api,
+                                                     audit::Keyring keys = audit::Keyring::unkeyed());
 
   // Creates `table` with its key, indexes (PAY_PER_REQUEST, server-side encryption), waits until it
   // and its indexes are ACTIVE, and enables TTL on `ttl`. Idempotent: an existing table is fine
@@ -80,8 +84,8 @@ class DynamoDbStore final : public Store {
   const std::string& table() const { return table_; }
 
  private:
-  DynamoDbStore(std::string table, aws::AwsJsonApi& api, std::shared_ptr<aws::AwsJsonApi> owned)
-      : table_(std::move(table)), owned_api_(std::move(owned)), api_(api) {}
+  DynamoDbStore(std::string table, aws::AwsJsonApi& api, std::shared_ptr<aws::AwsJsonApi> owned, audit::Keyring keys)
+      : table_(std::move(table)), owned_api_(std::move(owned)), api_(api), keys_(std::move(keys)) {}
 
   struct Change;
   struct Written {
@@ -93,6 +97,7 @@ class DynamoDbStore final : public Store {
   std::string table_;
   std::shared_ptr<aws::AwsJsonApi> owned_api_;  // null when the caller owns api_
   aws::AwsJsonApi& api_;
+  const audit::Keyring keys_;
 };
 
 }  // namespace jit

@@ -131,23 +131,24 @@ Result<> insert_event(Database& db, const AuditEvent& event, const AuditHead& he
   return update->run();
 }
 
-// Seals `event` after the current head, inserts it and moves the head to it.
+// Seals `event` with `keys` after the current head, inserts it and moves the head to it.
 // REQUIRES: an open write transaction, so that no other writer moves the head meanwhile.
-Result<AuditEvent> append_event(Database& db, AuditEvent event) {
+Result<AuditEvent> append_event(Database& db, AuditEvent event, const audit::Keyring& keys) {
   auto head = read_audit_head(db);
   if (!head) return fail(head.error());
-  audit::seal(event, *head);
+  audit::seal(event, *head, keys);
   if (auto inserted = insert_event(db, event, *head); !inserted) return fail(inserted.error());
   return event;
 }
 
 }  // namespace
 
-SqliteStore::SqliteStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+SqliteStore::SqliteStore(std::unique_ptr<Database> db, audit::Keyring keys)
+    : db_(std::move(db)), keys_(std::move(keys)) {}
 
 SqliteStore::~SqliteStore() = default;
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, audit::Keyring keys) {
   auto db = Database::open(path, kBusyTimeout);
   if (!db) return fail(db.error());
   // WAL: readers do not wait for the writer. With WAL, synchronous=NORMAL loses no commit when
@@ -155,7 +156,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
   if (auto set = (*db)->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL"); !set)
     return fail(set.error());
   if (auto migrated = migrate(**db); !migrated) return fail(migrated.error());
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*db)));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*db), std::move(keys)));
 }
 
 Result<AccessRequest> SqliteStore::create_request(const AccessRequest& request, const AuditEvent& event) {
@@ -165,7 +166,7 @@ Result<AccessRequest> SqliteStore::create_request(const AccessRequest& request, 
   auto transaction = WriteTransaction::begin(*db_);
   if (!transaction) return fail(transaction.error());
   if (auto inserted = insert_request(*db_, stored); !inserted) return fail(inserted.error());
-  if (auto appended = append_event(*db_, event); !appended) return fail(appended.error());
+  if (auto appended = append_event(*db_, event, keys_); !appended) return fail(appended.error());
   if (auto committed = transaction->commit(); !committed) return fail(committed.error());
   return stored;
 }
@@ -198,7 +199,7 @@ Result<AccessRequest> SqliteStore::update_request(const AccessRequest& request, 
                                             "read it again and retry",
                                             request.id, request.version, (*current)->version)));
   }
-  if (auto appended = append_event(*db_, event); !appended) return fail(appended.error());
+  if (auto appended = append_event(*db_, event, keys_); !appended) return fail(appended.error());
   if (auto committed = transaction->commit(); !committed) return fail(committed.error());
   AccessRequest stored = request;
   ++stored.version;
@@ -257,7 +258,7 @@ Result<AuditEvent> SqliteStore::append_audit(const AuditEvent& event) {
   std::lock_guard lock(mu_);
   auto transaction = WriteTransaction::begin(*db_);
   if (!transaction) return fail(transaction.error());
-  auto appended = append_event(*db_, event);
+  auto appended = append_event(*db_, event, keys_);
   if (!appended) return fail(appended.error());
   if (auto committed = transaction->commit(); !committed) return fail(committed.error());
   return appended;

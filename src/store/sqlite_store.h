@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/keyring.h"
 #include "ports/store.h"
 
 namespace jit {
@@ -23,8 +24,10 @@ class SqliteStore final : public Store {
   // Opens the database at `path`, creating it if missing, and brings its schema up to the
   // version this program knows (sqlite::kSchemaVersion, recorded in PRAGMA user_version),
   // applying the missing migration steps in one transaction. Errc::invalid when the file's schema
-  // is newer than this program knows. Errors name the path and SQLite's message.
-  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
+  // is newer than this program knows. Errors name the path and SQLite's message. Audit events
+  // are sealed with `keys` (audit::seal).
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path,
+                                                   audit::Keyring keys = audit::Keyring::unkeyed());
 
   ~SqliteStore() override;
 
@@ -45,10 +48,11 @@ class SqliteStore final : public Store {
   Result<AuditEvent> import_audit(const AuditEvent& event) override;
 
  private:
-  explicit SqliteStore(std::unique_ptr<sqlite::Database> db);
+  SqliteStore(std::unique_ptr<sqlite::Database> db, audit::Keyring keys);
 
   std::mutex mu_;
   std::unique_ptr<sqlite::Database> db_;  // guarded by mu_
+  const audit::Keyring keys_;
 };
 
 }  // namespace jit

@@ -45,7 +45,7 @@ std::vector<AccessRequest> requests_of(Store& store) { return store.list_request
 TEST(MigrateTest, CopiesEveryRequestAndTheWholeChain) {
   MemoryStore from, to;
   fill(from);
-  auto report = migrate(from, to);
+  auto report = migrate(from, to, audit::Keyring::unkeyed());
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_EQ(report->requests, static_cast<std::int64_t>(std::size(kAllStates)));
   const auto events = all_audit_events(from).value();
@@ -55,7 +55,7 @@ TEST(MigrateTest, CopiesEveryRequestAndTheWholeChain) {
 
   EXPECT_EQ(requests_of(to), requests_of(from));
   EXPECT_EQ(all_audit_events(to).value(), events);
-  EXPECT_TRUE(audit::verify(all_audit_events(to).value(), to.audit_head().value()).ok);
+  EXPECT_TRUE(audit::verify(all_audit_events(to).value(), to.audit_head().value(), audit::Keyring::unkeyed()).ok);
   // The copy is a working store: open requests still hold their slots.
   AccessRequest again;
   again.id = "r-again";
@@ -67,7 +67,7 @@ TEST(MigrateTest, CopiesEveryRequestAndTheWholeChain) {
 
 TEST(MigrateTest, EmptyToEmptyCopiesNothing) {
   MemoryStore from, to;
-  auto report = migrate(from, to);
+  auto report = migrate(from, to, audit::Keyring::unkeyed());
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_EQ(report->requests, 0);
   EXPECT_EQ(report->audit_events, 0);
@@ -82,7 +82,7 @@ TEST(MigrateTest, RefusesATargetThatHoldsStateAndWritesNothing) {
   for (Store* to : {static_cast<Store*>(&with_events), static_cast<Store*>(&with_requests)}) {
     const auto requests = requests_of(*to);
     const auto events = all_audit_events(*to).value();
-    auto refused = migrate(from, *to);
+    auto refused = migrate(from, *to, audit::Keyring::unkeyed());
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, Errc::invalid);
     EXPECT_NE(refused.error().message.find("not empty"), std::string::npos) << refused.error().message;
@@ -108,7 +108,7 @@ TEST(MigrateTest, RefusesASourceWhoseTrailDoesNotVerifyAndWritesNothing) {
   MemoryStore inner, to;
   fill(inner);
   TamperedStore from(inner);
-  auto refused = migrate(from, to);
+  auto refused = migrate(from, to, audit::Keyring::unkeyed());
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, Errc::invalid);
   EXPECT_NE(refused.error().message.find("event 3"), std::string::npos) << refused.error().message;
@@ -121,13 +121,13 @@ TEST(MigrateTest, AFailedWriteStopsTheMigrationAndSaysWhere) {
   fill(from);
   FaultyStore to(inner);
   to.fail_next(FaultyStore::Method::import_audit, 1, Error::Unavailable("throttled"));
-  auto failed = migrate(from, to);
+  auto failed = migrate(from, to, audit::Keyring::unkeyed());
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().code, Errc::unavailable);
   EXPECT_NE(failed.error().message.find("copying audit event 1: throttled"), std::string::npos)
       << failed.error().message;
   // Part of the state is there: a second attempt into the same target is refused.
-  EXPECT_EQ(migrate(from, to).error().code, Errc::invalid);
+  EXPECT_EQ(migrate(from, to, audit::Keyring::unkeyed()).error().code, Errc::invalid);
 }
 
 TEST(MigrateTest, ACopyThatReadsBackDifferentFails) {
@@ -135,7 +135,7 @@ TEST(MigrateTest, ACopyThatReadsBackDifferentFails) {
   fill(from);
   FaultyStore to(inner);
   to.fail_next(FaultyStore::Method::get_request, 1, Error::NotFound("lost"));
-  auto failed = migrate(from, to);
+  auto failed = migrate(from, to, audit::Keyring::unkeyed());
   ASSERT_FALSE(failed);
   EXPECT_NE(failed.error().message.find("in the target"), std::string::npos) << failed.error().message;
 }

@@ -27,7 +27,7 @@ audit_report::Report sample() {
   audit_report::Report rep;
   rep.filter = {.since = *parse_time("2026-11-24"), .until = *parse_time("2026-11-25")};
   rep.generated_at = kT0 + minutes{90};
-  rep.chain = audit_report::chain_status(trail.events(), trail.head());
+  rep.chain = audit_report::chain_status(trail.events(), trail.head(), audit::Keyring::unkeyed());
   rep.rows = audit_report::grant_rows(trail.events(), rep.filter);
   return rep;
 }

@@ -197,11 +197,11 @@ TEST(ReportRows, ABrokenChainIsStatedAndItsLaterRowsMarked) {
   ReportTrail trail;
   trail.granted(ReportTrail::request("r1", kT0), {"U0ALICE"});
   trail.granted(ReportTrail::request("r2", kT0 + hours{1}), {"U0ALICE"});
-  EXPECT_TRUE(audit_report::chain_status(trail.events(), trail.head()).verified);
-  EXPECT_EQ(audit_report::chain_status(trail.events(), trail.head()).verified_to, 10);
+  EXPECT_TRUE(audit_report::chain_status(trail.events(), trail.head(), audit::Keyring::unkeyed()).verified);
+  EXPECT_EQ(audit_report::chain_status(trail.events(), trail.head(), audit::Keyring::unkeyed()).verified_to, 10);
 
   trail.events()[6].detail = "edited";  // r2's posted event (seq 7)
-  const auto status = audit_report::chain_status(trail.events(), trail.head());
+  const auto status = audit_report::chain_status(trail.events(), trail.head(), audit::Keyring::unkeyed());
   EXPECT_FALSE(status.verified);
   EXPECT_EQ(status.verified_to, 6);
   EXPECT_FALSE(status.problem.empty());
@@ -223,7 +223,7 @@ TEST(ReportRows, FactsThatAreNotAnObjectCountAsNone) {
 
 TEST(ReportBuild, RefusesAnEmptyWindowNamingBothFlags) {
   MemoryStore store;
-  auto built = audit_report::build(store, {.since = kT0, .until = kT0}, kT0);
+  auto built = audit_report::build(store, audit::Keyring::unkeyed(), {.since = kT0, .until = kT0}, kT0);
   ASSERT_FALSE(built);
   EXPECT_EQ(built.error().code, Errc::invalid);
   EXPECT_THAT(built.error().message, ::testing::HasSubstr("--until"));
@@ -235,7 +235,7 @@ TEST(ReportBuild, ReadsTheStoreAndVerifiesTheWholeTrail) {
   ReportTrail trail;
   trail.granted(ReportTrail::request("r1", kT0), {"U0ALICE", "U0BOB"});
   for (const auto& e : trail.events()) ASSERT_TRUE(store.import_audit(e));
-  auto built = audit_report::build(store, kDay, kT0 + hours{2});
+  auto built = audit_report::build(store, audit::Keyring::unkeyed(), kDay, kT0 + hours{2});
   ASSERT_TRUE(built) << built.error().message;
   EXPECT_TRUE(built->chain.verified);
   EXPECT_EQ(built->chain.events, 6);

@@ -21,7 +21,7 @@ class ReportTrail {
                   std::string facts, std::string detail = "") {
     AuditEvent e{.at = at, .actor = actor, .action = action, .request_id = id, .detail = std::move(detail),
                  .facts = std::move(facts)};
-    audit::seal(e, head_);
+    audit::seal(e, head_, audit::Keyring::unkeyed());
     head_ = {e.seq, e.hash};
     events_.push_back(e);
     return events_.back();

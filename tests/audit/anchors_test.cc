@@ -16,7 +16,7 @@ class AnchorsTest : public ::testing::Test {
     for (int i = 0; i < 5; ++i) {
       AuditEvent e{.at = from_epoch(1'800'000'000 + i), .actor = "system:engine", .action = "step",
                    .request_id = "r1", .detail = std::to_string(i)};
-      seal(e, head);
+      seal(e, head, Keyring::unkeyed());
       head = {e.seq, e.hash};
       events.push_back(e);
     }
@@ -36,7 +36,7 @@ TEST_F(AnchorsTest, TruncatedTrailWithTheHeadMovedFails) {
   const Anchor latest = at(5);
   events.resize(3);
   head = {3, events.back().hash};
-  ASSERT_TRUE(verify(events, head).ok);  // the chain alone sees nothing
+  ASSERT_TRUE(verify(events, head, Keyring::unkeyed()).ok);  // the chain alone sees nothing
   auto problems = check_anchors(events, head, {at(2), latest});
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(problems[0].anchor.source, "cp5");
@@ -48,10 +48,10 @@ TEST_F(AnchorsTest, RewrittenTrailFails) {
   events[1].detail = "rewritten";
   AuditHead rebuilt{1, events[0].hash};
   for (std::size_t i = 1; i < events.size(); ++i) {
-    seal(events[i], rebuilt);
+    seal(events[i], rebuilt, Keyring::unkeyed());
     rebuilt = {events[i].seq, events[i].hash};
   }
-  ASSERT_TRUE(verify(events, rebuilt).ok);
+  ASSERT_TRUE(verify(events, rebuilt, Keyring::unkeyed()).ok);
   auto problems = check_anchors(events, rebuilt, {at(1), anchor});
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_THAT(problems[0].problem, HasSubstr("event 4 has hash " + events[3].hash + ", not " + anchor.hash));

@@ -17,14 +17,14 @@ class ChainTest : public ::testing::Test {
     for (int i = 0; i < 6; ++i) {
       AuditEvent e{.at = t0 + Seconds{i}, .actor = i == 1 ? "U0ALICE" : "system:engine", .action = actions[i],
                    .request_id = "r1", .from_state = "a", .to_state = "b", .detail = "step " + std::to_string(i)};
-      seal(e, head);
+      seal(e, head, Keyring::unkeyed());
       head = {e.seq, e.hash};
       events.push_back(e);
     }
     this->head = head;
   }
 
-  VerifyReport check() { return verify(events, head); }
+  VerifyReport check() { return verify(events, head, Keyring::unkeyed()); }
 
   std::vector<AuditEvent> events;
   AuditHead head;
@@ -40,8 +40,8 @@ TEST_F(ChainTest, IntactTrailVerifies) {
 }
 
 TEST_F(ChainTest, EmptyTrailVerifies) {
-  EXPECT_TRUE(verify({}, {0, kGenesisHash}).ok);
-  EXPECT_TRUE(verify({}, {0, ""}).ok);
+  EXPECT_TRUE(verify({}, {0, kGenesisHash}, Keyring::unkeyed()).ok);
+  EXPECT_TRUE(verify({}, {0, ""}, Keyring::unkeyed()).ok);
 }
 
 TEST_F(ChainTest, EveryFieldIsCovered) {
@@ -54,7 +54,7 @@ TEST_F(ChainTest, EveryFieldIsCovered) {
   for (const auto& edit : edits) {
     AuditEvent changed = base;
     edit(changed);
-    EXPECT_NE(compute_hash(changed), base.hash);
+    EXPECT_NE(compute_hash(changed, Keyring::unkeyed()).value(), base.hash);
   }
 }
 
@@ -68,7 +68,7 @@ TEST_F(ChainTest, ModifiedEventIsNamed) {
 
 TEST_F(ChainTest, ModifiedAndRehashedEventBreaksTheNextLink) {
   events[3].actor = "U0MALLORY";
-  events[3].hash = compute_hash(events[3]);
+  events[3].hash = compute_hash(events[3], Keyring::unkeyed()).value();
   auto r = check();
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad_seq, 5);
@@ -94,7 +94,7 @@ TEST_F(ChainTest, DeletedLastEventIsCaughtByTheHead) {
 TEST_F(ChainTest, InsertedEventIsNamed) {
   AuditEvent forged = events[2];
   forged.detail = "forged";
-  forged.hash = compute_hash(forged);
+  forged.hash = compute_hash(forged, Keyring::unkeyed()).value();
   events.insert(events.begin() + 3, forged);
   auto r = check();
   EXPECT_FALSE(r.ok);
@@ -105,7 +105,7 @@ TEST_F(ChainTest, InsertedEventIsNamed) {
 TEST_F(ChainTest, InsertedEventWithRenumberingIsNamed) {
   // A forger who renumbers everything after the insertion still cannot forge the links.
   AuditEvent forged{.at = events[2].at, .actor = "U0MALLORY", .action = "approve", .request_id = "r9"};
-  seal(forged, {events[2].seq, events[2].hash});
+  seal(forged, {events[2].seq, events[2].hash}, Keyring::unkeyed());
   events.insert(events.begin() + 3, forged);
   for (std::size_t i = 4; i < events.size(); ++i) events[i].seq += 1;
   auto r = check();

@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   audit_report::Report report;
   report.filter = {.since = *parse_time("2026-11-24"), .until = *parse_time("2026-11-25")};
   report.generated_at = kT0 + hours{8};
-  report.chain = audit_report::chain_status(trail.events(), trail.head());
+  report.chain = audit_report::chain_status(trail.events(), trail.head(), audit::Keyring::unkeyed());
   report.rows = audit_report::grant_rows(trail.events(), report.filter);
   std::ofstream out(argv[1], std::ios::binary);
   out << audit_report::to_html(report);

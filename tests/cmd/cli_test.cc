@@ -517,6 +517,9 @@ TEST_F(CliTest, ServeReloadsOnSighupAndStopsOnSigterm) {
   JitProcess serve({"serve", "--config", config, "--store", db, "--ops-address", "127.0.0.1:0", "--no-slack",
                     "--log-level", "info"});
   ASSERT_TRUE(serve.wait_for(R"("event":"serving")")) << serve.log();
+  // No audit key: the log says the trail is unkeyed, and so does the ops channel (here the log).
+  EXPECT_THAT(serve.log(), HasSubstr(R"("event":"audit_unkeyed")"));
+  EXPECT_THAT(serve.log(), HasSubstr("The audit trail is unkeyed"));
 
   // Logs are JSON lines when stderr is not a terminal.
   std::istringstream lines(serve.log());
@@ -561,16 +564,33 @@ TEST_F(CliTest, ServeReloadsOnSighupAndStopsOnSigterm) {
   std::string example = read_text(std::string(JIT_EXAMPLES_DIR) + "/jit.toml");
   replace_once(example, "sweep_interval = \"30s\"", "sweep_interval = \"10s\"");
   replace_once(example, "url = \"sqlite:jit.db\"", "url = \"sqlite:other.db\"");
+  example += "\n[audit]\nkey_file = \"/etc/jit/audit-keys\"\n";  // keys are read once, at start
   std::ofstream(config, std::ios::trunc) << example;
   serve.signal(SIGHUP);
   ASSERT_TRUE(serve.wait_for(R"("event":"config_reloaded")")) << serve.log();
   EXPECT_THAT(serve.log(), HasSubstr(R"("settings_applied":"sweep_interval")"));
-  EXPECT_THAT(serve.log(), HasSubstr(R"("need_restart":"store.url")"));
+  EXPECT_THAT(serve.log(), HasSubstr(R"("need_restart":"store.url,audit.key_file")"));
   ASSERT_TRUE(serve.wait_for("keep their running values until jit serve is restarted")) << serve.log();
 
   serve.signal(SIGTERM);
   EXPECT_EQ(serve.wait_exit(), 0) << serve.log();
   EXPECT_TRUE(serve.wait_for(R"("event":"stopped")")) << serve.log();
+}
+
+TEST_F(CliTest, ServeNamesTheCurrentAuditKey) {
+  const std::string config = (dir / "jit.toml").string();
+  std::filesystem::copy_file(std::string(JIT_EXAMPLES_DIR) + "/jit.toml", config);
+  const std::string secret = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=";
+  ::setenv("JIT_AUDIT_KEY", ("k2026:" + secret).c_str(), 1);  // inherited by the child only
+  JitProcess serve({"serve", "--config", config, "--store", db, "--ops-address", "127.0.0.1:0", "--no-slack",
+                    "--log-level", "info"});
+  ::unsetenv("JIT_AUDIT_KEY");
+  ASSERT_TRUE(serve.wait_for(R"("event":"serving")")) << serve.log();
+  EXPECT_THAT(serve.log(), HasSubstr(R"("current_key":"k2026","event":"audit_keyed")"));
+  EXPECT_THAT(serve.log(), Not(HasSubstr("audit_unkeyed")));
+  EXPECT_THAT(serve.log(), Not(HasSubstr(secret.substr(0, 12))));
+  serve.signal(SIGTERM);
+  EXPECT_EQ(serve.wait_exit(), 0) << serve.log();
 }
 
 TEST_F(CliTest, DemoKeepRunningPrintsHowToPlayAndStopsOnSigterm) {

@@ -208,7 +208,7 @@ TEST_P(StoreContract, RacingUpdatesOfOneVersionExactlyOneWins) {
   }
   const auto events = all_events(store());
   EXPECT_EQ(events.size(), 6u);
-  EXPECT_TRUE(audit::verify(events, ok(store().audit_head())).ok);
+  EXPECT_TRUE(audit::verify(events, ok(store().audit_head()), audit::Keyring::unkeyed()).ok);
 }
 
 TEST_P(StoreContract, RacingCreatesForOneAccountAndRoleExactlyOneWins) {
@@ -323,16 +323,16 @@ TEST_P(StoreContract, EveryChangeAppendsOneChainedEvent) {
 
   // The store fills in seq and the hashes; every other field is kept as given.
   AuditEvent expected = approve;
-  audit::seal(expected, {1, events[0].hash});
+  audit::seal(expected, {1, events[0].hash}, audit::Keyring::unkeyed());
   EXPECT_EQ(events[1], expected);
   EXPECT_EQ(events[2], appended);
   EXPECT_EQ(appended.seq, 3);
-  EXPECT_EQ(appended.hash, audit::compute_hash(appended));
+  EXPECT_EQ(appended.hash, audit::compute_hash(appended, audit::Keyring::unkeyed()).value());
 
   const AuditHead head = ok(store().audit_head());
   EXPECT_EQ(head.seq, 3);
   EXPECT_EQ(head.hash, appended.hash);
-  const auto report = audit::verify(events, head);
+  const auto report = audit::verify(events, head, audit::Keyring::unkeyed());
   EXPECT_TRUE(report.ok) << report.problem;
 }
 
@@ -352,31 +352,77 @@ TEST_P(StoreContract, AuditEventsFilterBySinceUntilAfterSeqAndLimit) {
   EXPECT_TRUE(query({.since = kT0 + Seconds{41}}).empty());
 }
 
+// A keyring from its JIT_AUDIT_KEY form, e.g. "k1:<hex>,k0:<hex>" (the first key current).
+audit::Keyring test_keys(const std::string& spec) {
+  auto keys = audit::Keyring::parse_env(spec, "test keys");
+  if (!keys) ADD_FAILURE() << keys.error().message;
+  return keys ? *keys : audit::Keyring::unkeyed();
+}
+const std::string kSecretA(64, 'a'), kSecretB(64, 'b');  // 32 bytes each, in hex
+
 TEST_P(StoreContract, EventsKeepTheirFactsAndKeyIdAndAreReadByRequest) {
-  AccessRequest a = put(store(), make_request("r-a"), State::pending);
-  put(store(), make_request("r-b", "U2"), State::pending);
-  ok(store().append_audit({.at = kT0 + Seconds{1}, .actor = "system:reconciler", .action = "stray_found"}));
+  Store* keyed = keyed_store(test_keys("k2026:" + kSecretA));
+  ASSERT_NE(keyed, nullptr);
+  Store& s = *keyed;
+  AccessRequest a = put(s, make_request("r-a"), State::pending);
+  put(s, make_request("r-b", "U2"), State::pending);
+  ok(s.append_audit({.at = kT0 + Seconds{1}, .actor = "system:reconciler", .action = "stray_found"}));
   a.state = State::approved;
   AuditEvent approve = event_for(a, "approve");
   approve.from_state = "pending";
   approve.facts = R"({"approvals":1,"approver":"U7","needed":1})";
-  approve.key_id = "k2026";
-  ok(store().update_request(a, approve));
+  ok(s.update_request(a, approve));
 
   using Seqs = std::vector<std::int64_t>;
   const auto of = [&](std::string id, std::int64_t after = 0) {
-    return ok(store().audit_events({.request_id = std::move(id), .after_seq = after}));
+    return ok(s.audit_events({.request_id = std::move(id), .after_seq = after}));
   };
   const auto events_a = of("r-a");
   EXPECT_EQ(seqs(events_a), (Seqs{1, 4}));
   ASSERT_EQ(events_a.size(), 2u);
   EXPECT_EQ(events_a[1].facts, approve.facts);
-  EXPECT_EQ(events_a[1].key_id, "k2026");
-  EXPECT_EQ(events_a[1], all_events(store())[3]);  // the same event as the trail holds
+  EXPECT_EQ(events_a[1].key_id, "k2026");  // the store's current key, set by the seal
+  EXPECT_EQ(events_a[1], all_events(s)[3]);  // the same event as the trail holds
   EXPECT_EQ(seqs(of("r-b")), (Seqs{2}));
   EXPECT_EQ(seqs(of("r-a", 1)), (Seqs{4}));
   EXPECT_TRUE(of("r-none").empty());
   EXPECT_TRUE(of("").empty());  // events about no request are not a request's
+}
+
+// The keyed chain (audit/chain.h) on every backend: the store seals each event with its current
+// key, and the trail verifies only with that key.
+TEST_P(StoreContract, KeyedStoreSealsEveryEventWithItsCurrentKey) {
+  const audit::Keyring keys = test_keys("k1:" + kSecretA);
+  Store* keyed = keyed_store(keys);
+  ASSERT_NE(keyed, nullptr);
+  AccessRequest r = put(*keyed, make_request("r-1"), State::pending);
+  r.state = State::approved;
+  AuditEvent approve = event_for(r, "approve");
+  approve.facts = R"({"approver":"U7"})";
+  ok(keyed->update_request(r, approve));
+  ok(keyed->append_audit({.at = kT0 + Seconds{3}, .actor = "system:test", .action = "tick"}));
+
+  const auto events = all_events(*keyed);
+  ASSERT_EQ(events.size(), 3u);
+  for (const auto& e : events) {
+    EXPECT_EQ(e.key_id, "k1") << e.seq;
+    EXPECT_EQ(e.hash, ok(audit::compute_hash(e, keys))) << e.seq;
+  }
+  const AuditHead head = ok(keyed->audit_head());
+  const auto with_key = audit::verify(events, head, keys);
+  EXPECT_TRUE(with_key.ok) << with_key.problem;
+  EXPECT_EQ(with_key.key_ids, std::vector<std::string>{"k1"});
+
+  const auto without_key = audit::verify(events, head, audit::Keyring::unkeyed());
+  EXPECT_FALSE(without_key.ok);
+  EXPECT_EQ(without_key.first_bad_seq, 1);
+  EXPECT_NE(without_key.problem.find("sealed by key k1, which this keyring lacks"), std::string::npos)
+      << without_key.problem;
+  // A key of the same id with another secret is not the key.
+  const auto other_secret = audit::verify(events, head, test_keys("k1:" + kSecretB));
+  EXPECT_FALSE(other_secret.ok);
+  EXPECT_EQ(other_secret.first_bad_seq, 1);
+  EXPECT_NE(other_secret.problem.find("event 1 was modified"), std::string::npos) << other_secret.problem;
 }
 
 // ---- import_request and import_audit (`jit store migrate`) ----
@@ -397,7 +443,7 @@ std::vector<AuditEvent> sealed_chain(int count, AuditHead head = {0, audit::kGen
   std::vector<AuditEvent> events;
   for (int i = 0; i < count; ++i) {
     AuditEvent e{.at = kT0 + Seconds{i}, .actor = "U1", .action = "tick", .detail = "event " + std::to_string(i)};
-    audit::seal(e, head);
+    audit::seal(e, head, audit::Keyring::unkeyed());
     head = {e.seq, e.hash};
     events.push_back(e);
   }
@@ -454,14 +500,14 @@ TEST_P(StoreContract, ImportAuditKeepsTheChainAsGiven) {
   const AuditHead head = ok(store().audit_head());
   EXPECT_EQ(head.seq, 5);
   EXPECT_EQ(head.hash, chain.back().hash);
-  const auto report = audit::verify(events, head);
+  const auto report = audit::verify(events, head, audit::Keyring::unkeyed());
   EXPECT_TRUE(report.ok) << report.problem;
 
   // Ordinary changes continue the imported chain.
   const AuditEvent next = ok(store().append_audit({.at = kT0 + Seconds{9}, .actor = "system:test", .action = "tick"}));
   EXPECT_EQ(next.seq, 6);
   EXPECT_EQ(next.prev_hash, chain.back().hash);
-  EXPECT_TRUE(audit::verify(all_events(store()), ok(store().audit_head())).ok);
+  EXPECT_TRUE(audit::verify(all_events(store()), ok(store().audit_head()), audit::Keyring::unkeyed()).ok);
 }
 
 TEST_P(StoreContract, ImportAuditThatDoesNotFollowTheHeadIsConflictAndChangesNothing) {
@@ -497,7 +543,7 @@ TEST_P(StoreContract, ImportAuditIntoATrailContinuesOnlyFromItsHead) {
   for (const auto& e : continuation) EXPECT_EQ(ok(store().import_audit(e)), e);
   const auto events = all_events(store());
   EXPECT_EQ(seqs(events), (std::vector<std::int64_t>{1, 2, 3, 4}));
-  const auto report = audit::verify(events, ok(store().audit_head()));
+  const auto report = audit::verify(events, ok(store().audit_head()), audit::Keyring::unkeyed());
   EXPECT_TRUE(report.ok) << report.problem;
   EXPECT_EQ(ok(store().audit_head()).hash, continuation.back().hash);
 }

@@ -302,6 +302,15 @@ TEST(LoadPolicyErrors, AuditCheckpointIntervalIsBounded) {
   EXPECT_THAT(message, HasSubstr("audit.checkpoint_key: unknown key"));
 }
 
+TEST(LoadPolicyErrors, AuditKeyFileIsReadAndAnEmptyOrUnknownKeyIsNamed) {
+  auto config = load_config("[audit]\nkey_file = \"/etc/jit/audit-keys\"\n" + std::string(kMinimal), "jit.toml");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->settings.audit.key_file, "/etc/jit/audit-keys");
+  const std::string message = errors("[audit]\nkey_file = \"\"\nkey = \"abc\"\n" + std::string(kMinimal));
+  EXPECT_THAT(message, HasSubstr("jit.toml:2:12: audit.key_file \"\": expected the path of a key file"));
+  EXPECT_THAT(message, HasSubstr("jit.toml:3:1: audit.key: unknown key; allowed keys here: key_file"));
+}
+
 // ---- Types ----
 
 TEST(LoadPolicyErrors, NumberWhereAStringIsExpected) {

@@ -87,7 +87,15 @@ TEST(PlanReload, CheckpointSettingsNeedARestart) {
   loaded.settings.audit.checkpoint_key_file = "/run/secrets/checkpoint.pem";
   const Reload r = plan_reload(running(), loaded);
   EXPECT_EQ(r.config.settings.audit.checkpoint_key_file, "");
-  EXPECT_THAT(r.need_restart, ElementsAre("audit"));
+  EXPECT_THAT(r.need_restart, ElementsAre("audit.checkpoint_key_file"));
+}
+
+TEST(PlanReload, TheAuditKeyFileNeedsARestart) {
+  Config loaded = running();
+  loaded.settings.audit.key_file = "/etc/jit/new-keys";
+  const Reload r = plan_reload(running(), loaded);
+  EXPECT_EQ(r.config.settings.audit.key_file, running().settings.audit.key_file);
+  EXPECT_THAT(r.need_restart, ElementsAre("audit.key_file"));
 }
 
 }  // namespace

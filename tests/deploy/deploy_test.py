@@ -455,7 +455,7 @@ def task_def(problems: list[str]) -> None:
             problems.append(f"container {name}: root filesystem is writable")
         secrets = {s["Name"] for s in c.get("Secrets", [])}
         env = {e["Name"] for e in c.get("Environment", [])}
-        for token in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):
+        for token in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "JIT_AUDIT_KEY"):
             if token not in secrets:
                 problems.append(f"container {name}: {token} is not injected from Secrets Manager")
             if token in env:

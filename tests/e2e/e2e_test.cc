@@ -15,6 +15,15 @@ namespace {
 using ::testing::HasSubstr;
 using nlohmann::json;
 
+// The ops channel's messages but the start-up notice that the audit trail is unkeyed (the world's
+// serve runs without an audit key; `jit serve` says so once per start).
+json ops_alerts(World& world) {
+  json out = json::array();
+  for (const auto& m : world.slack().messages(kOpsChannel))
+    if (m.value("text", "").find("The audit trail is unkeyed") == std::string::npos) out.push_back(m);
+  return out;
+}
+
 // AWS goes down just before the expiry second and stays down for a few sweeps (one a second): the
 // revocation fails and is retried, the ops channel hears once, and the access is removed as soon
 // as AWS answers again, with one more alert saying so. (That the alert repeats at most every
@@ -44,7 +53,7 @@ TEST(E2eOutage, AwsDownAtExpiryAlertsOpsOnceThenRevokesWhenItReturns) {
   ASSERT_TRUE(World::poll([&] { return failures() >= 3; }, std::chrono::seconds(20))) << world.log(0);
   EXPECT_EQ(world.read(id)->state, State::revoking);
   EXPECT_EQ(world.assignment_count(), 1u);
-  EXPECT_EQ(world.slack().messages(kOpsChannel).size(), 1u) << world.slack().messages(kOpsChannel).dump(1);
+  EXPECT_EQ(ops_alerts(world).size(), 1u) << world.slack().messages(kOpsChannel).dump(1);
   world.aws().set_faults({});
   ASSERT_TRUE(world.wait_state(id, State::revoked, std::chrono::seconds(20)));
   EXPECT_EQ(world.assignment_count(), 0u);
@@ -52,7 +61,7 @@ TEST(E2eOutage, AwsDownAtExpiryAlertsOpsOnceThenRevokesWhenItReturns) {
   ASSERT_TRUE(world.slack().wait_for(
       [&](const emulators::SlackEmulator& s) { return s.messages(kOpsChannel).dump().find("the access is gone") != std::string::npos; },
       std::chrono::seconds(10)));
-  const json ops = world.slack().messages(kOpsChannel);
+  const json ops = ops_alerts(world);
   ASSERT_EQ(ops.size(), 2u) << ops.dump(1);
   EXPECT_THAT(ops[0].value("text", ""), HasSubstr("Could not revoke"));
   EXPECT_THAT(ops[1].value("text", ""), HasSubstr("failed attempts: the access is gone"));

@@ -66,7 +66,7 @@ class EngineTest : public ::testing::Test {
   void expect_audit_ok() {
     auto events = store.audit_events({});
     ASSERT_TRUE(events);
-    auto report = audit::verify(*events, store.audit_head().value());
+    auto report = audit::verify(*events, store.audit_head().value(), audit::Keyring::unkeyed());
     EXPECT_TRUE(report.ok) << report.problem;
   }
 

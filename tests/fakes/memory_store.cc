@@ -9,7 +9,7 @@
 
 namespace jit {
 
-MemoryStore::MemoryStore() : head_{0, audit::kGenesisHash} {}
+MemoryStore::MemoryStore(audit::Keyring keys) : head_{0, audit::kGenesisHash}, keys_(std::move(keys)) {}
 
 std::optional<Error> MemoryStore::open_request_conflict(const AccessRequest& r) const {
   if (!is_open(r.state)) return std::nullopt;
@@ -23,7 +23,7 @@ std::optional<Error> MemoryStore::open_request_conflict(const AccessRequest& r) 
 }
 
 AuditEvent MemoryStore::append_locked(AuditEvent event) {
-  audit::seal(event, head_);
+  audit::seal(event, head_, keys_);
   head_ = {event.seq, event.hash};
   events_.push_back(event);
   return event;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/keyring.h"
 #include "ports/store.h"
 
 namespace jit {
@@ -16,7 +17,8 @@ namespace jit {
 // Thread-safe: one mutex around everything.
 class MemoryStore final : public Store {
  public:
-  MemoryStore();
+  // Audit events are sealed with `keys`.
+  explicit MemoryStore(audit::Keyring keys = audit::Keyring::unkeyed());
 
   Result<AccessRequest> create_request(const AccessRequest& request, const AuditEvent& event) override;
   Result<AccessRequest> get_request(const std::string& id) override;
@@ -45,6 +47,7 @@ class MemoryStore final : public Store {
   std::map<std::string, AccessRequest> requests_;  // by id
   std::vector<AuditEvent> events_;                 // in seq order
   AuditHead head_;
+  const audit::Keyring keys_;
 };
 
 }  // namespace jit

@@ -128,7 +128,7 @@ TEST(AwsLifecycle, GrantAndRevokeThroughIdentityCenterWithTheStoreOnDynamoDb) {
 
   auto events = (*store)->audit_events({});
   ASSERT_TRUE(events);
-  EXPECT_TRUE(audit::verify(*events, (*store)->audit_head().value()).ok);
+  EXPECT_TRUE(audit::verify(*events, (*store)->audit_head().value(), audit::Keyring::unkeyed()).ok);
 }
 
 }  // namespace

@@ -156,7 +156,7 @@ class CheckpointAttack : public ::testing::TestWithParam<std::string> {
 
 TEST_P(CheckpointAttack, IntactTrailPassesBoth) {
   const auto trail = events();
-  EXPECT_TRUE(audit::verify(trail, head()).ok);
+  EXPECT_TRUE(audit::verify(trail, head(), audit::Keyring::unkeyed()).ok);
   EXPECT_TRUE(audit::check_anchors(trail, head(), {anchor_}).empty());
 }
 
@@ -166,7 +166,7 @@ TEST_P(CheckpointAttack, TailTruncationWithTheHeadMovedIsCaughtOnlyByTheCheckpoi
   const auto trail = events();
   ASSERT_EQ(trail.size(), 7u);
   // Before: the chain and the stored head agree, so plain verification passes.
-  const auto plain = audit::verify(trail, head());
+  const auto plain = audit::verify(trail, head(), audit::Keyring::unkeyed());
   EXPECT_TRUE(plain.ok) << plain.problem;
   // After: the checkpoint names event 10, which is gone.
   const auto problems = audit::check_anchors(trail, head(), {anchor_});
@@ -180,12 +180,12 @@ TEST_P(CheckpointAttack, FullRewriteWithRecomputedHashesIsCaughtOnlyByTheCheckpo
   trail[2].detail = "nothing happened here";
   for (std::size_t i = 2; i < trail.size(); ++i) {
     trail[i].prev_hash = trail[i - 1].hash;
-    trail[i].hash = audit::compute_hash(trail[i]);
+    trail[i].hash = *audit::compute_hash(trail[i], audit::Keyring::unkeyed());
   }
   backend_.rewrite({trail.begin() + 2, trail.end()}, {10, trail.back().hash});
   const auto rewritten = events();
   ASSERT_EQ(rewritten[2].detail, "nothing happened here");
-  const auto plain = audit::verify(rewritten, head());
+  const auto plain = audit::verify(rewritten, head(), audit::Keyring::unkeyed());
   EXPECT_TRUE(plain.ok) << plain.problem;
   const auto problems = audit::check_anchors(rewritten, head(), {anchor_});
   ASSERT_EQ(problems.size(), 1u);

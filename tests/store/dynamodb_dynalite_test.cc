@@ -160,7 +160,7 @@ TEST_F(DynamoDynalite, AuditEventsAndHeadReadBack) {
   std::vector<AuditEvent> written;
   for (int i = 0; i < 4; ++i) {
     AuditEvent e{.at = kT0 + Seconds{10 * i}, .actor = "system:test", .action = "tick"};
-    audit::seal(e, head);
+    audit::seal(e, head, audit::Keyring::unkeyed());
     head = {e.seq, e.hash};
     put_item(dynamodb::audit_event_item(e));
     written.push_back(e);
@@ -172,7 +172,7 @@ TEST_F(DynamoDynalite, AuditEventsAndHeadReadBack) {
   EXPECT_EQ(*all, written);
   auto stored_head = store_->audit_head();
   ASSERT_TRUE(stored_head);
-  EXPECT_TRUE(audit::verify(*all, *stored_head).ok);
+  EXPECT_TRUE(audit::verify(*all, *stored_head, audit::Keyring::unkeyed()).ok);
   auto some = store_->audit_events({.since = kT0 + Seconds{10}, .until = kT0 + Seconds{30}, .after_seq = 2, .limit = 5});
   ASSERT_TRUE(some) << some.error().message;
   ASSERT_EQ(some->size(), 1u);

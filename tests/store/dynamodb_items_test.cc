@@ -135,7 +135,7 @@ TEST(DynamoItems, LiveGrantCarriesTtlOfItsExpiry) {
 TEST(DynamoItems, AuditEventRoundTripsAndNeverExpires) {
   AuditEvent e{.at = kT0, .actor = "U1", .action = "submit", .request_id = "r-1", .from_state = "",
                .to_state = "pending", .detail = ""};
-  audit::seal(e, {41, std::string(64, 'a')});
+  audit::seal(e, {41, std::string(64, 'a')}, audit::Keyring::unkeyed());
   const Json item = audit_event_item(e);
   EXPECT_EQ(item["pk"]["S"], "AUDIT");
   EXPECT_EQ(item["sk"]["S"], "EVT#00000000000000000042");

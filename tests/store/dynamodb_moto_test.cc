@@ -17,7 +17,9 @@
 #include <thread>
 
 #include "contract/store_contract.h"
+#include "audit/chain.h"
 #include "store/dynamodb_api.h"
+#include "store/dynamodb_items.h"
 #include "store/dynamodb_peers.h"
 #include "store/dynamodb_store.h"
 #include "support/moto.h"
@@ -73,7 +75,8 @@ aws::AwsJsonApi* moto_api() {
 }
 
 // A new table with this store's shape, and the store on it.
-std::unique_ptr<DynamoDbStore> fresh_store(std::string* table_name = nullptr) {
+std::unique_ptr<DynamoDbStore> fresh_store(std::string* table_name = nullptr,
+                                           const audit::Keyring& keys = audit::Keyring::unkeyed()) {
   aws::AwsJsonApi* api = moto_api();
   if (api == nullptr) return nullptr;
   const std::string table = testing::fresh_table_name();
@@ -82,7 +85,7 @@ std::unique_ptr<DynamoDbStore> fresh_store(std::string* table_name = nullptr) {
     ADD_FAILURE() << "create_table: " << created.error().message;
     return nullptr;
   }
-  auto store = DynamoDbStore::open(table, *api);
+  auto store = DynamoDbStore::open(table, *api, keys);
   if (!store) {
     ADD_FAILURE() << "open: " << store.error().message;
     return nullptr;
@@ -92,7 +95,9 @@ std::unique_ptr<DynamoDbStore> fresh_store(std::string* table_name = nullptr) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Moto, StoreContract,
-                         ::testing::Values(StoreBackend{"moto", []() -> std::unique_ptr<Store> { return fresh_store(); }}));
+                         ::testing::Values(StoreBackend{"moto", [](const audit::Keyring& keys) -> std::unique_ptr<Store> {
+                           return fresh_store(nullptr, keys);
+                         }}));
 
 AccessRequest request(std::string id, State state) {
   AccessRequest r;
@@ -149,6 +154,54 @@ TEST(DynamoMoto, MissingTableIsUnavailableNamingStoreInit) {
   ASSERT_FALSE(store);
   EXPECT_EQ(store.error().code, Errc::unavailable);
   EXPECT_THAT(store.error().message, HasSubstr("table jit-no-such-table does not exist: run `jit store init`"));
+}
+
+// Issue 13's full rewrite on DynamoDB, by someone who may write the table but cannot read the audit
+// key: event 3 edited, it and every later event resealed with the unkeyed compute, the head item
+// moved, all with plain PutItem. Read back through the Store port, the trail verifies when the
+// store was unkeyed (the "before") and is caught at event 3 when it was keyed.
+void rewrite_table_from(aws::AwsJsonApi& api, const std::string& table, std::vector<AuditEvent> events,
+                        std::int64_t first) {
+  AuditHead head{0, audit::kGenesisHash};
+  for (AuditEvent& e : events) {
+    if (e.seq >= first) {
+      if (e.seq == first) e.detail = "nothing to see here";
+      audit::seal(e, head, audit::Keyring::unkeyed());
+      auto put = api.call("PutItem", {{"TableName", table}, {"Item", dynamodb::audit_event_item(e)}});
+      ASSERT_TRUE(put) << put.error().message;
+    }
+    head = {e.seq, e.hash};
+  }
+  auto put = api.call("PutItem", {{"TableName", table}, {"Item", dynamodb::audit_head_item(head)}});
+  ASSERT_TRUE(put) << put.error().message;
+}
+
+TEST(DynamoMoto, FullRewriteWithUnkeyedHashesIsCaughtOnlyWhenTheTrailIsKeyed) {
+  const auto keys = audit::Keyring::parse_env("k1:" + std::string(64, 'c'), "test").value();
+  for (const bool keyed : {false, true}) {
+    std::string table;
+    auto store = fresh_store(&table, keyed ? keys : audit::Keyring::unkeyed());
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 5; ++i)
+      ASSERT_TRUE(store->append_audit({.at = kT0 + Seconds{i}, .actor = "system:test", .action = "tick",
+                                       .detail = "event " + std::to_string(i)}));
+    auto events = store->audit_events({});
+    ASSERT_TRUE(events) << events.error().message;
+    rewrite_table_from(*moto_api(), table, *events, 3);
+
+    auto read = store->audit_events({});
+    auto head = store->audit_head();
+    ASSERT_TRUE(read && head);
+    ASSERT_EQ(read->at(2).detail, "nothing to see here");
+    const auto report = audit::verify(*read, *head, keyed ? keys : audit::Keyring::unkeyed());
+    if (!keyed) {
+      EXPECT_TRUE(report.ok) << "before keys, a rewrite goes unnoticed: " << report.problem;
+      continue;
+    }
+    EXPECT_FALSE(report.ok);
+    EXPECT_EQ(report.first_bad_seq, 3);
+    EXPECT_THAT(report.problem, HasSubstr("event 3 is not keyed but follows keyed event 2"));
+  }
 }
 
 TEST(DynamoMoto, LockAndLiveGrantItemsFollowTheRequest) {

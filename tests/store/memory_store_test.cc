@@ -8,8 +8,8 @@
 namespace jit {
 namespace {
 
-INSTANTIATE_TEST_SUITE_P(Memory, StoreContract, ::testing::Values(StoreBackend{"memory", []() -> std::unique_ptr<Store> {
-                           return std::make_unique<MemoryStore>();
+INSTANTIATE_TEST_SUITE_P(Memory, StoreContract, ::testing::Values(StoreBackend{"memory", [](const audit::Keyring& keys) -> std::unique_ptr<Store> {
+                           return std::make_unique<MemoryStore>(keys);
                          }}));
 
 AccessRequest sample_request(std::string id) {

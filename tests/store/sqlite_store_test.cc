@@ -43,8 +43,8 @@ class ScratchDirectory : public ::testing::Environment {
 
 [[maybe_unused]] const auto* const kScratch = ::testing::AddGlobalTestEnvironment(new ScratchDirectory);
 
-std::unique_ptr<SqliteStore> open_store(const fs::path& path) {
-  auto store = SqliteStore::open(path.string());
+std::unique_ptr<SqliteStore> open_store(const fs::path& path, const audit::Keyring& keys = audit::Keyring::unkeyed()) {
+  auto store = SqliteStore::open(path.string(), keys);
   if (!store) {
     ADD_FAILURE() << store.error().message;
     return nullptr;
@@ -53,8 +53,8 @@ std::unique_ptr<SqliteStore> open_store(const fs::path& path) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContract,
-                         ::testing::Values(StoreBackend{"sqlite", []() -> std::unique_ptr<Store> {
-                           return open_store(ScratchDirectory::new_database_path());
+                         ::testing::Values(StoreBackend{"sqlite", [](const audit::Keyring& keys) -> std::unique_ptr<Store> {
+                           return open_store(ScratchDirectory::new_database_path(), keys);
                          }}));
 
 // A plain SQLite connection, to look at the file from outside the store.
@@ -134,7 +134,7 @@ TEST_F(SqliteStoreTest, ReopeningTheFileKeepsEverything) {
   EXPECT_EQ(reopened->audit_events({}).value(), events);
   const AuditHead head = reopened->audit_head().value();
   EXPECT_EQ(head.seq, 3);
-  EXPECT_TRUE(audit::verify(events, head).ok);
+  EXPECT_TRUE(audit::verify(events, head, audit::Keyring::unkeyed()).ok);
   EXPECT_EQ(reopened->expired_grants(kT0 + Seconds{3600}, 10).value().size(), 1u);
 }
 
@@ -172,7 +172,7 @@ TEST_F(SqliteStoreTest, TwoConnectionsToOneFileSeeEachOtherAndConflict) {
   writers.clear();
   const auto events = a->audit_events({}).value();
   EXPECT_EQ(events.size(), 2u + 2 * kEventsPerWriter);
-  const auto report = audit::verify(events, b->audit_head().value());
+  const auto report = audit::verify(events, b->audit_head().value(), audit::Keyring::unkeyed());
   EXPECT_TRUE(report.ok) << report.problem;
 }
 

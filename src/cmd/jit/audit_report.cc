@@ -85,7 +85,7 @@ int cmd_audit_report(const std::string& config, const std::string& store, const 
   if (const auto& c = (*rt)->config(); c && !flags.account.empty() && !c->policy.find_account(flags.account))
     std::cerr << fmt::format("jit: warning: --account {} is not in the policy; showing the grants the audit trail "
                              "records for it\n", flags.account);
-  auto built = audit_report::build((*rt)->store(), {.since = *since, .until = *until, .account = flags.account},
+  auto built = audit_report::build((*rt)->store(), (*rt)->audit_keys().keys, {.since = *since, .until = *until, .account = flags.account},
                              (*rt)->clock().now());
   if (!built) return report(built.error());
   built->chain.checkpoint = verify_against_checkpoints((*rt)->store(), flags.checkpoints);

@@ -177,6 +177,7 @@ void add_checkpoint_options(CLI::App* command, CheckpointFlags& flags) {
 void declare_audit(CLI::App& app, Common& c, Commands& commands) {
   struct Flags {
     std::string since, until, format = "jsonl";
+    bool allow_unkeyed = false;
   };
   auto f = std::make_shared<Flags>();
   auto* audit = app.add_subcommand("audit", "The tamper-evident audit trail");
@@ -189,12 +190,18 @@ void declare_audit(CLI::App& app, Common& c, Commands& commands) {
   commands.emplace_back(audit_export,
                         [&c, f] { return cmd_audit_export(c.config, c.store, f->since, f->until, f->format); });
   auto* audit_verify = audit->add_subcommand(
-      "verify", "Check the hash chain (name the first bad event) and, with checkpoints, that the trail is the one "
-                "they were taken of");
+      "verify", "Check the hash chain with the configured audit keys ([audit] key_file, JIT_AUDIT_KEY), naming the "
+                "first bad event and the key ids seen, and, with checkpoints, that the trail is the one they were "
+                "taken of");
   add_common_options(audit_verify, c);
+  audit_verify->add_flag("--allow-unkeyed", f->allow_unkeyed,
+                         "With a key configured, accept unkeyed events after keyed ones and a trail that ends "
+                         "unkeyed (only if the service really ran without its key for a while)");
   auto checkpoints = std::make_shared<CheckpointFlags>();
   add_checkpoint_options(audit_verify, *checkpoints);
-  commands.emplace_back(audit_verify, [&c, checkpoints] { return cmd_audit_verify(c.config, c.store, *checkpoints); });
+  commands.emplace_back(audit_verify, [&c, f, checkpoints] {
+    return cmd_audit_verify(c.config, c.store, *checkpoints, f->allow_unkeyed);
+  });
   auto* public_key = audit->add_subcommand(
       "public-key", "Print the public key of [audit] checkpoint_key_file (PEM), for auditors to verify checkpoints");
   add_config_option(public_key, c.config);

@@ -29,7 +29,9 @@ struct CheckpointFlags {
   bool any() const { return !anchors.empty() || !files.empty(); }
 };
 // With `checkpoints` (cmd/jit/audit_checkpoints.h): the trail must also agree with each checkpoint.
-int cmd_audit_verify(const std::string& config, const std::string& store, const CheckpointFlags& checkpoints);
+// `allow_unkeyed`: do not apply the downgrade rule (audit/chain.h) with a keyed keyring.
+int cmd_audit_verify(const std::string& config, const std::string& store, const CheckpointFlags& checkpoints,
+                     bool allow_unkeyed);
 
 // `jit audit report`: the flags as given (checked by the command, which names the flag at fault).
 struct AuditReportFlags {

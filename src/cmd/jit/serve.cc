@@ -245,6 +245,26 @@ void reload(const std::string& path, Engine& engine, SlackSide* slack, Chat& cha
       spdlog::warn("event=alert_failed error=\"{}\"", a.error().message);
 }
 
+// Says how the audit trail is sealed: the current key id, or a warning (log and ops channel) that
+// the trail is unkeyed, so that whoever can write the store could rewrite it unnoticed.
+void announce_audit_keys(const LoadedKeyring& keys, Chat& chat) {
+  for (const auto& warning : keys.warnings) spdlog::warn("event=audit_key_warning detail=\"{}\"", warning);
+  if (keys.keys.keyed()) {
+    spdlog::info("event=audit_keyed current_key={} keys=\"{}\" from=\"{}\"", keys.keys.current_id(),
+                 fmt::join(keys.keys.ids(), ","), fmt::join(keys.sources, ","));
+    return;
+  }
+  spdlog::warn("event=audit_unkeyed detail=\"no audit key ([audit] key_file or {}): the audit trail is plain SHA-256, "
+               "so whoever can write the store can rewrite it unnoticed\"",
+               kAuditKeyVariable);
+  if (auto a = chat.alert(fmt::format("The audit trail is unkeyed: no audit key is configured ([audit] key_file or "
+                                      "{}), so whoever can write the store could rewrite the trail unnoticed. See "
+                                      "docs/operations.md, \"Audit keys\".",
+                                      kAuditKeyVariable));
+      !a)
+    spdlog::warn("event=alert_failed error=\"{}\"", a.error().message);
+}
+
 // Socket Mode on the app token, each envelope handed to `inbound` after its ack.
 std::unique_ptr<slack::SocketModeClient> make_socket(SlackSide& slack, slack::InboundHandler& inbound,
                                                      const Clock& clock, Metrics& metrics, std::size_t queue_limit,
@@ -287,6 +307,8 @@ int run_serve(const ServeOptions& o) {
       {.config_flag = o.config, .store_flag = o.store, .need_policy = true, .on_aws_call = aws_health.observer()});
   if (!runtime) return report(runtime.error());
   Runtime& rt = **runtime;
+  if (auto continued = check_keys_continue_the_trail(rt.store(), rt.audit_keys().keys); !continued)
+    return report(continued.error());
   auto provider = rt.make_provider(o.dry_run);
   if (!provider) return report(provider.error());
   if (auto checked = check_lease(*lease, (*provider)->call_deadline()); !checked) return report(checked.error());
@@ -331,6 +353,7 @@ int run_serve(const ServeOptions& o) {
   // Slack (post_request, which needs the message's place, still passes straight through).
   Announcer announcer(*chat, rt.clock(),
                       {.capacity = static_cast<std::size_t>(rt.config()->settings.announce_queue), .metrics = &metrics});
+  announce_audit_keys(rt.audit_keys(), announcer);
   Engine engine(rt.config(), rt.store(), **provider, announcer, *directory, rt.clock(), engine_options);
   // Expired grants are revoked by workers at the configured rate, never on the timers' thread.
   const AwsSettings& aws_settings = rt.config()->settings.aws;

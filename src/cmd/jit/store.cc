@@ -25,7 +25,7 @@ Result<std::shared_ptr<AwsServices>> aws_for(Runtime& rt, std::string_view url) 
 Result<std::unique_ptr<Store>> open(Runtime& rt, std::string_view url) {
   auto aws = aws_for(rt, url);
   if (!aws) return fail(aws.error());
-  return open_store(url, *aws);
+  return open_store(url, *aws, rt.audit_keys().keys);
 }
 
 }  // namespace
@@ -54,7 +54,7 @@ int cmd_store_migrate(const std::string& config, const std::string& from_url, co
   if (!from) return report(from.error());
   auto to = open(**rt, to_url);
   if (!to) return report(to.error());
-  auto done = migrate(**from, **to);
+  auto done = migrate(**from, **to, (*rt)->audit_keys().keys);
   if (!done) {
     // Whatever went wrong, the migration did not happen: a failure, not a usage error.
     std::cerr << fmt::format("jit: migrating from {} to {}: {}\n", from_url, to_url, done.error().message);
