@@ -19,13 +19,12 @@ void query_failed(SweepReport& report, std::string_view step, const Error& error
 }  // namespace
 
 SweepReport Engine::recover() {
-  if (auto holding = store_.holding_access(100000); holding) {
-    for (const auto& r : *holding)
-      if (r.state == State::active) schedule(r);
-  } else {
-    spdlog::error("event=recover_failed error=\"{}\"", holding.error().message);
-  }
-  return sweep();
+  SweepReport armed;
+  check_grants(clock_.now(), std::nullopt, armed);
+  SweepReport report = sweep();
+  report.revoked += armed.revoked;
+  report.errors += armed.errors;
+  return report;
 }
 
 SweepReport Engine::sweep() {
@@ -35,14 +34,11 @@ SweepReport Engine::sweep() {
   lapse_undecided(config->policy, now, report);
   post_unposted(now, report);
   // Grants that expire before the next sweep get an expiry timer here too, whichever instance
-  // granted them: if that one is gone, this one still revokes at the expiry second. (Leases keep
-  // two instances from revoking the same grant; the warning DM stays with the granting instance.)
-  if (auto soon = store_.expired_grants(now + config->settings.sweep_interval, kBatch); soon) {
-    for (const auto& g : *soon)
-      if (*g.expires_at > now) schedule(g, false);
-  } else {
-    query_failed(report, "expiring_soon", soon.error());
-  }
+  // granted them: if that one is gone, this one still revokes at the expiry second. Every active
+  // grant is held to the expiry its grant event proves first (an edited one is put back). (Leases
+  // keep two instances from revoking the same grant; the warning DM stays with the granting
+  // instance.)
+  check_grants(now, now + config->settings.sweep_interval, report);
   if (auto due = store_.expired_grants(now, kBatch); due) {
     for (const auto& g : *due) {
       if (revoke_dispatcher_) {  // the workers revoke it, at their rate
