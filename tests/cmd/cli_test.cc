@@ -33,10 +33,10 @@ struct Outcome {
   std::string out;  // stdout and stderr together
 };
 
-// Runs `jit ARGS` (with `env`, "NAME=value ...", in front) and collects its output.
-Outcome run(const std::string& args, const std::string& env = "") {
+// Runs a shell command and collects its output.
+Outcome shell(const std::string& command_line) {
   Outcome r;
-  const std::string command = env + " " + std::string(JIT_BINARY) + " " + args + " 2>&1";
+  const std::string command = command_line + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return r;
   std::array<char, 4096> buf;
@@ -44,6 +44,11 @@ Outcome run(const std::string& args, const std::string& env = "") {
   const int status = pclose(pipe);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+// Runs `jit ARGS` (with `env`, "NAME=value ...", in front) and collects its output.
+Outcome run(const std::string& args, const std::string& env = "") {
+  return shell(env + " " + std::string(JIT_BINARY) + " " + args);
 }
 
 std::string read_text(const std::string& path) {
@@ -393,6 +398,36 @@ TEST_F(CliTest, AuditVerifyNamesATamperedEvent) {
   Outcome verify = run("audit verify --store " + db);
   EXPECT_EQ(verify.code, 1);
   EXPECT_THAT(verify.out, HasSubstr("BROKEN at event 5"));
+}
+
+// The two attacks on the requests table of a finished demo: a request inserted as approved (no
+// history), and a revoked grant turned back into an active one with its expiry a year ahead.
+// Before the cross-check, verify said "audit trail verified" and exited 0 for both.
+TEST_F(CliTest, AuditVerifyNamesRowsTheTrailDoesNotExplain) {
+  ASSERT_EQ(run("demo --store " + db).code, 0);
+  const std::string file = (dir / "state.db").string();
+  Outcome granted = shell("sqlite3 " + file + " \"SELECT id FROM requests WHERE state = 'revoked' AND granted_at IS NOT NULL "
+                        "ORDER BY created_at LIMIT 1\"");
+  const std::string id = granted.out.substr(0, granted.out.find('\n'));
+  ASSERT_FALSE(id.empty()) << "the demo leaves a revoked grant";
+  const std::string sql =
+      "CREATE TEMP TABLE forged AS SELECT * FROM requests WHERE id = '" + id + "'; "
+      "UPDATE forged SET id = 'r-forged', requester = 'U0EVE', state = 'approved', granted_at = NULL, "
+      "expires_at = NULL, ended_at = NULL, end_reason = ''; "
+      "INSERT INTO requests SELECT * FROM forged; "
+      "UPDATE requests SET state = 'active', ended_at = NULL, end_reason = '', expires_at = expires_at + 31536000 "
+      "WHERE id = '" + id + "';";
+  Outcome forged = shell("sqlite3 " + file + " \"" + sql + "\"");
+  ASSERT_EQ(forged.code, 0) << forged.out;
+  Outcome verify = run("audit verify --store " + db);
+  EXPECT_EQ(verify.code, 1) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr("audit trail verified"));  // the chain itself is intact
+  EXPECT_THAT(verify.out, HasSubstr("request r-forged (approved) MISMATCH submit: row -, chain no submit event"));
+  EXPECT_THAT(verify.out, HasSubstr("request " + id + " (active) MISMATCH state: row active, chain ended by "
+                                    "revoke_succeeded"));
+  EXPECT_THAT(verify.out, HasSubstr("request " + id + " (active) MISMATCH expires_at: row "));
+  EXPECT_THAT(verify.out, HasSubstr("2 holding or about to hold access"));
+  std::cout << "[ verify   ] " << verify.out;
 }
 
 }  // namespace
