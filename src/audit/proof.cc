@@ -206,9 +206,15 @@ Examination examine_request(const AccessRequest& row, const std::vector<AuditEve
 Result<Proof> prove_request(const AccessRequest& row, const std::vector<AuditEvent>& events, const Policy& policy) {
   auto exam = examine_request(row, events, &policy);
   if (exam.mismatches.empty()) return std::move(exam.proof);
+  return fail(Error::Denied(unexplained(row.id, exam.mismatches, true)));
+}
+
+std::string unexplained(const std::string& request_id, const std::vector<Mismatch>& mismatches, bool with_policy) {
   std::string problems;
-  for (const auto& m : exam.mismatches) problems += (problems.empty() ? "" : "; ") + m.describe();
-  return fail(Error::Denied(fmt::format("the audit trail does not explain request {}: {}", row.id, problems)));
+  for (const auto& m : mismatches)
+    if (with_policy || !m.policy) problems += (problems.empty() ? "" : "; ") + m.describe();
+  if (problems.empty()) return "";
+  return fmt::format("the audit trail does not explain request {}: {}", request_id, problems);
 }
 
 }  // namespace jit::audit

@@ -55,6 +55,10 @@ struct Examination {
 // role needs now. Without it (a grant already given): the chain alone.
 Examination examine_request(const AccessRequest& row, const std::vector<AuditEvent>& events, const Policy* policy);
 
+// "the audit trail does not explain request ID: …" naming each of `mismatches` (those that are
+// policy changes only `with_policy`); "" when none is named.
+std::string unexplained(const std::string& request_id, const std::vector<Mismatch>& mismatches, bool with_policy);
+
 // examine_request with policy, as the grant path needs it: the proof, or Errc::denied naming
 // every mismatch ("the audit trail does not explain request r…: …").
 Result<Proof> prove_request(const AccessRequest& row, const std::vector<AuditEvent>& events, const Policy& policy);

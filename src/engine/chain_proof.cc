@@ -24,11 +24,9 @@ Result<std::optional<std::string>> Engine::chain_refusal(const AccessRequest& r)
   // Policy's side is left to grant_refusal, which explains a policy change to people; what is
   // refused here is a row its own events do not explain.
   const auto exam = audit::examine_request(r, *events, this->policy().get());
-  std::string problems;
-  for (const auto& m : exam.mismatches)
-    if (!m.policy) problems += (problems.empty() ? "" : "; ") + m.describe();
+  std::string problems = audit::unexplained(r.id, exam.mismatches, /*with_policy=*/false);
   if (problems.empty()) return std::nullopt;
-  return fmt::format("the audit trail does not explain request {}: {}", r.id, problems);
+  return problems;
 }
 
 Result<AccessRequest> Engine::refuse_unproven(const AccessRequest& r, const std::string& problem) {
