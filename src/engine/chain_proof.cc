@@ -103,15 +103,10 @@ Result<AccessRequest> Engine::restore_expiry(const AccessRequest& r, TimePoint p
   return changed->request;
 }
 
-void Engine::check_grants(TimePoint now, std::optional<TimePoint> arm_until, SweepReport& report) {
-  auto holding = store_.holding_access(100000);
-  if (!holding) {
-    ++report.errors;
-    spdlog::error("event=sweep_failed step=grants error=\"{}\"", holding.error().message);
-    return;
-  }
+void Engine::hold_to_chain(const std::vector<AccessRequest>& grants, TimePoint now,
+                           std::optional<TimePoint> arm_until, bool complete, SweepReport& report) {
   std::set<std::string> seen;
-  for (const auto& g : *holding) {
+  for (const auto& g : grants) {
     seen.insert(g.id);
     if (g.state != State::active) continue;
     auto proven = chain_expiry(g);
@@ -141,11 +136,12 @@ void Engine::check_grants(TimePoint now, std::optional<TimePoint> arm_until, Swe
       }
       r = *restored;
     }
-    // At start every grant gets its timers (one already due fires at once); a sweep arms those
-    // due before the next sweep.
+    // At start every grant gets its timers (one already due fires at once); otherwise those due
+    // by `arm_until`.
     if (!arm_until) schedule(r, /*warning=*/true);
     else if (*r.expires_at > now && *r.expires_at <= *arm_until) schedule(r, /*warning=*/false);
   }
+  if (!complete) return;
   std::lock_guard lock(expiries_mu_);
   std::erase_if(proven_expiries_, [&](const auto& entry) { return !seen.contains(entry.first); });
 }

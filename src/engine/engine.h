@@ -242,11 +242,14 @@ class Engine {
   // The earlier of the row's expiry and the one proven for it (when known): what a revocation
   // checks against, so an edited column never postpones it. No I/O.
   TimePoint trusted_expiry(const AccessRequest& request);
-  // Sweep step: every active grant is held to its chain's expiry (an edited later expiry is
-  // restored and reported: audit "expiry_mismatch", ops channel), and its timer armed when it
+  // Holds each active grant of `grants` to the expiry its chain proves (an edited later expiry
+  // is restored and reported: audit "expiry_mismatch", ops channel), and arms its timer when it
   // expires by `arm_until` (all, with the warning, when nullopt: at start); an active row with no
-  // grant event in the chain is revoked at once and reported.
-  void check_grants(TimePoint now, std::optional<TimePoint> arm_until, SweepReport& report);
+  // grant event in the chain is revoked at once and reported. `complete`: `grants` is every
+  // request holding access (recover, reconcile), so proven expiries of the others are forgotten.
+  // Reads the events of a grant only the first time it is seen (then cached).
+  void hold_to_chain(const std::vector<AccessRequest>& grants, TimePoint now, std::optional<TimePoint> arm_until,
+                     bool complete, SweepReport& report);
   // Writes the chain's expiry back over an active row's later (or missing) one, with its audit
   // event; the request as stored afterwards.
   Result<AccessRequest> restore_expiry(const AccessRequest& request, TimePoint proven);
