@@ -79,6 +79,22 @@ TEST_F(ChainProofTest, AnInsertedGrantingRowIsRefusedWithoutAProviderCall) {
   EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::revoke), 0);
 }
 
+TEST_F(ChainProofTest, AGrantingRowResumedWithAnEditedExpiryIsRefused) {
+  AccessRequest r = submit();
+  provider.fail_next(MemoryAccessProvider::Op::grant, 1, Error::Unavailable("AWS is down"));
+  ASSERT_TRUE(engine->approve(r.id, "U0ALICE"));
+  AccessRequest granting = read(r.id);
+  ASSERT_EQ(granting.state, State::granting);
+  granting.expires_at = *granting.expires_at + std::chrono::days{365};
+  ASSERT_TRUE(store.update_request(granting, {.at = clock.now(), .actor = "mallory", .action = "edit",
+                                              .request_id = r.id, .from_state = "granting", .to_state = "granting"}));
+  engine->sweep();
+  EXPECT_EQ(read(r.id).state, State::failed);
+  EXPECT_THAT(read(r.id).end_reason, HasSubstr("expires_at: the row says"));
+  EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::grant), 1);  // only the attempt before the edit
+  EXPECT_TRUE(provider.assignments().empty());
+}
+
 TEST_F(ChainProofTest, AGenuineGrantIsGrantedAndEveryEventCarriesFacts) {
   AccessRequest r = submit();
   auto active = engine->approve(r.id, "U0ALICE");
