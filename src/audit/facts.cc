@@ -56,6 +56,12 @@ std::string of_end(const AccessRequest& r) {
   return dump(j);
 }
 
+std::string of_expiry_mismatch(std::optional<TimePoint> row_expires_at, TimePoint expires_at) {
+  Json j{{"expires_at", epoch_seconds(expires_at)}};
+  if (row_expires_at) j["row_expires_at"] = epoch_seconds(*row_expires_at);
+  return dump(j);
+}
+
 Result<Json> read(const AuditEvent& e) {
   if (e.facts.empty()) return Json::object();
   Json j = Json::parse(e.facts, nullptr, /*allow_exceptions=*/false);

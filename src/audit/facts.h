@@ -16,6 +16,8 @@
 //   grant_failed, expire,          ended_at end_reason (ended_at absent while revoking)
 //   release, admin_revoke,
 //   revoke_succeeded, lapse, cancel
+//   expiry_mismatch                row_expires_at expires_at (an active row's edited expiry,
+//                                  and its begin_grant event's, which the engine restored)
 #pragma once
 
 #include <cstdint>
@@ -41,6 +43,8 @@ std::string of_begin_grant(const AccessRequest& r);
 std::string of_grant_succeeded(const AccessRequest& r);
 // Any end or step towards it: ended_at (when set) and end_reason.
 std::string of_end(const AccessRequest& r);
+// expiry_mismatch: the expiry found on the row (nullopt: none) and the one its grant event proves.
+std::string of_expiry_mismatch(std::optional<TimePoint> row_expires_at, TimePoint expires_at);
 
 // The facts of `e` as a JSON object; an empty object when e.facts is ""; Errc::invalid when
 // e.facts is not a JSON object.

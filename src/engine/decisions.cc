@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "audit/facts.h"
 #include "core/duration.h"
 #include "core/limits.h"
 #include "core/user_text.h"
@@ -117,7 +118,8 @@ Result<AccessRequest> Engine::create_pending(AccessRequest r) {
                  .detail = fmt::format("{} on {} ({}) for {}; reason: {}{}; for {} (principal {})", r.role,
                                        r.account, r.account_id, format_duration(r.duration), r.reason,
                                        r.ticket.empty() ? "" : "; ticket: " + r.ticket, r.requester_email,
-                                       r.principal)};
+                                       r.principal),
+                 .facts = engine_internal::facts_of(Action::submit, r)};
     created = create(r, e);
     if (created || created.error().code != Errc::conflict) break;
     // Either the id was taken (try another) or an open request appeared meanwhile.
@@ -176,8 +178,10 @@ Result<AccessRequest> Engine::approve(const std::string& id, const std::string& 
     auto approvers = identities_of_approvers(r, {*who});
     if (!approvers) return fail(approvers.error());
     const int have = approvals_standing(*policy, r, *approvers), need = (*role)->approvals_required;
-    return transition(r, have >= need ? Action::approve : Action::approve_partial, approver,
-                      fmt::format("approval {} of {}", have, need));
+    auto event = transition(r, have >= need ? Action::approve : Action::approve_partial, approver,
+                            fmt::format("approval {} of {}", have, need));
+    if (event) event->facts = audit::facts::of_decision(r.decisions.back(), have, need);
+    return event;
   });
   if (!changed) return fail(changed.error());
   const AccessRequest& r = changed->request;
@@ -208,11 +212,14 @@ Result<AccessRequest> Engine::deny(const std::string& id, const std::string& app
     return fail(ok.error());
   auto who = identity_of(approver);
   if (!who) return fail(who.error());
-  auto changed = update_decision(id, *who, *policy(), [&](AccessRequest& r) -> Result<std::optional<AuditEvent>> {
+  const auto policy = this->policy();
+  auto changed = update_decision(id, *who, *policy, [&](AccessRequest& r) -> Result<std::optional<AuditEvent>> {
     r.decisions.push_back({approver, false, reason, clock_.now()});
     r.end_reason = reason.empty() ? fmt::format("denied by {}", approver)
                                   : fmt::format("denied by {}: {}", approver, reason);
-    return transition(r, Action::deny, approver, reason);
+    auto event = transition(r, Action::deny, approver, reason);
+    if (event) event->facts = audit::facts::of_decision(r.decisions.back(), approvals_count(r), approvals_needed(*policy, r));
+    return event;
   });
   if (!changed) return fail(changed.error());
   announce(changed->request, *changed->event, Notice::denied);

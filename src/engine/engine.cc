@@ -27,6 +27,22 @@ std::string random_id() {
 
 namespace engine_internal {
 
+std::string facts_of(Action action, const AccessRequest& r) {
+  switch (action) {
+    case Action::submit: return audit::facts::of_submit(r);
+    case Action::begin_grant: return audit::facts::of_begin_grant(r);
+    case Action::grant_succeeded: return audit::facts::of_grant_succeeded(r);
+    case Action::grant_failed:
+    case Action::expire:
+    case Action::release:
+    case Action::admin_revoke:
+    case Action::revoke_succeeded:
+    case Action::lapse:
+    case Action::cancel: return audit::facts::of_end(r);
+    default: return "";  // decisions (their caller adds the counts) and lease moves prove nothing
+  }
+}
+
 std::string already_decided(const AccessRequest& r) {
   std::string by;
   for (const auto& d : r.decisions) by += (by.empty() ? "" : ", ") + d.approver;
@@ -41,6 +57,7 @@ std::string already_decided(const AccessRequest& r) {
 }  // namespace engine_internal
 
 using engine_internal::clear_lease;
+using engine_internal::facts_of;
 
 Engine::Engine(std::shared_ptr<const Config> config, Store& store, AccessProvider& provider, Chat& chat,
                Directory& directory, const Clock& clock, EngineOptions options)
@@ -175,6 +192,7 @@ Result<AuditEvent> Engine::transition(AccessRequest& r, Action action, const std
     r.ended_at = now;
     clear_lease(r);
   }
+  e.facts = facts_of(action, r);
   return e;
 }
 

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "audit/keyring.h"
+
 #include "observability/metrics.h"
 #include "core/error.h"
 #include "core/model.h"
@@ -57,6 +59,9 @@ struct EngineOptions {
   // Called after each grant_succeeded is written (the audit checkpoint publisher's request()).
   // Must not block or throw; may be empty.
   std::function<void()> on_granted;
+  // The keys that sealed the audit trail (the same the store seals with): a request's events are
+  // checked with them before its grant. Unkeyed: each event's plain hash is checked.
+  audit::Keyring audit_keys = audit::Keyring::unkeyed();
 };
 
 // The shortest lease that may guard a provider call taking up to `call_deadline`: a quarter more,
@@ -228,6 +233,34 @@ class Engine {
 
   // The grant path, from approved to active (or failed). Safe to call again at any point.
   Result<AccessRequest> advance_grant(const std::string& id);
+
+  // --- Grants the chain proves (engine/chain_proof.cc). ---
+
+  // Why the audit trail does not explain `request` (approved or granting) under policy as it is
+  // now (audit::prove_request over its events, one Query), or nullopt when it does.
+  // Errc::unavailable when the events could not be read.
+  Result<std::optional<std::string>> chain_refusal(const AccessRequest& request);
+  // Refuses a row the chain does not explain: it goes to failed (no provider call) with an
+  // end_reason saying so, and, when that write happened, the ops channel and the log hear of it.
+  Result<AccessRequest> refuse_unproven(const AccessRequest& request, const std::string& problem);
+  // The expiry the chain proves for the grant of `request` (its begin_grant event), read once per
+  // request and then kept in memory; nullopt when the chain has no (intact) begin_grant event.
+  // A begin_grant event from before facts were kept proves no expiry: the row's is taken.
+  Result<std::optional<TimePoint>> chain_expiry(const AccessRequest& request);
+  // The earlier of the row's expiry and the one proven for it (when known): what a revocation
+  // checks against, so an edited column never postpones it. No I/O.
+  TimePoint trusted_expiry(const AccessRequest& request);
+  // Holds each active grant of `grants` to the expiry its chain proves (an edited later expiry
+  // is restored and reported: audit "expiry_mismatch", ops channel), and arms its timer when it
+  // expires by `arm_until` (all, with the warning, when nullopt: at start); an active row with no
+  // grant event in the chain is revoked at once and reported. `complete`: `grants` is every
+  // request holding access (recover, reconcile), so proven expiries of the others are forgotten.
+  // Reads the events of a grant only the first time it is seen (then cached).
+  void hold_to_chain(const std::vector<AccessRequest>& grants, TimePoint now, std::optional<TimePoint> arm_until,
+                     bool complete, SweepReport& report);
+  // Writes the chain's expiry back over an active row's later (or missing) one, with its audit
+  // event; the request as stored afterwards.
+  Result<AccessRequest> restore_expiry(const AccessRequest& request, TimePoint proven);
   // approved -> granting: resolves the requester's principal and fixes the expiry (intent before
   // action). The grant fails when the requester's e-mail in Slack, or the principal it resolves
   // to, is no longer the one stored at submit. A value when the grant failed for good, nullopt
@@ -324,6 +357,10 @@ class Engine {
   std::mutex reconcile_mu_;
   std::set<ManagedPermissionSet> on_probation_;
   std::map<Assignment, TimePoint> strays_reported_;
+
+  // Expiries proven by the chain, by request id, for the grants this engine has seen active.
+  std::mutex expiries_mu_;
+  std::map<std::string, TimePoint> proven_expiries_;
 
   std::mutex local_mu_;
   std::condition_variable local_cv_;

@@ -16,6 +16,11 @@ inline void clear_lease(AccessRequest& r) {
   r.lease_until.reset();
 }
 
+// The facts (audit/facts.h) of the event of `action` moving `r`, computed after the move (so
+// end events carry ended_at); "" for decisions, whose counts only their caller knows, and for
+// lease moves.
+std::string facts_of(Action action, const AccessRequest& r);
+
 // Why a decision on `r` is no longer possible, in words for the person who clicked.
 std::string already_decided(const AccessRequest& r);
 

@@ -23,10 +23,17 @@ using engine_internal::kMaxSteps;
 Result<AccessRequest> Engine::advance_grant(const std::string& id) {
   LocalClaim claim(*this, id);
   if (!claim) return store_.get_request(id);  // another thread of ours is on it
+  bool proven = false;  // the chain explains the row (checked once per call: one Query)
   for (int step = 0; step < kMaxSteps; ++step) {
     auto read = store_.get_request(id);
     if (!read) return read;
     const AccessRequest& r = *read;
+    if ((r.state == State::approved || r.state == State::granting) && !proven) {
+      auto refusal = chain_refusal(r);
+      if (!refusal) return fail(refusal.error());
+      if (*refusal) return refuse_unproven(r, **refusal);
+      proven = true;
+    }
     if (r.state == State::approved) {
       auto begun = begin_grant(r);
       if (!begun) return fail(begun.error());
@@ -134,6 +141,10 @@ Result<std::optional<AccessRequest>> Engine::begin_grant(const AccessRequest& r)
                       fmt::format("principal {}; expires at {}", x.principal, format_time(*x.expires_at)));
   });
   if (!changed) return fail(changed.error());
+  if (changed->event) {  // our own begin_grant event: its expiry is proven
+    std::lock_guard lock(expiries_mu_);
+    proven_expiries_[r.id] = *changed->request.expires_at;
+  }
   return std::nullopt;
 }
 

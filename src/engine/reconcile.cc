@@ -62,6 +62,11 @@ ReconcileReport Engine::reconcile() {
     spdlog::error("event=reconcile_failed step=store error=\"{}\"", holding.error().message);
     return report;
   }
+  // Every grant held to the expiry its chain proves (events read once per grant, then cached):
+  // an edited expiry lasts at most one reconcile interval on an instance that did not grant it.
+  SweepReport held;
+  hold_to_chain(*holding, clock_.now(), clock_.now() + settings()->sweep_interval, /*complete=*/true, held);
+  report.errors += held.errors;
   std::set<Assignment> known;
   for (const auto& r : *holding) known.insert(assignment_of(r));
   std::set<Assignment> left_in_place;

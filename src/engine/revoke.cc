@@ -67,7 +67,7 @@ Result<AccessRequest> Engine::advance_revoke(const std::string& id, std::optiona
     const AccessRequest& r = *read;
     if (r.state == State::active) {
       if (!start) return r;
-      if (*start == Action::expire && clock_.now() < *r.expires_at) return r;  // not due yet
+      if (*start == Action::expire && clock_.now() < trusted_expiry(r)) return r;  // not due yet
       auto changed = update_with_retry(id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
         if (x.state != State::active) return std::nullopt;
         x.end_reason = reason;

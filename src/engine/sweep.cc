@@ -19,13 +19,15 @@ void query_failed(SweepReport& report, std::string_view step, const Error& error
 }  // namespace
 
 SweepReport Engine::recover() {
-  if (auto holding = store_.holding_access(100000); holding) {
-    for (const auto& r : *holding)
-      if (r.state == State::active) schedule(r);
-  } else {
+  SweepReport armed;
+  if (auto holding = store_.holding_access(100000); holding)
+    hold_to_chain(*holding, clock_.now(), std::nullopt, /*complete=*/true, armed);
+  else
     spdlog::error("event=recover_failed error=\"{}\"", holding.error().message);
-  }
-  return sweep();
+  SweepReport report = sweep();
+  report.revoked += armed.revoked;
+  report.errors += armed.errors;
+  return report;
 }
 
 SweepReport Engine::sweep() {
@@ -35,14 +37,15 @@ SweepReport Engine::sweep() {
   lapse_undecided(config->policy, now, report);
   post_unposted(now, report);
   // Grants that expire before the next sweep get an expiry timer here too, whichever instance
-  // granted them: if that one is gone, this one still revokes at the expiry second. (Leases keep
-  // two instances from revoking the same grant; the warning DM stays with the granting instance.)
-  if (auto soon = store_.expired_grants(now + config->settings.sweep_interval, kBatch); soon) {
-    for (const auto& g : *soon)
-      if (*g.expires_at > now) schedule(g, false);
-  } else {
+  // granted them: if that one is gone, this one still revokes at the expiry second. Each is held
+  // to the expiry its grant event proves. (Leases keep two instances from revoking the same
+  // grant; the warning DM stays with the granting instance.) A grant whose column was moved later
+  // is not in this query: the reconciler's pass over every grant, and the timers of the instance
+  // that granted it, hold it to its chain.
+  if (auto soon = store_.expired_grants(now + config->settings.sweep_interval, kBatch); soon)
+    hold_to_chain(*soon, now, now + config->settings.sweep_interval, /*complete=*/false, report);
+  else
     query_failed(report, "expiring_soon", soon.error());
-  }
   if (auto due = store_.expired_grants(now, kBatch); due) {
     for (const auto& g : *due) {
       if (revoke_dispatcher_) {  // the workers revoke it, at their rate

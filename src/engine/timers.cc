@@ -45,7 +45,7 @@ void Engine::set_revoke_dispatcher(std::function<void(const std::string&)> dispa
 Result<AccessRequest> Engine::expire(const std::string& id, const std::string& actor) {
   auto r = store_.get_request(id);
   if (!r || r->state != State::active || !r->expires_at) return r;  // released or revoked meanwhile
-  return advance_revoke(id, Action::expire, actor, fmt::format("expired at {}", format_time(*r->expires_at)));
+  return advance_revoke(id, Action::expire, actor, fmt::format("expired at {}", format_time(trusted_expiry(*r))));
 }
 
 int Engine::fire_due_timers() {

@@ -40,7 +40,8 @@ class AuditAttack : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  // Six events written by the store itself, sealing with `keys`: two requests and a stray event.
+  // Six events written by the store itself, sealing with `keys`: two requests (denied, so that
+  // verify's cross-check of requests that may hold access has nothing to say) and two stray events.
   void write_trail(const audit::Keyring& keys) {
     auto store = SqliteStore::open(file_, keys);
     ASSERT_TRUE(store) << store.error().message;
@@ -51,10 +52,10 @@ class AuditAttack : public ::testing::Test {
                                                    .to_state = "pending", .facts = R"({"requester":"U0ALICE"})"});
       ASSERT_TRUE(created) << created.error().message;
       r = *created;
-      r.state = State::approved;
+      r.state = State::denied;
       r.updated_at = kT0 + Seconds{60};
-      ASSERT_TRUE((*store)->update_request(r, {.at = r.updated_at, .actor = "U0BOB", .action = "approve",
-                                               .request_id = id, .from_state = "pending", .to_state = "approved"}));
+      ASSERT_TRUE((*store)->update_request(r, {.at = r.updated_at, .actor = "U0BOB", .action = "deny",
+                                               .request_id = id, .from_state = "pending", .to_state = "denied"}));
     }
     for (int i = 0; i < 2; ++i)
       ASSERT_TRUE((*store)->append_audit({.at = kT0 + Seconds{120 + i}, .actor = "system:reconciler",

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -34,6 +35,9 @@ using jit::testing::Outcome;
 using jit::testing::run;
 
 using jit::testing::read_text;
+using jit::testing::run_shell;
+// Runs a shell command and collects its output.
+Outcome shell(const std::string& command_line) { return run_shell(command_line); }
 
 // Replaces the first `from` in `text` with `to`; fails the test when `from` is not there.
 void replace_once(std::string& text, const std::string& from, const std::string& to) {
@@ -424,6 +428,79 @@ TEST_F(CliTest, AuditVerifyNamesATamperedEvent) {
   Outcome verify = run("audit verify --store " + db);
   EXPECT_EQ(verify.code, 1);
   EXPECT_THAT(verify.out, HasSubstr("BROKEN at event 5"));
+}
+
+// The two attacks on the requests table of a finished demo: a request inserted as approved (no
+// history), and a revoked grant turned back into an active one with its expiry a year ahead.
+// Before the cross-check, verify said "audit trail verified" and exited 0 for both.
+TEST_F(CliTest, AuditVerifyNamesRowsTheTrailDoesNotExplain) {
+  ASSERT_EQ(run("demo --store " + db).code, 0);
+  const std::string file = (dir / "state.db").string();
+  Outcome granted = shell("sqlite3 " + file + " \"SELECT id FROM requests WHERE state = 'revoked' AND granted_at IS NOT NULL "
+                        "ORDER BY created_at LIMIT 1\"");
+  const std::string id = granted.out.substr(0, granted.out.find('\n'));
+  ASSERT_FALSE(id.empty()) << "the demo leaves a revoked grant";
+  const std::string sql =
+      "CREATE TEMP TABLE forged AS SELECT * FROM requests WHERE id = '" + id + "'; "
+      "UPDATE forged SET id = 'r-forged', requester = 'U0EVE', state = 'approved', granted_at = NULL, "
+      "expires_at = NULL, ended_at = NULL, end_reason = ''; "
+      "INSERT INTO requests SELECT * FROM forged; "
+      "UPDATE requests SET state = 'active', ended_at = NULL, end_reason = '', expires_at = expires_at + 31536000 "
+      "WHERE id = '" + id + "';";
+  Outcome forged = shell("sqlite3 " + file + " \"" + sql + "\"");
+  ASSERT_EQ(forged.code, 0) << forged.out;
+  Outcome verify = run("audit verify --store " + db);
+  EXPECT_EQ(verify.code, 1) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr("audit trail verified"));  // the chain itself is intact
+  EXPECT_THAT(verify.out, HasSubstr("request r-forged (approved) MISMATCH submit: row -, chain no submit event"));
+  EXPECT_THAT(verify.out, HasSubstr("request " + id + " (active) MISMATCH state: row active, chain ended by "
+                                    "revoke_succeeded"));
+  EXPECT_THAT(verify.out, HasSubstr("request " + id + " (active) MISMATCH expires_at: row "));
+  EXPECT_THAT(verify.out, HasSubstr("2 holding or about to hold access"));
+  std::cout << "[ verify   ] " << verify.out;
+}
+
+// The same two attacks on a DynamoDB table (moto), with awscli's update-item on the request items
+// (and their index keys, so that the service's queries find them): one revoked grant turned
+// approved again, another turned active with its expiry a year ahead.
+TEST_F(CliTest, AuditVerifyNamesRowsTheTrailDoesNotExplainOnDynamoDb) {
+  auto moto = jit::testing::MotoServer::start();
+  ASSERT_TRUE(moto) << moto.error().message;
+  const std::string env = moto_env(*moto);
+  ASSERT_EQ(run("demo --store " + db).code, 0);
+  const std::string table = "dynamodb:jit-forge";
+  ASSERT_EQ(run("store init --store " + table, env).code, 0);
+  ASSERT_EQ(run("store migrate --from " + db + " --to " + table, env).code, 0);
+  const std::string file = (dir / "state.db").string();
+  Outcome grants = shell("sqlite3 " + file + " \"SELECT id || ' ' || expires_at FROM requests WHERE state = 'revoked' "
+                         "AND granted_at IS NOT NULL ORDER BY created_at LIMIT 2\"");
+  std::istringstream lines(grants.out);
+  std::string approved_id, active_id;
+  long long expires = 0, ignored = 0;
+  ASSERT_TRUE(lines >> approved_id >> ignored >> active_id >> expires) << grants.out;
+  const long long moved = expires + 31536000;
+  const auto update = [&](const std::string& id, const std::string& set, const std::string& values) {
+    Outcome r = shell(env + " /usr/bin/aws dynamodb update-item --endpoint-url " + moto->url() + " --table-name jit-forge --key '{\"pk\":{\"S\":\"REQ#" + id +
+                      "\"},\"sk\":{\"S\":\"REQ\"}}' --update-expression '" + set +
+                      "' --expression-attribute-names '{\"#s\":\"state\"}' --expression-attribute-values '" + values + "'");
+    EXPECT_EQ(r.code, 0) << r.out;
+  };
+  update(approved_id, "SET #s = :s, age_pk = :p, age_sk = :k REMOVE ended_at, expires_at",
+         "{\":s\":{\"S\":\"approved\"},\":p\":{\"S\":\"AGE#approved\"},\":k\":{\"S\":\"00000000000000000001#" +
+             approved_id + "\"}}");
+  update(active_id, "SET #s = :s, expires_at = :x, expiry_pk = :p, expiry_sk = :k REMOVE ended_at",
+         "{\":s\":{\"S\":\"active\"},\":x\":{\"N\":\"" + std::to_string(moved) +
+             "\"},\":p\":{\"S\":\"EXPIRY#active\"},\":k\":{\"S\":\"" + fmt::format("{:020}", moved) + "#" +
+             active_id + "\"}}");
+  Outcome verify = run("audit verify --store " + table, env);
+  EXPECT_EQ(verify.code, 1) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr("audit trail verified"));
+  EXPECT_THAT(verify.out, HasSubstr("request " + approved_id + " (approved) MISMATCH state: row approved, chain ended by "
+                                    "revoke_succeeded"));
+  EXPECT_THAT(verify.out, HasSubstr("request " + approved_id + " (approved) MISMATCH begin_grant: row approved"));
+  EXPECT_THAT(verify.out, HasSubstr("request " + active_id + " (active) MISMATCH expires_at: row "));
+  EXPECT_THAT(verify.out, HasSubstr("2 holding or about to hold access"));
+  std::cout << "[ verify   ] " << verify.out;
 }
 
 }  // namespace

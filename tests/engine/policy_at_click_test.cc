@@ -140,7 +140,9 @@ TEST_F(PolicyAtClickTest, StoredIdsThatDisagreeWithPolicyAreRefusedAtGrant) {
     ASSERT_TRUE(store.update_request(edited, {.at = clock.now(), .actor = "test", .action = "edit",
                                               .request_id = r.id, .from_state = "approved",
                                               .to_state = "approved", .detail = "tampered"}));
-    expect_failed_at_grant(r.id, account ? "for account id 999999999999" : "for permission set " + kAdminPs);
+    // The row no longer agrees with its submit event: the chain refuses it before policy is asked.
+    expect_failed_at_grant(r.id, account ? "account_id: the row says 999999999999, the chain 123456789012"
+                                         : "permission_set_arn: the row says " + kAdminPs + ", the chain " + kReadPs);
   }
 }
 

@@ -158,27 +158,36 @@ TEST_F(RequesterTest, EmailChangedOnlyInCaseStillGrants) {
   EXPECT_EQ(engine->approve(r.id, "U0ALICE")->state, State::active);
 }
 
-TEST_F(RequesterTest, PrincipalChangedBeforeTheGrantFailsIt) {
+TEST_F(RequesterTest, PrincipalEditedBeforeTheGrantIsRefusedByTheChain) {
   AccessRequest r = submit();
-  // The same e-mail now belongs to another identity-store user (deleted and created again).
+  // Someone with the store points the request at another identity-store user.
   AccessRequest moved = read(r.id);
   moved.principal = "p-someone-else";
   ASSERT_TRUE(store.update_request(moved, {.at = kStart, .actor = "system:test", .action = "note", .request_id = r.id}));
   auto approved = engine->approve(r.id, "U0ALICE");
   ASSERT_TRUE(approved) << approved.error().message;
   EXPECT_EQ(approved->state, State::failed);
-  EXPECT_THAT(approved->end_reason, HasSubstr("is now p-u0dev, not p-someone-else"));
+  EXPECT_THAT(approved->end_reason, HasSubstr("principal: the row says p-someone-else, the chain p-u0dev"));
   EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::grant), 0);
 }
 
-TEST_F(RequesterTest, RowFromBeforeTheEmailWasKeptIsResolvedAtGrant) {
+// A request stored before submit events carried facts cannot be proven: it is refused at grant
+// (asked again), never granted on the row's word.
+TEST_F(RequesterTest, RowFromBeforeFactsWereKeptIsRefusedAtGrant) {
   AccessRequest r = submit();
   AccessRequest old = read(r.id);
+  ASSERT_TRUE(engine->cancel(r.id, "U0DEV"));  // one open request per role
+  old.id = "r-old";
+  old.version = 0;
   old.requester_email = "";
   old.principal = "";
-  ASSERT_TRUE(store.update_request(old, {.at = kStart, .actor = "system:test", .action = "note", .request_id = r.id}));
-  EXPECT_EQ(engine->approve(r.id, "U0ALICE")->state, State::active);
-  EXPECT_EQ(read(r.id).principal, "p-u0dev");
+  ASSERT_TRUE(store.create_request(old, {.at = kStart, .actor = "U0DEV", .action = "submit", .request_id = "r-old",
+                                         .to_state = "pending"}));
+  auto approved = engine->approve("r-old", "U0ALICE");
+  ASSERT_TRUE(approved) << approved.error().message;
+  EXPECT_EQ(approved->state, State::failed);
+  EXPECT_THAT(approved->end_reason, HasSubstr("the submit event carries no facts"));
+  EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::grant), 0);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "app/migrate.h"
@@ -10,6 +11,7 @@
 #include "app/runtime.h"
 #include "audit/chain.h"
 #include "cmd/jit/audit_checkpoints.h"
+#include "audit/proof.h"
 #include "cmd/jit/cli.h"
 #include "cmd/jit/commands.h"
 
@@ -42,6 +44,38 @@ std::string keys_seen(const audit::VerifyReport& result) {
                      result.unkeyed > 0 ? fmt::format(" ({} events unkeyed)", result.unkeyed) : "");
 }
 
+// Every request that holds or may hold access (approved, granting, active, revoking) set against
+// its own events (audit::examine_request; with `policy`, policy as it is now for those not granted
+// yet): one line per mismatch. The number of mismatches that are not policy changes (edits of the
+// store), or the store's error.
+Result<int> cross_check_requests(Store& store, const audit::Keyring& keys, const Policy* policy) {
+  auto holding = store.holding_access(100000);
+  if (!holding) return fail(holding.error());
+  auto flying = store.in_flight(100000);
+  if (!flying) return fail(flying.error());
+  std::map<std::string, AccessRequest> rows;
+  for (auto* list : {&*holding, &*flying})
+    for (auto& r : *list)
+      if (r.state == State::approved || r.state == State::granting || r.state == State::active ||
+          r.state == State::revoking)
+        rows.emplace(r.id, r);
+  int mismatches = 0;
+  for (const auto& [id, row] : rows) {
+    auto events = store.audit_events({.request_id = id});
+    if (!events) return fail(events.error());
+    const bool granted = row.state == State::active || row.state == State::revoking;
+    for (const auto& m : audit::examine_request(row, *events, keys, granted ? nullptr : policy).mismatches) {
+      if (!m.policy) ++mismatches;
+      fmt::print("request {} ({}) MISMATCH {}: row {}, chain {}{}\n", id, state_name(row.state), m.field,
+                 m.row.empty() ? "-" : m.row, m.chain.empty() ? "-" : m.chain,
+                 m.policy ? " (policy changed since; not an edit of the store)" : "");
+    }
+  }
+  fmt::print("requests cross-checked against the trail: {} holding or about to hold access, {} mismatch{}\n",
+             rows.size(), mismatches, mismatches == 1 ? "" : "es");
+  return mismatches;
+}
+
 }  // namespace
 
 int cmd_audit_verify(const std::string& config, const std::string& store, const CheckpointFlags& checkpoints,
@@ -68,7 +102,10 @@ int cmd_audit_verify(const std::string& config, const std::string& store, const 
     fmt::print("audit trail verified: {} events, head #{} {}; sealed by {}; {}\n", result.checked, result.head.seq,
                result.head.hash, keys_seen(result), configured);
   const bool anchored = verify_anchors(*events, *head, anchors->anchors);
-  return result.ok && anchored && anchors->ok ? kExitOk : kExitFailure;
+  const auto& loaded = (*rt)->config();
+  auto mismatches = cross_check_requests((*rt)->store(), keys.keys, loaded ? &loaded->policy : nullptr);
+  if (!mismatches) return report(mismatches.error());
+  return result.ok && anchored && anchors->ok && *mismatches == 0 ? kExitOk : kExitFailure;
 }
 
 }  // namespace jit

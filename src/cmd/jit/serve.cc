@@ -344,6 +344,7 @@ int run_serve(const ServeOptions& o) {
   }
 
   EngineOptions engine_options;
+  engine_options.audit_keys = rt.audit_keys().keys;
   if (checkpoints) engine_options.on_granted = [publisher = checkpoints.get()] { publisher->request(); };
   engine_options.instance_id = o.instance_id;
   engine_options.lease = *lease;

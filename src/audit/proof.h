@@ -1,0 +1,69 @@
+// What a request's own audit events prove, set against its row: the check the engine makes before
+// a grant (a row the chain does not explain is refused), the expiry the timers and the sweeper
+// trust (the begin_grant event's, not the row's column), and `jit audit verify`'s cross-check of
+// the requests table. Pure: the caller reads the events (Store::audit_events({.request_id})).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audit/keyring.h"
+#include "core/error.h"
+#include "core/model.h"
+#include "core/policy.h"
+
+namespace jit::audit {
+
+// One way the row and its chain disagree (or the chain alone is wrong).
+struct Mismatch {
+  std::string field;  // a row field ("requester", "expires_at", …) or what is wrong ("submit", "event 12")
+  std::string row;    // the row's value ("" when the problem is the chain's alone)
+  std::string chain;  // what the chain says ("" when it says nothing)
+  // True when the chain and the row agree but policy as it is now does not (a policy change, not
+  // an edit of the store: the engine's own policy checks at grant explain those to people).
+  bool policy = false;
+
+  // "field: row X, chain Y", or the chain's own problem.
+  std::string describe() const;
+};
+
+// What the chain proves about one request.
+struct Proof {
+  std::string requester, account, account_id, role, permission_set_arn, principal;
+  std::vector<std::string> approvers;   // distinct approvers of its approval events, in order
+  bool has_grant = false;               // a begin_grant event is in the chain
+  std::optional<TimePoint> expires_at;  // the begin_grant event's expiry (nullopt: no grant, or an
+                                        // event from before facts were written)
+};
+
+struct Examination {
+  Proof proof;
+  std::vector<Mismatch> mismatches;  // empty when the chain explains the row
+};
+
+// Checks `events` (the request's events, in seq order) against `row`: every event is what was
+// sealed (audit::check_event) and is the request's; exactly one submit event, with facts, that
+// agrees with the row (requester, account, account_id, role, permission_set_arn, duration_s,
+// reason, ticket, requester_email, principal, created_at); approval events from distinct
+// approvers, none the requester, that agree with the row's approvals; no event that ended the
+// request (deny, cancel, lapse, grant_failed, revoke_succeeded) while the row holds or may hold
+// access, and no start of a revocation while it is approved, granting or active; a begin_grant
+// event (one at most) for a row that is granting, active or revoking, none for an approved one,
+// agreeing with the row's account_id, permission set, principal and expiry; a grant_succeeded
+// event for an active or revoking row. With `policy`: the account and role still exist with the
+// account id and permission set the chain recorded, and the approvals number at least what the
+// role needs now. Without it (a grant already given): the chain alone.
+Examination examine_request(const AccessRequest& row, const std::vector<AuditEvent>& events, const Keyring& keys,
+                            const Policy* policy);
+
+// "the audit trail does not explain request ID: …" naming each of `mismatches` (those that are
+// policy changes only `with_policy`); "" when none is named.
+std::string unexplained(const std::string& request_id, const std::vector<Mismatch>& mismatches, bool with_policy);
+
+// examine_request with policy, as the grant path needs it: the proof, or Errc::denied naming
+// every mismatch ("the audit trail does not explain request r…: …").
+Result<Proof> prove_request(const AccessRequest& row, const std::vector<AuditEvent>& events, const Keyring& keys,
+                            const Policy& policy);
+
+}  // namespace jit::audit
