@@ -52,7 +52,8 @@ Result<AccessRequest> Engine::revoke_by(const std::string& id, Action action, co
 }
 
 Result<AccessRequest> Engine::advance_revoke(const std::string& id, std::optional<Action> start,
-                                             const std::string& actor, const std::string& reason) {
+                                             const std::string& actor, const std::string& reason,
+                                             std::optional<AccessRequest> known) {
   // A person ending a grant waits for our own thread that may still be finishing it (telling
   // Slack it is active); the timer and the sweeper just come back later.
   const bool by_person = start && *start != Action::expire;
@@ -62,19 +63,21 @@ Result<AccessRequest> Engine::advance_revoke(const std::string& id, std::optiona
     return store_.get_request(id);  // another thread of ours is on it
   }
   for (int step = 0; step < kMaxSteps; ++step) {
-    auto read = store_.get_request(id);
+    auto read = known ? Result<AccessRequest>(std::move(*known)) : store_.get_request(id);
+    known.reset();
     if (!read) return read;
     const AccessRequest& r = *read;
     if (r.state == State::active) {
       if (!start) return r;
-      if (*start == Action::expire && clock_.now() < *r.expires_at) return r;  // not due yet
+      if (*start == Action::expire && (!r.expires_at || clock_.now() < *r.expires_at)) return r;  // not due yet
       auto changed = update_with_retry(id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
         if (x.state != State::active) return std::nullopt;
         x.end_reason = reason;
         take_lease(x);
         return transition(x, *start, actor, reason);
-      });
+      }, &r);
       if (!changed) return fail(changed.error());
+      known = std::move(changed->request);  // as written (or as found, when it had moved on)
       continue;
     }
     if (r.state != State::revoking) return r;
