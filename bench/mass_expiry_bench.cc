@@ -22,17 +22,15 @@
 #include <thread>
 #include <vector>
 
-#include "aws/credentials.h"
 #include "aws/identity_center.h"
-#include "aws/json_client.h"
 #include "emulators/aws/aws_emulator.h"
 #include "engine/announcer.h"
 #include "engine/engine.h"
 #include "engine/timer_loop.h"
+#include "expiry_bench_support.h"
 #include "fakes/blocking_chat.h"
 #include "fakes/manual_clock.h"
 #include "fakes/memory_chat.h"
-#include "net/https_client.h"
 #include "store/sqlite_store.h"
 
 namespace {
@@ -44,41 +42,10 @@ const std::string kPs = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-
 const std::string kInstance = "arn:aws:sso:::instance/ssoins-1111111111111111";
 const std::string kStoreId = "d-1111111111";
 
-std::string flag(int argc, char** argv, const char* name, std::string fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
-  return fallback;
-}
-long number(int argc, char** argv, const char* name, long fallback) {
-  return std::stol(flag(argc, argv, name, std::to_string(fallback)));
-}
-
-// The set-up's clock: time stands still at `at` and sleeps return at once, so 1,000 grants are
-// made in seconds and all expire in the same second.
-class FrozenClock final : public jit::ClockWrapper {
- public:
-  FrozenClock(const jit::Clock& base, jit::TimePoint at) : ClockWrapper(base), at_(at) {}
-  jit::TimePoint now() const override { return at_; }
-  void sleep_for(std::chrono::milliseconds) const override {}
-
- private:
-  jit::TimePoint at_;
-};
-
-// The measured engine's clock: real time (sleeps, monotonic) with the wall clock moved so that
-// the grants expire a moment after the run starts.
-class ShiftedClock final : public jit::ClockWrapper {
- public:
-  ShiftedClock(const jit::Clock& base, jit::Seconds shift) : ClockWrapper(base), shift_(shift) {}
-  jit::TimePoint now() const override { return ClockWrapper::now() + shift_; }
-  bool wait_until(std::unique_lock<std::mutex>& lock, std::condition_variable& wake, jit::TimePoint deadline,
-                  const std::function<bool()>& stop_waiting) const override {
-    return ClockWrapper::wait_until(lock, wake, deadline - shift_, stop_waiting);
-  }
-
- private:
-  jit::Seconds shift_;
-};
+using jit::bench::flag;
+using jit::bench::FrozenClock;
+using jit::bench::number;
+using jit::bench::ShiftedClock;
 
 std::string user(int i) { return fmt::format("U0B{:05}", i); }
 
@@ -102,28 +69,17 @@ int main(int argc, char** argv) {
   aws_options.threads = 16;
   for (int i = 0; i < grants; ++i)
     aws_options.users.push_back({user(i), directory.user(user(i)).value().email});
-  auto emulator = jit::emulators::AwsEmulator::start(aws_options);
-  if (!emulator) {
-    fmt::print(stderr, "mass_expiry_bench: {}\n", emulator.error().message);
+  auto aws = jit::bench::start_emulated_aws(aws_options);
+  if (!aws) {
+    fmt::print(stderr, "mass_expiry_bench: {}\n", aws.error().message);
     return 2;
   }
-  auto http = jit::net::make_http_client();
-  jit::aws::StaticCredentialsProvider credentials(
-      {jit::emulators::kEmulatorAccessKeyId, jit::emulators::kEmulatorSecretAccessKey, ""});
+  auto& emulator = (*aws)->emulator;
+  auto& sso_admin = *(*aws)->sso_admin;
+  auto& identitystore = *(*aws)->identitystore;
   const jit::SystemClock system_clock;
-  auto client = [&](jit::aws::AwsService service) {
-    return jit::aws::AwsJsonClient(
-        jit::aws::AwsJsonClientConfig::for_service(service, (*emulator)->endpoint(), "us-east-1"), credentials, *http,
-        system_clock);
-  };
-  auto sso_admin = client(jit::aws::AwsService::sso_admin);
-  auto identitystore = client(jit::aws::AwsService::identitystore);
 
-  auto config = std::make_shared<jit::Config>();
-  jit::AccountPolicy prod{.name = "prod", .id = "123456789012", .owner_channel = "C0PROD", .approvers = {"U0APPROVER"}};
-  prod.roles.push_back({.name = "read", .permission_set_arn = kPs, .max_duration = std::chrono::hours{1},
-                        .requesters = {"*"}});
-  config->policy.accounts.push_back(prod);
+  auto config = jit::bench::one_role_config(kPs, std::chrono::hours{1});
   config->settings.aws.revoke_rate = rate;
   config->settings.aws.revoke_concurrency = concurrency;
   auto store = jit::SqliteStore::open(path);
@@ -150,14 +106,14 @@ int main(int argc, char** argv) {
       }
     }
   }
-  const auto listed = (*emulator)->assignments()["assignments"].size();
+  const auto listed = emulator->assignments()["assignments"].size();
   fmt::print("set-up: {} grants active in AWS ({} assignments), all expiring at {}, in {:.1f} s\n", grants, listed,
              jit::format_time(expiry), std::chrono::duration<double>(Steady::now() - setup_start).count());
 
   // The run: Identity Center as it is (deletion latency, throttling), Slack stuck.
   jit::emulators::EmulatorFaults faults;
   faults.throttle_per_second = throttle;
-  (*emulator)->set_faults(faults);
+  emulator->set_faults(faults);
   jit::BlockingChat stuck(chat);
   jit::Chat& slack = chat_mode == "blocked" ? static_cast<jit::Chat&>(stuck) : chat;
   const ShiftedClock clock(system_clock, (expiry - jit::Seconds{2}) - system_clock.now());
@@ -170,14 +126,14 @@ int main(int argc, char** argv) {
     std::thread runner([&] { loop.run(); });
     while (clock.now() < expiry) std::this_thread::sleep_for(1ms);
     const auto t0 = Steady::now();  // the expiry second has begun
-    while (!(*emulator)->assignments()["assignments"].empty()) std::this_thread::sleep_for(20ms);
+    while (!emulator->assignments()["assignments"].empty()) std::this_thread::sleep_for(20ms);
     seconds_taken = std::chrono::duration<double>(Steady::now() - t0).count();
     loop.stop();
     runner.join();
     stuck.release();  // lets the announcer's worker out for shutdown
   }
   const double target = static_cast<double>(grants) / rate + 2.0;
-  const auto calls = (*emulator)->calls();
+  const auto calls = emulator->calls();
   long throttled = 0;
   for (const auto& [operation, outcomes] : calls["operations"].items())
     throttled += outcomes.value("ThrottlingException", 0L);

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
+#include <utility>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -49,6 +51,12 @@ constexpr OperationNames kCreation{"CreateAccountAssignment", "DescribeAccountAs
 constexpr OperationNames kDeletion{"DeleteAccountAssignment", "DescribeAccountAssignmentDeletionStatus",
                                    "AccountAssignmentDeletionStatus", "AccountAssignmentDeletionRequestId"};
 
+// `wait` less a share of it drawn uniformly from [0, jitter] (by `random`, 64 random bits).
+Millis jittered(Millis wait, double jitter, std::uint64_t random) {
+  const double share = jitter * (static_cast<double>(random >> 11) * 0x1.0p-53);  // [0, jitter)
+  return Millis{static_cast<Millis::rep>(std::ceil(static_cast<double>(wait.count()) * (1.0 - share)))};
+}
+
 std::string describe(const Assignment& a) {
   return fmt::format("principal {} on account {} with {}", a.principal, a.account_id, a.permission_set_arn);
 }
@@ -89,9 +97,11 @@ IdentityCenterProvider::IdentityCenterProvider(IdentityCenterConfig config, AwsJ
                                                AwsJsonApi& identitystore, const Clock& clock)
     : config_(std::move(config)), sso_admin_(sso_admin), identitystore_(identitystore), clock_(clock) {
   auto& o = config_.options;
+  o.poll_first_delay = std::max(o.poll_first_delay, Millis{1});
   o.poll_initial_delay = std::max(o.poll_initial_delay, Millis{1});
   o.poll_max_delay = std::max(o.poll_max_delay, o.poll_initial_delay);
   o.poll_multiplier = std::max(o.poll_multiplier, 1.0);
+  o.poll_jitter = std::clamp(o.poll_jitter, 0.0, 1.0);
   o.list_page_size = std::clamp(o.list_page_size, 1, 100);
 }
 
@@ -160,7 +170,8 @@ Result<> IdentityCenterProvider::run_operation(Kind kind, const Assignment& a, D
   json status = started->contains(names.status_member) ? (*started)[names.status_member] : json::object();
   const std::string request_id = string_member(status, "RequestId");
 
-  Millis delay = config_.options.poll_initial_delay;
+  Millis delay = config_.options.poll_first_delay;
+  bool first_wait = true;
   while (true) {
     // The model does not promise a Status: a missing one is treated as IN_PROGRESS and polled.
     const std::string state = string_member(status, "Status");
@@ -190,9 +201,11 @@ Result<> IdentityCenterProvider::run_operation(Kind kind, const Assignment& a, D
       return fail(logged(Error::Unavailable(
           fmt::format("{}: request {} for {} still IN_PROGRESS after {} ms; retry (the call is idempotent)", context,
                       request_id, describe(a), deadline.limit().count()))));
-    clock_.sleep_for(std::min(delay, remaining));
+    clock_.sleep_for(std::min(jittered(delay, config_.options.poll_jitter, clock_.random()), remaining));
     const double next = static_cast<double>(delay.count()) * config_.options.poll_multiplier;
-    delay = std::min(config_.options.poll_max_delay, Millis{static_cast<Millis::rep>(next)});
+    delay = std::exchange(first_wait, false)
+                ? config_.options.poll_initial_delay
+                : std::min(config_.options.poll_max_delay, Millis{static_cast<Millis::rep>(next)});
 
     auto polled = sso_admin_.call(names.describe,
                                   {{"InstanceArn", config_.instance_arn}, {names.request_member, request_id}});

@@ -16,10 +16,18 @@ namespace jit::aws {
 
 struct IdentityCenterOptions {
   // CreateAccountAssignment / DeleteAccountAssignment are asynchronous: their status is polled
-  // after poll_initial_delay, then each wait multiplied by poll_multiplier up to poll_max_delay.
-  std::chrono::milliseconds poll_initial_delay{500};
+  // after poll_first_delay (a deletion often completes at once), then after poll_initial_delay,
+  // then each wait multiplied by poll_multiplier up to poll_max_delay: 100, 1400, 2800, 5000, 5000
+  // ms ... An operation taking Identity Center's usual second costs two polls, done at 1.5 s, as
+  // with 500, 1000, ... before: more polls would meet its throttling at 10 revocations a second
+  // (bench/mass_expiry_bench). Each wait is cut by a random share of up to poll_jitter (0.2: drawn
+  // from [0.8 w, w] on the clock's random source), so pollers started together do not stay in
+  // step; a wait never exceeds its schedule.
+  std::chrono::milliseconds poll_first_delay{100};
+  std::chrono::milliseconds poll_initial_delay{1400};
   double poll_multiplier = 2.0;
   std::chrono::milliseconds poll_max_delay{5000};
+  double poll_jitter = 0.2;
   // One grant or revoke (its calls and its polling) gives up after this: Errc::unavailable.
   std::chrono::milliseconds operation_deadline{120'000};
   // How long an e-mail -> user id lookup is reused. Only found users are cached.

@@ -134,9 +134,10 @@ void Engine::release_local(const std::string& id) {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-Result<Engine::Update> Engine::update_with_retry(const std::string& id, const Mutate& mutate) {
+Result<Engine::Update> Engine::update_with_retry(const std::string& id, const Mutate& mutate,
+                                                const AccessRequest* known) {
   for (int attempt = 0; attempt < options_.max_conflict_retries; ++attempt) {
-    auto current = store_.get_request(id);
+    auto current = attempt == 0 && known ? Result<AccessRequest>(*known) : store_.get_request(id);
     if (!current) return fail(current.error());
     AccessRequest next = *current;
     auto event = mutate(next);

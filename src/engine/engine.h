@@ -190,8 +190,11 @@ class Engine {
   };
 
   // Read, mutate, conditional write (expected version), re-reading and mutating again on a lost
-  // write, at most max_conflict_retries times. Counts the outcome in the metrics.
-  Result<Update> update_with_retry(const std::string& id, const Mutate& mutate);
+  // write, at most max_conflict_retries times. Counts the outcome in the metrics. `known`: the row
+  // as the caller has just read it, mutated on the first attempt instead of reading it again (a
+  // stale one only costs that attempt: its write loses on the version and the row is re-read).
+  Result<Update> update_with_retry(const std::string& id, const Mutate& mutate,
+                                   const AccessRequest* known = nullptr);
   // update_with_retry, then tells the owner channel (and the requester, with a notice) of the
   // change when one was written. Returns the request as stored.
   Result<AccessRequest> update_and_announce(const std::string& id, const Mutate& mutate,
@@ -273,9 +276,12 @@ class Engine {
   // Revokes whatever the provider may have granted for `request` (retried while that fails), then
   // fail_grant.
   Result<AccessRequest> roll_back_and_fail(const AccessRequest& request, const std::string& why);
-  // The revoke path, from active (by `action`) or revoking, to revoked.
+  // The revoke path, from active (by `action`) or revoking, to revoked. `known`: the row as the
+  // caller has just read it, so the path starts without reading it again; after each of its own
+  // writes it goes on from the row as written. (On the expiry path every store round trip before
+  // DeleteAccountAssignment is revoke lag, and with several instances they all queue at the store.)
   Result<AccessRequest> advance_revoke(const std::string& id, std::optional<Action> start, const std::string& actor,
-                                       const std::string& reason);
+                                       const std::string& reason, std::optional<AccessRequest> known = std::nullopt);
   // revoking (our lease) -> revoked: the provider call and its record.
   Result<AccessRequest> finish_revoke(const AccessRequest& request);
   // Logs and counts a failed revocation; alerts the ops channel at once, then every alert_repeat.

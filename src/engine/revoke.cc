@@ -52,7 +52,8 @@ Result<AccessRequest> Engine::revoke_by(const std::string& id, Action action, co
 }
 
 Result<AccessRequest> Engine::advance_revoke(const std::string& id, std::optional<Action> start,
-                                             const std::string& actor, const std::string& reason) {
+                                             const std::string& actor, const std::string& reason,
+                                             std::optional<AccessRequest> known) {
   // A person ending a grant waits for our own thread that may still be finishing it (telling
   // Slack it is active); the timer and the sweeper just come back later.
   const bool by_person = start && *start != Action::expire;
@@ -62,7 +63,8 @@ Result<AccessRequest> Engine::advance_revoke(const std::string& id, std::optiona
     return store_.get_request(id);  // another thread of ours is on it
   }
   for (int step = 0; step < kMaxSteps; ++step) {
-    auto read = store_.get_request(id);
+    auto read = known ? Result<AccessRequest>(std::move(*known)) : store_.get_request(id);
+    known.reset();
     if (!read) return read;
     const AccessRequest& r = *read;
     if (r.state == State::active) {
@@ -73,8 +75,9 @@ Result<AccessRequest> Engine::advance_revoke(const std::string& id, std::optiona
         x.end_reason = reason;
         take_lease(x);
         return transition(x, *start, actor, reason);
-      });
+      }, &r);
       if (!changed) return fail(changed.error());
+      known = std::move(changed->request);  // as written (or as found, when it had moved on)
       continue;
     }
     if (r.state != State::revoking) return r;

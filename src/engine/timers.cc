@@ -45,7 +45,8 @@ void Engine::set_revoke_dispatcher(std::function<void(const std::string&)> dispa
 Result<AccessRequest> Engine::expire(const std::string& id, const std::string& actor) {
   auto r = store_.get_request(id);
   if (!r || r->state != State::active || !r->expires_at) return r;  // released or revoked meanwhile
-  return advance_revoke(id, Action::expire, actor, fmt::format("expired at {}", format_time(trusted_expiry(*r))));
+  const std::string reason = fmt::format("expired at {}", format_time(trusted_expiry(*r)));
+  return advance_revoke(id, Action::expire, actor, reason, std::move(*r));
 }
 
 int Engine::fire_due_timers() {
@@ -73,16 +74,18 @@ int Engine::fire_due_timers() {
 }
 
 bool Engine::fire_timer(const std::string& id, bool warning) {
+  if (!warning && revoke_dispatcher_) {
+    // Handed over unread: the worker's expire() reads the row (a released or revoked grant is left
+    // alone there), and this thread fires the next timer without a store round trip.
+    revoke_dispatcher_(id);
+    return true;
+  }
   auto r = store_.get_request(id);
   if (!r || r->state != State::active) return false;  // released or revoked meanwhile
   if (warning) {
     if (auto n = chat_.notify_requester(*r, Notice::expiring_soon); !n)
       spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", id, n.error().message);
     return false;
-  }
-  if (revoke_dispatcher_) {
-    revoke_dispatcher_(id);
-    return true;
   }
   auto done = expire(id, "system:timer");
   if (!done) spdlog::warn("event=timer_revoke_deferred request={} error=\"{}\"", id, done.error().message);

@@ -151,12 +151,14 @@ class Session final : public WebSocket::Impl, public std::enable_shared_from_thi
       auto& socket = beast::get_lowest_layer(*self->ws).socket();
       socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
       socket.close(ignored);  // the pending read ends with operation_aborted
+      self->cancel_close_timer();
       self->finish({1006, "aborted locally without a close handshake", false, false});
     });
   }
 
   void release_stream() override {
     finish({1006, "closed locally without a close handshake", false, false});
+    close_timer.reset();  // like the stream, it must not outlive its io_context
     ws.reset();
   }
 
@@ -165,11 +167,18 @@ class Session final : public WebSocket::Impl, public std::enable_shared_from_thi
   // On the executor, once the opening handshake is done: writes what was queued and reads.
   void start(std::chrono::milliseconds handshake_timeout, std::size_t max_message_bytes) {
     beast::get_lowest_layer(*ws).expires_never();
+    // No Beast timeouts once open: the closing handshake is bounded by our own timer (arm_close_timer).
+    // Beast's closing timeout can fire while its read operation waits behind the close for the
+    // read lock (the close reading the peer's close frame or tearing down); the resumed read then
+    // finds the timeout meant for the close and fails the debug assertion at
+    // boost/beast/websocket/impl/read.hpp:114 (boostorg/beast#2264). A plain socket close ends
+    // both operations with operation_aborted instead.
     websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = handshake_timeout;  // also bounds the closing handshake
+    timeouts.handshake_timeout = websocket::stream_base::none();
     timeouts.idle_timeout = websocket::stream_base::none();
     timeouts.keep_alive_pings = false;
     ws->set_option(timeouts);
+    close_timeout = handshake_timeout;
     ws->read_message_max(max_message_bytes);
     touch(true);
     started = true;
@@ -206,6 +215,13 @@ class Session final : public WebSocket::Impl, public std::enable_shared_from_thi
         break;
       }
       case Outgoing::close: {
+        // No control callback from here on. With one, a read that starts while the peer's close
+        // frame is already buffered defers itself (a post) still holding the read lock; our close,
+        // its frame written meanwhile, then waits for that lock while holding the write lock the
+        // read needs to finish the peer's close: both wait forever (Beast 1.74). Seen when both
+        // ends close at once after a message, as a refused Socket Mode connection does.
+        ws->control_callback();
+        arm_close_timer();
         websocket::close_reason reason;
         reason.code = static_cast<std::uint16_t>(current.code);
         reason.reason.assign(static_cast<const char*>(current.data.data()), std::min<std::size_t>(current.data.size(), reason.reason.max_size()));
@@ -215,16 +231,34 @@ class Session final : public WebSocket::Impl, public std::enable_shared_from_thi
     }
   }
 
+  // Cuts the connection when the peer has not answered our close frame within close_timeout.
+  void arm_close_timer() {
+    close_timer.emplace(executor());
+    close_timer->expires_after(close_timeout);
+    close_timer->async_wait([weak = this->weak_from_this()](error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self || !self->ws) return;  // cancelled: the close finished
+      self->close_timed_out = true;
+      error_code ignored;
+      beast::get_lowest_layer(*self->ws).socket().close(ignored);  // pending operations end aborted
+    });
+  }
+
+  void cancel_close_timer() {
+    if (close_timer) close_timer->cancel();
+  }
+
   void written(error_code ec) {
     writing = false;
+    if (current.kind == Outgoing::close) cancel_close_timer();
+    if (close_timed_out) ec = beast::error::timeout;
     if (ec) {
       if (ws) {
         error_code ignored;
         beast::get_lowest_layer(*ws).socket().close(ignored);  // the read loop ends too
       }
       if (ec != asio::error::operation_aborted || current.kind == Outgoing::close)
-        finish({1006, describe(ec, current.kind == Outgoing::close ? "closing handshake" : "writing",
-                               std::chrono::milliseconds(0)),
+        finish({1006, describe(ec, current.kind == Outgoing::close ? "closing handshake" : "writing", close_timeout),
                 false, false});
       return;
     }
@@ -258,6 +292,7 @@ class Session final : public WebSocket::Impl, public std::enable_shared_from_thi
         }
         error_code ignored;
         beast::get_lowest_layer(*self->ws).socket().close(ignored);
+        self->cancel_close_timer();  // (a close still under way ends with the socket)
         co_return;
       }
       self->touch(false);
@@ -266,9 +301,12 @@ class Session final : public WebSocket::Impl, public std::enable_shared_from_thi
     }
   }
 
-  bool started = false;  // executor only, like the two below
+  bool started = false;  // executor only, like the ones below
   bool writing = false;
   Outgoing current;
+  std::chrono::milliseconds close_timeout{5000};
+  std::optional<asio::steady_timer> close_timer;
+  bool close_timed_out = false;
 };
 
 // ws(s)://authority/path?query → the endpoint (https/http), the request target, and a loggable

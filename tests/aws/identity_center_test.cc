@@ -13,6 +13,7 @@
 #include <atomic>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -114,7 +115,8 @@ AwsError aws_error(int status, std::string code, std::string message, bool retry
 
 class IdentityCenterTest : public ::testing::Test {
  protected:
-  IdentityCenterProvider& provider(IdentityCenterOptions options = {}) {
+  // Without jitter, so the polling schedule can be compared exactly (the jitter has a test of its own).
+  IdentityCenterProvider& provider(IdentityCenterOptions options = {.poll_jitter = 0}) {
     provider_ = std::make_unique<IdentityCenterProvider>(IdentityCenterConfig{kInstance, kStore, options}, sso_,
                                                          identitystore_, hooked_clock_);
     return *provider_;
@@ -146,7 +148,7 @@ TEST_F(IdentityCenterTest, GrantPollsWithBackoffUntilSucceeded) {
   auto r = provider().grant(assignment_);
   ASSERT_TRUE(r) << r.error().message;
 
-  EXPECT_EQ(clock_.sleeps(), (std::vector<std::chrono::milliseconds>{500ms, 1000ms, 2000ms, 4000ms, 5000ms, 5000ms}));
+  EXPECT_EQ(clock_.sleeps(), (std::vector<std::chrono::milliseconds>{100ms, 1400ms, 2800ms, 5000ms, 5000ms, 5000ms}));
   const auto calls = sso_.calls();
   ASSERT_EQ(calls.size(), 8u);
   EXPECT_EQ(calls[1].second, (json{{"InstanceArn", kInstance}, {"TargetId", kAccount}, {"TargetType", "AWS_ACCOUNT"},
@@ -221,12 +223,12 @@ TEST_F(IdentityCenterTest, GrantStillInProgressAtTheDeadlineIsUnavailable) {
   sso_.then("CreateAccountAssignment", created("IN_PROGRESS"));
   sso_.then("DescribeAccountAssignmentCreationStatus", created("IN_PROGRESS"));
   sso_.repeat_last();
-  auto r = provider({.operation_deadline = 10s}).grant(assignment_);
+  auto r = provider({.poll_jitter = 0, .operation_deadline = 10s}).grant(assignment_);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::unavailable);
   EXPECT_TRUE(contains(r.error().message, "still IN_PROGRESS")) << r.error().message;
-  // 500 + 1000 + 2000 + 4000 = 7500; the last wait is cut to the 2500 left.
-  EXPECT_EQ(clock_.sleeps(), (std::vector<std::chrono::milliseconds>{500ms, 1000ms, 2000ms, 4000ms, 2500ms}));
+  // 100 + 1400 + 2800 + 5000 = 9300; the last wait is cut to the 700 left.
+  EXPECT_EQ(clock_.sleeps(), (std::vector<std::chrono::milliseconds>{100ms, 1400ms, 2800ms, 5000ms, 700ms}));
   EXPECT_EQ(sso_.calls().size(), 2u + 5u);
 }
 
@@ -250,7 +252,7 @@ TEST_F(IdentityCenterTest, ATransientPollErrorKeepsPolling) {
                   aws_error(400, "ThrottlingException", "Rate exceeded", /*retryable=*/true));
   sso_.then("DescribeAccountAssignmentCreationStatus", created("SUCCEEDED"));
   ASSERT_TRUE(provider().grant(assignment_));
-  EXPECT_EQ(clock_.sleeps(), (std::vector<std::chrono::milliseconds>{500ms, 1000ms}));
+  EXPECT_EQ(clock_.sleeps(), (std::vector<std::chrono::milliseconds>{100ms, 1400ms}));
 }
 
 TEST_F(IdentityCenterTest, ConflictOnCreateIsRetryable) {
@@ -296,10 +298,43 @@ TEST_F(IdentityCenterTest, RevokePollsUntilSucceeded) {
   sso_.then("DescribeAccountAssignmentDeletionStatus", deleted("IN_PROGRESS"));
   sso_.then("DescribeAccountAssignmentDeletionStatus", deleted("SUCCEEDED"));
   ASSERT_TRUE(provider().revoke(assignment_));
-  EXPECT_EQ(clock_.sleeps(), (std::vector<std::chrono::milliseconds>{500ms, 1000ms}));
+  EXPECT_EQ(clock_.sleeps(), (std::vector<std::chrono::milliseconds>{100ms, 1400ms}));
   const auto calls = sso_.calls();
   EXPECT_EQ(calls[0].second["PrincipalId"], kUser);
   EXPECT_EQ(calls[1].second, (json{{"InstanceArn", kInstance}, {"AccountAssignmentDeletionRequestId", kRequestId}}));
+}
+
+TEST_F(IdentityCenterTest, ADeletionDoneAtOnceIsSeenAtTheFirstPollWithin100Ms) {
+  sso_.then("DeleteAccountAssignment", deleted("IN_PROGRESS"));
+  sso_.then("DescribeAccountAssignmentDeletionStatus", deleted("SUCCEEDED"));
+  ASSERT_TRUE(provider(IdentityCenterOptions{}).revoke(assignment_));  // the defaults, jitter and all
+  ASSERT_EQ(clock_.sleeps().size(), 1u);
+  EXPECT_GE(clock_.sleeps()[0], 80ms);
+  EXPECT_LE(clock_.sleeps()[0], 100ms);
+}
+
+TEST_F(IdentityCenterTest, PollWaitsAreJitteredWithinTheirSchedule) {
+  // Twenty revocations polled six times each, on the clock's seeded random source: every wait
+  // lies in [0.8 w, w] of its scheduled w, and they are not all the same.
+  const std::vector<std::chrono::milliseconds> schedule = {100ms, 1400ms, 2800ms, 5000ms, 5000ms, 5000ms};
+  auto& p = provider(IdentityCenterOptions{});
+  for (int r = 0; r < 20; ++r) {
+    sso_.then("DeleteAccountAssignment", deleted("IN_PROGRESS"));
+    for (std::size_t i = 0; i + 1 < schedule.size(); ++i)
+      sso_.then("DescribeAccountAssignmentDeletionStatus", deleted("IN_PROGRESS"));
+    sso_.then("DescribeAccountAssignmentDeletionStatus", deleted("SUCCEEDED"));
+  }
+  for (int r = 0; r < 20; ++r) ASSERT_TRUE(p.revoke(assignment_));
+  const auto sleeps = clock_.sleeps();
+  ASSERT_EQ(sleeps.size(), 20 * schedule.size());
+  std::set<std::chrono::milliseconds::rep> first_waits;
+  for (std::size_t i = 0; i < sleeps.size(); ++i) {
+    const auto w = schedule[i % schedule.size()];
+    EXPECT_LE(sleeps[i], w) << i;
+    EXPECT_GE(sleeps[i].count() * 10, w.count() * 8) << i;
+    if (i % schedule.size() == 0) first_waits.insert(sleeps[i].count());
+  }
+  EXPECT_GE(first_waits.size(), 5u);  // spread, not in step
 }
 
 TEST_F(IdentityCenterTest, RevokeOfAnAssignmentAlreadyGoneIsSuccess) {

@@ -110,9 +110,13 @@ TEST(MultiInstance, ThreeInstancesOneTableEveryGrantOnceAndRevokedOnTime) {
   std::cout << "revoke lag over " << lags_ms.size() << " grants, 3 instances: p50 " << p50 << " ms, p99 " << p99
             << " ms (min " << lags_ms.front() << " ms)\n";
   // On time: never before the expiry second, and within two sweep intervals (1 s each) after it.
-  // Revocations now go through the rate-limited worker pool and the deletion's status poll (first
-  // after 500 ms); under ASan on two busy cores p99 was 1.66 s (p50 0.89 s). The exact-second
-  // figure belongs to bench/, not to this test.
+  // The deletion's status poll comes after the assignment is gone, so it is not in this lag. What
+  // is: the store round trips before DeleteAccountAssignment (a read and a conditional write, as the
+  // timers hand over unread and the revoke path goes on from the rows it has), queued at
+  // moto_server behind the other instances racing for the same grant and behind every writer's
+  // turn at the audit head. Default build, two cores at load 2.5-3.4: p50 0.24-0.35 s, p99 0.84-1.34 s
+  // (before: 0.49-0.51 s and 0.86-1.08 s); at load 6.5 p99 reached 3.8 s (before: 4.7 s), so the
+  // bound stays. bench/revoke_lag_bench gives the figure on a controlled store.
   EXPECT_GE(lags_ms.front(), 0.0);
   EXPECT_LT(p99, 2500.0);
 

@@ -256,6 +256,26 @@ TEST(NetWebSocket, DestroyingAClientWithWritesStuckOnAStalledPeerIsPromptAndLeak
   server.state.update([&] { server.stalled = false; });
 }
 
+// Our close frame goes unanswered (the server's I/O is stuck in a handler): the close gives up after
+// handshake_timeout and cuts the connection, on our own timer rather than Beast's (see Session::start).
+TEST(NetWebSocket, AnUnansweredCloseEndsAfterTheHandshakeTimeout) {
+  WsServer server;
+  auto options = direct();
+  options.handshake_timeout = 300ms;
+  auto client = open(server.url("/stall"), options);
+  ASSERT_TRUE(client->send_text("stall"));
+  ASSERT_TRUE(server.state.wait([&] { return server.stalled; }));
+  const auto start = std::chrono::steady_clock::now();
+  client->close(1000, "bye");
+  auto closed = client->wait_closed(kWait);
+  ASSERT_TRUE(closed);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 250ms);
+  EXPECT_EQ(closed->code, 1006);
+  EXPECT_FALSE(closed->clean);
+  EXPECT_TRUE(contains(closed->reason, "closing handshake timed out after 300 ms")) << closed->reason;
+  server.state.update([&] { server.stalled = false; });
+}
+
 TEST(NetWebSocket, PingsAreAnsweredAndTimed) {
   WsServer server;
   auto client = open(server.url("/record"));
