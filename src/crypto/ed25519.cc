@@ -92,6 +92,18 @@ Result<Ed25519PrivateKey> Ed25519PrivateKey::from_raw(std::string_view seed) {
   return Ed25519PrivateKey(std::move(owned), std::move(*pub));
 }
 
+Result<std::string> Ed25519PrivateKey::generate_pem() {
+  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  if (!key) return fail(Error::Internal("OpenSSL could not make an Ed25519 key"));
+  auto owned = own(key);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1)
+    return fail(Error::Internal("OpenSSL could not write an Ed25519 key as PEM"));
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(size));
+}
+
 Result<Ed25519PrivateKey> Ed25519PrivateKey::from_pem(std::string_view pem) {
   auto bio = bio_of(pem);
   // No passphrase callback: an encrypted key fails here instead of prompting on a terminal.

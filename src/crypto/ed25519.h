@@ -43,6 +43,9 @@ class Ed25519PrivateKey {
   static Result<Ed25519PrivateKey> from_pem(std::string_view pem);
   // From the 32-byte seed of RFC 8032.
   static Result<Ed25519PrivateKey> from_raw(std::string_view seed);
+  // A new key, as the PEM that from_pem reads (what `openssl genpkey -algorithm ed25519` writes),
+  // for whoever must write a key file (`jit demo`). Errc::internal if OpenSSL fails.
+  static Result<std::string> generate_pem();
 
   // The 64-byte signature of `message` (deterministic, RFC 8032). Errc::internal if OpenSSL fails.
   Result<std::string> sign(std::string_view message) const;

@@ -10,7 +10,10 @@
 
 #include <condition_variable>
 #include <cstdio>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <mutex>
 #include <thread>
 
@@ -21,7 +24,12 @@
 #include "app/migrate.h"
 #include "app/render.h"
 #include "app/store_url.h"
+#include "app/report.h"
+#include "app/report_render.h"
+#include "audit/anchors.h"
 #include "audit/chain.h"
+#include "audit/checkpoint.h"
+#include "crypto/ed25519.h"
 #include "platform/signals.h"
 
 namespace jit::demo {
@@ -43,10 +51,18 @@ std::string clock_time(SystemTime t, bool millis = false) {
   return millis ? fmt::format("{}.{:03}", hms, ms % 1000) : hms;
 }
 
+// The keys the demo sealed its trail with (unkeyed if the file cannot be read: verify then fails).
+audit::Keyring read_keys(const std::string& path) {
+  std::stringstream text;
+  text << std::ifstream(path).rdbuf();
+  auto keys = audit::Keyring::parse_file(text.str(), path);
+  return keys ? *keys : audit::Keyring::unkeyed();
+}
+
 class Story {
  public:
   Story(demo::DemoWorld& world, std::string store_url, SystemTime started)
-      : world_(world), store_url_(std::move(store_url)), started_(started) {}
+      : world_(world), store_url_(std::move(store_url)), started_(started), keys_(read_keys(world.audit_key_path())) {}
 
   // Plays every scene, then prints "N/N checks passed"; true when every check passed.
   bool run() {
@@ -69,6 +85,8 @@ class Story {
     }
     scene("7. the audit trail, checked as `jit audit verify` does");
     verify_audit();
+    scene("8. the trail against serve's latest signed checkpoint, and the auditor's report");
+    report_and_checkpoint();
     const double took = elapsed(std::chrono::system_clock::now());
     fmt::print("\n");
     check(took < std::chrono::duration<double>(kTimeLimit).count(),
@@ -220,22 +238,63 @@ class Story {
       if (!before || !events || !head) continue;
       if (before->seq != head->seq) continue;
       for (const auto& e : *events) fmt::print("          {}\n", describe(e));
-      auto verified = audit::verify(*events, *head, audit::Keyring::unkeyed());
-      fmt::print("\n$ jit audit verify --store {}\n", store_url_);
+      auto verified = audit::verify(*events, *head, keys_);
+      fmt::print("\n$ jit audit verify --store {}   (with [audit] key_file {})\n", store_url_,
+                 world_.audit_key_path());
       if (verified.ok)
-        fmt::print("audit trail verified: {} events, head #{} {}\n", verified.checked, verified.head.seq,
-                   verified.head.hash);
+        fmt::print("audit trail verified: {} events, head #{} {}; sealed by key {}\n", verified.checked,
+                   verified.head.seq, verified.head.hash, keys_.current_id());
       else
         fmt::print("audit trail BROKEN at event {}: {}\n", verified.first_bad_seq, verified.problem);
-      check(verified.ok, fmt::format("the audit trail verifies ({} events)", verified.checked));
+      check(verified.ok && verified.unkeyed == 0,
+            fmt::format("the audit trail verifies ({} events, every one sealed by the demo's key)", verified.checked));
       return;
     }
     check(false, "the audit trail can be read");
   }
 
+  // `jit audit report` for the demo's window, as CSV here and as the HTML page in the demo's
+  // directory; then the latest checkpoint serve logged, its signature and the trail against it.
+  void report_and_checkpoint() {
+    auto store = open_store(store_url_);
+    if (!check(store.has_value(), "the store opens")) return;
+    std::stringstream log, pem;
+    log << std::ifstream(world_.log_path()).rdbuf();
+    pem << std::ifstream(world_.checkpoint_key_path()).rdbuf();
+    const auto found = audit::scan_checkpoints(log.str()).found;
+    if (!check(!found.empty(), "serve logged signed checkpoints of the trail")) return;
+    const auto latest = *std::ranges::max_element(found, {}, &audit::Checkpoint::seq);
+    auto key = crypto::Ed25519PrivateKey::from_pem(pem.str());
+    auto events = all_audit_events(**store);
+    auto head = (*store)->audit_head();
+    if (!check(key && events && head, "the checkpoint key and the trail can be read")) return;
+    const auto problems = audit::check_anchors(*events, *head, {{latest.seq, latest.head, "the latest checkpoint"}});
+    fmt::print("\n$ jit audit verify --store {} --checkpoints {} --public-key <(jit audit public-key --config {})\n"
+               "{}\n", store_url_, world_.log_path(), world_.policy_path(), audit::to_line(latest));
+    const bool held = audit::signature_valid(latest, key->public_key()) && problems.empty();
+    check(held, fmt::format("the checkpoint of event {} is signed by serve's key and the trail holds it", latest.seq));
+
+    const TimePoint now = std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now());
+    const TimePoint since = std::chrono::time_point_cast<Seconds>(started_) - Seconds{1};
+    auto report = audit_report::build(**store, keys_, {.since = since, .until = now + Seconds{1}}, now);
+    if (!check(report.has_value(), "the report is built")) return;
+    report->chain.checkpoint = {.checked = true, .ok = held, .seq = latest.seq,
+                                .detail = held ? "the latest checkpoint in serve's log" : "FAILED"};
+    const std::string html = std::filesystem::path(world_.log_path()).parent_path() / "report.html";
+    std::ofstream(html) << audit_report::to_html(*report);
+    fmt::print("\n$ jit audit report --since {} --until {} --format csv --checkpoints {} ...\n{}", format_time(since),
+               format_time(now + Seconds{1}), world_.log_path(), audit_report::to_csv(*report));
+    fmt::print("{}\n(the same as one printable page: {})\n", audit_report::summary_line(*report), html);
+    check(report->rows.size() == 2 && report->chain.verified,
+          fmt::format("the report has the two grants, from a verified chain ({} rows)", report->rows.size()));
+    check(std::ranges::all_of(report->rows, [](const auto& r) { return r.permalink.starts_with("https://"); }),
+          "each grant links to its request's Slack thread");
+  }
+
   demo::DemoWorld& world_;
   const std::string store_url_;
   const SystemTime started_;
+  const audit::Keyring keys_;
   int checks_ = 0;
   int failures_ = 0;
 };
@@ -266,7 +325,7 @@ curl -s {a}/assignments
 # dana gives it back early
 curl -s -XPOST {s}/slash -d '{{"user":"U0DANA","text":"release PUT-REQUEST-ID-HERE","channel":"C0GENERAL"}}'
 # the state and the audit trail
-{jit} grants list --store {store} && {jit} audit verify --store {store}
+{jit} grants list --store {store} && {jit} audit verify --store {store} --config {policy}
 )",
              fmt::arg("slack", w.slack().url()), fmt::arg("aws", w.aws().url()), fmt::arg("pid", w.serve_pid()),
              fmt::arg("log", w.log_path()), fmt::arg("ops", w.ops_port()), fmt::arg("policy", w.policy_path()),
@@ -318,6 +377,19 @@ class StopSignals {
 
 }  // namespace
 
+// The demo's audit key as JIT_AUDIT_KEY takes it ("id:secret"), in a file only its owner reads,
+// beside a store the demo keeps (its directory, and the key file in it, are removed at the end).
+bool keep_audit_key(const demo::DemoWorld& world, const std::string& path) {
+  std::stringstream text;
+  text << std::ifstream(world.audit_key_path()).rdbuf();
+  std::string id, secret;
+  if (!(text >> id >> secret)) return false;
+  std::ofstream(path, std::ios::trunc) << id << ":" << secret << "\n";
+  std::error_code ec;
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+  return !ec;
+}
+
 int run_demo(const DemoOptions& options) {
   const SystemTime started = std::chrono::system_clock::now();
   const std::string& store_url = options.store_url;
@@ -367,9 +439,10 @@ int run_demo(const DemoOptions& options) {
   if (!ok) {
     fmt::print("The demo's files are kept in {} (serve.log is jit serve's log).\n", dir);
   } else {
-    if (!kept.empty())
-      fmt::print("The demo's state is kept in {0}: try `jit audit verify --store sqlite:{0}` and "
-                 "`jit grants list --store sqlite:{0}`.\n", kept);
+    if (!kept.empty() && keep_audit_key(**world, kept + ".audit-key"))
+      fmt::print("The demo's state is kept in {0}, its audit key in {0}.audit-key: try `JIT_AUDIT_KEY=$(cat "
+                 "{0}.audit-key) jit audit verify --store sqlite:{0}` and `jit grants list --store sqlite:{0}`.\n",
+                 kept);
     std::filesystem::remove_all(dir);
   }
   fmt::print("jit demo {} in {:.1f} s\n", ok ? "finished" : "FAILED",

@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "app/store_url.h"
+#include "crypto/digest.h"
+#include "crypto/ed25519.h"
 
 namespace jit::demo {
 
@@ -82,7 +84,10 @@ Result<std::unique_ptr<DemoWorld>> DemoWorld::start(const EmulatorPrograms& prog
 
   w->policy_path_ = dir + "/jit.toml";
   w->log_path_ = dir + "/serve.log";
-  std::ofstream(w->policy_path_) << policy_text({.store_url = store_url});
+  if (auto keys = w->write_keys(); !keys) return fail(keys.error());
+  std::ofstream(w->policy_path_) << policy_text({.store_url = store_url,
+                                                 .audit_key_file = w->audit_key_path_,
+                                                 .checkpoint_key_file = w->checkpoint_key_path_});
   if (auto spawned = w->spawn_serve(store_url); !spawned) return fail(spawned.error());
 
   // Up once its Socket Mode connection is open; the log names the ops port it bound.
@@ -112,6 +117,23 @@ Result<std::unique_ptr<DemoWorld>> DemoWorld::start(const EmulatorPrograms& prog
   if (!store) return fail(store.error());
   w->store_ = std::move(*store);
   return w;
+}
+
+Result<> DemoWorld::write_keys() {
+  namespace fs = std::filesystem;
+  audit_key_path_ = dir_ + "/audit-keys";
+  checkpoint_key_path_ = dir_ + "/checkpoint.pem";
+  auto pem = crypto::Ed25519PrivateKey::generate_pem();
+  if (!pem) return fail(pem.error());
+  const std::pair<const std::string*, std::string> files[] = {
+      {&audit_key_path_, "demo " + crypto::hex(crypto::random_bytes(32)) + "\n"}, {&checkpoint_key_path_, *pem}};
+  for (const auto& [path, text] : files) {
+    std::ofstream(*path, std::ios::trunc) << text;
+    std::error_code ec;
+    fs::permissions(*path, fs::perms::owner_read | fs::perms::owner_write, ec);
+    if (ec || !fs::exists(*path)) return fail(Error::Unavailable("could not write the demo's key file " + *path));
+  }
+  return {};
 }
 
 Result<> DemoWorld::spawn_serve(const std::string& store_url) {

@@ -54,6 +54,10 @@ class DemoWorld {
   Store& store() { return *store_; }
   const std::string& log_path() const { return log_path_; }
   const std::string& policy_path() const { return policy_path_; }
+  // The keys this demo made in `dir` for its serve: the audit trail's HMAC key file and the
+  // checkpoint signing key (PEM), both readable by their owner only.
+  const std::string& audit_key_path() const { return audit_key_path_; }
+  const std::string& checkpoint_key_path() const { return checkpoint_key_path_; }
   std::uint16_t ops_port() const { return ops_port_; }
 
   // ---- Acting as people in Slack (each waits, bounded, for what it needs) ----
@@ -88,13 +92,14 @@ class DemoWorld {
  private:
   DemoWorld() = default;
   Result<> spawn_serve(const std::string& store_url);
+  Result<> write_keys();
   std::string readable(std::string text) const;
 
   std::unique_ptr<EmulatorProcess> slack_;
   std::unique_ptr<EmulatorProcess> aws_;
   std::unique_ptr<ChildProcess> serve_;
   std::unique_ptr<Store> store_;
-  std::string dir_, policy_path_, log_path_;
+  std::string dir_, policy_path_, log_path_, audit_key_path_, checkpoint_key_path_;
   std::uint16_t ops_port_ = 0;
   std::chrono::system_clock::time_point turn_;  // when the last action began
   // take_new: what was already reported.

@@ -20,6 +20,16 @@ std::string toml_list(const std::vector<std::string>& items) {
   return fmt::format("[{}]", fmt::join(quoted, ", "));
 }
 
+// The [audit] table for the key files the options name ("" when they name none).
+std::string audit_section(const PolicyOptions& o) {
+  if (o.audit_key_file.empty() && o.checkpoint_key_file.empty()) return "";
+  std::string out = "\n[audit]\n";
+  if (!o.audit_key_file.empty()) out += fmt::format("key_file = \"{}\"\n", o.audit_key_file);
+  if (!o.checkpoint_key_file.empty())
+    out += fmt::format("checkpoint_key_file = \"{}\"\ncheckpoint_interval = \"10s\"\n", o.checkpoint_key_file);
+  return out;
+}
+
 }  // namespace
 
 std::string Person::email() const { return std::string(name) + "@example.com"; }
@@ -53,7 +63,7 @@ url = "{store}"
 region = "{region}"
 call_timeout = "{call_timeout}"
 {identity_center}access_portal_url = "https://{identity_store}.awsapps.com/start"
-
+{audit}
 [[accounts]]
 name = "prod"
 id = "{prod_account}"
@@ -83,7 +93,7 @@ approvers = {sandbox_approvers}
                      fmt::arg("identity_center", o.identity_center ? fmt::format("instance_arn = \"{}\"\nidentity_store_id = \"{}\"\n",
                                                                                  kInstanceArn, kIdentityStoreId)
                                                                    : std::string()),
-                     fmt::arg("identity_store", kIdentityStoreId),
+                     fmt::arg("identity_store", kIdentityStoreId), fmt::arg("audit", audit_section(o)),
                      fmt::arg("prod_account", kProdAccount), fmt::arg("prod", kProd),
                      fmt::arg("prod_approvers", toml_list(o.prod_approvers)), fmt::arg("ps", kPermissionSet),
                      fmt::arg("prod_admin_max", o.prod_admin_max), fmt::arg("durations", durations),

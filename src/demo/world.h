@@ -62,6 +62,9 @@ struct PolicyOptions {
   // [aws] call_timeout: the emulator answers at once, and the e2e tests' short leases
   // (a few seconds, so takeovers are quick) must exceed it by a quarter.
   std::string call_timeout = "2s";
+  // [audit] key_file and checkpoint_key_file ("" = none: an unkeyed trail, no checkpoints).
+  std::string audit_key_file;
+  std::string checkpoint_key_file;
 };
 
 // The policy file (TOML): accounts prod (123456789012, role admin) and sandbox (111111111111,

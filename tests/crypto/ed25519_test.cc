@@ -55,6 +55,21 @@ TEST(Ed25519, PemKeysAsOpensslWritesThem) {
   EXPECT_TRUE(pub->verify("", unhex(kSignature)));
 }
 
+TEST(Ed25519, GeneratedKeysReadBackAndDiffer) {
+  auto a = Ed25519PrivateKey::generate_pem();
+  auto b = Ed25519PrivateKey::generate_pem();
+  ASSERT_TRUE(a && b);
+  EXPECT_TRUE(a->starts_with("-----BEGIN PRIVATE KEY-----"));
+  auto key = Ed25519PrivateKey::from_pem(*a);
+  ASSERT_TRUE(key) << key.error().message;
+  auto other = Ed25519PrivateKey::from_pem(*b);
+  ASSERT_TRUE(other);
+  EXPECT_NE(key->public_key().raw(), other->public_key().raw());
+  auto sig = key->sign("checkpoint");
+  ASSERT_TRUE(sig);
+  EXPECT_TRUE(key->public_key().verify("checkpoint", *sig));
+}
+
 TEST(Ed25519, RefusesWhatIsNotAnEd25519Key) {
   for (std::string_view bad : {std::string_view(""), std::string_view("hello"), kPublicPem}) {
     auto key = Ed25519PrivateKey::from_pem(bad);
