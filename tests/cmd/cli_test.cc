@@ -316,9 +316,17 @@ TEST_F(CliTest, DemoRunsAndLeavesAVerifiableStore) {
   EXPECT_THAT(demo.out, HasSubstr("revoked at the expiry second"));
   EXPECT_THAT(demo.out, HasSubstr("you cannot decide on your own request"));
   EXPECT_THAT(demo.out, HasSubstr("audit trail verified"));
+  EXPECT_THAT(demo.out, HasSubstr("jit-checkpoint v1 seq="));
+  EXPECT_THAT(demo.out, HasSubstr("checkpoints: verified against checkpoint #"));
+  EXPECT_THAT(demo.out, HasSubstr("report: 2 grants"));
   EXPECT_THAT(demo.out, Not(HasSubstr("FAILED")));
 
-  Outcome verify = run("audit verify --store " + db);
+  // The trail is sealed with the demo's key, kept beside the store: without it verify says which
+  // key it needs; with it the trail verifies.
+  Outcome keyless = run("audit verify --store " + db);
+  EXPECT_EQ(keyless.code, 1) << keyless.out;
+  EXPECT_THAT(keyless.out, HasSubstr("sealed by key demo, which this keyring lacks"));
+  Outcome verify = run("audit verify --store " + db, "JIT_AUDIT_KEY=$(cat " + db.substr(7) + ".audit-key)");
   EXPECT_EQ(verify.code, 0) << verify.out;
   EXPECT_THAT(verify.out, HasSubstr("audit trail verified"));
 
