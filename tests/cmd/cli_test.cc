@@ -70,8 +70,17 @@ class CliTest : public ::testing::Test {
     return write(name, text);
   }
 
+  // `jit demo --store db`: a finished demo's store, whose trail is sealed with the key the demo
+  // kept beside it; key_env then gives that key to the commands that verify the trail.
+  void make_demo_store() {
+    Outcome demo = run("demo --store " + db);
+    ASSERT_EQ(demo.code, 0) << demo.out;
+    key_env = "JIT_AUDIT_KEY=$(cat " + db.substr(std::string("sqlite:").size()) + ".audit-key)";
+  }
+
   std::filesystem::path dir;
   std::string db;
+  std::string key_env;
 };
 
 TEST_F(CliTest, HelpTellsEverySubcommand) {
@@ -364,15 +373,15 @@ std::string state_of(const std::string& store, const std::string& env = "") {
 }
 
 TEST_F(CliTest, StoreMigrateCopiesEverythingBetweenSqliteFiles) {
-  ASSERT_EQ(run("demo --store " + db).code, 0);
+  ASSERT_NO_FATAL_FAILURE(make_demo_store());
   const std::string copy = "sqlite:" + (dir / "copy.db").string();
-  Outcome migrated = run("store migrate --from " + db + " --to " + copy);
+  Outcome migrated = run("store migrate --from " + db + " --to " + copy, key_env);
   ASSERT_EQ(migrated.code, 0) << migrated.out;
   EXPECT_THAT(migrated.out, HasSubstr("migrated "));
   EXPECT_THAT(migrated.out, HasSubstr("audit chain verified (head #"));
   std::cout << "[ migrate  ] " << migrated.out;
 
-  Outcome verify = run("audit verify --store " + copy);
+  Outcome verify = run("audit verify --store " + copy, key_env);
   EXPECT_EQ(verify.code, 0) << verify.out;
   EXPECT_THAT(verify.out, HasSubstr("audit trail verified"));
   const std::string original = state_of(db);
@@ -380,7 +389,7 @@ TEST_F(CliTest, StoreMigrateCopiesEverythingBetweenSqliteFiles) {
   EXPECT_EQ(state_of(copy), original);
 
   // Into a store that already holds state: refused, and nothing changes.
-  Outcome again = run("store migrate --from " + db + " --to " + copy);
+  Outcome again = run("store migrate --from " + db + " --to " + copy, key_env);
   EXPECT_EQ(again.code, 1) << again.out;
   EXPECT_THAT(again.out, HasSubstr("target store is not empty"));
   EXPECT_EQ(state_of(copy), original);
@@ -399,41 +408,41 @@ TEST_F(CliTest, StoreMigrateFromSqliteToDynamoDbOnMoto) {
   auto moto = jit::testing::MotoServer::start();
   ASSERT_TRUE(moto) << moto.error().message;
   const std::string env = moto_env(*moto);
-  ASSERT_EQ(run("demo --store " + db).code, 0);
+  ASSERT_NO_FATAL_FAILURE(make_demo_store());
   const std::string table = "dynamodb:jit-migrate";
-  Outcome init = run("store init --store " + table, env);
+  Outcome init = run("store init --store " + table, env + " " + key_env);
   ASSERT_EQ(init.code, 0) << init.out;
 
-  Outcome migrated = run("store migrate --from " + db + " --to " + table, env);
+  Outcome migrated = run("store migrate --from " + db + " --to " + table, env + " " + key_env);
   ASSERT_EQ(migrated.code, 0) << migrated.out;
   EXPECT_THAT(migrated.out, HasSubstr("audit chain verified (head #"));
   std::cout << "[ migrate  ] " << migrated.out;
 
-  Outcome verify = run("audit verify --store " + table, env);
+  Outcome verify = run("audit verify --store " + table, env + " " + key_env);
   EXPECT_EQ(verify.code, 0) << verify.out;
   EXPECT_THAT(verify.out, HasSubstr("audit trail verified"));
   const std::string original = state_of(db);
-  EXPECT_EQ(state_of(table, env), original);
+  EXPECT_EQ(state_of(table, env + " " + key_env), original);
 
-  Outcome again = run("store migrate --from " + db + " --to " + table, env);
+  Outcome again = run("store migrate --from " + db + " --to " + table, env + " " + key_env);
   EXPECT_EQ(again.code, 1) << again.out;
   EXPECT_THAT(again.out, HasSubstr("target store is not empty"));
 
   // And back, into a new SQLite file: the same state again.
   const std::string back = "sqlite:" + (dir / "back.db").string();
-  Outcome returned = run("store migrate --from " + table + " --to " + back, env);
+  Outcome returned = run("store migrate --from " + table + " --to " + back, env + " " + key_env);
   ASSERT_EQ(returned.code, 0) << returned.out;
   EXPECT_EQ(state_of(back), original);
   EXPECT_THAT(migrated.out + returned.out + again.out, Not(HasSubstr("test-secret")));
 }
 
 TEST_F(CliTest, AuditVerifyNamesATamperedEvent) {
-  ASSERT_EQ(run("demo --store " + db).code, 0);
+  ASSERT_NO_FATAL_FAILURE(make_demo_store());
   const std::string file = (dir / "state.db").string();
   const std::string sql = "DROP TRIGGER IF EXISTS audit_append_only_update; "
                           "UPDATE audit SET detail = 'nothing to see' WHERE seq = 5;";
   ASSERT_EQ(std::system(("sqlite3 " + file + " \"" + sql + "\"").c_str()), 0);
-  Outcome verify = run("audit verify --store " + db);
+  Outcome verify = run("audit verify --store " + db, key_env);
   EXPECT_EQ(verify.code, 1);
   EXPECT_THAT(verify.out, HasSubstr("BROKEN at event 5"));
 }
@@ -442,7 +451,7 @@ TEST_F(CliTest, AuditVerifyNamesATamperedEvent) {
 // history), and a revoked grant turned back into an active one with its expiry a year ahead.
 // Before the cross-check, verify said "audit trail verified" and exited 0 for both.
 TEST_F(CliTest, AuditVerifyNamesRowsTheTrailDoesNotExplain) {
-  ASSERT_EQ(run("demo --store " + db).code, 0);
+  ASSERT_NO_FATAL_FAILURE(make_demo_store());
   const std::string file = (dir / "state.db").string();
   Outcome granted = shell("sqlite3 " + file + " \"SELECT id FROM requests WHERE state = 'revoked' AND granted_at IS NOT NULL "
                         "ORDER BY created_at LIMIT 1\"");
@@ -457,7 +466,7 @@ TEST_F(CliTest, AuditVerifyNamesRowsTheTrailDoesNotExplain) {
       "WHERE id = '" + id + "';";
   Outcome forged = shell("sqlite3 " + file + " \"" + sql + "\"");
   ASSERT_EQ(forged.code, 0) << forged.out;
-  Outcome verify = run("audit verify --store " + db);
+  Outcome verify = run("audit verify --store " + db, key_env);
   EXPECT_EQ(verify.code, 1) << verify.out;
   EXPECT_THAT(verify.out, HasSubstr("audit trail verified"));  // the chain itself is intact
   EXPECT_THAT(verify.out, HasSubstr("request r-forged (approved) MISMATCH submit: row -, chain no submit event"));
@@ -475,10 +484,10 @@ TEST_F(CliTest, AuditVerifyNamesRowsTheTrailDoesNotExplainOnDynamoDb) {
   auto moto = jit::testing::MotoServer::start();
   ASSERT_TRUE(moto) << moto.error().message;
   const std::string env = moto_env(*moto);
-  ASSERT_EQ(run("demo --store " + db).code, 0);
+  ASSERT_NO_FATAL_FAILURE(make_demo_store());
   const std::string table = "dynamodb:jit-forge";
-  ASSERT_EQ(run("store init --store " + table, env).code, 0);
-  ASSERT_EQ(run("store migrate --from " + db + " --to " + table, env).code, 0);
+  ASSERT_EQ(run("store init --store " + table, env + " " + key_env).code, 0);
+  ASSERT_EQ(run("store migrate --from " + db + " --to " + table, env + " " + key_env).code, 0);
   const std::string file = (dir / "state.db").string();
   Outcome grants = shell("sqlite3 " + file + " \"SELECT id || ' ' || expires_at FROM requests WHERE state = 'revoked' "
                          "AND granted_at IS NOT NULL ORDER BY created_at LIMIT 2\"");
@@ -500,7 +509,7 @@ TEST_F(CliTest, AuditVerifyNamesRowsTheTrailDoesNotExplainOnDynamoDb) {
          "{\":s\":{\"S\":\"active\"},\":x\":{\"N\":\"" + std::to_string(moved) +
              "\"},\":p\":{\"S\":\"EXPIRY#active\"},\":k\":{\"S\":\"" + fmt::format("{:020}", moved) + "#" +
              active_id + "\"}}");
-  Outcome verify = run("audit verify --store " + table, env);
+  Outcome verify = run("audit verify --store " + table, env + " " + key_env);
   EXPECT_EQ(verify.code, 1) << verify.out;
   EXPECT_THAT(verify.out, HasSubstr("audit trail verified"));
   EXPECT_THAT(verify.out, HasSubstr("request " + approved_id + " (approved) MISMATCH state: row approved, chain ended by "
