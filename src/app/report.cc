@@ -175,7 +175,8 @@ std::vector<GrantRow> grant_rows(const std::vector<AuditEvent>& events, const Fi
   return rows;
 }
 
-Result<Report> build(Store& store, const audit::Keyring& keys, const Filter& filter, TimePoint now) {
+Result<Report> build(Store& store, const audit::Keyring& keys, const Filter& filter, TimePoint now,
+                     const TrailCheck& with_trail) {
   if (filter.until <= filter.since)
     return fail(Error::Invalid("--until " + format_time(filter.until) + " is not after --since " +
                                format_time(filter.since) + ": give a window whose end comes after its start"));
@@ -189,6 +190,7 @@ Result<Report> build(Store& store, const audit::Keyring& keys, const Filter& fil
     auto r = store.get_request(id);
     return r ? std::optional(*r) : std::nullopt;
   });
+  if (with_trail) with_trail(*events, *head, report);
   return report;
 }
 

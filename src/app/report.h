@@ -111,6 +111,10 @@ std::vector<GrantRow> grant_rows(const std::vector<AuditEvent>& events, const Fi
 
 // Reads the whole trail and the head from `store`, verifies it and builds the rows (falling back
 // on the store's request rows for facts the events lack). Errc::invalid when until <= since.
-Result<Report> build(Store& store, const audit::Keyring& keys, const Filter& filter, TimePoint now);
+// `with_trail`, when given, is called with the trail and head just read (so that, e.g., the
+// checkpoints are checked against the same trail without reading it again).
+using TrailCheck = std::function<void(const std::vector<AuditEvent>&, const AuditHead&, Report&)>;
+Result<Report> build(Store& store, const audit::Keyring& keys, const Filter& filter, TimePoint now,
+                     const TrailCheck& with_trail = {});
 
 }  // namespace jit::audit_report

@@ -5,7 +5,6 @@
 #include <fstream>
 #include <iostream>
 
-#include "app/migrate.h"
 #include "app/report.h"
 #include "app/report_render.h"
 #include "app/runtime.h"
@@ -20,7 +19,8 @@ namespace {
 
 // The checkpoints given with --checkpoint/--checkpoints (signatures checked with --public-key), as
 // the report's header states them; unchecked without such flags.
-audit_report::CheckpointStatus verify_against_checkpoints(Store& store, const CheckpointFlags& flags) {
+audit_report::CheckpointStatus verify_against_checkpoints(const std::vector<AuditEvent>& events,
+                                                         const AuditHead& head, const CheckpointFlags& flags) {
   audit_report::CheckpointStatus status;
   if (!flags.any()) return status;
   status.checked = true;
@@ -29,15 +29,9 @@ audit_report::CheckpointStatus verify_against_checkpoints(Store& store, const Ch
     status.detail = gathered.error().message;
     return status;
   }
-  auto events = all_audit_events(store);
-  auto head = store.audit_head();
-  if (!events || !head) {
-    status.detail = (!events ? events.error() : head.error()).message;
-    return status;
-  }
   const auto& anchors = gathered->anchors;
   for (const auto& a : anchors) status.seq = std::max(status.seq, a.seq);
-  const auto problems = audit::check_anchors(*events, *head, anchors);
+  const auto problems = audit::check_anchors(events, head, anchors);
   status.ok = gathered->ok && problems.empty() && !anchors.empty();
   if (!problems.empty())
     status.detail = fmt::format("{} FAILED: {}", problems.front().anchor.source, problems.front().problem);
@@ -85,10 +79,12 @@ int cmd_audit_report(const std::string& config, const std::string& store, const 
   if (const auto& c = (*rt)->config(); c && !flags.account.empty() && !c->policy.find_account(flags.account))
     std::cerr << fmt::format("jit: warning: --account {} is not in the policy; showing the grants the audit trail "
                              "records for it\n", flags.account);
-  auto built = audit_report::build((*rt)->store(), (*rt)->audit_keys().keys, {.since = *since, .until = *until, .account = flags.account},
-                             (*rt)->clock().now());
+  auto built = audit_report::build(
+      (*rt)->store(), (*rt)->audit_keys().keys, {.since = *since, .until = *until, .account = flags.account},
+      (*rt)->clock().now(), [&](const std::vector<AuditEvent>& events, const AuditHead& head, audit_report::Report& r) {
+        r.chain.checkpoint = verify_against_checkpoints(events, head, flags.checkpoints);
+      });
   if (!built) return report(built.error());
-  built->chain.checkpoint = verify_against_checkpoints((*rt)->store(), flags.checkpoints);
   const std::string text = flags.format == "csv"     ? audit_report::to_csv(*built)
                            : flags.format == "jsonl" ? audit_report::to_jsonl(*built)
                                                      : audit_report::to_html(*built);
