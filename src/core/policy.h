@@ -36,6 +36,13 @@ struct RolePolicy {
   std::string ticket_pattern;              // RE2 pattern the whole ticket must match; "" = any
   std::optional<Pattern> ticket_regex;     // compiled ticket_pattern, empty when there is none
   ReconcileMode reconcile = ReconcileMode::revoke;
+  // AWS-side enforcement (issue 14). The loader defaults both to true for the high and break-glass
+  // tiers and false for standard. session_cutoff: a deny armed at grant time in the permission
+  // set's inline policy ends this grant's live sessions at its expiry second.
+  // scheduled_revoke: an EventBridge Scheduler schedule deletes the assignment at expiry (within
+  // the minute) with every instance of the service down.
+  bool session_cutoff = false;
+  bool scheduled_revoke = false;
 };
 
 struct AccountPolicy {
