@@ -1,6 +1,7 @@
 #include "aws/sts_web_identity.h"
 
 #include "aws/endpoints.h"
+#include "aws/query_xml.h"
 #include "net/http.h"
 
 #include <fmt/format.h>
@@ -8,55 +9,6 @@
 #include <utility>
 
 namespace jit::aws {
-
-namespace {
-
-std::string xml_unescape(std::string_view s) {
-  static constexpr std::pair<std::string_view, char> kEntities[] = {
-      {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    bool replaced = false;
-    if (s[i] == '&') {
-      for (const auto& [entity, c] : kEntities) {
-        if (s.substr(i, entity.size()) == entity) {
-          out += c;
-          i += entity.size();
-          replaced = true;
-          break;
-        }
-      }
-    }
-    if (!replaced) out += s[i++];
-  }
-  return out;
-}
-
-// The text inside the first <tag>...</tag> (attributes allowed on the opening tag). Enough for
-// STS's flat, namespace-default replies; not a general XML parser.
-std::optional<std::string_view> xml_element(std::string_view xml, std::string_view tag) {
-  const std::string open = fmt::format("<{}", tag);
-  const std::string close = fmt::format("</{}>", tag);
-  for (size_t pos = xml.find(open); pos != std::string_view::npos; pos = xml.find(open, pos + 1)) {
-    const size_t after = pos + open.size();
-    if (after >= xml.size() || (xml[after] != '>' && xml[after] != ' ')) continue;  // <TagLonger>
-    const size_t start = xml.find('>', after);
-    if (start == std::string_view::npos) return std::nullopt;
-    if (xml[start - 1] == '/') return std::string_view{};  // <Tag/>
-    const size_t end = xml.find(close, start + 1);
-    if (end == std::string_view::npos) return std::nullopt;
-    return xml.substr(start + 1, end - start - 1);
-  }
-  return std::nullopt;
-}
-
-std::string xml_text(std::string_view xml, std::string_view tag) {
-  auto e = xml_element(xml, tag);
-  return e ? xml_unescape(*e) : std::string{};
-}
-
-}  // namespace
 
 Result<net::Endpoint> sts_endpoint(const EnvLookup& env, const std::optional<std::string>& region) {
   return resolve_endpoint(AwsService::sts, region.value_or("us-east-1"), env);
@@ -72,27 +24,27 @@ std::string web_identity_form(const WebIdentityRequest& request) {
 Result<TimedCredentials> parse_web_identity_response(const net::HttpResponse& response) {
   if (response.status != 200) {
     // STS's Code and Message are safe to quote: they describe the request, not the credentials.
-    const std::string code = xml_text(response.body, "Code");
-    const std::string message = xml_text(response.body, "Message");
+    const QueryError error = query_error_of(response.body);
     std::string text = fmt::format("HTTP {}", response.status);
-    if (!code.empty()) text += " " + code;
-    if (!message.empty()) text += ": " + message;
+    if (!error.code.empty()) text += " " + error.code;
+    if (!error.message.empty()) text += ": " + error.message;
     if (response.status >= 400 && response.status < 500) return fail(Error::Denied(std::move(text)));
     return fail(Error::Unavailable(std::move(text)));
   }
-  const auto credentials = xml_element(response.body, "Credentials");
-  if (!credentials) return fail(Error::Unavailable("reply has no Credentials element"));
+  auto xml = QueryXml::parse(response.body);
+  if (!xml) return fail(xml.error());
+  constexpr std::string_view kCredentials = "AssumeRoleWithWebIdentityResult/Credentials/";
+  auto field = [&](std::string_view name) { return xml->text(std::string(kCredentials) + std::string(name)).value_or(""); };
   TimedCredentials out;
-  out.credentials.access_key_id = xml_text(*credentials, "AccessKeyId");
-  out.credentials.secret_access_key = xml_text(*credentials, "SecretAccessKey");
-  out.credentials.session_token = xml_text(*credentials, "SessionToken");
-  const std::string expiration = xml_text(*credentials, "Expiration");
-  out.expiration = parse_expiration(expiration);
+  out.credentials.access_key_id = field("AccessKeyId");
+  out.credentials.secret_access_key = field("SecretAccessKey");
+  out.credentials.session_token = field("SessionToken");
+  out.expiration = parse_expiration(field("Expiration"));
   if (out.credentials.access_key_id.empty() || out.credentials.secret_access_key.empty() ||
       out.credentials.session_token.empty() || !out.expiration)
     return fail(Error::Unavailable(
-        "reply lacks one of Credentials/AccessKeyId, SecretAccessKey, SessionToken, Expiration (or it is "
-        "not a timestamp)"));
+        "reply lacks one of AssumeRoleWithWebIdentityResult/Credentials/AccessKeyId, SecretAccessKey, SessionToken, "
+        "Expiration (or it is not a timestamp)"));
   return out;
 }
 
