@@ -11,6 +11,7 @@
 #include "core/time.h"
 #include "emulators/aws/aws_emulator.h"
 #include "fakes/manual_clock.h"
+#include "net/https_client.h"
 #include "scheduler_call.h"
 
 namespace jit::emulators {
