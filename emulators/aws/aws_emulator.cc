@@ -353,6 +353,7 @@ nlohmann::json AwsEmulator::schedules() const { return impl_->scheduler.snapshot
 int AwsEmulator::fire_due_schedules() { return impl_->scheduler.fire_due(); }
 void AwsEmulator::stop() {
   if (impl_ && impl_->server) impl_->server->stop();
+  if (impl_) impl_->scheduler.stop_firing();
 }
 
 }  // namespace jit::emulators

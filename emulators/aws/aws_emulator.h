@@ -128,7 +128,7 @@ class AwsEmulator {
   // thread does every 50 ms: for tests with a manual clock. Returns the invocations made.
   int fire_due_schedules();
 
-  // Stops serving; waits for running requests. Idempotent.
+  // Stops serving and firing schedules; waits for running requests. Idempotent.
   void stop();
 
   struct Impl;

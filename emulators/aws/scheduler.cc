@@ -158,13 +158,15 @@ Scheduler::Scheduler(const AwsEmulatorOptions& options, EmulatorClock clock, Emu
   thread_ = std::thread([this] { run(); });
 }
 
-Scheduler::~Scheduler() {
+Scheduler::~Scheduler() { stop_firing(); }
+
+void Scheduler::stop_firing() {
   {
     std::lock_guard lock(stop_mutex_);
     stopping_ = true;
   }
   stop_wake_.notify_all();
-  thread_.join();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
 }
 
 void Scheduler::run() {
@@ -382,6 +384,8 @@ void Scheduler::invoke(Schedule& s, system_clock::time_point now) {
 
 int Scheduler::fire_due() {
   std::lock_guard lock(mutex_);
+  if (std::none_of(schedules_.begin(), schedules_.end(), [](const Schedule& s) { return s.next_attempt.has_value(); }))
+    return 0;
   const auto now = clock_();
   int invoked = 0;
   for (size_t i = 0; i < schedules_.size();) {

@@ -42,7 +42,8 @@ std::expected<nlohmann::json, ApiError> scheduler_input(std::string_view operati
 
 // Schedules per group and their firings. Thread-safe (one mutex; it is held while a firing calls
 // EmulatorState, which never calls back). The constructor starts a thread that fires what is due
-// every `kFirePoll` of real time; the destructor stops it.
+// every `kFirePoll` of real time; stop_firing() or the destructor stops it. The clock is read only
+// while some schedule has an invocation pending.
 class Scheduler {
  public:
   static constexpr std::chrono::milliseconds kFirePoll{50};
@@ -68,6 +69,9 @@ class Scheduler {
 
   // Forgets every schedule and firing (the seeded groups stay).
   void reset();
+
+  // Stops the firing thread and waits for it; fire_due() still works. Idempotent.
+  void stop_firing();
 
  private:
   struct Schedule;
