@@ -13,6 +13,7 @@
 #include "fakes/manual_clock.h"
 #include "net/https_client.h"
 #include "scheduler_call.h"
+#include "support/aws_model_check.h"
 
 namespace jit::emulators {
 namespace {
@@ -205,9 +206,19 @@ TEST_F(SchedulerTest, ValidationFollowsTheModel) {
       {kName, [](json& b) { b["ScheduleExpressionTimezone"] = "Europe/Paris"; }, "supports UTC only"},
       {kName, [](json& b) { b["FlexibleTimeWindow"] = {{"Mode", "FLEXIBLE"}}; }, "MaximumWindowInMinutes is required"},
   };
+  auto model = jit::testing::load_aws_model("scheduler/2021-06-30");
+  ASSERT_TRUE(model) << model.error().message;
+  json valid = request(60s);
+  valid["Name"] = kName;
+  EXPECT_EQ(jit::testing::check_request(*model, "CreateSchedule", valid), std::vector<std::string>{});
   for (const auto& c : cases) {
     json body = request(60s);
     if (c.change) c.change(body);
+    // The model itself rejects every case but the semantic ones (expression, zone, FLEXIBLE window).
+    json whole = body;
+    whole["Name"] = c.name;
+    const bool semantic = !contains(c.expected, "at '") && !contains(c.expected, "Member must");
+    EXPECT_NE(jit::testing::check_request(*model, "CreateSchedule", whole).empty(), !semantic) << c.expected;
     auto answer = create(body, c.name);
     EXPECT_EQ(answer.status, 400) << c.expected;
     EXPECT_EQ(answer.error_type, "ValidationException") << c.expected;
