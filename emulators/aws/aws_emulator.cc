@@ -1,5 +1,6 @@
 // AwsEmulator's HTTP side: routes each request (control API, sso-admin, identitystore, STS),
 // applies the injected faults, verifies signatures, counts calls and renders AWS's answers.
+// Scheduler (rest-json) requests are told apart by their path, /schedules[/{Name}].
 #include "aws_emulator.h"
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 
 #include "emulator_state.h"
 #include "net/http_server.h"
+#include "scheduler.h"
 #include "signature_check.h"
 
 namespace jit::emulators {
@@ -22,7 +24,7 @@ constexpr std::string_view kControlPrefix = "/_emulator/";
 constexpr std::string_view kSsoAdminPrefix = "SWBExternalService";
 constexpr std::string_view kIdentityStorePrefix = "AWSIdentityStore";
 
-enum class Service { sso_admin, identitystore, sts, unknown };
+enum class Service { sso_admin, identitystore, sts, scheduler, unknown };
 
 struct Route {
   Service service = Service::unknown;
@@ -42,6 +44,7 @@ struct AwsEmulator::Impl {
   EmulatorClock clock;
   std::vector<aws::Credentials> configured;
   EmulatorState state;
+  Scheduler scheduler;  // after `state`, which its firing thread uses
   std::unique_ptr<net::HttpServer> server;
 
   mutable std::mutex mutex;  // guards faults, counters and calls
@@ -53,7 +56,8 @@ struct AwsEmulator::Impl {
   long long total_calls = 0;
 
   Impl(AwsEmulatorOptions o, EmulatorClock c)
-      : options(std::move(o)), clock(std::move(c)), configured(options.credentials), state(options, clock) {
+      : options(std::move(o)), clock(std::move(c)), configured(options.credentials), state(options, clock),
+        scheduler(options, clock, state) {
     if (configured.empty()) configured.push_back({kEmulatorAccessKeyId, kEmulatorSecretAccessKey, ""});
   }
 
@@ -130,6 +134,8 @@ Route AwsEmulator::Impl::route(const net::HttpRequest& request) const {
     if (prefix == kIdentityStorePrefix) return {Service::identitystore, operation, "identitystore:" + operation};
     return {Service::unknown, *target, "unknown:" + *target};
   }
+  if (auto operation = scheduler_operation(request.method, request.target))
+    return {Service::scheduler, *operation, "scheduler:" + (operation->empty() ? request.method : *operation)};
   const auto content_type = view.header("Content-Type").value_or("");
   if (authorization_service(request) == "sts" || content_type.starts_with("application/x-www-form-urlencoded")) {
     const auto form = net::parse_form(request.body);
@@ -150,6 +156,10 @@ net::HttpResponse AwsEmulator::Impl::error_response(const Route& route, const Ap
   const std::string request_id = state.new_uuid();
   if (route.service == Service::sts)
     return {error.status, {{"Content-Type", "text/xml"}, {"x-amzn-RequestId", request_id}}, sts_error_xml(error, request_id)};
+  if (route.service == Service::scheduler)  // rest-json: the code in x-amzn-ErrorType, the body {"Message"}
+    return {error.status,
+            {{"Content-Type", "application/json"}, {"x-amzn-RequestId", request_id}, {"x-amzn-ErrorType", error.code}},
+            json{{lower_case_message ? "message" : "Message", error.message}}.dump()};
   json body = error.extra;
   body["__type"] = error.code;
   body[lower_case_message ? "message" : "Message"] = error.message;
@@ -197,7 +207,9 @@ net::HttpResponse AwsEmulator::Impl::aws_call(const net::HttpRequest& request) {
     return {503, {{"Content-Type", "text/plain"}, {"Connection", "close"}}, "Service Unavailable (emulator is down)\n"};
   }
   if (f.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(f.delay_ms));
-  if (throttle) return error_response(r, {400, r.service == Service::sts ? "Throttling" : "ThrottlingException", "Rate exceeded"});
+  if (throttle)
+    return error_response(r, {r.service == Service::scheduler ? 429 : 400,
+                              r.service == Service::sts ? "Throttling" : "ThrottlingException", "Rate exceeded"});
   if (fail) {
     const std::string code = f.fail_status == 503 ? "ServiceUnavailableException"
                              : f.fail_status >= 500 ? "InternalServerException"
@@ -205,7 +217,7 @@ net::HttpResponse AwsEmulator::Impl::aws_call(const net::HttpRequest& request) {
     return error_response(r, {f.fail_status, code, "Injected failure (emulator fail_next)"});
   }
 
-  if (request.method != "POST")
+  if (request.method != "POST" && r.service != Service::scheduler)
     return error_response(r, {400, "UnknownOperationException", "AWS API calls are POST / requests"});
   if (r.service == Service::unknown)
     return error_response(r, {400, "UnknownOperationException",
@@ -217,8 +229,9 @@ net::HttpResponse AwsEmulator::Impl::aws_call(const net::HttpRequest& request) {
   const bool unsigned_allowed = r.service == Service::sts && r.operation == "AssumeRoleWithWebIdentity";
   const bool has_authorization = net::HttpResponse{0, request.headers, ""}.header("Authorization").has_value();
   if (!(unsigned_allowed && !has_authorization)) {
-    const std::string_view signing_name = r.service == Service::sso_admin ? "sso"
+    const std::string_view signing_name = r.service == Service::sso_admin       ? "sso"
                                           : r.service == Service::identitystore ? "identitystore"
+                                          : r.service == Service::scheduler     ? "scheduler"
                                                                                 : "sts";
     auto signed_by = verify_sigv4(request, state.accepted_credentials(), options.region, signing_name, clock());
     if (!signed_by) return error_response(r, {signed_by.error().status, signed_by.error().code, signed_by.error().message}, true);
@@ -229,6 +242,14 @@ net::HttpResponse AwsEmulator::Impl::aws_call(const net::HttpRequest& request) {
     if (!xml) return error_response(r, xml.error());
     count(r, "ok");
     return {200, {{"Content-Type", "text/xml"}, {"x-amzn-RequestId", state.new_uuid()}}, std::move(*xml)};
+  }
+
+  if (r.service == Service::scheduler) {
+    auto input = scheduler_input(r.operation, request);
+    auto result = input ? scheduler.call(r.operation, *input) : ApiResult(std::unexpected(input.error()));
+    if (!result) return error_response(r, result.error());
+    count(r, "ok");
+    return {200, {{"Content-Type", "application/json"}, {"x-amzn-RequestId", state.new_uuid()}}, result->dump()};
   }
 
   json input = json::object();
@@ -259,12 +280,14 @@ net::HttpResponse AwsEmulator::Impl::control(const net::HttpRequest& request, st
     return json_response(200, faults_json(current_faults()));
   }
   if (path == "assignments" && m == "GET") return json_response(200, state.assignments());
+  if (path == "schedules" && m == "GET") return json_response(200, scheduler.snapshot());
   if (path == "calls" && m == "GET") {
     std::lock_guard lock(mutex);
     return json_response(200, {{"total", total_calls}, {"operations", calls}});
   }
   if (path == "reset" && m == "POST") {
     state.reset();
+    scheduler.reset();
     set_faults({});
     std::lock_guard lock(mutex);
     calls.clear();
@@ -284,6 +307,12 @@ Result<std::unique_ptr<AwsEmulator>> AwsEmulator::start(AwsEmulatorOptions optio
   if (options.deletion_delay && options.deletion_delay->count() < 0)
     return fail(Error::Invalid("aws emulator: deletion_delay must be >= 0"));
   if (options.throttle_per_second < 0) return fail(Error::Invalid("aws emulator: throttle_per_second must be >= 0"));
+  if (options.schedule_fire_delay.count() < 0 || options.schedule_fire_delay > std::chrono::seconds(60))
+    return fail(Error::Invalid("aws emulator: schedule_fire_delay must be within 0..60 s (Scheduler fires within a minute)"));
+  for (const auto& group : options.schedule_groups)
+    if (group.empty() || group.size() > 64 ||
+        !std::all_of(group.begin(), group.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; }))
+      return fail(Error::Invalid(fmt::format("aws emulator: schedule group '{}' must be 1..64 of [0-9a-zA-Z-_.]", group)));
   for (const auto& c : options.credentials)
     if (c.access_key_id.empty() || c.secret_access_key.empty())
       return fail(Error::Invalid("aws emulator: every key pair needs an access key id and a secret access key"));
@@ -320,8 +349,11 @@ nlohmann::json AwsEmulator::calls() const {
 void AwsEmulator::reset() {
   impl_->control({"POST", "/_emulator/reset", {}, ""}, "reset");
 }
+nlohmann::json AwsEmulator::schedules() const { return impl_->scheduler.snapshot(); }
+int AwsEmulator::fire_due_schedules() { return impl_->scheduler.fire_due(); }
 void AwsEmulator::stop() {
   if (impl_ && impl_->server) impl_->server->stop();
+  if (impl_) impl_->scheduler.stop_firing();
 }
 
 }  // namespace jit::emulators

@@ -4,6 +4,8 @@
 //   sso-admin      JSON 1.1, X-Amz-Target SWBExternalService.*, SigV4 signing name "sso"
 //   identitystore  JSON 1.1, X-Amz-Target AWSIdentityStore.*, signing name "identitystore"
 //   sts            Query protocol (form POST, XML answer): AssumeRoleWithWebIdentity (unsigned)
+//   scheduler      rest-json, /schedules/{Name}, signing name "scheduler": EventBridge Scheduler
+//                  schedules, whose one-time at() schedules fire on the injected clock
 //
 // Every signed request is verified with our SigV4 code against the configured key pairs and
 // refused as AWS refuses it. Account assignments live in memory; creating and deleting them is
@@ -74,6 +76,15 @@ struct AwsEmulatorOptions {
   int threads = 4;
   // Seeds the ids the emulator makes up (request ids, user ids, STS keys); 0: random.
   std::uint64_t seed = 0;
+
+  // --- EventBridge Scheduler (scheduler.h) ---
+  // Schedule groups besides "default", which always exists (the product uses "jit-access").
+  std::vector<std::string> schedule_groups;
+  // How long after its at() time a one-time schedule fires (Scheduler promises within 60 s);
+  // 0..60 s.
+  std::chrono::milliseconds schedule_fire_delay{0};
+  // The account in schedule ARNs (arn:aws:scheduler:<region>:<account>:schedule/<group>/<name>).
+  std::string account_id = "123456789012";
 };
 
 // Fault switches, as POST /_emulator/faults sets them. Every AWS call (not control calls) counts.
@@ -112,8 +123,12 @@ class AwsEmulator {
   nlohmann::json assignments() const;  // GET /_emulator/assignments
   nlohmann::json calls() const;        // GET /_emulator/calls
   void reset();                        // POST /_emulator/reset
+  nlohmann::json schedules() const;    // GET /_emulator/schedules: schedules and firing history
+  // Fires the one-time schedules (and retries) due on the emulator clock now, as the background
+  // thread does every 50 ms: for tests with a manual clock. Returns the invocations made.
+  int fire_due_schedules();
 
-  // Stops serving; waits for running requests. Idempotent.
+  // Stops serving and firing schedules; waits for running requests. Idempotent.
   void stop();
 
   struct Impl;

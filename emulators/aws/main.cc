@@ -13,11 +13,12 @@
 
 int main(int argc, char** argv) {
   using jit::emulators::AwsEmulatorOptions;
-  CLI::App app{"Local AWS emulator (sso-admin, identitystore, STS) for JIT Access tests and demos"};
+  CLI::App app{"Local AWS emulator (sso-admin, identitystore, STS, EventBridge Scheduler) for JIT Access tests and demos"};
   AwsEmulatorOptions options;
   int port = 0;
   long long delay_ms = options.assignment_delay.count();
   long long deletion_delay_ms = -1;
+  long long schedule_fire_delay_ms = 0;
   std::vector<std::string> key_ids, secrets, tokens, users;
   app.add_option("--port", port, "TCP port on 127.0.0.1 (0: any free port)")->check(CLI::Range(0, 65535));
   app.add_option("--address", options.address, "Loopback address to bind")->capture_default_str();
@@ -36,6 +37,11 @@ int main(int argc, char** argv) {
   app.add_option("--throttle-per-second", options.throttle_per_second,
                  "ThrottlingException for calls of one operation past this many in a second (0: off)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--schedule-group", options.schedule_groups,
+                 "Scheduler schedule group besides 'default' (repeat; the product uses jit-access)");
+  app.add_option("--schedule-fire-delay-ms", schedule_fire_delay_ms,
+                 "How long after its at() time a one-time schedule fires (0..60000)")
+      ->check(CLI::Range(0, 60000))->capture_default_str();
   app.add_option("--threads", options.threads, "Request threads")->check(CLI::Range(1, 64))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -58,6 +64,7 @@ int main(int argc, char** argv) {
   }
   options.port = static_cast<std::uint16_t>(port);
   options.assignment_delay = std::chrono::milliseconds(delay_ms);
+  options.schedule_fire_delay = std::chrono::milliseconds(schedule_fire_delay_ms);
   if (deletion_delay_ms >= 0) options.deletion_delay = std::chrono::milliseconds(deletion_delay_ms);
 
   return jit::emulators::serve_until_signal("jit-aws-emulator",

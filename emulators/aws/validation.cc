@@ -13,14 +13,16 @@ std::string lower_camel(std::string_view member) {
   return out;
 }
 
+std::string Validator::name(std::string_view member) const { return prefix_ + lower_camel(member); }
+
 void Validator::require(std::string_view member) {
   if (!input_.is_object() || !input_.contains(member) || input_.at(member).is_null())
     errors_.push_back(fmt::format("Value null at '{}' failed to satisfy constraint: Member must not be null",
-                                  lower_camel(member)));
+                                  name(member)));
 }
 
 std::optional<std::string> Validator::string(std::string_view member, const StringRule& rule) {
-  const std::string name = lower_camel(member);
+  const std::string name = this->name(member);
   if (!input_.is_object() || !input_.contains(member) || input_.at(member).is_null()) {
     if (rule.required)
       errors_.push_back(fmt::format("Value null at '{}' failed to satisfy constraint: Member must not be null", name));
@@ -52,7 +54,7 @@ std::optional<std::string> Validator::string(std::string_view member, const Stri
 std::optional<long long> Validator::integer(std::string_view member, long long min, long long max) {
   if (!input_.is_object() || !input_.contains(member) || input_.at(member).is_null()) return std::nullopt;
   const auto& value = input_.at(member);
-  const std::string name = lower_camel(member);
+  const std::string name = this->name(member);
   if (!value.is_number_integer()) {
     errors_.push_back(fmt::format("Value at '{}' failed to satisfy constraint: Member must be an integer", name));
     return std::nullopt;

@@ -22,6 +22,9 @@ struct StringRule {
 class Validator {
  public:
   explicit Validator(const nlohmann::json& input) : input_(input) {}
+  // For a nested structure: members are reported as "<prefix><member>" ("target.roleArn" with
+  // prefix "target."); merge its violations into the parent's with `absorb`.
+  Validator(const nlohmann::json& input, std::string prefix) : input_(input), prefix_(std::move(prefix)) {}
 
   // The member's value when it is a valid string; records a violation otherwise.
   std::optional<std::string> string(std::string_view member, const StringRule& rule);
@@ -30,13 +33,18 @@ class Validator {
   // Records a violation of the member's presence ("must not be null").
   void require(std::string_view member);
   void add(std::string message) { errors_.push_back(std::move(message)); }
+  // Appends the violations `nested` recorded.
+  void absorb(const Validator& nested) { errors_.insert(errors_.end(), nested.errors_.begin(), nested.errors_.end()); }
 
   bool ok() const { return errors_.empty(); }
   // "N validation error(s) detected: a; b"
   std::string message() const;
 
  private:
+  std::string name(std::string_view member) const;  // prefix_ + lower_camel(member)
+
   const nlohmann::json& input_;
+  std::string prefix_;
   std::vector<std::string> errors_;
 };
 

@@ -60,7 +60,8 @@ class AwsCliTest : public ::testing::Test {
     port_ = testing::free_port();
     std::vector<std::string> argv = {JIT_AWS_EMULATOR_BIN, "--port", std::to_string(port_), "--delay-ms", "0",
                                      "--access-key-id", kKeyId, "--secret-access-key", kSecret,
-                                     "--user", fmt::format("dana:dana@example.com:{}", kDanaId)};
+                                     "--user", fmt::format("dana:dana@example.com:{}", kDanaId),
+                                     "--schedule-group", "jit-access"};
     ChildOptions options;
     options.output_file = (dir_ / "emulator.log").string();
     auto process = ChildProcess::spawn(std::move(argv), std::move(options));
@@ -208,6 +209,83 @@ TEST_F(AwsCliTest, StsWebIdentityCredentialsSignLaterCalls) {
                            "AWS_SESSION_TOKEN=" + credentials["SessionToken"].get<std::string>()});
   ASSERT_EQ(with_session.exit_code, 0) << with_session.err;
   EXPECT_EQ(with_session.output()["Users"][0]["UserName"], "dana");
+}
+
+// EventBridge Scheduler (rest-json). awscli 2.9.19's model predates ActionAfterCompletion, so
+// these schedules keep the default NONE.
+TEST_F(AwsCliTest, SchedulerCreateGetListDeleteWithAwsCli) {
+  const std::string target = json({{"Arn", "arn:aws:scheduler:::aws-sdk:ssoadmin:deleteAccountAssignment"},
+                                   {"RoleArn", "arn:aws:iam::123456789012:role/jit-scheduler"},
+                                   {"Input", "{}"}}).dump();
+  const std::vector<std::string> create = {"scheduler", "create-schedule", "--name", "jit-rab3k7mnp", "--group-name",
+                                           "jit-access", "--schedule-expression", "at(2099-01-01T00:00:00)",
+                                           "--schedule-expression-timezone", "UTC", "--flexible-time-window",
+                                           R"({"Mode":"OFF"})", "--target", target};
+  auto with_token = create;
+  with_token.insert(with_token.end(), {"--client-token", "rab3k7mnp"});
+  const std::string arn = "arn:aws:scheduler:us-east-1:123456789012:schedule/jit-access/jit-rab3k7mnp";
+  auto created = aws(with_token);
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_EQ(created.output(), json({{"ScheduleArn", arn}}));
+  auto repeated = aws(with_token);  // same ClientToken, same request: same answer
+  ASSERT_EQ(repeated.exit_code, 0) << repeated.err;
+  EXPECT_EQ(repeated.output(), json({{"ScheduleArn", arn}}));
+  auto conflict = aws(create);  // awscli makes up another ClientToken
+  EXPECT_NE(conflict.exit_code, 0);
+  EXPECT_NE(conflict.err.find("ConflictException"), std::string::npos) << conflict.err;
+  EXPECT_NE(conflict.err.find("Schedule jit-rab3k7mnp already exists."), std::string::npos) << conflict.err;
+
+  auto got = aws({"scheduler", "get-schedule", "--name", "jit-rab3k7mnp", "--group-name", "jit-access"});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  const json schedule = got.output();
+  EXPECT_EQ(schedule["Arn"], arn);
+  EXPECT_EQ(schedule["ScheduleExpression"], "at(2099-01-01T00:00:00)");
+  EXPECT_EQ(schedule["State"], "ENABLED");
+  EXPECT_EQ(schedule["Target"]["RetryPolicy"], json({{"MaximumEventAgeInSeconds", 86400}, {"MaximumRetryAttempts", 185}}));
+  EXPECT_TRUE(schedule["CreationDate"].is_string()) << schedule;  // awscli prints the epoch seconds as ISO 8601
+
+  auto listed = aws({"scheduler", "list-schedules", "--group-name", "jit-access"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  ASSERT_EQ(listed.output()["Schedules"].size(), 1u) << listed.out;
+  EXPECT_EQ(listed.output()["Schedules"][0]["Name"], "jit-rab3k7mnp");
+
+  auto wrong_name = aws({"scheduler", "get-schedule", "--name", "bad name"});
+  EXPECT_NE(wrong_name.err.find("ValidationException"), std::string::npos) << wrong_name.err;
+
+  auto deleted = aws({"scheduler", "delete-schedule", "--name", "jit-rab3k7mnp", "--group-name", "jit-access"});
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
+  auto gone = aws({"scheduler", "get-schedule", "--name", "jit-rab3k7mnp", "--group-name", "jit-access"});
+  EXPECT_NE(gone.exit_code, 0);
+  EXPECT_NE(gone.err.find("ResourceNotFoundException"), std::string::npos) << gone.err;
+  auto no_group = aws({"scheduler", "list-schedules", "--group-name", "nope"});
+  EXPECT_NE(no_group.err.find("Schedule group nope does not exist."), std::string::npos) << no_group.err;
+}
+
+// A schedule whose at() has passed fires on the process's own clock and deletes the assignment.
+TEST_F(AwsCliTest, SchedulerFiresAPastSchedulesDeleteAccountAssignment) {
+  const std::vector<std::string> assignment = {"--instance-arn", kInstance, "--target-id", "123456789012", "--target-type",
+                                               "AWS_ACCOUNT", "--permission-set-arn", kPermissionSet, "--principal-type",
+                                               "USER", "--principal-id", kDanaId};
+  auto create_args = assignment;
+  create_args.insert(create_args.begin(), {"sso-admin", "create-account-assignment"});
+  ASSERT_EQ(aws(create_args).exit_code, 0);
+  const std::vector<std::string> list = {"sso-admin", "list-account-assignments", "--instance-arn", kInstance,
+                                         "--account-id", "123456789012", "--permission-set-arn", kPermissionSet};
+  ASSERT_EQ(aws(list).output()["AccountAssignments"].size(), 1u);
+
+  const json input = {{"InstanceArn", kInstance}, {"TargetId", "123456789012"}, {"TargetType", "AWS_ACCOUNT"},
+                      {"PermissionSetArn", kPermissionSet}, {"PrincipalType", "USER"}, {"PrincipalId", kDanaId}};
+  const std::string target = json({{"Arn", "arn:aws:scheduler:::aws-sdk:ssoadmin:deleteAccountAssignment"},
+                                   {"RoleArn", "arn:aws:iam::123456789012:role/jit-scheduler"},
+                                   {"Input", input.dump()}}).dump();
+  auto created = aws({"scheduler", "create-schedule", "--name", "jit-past", "--group-name", "jit-access",
+                      "--schedule-expression", "at(2020-01-01T00:00:00)", "--flexible-time-window", R"({"Mode":"OFF"})",
+                      "--target", target});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  // The firing thread looks every 50 ms; each awscli run takes far longer.
+  size_t remaining = 1;
+  for (int i = 0; i < 20 && remaining > 0; ++i) remaining = aws(list).output()["AccountAssignments"].size();
+  EXPECT_EQ(remaining, 0u);
 }
 
 TEST_F(AwsCliTest, StopsCleanlyOnSigterm) {
