@@ -108,6 +108,7 @@ std::vector<std::pair<std::string, std::string>> serve_environment(const std::st
           {"SLACK_APP_TOKEN", kSlackAppToken},
           {"AWS_ENDPOINT_URL_SSO_ADMIN", aws_url},
           {"AWS_ENDPOINT_URL_IDENTITYSTORE", aws_url},
+          {"AWS_ENDPOINT_URL_SCHEDULER", aws_url},
           {"AWS_ACCESS_KEY_ID", kAwsAccessKeyId},
           {"AWS_SECRET_ACCESS_KEY", kAwsSecretAccessKey},
           {"AWS_REGION", kAwsRegion},
@@ -129,7 +130,7 @@ std::vector<std::string> slack_emulator_flags() {
 std::vector<std::string> aws_emulator_flags() {
   std::vector<std::string> flags = {"--access-key-id", kAwsAccessKeyId, "--secret-access-key", kAwsSecretAccessKey,
                                     "--region", kAwsRegion, "--instance-arn", kInstanceArn,
-                                    "--identity-store-id", kIdentityStoreId};
+                                    "--identity-store-id", kIdentityStoreId, "--schedule-group", kScheduleGroup};
   for (const auto& p : kPeople) {
     flags.push_back("--user");
     flags.push_back(fmt::format("{}:{}:{}", p.name, p.email(), p.aws_id));

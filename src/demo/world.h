@@ -47,6 +47,8 @@ inline constexpr char kAwsSecretAccessKey[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXA
 inline constexpr char kAwsRegion[] = "us-east-1";
 inline constexpr char kInstanceArn[] = "arn:aws:sso:::instance/ssoins-1111111111111111";
 inline constexpr char kIdentityStoreId[] = "d-1111111111";
+// The EventBridge Scheduler group of the grants' schedules ([aws] scheduler_group's default).
+inline constexpr char kScheduleGroup[] = "jit-access";
 
 struct PolicyOptions {
   std::string store_url;  // [store] url

@@ -76,6 +76,8 @@ World::World(WorldOptions options) : options_(std::move(options)) {
   aws_options.instance_arn = demo::kInstanceArn;
   aws_options.identity_store_id = demo::kIdentityStoreId;
   aws_options.assignment_delay = options_.assignment_delay;
+  aws_options.schedule_groups = {demo::kScheduleGroup};
+  aws_options.schedule_fire_delay = options_.schedule_fire_delay;
   auto aws = emulators::AwsEmulator::start(aws_options);
   if (!aws) throw std::runtime_error("AWS emulator: " + aws.error().message);
   aws_ = std::move(*aws);

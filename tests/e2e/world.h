@@ -49,6 +49,8 @@ struct WorldOptions {
   std::vector<std::pair<std::string, std::string>> env;
   // The AWS emulator's provisioning delay.
   std::chrono::milliseconds assignment_delay{50};
+  // How late the emulated EventBridge Scheduler fires a schedule (AWS: within a minute).
+  std::chrono::milliseconds schedule_fire_delay{0};
   // serve --lease: how soon another instance may take over a dead one's in-flight step.
   std::string lease = "3s";
   // serve --dry-run, with no Identity Center instance in the policy.
