@@ -281,6 +281,8 @@ net::HttpResponse AwsEmulator::Impl::control(const net::HttpRequest& request, st
   }
   if (path == "assignments" && m == "GET") return json_response(200, state.assignments());
   if (path == "schedules" && m == "GET") return json_response(200, scheduler.snapshot());
+  const auto query = request.target.find('?') == std::string::npos ? "" : request.target.substr(request.target.find('?') + 1);
+  if (auto answer = state.session_control(m, path, query, request.body)) return json_response(answer->first, answer->second);
   if (path == "calls" && m == "GET") {
     std::lock_guard lock(mutex);
     return json_response(200, {{"total", total_calls}, {"operations", calls}});
@@ -306,6 +308,9 @@ Result<std::unique_ptr<AwsEmulator>> AwsEmulator::start(AwsEmulatorOptions optio
   if (options.assignment_delay.count() < 0) return fail(Error::Invalid("aws emulator: assignment_delay must be >= 0"));
   if (options.deletion_delay && options.deletion_delay->count() < 0)
     return fail(Error::Invalid("aws emulator: deletion_delay must be >= 0"));
+  if (options.provision_delay.count() < 0) return fail(Error::Invalid("aws emulator: provision_delay must be >= 0"));
+  for (const auto& p : options.permission_sets)
+    if (auto problem = permission_set_problem(p)) return fail(Error::Invalid("aws emulator: " + *problem));
   if (options.throttle_per_second < 0) return fail(Error::Invalid("aws emulator: throttle_per_second must be >= 0"));
   if (options.schedule_fire_delay.count() < 0 || options.schedule_fire_delay > std::chrono::seconds(60))
     return fail(Error::Invalid("aws emulator: schedule_fire_delay must be within 0..60 s (Scheduler fires within a minute)"));
@@ -351,6 +356,30 @@ void AwsEmulator::reset() {
 }
 nlohmann::json AwsEmulator::schedules() const { return impl_->scheduler.snapshot(); }
 int AwsEmulator::fire_due_schedules() { return impl_->scheduler.fire_due(); }
+namespace {
+Error session_error(const ApiError& e) {
+  return {e.status == 404 ? Errc::not_found : e.status == 409 ? Errc::conflict : Errc::invalid, e.message};
+}
+}  // namespace
+
+Result<EmulatedSession> AwsEmulator::open_session(const std::string& principal, const std::string& account,
+                                                  const std::string& permission_set_arn) {
+  auto session = impl_->state.open_session(principal, account, permission_set_arn);
+  if (!session) return fail(session_error(session.error()));
+  return *session;
+}
+Result<SessionVerdict> AwsEmulator::session_allowed(const std::string& id,
+                                                    std::optional<std::chrono::system_clock::time_point> at) {
+  auto verdict = impl_->state.session_allowed(id, at);
+  if (!verdict) return fail(session_error(verdict.error()));
+  return *verdict;
+}
+std::optional<std::string> AwsEmulator::inline_policy(const std::string& arn) const { return impl_->state.inline_policy(arn); }
+std::optional<std::string> AwsEmulator::provisioned_policy(const std::string& arn, const std::string& account) const {
+  return impl_->state.provisioned_policy(arn, account);
+}
+nlohmann::json AwsEmulator::permission_sets() const { return impl_->state.permission_sets(); }
+
 void AwsEmulator::stop() {
   if (impl_ && impl_->server) impl_->server->stop();
   if (impl_) impl_->scheduler.stop_firing();

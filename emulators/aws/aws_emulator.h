@@ -31,6 +31,7 @@
 #include "aws/credentials.h"
 #include "core/error.h"
 #include "net/http.h"
+#include "session_policy.h"
 
 namespace jit::emulators {
 
@@ -51,6 +52,22 @@ struct EmulatedUser {
   std::string display_name = {};  // empty: user_name
 };
 
+// A permission set seeded into the emulator. A permission set ARN of the instance that is not
+// seeded still exists, as {name: its "ps-..." part, SessionDuration PT1H, no inline policy}.
+struct EmulatedPermissionSet {
+  std::string arn;                        // must match the model's PermissionSetArn pattern
+  std::string name = {};                  // empty: the ARN's "ps-..." part
+  std::string session_duration = "PT1H";  // ISO-8601, P[nD][T[nH][nM][nS]]
+  std::string inline_policy = {};         // empty: none; else a JSON policy (not provisioned yet)
+};
+
+// A session opened in an account through a permission set (POST /_emulator/sessions).
+struct EmulatedSession {
+  std::string id;
+  std::chrono::system_clock::time_point issued_at;   // whole seconds, as aws:TokenIssueTime
+  std::chrono::system_clock::time_point expires_at;  // issued_at + the permission set's SessionDuration
+};
+
 struct AwsEmulatorOptions {
   // Must be a loopback address: the control API is unauthenticated.
   std::string address = "127.0.0.1";
@@ -67,6 +84,11 @@ struct AwsEmulatorOptions {
   // How long a delete stays IN_PROGRESS when set (Identity Center takes about a second); unset:
   // assignment_delay.
   std::optional<std::chrono::milliseconds> deletion_delay;
+  // Permission sets known from the start (see EmulatedPermissionSet for the unseeded ones).
+  std::vector<EmulatedPermissionSet> permission_sets;
+  // How long a ProvisionPermissionSet stays IN_PROGRESS before SUCCEEDED or FAILED; 0: done at
+  // the first Describe.
+  std::chrono::milliseconds provision_delay{1000};
   // Throttling from the start: the initial EmulatorFaults::throttle_per_second (0: off).
   int throttle_per_second = 0;
   // Reads the time for the provisioning delay and for the signature's 15-minute window. Empty:
@@ -127,6 +149,23 @@ class AwsEmulator {
   // Fires the one-time schedules (and retries) due on the emulator clock now, as the background
   // thread does every 50 ms: for tests with a manual clock. Returns the invocations made.
   int fire_due_schedules();
+
+  // Permission sets and sessions (README.md, "Sessions"). Thread-safe.
+  // Opens a session of `principal` (identity-store user id) in `account` through
+  // `permission_set_arn`: Errc::conflict (naming why) unless that assignment exists now.
+  Result<EmulatedSession> open_session(const std::string& principal, const std::string& account,
+                                       const std::string& permission_set_arn);
+  // Whether a request in session `id` at `at` (default: the emulator's now) is allowed by the
+  // policy provisioned to the session's account. Errc::not_found for an unknown id,
+  // Errc::invalid when a Deny statement is outside what the evaluator knows (never an allow).
+  Result<SessionVerdict> session_allowed(const std::string& id,
+                                         std::optional<std::chrono::system_clock::time_point> at = {});
+  // The permission set's inline policy as Put (nullopt: none).
+  std::optional<std::string> inline_policy(const std::string& permission_set_arn) const;
+  // The copy provisioned to `account` (nullopt: never provisioned there; "": provisioned without
+  // an inline policy).
+  std::optional<std::string> provisioned_policy(const std::string& permission_set_arn, const std::string& account) const;
+  nlohmann::json permission_sets() const;  // GET /_emulator/permission-sets
 
   // Stops serving and firing schedules; waits for running requests. Idempotent.
   void stop();

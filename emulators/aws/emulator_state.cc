@@ -7,41 +7,28 @@
 #include <algorithm>
 
 #include "core/time.h"
+#include "sso_admin_rules.h"
 #include "validation.h"
 
 namespace jit::emulators {
 
 using json = nlohmann::json;
 using std::chrono::system_clock;
+using namespace sso_rules;
 
 namespace {
 
-// The models' patterns (aws-models/sso-admin, identitystore), in ECMAScript syntax.
-constexpr std::string_view kInstanceArnPattern =
-    "arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9.-]{16}";
-constexpr std::string_view kPermissionSetArnPattern =
-    "arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::permissionSet/(sso)?ins-[a-zA-Z0-9.-]{16}/ps-[a-zA-Z0-9./-]{16}";
-constexpr std::string_view kAccountIdPattern = "\\d{12}";
+// The identitystore model's patterns, in ECMAScript syntax.
 constexpr std::string_view kPrincipalIdPattern =
     "([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}";
-constexpr std::string_view kUuidPattern = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 constexpr std::string_view kIdentityStoreIdPattern =
     "d-[0-9a-f]{10}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 constexpr std::string_view kTokenPattern = "[-a-zA-Z0-9+=/_]*";
 constexpr long long kMaxResults = 100;
 
-const StringRule kInstanceArn{true, 10, 1224, kInstanceArnPattern};
-const StringRule kPermissionSetArn{true, 10, 1224, kPermissionSetArnPattern};
-const StringRule kAccountId{true, 12, 12, kAccountIdPattern};
 const StringRule kPrincipalId{true, 1, 47, kPrincipalIdPattern};
 const StringRule kIdentityStoreId{true, 1, 36, kIdentityStoreIdPattern};
 const StringRule kToken{false, 0, 2048, kTokenPattern};
-
-ApiError validation_error(const Validator& v) { return {400, "ValidationException", v.message()}; }
-
-double epoch_seconds_fraction(system_clock::time_point t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
 
 
 // Page tokens are opaque to clients; here "p" + the offset of the next item.
@@ -63,6 +50,7 @@ EmulatorState::EmulatorState(const AwsEmulatorOptions& options, EmulatorClock cl
     seeded_users_.push_back(User{u.user_id.empty() ? new_user_id_locked() : u.user_id, u.user_name,
                                  u.display_name.empty() ? u.user_name : u.display_name, u.email});
   users_ = seeded_users_;
+  seed_permission_sets();
 }
 
 std::string EmulatorState::random_chars(std::string_view alphabet, int n) {
@@ -106,6 +94,7 @@ void EmulatorState::reset() {
   sessions_.clear();
   users_ = seeded_users_;
   fail_assignments_ = 0;
+  seed_permission_sets();  // permission sets: back to the seeded ones, nothing provisioned
 }
 
 // Applies every request whose delay has passed, oldest due first: the assignment appears (or
@@ -127,12 +116,14 @@ void EmulatorState::settle(system_clock::time_point now) {
     if (!r->deletion && existing == assignments_.end()) {
       Assignment created = r->assignment;
       created.created = r->due;
+      provision_on_assignment(created.permission_set_arn, created.account_id);
       assignments_.push_back(std::move(created));
     } else if (r->deletion && existing != assignments_.end()) {
       assignments_.erase(existing);
     }
     r->status = "SUCCEEDED";
   }
+  settle_provisioning(now);
 }
 
 json EmulatorState::status_json(const Request& r) const {
@@ -155,6 +146,7 @@ ApiResult EmulatorState::sso_admin(std::string_view operation, const json& input
   if (operation == "DescribeAccountAssignmentDeletionStatus") return describe_request(input, true);
   if (operation == "ListAccountAssignments") return list_assignments(input);
   if (operation == "ListInstances") return list_instances(input);
+  if (auto answer = permission_set_operation(operation, input)) return std::move(*answer);
   return std::unexpected(ApiError{400, "UnknownOperationException",
                                   fmt::format("Operation SWBExternalService.{} is not supported by the emulator.", operation)});
 }
@@ -192,7 +184,7 @@ ApiResult EmulatorState::describe_request(const json& input, bool deletion) {
   const char* id_member = deletion ? "AccountAssignmentDeletionRequestId" : "AccountAssignmentCreationRequestId";
   Validator v(input);
   auto instance = v.string("InstanceArn", kInstanceArn);
-  auto id = v.string(id_member, {true, 36, 36, kUuidPattern});
+  auto id = v.string(id_member, kUuid);
   if (!v.ok()) return std::unexpected(validation_error(v));
   std::lock_guard lock(mutex_);
   settle(clock_());

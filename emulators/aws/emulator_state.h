@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -18,6 +19,8 @@
 #include "aws_emulator.h"
 
 namespace jit::emulators {
+
+class Validator;
 
 // An error answer: status, AWS error code, message, and extra members of the error body.
 struct ApiError {
@@ -53,6 +56,24 @@ class EmulatorState {
   void reset();
 
   std::string new_uuid();
+
+  // --- Permission sets, inline policies, provisioning, sessions (permission_sets.cc, sessions.cc)
+  // The sso-admin permission-set operations (Get/Put/DeleteInlinePolicy..., ProvisionPermissionSet,
+  // DescribePermissionSetProvisioningStatus, DescribePermissionSet); nullopt: not one of them.
+  std::optional<ApiResult> permission_set_operation(std::string_view operation, const nlohmann::json& input);
+  // As AwsEmulator::open_session / session_allowed / inline_policy / provisioned_policy /
+  // permission_sets. Errors: 409 (no assignment), 404 (unknown session), 422 (unevaluable policy).
+  std::expected<EmulatedSession, ApiError> open_session(const std::string& principal, const std::string& account,
+                                                        const std::string& permission_set_arn);
+  std::expected<SessionVerdict, ApiError> session_allowed(const std::string& id,
+                                                          std::optional<std::chrono::system_clock::time_point> at);
+  std::optional<std::string> inline_policy(const std::string& permission_set_arn);
+  std::optional<std::string> provisioned_policy(const std::string& permission_set_arn, const std::string& account);
+  nlohmann::json permission_sets();
+  // The control API's /_emulator/sessions[/<id>[?at=...]] and /_emulator/permission-sets: status
+  // and JSON body; nullopt when `path` is neither.
+  std::optional<std::pair<int, nlohmann::json>> session_control(std::string_view method, std::string_view path,
+                                                                std::string_view query, std::string_view body);
 
  private:
   struct Assignment {
@@ -96,6 +117,42 @@ class EmulatorState {
   nlohmann::json status_json(const Request& request) const;
   nlohmann::json user_json(const User& user) const;
 
+  // --- Permission sets (permission_sets.cc, sessions.cc); mutex_ guards them too.
+  struct PermissionSet {
+    std::string arn, name, session_duration, inline_policy;  // inline_policy empty: none
+    std::chrono::system_clock::time_point created;
+  };
+  struct Provisioning {
+    std::string id, permission_set_arn, account_id;  // account_id empty: ALL_PROVISIONED_ACCOUNTS
+    std::vector<std::string> accounts;               // the accounts it writes to
+    std::string document;                            // the inline policy when requested
+    std::chrono::system_clock::time_point created, due;
+    std::string status = "IN_PROGRESS";
+    std::string failure_reason;
+  };
+  struct AccountSession {
+    EmulatedSession session;
+    std::string principal, account, permission_set_arn;
+  };
+  void seed_permission_sets();  // REQUIRES: mutex_ held (or construction)
+  // The permission set `arn`, made with the defaults when unseeded. REQUIRES: mutex_ held.
+  PermissionSet& known_permission_set(const std::string& arn);
+  std::expected<PermissionSet*, ApiError> find_permission_set(Validator& v);
+  ApiResult get_inline_policy(const nlohmann::json& input);
+  ApiResult put_inline_policy(const nlohmann::json& input, bool remove);
+  ApiResult provision(const nlohmann::json& input);
+  ApiResult describe_provisioning(const nlohmann::json& input);
+  ApiResult describe_permission_set(const nlohmann::json& input);
+  nlohmann::json provisioning_json(const Provisioning& p) const;
+  // The latest inline policy goes to `account` when it has no copy yet (CreateAccountAssignment).
+  void provision_on_assignment(const std::string& permission_set_arn, const std::string& account);
+  void settle_provisioning(std::chrono::system_clock::time_point now);  // REQUIRES: mutex_ held
+  std::map<std::string, PermissionSet> permission_sets_;
+  std::map<std::pair<std::string, std::string>, std::string> provisioned_;  // (arn, account) -> copy
+  std::vector<Provisioning> provisionings_;
+  std::vector<AccountSession> account_sessions_;
+  // --- end of permission sets
+
   const AwsEmulatorOptions options_;
   const EmulatorClock clock_;
   std::mutex mutex_;
@@ -110,6 +167,11 @@ class EmulatorState {
 
 // STS's ErrorResponse XML for `error`.
 std::string sts_error_xml(const ApiError& error, std::string_view request_id);
+
+// What is wrong with a seeded permission set (its ARN or SessionDuration); nullopt: nothing.
+std::optional<std::string> permission_set_problem(const EmulatedPermissionSet& permission_set);
+// "PT1H", "PT12H", "P1DT2H30M", "PT90S" -> seconds; nullopt for other forms or a zero duration.
+std::optional<std::chrono::seconds> parse_iso_duration(std::string_view text);
 
 // "2026-11-25T00:30:00Z"
 std::string iso8601(std::chrono::system_clock::time_point t);

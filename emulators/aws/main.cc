@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
   long long delay_ms = options.assignment_delay.count();
   long long deletion_delay_ms = -1;
   long long schedule_fire_delay_ms = 0;
-  std::vector<std::string> key_ids, secrets, tokens, users;
+  long long provision_delay_ms = options.provision_delay.count();
+  std::vector<std::string> key_ids, secrets, tokens, users, permission_sets;
   app.add_option("--port", port, "TCP port on 127.0.0.1 (0: any free port)")->check(CLI::Range(0, 65535));
   app.add_option("--address", options.address, "Loopback address to bind")->capture_default_str();
   app.add_option("--region", options.region, "Region the signatures must be scoped to")->capture_default_str();
@@ -34,6 +35,10 @@ int main(int argc, char** argv) {
   app.add_option("--deletion-delay-ms", deletion_delay_ms,
                  "How long a deletion stays IN_PROGRESS (Identity Center: about 1000); default: --delay-ms")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--provision-delay-ms", provision_delay_ms, "How long a ProvisionPermissionSet stays IN_PROGRESS")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--permission-set", permission_sets,
+                 "Seeded permission set ARN[,SESSION_DURATION] (repeat; duration ISO-8601, default PT1H)");
   app.add_option("--throttle-per-second", options.throttle_per_second,
                  "ThrottlingException for calls of one operation past this many in a second (0: off)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
@@ -62,6 +67,13 @@ int main(int argc, char** argv) {
     if (second != std::string::npos) user.user_id = spec.substr(second + 1);
     options.users.push_back(std::move(user));
   }
+  for (const auto& spec : permission_sets) {
+    const auto comma = spec.find(',');
+    jit::emulators::EmulatedPermissionSet set{spec.substr(0, comma)};
+    if (comma != std::string::npos) set.session_duration = spec.substr(comma + 1);
+    options.permission_sets.push_back(std::move(set));
+  }
+  options.provision_delay = std::chrono::milliseconds(provision_delay_ms);
   options.port = static_cast<std::uint16_t>(port);
   options.assignment_delay = std::chrono::milliseconds(delay_ms);
   options.schedule_fire_delay = std::chrono::milliseconds(schedule_fire_delay_ms);

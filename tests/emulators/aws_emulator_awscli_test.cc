@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "aws_emulator_ids.h"
 #include "emulators/aws/aws_emulator.h"
 #include "platform/child_process.h"
 #include "support/free_port.h"
@@ -32,9 +33,7 @@ namespace fs = std::filesystem;
 constexpr char kAwsCli[] = "/usr/bin/aws";
 constexpr char kKeyId[] = "AKIDAWSCLITEST000001";
 constexpr char kSecret[] = "awscli/test/secret+key0000000000000000000";
-constexpr char kInstance[] = "arn:aws:sso:::instance/ssoins-1111111111111111";
-constexpr char kPermissionSet[] = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-2222222222222222";
-constexpr char kDanaId[] = "1111111111-aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+using namespace test_ids;
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path);
@@ -59,6 +58,7 @@ class AwsCliTest : public ::testing::Test {
 
     port_ = testing::free_port();
     std::vector<std::string> argv = {JIT_AWS_EMULATOR_BIN, "--port", std::to_string(port_), "--delay-ms", "0",
+                                     "--provision-delay-ms", "0", "--permission-set", std::string(kPermissionSet) + ",PT4H",
                                      "--access-key-id", kKeyId, "--secret-access-key", kSecret,
                                      "--user", fmt::format("dana:dana@example.com:{}", kDanaId),
                                      "--schedule-group", "jit-access"};
@@ -286,6 +286,45 @@ TEST_F(AwsCliTest, SchedulerFiresAPastSchedulesDeleteAccountAssignment) {
   size_t remaining = 1;
   for (int i = 0; i < 20 && remaining > 0; ++i) remaining = aws(list).output()["AccountAssignments"].size();
   EXPECT_EQ(remaining, 0u);
+}
+
+TEST_F(AwsCliTest, InlinePolicyProvisioningAndPermissionSetThroughAwsCli) {
+  const std::string document =
+      R"({"Version":"2012-10-17","Statement":[{"Sid":"JitCutoffr1","Effect":"Deny","Action":"*","Resource":"*",)"
+      R"("Condition":{"StringEquals":{"identitystore:UserId":"u","aws:PrincipalAccount":"123456789012"}}}]})";
+  const std::vector<std::string> set = {"--instance-arn", kInstance, "--permission-set-arn", kPermissionSet};
+  auto with = [&](std::vector<std::string> head, std::vector<std::string> tail = {}) {
+    head.insert(head.end(), set.begin(), set.end());
+    head.insert(head.end(), tail.begin(), tail.end());
+    return head;
+  };
+  auto put = aws(with({"sso-admin", "put-inline-policy-to-permission-set"}, {"--inline-policy", document}));
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  auto got = aws(with({"sso-admin", "get-inline-policy-for-permission-set"}));
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(got.output(), json({{"InlinePolicy", document}}));
+
+  auto provisioned = aws(with({"sso-admin", "provision-permission-set"},
+                              {"--target-type", "AWS_ACCOUNT", "--target-id", "123456789012"}));
+  ASSERT_EQ(provisioned.exit_code, 0) << provisioned.err;
+  const json status = provisioned.output()["PermissionSetProvisioningStatus"];
+  EXPECT_EQ(status["Status"], "IN_PROGRESS");
+  EXPECT_EQ(status["AccountId"], "123456789012");
+  EXPECT_EQ(status["PermissionSetArn"], kPermissionSet);
+  EXPECT_TRUE(status["CreatedDate"].is_string()) << "awscli prints timestamps as text: " << provisioned.out;
+  auto described = aws({"sso-admin", "describe-permission-set-provisioning-status", "--instance-arn", kInstance,
+                        "--provision-permission-set-request-id", status["RequestId"].get<std::string>()});
+  ASSERT_EQ(described.exit_code, 0) << described.err;
+  EXPECT_EQ(described.output()["PermissionSetProvisioningStatus"]["Status"], "SUCCEEDED");
+
+  auto bad_target = aws(with({"sso-admin", "provision-permission-set"}, {"--target-type", "AWS_ACCOUNT", "--target-id", "12345678901x"}));
+  EXPECT_NE(bad_target.exit_code, 0);
+  EXPECT_NE(bad_target.err.find("ValidationException"), std::string::npos) << bad_target.err;
+
+  auto permission_set = aws(with({"sso-admin", "describe-permission-set"}));
+  ASSERT_EQ(permission_set.exit_code, 0) << permission_set.err;
+  EXPECT_EQ(permission_set.output()["PermissionSet"]["SessionDuration"], "PT4H");
+  EXPECT_EQ(permission_set.output()["PermissionSet"]["PermissionSetArn"], kPermissionSet);
 }
 
 TEST_F(AwsCliTest, StopsCleanlyOnSigterm) {

@@ -16,22 +16,16 @@
 #include "aws/json_client.h"
 #include "aws/sts_web_identity.h"
 #include "net/https_client.h"
+#include "aws_emulator_ids.h"
 #include "ports/clock.h"
 
 namespace jit::emulators {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace test_ids;
 using json = nlohmann::json;
 using std::chrono::system_clock;
-
-constexpr char kInstance[] = "arn:aws:sso:::instance/ssoins-1111111111111111";
-constexpr char kPermissionSet[] = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-2222222222222222";
-constexpr char kAccount[] = "123456789012";
-constexpr char kStore[] = "d-1111111111";
-constexpr char kDanaId[] = "1111111111-aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
-
-bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
 // One time source for both sides, in milliseconds; the signer's view is whole seconds.
 class TestTime final : public ManualClock {
@@ -255,7 +249,7 @@ TEST_F(AwsEmulatorTest, MissingOrMalformedMembersAreValidationExceptionsLikeAws)
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "ResourceNotFoundException");
 
-  auto unknown = sso("ProvisionPermissionSet", json::object());
+  auto unknown = sso("CreatePermissionSet", json::object());
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().code, "UnknownOperationException");
 }
