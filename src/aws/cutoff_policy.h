@@ -34,6 +34,8 @@ struct CutoffStatement {
   std::string account_id;
   TimePoint cut_at;
   TimePoint sessions_before;
+
+  bool operator==(const CutoffStatement&) const = default;
 };
 
 // An inline policy: the whole document, its "Statement" always an array.
