@@ -10,6 +10,11 @@
 // the schedule group to exist. Scheduler requests are model-checked.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
+#include <fmt/format.h>
+
 #include "aws/cutoff_policy.h"
 #include "aws/identity_center.h"
 #include "aws/json_client.h"
@@ -120,6 +125,40 @@ TEST_F(CutoffMoto, ArmsRearmsAndPrunesBesideTheAdminsStatement) {
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0].sid, "JitCutoffrsecond");
   EXPECT_EQ(stored_policy().document["Statement"][0]["Sid"], "AdminS3");
+}
+
+// Counts the calls of one operation on their way to `api`.
+class CountingApi final : public AwsJsonApi {
+ public:
+  CountingApi(AwsJsonApi& api, std::string operation) : api_(api), operation_(std::move(operation)) {}
+  std::expected<json, AwsError> call(std::string_view operation, const json& input) override {
+    if (operation == operation_) ++count;
+    return api_.call(operation, input);
+  }
+  std::atomic<int> count{0};
+
+ private:
+  AwsJsonApi& api_;
+  std::string operation_;
+};
+
+// Eight grants armed at once on one permission set: the per-permission-set lock serialises the
+// read-modify-writes, so none is lost and none needs the re-read belt (one Put each).
+TEST_F(CutoffMoto, ConcurrentArmingLosesNoStatement) {
+  CountingApi puts(*sso_, "PutInlinePolicyToPermissionSet");
+  IdentityCenterConfig config{instance_arn_, kStore, {}};
+  IdentityCenterProvider provider(config, puts, *identitystore_, clock_);
+  const TimePoint now = clock_.now();
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      if (!provider.arm_cutoff(cutoff(fmt::format("rgrant{}", i), now + 1h))) ++failures;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(puts.count, 8);
+  EXPECT_EQ(cutoff::cutoffs_in(stored_policy()).size(), 8u);
 }
 
 TEST_F(CutoffMoto, SchedulesAndCancelsARevoke) {
