@@ -65,7 +65,7 @@ struct IdentityCenterConfig {
 
 struct OperationNames;  // identity_center_internal.h
 
-// Thread-safe (as long as the two AwsJsonApi are); every method blocks on the network.
+// Thread-safe (as long as the AwsJsonApi are); every method blocks on the network.
 //
 // grant: lists the assignments of (account, permission set) first and returns at once when the
 // user already holds it; otherwise CreateAccountAssignment and polls its status until SUCCEEDED.
@@ -107,7 +107,8 @@ class IdentityCenterProvider final : public AccessProvider {
   // (cached for principal_cache_ttl; the largest value seen is kept; PT12H when unknown).
   // Errc::denied naming the permission set, its live cut-offs and when the next frees when the
   // policy would be over 10,240 characters; Errc::invalid when the policy cannot be parsed (it is
-  // never rewritten) or provisioning FAILED for a reason other than a conflict.
+  // never rewritten) or provisioning FAILED for a reason other than a conflict; Errc::unavailable
+  // when another holder keeps the lock past the deadline, and as grant's errors otherwise.
   Result<CutoffArmed> arm_cutoff(const SessionCutoff& cutoff) override;
   // Get -> prune -> Put when something was pruned (no provisioning), under the same lock.
   Result<int> prune_cutoffs(const std::string& permission_set_arn) override;
@@ -147,8 +148,8 @@ class IdentityCenterProvider final : public AccessProvider {
   Result<> provision(const std::string& permission_set_arn, const std::string& account_id, Deadline& deadline);
   // GetInlinePolicyForPermissionSet, as text ("" when there is none).
   Result<std::string> get_inline_policy(const std::string& permission_set_arn);
-  // PutInlinePolicyToPermissionSet of `document`, or DeleteInlinePolicyFromPermissionSet when it
-  // has no statement left (IAM takes no empty policy).
+  // PutInlinePolicyToPermissionSet of `document`; DeleteInlinePolicyFromPermissionSet instead
+  // when `empty` (no statement left: IAM takes no empty policy).
   Result<> put_inline_policy(const std::string& permission_set_arn, const std::string& document, bool empty);
   // The permission set's SessionDuration (cached, the largest seen; PT12H when unknown).
   Seconds session_duration(const std::string& permission_set_arn);
