@@ -281,7 +281,7 @@ TEST_F(CutoffTest, ALockHeldPastTheDeadlineIsUnavailableBeforeAnyCall) {
 }
 
 TEST_F(CutoffTest, TheLockIsTakenForTheDeadlineAndAMargin) {
-  // A lock that never comes free, checked on the first try: until = now + 120 s + 30 s.
+  // A free lock, taken on the first try until now + 120 s + 30 s, and let go after a failure.
   MemoryLocks locks(clock_);
   const std::string name = std::string("cutoff:") + kPermissionSet;
   sso_.then_error("DescribePermissionSet", aws_error(500, "InternalServerException"));
@@ -290,6 +290,7 @@ TEST_F(CutoffTest, TheLockIsTakenForTheDeadlineAndAMargin) {
   auto r = provider(&locks).arm_cutoff(cutoff("rab3k7mnp", now));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::denied);
+  EXPECT_EQ(locks.last_until(), now + 150s) << "120 s operation deadline + 30 s margin";
   EXPECT_EQ(locks.until(name), TimePoint{}) << "released on failure too";
   EXPECT_EQ(locks.attempts(), 1);
 }

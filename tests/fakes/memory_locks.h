@@ -19,6 +19,7 @@ class MemoryLocks final : public Locks {
   Result<bool> try_lock(const std::string& name, const std::string& owner, TimePoint until) override {
     std::lock_guard lock(mu_);
     ++attempts_;
+    last_until_ = until;
     auto it = held_.find(name);
     if (it != held_.end() && it->second.owner != owner && clock_.now() < it->second.until) return false;
     held_[name] = {owner, until};
@@ -43,6 +44,11 @@ class MemoryLocks final : public Locks {
     auto it = held_.find(name);
     return it != held_.end() ? it->second.until : TimePoint{};
   }
+  // The `until` of the latest try_lock (epoch before any).
+  TimePoint last_until() const {
+    std::lock_guard lock(mu_);
+    return last_until_;
+  }
   // How many times try_lock was called.
   int attempts() const {
     std::lock_guard lock(mu_);
@@ -58,6 +64,7 @@ class MemoryLocks final : public Locks {
   mutable std::mutex mu_;
   std::map<std::string, Held> held_;
   int attempts_ = 0;
+  TimePoint last_until_{};
 };
 
 }  // namespace jit
