@@ -5,6 +5,7 @@
 #include "aws/credentials_chain.h"
 #include "aws/endpoints.h"
 #include "aws/json_client.h"
+#include "aws/rest_json_client.h"
 #include "aws/shared_config.h"
 #include "net/https_client.h"
 #include "ports/clock.h"
@@ -18,6 +19,7 @@ struct AwsServices::Parts {
   std::unique_ptr<net::HttpClient> metadata_http;
   std::unique_ptr<aws::CredentialsChain> credentials;
   std::unique_ptr<aws::AwsJsonClient> dynamodb, sso_admin, identitystore;
+  std::unique_ptr<aws::AwsRestJsonClient> scheduler;
 };
 
 AwsServices::AwsServices(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
@@ -38,7 +40,7 @@ Result<std::shared_ptr<AwsServices>> AwsServices::create(const AwsSettings& sett
   parts->metadata_http = net::make_http_client(aws::metadata_client_options());
   parts->credentials = aws::make_default_credentials_chain(
       clock, aws::DefaultChainInputs{.http = parts->http.get(), .metadata_http = parts->metadata_http.get()});
-  auto client = [&](aws::AwsService service, std::string_view name) -> Result<std::unique_ptr<aws::AwsJsonClient>> {
+  auto client_config = [&](aws::AwsService service, std::string_view name) -> Result<aws::AwsJsonClientConfig> {
     auto endpoint = aws::resolve_endpoint(service, parts->region);
     if (!endpoint) return fail(endpoint.error());
     auto config = aws::AwsJsonClientConfig::for_service(service, *endpoint, parts->region);
@@ -46,7 +48,12 @@ Result<std::shared_ptr<AwsServices>> AwsServices::create(const AwsSettings& sett
       config.on_result = [on_result, name](std::string_view operation, std::string_view code) {
         on_result(name, operation, code);
       };
-    return std::make_unique<aws::AwsJsonClient>(std::move(config), *parts->credentials, *parts->http, clock);
+    return config;
+  };
+  auto client = [&](aws::AwsService service, std::string_view name) -> Result<std::unique_ptr<aws::AwsJsonClient>> {
+    auto config = client_config(service, name);
+    if (!config) return fail(config.error());
+    return std::make_unique<aws::AwsJsonClient>(std::move(*config), *parts->credentials, *parts->http, clock);
   };
   auto ddb = client(aws::AwsService::dynamodb, "dynamodb");
   if (!ddb) return fail(ddb.error());
@@ -57,12 +64,17 @@ Result<std::shared_ptr<AwsServices>> AwsServices::create(const AwsSettings& sett
   parts->dynamodb = std::move(*ddb);
   parts->sso_admin = std::move(*sso);
   parts->identitystore = std::move(*ids);
+  auto scheduler = client_config(aws::AwsService::scheduler, "scheduler");
+  if (!scheduler) return fail(scheduler.error());
+  parts->scheduler = std::make_unique<aws::AwsRestJsonClient>(std::move(*scheduler), aws::scheduler_bindings(),
+                                                              *parts->credentials, *parts->http, clock);
   return std::shared_ptr<AwsServices>(new AwsServices(std::move(parts)));
 }
 
 aws::AwsJsonApi& AwsServices::dynamodb() { return *parts_->dynamodb; }
 aws::AwsJsonApi& AwsServices::sso_admin() { return *parts_->sso_admin; }
 aws::AwsJsonApi& AwsServices::identitystore() { return *parts_->identitystore; }
+aws::AwsJsonApi& AwsServices::scheduler() { return *parts_->scheduler; }
 const std::string& AwsServices::region() const { return parts_->region; }
 const Clock& AwsServices::clock() const { return *parts_->clock; }
 

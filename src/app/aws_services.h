@@ -21,7 +21,7 @@ class AwsServices {
   // Credentials are looked up lazily, on the first call, so a process without AWS credentials
   // still starts (and says what is missing when AWS is first needed).
   // `on_result`, when set, sees every call's outcome: the service ("dynamodb", "sso-admin",
-  // "identitystore"), the operation and AWS's error code ("" when it succeeded).
+  // "identitystore", "scheduler"), the operation and AWS's error code ("" when it succeeded).
   using CallObserver =
       std::function<void(std::string_view service, std::string_view operation, std::string_view error_code)>;
   // `clock` (the process's one clock) must outlive the services.
@@ -32,6 +32,8 @@ class AwsServices {
   aws::AwsJsonApi& dynamodb();
   aws::AwsJsonApi& sso_admin();
   aws::AwsJsonApi& identitystore();
+  // EventBridge Scheduler (rest-json; AWS_ENDPOINT_URL_SCHEDULER), for scheduled revokes.
+  aws::AwsJsonApi& scheduler();
   const std::string& region() const;
   // The clock the services were made with (the process's one clock).
   const Clock& clock() const;

@@ -13,11 +13,13 @@ const ServiceInfo& service_info(AwsService service) {
   static const ServiceInfo kSsoAdmin{"SSO_ADMIN", "sso", "sso", "SWBExternalService", "1.1"};
   static const ServiceInfo kIdentityStore{"IDENTITYSTORE", "identitystore", "identitystore", "AWSIdentityStore", "1.1"};
   static const ServiceInfo kSts{"STS", "sts", "sts", "", ""};
+  static const ServiceInfo kScheduler{"SCHEDULER", "scheduler", "scheduler", "", ""};
   switch (service) {
     case AwsService::dynamodb: return kDynamoDb;
     case AwsService::sso_admin: return kSsoAdmin;
     case AwsService::identitystore: return kIdentityStore;
     case AwsService::sts: return kSts;
+    case AwsService::scheduler: return kScheduler;
   }
   return kDynamoDb;
 }

@@ -12,15 +12,15 @@
 
 namespace jit::aws {
 
-enum class AwsService { dynamodb, sso_admin, identitystore, sts };
+enum class AwsService { dynamodb, sso_admin, identitystore, sts, scheduler };
 
 // The wire facts of one service (DESIGN.md, "AWS wire facts").
 struct ServiceInfo {
   std::string_view env_id;           // "DYNAMODB", "SSO_ADMIN": the AWS_ENDPOINT_URL_<...> suffix
   std::string_view endpoint_prefix;  // "dynamodb", "sso", "identitystore", "sts"
   std::string_view signing_name;     // SigV4 service name: "dynamodb", "sso", "identitystore", "sts"
-  std::string_view target_prefix;    // X-Amz-Target prefix; empty for sts (query protocol)
-  std::string_view json_version;     // "1.0" (DynamoDB), "1.1" (sso-admin, identitystore); empty for sts
+  std::string_view target_prefix;    // X-Amz-Target prefix; empty for sts (query) and scheduler (rest-json)
+  std::string_view json_version;     // "1.0" (DynamoDB), "1.1" (sso-admin, identitystore); empty for sts, scheduler
 };
 
 const ServiceInfo& service_info(AwsService service);

@@ -1,4 +1,5 @@
 #include "aws/identity_center.h"
+#include "aws/identity_center_internal.h"
 #include "core/text.h"
 
 #include <algorithm>
@@ -21,6 +22,36 @@ constexpr int kMaxListPages = 10'000;
 // The principal cache drops its expired entries when it grows past this.
 constexpr std::size_t kPurgeCacheAt = 4096;
 
+using detail::logged;
+using detail::mentions_any;
+using detail::string_member;
+
+constexpr OperationNames kCreation{"CreateAccountAssignment", "DescribeAccountAssignmentCreationStatus",
+                                   "AccountAssignmentCreationStatus", "AccountAssignmentCreationRequestId"};
+constexpr OperationNames kDeletion{"DeleteAccountAssignment", "DescribeAccountAssignmentDeletionStatus",
+                                   "AccountAssignmentDeletionStatus", "AccountAssignmentDeletionRequestId"};
+constexpr OperationNames kProvisioning{"ProvisionPermissionSet", "DescribePermissionSetProvisioningStatus",
+                                       "PermissionSetProvisioningStatus", "ProvisionPermissionSetRequestId"};
+
+std::string describe(const Assignment& a) {
+  return fmt::format("principal {} on account {} with {}", a.principal, a.account_id, a.permission_set_arn);
+}
+
+// A FAILED status as an Error: Errc::unavailable when its reason speaks of a conflict,
+// throttling or retrying, else Errc::invalid; the message carries AWS's FailureReason.
+Error failed_error(const std::string& context, const json& status, const std::string& what) {
+  const std::string reason = string_member(status, "FailureReason");
+  std::string message = fmt::format("{}: request {} FAILED for {}: {}", context, string_member(status, "RequestId"),
+                                    what, reason.empty() ? "(no reason given)" : reason);
+  if (mentions_any(reason, {"conflict", "in progress", "throttl", "try again", "retry"}))
+    return Error::Unavailable(std::move(message));
+  return Error::Invalid(std::move(message));
+}
+
+}  // namespace
+
+namespace detail {
+
 bool mentions_any(const std::string& text, std::initializer_list<std::string_view> parts) {
   const std::string lower = jit::text::to_lower(text);
   return std::any_of(parts.begin(), parts.end(),
@@ -33,35 +64,17 @@ std::string string_member(const json& object, const char* name) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-// The log line of every failure this provider returns.
 Error logged(Error error) {
   spdlog::warn("event=identity_center_failed code={} error=\"{}\"", errc_name(error.code), error.message);
   return error;
 }
 
-// What differs between a grant's and a revoke's asynchronous operation.
-struct OperationNames {
-  const char* start;           // "CreateAccountAssignment"
-  const char* describe;        // "DescribeAccountAssignmentCreationStatus"
-  const char* status_member;   // "AccountAssignmentCreationStatus"
-  const char* request_member;  // "AccountAssignmentCreationRequestId"
-};
-constexpr OperationNames kCreation{"CreateAccountAssignment", "DescribeAccountAssignmentCreationStatus",
-                                   "AccountAssignmentCreationStatus", "AccountAssignmentCreationRequestId"};
-constexpr OperationNames kDeletion{"DeleteAccountAssignment", "DescribeAccountAssignmentDeletionStatus",
-                                   "AccountAssignmentDeletionStatus", "AccountAssignmentDeletionRequestId"};
-
-// `wait` less a share of it drawn uniformly from [0, jitter] (by `random`, 64 random bits).
 Millis jittered(Millis wait, double jitter, std::uint64_t random) {
   const double share = jitter * (static_cast<double>(random >> 11) * 0x1.0p-53);  // [0, jitter)
   return Millis{static_cast<Millis::rep>(std::ceil(static_cast<double>(wait.count()) * (1.0 - share)))};
 }
 
-std::string describe(const Assignment& a) {
-  return fmt::format("principal {} on account {} with {}", a.principal, a.account_id, a.permission_set_arn);
-}
-
-}  // namespace
+}  // namespace detail
 
 Error error_from_aws(const std::string& context, const AwsError& error) {
   std::string message = fmt::format("{}: {}", context, error.code);
@@ -80,22 +93,13 @@ Error error_from_aws(const std::string& context, const AwsError& error) {
   return Error::Invalid(std::move(message));
 }
 
-// Time left for one grant or revoke, on the clock's monotonic time (which its sleeps move too).
-class IdentityCenterProvider::Deadline {
- public:
-  Deadline(const Clock& clock, Millis limit) : clock_(clock), start_(clock.monotonic()), limit_(limit) {}
-  Millis remaining() const { return limit_ - std::chrono::duration_cast<Millis>(clock_.monotonic() - start_); }
-  Millis limit() const { return limit_; }
-
- private:
-  const Clock& clock_;
-  SteadyTime start_;
-  Millis limit_;
-};
-
 IdentityCenterProvider::IdentityCenterProvider(IdentityCenterConfig config, AwsJsonApi& sso_admin,
-                                               AwsJsonApi& identitystore, const Clock& clock)
-    : config_(std::move(config)), sso_admin_(sso_admin), identitystore_(identitystore), clock_(clock) {
+                                               AwsJsonApi& identitystore, const Clock& clock, AwsJsonApi* scheduler)
+    : config_(std::move(config)),
+      sso_admin_(sso_admin),
+      identitystore_(identitystore),
+      clock_(clock),
+      scheduler_(scheduler) {
   auto& o = config_.options;
   o.poll_first_delay = std::max(o.poll_first_delay, Millis{1});
   o.poll_initial_delay = std::max(o.poll_initial_delay, Millis{1});
@@ -150,9 +154,6 @@ Result<> IdentityCenterProvider::revoke(const Assignment& assignment) {
   return run_operation(Kind::deletion, assignment, deadline);
 }
 
-// Long on purpose (~60 lines): one asynchronous AWS operation from start to its final status —
-// start, idempotent outcomes, polling under one deadline, and the mapping of each FAILED reason —
-// reads best as one sequence.
 Result<> IdentityCenterProvider::run_operation(Kind kind, const Assignment& a, Deadline& deadline) {
   const OperationNames& names = kind == Kind::creation ? kCreation : kDeletion;
   const std::string context = fmt::format("sso-admin {}", names.start);
@@ -168,31 +169,33 @@ Result<> IdentityCenterProvider::run_operation(Kind kind, const Assignment& a, D
     return fail(logged(error_from_aws(context, started.error())));
   }
   json status = started->contains(names.status_member) ? (*started)[names.status_member] : json::object();
-  const std::string request_id = string_member(status, "RequestId");
+  auto final_status = follow_status(names, std::move(status), context, describe(a), deadline);
+  if (!final_status) return fail(final_status.error());
+  if (string_member(*final_status, "Status") == "SUCCEEDED") return {};
+  const std::string reason = string_member(*final_status, "FailureReason");
+  if (kind == Kind::creation && mentions_any(reason, {"already exist"})) {
+    spdlog::info("event=identity_center_already_granted {} reason=\"{}\"", describe(a), reason);
+    return {};
+  }
+  if (kind == Kind::deletion && mentions_any(reason, {"not exist", "not found", "n't exist", "no longer exist", "notfound"})) {
+    spdlog::info("event=identity_center_already_revoked {} reason=\"{}\"", describe(a), reason);
+    return {};
+  }
+  return fail(logged(failed_error(context, *final_status, describe(a))));
+}
 
+// The polling loop every asynchronous sso-admin operation shares: waits (first delay, then
+// exponential with jitter), polls, and stops at SUCCEEDED, FAILED or the deadline.
+Result<json> IdentityCenterProvider::follow_status(const OperationNames& names, json status,
+                                                   const std::string& context, const std::string& what,
+                                                   Deadline& deadline) {
+  const std::string request_id = string_member(status, "RequestId");
   Millis delay = config_.options.poll_first_delay;
   bool first_wait = true;
   while (true) {
     // The model does not promise a Status: a missing one is treated as IN_PROGRESS and polled.
     const std::string state = string_member(status, "Status");
-    if (state == "SUCCEEDED") return {};
-    if (state == "FAILED") {
-      const std::string reason = string_member(status, "FailureReason");
-      if (kind == Kind::creation && mentions_any(reason, {"already exist"})) {
-        spdlog::info("event=identity_center_already_granted {} reason=\"{}\"", describe(a), reason);
-        return {};
-      }
-      if (kind == Kind::deletion &&
-          mentions_any(reason, {"not exist", "not found", "n't exist", "no longer exist", "notfound"})) {
-        spdlog::info("event=identity_center_already_revoked {} reason=\"{}\"", describe(a), reason);
-        return {};
-      }
-      std::string message = fmt::format("{}: request {} FAILED for {}: {}", context, request_id, describe(a),
-                                        reason.empty() ? "(no reason given)" : reason);
-      if (mentions_any(reason, {"conflict", "in progress", "throttl", "try again", "retry"}))
-        return fail(logged(Error::Unavailable(std::move(message))));
-      return fail(logged(Error::Invalid(std::move(message))));
-    }
+    if (state == "SUCCEEDED" || state == "FAILED") return status;
     if (request_id.empty())
       return fail(logged(Error::Unavailable(fmt::format("{}: status {} without a RequestId to follow", context,
                                                         state.empty() ? "(none)" : state))));
@@ -200,8 +203,8 @@ Result<> IdentityCenterProvider::run_operation(Kind kind, const Assignment& a, D
     if (remaining <= Millis{0})
       return fail(logged(Error::Unavailable(
           fmt::format("{}: request {} for {} still IN_PROGRESS after {} ms; retry (the call is idempotent)", context,
-                      request_id, describe(a), deadline.limit().count()))));
-    clock_.sleep_for(std::min(jittered(delay, config_.options.poll_jitter, clock_.random()), remaining));
+                      request_id, what, deadline.limit().count()))));
+    clock_.sleep_for(std::min(detail::jittered(delay, config_.options.poll_jitter, clock_.random()), remaining));
     const double next = static_cast<double>(delay.count()) * config_.options.poll_multiplier;
     delay = std::exchange(first_wait, false)
                 ? config_.options.poll_initial_delay
@@ -218,6 +221,36 @@ Result<> IdentityCenterProvider::run_operation(Kind kind, const Assignment& a, D
       return fail(logged(error_from_aws(fmt::format("sso-admin {}", names.describe), polled.error())));
     }
     status = polled->contains(names.status_member) ? (*polled)[names.status_member] : json::object();
+  }
+}
+
+Result<> IdentityCenterProvider::provision(const std::string& permission_set_arn, const std::string& account_id,
+                                           Deadline& deadline) {
+  const std::string context = fmt::format("sso-admin {}", kProvisioning.start);
+  const std::string what = fmt::format("{} on account {}", permission_set_arn, account_id);
+  const json input = {{"InstanceArn", config_.instance_arn},
+                      {"PermissionSetArn", permission_set_arn},
+                      {"TargetType", "AWS_ACCOUNT"},
+                      {"TargetId", account_id}};
+  for (Millis wait = config_.options.poll_first_delay;; wait = std::min(wait * 2, config_.options.poll_max_delay)) {
+    auto started = sso_admin_.call(kProvisioning.start, input);
+    if (!started) {
+      // ConflictException: another provisioning of this account (or an assignment) is under
+      // way; AWS recommends a retry with backoff.
+      const Millis remaining = deadline.remaining();
+      if (started.error().code != "ConflictException" || remaining <= Millis{0})
+        return fail(logged(error_from_aws(context, started.error())));
+      clock_.sleep_for(std::min(detail::jittered(wait, config_.options.poll_jitter, clock_.random()), remaining));
+      continue;
+    }
+    json status = started->contains(kProvisioning.status_member) ? (*started)[kProvisioning.status_member]
+                                                                : json::object();
+    auto final_status = follow_status(kProvisioning, std::move(status), context, what, deadline);
+    if (!final_status) return fail(final_status.error());
+    if (string_member(*final_status, "Status") == "SUCCEEDED") return {};
+    // A FAILED provisioning is permanent (Errc::invalid) unless it speaks of a conflict: a policy
+    // over IAM's size limit lands here.
+    return fail(logged(failed_error(context, *final_status, what)));
   }
 }
 

@@ -79,17 +79,31 @@ Result<net::HttpRequest> AwsJsonClient::build_request(std::string_view operation
       {"X-Amz-Target", fmt::format("{}.{}", config_.target_prefix, operation)},
   };
   request.body = body;
-  SigningParams params;
-  params.region = config_.region;
-  params.service = config_.signing_name;
-  params.time = clock_.now();
-  if (auto signed_ = sign_headers(request, credentials, params); !signed_) return fail(signed_.error());
+  if (auto signed_ = sign_request(config_, request, credentials, clock_.now()); !signed_) return fail(signed_.error());
   return request;
+}
+
+Result<> sign_request(const AwsJsonClientConfig& config, net::HttpRequest& request, const Credentials& credentials,
+                      TimePoint time) {
+  SigningParams params;
+  params.region = config.region;
+  params.service = config.signing_name;
+  params.time = time;
+  if (auto signed_ = sign_headers(request, credentials, params); !signed_) return fail(signed_.error());
+  return {};
 }
 
 std::expected<nlohmann::json, AwsError> AwsJsonClient::call(std::string_view operation, const nlohmann::json& input) {
   const std::string body = input.dump();
-  const int max_attempts = config_.retry.max_attempts;
+  return send_signed(config_, credentials_, http_, clock_, operation, [&](const Credentials& credentials) {
+    return build_request(operation, body, credentials);
+  });
+}
+
+std::expected<nlohmann::json, AwsError> send_signed(const AwsJsonClientConfig& config, CredentialsProvider& credentials_,
+                                                    net::HttpClient& http, const Clock& clock,
+                                                    std::string_view operation, const SignedRequestBuilder& build) {
+  const int max_attempts = std::max(config.retry.max_attempts, 1);
   AwsError error;
   int attempt = 0;
   while (true) {
@@ -99,20 +113,20 @@ std::expected<nlohmann::json, AwsError> AwsJsonClient::call(std::string_view ope
       error = {0, "Credentials", credentials.error().message, nlohmann::json::object(), false};
       break;
     }
-    auto request = build_request(operation, body, *credentials);
+    auto request = build(*credentials);
     if (!request) {
       error = {0, "Signing", request.error().message, nlohmann::json::object(), false};
       break;
     }
-    auto response = http_.send(config_.endpoint, *request);
-    if (response && response->status == 200) {
+    auto response = http.send(config.endpoint, *request);
+    if (response && response->status >= 200 && response->status < 300) {
       auto out = response->body.empty() ? nlohmann::json::object()
                                         : nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
       if (!out.is_discarded()) {
-        if (config_.on_result) config_.on_result(operation, "");
+        if (config.on_result) config.on_result(operation, "");
         return out;
       }
-      error = {200, "InvalidResponse", "the response body is not JSON", nlohmann::json::object(), false};
+      error = {response->status, "InvalidResponse", "the response body is not JSON", nlohmann::json::object(), false};
       break;
     }
     if (response) {
@@ -123,7 +137,7 @@ std::expected<nlohmann::json, AwsError> AwsJsonClient::call(std::string_view ope
                response.error().code == Errc::unavailable};
     }
     if (!error.retryable || attempt >= max_attempts) break;
-    clock_.sleep_for(net::backoff_delay(config_.retry, attempt - 1, clock_.random()));
+    clock.sleep_for(net::backoff_delay(config.retry, attempt - 1, clock.random()));
   }
   // Retryable errors that outlasted the retries mean AWS is struggling: warn. Other errors are
   // answers (a lost conditional write, a validation error) that the caller handles: info.
@@ -131,9 +145,9 @@ std::expected<nlohmann::json, AwsError> AwsJsonClient::call(std::string_view ope
   std::replace(message.begin(), message.end(), '"', '\'');
   spdlog::log(error.retryable ? spdlog::level::warn : spdlog::level::info,
               "event=aws_call_failed operation={}.{} endpoint={} attempts={} code={} http_status={} message=\"{}\"",
-              config_.target_prefix, operation, config_.endpoint.to_string(), attempt, error.code, error.http_status,
-              message);
-  if (config_.on_result) config_.on_result(operation, error.code);
+              config.target_prefix.empty() ? config.signing_name : config.target_prefix, operation,
+              config.endpoint.to_string(), attempt, error.code, error.http_status, message);
+  if (config.on_result) config.on_result(operation, error.code);
   return std::unexpected(std::move(error));
 }
 

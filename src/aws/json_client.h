@@ -62,6 +62,22 @@ class AwsJsonClient final : public AwsJsonApi {
   const Clock& clock_;
 };
 
+// Signs `request` in place with SigV4 for `config`'s region and signing name at `time`.
+Result<> sign_request(const AwsJsonClientConfig& config, net::HttpRequest& request, const Credentials& credentials,
+                      TimePoint time);
+
+// Builds one attempt's request, signed with `credentials` (a retry builds it again, signed afresh).
+using SignedRequestBuilder = std::function<Result<net::HttpRequest>(const Credentials& credentials)>;
+
+// The transport every AWS client shares (AwsJsonClient, AwsRestJsonClient): per attempt, asks
+// `credentials` and `build`s a signed request, sends it to `config.endpoint`, and parses a 2xx
+// body as JSON (empty: {}); retries the retryable errors of parse_error_response and transport
+// errors up to `config.retry.max_attempts` with backoff and full jitter on `clock`; logs one line
+// per failed call and reports every call to `config.on_result`. Errors as AwsJsonClient's.
+std::expected<nlohmann::json, AwsError> send_signed(const AwsJsonClientConfig& config, CredentialsProvider& credentials,
+                                                    net::HttpClient& http, const Clock& clock,
+                                                    std::string_view operation, const SignedRequestBuilder& build);
+
 // Whether AWS's error `code` means "slow down, then try again".
 bool is_throttling_code(std::string_view code);
 

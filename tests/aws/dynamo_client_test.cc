@@ -4,6 +4,7 @@
 
 #include "aws/json_client.h"
 #include "net/https_client.h"
+#include "moto_config.h"
 #include "support/moto_suite.h"
 
 namespace jit::aws {
@@ -16,11 +17,8 @@ class DynamoClient : public testing::MotoSuite {
   void SetUp() override {
     MotoSuite::SetUp();
     if (HasFatalFailure()) return;
-    auto endpoint = net::Endpoint::parse(moto().url());
-    ASSERT_TRUE(endpoint) << endpoint.error().message;
-    auto config = AwsJsonClientConfig::for_service(AwsService::dynamodb, *endpoint, "us-east-1");
-    config.retry.max_attempts = 2;
-    client_ = std::make_unique<AwsJsonClient>(config, credentials_, *http_, clock_);
+    client_ = std::make_unique<AwsJsonClient>(moto_config(moto().url(), AwsService::dynamodb), credentials_, *http_,
+                                              clock_);
   }
 
   Result<> create_table() {

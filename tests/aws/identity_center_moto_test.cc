@@ -14,6 +14,7 @@
 #include "aws/json_client.h"
 #include "net/https_client.h"
 #include "support/aws_model_check.h"
+#include "moto_config.h"
 #include "support/moto_suite.h"
 
 namespace jit::aws {
@@ -30,12 +31,8 @@ class IdentityCenterMoto : public testing::MotoSuite {
   void SetUp() override {
     MotoSuite::SetUp();
     if (HasFatalFailure()) return;
-    auto endpoint = net::Endpoint::parse(moto().url());
-    ASSERT_TRUE(endpoint) << endpoint.error().message;
     auto client = [&](AwsService service) {
-      auto config = AwsJsonClientConfig::for_service(service, *endpoint, "us-east-1");
-      config.retry.max_attempts = 2;
-      return std::make_unique<AwsJsonClient>(config, credentials_, *http_, clock_);
+      return std::make_unique<AwsJsonClient>(moto_config(moto().url(), service), credentials_, *http_, clock_);
     };
     sso_client_ = client(AwsService::sso_admin);
     identitystore_client_ = client(AwsService::identitystore);

@@ -12,7 +12,12 @@ What it checks, each as one named check (all run; the failures are listed at the
   actions       The task role's actions are exactly the AWS operations `jit` calls at run time,
                 derived from the source (src/aws, src/store): the operation names passed to
                 AwsJsonApi::call, the OperationNames tables of the Identity Center provider, and the
-                item kinds inside TransactWriteItems. A missing or an extra action is named.
+                item kinds inside TransactWriteItems, and the actions a call implies (IMPLIED:
+                iam:PassRole for CreateSchedule). A missing or an extra action is named.
+  scheduler-role The role EventBridge Scheduler assumes (SchedulerRole): trusted only by
+                scheduler.amazonaws.com of this account, allowed only sso:DeleteAccountAssignment;
+                the task's iam:PassRole names only that role and only for Scheduler
+                (iam:PassedToService); the schedule group has the code's default name.
   policy-copy   The task role's inline policy in ecs-service.yaml is the same document as
                 deploy/iam-task-policy.json (the source of truth).
   least-priv    No "*" in any action, no NotAction / NotResource, no Allow on Resource "*" except
@@ -59,6 +64,8 @@ DEPLOY = ROOT / "deploy"
 # signing name of src/aws/endpoints.cc ("sso" for sso-admin), checked below.
 RECEIVERS = {
     "src/aws/identity_center.cc": {"sso_admin_": "sso", "identitystore_": "identitystore"},
+    "src/aws/identity_center_cutoff.cc": {"sso_admin_": "sso"},
+    "src/aws/identity_center_schedule.cc": {"scheduler_": "scheduler"},
     "src/store/dynamodb_api.cc": {"api": "dynamodb"},
     "src/store/dynamodb_store.cc": {"api_": "dynamodb", "api": "dynamodb"},
 }
@@ -67,6 +74,12 @@ FORWARDERS = {
     ("src/app/aws_services.cc", "api_", "operation"),
     ("src/aws/identity_center.cc", "sso_admin_", "names.start"),
     ("src/aws/identity_center.cc", "sso_admin_", "names.describe"),
+    ("src/aws/identity_center.cc", "sso_admin_", "kProvisioning.start"),
+}
+# Actions a call needs besides its own: CreateSchedule hands Scheduler its execution role
+# (Target.RoleArn), which IAM authorises as iam:PassRole on that role.
+IMPLIED = {
+    "scheduler:CreateSchedule": {"iam:PassRole"},
 }
 # Operations only `jit store init` calls (DynamoDbStore::create_table). An operator runs it once
 # with their own credentials (or deploys deploy/dynamodb-table.yaml instead); the service's task
@@ -94,6 +107,7 @@ RESOURCE_STAR_OK = {
 # Wildcards allowed inside an otherwise scoped resource of the task policy.
 SCOPED_WILDCARDS = {
     ":identitystore:::user/*": "GetUserId resolves whichever user asks; the user id is what it looks up",
+    ":schedule/${SchedulerGroup}/jit-*": "one schedule per grant, named jit-<grant id>, in the service's own group",
 }
 
 PSEUDO = {"AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition", "AWS::Region",
@@ -151,7 +165,8 @@ def code_operations(problems: list[str]) -> set[str]:
     """Every AWS operation the source calls, as "prefix:Operation"."""
     ops: set[str] = set()
     endpoints = read("src/aws/endpoints.cc")
-    for env_id, signing in (("SSO_ADMIN", "sso"), ("IDENTITYSTORE", "identitystore"), ("DYNAMODB", "dynamodb")):
+    for env_id, signing in (("SSO_ADMIN", "sso"), ("IDENTITYSTORE", "identitystore"), ("DYNAMODB", "dynamodb"),
+                            ("SCHEDULER", "scheduler")):
         if not re.search(rf'"{env_id}",\s*"[a-z]+",\s*"{signing}"', endpoints):
             problems.append(f"src/aws/endpoints.cc: expected signing name {signing!r} for {env_id}; "
                             "update RECEIVERS in this test")
@@ -358,6 +373,9 @@ def actions(problems: list[str]) -> None:
     init_only_is_init_only(problems)
     runtime = ops - INIT_ONLY - set(NO_IDENTITY_POLICY)
     expected = (runtime - TRANSACT_OPERATIONS) | (transact_item_actions() if runtime & TRANSACT_OPERATIONS else set())
+    for op, implied in IMPLIED.items():
+        if op in runtime:
+            expected |= implied
     policy = json.loads((DEPLOY / "iam-task-policy.json").read_text())
     granted = {a for s in statements(policy) if s.get("Effect") == "Allow" for a in as_list(s["Action"])}
     for a in sorted(expected - granted):
@@ -413,6 +431,50 @@ def least_priv(problems: list[str]) -> None:
     if granted != wanted:
         problems.append(f"iam-task-policy.json: indexes {sorted(granted)} != the indexes the code queries "
                         f"{sorted(wanted)}")
+
+
+@check
+def scheduler_role(problems: list[str]) -> None:
+    """The role EventBridge Scheduler assumes: trusted by scheduler.amazonaws.com of this account only,
+    allowed only sso:DeleteAccountAssignment; the task may pass exactly that role, to Scheduler only;
+    the schedule group is the template's, with the code's default name."""
+    ecs = load_template(DEPLOY / "ecs-service.yaml")
+    resources = ecs["Resources"]
+    role = resources.get("SchedulerRole", {})
+    if role.get("Type") != "AWS::IAM::Role":
+        problems.append("deploy/ecs-service.yaml: no SchedulerRole (AWS::IAM::Role)")
+        return
+    props = role["Properties"]
+    if props.get("RoleName") != {"Ref": "SchedulerRoleName"}:
+        problems.append("SchedulerRole: RoleName must be !Ref SchedulerRoleName (the task's PassRole names it)")
+    trust = statements(props["AssumeRolePolicyDocument"])
+    if len(trust) != 1 or trust[0].get("Principal") != {"Service": "scheduler.amazonaws.com"} \
+            or trust[0].get("Action") != "sts:AssumeRole":
+        problems.append(f"SchedulerRole: trust must be one sts:AssumeRole by scheduler.amazonaws.com, is {trust}")
+    elif trust[0].get("Condition", {}).get("StringEquals", {}).get("aws:SourceAccount") != {"Ref": "AWS::AccountId"}:
+        problems.append("SchedulerRole: trust lacks StringEquals aws:SourceAccount = AWS::AccountId (confused deputy)")
+    granted = {a for p in props.get("Policies", []) for s in statements(p["PolicyDocument"])
+               if s.get("Effect") == "Allow" for a in as_list(s["Action"])}
+    if granted != {"sso:DeleteAccountAssignment"}:
+        problems.append(f"SchedulerRole: may do {sorted(granted)}, must do only sso:DeleteAccountAssignment")
+    policy = json.loads((DEPLOY / "iam-task-policy.json").read_text())
+    for s in statements(policy):
+        if "iam:PassRole" not in as_list(s.get("Action", [])):
+            continue
+        if as_list(s["Action"]) != ["iam:PassRole"]:
+            problems.append(f"iam-task-policy.json/{s.get('Sid')}: iam:PassRole shares its statement")
+        if "role/${SchedulerRoleName}" not in " ".join(strings_in(s.get("Resource"))):
+            problems.append(f"iam-task-policy.json/{s.get('Sid')}: iam:PassRole on another role than SchedulerRole")
+        if s.get("Condition", {}).get("StringEquals", {}).get("iam:PassedToService") != "scheduler.amazonaws.com":
+            problems.append(f"iam-task-policy.json/{s.get('Sid')}: iam:PassRole without iam:PassedToService "
+                            "scheduler.amazonaws.com")
+    group = resources.get("ScheduleGroup", {})
+    if group.get("Type") != "AWS::Scheduler::ScheduleGroup" or group["Properties"].get("Name") != {"Ref": "SchedulerGroup"}:
+        problems.append("deploy/ecs-service.yaml: no ScheduleGroup (AWS::Scheduler::ScheduleGroup named !Ref SchedulerGroup)")
+    default = re.search(r'std::string group = "([\w.-]+)"', read("src/aws/identity_center.h"))
+    if not default or ecs["Parameters"]["SchedulerGroup"].get("Default") != default.group(1):
+        problems.append("deploy/ecs-service.yaml: SchedulerGroup's default differs from ScheduleConfig::group "
+                        "(src/aws/identity_center.h)")
 
 
 def dockerfile_user() -> str | None:
