@@ -47,6 +47,8 @@ inline constexpr char kAwsSecretAccessKey[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXA
 inline constexpr char kAwsRegion[] = "us-east-1";
 inline constexpr char kInstanceArn[] = "arn:aws:sso:::instance/ssoins-1111111111111111";
 inline constexpr char kIdentityStoreId[] = "d-1111111111";
+// The IAM role EventBridge Scheduler assumes to delete an expired assignment (issue 14).
+inline constexpr char kSchedulerRoleArn[] = "arn:aws:iam::111111111111:role/jit-scheduler";
 
 struct PolicyOptions {
   std::string store_url;  // [store] url

@@ -112,6 +112,19 @@ TEST_F(CliTest, CheckConfigAcceptsTheExample) {
   Outcome r = run("check-config " + std::string(JIT_EXAMPLES_DIR) + "/jit.toml");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr(": ok ("));
+  // Each role's effective AWS-side enforcement, defaults resolved by tier (issue 14).
+  EXPECT_THAT(r.out, HasSubstr("prod/break-glass (tier break-glass): session_cutoff on, scheduled_revoke on"));
+  EXPECT_THAT(r.out, HasSubstr("sandbox/developer (tier standard): session_cutoff off, scheduled_revoke off"));
+  EXPECT_THAT(r.out, HasSubstr("scheduler: role arn:aws:iam::111111111111:role/jit-scheduler, group jit-access; "
+                               "cut-off margin 2m"));
+}
+
+TEST_F(CliTest, CheckConfigRefusesAScheduledRevokeWithoutTheSchedulerRole) {
+  Outcome r = run("check-config " + example_with("no-scheduler.toml", "scheduler_role_arn = ", "# scheduler_role_arn = "));
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("role \"admin\" has scheduled_revoke (the default for tier high) but "
+                               "[aws].scheduler_role_arn is not set"));
+  EXPECT_THAT(r.out, HasSubstr("or set scheduled_revoke = false on the role"));
 }
 
 TEST_F(CliTest, CheckConfigNamesFileLineAndField) {
