@@ -449,6 +449,22 @@ TEST_F(CliTest, StoreMigrateFromSqliteToDynamoDbOnMoto) {
   EXPECT_THAT(migrated.out + returned.out + again.out, Not(HasSubstr("test-secret")));
 }
 
+// A store file of the release before the locks table (schema 4: version 5 less `locks`) is brought
+// up to date when `jit store migrate` opens it, and the copy is made at the current version.
+TEST_F(CliTest, StoreMigrateTakesASchema4FileAndLeavesBothAtTheCurrentVersion) {
+  ASSERT_NO_FATAL_FAILURE(make_demo_store());
+  const std::string file = (dir / "state.db").string();
+  ASSERT_EQ(shell("sqlite3 " + file + " \"DROP TABLE locks; PRAGMA user_version = 4;\"").code, 0);
+  const std::string copy = (dir / "copy-of-4.db").string();
+  Outcome migrated = run("store migrate --from " + db + " --to sqlite:" + copy, key_env);
+  ASSERT_EQ(migrated.code, 0) << migrated.out;
+  EXPECT_THAT(migrated.out, HasSubstr("audit chain verified (head #"));
+  for (const std::string& f : {file, copy}) {
+    Outcome schema = shell("sqlite3 " + f + " \"PRAGMA user_version; SELECT count(*) FROM locks;\"");
+    EXPECT_EQ(schema.out, "5\n0\n") << f;
+  }
+}
+
 TEST_F(CliTest, AuditVerifyNamesATamperedEvent) {
   ASSERT_NO_FATAL_FAILURE(make_demo_store());
   const std::string file = (dir / "state.db").string();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "audit/chain.h"
+#include "contract/locks_contract.h"
 #include "contract/store_contract.h"
 #include "store/sqlite_schema.h"
 
@@ -55,6 +56,20 @@ std::unique_ptr<SqliteStore> open_store(const fs::path& path, const audit::Keyri
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContract,
                          ::testing::Values(StoreBackend{"sqlite", [](const audit::Keyring& keys) -> std::unique_ptr<Store> {
                            return open_store(ScratchDirectory::new_database_path(), keys);
+                         }}));
+
+// Every handle is a store of its own on one file: another connection, as another process has.
+INSTANTIATE_TEST_SUITE_P(Sqlite, LocksContract,
+                         ::testing::Values(LocksBackend{"sqlite", [](const Clock& clock) {
+                           const fs::path path = ScratchDirectory::new_database_path();
+                           return [path, &clock]() -> std::unique_ptr<Locks> {
+                             auto store = SqliteStore::open(path.string(), audit::Keyring::unkeyed(), &clock);
+                             if (!store) {
+                               ADD_FAILURE() << store.error().message;
+                               return nullptr;
+                             }
+                             return std::move(*store);
+                           };
                          }}));
 
 // A plain SQLite connection, to look at the file from outside the store.
@@ -236,6 +251,28 @@ TEST_F(SqliteStoreTest, AVersion2DatabaseGainsTheRequesterEmailColumn) {
   old.requester_email = "u1@example.com";
   ASSERT_TRUE(store->update_request(old, {.at = kT0, .actor = "system:test", .action = "note", .request_id = "r-old"}));
   EXPECT_EQ(store->get_request("r-old").value().requester_email, "u1@example.com");
+}
+
+TEST_F(SqliteStoreTest, AVersion4DatabaseGainsTheLocksTableAndKeepsItsRows) {
+  {
+    RawDatabase raw(path_);
+    for (int step = 0; step < 4; ++step) raw.rows(sqlite::kMigrations[step]);
+    raw.rows("PRAGMA user_version = 4");
+    raw.rows("INSERT INTO requests (id, version, requester, account, account_id, role, permission_set_arn, "
+             "duration_seconds, reason, ticket, created_at, updated_at, state, decisions, principal, end_reason, "
+             "lease_owner, chat_channel, chat_ts, requester_email) VALUES ('r-four', 1, 'U1', 'prod', "
+             "'123456789012', 'admin', 'arn', 3600, 'four', '', 1700000000, 1700000000, 'pending', '[]', '', '', "
+             "'', '', '', 'u1@example.com')");
+    EXPECT_EQ(raw.value("SELECT count(*) FROM sqlite_master WHERE name = 'locks'"), "0");
+  }
+  auto store = open_store(path_);
+  ASSERT_NE(store, nullptr);
+  RawDatabase raw(path_);
+  EXPECT_EQ(raw.value("PRAGMA user_version"), "5");
+  EXPECT_EQ(store->get_request("r-four").value().requester_email, "u1@example.com");
+  ASSERT_TRUE(store->try_lock("lock#ps-1", "instance-a", kT0 + std::chrono::seconds(60)).value_or(false));
+  EXPECT_EQ(raw.value("SELECT owner || ' ' || until FROM locks WHERE name = 'lock#ps-1'"),
+            fmt::format("instance-a {}", epoch_seconds(kT0) + 60));
 }
 
 TEST_F(SqliteStoreTest, NewerSchemaVersionIsRefused) {
