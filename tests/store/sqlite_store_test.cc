@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -273,6 +274,46 @@ TEST_F(SqliteStoreTest, AVersion4DatabaseGainsTheLocksTableAndKeepsItsRows) {
   ASSERT_TRUE(store->try_lock("lock#ps-1", "instance-a", kT0 + std::chrono::seconds(60)).value_or(false));
   EXPECT_EQ(raw.value("SELECT owner || ' ' || until FROM locks WHERE name = 'lock#ps-1'"),
             fmt::format("instance-a {}", epoch_seconds(kT0) + 60));
+}
+
+// Processes, not only threads: SQLite's file locks between processes are what serialise them.
+// Each child opens the file and waits for the parent to close a pipe, so all try at once; exit
+// code 1 = took it, 0 = refused, 2 = error.
+TEST_F(SqliteStoreTest, OfRacingProcessesExactlyOneTakesTheLock) {
+  ASSERT_NE(open_store(path_), nullptr);  // the schema exists before the race
+  constexpr int kProcesses = 6;
+  int start[2];
+  ASSERT_EQ(::pipe(start), 0);
+  std::vector<pid_t> children;
+  for (int i = 0; i < kProcesses; ++i) {
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(start[1]);
+      auto store = SqliteStore::open(path_.string());
+      char byte;
+      while (::read(start[0], &byte, 1) > 0) {
+      }
+      if (!store) ::_exit(2);
+      auto took = (*store)->try_lock("lock#ps-1", fmt::format("process-{}", i), from_epoch(4'000'000'000));
+      ::_exit(!took ? 2 : *took ? 1 : 0);
+    }
+    children.push_back(pid);
+  }
+  ::close(start[0]);
+  ::close(start[1]);  // go
+  int took = 0, refused = 0;
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    const int code = WEXITSTATUS(status);
+    EXPECT_NE(code, 2) << "a child failed to open the store or to try the lock";
+    took += code == 1;
+    refused += code == 0;
+  }
+  EXPECT_EQ(took, 1);
+  EXPECT_EQ(refused, kProcesses - 1);
 }
 
 TEST_F(SqliteStoreTest, NewerSchemaVersionIsRefused) {
