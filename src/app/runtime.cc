@@ -48,6 +48,11 @@ Result<std::shared_ptr<AwsServices>> Runtime::aws() {
   return aws_;
 }
 
+Locks& Runtime::locks() {
+  // open_store makes only SqliteStore and DynamoDbStore, and both are Locks.
+  return dynamic_cast<Locks&>(*store_);
+}
+
 bool Runtime::has_identity_center() const { return config_ && !config_->settings.aws.instance_arn.empty(); }
 
 Result<std::unique_ptr<AccessProvider>> Runtime::make_provider(bool dry_run) {

@@ -14,6 +14,7 @@
 #include "core/settings.h"
 #include "ports/access_provider.h"
 #include "ports/clock.h"
+#include "ports/lock.h"
 #include "ports/store.h"
 
 namespace jit {
@@ -43,6 +44,10 @@ class Runtime {
   const LoadedKeyring& audit_keys() const { return audit_keys_; }
   // REQUIRES: options.open_store.
   Store& store() { return *store_; }
+  // The named leases every instance on the same store shares (ports/lock.h): the store itself,
+  // since both stores (SQLite and DynamoDB) are also Locks.
+  // REQUIRES: options.open_store.
+  Locks& locks();
   // The AWS clients, made on first need (region and endpoints from the policy and environment).
   Result<std::shared_ptr<AwsServices>> aws();
   // The AWS clients if something has made them already (null otherwise).

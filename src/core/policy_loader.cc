@@ -127,6 +127,17 @@ constexpr std::string_view kNameHint =
     "expected at most 100 letters, digits, '_', '.' or '-', starting with a letter or digit";
 static_assert(limits::kMaxChoiceLength == 100, "kNameHint states the limit");
 
+// Scheduler's RoleArn rule: ^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@\/-]+$ (the model's pattern).
+bool is_iam_role_arn(std::string_view s) {
+  static const Pattern rule = *Pattern::compile(R"(arn:aws(-[a-z]+)?:iam::\d{12}:role/[\w+=,.@/-]+)");
+  return rule.full_match(s);
+}
+
+// Scheduler's ScheduleGroupName rule: ^[0-9a-zA-Z-_.]+$, 1 to 64 characters.
+bool is_schedule_group(std::string_view s) {
+  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), is_name_char);
+}
+
 // DynamoDB's own rule for table names.
 bool is_dynamodb_table(std::string_view s) {
   return s.size() >= 3 && s.size() <= 255 && std::all_of(s.begin(), s.end(), is_name_char);
@@ -291,10 +302,11 @@ std::vector<std::string> values_of(const std::vector<Located>& entries) {
 // Long on purpose: one check per key of a role table, in the order the keys are documented in
 // examples/jit.toml; splitting it would scatter that list.
 RolePolicy read_role(Problems& problems, const toml::table& table, const std::string& path,
-                     std::optional<size_t> approver_limit) {
+                     std::optional<size_t> approver_limit, const AwsSettings& aws) {
   TableReader r(problems, table, path,
                 {"name", "permission_set_arn", "max_duration", "allowed_durations", "tier", "approvals_required",
-                 "requesters", "ticket_required", "ticket_pattern", "reconcile"});
+                 "requesters", "ticket_required", "ticket_pattern", "reconcile", "session_cutoff",
+                 "scheduled_revoke"});
   RolePolicy role;
   if (auto name = r.string("name", true)) {
     role.name = name->value;
@@ -364,6 +376,21 @@ RolePolicy read_role(Problems& problems, const toml::table& table, const std::st
       problems.add(mode->node->source(), mode->path, quoted(mode->value),
                    "expected \"revoke\" (remove assignments no grant explains) or \"alert\" (only report them)");
   }
+  // AWS-side enforcement (issue 14): on by default where the tier says the access is risky.
+  role.session_cutoff = role.scheduled_revoke = role.tier != Tier::standard;
+  if (auto cutoff = r.boolean("session_cutoff")) role.session_cutoff = *cutoff;
+  if (auto scheduled = r.boolean("scheduled_revoke")) role.scheduled_revoke = *scheduled;
+  // Without [aws].instance_arn the service cannot touch AWS at all (only --dry-run runs), so a
+  // schedule would never be made: no role needs the scheduler then.
+  if (role.scheduled_revoke && aws.scheduler_role_arn.empty() && !aws.instance_arn.empty()) {
+    const toml::node* flag = table.get("scheduled_revoke");
+    problems.add(flag ? flag->source() : table.source(), r.path_of("scheduled_revoke"), "",
+                 fmt::format("role {} has scheduled_revoke{} but [aws].scheduler_role_arn is not set: set "
+                             "[aws].scheduler_role_arn to the IAM role EventBridge Scheduler assumes to delete "
+                             "expired assignments, or set scheduled_revoke = false on the role",
+                             quoted(role.name),
+                             flag ? "" : fmt::format(" (the default for tier {})", tier_name(role.tier))));
+  }
   return role;
 }
 
@@ -375,7 +402,8 @@ void check_unique(Problems& problems, std::map<std::string, std::string>& seen, 
     problems.add(node->source(), path, quoted(value), fmt::format("duplicate {} (also {})", what, it->second));
 }
 
-AccountPolicy read_account(Problems& problems, const toml::table& table, const std::string& path) {
+AccountPolicy read_account(Problems& problems, const toml::table& table, const std::string& path,
+                           const AwsSettings& aws) {
   TableReader r(problems, table, path, {"name", "id", "owner_channel", "approvers", "roles"});
   AccountPolicy account;
   if (auto name = r.string("name", true)) {
@@ -414,7 +442,7 @@ AccountPolicy read_account(Problems& problems, const toml::table& table, const s
   auto roles = r.tables("roles", "accounts.roles");
   std::map<std::string, std::string> role_names, permission_sets;
   for (const auto& [role_table, role_path] : roles) {
-    account.roles.push_back(read_role(problems, *role_table, role_path, approver_limit));
+    account.roles.push_back(read_role(problems, *role_table, role_path, approver_limit, aws));
     check_unique(problems, role_names, role_table->get("name"), role_path + ".name", account.roles.back().name,
                  "role name in this account");
     // Identity Center has one assignment per user, account and permission set: two roles on one
@@ -453,10 +481,21 @@ void read_bounded(Problems& problems, TableReader& r, std::string_view key, std:
     out = static_cast<int>(*n);
 }
 
+// A string setting that `valid` accepts; anything else is a problem saying `hint`.
+void read_checked(Problems& problems, TableReader& r, std::string_view key, bool (*valid)(std::string_view),
+                  std::string_view hint, std::string& out) {
+  auto v = r.string(key, false);
+  if (!v) return;
+  if (valid(v->value))
+    out = v->value;
+  else
+    problems.add(v->node->source(), v->path, quoted(v->value), hint);
+}
+
 void read_aws(Problems& problems, const toml::table& table, AwsSettings& aws) {
   TableReader r(problems, table, "aws",
                 {"region", "instance_arn", "identity_store_id", "access_portal_url", "call_timeout", "revoke_rate",
-                 "revoke_concurrency"});
+                 "revoke_concurrency", "scheduler_role_arn", "scheduler_group", "cutoff_margin"});
   read_bounded(problems, r, "revoke_rate", 1, 1000, aws.revoke_rate);
   read_bounded(problems, r, "revoke_concurrency", 1, 256, aws.revoke_concurrency);
   if (auto v = r.string("region", false)) aws.region = v->value;
@@ -470,6 +509,21 @@ void read_aws(Problems& problems, const toml::table& table, AwsSettings& aws) {
                                format_duration(kMaxCallTimeout)));
     else if (d)
       aws.call_timeout = *d;
+  }
+  read_checked(problems, r, "scheduler_role_arn", is_iam_role_arn,
+               "expected an IAM role ARN like arn:aws:iam::123456789012:role/jit-scheduler", aws.scheduler_role_arn);
+  read_checked(problems, r, "scheduler_group", is_schedule_group,
+               "expected 1 to 64 letters, digits, '-', '_' or '.' (an EventBridge Scheduler group name)",
+               aws.scheduler_group);
+  if (auto s = r.string("cutoff_margin", false, "a string like \"2m\" or \"0s\"")) {
+    // parse_duration refuses zero, which is meaningful here: no margin.
+    if (s->value == "0" || s->value == "0s" || s->value == "0m")
+      aws.cutoff_margin = Seconds{0};
+    else if (auto d = r.parse_duration_at(*s); d && *d > kMaxCutoffMargin)
+      problems.add(s->node->source(), s->path, quoted(s->value),
+                   fmt::format("expected from 0s to {}", format_duration(kMaxCutoffMargin)));
+    else if (d)
+      aws.cutoff_margin = *d;
   }
 }
 
@@ -544,7 +598,7 @@ void read_config(Problems& problems, const toml::table& root, Config& config) {
   auto accounts = r.tables("accounts", "accounts");
   std::map<std::string, std::string> names, ids;
   for (const auto& [table, path] : accounts) {
-    policy.accounts.push_back(read_account(problems, *table, path));
+    policy.accounts.push_back(read_account(problems, *table, path, settings.aws));
     const auto& account = policy.accounts.back();
     check_unique(problems, names, table->get("name"), path + ".name", account.name, "account name");
     check_unique(problems, ids, table->get("id"), path + ".id", account.id, "account id");

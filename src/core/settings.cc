@@ -24,6 +24,7 @@ Reload plan_reload(const Config& running, const Config& loaded) {
   live("reconcile_interval", next.reconcile_interval != now.reconcile_interval);
   live("ops_channel", next.ops_channel != now.ops_channel);
   live("aws.access_portal_url", next.aws.access_portal_url != now.aws.access_portal_url);
+  live("aws.cutoff_margin", next.aws.cutoff_margin != now.aws.cutoff_margin);
   live("slack.user_rate", next.slack.user_rate != now.slack.user_rate);
   live("slack.user_burst", next.slack.user_burst != now.slack.user_burst);
   fixed("store.url", next.store.url, now.store.url);
@@ -37,6 +38,9 @@ Reload plan_reload(const Config& running, const Config& loaded) {
     r.need_restart.emplace_back("aws.call_timeout");
     next.aws.call_timeout = now.aws.call_timeout;
   }
+  // The provider that makes schedules is built at start with the role and the group.
+  fixed("aws.scheduler_role_arn", next.aws.scheduler_role_arn, now.aws.scheduler_role_arn);
+  fixed("aws.scheduler_group", next.aws.scheduler_group, now.aws.scheduler_group);
   fixed_number("aws.revoke_rate", next.aws.revoke_rate, now.aws.revoke_rate);
   fixed_number("aws.revoke_concurrency", next.aws.revoke_concurrency, now.aws.revoke_concurrency);
   fixed("audit.checkpoint_key_file", next.audit.checkpoint_key_file, now.audit.checkpoint_key_file);

@@ -20,6 +20,11 @@ struct StoreSettings {
 // Bounds of [aws].call_timeout.
 inline constexpr Seconds kMinCallTimeout{1};
 inline constexpr Seconds kMaxCallTimeout{900};
+// Bounds and default of [aws].cutoff_margin.
+inline constexpr Seconds kMaxCutoffMargin{15 * 60};
+inline constexpr Seconds kDefaultCutoffMargin{2 * 60};
+// The default [aws].scheduler_group.
+inline constexpr const char* kDefaultSchedulerGroup = "jit-access";
 
 struct AwsSettings {
   std::string region;              // "" = from the environment
@@ -33,6 +38,16 @@ struct AwsSettings {
   // way at once (each waits ~1 s for the asynchronous deletion). Restart to change.
   int revoke_rate = 10;
   int revoke_concurrency = 16;
+  // Issue 14. The IAM role EventBridge Scheduler assumes to delete an assignment at a grant's
+  // expiry (roles with scheduled_revoke); "" = none, and then no role may have scheduled_revoke
+  // while instance_arn is set. The schedule group its schedules go in (1..64 of [0-9a-zA-Z-_.]).
+  // Both need a restart: a running grant's schedule was made with the old ones.
+  std::string scheduler_role_arn;
+  std::string scheduler_group = kDefaultSchedulerGroup;
+  // Session cut-off (roles with session_cutoff): sessions issued up to this long after a grant's
+  // expiry are cut too, covering the moments between the expiry second and the assignment being
+  // gone. 0 to 15m. Live on reload (applies to grants armed from then on).
+  Seconds cutoff_margin = kDefaultCutoffMargin;
 };
 
 // [slack]: how much one person may ask of the service, and how much inbound work may wait.

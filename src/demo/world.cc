@@ -90,8 +90,10 @@ approvers = {sandbox_approvers}
 )toml",
                      fmt::arg("sweep", o.sweep_interval), fmt::arg("admin", kAdmin), fmt::arg("ops", kOps),
                      fmt::arg("store", o.store_url), fmt::arg("region", kAwsRegion), fmt::arg("call_timeout", o.call_timeout),
-                     fmt::arg("identity_center", o.identity_center ? fmt::format("instance_arn = \"{}\"\nidentity_store_id = \"{}\"\n",
-                                                                                 kInstanceArn, kIdentityStoreId)
+                     fmt::arg("identity_center", o.identity_center ? fmt::format("instance_arn = \"{}\"\nidentity_store_id = \"{}\"\n"
+                                                                                 "scheduler_role_arn = \"{}\"\n",
+                                                                                 kInstanceArn, kIdentityStoreId,
+                                                                                 kSchedulerRoleArn)
                                                                    : std::string()),
                      fmt::arg("identity_store", kIdentityStoreId), fmt::arg("audit", audit_section(o)),
                      fmt::arg("prod_account", kProdAccount), fmt::arg("prod", kProd),

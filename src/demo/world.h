@@ -49,6 +49,8 @@ inline constexpr char kInstanceArn[] = "arn:aws:sso:::instance/ssoins-1111111111
 inline constexpr char kIdentityStoreId[] = "d-1111111111";
 // The EventBridge Scheduler group of the grants' schedules ([aws] scheduler_group's default).
 inline constexpr char kScheduleGroup[] = "jit-access";
+// The IAM role EventBridge Scheduler assumes to delete an expired assignment (issue 14).
+inline constexpr char kSchedulerRoleArn[] = "arn:aws:iam::111111111111:role/jit-scheduler";
 
 struct PolicyOptions {
   std::string store_url;  // [store] url

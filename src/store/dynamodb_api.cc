@@ -196,7 +196,8 @@ Result<> DynamoDbStore::create_table(const std::string& table, aws::AwsJsonApi& 
   return {};
 }
 
-Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::open(std::string table, aws::AwsJsonApi& api, audit::Keyring keys) {
+Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::open(std::string table, aws::AwsJsonApi& api, audit::Keyring keys,
+                                                            const Clock* clock) {
   using namespace dynamodb;
   auto description = describe_table(api, table);
   if (!description) return fail(description.error());
@@ -204,13 +205,13 @@ Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::open(std::string table, aw
     return fail(Error::Unavailable(fmt::format("dynamodb table {} is {}, not ACTIVE yet: try again in a minute",
                                                table, description->value("TableStatus", "not active"))));
   if (auto shape = check_table_shape(*description, table); !shape) return fail(shape.error());
-  return std::unique_ptr<DynamoDbStore>(new DynamoDbStore(std::move(table), api, nullptr, std::move(keys)));
+  return std::unique_ptr<DynamoDbStore>(new DynamoDbStore(std::move(table), api, nullptr, std::move(keys), clock));
 }
 
 Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::open(std::string table, std::shared_ptr<aws::AwsJsonApi> api,
-                                                            audit::Keyring keys) {
+                                                            audit::Keyring keys, const Clock* clock) {
   if (!api) return fail(Error::Invalid("DynamoDbStore::open: no AWS client given"));
-  auto store = open(std::move(table), *api, std::move(keys));
+  auto store = open(std::move(table), *api, std::move(keys), clock);
   if (!store) return fail(store.error());
   (*store)->owned_api_ = std::move(api);
   return store;

@@ -120,6 +120,16 @@ Json open_lock_key(const AccessRequest& r) {
              "OPEN");
 }
 
+Json named_lock_key(std::string_view name) { return key(fmt::format("LOCK#{}", name), "LOCK"); }
+
+Json named_lock_item(std::string_view name, std::string_view owner, TimePoint until) {
+  Json item = named_lock_key(name);
+  item["owner"] = string_value(owner);
+  item["until"] = number_value(epoch_seconds(until));
+  item[std::string(kTtlAttribute)] = number_value(epoch_seconds(until) + 24 * 3600);
+  return item;
+}
+
 std::optional<std::string> expiry_partition(State state) {
   if (!holds_access(state)) return std::nullopt;
   return fmt::format("EXPIRY#{}", state_name(state));

@@ -14,6 +14,8 @@
 //                                                                               it: read by request with
 //                                                                               a consistent Query
 //   audit head       AUDIT                            HEAD                      {seq, hash}
+//   named lock       LOCK#<name>                      LOCK                      {owner, until}; `ttl`
+//                                                                               (ports/lock.h)
 //
 // Times are N (epoch seconds); an empty optional time is an absent attribute. Text is S, empty
 // strings included (DynamoDB accepts them outside keys). Decisions are an L of M (never a set:
@@ -95,6 +97,8 @@ Json live_grant_key(std::string_view request_id);
 // The lock that keeps (requester, account, role) to one open request. '#' and '%' in the parts
 // are percent-encoded, so different triples never share a key.
 Json open_lock_key(const AccessRequest& r);
+// A named lock of the Locks port (any name: the fixed prefix and sort key keep it apart).
+Json named_lock_key(std::string_view name);
 
 // The partition of `index` that holds a request in `state`, or nullopt when the index holds no
 // request in that state. "EXPIRY#active", "AGE#pending", ...
@@ -120,6 +124,10 @@ Json audit_event_item(const AuditEvent& event);
 // The copy is only an index: whoever reads it checks it as it checks any event (its MAC).
 Json request_audit_item(const AuditEvent& event);
 Result<AuditEvent> audit_event_from_item(const Json& item);
+
+// A named lock held by `owner` until `until`, with `ttl` a day later: DynamoDB removes it some
+// time after it lapsed (a lapsed lock is free whether or not it is still there).
+Json named_lock_item(std::string_view name, std::string_view owner, TimePoint until);
 
 Json audit_head_item(const AuditHead& head);
 // A missing head item (nullopt) is the empty chain: seq 0 and audit::kGenesisHash.

@@ -387,4 +387,30 @@ Result<AuditHead> DynamoDbStore::audit_head() {
   return dynamodb::audit_head_from_item(*item);
 }
 
+// `owner` and `until` are DynamoDB reserved words: always through #names.
+Result<bool> DynamoDbStore::try_lock(const std::string& name, const std::string& owner, TimePoint until) {
+  const Json input = {
+      {"TableName", table_},
+      {"Item", dynamodb::named_lock_item(name, owner, until)},
+      {"ConditionExpression", "attribute_not_exists(pk) OR #until < :now OR #owner = :owner"},
+      {"ExpressionAttributeNames", {{"#until", "until"}, {"#owner", "owner"}}},
+      {"ExpressionAttributeValues",
+       {{":now", dynamodb::number_value(epoch_seconds(clock_.now()))}, {":owner", dynamodb::string_value(owner)}}}};
+  auto put = api_.call("PutItem", input);
+  if (put) return true;
+  if (dynamodb::error_code(put.error()) == "ConditionalCheckFailedException") return false;
+  return fail(dynamodb::to_error(put.error(), table_, "PutItem"));
+}
+
+Result<> DynamoDbStore::unlock(const std::string& name, const std::string& owner) {
+  const Json input = {{"TableName", table_},
+                      {"Key", dynamodb::named_lock_key(name)},
+                      {"ConditionExpression", "#owner = :owner"},
+                      {"ExpressionAttributeNames", {{"#owner", "owner"}}},
+                      {"ExpressionAttributeValues", {{":owner", dynamodb::string_value(owner)}}}};
+  auto deleted = api_.call("DeleteItem", input);
+  if (deleted || dynamodb::error_code(deleted.error()) == "ConditionalCheckFailedException") return {};
+  return fail(dynamodb::to_error(deleted.error(), table_, "DeleteItem"));
+}
+
 }  // namespace jit

@@ -10,6 +10,7 @@
 #include "audit/keyring.h"
 #include "aws/json_api.h"
 #include "ports/clock.h"
+#include "ports/lock.h"
 #include "ports/store.h"
 
 namespace jit {
@@ -42,20 +43,27 @@ struct DynamoDbTableOptions {
 // Errors: a lost conditional write is Errc::conflict; a missing table is Errc::unavailable
 // ("table T does not exist: run `jit store init`"); throttling, 5xx, transport and credential
 // failures are Errc::unavailable; anything else DynamoDB rejects is Errc::internal with its message.
-class DynamoDbStore final : public Store {
+//
+// It is also the Locks of every instance on the table: one item per lock (LOCK#<name>), taken by a
+// PutItem conditioned on the item being absent, lapsed (`until` before the store clock's now) or
+// already the caller's; let go by a DeleteItem conditioned on the owner.
+class DynamoDbStore final : public Store, public Locks {
  public:
   static constexpr int kMaxAttempts = 32;
 
   // Checks that `table` exists, is ACTIVE and has this store's key and indexes (DescribeTable).
   // Errc::unavailable when it is missing or not active yet; Errc::invalid when it has another
   // shape (made by another program, or by an older version without an index). Audit events are
-  // sealed with `keys` (audit::seal).
+  // sealed with `keys` (audit::seal). Locks lapse by `clock` (null: the system clock), which must
+  // outlive the store.
   static Result<std::unique_ptr<DynamoDbStore>> open(std::string table, aws::AwsJsonApi& api,
-                                                     audit::Keyring keys = audit::Keyring::unkeyed());
+                                                     audit::Keyring keys = audit::Keyring::unkeyed(),
+                                                     const Clock* clock = nullptr);
   // The same, keeping `api` (and whatever it owns) alive as long as the store: for openers such
   // as `--store dynamodb:TABLE` that build the client themselves.
   static Result<std::unique_ptr<DynamoDbStore>> open(std::string table, std::shared_ptr<aws::AwsJsonApi> api,
-                                                     audit::Keyring keys = audit::Keyring::unkeyed());
+                                                     audit::Keyring keys = audit::Keyring::unkeyed(),
+                                                     const Clock* clock = nullptr);
 
   // Creates `table` with its key, indexes (PAY_PER_REQUEST, server-side encryption), waits until it
   // and its indexes are ACTIVE, and enables TTL on `ttl`. Idempotent: an existing table is fine
@@ -81,11 +89,19 @@ class DynamoDbStore final : public Store {
   Result<AccessRequest> import_request(const AccessRequest& request) override;
   Result<AuditEvent> import_audit(const AuditEvent& event) override;
 
+  Result<bool> try_lock(const std::string& name, const std::string& owner, TimePoint until) override;
+  Result<> unlock(const std::string& name, const std::string& owner) override;
+
   const std::string& table() const { return table_; }
 
  private:
-  DynamoDbStore(std::string table, aws::AwsJsonApi& api, std::shared_ptr<aws::AwsJsonApi> owned, audit::Keyring keys)
-      : table_(std::move(table)), owned_api_(std::move(owned)), api_(api), keys_(std::move(keys)) {}
+  DynamoDbStore(std::string table, aws::AwsJsonApi& api, std::shared_ptr<aws::AwsJsonApi> owned, audit::Keyring keys,
+                const Clock* clock)
+      : table_(std::move(table)),
+        owned_api_(std::move(owned)),
+        api_(api),
+        keys_(std::move(keys)),
+        clock_(clock ? *clock : system_clock_) {}
 
   struct Change;
   struct Written {
@@ -98,6 +114,8 @@ class DynamoDbStore final : public Store {
   std::shared_ptr<aws::AwsJsonApi> owned_api_;  // null when the caller owns api_
   aws::AwsJsonApi& api_;
   const audit::Keyring keys_;
+  const SystemClock system_clock_;
+  const Clock& clock_;  // system_clock_ unless open() was given one
 };
 
 }  // namespace jit

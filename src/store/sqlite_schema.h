@@ -100,6 +100,15 @@ ALTER TABLE audit ADD COLUMN facts TEXT NOT NULL DEFAULT '';
 ALTER TABLE audit ADD COLUMN key_id TEXT NOT NULL DEFAULT '';
 CREATE INDEX audit_by_request ON audit (request_id, seq) WHERE request_id <> '';
 )sql",
+    // Version 5. Named leases shared by every instance (ports/lock.h, issue 14): one row per lock
+    // held or lapsed; `until` in epoch seconds.
+    R"sql(
+CREATE TABLE locks (
+  name  TEXT PRIMARY KEY NOT NULL,
+  owner TEXT NOT NULL,
+  until INTEGER NOT NULL
+);
+)sql",
 };
 
 // The schema version this program creates and understands.
@@ -204,5 +213,15 @@ inline constexpr const char* kAuditEventsOf =
     "ORDER BY seq LIMIT :limit";
 
 #undef JIT_AUDIT_COLUMNS
+
+// ---- locks ----
+
+// Takes the lock when it is free, lapsed (until < :now) or already `:owner`'s: one row changed
+// means the caller holds it now; none, that another owner holds it.
+inline constexpr const char* kTryLock =
+    "INSERT INTO locks (name, owner, until) VALUES (:name, :owner, :until) "
+    "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until "
+    "WHERE locks.owner = excluded.owner OR locks.until < :now";
+inline constexpr const char* kUnlock = "DELETE FROM locks WHERE name = :name AND owner = :owner";
 
 }  // namespace jit::sqlite

@@ -143,12 +143,13 @@ Result<AuditEvent> append_event(Database& db, AuditEvent event, const audit::Key
 
 }  // namespace
 
-SqliteStore::SqliteStore(std::unique_ptr<Database> db, audit::Keyring keys)
-    : db_(std::move(db)), keys_(std::move(keys)) {}
+SqliteStore::SqliteStore(std::unique_ptr<Database> db, audit::Keyring keys, const Clock* clock)
+    : clock_(clock ? *clock : system_clock_), db_(std::move(db)), keys_(std::move(keys)) {}
 
 SqliteStore::~SqliteStore() = default;
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, audit::Keyring keys) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, audit::Keyring keys,
+                                                       const Clock* clock) {
   auto db = Database::open(path, kBusyTimeout);
   if (!db) return fail(db.error());
   // WAL: readers do not wait for the writer. With WAL, synchronous=NORMAL loses no commit when
@@ -156,7 +157,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
   if (auto set = (*db)->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL"); !set)
     return fail(set.error());
   if (auto migrated = migrate(**db); !migrated) return fail(migrated.error());
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*db), std::move(keys)));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*db), std::move(keys), clock));
 }
 
 Result<AccessRequest> SqliteStore::create_request(const AccessRequest& request, const AuditEvent& event) {
@@ -300,6 +301,30 @@ Result<std::vector<AuditEvent>> SqliteStore::audit_events(const AuditQuery& quer
 Result<AuditHead> SqliteStore::audit_head() {
   std::lock_guard lock(mu_);
   return read_audit_head(*db_);
+}
+
+Result<bool> SqliteStore::try_lock(const std::string& name, const std::string& owner, TimePoint until) {
+  std::lock_guard lock(mu_);
+  auto transaction = WriteTransaction::begin(*db_);
+  if (!transaction) return fail(transaction.error());
+  {
+    auto q = db_->query(sqlite::kTryLock);
+    if (!q) return fail(q.error());
+    q->bind(":name", name).bind(":owner", owner).bind(":until", epoch_seconds(until))
+        .bind(":now", epoch_seconds(clock_.now()));
+    if (auto taken = q->run(); !taken) return fail(taken.error());
+  }
+  const bool held = db_->changes() == 1;
+  if (auto committed = transaction->commit(); !committed) return fail(committed.error());
+  return held;
+}
+
+Result<> SqliteStore::unlock(const std::string& name, const std::string& owner) {
+  std::lock_guard lock(mu_);
+  auto q = db_->query(sqlite::kUnlock);
+  if (!q) return fail(q.error());
+  q->bind(":name", name).bind(":owner", owner);
+  return q->run();
 }
 
 }  // namespace jit

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "audit/keyring.h"
+#include "ports/clock.h"
+#include "ports/lock.h"
 #include "ports/store.h"
 
 namespace jit {
@@ -19,15 +21,20 @@ class Database;
 // database runs in WAL mode (readers never wait for the writer), and every write transaction
 // begins with BEGIN IMMEDIATE, so writers queue for up to the busy timeout (5 s) and then fail
 // with Errc::unavailable. Other SQLite failures are Errc::internal with SQLite's message.
-class SqliteStore final : public Store {
+//
+// It is also the Locks of the processes sharing the file (a `locks` table): a lock lapses when
+// the clock given to open() is past its `until`.
+class SqliteStore final : public Store, public Locks {
  public:
   // Opens the database at `path`, creating it if missing, and brings its schema up to the
   // version this program knows (sqlite::kSchemaVersion, recorded in PRAGMA user_version),
   // applying the missing migration steps in one transaction. Errc::invalid when the file's schema
   // is newer than this program knows. Errors name the path and SQLite's message. Audit events
-  // are sealed with `keys` (audit::seal).
+  // are sealed with `keys` (audit::seal). Locks lapse by `clock` (null: the system clock), which
+  // must outlive the store.
   static Result<std::unique_ptr<SqliteStore>> open(const std::string& path,
-                                                   audit::Keyring keys = audit::Keyring::unkeyed());
+                                                   audit::Keyring keys = audit::Keyring::unkeyed(),
+                                                   const Clock* clock = nullptr);
 
   ~SqliteStore() override;
 
@@ -47,9 +54,14 @@ class SqliteStore final : public Store {
   Result<AccessRequest> import_request(const AccessRequest& request) override;
   Result<AuditEvent> import_audit(const AuditEvent& event) override;
 
- private:
-  SqliteStore(std::unique_ptr<sqlite::Database> db, audit::Keyring keys);
+  Result<bool> try_lock(const std::string& name, const std::string& owner, TimePoint until) override;
+  Result<> unlock(const std::string& name, const std::string& owner) override;
 
+ private:
+  SqliteStore(std::unique_ptr<sqlite::Database> db, audit::Keyring keys, const Clock* clock);
+
+  const SystemClock system_clock_;
+  const Clock& clock_;  // system_clock_ unless open() was given one
   std::mutex mu_;
   std::unique_ptr<sqlite::Database> db_;  // guarded by mu_
   const audit::Keyring keys_;

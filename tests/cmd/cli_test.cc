@@ -112,6 +112,19 @@ TEST_F(CliTest, CheckConfigAcceptsTheExample) {
   Outcome r = run("check-config " + std::string(JIT_EXAMPLES_DIR) + "/jit.toml");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr(": ok ("));
+  // Each role's effective AWS-side enforcement, defaults resolved by tier (issue 14).
+  EXPECT_THAT(r.out, HasSubstr("prod/break-glass (tier break-glass): session_cutoff on, scheduled_revoke on"));
+  EXPECT_THAT(r.out, HasSubstr("sandbox/developer (tier standard): session_cutoff off, scheduled_revoke off"));
+  EXPECT_THAT(r.out, HasSubstr("scheduler: role arn:aws:iam::111111111111:role/jit-scheduler, group jit-access; "
+                               "cut-off margin 2m"));
+}
+
+TEST_F(CliTest, CheckConfigRefusesAScheduledRevokeWithoutTheSchedulerRole) {
+  Outcome r = run("check-config " + example_with("no-scheduler.toml", "scheduler_role_arn = ", "# scheduler_role_arn = "));
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("role \"admin\" has scheduled_revoke (the default for tier high) but "
+                               "[aws].scheduler_role_arn is not set"));
+  EXPECT_THAT(r.out, HasSubstr("or set scheduled_revoke = false on the role"));
 }
 
 TEST_F(CliTest, CheckConfigNamesFileLineAndField) {
@@ -434,6 +447,22 @@ TEST_F(CliTest, StoreMigrateFromSqliteToDynamoDbOnMoto) {
   ASSERT_EQ(returned.code, 0) << returned.out;
   EXPECT_EQ(state_of(back), original);
   EXPECT_THAT(migrated.out + returned.out + again.out, Not(HasSubstr("test-secret")));
+}
+
+// A store file of the release before the locks table (schema 4: version 5 less `locks`) is brought
+// up to date when `jit store migrate` opens it, and the copy is made at the current version.
+TEST_F(CliTest, StoreMigrateTakesASchema4FileAndLeavesBothAtTheCurrentVersion) {
+  ASSERT_NO_FATAL_FAILURE(make_demo_store());
+  const std::string file = (dir / "state.db").string();
+  ASSERT_EQ(shell("sqlite3 " + file + " \"DROP TABLE locks; PRAGMA user_version = 4;\"").code, 0);
+  const std::string copy = (dir / "copy-of-4.db").string();
+  Outcome migrated = run("store migrate --from " + db + " --to sqlite:" + copy, key_env);
+  ASSERT_EQ(migrated.code, 0) << migrated.out;
+  EXPECT_THAT(migrated.out, HasSubstr("audit chain verified (head #"));
+  for (const std::string& f : {file, copy}) {
+    Outcome schema = shell("sqlite3 " + f + " \"PRAGMA user_version; SELECT count(*) FROM locks;\"");
+    EXPECT_EQ(schema.out, "5\n0\n") << f;
+  }
 }
 
 TEST_F(CliTest, AuditVerifyNamesATamperedEvent) {

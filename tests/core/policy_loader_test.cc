@@ -150,6 +150,9 @@ access_portal_url = "https://d-0000000000.awsapps.com/start"
 call_timeout = "45s"
 revoke_rate = 25
 revoke_concurrency = 40
+scheduler_role_arn = "arn:aws-cn:iam::123456789012:role/ops/jit-scheduler+1"
+scheduler_group = "jit_access.prod-1"
+cutoff_margin = "30s"
 [slack]
 user_rate = "30/hour"
 user_burst = 5
@@ -180,7 +183,12 @@ ticket_pattern = "^INC-[0-9]+$"
   EXPECT_EQ(p->settings.slack.user_rate, (Rate{30, hours{1}}));
   EXPECT_EQ(p->settings.slack.user_burst, 5);
   EXPECT_EQ(p->settings.slack.queue_limit, 200);
+  EXPECT_EQ(p->settings.aws.scheduler_role_arn, "arn:aws-cn:iam::123456789012:role/ops/jit-scheduler+1");
+  EXPECT_EQ(p->settings.aws.scheduler_group, "jit_access.prod-1");
+  EXPECT_EQ(p->settings.aws.cutoff_margin, Seconds{30});
   const RolePolicy& r = p->policy.accounts[0].roles[0];
+  EXPECT_TRUE(r.session_cutoff);    // the break-glass default
+  EXPECT_TRUE(r.scheduled_revoke);
   EXPECT_EQ(r.allowed_durations, (std::vector<Seconds>{minutes{30}, hours{2}}));
   EXPECT_EQ(r.tier, Tier::break_glass);
   EXPECT_TRUE(r.ticket_required);
@@ -207,6 +215,96 @@ TEST(LoadPolicy, ReconcileModeAndCallTimeout) {
   ASSERT_TRUE(defaults);
   EXPECT_EQ(defaults->policy.accounts[0].roles[0].reconcile, ReconcileMode::revoke);
   EXPECT_EQ(defaults->settings.aws.call_timeout, Seconds{90});
+}
+
+// ---- Issue 14: session_cutoff, scheduled_revoke and the scheduler settings ----
+
+// kMinimal with an [aws] table of `aws_lines` in front and `role_lines` added to the role.
+std::string with_aws(std::string_view aws_lines, std::string_view role_lines) {
+  return "[aws]\n" + std::string(aws_lines) + minimal_plus_role_lines(role_lines);
+}
+
+constexpr std::string_view kInstance = "instance_arn = \"arn:aws:sso:::instance/ssoins-0000000000000000\"\n";
+constexpr std::string_view kSchedulerRole = "scheduler_role_arn = \"arn:aws:iam::111111111111:role/jit-scheduler\"\n";
+
+TEST(LoadPolicy, EnforcementDefaultsFollowTheTier) {
+  for (auto [tier, on] : {std::pair{"standard", false}, {"high", true}, {"break-glass", true}}) {
+    auto p = load_config(with_aws(std::string(kInstance) + std::string(kSchedulerRole),
+                                  fmt::format("tier = \"{}\"\n", tier)),
+                         "jit.toml");
+    ASSERT_TRUE(p) << p.error().message;
+    const RolePolicy& role = p->policy.accounts[0].roles[0];
+    EXPECT_EQ(role.session_cutoff, on) << tier;
+    EXPECT_EQ(role.scheduled_revoke, on) << tier;
+  }
+  auto defaults = load_config(kMinimal, "jit.toml");
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->settings.aws.scheduler_role_arn, "");
+  EXPECT_EQ(defaults->settings.aws.scheduler_group, "jit-access");
+  EXPECT_EQ(defaults->settings.aws.cutoff_margin, minutes{2});
+}
+
+TEST(LoadPolicy, EnforcementFlagsOverrideTheTier) {
+  auto p = load_config(with_aws(kInstance, "tier = \"high\"\nsession_cutoff = false\nscheduled_revoke = false\n"),
+                       "jit.toml");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_FALSE(p->policy.accounts[0].roles[0].session_cutoff);
+  EXPECT_FALSE(p->policy.accounts[0].roles[0].scheduled_revoke);
+  auto standard = load_config(with_aws(kSchedulerRole, "session_cutoff = true\nscheduled_revoke = true\n"), "jit.toml");
+  ASSERT_TRUE(standard) << standard.error().message;
+  EXPECT_TRUE(standard->policy.accounts[0].roles[0].session_cutoff);
+  EXPECT_TRUE(standard->policy.accounts[0].roles[0].scheduled_revoke);
+  auto no_margin = load_config(with_aws("cutoff_margin = \"0s\"\n", ""), "jit.toml");
+  ASSERT_TRUE(no_margin) << no_margin.error().message;
+  EXPECT_EQ(no_margin->settings.aws.cutoff_margin, Seconds{0});
+  auto longest = load_config(with_aws("cutoff_margin = \"15m\"\n", ""), "jit.toml");
+  ASSERT_TRUE(longest) << longest.error().message;
+  EXPECT_EQ(longest->settings.aws.cutoff_margin, minutes{15});
+}
+
+TEST(LoadPolicyErrors, EnforcementFlagsMustBeBooleans) {
+  // Lines 1-2 are [aws] and instance_arn, so the role's added lines start at 14.
+  EXPECT_EQ(errors(with_aws("", "session_cutoff = \"yes\"\n")),
+            "jit.toml:13:18: accounts[0].roles[0].session_cutoff \"yes\": expected true or false, not a string");
+  EXPECT_EQ(errors(with_aws("", "scheduled_revoke = 1\n")),
+            "jit.toml:13:20: accounts[0].roles[0].scheduled_revoke 1: expected true or false, not an integer");
+}
+
+TEST(LoadPolicyErrors, ScheduledRevokeWithoutSchedulerRoleNamesTheRoleAndBothFixes) {
+  // By default (tier high), pointing at the role table (line 9: [aws] and instance_arn come first).
+  EXPECT_EQ(errors(with_aws(kInstance, "tier = \"high\"\n")),
+            "jit.toml:9:1: accounts[0].roles[0].scheduled_revoke: role \"admin\" has scheduled_revoke (the default "
+            "for tier high) but [aws].scheduler_role_arn is not set: set [aws].scheduler_role_arn to the IAM role "
+            "EventBridge Scheduler assumes to delete expired assignments, or set scheduled_revoke = false on the "
+            "role");
+  // Asked for explicitly, pointing at the key.
+  EXPECT_THAT(errors(with_aws(kInstance, "scheduled_revoke = true\n")),
+              HasSubstr("jit.toml:14:20: accounts[0].roles[0].scheduled_revoke: role \"admin\" has scheduled_revoke "
+                        "but [aws].scheduler_role_arn is not set"));
+  // Without instance_arn the service runs only with --dry-run, and no schedule is ever made.
+  auto dry = load_config(minimal_plus_role_lines("tier = \"break-glass\"\n"), "jit.toml");
+  ASSERT_TRUE(dry) << dry.error().message;
+  EXPECT_TRUE(dry->policy.accounts[0].roles[0].scheduled_revoke);
+}
+
+TEST(LoadPolicyErrors, SchedulerSettingsAreChecked) {
+  const std::string message = errors(
+      "[aws]\nscheduler_role_arn = \"arn:aws:iam::12345:role/x\"\nscheduler_group = \"jit access\"\n"
+      "cutoff_margin = \"16m\"\n" +
+      std::string(kMinimal));
+  EXPECT_THAT(message, HasSubstr("jit.toml:2:22: aws.scheduler_role_arn \"arn:aws:iam::12345:role/x\": expected an "
+                                 "IAM role ARN like arn:aws:iam::123456789012:role/jit-scheduler"));
+  EXPECT_THAT(message, HasSubstr("jit.toml:3:19: aws.scheduler_group \"jit access\": expected 1 to 64 letters"));
+  EXPECT_THAT(message, HasSubstr("jit.toml:4:17: aws.cutoff_margin \"16m\": expected from 0s to 15m"));
+  for (const char* bad : {"arn:aws:iam::123456789012:user/x", "arn:aws:iam::123456789012:role/",
+                          "arn:aws:iam::123456789012:role/a b", "xarn:aws:iam::123456789012:role/a"})
+    EXPECT_THAT(errors(fmt::format("[aws]\nscheduler_role_arn = \"{}\"\n{}", bad, kMinimal)),
+                HasSubstr("expected an IAM role ARN"))
+        << bad;
+  EXPECT_THAT(errors("[aws]\nscheduler_group = \"" + std::string(65, 'g') + "\"\n" + std::string(kMinimal)),
+              HasSubstr("expected 1 to 64 letters"));
+  EXPECT_THAT(errors("[aws]\ncutoff_margin = 120\n" + std::string(kMinimal)),
+              HasSubstr("jit.toml:2:17: aws.cutoff_margin 120: expected a string like \"2m\" or \"0s\""));
 }
 
 TEST(LoadPolicyErrors, ReconcileModeAndCallTimeoutOutOfRange) {
@@ -264,7 +362,7 @@ TEST(LoadPolicyErrors, UnknownRoleKey) {
   EXPECT_EQ(errors(minimal_plus_role_lines("max_duraton = \"1h\"\n")),
             "jit.toml:12:1: accounts[0].roles[0].max_duraton: unknown key; allowed keys here: name, "
             "permission_set_arn, max_duration, allowed_durations, tier, approvals_required, requesters, "
-            "ticket_required, ticket_pattern, reconcile");
+            "ticket_required, ticket_pattern, reconcile, session_cutoff, scheduled_revoke");
 }
 
 TEST(LoadPolicyErrors, UnknownKeyInStoreAndAws) {
@@ -631,7 +729,7 @@ colour = "red"
             "jit.toml:12:8: accounts[0].roles[0].tier \"urgent\": expected one of standard, high, break-glass\n"
             "jit.toml:14:1: accounts[0].roles[0].colour: unknown key; allowed keys here: name, permission_set_arn, "
             "max_duration, allowed_durations, tier, approvals_required, requesters, ticket_required, "
-            "ticket_pattern, reconcile");
+            "ticket_pattern, reconcile, session_cutoff, scheduled_revoke");
 }
 
 TEST(LoadPolicyErrors, SourceNameIsUsedAsGiven) {

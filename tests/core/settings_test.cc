@@ -70,6 +70,21 @@ TEST(PlanReload, TheUserRateIsLiveAndTheQueueLimitNeedsARestart) {
   EXPECT_THAT(r.need_restart, ElementsAre("slack.queue_limit"));
 }
 
+// Issue 14: the margin applies to grants armed from now on; the scheduler's role and group were
+// given to the provider at start, and running grants' schedules were made with them.
+TEST(PlanReload, TheCutoffMarginIsLiveAndTheSchedulerNeedsARestart) {
+  Config loaded = running();
+  loaded.settings.aws.cutoff_margin = Seconds{0};
+  loaded.settings.aws.scheduler_role_arn = "arn:aws:iam::111111111111:role/jit-scheduler";
+  loaded.settings.aws.scheduler_group = "other";
+  const Reload r = plan_reload(running(), loaded);
+  EXPECT_EQ(r.config.settings.aws.cutoff_margin, Seconds{0});
+  EXPECT_EQ(r.config.settings.aws.scheduler_role_arn, "");
+  EXPECT_EQ(r.config.settings.aws.scheduler_group, "jit-access");
+  EXPECT_THAT(r.applied, ElementsAre("aws.cutoff_margin"));
+  EXPECT_THAT(r.need_restart, ElementsAre("aws.scheduler_role_arn", "aws.scheduler_group"));
+}
+
 TEST(PlanReload, RevocationRateConcurrencyAndQueueNeedARestart) {
   Config loaded = running();
   loaded.settings.aws.revoke_rate = 50;

@@ -1,13 +1,15 @@
 // DynamoDbStore's table creation and read paths against dynalite (npm; DynamoDB on LevelDB with
 // faithful request validation). dynalite has no TransactWriteItems and no UpdateTimeToLive, so
 // the items are written here with PutItem through the store's own mapping, and the store only
-// reads them back: GetItem, Query on the table and on every index.
+// reads them back: GetItem, Query on the table and on every index. The named locks (conditional
+// PutItem and DeleteItem) run the whole Locks contract here, each handle with its own client.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <mutex>
 
 #include "audit/chain.h"
+#include "contract/locks_contract.h"
 #include "store/dynamodb_api.h"
 #include "store/dynamodb_items.h"
 #include "store/dynamodb_peers.h"
@@ -178,6 +180,65 @@ TEST_F(DynamoDynalite, AuditEventsAndHeadReadBack) {
   ASSERT_EQ(some->size(), 1u);
   EXPECT_EQ((*some)[0].seq, 3);
 }
+
+}  // namespace
+}  // namespace jit
+
+namespace jit {
+namespace {
+
+// The dynalite of the Locks contract, started on first use and stopped when the tests end.
+class LocksDynalite : public ::testing::Environment {
+ public:
+  void TearDown() override { server().reset(); }
+  static std::unique_ptr<testing::DynaliteServer>& server() {
+    static std::unique_ptr<testing::DynaliteServer> s;
+    return s;
+  }
+  // The URL of the running dynalite; "" (and a test failure) when it cannot start.
+  static std::string url() {
+    static std::once_flag once;
+    static std::string error;
+    std::call_once(once, [] {
+      auto started = testing::DynaliteServer::start();
+      if (started) server() = std::make_unique<testing::DynaliteServer>(std::move(*started));
+      else error = started.error().message;
+    });
+    if (!server()) ADD_FAILURE() << "cannot start dynalite: " << error;
+    return server() ? server()->url() : "";
+  }
+};
+[[maybe_unused]] const auto* const kLocksDynalite = ::testing::AddGlobalTestEnvironment(new LocksDynalite);
+
+// A store with a client of its own on `table`: as another process would have.
+std::unique_ptr<DynamoDbStore> own_client_store(const std::string& table, const Clock& clock) {
+  const std::string url = LocksDynalite::url();
+  if (url.empty()) return nullptr;
+  std::shared_ptr<aws::AwsJsonApi> api = testing::checked_against_model(testing::dynamodb_client(url));
+  auto store = DynamoDbStore::open(table, std::move(api), audit::Keyring::unkeyed(), &clock);
+  if (!store) {
+    ADD_FAILURE() << "open: " << store.error().message;
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
+INSTANTIATE_TEST_SUITE_P(Dynalite, LocksContract, ::testing::Values(LocksBackend{"dynalite", [](const Clock& clock) {
+                           const std::string url = LocksDynalite::url();
+                           const std::string table = testing::fresh_table_name();
+                           if (!url.empty()) {
+                             auto api = testing::dynamodb_client(url);
+                             SystemClock real_time;  // create_table waits for dynalite, another process
+                             auto created = DynamoDbStore::create_table(
+                                 table, *api, real_time,
+                                 {.max_polls = 250, .poll_interval = std::chrono::milliseconds{20},
+                                  .time_to_live = false});
+                             EXPECT_TRUE(created) << created.error().message;
+                           }
+                           return [table, &clock]() -> std::unique_ptr<Locks> {
+                             return own_client_store(table, clock);
+                           };
+                         }}));
 
 }  // namespace
 }  // namespace jit

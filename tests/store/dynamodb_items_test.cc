@@ -122,6 +122,16 @@ TEST(DynamoItems, OpenLockKeysDoNotCollide) {
   EXPECT_EQ(open_lock_item(full_request())["request_id"]["S"], "r-full");
 }
 
+TEST(DynamoItems, NamedLockHoldsOwnerAndUntilAndLapsesFromTheTableADayLater) {
+  const Json item = named_lock_item("lock#arn:aws:sso:::permissionSet/ssoins-1/ps-1", "host-1", kT0);
+  EXPECT_EQ(item["pk"]["S"], "LOCK#lock#arn:aws:sso:::permissionSet/ssoins-1/ps-1");
+  EXPECT_EQ(item["sk"]["S"], "LOCK");
+  EXPECT_EQ(item["owner"]["S"], "host-1");
+  EXPECT_EQ(item["until"]["N"], "1700000000");
+  EXPECT_EQ(item["ttl"]["N"], "1700086400");
+  EXPECT_EQ(named_lock_key("x"), key("LOCK#x", "LOCK"));
+}
+
 TEST(DynamoItems, LiveGrantCarriesTtlOfItsExpiry) {
   const Json item = live_grant_item(full_request());
   EXPECT_EQ(item["pk"]["S"], "GRANT#r-full");

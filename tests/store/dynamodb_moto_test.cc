@@ -16,6 +16,7 @@
 #include <mutex>
 #include <thread>
 
+#include "contract/locks_contract.h"
 #include "contract/store_contract.h"
 #include "audit/chain.h"
 #include "store/dynamodb_api.h"
@@ -97,6 +98,23 @@ std::unique_ptr<DynamoDbStore> fresh_store(std::string* table_name = nullptr,
 INSTANTIATE_TEST_SUITE_P(Moto, StoreContract,
                          ::testing::Values(StoreBackend{"moto", [](const audit::Keyring& keys) -> std::unique_ptr<Store> {
                            return fresh_store(nullptr, keys);
+                         }}));
+
+// Each handle is a store of its own on one fresh table (moto_server's calls are serialized: see
+// one_call_at_a_time; dynalite below races them for real).
+INSTANTIATE_TEST_SUITE_P(Moto, LocksContract, ::testing::Values(LocksBackend{"moto", [](const Clock& clock) {
+                           std::string table;
+                           auto first = fresh_store(&table);
+                           return [table, &clock]() -> std::unique_ptr<Locks> {
+                             aws::AwsJsonApi* api = moto_api();
+                             if (api == nullptr || table.empty()) return nullptr;
+                             auto store = DynamoDbStore::open(table, *api, audit::Keyring::unkeyed(), &clock);
+                             if (!store) {
+                               ADD_FAILURE() << "open: " << store.error().message;
+                               return nullptr;
+                             }
+                             return std::move(*store);
+                           };
                          }}));
 
 AccessRequest request(std::string id, State state) {

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "audit/chain.h"
+#include "contract/locks_contract.h"
 #include "contract/store_contract.h"
 #include "store/sqlite_schema.h"
 
@@ -55,6 +57,20 @@ std::unique_ptr<SqliteStore> open_store(const fs::path& path, const audit::Keyri
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContract,
                          ::testing::Values(StoreBackend{"sqlite", [](const audit::Keyring& keys) -> std::unique_ptr<Store> {
                            return open_store(ScratchDirectory::new_database_path(), keys);
+                         }}));
+
+// Every handle is a store of its own on one file: another connection, as another process has.
+INSTANTIATE_TEST_SUITE_P(Sqlite, LocksContract,
+                         ::testing::Values(LocksBackend{"sqlite", [](const Clock& clock) {
+                           const fs::path path = ScratchDirectory::new_database_path();
+                           return [path, &clock]() -> std::unique_ptr<Locks> {
+                             auto store = SqliteStore::open(path.string(), audit::Keyring::unkeyed(), &clock);
+                             if (!store) {
+                               ADD_FAILURE() << store.error().message;
+                               return nullptr;
+                             }
+                             return std::move(*store);
+                           };
                          }}));
 
 // A plain SQLite connection, to look at the file from outside the store.
@@ -236,6 +252,68 @@ TEST_F(SqliteStoreTest, AVersion2DatabaseGainsTheRequesterEmailColumn) {
   old.requester_email = "u1@example.com";
   ASSERT_TRUE(store->update_request(old, {.at = kT0, .actor = "system:test", .action = "note", .request_id = "r-old"}));
   EXPECT_EQ(store->get_request("r-old").value().requester_email, "u1@example.com");
+}
+
+TEST_F(SqliteStoreTest, AVersion4DatabaseGainsTheLocksTableAndKeepsItsRows) {
+  {
+    RawDatabase raw(path_);
+    for (int step = 0; step < 4; ++step) raw.rows(sqlite::kMigrations[step]);
+    raw.rows("PRAGMA user_version = 4");
+    raw.rows("INSERT INTO requests (id, version, requester, account, account_id, role, permission_set_arn, "
+             "duration_seconds, reason, ticket, created_at, updated_at, state, decisions, principal, end_reason, "
+             "lease_owner, chat_channel, chat_ts, requester_email) VALUES ('r-four', 1, 'U1', 'prod', "
+             "'123456789012', 'admin', 'arn', 3600, 'four', '', 1700000000, 1700000000, 'pending', '[]', '', '', "
+             "'', '', '', 'u1@example.com')");
+    EXPECT_EQ(raw.value("SELECT count(*) FROM sqlite_master WHERE name = 'locks'"), "0");
+  }
+  auto store = open_store(path_);
+  ASSERT_NE(store, nullptr);
+  RawDatabase raw(path_);
+  EXPECT_EQ(raw.value("PRAGMA user_version"), "5");
+  EXPECT_EQ(store->get_request("r-four").value().requester_email, "u1@example.com");
+  ASSERT_TRUE(store->try_lock("lock#ps-1", "instance-a", kT0 + std::chrono::seconds(60)).value_or(false));
+  EXPECT_EQ(raw.value("SELECT owner || ' ' || until FROM locks WHERE name = 'lock#ps-1'"),
+            fmt::format("instance-a {}", epoch_seconds(kT0) + 60));
+}
+
+// Processes, not only threads: SQLite's file locks between processes are what serialise them.
+// Each child opens the file and waits for the parent to close a pipe, so all try at once; exit
+// code 1 = took it, 0 = refused, 2 = error.
+TEST_F(SqliteStoreTest, OfRacingProcessesExactlyOneTakesTheLock) {
+  ASSERT_NE(open_store(path_), nullptr);  // the schema exists before the race
+  constexpr int kProcesses = 6;
+  int start[2];
+  ASSERT_EQ(::pipe(start), 0);
+  std::vector<pid_t> children;
+  for (int i = 0; i < kProcesses; ++i) {
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(start[1]);
+      auto store = SqliteStore::open(path_.string());
+      char byte;
+      while (::read(start[0], &byte, 1) > 0) {
+      }
+      if (!store) ::_exit(2);
+      auto took = (*store)->try_lock("lock#ps-1", fmt::format("process-{}", i), from_epoch(4'000'000'000));
+      ::_exit(!took ? 2 : *took ? 1 : 0);
+    }
+    children.push_back(pid);
+  }
+  ::close(start[0]);
+  ::close(start[1]);  // go
+  int took = 0, refused = 0;
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    const int code = WEXITSTATUS(status);
+    EXPECT_NE(code, 2) << "a child failed to open the store or to try the lock";
+    took += code == 1;
+    refused += code == 0;
+  }
+  EXPECT_EQ(took, 1);
+  EXPECT_EQ(refused, kProcesses - 1);
 }
 
 TEST_F(SqliteStoreTest, NewerSchemaVersionIsRefused) {

@@ -9,8 +9,26 @@
 #include "app/config.h"
 #include "cmd/jit/cli.h"
 #include "cmd/jit/commands.h"
+#include "core/duration.h"
 
 namespace jit {
+
+namespace {
+
+std::string_view on_off(bool on) { return on ? "on" : "off"; }
+
+// What AWS itself enforces for each role (issue 14), defaults resolved: one line per role.
+void print_enforcement(const Policy& policy, const AwsSettings& aws) {
+  for (const auto& account : policy.accounts)
+    for (const auto& role : account.roles)
+      fmt::print("  {}/{} (tier {}): session_cutoff {}, scheduled_revoke {}\n", account.name, role.name,
+                 tier_name(role.tier), on_off(role.session_cutoff), on_off(role.scheduled_revoke));
+  fmt::print("  scheduler: role {}, group {}; cut-off margin {}\n",
+             aws.scheduler_role_arn.empty() ? "(none)" : aws.scheduler_role_arn, aws.scheduler_group,
+             format_duration(aws.cutoff_margin));
+}
+
+}  // namespace
 
 int cmd_check_config(const std::string& path) {
   auto config = load_config_file(path);
@@ -29,6 +47,7 @@ int cmd_check_config(const std::string& path) {
                  ? fmt::format("keyed by {} from {}", keys->keys.current_id(), fmt::join(keys->sources, " and "))
                  : "unkeyed",
              *key ? "audit checkpoints signed by key " + (**key).public_key().key_id() : "no audit checkpoints");
+  print_enforcement(policy, (*config)->settings.aws);
   return kExitOk;
 }
 
