@@ -31,10 +31,12 @@ bool flag_of(const audit::facts::Json& facts, const char* key) {
 
 void Engine::remember_enforcement(const std::string& id, const std::vector<AuditEvent>& events) {
   Enforcement e;
+  bool begun = false;
   for (const auto& event : events) {
     if (event.action == "begin_grant") {
       auto facts = audit::facts::read(event);
       if (!facts) continue;
+      begun = true;
       e.cutoff = flag_of(*facts, "session_cutoff");
       e.schedule = flag_of(*facts, "scheduled_revoke");
     } else if (event.action == "cutoff_armed") {
@@ -43,7 +45,10 @@ void Engine::remember_enforcement(const std::string& id, const std::vector<Audit
       e.scheduled = true;
     }
   }
-  remember_enforcement(id, e);
+  // Before its begin_grant event the grant's enforcement is not fixed yet (another instance may
+  // begin it with flags): nothing is remembered, so the next look reads the chain again.
+  if (begun) remember_enforcement(id, e);
+  else forget_enforcement(id);
 }
 
 void Engine::remember_enforcement(const std::string& id, const Enforcement& e) {
@@ -67,7 +72,8 @@ Result<Engine::Enforcement> Engine::enforcement_of(const AccessRequest& r) {
                                                events.error().message)));
   remember_enforcement(r.id, *events);
   std::lock_guard lock(enforcement_mu_);
-  return enforcement_[r.id];
+  auto it = enforcement_.find(r.id);
+  return it == enforcement_.end() ? Enforcement{} : it->second;  // not begun: nothing to enforce
 }
 
 Result<Engine::Update> Engine::record_grant_step(const AccessRequest& r, AuditEvent event) {

@@ -297,7 +297,8 @@ class Engine {
   // The grant's Enforcement: remembered from this engine's own writes and from the events it read,
   // otherwise read from the store (one Query; Errc::unavailable when that fails).
   Result<Enforcement> enforcement_of(const AccessRequest& request);
-  // Remembers what `events` (all of one request's) say about its enforcement.
+  // Remembers what `events` (all of one request's) say about its enforcement, once they hold its
+  // begin_grant event (before that, forgets it).
   void remember_enforcement(const std::string& id, const std::vector<AuditEvent>& events);
   void remember_enforcement(const std::string& id, const Enforcement& enforcement);
   void forget_enforcement(const std::string& id);

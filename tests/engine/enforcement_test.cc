@@ -280,6 +280,23 @@ TEST_F(EnforcementTest, TwoEnginesOnOneStoreArmOnce) {
   EXPECT_EQ(provider.created(), 1);
 }
 
+// An engine that read the request's chain while it was still approved, and then saw another
+// instance make the grant, still moves the cut-off and cancels the schedule when it ends it.
+TEST_F(EnforcementTest, AnEngineThatSawTheRequestBeforeItsGrantStillCancels) {
+  AccessRequest r = submit();
+  provider.fail_next(Op::list, 1, Error::Unavailable("ListAccountAssignments: ThrottlingException"));
+  ASSERT_EQ(engine->approve(r.id, "U0ALICE")->state, State::approved);  // i-1 read it, did not begin
+  auto other = make_engine("i-2");
+  other->sweep();
+  ASSERT_EQ(read(r.id).state, State::active);
+  ASSERT_EQ(provider.schedules().size(), 1u);
+  clock.advance(std::chrono::minutes{10});
+  ASSERT_TRUE(engine->release(r.id, "U0DEV"));  // through i-1
+  EXPECT_EQ(read(r.id).state, State::revoked);
+  EXPECT_TRUE(provider.schedules().empty());
+  EXPECT_EQ(provider.cutoff(r.id)->cut_at, clock.now());
+}
+
 // The grant step makes three provider calls, each up to the provider's deadline; the lease covers
 // one call (check_lease), and each recorded step renews it, so another instance never takes over
 // a grant whose calls are still running.
