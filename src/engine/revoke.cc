@@ -98,7 +98,9 @@ Result<AccessRequest> Engine::finish_revoke(const AccessRequest& r) {
   // expiry path nothing is read before the deletion (it would be revoke lag), the armed cut-off
   // already cuts from the expiry second. A step that fails never holds the deletion back: the
   // assignment is deleted all the same and the row stays revoking, retried (and alerted) like a
-  // failed revoke.
+  // failed revoke. The lease covers one provider call (check_lease); an early end makes up to three
+  // (re-arm, delete, cancel). If another instance takes over meanwhile it only repeats calls that
+  // are idempotent (a re-arm at its own, later, now), and only the lease holder records the end.
   std::optional<Error> problem;
   std::optional<Enforcement> enforcement;
   std::optional<TimePoint> moved_to;
