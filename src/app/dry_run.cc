@@ -23,6 +23,21 @@ Result<std::vector<Assignment>> DryRunProvider::list(const std::string&, const s
   return std::vector<Assignment>{};
 }
 
+Result<CutoffArmed> DryRunProvider::arm_cutoff(const SessionCutoff& c) {
+  spdlog::info("event=dry_run_arm_cutoff request={} principal={} account={} permission_set={} cut_at={} "
+               "detail=\"no session cut-off armed in AWS\"",
+               c.grant_id, c.assignment.principal, c.assignment.account_id, c.assignment.permission_set_arn,
+               format_time(c.cut_at));
+  return CutoffArmed{};
+}
+
+Result<> DryRunProvider::schedule_revoke(const std::string& grant_id, const Assignment& a, TimePoint at) {
+  spdlog::info("event=dry_run_schedule_revoke request={} principal={} account={} at={} detail=\"no schedule "
+               "created in AWS\"",
+               grant_id, a.principal, a.account_id, format_time(at));
+  return {};
+}
+
 Result<MessageRef> LogOnlyChat::post_request(const AccessRequest& r) {
   spdlog::info("event=chat_skipped what=post request={} detail=\"--no-slack\"", r.id);
   return fail(Error::Unavailable("no Slack (--no-slack): the request is not posted"));

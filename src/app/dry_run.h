@@ -21,6 +21,10 @@ class DryRunProvider final : public AccessProvider {
   Result<> revoke(const Assignment& assignment) override;
   // Nothing is assigned in a dry run: an empty list (so the reconciler removes nothing).
   Result<std::vector<Assignment>> list(const std::string& account_id, const std::string& permission_set_arn) override;
+  // Log that nothing was armed or scheduled, and succeed (so a role with session_cutoff or
+  // scheduled_revoke goes through the same steps as for real).
+  Result<CutoffArmed> arm_cutoff(const SessionCutoff& cutoff) override;
+  Result<> schedule_revoke(const std::string& grant_id, const Assignment& assignment, TimePoint at) override;
 };
 
 class LogOnlyChat final : public Chat {

@@ -37,9 +37,31 @@ std::string of_decision(const Decision& d, int approvals, int needed) {
                    {"needed", needed}});
 }
 
-std::string of_begin_grant(const AccessRequest& r) {
+std::string of_begin_grant(const AccessRequest& r, bool session_cutoff, bool scheduled_revoke) {
   Json j{{"account_id", r.account_id}, {"permission_set_arn", r.permission_set_arn}, {"principal", r.principal}};
   if (r.expires_at) j["expires_at"] = epoch_seconds(*r.expires_at);
+  if (session_cutoff) j["session_cutoff"] = true;
+  if (scheduled_revoke) j["scheduled_revoke"] = true;
+  return dump(j);
+}
+
+std::string of_cutoff_armed(const CutoffArmedFacts& a) {
+  return dump(Json{{"cut_at", epoch_seconds(a.cut_at)},
+                   {"sessions_before", epoch_seconds(a.sessions_before)},
+                   {"statements", a.statements},
+                   {"pruned", a.pruned},
+                   {"size", a.size},
+                   {"size_limit", a.size_limit},
+                   {"provisioning_ms", a.provisioning_ms}});
+}
+
+std::string of_revoke_scheduled(TimePoint at) { return dump(Json{{"at", epoch_seconds(at)}}); }
+
+std::string of_revoked(const AccessRequest& r, std::optional<TimePoint> cutoff_moved_to, bool schedule_cancelled) {
+  Json j{{"end_reason", r.end_reason}};
+  if (r.ended_at) j["ended_at"] = epoch_seconds(*r.ended_at);
+  if (cutoff_moved_to) j["cutoff_moved_to"] = epoch_seconds(*cutoff_moved_to);
+  if (schedule_cancelled) j["schedule_cancelled"] = true;
   return dump(j);
 }
 
@@ -50,11 +72,7 @@ std::string of_grant_succeeded(const AccessRequest& r) {
   return dump(j);
 }
 
-std::string of_end(const AccessRequest& r) {
-  Json j{{"end_reason", r.end_reason}};
-  if (r.ended_at) j["ended_at"] = epoch_seconds(*r.ended_at);
-  return dump(j);
-}
+std::string of_end(const AccessRequest& r) { return of_revoked(r, std::nullopt, false); }
 
 std::string of_expiry_mismatch(std::optional<TimePoint> row_expires_at, TimePoint expires_at) {
   Json j{{"expires_at", epoch_seconds(expires_at)}};

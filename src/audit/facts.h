@@ -12,16 +12,24 @@
 //   deny                           (approvals: approvals counted so far, this one included;
 //                                   needed: the approvals policy asked for at the click)
 //   begin_grant                    account_id permission_set_arn principal expires_at
+//                                  [session_cutoff scheduled_revoke: true when the role had them
+//                                   as the grant began; absent otherwise]
+//   cutoff_armed                   cut_at sessions_before statements pruned size size_limit
+//                                  provisioning_ms (the deny AWS enforces for the grant, issue 14)
+//   revoke_scheduled               at (AWS deletes the assignment then, within the minute)
 //   grant_succeeded                granted_at expires_at
 //   grant_failed, expire,          ended_at end_reason (ended_at absent while revoking)
 //   release, admin_revoke,
 //   revoke_succeeded, lapse, cancel
+//   revoke_succeeded also          [cutoff_moved_to: when an early end moved the cut-off to then;
+//                                   schedule_cancelled: true when its schedule was cancelled]
 //   expiry_mismatch                row_expires_at expires_at (an active row's edited expiry,
 //                                  and its begin_grant event's, which the engine restored)
 #pragma once
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "core/error.h"
@@ -37,8 +45,20 @@ std::string of_submit(const AccessRequest& r);
 std::string of_posted(const std::string& channel, const std::string& ts, const std::string& permalink);
 // One decision; `approvals` counts approvals so far (this one included), `needed` is policy's.
 std::string of_decision(const Decision& d, int approvals, int needed);
-// begin_grant: what is about to be assigned to whom, and until when (r.expires_at must be set).
-std::string of_begin_grant(const AccessRequest& r);
+// begin_grant: what is about to be assigned to whom, and until when (r.expires_at must be set), and
+// the AWS-side enforcement its role asks for (each key only when true).
+std::string of_begin_grant(const AccessRequest& r, bool session_cutoff = false, bool scheduled_revoke = false);
+// cutoff_armed: the times of the armed deny and what the permission set's policy held after it.
+struct CutoffArmedFacts {
+  TimePoint cut_at, sessions_before;
+  int statements = 0, pruned = 0, size = 0, size_limit = 0;
+  std::int64_t provisioning_ms = 0;
+};
+std::string of_cutoff_armed(const CutoffArmedFacts& armed);
+// revoke_scheduled: when the schedule deletes the assignment.
+std::string of_revoke_scheduled(TimePoint at);
+// revoke_succeeded: of_end, with what was done of the grant's enforcement at its end.
+std::string of_revoked(const AccessRequest& r, std::optional<TimePoint> cutoff_moved_to, bool schedule_cancelled);
 // grant_succeeded (r.granted_at and r.expires_at must be set).
 std::string of_grant_succeeded(const AccessRequest& r);
 // Any end or step towards it: ended_at (when set) and end_reason.

@@ -21,6 +21,7 @@ Result<std::optional<std::string>> Engine::chain_refusal(const AccessRequest& r)
   if (!events)
     return fail(Error::Unavailable(fmt::format("could not read the audit events of request {}: {}", r.id,
                                                events.error().message)));
+  remember_enforcement(r.id, *events);  // what the grant asked AWS to enforce, and what is done
   // Policy's side is left to grant_refusal, which explains a policy change to people; what is
   // refused here is a row its own events do not explain.
   const auto exam = audit::examine_request(r, *events, options_.audit_keys, this->policy().get());
@@ -50,6 +51,7 @@ Result<std::optional<TimePoint>> Engine::chain_expiry(const AccessRequest& r) {
   }
   auto events = store_.audit_events({.request_id = r.id});
   if (!events) return fail(events.error());
+  remember_enforcement(r.id, *events);
   const auto exam = audit::examine_request(r, *events, options_.audit_keys, nullptr);
   if (!exam.proof.has_grant) return std::nullopt;
   std::optional<TimePoint> proven = exam.proof.expires_at;
@@ -142,8 +144,12 @@ void Engine::hold_to_chain(const std::vector<AccessRequest>& grants, TimePoint n
     else if (*r.expires_at > now && *r.expires_at <= *arm_until) schedule(r, /*warning=*/false);
   }
   if (!complete) return;
-  std::lock_guard lock(expiries_mu_);
-  std::erase_if(proven_expiries_, [&](const auto& entry) { return !seen.contains(entry.first); });
+  {
+    std::lock_guard lock(expiries_mu_);
+    std::erase_if(proven_expiries_, [&](const auto& entry) { return !seen.contains(entry.first); });
+  }
+  std::lock_guard lock(enforcement_mu_);
+  std::erase_if(enforcement_, [&](const auto& entry) { return !seen.contains(entry.first); });
 }
 
 }  // namespace jit

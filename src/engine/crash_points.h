@@ -5,7 +5,8 @@
 // (and say so once in the log).
 //
 // Points (see Engine): after_write:<audit action> (the store write committed, nothing after it
-// ran), before_provider:grant|revoke, after_provider:grant|revoke (AWS acted, not yet recorded),
+// ran), before_provider:grant|revoke|arm|schedule|rearm|cancel, after_provider:<the same> (AWS
+// acted, not yet recorded; arm and schedule at grant, rearm and cancel at revoke: issue 14),
 // after_chat:<audit action> (Slack was told).
 #pragma once
 

@@ -48,6 +48,10 @@ struct EngineOptions {
   Seconds alert_repeat{600};
   // Requesters are warned this long before their grant expires.
   Seconds expiry_warning{300};
+  // A session cut-off (issue 14) armed at grant time cuts the sessions issued before the expiry
+  // plus this margin: one opened between the expiry second and the moment the assignment is gone
+  // (the timer's milliseconds, the schedule's up to a minute) is cut too.
+  Seconds cutoff_margin{120};
   // Re-reads after a lost conditional write, before giving up with Errc::conflict.
   int max_conflict_retries = 8;
   // Generates request ids; default: "r" + 8 random base32 characters.
@@ -98,6 +102,7 @@ struct ReconcileReport {
   int checked = 0;         // assignments listed from the provider
   int stray_revoked = 0;   // assignments without an active grant, revoked
   int stray_reported = 0;  // assignments without an active grant, left in place and reported
+  int cutoffs_pruned = 0;  // session cut-off statements no live session needed, removed
   int errors = 0;
 };
 
@@ -273,9 +278,51 @@ class Engine {
   Result<AccessRequest> finish_grant(const AccessRequest& request);
   // granting or approved -> failed, unless the row moved meanwhile; tells the requester.
   Result<AccessRequest> fail_grant(const AccessRequest& request, const std::string& why);
-  // Revokes whatever the provider may have granted for `request` (retried while that fails), then
-  // fail_grant.
+  // Revokes whatever the provider may have granted for `request` and cancels its scheduled revoke
+  // (retried while either fails), then fail_grant. A cut-off armed for it stays (it only cuts
+  // sessions of an assignment that is gone) until it is pruned.
   Result<AccessRequest> roll_back_and_fail(const AccessRequest& request, const std::string& why);
+
+  // --- AWS-side enforcement of a grant (engine/enforcement.cc, issue 14). ---
+
+  // What a grant asked AWS to enforce and what of it is done, as its audit events say: the
+  // begin_grant event carries the role's flags as they were when the grant began, and each step
+  // done has its own event (cutoff_armed, revoke_scheduled).
+  struct Enforcement {
+    bool cutoff = false;        // the role had session_cutoff when the grant began
+    bool schedule = false;      // the role had scheduled_revoke when the grant began
+    bool cutoff_armed = false;  // a cutoff_armed event is in the chain
+    bool scheduled = false;     // a revoke_scheduled event is in the chain
+  };
+  // The grant's Enforcement: remembered from this engine's own writes and from the events it read,
+  // otherwise read from the store (one Query; Errc::unavailable when that fails).
+  Result<Enforcement> enforcement_of(const AccessRequest& request);
+  // Remembers what `events` (all of one request's) say about its enforcement, once they hold its
+  // begin_grant event (before that, forgets it).
+  void remember_enforcement(const std::string& id, const std::vector<AuditEvent>& events);
+  void remember_enforcement(const std::string& id, const Enforcement& enforcement);
+  void forget_enforcement(const std::string& id);
+  // The grant step before provider_.grant: arms the cut-off and creates the schedule its begin_grant
+  // event asked for, each recorded in its own event once AWS holds it. Returns nullopt when the
+  // grant may go on (the row as now stored in `request`), a row when the grant ended or moved on
+  // (failed, or another instance took it over), an error to retry later.
+  Result<std::optional<AccessRequest>> enforce_at_grant(AccessRequest& request);
+  // Records an enforcement step of a granting row that is still ours, renewing its lease; the
+  // update's event is nullopt when the row is no longer ours to finish.
+  Result<Update> record_grant_step(const AccessRequest& request, AuditEvent event);
+  // What grant_succeeded's detail adds about the grant's enforcement ("" when none).
+  std::string enforcement_note(const AccessRequest& request);
+  // Undoes at the provider whatever a grant may have done: cancels its schedule (when it asked for
+  // one), then revokes its assignment.
+  Result<> undo_grant(const AccessRequest& request);
+  // A grant ended before its expiry (release, admin revoke) with a cut-off armed: rewrites the
+  // cut-off to cut sessions issued before now, from now. The time it was moved to, or nullopt when
+  // nothing needed moving (no cut-off, or the expiry has passed and the armed one already cuts).
+  Result<std::optional<TimePoint>> end_cutoff_early(const AccessRequest& request, const Enforcement& enforcement);
+  // Cancels the grant's schedule when it asked for one; true when it did.
+  Result<bool> cancel_schedule(const AccessRequest& request, const Enforcement& enforcement);
+  // Prunes the cut-offs no live session needs from each permission set of a session_cutoff role.
+  void prune_cutoffs(const Policy& policy, ReconcileReport& report);
   // The revoke path, from active (by `action`) or revoking, to revoked. `known`: the row as the
   // caller has just read it, so the path starts without reading it again; after each of its own
   // writes it goes on from the row as written. (On the expiry path every store round trip before
@@ -367,6 +414,10 @@ class Engine {
   // Expiries proven by the chain, by request id, for the grants this engine has seen active.
   std::mutex expiries_mu_;
   std::map<std::string, TimePoint> proven_expiries_;
+
+  // Enforcement of the grants this engine has seen (issue 14), by request id.
+  std::mutex enforcement_mu_;
+  std::map<std::string, Enforcement> enforcement_;
 
   std::mutex local_mu_;
   std::condition_variable local_cv_;

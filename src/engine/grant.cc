@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "audit/facts.h"
 #include "core/duration.h"
 #include "core/text.h"
 #include "engine/engine_internal.h"
@@ -59,6 +60,7 @@ Result<AccessRequest> Engine::fail_grant(const AccessRequest& r, const std::stri
   });
   if (!changed) return fail(changed.error());
   if (changed->event) {
+    forget_enforcement(r.id);
     spdlog::error("event=grant_failed request={} error=\"{}\"", r.id, why);
     announce(changed->request, *changed->event, Notice::failed);
   }
@@ -66,7 +68,7 @@ Result<AccessRequest> Engine::fail_grant(const AccessRequest& r, const std::stri
 }
 
 Result<AccessRequest> Engine::roll_back_and_fail(const AccessRequest& r, const std::string& why) {
-  if (auto undone = provider_.revoke(assignment_of(r)); !undone) return fail(undone.error());
+  if (auto undone = undo_grant(r); !undone) return fail(undone.error());
   return fail_grant(r, why);
 }
 
@@ -132,23 +134,38 @@ Result<std::optional<AccessRequest>> Engine::begin_grant(const AccessRequest& r)
     alert("Standing access found at grant time: " + why, r.id);
     return fail_grant(r, why);
   }
+  // The AWS-side enforcement the role asks for now, fixed in the begin_grant event (intent before
+  // action): a resumed grant, its rollback and its revoke follow the event, whatever policy says later.
+  Enforcement enforcement;
+  {
+    const auto policy = this->policy();
+    const AccountPolicy* account = policy->find_account(r.account);
+    if (const RolePolicy* role = account ? account->find_role(r.role) : nullptr) {
+      enforcement.cutoff = role->session_cutoff;
+      enforcement.schedule = role->scheduled_revoke;
+    }
+  }
   auto changed = update_with_retry(r.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
     if (x.state != State::approved) return std::nullopt;
     x.principal = *principal;
     x.expires_at = clock_.now() + x.duration;
     take_lease(x);
-    return transition(x, Action::begin_grant, kActor,
-                      fmt::format("principal {}; expires at {}", x.principal, format_time(*x.expires_at)));
+    auto event = transition(x, Action::begin_grant, kActor,
+                            fmt::format("principal {}; expires at {}", x.principal, format_time(*x.expires_at)));
+    if (event) event->facts = audit::facts::of_begin_grant(x, enforcement.cutoff, enforcement.schedule);
+    return event;
   });
   if (!changed) return fail(changed.error());
-  if (changed->event) {  // our own begin_grant event: its expiry is proven
+  if (changed->event) {  // our own begin_grant event: its expiry and its enforcement are proven
+    remember_enforcement(r.id, enforcement);
     std::lock_guard lock(expiries_mu_);
     proven_expiries_[r.id] = *changed->request.expires_at;
   }
   return std::nullopt;
 }
 
-Result<AccessRequest> Engine::finish_grant(const AccessRequest& r) {
+Result<AccessRequest> Engine::finish_grant(const AccessRequest& request) {
+  AccessRequest r = request;
   const Assignment a = assignment_of(r);
   // Too late to be useful, or no longer allowed: roll back whatever the provider may have done.
   if (clock_.now() >= *r.expires_at)
@@ -156,6 +173,11 @@ Result<AccessRequest> Engine::finish_grant(const AccessRequest& r) {
   auto refusal = grant_refusal(r);
   if (!refusal) return fail(refusal.error());
   if (*refusal) return roll_back_and_fail(r, **refusal);
+  // The deny and the schedule exist before the assignment does: no session of this grant can be
+  // issued that AWS would not cut at its expiry, and it is active only once both hold.
+  auto enforced = enforce_at_grant(r);
+  if (!enforced) return fail(enforced.error());
+  if (*enforced) return std::move(**enforced);
   crash_point("before_provider:grant");
   auto granted = provider_.grant(a);
   crash_point("after_provider:grant");
@@ -166,16 +188,18 @@ Result<AccessRequest> Engine::finish_grant(const AccessRequest& r) {
     }
     // A refused grant created nothing (an existing assignment would have counted as success), so
     // the rollback is a precaution: only a transient failure of it is worth retrying.
-    if (auto undone = provider_.revoke(a); !undone && undone.error().code == Errc::unavailable)
+    if (auto undone = undo_grant(r); !undone && undone.error().code == Errc::unavailable)
       return fail(undone.error());
     return fail_grant(r, "the provider refused the grant: " + granted.error().message);
   }
+  const std::string note = enforcement_note(r);
   auto changed = update_with_retry(r.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
     if (x.state != State::granting || x.lease_owner != options_.instance_id) return std::nullopt;
     x.granted_at = clock_.now();
     clear_lease(x);
-    return transition(x, Action::grant_succeeded, kActor, fmt::format("active until {}", format_time(*x.expires_at)));
-  });
+    return transition(x, Action::grant_succeeded, kActor,
+                      fmt::format("active until {}{}", format_time(*x.expires_at), note));
+  }, &r);
   if (!changed) return fail(changed.error());
   if (changed->event) {
     schedule(changed->request);

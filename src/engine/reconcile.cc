@@ -92,6 +92,9 @@ ReconcileReport Engine::reconcile() {
       alert("Standing access found and removed: " + detail, "");
     }
   }
+  // Session cut-offs (issue 14) that no live session needs any more leave room for new grants'.
+  // Arming prunes too; this pass keeps quiet permission sets tidy.
+  prune_cutoffs(*policy, report);
   std::lock_guard lock(reconcile_mu_);
   for (const auto& set : listed_sets) on_probation_.erase(set.set);
   std::erase_if(strays_reported_, [&](const auto& entry) { return !left_in_place.contains(entry.first); });

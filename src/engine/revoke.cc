@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "audit/facts.h"
 #include "core/duration.h"
 #include "engine/engine_internal.h"
 
@@ -92,6 +93,28 @@ Result<AccessRequest> Engine::advance_revoke(const std::string& id, std::optiona
 }
 
 Result<AccessRequest> Engine::finish_revoke(const AccessRequest& r) {
+  // The grant's enforcement (issue 14), as its begin_grant event fixed it. A grant ended early has
+  // its cut-off moved to now before the assignment goes, so its live sessions end now too; on the
+  // expiry path nothing is read before the deletion (it would be revoke lag), the armed cut-off
+  // already cuts from the expiry second. A step that fails never holds the deletion back: the
+  // assignment is deleted all the same and the row stays revoking, retried (and alerted) like a
+  // failed revoke. The lease covers one provider call (check_lease); an early end makes up to three
+  // (re-arm, delete, cancel). If another instance takes over meanwhile it only repeats calls that
+  // are idempotent (a re-arm at its own, later, now), and only the lease holder records the end.
+  std::optional<Error> problem;
+  std::optional<Enforcement> enforcement;
+  std::optional<TimePoint> moved_to;
+  const auto learn = [&] {
+    if (auto e = enforcement_of(r); e) enforcement = *e;
+    else problem = e.error();
+  };
+  if (clock_.now() < trusted_expiry(r)) {
+    learn();
+    if (enforcement) {
+      if (auto moved = end_cutoff_early(r, *enforcement); moved) moved_to = *moved;
+      else problem = moved.error();
+    }
+  }
   crash_point("before_provider:revoke");
   auto revoked = provider_.revoke(assignment_of(r));
   crash_point("after_provider:revoke");
@@ -99,11 +122,30 @@ Result<AccessRequest> Engine::finish_revoke(const AccessRequest& r) {
     note_revoke_failure(r, revoked.error());
     return fail(revoked.error());
   }
+  // Cancelled before revoke_succeeded, whatever ended the grant: a schedule left pending would
+  // delete the assignment of a later grant of the same role when it fires.
+  if (!enforcement && !problem) learn();
+  bool cancelled = false;
+  if (enforcement) {
+    if (auto c = cancel_schedule(r, *enforcement); c) cancelled = *c;
+    else problem = c.error();
+  }
+  if (problem) {
+    note_revoke_failure(r, *problem);
+    return fail(*problem);
+  }
   note_revoke_success(r);
-  return update_and_announce(r.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+  auto done = update_and_announce(r.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
     if (x.state != State::revoking || x.lease_owner != options_.instance_id) return std::nullopt;
-    return transition(x, Action::revoke_succeeded, "system:engine", x.end_reason);
+    std::string detail = x.end_reason;
+    if (moved_to) detail += fmt::format("; cut-off moved to {}", format_time(*moved_to));
+    if (cancelled) detail += "; schedule cancelled";
+    auto event = transition(x, Action::revoke_succeeded, "system:engine", detail);
+    if (event) event->facts = audit::facts::of_revoked(x, moved_to, cancelled);
+    return event;
   }, Notice::revoked);
+  if (done && done->state == State::revoked) forget_enforcement(r.id);
+  return done;
 }
 
 void Engine::note_revoke_failure(const AccessRequest& r, const Error& error) {

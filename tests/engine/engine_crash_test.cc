@@ -1,28 +1,10 @@
 // Crash safety: the process dies between any two steps of the grant or the revoke path, a new
 // engine starts on the same store and provider, and the lifecycle converges.
 #include "engine_fixture.h"
-#include "fakes/forwarding_store.h"
+#include "crashing_store.h"
 
 namespace jit::testing {
 namespace {
-
-struct Crash {};  // not a std::exception: nothing in the engine may swallow it
-
-// Forwards to a store and "kills the process" right after a chosen write has committed.
-class CrashingStore final : public ForwardingStore {
- public:
-  using ForwardingStore::ForwardingStore;
-  std::string crash_after_action;  // e.g. "begin_grant"
-
-  Result<AccessRequest> update_request(const AccessRequest& r, const AuditEvent& e) override {
-    auto stored = inner_.update_request(r, e);
-    if (stored && e.action == crash_after_action) {
-      crash_after_action.clear();
-      throw Crash{};
-    }
-    return stored;
-  }
-};
 
 // Where the process dies: after a store write (by its audit action) or right after the provider
 // acted (before the engine could record it).
@@ -49,12 +31,7 @@ TEST_P(CrashTest, ConvergesAfterRestart) {
   if (point.after_write) {
     crashing.crash_after_action = point.after_write;
   } else {
-    provider.on_effect([&](MemoryAccessProvider::Op op, const Assignment&) {
-      if (op == point.after_effect) {
-        provider.on_effect(nullptr);
-        throw Crash{};
-      }
-    });
+    crash_on_effect(provider, point.after_effect);
   }
   if (point.revoke_path) {
     clock.advance(std::chrono::hours{1});
@@ -113,12 +90,7 @@ TEST_F(EngineTest, StaleGrantingRowIsRolledBack) {
   CrashingStore crashing(store);
   auto doomed = make_engine("i-1", &crashing);
   AccessRequest r = submit("admin", "15m");
-  provider.on_effect([&](MemoryAccessProvider::Op op, const Assignment&) {
-    if (op == MemoryAccessProvider::Op::grant) {
-      provider.on_effect(nullptr);
-      throw Crash{};
-    }
-  });
+  crash_on_effect(provider, MemoryAccessProvider::Op::grant);
   EXPECT_THROW(doomed->approve(r.id, "U0ALICE"), Crash);
   clock.advance(std::chrono::hours{1});  // down for longer than the grant's duration
   auto restarted = make_engine("i-1");
