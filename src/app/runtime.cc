@@ -55,7 +55,7 @@ Locks& Runtime::locks() {
 
 bool Runtime::has_identity_center() const { return config_ && !config_->settings.aws.instance_arn.empty(); }
 
-Result<std::unique_ptr<AccessProvider>> Runtime::make_provider(bool dry_run) {
+Result<std::unique_ptr<AccessProvider>> Runtime::make_provider(bool dry_run, const std::string& owner) {
   if (dry_run) return std::unique_ptr<AccessProvider>(std::make_unique<DryRunProvider>());
   if (!has_identity_center())
     return fail(Error::Invalid(fmt::format(
@@ -65,12 +65,15 @@ Result<std::unique_ptr<AccessProvider>> Runtime::make_provider(bool dry_run) {
         config_path_)));
   auto aws = this->aws();
   if (!aws) return fail(aws.error());
+  const AwsSettings& settings = config_->settings.aws;
   return std::unique_ptr<AccessProvider>(std::make_unique<aws::IdentityCenterProvider>(
-      aws::IdentityCenterConfig{
-          .instance_arn = config_->settings.aws.instance_arn,
-          .identity_store_id = config_->settings.aws.identity_store_id,
-          .options = {.operation_deadline = config_->settings.aws.call_timeout}},
-      (*aws)->sso_admin(), (*aws)->identitystore(), clock_));
+      aws::IdentityCenterConfig{.instance_arn = settings.instance_arn,
+                                .identity_store_id = settings.identity_store_id,
+                                .options = {.operation_deadline = settings.call_timeout},
+                                .schedule = {.group = settings.scheduler_group, .role_arn = settings.scheduler_role_arn},
+                                .locks = store_ ? &locks() : nullptr,
+                                .lock_owner = owner},
+      (*aws)->sso_admin(), (*aws)->identitystore(), clock_, &(*aws)->scheduler()));
 }
 
 }  // namespace jit

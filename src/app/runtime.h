@@ -56,8 +56,10 @@ class Runtime {
   bool has_identity_center() const;
   // IAM Identity Center as the policy configures it; with `dry_run`, the DryRunProvider instead.
   // Without Identity Center settings and without `dry_run`: Errc::invalid naming the setting and
-  // --dry-run (nothing silently stands in for AWS).
-  Result<std::unique_ptr<AccessProvider>> make_provider(bool dry_run);
+  // --dry-run (nothing silently stands in for AWS). The provider schedules revokes with the
+  // policy's [aws] scheduler settings and takes the store's locks (REQUIRES: options.open_store) as
+  // `owner` (the instance id) around each change of a permission set's inline policy.
+  Result<std::unique_ptr<AccessProvider>> make_provider(bool dry_run, const std::string& owner);
 
  private:
   Runtime() = default;

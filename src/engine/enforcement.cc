@@ -119,7 +119,7 @@ Result<std::optional<AccessRequest>> Engine::enforce_at_grant(AccessRequest& r) 
 
   Enforcement done = e;
   if (e.cutoff && !e.cutoff_armed) {
-    const SessionCutoff cutoff{r.id, a, expires, expires + options_.cutoff_margin};
+    const SessionCutoff cutoff{r.id, a, expires, expires + cutoff_margin()};
     crash_point("before_provider:arm");
     auto armed = provider_.arm_cutoff(cutoff);
     crash_point("after_provider:arm");
@@ -166,7 +166,7 @@ std::string Engine::enforcement_note(const AccessRequest& r) {
   std::string note;
   if (e->cutoff)
     note += fmt::format("; cut-off armed: sessions issued before {} end at {}",
-                        format_time(*r.expires_at + options_.cutoff_margin), format_time(*r.expires_at));
+                        format_time(*r.expires_at + cutoff_margin()), format_time(*r.expires_at));
   if (e->schedule) note += fmt::format("; schedule at {}", format_time(*r.expires_at));
   return note;
 }
@@ -174,6 +174,14 @@ std::string Engine::enforcement_note(const AccessRequest& r) {
 Result<> Engine::undo_grant(const AccessRequest& r) {
   auto e = enforcement_of(r);
   if (!e) return fail(e.error());
+  // An armed cut-off of a grant that failed would still cut, at this grant's expiry, the sessions
+  // of a new grant of the same role made before then: it is moved to now, where it cuts nothing
+  // (this grant opened no session) and the next arming or pruning takes it away.
+  if (e->cutoff_armed) {
+    const TimePoint now = clock_.now();
+    if (auto moved = provider_.arm_cutoff({r.id, assignment_of(r), now, now}); !moved)
+      return fail(Error{moved.error().code, fmt::format("could not disarm the session cut-off: {}", moved.error().message)});
+  }
   if (e->schedule)
     if (auto cancelled = provider_.cancel_scheduled_revoke(r.id); !cancelled) return cancelled;
   return provider_.revoke(assignment_of(r));
@@ -183,7 +191,9 @@ Result<std::optional<TimePoint>> Engine::end_cutoff_early(const AccessRequest& r
   const TimePoint now = clock_.now();
   if (!e.cutoff || now >= trusted_expiry(r)) return std::nullopt;  // the armed deny already cuts from the expiry
   crash_point("before_provider:rearm");
-  auto rearmed = provider_.arm_cutoff({r.id, assignment_of(r), now, now});
+  // Sessions opened until the assignment is gone (the deletion comes after this) are cut too, as
+  // at expiry; a new grant armed within the margin moves this bound to its own start.
+  auto rearmed = provider_.arm_cutoff({r.id, assignment_of(r), now, now + cutoff_margin()});
   crash_point("after_provider:rearm");
   if (!rearmed)
     return fail(Error{rearmed.error().code,

@@ -48,10 +48,6 @@ struct EngineOptions {
   Seconds alert_repeat{600};
   // Requesters are warned this long before their grant expires.
   Seconds expiry_warning{300};
-  // A session cut-off (issue 14) armed at grant time cuts the sessions issued before the expiry
-  // plus this margin: one opened between the expiry second and the moment the assignment is gone
-  // (the timer's milliseconds, the schedule's up to a minute) is cut too.
-  Seconds cutoff_margin{120};
   // Re-reads after a lost conditional write, before giving up with Errc::conflict.
   int max_conflict_retries = 8;
   // Generates request ids; default: "r" + 8 random base32 characters.
@@ -297,6 +293,11 @@ class Engine {
   // The grant's Enforcement: remembered from this engine's own writes and from the events it read,
   // otherwise read from the store (one Query; Errc::unavailable when that fails).
   Result<Enforcement> enforcement_of(const AccessRequest& request);
+  // A session cut-off armed at grant time cuts the sessions issued before the expiry plus this
+  // margin ([aws] cutoff_margin, as the policy is now): one opened between the expiry second and
+  // the moment the assignment is gone (the timer's milliseconds, the schedule's up to a minute) is
+  // cut too.
+  Seconds cutoff_margin() const { return config()->settings.aws.cutoff_margin; }
   // Remembers what `events` (all of one request's) say about its enforcement, once they hold its
   // begin_grant event (before that, forgets it).
   void remember_enforcement(const std::string& id, const std::vector<AuditEvent>& events);

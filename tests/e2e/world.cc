@@ -76,6 +76,7 @@ World::World(WorldOptions options) : options_(std::move(options)) {
   aws_options.instance_arn = demo::kInstanceArn;
   aws_options.identity_store_id = demo::kIdentityStoreId;
   aws_options.assignment_delay = options_.assignment_delay;
+  aws_options.provision_delay = options_.assignment_delay;  // a permission set's provisioning, as quick
   aws_options.schedule_groups = {demo::kScheduleGroup};
   aws_options.schedule_fire_delay = options_.schedule_fire_delay;
   auto aws = emulators::AwsEmulator::start(aws_options);

@@ -149,6 +149,13 @@ TEST_F(EnforcementTest, ScheduleRefusedFailsTheGrantAndNothingIsLeftToFire) {
   EXPECT_TRUE(provider.assignments().empty());
   EXPECT_TRUE(provider.schedules().empty());
   EXPECT_EQ(provider.calls(Op::grant), 0);
+  // The armed cut-off is moved to the failure: at the grant's expiry it cuts no later grant's
+  // sessions (before, a new grant made within the hour lost its sessions at this one's expiry).
+  auto cutoff = provider.cutoff(r.id);
+  ASSERT_TRUE(cutoff);
+  EXPECT_EQ(cutoff->cut_at, clock.now());
+  EXPECT_EQ(cutoff->sessions_before, clock.now());
+  EXPECT_FALSE(provider.session_cut(assignment(r), clock.now() + Seconds{1}, *after->expires_at + Seconds{1}));
 }
 
 TEST_F(EnforcementTest, ReleaseMovesTheCutoffToTheReleaseTimeAndCancelsTheSchedule) {
@@ -162,10 +169,12 @@ TEST_F(EnforcementTest, ReleaseMovesTheCutoffToTheReleaseTimeAndCancelsTheSchedu
   auto cutoff = provider.cutoff(r.id);
   ASSERT_TRUE(cutoff);
   EXPECT_EQ(cutoff->cut_at, released_at);
-  EXPECT_EQ(cutoff->sessions_before, released_at);
+  // Sessions opened until the assignment is gone are cut too: the margin, as at expiry.
+  EXPECT_EQ(cutoff->sessions_before, released_at + std::chrono::minutes{2});
   EXPECT_TRUE(provider.schedules().empty());
   // A session opened during the grant ends now, not at the expiry.
   EXPECT_TRUE(provider.session_cut(assignment(r), kStart, released_at + Seconds{1}));
+  EXPECT_TRUE(provider.session_cut(assignment(r), released_at + Seconds{1}, released_at + Seconds{2}));
   const auto facts = facts_of(r.id, "revoke_succeeded");
   EXPECT_EQ(audit::facts::number(facts, "cutoff_moved_to"), epoch_seconds(released_at));
   EXPECT_EQ(facts.value("schedule_cancelled", false), true);

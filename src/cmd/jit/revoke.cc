@@ -1,5 +1,6 @@
 // `jit revoke ID --reason TEXT`: an operator at the console ends an active grant now.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "app/dry_run.h"
 #include "app/runtime.h"
@@ -16,7 +17,7 @@ int cmd_revoke(const std::string& config, const std::string& store, const std::s
   Runtime& runtime = **rt;
   // The assignment is deleted in AWS through Identity Center; without it, only --dry-run ends the
   // grant in the store alone, and says so.
-  auto provider = runtime.make_provider(dry_run);
+  auto provider = runtime.make_provider(dry_run, fmt::format("cli:{}:{}", operator_name, getpid()));
   if (!provider) return report(provider.error());
   // The console holds no Slack tokens: nothing is said in Slack from here. The audit trail and
   // this command's output are the record.

@@ -309,7 +309,7 @@ int run_serve(const ServeOptions& o) {
   Runtime& rt = **runtime;
   if (auto continued = check_keys_continue_the_trail(rt.store(), rt.audit_keys().keys); !continued)
     return report(continued.error());
-  auto provider = rt.make_provider(o.dry_run);
+  auto provider = rt.make_provider(o.dry_run, o.instance_id);
   if (!provider) return report(provider.error());
   if (auto checked = check_lease(*lease, (*provider)->call_deadline()); !checked) return report(checked.error());
   if (o.dry_run)
