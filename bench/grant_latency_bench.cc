@@ -55,7 +55,9 @@ const std::string kGroup = "jit-access";
 const std::string kSchedulerRole = "arn:aws:iam::123456789012:role/jit-scheduler";
 constexpr int kCapacityCeiling = 40;  // more than any policy of 10,240 characters can hold
 
-std::string permission_set(int n) { return fmt::format("arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-00000000bench{:03}", n); }
+std::string permission_set(int n) {
+  return fmt::format("arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-00000000bench{:03}", n);
+}
 std::string user(int i) { return fmt::format("U0G{:05}", i); }
 
 // A role of account "prod" on its own permission set; `enforced`: session_cutoff and scheduled_revoke.
@@ -182,7 +184,8 @@ std::string admin_policy(int size) {
   jit::aws::cutoff::Json admin = {{"Sid", "Admin"}, {"Effect", "Allow"}, {"Action", "s3:GetObject"}, {"Resource", ""}};
   const int bare = jit::aws::cutoff::policy_size(admin.dump());
   admin["Resource"] = "arn:aws:s3:::" + std::string(static_cast<std::size_t>(size - bare - 13), 'b');
-  return jit::aws::cutoff::Json{{"Version", "2012-10-17"}, {"Statement", jit::aws::cutoff::Json::array({admin})}}.dump();
+  using Json = jit::aws::cutoff::Json;
+  return Json{{"Version", "2012-10-17"}, {"Statement", Json::array({admin})}}.dump();
 }
 
 // A user id of `length` 36 ("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx") or 47 ("<10 hex>-" before it).
