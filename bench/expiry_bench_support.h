@@ -3,14 +3,18 @@
 // the AWS emulator with clients signed for it, a one-role policy, and command-line flags.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "aws/credentials.h"
 #include "aws/json_client.h"
+#include "aws/rest_json_client.h"
 #include "core/settings.h"
 #include "emulators/aws/aws_emulator.h"
 #include "fakes/manual_clock.h"
@@ -53,6 +57,7 @@ struct EmulatedAws {
   aws::StaticCredentialsProvider credentials{{emulators::kEmulatorAccessKeyId, emulators::kEmulatorSecretAccessKey, ""}};
   SystemClock clock;
   std::optional<aws::AwsJsonClient> sso_admin, identitystore;
+  std::unique_ptr<aws::AwsRestJsonClient> scheduler;  // EventBridge Scheduler (issue 14)
 };
 
 inline Result<std::unique_ptr<EmulatedAws>> start_emulated_aws(emulators::AwsEmulatorOptions options) {
@@ -66,6 +71,9 @@ inline Result<std::unique_ptr<EmulatedAws>> start_emulated_aws(emulators::AwsEmu
   };
   out->sso_admin.emplace(client(aws::AwsService::sso_admin));
   out->identitystore.emplace(client(aws::AwsService::identitystore));
+  out->scheduler = std::make_unique<aws::AwsRestJsonClient>(
+      aws::AwsJsonClientConfig::for_service(aws::AwsService::scheduler, out->emulator->endpoint(), "us-east-1"),
+      aws::scheduler_bindings(), out->credentials, *out->http, out->clock);
   return out;
 }
 
@@ -78,6 +86,13 @@ inline std::shared_ptr<Config> one_role_config(const std::string& permission_set
       {.name = "read", .permission_set_arn = permission_set_arn, .max_duration = max_duration, .requesters = {"*"}});
   config->policy.accounts.push_back(prod);
   return config;
+}
+
+// The p-th percentile (0..100) of `sorted` (ascending, not empty), nearest rank as the e2e tests
+// report it.
+inline double percentile(const std::vector<double>& sorted, double p) {
+  const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
 }
 
 // The value after `name` on the command line, or `fallback`.

@@ -44,6 +44,7 @@ using namespace std::chrono_literals;
 using jit::bench::flag;
 using jit::bench::FrozenClock;
 using jit::bench::number;
+using jit::bench::percentile;
 using jit::bench::ShiftedClock;
 
 const std::string kPs = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-0000000000bench2";
@@ -96,12 +97,6 @@ class RemoteStore final : public jit::ForwardingStore {
   std::mutex server_;
   std::atomic<std::size_t> calls_{0};
 };
-
-// Nearest rank, as the e2e test reports it.
-double percentile(const std::vector<double>& sorted, double p) {
-  const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
-}
 
 }  // namespace
 
