@@ -51,7 +51,8 @@ bool denied(const AwsError& e) { return code_of(e) == "AccessDeniedException" ||
 
 // "sso-admin DescribePermissionSet failed: AccessDeniedException: User ... is not authorized ...".
 std::string failed_text(std::string_view operation, const AwsError& e) {
-  return fmt::format("{} failed: {}{}{}", operation, e.code.empty() ? fmt::format("HTTP {}", e.http_status) : e.code,
+  const std::string code = code_of(e);
+  return fmt::format("{} failed: {}{}{}", operation, code.empty() ? fmt::format("HTTP {}", e.http_status) : code,
                      e.message.empty() ? "" : ": ", e.message);
 }
 
