@@ -25,12 +25,14 @@ std::string as_json(const DoctorReport& report, bool healthy) {
 
 // One line per finding ("FAILED  scheduler: ..."), its fix below it, and a verdict. AWS's messages
 // are quoted: controls are shown escaped, never passed to the terminal.
-void print_text(const DoctorReport& report, bool healthy) {
+void print_text(const DoctorReport& report, bool healthy, bool strict) {
   for (const auto& f : report.findings) {
     fmt::print("{:6}  {}: {}\n", level_name(f.level), user_text::printable(f.check), user_text::printable(f.detail));
     if (!f.fix.empty()) fmt::print("        fix: {}\n", user_text::printable(f.fix));
   }
-  fmt::print("{}\n", healthy ? "all is well" : "something to fix (see FAILED and, with --strict, warn above)");
+  fmt::print("{}\n", healthy  ? "all is well"
+                     : strict ? "something to fix (see FAILED and warn above)"
+                              : "something to fix (see FAILED above)");
 }
 
 }  // namespace
@@ -51,7 +53,7 @@ int cmd_doctor(const std::string& config, const std::string& store, Output outpu
   const DoctorReport result = run_doctor(effective, clients, runtime.clock());
   const bool healthy = result.healthy(strict);
   if (output == Output::json) fmt::print("{}\n", as_json(result, healthy));
-  else print_text(result, healthy);
+  else print_text(result, healthy, strict);
   return healthy ? kExitOk : kExitFailure;
 }
 
