@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "app/store_url.h"
 #include "aws/cutoff_policy.h"
@@ -64,8 +67,9 @@ std::string general_fix(const AwsError& e) {
   if (code == "UnrecognizedClientException" || code == "InvalidSignatureException" || code == "ExpiredTokenException" ||
       code == "ExpiredToken")
     return "the AWS credentials are not valid here: renew them, or check that they belong to this account";
-  if (code == "Transport" || e.retryable)
-    return "AWS did not answer in time: check [aws] region, AWS_ENDPOINT_URL_* and the network, then run again";
+  if (code == "Transport")
+    return "AWS could not be reached: check [aws] region, AWS_ENDPOINT_URL_* and the network, then run again";
+  if (e.retryable) return "AWS is throttling or failing right now (retried already): run again later";
   return "see AWS's message";
 }
 

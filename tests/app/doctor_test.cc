@@ -236,6 +236,15 @@ TEST_F(DoctorTest, AccessDeniedNamesThePermissionToGrant) {
   EXPECT_THAT(f.fix, HasSubstr("sso:DescribePermissionSet"));
 }
 
+TEST_F(DoctorTest, ErrorsNoCheckExpectsSayWhatTheClientSaw) {
+  identity_center_only();
+  identitystore_.then_error("GetUserId", aws_error(0, "Transport", "connection refused"));
+  sso_.then_error("DescribePermissionSet", aws::AwsError{400, "ThrottlingException", "Rate exceeded", {}, true});
+  const DoctorReport report = run();
+  EXPECT_THAT(finding(report, "identity store").fix, HasSubstr("could not be reached"));
+  EXPECT_THAT(finding(report, "permission set prod/admin").fix, HasSubstr("run again later"));
+}
+
 TEST_F(DoctorTest, ALongSessionDurationWarnsAndFailsOnlyWhenStrict) {
   identity_center_only();
   identity_store_answers();
