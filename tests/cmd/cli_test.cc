@@ -86,7 +86,7 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, HelpTellsEverySubcommand) {
   Outcome r = run("--help");
   EXPECT_EQ(r.code, 0);
-  for (const char* sub : {"serve", "check-config", "requests", "grants", "revoke", "audit", "store", "demo"})
+  for (const char* sub : {"serve", "check-config", "requests", "grants", "revoke", "audit", "store", "doctor", "demo"})
     EXPECT_THAT(r.out, HasSubstr(sub));
   Outcome sub = run("audit export --help");
   EXPECT_EQ(sub.code, 0);

@@ -68,6 +68,9 @@ RECEIVERS = {
     "src/aws/identity_center_schedule.cc": {"scheduler_": "scheduler"},
     "src/store/dynamodb_api.cc": {"api": "dynamodb"},
     "src/store/dynamodb_store.cc": {"api_": "dynamodb", "api": "dynamodb"},
+    # `jit doctor` (DoctorClients): run with the task role, it checks the role's permissions too.
+    "src/app/doctor.cc": {"sso_admin": "sso", "identitystore": "identitystore", "scheduler": "scheduler",
+                          "dynamodb": "dynamodb"},
 }
 # Call sites that forward an operation name they were given (not a call of their own).
 FORWARDERS = {
@@ -83,8 +86,8 @@ IMPLIED = {
 }
 # Operations only `jit store init` calls (DynamoDbStore::create_table). An operator runs it once
 # with their own credentials (or deploys deploy/dynamodb-table.yaml instead); the service's task
-# role never needs them.
-INIT_ONLY = {"dynamodb:CreateTable", "dynamodb:DescribeTimeToLive", "dynamodb:UpdateTimeToLive"}
+# role never needs them. (DescribeTimeToLive is not one: `jit doctor` reads it with the task role.)
+INIT_ONLY = {"dynamodb:CreateTable", "dynamodb:UpdateTimeToLive"}
 # Operations that need no permission in the caller's identity policy.
 NO_IDENTITY_POLICY = {
     # Authorised by the role's trust policy, not by a permission of the caller; and on ECS the

@@ -241,6 +241,23 @@ void declare_store(CLI::App& app, Common& c, Commands& commands) {
   commands.emplace_back(migrate, [&c, urls] { return cmd_store_migrate(c.config, urls->first, urls->second); });
 }
 
+void declare_doctor(CLI::App& app, Common& c, Commands& commands) {
+  auto* cmd = app.add_subcommand(
+      "doctor",
+      "Check the deployment's AWS side and say what to fix: the Identity Center instance and identity store "
+      "answer; each permission set in policy exists, its session duration (PT1H recommended), and how many more "
+      "cut-off statements its inline policy holds (roles with session_cutoff); the Scheduler group and execution "
+      "role work and the role can be passed (roles with scheduled_revoke: a disabled probe schedule is created and "
+      "deleted); the DynamoDB table is ACTIVE with TTL on. Run it with the task role's credentials to check its "
+      "permissions too.");
+  cmd->footer("Exit codes: 0 all is well; 1 something to fix (a FAILED line, or with --strict a warning); "
+              "2 usage or configuration error.");
+  auto strict = std::make_shared<bool>(false);
+  add_common_options(cmd, c, true);
+  cmd->add_flag("--strict", *strict, "Warnings fail too (exit 1): a long session duration, few cut-off slots left");
+  commands.emplace_back(cmd, [&c, strict] { return cmd_doctor(c.config, c.store, c.out(), *strict); });
+}
+
 void declare_demo(CLI::App& app, Commands& commands) {
   auto* cmd = app.add_subcommand(
       "demo", "Play the whole lifecycle: jit serve against the local Slack and AWS emulators (the jit-slack-emulator "
@@ -280,6 +297,7 @@ int run_cli(int argc, char** argv) {
   declare_revoke(app, common, commands);
   declare_audit(app, common, commands);
   declare_store(app, common, commands);
+  declare_doctor(app, common, commands);
   declare_demo(app, commands);
 
   try {

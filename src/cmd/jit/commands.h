@@ -43,6 +43,10 @@ struct AuditReportFlags {
 // Exit 0 with the report; 2 for a bad flag; 1 when the store fails, or the chain or a checkpoint
 // did not verify (the report is still written, and says so).
 int cmd_audit_report(const std::string& config, const std::string& store, const AuditReportFlags& flags);
+// `jit doctor` (app/doctor.h): checks the deployment's AWS side and prints each finding with its
+// fix (`output` text or json). Exit 0 when nothing failed (with `strict`, nothing warned either),
+// 1 when something is to fix, 2 for a usage or configuration error (no policy, no region).
+int cmd_doctor(const std::string& config, const std::string& store, Output output, bool strict);
 int cmd_store_init(const std::string& config, const std::string& store);
 int cmd_store_migrate(const std::string& config, const std::string& from_url, const std::string& to_url);
 

@@ -1,0 +1,64 @@
+// `jit doctor`: checks a deployment's AWS side in one go and says what to fix (issue 14). Each
+// check calls only operations `jit serve` itself needs (deploy/iam-task-policy.json allows them
+// all), so run with the task role it also proves the role's permissions.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "aws/json_api.h"
+#include "core/settings.h"
+#include "ports/clock.h"
+
+namespace jit {
+
+struct DoctorFinding {
+  // ok: checked and fine; skip: not needed by this configuration (says why); warn: works, but
+  // should change; fail: something to fix before it can work.
+  enum class Level { ok, skip, warn, fail };
+  Level level = Level::ok;
+  std::string check;   // "identity store", "permission set prod/admin", "scheduler", "table jit", ...
+  std::string detail;  // what was found; may quote AWS's own messages (print it with user_text::printable)
+  std::string fix;     // what to do ("" when nothing)
+};
+
+// "ok", "skip", "warn" or "FAILED".
+const char* level_name(DoctorFinding::Level level);
+
+// The clients the checks call; a null client fails the checks that need it (and says so).
+struct DoctorClients {
+  aws::AwsJsonApi* sso_admin = nullptr;
+  aws::AwsJsonApi* identitystore = nullptr;
+  aws::AwsJsonApi* scheduler = nullptr;
+  aws::AwsJsonApi* dynamodb = nullptr;  // read only when settings.store.url is dynamodb:TABLE
+};
+
+struct DoctorReport {
+  std::vector<DoctorFinding> findings;
+  // No finding failed; with `strict`, none warned either.
+  bool healthy(bool strict = false) const;
+};
+
+// A permission set with room for fewer cut-off statements than this is a warning: so few grants
+// of its roles can be live at once.
+inline constexpr int kFewCutoffSlots = 5;
+
+// Runs every check, in this order:
+// - identity center: [aws] instance_arn and identity_store_id are set; the identity store answers
+//   GetUserId (an address nobody has: "no such user" is the answer wanted); the instance answers
+//   DescribePermissionSet for the permission sets in policy.
+// - each permission set in policy (once per ARN): it exists; its session duration (over PT1H is a
+//   warning: a JIT session should not outlive its grant by hours); for roles with session_cutoff,
+//   how many more cut-off statements fit its inline policy after pruning (none: fail; fewer than
+//   kFewCutoffSlots: warn), counted as the provider counts (aws/cutoff_policy.h).
+// - scheduler (a role has scheduled_revoke): [aws] scheduler_role_arn is set, and Scheduler takes
+//   a DISABLED schedule far in the future named jit-doctor-<random> in [aws] scheduler_group, run
+//   as that role, which is deleted at once: this proves the group exists, the role may be passed
+//   (iam:PassRole) and is one Scheduler accepts.
+// - table (settings.store.url is dynamodb:TABLE): it is ACTIVE with this store's key and
+//   indexes, and TTL is on for the `ttl` attribute.
+// `clock` gives the time statements are pruned at and the probe's random name. Never throws; every
+// AWS error becomes a finding naming the operation and the fix.
+DoctorReport run_doctor(const Config& config, const DoctorClients& clients, const Clock& clock);
+
+}  // namespace jit
