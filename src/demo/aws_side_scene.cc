@@ -26,12 +26,6 @@ long long ms_between(SystemTime from, SystemTime to) {
   return std::chrono::duration_cast<milliseconds>(to - from).count();
 }
 
-std::string aws_id_of(std::string_view slack_id) {
-  for (const auto& p : kPeople)
-    if (slack_id == p.slack_id) return p.aws_id;
-  return "";
-}
-
 // The statement `sid` in ops's policy as sandbox's sessions are judged on (its provisioned copy).
 std::optional<json> provisioned_statement(const DemoWorld& world, const std::string& sid) {
   auto sets = world.aws().get("permission-sets");

@@ -294,13 +294,20 @@ curl -s "{s}/dm?user=U0DANA"
 curl -s {a}/assignments
 # dana gives it back early
 curl -s -XPOST {s}/slash -d '{{"user":"U0DANA","text":"release PUT-REQUEST-ID-HERE","channel":"C0GENERAL"}}'
+# sandbox ops is of tier high: its grants arm a cut-off in the permission set's policy and a schedule
+curl -s {a}/permission-sets && curl -s {a}/schedules
+# dana signs in while she holds ops, and asks whether AWS allows her session now
+curl -s -XPOST {a}/sessions -d '{{"principal":"{dana}","account":"{sandbox}","permission_set":"{ops_set}"}}'
+curl -s {a}/sessions/PUT-SESSION-ID-HERE
 # the state and the audit trail
 {jit} grants list --store {store} && {jit} audit verify --store {store} --config {policy}
 )",
              fmt::arg("slack", w.slack().url()), fmt::arg("aws", w.aws().url()), fmt::arg("pid", w.serve_pid()),
              fmt::arg("log", w.log_path()), fmt::arg("ops", w.ops_port()), fmt::arg("policy", w.policy_path()),
              fmt::arg("store", store_url), fmt::arg("s", s), fmt::arg("a", a),
-             fmt::arg("jit", std::filesystem::read_symlink("/proc/self/exe").string()));
+             fmt::arg("jit", std::filesystem::read_symlink("/proc/self/exe").string()),
+             fmt::arg("dana", aws_id_of(kDana)), fmt::arg("sandbox", kSandboxAccountId),
+             fmt::arg("ops_set", kOpsPermissionSet));
   std::fflush(stdout);
 }
 

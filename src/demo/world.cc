@@ -158,6 +158,12 @@ std::optional<std::string> request_id_in(const std::string& reply) {
   return found;
 }
 
+std::string aws_id_of(std::string_view slack_id) {
+  for (const auto& p : kPeople)
+    if (slack_id == p.slack_id) return p.aws_id;
+  return "";
+}
+
 std::string name_of(std::string_view id) {
   for (const auto& p : kPeople)
     if (id == p.slack_id || id == p.aws_id) return p.name;

@@ -100,6 +100,9 @@ std::vector<std::string> aws_emulator_flags();
 // or in the DM "… (`r1a2b3`) is waiting …" (nullopt: none).
 std::optional<std::string> request_id_in(const std::string& reply);
 
+// The identity-store user id of the person with this Slack id ("" when there is none).
+std::string aws_id_of(std::string_view slack_id);
+
 // A person, channel, account or permission set (an id from Slack or AWS) as a person reads it:
 // "dana", "prod", "admin"; the id itself when it is none of these.
 std::string name_of(std::string_view id);
