@@ -18,8 +18,10 @@
 #include <thread>
 
 #include "app/exit_codes.h"
+#include "demo/aws_side_scene.h"
 #include "demo/demo.h"
 #include "demo/demo_world.h"
+#include "demo/timeline.h"
 #include "slack/ids.h"
 #include "app/migrate.h"
 #include "app/render.h"
@@ -41,15 +43,8 @@ using demo::kDana;
 using demo::kProd;
 using demo::kSandbox;
 using std::chrono::milliseconds;
-using SystemTime = std::chrono::system_clock::time_point;
 
 constexpr auto kTimeLimit = std::chrono::seconds(60);
-
-std::string clock_time(SystemTime t, bool millis = false) {
-  const auto ms = std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
-  const std::string hms = format_time(TimePoint{std::chrono::seconds(ms / 1000)}).substr(11, 8);
-  return millis ? fmt::format("{}.{:03}", hms, ms % 1000) : hms;
-}
 
 // The keys the demo sealed its trail with (unkeyed if the file cannot be read: verify then fails).
 audit::Keyring read_keys(const std::string& path) {
@@ -59,10 +54,11 @@ audit::Keyring read_keys(const std::string& path) {
   return keys ? *keys : audit::Keyring::unkeyed();
 }
 
-class Story {
+class Story : private Timeline {
  public:
   Story(demo::DemoWorld& world, std::string store_url, SystemTime started)
-      : world_(world), store_url_(std::move(store_url)), started_(started), keys_(read_keys(world.audit_key_path())) {}
+      : Timeline(world, started), world_(world), store_url_(std::move(store_url)), started_(started),
+        keys_(read_keys(world.audit_key_path())) {}
 
   // Plays every scene, then prints "N/N checks passed"; true when every check passed.
   bool run() {
@@ -83,49 +79,22 @@ class Story {
       list_mine(*third);
       release(*third);
     }
-    scene("7. the audit trail, checked as `jit audit verify` does");
+    scene("7. a role of tier high: AWS itself ends the access at the second, with jit serve down");
+    play_aws_ends_access(*this, world_);
+    scene("8. the audit trail, checked as `jit audit verify` does");
     verify_audit();
-    scene("8. the trail against serve's latest signed checkpoint, and the auditor's report");
+    scene("9. the trail against serve's latest signed checkpoint, and the auditor's report");
     report_and_checkpoint();
     const double took = elapsed(std::chrono::system_clock::now());
     fmt::print("\n");
     check(took < std::chrono::duration<double>(kTimeLimit).count(),
           fmt::format("the demo ran for {:.1f} s so far (limit {} s)", took, kTimeLimit.count()));
-    fmt::print("\n{}/{} checks passed{}\n", checks_ - failures_, checks_, failures_ ? " (see FAILED above)" : "");
+    fmt::print("\n{}/{} checks passed{}\n", checks() - failures(), checks(), failures() ? " (see FAILED above)" : "");
     std::fflush(stdout);
-    return failures_ == 0;
+    return failures() == 0;
   }
 
  private:
-  double elapsed(SystemTime t) const { return std::chrono::duration<double>(t - started_).count(); }
-
-  void scene(const std::string& title) {
-    show();
-    fmt::print("\n{}\n", title);
-  }
-
-  // Someone does something.
-  void act(const std::string& who, const std::string& what) {
-    show();
-    fmt::print("{:6.1f}s  {} {}\n", elapsed(std::chrono::system_clock::now()), who, what);
-    std::fflush(stdout);
-  }
-
-  // What appeared in Slack and AWS since the last look.
-  void show() {
-    for (const auto& h : world_.take_new()) fmt::print("{:6.1f}s    {}\n", elapsed(h.at), h.text);
-    std::fflush(stdout);
-  }
-
-  bool check(bool ok, const std::string& what) {
-    show();
-    ++checks_;
-    failures_ += ok ? 0 : 1;
-    fmt::print("         {} {}\n", ok ? "ok    " : "FAILED", what);
-    std::fflush(stdout);
-    return ok;
-  }
-
   std::optional<std::string> request_through_modal() {
     act("dana", "types /jit");
     world_.slash(kDana, "");
@@ -149,9 +118,12 @@ class Story {
 
   std::optional<AccessRequest> approve(const std::string& id, const char* channel) {
     act("alice", "clicks Approve");
+    const SystemTime clicked_at = std::chrono::system_clock::now();
     const bool clicked = world_.click(kAlice, channel, id, slack::kApproveAction);
     auto active = clicked ? world_.wait_state(id, State::active) : std::nullopt;
-    if (!check(active.has_value(), "the grant is active")) return std::nullopt;
+    const auto took = std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now() - clicked_at);
+    if (!check(active.has_value(), fmt::format("the grant is active, {} ms after the click", took.count())))
+      return std::nullopt;
     const std::string held = fmt::format("dana's {} on {}", active->role, active->account);
     check(world_.assignments().contains(held), "AWS Identity Center holds the assignment: " + held);
     check(world_.wait_reply(kDana, "Your access is active").has_value(),
@@ -285,8 +257,8 @@ class Story {
     fmt::print("\n$ jit audit report --since {} --until {} --format csv --checkpoints {} ...\n{}", format_time(since),
                format_time(now + Seconds{1}), world_.log_path(), audit_report::to_csv(*report));
     fmt::print("{}\n(the same as one printable page: {})\n", audit_report::summary_line(*report), html);
-    check(report->rows.size() == 2 && report->chain.verified,
-          fmt::format("the report has the two grants, from a verified chain ({} rows)", report->rows.size()));
+    check(report->rows.size() == 3 && report->chain.verified,
+          fmt::format("the report has the three grants, from a verified chain ({} rows)", report->rows.size()));
     check(std::ranges::all_of(report->rows, [](const auto& r) { return r.permalink.starts_with("https://"); }),
           "each grant links to its request's Slack thread");
   }
@@ -295,8 +267,6 @@ class Story {
   const std::string store_url_;
   const SystemTime started_;
   const audit::Keyring keys_;
-  int checks_ = 0;
-  int failures_ = 0;
 };
 
 void print_how_to_play(demo::DemoWorld& w, const std::string& store_url) {
@@ -324,13 +294,20 @@ curl -s "{s}/dm?user=U0DANA"
 curl -s {a}/assignments
 # dana gives it back early
 curl -s -XPOST {s}/slash -d '{{"user":"U0DANA","text":"release PUT-REQUEST-ID-HERE","channel":"C0GENERAL"}}'
+# sandbox ops is of tier high: its grants arm a cut-off in the permission set's policy and a schedule
+curl -s {a}/permission-sets && curl -s {a}/schedules
+# dana signs in while she holds ops, and asks whether AWS allows her session now
+curl -s -XPOST {a}/sessions -d '{{"principal":"{dana}","account":"{sandbox}","permission_set":"{ops_set}"}}'
+curl -s {a}/sessions/PUT-SESSION-ID-HERE
 # the state and the audit trail
 {jit} grants list --store {store} && {jit} audit verify --store {store} --config {policy}
 )",
              fmt::arg("slack", w.slack().url()), fmt::arg("aws", w.aws().url()), fmt::arg("pid", w.serve_pid()),
              fmt::arg("log", w.log_path()), fmt::arg("ops", w.ops_port()), fmt::arg("policy", w.policy_path()),
              fmt::arg("store", store_url), fmt::arg("s", s), fmt::arg("a", a),
-             fmt::arg("jit", std::filesystem::read_symlink("/proc/self/exe").string()));
+             fmt::arg("jit", std::filesystem::read_symlink("/proc/self/exe").string()),
+             fmt::arg("dana", aws_id_of(kDana)), fmt::arg("sandbox", kSandboxAccountId),
+             fmt::arg("ops_set", kOpsPermissionSet));
   std::fflush(stdout);
 }
 
@@ -417,7 +394,8 @@ int run_demo(const DemoOptions& options) {
   StopSignals signals(dir);
   fmt::print("JIT Access demo: the real `jit serve` runs against a Slack emulator and an AWS (IAM Identity Center)\n"
              "emulator, all on 127.0.0.1: nothing leaves this machine. dana asks for access in Slack, alice decides,\n"
-             "and the grant appears in AWS and goes away on time. Seconds since the start on the left; times UTC.\n");
+             "and the grant appears in AWS and goes away on time; for a role of tier high, AWS itself ends it at the\n"
+             "second while jit serve is down. Seconds since the start on the left; times UTC.\n");
   auto world = demo::DemoWorld::start(*programs, dir, store);
   if (!world) {
     fmt::print(stderr, "jit: demo: {}\n", world.error().message);
@@ -437,7 +415,7 @@ int run_demo(const DemoOptions& options) {
   if (serve_code != 0) fmt::print("jit serve exited with code {}; its log: {}\n", serve_code, (*world)->log_path());
   const bool ok = passed && serve_code == 0;
   if (!ok) {
-    fmt::print("The demo's files are kept in {} (serve.log is jit serve's log).\n", dir);
+    fmt::print("The demo's files are kept in {} (serve.log and serve-2.log are jit serve's logs).\n", dir);
   } else {
     if (!kept.empty() && keep_audit_key(**world, kept + ".audit-key"))
       fmt::print("The demo's state is kept in {0}, its audit key in {0}.audit-key: try `JIT_AUDIT_KEY=$(cat "

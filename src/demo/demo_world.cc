@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <csignal>
 #include <functional>
 #include <re2/re2.h>
 #include <sstream>
@@ -77,42 +78,23 @@ Result<std::unique_ptr<DemoWorld>> DemoWorld::start(const EmulatorPrograms& prog
   if (!slack) return fail(Error::Unavailable("the Slack emulator did not start: " + slack.error().message));
   w->slack_ = std::move(*slack);
   std::vector<std::string> aws_flags = aws_emulator_flags();
-  aws_flags.insert(aws_flags.end(), {"--delay-ms", "50"});
+  // Provisioning as slow as the emulator's default (AWS: seconds, unmeasured); schedules fire at
+  // their second (AWS: within the minute); ops's sessions last an hour (the recommended setting).
+  aws_flags.insert(aws_flags.end(),
+                   {"--delay-ms", "50", "--provision-delay-ms", std::to_string(kProvisionDelay.count()),
+                    "--schedule-fire-delay-ms", "0", "--permission-set", std::string(kOpsPermissionSet) + ",PT1H"});
   auto aws = EmulatorProcess::start(programs.aws, aws_flags, dir + "/aws-emulator.log");
   if (!aws) return fail(Error::Unavailable("the AWS emulator did not start: " + aws.error().message));
   w->aws_ = std::move(*aws);
 
   w->policy_path_ = dir + "/jit.toml";
-  w->log_path_ = dir + "/serve.log";
   if (auto keys = w->write_keys(); !keys) return fail(keys.error());
   std::ofstream(w->policy_path_) << policy_text({.store_url = store_url,
                                                  .audit_key_file = w->audit_key_path_,
-                                                 .checkpoint_key_file = w->checkpoint_key_path_});
-  if (auto spawned = w->spawn_serve(store_url); !spawned) return fail(spawned.error());
-
-  // Up once its Socket Mode connection is open; the log names the ops port it bound.
-  auto connected = [&] {
-    for (const auto& c : w->slack_->list("connections"))
-      if (c.value("hello_sent", false)) return true;
-    return false;
-  };
-  const auto deadline = SteadyClock::now() + std::chrono::seconds(20);
-  while (!w->slack_->wait_for(connected, milliseconds(200))) {
-    if (auto status = w->serve_->wait_exit(milliseconds(0)))
-      return fail(Error::Unavailable(fmt::format("jit serve exited (code {}) before it connected to Slack; its log: {}",
-                                                 ChildProcess::exit_code(*status), w->log_path_)));
-    if (SteadyClock::now() > deadline)
-      return fail(Error::Unavailable("jit serve did not connect to the Slack emulator within 20 s; its log: " +
-                                     w->log_path_));
-  }
-  static const RE2 ops(R"re("ops":"http://127\.0\.0\.1:([0-9]+))re");
-  while (w->ops_port_ == 0 && SteadyClock::now() < deadline) {
-    std::stringstream log;
-    log << std::ifstream(w->log_path_).rdbuf();
-    const std::string text = log.str();
-    if (int port = 0; RE2::PartialMatch(text, ops, &port)) w->ops_port_ = static_cast<std::uint16_t>(port);
-    else std::this_thread::sleep_for(milliseconds(20));  // the line follows the connection within moments
-  }
+                                                 .checkpoint_key_file = w->checkpoint_key_path_,
+                                                 .high_role = true});
+  w->store_url_ = store_url;
+  if (auto up = w->start_serve(); !up) return fail(up.error());
   auto store = open_store(store_url);
   if (!store) return fail(store.error());
   w->store_ = std::move(*store);
@@ -135,6 +117,49 @@ Result<> DemoWorld::write_keys() {
   }
   return {};
 }
+
+int DemoWorld::connections_opened() const {
+  int opened = 0;
+  for (const auto& c : slack_->list("connections")) opened += c.value("hello_sent", false) ? 1 : 0;
+  return opened;
+}
+
+Result<> DemoWorld::start_serve() {
+  if (serve_ && serve_->running()) return fail(Error::Conflict("jit serve is already running"));
+  const int opened_before = connections_opened();
+  ++serve_runs_;
+  log_path_ = serve_runs_ == 1 ? dir_ + "/serve.log" : fmt::format("{}/serve-{}.log", dir_, serve_runs_);
+  ops_port_ = 0;
+  if (auto spawned = spawn_serve(store_url_); !spawned) return fail(spawned.error());
+
+  // Up once it has opened a Socket Mode connection of its own; the log names the ops port it bound.
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(20);
+  while (!slack_->wait_for([&] { return connections_opened() > opened_before; }, milliseconds(200))) {
+    if (auto status = serve_->wait_exit(milliseconds(0)))
+      return fail(Error::Unavailable(fmt::format("jit serve exited (code {}) before it connected to Slack; its log: {}",
+                                                 ChildProcess::exit_code(*status), log_path_)));
+    if (SteadyClock::now() > deadline)
+      return fail(Error::Unavailable("jit serve did not connect to the Slack emulator within 20 s; its log: " +
+                                     log_path_));
+  }
+  static const RE2 ops(R"re("ops":"http://127\.0\.0\.1:([0-9]+))re");
+  while (ops_port_ == 0 && SteadyClock::now() < deadline) {
+    std::stringstream log;
+    log << std::ifstream(log_path_).rdbuf();
+    const std::string text = log.str();
+    if (int port = 0; RE2::PartialMatch(text, ops, &port)) ops_port_ = static_cast<std::uint16_t>(port);
+    else std::this_thread::sleep_for(milliseconds(20));  // the line follows the connection within moments
+  }
+  return {};
+}
+
+void DemoWorld::stop_serve() {
+  if (!serve_) return;
+  serve_->signal(SIGKILL);
+  serve_->stop();  // reaps it
+}
+
+bool DemoWorld::serve_running() { return serve_ && serve_->running(); }
 
 Result<> DemoWorld::spawn_serve(const std::string& store_url) {
   std::error_code ec;
@@ -324,14 +349,48 @@ std::vector<Happening> DemoWorld::take_new() {
         out.push_back({now, fmt::format("Slack opens the form \"{}\" for {}",
                                         v.value(json::json_pointer("/view/title/text"), std::string()), p.name)});
   }
+  take_aws(now, out);
+  std::stable_sort(out.begin(), out.end(), [](const Happening& a, const Happening& b) { return a.at < b.at; });
+  return out;
+}
+
+void DemoWorld::take_aws(std::chrono::system_clock::time_point now, std::vector<Happening>& out) {
   const std::set<std::string> now_assigned = assignments();
   for (const auto& a : now_assigned)
     if (!seen_assignments_.contains(a)) out.push_back({now, "AWS Identity Center: assignment created: " + a});
   for (const auto& a : seen_assignments_)
     if (!now_assigned.contains(a)) out.push_back({now, "AWS Identity Center: assignment deleted: " + a});
   seen_assignments_ = now_assigned;
-  std::stable_sort(out.begin(), out.end(), [](const Happening& a, const Happening& b) { return a.at < b.at; });
-  return out;
+
+  auto permission_sets = aws_->get("permission-sets");
+  for (const auto& p : permission_sets ? permission_sets->value("provisioning", json::array()) : json::array()) {
+    const std::string status = p.value("Status", ""), arn = p.value("PermissionSetArn", "");
+    if (status == "IN_PROGRESS" || !seen_provisionings_.insert(p.value("RequestId", "")).second) continue;
+    out.push_back({now, fmt::format("AWS Identity Center: permission set {} provisioned to account {}: {}{}",
+                                    name_of(arn.substr(arn.find("/ps-") + 4)), name_of(p.value("AccountId", "")),
+                                    status, p.contains("FailureReason") ? " " + p.value("FailureReason", "") : "")});
+  }
+
+  auto scheduler = aws_->get("schedules");
+  if (!scheduler) return;
+  std::set<std::string> now_scheduled;
+  for (const auto& s : scheduler->value("schedules", json::array())) {
+    const std::string name = s.value("group", "") + "/" + s.value("name", "");
+    now_scheduled.insert(name);
+    if (!seen_schedules_.contains(name))
+      out.push_back({now, fmt::format("AWS EventBridge Scheduler: schedule created: {} {} UTC -> {}", name,
+                                      s.value("expression", ""), s.value("target", ""))});
+  }
+  const json firings = scheduler->value("firings", json::array());
+  for (std::size_t i = seen_firings_; i < firings.size(); ++i)
+    out.push_back({now, fmt::format("AWS EventBridge Scheduler: {}/{} fired (attempt {}): {}, {}",
+                                    firings[i].value("group", ""), firings[i].value("name", ""),
+                                    firings[i].value("attempt", 0), firings[i].value("outcome", ""),
+                                    firings[i].value("detail", ""))});
+  seen_firings_ = firings.size();
+  for (const auto& name : seen_schedules_)
+    if (!now_scheduled.contains(name)) out.push_back({now, "AWS EventBridge Scheduler: schedule deleted: " + name});
+  seen_schedules_ = now_scheduled;
 }
 
 }  // namespace jit::demo

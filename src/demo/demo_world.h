@@ -25,6 +25,9 @@
 
 namespace jit::demo {
 
+// How long the emulated Identity Center takes to provision a permission set's policy to an account.
+inline constexpr std::chrono::milliseconds kProvisionDelay{1000};
+
 // Something seen in Slack or AWS, for the timeline.
 struct Happening {
   std::chrono::system_clock::time_point at;
@@ -49,10 +52,20 @@ class DemoWorld {
   int stop();
   pid_t serve_pid() const { return serve_->pid(); }
 
+  // SIGKILL to serve, as a crash or a lost host ends it, and reaped; the emulators keep running
+  // (the AWS emulator's Scheduler still fires). Nothing of the service runs until start_serve().
+  void stop_serve();
+  // Starts `jit serve` again on the same policy and store, its log in `dir`/serve-N.log (log_path()
+  // and ops_port() then name this run's), and returns once it has opened a Socket Mode connection
+  // of its own. Errc::conflict while serve runs; Errc::unavailable naming its log when it does not
+  // come up within 20 s.
+  Result<> start_serve();
+  bool serve_running();
+
   const EmulatorProcess& slack() const { return *slack_; }
   const EmulatorProcess& aws() const { return *aws_; }
   Store& store() { return *store_; }
-  const std::string& log_path() const { return log_path_; }
+  const std::string& log_path() const { return log_path_; }  // the current run of serve's
   const std::string& policy_path() const { return policy_path_; }
   // The keys this demo made in `dir` for its serve: the audit trail's HMAC key file and the
   // checkpoint signing key (PEM), both readable by their owner only.
@@ -86,26 +99,34 @@ class DemoWorld {
   // "dana: admin on prod" for each assignment in the emulated Identity Center.
   std::set<std::string> assignments() const;
   // What happened in Slack (posts, edits, thread replies, ephemerals, DMs, modals opened) and in
-  // AWS (assignments made or removed) since the last call, oldest first.
+  // AWS (assignments made or removed, permission sets provisioned, schedules created, fired or
+  // deleted) since the last call, oldest first.
   std::vector<Happening> take_new();
 
  private:
   DemoWorld() = default;
   Result<> spawn_serve(const std::string& store_url);
+  int connections_opened() const;  // Socket Mode connections that got their hello, ever
   Result<> write_keys();
   std::string readable(std::string text) const;
+  // take_new's AWS part: assignments, provisionings ended, schedules created, fired and deleted.
+  void take_aws(std::chrono::system_clock::time_point now, std::vector<Happening>& out);
 
   std::unique_ptr<EmulatorProcess> slack_;
   std::unique_ptr<EmulatorProcess> aws_;
   std::unique_ptr<ChildProcess> serve_;
   std::unique_ptr<Store> store_;
-  std::string dir_, policy_path_, log_path_, audit_key_path_, checkpoint_key_path_;
+  std::string dir_, store_url_, policy_path_, log_path_, audit_key_path_, checkpoint_key_path_;
+  int serve_runs_ = 0;
   std::uint16_t ops_port_ = 0;
   std::chrono::system_clock::time_point turn_;  // when the last action began
   // take_new: what was already reported.
   std::map<std::string, std::string> seen_messages_;  // channel/ts -> its JSON
   std::set<std::string> seen_views_;
   std::set<std::string> seen_assignments_;
+  std::set<std::string> seen_provisionings_;  // request ids of ended provisionings
+  std::set<std::string> seen_schedules_;      // "group/name"
+  std::size_t seen_firings_ = 0;
 };
 
 }  // namespace jit::demo

@@ -10,7 +10,6 @@ namespace jit::demo {
 namespace {
 
 constexpr char kProdAccount[] = "123456789012";
-constexpr char kSandboxAccount[] = "111111111111";
 constexpr char kPermissionSet[] = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-";
 
 // ["a", "b"] in TOML.
@@ -49,6 +48,16 @@ std::string policy_text(const PolicyOptions& o) {
   requesters = ["*"]
   ticket_required = true
   ticket_pattern = "^INC-[0-9]+$")toml", fmt::arg("ps", kPermissionSet));
+  const std::string high_role = !o.high_role ? "" : fmt::format(R"toml(
+
+  [[accounts.roles]]
+  name = "ops"
+  permission_set_arn = "{}"
+  max_duration = "1h"
+  allowed_durations = ["{}", "30m", "1h"]
+  tier = "high"
+  approvals_required = 1
+  requesters = ["*"])toml", kOpsPermissionSet, kGrantSeconds);
   return fmt::format(R"toml(# The policy of `jit demo` and the end-to-end tests (src/demo/world.cc): two accounts on the emulated Identity Center.
 approval_window = "1h"
 sweep_interval = "{sweep}"
@@ -86,7 +95,7 @@ approvers = {sandbox_approvers}
   name = "developer"
   permission_set_arn = "{ps}0000000000000003"
   max_duration = "8h"
-  requesters = ["*"]
+  requesters = ["*"]{high_role}
 )toml",
                      fmt::arg("sweep", o.sweep_interval), fmt::arg("admin", kAdmin), fmt::arg("ops", kOps),
                      fmt::arg("store", o.store_url), fmt::arg("region", kAwsRegion), fmt::arg("call_timeout", o.call_timeout),
@@ -99,8 +108,9 @@ approvers = {sandbox_approvers}
                      fmt::arg("prod_account", kProdAccount), fmt::arg("prod", kProd),
                      fmt::arg("prod_approvers", toml_list(o.prod_approvers)), fmt::arg("ps", kPermissionSet),
                      fmt::arg("prod_admin_max", o.prod_admin_max), fmt::arg("durations", durations),
-                     fmt::arg("break_glass", break_glass), fmt::arg("sandbox_account", kSandboxAccount),
-                     fmt::arg("sandbox", kSandbox), fmt::arg("sandbox_approvers", toml_list(o.sandbox_approvers)));
+                     fmt::arg("break_glass", break_glass), fmt::arg("sandbox_account", kSandboxAccountId),
+                     fmt::arg("sandbox", kSandbox), fmt::arg("sandbox_approvers", toml_list(o.sandbox_approvers)),
+                     fmt::arg("high_role", high_role));
 }
 
 std::vector<std::pair<std::string, std::string>> serve_environment(const std::string& slack_api_url,
@@ -148,14 +158,20 @@ std::optional<std::string> request_id_in(const std::string& reply) {
   return found;
 }
 
+std::string aws_id_of(std::string_view slack_id) {
+  for (const auto& p : kPeople)
+    if (slack_id == p.slack_id) return p.aws_id;
+  return "";
+}
+
 std::string name_of(std::string_view id) {
   for (const auto& p : kPeople)
     if (id == p.slack_id || id == p.aws_id) return p.name;
   static const std::map<std::string, std::string, std::less<>> names = {
-      {kProdAccount, "prod"},       {kSandboxAccount, "sandbox"},   {"0000000000000001", "admin"},
-      {"0000000000000002", "break-glass"}, {"0000000000000003", "developer"}, {kProd, "prod"},
-      {kSandbox, "sandbox"},        {kGeneral, "general"},          {kOps, "jit-ops"},
-      {kLeads, "leads"}};
+      {kProdAccount, "prod"},         {kSandboxAccountId, "sandbox"},     {"0000000000000001", "admin"},
+      {"0000000000000002", "break-glass"}, {"0000000000000003", "developer"}, {"0000000000000004", "ops"},
+      {kProd, "prod"},                {kSandbox, "sandbox"},              {kGeneral, "general"},
+      {kOps, "jit-ops"},              {kLeads, "leads"}};
   const auto it = names.find(id);
   return it == names.end() ? std::string(id) : it->second;
 }

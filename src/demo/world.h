@@ -39,6 +39,11 @@ inline constexpr char kSandbox[] = "C0SANDBOX";  // sandbox's owner channel
 inline constexpr char kOps[] = "C0OPS";          // the ops channel
 inline constexpr char kGrantSeconds[] = "8s";    // the demo's short grant (an allowed duration of prod admin)
 
+inline constexpr char kSandboxAccountId[] = "111111111111";  // the sandbox account
+// The permission set of sandbox's "ops" role, of tier high (PolicyOptions::high_role): its grants
+// arm a session cut-off in this permission set's inline policy and an EventBridge schedule.
+inline constexpr char kOpsPermissionSet[] = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-0000000000000004";
+
 // What the emulators accept, and what `jit serve` presents to them.
 inline constexpr char kSlackBotToken[] = "xoxb-emulator-bot";
 inline constexpr char kSlackAppToken[] = "xapp-emulator-app";
@@ -69,10 +74,14 @@ struct PolicyOptions {
   // [audit] key_file and checkpoint_key_file ("" = none: an unkeyed trail, no checkpoints).
   std::string audit_key_file;
   std::string checkpoint_key_file;
+  // sandbox's "ops" role too (kOpsPermissionSet): tier high, so a session cut-off and a scheduled
+  // revoke by default; one approval, durations kGrantSeconds or up to 1h.
+  bool high_role = false;
 };
 
 // The policy file (TOML): accounts prod (123456789012, role admin) and sandbox (111111111111,
-// role developer) on the emulators' Identity Center instance, admins U0ADMIN, ops channel C0OPS.
+// role developer, and ops with high_role) on the emulators' Identity Center instance, admins
+// U0ADMIN, ops channel C0OPS.
 std::string policy_text(const PolicyOptions& options);
 
 // The environment of a `jit serve` pointed at the emulators: their endpoints and credentials, no
@@ -90,6 +99,9 @@ std::vector<std::string> aws_emulator_flags();
 // The request id in the app's reply to a request, "Request `r1a2b3` is waiting for approval in …",
 // or in the DM "… (`r1a2b3`) is waiting …" (nullopt: none).
 std::optional<std::string> request_id_in(const std::string& reply);
+
+// The identity-store user id of the person with this Slack id ("" when there is none).
+std::string aws_id_of(std::string_view slack_id);
 
 // A person, channel, account or permission set (an id from Slack or AWS) as a person reads it:
 // "dana", "prod", "admin"; the id itself when it is none of these.
