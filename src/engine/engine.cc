@@ -286,6 +286,20 @@ std::optional<AccessRequest> Engine::post_to_chat(const AccessRequest& r) {
                       .facts = audit::facts::of_posted(posted->channel, posted->ts, posted->permalink)};
   });
   if (!saved) return std::nullopt;
+  // A decision (or a cancel) that came between the post and this record found no message to
+  // update, so the message would keep its buttons: show it now, with the latest change.
+  if (saved->event && saved->request.state != State::pending) {
+    auto events = store_.audit_events({.request_id = r.id});
+    if (events) {
+      for (auto e = events->rbegin(); e != events->rend(); ++e)
+        if (e->action != "posted") {
+          announce(saved->request, *e, std::nullopt);
+          break;
+        }
+    } else {
+      spdlog::warn("event=chat_update_failed request={} error=\"{}\"", r.id, events.error().message);
+    }
+  }
   return saved->request;
 }
 

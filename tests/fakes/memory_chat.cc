@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 #include "core/duration.h"
 
@@ -35,19 +36,32 @@ Result<> MemoryChat::take_fault() {
 void MemoryChat::add(ChatLine line) { lines_.push_back(std::move(line)); }
 
 Result<MessageRef> MemoryChat::post_request(const AccessRequest& r) {
+  std::function<void()> hook;
+  MessageRef ref;
+  {
+    std::lock_guard lock(mu_);
+    if (auto f = take_fault(); !f) return fail(f.error());
+    add({ChatLine::Kind::post, r.chat_channel,
+         fmt::format("{} asks for {} on {} ({}) for {}: \"{}\"{} [{}] [Approve] [Deny]", r.requester, r.role,
+                     r.account, r.account_id, format_duration(r.duration), r.reason,
+                     r.ticket.empty() ? "" : " ticket " + r.ticket, r.id)});
+    const std::string ts = std::to_string(next_ts_++);
+    ref = MessageRef{r.chat_channel, ts, "https://memory-chat.example/archives/" + r.chat_channel + "/p" + ts};
+    hook = std::exchange(after_post_, nullptr);
+  }
+  if (hook) hook();
+  return ref;
+}
+
+void MemoryChat::after_next_post(std::function<void()> hook) {
   std::lock_guard lock(mu_);
-  if (auto f = take_fault(); !f) return fail(f.error());
-  add({ChatLine::Kind::post, r.chat_channel,
-       fmt::format("{} asks for {} on {} ({}) for {}: \"{}\"{} [{}] [Approve] [Deny]", r.requester, r.role,
-                   r.account, r.account_id, format_duration(r.duration), r.reason,
-                   r.ticket.empty() ? "" : " ticket " + r.ticket, r.id)});
-  const std::string ts = std::to_string(next_ts_++);
-  return MessageRef{r.chat_channel, ts, "https://memory-chat.example/archives/" + r.chat_channel + "/p" + ts};
+  after_post_ = std::move(hook);
 }
 
 Result<> MemoryChat::update_request(const AccessRequest& r, const AuditEvent& e) {
   std::lock_guard lock(mu_);
   if (auto f = take_fault(); !f) return f;
+  if (r.chat_ts.empty()) return {};  // never posted: nothing to update (the Chat contract)
   std::string text = fmt::format("{} is now {}", r.id, state_name(r.state));
   if (r.state == State::active && r.expires_at) text += " until " + format_time(*r.expires_at);
   else if (!e.detail.empty()) text += " (" + e.detail + ")";

@@ -2,6 +2,7 @@
 // it: `jit demo` talks to the Slack emulator executable). The chat keeps a readable transcript.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -35,6 +36,10 @@ class MemoryChat final : public Chat {
   std::vector<Notice> notices_for(const std::string& user_id) const;
   // Test control: the next `count` calls fail with Errc::unavailable.
   void fail_next(int count);
+  // Test control: runs once, inside the next post_request after the message is posted and before
+  // post_request returns (outside the chat's lock): what happens between Slack's answer and the
+  // engine's record of it.
+  void after_next_post(std::function<void()> hook);
 
  private:
   Result<> take_fault();
@@ -46,6 +51,7 @@ class MemoryChat final : public Chat {
   std::map<std::string, std::vector<Notice>> notices_;
   int faults_ = 0;
   int next_ts_ = 1;
+  std::function<void()> after_post_;
 };
 
 // Directory from fixed tables. Every user is a confirmed member of team kTeam with the e-mail
