@@ -120,7 +120,7 @@ TEST_F(AuditReportCli, TheWindowAndTheAccountFilterRows) {
 TEST_F(AuditReportCli, ATamperedTrailIsReportedAndExitsOne) {
   const std::string sql = "DROP TRIGGER IF EXISTS audit_append_only_update; "
                           "UPDATE audit SET detail = 'nothing to see' WHERE seq = 3;";
-  ASSERT_EQ(std::system(("sqlite3 " + file + " \"" + sql + "\"").c_str()), 0);
+  ASSERT_EQ(jit::testing::run_sqlite(file, sql).code, 0);
   const auto html_path = dir / "report.html";
   Outcome r = report("--since 2026-11-24 --until 2026-11-25 --format html --output " + html_path.string());
   EXPECT_EQ(r.code, 1) << r.out;
@@ -130,7 +130,7 @@ TEST_F(AuditReportCli, ATamperedTrailIsReportedAndExitsOne) {
 
 TEST_F(AuditReportCli, TheHeaderStatesTheCheckpointsGivenAndAFailedOneExitsOne) {
   const auto sql = [&](const std::string& q) {
-    std::string out = jit::testing::run_shell("sqlite3 " + file + " \"" + q + "\"").out;
+    std::string out = jit::testing::run_sqlite(file, q).out;
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
     return out;
   };

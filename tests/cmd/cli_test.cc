@@ -36,6 +36,7 @@ using jit::testing::run;
 
 using jit::testing::read_text;
 using jit::testing::run_shell;
+using jit::testing::run_sqlite;
 // Runs a shell command and collects its output.
 Outcome shell(const std::string& command_line) { return run_shell(command_line); }
 
@@ -471,13 +472,13 @@ TEST_F(CliTest, StoreMigrateFromSqliteToDynamoDbOnMoto) {
 TEST_F(CliTest, StoreMigrateTakesASchema4FileAndLeavesBothAtTheCurrentVersion) {
   ASSERT_NO_FATAL_FAILURE(make_demo_store());
   const std::string file = (dir / "state.db").string();
-  ASSERT_EQ(shell("sqlite3 " + file + " \"DROP TABLE locks; PRAGMA user_version = 4;\"").code, 0);
+  ASSERT_EQ(run_sqlite(file, "DROP TABLE locks; PRAGMA user_version = 4;").code, 0);
   const std::string copy = (dir / "copy-of-4.db").string();
   Outcome migrated = run("store migrate --from " + db + " --to sqlite:" + copy, key_env);
   ASSERT_EQ(migrated.code, 0) << migrated.out;
   EXPECT_THAT(migrated.out, HasSubstr("audit chain verified (head #"));
   for (const std::string& f : {file, copy}) {
-    Outcome schema = shell("sqlite3 " + f + " \"PRAGMA user_version; SELECT count(*) FROM locks;\"");
+    Outcome schema = run_sqlite(f, "PRAGMA user_version; SELECT count(*) FROM locks;");
     EXPECT_EQ(schema.out, "5\n0\n") << f;
   }
 }
@@ -487,7 +488,7 @@ TEST_F(CliTest, AuditVerifyNamesATamperedEvent) {
   const std::string file = (dir / "state.db").string();
   const std::string sql = "DROP TRIGGER IF EXISTS audit_append_only_update; "
                           "UPDATE audit SET detail = 'nothing to see' WHERE seq = 5;";
-  ASSERT_EQ(std::system(("sqlite3 " + file + " \"" + sql + "\"").c_str()), 0);
+  ASSERT_EQ(run_sqlite(file, sql).code, 0);
   Outcome verify = run("audit verify --store " + db, key_env);
   EXPECT_EQ(verify.code, 1);
   EXPECT_THAT(verify.out, HasSubstr("BROKEN at event 5"));
@@ -499,8 +500,8 @@ TEST_F(CliTest, AuditVerifyNamesATamperedEvent) {
 TEST_F(CliTest, AuditVerifyNamesRowsTheTrailDoesNotExplain) {
   ASSERT_NO_FATAL_FAILURE(make_demo_store());
   const std::string file = (dir / "state.db").string();
-  Outcome granted = shell("sqlite3 " + file + " \"SELECT id FROM requests WHERE state = 'revoked' AND granted_at IS NOT NULL "
-                        "ORDER BY created_at LIMIT 1\"");
+  Outcome granted = run_sqlite(file, "SELECT id FROM requests WHERE state = 'revoked' AND granted_at IS NOT NULL "
+                                       "ORDER BY created_at LIMIT 1");
   const std::string id = granted.out.substr(0, granted.out.find('\n'));
   ASSERT_FALSE(id.empty()) << "the demo leaves a revoked grant";
   const std::string sql =
@@ -510,7 +511,7 @@ TEST_F(CliTest, AuditVerifyNamesRowsTheTrailDoesNotExplain) {
       "INSERT INTO requests SELECT * FROM forged; "
       "UPDATE requests SET state = 'active', ended_at = NULL, end_reason = '', expires_at = expires_at + 31536000 "
       "WHERE id = '" + id + "';";
-  Outcome forged = shell("sqlite3 " + file + " \"" + sql + "\"");
+  Outcome forged = run_sqlite(file, sql);
   ASSERT_EQ(forged.code, 0) << forged.out;
   Outcome verify = run("audit verify --store " + db, key_env);
   EXPECT_EQ(verify.code, 1) << verify.out;
@@ -535,8 +536,8 @@ TEST_F(CliTest, AuditVerifyNamesRowsTheTrailDoesNotExplainOnDynamoDb) {
   ASSERT_EQ(run("store init --store " + table, env + " " + key_env).code, 0);
   ASSERT_EQ(run("store migrate --from " + db + " --to " + table, env + " " + key_env).code, 0);
   const std::string file = (dir / "state.db").string();
-  Outcome grants = shell("sqlite3 " + file + " \"SELECT id || ' ' || expires_at FROM requests WHERE state = 'revoked' "
-                         "AND granted_at IS NOT NULL ORDER BY created_at LIMIT 2\"");
+  Outcome grants = run_sqlite(file, "SELECT id || ' ' || expires_at FROM requests WHERE state = 'revoked' "
+                                      "AND granted_at IS NOT NULL ORDER BY created_at LIMIT 2");
   std::istringstream lines(grants.out);
   std::string approved_id, active_id;
   long long expires = 0, ignored = 0;

@@ -100,7 +100,7 @@ TEST_F(CheckpointE2e, GrantPublishesACheckpointThatVerifyAcceptsAndTruncationFai
   const std::string sql = "DROP TRIGGER IF EXISTS audit_append_only_delete; DELETE FROM audit WHERE seq > " + keep +
                           "; UPDATE audit_head SET seq = " + keep + ", hash = (SELECT hash FROM audit WHERE seq = " +
                           keep + ");";
-  ASSERT_EQ(std::system(("sqlite3 " + file + " \"" + sql + "\"").c_str()), 0);
+  ASSERT_EQ(run_sqlite(file, sql).code, 0);
   // The chain alone sees nothing; the cross-check of requests sees that the active grant's own
   // grant events are gone (a cut that spares them is seen by the checkpoint alone).
   const Outcome plain = jit("audit verify" + store);

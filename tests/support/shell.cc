@@ -18,4 +18,8 @@ Outcome run_shell(const std::string& command) {
   return r;
 }
 
+Outcome run_sqlite(const std::string& file, const std::string& sql) {
+  return run_shell("sqlite3 " + file + " \"" + sql + "\"");
+}
+
 }  // namespace jit::testing

@@ -13,4 +13,8 @@ struct Outcome {
 // Runs `command` with /bin/sh (stderr joined to stdout) and collects its output.
 Outcome run_shell(const std::string& command);
 
+// Runs `sql` on the SQLite database `file` with the sqlite3 shell, as someone holding the file
+// would (tampering tests). `sql` must not contain double quotes.
+Outcome run_sqlite(const std::string& file, const std::string& sql);
+
 }  // namespace jit::testing
