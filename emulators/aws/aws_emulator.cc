@@ -5,11 +5,15 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <thread>
 
+#include "core/time.h"
 #include "emulator_state.h"
+#include "iam_service.h"
+#include "query_replies.h"
 #include "net/http_server.h"
 #include "scheduler.h"
 #include "signature_check.h"
@@ -24,7 +28,7 @@ constexpr std::string_view kControlPrefix = "/_emulator/";
 constexpr std::string_view kSsoAdminPrefix = "SWBExternalService";
 constexpr std::string_view kIdentityStorePrefix = "AWSIdentityStore";
 
-enum class Service { sso_admin, identitystore, sts, scheduler, unknown };
+enum class Service { sso_admin, identitystore, sts, iam, scheduler, unknown };
 
 struct Route {
   Service service = Service::unknown;
@@ -41,9 +45,12 @@ net::HttpResponse json_response(int status, const json& body, net::Headers heade
 
 struct AwsEmulator::Impl {
   AwsEmulatorOptions options;
-  EmulatorClock clock;
+  EmulatorClock base_clock;  // the configured clock: signatures' 15-minute window
+  std::atomic<long long> clock_offset_ms{0};  // POST /_emulator/clock
+  EmulatorClock clock;       // base_clock + clock_offset_ms: every service's "now"
   std::vector<aws::Credentials> configured;
   EmulatorState state;
+  IamService iam;
   Scheduler scheduler;  // after `state`, which its firing thread uses
   std::unique_ptr<net::HttpServer> server;
 
@@ -56,13 +63,20 @@ struct AwsEmulator::Impl {
   long long total_calls = 0;
 
   Impl(AwsEmulatorOptions o, EmulatorClock c)
-      : options(std::move(o)), clock(std::move(c)), configured(options.credentials), state(options, clock),
+      : options(std::move(o)),
+        base_clock(std::move(c)),
+        clock([this] { return base_clock() + std::chrono::milliseconds(clock_offset_ms.load()); }),
+        configured(options.credentials),
+        state(options, clock),
+        iam(options, clock),
         scheduler(options, clock, state) {
     if (configured.empty()) configured.push_back({kEmulatorAccessKeyId, kEmulatorSecretAccessKey, ""});
+    iam.set_principal_lookup([this](std::string_view key) { return state.web_identity_principal(key); });
   }
 
   net::HttpResponse handle(const net::HttpRequest& request);
   net::HttpResponse control(const net::HttpRequest& request, std::string_view path);
+  net::HttpResponse clock_control(const net::HttpRequest& request);
   net::HttpResponse aws_call(const net::HttpRequest& request);
   Route route(const net::HttpRequest& request) const;
   net::HttpResponse error_response(const Route& route, const ApiError& error, bool lower_case_message = false);
@@ -137,6 +151,11 @@ Route AwsEmulator::Impl::route(const net::HttpRequest& request) const {
   if (auto operation = scheduler_operation(request.method, request.target))
     return {Service::scheduler, *operation, "scheduler:" + (operation->empty() ? request.method : *operation)};
   const auto content_type = view.header("Content-Type").value_or("");
+  if (authorization_service(request) == "iam") {
+    const auto form = net::parse_form(request.body);
+    const std::string action = form.contains("Action") ? form.at("Action") : "";
+    return {Service::iam, action, "iam:" + action};
+  }
   if (authorization_service(request) == "sts" || content_type.starts_with("application/x-www-form-urlencoded")) {
     const auto form = net::parse_form(request.body);
     const std::string action = form.contains("Action") ? form.at("Action") : "";
@@ -154,8 +173,10 @@ void AwsEmulator::Impl::count(const Route& route, std::string_view outcome) {
 net::HttpResponse AwsEmulator::Impl::error_response(const Route& route, const ApiError& error, bool lower_case_message) {
   count(route, error.code);
   const std::string request_id = state.new_uuid();
-  if (route.service == Service::sts)
-    return {error.status, {{"Content-Type", "text/xml"}, {"x-amzn-RequestId", request_id}}, sts_error_xml(error, request_id)};
+  if (route.service == Service::sts || route.service == Service::iam)
+    return {error.status,
+            {{"Content-Type", "text/xml"}, {"x-amzn-RequestId", request_id}},
+            query_error_xml(route.service == Service::iam ? kIamNamespace : kStsNamespace, error, request_id)};
   if (route.service == Service::scheduler)  // rest-json: the code in x-amzn-ErrorType, the body {"Message"}
     return {error.status,
             {{"Content-Type", "application/json"}, {"x-amzn-RequestId", request_id}, {"x-amzn-ErrorType", error.code}},
@@ -209,7 +230,7 @@ net::HttpResponse AwsEmulator::Impl::aws_call(const net::HttpRequest& request) {
   if (f.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(f.delay_ms));
   if (throttle)
     return error_response(r, {r.service == Service::scheduler ? 429 : 400,
-                              r.service == Service::sts ? "Throttling" : "ThrottlingException", "Rate exceeded"});
+                              r.service == Service::sts || r.service == Service::iam ? "Throttling" : "ThrottlingException", "Rate exceeded"});
   if (fail) {
     const std::string code = f.fail_status == 503 ? "ServiceUnavailableException"
                              : f.fail_status >= 500 ? "InternalServerException"
@@ -228,13 +249,30 @@ net::HttpResponse AwsEmulator::Impl::aws_call(const net::HttpRequest& request) {
   // is verified like any other.
   const bool unsigned_allowed = r.service == Service::sts && r.operation == "AssumeRoleWithWebIdentity";
   const bool has_authorization = net::HttpResponse{0, request.headers, ""}.header("Authorization").has_value();
+  std::string caller_key;  // who signed: the IAM-role path's caller
   if (!(unsigned_allowed && !has_authorization)) {
     const std::string_view signing_name = r.service == Service::sso_admin       ? "sso"
                                           : r.service == Service::identitystore ? "identitystore"
                                           : r.service == Service::scheduler     ? "scheduler"
+                                          : r.service == Service::iam           ? "iam"
                                                                                 : "sts";
-    auto signed_by = verify_sigv4(request, state.accepted_credentials(), options.region, signing_name, clock());
+    auto accepted = state.accepted_credentials();
+    for (auto& c : iam.credentials()) accepted.push_back(std::move(c));
+    // IAM is global: its requests are signed for us-east-1 whatever the emulator's region.
+    // (Both arms string_view: a const char* and a std::string arm would make a temporary string.)
+    const std::string_view region =
+        r.service == Service::iam ? std::string_view("us-east-1") : std::string_view(options.region);
+    auto signed_by = verify_sigv4(request, accepted, region, signing_name, base_clock());
     if (!signed_by) return error_response(r, {signed_by.error().status, signed_by.error().code, signed_by.error().message}, true);
+    caller_key = signed_by->access_key_id;
+  }
+
+  if (r.service == Service::iam || (r.service == Service::sts && r.operation == "AssumeRole")) {
+    const auto form = net::parse_form(request.body);
+    auto xml = r.service == Service::iam ? iam.iam(caller_key, form) : iam.assume_role(caller_key, form);
+    if (!xml) return error_response(r, xml.error());
+    count(r, "ok");
+    return {200, {{"Content-Type", "text/xml"}, {"x-amzn-RequestId", state.new_uuid()}}, std::move(*xml)};
   }
 
   if (r.service == Service::sts) {
@@ -283,12 +321,16 @@ net::HttpResponse AwsEmulator::Impl::control(const net::HttpRequest& request, st
   if (path == "schedules" && m == "GET") return json_response(200, scheduler.snapshot());
   const auto query = request.target.find('?') == std::string::npos ? "" : request.target.substr(request.target.find('?') + 1);
   if (auto answer = state.session_control(m, path, query, request.body)) return json_response(answer->first, answer->second);
+  if (auto answer = iam.control(m, path, query, request.body)) return json_response(answer->first, answer->second);
+  if (path == "clock") return clock_control(request);
   if (path == "calls" && m == "GET") {
     std::lock_guard lock(mutex);
     return json_response(200, {{"total", total_calls}, {"operations", calls}});
   }
   if (path == "reset" && m == "POST") {
     state.reset();
+    iam.reset();
+    clock_offset_ms = 0;
     scheduler.reset();
     set_faults({});
     std::lock_guard lock(mutex);
@@ -297,6 +339,24 @@ net::HttpResponse AwsEmulator::Impl::control(const net::HttpRequest& request, st
     return json_response(200, {{"ok", true}});
   }
   return json_response(404, {{"error", fmt::format("no control endpoint {} /_emulator/{}; see emulators/aws/README.md", m, path)}});
+}
+
+// GET: {"now", "offset_ms"}; POST {"now": "2026-12-03T15:16:29Z"} or {"offset_ms": N} moves the
+// emulator's clock (not the signatures' window) to that time / by that much from the base clock.
+net::HttpResponse AwsEmulator::Impl::clock_control(const net::HttpRequest& request) {
+  if (request.method == "POST") {
+    const json body = json::parse(request.body, nullptr, false);
+    const bool by_time = body.is_object() && body.size() == 1 && body.value("now", json()).is_string();
+    const bool by_offset = body.is_object() && body.size() == 1 && body.value("offset_ms", json()).is_number_integer();
+    auto now = by_time ? parse_time(body["now"].get<std::string>()) : std::nullopt;
+    if (!(by_offset || (now && body["now"].get<std::string>().size() == 20)))
+      return json_response(400, {{"error", "the body must be {\"now\": \"2026-12-03T15:16:29Z\"} or {\"offset_ms\": integer}"}});
+    clock_offset_ms = by_offset ? body["offset_ms"].get<long long>()
+                                : std::chrono::ceil<std::chrono::milliseconds>(*now - base_clock()).count();  // never short of `now`
+  } else if (request.method != "GET") {
+    return json_response(405, {{"error", "GET or POST /_emulator/clock"}});
+  }
+  return json_response(200, {{"now", iso8601(clock())}, {"offset_ms", clock_offset_ms.load()}});
 }
 
 Result<std::unique_ptr<AwsEmulator>> AwsEmulator::start(AwsEmulatorOptions options) {
@@ -318,6 +378,9 @@ Result<std::unique_ptr<AwsEmulator>> AwsEmulator::start(AwsEmulatorOptions optio
     if (group.empty() || group.size() > 64 ||
         !std::all_of(group.begin(), group.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; }))
       return fail(Error::Invalid(fmt::format("aws emulator: schedule group '{}' must be 1..64 of [0-9a-zA-Z-_.]", group)));
+  if (auto problem = IamService::check_seed({options.principals, options.roles}))
+    return fail(Error::Invalid("aws emulator: " + *problem));
+  if (options.trust_policy_size_limit <= 0) return fail(Error::Invalid("aws emulator: trust_policy_size_limit must be > 0"));
   for (const auto& c : options.credentials)
     if (c.access_key_id.empty() || c.secret_access_key.empty())
       return fail(Error::Invalid("aws emulator: every key pair needs an access key id and a secret access key"));
@@ -379,6 +442,21 @@ std::optional<std::string> AwsEmulator::provisioned_policy(const std::string& ar
   return impl_->state.provisioned_policy(arn, account);
 }
 nlohmann::json AwsEmulator::permission_sets() const { return impl_->state.permission_sets(); }
+
+Result<> AwsEmulator::seed_iam(const nlohmann::json& seed) {
+  auto parsed = parse_iam_seed(seed);
+  if (!parsed) return fail(Error::Invalid(parsed.error()));
+  if (auto ok = impl_->iam.seed(*parsed); !ok) return fail(Error::Invalid(ok.error()));
+  return {};
+}
+nlohmann::json AwsEmulator::iam() const { return impl_->iam.snapshot(); }
+Result<SessionVerdict> AwsEmulator::role_session_allowed(const std::string& access_key_id,
+                                                         std::optional<std::chrono::system_clock::time_point> at) {
+  auto verdict = impl_->iam.role_session_allowed(access_key_id, at);
+  if (!verdict) return fail(session_error(verdict.error()));
+  return *verdict;
+}
+void AwsEmulator::set_clock_offset(std::chrono::milliseconds offset) { impl_->clock_offset_ms = offset.count(); }
 
 void AwsEmulator::stop() {
   if (impl_ && impl_->server) impl_->server->stop();

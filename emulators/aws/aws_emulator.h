@@ -3,7 +3,10 @@
 //
 //   sso-admin      JSON 1.1, X-Amz-Target SWBExternalService.*, SigV4 signing name "sso"
 //   identitystore  JSON 1.1, X-Amz-Target AWSIdentityStore.*, signing name "identitystore"
-//   sts            Query protocol (form POST, XML answer): AssumeRoleWithWebIdentity (unsigned)
+//   sts            Query protocol (form POST, XML answer): AssumeRoleWithWebIdentity (unsigned),
+//                  AssumeRole (the caller's trust evaluated; README.md, "IAM roles")
+//   iam            Query protocol, signing name "iam" (region us-east-1): roles, their trust
+//                  policies and inline policies
 //   scheduler      rest-json, /schedules/{Name}, signing name "scheduler": EventBridge Scheduler
 //                  schedules, whose one-time at() schedules fire on the injected clock
 //
@@ -68,6 +71,26 @@ struct EmulatedSession {
   std::chrono::system_clock::time_point expires_at;  // issued_at + the permission set's SessionDuration
 };
 
+// A caller of the IAM-role path known by its access key (README.md, "IAM roles"): whoever signs
+// with this key pair is `principal_arn` to IAM and STS.
+struct EmulatedPrincipal {
+  std::string access_key_id;
+  std::string secret_access_key;
+  // "arn:aws:iam::<account>:user/<name>", "arn:aws:iam::<account>:role/<name>" (a session of that
+  // role) or "arn:aws:sts::<account>:assumed-role/<role>/<session>".
+  std::string principal_arn;
+  std::string source_identity = {};  // the session's source identity (role sessions); empty: none
+  std::string session_token = {};    // required with the key when set
+};
+
+// An IAM role seeded into the emulator.
+struct EmulatedRole {
+  std::string arn;           // "arn:aws:iam::<account>:role[/path/]<name>"
+  std::string trust_policy;  // AssumeRolePolicyDocument, kept byte for byte
+  int max_session_duration = 3600;  // seconds, 3600..43200
+  std::vector<std::pair<std::string, std::string>> inline_policies = {};  // name -> document
+};
+
 struct AwsEmulatorOptions {
   // Must be a loopback address: the control API is unauthenticated.
   std::string address = "127.0.0.1";
@@ -107,6 +130,12 @@ struct AwsEmulatorOptions {
   std::chrono::milliseconds schedule_fire_delay{0};
   // The account in schedule ARNs (arn:aws:scheduler:<region>:<account>:schedule/<group>/<name>).
   std::string account_id = "123456789012";
+
+  // --- IAM roles and STS AssumeRole (README.md, "IAM roles") ---
+  std::vector<EmulatedPrincipal> principals;
+  std::vector<EmulatedRole> roles;
+  // IAM's "Role trust policy length" quota, non-whitespace characters (LimitExceeded past it).
+  int trust_policy_size_limit = 2048;
 };
 
 // Fault switches, as POST /_emulator/faults sets them. Every AWS call (not control calls) counts.
@@ -166,6 +195,20 @@ class AwsEmulator {
   // an inline policy).
   std::optional<std::string> provisioned_policy(const std::string& permission_set_arn, const std::string& account) const;
   nlohmann::json permission_sets() const;  // GET /_emulator/permission-sets
+
+  // IAM roles (README.md, "IAM roles"). Thread-safe.
+  // Adds principals and roles given as the seed JSON ({"principals":[…],"roles":[…]}, as
+  // POST /_emulator/iam); Errc::invalid naming the problem (nothing is added then).
+  Result<> seed_iam(const nlohmann::json& seed);
+  nlohmann::json iam() const;  // GET /_emulator/iam: roles, principals, role sessions
+  // Whether a call made with the assumed-role key `access_key_id` at `at` (default: now) is
+  // allowed by the role's inline policies' denies. Errc::not_found for an unknown key,
+  // Errc::invalid when a Deny is outside what the evaluator knows (never an allow).
+  Result<SessionVerdict> role_session_allowed(const std::string& access_key_id,
+                                              std::optional<std::chrono::system_clock::time_point> at = {});
+  // Moves the emulator's clock (every service's "now", not the signatures' 15-minute window) by
+  // `offset` from the configured clock; POST /_emulator/clock.
+  void set_clock_offset(std::chrono::milliseconds offset);
 
   // Stops serving and firing schedules; waits for running requests. Idempotent.
   void stop();

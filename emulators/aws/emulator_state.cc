@@ -8,6 +8,7 @@
 
 #include "core/time.h"
 #include "sso_admin_rules.h"
+#include "temporary_credentials.h"
 #include "validation.h"
 
 namespace jit::emulators {
@@ -54,15 +55,11 @@ EmulatorState::EmulatorState(const AwsEmulatorOptions& options, EmulatorClock cl
 }
 
 std::string EmulatorState::random_chars(std::string_view alphabet, int n) {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += alphabet[random_() % alphabet.size()];
-  return out;
+  return emulators::random_chars(random_, alphabet, n);
 }
 
 std::string EmulatorState::new_uuid_locked() {
-  constexpr std::string_view kHex = "0123456789abcdef";
-  return fmt::format("{}-{}-4{}-{}{}-{}", random_chars(kHex, 8), random_chars(kHex, 4), random_chars(kHex, 3),
-                     random_chars("89ab", 1), random_chars(kHex, 3), random_chars(kHex, 12));
+  return random_uuid(random_);
 }
 
 std::string EmulatorState::new_uuid() {

@@ -47,6 +47,10 @@ class EmulatorState {
   // The configured key pairs plus unexpired credentials issued by AssumeRoleWithWebIdentity.
   std::vector<aws::Credentials> accepted_credentials();
 
+  // Who signs with an unexpired web-identity session's key: "arn:aws:sts::<acct>:assumed-role/
+  // <role>/<session>" (the IAM-role path's caller); nullopt for other keys.
+  std::optional<std::string> web_identity_principal(std::string_view access_key_id);
+
   // {"assignments":[...], "in_progress":[...]} after settling what is due.
   nlohmann::json assignments();
   // The next `n` creations/deletions end FAILED.
@@ -100,6 +104,7 @@ class EmulatorState {
   struct Session {
     aws::Credentials credentials;
     std::chrono::system_clock::time_point expires;
+    std::string assumed_role_arn;  // "arn:aws:sts::<acct>:assumed-role/<role>/<session>"
   };
 
   ApiResult assignment_request(const nlohmann::json& input, bool deletion);
@@ -164,6 +169,13 @@ class EmulatorState {
   std::vector<Session> sessions_;
   int fail_assignments_ = 0;
 };
+
+// The control API's `at` query parameter ("at=2026-12-03T15:16:29Z"): nullopt when absent, the
+// reason when malformed.
+std::expected<std::optional<std::chrono::system_clock::time_point>, std::string> at_parameter(std::string_view query);
+// A session verdict (or its error: 404, 409, 422 with allowed/reason/statement) as the control
+// API answers it.
+std::pair<int, nlohmann::json> verdict_answer(const std::expected<SessionVerdict, ApiError>& verdict);
 
 // STS's ErrorResponse XML for `error`.
 std::string sts_error_xml(const ApiError& error, std::string_view request_id);

@@ -6,14 +6,16 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "aws_emulator.h"
+#include "iam_service.h"
 #include "emulators/serve_until_signal.h"
 
 int main(int argc, char** argv) {
   using jit::emulators::AwsEmulatorOptions;
-  CLI::App app{"Local AWS emulator (sso-admin, identitystore, STS, EventBridge Scheduler) for JIT Access tests and demos"};
+  CLI::App app{"Local AWS emulator (sso-admin, identitystore, STS, IAM roles, EventBridge Scheduler) for JIT Access tests and demos"};
   AwsEmulatorOptions options;
   int port = 0;
   long long delay_ms = options.assignment_delay.count();
@@ -47,6 +49,15 @@ int main(int argc, char** argv) {
   app.add_option("--schedule-fire-delay-ms", schedule_fire_delay_ms,
                  "How long after its at() time a one-time schedule fires (0..60000)")
       ->check(CLI::Range(0, 60000))->capture_default_str();
+  std::string iam_seed_file;
+  app.add_option("--iam-seed", iam_seed_file,
+                 "JSON file of IAM principals and roles: {\"principals\":[…],\"roles\":[…]} (README.md, IAM roles)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--trust-policy-size-limit", options.trust_policy_size_limit,
+                 "IAM's role trust policy quota in non-whitespace characters (LimitExceeded past it)")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--account-id", options.account_id,
+                 "The account of the configured key pairs (IAM) and of schedule ARNs")->capture_default_str();
   app.add_option("--threads", options.threads, "Request threads")->check(CLI::Range(1, 64))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -72,6 +83,16 @@ int main(int argc, char** argv) {
     jit::emulators::EmulatedPermissionSet set{spec.substr(0, comma)};
     if (comma != std::string::npos) set.session_duration = spec.substr(comma + 1);
     options.permission_sets.push_back(std::move(set));
+  }
+  if (!iam_seed_file.empty()) {
+    std::ifstream in(iam_seed_file);
+    auto seed = jit::emulators::parse_iam_seed(nlohmann::json::parse(in, nullptr, false));
+    if (!seed) {
+      std::cerr << "jit-aws-emulator: --iam-seed " << iam_seed_file << ": " << seed.error() << "\n";
+      return 2;
+    }
+    options.principals = std::move(seed->principals);
+    options.roles = std::move(seed->roles);
   }
   options.provision_delay = std::chrono::milliseconds(provision_delay_ms);
   options.port = static_cast<std::uint16_t>(port);

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "emulator_state.h"
+#include "policy_text.h"
 #include "sso_admin_rules.h"
 #include "validation.h"
 
@@ -21,33 +22,6 @@ namespace {
 
 constexpr std::size_t kMaxPolicyCharacters = 32768;      // the model's PermissionSetPolicyDocument
 constexpr std::size_t kIamInlinePolicyCharacters = 10240;  // IAM: a role's inline policies, whitespace excluded
-
-// The code points of UTF-8 `text`; nullopt when it is not valid UTF-8.
-std::optional<std::vector<char32_t>> code_points(std::string_view text) {
-  std::vector<char32_t> out;
-  for (std::size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const int extra = lead < 0x80 ? 0 : (lead >> 5) == 0x6 ? 1 : (lead >> 4) == 0xE ? 2 : (lead >> 3) == 0x1E ? 3 : -1;
-    if (extra < 0 || i + extra >= text.size()) return std::nullopt;
-    char32_t c = extra == 0 ? lead : lead & (0x3F >> extra);
-    for (int k = 1; k <= extra; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next >> 6) != 0x2) return std::nullopt;
-      c = (c << 6) | (next & 0x3F);
-    }
-    out.push_back(c);
-    i += extra + 1;
-  }
-  return out;
-}
-
-bool is_policy_whitespace(char32_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-std::size_t non_whitespace_characters(std::string_view text) {
-  auto points = code_points(text);
-  if (!points) return text.size();
-  return static_cast<std::size_t>(std::count_if(points->begin(), points->end(), [](char32_t c) { return !is_policy_whitespace(c); }));
-}
 
 // The model's length and pattern ([\u0009\u000A\u000D\u0020-\u00FF]+, in characters), then IAM's
 // grammar as far as the emulator needs it: a JSON object whose Statement is an object or a list

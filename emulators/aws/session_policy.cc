@@ -17,18 +17,6 @@ namespace {
 
 using Outcome = std::expected<bool, PolicyEvaluationError>;  // does this condition hold?
 
-// A condition's values: one string or a list of strings (any of them matches).
-std::expected<std::vector<std::string>, std::string> condition_values(const json& value) {
-  std::vector<std::string> out;
-  if (value.is_string()) return std::vector<std::string>{value.get<std::string>()};
-  if (!value.is_array() || value.empty()) return std::unexpected(std::string("a condition value must be a string or a list of strings"));
-  for (const auto& v : value) {
-    if (!v.is_string()) return std::unexpected(std::string("a condition value must be a string or a list of strings"));
-    out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
 bool only_star(const json& value) {
   if (value.is_string()) return value.get<std::string>() == "*";
   return value.is_array() && value.size() == 1 && value[0].is_string() && value[0].get<std::string>() == "*";
@@ -42,8 +30,12 @@ Outcome condition_holds(const std::string& sid, const std::string& op, const std
   if (op == "StringEquals") {
     const std::string* actual = text::iequals(key, "identitystore:UserId")   ? &context.user_id
                                 : text::iequals(key, "aws:PrincipalAccount") ? &context.account
+                                : text::iequals(key, "aws:SourceIdentity")   ? &context.source_identity
                                                                              : nullptr;
-    if (!actual) return error(fmt::format("unknown condition key '{}' for StringEquals (known: identitystore:UserId, aws:PrincipalAccount)", key));
+    if (!actual)
+      return error(fmt::format("unknown condition key '{}' for StringEquals (known: identitystore:UserId, "
+                               "aws:PrincipalAccount, aws:SourceIdentity)", key));
+    if (actual->empty()) return false;  // a key the session does not carry matches nothing
     return std::find(values->begin(), values->end(), *actual) != values->end();
   }
   const bool greater = op == "DateGreaterThan";
@@ -74,34 +66,67 @@ Outcome deny_applies(const std::string& sid, const json& statement, const Sessio
   }
   if (!statement.contains("Action") || !statement.contains("Resource"))
     return error("a Deny statement needs Action \"*\" and Resource \"*\"");
-  if (!statement.contains("Condition")) return true;
-  const json& condition = statement["Condition"];
-  if (!condition.is_object()) return error("Condition must be an object");
-  for (const auto& [op, keys] : condition.items()) {
-    if (!keys.is_object() || keys.empty()) return error(fmt::format("Condition {} must be an object of keys", op));
-    for (const auto& [key, value] : keys.items()) {
-      auto holds = condition_holds(sid, op, key, value, context);
-      if (!holds) return std::unexpected(holds.error());
-      if (!*holds) return false;
-    }
-  }
-  return true;
+  return all_conditions_hold(sid, statement, [&](const std::string& op, const std::string& key, const json& value) {
+    return condition_holds(sid, op, key, value, context);
+  });
 }
 
 }  // namespace
 
-std::expected<SessionVerdict, PolicyEvaluationError> evaluate_session(std::string_view document,
-                                                                      const SessionContext& context) {
-  if (document.empty()) return SessionVerdict{true, "no inline policy", ""};
+std::expected<std::vector<std::string>, std::string> condition_values(const json& value) {
+  std::vector<std::string> out;
+  if (value.is_string()) return std::vector<std::string>{value.get<std::string>()};
+  if (!value.is_array() || value.empty()) return std::unexpected(std::string("a condition value must be a string or a list of strings"));
+  for (const auto& v : value) {
+    if (!v.is_string()) return std::unexpected(std::string("a condition value must be a string or a list of strings"));
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+std::expected<bool, PolicyEvaluationError> all_conditions_hold(const std::string& sid, const json& statement,
+                                                              const ConditionCheck& holds) {
+  if (!statement.contains("Condition")) return true;
+  const json& condition = statement["Condition"];
+  if (!condition.is_object()) return std::unexpected(PolicyEvaluationError{sid, "Condition must be an object"});
+  // Every condition is read, even after one fails: an unknown operator is an error wherever it is.
+  bool all = true;
+  for (const auto& [op, keys] : condition.items()) {
+    if (!keys.is_object() || keys.empty())
+      return std::unexpected(PolicyEvaluationError{sid, fmt::format("Condition {} must be an object of keys", op)});
+    for (const auto& [key, value] : keys.items()) {
+      auto one = holds(op, key, value);
+      if (!one) return std::unexpected(one.error());
+      all = all && *one;
+    }
+  }
+  return all;
+}
+
+std::expected<nlohmann::json, PolicyEvaluationError> statements_of(std::string_view document) {
   const json policy = json::parse(document, nullptr, false);
   if (policy.is_discarded() || !policy.is_object() || !policy.contains("Statement"))
-    return std::unexpected(PolicyEvaluationError{"", "the provisioned policy is not a JSON policy with a Statement"});
+    return std::unexpected(PolicyEvaluationError{"", "the policy is not a JSON policy with a Statement"});
   json statements = policy["Statement"];
   if (statements.is_object()) statements = json::array({statements});
   if (!statements.is_array()) return std::unexpected(PolicyEvaluationError{"", "Statement must be an object or a list"});
-  for (const auto& statement : statements) {
+  for (const auto& statement : statements)
     if (!statement.is_object()) return std::unexpected(PolicyEvaluationError{"", "a statement must be an object"});
-    const std::string sid = statement.value("Sid", json("")).is_string() ? statement.value("Sid", std::string()) : "";
+  return statements;
+}
+
+std::string sid_of(const nlohmann::json& statement) {
+  const json sid = statement.value("Sid", json(""));
+  return sid.is_string() ? sid.get<std::string>() : "";
+}
+
+std::expected<SessionVerdict, PolicyEvaluationError> evaluate_session(std::string_view document,
+                                                                      const SessionContext& context) {
+  if (document.empty()) return SessionVerdict{true, "no inline policy", ""};
+  auto statements = statements_of(document);
+  if (!statements) return std::unexpected(statements.error());
+  for (const auto& statement : *statements) {
+    const std::string sid = sid_of(statement);
     if (statement.value("Effect", json("")) != "Deny") continue;
     auto applies = deny_applies(sid, statement, context);
     if (!applies) return std::unexpected(applies.error());

@@ -61,13 +61,27 @@ std::expected<SessionVerdict, ApiError> EmulatorState::session_allowed(const std
   return *verdict;
 }
 
+std::expected<std::optional<system_clock::time_point>, std::string> at_parameter(std::string_view query) {
+  const auto form = net::parse_form(query);
+  auto given = form.find("at");
+  if (given == form.end()) return std::nullopt;
+  auto parsed = parse_time(given->second);
+  if (!parsed || given->second.size() != 20)
+    return std::unexpected(fmt::format("'at' must be a time like 2026-12-03T15:16:29Z, not '{}'", given->second));
+  return std::optional<system_clock::time_point>(*parsed);
+}
+
+std::pair<int, json> verdict_answer(const std::expected<SessionVerdict, ApiError>& verdict) {
+  if (verdict)
+    return {200, json{{"allowed", verdict->allowed}, {"reason", verdict->reason}, {"statement", verdict->statement}}};
+  const ApiError& e = verdict.error();
+  json out = {{"error", e.message}};
+  if (e.status == 422) out.update({{"allowed", false}, {"reason", "error: " + e.message}, {"statement", e.extra.value("statement", "")}});
+  return {e.status, out};
+}
+
 std::optional<std::pair<int, json>> EmulatorState::session_control(std::string_view method, std::string_view path,
                                                                    std::string_view query, std::string_view body) {
-  auto error = [](const ApiError& e) {
-    json out = {{"error", e.message}};
-    if (e.status == 422) out.update({{"allowed", false}, {"reason", "error: " + e.message}, {"statement", e.extra.value("statement", "")}});
-    return std::make_pair(e.status, out);
-  };
   if (path == "permission-sets" && method == "GET") return std::make_pair(200, permission_sets());
   if (path == "sessions" && method == "POST") {
     const json input = json::parse(body, nullptr, false);
@@ -77,23 +91,15 @@ std::optional<std::pair<int, json>> EmulatorState::session_control(std::string_v
       return std::make_pair(400, json{{"error", "the body must be {\"principal\": user id, \"account\": 12 digits, "
                                                 "\"permission_set\": ARN}, all strings"}});
     auto session = open_session(input["principal"], input["account"], input["permission_set"]);
-    if (!session) return error(session.error());
+    if (!session) return std::make_pair(session.error().status, json{{"error", session.error().message}});
     return std::make_pair(200, json{{"id", session->id},
                                     {"issued_at", iso8601(session->issued_at)},
                                     {"expires_at", iso8601(session->expires_at)}});
   }
   if (path.starts_with("sessions/") && method == "GET") {
-    std::optional<system_clock::time_point> at;
-    const auto form = net::parse_form(query);
-    if (auto given = form.find("at"); given != form.end()) {
-      auto parsed = parse_time(given->second);
-      if (!parsed || given->second.size() != 20)
-        return std::make_pair(400, json{{"error", fmt::format("'at' must be a time like 2026-12-03T15:16:29Z, not '{}'", given->second)}});
-      at = *parsed;
-    }
-    auto verdict = session_allowed(std::string(path.substr(9)), at);
-    if (!verdict) return error(verdict.error());
-    return std::make_pair(200, json{{"allowed", verdict->allowed}, {"reason", verdict->reason}, {"statement", verdict->statement}});
+    auto at = at_parameter(query);
+    if (!at) return std::make_pair(400, json{{"error", at.error()}});
+    return verdict_answer(session_allowed(std::string(path.substr(9)), *at));
   }
   return std::nullopt;
 }

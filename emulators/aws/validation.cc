@@ -59,7 +59,10 @@ std::optional<long long> Validator::integer(std::string_view member, long long m
     errors_.push_back(fmt::format("Value at '{}' failed to satisfy constraint: Member must be an integer", name));
     return std::nullopt;
   }
-  const long long n = value.get<long long>();
+  return in_range(name, value.get<long long>(), min, max);
+}
+
+std::optional<long long> Validator::in_range(const std::string& name, long long n, long long min, long long max) {
   if (n < min) {
     errors_.push_back(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have value greater "
                                   "than or equal to {}", n, name, min));
@@ -71,6 +74,24 @@ std::optional<long long> Validator::integer(std::string_view member, long long m
     return std::nullopt;
   }
   return n;
+}
+
+std::optional<long long> Validator::integer_text(std::string_view member, long long min, long long max) {
+  if (!input_.is_object() || !input_.contains(member) || !input_.at(member).is_string()) return integer(member, min, max);
+  const std::string text = input_.at(member).get<std::string>();
+  char* end = nullptr;
+  const long long n = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0') {
+    errors_.push_back(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must be an integer", text, name(member)));
+    return std::nullopt;
+  }
+  return in_range(name(member), n, min, max);
+}
+
+nlohmann::json form_input(const std::map<std::string, std::string>& form) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [k, v] : form) out[k] = v;
+  return out;
 }
 
 std::string Validator::message() const {

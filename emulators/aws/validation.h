@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,9 @@ class Validator {
   std::optional<std::string> string(std::string_view member, const StringRule& rule);
   // An optional integer within [min, max].
   std::optional<long long> integer(std::string_view member, long long min, long long max);
+  // An optional integer sent as text (Query-protocol forms: "3600") within [min, max]; text that is
+  // not a decimal integer is a violation too.
+  std::optional<long long> integer_text(std::string_view member, long long min, long long max);
   // Records a violation of the member's presence ("must not be null").
   void require(std::string_view member);
   void add(std::string message) { errors_.push_back(std::move(message)); }
@@ -42,6 +46,7 @@ class Validator {
 
  private:
   std::string name(std::string_view member) const;  // prefix_ + lower_camel(member)
+  std::optional<long long> in_range(const std::string& name, long long n, long long min, long long max);
 
   const nlohmann::json& input_;
   std::string prefix_;
@@ -50,5 +55,8 @@ class Validator {
 
 // "InstanceArn" -> "instanceArn"
 std::string lower_camel(std::string_view member);
+
+// A Query-protocol form as a JSON object of strings, for Validator.
+nlohmann::json form_input(const std::map<std::string, std::string>& form);
 
 }  // namespace jit::emulators

@@ -356,7 +356,7 @@ class Doctor {
           "disable TTL on the table, wait until it is disabled, then run jit store init --store " + url_text);
     } else {
       add(Level::fail, check,
-          fmt::format("TTL is {}: expired live-grant and lock items are never cleaned up",
+          fmt::format("TTL is {}: expired live-grant, lock and step-up link items are never cleaned up",
                       state.empty() ? "off" : state),
           "turn it on for `ttl`: jit store init --store " + url_text);
     }

@@ -5,9 +5,9 @@
 
 namespace jit {
 
-Result<std::string> DryRunProvider::resolve_principal(const std::string& email) { return "dry-run:" + email; }
+Result<std::string> DryRunProvider::resolve_principal(const std::string& email, const std::string&) { return "dry-run:" + email; }
 
-Result<> DryRunProvider::grant(const Assignment& a) {
+Result<> DryRunProvider::grant(const Assignment& a, const GrantTerms&) {
   spdlog::info("event=dry_run_grant principal={} account={} permission_set={} detail=\"nothing granted in AWS\"",
                a.principal, a.account_id, a.permission_set_arn);
   return {};

@@ -15,9 +15,9 @@ namespace jit {
 class DryRunProvider final : public AccessProvider {
  public:
   // "dry-run:<e-mail>": no identity store is asked.
-  Result<std::string> resolve_principal(const std::string& email) override;
+  Result<std::string> resolve_principal(const std::string& email, const std::string& target_arn) override;
   // Log that nothing was done, and succeed.
-  Result<> grant(const Assignment& assignment) override;
+  Result<> grant(const Assignment& assignment, const GrantTerms& terms) override;
   Result<> revoke(const Assignment& assignment) override;
   // Nothing is assigned in a dry run: an empty list (so the reconciler removes nothing).
   Result<std::vector<Assignment>> list(const std::string& account_id, const std::string& permission_set_arn) override;

@@ -6,6 +6,7 @@
 
 #include "app/migrate.h"
 #include "audit/chain.h"
+#include "audit/credentials.h"
 #include "audit/facts.h"
 
 namespace jit::audit_report {
@@ -145,7 +146,8 @@ std::vector<GrantRow> grant_rows(const std::vector<AuditEvent>& events, const Fi
                                  const RequestReader& fallback) {
   std::map<std::string, Seen, std::less<>> seen;
   for (const auto& e : events) {
-    if (e.request_id.empty()) continue;
+    // Events of no request, and a security key's own trail (issue 15), are not grants.
+    if (e.request_id.empty() || audit::is_credential_trail_id(e.request_id)) continue;
     Seen& s = seen[e.request_id];
     if (s.row.request_id.empty()) {
       s.row.request_id = e.request_id;

@@ -53,6 +53,11 @@ Locks& Runtime::locks() {
   return dynamic_cast<Locks&>(*store_);
 }
 
+StepUpStore& Runtime::step_up_store() {
+  // open_store makes only SqliteStore and DynamoDbStore, and both are StepUpStores.
+  return dynamic_cast<StepUpStore&>(*store_);
+}
+
 bool Runtime::has_identity_center() const { return config_ && !config_->settings.aws.instance_arn.empty(); }
 
 Result<std::unique_ptr<AccessProvider>> Runtime::make_provider(bool dry_run, const std::string& owner) {

@@ -15,6 +15,7 @@
 #include "ports/access_provider.h"
 #include "ports/clock.h"
 #include "ports/lock.h"
+#include "ports/step_up_store.h"
 #include "ports/store.h"
 
 namespace jit {
@@ -48,6 +49,9 @@ class Runtime {
   // since both stores (SQLite and DynamoDB) are also Locks.
   // REQUIRES: options.open_store.
   Locks& locks();
+  // The durable state of the WebAuthn step-up (ports/step_up_store.h): the store itself, since both
+  // stores are also StepUpStores. REQUIRES: options.open_store.
+  StepUpStore& step_up_store();
   // The AWS clients, made on first need (region and endpoints from the policy and environment).
   Result<std::shared_ptr<AwsServices>> aws();
   // The AWS clients if something has made them already (null otherwise).

@@ -1,5 +1,7 @@
 #include "audit/facts.h"
 
+#include "crypto/digest.h"
+
 namespace jit::audit::facts {
 
 namespace {
@@ -28,13 +30,37 @@ std::string of_posted(const std::string& channel, const std::string& ts, const s
   return dump(Json{{"channel", channel}, {"ts", ts}, {"permalink", permalink}});
 }
 
-std::string of_decision(const Decision& d, int approvals, int needed) {
-  return dump(Json{{"approver", d.approver},
-                   {"approved", d.approved},
-                   {"reason", d.reason},
-                   {"at", epoch_seconds(d.at)},
-                   {"approvals", approvals},
-                   {"needed", needed}});
+std::string of_decision(const Decision& d, int approvals, int needed, const std::optional<StepUpProof>& step_up) {
+  Json j{{"approver", d.approver},
+         {"approved", d.approved},
+         {"reason", d.reason},
+         {"at", epoch_seconds(d.at)},
+         {"approvals", approvals},
+         {"needed", needed}};
+  if (step_up) {
+    j["step_up_credential"] = step_up->credential_id;
+    j["step_up_assertion"] = step_up->assertion_sha256;
+  }
+  return dump(j);
+}
+
+std::optional<StepUpProof> step_up_of(const Json& facts) {
+  auto credential = text(facts, "step_up_credential");
+  auto assertion = text(facts, "step_up_assertion");
+  if (!credential || !assertion || credential->empty() || assertion->empty()) return std::nullopt;
+  return StepUpProof{.credential_id = *credential, .assertion_sha256 = *assertion, .challenge_id = ""};
+}
+
+std::string of_credential_enrolled(const std::string& credential_id, int cose_alg,
+                                   const std::string& public_key_b64url, const std::string& user) {
+  return dump(Json{{"credential_id", credential_id},
+                   {"cose_alg", cose_alg},
+                   {"public_key_sha256", crypto::sha256_hex(public_key_b64url)},
+                   {"user", user}});
+}
+
+std::string of_credential_removed(const std::string& credential_id, const std::string& user) {
+  return dump(Json{{"credential_id", credential_id}, {"user", user}});
 }
 
 std::string of_begin_grant(const AccessRequest& r, bool session_cutoff, bool scheduled_revoke) {

@@ -11,6 +11,13 @@
 //   approve_partial, approve,      approver approved reason at approvals needed
 //   deny                           (approvals: approvals counted so far, this one included;
 //                                   needed: the approvals policy asked for at the click)
+//                                  [step_up_credential step_up_assertion: an approval made with
+//                                   a security key (issue 15): the credential id and the hex
+//                                   SHA-256 of the verified assertion; absent otherwise]
+//   credential_enrolled            credential_id cose_alg public_key_sha256 user (request_id:
+//                                  audit::credential_trail_id; public_key_sha256: hex of the
+//                                  SHA-256 of the key's base64url text)
+//   credential_removed             credential_id user (the same request_id)
 //   begin_grant                    account_id permission_set_arn principal expires_at
 //                                  [session_cutoff scheduled_revoke: true when the role had them
 //                                   as the grant began; absent otherwise]
@@ -43,8 +50,18 @@ using Json = nlohmann::json;
 std::string of_submit(const AccessRequest& r);
 // Where the request was posted; permalink "" when chat.getPermalink gave none.
 std::string of_posted(const std::string& channel, const std::string& ts, const std::string& permalink);
-// One decision; `approvals` counts approvals so far (this one included), `needed` is policy's.
-std::string of_decision(const Decision& d, int approvals, int needed);
+// One decision; `approvals` counts approvals so far (this one included), `needed` is policy's;
+// `step_up`: the security-key proof the approval was made with, if any.
+std::string of_decision(const Decision& d, int approvals, int needed,
+                        const std::optional<StepUpProof>& step_up = std::nullopt);
+// The step-up proof an approval event's facts carry: both keys present and non-empty, or nullopt.
+std::optional<StepUpProof> step_up_of(const Json& facts);
+// credential_enrolled: `user` enrolled `credential_id` (COSE algorithm `cose_alg`) whose public key
+// is `public_key_b64url` (only its hash is kept).
+std::string of_credential_enrolled(const std::string& credential_id, int cose_alg,
+                                   const std::string& public_key_b64url, const std::string& user);
+// credential_removed: `credential_id` of `user` removed.
+std::string of_credential_removed(const std::string& credential_id, const std::string& user);
 // begin_grant: what is about to be assigned to whom, and until when (r.expires_at must be set), and
 // the AWS-side enforcement its role asks for (each key only when true).
 std::string of_begin_grant(const AccessRequest& r, bool session_cutoff = false, bool scheduled_revoke = false);

@@ -129,6 +129,7 @@ class Examiner {
         continue;
       }
       chain.push_back(*approver);
+      if (facts::step_up_of(f)) out_.proof.stepped_up.push_back(*approver);
     }
     std::vector<std::string> on_row;
     for (const auto& d : row_.decisions)
@@ -181,6 +182,8 @@ class Examiner {
     if (static_cast<int>(p.approvers.size()) < role->approvals_required)
       bad("approvals", "", fmt::format("{} approval event(s), policy needs {}", p.approvers.size(),
                                        role->approvals_required), true);
+    else if (role->step_up && static_cast<int>(p.stepped_up.size()) < role->approvals_required)
+      bad("approvals", "", step_up_shortfall(p, *role), true);
   }
 
   const AccessRequest& row_;
@@ -211,6 +214,15 @@ Result<Proof> prove_request(const AccessRequest& row, const std::vector<AuditEve
   auto exam = examine_request(row, events, keys, &policy);
   if (exam.mismatches.empty()) return std::move(exam.proof);
   return fail(Error::Denied(unexplained(row.id, exam.mismatches, true)));
+}
+
+std::string step_up_shortfall(const Proof& proof, const RolePolicy& role) {
+  const int have = static_cast<int>(proof.stepped_up.size());
+  if (!role.step_up || have >= role.approvals_required) return "";
+  return fmt::format("role {} needs each approval made with a security key (step_up), but only {} of the {} "
+                     "approvals needed were (the others were recorded without one: step-up was turned on after "
+                     "the click, or the store was written to directly)",
+                     role.name, have, role.approvals_required);
 }
 
 std::string unexplained(const std::string& request_id, const std::vector<Mismatch>& mismatches, bool with_policy) {

@@ -32,6 +32,8 @@ struct Mismatch {
 struct Proof {
   std::string requester, account, account_id, role, permission_set_arn, principal;
   std::vector<std::string> approvers;   // distinct approvers of its approval events, in order
+  std::vector<std::string> stepped_up;  // those of `approvers` whose event carries a security-key
+                                        // step-up (facts::step_up_of), in order
   bool has_grant = false;               // a begin_grant event is in the chain
   std::optional<TimePoint> expires_at;  // the begin_grant event's expiry (nullopt: no grant, or an
                                         // event from before facts were written)
@@ -53,9 +55,15 @@ struct Examination {
 // agreeing with the row's account_id, permission set, principal and expiry; a grant_succeeded
 // event for an active or revoking row. With `policy`: the account and role still exist with the
 // account id and permission set the chain recorded, and the approvals number at least what the
-// role needs now. Without it (a grant already given): the chain alone.
+// role needs now, and for a role with step_up now, as many approval events carrying a step-up
+// (facts::step_up_of). Without it (a grant already given): the chain alone.
 Examination examine_request(const AccessRequest& row, const std::vector<AuditEvent>& events, const Keyring& keys,
                             const Policy* policy);
+
+// For a role with step_up: "" when at least role.approvals_required approval events of `proof`
+// carry a security-key step-up; otherwise what is missing ("role R needs each approval made with a
+// security key, but only N of the M approvals needed were"), the reason a grant is refused.
+std::string step_up_shortfall(const Proof& proof, const RolePolicy& role);
 
 // "the audit trail does not explain request ID: …" naming each of `mismatches` (those that are
 // policy changes only `with_policy`); "" when none is named.

@@ -10,13 +10,22 @@ namespace jit::aws::cutoff {
 namespace {
 
 constexpr char kUserKey[] = "identitystore:UserId";
+constexpr char kSourceIdentityKey[] = "aws:SourceIdentity";
 constexpr char kAccountKey[] = "aws:PrincipalAccount";
 constexpr char kCurrentTime[] = "aws:CurrentTime";
 constexpr char kTokenIssueTime[] = "aws:TokenIssueTime";
 
-std::string string_at(const Json& object, std::initializer_list<const char*> path) {
+bool is_ours(const Json& statement, std::string_view prefix = kSidPrefix) {
+  return string_at(statement, {"Sid"}).starts_with(prefix);
+}
+
+Json& statements(Policy& policy) { return policy.document["Statement"]; }
+
+}  // namespace
+
+std::string string_at(const Json& object, std::initializer_list<std::string_view> path) {
   const Json* at = &object;
-  for (const char* key : path) {
+  for (std::string_view key : path) {
     if (!at->is_object()) return "";
     auto it = at->find(key);
     if (it == at->end()) return "";
@@ -24,12 +33,6 @@ std::string string_at(const Json& object, std::initializer_list<const char*> pat
   }
   return at->is_string() ? at->get<std::string>() : "";
 }
-
-bool is_ours(const Json& statement) { return string_at(statement, {"Sid"}).starts_with(kSidPrefix); }
-
-Json& statements(Policy& policy) { return policy.document["Statement"]; }
-
-}  // namespace
 
 Result<Policy> parse_policy(std::string_view text) {
   const bool blank = std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); });
@@ -54,16 +57,23 @@ Result<Policy> parse_policy(std::string_view text) {
 
 std::string render(const Policy& policy) { return policy.document.dump(); }
 
-std::string sid_of(std::string_view grant_id) {
-  std::string sid(kSidPrefix);
+std::string prefixed_sid(std::string_view prefix, std::string_view grant_id) {
+  std::string sid(prefix);
   std::copy_if(grant_id.begin(), grant_id.end(), std::back_inserter(sid),
                [](unsigned char c) { return std::isalnum(c) != 0; });
   return sid;
 }
 
-Json statement_of(const SessionCutoff& cutoff) {
+std::string sid_of(std::string_view grant_id) { return prefixed_sid(kSidPrefix, grant_id); }
+
+std::string_view condition_key(PrincipalKey key) {
+  return key == PrincipalKey::source_identity ? kSourceIdentityKey : kUserKey;
+}
+
+Json statement_of(const SessionCutoff& cutoff, PrincipalKey key) {
   Json condition;
-  condition["StringEquals"] = Json{{kUserKey, cutoff.assignment.principal}, {kAccountKey, cutoff.assignment.account_id}};
+  condition["StringEquals"] =
+      Json{{condition_key(key), cutoff.assignment.principal}, {kAccountKey, cutoff.assignment.account_id}};
   condition["DateGreaterThan"] = Json{{kCurrentTime, format_time(cutoff.cut_at)}};
   condition["DateLessThan"] = Json{{kTokenIssueTime, format_time(cutoff.sessions_before)}};
   Json statement;
@@ -79,8 +89,14 @@ std::optional<CutoffStatement> read_statement(const Json& statement) {
   if (!is_ours(statement)) return std::nullopt;
   const auto cut_at = parse_time(string_at(statement, {"Condition", "DateGreaterThan", kCurrentTime}));
   const auto before = parse_time(string_at(statement, {"Condition", "DateLessThan", kTokenIssueTime}));
-  CutoffStatement out{string_at(statement, {"Sid"}), string_at(statement, {"Condition", "StringEquals", kUserKey}),
-                      string_at(statement, {"Condition", "StringEquals", kAccountKey}), {}, {}};
+  // Exactly one of the two principal keys names whose sessions are cut.
+  const std::string user = string_at(statement, {"Condition", "StringEquals", kUserKey});
+  const std::string source = string_at(statement, {"Condition", "StringEquals", kSourceIdentityKey});
+  if (user.empty() == source.empty()) return std::nullopt;
+  CutoffStatement out{string_at(statement, {"Sid"}),
+                      user.empty() ? PrincipalKey::source_identity : PrincipalKey::identity_store_user,
+                      user.empty() ? source : user, string_at(statement, {"Condition", "StringEquals", kAccountKey}),
+                      {}, {}};
   if (!cut_at || !before || out.user_id.empty() || out.account_id.empty()) return std::nullopt;
   out.cut_at = *cut_at;
   out.sessions_before = *before;
@@ -96,11 +112,11 @@ std::vector<CutoffStatement> cutoffs_in(const Policy& policy) {
   return out;
 }
 
-void merge(Policy& policy, Json statement) {
+void merge_owned(Policy& policy, Json statement, std::string_view sid_prefix) {
   const std::string sid = string_at(statement, {"Sid"});
   Json admin = Json::array(), ours = Json::array();
   for (auto& existing : statements(policy)) {
-    if (!is_ours(existing)) admin.push_back(std::move(existing));
+    if (!is_ours(existing, sid_prefix)) admin.push_back(std::move(existing));
     else if (string_at(existing, {"Sid"}) != sid) ours.push_back(std::move(existing));
   }
   ours.push_back(std::move(statement));
@@ -109,6 +125,8 @@ void merge(Policy& policy, Json statement) {
   for (auto& s : ours) admin.push_back(std::move(s));
   statements(policy) = std::move(admin);
 }
+
+void merge(Policy& policy, Json statement) { merge_owned(policy, std::move(statement), kSidPrefix); }
 
 int prune(Policy& policy, TimePoint now, Seconds session_duration) {
   Json& list = statements(policy);

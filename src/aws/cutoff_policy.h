@@ -6,6 +6,7 @@
 // and is kept as written (key order included; whitespace is not kept, and IAM ignores it).
 #pragma once
 
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -27,10 +28,19 @@ inline constexpr int kSizeLimit = 10'240;
 // The session duration assumed when DescribePermissionSet did not say (AWS's largest).
 inline constexpr Seconds kDefaultSessionDuration{12 * 3600};
 
+// Whose sessions a statement names: Identity Center's user (identitystore:UserId, in a
+// permission set's inline policy) or, on the IAM-role path (issue 16), the source identity of the
+// elevated role's sessions (aws:SourceIdentity, in the role's inline policy "jit-access-cutoffs").
+enum class PrincipalKey { identity_store_user, source_identity };
+
+// The condition key of `key`: "identitystore:UserId" or "aws:SourceIdentity".
+std::string_view condition_key(PrincipalKey key);
+
 // One statement of ours, read back.
 struct CutoffStatement {
   std::string sid;
-  std::string user_id;
+  PrincipalKey key = PrincipalKey::identity_store_user;
+  std::string user_id;  // the value under `key`
   std::string account_id;
   TimePoint cut_at;
   TimePoint sessions_before;
@@ -42,6 +52,17 @@ struct CutoffStatement {
 struct Policy {
   Json document;
 };
+
+// Shared with trust_policy.h, which owns another Sid prefix in another document by the same rules.
+// The string at `path` (object members, in order) inside `object`; "" when a step is missing or
+// not an object, or the value is not a string.
+std::string string_at(const Json& object, std::initializer_list<std::string_view> path);
+// `prefix` + the letters and digits of `grant_id` (IAM Sids are [A-Za-z0-9]).
+std::string prefixed_sid(std::string_view prefix, std::string_view grant_id);
+// merge() for the statements whose Sid starts with `sid_prefix`: replaces the one with
+// `statement`'s Sid, or adds it; every other statement stays first, as written and in its order;
+// ours follow, sorted by Sid.
+void merge_owned(Policy& policy, Json statement, std::string_view sid_prefix);
 
 // Parses an inline policy. Empty text (no inline policy) is {"Version":"2012-10-17","Statement":[]};
 // an absent Statement is an empty one; a Statement that is one object becomes a list of it.
@@ -56,9 +77,9 @@ std::string render(const Policy& policy);
 std::string sid_of(std::string_view grant_id);
 
 // The Deny statement of `cutoff` (the shape every helper agrees on: StringEquals on
-// identitystore:UserId and aws:PrincipalAccount, DateGreaterThan aws:CurrentTime = cut_at,
-// DateLessThan aws:TokenIssueTime = sessions_before).
-Json statement_of(const SessionCutoff& cutoff);
+// condition_key(key) = cutoff.assignment.principal and aws:PrincipalAccount, DateGreaterThan
+// aws:CurrentTime = cut_at, DateLessThan aws:TokenIssueTime = sessions_before).
+Json statement_of(const SessionCutoff& cutoff, PrincipalKey key = PrincipalKey::identity_store_user);
 
 // Reads a statement of ours back; nullopt for the admin's statements and for ours that do not
 // have the shape above (those are kept untouched).
@@ -75,7 +96,7 @@ void merge(Policy& policy, Json statement);
 // `session_duration` < `now` (every session they cut has expired). Returns how many.
 int prune(Policy& policy, TimePoint now, Seconds session_duration);
 
-// Before arming `cutoff` at `now`: every other statement of ours for the same user and account
+// Before arming `cutoff` at `now`: every other statement of ours for the same user (same key) and account
 // that is already cutting (cut_at <= now < sessions_before) gets sessions_before = now, so the
 // previous grant's margin never cuts the sessions of this new grant. Returns how many changed.
 int clamp(Policy& policy, const SessionCutoff& cutoff, TimePoint now);

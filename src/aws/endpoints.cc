@@ -12,14 +12,16 @@ const ServiceInfo& service_info(AwsService service) {
   static const ServiceInfo kDynamoDb{"DYNAMODB", "dynamodb", "dynamodb", "DynamoDB_20120810", "1.0"};
   static const ServiceInfo kSsoAdmin{"SSO_ADMIN", "sso", "sso", "SWBExternalService", "1.1"};
   static const ServiceInfo kIdentityStore{"IDENTITYSTORE", "identitystore", "identitystore", "AWSIdentityStore", "1.1"};
-  static const ServiceInfo kSts{"STS", "sts", "sts", "", ""};
+  static const ServiceInfo kSts{"STS", "sts", "sts", "", "", "2011-06-15"};
   static const ServiceInfo kScheduler{"SCHEDULER", "scheduler", "scheduler", "", ""};
+  static const ServiceInfo kIam{"IAM", "iam", "iam", "", "", "2010-05-08", "https://iam.amazonaws.com", "us-east-1"};
   switch (service) {
     case AwsService::dynamodb: return kDynamoDb;
     case AwsService::sso_admin: return kSsoAdmin;
     case AwsService::identitystore: return kIdentityStore;
     case AwsService::sts: return kSts;
     case AwsService::scheduler: return kScheduler;
+    case AwsService::iam: return kIam;
   }
   return kDynamoDb;
 }
@@ -41,6 +43,7 @@ Result<net::Endpoint> resolve_endpoint(AwsService service, std::string_view regi
       }
     }
   }
+  if (!info.global_endpoint.empty()) return net::Endpoint::parse(info.global_endpoint);
   if (region.empty())
     return fail(Error::Invalid(fmt::format(
         "no AWS region for {}: set AWS_REGION (or a region in the AWS profile), or AWS_ENDPOINT_URL_{}",

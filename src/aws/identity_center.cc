@@ -69,11 +69,6 @@ Error logged(Error error) {
   return error;
 }
 
-Millis jittered(Millis wait, double jitter, std::uint64_t random) {
-  const double share = jitter * (static_cast<double>(random >> 11) * 0x1.0p-53);  // [0, jitter)
-  return Millis{static_cast<Millis::rep>(std::ceil(static_cast<double>(wait.count()) * (1.0 - share)))};
-}
-
 }  // namespace detail
 
 Error error_from_aws(const std::string& context, const AwsError& error) {
@@ -99,7 +94,10 @@ IdentityCenterProvider::IdentityCenterProvider(IdentityCenterConfig config, AwsJ
       sso_admin_(sso_admin),
       identitystore_(identitystore),
       clock_(clock),
-      scheduler_(scheduler) {
+      scheduler_(scheduler),
+      policy_locks_(clock, {config_.locks, config_.lock_owner,
+                            config_.options.operation_deadline + config_.lock_margin,
+                            std::clamp(config_.options.poll_jitter, 0.0, 1.0)}) {
   auto& o = config_.options;
   o.poll_first_delay = std::max(o.poll_first_delay, Millis{1});
   o.poll_initial_delay = std::max(o.poll_initial_delay, Millis{1});
@@ -109,7 +107,7 @@ IdentityCenterProvider::IdentityCenterProvider(IdentityCenterConfig config, AwsJ
   o.list_page_size = std::clamp(o.list_page_size, 1, 100);
 }
 
-Result<std::string> IdentityCenterProvider::resolve_principal(const std::string& email) {
+Result<std::string> IdentityCenterProvider::resolve_principal(const std::string& email, const std::string&) {
   if (email.empty()) return fail(logged(Error::Invalid("identitystore GetUserId: the e-mail address is empty")));
   const TimePoint now = clock_.now();
   {
@@ -141,7 +139,7 @@ Result<std::string> IdentityCenterProvider::resolve_principal(const std::string&
   return user_id;
 }
 
-Result<> IdentityCenterProvider::grant(const Assignment& assignment) {
+Result<> IdentityCenterProvider::grant(const Assignment& assignment, const GrantTerms&) {
   Deadline deadline(clock_, config_.options.operation_deadline);
   auto listed = list(assignment.account_id, assignment.permission_set_arn);
   if (!listed) return fail(listed.error());
@@ -204,7 +202,7 @@ Result<json> IdentityCenterProvider::follow_status(const OperationNames& names, 
       return fail(logged(Error::Unavailable(
           fmt::format("{}: request {} for {} still IN_PROGRESS after {} ms; retry (the call is idempotent)", context,
                       request_id, what, deadline.limit().count()))));
-    clock_.sleep_for(std::min(detail::jittered(delay, config_.options.poll_jitter, clock_.random()), remaining));
+    clock_.sleep_for(std::min(jittered(delay, config_.options.poll_jitter, clock_.random()), remaining));
     const double next = static_cast<double>(delay.count()) * config_.options.poll_multiplier;
     delay = std::exchange(first_wait, false)
                 ? config_.options.poll_initial_delay
@@ -240,7 +238,7 @@ Result<> IdentityCenterProvider::provision(const std::string& permission_set_arn
       const Millis remaining = deadline.remaining();
       if (started.error().code != "ConflictException" || remaining <= Millis{0})
         return fail(logged(error_from_aws(context, started.error())));
-      clock_.sleep_for(std::min(detail::jittered(wait, config_.options.poll_jitter, clock_.random()), remaining));
+      clock_.sleep_for(std::min(jittered(wait, config_.options.poll_jitter, clock_.random()), remaining));
       continue;
     }
     json status = started->contains(kProvisioning.status_member) ? (*started)[kProvisioning.status_member]

@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "aws/deadline.h"
 #include "aws/json_api.h"
+#include "aws/write_lock.h"
 #include "ports/access_provider.h"
 #include "ports/clock.h"
 #include "ports/lock.h"
@@ -90,8 +92,10 @@ class IdentityCenterProvider final : public AccessProvider {
                          const Clock& clock, AwsJsonApi* scheduler = nullptr);
 
   // identitystore GetUserId by "emails.value". Errc::not_found when no user has the address.
-  Result<std::string> resolve_principal(const std::string& email) override;
-  Result<> grant(const Assignment& assignment) override;
+  // `target_arn` is not needed: every permission set shares the one identity store.
+  Result<std::string> resolve_principal(const std::string& email, const std::string& target_arn) override;
+  // `terms` are not needed: the engine revokes the assignment at expiry.
+  Result<> grant(const Assignment& assignment, const GrantTerms& terms) override;
   // An assignment already gone (ResourceNotFoundException, or FAILED because it does not exist)
   // counts as success.
   Result<> revoke(const Assignment& assignment) override;
@@ -133,10 +137,7 @@ class IdentityCenterProvider final : public AccessProvider {
   const IdentityCenterConfig& config() const { return config_; }
 
  private:
-  class Deadline;
   enum class Kind { creation, deletion };
-
-  class PolicyLock;
 
   // Create or Delete, then polls its status until it ends or `deadline` passes.
   Result<> run_operation(Kind kind, const Assignment& assignment, Deadline& deadline);
@@ -163,9 +164,8 @@ class IdentityCenterProvider final : public AccessProvider {
   const Clock& clock_;
   AwsJsonApi* scheduler_;
 
-  // One mutex per permission set ARN (never erased: one per permission set in the policy).
-  std::mutex policy_mutexes_mutex_;
-  std::map<std::string, std::unique_ptr<std::timed_mutex>> policy_mutexes_;
+  // "cutoff:<permission set arn>": the lock of each permission set's inline policy.
+  WriteLocks policy_locks_;
 
   struct CachedDuration {
     Seconds duration;

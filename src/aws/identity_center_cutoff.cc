@@ -20,64 +20,8 @@ using detail::string_member;
 
 // Rounds of Get -> Put -> Provision -> re-Get before a statement that keeps vanishing is an error.
 constexpr int kMaxArmRounds = 3;
-// The cross-instance lock is asked for again after these waits (doubling, jittered).
-constexpr Millis kLockFirstWait{100};
-constexpr Millis kLockMaxWait{2000};
 
 }  // namespace
-
-// The in-process mutex of one permission set, then (when configured) the cross-instance lock
-// "cutoff:<arn>"; both let go when this is destroyed.
-class IdentityCenterProvider::PolicyLock {
- public:
-  PolicyLock(IdentityCenterProvider& provider, const std::string& arn)
-      : provider_(provider), name_("cutoff:" + arn) {
-    std::lock_guard guard(provider.policy_mutexes_mutex_);
-    auto& slot = provider.policy_mutexes_[arn];
-    if (!slot) slot = std::make_unique<std::timed_mutex>();
-    mutex_ = slot.get();
-  }
-  PolicyLock(const PolicyLock&) = delete;
-  PolicyLock& operator=(const PolicyLock&) = delete;
-  ~PolicyLock() {
-    if (shared_held_) {
-      if (auto r = provider_.config_.locks->unlock(name_, provider_.config_.lock_owner); !r)
-        spdlog::warn("event=cutoff_unlock_failed lock={} error=\"{}\"", name_, r.error().message);
-    }
-    if (local_held_) mutex_->unlock();
-  }
-
-  // Waits for both locks until `deadline`: Errc::unavailable when another holder keeps them.
-  Result<> acquire(Deadline& deadline) {
-    if (!mutex_->try_lock_for(std::max(deadline.remaining(), Millis{0})))
-      return fail(logged(Error::Unavailable(fmt::format("{}: still held by another call of this instance", name_))));
-    local_held_ = true;
-    const auto& config = provider_.config_;
-    if (config.locks == nullptr) return {};
-    const Clock& clock = provider_.clock_;
-    const auto hold = std::chrono::ceil<Seconds>(config.options.operation_deadline + config.lock_margin);
-    for (Millis wait = kLockFirstWait;; wait = std::min(wait * 2, kLockMaxWait)) {
-      auto taken = config.locks->try_lock(name_, config.lock_owner, clock.now() + hold);
-      if (taken && *taken) {
-        shared_held_ = true;
-        return {};
-      }
-      if (!taken && taken.error().code != Errc::unavailable) return fail(logged(taken.error()));
-      const Millis remaining = deadline.remaining();
-      if (remaining <= Millis{0})
-        return fail(logged(Error::Unavailable(fmt::format(
-            "{}: held by another instance for longer than {} ms; retry", name_, deadline.limit().count()))));
-      clock.sleep_for(std::min(detail::jittered(wait, config.options.poll_jitter, clock.random()), remaining));
-    }
-  }
-
- private:
-  IdentityCenterProvider& provider_;
-  std::string name_;
-  std::timed_mutex* mutex_ = nullptr;
-  bool local_held_ = false;
-  bool shared_held_ = false;
-};
 
 Result<std::string> IdentityCenterProvider::get_inline_policy(const std::string& permission_set_arn) {
   auto r = sso_admin_.call("GetInlinePolicyForPermissionSet",
@@ -132,8 +76,8 @@ Seconds IdentityCenterProvider::session_duration(const std::string& permission_s
 Result<CutoffArmed> IdentityCenterProvider::arm_cutoff(const SessionCutoff& cutoff) {
   const auto& arn = cutoff.assignment.permission_set_arn;
   Deadline deadline(clock_, config_.options.operation_deadline);
-  PolicyLock lock(*this, arn);
-  if (auto held = lock.acquire(deadline); !held) return fail(held.error());
+  WriteLock lock(policy_locks_, "cutoff:" + arn);
+  if (auto held = lock.acquire(deadline); !held) return fail(logged(held.error()));
   for (int round = 1;; ++round) {
     auto armed = arm_once(cutoff, deadline);
     if (!armed) return fail(armed.error());
@@ -213,8 +157,8 @@ Result<std::pair<CutoffArmed, bool>> IdentityCenterProvider::arm_once(const Sess
 
 Result<int> IdentityCenterProvider::prune_cutoffs(const std::string& permission_set_arn) {
   Deadline deadline(clock_, config_.options.operation_deadline);
-  PolicyLock lock(*this, permission_set_arn);
-  if (auto held = lock.acquire(deadline); !held) return fail(held.error());
+  WriteLock lock(policy_locks_, "cutoff:" + permission_set_arn);
+  if (auto held = lock.acquire(deadline); !held) return fail(logged(held.error()));
   const Seconds duration = session_duration(permission_set_arn);
   auto text = get_inline_policy(permission_set_arn);
   if (!text) return fail(text.error());

@@ -1,5 +1,5 @@
 // What identity_center.cc shares with identity_center_cutoff.cc and identity_center_schedule.cc
-// (the IdentityCenterProvider's parts): the deadline, the status tables and small helpers.
+// (the IdentityCenterProvider's parts): the status tables and small helpers.
 #pragma once
 
 #include <chrono>
@@ -22,23 +22,6 @@ struct OperationNames {
   const char* request_member;  // "AccountAssignmentCreationRequestId"
 };
 
-// Time left for one operation, on the clock's monotonic time (which its sleeps move too).
-class IdentityCenterProvider::Deadline {
- public:
-  Deadline(const Clock& clock, std::chrono::milliseconds limit)
-      : clock_(clock), start_(clock.monotonic()), limit_(limit) {}
-  std::chrono::milliseconds remaining() const { return limit_ - elapsed(); }
-  std::chrono::milliseconds elapsed() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.monotonic() - start_);
-  }
-  std::chrono::milliseconds limit() const { return limit_; }
-
- private:
-  const Clock& clock_;
-  SteadyTime start_;
-  std::chrono::milliseconds limit_;
-};
-
 namespace detail {
 
 // Whether `text`, lower-cased, contains any of `parts` (lower-case).
@@ -47,8 +30,6 @@ bool mentions_any(const std::string& text, std::initializer_list<std::string_vie
 std::string string_member(const nlohmann::json& object, const char* name);
 // Logs `error` (event=identity_center_failed) and returns it: every failure the provider returns.
 Error logged(Error error);
-// `wait` less a share of it drawn uniformly from [0, jitter] (by `random`, 64 random bits).
-std::chrono::milliseconds jittered(std::chrono::milliseconds wait, double jitter, std::uint64_t random);
 
 }  // namespace detail
 }  // namespace jit::aws

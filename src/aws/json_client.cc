@@ -36,14 +36,15 @@ AwsJsonClientConfig AwsJsonClientConfig::for_service(AwsService service, net::En
   config.signing_name = info.signing_name;
   config.target_prefix = info.target_prefix;
   config.json_version = info.json_version;
-  config.region = std::move(region);
+  config.region = info.signing_region.empty() ? std::move(region) : std::string(info.signing_region);
   return config;
 }
 
 bool is_throttling_code(std::string_view code) {
-  static constexpr std::array<std::string_view, 6> kCodes = {
+  static constexpr std::array<std::string_view, 7> kCodes = {
       "ThrottlingException",      "ThrottledException",        "ProvisionedThroughputExceededException",
-      "RequestLimitExceeded",     "TooManyRequestsException",  "TransactionInProgressException"};
+      "RequestLimitExceeded",     "TooManyRequestsException",  "TransactionInProgressException",
+      "Throttling"};
   return std::find(kCodes.begin(), kCodes.end(), code) != kCodes.end();
 }
 
@@ -100,9 +101,28 @@ std::expected<nlohmann::json, AwsError> AwsJsonClient::call(std::string_view ope
   });
 }
 
-std::expected<nlohmann::json, AwsError> send_signed(const AwsJsonClientConfig& config, CredentialsProvider& credentials_,
+std::expected<nlohmann::json, AwsError> send_signed(const AwsJsonClientConfig& config, CredentialsProvider& credentials,
                                                     net::HttpClient& http, const Clock& clock,
                                                     std::string_view operation, const SignedRequestBuilder& build) {
+  nlohmann::json out;
+  const ReplyReader reader{
+      .error = parse_error_response,
+      .success = [&](const net::HttpResponse& response) -> std::expected<void, AwsError> {
+        out = response.body.empty() ? nlohmann::json::object()
+                                    : nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+        if (out.is_discarded())
+          return std::unexpected(AwsError{response.status, "InvalidResponse", "the response body is not JSON",
+                                          nlohmann::json::object(), false});
+        return {};
+      }};
+  if (auto sent = send_signed_with(config, credentials, http, clock, operation, build, reader); !sent)
+    return std::unexpected(std::move(sent.error()));
+  return out;
+}
+
+std::expected<void, AwsError> send_signed_with(const AwsJsonClientConfig& config, CredentialsProvider& credentials_,
+                                               net::HttpClient& http, const Clock& clock, std::string_view operation,
+                                               const SignedRequestBuilder& build, const ReplyReader& reader) {
   const int max_attempts = std::max(config.retry.max_attempts, 1);
   AwsError error;
   int attempt = 0;
@@ -120,17 +140,16 @@ std::expected<nlohmann::json, AwsError> send_signed(const AwsJsonClientConfig& c
     }
     auto response = http.send(config.endpoint, *request);
     if (response && response->status >= 200 && response->status < 300) {
-      auto out = response->body.empty() ? nlohmann::json::object()
-                                        : nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
-      if (!out.is_discarded()) {
+      auto read = reader.success(*response);
+      if (read) {
         if (config.on_result) config.on_result(operation, "");
-        return out;
+        return {};
       }
-      error = {response->status, "InvalidResponse", "the response body is not JSON", nlohmann::json::object(), false};
+      error = std::move(read.error());
       break;
     }
     if (response) {
-      error = parse_error_response(*response);
+      error = reader.error(*response);
     } else {
       // Errc::invalid from the client is configuration (a bad CA file, proxy): not transient.
       error = {0, "Transport", response.error().message, nlohmann::json::object(),

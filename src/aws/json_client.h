@@ -26,7 +26,8 @@ struct AwsJsonClientConfig {
   // it succeeded). Metrics count calls with it; must be thread-safe.
   std::function<void(std::string_view operation, std::string_view error_code)> on_result;
 
-  // The wire facts of `service` (signing name, target prefix, JSON version) filled in.
+  // The wire facts of `service` (signing name, target prefix, JSON version) filled in; `region` is
+  // the signing region except for a global service (iam: us-east-1 whatever `region` says).
   static AwsJsonClientConfig for_service(AwsService service, net::Endpoint endpoint, std::string region);
 };
 
@@ -69,16 +70,32 @@ Result<> sign_request(const AwsJsonClientConfig& config, net::HttpRequest& reque
 // Builds one attempt's request, signed with `credentials` (a retry builds it again, signed afresh).
 using SignedRequestBuilder = std::function<Result<net::HttpRequest>(const Credentials& credentials)>;
 
-// The transport every AWS client shares (AwsJsonClient, AwsRestJsonClient): per attempt, asks
-// `credentials` and `build`s a signed request, sends it to `config.endpoint`, and parses a 2xx
-// body as JSON (empty: {}); retries the retryable errors of parse_error_response and transport
-// errors up to `config.retry.max_attempts` with backoff and full jitter on `clock`; logs one line
-// per failed call and reports every call to `config.on_result`. Errors as AwsJsonClient's.
+// How one protocol reads the replies send_signed_with gets: `error` turns a non-2xx response into
+// an AwsError (its `retryable` decides whether to try again); `success` takes a 2xx response and
+// keeps what it decodes, or says why it cannot (an AwsError such as "InvalidResponse", not
+// retried).
+struct ReplyReader {
+  std::function<AwsError(const net::HttpResponse& response)> error;
+  std::function<std::expected<void, AwsError>(const net::HttpResponse& response)> success;
+};
+
+// The transport every AWS client shares (AwsJsonClient, AwsRestJsonClient, AwsQueryClient): per
+// attempt, asks `credentials` and `build`s a signed request, sends it to `config.endpoint`, and
+// hands a 2xx response to `reader.success`; retries the errors `reader.error` marks retryable and
+// transport errors up to `config.retry.max_attempts` with backoff and full jitter on `clock`; logs
+// one line per failed call and reports every call to `config.on_result`.
+std::expected<void, AwsError> send_signed_with(const AwsJsonClientConfig& config, CredentialsProvider& credentials,
+                                               net::HttpClient& http, const Clock& clock, std::string_view operation,
+                                               const SignedRequestBuilder& build, const ReplyReader& reader);
+
+// send_signed_with for the JSON protocols: a 2xx body parsed as JSON (empty: {}), errors read by
+// parse_error_response. Errors as AwsJsonClient's.
 std::expected<nlohmann::json, AwsError> send_signed(const AwsJsonClientConfig& config, CredentialsProvider& credentials,
                                                     net::HttpClient& http, const Clock& clock,
                                                     std::string_view operation, const SignedRequestBuilder& build);
 
-// Whether AWS's error `code` means "slow down, then try again".
+// Whether AWS's error `code` means "slow down, then try again" (the JSON services' codes and the
+// Query services' "Throttling").
 bool is_throttling_code(std::string_view code);
 
 // Parses an error response (any status but 200) into an AwsError.

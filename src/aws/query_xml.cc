@@ -78,7 +78,13 @@ std::vector<std::string> QueryXml::texts(std::string_view path) const {
 QueryError query_error_of(std::string_view body) {
   auto xml = QueryXml::parse(body);
   if (!xml || xml->root_name() != "ErrorResponse") return {};
-  return {xml->text("Error/Code").value_or(""), xml->text("Error/Message").value_or("")};
+  // IAM and STS write <ErrorResponse><Error>; some implementations (moto's authorization errors)
+  // <ErrorResponse><Errors><Error>.
+  for (const std::string_view error : {"Error/", "Errors/Error/"}) {
+    if (auto code = xml->text(std::string(error) + "Code"))
+      return {std::move(*code), xml->text(std::string(error) + "Message").value_or("")};
+  }
+  return {};
 }
 
 }  // namespace jit::aws

@@ -43,7 +43,8 @@ class QueryXml {
   std::unique_ptr<Impl> impl_;
 };
 
-// The Code and Message of an ErrorResponse ("" when absent or when `body` is no such reply).
+// The Code and Message of an ErrorResponse, at Error/ (IAM, STS) or Errors/Error/ ("" when absent
+// or when `body` is no such reply).
 struct QueryError {
   std::string code;
   std::string message;

@@ -33,8 +33,12 @@ Result<TimedCredentials> parse_web_identity_response(const net::HttpResponse& re
   }
   auto xml = QueryXml::parse(response.body);
   if (!xml) return fail(xml.error());
-  constexpr std::string_view kCredentials = "AssumeRoleWithWebIdentityResult/Credentials/";
-  auto field = [&](std::string_view name) { return xml->text(std::string(kCredentials) + std::string(name)).value_or(""); };
+  return sts_credentials_of(*xml, "AssumeRoleWithWebIdentityResult");
+}
+
+Result<TimedCredentials> sts_credentials_of(const QueryXml& reply, std::string_view result) {
+  const std::string prefix = fmt::format("{}/Credentials/", result);
+  auto field = [&](std::string_view name) { return reply.text(prefix + std::string(name)).value_or(""); };
   TimedCredentials out;
   out.credentials.access_key_id = field("AccessKeyId");
   out.credentials.secret_access_key = field("SecretAccessKey");
@@ -42,9 +46,9 @@ Result<TimedCredentials> parse_web_identity_response(const net::HttpResponse& re
   out.expiration = parse_expiration(field("Expiration"));
   if (out.credentials.access_key_id.empty() || out.credentials.secret_access_key.empty() ||
       out.credentials.session_token.empty() || !out.expiration)
-    return fail(Error::Unavailable(
-        "reply lacks one of AssumeRoleWithWebIdentityResult/Credentials/AccessKeyId, SecretAccessKey, SessionToken, "
-        "Expiration (or it is not a timestamp)"));
+    return fail(Error::Unavailable(fmt::format(
+        "reply lacks one of {}AccessKeyId, SecretAccessKey, SessionToken, Expiration (or it is not a timestamp)",
+        prefix)));
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "aws/credentials_chain.h"
+#include "aws/query_xml.h"
 #include "aws/shared_config.h"
 #include "core/error.h"
 #include "net/http.h"
@@ -29,6 +30,12 @@ Result<net::Endpoint> sts_endpoint(const EnvLookup& env, const std::optional<std
 // The form body: Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=...&
 // RoleSessionName=...&WebIdentityToken=... (percent-encoded).
 std::string web_identity_form(const WebIdentityRequest& request);
+
+// The credentials in an STS reply: `<result>/Credentials/{AccessKeyId, SecretAccessKey,
+// SessionToken, Expiration}`, `result` being the operation's result element ("AssumeRoleResult",
+// "AssumeRoleWithWebIdentityResult"). Errc::unavailable naming the fields when one is missing or
+// Expiration is not a timestamp; never copies a credential into the message.
+Result<TimedCredentials> sts_credentials_of(const QueryXml& reply, std::string_view result);
 
 // Reads an AssumeRoleWithWebIdentityResponse (status 200) or an ErrorResponse. Errc::denied for
 // 4xx (the message carries STS's Code and Message), Errc::unavailable for other failures or a

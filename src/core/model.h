@@ -21,6 +21,17 @@ struct Decision {
   bool operator==(const Decision&) const = default;
 };
 
+// What a WebAuthn step-up proved for one approval (issue 15): which enrolled credential signed
+// which single-use challenge. Engine::approve takes it for a role with step_up and records it in
+// the approval's audit event; the step-up service (src/stepup) makes it only after verifying the
+// assertion (stepup/webauthn.h) for this request, this approver and the action "approve".
+struct StepUpProof {
+  std::string credential_id;     // base64url, as enrolled
+  std::string assertion_sha256;  // hex (VerifiedAssertion::assertion_sha256)
+  std::string challenge_id;      // the link's token that was consumed
+  bool operator==(const StepUpProof&) const = default;
+};
+
 // An access request and, once approval is given, the grant it becomes. One row, one version:
 // every change is a conditional write on `version`.
 struct AccessRequest {

@@ -24,6 +24,54 @@ std::string_view reconcile_mode_name(ReconcileMode m) {
   return m == ReconcileMode::alert ? "alert" : "revoke";
 }
 
+std::string_view access_path_name(AccessPath p) {
+  return p == AccessPath::iam_role ? "iam-role" : "identity-center";
+}
+
+namespace {
+
+// Consumes `prefix` from the front of `text`.
+bool take(std::string_view& text, std::string_view prefix) {
+  if (!text.starts_with(prefix)) return false;
+  text.remove_prefix(prefix.size());
+  return true;
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Every AWS partition: "aws", or "aws-" and lower-case letters and hyphens (aws-cn, aws-us-gov,
+// aws-iso-b, ...). The question is only role or permission set (arn:aws:sso:::permissionSet/...),
+// so no partition is refused: a role ARN is never taken for a permission set.
+bool take_partition(std::string_view& text) {
+  if (!take(text, "aws")) return false;
+  if (take(text, ":")) return true;
+  if (!take(text, "-")) return false;
+  const auto end = text.find(':');
+  if (end == 0 || end == std::string_view::npos) return false;
+  const bool letters =
+      std::all_of(text.begin(), text.begin() + end, [](char c) { return (c >= 'a' && c <= 'z') || c == '-'; });
+  text.remove_prefix(end + 1);
+  return letters;
+}
+
+// IAM's role name and path characters: [\w+=,.@/-] (ASCII).
+bool role_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+         std::string_view("_+=,.@/-").find(c) != std::string_view::npos;
+}
+
+}  // namespace
+
+AccessPath access_path_of(std::string_view target_arn) {
+  std::string_view rest = target_arn;
+  if (!take(rest, "arn:") || !take_partition(rest) || !take(rest, "iam::")) return AccessPath::identity_center;
+  if (rest.size() < 13 || rest[12] != ':' || !std::all_of(rest.begin(), rest.begin() + 12, is_digit))
+    return AccessPath::identity_center;
+  rest.remove_prefix(13);
+  if (!take(rest, "role/") || rest.empty() || rest.back() == '/') return AccessPath::identity_center;
+  return std::all_of(rest.begin(), rest.end(), role_name_char) ? AccessPath::iam_role : AccessPath::identity_center;
+}
+
 const RolePolicy* AccountPolicy::find_role(std::string_view role) const {
   for (const auto& r : roles)
     if (r.name == role) return &r;

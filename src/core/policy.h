@@ -26,6 +26,9 @@ std::string_view reconcile_mode_name(ReconcileMode m);
 
 struct RolePolicy {
   std::string name;
+  // What a grant of this role gives: the permission set's ARN; in an iam-role account (issue 16)
+  // the elevated role's ARN, from the role's `role_arn` (the ARN's form tells the paths apart, see
+  // aws/access_router.h).
   std::string permission_set_arn;
   Seconds max_duration{};
   std::vector<Seconds> allowed_durations;  // empty: any duration up to max_duration
@@ -43,6 +46,40 @@ struct RolePolicy {
   // the minute) with every instance of the service down.
   bool session_cutoff = false;
   bool scheduled_revoke = false;
+  // WebAuthn step-up at the approval click (issue 15): `step_up = "webauthn"` (the loader's default
+  // for the break-glass tier) or "none". An approval of this role counts only with a verified
+  // assertion of one of the approver's enrolled credentials (Engine::approve's StepUpProof); Deny
+  // needs none.
+  bool step_up = false;
+};
+
+// The path an account's grants take (issue 16): `provider = "identity-center"` (the default) or
+// `provider = "iam-role"`.
+enum class AccessPath { identity_center, iam_role };
+// "identity-center" or "iam-role", as policy writes it.
+std::string_view access_path_name(AccessPath p);
+
+// The path of a grant's target by the ARN's form (aws::is_role_arn, by which aws::AccessRouter
+// routes, is this): an IAM role's ARN ("arn:<partition>:iam::<12 digits>:role/<path/><name>",
+// any partition "aws" or "aws-<lower-case letters and hyphens>", the name in IAM's characters
+// [\w+=,.@/-], not ending in "/") is the IAM-role path, anything else (a permission set's ARN)
+// Identity Center. Lets the engine and Slack word messages for the path without knowing AWS.
+AccessPath access_path_of(std::string_view target_arn);
+
+// An iam-role account's settings: how the service reaches the account, and whose sessions may
+// assume its elevated roles during a grant.
+struct IamRoleAccess {
+  // The role the service assumes to call IAM in the account (deploy/iam-role-management.yaml);
+  // the loader's default is "arn:aws:iam::<account id>:role/jit-access-management".
+  std::string management_role_arn;
+  // AssumeRole's ExternalId for that role: required, 2..1224 characters of [A-Za-z0-9_+=,.@:/-]
+  // (AWS's pattern [\w+=,.@:/-]). Never shown in the loader's messages.
+  std::string external_id;
+  // Required: the principal requesters sign in as at their base level, whose sessions carry
+  // aws:SourceIdentity = their e-mail address ("arn:aws:iam::<account>:role/<base role>").
+  std::string base_principal_arn;
+
+  bool operator==(const IamRoleAccess&) const = default;
 };
 
 struct AccountPolicy {
@@ -51,6 +88,8 @@ struct AccountPolicy {
   std::string owner_channel;  // Slack channel id where requests are posted
   std::vector<std::string> approvers;  // user ids and/or user-group ids
   std::vector<RolePolicy> roles;
+  AccessPath provider = AccessPath::identity_center;
+  IamRoleAccess iam_role;  // provider == iam_role only
 
   const RolePolicy* find_role(std::string_view role) const;
 };

@@ -13,6 +13,7 @@
 
 #include "core/duration.h"
 #include "core/limits.h"
+#include "core/step_up_origin.h"
 
 namespace jit {
 
@@ -133,6 +134,32 @@ bool is_iam_role_arn(std::string_view s) {
   return rule.full_match(s);
 }
 
+// The account of "arn:aws:iam::<12 digits>:<kind>/<path/><name>" (kind "role" or "user"), the name
+// in IAM's characters ([\w+=,.@/-]) and not ending in "/"; nullopt when `arn` is not of that form.
+// Only the "aws" partition: the service reaches IAM at its global endpoint. A role ARN of this
+// form is one access_path_of takes for the IAM-role path.
+std::optional<std::string_view> iam_arn_account(std::string_view arn, std::string_view kind) {
+  constexpr std::string_view kPrefix = "arn:aws:iam::";
+  if (!arn.starts_with(kPrefix)) return std::nullopt;
+  arn.remove_prefix(kPrefix.size());
+  const std::string_view account = arn.substr(0, 12);
+  if (!is_account_id(account)) return std::nullopt;
+  arn.remove_prefix(account.size());
+  const std::string head = fmt::format(":{}/", kind);
+  if (!arn.starts_with(head) || arn.size() == head.size() || arn.back() == '/') return std::nullopt;
+  const auto iam_char = [](char c) {
+    return is_ascii_alnum(c) || std::string_view("_+=,.@/-").find(c) != std::string_view::npos;
+  };
+  if (!std::all_of(arn.begin() + head.size(), arn.end(), iam_char)) return std::nullopt;
+  return account;
+}
+
+// AssumeRole's ExternalId characters ([\w+=,.@:/-]; \w is ASCII here).
+bool is_external_id_char(char c) {
+  return is_ascii_alnum(c) || std::string_view("_+=,.@:/-").find(c) != std::string_view::npos;
+}
+constexpr std::size_t kMinExternalId = 2, kMaxExternalId = 1224;
+
 // Scheduler's ScheduleGroupName rule: ^[0-9a-zA-Z-_.]+$, 1 to 64 characters.
 bool is_schedule_group(std::string_view s) {
   return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), is_name_char);
@@ -180,8 +207,9 @@ class TableReader {
     return nullptr;
   }
 
-  const toml::node* typed(std::string_view key, bool required, toml::node_type type, std::string_view expected) {
-    const toml::node* n = find(key, required);
+  const toml::node* typed(std::string_view key, bool required, toml::node_type type, std::string_view expected,
+                          std::string_view missing_hint = {}) {
+    const toml::node* n = find(key, required, missing_hint);
     if (!n || n->type() == type) return n;
     wrong_type(*n, path_of(key), expected);
     return nullptr;
@@ -191,10 +219,21 @@ class TableReader {
     problems_.add(n.source(), path, render(n), fmt::format("expected {}, not {}", expected, type_phrase(n.type())));
   }
 
-  std::optional<Located> string(std::string_view key, bool required, std::string_view expected = "a string") {
-    const toml::node* n = typed(key, required, toml::node_type::string, expected);
+  std::optional<Located> string(std::string_view key, bool required, std::string_view expected = "a string",
+                                std::string_view missing_hint = {}) {
+    const toml::node* n = typed(key, required, toml::node_type::string, expected, missing_hint);
     if (!n) return std::nullopt;
     return Located{n->as_string()->get(), n, path_of(key)};
+  }
+
+  // A string that must never be shown (a secret, or as good as one): a wrong type is reported
+  // without the value.
+  std::optional<Located> secret_string(std::string_view key, bool required, std::string_view missing_hint) {
+    const toml::node* n = find(key, required, missing_hint);
+    if (!n) return std::nullopt;
+    if (auto v = n->as_string()) return Located{v->get(), n, path_of(key)};
+    problems_.add(n->source(), path_of(key), "", fmt::format("expected a string, not {}", type_phrase(n->type())));
+    return std::nullopt;
   }
 
   std::optional<std::int64_t> integer(std::string_view key, bool required, const toml::node** node = nullptr) {
@@ -297,27 +336,101 @@ std::vector<std::string> values_of(const std::vector<Located>& entries) {
   return out;
 }
 
-// `approver_limit`: how many distinct approvers the account can supply, when known (all user ids).
-// Fields that fail a check are reported and left at their defaults.
-// Long on purpose: one check per key of a role table, in the order the keys are documented in
-// examples/jit.toml; splitting it would scatter that list.
-RolePolicy read_role(Problems& problems, const toml::table& table, const std::string& path,
-                     std::optional<size_t> approver_limit, const AwsSettings& aws) {
-  TableReader r(problems, table, path,
-                {"name", "permission_set_arn", "max_duration", "allowed_durations", "tier", "approvals_required",
-                 "requesters", "ticket_required", "ticket_pattern", "reconcile", "session_cutoff",
-                 "scheduled_revoke"});
-  RolePolicy role;
-  if (auto name = r.string("name", true)) {
-    role.name = name->value;
-    if (!is_name(role.name)) problems.add(name->node->source(), name->path, quoted(role.name), kNameHint);
+// What a grant of the role gives, into role.permission_set_arn: the permission set's ARN in an
+// Identity Center account, the elevated role's ARN (`role_arn`, in this account) in an iam-role
+// account. The key of the other path is refused, naming the fix; when it is there, the missing
+// key of this path is not reported as well.
+void read_target(Problems& problems, TableReader& r, const toml::table& table, const AccountPolicy& account,
+                 RolePolicy& role) {
+  const bool iam = account.provider == AccessPath::iam_role;
+  const std::string example_role = fmt::format("arn:aws:iam::{}:role/<name>", account.id);
+  const std::string_view wrong_key = iam ? "permission_set_arn" : "role_arn";
+  const toml::node* wrong = table.get(wrong_key);
+  if (wrong)
+    problems.add(wrong->source(), r.path_of(wrong_key), "",
+                 iam ? fmt::format("the roles of an iam-role account are IAM roles, not permission sets: replace "
+                                   "permission_set_arn with role_arn = \"{}\" (the elevated role)",
+                                   example_role)
+                     : std::string("only for roles of accounts with provider = \"iam-role\": name the permission "
+                                   "set with permission_set_arn, or set provider = \"iam-role\" on the account "
+                                   "(with external_id and base_principal_arn)"));
+  if (iam) {
+    const std::string missing = fmt::format(
+        "required in an account with provider = \"iam-role\": the ARN of the elevated IAM role a grant lets the "
+        "requester assume, like {}",
+        example_role);
+    if (auto arn = r.string("role_arn", !wrong, "a string", missing)) {
+      role.permission_set_arn = arn->value;
+      if (iam_arn_account(arn->value, "role") != std::optional<std::string_view>(account.id))
+        problems.add(arn->node->source(), arn->path, quoted(arn->value),
+                     fmt::format("expected the ARN of an IAM role in account {} (this account), like {}", account.id,
+                                 example_role));
+    }
+    return;
   }
-  if (auto arn = r.string("permission_set_arn", true)) {
+  if (auto arn = r.string("permission_set_arn", !wrong)) {
     role.permission_set_arn = arn->value;
     if (!arn->value.starts_with(kPermissionSetPrefix) || arn->value.size() == kPermissionSetPrefix.size())
       problems.add(arn->node->source(), arn->path, quoted(arn->value),
                    fmt::format("expected a permission set ARN like {}ssoins-…/ps-…", kPermissionSetPrefix));
   }
+}
+
+// session_cutoff and scheduled_revoke (issue 14). In Identity Center accounts both default to on
+// where the tier says the access is risky. In iam-role accounts (issue 16) the cut-off is always
+// on, since the deny is what ends sessions already assumed at expiry, and there is nothing to
+// schedule: the trust condition closes the window itself.
+void read_enforcement(Problems& problems, TableReader& r, const toml::table& table, AccessPath provider,
+                      const AwsSettings& aws, RolePolicy& role) {
+  const auto cutoff = r.boolean("session_cutoff");
+  const auto scheduled = r.boolean("scheduled_revoke");
+  if (provider == AccessPath::iam_role) {
+    role.session_cutoff = true;
+    role.scheduled_revoke = false;
+    if (cutoff == false)
+      problems.add(table.get("session_cutoff")->source(), r.path_of("session_cutoff"), "false",
+                   "always on for roles of iam-role accounts: its deny is what ends sessions already assumed at "
+                   "the grant's expiry (the trust policy's condition only stops new ones); remove "
+                   "session_cutoff = false");
+    if (scheduled == true)
+      problems.add(table.get("scheduled_revoke")->source(), r.path_of("scheduled_revoke"), "true",
+                   "not used by roles of iam-role accounts: the trust policy's condition ends the grant at its "
+                   "expiry by itself; remove scheduled_revoke = true");
+    return;
+  }
+  role.session_cutoff = role.scheduled_revoke = role.tier != Tier::standard;
+  if (cutoff) role.session_cutoff = *cutoff;
+  if (scheduled) role.scheduled_revoke = *scheduled;
+  // Without [aws].instance_arn the service cannot touch AWS at all (only --dry-run runs), so a
+  // schedule would never be made: no role needs the scheduler then.
+  if (role.scheduled_revoke && aws.scheduler_role_arn.empty() && !aws.instance_arn.empty()) {
+    const toml::node* flag = table.get("scheduled_revoke");
+    problems.add(flag ? flag->source() : table.source(), r.path_of("scheduled_revoke"), "",
+                 fmt::format("role {} has scheduled_revoke{} but [aws].scheduler_role_arn is not set: set "
+                             "[aws].scheduler_role_arn to the IAM role EventBridge Scheduler assumes to delete "
+                             "expired assignments, or set scheduled_revoke = false on the role",
+                             quoted(role.name),
+                             flag ? "" : fmt::format(" (the default for tier {})", tier_name(role.tier))));
+  }
+}
+
+// `approver_limit`: how many distinct approvers the account can supply, when known (all user ids).
+// `account`: its provider and id, read already. Fields that fail a check are reported and left at
+// their defaults.
+// Long on purpose: one check per key of a role table, in the order the keys are documented in
+// examples/jit.toml; splitting it would scatter that list.
+RolePolicy read_role(Problems& problems, const toml::table& table, const std::string& path,
+                     std::optional<size_t> approver_limit, const AccountPolicy& account, const AwsSettings& aws) {
+  TableReader r(problems, table, path,
+                {"name", "permission_set_arn", "role_arn", "max_duration", "allowed_durations", "tier",
+                 "approvals_required", "requesters", "ticket_required", "ticket_pattern", "reconcile",
+                 "session_cutoff", "scheduled_revoke", "step_up"});
+  RolePolicy role;
+  if (auto name = r.string("name", true)) {
+    role.name = name->value;
+    if (!is_name(role.name)) problems.add(name->node->source(), name->path, quoted(role.name), kNameHint);
+  }
+  read_target(problems, r, table, account, role);
   const auto max = r.duration("max_duration", true);
   if (max) role.max_duration = *max;
   if (auto allowed = r.strings("allowed_durations", false)) {
@@ -376,20 +489,15 @@ RolePolicy read_role(Problems& problems, const toml::table& table, const std::st
       problems.add(mode->node->source(), mode->path, quoted(mode->value),
                    "expected \"revoke\" (remove assignments no grant explains) or \"alert\" (only report them)");
   }
-  // AWS-side enforcement (issue 14): on by default where the tier says the access is risky.
-  role.session_cutoff = role.scheduled_revoke = role.tier != Tier::standard;
-  if (auto cutoff = r.boolean("session_cutoff")) role.session_cutoff = *cutoff;
-  if (auto scheduled = r.boolean("scheduled_revoke")) role.scheduled_revoke = *scheduled;
-  // Without [aws].instance_arn the service cannot touch AWS at all (only --dry-run runs), so a
-  // schedule would never be made: no role needs the scheduler then.
-  if (role.scheduled_revoke && aws.scheduler_role_arn.empty() && !aws.instance_arn.empty()) {
-    const toml::node* flag = table.get("scheduled_revoke");
-    problems.add(flag ? flag->source() : table.source(), r.path_of("scheduled_revoke"), "",
-                 fmt::format("role {} has scheduled_revoke{} but [aws].scheduler_role_arn is not set: set "
-                             "[aws].scheduler_role_arn to the IAM role EventBridge Scheduler assumes to delete "
-                             "expired assignments, or set scheduled_revoke = false on the role",
-                             quoted(role.name),
-                             flag ? "" : fmt::format(" (the default for tier {})", tier_name(role.tier))));
+  read_enforcement(problems, r, table, account.provider, aws, role);
+  // Issue 15: approvers of a break-glass role confirm with a security key unless told otherwise.
+  role.step_up = role.tier == Tier::break_glass;
+  if (auto step_up = r.string("step_up", false)) {
+    if (step_up->value == "webauthn" || step_up->value == "none")
+      role.step_up = step_up->value == "webauthn";
+    else
+      problems.add(step_up->node->source(), step_up->path, quoted(step_up->value),
+                   "expected \"webauthn\" (approvers confirm with a security key) or \"none\"");
   }
   return role;
 }
@@ -402,9 +510,81 @@ void check_unique(Problems& problems, std::map<std::string, std::string>& seen, 
     problems.add(node->source(), path, quoted(value), fmt::format("duplicate {} (also {})", what, it->second));
 }
 
+constexpr std::string_view kIamRoleKeys[] = {"management_role_arn", "external_id", "base_principal_arn"};
+constexpr AccessPath kAccessPaths[] = {AccessPath::identity_center, AccessPath::iam_role};
+
+// `provider`: "identity-center" (the default) or "iam-role". When it is neither (reported), the
+// account is read as the path its other keys suggest, so its roles draw no second round of errors.
+AccessPath read_provider(Problems& problems, TableReader& r, const toml::table& table) {
+  auto v = r.string("provider", false);
+  if (!v) {
+    if (!table.get("provider")) return AccessPath::identity_center;
+  } else if (auto known = named(kAccessPaths, access_path_name, v->value)) {
+    return *known;
+  } else {
+    problems.add(v->node->source(), v->path, quoted(v->value),
+                 "expected \"identity-center\" (the default: grants are IAM Identity Center assignments) or "
+                 "\"iam-role\" (grants are statements on IAM roles' trust policies)");
+  }
+  const bool iam_keys = std::any_of(std::begin(kIamRoleKeys), std::end(kIamRoleKeys),
+                                    [&](std::string_view key) { return table.contains(key); });
+  return iam_keys ? AccessPath::iam_role : AccessPath::identity_center;
+}
+
+// The keys of an iam-role account (issue 16); on an Identity Center account each is refused.
+// external_id's value is never shown in a problem: it is as good as a secret.
+void read_iam_role_access(Problems& problems, TableReader& r, const toml::table& table, AccountPolicy& account) {
+  if (account.provider != AccessPath::iam_role) {
+    for (std::string_view key : kIamRoleKeys)
+      if (const toml::node* n = table.get(key))
+        problems.add(n->source(), r.path_of(key), "",
+                     fmt::format("only for accounts with provider = \"iam-role\": set provider = \"iam-role\" on "
+                                 "this account, or remove {}",
+                                 key));
+    return;
+  }
+  IamRoleAccess& iam = account.iam_role;
+  const std::string default_management = fmt::format("arn:aws:iam::{}:role/jit-access-management", account.id);
+  iam.management_role_arn = default_management;
+  if (auto v = r.string("management_role_arn", false)) {
+    iam.management_role_arn = v->value;
+    if (iam_arn_account(v->value, "role") != std::optional<std::string_view>(account.id))
+      problems.add(v->node->source(), v->path, quoted(v->value),
+                   fmt::format("expected the ARN of an IAM role in account {} (this account), like {}; or leave "
+                               "management_role_arn out for that one",
+                               account.id, default_management));
+  }
+  constexpr std::string_view kExternalIdForm = "2 to 1224 characters, each a letter, digit, '_' or one of +=,.@:/-";
+  if (auto v = r.secret_string("external_id", true,
+                               fmt::format("required for provider = \"iam-role\": the external id the management "
+                                           "role's trust policy asks for ({})",
+                                           kExternalIdForm))) {
+    iam.external_id = v->value;
+    const std::size_t n = v->value.size();
+    if (n < kMinExternalId || n > kMaxExternalId)
+      problems.add(v->node->source(), v->path, "",
+                   fmt::format("is {} character{} long; expected {}", n, n == 1 ? "" : "s", kExternalIdForm));
+    else if (!std::all_of(v->value.begin(), v->value.end(), is_external_id_char))
+      problems.add(v->node->source(), v->path, "",
+                   fmt::format("has a character outside letters, digits, '_' and +=,.@:/- (expected {})",
+                               kExternalIdForm));
+  }
+  constexpr std::string_view kBaseHint =
+      "the ARN of the IAM role or user requesters sign in as at their base level, whose sessions carry their "
+      "e-mail address as source identity, like arn:aws:iam::123456789012:role/okta-engineer";
+  if (auto v = r.string("base_principal_arn", true, "a string",
+                        fmt::format("required for provider = \"iam-role\": {}", kBaseHint))) {
+    iam.base_principal_arn = v->value;
+    if (!iam_arn_account(v->value, "role") && !iam_arn_account(v->value, "user"))
+      problems.add(v->node->source(), v->path, quoted(v->value), fmt::format("expected {}", kBaseHint));
+  }
+}
+
 AccountPolicy read_account(Problems& problems, const toml::table& table, const std::string& path,
                            const AwsSettings& aws) {
-  TableReader r(problems, table, path, {"name", "id", "owner_channel", "approvers", "roles"});
+  TableReader r(problems, table, path,
+                {"name", "id", "provider", "management_role_arn", "external_id", "base_principal_arn",
+                 "owner_channel", "approvers", "roles"});
   AccountPolicy account;
   if (auto name = r.string("name", true)) {
     account.name = name->value;
@@ -416,6 +596,8 @@ AccountPolicy read_account(Problems& problems, const toml::table& table, const s
       problems.add(id->node->source(), id->path, quoted(account.id),
                    "expected exactly 12 digits, like \"123456789012\"");
   }
+  account.provider = read_provider(problems, r, table);
+  read_iam_role_access(problems, r, table, account);
   if (auto channel = r.string("owner_channel", true)) {
     account.owner_channel = channel->value;
     if (!is_channel_id(account.owner_channel))
@@ -440,17 +622,24 @@ AccountPolicy read_account(Problems& problems, const toml::table& table, const s
     }
   }
   auto roles = r.tables("roles", "accounts.roles");
-  std::map<std::string, std::string> role_names, permission_sets;
+  std::map<std::string, std::string> role_names, targets;
   for (const auto& [role_table, role_path] : roles) {
-    account.roles.push_back(read_role(problems, *role_table, role_path, approver_limit, aws));
+    account.roles.push_back(read_role(problems, *role_table, role_path, approver_limit, account, aws));
     check_unique(problems, role_names, role_table->get("name"), role_path + ".name", account.roles.back().name,
                  "role name in this account");
     // Identity Center has one assignment per user, account and permission set: two roles on one
-    // permission set would share it, and revoking one grant would end the other's access.
-    check_unique(problems, permission_sets, role_table->get("permission_set_arn"), role_path + ".permission_set_arn",
-                 account.roles.back().permission_set_arn,
-                 "permission set in this account (two roles would share one AWS assignment, so ending one grant "
-                 "would end the other: give each role its own permission set)");
+    // permission set would share it, and revoking one grant would end the other's access. On the
+    // IAM-role path a revoke removes every statement of ours for the person on the role: the same.
+    if (account.provider == AccessPath::iam_role)
+      check_unique(problems, targets, role_table->get("role_arn"), role_path + ".role_arn",
+                   account.roles.back().permission_set_arn,
+                   "IAM role in this account (two roles would share its trust statements, so ending one grant "
+                   "would end the other: give each role its own IAM role)");
+    else
+      check_unique(problems, targets, role_table->get("permission_set_arn"), role_path + ".permission_set_arn",
+                   account.roles.back().permission_set_arn,
+                   "permission set in this account (two roles would share one AWS assignment, so ending one grant "
+                   "would end the other: give each role its own permission set)");
   }
   return account;
 }
@@ -495,8 +684,10 @@ void read_checked(Problems& problems, TableReader& r, std::string_view key, bool
 void read_aws(Problems& problems, const toml::table& table, AwsSettings& aws) {
   TableReader r(problems, table, "aws",
                 {"region", "instance_arn", "identity_store_id", "access_portal_url", "call_timeout", "revoke_rate",
-                 "revoke_concurrency", "scheduler_role_arn", "scheduler_group", "cutoff_margin"});
+                 "revoke_concurrency", "scheduler_role_arn", "scheduler_group", "cutoff_margin",
+                 "trust_policy_size_limit"});
   read_bounded(problems, r, "revoke_rate", 1, 1000, aws.revoke_rate);
+  read_bounded(problems, r, "trust_policy_size_limit", 1, 8192, aws.trust_policy_size_limit);
   read_bounded(problems, r, "revoke_concurrency", 1, 256, aws.revoke_concurrency);
   if (auto v = r.string("region", false)) aws.region = v->value;
   if (auto v = r.string("instance_arn", false)) aws.instance_arn = v->value;
@@ -556,12 +747,84 @@ void read_audit(Problems& problems, const toml::table& table, AuditSettings& aud
   }
 }
 
+// [step_up]: each key's form; whether the keys a step-up role needs are there is checked once the
+// roles are read (check_step_up_needs).
+void read_step_up(Problems& problems, const toml::table& table, StepUpSettings& step_up) {
+  TableReader r(problems, table, "step_up",
+                {"origin", "rp_id", "listen", "tls_certificate_file", "tls_key_file", "link_lifetime"});
+  std::optional<HttpsOrigin> origin;
+  if (auto v = r.string("origin", false)) {
+    if (auto parsed = parse_https_origin(v->value)) {
+      origin = *parsed;
+      step_up.origin = v->value;
+    } else {
+      problems.add(v->node->source(), v->path, quoted(v->value), parsed.error().message);
+    }
+  }
+  if (auto v = r.string("rp_id", false)) {
+    auto fits = origin ? check_rp_id(v->value, origin->host) : Result<>{};
+    if (fits)
+      step_up.rp_id = v->value;
+    else
+      problems.add(v->node->source(), v->path, quoted(v->value),
+                   fmt::format("{}; or leave rp_id out to use the host", fits.error().message));
+  }
+  if (origin && step_up.rp_id.empty()) step_up.rp_id = origin->host;
+  if (auto v = r.string("listen", false)) {
+    if (auto parsed = parse_listen_address(v->value))
+      step_up.listen = v->value;
+    else
+      problems.add(v->node->source(), v->path, quoted(v->value), parsed.error().message);
+  }
+  for (auto [key, out] : {std::pair{"tls_certificate_file", &step_up.tls_certificate_file},
+                          std::pair{"tls_key_file", &step_up.tls_key_file}}) {
+    if (auto v = r.string(key, false)) {
+      if (v->value.empty())
+        problems.add(v->node->source(), v->path, "\"\"", "expected the path of a PEM file");
+      else
+        *out = v->value;
+    }
+  }
+  if (auto s = r.string("link_lifetime", false, "a string like \"5m\"")) {
+    if (auto d = r.parse_duration_at(*s); d && (*d < kMinStepUpLinkLifetime || *d > kMaxStepUpLinkLifetime))
+      problems.add(s->node->source(), s->path, quoted(s->value),
+                   fmt::format("expected from {} to {}", format_duration(kMinStepUpLinkLifetime),
+                               format_duration(kMaxStepUpLinkLifetime)));
+    else if (d)
+      step_up.link_lifetime = *d;
+  }
+}
+
+// When a role has step_up, the page must be served: origin is required. Its TLS identity may come
+// from the files or from the environment, which this pure loader cannot see: load_step_up_tls
+// (app) requires one or the other when jit serve starts.
+void check_step_up_needs(Problems& problems, const toml::table& root, const Config& config) {
+  std::string first;
+  for (const auto& account : config.policy.accounts)
+    for (const auto& role : account.roles)
+      if (role.step_up && first.empty()) first = fmt::format("{}/{}", account.name, role.name);
+  if (first.empty()) return;
+  const toml::node* table = root.get("step_up");
+  const auto& where = table ? table->source() : root.source();
+  const StepUpSettings& s = config.settings.step_up;
+  const auto need = [&](std::string_view key, bool given, const toml::node* node, std::string_view example) {
+    if (given || node) return;  // set, or set wrongly and reported already
+    problems.add(where, fmt::format("step_up.{}", key), "",
+                 fmt::format("required because role {} has step_up (approvals with a security key): set {} = {} "
+                             "in [step_up], or set step_up = \"none\" on every role",
+                             first, key, example));
+  };
+  const toml::table* t = table ? table->as_table() : nullptr;
+  need("origin", !s.origin.empty(), t ? t->get("origin") : nullptr, "\"https://jit.internal.example\"");
+}
+
 void read_config(Problems& problems, const toml::table& root, Config& config) {
   Policy& policy = config.policy;
   Settings& settings = config.settings;
   TableReader r(problems, root, "",
                 {"approval_window", "sweep_interval", "reconcile_interval", "reason_max_length", "admins",
-                 "allow_guests", "ops_channel", "announce_queue", "store", "aws", "slack", "audit", "accounts"});
+                 "allow_guests", "ops_channel", "announce_queue", "store", "aws", "slack", "audit", "step_up",
+                 "accounts"});
   read_bounded(problems, r, "announce_queue", 1, 1'000'000, settings.announce_queue);
   if (auto d = r.duration("approval_window", false)) policy.approval_window = *d;
   if (auto d = r.duration("sweep_interval", false)) settings.sweep_interval = *d;
@@ -594,6 +857,8 @@ void read_config(Problems& problems, const toml::table& root, Config& config) {
     read_slack(problems, *n->as_table(), settings.slack);
   if (auto n = r.typed("audit", false, toml::node_type::table, "a table, written [audit]"))
     read_audit(problems, *n->as_table(), settings.audit);
+  if (auto n = r.typed("step_up", false, toml::node_type::table, "a table, written [step_up]"))
+    read_step_up(problems, *n->as_table(), settings.step_up);
 
   auto accounts = r.tables("accounts", "accounts");
   std::map<std::string, std::string> names, ids;
@@ -603,6 +868,7 @@ void read_config(Problems& problems, const toml::table& root, Config& config) {
     check_unique(problems, names, table->get("name"), path + ".name", account.name, "account name");
     check_unique(problems, ids, table->get("id"), path + ".id", account.id, "account id");
   }
+  check_step_up_needs(problems, root, config);
 }
 
 }  // namespace

@@ -43,9 +43,19 @@ Reload plan_reload(const Config& running, const Config& loaded) {
   fixed("aws.scheduler_group", next.aws.scheduler_group, now.aws.scheduler_group);
   fixed_number("aws.revoke_rate", next.aws.revoke_rate, now.aws.revoke_rate);
   fixed_number("aws.revoke_concurrency", next.aws.revoke_concurrency, now.aws.revoke_concurrency);
+  // The IAM-role provider is built at start with the quota it checks grants against.
+  fixed_number("aws.trust_policy_size_limit", next.aws.trust_policy_size_limit, now.aws.trust_policy_size_limit);
   fixed("audit.checkpoint_key_file", next.audit.checkpoint_key_file, now.audit.checkpoint_key_file);
   fixed("audit.checkpoint_interval", next.audit.checkpoint_interval, now.audit.checkpoint_interval);
   fixed_number("announce_queue", next.announce_queue, now.announce_queue);
+  // The step-up page (issue 15) is bound at start to its address, certificate and origin; the
+  // links' lifetime applies to links made from now on.
+  live("step_up.link_lifetime", next.step_up.link_lifetime != now.step_up.link_lifetime);
+  fixed("step_up.origin", next.step_up.origin, now.step_up.origin);
+  fixed("step_up.rp_id", next.step_up.rp_id, now.step_up.rp_id);
+  fixed("step_up.listen", next.step_up.listen, now.step_up.listen);
+  fixed("step_up.tls_certificate_file", next.step_up.tls_certificate_file, now.step_up.tls_certificate_file);
+  fixed("step_up.tls_key_file", next.step_up.tls_key_file, now.step_up.tls_key_file);
   return r;
 }
 

@@ -48,6 +48,10 @@ struct AwsSettings {
   // expiry are cut too, covering the moments between the expiry second and the assignment being
   // gone. 0 to 15m. Live on reload (applies to grants armed from then on).
   Seconds cutoff_margin = kDefaultCutoffMargin;
+  // Issue 16, the IAM-role path: IAM's quota "Role trust policy length" in this organisation
+  // (2,048 by default; raise the quota first, then this). A grant whose statement would not fit is
+  // refused, naming the role and when room frees. 1 to 8,192. Restart to change.
+  int trust_policy_size_limit = 2048;
 };
 
 // [slack]: how much one person may ask of the service, and how much inbound work may wait.
@@ -74,6 +78,32 @@ struct AuditSettings {
   bool operator==(const AuditSettings&) const = default;
 };
 
+// Bounds and default of [step_up].link_lifetime.
+inline constexpr Seconds kDefaultStepUpLinkLifetime{5 * 60};
+inline constexpr Seconds kMinStepUpLinkLifetime{30};
+inline constexpr Seconds kMaxStepUpLinkLifetime{30 * 60};
+
+// [step_up]: the WebAuthn step-up page (issue 15). It listens only when a role has step_up; the
+// loader then requires origin. The TLS identity is the two files, or the JIT_STEP_UP_TLS_CERTIFICATE
+// and JIT_STEP_UP_TLS_KEY variables (app/step_up_tls.h: the loader cannot see the environment).
+// Origin, RP id, listen address and TLS files need a restart; link_lifetime is live on reload.
+struct StepUpSettings {
+  // The page's origin exactly as browsers show it: "https://jit.internal.example" (https; a port
+  // when not 443; no path). Links in Slack are origin + "/s/<token>".
+  std::string origin;
+  // The WebAuthn relying party id: the origin's host (the default, when "") or a registrable
+  // suffix of it. Credentials are bound to it: changing it orphans every enrolled credential.
+  std::string rp_id;
+  // Where the page listens: "ADDRESS:PORT" (IPv6 as "[::]:8443"). An internal address only
+  // (internal load balancer, VPN): never the internet.
+  std::string listen = "0.0.0.0:8443";
+  std::string tls_certificate_file;  // PEM chain, leaf first ("": from the variables)
+  std::string tls_key_file;          // PEM private key ("": from the variables)
+  // How long a link sent in Slack may be used (once).
+  Seconds link_lifetime = kDefaultStepUpLinkLifetime;
+  bool operator==(const StepUpSettings&) const = default;
+};
+
 struct Settings {
   Seconds sweep_interval{30};
   Seconds reconcile_interval{300};
@@ -82,6 +112,7 @@ struct Settings {
   AwsSettings aws;          // region, instance and identity store need a restart; the portal URL does not
   SlackSettings slack;
   AuditSettings audit;      // needs a restart to change
+  StepUpSettings step_up;   // the step-up page (issue 15)
   // Slack announcements (owner-channel updates, notices, alerts) that may wait to be sent; past
   // it the oldest notice is dropped. Restart to change.
   int announce_queue = 10'000;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 
 namespace jit::user_text {
@@ -76,25 +77,46 @@ bool shown_escaped(char32_t c) {
          (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
 }
 
-}  // namespace
-
-std::string printable(std::string_view text) {
+// printable() of `text`, stopping before the first piece that would take the result past `max_bytes`;
+// `cut` tells whether it stopped early.
+std::string printable_within(std::string_view text, std::size_t max_bytes, bool& cut) {
   std::string out;
-  out.reserve(text.size());
+  out.reserve(std::min(text.size(), max_bytes));
+  cut = false;
   for (std::size_t i = 0; i < text.size();) {
     const std::size_t start = i;
     const auto c = next_code_point(text, i);
+    std::string piece;
     if (!c) {
-      out += "\xEF\xBF\xBD";  // U+FFFD for the one byte that could not start a code point
+      piece = "\xEF\xBF\xBD";  // U+FFFD for the one byte that could not start a code point
       i = start + 1;
     } else if (*c < 0x80 && shown_escaped(*c)) {
-      out += fmt::format("\\x{:02x}", static_cast<unsigned>(*c));
+      piece = fmt::format("\\x{:02x}", static_cast<unsigned>(*c));
     } else if (shown_escaped(*c)) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned>(*c));
+      piece = fmt::format("\\u{:04x}", static_cast<unsigned>(*c));
     } else {
-      out.append(text.substr(start, i - start));
+      piece = text.substr(start, i - start);
     }
+    if (out.size() + piece.size() > max_bytes) {
+      cut = true;
+      break;
+    }
+    out += piece;
   }
+  return out;
+}
+
+}  // namespace
+
+std::string printable(std::string_view text) {
+  bool cut = false;
+  return printable_within(text, std::string::npos, cut);
+}
+
+std::string printable_excerpt(std::string_view text, std::size_t max_bytes) {
+  bool cut = false;
+  std::string out = printable_within(text, max_bytes, cut);
+  if (cut) out += "\u2026";
   return out;
 }
 

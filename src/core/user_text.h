@@ -28,4 +28,8 @@ bool is_blank(std::string_view text);
 // U+2066-U+2069) become "\u009b"-style escapes, and each byte of invalid UTF-8 becomes U+FFFD.
 std::string printable(std::string_view text);
 
+// The start of printable(text) that fits in `max_bytes`, never cutting an escape or a code point,
+// followed by "…" (3 more bytes) when anything was left out: for quoting untrusted text in an error.
+std::string printable_excerpt(std::string_view text, std::size_t max_bytes);
+
 }  // namespace jit::user_text

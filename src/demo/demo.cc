@@ -21,6 +21,7 @@
 #include "demo/aws_side_scene.h"
 #include "demo/demo.h"
 #include "demo/demo_world.h"
+#include "demo/step_up_scene.h"
 #include "demo/timeline.h"
 #include "slack/ids.h"
 #include "app/migrate.h"
@@ -56,9 +57,10 @@ audit::Keyring read_keys(const std::string& path) {
 
 class Story : private Timeline {
  public:
-  Story(demo::DemoWorld& world, std::string store_url, SystemTime started)
+  // `step_up_browser`: the step-up scene's browser script ("": no such scene).
+  Story(demo::DemoWorld& world, std::string store_url, SystemTime started, std::string step_up_browser)
       : Timeline(world, started), world_(world), store_url_(std::move(store_url)), started_(started),
-        keys_(read_keys(world.audit_key_path())) {}
+        keys_(read_keys(world.audit_key_path())), step_up_browser_(std::move(step_up_browser)) {}
 
   // Plays every scene, then prints "N/N checks passed"; true when every check passed.
   bool run() {
@@ -85,6 +87,10 @@ class Story : private Timeline {
     verify_audit();
     scene("9. the trail against serve's latest signed checkpoint, and the auditor's report");
     report_and_checkpoint();
+    if (!step_up_browser_.empty()) {
+      scene("10. break-glass confirmed with security keys: alice and bob each approve on the step-up page (WebAuthn)");
+      play_step_up(*this, world_, step_up_browser_);
+    }
     const double took = elapsed(std::chrono::system_clock::now());
     fmt::print("\n");
     check(took < std::chrono::duration<double>(kTimeLimit).count(),
@@ -267,6 +273,7 @@ class Story : private Timeline {
   const std::string store_url_;
   const SystemTime started_;
   const audit::Keyring keys_;
+  const std::string step_up_browser_;
 };
 
 void print_how_to_play(demo::DemoWorld& w, const std::string& store_url) {
@@ -384,6 +391,15 @@ int run_demo(const DemoOptions& options) {
     fmt::print(stderr, "jit: demo --store {}: the file exists; the demo starts from an empty store\n", store_url);
     return kExitUsage;
   }
+  std::string step_up_browser;
+  if (options.step_up) {
+    auto found = find_step_up_browser();
+    if (!found) {
+      fmt::print(stderr, "jit: demo: {}\n", found.error().message);
+      return kExitUsage;
+    }
+    step_up_browser = *found;
+  }
   std::string dir = (std::filesystem::temp_directory_path() / "jit-demo-XXXXXX").string();
   if (::mkdtemp(dir.data()) == nullptr) {
     fmt::print(stderr, "jit: cannot make a temporary directory for the demo\n");
@@ -396,7 +412,7 @@ int run_demo(const DemoOptions& options) {
              "emulator, all on 127.0.0.1: nothing leaves this machine. dana asks for access in Slack, alice decides,\n"
              "and the grant appears in AWS and goes away on time; for a role of tier high, AWS itself ends it at the\n"
              "second while jit serve is down. Seconds since the start on the left; times UTC.\n");
-  auto world = demo::DemoWorld::start(*programs, dir, store);
+  auto world = demo::DemoWorld::start(*programs, dir, store, options.step_up);
   if (!world) {
     fmt::print(stderr, "jit: demo: {}\n", world.error().message);
     return kExitFailure;
@@ -404,7 +420,7 @@ int run_demo(const DemoOptions& options) {
   fmt::print("Slack emulator {}, AWS emulator {}, jit serve (pid {}) connected over Socket Mode.\n",
              (*world)->slack().url(), (*world)->aws().url(), (*world)->serve_pid());
 
-  const bool passed = Story(**world, store, started).run();
+  const bool passed = Story(**world, store, started, step_up_browser).run();
   signals.finish_story();
   if (options.keep_running) {
     print_how_to_play(**world, store);

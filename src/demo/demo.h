@@ -14,6 +14,9 @@ struct DemoOptions {
   // Where jit-slack-emulator and jit-aws-emulator are; empty: $JIT_EMULATORS_DIR, else beside this
   // program or in its build tree (emulator_process.h, find_emulators).
   std::string emulators_dir;
+  // One more scene: a break-glass approval confirmed with security keys on the step-up page, in a
+  // real headless Chromium (step_up_scene.h).
+  bool step_up = false;
 };
 
 // Runs the emulator executables and `jit serve` as child processes and plays the story. Returns an

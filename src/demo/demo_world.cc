@@ -13,6 +13,8 @@
 #include "app/store_url.h"
 #include "crypto/digest.h"
 #include "crypto/ed25519.h"
+#include "demo/self_signed_certificate.h"
+#include "platform/free_port.h"
 
 namespace jit::demo {
 
@@ -68,7 +70,7 @@ std::string section_text(const json& message, bool reason) {
 }  // namespace
 
 Result<std::unique_ptr<DemoWorld>> DemoWorld::start(const EmulatorPrograms& programs, const std::string& dir,
-                                                    const std::string& store_url) {
+                                                    const std::string& store_url, bool step_up) {
   std::unique_ptr<DemoWorld> w(new DemoWorld());
   w->dir_ = dir;
   // --threads 4: a long poll on /_emulator/wait holds a request thread while serve calls the Web API.
@@ -89,10 +91,24 @@ Result<std::unique_ptr<DemoWorld>> DemoWorld::start(const EmulatorPrograms& prog
 
   w->policy_path_ = dir + "/jit.toml";
   if (auto keys = w->write_keys(); !keys) return fail(keys.error());
-  std::ofstream(w->policy_path_) << policy_text({.store_url = store_url,
-                                                 .audit_key_file = w->audit_key_path_,
-                                                 .checkpoint_key_file = w->checkpoint_key_path_,
-                                                 .high_role = true});
+  PolicyOptions policy{.store_url = store_url,
+                       .audit_key_file = w->audit_key_path_,
+                       .checkpoint_key_file = w->checkpoint_key_path_,
+                       .high_role = true};
+  if (step_up) {
+    auto certificate = make_self_signed_certificate(dir);
+    if (!certificate) return fail(certificate.error());
+    const std::uint16_t port = free_loopback_port();
+    if (port == 0) return fail(Error::Unavailable("no free port on 127.0.0.1 for the step-up page"));
+    w->step_up_origin_ = fmt::format("https://localhost:{}", port);  // as policy_text writes it
+    w->step_up_pin_ = certificate->spki_sha256;
+    policy.prod_approvers = {kAlice, kBob};
+    policy.break_glass = true;
+    policy.step_up = PolicyOptions::StepUpPage{.port = port,
+                                               .tls_certificate_file = certificate->certificate_file,
+                                               .tls_key_file = certificate->key_file};
+  }
+  std::ofstream(w->policy_path_) << policy_text(policy);
   w->store_url_ = store_url;
   if (auto up = w->start_serve(); !up) return fail(up.error());
   auto store = open_store(store_url);

@@ -39,9 +39,11 @@ class DemoWorld {
   // Starts both emulators (logs in `dir`/slack-emulator.log, aws-emulator.log), writes the demo
   // policy to `dir`/jit.toml and starts `jit serve` (this very binary) on `store_url` with its log
   // in `dir`/serve.log; returns once serve holds a Socket Mode connection. The error says what did
-  // not start (and which log to read).
+  // not start (and which log to read). `step_up`: the policy also has prod's break-glass role (two
+  // approvals, alice and bob, each with a security key) and a [step_up] page on
+  // https://localhost:PORT with a self-signed certificate made in `dir`.
   static Result<std::unique_ptr<DemoWorld>> start(const EmulatorPrograms& programs, const std::string& dir,
-                                                  const std::string& store_url);
+                                                  const std::string& store_url, bool step_up = false);
 
   ~DemoWorld();  // stop()
   DemoWorld(const DemoWorld&) = delete;
@@ -72,6 +74,11 @@ class DemoWorld {
   const std::string& audit_key_path() const { return audit_key_path_; }
   const std::string& checkpoint_key_path() const { return checkpoint_key_path_; }
   std::uint16_t ops_port() const { return ops_port_; }
+  const std::string& dir() const { return dir_; }
+  // With step_up: the page's origin, and the pin of its certificate's key (base64 SHA-256 of the
+  // SubjectPublicKeyInfo) a browser is told to trust.
+  const std::string& step_up_origin() const { return step_up_origin_; }
+  const std::string& step_up_pin() const { return step_up_pin_; }
 
   // ---- Acting as people in Slack (each waits, bounded, for what it needs) ----
   // Each action starts a new turn: wait_reply only sees what Slack showed after it.
@@ -117,6 +124,7 @@ class DemoWorld {
   std::unique_ptr<ChildProcess> serve_;
   std::unique_ptr<Store> store_;
   std::string dir_, store_url_, policy_path_, log_path_, audit_key_path_, checkpoint_key_path_;
+  std::string step_up_origin_, step_up_pin_;
   int serve_runs_ = 0;
   std::uint16_t ops_port_ = 0;
   std::chrono::system_clock::time_point turn_;  // when the last action began

@@ -29,6 +29,22 @@ std::string audit_section(const PolicyOptions& o) {
   return out;
 }
 
+// The [step_up] table of the step-up page the options ask for ("" when none).
+std::string step_up_section(const PolicyOptions& o) {
+  if (!o.step_up) return "";
+  return fmt::format(R"toml(
+[step_up]
+origin = "https://localhost:{port}"
+rp_id = "localhost"
+listen = "127.0.0.1:{port}"
+tls_certificate_file = "{certificate}"
+tls_key_file = "{key}"
+link_lifetime = "{lifetime}"
+)toml",
+                     fmt::arg("port", o.step_up->port), fmt::arg("certificate", o.step_up->tls_certificate_file),
+                     fmt::arg("key", o.step_up->tls_key_file), fmt::arg("lifetime", o.step_up->link_lifetime));
+}
+
 }  // namespace
 
 std::string Person::email() const { return std::string(name) + "@example.com"; }
@@ -44,10 +60,13 @@ std::string policy_text(const PolicyOptions& o) {
   permission_set_arn = "{ps}0000000000000002"
   max_duration = "1h"
   tier = "break-glass"
+  step_up = "{step_up}"
   approvals_required = 2
   requesters = ["*"]
   ticket_required = true
-  ticket_pattern = "^INC-[0-9]+$")toml", fmt::arg("ps", kPermissionSet));
+  ticket_pattern = "^INC-[0-9]+$")toml",
+                                                                     fmt::arg("ps", kPermissionSet),
+                                                                     fmt::arg("step_up", o.step_up ? "webauthn" : "none"));
   const std::string high_role = !o.high_role ? "" : fmt::format(R"toml(
 
   [[accounts.roles]]
@@ -72,7 +91,7 @@ url = "{store}"
 region = "{region}"
 call_timeout = "{call_timeout}"
 {identity_center}access_portal_url = "https://{identity_store}.awsapps.com/start"
-{audit}
+{audit}{step_up}
 [[accounts]]
 name = "prod"
 id = "{prod_account}"
@@ -105,6 +124,7 @@ approvers = {sandbox_approvers}
                                                                                  kSchedulerRoleArn)
                                                                    : std::string()),
                      fmt::arg("identity_store", kIdentityStoreId), fmt::arg("audit", audit_section(o)),
+                     fmt::arg("step_up", step_up_section(o)),
                      fmt::arg("prod_account", kProdAccount), fmt::arg("prod", kProd),
                      fmt::arg("prod_approvers", toml_list(o.prod_approvers)), fmt::arg("ps", kPermissionSet),
                      fmt::arg("prod_admin_max", o.prod_admin_max), fmt::arg("durations", durations),

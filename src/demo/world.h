@@ -4,6 +4,7 @@
 // points `jit serve` at the emulators and nowhere else.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,7 +66,9 @@ struct PolicyOptions {
   std::vector<std::string> prod_admin_durations = {kGrantSeconds, "30m", "1h"};  // empty: any up to the max
   std::vector<std::string> prod_approvers = {kAlice};
   std::vector<std::string> sandbox_approvers = {kAlice, kDana};
-  bool break_glass = false;  // prod's break-glass role too: two approvals and an INC- ticket
+  // prod's break-glass role too: two approvals and an INC- ticket; step_up = "none" unless
+  // `step_up` below asks for the page (issue 15)
+  bool break_glass = false;
   // false: no Identity Center instance in [aws] (jit serve then needs --dry-run).
   bool identity_center = true;
   // [aws] call_timeout: the emulator answers at once, and the e2e tests' short leases
@@ -77,6 +80,16 @@ struct PolicyOptions {
   // sandbox's "ops" role too (kOpsPermissionSet): tier high, so a session cut-off and a scheduled
   // revoke by default; one approval, durations kGrantSeconds or up to 1h.
   bool high_role = false;
+  // Issue 15: prod's break-glass role (needs break_glass) asks its approvers for a WebAuthn
+  // step-up, and [step_up] puts the page at https://localhost:<port> (RP id localhost), listening
+  // on 127.0.0.1:<port> with these TLS files. nullopt: no step-up, no [step_up].
+  struct StepUpPage {
+    std::uint16_t port = 0;
+    std::string tls_certificate_file;
+    std::string tls_key_file;
+    std::string link_lifetime = "5m";
+  };
+  std::optional<StepUpPage> step_up;
 };
 
 // The policy file (TOML): accounts prod (123456789012, role admin) and sandbox (111111111111,

@@ -16,7 +16,7 @@ namespace {
 constexpr char kActor[] = "system:engine";
 }  // namespace
 
-Result<std::optional<std::string>> Engine::chain_refusal(const AccessRequest& r) {
+Result<std::optional<std::string>> Engine::chain_refusal(const AccessRequest& r, std::string* step_up_short) {
   auto events = store_.audit_events({.request_id = r.id});
   if (!events)
     return fail(Error::Unavailable(fmt::format("could not read the audit events of request {}: {}", r.id,
@@ -24,7 +24,13 @@ Result<std::optional<std::string>> Engine::chain_refusal(const AccessRequest& r)
   remember_enforcement(r.id, *events);  // what the grant asked AWS to enforce, and what is done
   // Policy's side is left to grant_refusal, which explains a policy change to people; what is
   // refused here is a row its own events do not explain.
-  const auto exam = audit::examine_request(r, *events, options_.audit_keys, this->policy().get());
+  const auto policy = this->policy();
+  const auto exam = audit::examine_request(r, *events, options_.audit_keys, policy.get());
+  if (step_up_short) {
+    const AccountPolicy* account = policy->find_account(r.account);
+    const RolePolicy* role = account ? account->find_role(r.role) : nullptr;
+    *step_up_short = role ? audit::step_up_shortfall(exam.proof, *role) : "";
+  }
   std::string problems = audit::unexplained(r.id, exam.mismatches, /*with_policy=*/false);
   if (problems.empty()) return std::nullopt;
   return problems;

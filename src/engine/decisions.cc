@@ -59,7 +59,7 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
   if (!checked) return fail(checked.error());
   auto standing = standing_of(cmd.requester, *policy);
   if (!standing) return fail(standing.error());
-  auto principal = principal_at_submit(standing->email);
+  auto principal = principal_at_submit(standing->email, checked->role->permission_set_arn);
   if (!principal) return fail(principal.error());
   if (auto existing = open_request_of(store_, cmd.requester, checked->account->name, checked->role->name); !existing)
     return fail(existing.error());
@@ -94,9 +94,21 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
   return result;
 }
 
-Result<std::string> Engine::principal_at_submit(const std::string& email) {
-  auto principal = provider_.resolve_principal(email);
+Result<std::string> Engine::principal_at_submit(const std::string& email, const std::string& target_arn) {
+  auto principal = provider_.resolve_principal(email, target_arn);
   if (principal) return principal;
+  // The IAM-role path asks nobody: the source identity is the e-mail address itself, refused
+  // (Errc::invalid) when it cannot be one.
+  if (access_path_of(target_arn) == AccessPath::iam_role) {
+    if (principal.error().code == Errc::invalid || principal.error().code == Errc::not_found)
+      return fail(Error::Denied(fmt::format(
+          "your Slack e-mail address {} cannot be the AWS source identity that a grant of IAM role {} is bound "
+          "to ({}); ask an administrator",
+          email, target_arn, principal.error().message)));
+    return fail(Error::Unavailable(fmt::format(
+        "could not check your Slack e-mail address {} as an AWS source identity ({}); try again in a minute", email,
+        principal.error().message)));
+  }
   if (principal.error().code == Errc::not_found)
     return fail(Error::Denied(fmt::format(
         "nobody in AWS IAM Identity Center has your Slack e-mail address {}; ask an administrator to add you", email)));
@@ -164,7 +176,8 @@ Result<std::vector<Identity>> Engine::identities_of_approvers(const AccessReques
   return known;
 }
 
-Result<AccessRequest> Engine::approve(const std::string& id, const std::string& approver) {
+Result<AccessRequest> Engine::approve(const std::string& id, const std::string& approver,
+                                     const std::optional<StepUpProof>& step_up) {
   auto who = identity_of(approver);
   if (!who) return fail(who.error());
   const auto policy = this->policy();
@@ -173,14 +186,20 @@ Result<AccessRequest> Engine::approve(const std::string& id, const std::string& 
     if (!requester) return fail(requester.error());
     auto role = check_still_allowed(*policy, r, *requester);
     if (!role) return fail(role.error());
+    if ((*role)->step_up && !step_up)
+      return fail(Error::Denied(fmt::format(
+          "role {} on {} needs a security-key step-up to approve: use the link Approve sends you", r.role, r.account)));
     if (auto standing = standing_of(r.requester, *policy); !standing) return fail(standing.error());
     r.decisions.push_back({approver, true, "", clock_.now()});
     auto approvers = identities_of_approvers(r, {*who});
     if (!approvers) return fail(approvers.error());
     const int have = approvals_standing(*policy, r, *approvers), need = (*role)->approvals_required;
     auto event = transition(r, have >= need ? Action::approve : Action::approve_partial, approver,
-                            fmt::format("approval {} of {}", have, need));
-    if (event) event->facts = audit::facts::of_decision(r.decisions.back(), have, need);
+                            fmt::format("approval {} of {}{}", have, need,
+                                        step_up ? fmt::format("; step-up with credential {}, assertion {}",
+                                                              step_up->credential_id, step_up->assertion_sha256)
+                                                : std::string()));
+    if (event) event->facts = audit::facts::of_decision(r.decisions.back(), have, need, step_up);
     return event;
   });
   if (!changed) return fail(changed.error());
@@ -193,6 +212,15 @@ Result<AccessRequest> Engine::approve(const std::string& id, const std::string& 
     return store_.get_request(id);
   }
   return granted;
+}
+
+Result<bool> Engine::needs_step_up(const std::string& id) {
+  auto r = store_.get_request(id);
+  if (!r) return fail(r.error());
+  const auto policy = this->policy();
+  const AccountPolicy* account = policy->find_account(r->account);
+  const RolePolicy* role = account ? account->find_role(r->role) : nullptr;
+  return role != nullptr && role->step_up;
 }
 
 Result<> Engine::check_can_decide(const std::string& id, const std::string& approver) {

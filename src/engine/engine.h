@@ -125,18 +125,33 @@ class Engine {
   // The current policy and settings (parts of config(), kept alive with it).
   std::shared_ptr<const Policy> policy() const;
   std::shared_ptr<const Settings> settings() const;
+  // The keys the audit trail is checked with (EngineOptions::audit_keys): for other readers of the
+  // trail that must not trust an event the store could have forged (the step-up service).
+  const audit::Keyring& audit_keys() const { return options_.audit_keys; }
 
   // --- Handlers for people (Slack, CLI). Each returns the request as stored afterwards. ---
 
   // Checks policy and records a pending request; posts it for approval and tells the requester.
   Result<AccessRequest> submit(const SubmitCommand& command);
   // Records an approval; the last approval needed starts the grant (which runs inside this call).
-  Result<AccessRequest> approve(const std::string& request_id, const std::string& approver);
+  // A role with step_up (policy as it is now) needs `step_up`, the proof of a verified WebAuthn
+  // assertion for this request by this approver: without it Errc::denied and nothing is written.
+  // The proof is recorded in the approval's audit event (credential id, assertion hash).
+  Result<AccessRequest> approve(const std::string& request_id, const std::string& approver,
+                                const std::optional<StepUpProof>& step_up = std::nullopt);
+  // Whether an approval of the request needs a WebAuthn step-up under policy as it is now (its
+  // role has step_up). Errc::not_found for an unknown id; false for a role no longer in policy
+  // (approve refuses it anyway).
+  Result<bool> needs_step_up(const std::string& request_id);
   Result<AccessRequest> deny(const std::string& request_id, const std::string& approver, const std::string& reason);
   // Whether `approver` may decide on the request now (it is pending, they may approve it and it is
   // not theirs), without changing anything: the error approve/deny would give. Slack asks before
   // opening the deny form, so a stale or forbidden Deny is explained at once.
   Result<> check_can_decide(const std::string& request_id, const std::string& approver);
+  // Whether `user_id` is a jit admin under policy as it is now (their id or one of their
+  // directory groups is in policy's admins). Errc::unavailable when their groups could not be
+  // looked up; Errc::invalid for "". Reads only.
+  Result<bool> is_jit_admin(const std::string& user_id);
   // The requester withdraws a pending request.
   Result<AccessRequest> cancel(const std::string& request_id, const std::string& requester);
   // The requester ends an active grant early.
@@ -151,6 +166,8 @@ class Engine {
 
   // Requests as stored (for /jit list and the CLI): a read, no change.
   Result<std::vector<AccessRequest>> list_requests(const RequestQuery& query) { return store_.list_requests(query); }
+  // One request as stored (Errc::not_found for an unknown id): what Slack shows around a decision.
+  Result<AccessRequest> get_request(const std::string& id) { return store_.get_request(id); }
 
   // --- Background work. ---
 
@@ -201,10 +218,13 @@ class Engine {
   Result<AccessRequest> update_and_announce(const std::string& id, const Mutate& mutate,
                                             std::optional<Notice> notice);
 
-  // The provider principal of the requester's e-mail, found at submit: Errc::denied when nobody
-  // has it, Errc::unavailable (try again) when the provider cannot be asked. A request is only
-  // stored with the principal that will receive the access, so the approver sees who that is.
-  Result<std::string> principal_at_submit(const std::string& email);
+  // The provider principal of the requester's e-mail on `target_arn` (the role's permission set
+  // or elevated role), found at submit: Errc::denied when nobody has it (on the IAM-role path:
+  // when the address cannot be a source identity), Errc::unavailable (try again) when the provider
+  // cannot be asked. Messages name the path by the target's form (core/policy.h access_path_of).
+  // A request is only stored with the principal that will receive the access, so the approver
+  // sees who that is.
+  Result<std::string> principal_at_submit(const std::string& email, const std::string& target_arn);
   // Stores a new pending request under a fresh id with its submit event; Errc::conflict naming the
   // open request when one for the same role appeared meanwhile.
   Result<AccessRequest> create_pending(AccessRequest request);
@@ -242,8 +262,10 @@ class Engine {
 
   // Why the audit trail does not explain `request` (approved or granting) under policy as it is
   // now (audit::prove_request over its events, one Query), or nullopt when it does.
-  // Errc::unavailable when the events could not be read.
-  Result<std::optional<std::string>> chain_refusal(const AccessRequest& request);
+  // Errc::unavailable when the events could not be read. `step_up_short`, when given, is set to
+  // audit::step_up_shortfall for a role with step_up now whose approval events carry fewer
+  // step-ups than it needs ("" otherwise): a policy question, not a row the chain fails to explain.
+  Result<std::optional<std::string>> chain_refusal(const AccessRequest& request, std::string* step_up_short = nullptr);
   // Refuses a row the chain does not explain: it goes to failed (no provider call) with an
   // end_reason saying so, and, when that write happened, the ops channel and the log hear of it.
   Result<AccessRequest> refuse_unproven(const AccessRequest& request, const std::string& problem);

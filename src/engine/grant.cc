@@ -30,9 +30,14 @@ Result<AccessRequest> Engine::advance_grant(const std::string& id) {
     if (!read) return read;
     const AccessRequest& r = *read;
     if ((r.state == State::approved || r.state == State::granting) && !proven) {
-      auto refusal = chain_refusal(r);
+      std::string step_up_short;
+      auto refusal = chain_refusal(r, &step_up_short);
       if (!refusal) return fail(refusal.error());
       if (*refusal) return refuse_unproven(r, **refusal);
+      // Issue 15: an approval of a step-up role counts only with its security-key proof in the
+      // trail, whatever the row says; checked before anything is asked of AWS.
+      if (r.state == State::approved && !step_up_short.empty())
+        return fail_grant(r, fmt::format("refused, nothing granted: {}; ask again", step_up_short));
       proven = true;
     }
     if (r.state == State::approved) {
@@ -110,15 +115,22 @@ Result<std::optional<AccessRequest>> Engine::begin_grant(const AccessRequest& r)
     if (!profile) return fail(profile.error());  // grant_refusal just read it: transient
     email = profile->email;
   }
-  auto principal = provider_.resolve_principal(email);
+  const bool role_path = access_path_of(r.permission_set_arn) == AccessPath::iam_role;
+  auto principal = provider_.resolve_principal(email, r.permission_set_arn);
   if (!principal) {
     if (principal.error().code == Errc::not_found) return fail_grant(r, principal.error().message);
+    // On the IAM-role path an address that cannot be a source identity never will be: no retry.
+    if (role_path && principal.error().code == Errc::invalid)
+      return fail_grant(r, fmt::format("{} cannot be the AWS source identity of a grant of IAM role {} ({}); "
+                                       "nothing granted",
+                                       email, r.permission_set_arn, principal.error().message));
     return fail(principal.error());
   }
   if (!r.principal.empty() && *principal != r.principal)
-    return fail_grant(r, fmt::format("the Identity Center user for {} is now {}, not {} as when the request was "
-                                     "made; nothing granted, ask again",
-                                     email, *principal, r.principal));
+    return fail_grant(r, fmt::format("the {} for {} is now {}, not {} as when the request was made; nothing "
+                                     "granted, ask again",
+                                     role_path ? "AWS source identity" : "Identity Center user", email, *principal,
+                                     r.principal));
   // Standing access is not taken over: when the requester already holds the assignment outside
   // JIT Access, nothing is granted and that assignment is left alone (revoking it at expiry would
   // take away access this grant never gave). Checked before `granting` is written, so a grant
@@ -179,7 +191,7 @@ Result<AccessRequest> Engine::finish_grant(const AccessRequest& request) {
   if (!enforced) return fail(enforced.error());
   if (*enforced) return std::move(**enforced);
   crash_point("before_provider:grant");
-  auto granted = provider_.grant(a);
+  auto granted = provider_.grant(a, GrantTerms{r.id, *r.expires_at});
   crash_point("after_provider:grant");
   if (!granted) {
     if (granted.error().code == Errc::unavailable) {

@@ -36,6 +36,12 @@ Result<AccessRequest> Engine::admin_revoke(const std::string& id, const std::str
   return revoke_by(id, Action::admin_revoke, admin, reason);
 }
 
+Result<bool> Engine::is_jit_admin(const std::string& user_id) {
+  auto who = identity_of(user_id);
+  if (!who) return fail(who.error());
+  return is_admin(*policy(), *who);
+}
+
 Result<AccessRequest> Engine::console_revoke(const std::string& id, const std::string& operator_name,
                                              const std::string& reason) {
   return revoke_by(id, Action::admin_revoke, "cli:" + operator_name, reason);

@@ -62,7 +62,10 @@ HttpResponse call_handler(HttpServer::Impl& impl, const HttpRequest& request) {
   } catch (...) {
     spdlog::error("http server: handler for {} {} threw", request.method, request.target);
   }
-  return {500, {{"Content-Type", "text/plain"}}, "internal error\n"};
+  HttpResponse failed{500, {{"Content-Type", "text/plain"}}, "internal error\n"};
+  failed.headers.insert(failed.headers.end(), impl.options.own_answer_headers.begin(),
+                        impl.options.own_answer_headers.end());
+  return failed;
 }
 
 const WebSocketAcceptHandler* websocket_route(HttpServer::Impl& impl, const http::request<http::string_body>& request) {
@@ -89,6 +92,7 @@ awaitable<bool> serve(HttpServer::Impl& impl, Stream& stream) {
       http::response<http::string_body> too_large{http::status::payload_too_large, 11};
       too_large.keep_alive(false);
       too_large.body() = "request body too large\n";
+      for (const auto& [name, value] : impl.options.own_answer_headers) too_large.insert(name, value);
       too_large.prepare_payload();
       co_await http::async_write(stream, too_large, asio::redirect_error(use_awaitable, ec));
       co_return false;
@@ -147,7 +151,23 @@ awaitable<void> accept_loop(HttpServer::Impl& impl) {
   }
 }
 
+// Loads `identity` into `context`: the chain, then the key, which must be the leaf's.
+Result<> use_identity(ssl::context& context, const TlsIdentity& identity) {
+  error_code ec;
+  context.use_certificate_chain(asio::buffer(identity.certificate_chain_pem), ec);
+  if (ec) return fail(Error::Invalid(fmt::format("bad TLS certificate chain: {}", ec.message())));
+  context.use_private_key(asio::buffer(identity.private_key_pem), ssl::context::pem, ec);
+  // OpenSSL also refuses a key that is not the leaf's ("key values mismatch").
+  if (ec) return fail(Error::Invalid(fmt::format("bad TLS private key: {}", ec.message())));
+  return {};
+}
+
 }  // namespace
+
+Result<> check_tls_identity(const TlsIdentity& identity) {
+  ssl::context context(ssl::context::tls_server);
+  return use_identity(context, identity);
+}
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(ServerOptions options, HttpHandler handler) {
   auto impl = std::make_unique<Impl>();
@@ -161,10 +181,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(ServerOptions options, Htt
   if (o.threads < 1) return fail(Error::Invalid("http server: threads must be at least 1"));
   if (o.tls) {
     impl->tls.emplace(ssl::context::tls_server);
-    impl->tls->use_certificate_chain(asio::buffer(o.tls->certificate_chain_pem), ec);
-    if (ec) return fail(Error::Invalid(fmt::format("http server: bad TLS certificate chain: {}", ec.message())));
-    impl->tls->use_private_key(asio::buffer(o.tls->private_key_pem), ssl::context::pem, ec);
-    if (ec) return fail(Error::Invalid(fmt::format("http server: bad TLS private key: {}", ec.message())));
+    if (auto used = use_identity(*impl->tls, *o.tls); !used)
+      return fail(Error::Invalid("http server: " + used.error().message));
   }
   const tcp::endpoint where(address, o.port);
   const std::string where_text = fmt::format("{}:{}", o.address, o.port);

@@ -29,12 +29,19 @@ struct TlsIdentity {
   std::string private_key_pem;
 };
 
+// Whether a server could serve `identity`: both PEM texts parse and the key is the leaf's.
+// Errc::invalid saying which part is wrong.
+Result<> check_tls_identity(const TlsIdentity& identity);
+
 struct ServerOptions {
   std::string address = "127.0.0.1";  // IPv4 or IPv6 literal
   std::uint16_t port = 0;             // 0: the system picks a free port (see HttpServer::port)
   int threads = 1;
   std::optional<TlsIdentity> tls;     // set: HTTPS only
   std::size_t max_body_bytes = 16 * 1024 * 1024;  // larger requests get 413
+  // Added to the answers the server makes itself (that 413, and the 500 for a handler that threw),
+  // so a handler's security headers are on every answer.
+  Headers own_answer_headers;
   // A connection with no complete request for this long is closed.
   std::chrono::milliseconds idle_timeout{60000};
   // Tests: after this many answers on one connection (0: no limit), the server waits for the next

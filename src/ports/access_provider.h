@@ -10,11 +10,14 @@
 
 namespace jit {
 
-// One account assignment: a principal holds a permission set on an account.
+// One account assignment: a principal holds a permission set on an account. On the IAM-role path
+// (issue 16) the same three name a grant on an elevated role: `principal` is the requester's
+// source identity (the aws:SourceIdentity their base sessions carry), `permission_set_arn` the
+// elevated role's ARN ("arn:aws:iam::<account>:role/..."); the ARN's form tells the paths apart.
 struct Assignment {
-  std::string principal;  // identity-store user id
+  std::string principal;  // identity-store user id; or, on the IAM-role path, the source identity
   std::string account_id;
-  std::string permission_set_arn;
+  std::string permission_set_arn;  // or the elevated role's ARN
 
   bool operator==(const Assignment&) const = default;
   auto operator<=>(const Assignment&) const = default;
@@ -22,6 +25,14 @@ struct Assignment {
 
 // The assignment a request holds (or will hold) once it has a principal.
 inline Assignment assignment_of(const AccessRequest& r) { return {r.principal, r.account_id, r.permission_set_arn}; }
+
+// The grant a grant() call acts for. Providers whose access AWS itself ends at a time written in
+// a policy (the IAM-role path: the trust statement holds only while aws:CurrentTime is before
+// `expires_at`) write both in; Identity Center ignores them (its assignment has no end of its own).
+struct GrantTerms {
+  std::string grant_id;  // the request id; names what the grant writes
+  TimePoint expires_at;  // the grant's expiry as its begin_grant event fixed it
+};
 
 // A deny armed at grant time, enforced by AWS itself (issue 14): every action of the sessions
 // `assignment.principal` opened on `assignment.account_id` through `assignment.permission_set_arn`
@@ -50,17 +61,21 @@ class AccessProvider {
  public:
   virtual ~AccessProvider() = default;
 
-  // The principal id for a person, found by e-mail. Errc::not_found when nobody has it.
-  virtual Result<std::string> resolve_principal(const std::string& email) = 0;
+  // The principal id for a person, found by e-mail, on the access `target_arn` grants (a permission
+  // set ARN or an elevated role's ARN: the path it names decides what a principal is).
+  // Errc::not_found when nobody has it; Errc::invalid when the e-mail cannot be one on that path.
+  virtual Result<std::string> resolve_principal(const std::string& email, const std::string& target_arn) = 0;
 
   // Creates the assignment and returns once it is in effect. Idempotent: an assignment that
-  // already exists counts as success (a grant resumed after a crash finds its own). The engine
-  // lists first and refuses a grant the principal already holds, so standing access is never
-  // taken over and then revoked at expiry.
-  virtual Result<> grant(const Assignment& assignment) = 0;
+  // already exists counts as success (a grant resumed after a crash finds its own; on the IAM-role
+  // path the grant's statement is rewritten with `terms`). The engine lists first and refuses a
+  // grant the principal already holds, so standing access is never taken over and then revoked at
+  // expiry.
+  virtual Result<> grant(const Assignment& assignment, const GrantTerms& terms) = 0;
 
   // Deletes the assignment and returns once it is gone. Idempotent: an assignment that does not
-  // exist counts as success.
+  // exist counts as success. On the IAM-role path: every trust statement of ours for the
+  // principal on the role.
   virtual Result<> revoke(const Assignment& assignment) = 0;
 
   // What is really assigned for this permission set on this account, all pages.

@@ -25,6 +25,34 @@ std::string deciders(const AccessRequest& r, bool approved) {
   return out.empty() ? "nobody" : out;
 }
 
+bool on_iam_role(const AccessRequest& r) { return access_path_of(r.permission_set_arn) == AccessPath::iam_role; }
+
+// The source identity a grant of an IAM role is bound to (issue 16): the principal found at
+// submit, which is the requester's e-mail address.
+std::string source_identity(const AccessRequest& r) {
+  return !r.principal.empty() ? r.principal : r.requester_email.empty() ? "<your e-mail address>" : r.requester_email;
+}
+
+// How to use an active grant of an IAM role: there is no portal; the requester assumes the role
+// from a session of their base role, naming the source identity the trust statement asks for.
+// IAM is eventually consistent, so the first attempt may still be refused.
+std::string iam_role_usage(const AccessRequest& r) {
+  const std::string arn = escape(r.permission_set_arn), identity = escape(source_identity(r));
+  return fmt::format(
+      " From a session of your usual (base) AWS role, assume `{0}` with your e-mail address as source "
+      "identity:\n```aws sts assume-role --role-arn {0} --role-session-name {1} --source-identity {1}```\n"
+      "IAM can take a few seconds to apply the grant everywhere: if the first attempt is refused, try again in a "
+      "few seconds.",
+      arn, identity);
+}
+
+// What the active notice says about using the access: the portal (when known) for a permission
+// set, the assume-role call for an IAM role.
+std::string how_to_use(const AccessRequest& r, const std::string& portal_url) {
+  if (on_iam_role(r)) return iam_role_usage(r);
+  return portal_url.empty() ? "" : fmt::format(" Sign in through <{}|the AWS access portal>.", portal_url);
+}
+
 std::string tier_of(const AccessRequest& r, const Policy& policy) {
   if (const auto* a = policy.find_account(r.account))
     if (const auto* role = a->find_role(r.role)) return std::string(tier_name(role->tier));
@@ -68,8 +96,12 @@ json request_message(const AccessRequest& r, const Policy& policy) {
   if (!r.ticket.empty()) fields.push_back(mrkdwn(fmt::format("*Ticket*\n{}", escape(r.ticket))));
   // Who will receive the access: the e-mail and principal found at submit (not on older rows).
   if (!r.requester_email.empty())
-    fields.push_back(mrkdwn(fmt::format("*Access goes to*\n{}{}", escape(r.requester_email),
-                                        r.principal.empty() ? "" : " · Identity Center user `" + escape(r.principal) + "`")));
+    fields.push_back(mrkdwn(fmt::format(
+        "*Access goes to*\n{}{}", escape(r.requester_email),
+        r.principal.empty()
+            ? ""
+            : fmt::format(" · {} `{}`", on_iam_role(r) ? "AWS source identity" : "Identity Center user",
+                          escape(r.principal)))));
   json blocks = json::array({
       section(fmt::format("{} requests {} access", mention(r.requester),
                           tier == "break-glass" ? ":rotating_light: *break-glass*" : "temporary")),
@@ -136,7 +168,7 @@ std::string notice_text(const AccessRequest& r, Notice n, const std::string& por
     case Notice::active:
       return fmt::format(":white_check_mark: Your access is active: {}. It expires at {}.{}", what,
                          when(*r.expires_at),
-                         portal_url.empty() ? "" : fmt::format(" Sign in through <{}|the AWS access portal>.", portal_url));
+                         how_to_use(r, portal_url));
     case Notice::expiring_soon:
       return fmt::format(":hourglass: Your access {} expires at {}. Need more time? Make a new request.", what,
                          when(*r.expires_at));

@@ -28,7 +28,8 @@ nlohmann::json request_message(const AccessRequest& request, const Policy& polic
 std::string thread_text(const AccessRequest& request, const AuditEvent& event);
 
 // The requester's direct message for a notice. `portal_url` ("" for none) is shown once access
-// is active.
+// is active; a grant of an IAM role (issue 16) says instead how to assume it (from the base role,
+// with the source identity) and that IAM may take a few seconds to apply it.
 std::string notice_text(const AccessRequest& request, Notice notice, const std::string& portal_url);
 
 }  // namespace jit::slack

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <vector>
 
 namespace jit::slack {
@@ -68,6 +69,58 @@ Command parse_request(std::string_view rest) {
   return r;
 }
 
+constexpr const char* kEnrollUsage =
+    "`/jit enroll` (a link to register a security key), `/jit enroll list`, or "
+    "`/jit enroll remove <credential id prefix or name> [@person]`";
+
+// A credential id prefix or name as typed: a whole credential id (1023 bytes, base64url) fits.
+constexpr std::size_t kMaxCredentialReference = 1400;
+// Slack user ids are short (U/W and about ten letters or digits); a mention past this is not one.
+constexpr std::size_t kMaxUserIdLength = 32;
+
+// The user id in a mention as Slack sends it in command text: "<@U123>" or "<@U123|name>".
+std::optional<std::string> mentioned_user(std::string_view word) {
+  if (!word.starts_with("<@") || !word.ends_with(">")) return std::nullopt;
+  std::string_view id = word.substr(2, word.size() - 3);
+  id = id.substr(0, id.find('|'));
+  if (id.empty() || id.size() > kMaxUserIdLength) return std::nullopt;
+  for (char c : id)
+    if (!std::isupper(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+  return std::string(id);
+}
+
+Command parse_enroll(std::string_view rest) {
+  const std::string sub = text::to_lower(next_word(rest));
+  if (sub.empty()) return Enroll{};
+  if (sub == "list" || sub == "ls") {
+    if (!trim(rest).empty()) return Unknown{fmt::format("`/jit enroll list` takes no arguments: {}", kEnrollUsage)};
+    return EnrollList{};
+  }
+  if (sub != "remove" && sub != "rm")
+    return Unknown{fmt::format("I don't know `/jit enroll {}`: {}", escape(sub), kEnrollUsage)};
+  EnrollRemove remove;
+  std::string reference = trim(rest);
+  // A trailing mention names whose credential it is (admins); a name may have spaces.
+  if (const std::size_t at = reference.rfind("<@"); reference.ends_with(">") && at != std::string::npos) {
+    const std::string last = reference.substr(at);
+    auto owner = mentioned_user(last);
+    if (!owner)
+      return Unknown{fmt::format("`{}` is not a Slack user: pick the person from Slack's @ list. {}",
+                                 escape(last.substr(0, 80)), kEnrollUsage)};
+    remove.owner = *owner;
+    reference = trim(std::string_view(reference).substr(0, at));
+  }
+  if (reference.empty())
+    return Unknown{fmt::format("Say which credential to remove (its id prefix or its name, see `/jit enroll list`): {}",
+                               kEnrollUsage)};
+  if (reference.size() > kMaxCredentialReference)
+    return Unknown{fmt::format("That credential reference is {} bytes long; the limit is {} bytes: use the first "
+                               "characters of its id from `/jit enroll list`.",
+                               reference.size(), kMaxCredentialReference)};
+  remove.credential = std::move(reference);
+  return remove;
+}
+
 }  // namespace
 
 Command parse_command(std::string_view text) {
@@ -85,6 +138,7 @@ Command parse_command(std::string_view text) {
     return ListMine{};
   }
   if (verb == "request" || verb == "req") return parse_request(rest);
+  if (verb == "enroll" || verb == "enrol") return parse_enroll(rest);
   if (verb == "release" || verb == "cancel") {
     std::string id(next_word(rest));
     if (id.empty() || !trim(rest).empty())
@@ -104,6 +158,9 @@ std::string help_text() {
          "• `/jit list`: your pending requests and active grants\n"
          "• `/jit release <id>`: end your grant now\n"
          "• `/jit cancel <id>`: withdraw a pending request\n"
+         "• `/jit enroll`: a single-use link to register a security key (roles that need a step-up to approve)\n"
+         "• `/jit enroll list`: your security keys\n"
+         "• `/jit enroll remove <id prefix or name>`: remove one of them\n"
          "• `/jit help`: this message";
 }
 

@@ -23,12 +23,23 @@ struct Release {
 struct Cancel {
   std::string request_id;
 };
+// "/jit enroll": a single-use link to register a security key (WebAuthn step-up, issue 15).
+struct Enroll {};
+// "/jit enroll list": the person's enrolled credentials.
+struct EnrollList {};
+// "/jit enroll remove <id-prefix-or-name> [<@U…>]": removes one of the person's credentials, or
+// (a jit admin) one of `owner`'s.
+struct EnrollRemove {
+  std::string credential;  // a credential id prefix (at least 8 characters) or a credential's name
+  std::string owner;       // the Slack user id from a "<@U…>" mention; "" = the person typing
+};
 // Anything else: `message` says what was wrong and how to say it right.
 struct Unknown {
   std::string message;
 };
 
-using Command = std::variant<OpenModal, Help, ListMine, RequestAccess, Release, Cancel, Unknown>;
+using Command = std::variant<OpenModal, Help, ListMine, RequestAccess, Release, Cancel, Enroll, EnrollList,
+                             EnrollRemove, Unknown>;
 
 // Text longer than limits::kMaxCommandBytes is refused (Unknown, naming the limit) before parsing.
 Command parse_command(std::string_view text);

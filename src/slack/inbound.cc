@@ -30,8 +30,9 @@ Result<std::string> request_id_from(const std::string& text) {
 
 }  // namespace
 
-InboundHandler::InboundHandler(Engine& engine, WebApi& api, Directory& directory, const Clock& clock, bool dry_run)
-    : engine_(engine), api_(api), directory_(directory), dry_run_(dry_run), limiter_(clock) {}
+InboundHandler::InboundHandler(Engine& engine, WebApi& api, Directory& directory, const Clock& clock, bool dry_run,
+                               StepUpLinks* step_up)
+    : engine_(engine), api_(api), directory_(directory), dry_run_(dry_run), limiter_(clock), step_up_(step_up) {}
 
 std::optional<std::string> InboundHandler::over_limit(const std::string& user) {
   const SlackSettings& limits = engine_.config()->settings.slack;
@@ -46,10 +47,73 @@ void InboundHandler::reply(const std::string& channel, const std::string& user, 
   if (!channel.empty()) {
     if (api_.call("chat.postEphemeral", {{"channel", channel}, {"user", user}, {"text", text}})) return;
   }
+  direct_message(user, text);
+}
+
+bool InboundHandler::direct_message(const std::string& user, const std::string& text) {
   auto im = api_.call("conversations.open", {{"users", user}});
-  if (!im) return;
-  if (auto sent = api_.call("chat.postMessage", {{"channel", str(*im, "/channel/id")}, {"text", text}}); !sent)
-    spdlog::warn("event=slack_reply_failed user={} error={}", user, sent.error().error);
+  if (!im) {
+    spdlog::warn("event=slack_reply_failed user={} error={}", user, im.error().error);
+    return false;
+  }
+  auto sent = api_.call("chat.postMessage",
+                        {{"channel", str(*im, "/channel/id")}, {"text", text}, {"unfurl_links", false}});
+  if (!sent) spdlog::warn("event=slack_reply_failed user={} error={}", user, sent.error().error);
+  return sent.has_value();
+}
+
+namespace {
+
+// "21:07": the link's end as the person reads it in the reply (UTC, said so in the text).
+std::string hh_mm(TimePoint t) { return format_time(t).substr(11, 5); }
+
+std::string credential_line(const WebAuthnCredential& c) {
+  return fmt::format("• {} `{}` enrolled {}, {}\n", escape(c.name), escape(c.credential_id.substr(0, 12)),
+                     date_token(c.created_at), c.last_used_at ? "last used " + date_token(*c.last_used_at) : "never used");
+}
+
+}  // namespace
+
+std::string InboundHandler::on_enroll(const std::string& user, const Command& command) {
+  if (step_up_ == nullptr)
+    return "Step-up is not configured here: no role needs a security key to approve, so there is nothing to enrol.";
+  if (std::holds_alternative<Enroll>(command)) {
+    auto link = step_up_->enrollment_link(user);
+    if (!link) return ":warning: " + escape(link.error().message);
+    const std::string text = mark_dry_run(
+        dry_run_, fmt::format("Register a security key for approvals that need one: <{}|open the enrolment page>. "
+                              "The link works once, until {} UTC ({}); ask for another with `/jit enroll`.",
+                              link->url, hh_mm(link->expires_at), date_token(link->expires_at)));
+    if (!direct_message(user, text)) return ":warning: Could not send you the enrolment link by DM: try again.";
+    spdlog::info("event=step_up_enroll_link_sent user={} expires_at={}", user, format_time(link->expires_at));
+    return "I sent you a single-use enrolment link by DM.";
+  }
+  if (std::holds_alternative<EnrollList>(command)) {
+    auto mine = step_up_->credentials_of(user);
+    if (!mine) return ":warning: Could not read your security keys: " + escape(mine.error().message);
+    if (mine->empty()) return "You have no security keys enrolled: `/jit enroll` registers one.";
+    std::string out = "Your security keys:\n";
+    for (const auto& c : *mine) out += credential_line(c);
+    return out;
+  }
+  const auto& remove = std::get<EnrollRemove>(command);
+  const std::string owner = remove.owner.empty() ? user : remove.owner;
+  auto removed = step_up_->remove_credential(user, owner, remove.credential);
+  if (!removed) return ":no_entry: " + escape(removed.error().message);
+  return fmt::format("Removed security key {} `{}`{}.", escape(removed->name),
+                     escape(removed->credential_id.substr(0, 12)), owner == user ? "" : " of " + mention(owner));
+}
+
+std::string InboundHandler::step_up_reply(const std::string& request_id, const std::string& approver) {
+  if (step_up_ == nullptr)
+    return ":no_entry: This role needs a security-key step-up to approve, and the step-up page is not running: "
+           "ask an admin to restart `jit serve` with [step_up] configured.";
+  auto link = step_up_->approval_link(request_id, approver);
+  if (!link) return ":no_entry: " + escape(link.error().message);
+  auto request = engine_.get_request(request_id);
+  const std::string what = request ? fmt::format(" ({} on {})", escape(request->role), escape(request->account)) : "";
+  return fmt::format("Approving `{}`{} needs your security key: <{}|open the step-up page>, valid until {} UTC, once.",
+                     escape(request_id), what, link->url, hh_mm(link->expires_at));
 }
 
 std::string InboundHandler::list_for(const std::string& user) {
@@ -102,6 +166,9 @@ void InboundHandler::on_command(const json& p) {
   } else if (const auto* c = std::get_if<Cancel>(&command)) {
     auto done = engine_.cancel(c->request_id, user);
     reply(channel, user, result_text(done, fmt::format("Request `{}` withdrawn.", escape(c->request_id))));
+  } else if (std::holds_alternative<Enroll>(command) || std::holds_alternative<EnrollList>(command) ||
+             std::holds_alternative<EnrollRemove>(command)) {
+    reply(channel, user, on_enroll(user, command));
   } else {
     reply(channel, user, std::get<Unknown>(command).message);
   }
@@ -120,6 +187,10 @@ void InboundHandler::on_block_action(const json& p) {
     }
   }
   if (id == kApproveAction) {
+    // A step-up role is approved on the step-up page, after the approver's security key: the click
+    // only hands them their link (an unknown id falls through to approve, which says so).
+    if (auto needs = engine_.needs_step_up(action.value("value", "")); needs && *needs)
+      return reply(channel, user, step_up_reply(action.value("value", ""), user));
     auto done = engine_.approve(action.value("value", ""), user);
     if (!done) {
       reply(channel, user, ":no_entry: " + escape(done.error().message));

@@ -12,7 +12,9 @@
 
 #include "engine/engine.h"
 #include "ports/chat.h"
+#include "slack/command.h"
 #include "slack/socket_mode.h"
+#include "slack/step_up_links.h"
 #include "slack/user_rate.h"
 #include "slack/web_api.h"
 
@@ -23,7 +25,11 @@ class InboundHandler {
   // `dry_run`: every reply says, first, that nothing is granted in AWS (`jit serve --dry-run`).
   // `clock` times the per-person limit ([slack] user_rate and user_burst, read from the engine's
   // configuration at each envelope).
-  InboundHandler(Engine& engine, WebApi& api, Directory& directory, const Clock& clock, bool dry_run = false);
+  // `step_up` (issue 15): the WebAuthn step-up's links, null when no role has step_up (then
+  // "/jit enroll" answers that step-up is not configured); it must outlive the handler. An Approve
+  // click on a role with step_up does not approve: it answers with the approver's single-use link.
+  InboundHandler(Engine& engine, WebApi& api, Directory& directory, const Clock& clock, bool dry_run = false,
+                 StepUpLinks* step_up = nullptr);
 
   // The ack's payload for a slash command or view submission (SocketModeHandlers::ack_payload):
   // a slash command's reply ({"response_type":"ephemeral","text":…}) when it needs neither an
@@ -52,12 +58,20 @@ class InboundHandler {
   // A reply only `user` sees, in `channel` (a DM when that fails, e.g. the bot is not in it).
   void reply(const std::string& channel, const std::string& user, const std::string& text);
   std::string list_for(const std::string& user);
+  // "/jit enroll", "/jit enroll list", "/jit enroll remove": the reply to show (the enrolment link
+  // itself goes by DM, never in a channel and never in the log).
+  std::string on_enroll(const std::string& user, const Command& command);
+  // An Approve click on a request whose role needs a step-up: the link, or why there is none.
+  std::string step_up_reply(const std::string& request_id, const std::string& approver);
+  // Sends `text` to `user` as a DM; false (logged without the text) when Slack refused.
+  bool direct_message(const std::string& user, const std::string& text);
 
   Engine& engine_;
   WebApi& api_;
   Directory& directory_;
   const bool dry_run_;
   UserRateLimiter limiter_;
+  StepUpLinks* const step_up_;
 };
 
 }  // namespace jit::slack

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 
 #include "audit/chain.h"
+#include "store/step_up_purpose.h"
 
 namespace jit::dynamodb {
 
@@ -304,6 +306,90 @@ Result<AuditEvent> audit_event_from_item(const Json& item) {
   e.hash = in.text("hash");
   if (in.error()) return fail(Error::Internal(*in.error()));
   return e;
+}
+
+Json challenge_key(std::string_view id) { return key(fmt::format("STEPUP#{}", id), "STEPUP"); }
+
+Json challenge_item(const StepUpChallenge& c) {
+  Json item = challenge_key(c.id);
+  item["id"] = S(c.id);
+  item["purpose"] = S(purpose_name(c.purpose));
+  item["user_id"] = S(c.user_id);
+  item["request_id"] = S(c.request_id);
+  item["action"] = S(c.action);
+  item["nonce"] = S(c.nonce);
+  item["created_at"] = N(epoch_seconds(c.created_at));
+  item["expires_at"] = N(epoch_seconds(c.expires_at));
+  put_time(item, "used_at", c.used_at);
+  item[std::string(kTtlAttribute)] = N(epoch_seconds(c.expires_at) + 24 * 3600);
+  return item;
+}
+
+Result<StepUpChallenge> challenge_from_item(const Json& item) {
+  Reader in(item, describe(item));
+  StepUpChallenge c;
+  c.id = in.text("id");
+  const std::string purpose = in.text("purpose");
+  if (auto parsed = parse_purpose(purpose)) c.purpose = *parsed;
+  else if (!in.error()) in.problem("purpose", fmt::format("has unknown purpose \"{}\"", purpose));
+  c.user_id = in.text("user_id");
+  c.request_id = in.text("request_id");
+  c.action = in.text("action");
+  c.nonce = in.text("nonce");
+  c.created_at = in.time("created_at");
+  c.expires_at = in.time("expires_at");
+  c.used_at = in.optional_time("used_at");
+  if (in.error()) return fail(Error::Internal(*in.error()));
+  return c;
+}
+
+Json credential_claim_key(std::string_view credential_id) {
+  return key(fmt::format("WEBAUTHN#{}", credential_id), "WEBAUTHN");
+}
+
+Json credential_claim_item(const WebAuthnCredential& c, std::string_view claim_token) {
+  Json item = credential_claim_key(c.credential_id);
+  item["user_id"] = S(c.user_id);
+  item["claim"] = S(claim_token);
+  return item;
+}
+
+std::string user_credentials_partition(std::string_view user_id) { return fmt::format("WEBAUTHN_USER#{}", user_id); }
+
+Json credential_key(std::string_view user_id, std::string_view credential_id) {
+  return key(user_credentials_partition(user_id), fmt::format("WEBAUTHN#{}", credential_id));
+}
+
+Json credential_item(const WebAuthnCredential& c, std::string_view claim_token) {
+  Json item = credential_key(c.user_id, c.credential_id);
+  item["claim"] = S(claim_token);
+  item["credential_id"] = S(c.credential_id);
+  item["user_id"] = S(c.user_id);
+  item["cose_alg"] = N(c.cose_alg);
+  item["public_key"] = S(c.public_key);
+  item["sign_count"] = N(c.sign_count);
+  item["name"] = S(c.name);
+  item["created_at"] = N(epoch_seconds(c.created_at));
+  put_time(item, "last_used_at", c.last_used_at);
+  return item;
+}
+
+Result<WebAuthnCredential> credential_from_item(const Json& item) {
+  Reader in(item, describe(item));
+  WebAuthnCredential c;
+  c.credential_id = in.text("credential_id");
+  c.user_id = in.text("user_id");
+  c.cose_alg = static_cast<int>(in.number("cose_alg"));
+  c.public_key = in.text("public_key");
+  const std::int64_t count = in.number("sign_count");
+  if (count < 0 || count > std::numeric_limits<std::uint32_t>::max())
+    in.problem("sign_count", fmt::format("{} is out of range", count));
+  c.sign_count = static_cast<std::uint32_t>(count);
+  c.name = in.text("name");
+  c.created_at = in.time("created_at");
+  c.last_used_at = in.optional_time("last_used_at");
+  if (in.error()) return fail(Error::Internal(*in.error()));
+  return c;
 }
 
 Json audit_head_item(const AuditHead& head) {

@@ -16,6 +16,19 @@
 //   audit head       AUDIT                            HEAD                      {seq, hash}
 //   named lock       LOCK#<name>                      LOCK                      {owner, until}; `ttl`
 //                                                                               (ports/lock.h)
+//   step-up link     STEPUP#<id>                      STEPUP                    the challenge; `ttl` a day
+//                                                                               after expires_at
+//   credential claim WEBAUTHN#<credential id>         WEBAUTHN                  {user_id}: the id is taken
+//   credential       WEBAUTHN_USER#<user>             WEBAUTHN#<credential id>  every field; one Query
+//                                                                               lists a user's (O(result))
+//
+// The step-up items (ports/step_up_store.h) are written one at a time, never in a transaction
+// (dynalite, the emulator the contract races on, has no TransactWriteItems): a credential is
+// added by claiming its id (PutItem conditioned on no claim, or one of the same user) and then
+// writing it in its user's partition (conditioned on not existing); removed in the reverse order.
+// A credential counts only when both are there (find_credential reads the claim first). Both carry
+// the enrolment's random `claim` token: a removal deletes the claim only when it still has the
+// removed credential's token, so an enrolment racing with a removal of the same id keeps its claim.
 //
 // Times are N (epoch seconds); an empty optional time is an absent attribute. Text is S, empty
 // strings included (DynamoDB accepts them outside keys). Decisions are an L of M (never a set:
@@ -53,6 +66,7 @@
 
 #include "core/error.h"
 #include "core/model.h"
+#include "ports/step_up_store.h"
 #include "ports/store.h"
 
 namespace jit::dynamodb {
@@ -128,6 +142,22 @@ Result<AuditEvent> audit_event_from_item(const Json& item);
 // A named lock held by `owner` until `until`, with `ttl` a day later: DynamoDB removes it some
 // time after it lapsed (a lapsed lock is free whether or not it is still there).
 Json named_lock_item(std::string_view name, std::string_view owner, TimePoint until);
+
+// The step-up link `c` as an item, with `ttl` = expires_at + a day, and back.
+Json challenge_key(std::string_view id);
+Json challenge_item(const StepUpChallenge& c);
+Result<StepUpChallenge> challenge_from_item(const Json& item);
+
+// The claim on a credential id: whose it is. Every credential id has at most one. `claim_token`
+// (random, per enrolment) is also on the credential item written with it, so that a removal deletes
+// only the claim of the enrolment it removed.
+Json credential_claim_key(std::string_view credential_id);
+Json credential_claim_item(const WebAuthnCredential& c, std::string_view claim_token);
+// The credential itself, in its user's partition (the partition key user_credentials_partition gives).
+std::string user_credentials_partition(std::string_view user_id);
+Json credential_key(std::string_view user_id, std::string_view credential_id);
+Json credential_item(const WebAuthnCredential& c, std::string_view claim_token);
+Result<WebAuthnCredential> credential_from_item(const Json& item);
 
 Json audit_head_item(const AuditHead& head);
 // A missing head item (nullopt) is the empty chain: seq 0 and audit::kGenesisHash.

@@ -11,6 +11,7 @@
 #include "aws/json_api.h"
 #include "ports/clock.h"
 #include "ports/lock.h"
+#include "ports/step_up_store.h"
 #include "ports/store.h"
 
 namespace jit {
@@ -47,7 +48,12 @@ struct DynamoDbTableOptions {
 // It is also the Locks of every instance on the table: one item per lock (LOCK#<name>), taken by a
 // PutItem conditioned on the item being absent, lapsed (`until` before the store clock's now) or
 // already the caller's; let go by a DeleteItem conditioned on the owner.
-class DynamoDbStore final : public Store, public Locks {
+//
+// And the StepUpStore: STEPUP#, WEBAUTHN# and WEBAUTHN_USER# items (dynamodb_items.h), each change
+// one conditional PutItem, UpdateItem or DeleteItem; every read strongly consistent. A link is
+// consumed by an UpdateItem conditioned on it being unused and unexpired, and a failed condition
+// is explained by a fresh read. DynamoDB deletes links a day after they expire (TTL on `ttl`).
+class DynamoDbStore final : public Store, public Locks, public StepUpStore {
  public:
   static constexpr int kMaxAttempts = 32;
 
@@ -91,6 +97,23 @@ class DynamoDbStore final : public Store, public Locks {
 
   Result<bool> try_lock(const std::string& name, const std::string& owner, TimePoint until) override;
   Result<> unlock(const std::string& name, const std::string& owner) override;
+
+  Result<> put_challenge(const StepUpChallenge& challenge) override;
+  Result<StepUpChallenge> get_challenge(const std::string& id) override;
+  Result<StepUpChallenge> consume_challenge(const std::string& id, TimePoint now) override;
+  // Claims the id (PutItem conditioned on no claim or one of the same user), then writes the
+  // credential in its user's partition (conditioned on not existing).
+  Result<> add_credential(const WebAuthnCredential& credential) override;
+  // One strongly consistent Query of the user's partition.
+  Result<std::vector<WebAuthnCredential>> credentials_of(const std::string& user_id) override;
+  // The claim, then the credential in the claimant's partition.
+  Result<WebAuthnCredential> find_credential(const std::string& credential_id) override;
+  // Deletes the credential from the user's partition, then its claim (conditioned on the user and
+  // the enrolment's token). A claim left by a failure between the two is the same user's: it lets
+  // only them enrol the id again.
+  Result<> remove_credential(const std::string& user_id, const std::string& credential_id) override;
+  Result<> advance_sign_count(const std::string& credential_id, std::uint32_t expected, std::uint32_t count,
+                              TimePoint used_at) override;
 
   const std::string& table() const { return table_; }
 

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/sqlite_schema.h"
+#include "store/step_up_purpose.h"
 
 namespace jit::sqlite {
 
@@ -164,6 +165,36 @@ Result<std::vector<AuditEvent>> read_events(Query& q) {
     if (!*row) return events;
     events.push_back(read_event(q));
   }
+}
+
+Result<StepUpChallenge> read_challenge(const Query& q) {
+  using enum ChallengeColumn;
+  StepUpChallenge c{.id = q.text(kChallengeId)};
+  const auto purpose = parse_purpose(q.text(kChallengePurpose));
+  if (!purpose)
+    return fail(Error::Internal(fmt::format("step-up challenge {}: unknown stored purpose \"{}\"", c.id,
+                                            q.text(kChallengePurpose))));
+  c.purpose = *purpose;
+  c.user_id = q.text(kChallengeUserId);
+  c.request_id = q.text(kChallengeRequestId);
+  c.action = q.text(kChallengeAction);
+  c.nonce = q.text(kChallengeNonce);
+  c.created_at = from_epoch(q.integer(kChallengeCreatedAt));
+  c.expires_at = from_epoch(q.integer(kChallengeExpiresAt));
+  c.used_at = time_or_empty(q.optional_integer(kChallengeUsedAt));
+  return c;
+}
+
+WebAuthnCredential read_credential(const Query& q) {
+  using enum CredentialColumn;
+  return {.credential_id = q.text(kCredentialId),
+          .user_id = q.text(kCredentialUserId),
+          .cose_alg = static_cast<int>(q.integer(kCredentialCoseAlg)),
+          .public_key = q.text(kCredentialPublicKey),
+          .sign_count = static_cast<std::uint32_t>(q.integer(kCredentialSignCount)),
+          .name = q.text(kCredentialName),
+          .created_at = from_epoch(q.integer(kCredentialCreatedAt)),
+          .last_used_at = time_or_empty(q.optional_integer(kCredentialLastUsedAt))};
 }
 
 }  // namespace jit::sqlite

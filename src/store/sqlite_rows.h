@@ -1,5 +1,6 @@
-// How AccessRequest and AuditEvent map to the rows of the schema in sqlite_schema.h: times as
-// epoch seconds (NULL for an empty optional), states by name, decisions as a JSON array.
+// How AccessRequest, AuditEvent and the step-up records map to the rows of the schema in
+// sqlite_schema.h: times as epoch seconds (NULL for an empty optional), states and purposes by name,
+// decisions as a JSON array.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/model.h"
+#include "ports/step_up_store.h"
 #include "store/sqlite_db.h"
 
 namespace jit::sqlite {
@@ -29,5 +31,11 @@ Result<AccessRequest> read_request(const Query& q);
 void bind_event(Query& q, const AuditEvent& e);
 // Steps `q` (a SELECT of the audit columns, in AuditColumn order) to the end.
 Result<std::vector<AuditEvent>> read_events(Query& q);
+
+// The challenge in the current row of `q` (a SELECT in ChallengeColumn order). Errc::internal for an
+// unknown purpose.
+Result<StepUpChallenge> read_challenge(const Query& q);
+// The credential in the current row of `q` (a SELECT in CredentialColumn order).
+WebAuthnCredential read_credential(const Query& q);
 
 }  // namespace jit::sqlite

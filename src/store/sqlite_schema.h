@@ -109,6 +109,36 @@ CREATE TABLE locks (
   until INTEGER NOT NULL
 );
 )sql",
+    // Version 6. WebAuthn step-up (ports/step_up_store.h, issue 15): the single-use links, and the
+    // credentials people enrolled. Times in epoch seconds; used_at and last_used_at NULL until set.
+    R"sql(
+CREATE TABLE step_up_challenges (
+  id         TEXT PRIMARY KEY NOT NULL,
+  purpose    TEXT NOT NULL CHECK (purpose IN ('enroll', 'approve')),
+  user_id    TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  action     TEXT NOT NULL,
+  nonce      TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at    INTEGER
+);
+-- put_challenge deletes the challenges that expired more than a day before.
+CREATE INDEX step_up_challenges_by_expiry ON step_up_challenges (expires_at);
+
+CREATE TABLE webauthn_credentials (
+  credential_id TEXT PRIMARY KEY NOT NULL,
+  user_id       TEXT NOT NULL,
+  cose_alg      INTEGER NOT NULL,
+  public_key    TEXT NOT NULL,
+  sign_count    INTEGER NOT NULL,
+  name          TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  last_used_at  INTEGER
+);
+-- credentials_of, oldest first.
+CREATE INDEX webauthn_credentials_by_user ON webauthn_credentials (user_id, created_at, credential_id);
+)sql",
 };
 
 // The schema version this program creates and understands.
@@ -223,5 +253,51 @@ inline constexpr const char* kTryLock =
     "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until "
     "WHERE locks.owner = excluded.owner OR locks.until < :now";
 inline constexpr const char* kUnlock = "DELETE FROM locks WHERE name = :name AND owner = :owner";
+
+// ---- step-up (ports/step_up_store.h) ----
+
+// The columns challenge SELECTs return, in ChallengeColumn order.
+enum ChallengeColumn : int {
+  kChallengeId, kChallengePurpose, kChallengeUserId, kChallengeRequestId, kChallengeAction, kChallengeNonce,
+  kChallengeCreatedAt, kChallengeExpiresAt, kChallengeUsedAt
+};
+#define JIT_CHALLENGE_COLUMNS "id, purpose, user_id, request_id, action, nonce, created_at, expires_at, used_at"
+
+inline constexpr const char* kInsertChallenge =
+    "INSERT INTO step_up_challenges (" JIT_CHALLENGE_COLUMNS ") VALUES (:id, :purpose, :user_id, :request_id, "
+    ":action, :nonce, :created_at, :expires_at, :used_at)";
+inline constexpr const char* kGetChallenge = "SELECT " JIT_CHALLENGE_COLUMNS " FROM step_up_challenges WHERE id = :id";
+// Only an unused, unexpired challenge is marked: one row changed means this caller consumed it.
+inline constexpr const char* kConsumeChallenge =
+    "UPDATE step_up_challenges SET used_at = :now WHERE id = :id AND used_at IS NULL AND expires_at > :now";
+inline constexpr const char* kDeleteChallengesExpiredBefore =
+    "DELETE FROM step_up_challenges WHERE expires_at < :cutoff";
+
+#undef JIT_CHALLENGE_COLUMNS
+
+// The columns credential SELECTs return, in CredentialColumn order.
+enum CredentialColumn : int {
+  kCredentialId, kCredentialUserId, kCredentialCoseAlg, kCredentialPublicKey, kCredentialSignCount,
+  kCredentialName, kCredentialCreatedAt, kCredentialLastUsedAt
+};
+#define JIT_CREDENTIAL_COLUMNS \
+  "credential_id, user_id, cose_alg, public_key, sign_count, name, created_at, last_used_at"
+
+inline constexpr const char* kInsertCredential =
+    "INSERT INTO webauthn_credentials (" JIT_CREDENTIAL_COLUMNS ") VALUES (:credential_id, :user_id, :cose_alg, "
+    ":public_key, :sign_count, :name, :created_at, :last_used_at)";
+inline constexpr const char* kGetCredential =
+    "SELECT " JIT_CREDENTIAL_COLUMNS " FROM webauthn_credentials WHERE credential_id = :credential_id";
+inline constexpr const char* kCredentialsOf =
+    "SELECT " JIT_CREDENTIAL_COLUMNS " FROM webauthn_credentials WHERE user_id = :user_id "
+    "ORDER BY created_at, credential_id";
+inline constexpr const char* kDeleteCredential =
+    "DELETE FROM webauthn_credentials WHERE credential_id = :credential_id AND user_id = :user_id";
+// Moves the count only from the value the caller saw.
+inline constexpr const char* kAdvanceSignCount =
+    "UPDATE webauthn_credentials SET sign_count = :count, last_used_at = :used_at "
+    "WHERE credential_id = :credential_id AND sign_count = :expected";
+
+#undef JIT_CREDENTIAL_COLUMNS
 
 }  // namespace jit::sqlite

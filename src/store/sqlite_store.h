@@ -9,6 +9,7 @@
 #include "audit/keyring.h"
 #include "ports/clock.h"
 #include "ports/lock.h"
+#include "ports/step_up_store.h"
 #include "ports/store.h"
 
 namespace jit {
@@ -23,8 +24,9 @@ class Database;
 // with Errc::unavailable. Other SQLite failures are Errc::internal with SQLite's message.
 //
 // It is also the Locks of the processes sharing the file (a `locks` table): a lock lapses when
-// the clock given to open() is past its `until`.
-class SqliteStore final : public Store, public Locks {
+// the clock given to open() is past its `until`. And the StepUpStore (tables step_up_challenges and
+// webauthn_credentials, schema version 6), every change a conditional UPDATE or DELETE.
+class SqliteStore final : public Store, public Locks, public StepUpStore {
  public:
   // Opens the database at `path`, creating it if missing, and brings its schema up to the
   // version this program knows (sqlite::kSchemaVersion, recorded in PRAGMA user_version),
@@ -56,6 +58,17 @@ class SqliteStore final : public Store, public Locks {
 
   Result<bool> try_lock(const std::string& name, const std::string& owner, TimePoint until) override;
   Result<> unlock(const std::string& name, const std::string& owner) override;
+
+  // Also deletes the challenges that expired more than a day before challenge.created_at.
+  Result<> put_challenge(const StepUpChallenge& challenge) override;
+  Result<StepUpChallenge> get_challenge(const std::string& id) override;
+  Result<StepUpChallenge> consume_challenge(const std::string& id, TimePoint now) override;
+  Result<> add_credential(const WebAuthnCredential& credential) override;
+  Result<std::vector<WebAuthnCredential>> credentials_of(const std::string& user_id) override;
+  Result<WebAuthnCredential> find_credential(const std::string& credential_id) override;
+  Result<> remove_credential(const std::string& user_id, const std::string& credential_id) override;
+  Result<> advance_sign_count(const std::string& credential_id, std::uint32_t expected, std::uint32_t count,
+                              TimePoint used_at) override;
 
  private:
   SqliteStore(std::unique_ptr<sqlite::Database> db, audit::Keyring keys, const Clock* clock);

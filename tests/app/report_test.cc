@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "app/report_trail.h"
+#include "audit/credentials.h"
 #include "fakes/memory_store.h"
 
 namespace jit::testing {
@@ -244,6 +245,34 @@ TEST(ReportBuild, ReadsTheStoreAndVerifiesTheWholeTrail) {
   EXPECT_EQ(built->generated_at, kT0 + hours{2});
   ASSERT_EQ(built->rows.size(), 1u);
   EXPECT_EQ(built->rows[0].approvals.size(), 2u);
+}
+
+// Issue 15: a security key's events sit in the same trail under a "cred-" id; the trail still
+// verifies and the report's rows are the same as without them.
+TEST(ReportRows, CredentialEventsAreNotGrantsAndTheTrailStillVerifies) {
+  const auto rows_of = [](bool with_credentials) {
+    ReportTrail trail;
+    const std::string cred = audit::credential_trail_id("Y3JlZA");
+    if (with_credentials)
+      trail.add(cred, "credential_enrolled", kT0 - minutes{5}, "U0ALICE",
+                audit::facts::of_credential_enrolled("Y3JlZA", -7, "a2V5", "U0ALICE"),
+                "security key \"yubikey\" enrolled by U0ALICE");
+    auto r = trail.granted(ReportTrail::request("r1", kT0), {"U0ALICE"});
+    if (with_credentials)
+      trail.add(cred, "credential_removed", kT0 + minutes{10}, "U0ADMIN",
+                audit::facts::of_credential_removed("Y3JlZA", "U0ALICE"));
+    trail.ended(r, "expire", "system:timer", *r.expires_at, "expired");
+    EXPECT_TRUE(audit_report::chain_status(trail.events(), trail.head(), audit::Keyring::unkeyed()).verified);
+    return audit_report::grant_rows(trail.events(), kDay);
+  };
+  const auto plain = rows_of(false), with = rows_of(true);
+  ASSERT_EQ(with.size(), 1u);
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(with[0].request_id, "r1");
+  EXPECT_EQ(with[0].approvals.size(), plain[0].approvals.size());
+  EXPECT_EQ(with[0].outcome, plain[0].outcome);
+  EXPECT_EQ(with[0].granted_at, plain[0].granted_at);
+  EXPECT_EQ(with[0].ended_at, plain[0].ended_at);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // The composition root hands out the store's named leases: what the provider serialises its
-// permission-set policy writes with (issue 14).
+// permission-set policy writes with (issue 14), and the step-up state (issue 15).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -22,6 +22,9 @@ TEST(RuntimeLocks, AreTheSqliteStoresOwnAndSharedWithAnotherRuntimeOnTheFile) {
   const TimePoint until = (*first)->clock().now() + std::chrono::minutes(1);
   EXPECT_EQ((*first)->locks().try_lock("lock#ps-1", "instance-a", until).value_or(false), true);
   EXPECT_EQ((*second)->locks().try_lock("lock#ps-1", "instance-b", until).value_or(true), false);
+  // The step-up state is the store's too: a credential enrolled through one runtime is seen by the other.
+  ASSERT_TRUE((*first)->step_up_store().add_credential({.credential_id = "cred-1", .user_id = "U1"}));
+  EXPECT_EQ((*second)->step_up_store().find_credential("cred-1").value_or(WebAuthnCredential{}).user_id, "U1");
   std::filesystem::remove_all(dir);
 }
 

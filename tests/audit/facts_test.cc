@@ -1,5 +1,7 @@
 #include "audit/facts.h"
 
+#include "crypto/digest.h"
+
 #include <gtest/gtest.h>
 
 namespace jit::audit {
@@ -55,6 +57,29 @@ TEST(Facts, AnEventWithoutFactsReadsAsEmptyAndGarbageIsAnError) {
   EXPECT_TRUE(none->empty());
   EXPECT_FALSE(facts::read(AuditEvent{.facts = "[1,2]"}));
   EXPECT_FALSE(facts::read(AuditEvent{.facts = "{not json"}));
+}
+
+TEST(Facts, AnApprovalWithAStepUpCarriesItsCredentialAndAssertion) {
+  const Decision d{"UA", true, "", TimePoint{Seconds{1700000060}}};
+  const std::string with = facts::of_decision(d, 1, 2, StepUpProof{"credA", "ab12", "tok"});
+  EXPECT_EQ(with,
+            R"({"approvals":1,"approved":true,"approver":"UA","at":1700000060,"needed":2,"reason":"",)"
+            R"("step_up_assertion":"ab12","step_up_credential":"credA"})");
+  auto read = facts::read(AuditEvent{.facts = with});
+  ASSERT_TRUE(read);
+  EXPECT_EQ(facts::step_up_of(*read), (StepUpProof{"credA", "ab12", ""}));
+  const std::string without = facts::of_decision(d, 1, 2);
+  EXPECT_EQ(without.find("step_up"), std::string::npos);
+  EXPECT_EQ(facts::step_up_of(*facts::read(AuditEvent{.facts = without})), std::nullopt);
+  // An empty credential is no proof.
+  EXPECT_EQ(facts::step_up_of(facts::Json{{"step_up_credential", ""}, {"step_up_assertion", "ab"}}), std::nullopt);
+}
+
+TEST(Facts, CredentialEventsKeepTheKeysHashNotTheKey) {
+  const std::string enrolled = facts::of_credential_enrolled("credA", -7, "pubkeyB64", "U1");
+  EXPECT_EQ(enrolled, R"({"cose_alg":-7,"credential_id":"credA","public_key_sha256":")" +
+                          crypto::sha256_hex("pubkeyB64") + R"(","user":"U1"})");
+  EXPECT_EQ(facts::of_credential_removed("credA", "U1"), R"({"credential_id":"credA","user":"U1"})");
 }
 
 }  // namespace

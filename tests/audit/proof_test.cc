@@ -43,10 +43,11 @@ class ProofTest : public ::testing::Test {
     events.push_back(e);
   }
 
-  void approve(const std::string& approver, int count, int needed, bool last) {
+  void approve(const std::string& approver, int count, int needed, bool last,
+               const std::optional<StepUpProof>& step_up = std::nullopt) {
     row.decisions.push_back({approver, true, "", kT + Seconds{60}});
     add(last ? "approve" : "approve_partial", approver, "pending", last ? "approved" : "pending",
-        facts::of_decision(row.decisions.back(), count, needed), kT + Seconds{60});
+        facts::of_decision(row.decisions.back(), count, needed, step_up), kT + Seconds{60});
     if (last) row.state = State::approved;
   }
 
@@ -263,6 +264,36 @@ TEST_F(ProofTest, AGrantEventWithAnExpiryPastItsDurationIsNamed) {
   row.expires_at = kT + Seconds{120} + std::chrono::days{365};
   add("begin_grant", "system:engine", "approved", "granting", facts::of_begin_grant(row), kT + Seconds{120});
   EXPECT_THAT(refusal(), HasSubstr("later than its time plus the 3600 s asked for"));
+}
+
+// Issue 15: under a policy whose role has step_up, an approval counts only with its proof in the
+// event; the chain still explains the row (a policy question, as for too few approvals).
+TEST_F(ProofTest, ApprovalsWithoutAStepUpDoNotCountForAStepUpRole) {
+  approve("UA", 1, 2, false, StepUpProof{.credential_id = "cred-A", .assertion_sha256 = "ab12"});
+  approve("UB", 2, 2, true);
+  Policy stepped = policy(2);
+  stepped.accounts[0].roles[0].step_up = true;
+  const auto exam = examine_request(row, events, Keyring::unkeyed(), &stepped);
+  EXPECT_EQ(exam.proof.stepped_up, std::vector<std::string>{"UA"});
+  ASSERT_EQ(exam.mismatches.size(), 1u);
+  EXPECT_EQ(exam.mismatches[0].field, "approvals");
+  EXPECT_TRUE(exam.mismatches[0].policy);
+  EXPECT_EQ(step_up_shortfall(exam.proof, stepped.accounts[0].roles[0]),
+            "role admin needs each approval made with a security key (step_up), but only 1 of the 2 approvals "
+            "needed were (the others were recorded without one: step-up was turned on after the click, or the store "
+            "was written to directly)");
+  EXPECT_THAT(refusal(stepped), HasSubstr("only 1 of the 2 approvals needed were"));
+  // Without step_up in policy, the same chain proves the row.
+  const Policy plain = policy(2);
+  EXPECT_TRUE(prove_request(row, events, Keyring::unkeyed(), plain));
+  EXPECT_EQ(step_up_shortfall(exam.proof, plain.accounts[0].roles[0]), "");
+}
+
+TEST_F(ProofTest, ApprovalsAllWithAStepUpProveAStepUpRole) {
+  approve("UA", 1, 1, true, StepUpProof{.credential_id = "cred-A", .assertion_sha256 = "ab12"});
+  Policy stepped = policy(1);
+  stepped.accounts[0].roles[0].step_up = true;
+  EXPECT_TRUE(prove_request(row, events, Keyring::unkeyed(), stepped));
 }
 
 }  // namespace

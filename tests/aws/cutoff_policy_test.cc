@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "policy_test_support.h"
+
 namespace jit::aws::cutoff {
 namespace {
 
@@ -22,17 +24,8 @@ SessionCutoff cutoff(std::string grant_id, TimePoint cut_at, Seconds margin = 12
   return {std::move(grant_id), {std::move(user), std::move(account), kPermissionSet}, cut_at, cut_at + margin};
 }
 
-Policy parsed(std::string_view text) {
-  auto p = parse_policy(text);
-  EXPECT_TRUE(p) << p.error().message;
-  return p ? *p : Policy{};
-}
-
-std::vector<std::string> sids(const Policy& p) {
-  std::vector<std::string> out;
-  for (const auto& s : p.document["Statement"]) out.push_back(s.value("Sid", ""));
-  return out;
-}
+using test::parsed;
+using test::sids;
 
 const char kAdmin[] =
     R"({"Version":"2012-10-17","Statement":[{"Sid":"Zeta","Effect":"Allow","Action":["s3:GetObject"],"Resource":"*"},)"
@@ -73,6 +66,55 @@ TEST(CutoffPolicy, StatementHasTheAgreedShape) {
   EXPECT_EQ(read->sessions_before, kT0 + 120s);
   EXPECT_FALSE(read_statement(Json{{"Sid", "Zeta"}}));
   EXPECT_FALSE(read_statement(Json{{"Sid", "JitCutoffbroken"}})) << "ours without the shape is not read";
+}
+
+TEST(CutoffPolicy, SourceIdentityStatementHasTheAgreedShape) {
+  EXPECT_EQ(condition_key(PrincipalKey::identity_store_user), "identitystore:UserId");
+  EXPECT_EQ(condition_key(PrincipalKey::source_identity), "aws:SourceIdentity");
+  const auto c = cutoff("rab3k7mnp", kT0, 120s, "alice@example.com", "222233334444");
+  const Json statement = statement_of(c, PrincipalKey::source_identity);
+  EXPECT_EQ(statement.dump(),
+            R"({"Sid":"JitCutoffrab3k7mnp","Effect":"Deny","Action":"*","Resource":"*","Condition":{)"
+            R"("StringEquals":{"aws:SourceIdentity":"alice@example.com","aws:PrincipalAccount":"222233334444"},)"
+            R"("DateGreaterThan":{"aws:CurrentTime":"2026-12-03T15:16:29Z"},)"
+            R"("DateLessThan":{"aws:TokenIssueTime":"2026-12-03T15:18:29Z"}}})");
+  EXPECT_EQ(read_statement(statement),
+            (CutoffStatement{"JitCutoffrab3k7mnp", PrincipalKey::source_identity, "alice@example.com", "222233334444",
+                             kT0, kT0 + 120s}));
+  EXPECT_EQ(read_statement(statement_of(c))->key, PrincipalKey::identity_store_user) << "the default key";
+}
+
+TEST(CutoffPolicy, AStatementNamingBothKeysOrNeitherIsNotOurs) {
+  const auto c = cutoff("rab3k7mnp", kT0);
+  Json both = statement_of(c);
+  both["Condition"]["StringEquals"]["aws:SourceIdentity"] = "alice@example.com";
+  EXPECT_FALSE(read_statement(both)) << both.dump();
+  Json neither = statement_of(c);
+  neither["Condition"]["StringEquals"].erase("identitystore:UserId");
+  EXPECT_FALSE(read_statement(neither)) << neither.dump();
+  Json empty = statement_of(c, PrincipalKey::source_identity);
+  empty["Condition"]["StringEquals"]["aws:SourceIdentity"] = "";
+  EXPECT_FALSE(read_statement(empty)) << empty.dump();
+
+  auto p = parsed(kAdmin);
+  p.document["Statement"].push_back(both);
+  p.document["Statement"].push_back(neither);
+  merge(p, statement_of(cutoff("rz", kT0, 120s, "alice@example.com"), PrincipalKey::source_identity));
+  ASSERT_EQ(cutoffs_in(p).size(), 1u);
+  EXPECT_EQ(cutoffs_in(p)[0].key, PrincipalKey::source_identity);
+  EXPECT_EQ(prune(p, kT0 + 100h, 1h), 1);
+  EXPECT_EQ(sids(p), (std::vector<std::string>{"Zeta", "", "JitCutoffrab3k7mnp", "JitCutoffrab3k7mnp"}))
+      << "the unreadable ones stay, pruned or not";
+}
+
+TEST(CutoffPolicy, ClampMovesASourceIdentitysPreviousMargin) {
+  auto p = parsed("");
+  merge(p, statement_of(cutoff("rsi", kT0, 120s, "alice@example.com"), PrincipalKey::source_identity));
+  merge(p, statement_of(cutoff("ruid", kT0, 120s, kUser)));
+  EXPECT_EQ(clamp(p, cutoff("rnext", kT0 + 1h, 120s, "alice@example.com"), kT0 + 30s), 1);
+  EXPECT_EQ(cutoffs_in(p)[0].sid, "JitCutoffrsi");
+  EXPECT_EQ(cutoffs_in(p)[0].sessions_before, kT0 + 30s);
+  EXPECT_EQ(cutoffs_in(p)[1].sessions_before, kT0 + 120s);
 }
 
 TEST(CutoffPolicy, MergeKeepsTheAdminsStatementsAndSortsOursBySid) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -76,8 +77,28 @@ class FailingCredentials final : public CredentialsProvider {
   Result<Credentials> get() override { return fail(Error::Unavailable("no credentials: tried env, profile")); }
 };
 
+// An environment lookup over fixed values (endpoint and configuration tests).
+inline net::EnvLookup env_of(std::map<std::string, std::string> values) {
+  return [values = std::move(values)](std::string_view name) -> std::optional<std::string> {
+    auto it = values.find(std::string(name));
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+// What a client under test signs with and runs on: fixed credentials, a ManualClock, and a clock
+// over it whose every backoff lasts a second more than asked (each attempt must sign at its own
+// time); an HTTP client that bypasses any proxy.
+struct SignedClientParts {
+  Credentials credentials_{"AKIDEXAMPLE", kSecret, kToken};
+  StaticCredentialsProvider provider_{credentials_};
+  ManualClock clock_{*parse_time("2026-11-24T12:00:00Z")};
+  SleepHookClock slow_clock_{clock_, [this](std::chrono::milliseconds) { clock_.advance(Seconds(1)); }};
+  std::unique_ptr<net::HttpClient> http_ = net::make_http_client({.proxy = net::ProxySettings{}});
+};
+
 // A fake AWS: answers from a script, one entry per request (the last one repeats).
-class AwsJsonClientTest : public ::testing::Test {
+class AwsJsonClientTest : public ::testing::Test, protected SignedClientParts {
  protected:
   struct Answer {
     int status;
@@ -110,12 +131,6 @@ class AwsJsonClientTest : public ::testing::Test {
     return requests_.size();
   }
 
-  Credentials credentials_{"AKIDEXAMPLE", kSecret, kToken};
-  StaticCredentialsProvider provider_{credentials_};
-  ManualClock clock_{*parse_time("2026-11-24T12:00:00Z")};
-  // Each backoff lasts a second more than asked: each attempt must sign at its own time.
-  SleepHookClock slow_clock_{clock_, [this](std::chrono::milliseconds) { clock_.advance(Seconds(1)); }};
-  std::unique_ptr<net::HttpClient> http_ = net::make_http_client({.proxy = net::ProxySettings{}});
   std::unique_ptr<net::HttpServer> server_;
   std::vector<Answer> answers_{{200, json::object()}};
   std::string signing_service_ = "dynamodb";

@@ -84,12 +84,12 @@ TEST_F(IdentityCenterMoto, ResolveGrantListRevoke) {
   ASSERT_FALSE(user.empty());
   auto& p = provider();
 
-  auto principal = p.resolve_principal("alice@example.com");
+  auto principal = p.resolve_principal("alice@example.com", kPermissionSet);
   ASSERT_TRUE(principal) << principal.error().message;
   EXPECT_EQ(*principal, user);
 
   const Assignment a{user, kAccount, kPermissionSet};
-  auto granted = p.grant(a);
+  auto granted = p.grant(a, {});
   ASSERT_TRUE(granted) << granted.error().message;
   EXPECT_TRUE(clock_.sleeps().empty()) << "moto's status is SUCCEEDED at once";
   auto listed = p.list(kAccount, kPermissionSet);
@@ -111,8 +111,8 @@ TEST_F(IdentityCenterMoto, GrantTwiceLeavesOneAssignment) {
   const std::string user = create_user("bob", "bob@example.com");
   auto& p = provider();
   const Assignment a{user, kAccount, kPermissionSet};
-  ASSERT_TRUE(p.grant(a));
-  ASSERT_TRUE(p.grant(a));
+  ASSERT_TRUE(p.grant(a, {}));
+  ASSERT_TRUE(p.grant(a, {}));
   auto listed = p.list(kAccount, kPermissionSet);
   ASSERT_TRUE(listed) << listed.error().message;
   EXPECT_EQ(*listed, std::vector<Assignment>{a});
@@ -140,7 +140,7 @@ TEST_F(IdentityCenterMoto, ListFollowsMotosPages) {
   auto& p = provider({.list_page_size = 1});
   for (const std::string name : {"dave", "erin", "frank"}) {
     const Assignment a{create_user(name, name + "@example.com"), kAccount, kPermissionSet};
-    ASSERT_TRUE(p.grant(a));
+    ASSERT_TRUE(p.grant(a, {}));
     expected.push_back(a);
   }
   auto listed = p.list(kAccount, kPermissionSet);
@@ -152,7 +152,7 @@ TEST_F(IdentityCenterMoto, ListFollowsMotosPages) {
 
 TEST_F(IdentityCenterMoto, UnknownEmailIsNotFound) {
   create_user("grace", "grace@example.com");
-  auto r = provider().resolve_principal("nobody@example.com");
+  auto r = provider().resolve_principal("nobody@example.com", kPermissionSet);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::not_found) << r.error().message;
   EXPECT_NE(r.error().message.find("nobody@example.com"), std::string::npos);

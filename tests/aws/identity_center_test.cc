@@ -89,7 +89,7 @@ TEST_F(IdentityCenterTest, GrantPollsWithBackoffUntilSucceeded) {
   for (int i = 0; i < 5; ++i) sso_.then("DescribeAccountAssignmentCreationStatus", created("IN_PROGRESS"));
   sso_.then("DescribeAccountAssignmentCreationStatus", created("SUCCEEDED"));
 
-  auto r = provider().grant(assignment_);
+  auto r = provider().grant(assignment_, {});
   ASSERT_TRUE(r) << r.error().message;
 
   EXPECT_EQ(clock_.sleeps(), (std::vector<std::chrono::milliseconds>{100ms, 1400ms, 2800ms, 5000ms, 5000ms, 5000ms}));
@@ -103,14 +103,14 @@ TEST_F(IdentityCenterTest, GrantPollsWithBackoffUntilSucceeded) {
 
 TEST_F(IdentityCenterTest, GrantOfAnExistingAssignmentOnlyLists) {
   sso_.then("ListAccountAssignments", page({{kOtherUser, "USER"}, {kUser, "USER"}}));
-  ASSERT_TRUE(provider().grant(assignment_));
+  ASSERT_TRUE(provider().grant(assignment_, {}));
   EXPECT_EQ(operations(), std::vector<std::string>{"ListAccountAssignments"});
 }
 
 TEST_F(IdentityCenterTest, GrantSucceededAtOnceDoesNotPoll) {
   sso_.then("ListAccountAssignments", page({}));
   sso_.then("CreateAccountAssignment", created("SUCCEEDED"));
-  ASSERT_TRUE(provider().grant(assignment_));
+  ASSERT_TRUE(provider().grant(assignment_, {}));
   EXPECT_TRUE(clock_.sleeps().empty());
 }
 
@@ -121,7 +121,7 @@ TEST_F(IdentityCenterTest, CreateAnswerWithoutStatusIsPolled) {
   sso_.then("ListAccountAssignments", page({}));
   sso_.then("CreateAccountAssignment", answer);
   sso_.then("DescribeAccountAssignmentCreationStatus", created("SUCCEEDED"));
-  ASSERT_TRUE(provider().grant(assignment_));
+  ASSERT_TRUE(provider().grant(assignment_, {}));
   EXPECT_EQ(clock_.sleeps().size(), 1u);
 }
 
@@ -134,7 +134,7 @@ TEST_F(IdentityCenterTest, FailedGrantIsPermanentAndCarriesTheReason) {
   auto logger = std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
   auto previous = spdlog::default_logger();
   spdlog::set_default_logger(logger);
-  auto r = provider().grant(assignment_);
+  auto r = provider().grant(assignment_, {});
   spdlog::set_default_logger(previous);
 
   ASSERT_FALSE(r);
@@ -151,13 +151,13 @@ TEST_F(IdentityCenterTest, FailedGrantIsPermanentAndCarriesTheReason) {
 TEST_F(IdentityCenterTest, FailedBecauseItAlreadyExistsIsSuccess) {
   sso_.then("ListAccountAssignments", page({}));
   sso_.then("CreateAccountAssignment", created("FAILED", "The account assignment already exists"));
-  EXPECT_TRUE(provider().grant(assignment_));
+  EXPECT_TRUE(provider().grant(assignment_, {}));
 }
 
 TEST_F(IdentityCenterTest, FailedWithAConflictIsRetryable) {
   sso_.then("ListAccountAssignments", page({}));
   sso_.then("CreateAccountAssignment", created("FAILED", "Another operation is in progress on this target"));
-  auto r = provider().grant(assignment_);
+  auto r = provider().grant(assignment_, {});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::unavailable);
 }
@@ -167,7 +167,7 @@ TEST_F(IdentityCenterTest, GrantStillInProgressAtTheDeadlineIsUnavailable) {
   sso_.then("CreateAccountAssignment", created("IN_PROGRESS"));
   sso_.then("DescribeAccountAssignmentCreationStatus", created("IN_PROGRESS"));
   sso_.repeat_last();
-  auto r = provider({.poll_jitter = 0, .operation_deadline = 10s}).grant(assignment_);
+  auto r = provider({.poll_jitter = 0, .operation_deadline = 10s}).grant(assignment_, {});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::unavailable);
   EXPECT_TRUE(contains(r.error().message, "still IN_PROGRESS")) << r.error().message;
@@ -183,7 +183,7 @@ TEST_F(IdentityCenterTest, TheDeadlineCountsTimeOnTheClockToo) {
   sso_.then("CreateAccountAssignment", created("IN_PROGRESS"));
   sso_.then("DescribeAccountAssignmentCreationStatus", created("IN_PROGRESS"));
   sso_.then("DescribeAccountAssignmentCreationStatus", created("IN_PROGRESS"));
-  auto r = provider().grant(assignment_);
+  auto r = provider().grant(assignment_, {});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::unavailable);
   EXPECT_EQ(clock_.sleeps().size(), 2u);
@@ -195,7 +195,7 @@ TEST_F(IdentityCenterTest, ATransientPollErrorKeepsPolling) {
   sso_.then_error("DescribeAccountAssignmentCreationStatus",
                   aws_error(400, "ThrottlingException", "Rate exceeded", /*retryable=*/true));
   sso_.then("DescribeAccountAssignmentCreationStatus", created("SUCCEEDED"));
-  ASSERT_TRUE(provider().grant(assignment_));
+  ASSERT_TRUE(provider().grant(assignment_, {}));
   EXPECT_EQ(clock_.sleeps(), (std::vector<std::chrono::milliseconds>{100ms, 1400ms}));
 }
 
@@ -203,7 +203,7 @@ TEST_F(IdentityCenterTest, ConflictOnCreateIsRetryable) {
   sso_.then("ListAccountAssignments", page({}));
   sso_.then_error("CreateAccountAssignment",
                   aws_error(400, "ConflictException", "An operation is already in progress on this target"));
-  auto r = provider().grant(assignment_);
+  auto r = provider().grant(assignment_, {});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::unavailable);
   EXPECT_EQ(r.error().message,
@@ -214,7 +214,7 @@ TEST_F(IdentityCenterTest, ConflictOnCreateIsRetryable) {
 TEST_F(IdentityCenterTest, AccessDeniedOnCreateIsPermanent) {
   sso_.then("ListAccountAssignments", page({}));
   sso_.then_error("CreateAccountAssignment", aws_error(400, "AccessDeniedException", "User is not authorized"));
-  auto r = provider().grant(assignment_);
+  auto r = provider().grant(assignment_, {});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::denied);
   EXPECT_TRUE(contains(r.error().message, "sso-admin CreateAccountAssignment: AccessDeniedException: User is not "
@@ -338,15 +338,15 @@ TEST_F(IdentityCenterTest, ResolvePrincipalAsksByEmailAndCachesUntilTheTtl) {
   identitystore_.then("GetUserId", {{"UserId", kOtherUser}, {"IdentityStoreId", kStore}});
   auto& p = provider({.principal_cache_ttl = 600s});
 
-  ASSERT_EQ(p.resolve_principal("alice@example.com"), kUser);
+  ASSERT_EQ(p.resolve_principal("alice@example.com", kPermissionSet), kUser);
   const json by_email = {{"AttributePath", "emails.value"}, {"AttributeValue", "alice@example.com"}};
   EXPECT_EQ(identitystore_.calls()[0].second,
             (json{{"IdentityStoreId", kStore}, {"AlternateIdentifier", {{"UniqueAttribute", by_email}}}}));
   clock_.advance(599s);
-  EXPECT_EQ(p.resolve_principal("alice@example.com"), kUser);
+  EXPECT_EQ(p.resolve_principal("alice@example.com", kPermissionSet), kUser);
   EXPECT_EQ(identitystore_.calls().size(), 1u);
   clock_.advance(1s);
-  EXPECT_EQ(p.resolve_principal("alice@example.com"), kOtherUser);
+  EXPECT_EQ(p.resolve_principal("alice@example.com", kPermissionSet), kOtherUser);
   EXPECT_EQ(identitystore_.calls().size(), 2u);
 }
 
@@ -354,21 +354,21 @@ TEST_F(IdentityCenterTest, UnknownEmailIsNotFoundAndNotCached) {
   identitystore_.then_error("GetUserId", aws_error(400, "ResourceNotFoundException", "USER not found."));
   identitystore_.then("GetUserId", {{"UserId", kUser}, {"IdentityStoreId", kStore}});
   auto& p = provider();
-  auto r = p.resolve_principal("nobody@example.com");
+  auto r = p.resolve_principal("nobody@example.com", kPermissionSet);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::not_found);
   EXPECT_TRUE(contains(r.error().message, "no Identity Center user has e-mail nobody@example.com"))
       << r.error().message;
-  EXPECT_EQ(p.resolve_principal("nobody@example.com"), kUser);  // created since: asked again
+  EXPECT_EQ(p.resolve_principal("nobody@example.com", kPermissionSet), kUser);  // created since: asked again
 }
 
 TEST_F(IdentityCenterTest, ResolvePrincipalErrorsAreMapped) {
   identitystore_.then_error("GetUserId", aws_error(400, "AccessDeniedException", "no"));
-  auto r = provider().resolve_principal("alice@example.com");
+  auto r = provider().resolve_principal("alice@example.com", kPermissionSet);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::denied);
   EXPECT_TRUE(contains(r.error().message, "identitystore GetUserId: AccessDeniedException"));
-  EXPECT_EQ(provider_->resolve_principal("").error().code, Errc::invalid);
+  EXPECT_EQ(provider_->resolve_principal("", kPermissionSet).error().code, Errc::invalid);
 }
 
 TEST_F(IdentityCenterTest, ResolvePrincipalIsThreadSafe) {
@@ -380,7 +380,7 @@ TEST_F(IdentityCenterTest, ResolvePrincipalIsThreadSafe) {
   for (int t = 0; t < 8; ++t)
     threads.emplace_back([&, t] {
       for (int i = 0; i < 50; ++i)
-        if (p.resolve_principal(fmt::format("user{}@example.com", (t + i) % 5)) == kUser) ++ok;
+        if (p.resolve_principal(fmt::format("user{}@example.com", (t + i) % 5), kPermissionSet) == kUser) ++ok;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok, 8 * 50);

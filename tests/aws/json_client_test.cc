@@ -170,14 +170,6 @@ TEST(AwsJsonClientConfig, ServiceWireFacts) {
   EXPECT_EQ(ddb.json_version, "1.0");
 }
 
-net::EnvLookup env_of(std::map<std::string, std::string> values) {
-  return [values = std::move(values)](std::string_view name) -> std::optional<std::string> {
-    auto it = values.find(std::string(name));
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
 TEST(Endpoints, DefaultsToThePublicEndpoint) {
   EXPECT_EQ(resolve_endpoint(AwsService::dynamodb, "eu-west-1", env_of({}))->to_string(),
             "https://dynamodb.eu-west-1.amazonaws.com");

@@ -69,6 +69,13 @@ TEST(QueryXml, ErrorResponseGivesCodeAndMessage) {
   EXPECT_EQ(e.code, "AccessDenied");
   EXPECT_EQ(e.message, "Not authorized & that is that");
   EXPECT_TRUE(query_error_of("busy").code.empty());
+  // moto's authorization errors nest the Error in Errors.
+  const QueryError nested = query_error_of(
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<ErrorResponse><Errors><Error><Code>InvalidClientTokenId</Code>"
+      "<Message>The security token included in the request is invalid.</Message><Type>Sender</Type></Error></Errors>"
+      "</ErrorResponse>");
+  EXPECT_EQ(nested.code, "InvalidClientTokenId");
+  EXPECT_EQ(nested.message, "The security token included in the request is invalid.");
   EXPECT_TRUE(query_error_of("<Other><Error><Code>X</Code></Error></Other>").code.empty());
 }
 

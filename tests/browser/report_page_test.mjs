@@ -8,27 +8,18 @@
 //   node tests/browser/report_page_test.mjs build/default/tests/browser/report_page
 //   (run from the source dir so node_modules resolves; JIT_CHROMIUM overrides the browser)
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { findChromium, kChromiumArgs } from './chromium.mjs';
 
 const generator = process.argv[2];
 if (!generator) {
   console.error('usage: node report_page_test.mjs <path to report_page>');
   process.exit(2);
-}
-
-function findChromium() {
-  const candidates = [process.env.JIT_CHROMIUM, '/usr/bin/chromium', '/usr/lib/chromium/chromium'].filter(Boolean);
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
-    throw new Error(`chromium not found (looked at ${candidates.join(', ')}): run scripts/setup, which installs `
-      + 'Debian\'s chromium package, or set JIT_CHROMIUM');
-  }
-  return found;
 }
 
 // Width and height from a PNG's IHDR chunk, after checking the signature.
@@ -49,7 +40,7 @@ async function main() {
   const browser = await chromium.launch({
     executablePath: findChromium(),
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    args: kChromiumArgs,
     timeout: 60000,
   });
   try {

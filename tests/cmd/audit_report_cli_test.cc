@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "audit/credentials.h"
+#include "audit/facts.h"
 #include "cmd/run_jit.h"
 #include "engine/engine_fixture.h"
 #include "store/sqlite_store.h"
@@ -168,6 +170,34 @@ TEST_F(AuditReportCli, FlagErrorsNameTheFlagAndTheFix) {
   Outcome unwritable = report("--since 2026-11-24 --until 2026-11-25 --output " + (dir / "no/such/dir/r.csv").string());
   EXPECT_EQ(unwritable.code, 1);
   EXPECT_THAT(unwritable.out, HasSubstr("cannot write the file: check the directory exists"));
+}
+
+// Issue 15: a security key's enrolment and removal are in the same trail under a "cred-" id; the
+// trail still verifies, the cross-check sees no request in them, and the report has the same rows.
+TEST_F(AuditReportCli, CredentialEventsInTheTrailStillVerifyAndReportTheSameRows) {
+  const auto csv_of = [&](const std::string& name) {
+    const auto path = dir / name;
+    Outcome r = report("--since 2026-11-24 --until 2026-11-25 --output " + path.string());
+    EXPECT_EQ(r.code, 0) << r.out;
+    return read_text(path);
+  };
+  const std::string before = csv_of("before.csv");
+  {
+    auto store = SqliteStore::open(file);
+    ASSERT_TRUE(store) << store.error().message;
+    const std::string trail = audit::credential_trail_id("Y3JlZA");
+    ASSERT_TRUE((*store)->append_audit({.at = kStart, .actor = "U0ALICE", .action = "credential_enrolled",
+                                        .request_id = trail, .detail = "security key \"yubikey\" enrolled by U0ALICE",
+                                        .facts = audit::facts::of_credential_enrolled("Y3JlZA", -7, "a2V5", "U0ALICE")}));
+    ASSERT_TRUE((*store)->append_audit({.at = kStart, .actor = "U0ADMIN", .action = "credential_removed",
+                                        .request_id = trail,
+                                        .facts = audit::facts::of_credential_removed("Y3JlZA", "U0ALICE")}));
+  }
+  Outcome verify = run("audit verify --store " + db);
+  EXPECT_EQ(verify.code, 0) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr("0 mismatches"));
+  EXPECT_THAT(verify.out, Not(HasSubstr("cred-")));
+  EXPECT_EQ(csv_of("after.csv"), before);
 }
 
 }  // namespace

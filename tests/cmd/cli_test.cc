@@ -23,7 +23,11 @@
 
 #include "cmd/run_jit.h"
 #include "net/https_client.h"
+#include "net/test_certs.h"
+#include "support/example_policy.h"
+#include "support/free_port.h"
 #include "support/moto.h"
+#include "support/scoped_env.h"
 #include "support/shell.h"
 
 namespace {
@@ -64,6 +68,24 @@ class CliTest : public ::testing::Test {
     return path.string();
   }
 
+  // examples/jit.toml as `jit serve` runs it here: its step-up page (issue 15: the break-glass
+  // role has step_up) gets TLS files from a test CA and a free loopback port instead of the
+  // deployment's /run/secrets files and 0.0.0.0:8443.
+  std::string servable_example() {
+    if (page_listen.empty()) {
+      const jit::testing::TestCa ca;
+      const auto page = ca.issue({"DNS:jit.internal.example"});
+      page_crt = write("page.crt", page.certificate_pem);
+      page_key = write("page.key", page.private_key_pem);
+      page_listen = fmt::format("127.0.0.1:{}", jit::testing::free_port());
+    }
+    std::string text = read_text(std::string(JIT_EXAMPLES_DIR) + "/jit.toml");
+    replace_once(text, "/run/secrets/jit-step-up.crt", page_crt);
+    replace_once(text, "/run/secrets/jit-step-up.key", page_key);
+    replace_once(text, "listen = \"0.0.0.0:8443\"", "listen = \"" + page_listen + "\"");
+    return text;
+  }
+
   // examples/jit.toml with its first `from` replaced by `to`, written as `name`; its path.
   std::string example_with(const std::string& name, const std::string& from, const std::string& to) {
     std::string text = read_text(std::string(JIT_EXAMPLES_DIR) + "/jit.toml");
@@ -79,9 +101,23 @@ class CliTest : public ::testing::Test {
     key_env = "JIT_AUDIT_KEY=$(cat " + db.substr(std::string("sqlite:").size()) + ".audit-key)";
   }
 
+  // A certificate for the example's origin from a test CA, its key, and another certificate's key,
+  // written as files.
+  struct PagePems {
+    std::string crt, key, other_key;
+  };
+  PagePems write_page_pems() {
+    const jit::testing::TestCa ca;
+    const auto cert = ca.issue({"DNS:jit.internal.example"});
+    const auto other = ca.issue({"DNS:other.example"});
+    return {write("page.crt", cert.certificate_pem), write("page.key", cert.private_key_pem),
+            write("other.key", other.private_key_pem)};
+  }
+
   std::filesystem::path dir;
   std::string db;
   std::string key_env;
+  std::string page_crt, page_key, page_listen;  // servable_example's
 };
 
 TEST_F(CliTest, HelpTellsEverySubcommand) {
@@ -118,6 +154,114 @@ TEST_F(CliTest, CheckConfigAcceptsTheExample) {
   EXPECT_THAT(r.out, HasSubstr("sandbox/developer (tier standard): session_cutoff off, scheduled_revoke off"));
   EXPECT_THAT(r.out, HasSubstr("scheduler: role arn:aws:iam::111111111111:role/jit-scheduler, group jit-access; "
                                "cut-off margin 2m"));
+}
+
+// Issue 15: the example's break-glass role has step_up; its TLS files are secrets not mounted here,
+// which check-config says without failing.
+TEST_F(CliTest, CheckConfigShowsTheStepUpPageAndWarnsOfTLSFilesNotThere) {
+  Outcome r = run("check-config " + std::string(JIT_EXAMPLES_DIR) + "/jit.toml");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("step-up with a security key for prod/break-glass: page https://jit.internal.example "
+                               "(RP ID jit.internal.example), listening on 0.0.0.0:8443, links last 5m"));
+  EXPECT_THAT(r.out, HasSubstr("warning: [step_up] tls_certificate_file: /run/secrets/jit-step-up.crt does not exist "
+                               "here, so it was not checked; jit serve will not start without the files or the "
+                               "variables JIT_STEP_UP_TLS_CERTIFICATE and JIT_STEP_UP_TLS_KEY"));
+}
+
+// On ECS the identity comes as JIT_STEP_UP_TLS_CERTIFICATE and JIT_STEP_UP_TLS_KEY: check-config
+// reads them instead of the files (here not there, and then not set at all), checks them as jit
+// serve would, and never prints their values.
+TEST_F(CliTest, CheckConfigReadsTheStepUpTLSVariables) {
+  const auto [crt, key, other_key] = write_page_pems();
+  const std::string example = std::string(JIT_EXAMPLES_DIR) + "/jit.toml";
+  const auto env = [](const std::string& c, const std::string& k) {
+    return "JIT_STEP_UP_TLS_CERTIFICATE=\"$(cat " + c + ")\" JIT_STEP_UP_TLS_KEY=\"$(cat " + k + ")\"";
+  };
+  Outcome good = run("check-config " + example, env(crt, key));
+  EXPECT_EQ(good.code, 0) << good.out;
+  EXPECT_THAT(good.out, Not(HasSubstr("warning: [step_up]")));
+  std::string text = read_text(example);
+  replace_once(text, "tls_certificate_file = \"/run/secrets/jit-step-up.crt\"\n", "");
+  replace_once(text, "tls_key_file = \"/run/secrets/jit-step-up.key\"\n", "");
+  const std::string no_files = write("no-files.toml", text);
+  Outcome good_no_files = run("check-config " + no_files, env(crt, key));
+  EXPECT_EQ(good_no_files.code, 0) << good_no_files.out;
+  EXPECT_THAT(good_no_files.out, Not(HasSubstr("warning: [step_up]")));
+  Outcome mismatched = run("check-config " + no_files, env(crt, other_key));
+  EXPECT_EQ(mismatched.code, 2) << mismatched.out;
+  EXPECT_THAT(mismatched.out, HasSubstr("JIT_STEP_UP_TLS_CERTIFICATE and JIT_STEP_UP_TLS_KEY: bad TLS private key: "
+                                        "key values mismatch"));
+  EXPECT_THAT(mismatched.out, Not(HasSubstr("PRIVATE KEY")));
+  Outcome only_one = run("check-config " + example, "JIT_STEP_UP_TLS_KEY=\"$(cat " + key + ")\"");
+  EXPECT_EQ(only_one.code, 2) << only_one.out;
+  EXPECT_THAT(only_one.out, HasSubstr("JIT_STEP_UP_TLS_KEY is set but JIT_STEP_UP_TLS_CERTIFICATE is not"));
+  EXPECT_THAT(only_one.out, Not(HasSubstr("PRIVATE KEY")));
+  // Neither files nor variables: a warning naming both ways, as for files not there.
+  Outcome neither = run("check-config " + no_files);
+  EXPECT_EQ(neither.code, 0) << neither.out;
+  EXPECT_THAT(neither.out, HasSubstr("warning: [step_up] tls_certificate_file is not set, nor are the variables here, "
+                                     "so it was not checked; jit serve will not start without the files or the "
+                                     "variables JIT_STEP_UP_TLS_CERTIFICATE and JIT_STEP_UP_TLS_KEY"));
+}
+
+// Files that are there are read as jit serve loads them: PEM, and the key must be the certificate's.
+TEST_F(CliTest, CheckConfigReadsTheStepUpTLSFiles) {
+  const auto [crt, key, other_key] = write_page_pems();
+  const auto config_with = [&](const std::string& name, const std::string& c, const std::string& k) {
+    std::string text = read_text(std::string(JIT_EXAMPLES_DIR) + "/jit.toml");
+    replace_once(text, "/run/secrets/jit-step-up.crt", c);
+    replace_once(text, "/run/secrets/jit-step-up.key", k);
+    return write(name, text);
+  };
+  Outcome good = run("check-config " + config_with("good.toml", crt, key));
+  EXPECT_EQ(good.code, 0) << good.out;
+  EXPECT_THAT(good.out, ::testing::Not(HasSubstr("warning: [step_up]")));
+  Outcome not_pem = run("check-config " + config_with("not-pem.toml", write("junk.crt", "not a certificate\n"), key));
+  EXPECT_EQ(not_pem.code, 2) << not_pem.out;
+  EXPECT_THAT(not_pem.out, HasSubstr("bad TLS certificate chain"));
+  EXPECT_THAT(not_pem.out, HasSubstr("expected a PEM certificate chain, leaf first, and its PEM private key"));
+  Outcome mismatched = run("check-config " + config_with("other-key.toml", crt, other_key));
+  EXPECT_EQ(mismatched.code, 2) << mismatched.out;
+  EXPECT_THAT(mismatched.out, HasSubstr("bad TLS private key: key values mismatch"));
+  const std::string unreadable = write("unreadable.key", read_text(key));
+  std::filesystem::permissions(unreadable, std::filesystem::perms::none);
+  if (::geteuid() != 0) {  // root reads it anyway
+    Outcome denied = run("check-config " + config_with("unreadable.toml", crt, unreadable));
+    EXPECT_EQ(denied.code, 2) << denied.out;
+    EXPECT_THAT(denied.out, HasSubstr("[step_up] tls_key_file: cannot read " + unreadable + ": Permission denied"));
+  }
+}
+
+// Issue 16: the example's commented iam-role account, uncommented, passes and is shown with its
+// provider, management role, base principal and role ARN; its mistakes are refused with their line,
+// and the external id is never printed.
+TEST_F(CliTest, CheckConfigShowsAnIamRoleAccount) {
+  const std::string text =
+      jit::testing::with_iam_role_example(read_text(std::string(JIT_EXAMPLES_DIR) + "/jit.toml"));
+  Outcome r = run("check-config " + write("iam-role.toml", text));
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(": ok (4 accounts, 7 roles"));
+  EXPECT_THAT(r.out, HasSubstr("  legacy-prod: provider iam-role, management role "
+                               "arn:aws:iam::222233334444:role/jit-access-management (with its external id), base "
+                               "principal arn:aws:iam::222233334444:role/okta-engineer\n"));
+  EXPECT_THAT(r.out, HasSubstr("  legacy-prod/admin (tier high): role "
+                               "arn:aws:iam::222233334444:role/jit-elevated/admin, session_cutoff on, "
+                               "scheduled_revoke off\n"));
+  EXPECT_THAT(r.out, HasSubstr("  trust policies of iam-role accounts' roles: at most 2048 characters"));
+  EXPECT_THAT(r.out, HasSubstr("prod/admin (tier high): session_cutoff on, scheduled_revoke on"));
+  EXPECT_THAT(r.out, Not(HasSubstr("jit-7f3a")));
+
+  std::string refused = text;
+  replace_once(refused, "external_id = \"jit-7f3a\"", "external_id = \"jit 7f3a\"");
+  replace_once(refused, "  role_arn = ", "  scheduled_revoke = true\n  role_arn = ");
+  Outcome bad = run("check-config " + write("iam-role-bad.toml", refused));
+  EXPECT_EQ(bad.code, 2) << bad.out;
+  EXPECT_THAT(bad.out, HasSubstr("accounts[3].external_id: has a character outside letters, digits, '_' and "
+                                 "+=,.@:/-"));
+  EXPECT_THAT(bad.out, HasSubstr("accounts[3].roles[0].scheduled_revoke true: not used by roles of iam-role "
+                                 "accounts"));
+  EXPECT_THAT(bad.out, HasSubstr("iam-role-bad.toml:"));
+  EXPECT_THAT(bad.out, Not(HasSubstr("7f3a")));
 }
 
 TEST_F(CliTest, CheckConfigRefusesAScheduledRevokeWithoutTheSchedulerRole) {
@@ -467,19 +611,24 @@ TEST_F(CliTest, StoreMigrateFromSqliteToDynamoDbOnMoto) {
   EXPECT_THAT(migrated.out + returned.out + again.out, Not(HasSubstr("test-secret")));
 }
 
-// A store file of the release before the locks table (schema 4: version 5 less `locks`) is brought
-// up to date when `jit store migrate` opens it, and the copy is made at the current version.
+// A store file of the release before the locks table (schema 4: the current schema less `locks`
+// and the step-up tables of version 6) is brought up to date when `jit store migrate` opens it,
+// and the copy is made at the current version.
 TEST_F(CliTest, StoreMigrateTakesASchema4FileAndLeavesBothAtTheCurrentVersion) {
   ASSERT_NO_FATAL_FAILURE(make_demo_store());
   const std::string file = (dir / "state.db").string();
-  ASSERT_EQ(run_sqlite(file, "DROP TABLE locks; PRAGMA user_version = 4;").code, 0);
+  ASSERT_EQ(run_sqlite(file, "DROP TABLE locks; DROP TABLE step_up_challenges; DROP TABLE webauthn_credentials; "
+                             "PRAGMA user_version = 4;")
+                .code,
+            0);
   const std::string copy = (dir / "copy-of-4.db").string();
   Outcome migrated = run("store migrate --from " + db + " --to sqlite:" + copy, key_env);
   ASSERT_EQ(migrated.code, 0) << migrated.out;
   EXPECT_THAT(migrated.out, HasSubstr("audit chain verified (head #"));
   for (const std::string& f : {file, copy}) {
-    Outcome schema = run_sqlite(f, "PRAGMA user_version; SELECT count(*) FROM locks;");
-    EXPECT_EQ(schema.out, "5\n0\n") << f;
+    Outcome schema = run_sqlite(f, "PRAGMA user_version; SELECT count(*) FROM locks; "
+                                   "SELECT count(*) FROM webauthn_credentials;");
+    EXPECT_EQ(schema.out, "6\n0\n0\n") << f;
   }
 }
 
@@ -652,12 +801,42 @@ class JitProcess {
   std::string log_;
 };
 
+// On ECS the page's certificate and key come as JIT_STEP_UP_TLS_CERTIFICATE / JIT_STEP_UP_TLS_KEY,
+// the policy naming no TLS file: jit serve serves the page with them, and logs neither value.
+// One variable alone stops it at start, naming both.
+TEST_F(CliTest, ServeTakesTheStepUpTLSIdentityFromTheVariables) {
+  std::string text = servable_example();
+  replace_once(text, "tls_certificate_file = \"" + page_crt + "\"\n", "");
+  replace_once(text, "tls_key_file = \"" + page_key + "\"\n", "");
+  const std::string config = write("jit.toml", text);
+  const std::string certificate = read_text(page_crt), key = read_text(page_key);
+  {
+    const jit::testing::ScopedEnv env{{"JIT_STEP_UP_TLS_CERTIFICATE", certificate.c_str()},
+                                      {"JIT_STEP_UP_TLS_KEY", key.c_str()}};
+    JitProcess serve({"serve", "--config", config, "--store", db, "--ops-address", "127.0.0.1:0", "--no-slack",
+                      "--log-level", "info"});
+    ASSERT_TRUE(serve.wait_for(R"("event":"serving")")) << serve.log();
+    EXPECT_THAT(serve.log(), HasSubstr(R"("event":"step_up_listening")"));
+    EXPECT_THAT(serve.log(), HasSubstr(page_listen));
+    EXPECT_THAT(serve.log(), Not(HasSubstr("PRIVATE KEY")));
+    EXPECT_THAT(serve.log(), Not(HasSubstr("BEGIN CERTIFICATE")));
+    serve.signal(SIGTERM);
+    EXPECT_EQ(serve.wait_exit(), 0) << serve.log();
+  }
+  const jit::testing::ScopedEnv only_key{{"JIT_STEP_UP_TLS_CERTIFICATE", nullptr}, {"JIT_STEP_UP_TLS_KEY", key.c_str()}};
+  JitProcess serve({"serve", "--config", config, "--store", db, "--ops-address", "127.0.0.1:0", "--no-slack"});
+  EXPECT_NE(serve.wait_exit(), 0);
+  serve.wait_for("JIT_STEP_UP_TLS_CERTIFICATE is not", std::chrono::seconds(1));
+  EXPECT_THAT(serve.log(), HasSubstr("JIT_STEP_UP_TLS_KEY is set but JIT_STEP_UP_TLS_CERTIFICATE is not"));
+  EXPECT_THAT(serve.log(), Not(HasSubstr("PRIVATE KEY")));
+}
+
 TEST_F(CliTest, ServeReloadsOnSighupAndStopsOnSigterm) {
-  const std::string config = (dir / "jit.toml").string();
-  std::filesystem::copy_file(std::string(JIT_EXAMPLES_DIR) + "/jit.toml", config);
+  const std::string config = write("jit.toml", servable_example());
   JitProcess serve({"serve", "--config", config, "--store", db, "--ops-address", "127.0.0.1:0", "--no-slack",
                     "--log-level", "info"});
   ASSERT_TRUE(serve.wait_for(R"("event":"serving")")) << serve.log();
+  EXPECT_THAT(serve.log(), HasSubstr(R"("event":"step_up_listening")"));
   // No audit key: the log says the trail is unkeyed, and so does the ops channel (here the log).
   EXPECT_THAT(serve.log(), HasSubstr(R"("event":"audit_unkeyed")"));
   EXPECT_THAT(serve.log(), HasSubstr("The audit trail is unkeyed"));
@@ -705,7 +884,7 @@ TEST_F(CliTest, ServeReloadsOnSighupAndStopsOnSigterm) {
   // A good file: the policy and the settings a running service can take apply at once; a store
   // that changed needs a restart, and the log and the ops channel (here: the log, --no-slack)
   // say so by name.
-  std::string example = read_text(std::string(JIT_EXAMPLES_DIR) + "/jit.toml");
+  std::string example = servable_example();
   replace_once(example, "sweep_interval = \"30s\"", "sweep_interval = \"10s\"");
   replace_once(example, "url = \"sqlite:jit.db\"", "url = \"sqlite:other.db\"");
   example += "\n[audit]\nkey_file = \"/etc/jit/audit-keys\"\n";  // keys are read once, at start
@@ -722,8 +901,7 @@ TEST_F(CliTest, ServeReloadsOnSighupAndStopsOnSigterm) {
 }
 
 TEST_F(CliTest, ServeNamesTheCurrentAuditKey) {
-  const std::string config = (dir / "jit.toml").string();
-  std::filesystem::copy_file(std::string(JIT_EXAMPLES_DIR) + "/jit.toml", config);
+  const std::string config = write("jit.toml", servable_example());
   const std::string secret = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=";
   ::setenv("JIT_AUDIT_KEY", ("k2026:" + secret).c_str(), 1);  // inherited by the child only
   JitProcess serve({"serve", "--config", config, "--store", db, "--ops-address", "127.0.0.1:0", "--no-slack",

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/load_errors.h"
+
 namespace jit {
 namespace {
 
@@ -14,44 +16,15 @@ using std::chrono::hours;
 using std::chrono::minutes;
 using ::testing::HasSubstr;
 
-// The smallest valid policy. Line numbers matter: tests point at them.
-//   1 [[accounts]]        5 approvers          9 permission_set_arn
-//   2 name                6 (blank)           10 max_duration
-//   3 id                  7 [[accounts.roles]] 11 requesters
-//   4 owner_channel       8 name
-constexpr std::string_view kMinimal = R"([[accounts]]
-name = "prod"
-id = "123456789012"
-owner_channel = "C0PROD"
-approvers = ["U0ALICE"]
-
-[[accounts.roles]]
-name = "admin"
-permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-1"
-max_duration = "2h"
-requesters = ["*"]
-)";
+using test::kMinimal;
 
 // kMinimal with the first occurrence of `from` replaced by `to`.
-std::string minimal_with(std::string_view from, std::string_view to) {
-  std::string text(kMinimal);
-  const auto at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  if (at != std::string::npos) text.replace(at, from.size(), to);
-  return text;
-}
+std::string minimal_with(std::string_view from, std::string_view to) { return test::replaced(kMinimal, from, to); }
 
 // kMinimal with lines added at the end of the role table (from line 12 on).
 std::string minimal_plus_role_lines(std::string_view lines) { return std::string(kMinimal) + std::string(lines); }
 
-// The whole error message; fails the test when the text loads.
-std::string errors(std::string_view text) {
-  auto p = load_config(text, "jit.toml");
-  EXPECT_FALSE(p.has_value()) << "loaded without errors:\n" << text;
-  if (p.has_value()) return "";
-  EXPECT_EQ(p.error().code, Errc::invalid) << p.error().message;
-  return p.error().message;
-}
+using test::errors;
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -74,6 +47,8 @@ TEST(LoadPolicy, ExampleLoads) {
   EXPECT_EQ(p->policy.reason_max_length, 500u);
   EXPECT_EQ(p->settings.store.url, "sqlite:jit.db");
   EXPECT_EQ(p->settings.aws.identity_store_id, "d-0000000000");
+  EXPECT_EQ(p->settings.step_up.origin, "https://jit.internal.example");
+  EXPECT_EQ(p->settings.step_up.rp_id, "jit.internal.example");
   EXPECT_FALSE(p->policy.admins.empty());
   ASSERT_EQ(p->policy.accounts.size(), 3u);
 
@@ -157,6 +132,13 @@ cutoff_margin = "30s"
 user_rate = "30/hour"
 user_burst = 5
 queue_limit = 200
+[step_up]
+origin = "https://jit.internal.example:8443"
+rp_id = "internal.example"
+listen = "[::]:9443"
+tls_certificate_file = "/run/secrets/jit.crt"
+tls_key_file = "/run/secrets/jit.key"
+link_lifetime = "10m"
 )" + minimal_plus_role_lines(R"(allowed_durations = ["30m", "2h"]
 tier = "break-glass"
 approvals_required = 1
@@ -186,7 +168,14 @@ ticket_pattern = "^INC-[0-9]+$"
   EXPECT_EQ(p->settings.aws.scheduler_role_arn, "arn:aws-cn:iam::123456789012:role/ops/jit-scheduler+1");
   EXPECT_EQ(p->settings.aws.scheduler_group, "jit_access.prod-1");
   EXPECT_EQ(p->settings.aws.cutoff_margin, Seconds{30});
+  EXPECT_EQ(p->settings.step_up, (StepUpSettings{.origin = "https://jit.internal.example:8443",
+                                                 .rp_id = "internal.example",
+                                                 .listen = "[::]:9443",
+                                                 .tls_certificate_file = "/run/secrets/jit.crt",
+                                                 .tls_key_file = "/run/secrets/jit.key",
+                                                 .link_lifetime = minutes{10}}));
   const RolePolicy& r = p->policy.accounts[0].roles[0];
+  EXPECT_TRUE(r.step_up);           // the break-glass default
   EXPECT_TRUE(r.session_cutoff);    // the break-glass default
   EXPECT_TRUE(r.scheduled_revoke);
   EXPECT_EQ(r.allowed_durations, (std::vector<Seconds>{minutes{30}, hours{2}}));
@@ -230,7 +219,7 @@ constexpr std::string_view kSchedulerRole = "scheduler_role_arn = \"arn:aws:iam:
 TEST(LoadPolicy, EnforcementDefaultsFollowTheTier) {
   for (auto [tier, on] : {std::pair{"standard", false}, {"high", true}, {"break-glass", true}}) {
     auto p = load_config(with_aws(std::string(kInstance) + std::string(kSchedulerRole),
-                                  fmt::format("tier = \"{}\"\n", tier)),
+                                  fmt::format("tier = \"{}\"\nstep_up = \"none\"\n", tier)),
                          "jit.toml");
     ASSERT_TRUE(p) << p.error().message;
     const RolePolicy& role = p->policy.accounts[0].roles[0];
@@ -282,7 +271,7 @@ TEST(LoadPolicyErrors, ScheduledRevokeWithoutSchedulerRoleNamesTheRoleAndBothFix
               HasSubstr("jit.toml:14:20: accounts[0].roles[0].scheduled_revoke: role \"admin\" has scheduled_revoke "
                         "but [aws].scheduler_role_arn is not set"));
   // Without instance_arn the service runs only with --dry-run, and no schedule is ever made.
-  auto dry = load_config(minimal_plus_role_lines("tier = \"break-glass\"\n"), "jit.toml");
+  auto dry = load_config(minimal_plus_role_lines("tier = \"break-glass\"\nstep_up = \"none\"\n"), "jit.toml");
   ASSERT_TRUE(dry) << dry.error().message;
   EXPECT_TRUE(dry->policy.accounts[0].roles[0].scheduled_revoke);
 }
@@ -342,7 +331,7 @@ TEST(LoadPolicyErrors, UnknownTopLevelKey) {
   EXPECT_EQ(errors("approval_windw = \"1h\"\n" + std::string(kMinimal)),
             "jit.toml:1:1: approval_windw: unknown key; allowed keys here: approval_window, sweep_interval, "
             "reconcile_interval, reason_max_length, admins, allow_guests, ops_channel, announce_queue, store, aws, "
-            "slack, audit, accounts");
+            "slack, audit, step_up, accounts");
 }
 
 TEST(LoadPolicyErrors, RevocationRateConcurrencyAndQueueAreBounded) {
@@ -354,15 +343,15 @@ TEST(LoadPolicyErrors, RevocationRateConcurrencyAndQueueAreBounded) {
 
 TEST(LoadPolicyErrors, UnknownAccountKey) {
   EXPECT_EQ(errors(minimal_with("approvers = [\"U0ALICE\"]\n", "approvers = [\"U0ALICE\"]\ncolour = \"red\"\n")),
-            "jit.toml:6:1: accounts[0].colour: unknown key; allowed keys here: name, id, owner_channel, "
-            "approvers, roles");
+            "jit.toml:6:1: accounts[0].colour: unknown key; allowed keys here: name, id, provider, "
+            "management_role_arn, external_id, base_principal_arn, owner_channel, approvers, roles");
 }
 
 TEST(LoadPolicyErrors, UnknownRoleKey) {
   EXPECT_EQ(errors(minimal_plus_role_lines("max_duraton = \"1h\"\n")),
             "jit.toml:12:1: accounts[0].roles[0].max_duraton: unknown key; allowed keys here: name, "
-            "permission_set_arn, max_duration, allowed_durations, tier, approvals_required, requesters, "
-            "ticket_required, ticket_pattern, reconcile, session_cutoff, scheduled_revoke");
+            "permission_set_arn, role_arn, max_duration, allowed_durations, tier, approvals_required, requesters, "
+            "ticket_required, ticket_pattern, reconcile, session_cutoff, scheduled_revoke, step_up");
 }
 
 TEST(LoadPolicyErrors, UnknownKeyInStoreAndAws) {
@@ -728,14 +717,146 @@ colour = "red"
             "jit.toml:11:16: accounts[0].roles[0].max_duration \"2 hours\": expected a duration like 90m or 2h\n"
             "jit.toml:12:8: accounts[0].roles[0].tier \"urgent\": expected one of standard, high, break-glass\n"
             "jit.toml:14:1: accounts[0].roles[0].colour: unknown key; allowed keys here: name, permission_set_arn, "
-            "max_duration, allowed_durations, tier, approvals_required, requesters, ticket_required, "
-            "ticket_pattern, reconcile, session_cutoff, scheduled_revoke");
+            "role_arn, max_duration, allowed_durations, tier, approvals_required, requesters, ticket_required, "
+            "ticket_pattern, reconcile, session_cutoff, scheduled_revoke, step_up");
 }
 
 TEST(LoadPolicyErrors, SourceNameIsUsedAsGiven) {
   auto p = load_config("bogus = 1\n" + std::string(kMinimal), "/etc/jit/policy.toml");
   ASSERT_FALSE(p.has_value());
   EXPECT_THAT(p.error().message, testing::StartsWith("/etc/jit/policy.toml:1:1: bogus: unknown key"));
+}
+
+// ---- [step_up] and the role's step_up (issue 15) -------------------------------------------------
+
+// kMinimal's role with `role_lines`, after `step_up` (a [step_up] table's lines, "" for none).
+std::string with_step_up(std::string_view step_up, std::string_view role_lines) {
+  return std::string(step_up.empty() ? "" : "[step_up]\n") + std::string(step_up) +
+         minimal_plus_role_lines(role_lines);
+}
+
+constexpr std::string_view kStepUpTable = R"(origin = "https://jit.internal.example"
+tls_certificate_file = "/run/secrets/jit.crt"
+tls_key_file = "/run/secrets/jit.key"
+)";
+
+TEST(LoadStepUp, OnByDefaultForBreakGlassOnlyAndTheRPIdDefaultsToTheHost) {
+  auto p = load_config(with_step_up(kStepUpTable, "tier = \"break-glass\"\n"), "jit.toml");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_TRUE(p->policy.accounts[0].roles[0].step_up);
+  EXPECT_EQ(p->settings.step_up.rp_id, "jit.internal.example");
+  EXPECT_EQ(p->settings.step_up.listen, "0.0.0.0:8443");
+  EXPECT_EQ(p->settings.step_up.link_lifetime, kDefaultStepUpLinkLifetime);
+  for (const char* tier : {"standard", "high"}) {
+    auto q = load_config(minimal_plus_role_lines(fmt::format("tier = \"{}\"\n", tier)), "jit.toml");
+    ASSERT_TRUE(q) << q.error().message;
+    EXPECT_FALSE(q->policy.accounts[0].roles[0].step_up) << tier;
+  }
+  auto asked = load_config(with_step_up(kStepUpTable, "step_up = \"webauthn\"\n"), "jit.toml");
+  ASSERT_TRUE(asked) << asked.error().message;
+  EXPECT_TRUE(asked->policy.accounts[0].roles[0].step_up);
+  auto off = load_config(minimal_plus_role_lines("tier = \"break-glass\"\nstep_up = \"none\"\n"), "jit.toml");
+  ASSERT_TRUE(off) << off.error().message;
+  EXPECT_FALSE(off->policy.accounts[0].roles[0].step_up);
+}
+
+TEST(LoadStepUp, AnUnknownValueNamesBothChoices) {
+  EXPECT_THAT(errors(minimal_plus_role_lines("step_up = \"yes\"\n")),
+              HasSubstr("jit.toml:12:11: accounts[0].roles[0].step_up \"yes\": expected \"webauthn\" (approvers "
+                        "confirm with a security key) or \"none\""));
+}
+
+// The TLS files are not required here: the identity may come from the JIT_STEP_UP_TLS_* variables,
+// which this pure loader cannot see (load_step_up_tls requires one or the other at start).
+TEST(LoadStepUp, AStepUpRoleNeedsTheOriginButNotTheTLSFiles) {
+  const std::string message = errors(minimal_plus_role_lines("tier = \"break-glass\"\n"));
+  EXPECT_THAT(message, HasSubstr("jit.toml:1:1: step_up.origin: required because role prod/admin has step_up "
+                                 "(approvals with a security key): set origin = "));
+  EXPECT_THAT(message, HasSubstr("or set step_up = \"none\" on every role"));
+  EXPECT_THAT(message, ::testing::Not(HasSubstr("tls_certificate_file")));
+  EXPECT_THAT(message, ::testing::Not(HasSubstr("tls_key_file")));
+  // The origin alone is enough; files that are given are kept.
+  auto origin_only = load_config(with_step_up("origin = \"https://jit.internal.example\"\n", "step_up = \"webauthn\"\n"),
+                                 "jit.toml");
+  ASSERT_TRUE(origin_only) << origin_only.error().message;
+  EXPECT_TRUE(origin_only->settings.step_up.tls_certificate_file.empty());
+  EXPECT_TRUE(origin_only->settings.step_up.tls_key_file.empty());
+  auto one = load_config(with_step_up("origin = \"https://jit.internal.example\"\ntls_key_file = \"k\"\n",
+                                      "step_up = \"webauthn\"\n"),
+                         "jit.toml");
+  ASSERT_TRUE(one) << one.error().message;
+  EXPECT_EQ(one->settings.step_up.tls_key_file, "k");
+  // Without a step-up role the table is optional.
+  EXPECT_TRUE(load_config(kMinimal, "jit.toml"));
+}
+
+TEST(LoadStepUp, TheOriginMustBeExactlyHttpsHostAndPort) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"http://jit.internal.example", "http is not allowed: WebAuthn needs https"},
+      {"https://jit.internal.example/", "it ends with \"/\""},
+      {"https://jit.internal.example/approve", "it has a path"},
+      {"https://jit.internal.example?x=1", "it has a query"},
+      {"https://jit.internal.example#top", "it has a fragment"},
+      {"https://ops@jit.internal.example", "it has user info"},
+      {"https://JIT.internal.example", "write the host in lowercase"},
+      {"https://jit.internal.example:443", "leave out \":443\""},
+      {"https://jit.internal.example:70000", "port \"70000\" is not from 1 to 65535"},
+      {"https://jit_internal", "\"jit_internal\" is not a host name or IP address"},
+      {"jit.internal.example", "it does not start with https://"},
+      {"https://10.0.0.5", "\"10.0.0.5\" is an IP address: WebAuthn needs a host name"},
+      {"https://[fd00::5]:8443", "\"[fd00::5]\" is an IP address: WebAuthn needs a host name"},
+  };
+  for (const auto& [origin, why] : cases) {
+    const std::string message = errors(fmt::format("[step_up]\norigin = \"{}\"\n{}", origin, kMinimal));
+    EXPECT_THAT(message, HasSubstr(fmt::format("jit.toml:2:10: step_up.origin \"{}\": {}", origin, why)));
+    EXPECT_THAT(message, HasSubstr("expected https://HOST or https://HOST:PORT")) << origin;
+  }
+  for (const char* good : {"https://jit.internal.example:8443", "https://jit", "https://a-1.example"}) {
+    auto p = load_config(fmt::format("[step_up]\norigin = \"{}\"\n{}", good, kMinimal), "jit.toml");
+    EXPECT_TRUE(p) << good << ": " << p.error().message;
+  }
+}
+
+TEST(LoadStepUp, TheRPIdIsTheHostOrARegistrableSuffixOfIt) {
+  const auto load = [](std::string_view origin, std::string_view rp_id) {
+    return load_config(fmt::format("[step_up]\norigin = \"{}\"\nrp_id = \"{}\"\n{}", origin, rp_id, kMinimal),
+                       "jit.toml");
+  };
+  EXPECT_TRUE(load("https://jit.internal.example", "jit.internal.example"));
+  EXPECT_TRUE(load("https://jit.internal.example", "internal.example"));
+  const auto why = [&](std::string_view origin, std::string_view rp_id) {
+    auto p = load(origin, rp_id);
+    EXPECT_FALSE(p) << rp_id;
+    return p ? std::string() : p.error().message;
+  };
+  EXPECT_THAT(why("https://jit.internal.example", "other.example"),
+              HasSubstr("jit.toml:3:9: step_up.rp_id \"other.example\": expected the origin's host "
+                        "\"jit.internal.example\" or a suffix of it after a \".\" (like \"internal.example\")"));
+  EXPECT_THAT(why("https://jit.internal.example", "l.example"), HasSubstr("or a suffix of it after a \".\""));
+  EXPECT_THAT(why("https://jit.internal.example", "jit.internal.example."), HasSubstr("or a suffix of it"));
+  EXPECT_THAT(why("https://jit.1.2.3.4", "1.2.3.4"), HasSubstr("an RP ID is a host name, not an IP address"));
+  EXPECT_THAT(why("https://jit.internal.example", "x"), HasSubstr("or leave rp_id out to use the host"));
+}
+
+TEST(LoadStepUp, ListenIsAddressColonPortAndTheLinkLifetimeIsBounded) {
+  EXPECT_TRUE(load_config(fmt::format("[step_up]\nlisten = \"127.0.0.1:1\"\n{}", kMinimal), "jit.toml"));
+  for (const auto& [listen, why] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"0.0.0.0:0", "port \"0\" is not from 1 to 65535"},
+           {"0.0.0.0:65536", "port \"65536\" is not from 1 to 65535"},
+           {"8443", "no address and port"},
+           {"::1:8443", "an IPv6 address must be written in brackets"},
+           {"[zz]:8443", "\"[zz]\" is not an IPv6 address"},
+           {"localhost:8443", "\"localhost\" is not an IPv4 address"}}) {
+    EXPECT_THAT(errors(fmt::format("[step_up]\nlisten = \"{}\"\n{}", listen, kMinimal)),
+                HasSubstr(fmt::format("jit.toml:2:10: step_up.listen \"{}\": {}; expected ADDRESS:PORT", listen, why)));
+  }
+  EXPECT_THAT(errors(fmt::format("[step_up]\nlink_lifetime = \"29s\"\n{}", kMinimal)),
+              HasSubstr("step_up.link_lifetime \"29s\": expected from 30s to 30m"));
+  EXPECT_THAT(errors(fmt::format("[step_up]\nlink_lifetime = \"31m\"\n{}", kMinimal)),
+              HasSubstr("step_up.link_lifetime \"31m\": expected from 30s to 30m"));
+  EXPECT_THAT(errors(fmt::format("[step_up]\ntls_key_file = \"\"\norigins = 1\n{}", kMinimal)),
+              ::testing::AllOf(HasSubstr("step_up.tls_key_file \"\": expected the path of a PEM file"),
+                               HasSubstr("step_up.origins: unknown key")));
 }
 
 }  // namespace

@@ -97,6 +97,14 @@ TEST(PlanReload, RevocationRateConcurrencyAndQueueNeedARestart) {
   EXPECT_THAT(r.need_restart, ElementsAre("aws.revoke_rate", "aws.revoke_concurrency", "announce_queue"));
 }
 
+TEST(PlanReload, TheTrustPolicySizeLimitNeedsARestart) {
+  Config loaded = running();
+  loaded.settings.aws.trust_policy_size_limit = 4096;
+  const Reload r = plan_reload(running(), loaded);
+  EXPECT_EQ(r.config.settings.aws.trust_policy_size_limit, running().settings.aws.trust_policy_size_limit);
+  EXPECT_THAT(r.need_restart, ElementsAre("aws.trust_policy_size_limit"));
+}
+
 TEST(PlanReload, CheckpointSettingsNeedARestart) {
   Config loaded = running();
   loaded.settings.audit.checkpoint_key_file = "/run/secrets/checkpoint.pem";
@@ -111,6 +119,25 @@ TEST(PlanReload, TheAuditKeyFileNeedsARestart) {
   const Reload r = plan_reload(running(), loaded);
   EXPECT_EQ(r.config.settings.audit.key_file, running().settings.audit.key_file);
   EXPECT_THAT(r.need_restart, ElementsAre("audit.key_file"));
+}
+
+// Issue 15: the page is bound at start to its address, certificate and origin (and credentials to
+// the RP id); a link's lifetime applies to the links made after the reload.
+TEST(PlanReload, TheStepUpPageNeedsARestartAndTheLinkLifetimeIsLive) {
+  Config loaded = running();
+  loaded.settings.step_up = {.origin = "https://jit.example",
+                             .rp_id = "example",
+                             .listen = "127.0.0.1:9443",
+                             .tls_certificate_file = "/c.pem",
+                             .tls_key_file = "/k.pem",
+                             .link_lifetime = Seconds{60}};
+  const Reload r = plan_reload(running(), loaded);
+  StepUpSettings expected;  // the running ones, but the lifetime
+  expected.link_lifetime = Seconds{60};
+  EXPECT_EQ(r.config.settings.step_up, expected);
+  EXPECT_THAT(r.applied, ElementsAre("step_up.link_lifetime"));
+  EXPECT_THAT(r.need_restart, ElementsAre("step_up.origin", "step_up.rp_id", "step_up.listen",
+                                          "step_up.tls_certificate_file", "step_up.tls_key_file"));
 }
 
 }  // namespace

@@ -30,5 +30,18 @@ TEST(UserText, BlankMeansBlankInUnicode) {
     EXPECT_FALSE(user_text::is_blank(text)) << text;
 }
 
+TEST(UserText, PrintableExcerptFitsItsBoundInPrintedBytesAndNeverCutsAnEscape) {
+  EXPECT_EQ(user_text::printable_excerpt("short", 10), "short");
+  EXPECT_EQ(user_text::printable_excerpt("abcdefghijkl", 10), "abcdefghij…");
+  // 100 control bytes print as 400 bytes: the excerpt stops at whole escapes within the bound.
+  std::string controls(100, '\x1b');
+  auto shown = user_text::printable_excerpt(controls, 10);
+  EXPECT_EQ(shown, "\\x1b\\x1b…");
+  // A code point is never split; invalid bytes show as U+FFFD.
+  EXPECT_EQ(user_text::printable_excerpt("ab😀", 5), "ab…");
+  EXPECT_EQ(user_text::printable_excerpt("\xff\xff", 4), "\xEF\xBF\xBD…");
+  EXPECT_EQ(user_text::printable_excerpt(std::string(4096, '\x01'), 100).size(), 100u + 3u);
+}
+
 }  // namespace
 }  // namespace jit

@@ -14,6 +14,9 @@ What it checks, each as one named check (all run; the failures are listed at the
                 AwsJsonApi::call, the OperationNames tables of the Identity Center provider, and the
                 item kinds inside TransactWriteItems, and the actions a call implies (IMPLIED:
                 iam:PassRole for CreateSchedule). A missing or an extra action is named.
+  management-role deploy/iam-role-management.yaml (issue 16): trusted only by the task role with the
+                external id; exactly the IAM actions the IAM-role provider calls, only on the elevated
+                roles' path; the task role assumes only that role name.
   scheduler-role The role EventBridge Scheduler assumes (SchedulerRole): trusted only by
                 scheduler.amazonaws.com of this account, allowed only sso:DeleteAccountAssignment;
                 the task's iam:PassRole names only that role and only for Scheduler
@@ -24,10 +27,14 @@ What it checks, each as one named check (all run; the failures are listed at the
                 the documented exceptions below, and the task policy's resources are the parameters
                 (instance, permission sets, accounts, identity store, table and exactly the indexes
                 the code queries), not wildcards.
-  task-def      No port mappings, no load balancer, no inbound security-group rule (egress 443
-                only), a non-root user (the Dockerfile's), the Slack tokens only as Secrets,
-                stopTimeout 30, a health check on /healthz at the --ops-address port, desired
-                count 2.
+  task-def      Port mappings, a load balancer and inbound security-group rules exist only under
+                the ServeStepUp condition (the step-up page, issue 15): the load balancer is an
+                internal NLB (never internet-facing) passing TCP 443 to StepUpPort, the one port
+                mapping is StepUpPort, and each ingress rule is on StepUpPort alone from
+                StepUpClientCidr (or the NLB's subnets for health checks), never 0.0.0.0/0.
+                Egress 443 only, a non-root user (the Dockerfile's), the Slack tokens, the audit
+                key and the step-up TLS certificate and key only as Secrets, stopTimeout 30, a
+                health check on /healthz at the --ops-address port, desired count 2.
   table         deploy/dynamodb-table.yaml has TTL on the attribute the code writes, point-in-time
                 recovery, the key and the global secondary indexes the code queries
                 (src/store/dynamodb_items.h).
@@ -68,12 +75,22 @@ RECEIVERS = {
     "src/aws/identity_center_schedule.cc": {"scheduler_": "scheduler"},
     "src/store/dynamodb_api.cc": {"api": "dynamodb"},
     "src/store/dynamodb_store.cc": {"api_": "dynamodb", "api": "dynamodb"},
+    "src/store/dynamodb_step_up.cc": {"api_": "dynamodb"},
+    # The IAM-role path: the task role assumes each account's management role.
+    "src/aws/assume_role_credentials.cc": {"sts": "sts"},
     # `jit doctor` (DoctorClients): run with the task role, it checks the role's permissions too.
     "src/app/doctor.cc": {"sso_admin": "sso", "identitystore": "identitystore", "scheduler": "scheduler",
                           "dynamodb": "dynamodb"},
 }
+# Calls made with the management role's credentials in an iam-role account, not the task role's:
+# deploy/iam-role-management.yaml must allow exactly these (check "management-role").
+MANAGEMENT_RECEIVERS = {
+    "src/aws/iam_role_provider.cc": {"api": "iam", "iam": "iam"},
+    "src/aws/iam_role_cutoff.cc": {"api": "iam"},
+}
 # Call sites that forward an operation name they were given (not a call of their own).
 FORWARDERS = {
+    ("src/aws/iam_clients.cc", "client", "action"),
     ("src/app/aws_services.cc", "api_", "operation"),
     ("src/aws/identity_center.cc", "sso_admin_", "names.start"),
     ("src/aws/identity_center.cc", "sso_admin_", "names.describe"),
@@ -111,6 +128,8 @@ RESOURCE_STAR_OK = {
 SCOPED_WILDCARDS = {
     ":identitystore:::user/*": "GetUserId resolves whichever user asks; the user id is what it looks up",
     ":schedule/${SchedulerGroup}/jit-*": "one schedule per grant, named jit-<grant id>, in the service's own group",
+    ":iam::*:role/${ManagementRoleName}": "the management role of every iam-role account (issue 16), which trusts only "
+                                          "this task role and only with the account's external id",
 }
 
 PSEUDO = {"AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition", "AWS::Region",
@@ -186,6 +205,8 @@ def code_operations(problems: list[str]) -> set[str]:
                 name = arg.strip('"')
                 if not re.fullmatch(r"[A-Z][A-Za-z]+", name):
                     continue  # a Slack Web API method ("chat.postMessage"), not AWS
+                if receiver in MANAGEMENT_RECEIVERS.get(rel, {}):
+                    continue  # the management role's (management_operations)
                 service = RECEIVERS.get(rel, {}).get(receiver)
                 if service is None:
                     problems.append(f"{rel}: AWS call {receiver}.call(\"{name}\") on a receiver this test does not "
@@ -203,6 +224,17 @@ def code_operations(problems: list[str]) -> set[str]:
         ops.update({f"sso:{start}", f"sso:{describe}"})
     for m in re.finditer(r"Action=(\w+)&", "".join(p.read_text() for p in (ROOT / "src/aws").glob("*.cc"))):
         ops.add(f"sts:{m.group(1)}")
+    return ops
+
+
+def management_operations() -> set[str]:
+    """The IAM actions the IAM-role provider calls with an account's management role."""
+    call = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)\s*(?:\.|->)\s*call\(\s*"([A-Za-z]+)"')
+    ops: set[str] = set()
+    for rel, receivers in MANAGEMENT_RECEIVERS.items():
+        for m in call.finditer(read(rel)):
+            if m.group(1) in receivers:
+                ops.add(f"{receivers[m.group(1)]}:{m.group(2)}")
     return ops
 
 
@@ -345,7 +377,7 @@ def check_references(label: str, value, names: set[str], resources: set[str], pr
 
 @check
 def templates(problems: list[str]) -> None:
-    for name in ("ecs-service.yaml", "dynamodb-table.yaml"):
+    for name in ("ecs-service.yaml", "dynamodb-table.yaml", "iam-role-management.yaml"):
         t = load_template(DEPLOY / name)
         if not isinstance(t, dict) or t.get("AWSTemplateFormatVersion") != "2010-09-09" or not t.get("Resources"):
             problems.append(f"deploy/{name}: not a CloudFormation template")
@@ -437,6 +469,51 @@ def least_priv(problems: list[str]) -> None:
 
 
 @check
+def management_role(problems: list[str]) -> None:
+    """deploy/iam-role-management.yaml (the IAM-role path): one role, trusted only by the JitTaskRoleArn
+    parameter with sts:ExternalId = the ExternalId parameter; allowed exactly the IAM actions the
+    provider calls, only on roles under ElevatedRolePath of this account; and the task role may
+    assume that role name and nothing else of IAM."""
+    t = load_template(DEPLOY / "iam-role-management.yaml")
+    roles = {n: r for n, r in t.get("Resources", {}).items() if r.get("Type") == "AWS::IAM::Role"}
+    if list(roles) != ["ManagementRole"] or len(t["Resources"]) != 1:
+        problems.append(f"iam-role-management.yaml: must hold only ManagementRole, holds {sorted(t['Resources'])}")
+        return
+    props = roles["ManagementRole"]["Properties"]
+    if props.get("RoleName") != {"Ref": "ManagementRoleName"} or props.get("Path") != "/":
+        problems.append("ManagementRole: RoleName must be !Ref ManagementRoleName at Path / (outside the elevated path)")
+    trust = statements(props["AssumeRolePolicyDocument"])
+    want_trust = {"Effect": "Allow", "Principal": {"AWS": {"Ref": "JitTaskRoleArn"}}, "Action": "sts:AssumeRole",
+                  "Condition": {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}}}
+    if len(trust) != 1 or {k: v for k, v in trust[0].items() if k != "Sid"} != want_trust:
+        problems.append(f"ManagementRole: trust must be exactly {want_trust}, is {trust}")
+    if not t["Parameters"].get("ExternalId", {}).get("NoEcho"):
+        problems.append("iam-role-management.yaml: ExternalId must be NoEcho")
+    wanted = management_operations()
+    if not wanted:
+        problems.append("no IAM call found in MANAGEMENT_RECEIVERS' files: update this test")
+    granted: set[str] = set()
+    for p in props.get("Policies", []):
+        for s in statements(p["PolicyDocument"]):
+            check_least_privilege("iam-role-management.yaml/ManagementRole", p["PolicyDocument"], problems)
+            if s.get("Effect") != "Allow":
+                continue
+            granted |= set(as_list(s["Action"]))
+            if s.get("Resource") != {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role${ElevatedRolePath}*"}:
+                problems.append(f"ManagementRole/{s.get('Sid')}: resource must be the elevated roles' path of this "
+                                f"account, is {s.get('Resource')}")
+    for a in sorted(wanted - granted):
+        problems.append(f"iam-role-management.yaml: missing {a} (the IAM-role provider calls it)")
+    for a in sorted(granted - wanted):
+        problems.append(f"iam-role-management.yaml: extra {a} (the IAM-role provider never calls it)")
+    policy = json.loads((DEPLOY / "iam-task-policy.json").read_text())
+    assume = [s for s in statements(policy) if "sts:AssumeRole" in as_list(s.get("Action", []))]
+    if [s.get("Resource") for s in assume] != [{"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${ManagementRoleName}"}]:
+        problems.append("iam-task-policy.json: sts:AssumeRole must be one statement on the management role name only")
+    print(f"    management role actions: {', '.join(sorted(wanted))}")
+
+
+@check
 def scheduler_role(problems: list[str]) -> None:
     """The role EventBridge Scheduler assumes: trusted by scheduler.amazonaws.com of this account only,
     allowed only sso:DeleteAccountAssignment; the task may pass exactly that role, to Scheduler only;
@@ -494,6 +571,155 @@ def non_root(user: str | None) -> bool:
     return name not in {"0", "root"}
 
 
+def under_step_up(value) -> bool:
+    """Whether `value` is `!If [ServeStepUp, <something>, !Ref AWS::NoValue]`."""
+    return (isinstance(value, dict) and list(value) == ["Fn::If"] and value["Fn::If"][0] == "ServeStepUp"
+            and value["Fn::If"][2] == {"Ref": "AWS::NoValue"})
+
+
+# The conditions a step-up resource may have: ServeStepUp, or one that requires it.
+STEP_UP_CONDITIONS = {"ServeStepUp", "ServeStepUpHealthChecks"}
+# Where an ingress rule to the tasks may come from, by parameter.
+STEP_UP_SOURCES = {"StepUpClientCidr", "StepUpLoadBalancerSubnetCidr"}
+# The secrets the container gets, by variable, and their parameters; the step-up ones only under
+# ServeStepUp.
+SECRETS = {"SLACK_BOT_TOKEN": "SlackBotTokenSecretArn", "SLACK_APP_TOKEN": "SlackAppTokenSecretArn",
+           "JIT_AUDIT_KEY": "AuditKeySecretArn"}
+STEP_UP_SECRETS = {"JIT_STEP_UP_TLS_CERTIFICATE": "StepUpCertificateSecretArn",
+                   "JIT_STEP_UP_TLS_KEY": "StepUpKeySecretArn"}
+
+
+def check_step_up_condition(ecs, problems: list[str]) -> None:
+    conditions = ecs.get("Conditions", {})
+    want = {"Fn::And": [{"Fn::Not": [{"Fn::Equals": [{"Ref": "StepUpCertificateSecretArn"}, ""]}]},
+                        {"Fn::Not": [{"Fn::Equals": [{"Ref": "StepUpKeySecretArn"}, ""]}]}]}
+    if conditions.get("ServeStepUp") != want:
+        problems.append(f"condition ServeStepUp must be: both step-up secrets given, is {conditions.get('ServeStepUp')}")
+    health = conditions.get("ServeStepUpHealthChecks")
+    if health is not None and {"Condition": "ServeStepUp"} not in health.get("Fn::And", []):
+        problems.append("condition ServeStepUpHealthChecks does not require ServeStepUp")
+    params = ecs["Parameters"]
+    for name in ("StepUpCertificateSecretArn", "StepUpKeySecretArn", "StepUpClientCidr"):
+        if params.get(name, {}).get("Default") != "":
+            problems.append(f"parameter {name}: must default to \"\" (no step-up page unless asked)")
+    if params.get("StepUpPort", {}).get("Default") != 8443:
+        problems.append("parameter StepUpPort: must default to 8443 ([step_up] listen's default port)")
+
+
+def check_step_up_network(res, problems: list[str]) -> None:
+    by_type = {}
+    for name, r in res.items():
+        by_type.setdefault(r["Type"], []).append((name, r))
+    for kind in ("AWS::EC2::SecurityGroupIngress", "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                 "AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::ElasticLoadBalancingV2::Listener"):
+        for name, r in by_type.get(kind, []):
+            if r.get("Condition") not in STEP_UP_CONDITIONS:
+                problems.append(f"{name} ({kind}): exists without the ServeStepUp condition")
+    for name, r in by_type.get("AWS::EC2::SecurityGroupIngress", []):
+        p = r["Properties"]
+        port = {"Ref": "StepUpPort"}
+        if (p.get("IpProtocol"), p.get("FromPort"), p.get("ToPort")) != ("tcp", port, port):
+            problems.append(f"{name}: ingress is not tcp on StepUpPort alone: {p}")
+        source = p.get("CidrIp")
+        if not (isinstance(source, dict) and source.get("Ref") in STEP_UP_SOURCES) or set(p) & {
+                "CidrIpv6", "SourceSecurityGroupId", "SourcePrefixListId"}:
+            problems.append(f"{name}: ingress from {source!r}, expected only !Ref StepUpClientCidr "
+                            "(or the NLB's subnets for health checks)")
+        if r.get("Condition") == "ServeStepUp" and source != {"Ref": "StepUpClientCidr"}:
+            problems.append(f"{name}: the ServeStepUp rule must come from StepUpClientCidr")
+    clients = [n for n, r in by_type.get("AWS::EC2::SecurityGroupIngress", [])
+               if r["Properties"].get("CidrIp") == {"Ref": "StepUpClientCidr"} and r.get("Condition") == "ServeStepUp"]
+    if len(clients) != 1:
+        problems.append("template: expected one ingress rule from StepUpClientCidr under ServeStepUp")
+    lbs = by_type.get("AWS::ElasticLoadBalancingV2::LoadBalancer", [])
+    if len(lbs) != 1:
+        problems.append(f"template: expected one load balancer (the step-up page's), found {len(lbs)}")
+    for name, r in lbs:
+        p = r["Properties"]
+        if p.get("Scheme") != "internal":
+            problems.append(f"{name}: Scheme {p.get('Scheme')!r}, must be internal (never internet-facing)")
+        if p.get("Type") != "network":
+            problems.append(f"{name}: Type {p.get('Type')!r}, expected network (TCP pass-through: TLS ends in jit)")
+        if p.get("Subnets") != {"Ref": "SubnetIds"}:
+            problems.append(f"{name}: not in the service's subnets (SubnetIds)")
+    for name, r in by_type.get("AWS::ElasticLoadBalancingV2::TargetGroup", []):
+        p = r["Properties"]
+        if (p.get("TargetType"), p.get("Protocol"), p.get("Port"), p.get("HealthCheckProtocol")) != (
+                "ip", "TCP", {"Ref": "StepUpPort"}, "TCP"):
+            problems.append(f"{name}: expected target type ip, TCP to StepUpPort, TCP health check: {p}")
+    for name, r in by_type.get("AWS::ElasticLoadBalancingV2::Listener", []):
+        p = r["Properties"]
+        if (p.get("Protocol"), p.get("Port")) != ("TCP", 443):
+            problems.append(f"{name}: expected a TCP listener on 443 (the origin has no port), is "
+                            f"{p.get('Protocol')} {p.get('Port')}")
+    for name, r in by_type.get("AWS::EC2::SecurityGroup", []):
+        sg = r.get("Properties", {})
+        if sg.get("SecurityGroupIngress"):
+            problems.append(f"{name}: has inline inbound rules (only StepUpIngress, under ServeStepUp, may add one)")
+        egress = sg.get("SecurityGroupEgress", [])
+        if not egress:
+            problems.append(f"{name}: no egress rule given, so CloudFormation keeps allow-all egress")
+        for rule in egress:
+            if (rule.get("IpProtocol"), rule.get("FromPort"), rule.get("ToPort")) != ("tcp", 443, 443):
+                problems.append(f"{name}: egress rule {rule} is not HTTPS (tcp 443)")
+    outputs = {k: v for k, v in load_template(DEPLOY / "ecs-service.yaml").get("Outputs", {}).items()
+               if v.get("Value") == {"Fn::GetAtt": ["StepUpLoadBalancer", "DNSName"]}}
+    if [v.get("Condition") for v in outputs.values()] != ["ServeStepUp"]:
+        problems.append("outputs: expected one output of the NLB's DNS name, under ServeStepUp")
+
+
+def check_execution_role_secrets(res, problems: list[str]) -> None:
+    role = res.get("ExecutionRole", {}).get("Properties", {})
+    for policy in role.get("Policies", []):
+        for s in as_list(policy["PolicyDocument"].get("Statement", [])):
+            plain = s if not (isinstance(s, dict) and "Fn::If" in s) else None
+            step_up = s["Fn::If"][1] if under_step_up(s) else None
+            for stmt, allowed_under in ((plain, False), (step_up, True)):
+                if not stmt or "secretsmanager:GetSecretValue" not in as_list(stmt.get("Action", [])):
+                    continue
+                for r in as_list(stmt.get("Resource", [])):
+                    param = r.get("Ref") if isinstance(r, dict) else None
+                    if param in STEP_UP_SECRETS.values() and not allowed_under:
+                        problems.append(f"ExecutionRole: reads {param} without the ServeStepUp condition")
+                    elif param not in set(SECRETS.values()) | set(STEP_UP_SECRETS.values()):
+                        problems.append(f"ExecutionRole: GetSecretValue on {r!r}, not one of the secret parameters")
+    readable = {r.get("Ref") for s in statements(role["Policies"][0]["PolicyDocument"])
+                if "secretsmanager:GetSecretValue" in as_list(s.get("Action", []))
+                for r in as_list(s.get("Resource", [])) if isinstance(r, dict)}
+    for param in list(SECRETS.values()) + list(STEP_UP_SECRETS.values()):
+        if param not in readable:
+            problems.append(f"ExecutionRole: may not read {param}, which the container gets")
+
+
+def check_container_secrets(c, problems: list[str]) -> None:
+    name = c.get("Name")
+    plain, conditional = {}, {}
+    for entry in c.get("Secrets", []):
+        if under_step_up(entry):
+            conditional[entry["Fn::If"][1]["Name"]] = entry["Fn::If"][1].get("ValueFrom")
+        elif isinstance(entry, dict) and "Name" in entry:
+            plain[entry["Name"]] = entry.get("ValueFrom")
+        else:
+            problems.append(f"container {name}: a secret {entry} that is neither plain nor under ServeStepUp")
+    env = {e["Name"] for e in c.get("Environment", []) if isinstance(e, dict) and "Name" in e}
+    for variable, param in SECRETS.items():
+        if plain.get(variable) != {"Ref": param}:
+            problems.append(f"container {name}: {variable} is not injected from Secrets Manager ({param})")
+    for variable, param in STEP_UP_SECRETS.items():
+        if conditional.get(variable) != {"Ref": param}:
+            problems.append(f"container {name}: {variable} is not injected from {param} under ServeStepUp")
+        if variable in plain:
+            problems.append(f"container {name}: {variable} is a secret without the ServeStepUp condition")
+    for variable in set(SECRETS) | set(STEP_UP_SECRETS):
+        if variable in env or any(variable in str(e) for e in c.get("Environment", [])):
+            problems.append(f"container {name}: {variable} is a plain environment variable")
+    mappings = c.get("PortMappings")
+    if mappings is not None and (not under_step_up(mappings) or mappings["Fn::If"][1] != [
+            {"ContainerPort": {"Ref": "StepUpPort"}, "Protocol": "tcp"}]):
+        problems.append(f"container {name}: port mappings other than StepUpPort under ServeStepUp: {mappings} "
+                        "(Socket Mode needs none; ops stays on loopback)")
+
+
 @check
 def task_def(problems: list[str]) -> None:
     ecs = load_template(DEPLOY / "ecs-service.yaml")
@@ -505,10 +731,12 @@ def task_def(problems: list[str]) -> None:
     (_, svc), = by_type["AWS::ECS::Service"]
     if td.get("NetworkMode") != "awsvpc" or "FARGATE" not in td.get("RequiresCompatibilities", []):
         problems.append("task definition: expected Fargate (awsvpc)")
+    check_step_up_condition(ecs, problems)
+    check_step_up_network(res, problems)
+    check_execution_role_secrets(res, problems)
     for c in td["ContainerDefinitions"]:
         name = c.get("Name")
-        if c.get("PortMappings"):
-            problems.append(f"container {name}: has port mappings (Socket Mode needs none; ops stays on loopback)")
+        check_container_secrets(c, problems)
         if not non_root(c.get("User")):
             problems.append(f"container {name}: User {c.get('User')!r} is not a non-root user")
         if c.get("User") != dockerfile_user():
@@ -518,13 +746,6 @@ def task_def(problems: list[str]) -> None:
             problems.append(f"container {name}: StopTimeout is {c.get('StopTimeout')!r}, expected 30")
         if not c.get("ReadonlyRootFilesystem"):
             problems.append(f"container {name}: root filesystem is writable")
-        secrets = {s["Name"] for s in c.get("Secrets", [])}
-        env = {e["Name"] for e in c.get("Environment", [])}
-        for token in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "JIT_AUDIT_KEY"):
-            if token not in secrets:
-                problems.append(f"container {name}: {token} is not injected from Secrets Manager")
-            if token in env:
-                problems.append(f"container {name}: {token} is a plain environment variable")
         command = c.get("Command", [])
         if not command or command[0] != "serve":
             problems.append(f"container {name}: command {command} does not run `jit serve`")
@@ -537,19 +758,11 @@ def task_def(problems: list[str]) -> None:
             problems.append(f"container {name}: the health check does not read /healthz on port {port}")
     if svc.get("DesiredCount") != 2:
         problems.append(f"service: DesiredCount {svc.get('DesiredCount')!r}, expected 2")
-    if svc.get("LoadBalancers"):
-        problems.append("service: has a load balancer (Socket Mode needs no ingress)")
-    for name, sg in by_type.get("AWS::EC2::SecurityGroup", []):
-        if sg.get("SecurityGroupIngress"):
-            problems.append(f"{name}: has inbound rules")
-        egress = sg.get("SecurityGroupEgress", [])
-        if not egress:
-            problems.append(f"{name}: no egress rule given, so CloudFormation keeps allow-all egress")
-        for rule in egress:
-            if (rule.get("IpProtocol"), rule.get("FromPort"), rule.get("ToPort")) != ("tcp", 443, 443):
-                problems.append(f"{name}: egress rule {rule} is not HTTPS (tcp 443)")
-    if by_type.get("AWS::EC2::SecurityGroupIngress") or by_type.get("AWS::ElasticLoadBalancingV2::LoadBalancer"):
-        problems.append("template: has an ingress rule or a load balancer")
+    lbs = svc.get("LoadBalancers")
+    if lbs is not None and (not under_step_up(lbs) or lbs["Fn::If"][1] != [
+            {"ContainerName": "jit", "ContainerPort": {"Ref": "StepUpPort"},
+             "TargetGroupArn": {"Ref": "StepUpTargetGroup"}}]):
+        problems.append(f"service: load balancers other than the step-up target group under ServeStepUp: {lbs}")
     table = load_template(DEPLOY / "dynamodb-table.yaml")
     if ecs["Parameters"]["TableName"].get("Default") != table["Parameters"]["TableName"].get("Default"):
         problems.append("ecs-service.yaml and dynamodb-table.yaml default to different table names")
@@ -620,6 +833,30 @@ def dockerfile(problems: list[str]) -> None:
     runtime = text.split("\nFROM ")[-1]
     if re.search(r"\blib[\w.+-]*-dev\b", runtime):
         problems.append("Dockerfile: the runtime stage installs -dev packages")
+    # Every library the top-level CMakeLists.txt requires of the system: its -dev package in the
+    # builder stage, and its shared library in the runtime stage (header-only ones need none).
+    builder = text.split("\nFROM ")[1] if "\nFROM " in text else text
+    needs = {  # find_package / pkg_check_modules name -> (builder package, runtime package or None)
+        "PkgConfig": ("pkg-config", None), "OpenSSL": ("libssl-dev", "libssl3"),
+        "SQLite3": ("libsqlite3-dev", "libsqlite3-0"), "nlohmann_json": ("nlohmann-json3-dev", None),
+        "fmt": ("libfmt-dev", "libfmt9"), "spdlog": ("libspdlog-dev", "libspdlog1.10"),
+        "CLI11": ("libcli11-dev", None), "tomlplusplus": ("libtomlplusplus-dev", "libtomlplusplus3"),
+        "pugixml": ("libpugixml-dev", "libpugixml1v5"), "Threads": (None, None),
+        "Boost": ("libboost-dev", "libboost-system1.74.0"), "re2": ("libre2-dev", "libre2-9"),
+        "libfido2": ("libfido2-dev", "libfido2-1"),
+    }
+    top = read("CMakeLists.txt").split("if(JIT_BUILD_TESTS)")[0]
+    required = re.findall(r"find_package\(\s*(\w+)[^)]*REQUIRED", top)
+    required += re.findall(r"pkg_check_modules\(\s*\w+\s+REQUIRED\s+(?:IMPORTED_TARGET\s+)?([\w+-]+)", top)
+    for name in required:
+        if name not in needs:
+            problems.append(f"CMakeLists.txt requires {name}: add its Debian packages to this test and the Dockerfile")
+            continue
+        dev, lib = needs[name]
+        if dev and not re.search(rf"(?<![\w.-]){re.escape(dev)}(?![\w.-])", builder):
+            problems.append(f"Dockerfile: the builder stage does not install {dev} (CMakeLists.txt requires {name})")
+        if lib and not re.search(rf"(?<![\w.-]){re.escape(lib)}(?![\w.-])", runtime):
+            problems.append(f"Dockerfile: the runtime stage does not install {lib} (jit links {name})")
 
 
 @check

@@ -15,6 +15,7 @@
 
 #include "core/limits.h"
 #include "e2e/world.h"
+#include "net/test_certs.h"
 #include "slack/ids.h"
 
 namespace jit::testing {
@@ -277,10 +278,28 @@ TEST(SlackServeAlone, OnlySlackEnvironmentAnswersHelpAndList) {
   const std::string dir = ::testing::TempDir() + "/jit-slack-alone-" + std::to_string(getpid());
   std::filesystem::create_directories(dir);
   const auto ops = free_port();
+  // The example as it is, but for its step-up page's TLS files and address (the deployment's
+  // /run/secrets files and 0.0.0.0:8443): a test CA's certificate on a free loopback port.
+  std::stringstream example;
+  example << std::ifstream(std::string(JIT_SOURCE_DIR) + "/examples/jit.toml").rdbuf();
+  std::string config = example.str();
+  const TestCa ca;
+  const TestCertificate page = ca.issue({"DNS:jit.internal.example"});
+  std::ofstream(dir + "/page.crt") << page.certificate_pem;
+  std::ofstream(dir + "/page.key") << page.private_key_pem;
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{"/run/secrets/jit-step-up.crt", dir + "/page.crt"},
+        {"/run/secrets/jit-step-up.key", dir + "/page.key"},
+        {"listen = \"0.0.0.0:8443\"", fmt::format("listen = \"127.0.0.1:{}\"", free_port())}}) {
+    const auto at = config.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    config.replace(at, from.size(), to);
+  }
+  std::ofstream(dir + "/jit.toml") << config;
   auto serve = ChildProcess::spawn(
       {"env", "-i", "PATH=/usr/bin:/bin", "HOME=" + dir, "SLACK_API_URL=" + (*slack)->api_url(),
        "SLACK_BOT_TOKEN=" + options.bot_token, "SLACK_APP_TOKEN=" + options.app_token, JIT_BINARY, "serve",
-       "--config", std::string(JIT_SOURCE_DIR) + "/examples/jit.toml", "--store", "sqlite:" + dir + "/jit.db",
+       "--config", dir + "/jit.toml", "--store", "sqlite:" + dir + "/jit.db",
        "--ops-address", "127.0.0.1:" + std::to_string(ops)},
       {.output_file = dir + "/serve.log"});
   ASSERT_TRUE(serve) << serve.error().message;

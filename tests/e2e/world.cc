@@ -1,4 +1,5 @@
 #include "e2e/world.h"
+#include "net/test_certs.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -35,6 +36,21 @@ std::size_t count_events(const std::string& text, const std::string& event) {
   std::size_t n = 0;
   for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
   return n;
+}
+
+// The step-up page's TLS files and port: a CA made for this World (its certificate written to
+// `ca_file`) and a certificate for localhost and 127.0.0.1 signed by it.
+demo::PolicyOptions::StepUpPage write_step_up_files(const std::string& dir, const std::string& link_lifetime,
+                                                    std::string& ca_file) {
+  const TestCa ca;
+  const TestCertificate page = ca.issue({"DNS:localhost", "IP:127.0.0.1"});
+  demo::PolicyOptions::StepUpPage out{.port = free_port(), .tls_certificate_file = dir + "/step-up.crt",
+                                      .tls_key_file = dir + "/step-up.key", .link_lifetime = link_lifetime};
+  ca_file = dir + "/step-up-ca.crt";
+  std::ofstream(ca_file) << ca.certificate_pem();
+  std::ofstream(out.tls_certificate_file) << page.certificate_pem;
+  std::ofstream(out.tls_key_file) << page.private_key_pem;
+  return out;
 }
 
 }  // namespace
@@ -118,6 +134,9 @@ World::World(WorldOptions options) : options_(std::move(options)) {
     store_url_ = "sqlite:" + dir_ + "/jit.db";
   }
   policy_path_ = dir_ + "/jit.toml";
+  std::optional<demo::PolicyOptions::StepUpPage> step_up;
+  if (options_.step_up) step_up = write_step_up_files(dir_, options_.link_lifetime, step_up_ca_file_);
+  if (step_up) step_up_port_ = step_up->port;
   // The demo's policy, widened: bob's group approves prod too, prod has a break-glass role, and
   // tests pick any duration up to 2h.
   std::ofstream(policy_path_) << demo::policy_text({.store_url = store_url_,
@@ -127,7 +146,8 @@ World::World(WorldOptions options) : options_(std::move(options)) {
                                                     .prod_approvers = {kAlice, demo::kLeads},
                                                     .sandbox_approvers = {kAlice},
                                                     .break_glass = true,
-                                                    .identity_center = !options_.dry_run})
+                                                    .identity_center = !options_.dry_run,
+                                                    .step_up = step_up})
                            << options_.policy_tail;
   auto store = open_store(store_url_, aws_clients_);
   if (!store) throw std::runtime_error("store: " + store.error().message);
@@ -149,6 +169,10 @@ World::~World() {
   aws_->stop();
   // Kept when a test failed, or when JIT_E2E_KEEP is set, for the instances' logs.
   if (!::testing::Test::HasFailure() && !std::getenv("JIT_E2E_KEEP")) std::filesystem::remove_all(dir_);
+}
+
+std::string World::step_up_origin() const {
+  return step_up_port_ == 0 ? std::string() : fmt::format("https://localhost:{}", step_up_port_);
 }
 
 bool World::start_instance(int i, std::vector<std::pair<std::string, std::string>> env, std::string* why) {

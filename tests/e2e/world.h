@@ -62,6 +62,11 @@ struct WorldOptions {
   // TOML appended to the policy file: it lands in the last [[accounts]] (sandbox), e.g. one more
   // [[accounts.roles]].
   std::string policy_tail;
+  // Issue 15: prod's break-glass role needs a WebAuthn step-up to approve, and [step_up] serves the
+  // page at step_up_origin() (https://localhost:<free port>, RP id localhost) with a certificate
+  // from a CA made for this World (step_up_ca_file()). Links work once, for link_lifetime.
+  bool step_up = false;
+  std::string link_lifetime = "5m";
 };
 
 // The Slack id of extra person k (WorldOptions::extra_people): "U0P000", "U0P001", ...
@@ -91,6 +96,11 @@ class World {
   // waits until it logged the outcome (true: reloaded; false: rejected or no answer, see log(i)).
   std::string policy_text() const;
   bool rewrite_policy(const std::string& text, int i = 0);
+
+  // The step-up page (WorldOptions::step_up): its origin, "https://localhost:PORT", and the PEM
+  // file of the CA its certificate chains to (for net::ClientOptions::ca_file). "" without step-up.
+  std::string step_up_origin() const;
+  const std::string& step_up_ca_file() const { return step_up_ca_file_; }
 
   // `jit audit verify` on the store: its exit code and output (0: the hash chain is intact).
   std::pair<int, std::string> audit_verify();
@@ -134,6 +144,8 @@ class World {
   std::string dir_;
   std::string policy_path_;
   std::string store_url_;
+  std::uint16_t step_up_port_ = 0;
+  std::string step_up_ca_file_;
   std::optional<MotoServer> moto_;
   // moto_server answers requests on several threads and its TransactWriteItems is not atomic
   // across them (two conditional transactions can both succeed), unlike DynamoDB. The instances

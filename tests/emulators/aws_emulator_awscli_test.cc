@@ -2,9 +2,6 @@
 // which may be pyenv's v1) against the jit-aws-emulator process. awscli's signatures must verify
 // with our SigV4, a wrong secret must be refused, and the JSON it prints must be what AWS's would
 // be. The test fails (never skips) when /usr/bin/aws is missing: scripts/setup installs it.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -18,11 +15,10 @@
 #include <thread>
 
 #include "aws_emulator_ids.h"
+#include "awscli_run.h"
 #include "emulators/aws/aws_emulator.h"
 #include "platform/child_process.h"
 #include "support/free_port.h"
-
-extern char** environ;
 
 namespace jit::emulators {
 namespace {
@@ -30,23 +26,13 @@ namespace {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
-constexpr char kAwsCli[] = "/usr/bin/aws";
 constexpr char kKeyId[] = "AKIDAWSCLITEST000001";
 constexpr char kSecret[] = "awscli/test/secret+key0000000000000000000";
 using namespace test_ids;
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-struct CliRun {
-  int exit_code = -1;
-  std::string out, err;
-  json output() const { return json::parse(out, nullptr, false); }
-};
+using awscli::CliRun;
+using awscli::kAwsCli;
+const auto& read_file = awscli::read_text;
 
 class AwsCliTest : public ::testing::Test {
  protected:
@@ -78,48 +64,7 @@ class AwsCliTest : public ::testing::Test {
 
   // Runs /usr/bin/aws with a clean AWS environment: only the given keys, empty config files.
   CliRun aws(std::vector<std::string> args, std::string secret = kSecret, std::vector<std::string> extra_env = {}) {
-    std::vector<std::string> env;
-    for (char** e = environ; *e; ++e)
-      if (!std::string_view(*e).starts_with("AWS_")) env.emplace_back(*e);
-    const std::string config = (dir_ / "empty-config").string();
-    for (std::string v : {"AWS_CONFIG_FILE=" + config, "AWS_SHARED_CREDENTIALS_FILE=" + config,
-                          std::string("AWS_EC2_METADATA_DISABLED=true"), std::string("AWS_PAGER="),
-                          std::string("AWS_ACCESS_KEY_ID=") + kKeyId, "AWS_SECRET_ACCESS_KEY=" + secret})
-      env.push_back(v);
-    for (auto& v : extra_env) {  // replaces a variable of the same name
-      const std::string name = v.substr(0, v.find('=') + 1);
-      std::erase_if(env, [&](const std::string& e) { return e.starts_with(name); });
-      env.push_back(v);
-    }
-    std::vector<std::string> argv = {kAwsCli};
-    argv.insert(argv.end(), args.begin(), args.end());
-    for (std::string a : std::vector<std::string>{"--endpoint-url", url_, "--region", "us-east-1", "--output", "json"})
-      argv.push_back(a);
-
-    std::vector<char*> c_argv, c_env;
-    for (auto& a : argv) c_argv.push_back(a.data());
-    c_argv.push_back(nullptr);
-    for (auto& v : env) c_env.push_back(v.data());
-    c_env.push_back(nullptr);
-    const std::string out_path = (dir_ / "out").string(), err_path = (dir_ / "err").string();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    pid_t pid = 0;
-    CliRun run;
-    const int rc = posix_spawn(&pid, kAwsCli, &actions, nullptr, c_argv.data(), c_env.data());
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-      run.err = fmt::format("posix_spawn {} failed: {}", kAwsCli, rc);
-      return run;
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = read_file(out_path);
-    run.err = read_file(err_path);
-    return run;
+    return awscli::run_awscli(args, url_, dir_, {kKeyId, secret}, extra_env);
   }
 
   fs::path dir_;

@@ -8,6 +8,7 @@
 
 #include "aws/json_client.h"
 #include "emulators/aws/aws_emulator.h"
+#include "json_shape.h"
 #include "net/https_client.h"
 #include "ports/clock.h"
 #include "support/moto_suite.h"
@@ -22,17 +23,7 @@ const std::string kPolicy =
     R"({"Version":"2012-10-17","Statement":[{"Sid":"JitCutoffr1","Effect":"Deny","Action":"*","Resource":"*",)"
     R"("Condition":{"DateGreaterThan":{"aws:CurrentTime":"2026-12-03T15:16:29Z"}}}]})";
 
-// The members of `j` (recursively, "A.B"), leaving out nulls: what a client can rely on.
-std::set<std::string> shape(const json& j, const std::string& prefix = "") {
-  std::set<std::string> out;
-  if (!j.is_object()) return out;
-  for (const auto& [key, value] : j.items()) {
-    if (value.is_null()) continue;
-    out.insert(prefix + key);
-    for (auto& inner : shape(value, prefix + key + ".")) out.insert(inner);
-  }
-  return out;
-}
+std::set<std::string> shape(const json& j) { return json_shape(j); }
 
 class EmulatorMatchesMoto : public testing::MotoSuite {
  protected:

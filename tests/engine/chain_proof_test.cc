@@ -155,7 +155,7 @@ TEST_F(ChainProofTest, AnotherInstancesSweepRevokesAnEditedGrantAtTheChainsExpir
 
 TEST_F(ChainProofTest, AnInsertedActiveRowIsRevokedAtOnceAndAlerted) {
   const AccessRequest r = forged(State::active);
-  ASSERT_TRUE(provider.grant(assignment(r)));  // what the forger also set up in AWS
+  ASSERT_TRUE(provider.grant(assignment(r), {}));  // what the forger also set up in AWS
   engine->reconcile();
   EXPECT_EQ(read(r.id).state, State::revoked);
   EXPECT_THAT(read(r.id).end_reason, HasSubstr("the audit trail has no grant event"));

@@ -99,8 +99,10 @@ TEST_F(TimerLoopTest, AFailedReconcileIsRetriedWithinAMinute) {
 class ThrowingProvider final : public AccessProvider {
  public:
   explicit ThrowingProvider(MemoryAccessProvider& inner) : inner_(inner) {}
-  Result<std::string> resolve_principal(const std::string& email) override { return inner_.resolve_principal(email); }
-  Result<> grant(const Assignment& a) override { return inner_.grant(a); }
+  Result<std::string> resolve_principal(const std::string& email, const std::string& target) override {
+    return inner_.resolve_principal(email, target);
+  }
+  Result<> grant(const Assignment& a, const GrantTerms& terms) override { return inner_.grant(a, terms); }
   Result<> revoke(const Assignment& a) override {
     if (a.principal == throw_revoke_for) throw std::runtime_error("[json.exception.type_error.302] malformed");
     return inner_.revoke(a);

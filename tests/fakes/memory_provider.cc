@@ -29,15 +29,21 @@ void MemoryAccessProvider::effect(Op op, const Assignment& a) {
   if (hook) hook(op, a);
 }
 
-Result<std::string> MemoryAccessProvider::resolve_principal(const std::string& email) {
+Result<std::string> MemoryAccessProvider::resolve_principal(const std::string& email, const std::string&) {
   std::lock_guard lock(mu_);
   if (auto f = take_fault(Op::resolve); !f) return fail(f.error());
+  if (auto set = principals_.find(email); set != principals_.end()) return set->second;
   const auto at = email.find('@');
   if (at == std::string::npos || at == 0) return fail(Error::NotFound("no identity-store user has e-mail " + email));
   return "p-" + email.substr(0, at);
 }
 
-Result<> MemoryAccessProvider::grant(const Assignment& a) {
+void MemoryAccessProvider::set_principal(const std::string& email, const std::string& principal) {
+  std::lock_guard lock(mu_);
+  principals_[email] = principal;
+}
+
+Result<> MemoryAccessProvider::grant(const Assignment& a, const GrantTerms&) {
   {
     std::lock_guard lock(mu_);
     if (auto f = take_fault(Op::grant); !f) return f;

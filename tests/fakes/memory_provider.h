@@ -20,8 +20,8 @@ namespace jit {
 class MemoryAccessProvider final : public AccessProvider {
  public:
   // Principals are derived from e-mail addresses: "alice@example.com" -> "p-alice".
-  Result<std::string> resolve_principal(const std::string& email) override;
-  Result<> grant(const Assignment& assignment) override;
+  Result<std::string> resolve_principal(const std::string& email, const std::string& target_arn) override;
+  Result<> grant(const Assignment& assignment, const GrantTerms& terms) override;
   Result<> revoke(const Assignment& assignment) override;
   Result<std::vector<Assignment>> list(const std::string& account_id,
                                        const std::string& permission_set_arn) override;
@@ -41,6 +41,8 @@ class MemoryAccessProvider final : public AccessProvider {
   // simulate a crash right after the provider acted, by throwing). For cancel the assignment is
   // the schedule's ({} when there was none).
   void on_effect(std::function<void(Op, const Assignment&)> hook);
+  // From now on `email` resolves to `principal`, whatever the target (the directory changed).
+  void set_principal(const std::string& email, const std::string& principal);
   // Adds an assignment behind the engine's back (standing access the reconciler must find).
   void add_out_of_band(const Assignment& assignment);
   // Pruning: a statement goes once clock.now() > its sessions_before + `session_duration` (no
@@ -84,6 +86,7 @@ class MemoryAccessProvider final : public AccessProvider {
   mutable std::mutex mu_;
   std::set<Assignment> assignments_;
   std::map<Op, int> calls_;
+  std::map<std::string, std::string> principals_;  // set_principal's
   std::map<Op, std::pair<int, Error>> faults_;
   std::function<void(Op, const Assignment&)> hook_;
   int created_ = 0, deleted_ = 0;

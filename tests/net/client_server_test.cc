@@ -14,6 +14,7 @@
 #include "net/https_client.h"
 #include "net/test_certs.h"
 #include "support/free_port.h"
+#include "support/scoped_env.h"
 
 namespace jit::net {
 namespace {
@@ -38,27 +39,7 @@ HttpRequest post(std::string target, std::string body) { return {"POST", std::mo
 
 bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
-// Sets (or unsets) environment variables for one test, restoring them after.
-class ScopedEnv {
- public:
-  ScopedEnv(std::initializer_list<std::pair<const char*, const char*>> values) {
-    for (auto [name, value] : values) {
-      const char* old = std::getenv(name);
-      saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
-      if (value) ::setenv(name, value, 1);
-      else ::unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    for (auto& [name, value] : saved_) {
-      if (value) ::setenv(name.c_str(), value->c_str(), 1);
-      else ::unsetenv(name.c_str());
-    }
-  }
-
- private:
-  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
-};
+using jit::testing::ScopedEnv;
 
 // No proxy from the machine's environment leaks into these tests.
 ClientOptions direct() { return {.proxy = ProxySettings{}}; }

@@ -120,6 +120,52 @@ TEST(SlackBlocks, ThreadAndNoticeTexts) {
   EXPECT_THAT(notice_text(r, Notice::submitted, ""), HasSubstr("is waiting for approval."));
 }
 
+// Issue 16: a grant of an IAM role is used by assuming the role, not through the portal.
+AccessRequest iam_role_grant() {
+  AccessRequest r = request();
+  r.account = "legacy";
+  r.account_id = "222233334444";
+  r.permission_set_arn = "arn:aws:iam::222233334444:role/jit-elevated/admin";
+  r.requester_email = r.principal = "dev@example.com";
+  r.state = State::active;
+  r.expires_at = kT + std::chrono::minutes{90};
+  return r;
+}
+
+TEST(SlackBlocks, TheActiveNoticeOfAnIamRoleSaysHowToAssumeIt) {
+  const std::string text = notice_text(iam_role_grant(), Notice::active, "https://d-0000000000.awsapps.com/start");
+  EXPECT_THAT(text, HasSubstr(":white_check_mark: Your access is active: *admin* on *legacy* for 1h30m (`r7k2m9x`). "
+                              "It expires at <!date^"));
+  EXPECT_THAT(text, HasSubstr(" From a session of your usual (base) AWS role, assume "
+                              "`arn:aws:iam::222233334444:role/jit-elevated/admin` with your e-mail address as source "
+                              "identity:\n```aws sts assume-role --role-arn "
+                              "arn:aws:iam::222233334444:role/jit-elevated/admin --role-session-name dev@example.com "
+                              "--source-identity dev@example.com```\n"));
+  EXPECT_THAT(text, HasSubstr("IAM can take a few seconds to apply the grant everywhere: if the first attempt is "
+                              "refused, try again in a few seconds."));
+  EXPECT_THAT(text, Not(HasSubstr("access portal")));
+  // A permission set's grant keeps the portal, and no assume-role line.
+  AccessRequest sso = request();
+  sso.state = State::active;
+  sso.expires_at = kT + std::chrono::minutes{90};
+  EXPECT_THAT(notice_text(sso, Notice::active, "https://portal.example"), Not(HasSubstr("assume-role")));
+  // The longest role ARN IAM takes (path and name) still fits one message.
+  AccessRequest longest = iam_role_grant();
+  longest.permission_set_arn = "arn:aws:iam::222233334444:role/" + std::string(512, 'p') + std::string(64, 'n');
+  longest.principal = std::string(64, 'e');
+  EXPECT_LE(emulators::block_kit::text_length(mark_dry_run(true, notice_text(longest, Notice::active, ""))),
+            emulators::block_kit::kMaxMessageText);
+}
+
+TEST(SlackBlocks, TheRequestOfAnIamRoleShowsTheSourceIdentity) {
+  AccessRequest r = iam_role_grant();
+  r.account = "prod";  // the test policy's account, for the tier
+  r.state = State::pending;
+  const std::string text = all_text(request_message(r, policy()));
+  EXPECT_THAT(text, HasSubstr("*Access goes to*\\ndev@example.com · AWS source identity `dev@example.com`"));
+  EXPECT_THAT(text, Not(HasSubstr("Identity Center")));
+}
+
 namespace kit = emulators::block_kit;
 
 std::string repeat(std::string_view s, std::size_t n) {

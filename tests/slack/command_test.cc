@@ -96,5 +96,48 @@ TEST(SlackCommand, UnknownInputGetsHelp) {
   EXPECT_TRUE(std::holds_alternative<Unknown>(parse_command("list everything")));
 }
 
+// Issue 15: enrolling security keys for the step-up.
+TEST(SlackCommand, EnrollListAndRemove) {
+  EXPECT_TRUE(std::holds_alternative<Enroll>(parse_command("enroll")));
+  EXPECT_TRUE(std::holds_alternative<Enroll>(parse_command(" Enrol  ")));
+  EXPECT_TRUE(std::holds_alternative<EnrollList>(parse_command("enroll list")));
+  auto by_prefix = parse_command("enroll remove AbCdEf12");
+  ASSERT_TRUE(std::holds_alternative<EnrollRemove>(by_prefix));
+  EXPECT_EQ(std::get<EnrollRemove>(by_prefix).credential, "AbCdEf12");
+  EXPECT_EQ(std::get<EnrollRemove>(by_prefix).owner, "");
+  // A name keeps its spaces; a trailing mention names the owner (Slack's escaped form, with or
+  // without the display name).
+  auto by_name = parse_command("enroll remove  security key  <@U0BOB|bob>");
+  ASSERT_TRUE(std::holds_alternative<EnrollRemove>(by_name));
+  EXPECT_EQ(std::get<EnrollRemove>(by_name).credential, "security key");
+  EXPECT_EQ(std::get<EnrollRemove>(by_name).owner, "U0BOB");
+  auto plain_mention = parse_command("enroll remove AbCdEf12 <@W0ALICE>");
+  ASSERT_TRUE(std::holds_alternative<EnrollRemove>(plain_mention));
+  EXPECT_EQ(std::get<EnrollRemove>(plain_mention).owner, "W0ALICE");
+}
+
+TEST(SlackCommand, BadEnrollInputNamesTheFix) {
+  auto message = [](const char* text) {
+    auto c = parse_command(text);
+    EXPECT_TRUE(std::holds_alternative<Unknown>(c)) << text;
+    return std::holds_alternative<Unknown>(c) ? std::get<Unknown>(c).message : std::string();
+  };
+  EXPECT_THAT(message("enroll list everything"), HasSubstr("`/jit enroll list` takes no arguments"));
+  EXPECT_THAT(message("enroll remove"), HasSubstr("Say which credential to remove"));
+  EXPECT_THAT(message("enroll remove <@U0BOB>"), HasSubstr("Say which credential to remove"));
+  EXPECT_THAT(message("enroll remove key <@u0bob>"), HasSubstr("is not a Slack user"));
+  EXPECT_THAT(message("enroll remove key <@!channel>"), Not(HasSubstr("<@!channel>")));
+  EXPECT_THAT(message("enroll remove key <@U0BOBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB>"), HasSubstr("pick the person"));
+  EXPECT_THAT(message("enroll <!here>"), HasSubstr("I don't know `/jit enroll &lt;!here&gt;`"));
+  EXPECT_THAT(message("enroll <!here>"), HasSubstr("/jit enroll remove"));
+  const std::string long_reference = "enroll remove " + std::string(1401, 'a');
+  EXPECT_THAT(message(long_reference.c_str()), HasSubstr("is 1401 bytes long; the limit is 1400 bytes"));
+  const std::string at_limit = "enroll remove " + std::string(1400, 'a');
+  EXPECT_TRUE(std::holds_alternative<EnrollRemove>(parse_command(at_limit)));
+  EXPECT_THAT(help_text(), HasSubstr("/jit enroll`"));
+  EXPECT_THAT(help_text(), HasSubstr("/jit enroll list"));
+  EXPECT_THAT(help_text(), HasSubstr("/jit enroll remove"));
+}
+
 }  // namespace
 }  // namespace jit::slack

@@ -5,6 +5,9 @@
 #include "slack/fake_slack_http.h"
 #include "slack/modal.h"
 #include "slack/ids.h"
+#include "slack/step_up_links.h"
+
+#include <fmt/format.h>
 
 namespace jit::testing {
 namespace {
@@ -244,6 +247,129 @@ TEST_F(InboundHandlerTest, ModalOpensAndItsSubmissionIsValidatedThenSubmitted) {
   // The confirmation is the engine's "submitted" DM (naming the channel); no second one from here.
   EXPECT_EQ(chat.notices_for("U0DEV").back(), Notice::submitted);
   EXPECT_EQ(http.count("chat.postMessage"), 0);
+}
+
+// --- Issue 15: the WebAuthn step-up seen from Slack. ---
+
+// Answers the step-up's questions from a table; records what it was asked.
+class FakeStepUpLinks final : public slack::StepUpLinks {
+ public:
+  Result<stepup::Link> enrollment_link(const std::string& user_id) override {
+    asked.push_back("enroll " + user_id);
+    return link;
+  }
+  Result<stepup::Link> approval_link(const std::string& request_id, const std::string& approver) override {
+    asked.push_back("approve " + request_id + " " + approver);
+    return link;
+  }
+  Result<std::vector<WebAuthnCredential>> credentials_of(const std::string& user_id) override {
+    asked.push_back("list " + user_id);
+    return credentials;
+  }
+  Result<WebAuthnCredential> remove_credential(const std::string& actor, const std::string& owner,
+                                               const std::string& prefix) override {
+    asked.push_back("remove " + actor + " " + owner + " " + prefix);
+    return removed;
+  }
+  Result<stepup::Link> link = stepup::Link{"https://jit.example/s/TOKEN0123456789abcdefghijklmnopq", kStart + std::chrono::minutes(5)};
+  Result<std::vector<WebAuthnCredential>> credentials = std::vector<WebAuthnCredential>{};
+  Result<WebAuthnCredential> removed = WebAuthnCredential{};
+  std::vector<std::string> asked;
+};
+
+class InboundStepUpTest : public InboundHandlerTest {
+ protected:
+  InboundStepUpTest() { config->policy.accounts[0].roles[2].step_up = true; }  // prod glass
+  FakeStepUpLinks links;
+  slack::InboundHandler with_step_up{*engine, api, directory, clock, false, &links};
+};
+
+TEST_F(InboundStepUpTest, EnrollSendsTheSingleUseLinkByDmOnly) {
+  with_step_up.handle(command("U0ALICE", "enroll"));
+  EXPECT_EQ(links.asked, std::vector<std::string>{"enroll U0ALICE"});
+  EXPECT_EQ(http.last("conversations.open")["users"], "U0ALICE");
+  const std::string dm = http.last("chat.postMessage").value("text", "");
+  EXPECT_EQ(http.last("chat.postMessage")["channel"], "D0X");
+  EXPECT_THAT(dm, HasSubstr("<https://jit.example/s/TOKEN0123456789abcdefghijklmnopq|open the enrolment page>"));
+  EXPECT_THAT(dm, HasSubstr("works once, until 10:05 UTC"));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("single-use enrolment link by DM"));
+  EXPECT_THAT(ephemeral_text(), ::testing::Not(HasSubstr("https://")));  // the channel never sees it
+  links.link = fail(Error::Unavailable("the store did not answer"));
+  with_step_up.handle(command("U0ALICE", "enroll"));
+  EXPECT_THAT(ephemeral_text(), HasSubstr(":warning: the store did not answer"));
+}
+
+TEST_F(InboundStepUpTest, WithoutStepUpEnrollSaysItIsNotConfigured) {
+  app.handle(command("U0ALICE", "enroll"));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("Step-up is not configured"));
+  app.handle(command("U0ALICE", "enroll list"));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("Step-up is not configured"));
+  EXPECT_EQ(http.count("chat.postMessage"), 0);
+}
+
+TEST_F(InboundStepUpTest, ListShowsEscapedNamesShortIdsAndUse) {
+  with_step_up.handle(command("U0ALICE", "enroll list"));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("no security keys enrolled"));
+  links.credentials = std::vector<WebAuthnCredential>{
+      {.credential_id = "AAAABBBBCCCCDDDDEEEE", .user_id = "U0ALICE", .name = "yubi <!channel>", .created_at = kStart},
+      {.credential_id = "ZZZZYYYYXXXXWWWW", .user_id = "U0ALICE", .name = "laptop", .created_at = kStart,
+       .last_used_at = kStart + std::chrono::hours(1)}};
+  with_step_up.handle(command("U0ALICE", "enroll list"));
+  const std::string text = ephemeral_text();
+  EXPECT_THAT(text, HasSubstr("yubi &lt;!channel&gt; `AAAABBBBCCCC` enrolled <!date^"));
+  EXPECT_THAT(text, HasSubstr("never used"));
+  EXPECT_THAT(text, HasSubstr("laptop `ZZZZYYYYXXXX`"));
+  EXPECT_THAT(text, HasSubstr("last used <!date^"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("DDDD")));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("<!channel>")));
+}
+
+TEST_F(InboundStepUpTest, RemoveNamesTheOwnerAndEscapesRefusals) {
+  links.removed = WebAuthnCredential{.credential_id = "AAAABBBBCCCCDDDD", .user_id = "U0ALICE", .name = "yubi"};
+  with_step_up.handle(command("U0ALICE", "enroll remove AAAABBBB"));
+  EXPECT_EQ(links.asked.back(), "remove U0ALICE U0ALICE AAAABBBB");
+  EXPECT_THAT(ephemeral_text(), HasSubstr("Removed security key yubi `AAAABBBBCCCC`."));
+  with_step_up.handle(command("U0ADMIN", "enroll remove AAAABBBB <@U0ALICE|alice>"));
+  EXPECT_EQ(links.asked.back(), "remove U0ADMIN U0ALICE AAAABBBB");
+  EXPECT_THAT(ephemeral_text(), HasSubstr("of <@U0ALICE>"));
+  links.removed = fail(Error::Denied("only a jit admin may remove <@U0ALICE>'s keys"));
+  with_step_up.handle(command("U0BOB", "enroll remove AAAABBBB <@U0ALICE>"));
+  EXPECT_THAT(ephemeral_text(), HasSubstr(":no_entry: only a jit admin may remove &lt;@U0ALICE&gt;'s keys"));
+}
+
+TEST_F(InboundStepUpTest, ApproveOnAStepUpRoleAnswersWithTheLinkAndApprovesNothing) {
+  AccessRequest r = submit("glass");
+  with_step_up.handle(click("U0ALICE", slack::kApproveAction, r.id));
+  EXPECT_EQ(links.asked, std::vector<std::string>{"approve " + r.id + " U0ALICE"});
+  EXPECT_EQ(http.last("chat.postEphemeral")["user"], "U0ALICE");
+  EXPECT_EQ(ephemeral_text(),
+            fmt::format("Approving `{}` (glass on prod) needs your security key: "
+                        "<https://jit.example/s/TOKEN0123456789abcdefghijklmnopq|open the step-up page>, valid until "
+                        "10:05 UTC, once.",
+                        r.id));
+  EXPECT_EQ(read(r.id).state, State::pending);
+  EXPECT_TRUE(read(r.id).decisions.empty());
+  // The service's refusals (no credential, self-approval, not an approver) are shown as they are.
+  links.link = fail(Error::Invalid("enrol first: /jit enroll"));
+  with_step_up.handle(click("U0BOB", slack::kApproveAction, r.id));
+  EXPECT_EQ(ephemeral_text(), ":no_entry: enrol first: /jit enroll");
+  // A role without step_up is approved by the click, as before, without asking for a link.
+  AccessRequest plain = submit("admin");
+  const std::size_t asked = links.asked.size();
+  with_step_up.handle(click("U0ALICE", slack::kApproveAction, plain.id));
+  EXPECT_EQ(read(plain.id).state, State::active);
+  EXPECT_EQ(links.asked.size(), asked);
+  // Deny is unchanged: the form opens.
+  with_step_up.handle(click("U0BOB", slack::kDenyAction, r.id));
+  EXPECT_EQ(http.last("views.open")["view"]["callback_id"], slack::kDenyModal);
+}
+
+TEST_F(InboundStepUpTest, ApproveOnAStepUpRoleWithoutTheServiceIsRefusedByName) {
+  AccessRequest r = submit("glass");
+  app.handle(click("U0ALICE", slack::kApproveAction, r.id));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("needs a security-key step-up"));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("[step_up]"));
+  EXPECT_EQ(read(r.id).state, State::pending);
 }
 
 }  // namespace

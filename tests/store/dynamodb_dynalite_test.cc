@@ -2,7 +2,8 @@
 // faithful request validation). dynalite has no TransactWriteItems and no UpdateTimeToLive, so
 // the items are written here with PutItem through the store's own mapping, and the store only
 // reads them back: GetItem, Query on the table and on every index. The named locks (conditional
-// PutItem and DeleteItem) run the whole Locks contract here, each handle with its own client.
+// PutItem and DeleteItem) run the whole Locks contract here, each handle with its own client, and
+// so does the StepUpStore contract (single-item PutItem, UpdateItem and DeleteItem only).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -10,6 +11,7 @@
 
 #include "audit/chain.h"
 #include "contract/locks_contract.h"
+#include "contract/step_up_store_contract.h"
 #include "store/dynamodb_api.h"
 #include "store/dynamodb_items.h"
 #include "store/dynamodb_peers.h"
@@ -187,7 +189,7 @@ TEST_F(DynamoDynalite, AuditEventsAndHeadReadBack) {
 namespace jit {
 namespace {
 
-// The dynalite of the Locks contract, started on first use and stopped when the tests end.
+// The dynalite of the Locks and StepUpStore contracts, started on first use and stopped when the tests end.
 class LocksDynalite : public ::testing::Environment {
  public:
   void TearDown() override { server().reset(); }
@@ -223,19 +225,34 @@ std::unique_ptr<DynamoDbStore> own_client_store(const std::string& table, const 
   return std::move(*store);
 }
 
+// A fresh table on the shared dynalite (its name; the table is missing, and a test failed, when
+// dynalite did not start).
+std::string fresh_dynalite_table() {
+  const std::string url = LocksDynalite::url();
+  const std::string table = testing::fresh_table_name();
+  if (!url.empty()) {
+    auto api = testing::dynamodb_client(url);
+    SystemClock real_time;  // create_table waits for dynalite, another process
+    auto created = DynamoDbStore::create_table(
+        table, *api, real_time,
+        {.max_polls = 250, .poll_interval = std::chrono::milliseconds{20}, .time_to_live = false});
+    EXPECT_TRUE(created) << created.error().message;
+  }
+  return table;
+}
+
 INSTANTIATE_TEST_SUITE_P(Dynalite, LocksContract, ::testing::Values(LocksBackend{"dynalite", [](const Clock& clock) {
-                           const std::string url = LocksDynalite::url();
-                           const std::string table = testing::fresh_table_name();
-                           if (!url.empty()) {
-                             auto api = testing::dynamodb_client(url);
-                             SystemClock real_time;  // create_table waits for dynalite, another process
-                             auto created = DynamoDbStore::create_table(
-                                 table, *api, real_time,
-                                 {.max_polls = 250, .poll_interval = std::chrono::milliseconds{20},
-                                  .time_to_live = false});
-                             EXPECT_TRUE(created) << created.error().message;
-                           }
+                           const std::string table = fresh_dynalite_table();
                            return [table, &clock]() -> std::unique_ptr<Locks> {
+                             return own_client_store(table, clock);
+                           };
+                         }}));
+
+// The step-up items race for real here: every handle has its own client.
+INSTANTIATE_TEST_SUITE_P(Dynalite, StepUpStoreContract, ::testing::Values(StepUpBackend{"dynalite", [] {
+                           const std::string table = fresh_dynalite_table();
+                           return [table]() -> std::shared_ptr<StepUpStore> {
+                             static const SystemClock clock;
                              return own_client_store(table, clock);
                            };
                          }}));

@@ -132,6 +132,41 @@ TEST(DynamoItems, NamedLockHoldsOwnerAndUntilAndLapsesFromTheTableADayLater) {
   EXPECT_EQ(named_lock_key("x"), key("LOCK#x", "LOCK"));
 }
 
+TEST(DynamoItems, AStepUpLinkRoundTripsAndLeavesTheTableADayAfterItExpires) {
+  StepUpChallenge c{.id = "tok-1", .purpose = StepUpPurpose::enroll, .user_id = "U1", .request_id = "",
+                    .action = "enroll", .nonce = "n", .created_at = kT0, .expires_at = kT0 + Seconds{300}};
+  Json item = challenge_item(c);
+  EXPECT_EQ(item["pk"]["S"], "STEPUP#tok-1");
+  EXPECT_EQ(item["sk"]["S"], "STEPUP");
+  EXPECT_EQ(item["purpose"]["S"], "enroll");
+  EXPECT_EQ(item["ttl"]["N"], "1700086700");
+  EXPECT_FALSE(item.contains("used_at"));  // absent until consumed: the condition tests that
+  EXPECT_EQ(challenge_from_item(item).value(), c);
+  c.used_at = kT0 + Seconds{10};
+  EXPECT_EQ(challenge_from_item(challenge_item(c)).value(), c);
+  item["purpose"] = string_value("other");
+  EXPECT_EQ(challenge_from_item(item).error().code, Errc::internal);
+}
+
+TEST(DynamoItems, ACredentialLivesInItsUsersPartitionAndItsIdIsClaimedApart) {
+  const WebAuthnCredential c{.credential_id = "cred-1", .user_id = "U1", .cose_alg = -8, .public_key = "pk",
+                             .sign_count = 4'000'000'000u, .name = "key", .created_at = kT0};
+  const Json item = credential_item(c, "t-1");
+  EXPECT_EQ(item["pk"]["S"], "WEBAUTHN_USER#U1");
+  EXPECT_EQ(item["sk"]["S"], "WEBAUTHN#cred-1");
+  EXPECT_FALSE(item.contains("ttl"));
+  EXPECT_EQ(credential_from_item(item).value(), c);
+  EXPECT_EQ(item["claim"]["S"], "t-1");
+  const Json claim = credential_claim_item(c, "t-1");
+  EXPECT_EQ(claim, (Json{{"pk", {{"S", "WEBAUTHN#cred-1"}}},
+                         {"sk", {{"S", "WEBAUTHN"}}},
+                         {"user_id", {{"S", "U1"}}},
+                         {"claim", {{"S", "t-1"}}}}));
+  Json negative = item;
+  negative["sign_count"] = number_value(-1);
+  EXPECT_EQ(credential_from_item(negative).error().code, Errc::internal);
+}
+
 TEST(DynamoItems, LiveGrantCarriesTtlOfItsExpiry) {
   const Json item = live_grant_item(full_request());
   EXPECT_EQ(item["pk"]["S"], "GRANT#r-full");

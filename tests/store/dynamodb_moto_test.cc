@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -17,6 +18,7 @@
 #include <thread>
 
 #include "contract/locks_contract.h"
+#include "contract/step_up_store_contract.h"
 #include "contract/store_contract.h"
 #include "audit/chain.h"
 #include "store/dynamodb_api.h"
@@ -117,6 +119,22 @@ INSTANTIATE_TEST_SUITE_P(Moto, LocksContract, ::testing::Values(LocksBackend{"mo
                            };
                          }}));
 
+// The step-up items, each handle a store of its own on one fresh table.
+INSTANTIATE_TEST_SUITE_P(Moto, StepUpStoreContract, ::testing::Values(StepUpBackend{"moto", [] {
+                           std::string table;
+                           auto first = fresh_store(&table);
+                           return [table]() -> std::shared_ptr<StepUpStore> {
+                             aws::AwsJsonApi* api = moto_api();
+                             if (api == nullptr || table.empty()) return nullptr;
+                             auto store = DynamoDbStore::open(table, *api);
+                             if (!store) {
+                               ADD_FAILURE() << "open: " << store.error().message;
+                               return nullptr;
+                             }
+                             return std::move(*store);
+                           };
+                         }}));
+
 AccessRequest request(std::string id, State state) {
   AccessRequest r;
   r.id = std::move(id);
@@ -140,6 +158,47 @@ std::optional<Json> item_at(const std::string& table, const Json& key) {
   auto item = dynamodb::get_item(*moto_api(), table, key);
   EXPECT_TRUE(item) << item.error().message;
   return item ? *item : std::nullopt;
+}
+
+// `api`, running `before` once, just ahead of the first call of `operation` whose key's pk starts
+// with `pk_prefix`: to put another writer's change between two calls of the store.
+class InterleavingApi : public aws::AwsJsonApi {
+ public:
+  InterleavingApi(aws::AwsJsonApi& api, std::string operation, std::string pk_prefix, std::function<void()> before)
+      : api_(api), operation_(std::move(operation)), pk_prefix_(std::move(pk_prefix)), before_(std::move(before)) {}
+  std::expected<Json, aws::AwsError> call(std::string_view operation, const Json& input) override {
+    const std::string pk = input.value("Key", Json::object()).value("pk", Json::object()).value("S", "");
+    if (before_ && operation == operation_ && pk.starts_with(pk_prefix_)) std::exchange(before_, nullptr)();
+    return api_.call(operation, input);
+  }
+
+ private:
+  aws::AwsJsonApi& api_;
+  std::string operation_, pk_prefix_;
+  std::function<void()> before_;
+};
+
+// The user enrols a credential again while a removal of it is between its two deletes: the new
+// enrolment keeps its claim, so it is found (before the claim carried a token, the removal's
+// claim delete, conditioned on the user only, took the new enrolment's claim and find said
+// not_found while credentials_of listed it).
+TEST(DynamoMoto, AnEnrolmentRacingARemovalOfTheSameCredentialKeepsItsClaim) {
+  std::string table;
+  auto store = fresh_store(&table);
+  ASSERT_NE(store, nullptr);
+  const WebAuthnCredential c{.credential_id = "cred-1", .user_id = "U1", .public_key = "k", .created_at = kT0};
+  ASSERT_TRUE(store->add_credential(c));
+  InterleavingApi interleaved(*moto_api(), "DeleteItem", "WEBAUTHN#", [&] {
+    auto again = store->add_credential(c);  // through the plain client: the removal waits meanwhile
+    EXPECT_TRUE(again) << again.error().message;
+  });
+  auto remover = DynamoDbStore::open(table, interleaved);
+  ASSERT_TRUE(remover) << remover.error().message;
+  ASSERT_TRUE((*remover)->remove_credential("U1", "cred-1"));
+  auto found = store->find_credential("cred-1");
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_EQ(*found, c);
+  EXPECT_EQ(store->credentials_of("U1").value().size(), 1u);
 }
 
 TEST(DynamoMoto, CreateTableIsIdempotentAndTurnsTtlOn) {

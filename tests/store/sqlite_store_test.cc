@@ -10,11 +10,13 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 #include <vector>
 
 #include "audit/chain.h"
 #include "contract/locks_contract.h"
+#include "contract/step_up_store_contract.h"
 #include "contract/store_contract.h"
 #include "store/sqlite_schema.h"
 
@@ -71,6 +73,12 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, LocksContract,
                              }
                              return std::move(*store);
                            };
+                         }}));
+
+// Every handle is a store of its own on one file, as for the locks.
+INSTANTIATE_TEST_SUITE_P(Sqlite, StepUpStoreContract, ::testing::Values(StepUpBackend{"sqlite", [] {
+                           const fs::path path = ScratchDirectory::new_database_path();
+                           return [path]() -> std::shared_ptr<StepUpStore> { return open_store(path); };
                          }}));
 
 // A plain SQLite connection, to look at the file from outside the store.
@@ -208,6 +216,13 @@ TEST_F(SqliteStoreTest, QueriesUseTheirIndexes) {
       {sqlite::kGetRequest, "SEARCH requests USING INDEX sqlite_autoindex_requests_1"},
       {sqlite::kUpdateRequest, "SEARCH requests USING INDEX sqlite_autoindex_requests_1"},
       {sqlite::kAuditEvents, "SEARCH audit USING INTEGER PRIMARY KEY"},
+      {sqlite::kGetChallenge, "SEARCH step_up_challenges USING INDEX sqlite_autoindex_step_up_challenges_1"},
+      {sqlite::kConsumeChallenge, "SEARCH step_up_challenges USING INDEX sqlite_autoindex_step_up_challenges_1"},
+      {sqlite::kDeleteChallengesExpiredBefore, "SEARCH step_up_challenges USING INDEX step_up_challenges_by_expiry"},
+      {sqlite::kGetCredential, "SEARCH webauthn_credentials USING INDEX sqlite_autoindex_webauthn_credentials_1"},
+      {sqlite::kCredentialsOf, "SEARCH webauthn_credentials USING INDEX webauthn_credentials_by_user"},
+      {sqlite::kAdvanceSignCount, "SEARCH webauthn_credentials USING INDEX sqlite_autoindex_webauthn_credentials_1"},
+      {sqlite::kDeleteCredential, "SEARCH webauthn_credentials USING INDEX sqlite_autoindex_webauthn_credentials_1"},
   };
   for (const auto& [sql, expected] : kQueries) {
     std::string plan;
@@ -215,6 +230,8 @@ TEST_F(SqliteStoreTest, QueriesUseTheirIndexes) {
     EXPECT_THAT(plan, HasSubstr(expected)) << sql;
     EXPECT_THAT(plan, ::testing::Not(HasSubstr("SCAN requests\n"))) << sql;
     EXPECT_THAT(plan, ::testing::Not(HasSubstr("SCAN audit\n"))) << sql;
+    EXPECT_THAT(plan, ::testing::Not(HasSubstr("SCAN step_up_challenges\n"))) << sql;
+    EXPECT_THAT(plan, ::testing::Not(HasSubstr("SCAN webauthn_credentials\n"))) << sql;
     EXPECT_THAT(plan, ::testing::Not(HasSubstr("TEMP B-TREE"))) << sql;
   }
 }
@@ -269,51 +286,121 @@ TEST_F(SqliteStoreTest, AVersion4DatabaseGainsTheLocksTableAndKeepsItsRows) {
   auto store = open_store(path_);
   ASSERT_NE(store, nullptr);
   RawDatabase raw(path_);
-  EXPECT_EQ(raw.value("PRAGMA user_version"), "5");
+  EXPECT_EQ(raw.value("PRAGMA user_version"), std::to_string(sqlite::kSchemaVersion));
   EXPECT_EQ(store->get_request("r-four").value().requester_email, "u1@example.com");
   ASSERT_TRUE(store->try_lock("lock#ps-1", "instance-a", kT0 + std::chrono::seconds(60)).value_or(false));
   EXPECT_EQ(raw.value("SELECT owner || ' ' || until FROM locks WHERE name = 'lock#ps-1'"),
             fmt::format("instance-a {}", epoch_seconds(kT0) + 60));
 }
 
-// Processes, not only threads: SQLite's file locks between processes are what serialise them.
-// Each child opens the file and waits for the parent to close a pipe, so all try at once; exit
-// code 1 = took it, 0 = refused, 2 = error.
-TEST_F(SqliteStoreTest, OfRacingProcessesExactlyOneTakesTheLock) {
-  ASSERT_NE(open_store(path_), nullptr);  // the schema exists before the race
-  constexpr int kProcesses = 6;
+// Forks `processes` children that each open the file at `path` and wait for the parent to close a
+// pipe, so that all go at once; each then exits with `attempt(store, i)`: 1 won, 0 lost, 2 failed.
+// The counts of winners and losers; every child that failed is a test failure.
+struct RaceOutcome {
+  int won = 0, lost = 0;
+};
+RaceOutcome race_processes(const fs::path& path, int processes, const std::function<int(SqliteStore&, int)>& attempt) {
+  RaceOutcome outcome;
   int start[2];
-  ASSERT_EQ(::pipe(start), 0);
+  if (::pipe(start) != 0) {
+    ADD_FAILURE() << "pipe failed";
+    return outcome;
+  }
   std::vector<pid_t> children;
-  for (int i = 0; i < kProcesses; ++i) {
+  for (int i = 0; i < processes; ++i) {
     const pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
+    if (pid < 0) {
+      ADD_FAILURE() << "fork failed";
+      break;
+    }
     if (pid == 0) {
       ::close(start[1]);
-      auto store = SqliteStore::open(path_.string());
+      auto store = SqliteStore::open(path.string());
       char byte;
       while (::read(start[0], &byte, 1) > 0) {
       }
-      if (!store) ::_exit(2);
-      auto took = (*store)->try_lock("lock#ps-1", fmt::format("process-{}", i), from_epoch(4'000'000'000));
-      ::_exit(!took ? 2 : *took ? 1 : 0);
+      ::_exit(store ? attempt(**store, i) : 2);
     }
     children.push_back(pid);
   }
   ::close(start[0]);
   ::close(start[1]);  // go
-  int took = 0, refused = 0;
   for (pid_t pid : children) {
     int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status));
     const int code = WEXITSTATUS(status);
-    EXPECT_NE(code, 2) << "a child failed to open the store or to try the lock";
-    took += code == 1;
-    refused += code == 0;
+    EXPECT_NE(code, 2) << "a child failed to open the store or to make its attempt";
+    outcome.won += code == 1;
+    outcome.lost += code == 0;
   }
-  EXPECT_EQ(took, 1);
-  EXPECT_EQ(refused, kProcesses - 1);
+  return outcome;
+}
+
+// Processes, not only threads: SQLite's file locks between processes are what serialise them.
+TEST_F(SqliteStoreTest, OfRacingProcessesExactlyOneTakesTheLock) {
+  ASSERT_NE(open_store(path_), nullptr);  // the schema exists before the race
+  constexpr int kProcesses = 6;
+  const RaceOutcome outcome = race_processes(path_, kProcesses, [](SqliteStore& store, int i) {
+    auto took = store.try_lock("lock#ps-1", fmt::format("process-{}", i), from_epoch(4'000'000'000));
+    return !took ? 2 : *took ? 1 : 0;
+  });
+  EXPECT_EQ(outcome.won, 1);
+  EXPECT_EQ(outcome.lost, kProcesses - 1);
+}
+
+TEST_F(SqliteStoreTest, AVersion5DatabaseGainsTheStepUpTablesAndKeepsItsLocks) {
+  {
+    RawDatabase raw(path_);
+    for (int step = 0; step < 5; ++step) raw.rows(sqlite::kMigrations[step]);
+    raw.rows("PRAGMA user_version = 5");
+    raw.rows("INSERT INTO locks (name, owner, until) VALUES ('lock#ps-1', 'instance-a', 4000000000)");
+  }
+  auto store = open_store(path_);
+  ASSERT_NE(store, nullptr);
+  RawDatabase raw(path_);
+  EXPECT_EQ(raw.value("PRAGMA user_version"), "6");
+  EXPECT_EQ(raw.value("SELECT owner FROM locks WHERE name = 'lock#ps-1'"), "instance-a");
+  ASSERT_TRUE(store->add_credential({.credential_id = "cred-1", .user_id = "U1", .public_key = "k", .created_at = kT0}));
+  EXPECT_EQ(raw.value("SELECT user_id || ' ' || sign_count || ' ' || created_at || ' ' || "
+                      "coalesce(last_used_at, 'null') FROM webauthn_credentials"),
+            fmt::format("U1 0 {} null", epoch_seconds(kT0)));
+}
+
+// put_challenge drops what expired more than a day before the new challenge was made, and only that.
+TEST_F(SqliteStoreTest, PuttingAChallengeDeletesThoseExpiredMoreThanADayAgo) {
+  auto store = open_store(path_);
+  ASSERT_NE(store, nullptr);
+  const auto challenge = [](std::string id, TimePoint created) {
+    return StepUpChallenge{.id = std::move(id), .user_id = "U1", .request_id = "r-1", .action = "approve",
+                           .nonce = "n", .created_at = created, .expires_at = created + std::chrono::minutes(5)};
+  };
+  ASSERT_TRUE(store->put_challenge(challenge("tok-old", kT0)));
+  ASSERT_TRUE(store->put_challenge(challenge("tok-recent", kT0 + std::chrono::hours(2))));
+  const TimePoint old_expiry = kT0 + std::chrono::minutes(5);
+  ASSERT_TRUE(store->put_challenge(challenge("tok-day", old_expiry + std::chrono::hours(24))));
+  EXPECT_TRUE(store->get_challenge("tok-old")) << "expired exactly a day ago: kept";
+  ASSERT_TRUE(store->put_challenge(challenge("tok-new", old_expiry + std::chrono::hours(24) + std::chrono::seconds(1))));
+  EXPECT_EQ(store->get_challenge("tok-old").error().code, Errc::not_found);
+  EXPECT_TRUE(store->get_challenge("tok-recent"));
+  EXPECT_TRUE(store->get_challenge("tok-day"));
+}
+
+// Processes, not only threads, consume one link: exactly one wins, the others see a conflict.
+TEST_F(SqliteStoreTest, OfRacingProcessesExactlyOneConsumesAChallenge) {
+  {
+    auto store = open_store(path_);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->put_challenge({.id = "tok-1", .user_id = "U1", .request_id = "r-1", .action = "approve",
+                                      .nonce = "n", .created_at = kT0, .expires_at = kT0 + std::chrono::minutes(5)}));
+  }
+  constexpr int kProcesses = 6;
+  const RaceOutcome outcome = race_processes(path_, kProcesses, [](SqliteStore& store, int i) {
+    auto consumed = store.consume_challenge("tok-1", kT0 + std::chrono::seconds(i));
+    return consumed ? 1 : consumed.error().code == Errc::conflict ? 0 : 2;
+  });
+  EXPECT_EQ(outcome.won, 1);
+  EXPECT_EQ(outcome.lost, kProcesses - 1);
 }
 
 TEST_F(SqliteStoreTest, NewerSchemaVersionIsRefused) {

@@ -3,10 +3,11 @@
 
 #include <cstdint>
 
+#include "platform/free_port.h"
+
 namespace jit::testing {
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released). Another
-// process may take it before you do; tests accept that small race.
-std::uint16_t free_port();
+// platform/free_port.h's free_loopback_port, by the name the tests use.
+inline std::uint16_t free_port() { return free_loopback_port(); }
 
 }  // namespace jit::testing

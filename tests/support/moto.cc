@@ -11,7 +11,7 @@ namespace jit::testing {
 
 std::string MotoServer::url() const { return fmt::format("http://127.0.0.1:{}", port); }
 
-Result<MotoServer> MotoServer::start() {
+Result<MotoServer> MotoServer::start(std::vector<std::pair<std::string, std::string>> env) {
   if (!find_executable("moto_server"))
     return fail(Error::NotFound(
         "moto_server is not on PATH: install Python moto with its server extra "
@@ -19,7 +19,8 @@ Result<MotoServer> MotoServer::start() {
   MotoServer server;
   server.port = free_port();
   auto process = ChildProcess::spawn({"moto_server", "-H", "127.0.0.1", "-p", std::to_string(server.port)},
-                                     {.output_file = fmt::format("/tmp/moto_server.{}.log", server.port)});
+                                     {.env = std::move(env),
+                                      .output_file = fmt::format("/tmp/moto_server.{}.log", server.port)});
   if (!process) return fail(process.error());
   server.process = std::move(*process);
   if (auto ready = server.process->wait_for_http(server.port, "/moto-api/"); !ready)

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/error.h"
 #include "platform/child_process.h"
@@ -20,8 +22,9 @@ struct MotoServer {
   std::string url() const;
   // Starts `moto_server -H 127.0.0.1 -p <free port>` (output in /tmp/moto_server.<port>.log) and
   // waits until it answers. Errc::not_found with an install hint when moto_server is not on PATH:
-  // tests must fail on it, not skip.
-  static Result<MotoServer> start();
+  // tests must fail on it, not skip. `env` is added to its environment (for example
+  // INITIAL_NO_AUTH_ACTION_COUNT, after which moto checks signatures and IAM policies).
+  static Result<MotoServer> start(std::vector<std::pair<std::string, std::string>> env = {});
   // POST /moto-api/reset: forget every table and resource.
   Result<> reset() const;
 };

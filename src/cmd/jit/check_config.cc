@@ -2,11 +2,13 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "app/audit_keys.h"
 #include "app/checkpoint_key.h"
 #include "app/config.h"
+#include "app/step_up_tls.h"
 #include "cmd/jit/cli.h"
 #include "cmd/jit/commands.h"
 #include "core/duration.h"
@@ -17,15 +19,69 @@ namespace {
 
 std::string_view on_off(bool on) { return on ? "on" : "off"; }
 
-// What AWS itself enforces for each role (issue 14), defaults resolved: one line per role.
+// What AWS itself enforces for each role (issue 14), defaults resolved: one line per role. An
+// iam-role account (issue 16) first gets a line on how the service reaches it and who may assume
+// its roles, and its roles name their IAM role. The external id is never printed.
 void print_enforcement(const Policy& policy, const AwsSettings& aws) {
-  for (const auto& account : policy.accounts)
+  bool any_iam_role = false;
+  for (const auto& account : policy.accounts) {
+    const bool iam_role = account.provider == AccessPath::iam_role;
+    any_iam_role |= iam_role;
+    if (iam_role)
+      fmt::print("  {}: provider iam-role, management role {} (with its external id), base principal {}\n",
+                 account.name, account.iam_role.management_role_arn, account.iam_role.base_principal_arn);
     for (const auto& role : account.roles)
-      fmt::print("  {}/{} (tier {}): session_cutoff {}, scheduled_revoke {}\n", account.name, role.name,
-                 tier_name(role.tier), on_off(role.session_cutoff), on_off(role.scheduled_revoke));
+      fmt::print("  {}/{} (tier {}): {}session_cutoff {}, scheduled_revoke {}\n", account.name, role.name,
+                 tier_name(role.tier), iam_role ? fmt::format("role {}, ", role.permission_set_arn) : "",
+                 on_off(role.session_cutoff), on_off(role.scheduled_revoke));
+  }
   fmt::print("  scheduler: role {}, group {}; cut-off margin {}\n",
              aws.scheduler_role_arn.empty() ? "(none)" : aws.scheduler_role_arn, aws.scheduler_group,
              format_duration(aws.cutoff_margin));
+  if (any_iam_role)
+    fmt::print("  trust policies of iam-role accounts' roles: at most {} characters\n", aws.trust_policy_size_limit);
+}
+
+// The step-up page (issue 15) when a role needs it: its TLS identity read and checked as jit serve
+// loads it, from the JIT_STEP_UP_TLS_* variables or the files. Neither here (secrets are usually
+// given only where the service runs: a file not there, or no file set) is only a warning; one
+// variable without the other, or an identity that is there but unreadable, not PEM, or a key not
+// the certificate's is an error. nullopt: fine, or only warned about.
+std::optional<Error> check_step_up(const Config& config) {
+  if (!any_step_up(config.policy)) return std::nullopt;
+  const StepUpSettings& s = config.settings.step_up;
+  const StepUpTlsEnv env = StepUpTlsEnv::from_process();
+  if (!env.either()) {
+    const auto warn = [](const std::string& what) {
+      std::cerr << fmt::format("jit: warning: [step_up] {}, so it was not checked; jit serve will not start without "
+                               "the files or the variables {} and {} (PEM text)\n",
+                               what, kStepUpCertificateVariable, kStepUpKeyVariable);
+    };
+    for (const auto& [name, path] : {std::pair{"tls_certificate_file", &s.tls_certificate_file},
+                                     std::pair{"tls_key_file", &s.tls_key_file}}) {
+      std::error_code ec;
+      if (path->empty()) {
+        warn(fmt::format("{} is not set, nor are the variables here", name));
+        return std::nullopt;
+      }
+      if (!std::filesystem::exists(*path, ec) && !ec) {
+        warn(fmt::format("{}: {} does not exist here", name, *path));
+        return std::nullopt;
+      }
+    }
+  }
+  if (auto tls = load_step_up_tls(s, env); !tls) return tls.error();
+  return std::nullopt;
+}
+
+void print_step_up(const Policy& policy, const StepUpSettings& s) {
+  if (!any_step_up(policy)) return;
+  std::vector<std::string> roles;
+  for (const auto& account : policy.accounts)
+    for (const auto& role : account.roles)
+      if (role.step_up) roles.push_back(account.name + "/" + role.name);
+  fmt::print("  step-up with a security key for {}: page {} (RP ID {}), listening on {}, links last {}\n",
+             fmt::join(roles, ", "), s.origin, s.rp_id, s.listen, format_duration(s.link_lifetime));
 }
 
 }  // namespace
@@ -38,6 +94,7 @@ int cmd_check_config(const std::string& path) {
   const Policy& policy = (*config)->policy;
   std::size_t roles = 0;
   for (const auto& a : policy.accounts) roles += a.roles.size();
+  if (auto problem = check_step_up(**config)) return report(*problem);
   auto keys = load_audit_keys((*config)->settings.audit);
   if (!keys) return report(keys.error());
   for (const auto& warning : keys->warnings) std::cerr << ("jit: warning: " + warning + "\n");
@@ -48,6 +105,7 @@ int cmd_check_config(const std::string& path) {
                  : "unkeyed",
              *key ? "audit checkpoints signed by key " + (**key).public_key().key_id() : "no audit checkpoints");
   print_enforcement(policy, (*config)->settings.aws);
+  print_step_up(policy, (*config)->settings.step_up);
   return kExitOk;
 }
 

@@ -271,6 +271,10 @@ void declare_demo(CLI::App& app, Commands& commands) {
   cmd->add_option("--emulators-dir", o->emulators_dir,
                   "The directory holding jit-slack-emulator and jit-aws-emulator (default: $JIT_EMULATORS_DIR, "
                   "else beside jit, else the build tree's emulators/slack and emulators/aws)");
+  cmd->add_flag("--step-up", o->step_up,
+                "Also a break-glass approval confirmed with security keys on serve's step-up page (WebAuthn), in a "
+                "headless Chromium with virtual authenticators (needs node, playwright-core and chromium: "
+                "scripts/setup)");
   commands.emplace_back(cmd, [o] { return demo::run_demo(*o); });
 }
 

@@ -15,6 +15,8 @@
 #include "app/config.h"
 #include "app/dry_run.h"
 #include "app/runtime.h"
+#include "app/step_up_page.h"
+#include "app/step_up_tls.h"
 #include "cmd/jit/cli.h"
 #include "core/duration.h"
 #include "engine/announcer.h"
@@ -28,6 +30,7 @@
 #include "slack/inbound.h"
 #include "slack/slack_chat.h"
 #include "slack/socket_mode.h"
+#include "slack/step_up_service_links.h"
 #include "slack/web_api.h"
 
 namespace jit {
@@ -362,11 +365,23 @@ int run_serve(const ServeOptions& o) {
                  {.revoke_concurrency = aws_settings.revoke_concurrency,
                   .revoke_rate = aws_settings.revoke_rate});
 
+  // The WebAuthn step-up page (issue 15), only when a role needs it; stopped before the engine goes.
+  std::unique_ptr<StepUpPage> step_up;
+  std::unique_ptr<slack::ServiceStepUpLinks> step_up_links;
+  if (any_step_up(*engine.policy())) {
+    auto page = start_step_up_page(rt.config()->settings.step_up, engine, rt.step_up_store(), rt.store(), rt.clock());
+    if (!page) return report(page.error());
+    step_up = std::move(*page);
+    step_up_links = std::make_unique<slack::ServiceStepUpLinks>(*step_up->service);
+    spdlog::info("event=step_up_listening url={} origin={}", step_up->url, rt.config()->settings.step_up.origin);
+  }
+
   std::atomic<bool> fatal{false};
   std::unique_ptr<slack::InboundHandler> inbound;
   std::unique_ptr<slack::SocketModeClient> socket;
   if (slack) {
-    inbound = std::make_unique<slack::InboundHandler>(engine, *slack->bot_api, *directory, rt.clock(), o.dry_run);
+    inbound = std::make_unique<slack::InboundHandler>(engine, *slack->bot_api, *directory, rt.clock(), o.dry_run,
+                                                      step_up_links.get());
     socket = make_socket(*slack, *inbound, rt.clock(), metrics,
                          static_cast<std::size_t>(rt.config()->settings.slack.queue_limit), [&](const Error& e) {
       spdlog::critical("event=slack_stopped error=\"{}\"", e.message);
@@ -397,6 +412,7 @@ int run_serve(const ServeOptions& o) {
   if (checkpoints) checkpoints->stop();
   // Stop taking envelopes and finish the ones already acked, then close the sockets.
   if (socket) socket->stop();
+  if (step_up) step_up->server->stop();  // no approval through the page once the loop has stopped
   SignalWaiter::raise_in_process(SIGUSR1);  // wakes the signal thread if the loop stopped by itself
   signal_thread.join();
   return fatal ? kExitFailure : kExitOk;

@@ -1,13 +1,13 @@
-#include "support/free_port.h"
+#include "platform/free_port.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-namespace jit::testing {
+namespace jit {
 
-std::uint16_t free_port() {
+std::uint16_t free_loopback_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -21,4 +21,4 @@ std::uint16_t free_port() {
   return port;
 }
 
-}  // namespace jit::testing
+}  // namespace jit
