@@ -194,6 +194,10 @@ class Engine {
   // stored afterwards. Safe to call twice and from several threads: a second caller for a request
   // this engine is already on returns at once (LocalClaim).
   Result<AccessRequest> expire(const std::string& id, const std::string& actor = "system:timer");
+  // False when the store says `id` is no longer an active grant (released, revoked meanwhile):
+  // expire() would leave it alone. A failed read says true, and expire() decides. The revocation
+  // workers ask before they take a token of the rate, so a grant handed over twice costs none.
+  bool still_active(const std::string& id);
   // Called (from the thread that scheduled it) whenever a timer is added, so a service loop
   // sleeping until the next deadline can wake up and sleep again until the new one.
   void set_timer_listener(std::function<void()> listener);

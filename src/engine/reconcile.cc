@@ -71,8 +71,23 @@ ReconcileReport Engine::reconcile() {
   for (const auto& r : *holding) known.insert(assignment_of(r));
   std::set<Assignment> left_in_place;
   for (const auto& set : listed_sets) {
-    for (const auto& a : set.assignments) {
-      if (known.contains(a)) continue;
+    std::vector<Assignment> unexplained;
+    for (const auto& a : set.assignments)
+      if (!known.contains(a)) unexplained.push_back(a);
+    if (unexplained.empty()) continue;
+    // A grant revoked between the listing and the store's read is gone from the provider but no
+    // longer holding in the store: listed again after the store was read, it is absent. Only what
+    // is still there is a stray (a mass expiry raised false "standing access" alerts before).
+    auto again = provider_.list(set.set.account_id, set.set.permission_set_arn);
+    if (!again) {
+      ++report.errors;
+      spdlog::error("event=reconcile_failed account={} permission_set={} error=\"{}\"", set.set.account_id,
+                    set.set.permission_set_arn, again.error().message);
+      continue;
+    }
+    const std::set<Assignment> still(again->begin(), again->end());
+    for (const auto& a : unexplained) {
+      if (!still.contains(a)) continue;
       if (!set.revoke) {
         left_in_place.insert(a);
         report_stray(a, probation.contains(set.set), report);

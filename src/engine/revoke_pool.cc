@@ -6,8 +6,9 @@
 
 namespace jit {
 
-RevokePool::RevokePool(std::function<void(const std::string&)> revoke, const Clock& clock, RevokePoolOptions options)
-    : revoke_(std::move(revoke)), clock_(clock), gate_(clock, Rate{std::max(1, options.rate), std::chrono::seconds(1)}, std::max(1, options.rate)) {
+RevokePool::RevokePool(std::function<void(const std::string&)> revoke, const Clock& clock, RevokePoolOptions options,
+                       std::function<bool(const std::string&)> needed)
+    : revoke_(std::move(revoke)), needed_(std::move(needed)), clock_(clock), gate_(clock, Rate{std::max(1, options.rate), std::chrono::seconds(1)}, std::max(1, options.rate)) {
   const int n = std::max(1, options.concurrency);
   workers_.reserve(n);
   for (int i = 0; i < n; ++i) workers_.emplace_back([this] { work(); });
@@ -33,13 +34,16 @@ void RevokePool::work() {
     std::string id = std::move(queue_.front());
     queue_.pop_front();
     lock.unlock();
-    gate_.take();  // the rate: the wait happens here, outside the queue's lock
-    bool stopped;
-    {
-      std::lock_guard check(mu_);
-      stopped = stopping_;
+    // A grant the sweeper handed over again just after a worker revoked it takes no token.
+    if (!needed_ || needed_(id)) {
+      gate_.take();  // the rate: the wait happens here, outside the queue's lock
+      bool stopped;
+      {
+        std::lock_guard check(mu_);
+        stopped = stopping_;
+      }
+      if (!stopped) revoke_(id);
     }
-    if (!stopped) revoke_(id);
     lock.lock();
     pending_.erase(id);
     if (pending_.empty()) idle_.notify_all();

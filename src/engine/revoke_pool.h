@@ -26,8 +26,11 @@ struct RevokePoolOptions {
 
 class RevokePool {
  public:
-  // `revoke` ends the grant with that id (Engine::expire); it must not throw. Starts the workers.
-  RevokePool(std::function<void(const std::string&)> revoke, const Clock& clock, RevokePoolOptions options);
+  // `revoke` ends the grant with that id (Engine::expire); it must not throw. `needed`, when set,
+  // is asked first (Engine::still_active): an id it says false of is dropped without taking a
+  // token of the rate. Neither may throw. Starts the workers.
+  RevokePool(std::function<void(const std::string&)> revoke, const Clock& clock, RevokePoolOptions options,
+             std::function<bool(const std::string&)> needed = nullptr);
   // stop().
   ~RevokePool();
   RevokePool(const RevokePool&) = delete;
@@ -48,6 +51,7 @@ class RevokePool {
   void work();
 
   std::function<void(const std::string&)> revoke_;
+  std::function<bool(const std::string&)> needed_;
   const Clock& clock_;
   RateGate gate_;
   mutable std::mutex mu_;

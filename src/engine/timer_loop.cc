@@ -50,7 +50,14 @@ TimerLoop::TimerLoop(Engine& engine, const Clock& clock, TimerLoopOptions option
             spdlog::error("event=timer_revoke_deferred request={} error=\"{}\"", id, e.what());
           }
         },
-        clock, RevokePoolOptions{.concurrency = options.revoke_concurrency, .rate = options.revoke_rate});
+        clock, RevokePoolOptions{.concurrency = options.revoke_concurrency, .rate = options.revoke_rate},
+        [&engine](const std::string& id) {
+          try {
+            return engine.still_active(id);
+          } catch (const std::exception&) {  // expire() will say what is wrong
+            return true;
+          }
+        });
     engine_.set_revoke_dispatcher([pool = pool_.get()](const std::string& id) { pool->submit(id); });
   }
   engine_.set_timer_listener([this] {

@@ -49,6 +49,11 @@ Result<AccessRequest> Engine::expire(const std::string& id, const std::string& a
   return advance_revoke(id, Action::expire, actor, reason, std::move(*r));
 }
 
+bool Engine::still_active(const std::string& id) {
+  auto r = store_.get_request(id);
+  return !r || (r->state == State::active && r->expires_at);
+}
+
 int Engine::fire_due_timers() {
   std::vector<std::pair<std::string, bool>> due;
   {

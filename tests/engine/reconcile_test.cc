@@ -7,6 +7,7 @@ namespace jit::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class ReconcileTest : public EngineTest {
  protected:
@@ -57,6 +58,26 @@ TEST_F(ReconcileTest, LeavesInFlightGrantsAlone) {
   provider.add_out_of_band(assignment(g));  // as if the grant landed but the reply was lost
   EXPECT_EQ(engine->reconcile().stray_revoked, 0);
   EXPECT_TRUE(provider.has(assignment(g)));
+}
+
+// Failed before: a grant that expired between the reconciler's listing and its read of the store
+// was taken for standing access (listed, no longer holding): revoked twice and alerted as
+// "standing access found" (a mass expiry under ASan raised a handful of these).
+TEST_F(ReconcileTest, AGrantRevokedBetweenTheListingAndTheStoreReadIsNoStray) {
+  first_pass();
+  auto active = engine->approve(submit().id, "U0ALICE").value();
+  provider.add_out_of_band(stray);  // a real stray beside it is still found
+  clock.set(*active.expires_at);
+  provider.after_next_list([&] { ASSERT_EQ(engine->expire(active.id)->state, State::revoked); });
+  const int revokes_before = provider.calls(MemoryAccessProvider::Op::revoke);
+  auto report = engine->reconcile();
+  EXPECT_EQ(report.stray_revoked, 1);
+  EXPECT_EQ(report.errors, 0);
+  EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::revoke) - revokes_before, 2) << "the expiry's and the stray's";
+  EXPECT_FALSE(provider.has(stray));
+  for (const auto& line : chat.transcript())
+    if (line.kind == ChatLine::Kind::alert) EXPECT_THAT(line.text, Not(HasSubstr(assignment(active).principal))) << line.text;
+  expect_audit_ok();
 }
 
 // Failed before reconcile modes: the first reconcile after start revoked at once, so a policy

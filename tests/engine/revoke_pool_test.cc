@@ -60,6 +60,19 @@ TEST(RevokePoolTest, AnIdQueuedOrRunningIsNotQueuedAgain) {
   EXPECT_TRUE(pool.submit("r1")) << "done, so it may come again";
 }
 
+// Failed before: a grant the sweeper handed over again just after a worker revoked it took a token
+// of the rate, delaying the expiries behind it (the cold CI runs saw 9.1 s and more for 9 s).
+TEST(RevokePoolTest, AnIdNoLongerNeededTakesNoTokenAndIsNotRevoked) {
+  ManualClock clock;
+  std::atomic<int> runs{0};
+  RevokePool pool([&](const std::string&) { ++runs; }, clock, {.concurrency = 1, .rate = 1},
+                  [](const std::string& id) { return id.starts_with("due"); });
+  for (const char* id : {"due-1", "done-1", "done-2", "due-2", "done-3"}) pool.submit(id);
+  ASSERT_TRUE(pool.wait_idle(seconds(60)));
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(clock.slept(), milliseconds(1000)) << "one token waited for: the second due id's";
+}
+
 class MassExpiryTest : public EngineTest {
  protected:
   // `n` grants of "read" for different requesters, all expiring at kStart + 1h.
@@ -83,12 +96,13 @@ TEST_F(MassExpiryTest, TheLoopHandsExpiriesToWorkersThatKeepTheRate) {
   loop.step();  // returns once the timers are handed over
   ASSERT_TRUE(loop.revoke_pool()->wait_idle(seconds(600)));
   for (const auto& id : ids) EXPECT_EQ(read(id).state, State::revoked) << id;
+  // Once each: a grant the sweep of this step hands over again after a worker revoked it takes no
+  // token and calls nothing, and the reconcile of this step takes no just-revoked grant for a stray
+  // (before both fixes, under ASan: 101-106 revocations and up to 9.4 s).
   EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::revoke), 100);
-  // 10 at once, then 90 at 10 per second: 9 s of waiting for tokens. A sweep in this step (the
-  // clock jumped an hour) can hand the pool a grant a worker has just revoked, and its turn takes a
-  // token too (the cold CI run of 66c7948 saw 9.1 s): never less than 9 s, and not much more.
+  // 10 at once, then 90 at 10 per second: 9 s of waiting for tokens.
   EXPECT_GE(clock.slept() - slept_before, milliseconds(9000));
-  EXPECT_LE(clock.slept() - slept_before, milliseconds(10000));
+  EXPECT_LE(clock.slept() - slept_before, milliseconds(9100));
 }
 
 TEST_F(MassExpiryTest, TheSweeperHandsMissedExpiriesToTheSameWorkersOnce) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace jit {
 
@@ -67,12 +68,22 @@ Result<> MemoryAccessProvider::revoke(const Assignment& a) {
 
 Result<std::vector<Assignment>> MemoryAccessProvider::list(const std::string& account_id,
                                                            const std::string& permission_set_arn) {
-  std::lock_guard lock(mu_);
-  if (auto f = take_fault(Op::list); !f) return fail(f.error());
   std::vector<Assignment> out;
-  for (const auto& a : assignments_)
-    if (a.account_id == account_id && a.permission_set_arn == permission_set_arn) out.push_back(a);
+  std::function<void()> then;
+  {
+    std::lock_guard lock(mu_);
+    if (auto f = take_fault(Op::list); !f) return fail(f.error());
+    for (const auto& a : assignments_)
+      if (a.account_id == account_id && a.permission_set_arn == permission_set_arn) out.push_back(a);
+    then = std::exchange(after_list_, nullptr);
+  }
+  if (then) then();
   return out;
+}
+
+void MemoryAccessProvider::after_next_list(std::function<void()> once) {
+  std::lock_guard lock(mu_);
+  after_list_ = std::move(once);
 }
 
 int MemoryAccessProvider::prune_locked(const std::string& permission_set_arn) {

@@ -41,6 +41,9 @@ class MemoryAccessProvider final : public AccessProvider {
   // simulate a crash right after the provider acted, by throwing). For cancel the assignment is
   // the schedule's ({} when there was none).
   void on_effect(std::function<void(Op, const Assignment&)> hook);
+  // Runs `once` after the next list() has read the assignments, before it returns (tests act
+  // between the reconciler's listing and its read of the store).
+  void after_next_list(std::function<void()> once);
   // From now on `email` resolves to `principal`, whatever the target (the directory changed).
   void set_principal(const std::string& email, const std::string& principal);
   // Adds an assignment behind the engine's back (standing access the reconciler must find).
@@ -89,6 +92,7 @@ class MemoryAccessProvider final : public AccessProvider {
   std::map<std::string, std::string> principals_;  // set_principal's
   std::map<Op, std::pair<int, Error>> faults_;
   std::function<void(Op, const Assignment&)> hook_;
+  std::function<void()> after_list_;
   int created_ = 0, deleted_ = 0;
   std::vector<Op> effects_;
   std::map<std::string, SessionCutoff> cutoffs_;
