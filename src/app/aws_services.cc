@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <mutex>
+
 #include "aws/credentials_chain.h"
 #include "aws/endpoints.h"
+#include "aws/iam_clients.h"
 #include "aws/json_client.h"
 #include "aws/rest_json_client.h"
 #include "aws/shared_config.h"
@@ -20,6 +23,9 @@ struct AwsServices::Parts {
   std::unique_ptr<aws::CredentialsChain> credentials;
   std::unique_ptr<aws::AwsJsonClient> dynamodb, sso_admin, identitystore;
   std::unique_ptr<aws::AwsRestJsonClient> scheduler;
+  CallObserver on_result;
+  std::mutex iam_mutex;
+  std::shared_ptr<aws::IamClients> iam;  // made on first need
 };
 
 AwsServices::AwsServices(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
@@ -29,6 +35,7 @@ Result<std::shared_ptr<AwsServices>> AwsServices::create(const AwsSettings& sett
                                                          CallObserver on_result) {
   auto parts = std::make_unique<Parts>();
   parts->clock = &clock;
+  parts->on_result = on_result;
   if (!settings.region.empty()) {
     parts->region = settings.region;
   } else if (auto region = aws::resolve_region(net::process_env)) {
@@ -75,6 +82,17 @@ aws::AwsJsonApi& AwsServices::dynamodb() { return *parts_->dynamodb; }
 aws::AwsJsonApi& AwsServices::sso_admin() { return *parts_->sso_admin; }
 aws::AwsJsonApi& AwsServices::identitystore() { return *parts_->identitystore; }
 aws::AwsJsonApi& AwsServices::scheduler() { return *parts_->scheduler; }
+Result<std::shared_ptr<aws::IamClients>> AwsServices::iam_clients(Seconds credential_reuse) {
+  std::lock_guard lock(parts_->iam_mutex);
+  if (parts_->iam) return parts_->iam;
+  auto config = aws::IamClientsConfig::resolve(parts_->region);
+  if (!config) return fail(config.error());
+  config->on_result = parts_->on_result;
+  config->credential_reuse = credential_reuse;
+  parts_->iam = std::make_shared<aws::IamClients>(std::move(*config), *parts_->credentials, *parts_->http, *parts_->clock);
+  return parts_->iam;
+}
+
 const std::string& AwsServices::region() const { return parts_->region; }
 const Clock& AwsServices::clock() const { return *parts_->clock; }
 

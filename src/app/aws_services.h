@@ -8,11 +8,16 @@
 #include <string>
 
 #include "aws/json_api.h"
+#include "core/time.h"
 #include "core/error.h"
 #include "core/settings.h"
 #include "ports/clock.h"
 
 namespace jit {
+
+namespace aws {
+class IamClients;
+}
 
 class AwsServices {
  public:
@@ -34,6 +39,10 @@ class AwsServices {
   aws::AwsJsonApi& identitystore();
   // EventBridge Scheduler (rest-json; AWS_ENDPOINT_URL_SCHEDULER), for scheduled revokes.
   aws::AwsJsonApi& scheduler();
+  // The IAM clients of the IAM-role path (issue 16): each account's management role assumed with
+  // this process's credentials (aws/iam_clients.h), made on first need and kept. Errc::invalid when
+  // AWS_ENDPOINT_URL_IAM / _STS is malformed. Calls nothing.
+  Result<std::shared_ptr<aws::IamClients>> iam_clients(Seconds credential_reuse);
   const std::string& region() const;
   // The clock the services were made with (the process's one clock).
   const Clock& clock() const;

@@ -5,6 +5,7 @@
 // console command build a Runtime and take what they need from it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,10 @@
 #include "ports/store.h"
 
 namespace jit {
+
+namespace aws {
+class IamRoleProvider;
+}
 
 struct RuntimeOptions {
   std::string config_flag;  // --config ("" = $JIT_CONFIG, else ./jit.toml)
@@ -58,12 +63,24 @@ class Runtime {
   const AwsServices* aws_if_made() const { return aws_.get(); }
   // True when the policy names an IAM Identity Center instance ([aws].instance_arn).
   bool has_identity_center() const;
-  // IAM Identity Center as the policy configures it; with `dry_run`, the DryRunProvider instead.
-  // Without Identity Center settings and without `dry_run`: Errc::invalid naming the setting and
-  // --dry-run (nothing silently stands in for AWS). The provider schedules revokes with the
-  // policy's [aws] scheduler settings and takes the store's locks (REQUIRES: options.open_store) as
-  // `owner` (the instance id) around each change of a permission set's inline policy.
-  Result<std::unique_ptr<AccessProvider>> make_provider(bool dry_run, const std::string& owner);
+  // The policy as it is now: `jit serve` hands its engine's (reloads included); by default the
+  // policy this runtime read.
+  using LiveConfig = std::function<std::shared_ptr<const Config>()>;
+  // The provider of the policy's grants; with `dry_run`, the DryRunProvider instead. Otherwise an
+  // aws::AccessRouter over IAM Identity Center (when [aws].instance_arn is set) and the IAM-role
+  // path (make_iam_role_provider): each grant goes the way its target's ARN says. An account on
+  // Identity Center (the default provider) without [aws].instance_arn: Errc::invalid naming the
+  // accounts, the setting and --dry-run (nothing silently stands in for AWS). Both providers take
+  // the store's locks (REQUIRES: options.open_store) as `owner` (the instance id) around each
+  // read-modify-write of a policy document; Identity Center schedules revokes with the policy's
+  // [aws] scheduler settings.
+  Result<std::unique_ptr<AccessProvider>> make_provider(bool dry_run, const std::string& owner,
+                                                        LiveConfig live_config = {});
+  // The IAM-role path's provider (issue 16): each iam-role account of `live_config`'s policy reached
+  // through its management role (assumed with this process's credentials), with [aws]
+  // trust_policy_size_limit and call_timeout. Calls nothing until used.
+  Result<std::unique_ptr<aws::IamRoleProvider>> make_iam_role_provider(const std::string& owner,
+                                                                       LiveConfig live_config = {});
 
  private:
   Runtime() = default;

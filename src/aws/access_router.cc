@@ -24,6 +24,12 @@ bool is_role_arn(std::string_view target_arn) {
 AccessRouter::AccessRouter(AccessProvider* identity_center, AccessProvider* iam_role)
     : identity_center_(identity_center), iam_role_(iam_role) {}
 
+AccessRouter::AccessRouter(std::unique_ptr<AccessProvider> identity_center, std::unique_ptr<AccessProvider> iam_role)
+    : owned_identity_center_(std::move(identity_center)),
+      owned_iam_role_(std::move(iam_role)),
+      identity_center_(owned_identity_center_.get()),
+      iam_role_(owned_iam_role_.get()) {}
+
 Result<AccessProvider*> AccessRouter::for_target(std::string_view target_arn) const {
   if (is_role_arn(target_arn)) {
     if (iam_role_) return iam_role_;

@@ -3,6 +3,7 @@
 // ...") to the IAM-role provider, anything else (a permission set ARN) to Identity Center.
 #pragma once
 
+#include <memory>
 #include <string_view>
 
 #include "ports/access_provider.h"
@@ -22,6 +23,8 @@ bool is_role_arn(std::string_view target_arn);
 class AccessRouter final : public AccessProvider {
  public:
   AccessRouter(AccessProvider* identity_center, AccessProvider* iam_role);
+  // The same, owning its providers (the composition root's form).
+  AccessRouter(std::unique_ptr<AccessProvider> identity_center, std::unique_ptr<AccessProvider> iam_role);
 
   Result<std::string> resolve_principal(const std::string& email, const std::string& target_arn) override;
   Result<> grant(const Assignment& assignment, const GrantTerms& terms) override;
@@ -35,6 +38,7 @@ class AccessRouter final : public AccessProvider {
 
  private:
   Result<AccessProvider*> for_target(std::string_view target_arn) const;
+  std::unique_ptr<AccessProvider> owned_identity_center_, owned_iam_role_;
   AccessProvider* identity_center_;
   AccessProvider* iam_role_;
 };

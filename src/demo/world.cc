@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <map>
+#include <nlohmann/json.hpp>
 #include <re2/re2.h>
+
+#include <cctype>
+#include <map>
 
 namespace jit::demo {
 
@@ -49,6 +52,40 @@ link_lifetime = "{lifetime}"
 
 std::string Person::email() const { return std::string(name) + "@example.com"; }
 
+std::string Person::base_access_key_id() const {
+  std::string upper(name);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return fmt::format("AKIDBASE{:0>12}", upper);
+}
+
+std::string Person::base_secret_access_key() const { return fmt::format("base-session-secret-of-{:x<17}", name); }
+
+std::string legacy_iam_seed() {
+  using nlohmann::json;
+  json principals = json::array();
+  for (const auto& p : kPeople)
+    principals.push_back({{"access_key_id", p.base_access_key_id()},
+                          {"secret_access_key", p.base_secret_access_key()},
+                          {"principal_arn", fmt::format("arn:aws:sts::{}:assumed-role/okta-engineer/{}", kLegacyAccountId, p.name)},
+                          {"source_identity", p.email()}});
+  const json management_trust = {
+      {"Version", "2012-10-17"},
+      {"Statement",
+       {{{"Effect", "Allow"},
+         {"Principal", {{"AWS", kServicePrincipal}}},
+         {"Action", "sts:AssumeRole"},
+         {"Condition", {{"StringEquals", {{"sts:ExternalId", kLegacyExternalId}}}}}}}}};
+  const json roles = {
+      {{"arn", kLegacyManagementRole}, {"max_session_duration", 3600}, {"trust_policy", management_trust}},
+      {{"arn", kLegacyBaseRole}, {"trust_policy", R"({"Version":"2012-10-17","Statement":[]})"}},
+      {{"arn", kLegacyAdminRole},
+       {"max_session_duration", 3600},
+       {"trust_policy", fmt::format(R"({{"Version":"2012-10-17","Statement":[{}]}})", kLegacyForeignStatement)},
+       {"inline_policies",
+        {{"admin", {{"Version", "2012-10-17"}, {"Statement", {{{"Effect", "Allow"}, {"Action", "*"}, {"Resource", "*"}}}}}}}}}};
+  return json{{"principals", principals}, {"roles", roles}}.dump();
+}
+
 // Most of its length is the TOML text itself.
 std::string policy_text(const PolicyOptions& o) {
   const std::string durations =
@@ -77,6 +114,29 @@ std::string policy_text(const PolicyOptions& o) {
   tier = "high"
   approvals_required = 1
   requesters = ["*"])toml", kOpsPermissionSet, kGrantSeconds);
+  const std::string legacy = !o.iam_role ? "" : fmt::format(R"toml(
+
+[[accounts]]
+name = "legacy"
+id = "{account}"
+owner_channel = "{channel}"
+approvers = ["{alice}"]
+provider = "iam-role"
+management_role_arn = "{management}"
+external_id = "{external_id}"
+base_principal_arn = "{base}"
+
+  [[accounts.roles]]
+  name = "admin"
+  role_arn = "{role}"
+  max_duration = "1h"
+  allowed_durations = ["{short}", "30m", "1h"]
+  requesters = ["*"])toml",
+      fmt::arg("account", kLegacyAccountId), fmt::arg("channel", kLegacy), fmt::arg("alice", kAlice),
+      fmt::arg("management", kLegacyManagementRole), fmt::arg("external_id", kLegacyExternalId),
+      fmt::arg("base", kLegacyBaseRole), fmt::arg("role", kLegacyAdminRole), fmt::arg("short", kGrantSeconds));
+  const std::string trust_limit =
+      o.trust_policy_size_limit > 0 ? fmt::format("trust_policy_size_limit = {}\n", o.trust_policy_size_limit) : "";
   return fmt::format(R"toml(# The policy of `jit demo` and the end-to-end tests (src/demo/world.cc): two accounts on the emulated Identity Center.
 approval_window = "1h"
 sweep_interval = "{sweep}"
@@ -90,7 +150,7 @@ url = "{store}"
 [aws]
 region = "{region}"
 call_timeout = "{call_timeout}"
-{identity_center}access_portal_url = "https://{identity_store}.awsapps.com/start"
+{identity_center}{trust_limit}access_portal_url = "https://{identity_store}.awsapps.com/start"
 {audit}{step_up}
 [[accounts]]
 name = "prod"
@@ -114,7 +174,7 @@ approvers = {sandbox_approvers}
   name = "developer"
   permission_set_arn = "{ps}0000000000000003"
   max_duration = "8h"
-  requesters = ["*"]{high_role}
+  requesters = ["*"]{high_role}{legacy}
 )toml",
                      fmt::arg("sweep", o.sweep_interval), fmt::arg("admin", kAdmin), fmt::arg("ops", kOps),
                      fmt::arg("store", o.store_url), fmt::arg("region", kAwsRegion), fmt::arg("call_timeout", o.call_timeout),
@@ -130,7 +190,7 @@ approvers = {sandbox_approvers}
                      fmt::arg("prod_admin_max", o.prod_admin_max), fmt::arg("durations", durations),
                      fmt::arg("break_glass", break_glass), fmt::arg("sandbox_account", kSandboxAccountId),
                      fmt::arg("sandbox", kSandbox), fmt::arg("sandbox_approvers", toml_list(o.sandbox_approvers)),
-                     fmt::arg("high_role", high_role));
+                     fmt::arg("high_role", high_role), fmt::arg("legacy", legacy), fmt::arg("trust_limit", trust_limit));
 }
 
 std::vector<std::pair<std::string, std::string>> serve_environment(const std::string& slack_api_url,
@@ -141,6 +201,8 @@ std::vector<std::pair<std::string, std::string>> serve_environment(const std::st
           {"AWS_ENDPOINT_URL_SSO_ADMIN", aws_url},
           {"AWS_ENDPOINT_URL_IDENTITYSTORE", aws_url},
           {"AWS_ENDPOINT_URL_SCHEDULER", aws_url},
+          {"AWS_ENDPOINT_URL_IAM", aws_url},
+          {"AWS_ENDPOINT_URL_STS", aws_url},
           {"AWS_ACCESS_KEY_ID", kAwsAccessKeyId},
           {"AWS_SECRET_ACCESS_KEY", kAwsSecretAccessKey},
           {"AWS_REGION", kAwsRegion},
@@ -191,7 +253,8 @@ std::string name_of(std::string_view id) {
       {kProdAccount, "prod"},         {kSandboxAccountId, "sandbox"},     {"0000000000000001", "admin"},
       {"0000000000000002", "break-glass"}, {"0000000000000003", "developer"}, {"0000000000000004", "ops"},
       {kProd, "prod"},                {kSandbox, "sandbox"},              {kGeneral, "general"},
-      {kOps, "jit-ops"},              {kLeads, "leads"}};
+      {kOps, "jit-ops"},              {kLeads, "leads"},                  {kLegacyAccountId, "legacy"},
+      {kLegacy, "legacy"},            {kLegacyAdminRole, "admin"}};
   const auto it = names.find(id);
   return it == names.end() ? std::string(id) : it->second;
 }

@@ -18,6 +18,10 @@ struct Person {
   const char* name;      // "dana"
   const char* aws_id;    // the identity-store user id (AWS's "<10 hex>-<uuid>" form)
   std::string email() const;  // "dana@example.com", in Slack and in AWS
+  // The key pair of their base-role session in the legacy account (issue 16): they signed in as
+  // kLegacyBaseRole, and the session carries aws:SourceIdentity = email().
+  std::string base_access_key_id() const;      // "AKIDBASE00000000DANA"
+  std::string base_secret_access_key() const;
 };
 
 inline constexpr char kDana[] = "U0DANA";    // the requester
@@ -58,6 +62,29 @@ inline constexpr char kScheduleGroup[] = "jit-access";
 // The IAM role EventBridge Scheduler assumes to delete an expired assignment (issue 14).
 inline constexpr char kSchedulerRoleArn[] = "arn:aws:iam::111111111111:role/jit-scheduler";
 
+// Issue 16: the "legacy" account, on the IAM-role path (no Identity Center there). Its role "admin"
+// is the IAM role kLegacyAdminRole; people sign in to the account as kLegacyBaseRole with their
+// e-mail as aws:SourceIdentity; the service edits the role's policies through
+// kLegacyManagementRole (external id kLegacyExternalId), which trusts kServicePrincipal.
+inline constexpr char kLegacyAccountId[] = "222222222222";
+inline constexpr char kLegacy[] = "C0LEGACY";  // legacy's owner channel
+inline constexpr char kLegacyAdminRole[] = "arn:aws:iam::222222222222:role/jit-legacy-admin";
+inline constexpr char kLegacyBaseRole[] = "arn:aws:iam::222222222222:role/okta-engineer";
+inline constexpr char kLegacyManagementRole[] = "arn:aws:iam::222222222222:role/jit-access-management";
+inline constexpr char kLegacyExternalId[] = "jit-demo-7f3a";
+// Who `jit serve` is to IAM and STS with kAwsAccessKeyId (the AWS emulator's default account).
+inline constexpr char kServicePrincipal[] = "arn:aws:iam::123456789012:user/jit-emulator";
+// The admin's own statement in the legacy role's trust policy (CI deploys assume the role): the
+// service must keep it byte for byte.
+inline constexpr char kLegacyForeignStatement[] =
+    R"({"Sid":"CiDeploy","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:role/ci-deployer"},)"
+    R"("Action":"sts:AssumeRole"})";
+
+// The AWS emulator's IAM seed (emulators/aws/README.md, "IAM roles") for the legacy account: each
+// person's base-role session, the management role, and the admin role whose trust policy holds
+// only kLegacyForeignStatement. JSON text.
+std::string legacy_iam_seed();
+
 struct PolicyOptions {
   std::string store_url;  // [store] url
   std::string sweep_interval = "1s";
@@ -90,6 +117,11 @@ struct PolicyOptions {
     std::string link_lifetime = "5m";
   };
   std::optional<StepUpPage> step_up;
+  // Issue 16: the "legacy" account too (kLegacyAccountId, owner channel kLegacy, approver alice),
+  // its role "admin" on the IAM-role path, durations kGrantSeconds, 30m or 1h.
+  bool iam_role = false;
+  // [aws] trust_policy_size_limit (0: not written, the default 2,048).
+  int trust_policy_size_limit = 0;
 };
 
 // The policy file (TOML): accounts prod (123456789012, role admin) and sandbox (111111111111,

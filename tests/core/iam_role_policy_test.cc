@@ -17,26 +17,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// The smallest valid iam-role account. Line numbers matter: tests point at them.
-//   1 [[accounts]]   5 external_id          9 (blank)            13 max_duration
-//   2 name           6 base_principal_arn  10 [[accounts.roles]] 14 requesters
-//   3 id             7 owner_channel       11 name
-//   4 provider       8 approvers           12 role_arn
-constexpr std::string_view kIamRole = R"([[accounts]]
-name = "legacy"
-id = "222233334444"
-provider = "iam-role"
-external_id = "jit-7f3a"
-base_principal_arn = "arn:aws:iam::222233334444:role/okta-engineer"
-owner_channel = "C0LEGACY"
-approvers = ["U0ALICE"]
-
-[[accounts.roles]]
-name = "admin"
-role_arn = "arn:aws:iam::222233334444:role/jit-admin"
-max_duration = "1h"
-requesters = ["*"]
-)";
+constexpr std::string_view kIamRole = test::kMinimalIamRole;
 
 // An Identity Center account (role table from line 7).
 constexpr std::string_view kIdentityCenter = test::kMinimal;

@@ -98,6 +98,9 @@ World::World(WorldOptions options) : options_(std::move(options)) {
   auto aws = emulators::AwsEmulator::start(aws_options);
   if (!aws) throw std::runtime_error("AWS emulator: " + aws.error().message);
   aws_ = std::move(*aws);
+  if (options_.iam_role)
+    if (auto seeded = aws_->seed_iam(nlohmann::json::parse(demo::legacy_iam_seed())); !seeded)
+      throw std::runtime_error("AWS emulator IAM seed: " + seeded.error().message);
 
   // This process reads the store with the same environment the instances get.
   for (const auto& [name, value] : demo::serve_environment(slack_->api_url(), aws_->url()))
@@ -147,7 +150,9 @@ World::World(WorldOptions options) : options_(std::move(options)) {
                                                     .sandbox_approvers = {kAlice},
                                                     .break_glass = true,
                                                     .identity_center = !options_.dry_run,
-                                                    .step_up = step_up})
+                                                    .step_up = step_up,
+                                                    .iam_role = options_.iam_role,
+                                                    .trust_policy_size_limit = options_.trust_policy_size_limit})
                            << options_.policy_tail;
   auto store = open_store(store_url_, aws_clients_);
   if (!store) throw std::runtime_error("store: " + store.error().message);

@@ -67,6 +67,12 @@ struct WorldOptions {
   // from a CA made for this World (step_up_ca_file()). Links work once, for link_lifetime.
   bool step_up = false;
   std::string link_lifetime = "5m";
+  // Issue 16: the "legacy" account on the IAM-role path (demo::PolicyOptions::iam_role), its roles
+  // and the people's base-role sessions seeded in the AWS emulator (demo::legacy_iam_seed). It is
+  // then the last [[accounts]] (policy_tail lands in it). With trust_policy_size_limit > 0, the
+  // policy's [aws] trust_policy_size_limit.
+  bool iam_role = false;
+  int trust_policy_size_limit = 0;
 };
 
 // The Slack id of extra person k (WorldOptions::extra_people): "U0P000", "U0P001", ...

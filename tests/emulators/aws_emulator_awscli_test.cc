@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "aws_emulator_ids.h"
-#include "awscli_run.h"
+#include "support/awscli_run.h"
 #include "emulators/aws/aws_emulator.h"
 #include "platform/child_process.h"
 #include "support/free_port.h"

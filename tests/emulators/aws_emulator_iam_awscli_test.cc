@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "awscli_run.h"
+#include "support/awscli_run.h"
 #include "core/time.h"
 #include "json_shape.h"
 #include "emulators/aws/aws_emulator.h"

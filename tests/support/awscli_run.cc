@@ -1,4 +1,4 @@
-#include "awscli_run.h"
+#include "support/awscli_run.h"
 
 #include <fcntl.h>
 #include <spawn.h>

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -312,7 +313,13 @@ int run_serve(const ServeOptions& o) {
   Runtime& rt = **runtime;
   if (auto continued = check_keys_continue_the_trail(rt.store(), rt.audit_keys().keys); !continued)
     return report(continued.error());
-  auto provider = rt.make_provider(o.dry_run, o.instance_id);
+  // The IAM-role path reads each account's settings from the policy as it is at the call: the
+  // engine's, once it exists (a SIGHUP reload changes it), the runtime's until then.
+  std::atomic<const Engine*> live_engine{nullptr};
+  auto provider = rt.make_provider(o.dry_run, o.instance_id, [&live_engine, &rt] {
+    const Engine* e = live_engine.load();
+    return e ? e->config() : rt.config();
+  });
   if (!provider) return report(provider.error());
   if (auto checked = check_lease(*lease, (*provider)->call_deadline()); !checked) return report(checked.error());
   if (o.dry_run)
@@ -359,6 +366,7 @@ int run_serve(const ServeOptions& o) {
                       {.capacity = static_cast<std::size_t>(rt.config()->settings.announce_queue), .metrics = &metrics});
   announce_audit_keys(rt.audit_keys(), announcer);
   Engine engine(rt.config(), rt.store(), **provider, announcer, *directory, rt.clock(), engine_options);
+  live_engine = &engine;
   // Expired grants are revoked by workers at the configured rate, never on the timers' thread.
   const AwsSettings& aws_settings = rt.config()->settings.aws;
   TimerLoop loop(engine, rt.clock(),
@@ -405,9 +413,14 @@ int run_serve(const ServeOptions& o) {
   });
   if (socket) socket->start();
   if (checkpoints) checkpoints->start();
+  std::string paths = "dry_run";
+  if (!o.dry_run) {
+    std::set<std::string_view> used;
+    for (const auto& account : rt.config()->policy.accounts) used.insert(access_path_name(account.provider));
+    paths = fmt::format("{}", fmt::join(used, "+"));
+  }
   spdlog::info("event=serving store={} instance={} ops=http://{}:{} provider={} chat={}", rt.store_url(),
-               o.instance_id, ops_options->address, (*ops)->port(), o.dry_run ? "dry_run" : "identity_center",
-               o.slack ? "slack" : "none");
+               o.instance_id, ops_options->address, (*ops)->port(), paths, o.slack ? "slack" : "none");
   loop.run();
   if (checkpoints) checkpoints->stop();
   // Stop taking envelopes and finish the ones already acked, then close the sockets.
