@@ -1,8 +1,10 @@
 // kill -9 at each step of the grant and revoke paths: a `jit serve` armed with JIT_CRASH_AT dies
 // (SIGKILL) at that point; then it is restarted, or a second instance carries on once the dead
 // one's lease has run out. Whatever the point, the lifecycle converges: the grant is made once,
-// revoked at or soon after its expiry, no assignment is left in the emulated Identity Center, no
-// audit event is lost and the chain verifies.
+// revoked at or soon after its expiry, no assignment is left in the emulated Identity Center (nor,
+// on the IAM-role path, a grant statement in the role's trust policy, whose admin statement stays
+// byte for byte), no audit event is lost and the chain verifies.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -21,10 +23,12 @@ struct CrashCase {
   const char* point;
   bool other_instance;    // false: the same instance restarts; true: instance 1 takes over
   bool dynamodb = false;  // the production store (moto_server) instead of SQLite
+  bool iam_role = false;  // the legacy account's admin role (the IAM-role path, issue 16) instead of prod admin
 };
 
 void PrintTo(const CrashCase& c, std::ostream* os) {
-  *os << c.point << (c.other_instance ? " (takeover)" : "") << (c.dynamodb ? " on DynamoDB" : "");
+  *os << c.point << (c.other_instance ? " (takeover)" : "") << (c.dynamodb ? " on DynamoDB" : "")
+      << (c.iam_role ? " on an IAM role" : "");
 }
 
 class CrashTest : public ::testing::TestWithParam<CrashCase> {};
@@ -32,7 +36,7 @@ class CrashTest : public ::testing::TestWithParam<CrashCase> {};
 TEST_P(CrashTest, KilledAtThisPointTheLifecycleStillConverges) {
   const CrashCase& c = GetParam();
   const std::string point = c.point;
-  World world({.instances = 0, .dynamodb = c.dynamodb});
+  World world({.instances = 0, .dynamodb = c.dynamodb, .iam_role = c.iam_role});
   std::string why;
   ASSERT_TRUE(world.start_instance(0, {{"JIT_CRASH_AT", point}}, &why)) << why;
 
@@ -49,8 +53,10 @@ TEST_P(CrashTest, KilledAtThisPointTheLifecycleStillConverges) {
   const bool crashes_on_revoke = point.find("revoke") != std::string::npos || point == "after_write:expire";
   const bool crashes_on_grant = !crashes_on_submit && !crashes_on_release && !crashes_on_revoke;
 
-  world.slack().slash_command(kDana, crashes_on_release ? "request prod admin 1h crash test"
-                                                        : "request prod admin 5s crash test");
+  const std::string target = c.iam_role ? "legacy admin" : "prod admin";
+  const std::string owner_channel = c.iam_role ? demo::kLegacy : kProdChannel;
+  const std::string short_grant = c.iam_role ? demo::kGrantSeconds : "5s";  // legacy admin allows 8s, 30m, 1h
+  world.slack().slash_command(kDana, fmt::format("request {} {} crash test", target, crashes_on_release ? "1h" : short_grant));
   if (crashes_on_submit) {
     ASSERT_NO_FATAL_FAILURE(carry_on());
   }
@@ -64,7 +70,7 @@ TEST_P(CrashTest, KilledAtThisPointTheLifecycleStillConverges) {
         return !(*mine)[0].chat_ts.empty();
       },
       std::chrono::seconds(20)));
-  ASSERT_TRUE(world.click(kAlice, id, slack::kApproveAction));
+  ASSERT_TRUE(world.click(kAlice, id, slack::kApproveAction, owner_channel));
   if (crashes_on_grant) {
     ASSERT_NO_FATAL_FAILURE(carry_on());
   }
@@ -78,15 +84,27 @@ TEST_P(CrashTest, KilledAtThisPointTheLifecycleStillConverges) {
   }
   ASSERT_TRUE(world.wait_state(id, State::revoked, std::chrono::seconds(20)));
 
-  // Nothing left in AWS, created once.
-  EXPECT_EQ(world.assignment_count(), 0u) << world.aws().assignments().dump();
+  // Nothing left in AWS, written at least once.
   const json calls = world.aws().calls()["operations"];
-  EXPECT_GE(calls["sso-admin:CreateAccountAssignment"].value("ok", 0), 1);
-  // The revocation ended at the expiry second or after, within expiry + lease + one sweep.
+  if (c.iam_role) {
+    const json iam = world.aws().iam();
+    for (const auto& role : iam["roles"]) {
+      if (role.value("arn", "") != demo::kLegacyAdminRole) continue;
+      const std::string trust = role.value("trust_policy", "");
+      EXPECT_EQ(trust.find("JitGrant"), std::string::npos) << trust;
+      EXPECT_NE(trust.find(demo::kLegacyForeignStatement), std::string::npos) << trust;
+    }
+    EXPECT_GE(calls["iam:UpdateAssumeRolePolicy"].value("ok", 0), 2) << calls.dump();  // the grant's and the revoke's
+  } else {
+    EXPECT_EQ(world.assignment_count(), 0u) << world.aws().assignments().dump();
+    EXPECT_GE(calls["sso-admin:CreateAccountAssignment"].value("ok", 0), 1);
+  }
+  // The revocation ended at the expiry second or after, within expiry + lease + one sweep (and on
+  // the IAM-role path, the re-reads that wait for IAM to show the change, about a second each).
   auto r = world.read(id);
   ASSERT_TRUE(r && r->ended_at && r->expires_at);
   if (!crashes_on_release) {
-    EXPECT_LE(*r->ended_at - *r->expires_at, std::chrono::seconds(3 + 1 + 2));
+    EXPECT_LE(*r->ended_at - *r->expires_at, std::chrono::seconds(3 + 1 + 2 + (c.iam_role ? 3 : 0)));
   }
 
   // Every step is in the trail once, in order, and the chain verifies.
@@ -103,7 +121,7 @@ TEST_P(CrashTest, KilledAtThisPointTheLifecycleStillConverges) {
 }
 
 // Twelve distinct points, on both paths; half restart the same instance, half are carried on by
-// another instance after the lease; four of them again on DynamoDB.
+// another instance after the lease; four of them again on DynamoDB, seven on the IAM-role path.
 INSTANTIATE_TEST_SUITE_P(
     Points, CrashTest,
     ::testing::Values(CrashCase{"after_write:submit", false}, CrashCase{"after_write:approve", true},
@@ -114,12 +132,19 @@ INSTANTIATE_TEST_SUITE_P(
                       CrashCase{"after_write:revoke_succeeded", false}, CrashCase{"after_write:release", true},
                       // The same on the production store, for a point of each path.
                       CrashCase{"after_write:submit", true, true}, CrashCase{"after_provider:grant", true, true},
-                      CrashCase{"after_write:expire", true, true}, CrashCase{"after_provider:revoke", false, true}),
+                      CrashCase{"after_write:expire", true, true}, CrashCase{"after_provider:revoke", false, true},
+                      // The IAM-role path (issue 16): the trust statement and the cut-off deny written
+                      // or removed around each crash.
+                      CrashCase{"before_provider:arm", true, false, true}, CrashCase{"after_provider:arm", false, false, true},
+                      CrashCase{"after_provider:grant", true, false, true}, CrashCase{"after_write:grant_succeeded", false, false, true},
+                      CrashCase{"before_provider:revoke", true, false, true}, CrashCase{"after_provider:revoke", false, false, true},
+                      CrashCase{"after_write:release", true, false, true}),
     [](const ::testing::TestParamInfo<CrashCase>& info) {
       std::string name = info.param.point;
       for (char& ch : name)
         if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      return name + (info.param.other_instance ? "_takeover" : "_restart") + (info.param.dynamodb ? "_dynamodb" : "");
+      return name + (info.param.other_instance ? "_takeover" : "_restart") + (info.param.dynamodb ? "_dynamodb" : "") +
+             (info.param.iam_role ? "_iam_role" : "");
     });
 
 }  // namespace
