@@ -118,6 +118,6 @@ inline void PrintTo(const Named& named, std::ostream* os) { *os << named.name; }
 inline std::string name_of(const ::testing::TestParamInfo<Named>& info) { return info.param.name; }
 
 // Channels a reply to a person may appear in, besides their DM.
-inline constexpr const char* kReplyChannels[] = {demo::kGeneral, kProdChannel, demo::kSandbox};
+inline constexpr const char* kReplyChannels[] = {demo::kGeneral, kProdChannel, demo::kSandbox, demo::kLegacy};
 
 }  // namespace jit::testing

@@ -6,21 +6,14 @@
 #include <gmock/gmock.h>
 
 #include "adversarial/adversary.h"
+#include "core/load_errors.h"
 
 namespace jit::testing {
 namespace {
 
 using ::testing::HasSubstr;
 
-// `text` with the first `from` replaced by `to`; a failure when `from` is not there.
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  if (at == std::string::npos) {
-    ADD_FAILURE() << "the policy has no '" << from << "'";
-    return text;
-  }
-  return text.replace(at, from.size(), to);
-}
+using test::replaced;
 
 // ---- The approval window, at the click ----
 
