@@ -26,13 +26,14 @@ using iam::logged;
 constexpr char kSampleGrantId[] = "r23456789";
 constexpr std::size_t kMaxSourceIdentity = 64;
 
-bool source_identity_char(unsigned char c) { return std::isalnum(c) != 0 || std::string_view("+=,.@-").contains(c); }
+// STS's pattern for a source identity, [\w+=,.@-] (\w: ASCII letters, digits and the underscore).
+bool source_identity_char(unsigned char c) { return std::isalnum(c) != 0 || std::string_view("_+=,.@-").contains(c); }
 
 Result<> check_source_identity(std::string_view identity) {
   if (identity.size() < 2 || identity.size() > kMaxSourceIdentity ||
       !std::all_of(identity.begin(), identity.end(), source_identity_char))
     return fail(Error::Invalid(fmt::format(
-        "\"{}\" cannot be a source identity (2 to 64 of the characters A-Z a-z 0-9 + = , . @ -): the IAM-role path "
+        "\"{}\" cannot be a source identity (2 to 64 of the characters A-Z a-z 0-9 _ + = , . @ -): the IAM-role path "
         "knows people by the e-mail their base sessions carry as aws:SourceIdentity",
         user_text::printable_excerpt(identity, 100))));
   return {};

@@ -84,7 +84,7 @@ struct IamRoleConfig {
 //
 // resolve_principal: the source identity of a person is their e-mail address (what the usual
 // Okta/Entra base-role setup puts in aws:SourceIdentity); Errc::invalid when it cannot be one
-// (2..64 characters of [A-Za-z0-9+=,.@-]).
+// (2..64 characters of [A-Za-z0-9_+=,.@-], STS's [\w+=,.@-]).
 // grant: GetRole -> parse the trust policy (never rewritten when it cannot be parsed) -> prune
 // closed windows -> merge the grant's statement -> size check (Errc::denied naming the role, the
 // live grants and when the next window closes) -> UpdateAssumeRolePolicy (skipped when unchanged)
