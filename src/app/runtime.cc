@@ -120,7 +120,8 @@ Result<std::unique_ptr<aws::IamRoleProvider>> Runtime::make_iam_role_provider(co
         return aws::IamRoleAccount{.account_id = a.id,
                                    .management_role_arn = a.iam_role.management_role_arn,
                                    .external_id = a.iam_role.external_id,
-                                   .base_principal_arn = a.iam_role.base_principal_arn};
+                                   .base_principal_arn = a.iam_role.base_principal_arn,
+                                   .source_identity = a.iam_role.source_identity};
     return std::nullopt;
   };
   config.iam_for = aws::make_iam_client_for(*clients);

@@ -173,8 +173,13 @@ Result<IamRoleProvider::Target> IamRoleProvider::target_of(const std::string& ac
 
 Result<std::string> IamRoleProvider::resolve_principal(const std::string& email, const std::string& target_arn) {
   if (auto name = role_name_of(target_arn); !name) return fail(logged(name.error()));
-  if (auto checked = check_source_identity(email); !checked) return fail(logged(checked.error()));
-  return email;
+  const std::string account_id = iam::account_of(target_arn);
+  auto account = config_.account ? config_.account(account_id) : std::nullopt;
+  if (!account)
+    return fail(logged(Error::Invalid(fmt::format("account {} is not an iam-role account in policy", account_id))));
+  const std::string identity = source_identity_of(email, account->source_identity);
+  if (auto checked = check_source_identity(identity); !checked) return fail(logged(checked.error()));
+  return identity;
 }
 
 // Long on purpose (~60 lines): one read-modify-write round after another, each with its

@@ -24,6 +24,7 @@
 #include "aws/query_api.h"
 #include "aws/trust_policy.h"
 #include "aws/write_lock.h"
+#include "core/policy.h"
 #include "ports/access_provider.h"
 #include "ports/clock.h"
 #include "ports/lock.h"
@@ -36,6 +37,8 @@ struct IamRoleAccount {
   std::string management_role_arn;  // assumed to call IAM in the account
   std::string external_id;           // AssumeRole's ExternalId
   std::string base_principal_arn;    // who may assume the elevated roles during a grant
+  // What the base sessions carry as aws:SourceIdentity: the e-mail address or its local part.
+  SourceIdentityForm source_identity = SourceIdentityForm::email;
 
   bool operator==(const IamRoleAccount&) const = default;
 };
@@ -83,8 +86,10 @@ struct IamRoleConfig {
 // Thread-safe; every method blocks on the network.
 //
 // resolve_principal: the source identity of a person is their e-mail address (what the usual
-// Okta/Entra base-role setup puts in aws:SourceIdentity); Errc::invalid when it cannot be one
-// (2..64 characters of [A-Za-z0-9_+=,.@-], STS's [\w+=,.@-]).
+// Okta/Entra base-role setup puts in aws:SourceIdentity), or its local part where the account says
+// source_identity = "email-local-part"; calls nothing. Errc::invalid when the role's account is
+// not an iam-role account, or the result cannot be a source identity (2..64 characters of
+// [A-Za-z0-9_+=,.@-], STS's [\w+=,.@-]).
 // grant: GetRole -> parse the trust policy (never rewritten when it cannot be parsed) -> prune
 // closed windows -> merge the grant's statement -> size check (Errc::denied naming the role, the
 // live grants and when the next window closes) -> UpdateAssumeRolePolicy (skipped when unchanged)

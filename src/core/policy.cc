@@ -28,6 +28,16 @@ std::string_view access_path_name(AccessPath p) {
   return p == AccessPath::iam_role ? "iam-role" : "identity-center";
 }
 
+std::string_view source_identity_form_name(SourceIdentityForm f) {
+  return f == SourceIdentityForm::email_local_part ? "email-local-part" : "email";
+}
+
+std::string source_identity_of(std::string_view email, SourceIdentityForm form) {
+  if (form == SourceIdentityForm::email) return std::string(email);
+  const auto at = email.rfind('@');
+  return std::string(at == std::string_view::npos ? email : email.substr(0, at));
+}
+
 namespace {
 
 // Consumes `prefix` from the front of `text`.

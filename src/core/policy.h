@@ -66,6 +66,16 @@ std::string_view access_path_name(AccessPath p);
 // Identity Center. Lets the engine and Slack word messages for the path without knowing AWS.
 AccessPath access_path_of(std::string_view target_arn);
 
+// What an iam-role account's base sessions carry as aws:SourceIdentity, so what a grant's trust
+// statement asks for: the person's e-mail address as Slack has it ("email", the default), or its
+// part before the "@" ("email-local-part", for IdPs that set the user name).
+enum class SourceIdentityForm { email, email_local_part };
+// "email" or "email-local-part", as policy writes it.
+std::string_view source_identity_form_name(SourceIdentityForm f);
+// The source identity of a person with `email` in that form (the text before the last "@" for
+// the local part; `email` itself when it has none).
+std::string source_identity_of(std::string_view email, SourceIdentityForm form);
+
 // An iam-role account's settings: how the service reaches the account, and whose sessions may
 // assume its elevated roles during a grant.
 struct IamRoleAccess {
@@ -78,6 +88,8 @@ struct IamRoleAccess {
   // Required: the principal requesters sign in as at their base level, whose sessions carry
   // aws:SourceIdentity = their e-mail address ("arn:aws:iam::<account>:role/<base role>").
   std::string base_principal_arn;
+  // `source_identity`: how a Slack user maps to the source identity their base sessions carry.
+  SourceIdentityForm source_identity = SourceIdentityForm::email;
 
   bool operator==(const IamRoleAccess&) const = default;
 };

@@ -510,8 +510,10 @@ void check_unique(Problems& problems, std::map<std::string, std::string>& seen, 
     problems.add(node->source(), path, quoted(value), fmt::format("duplicate {} (also {})", what, it->second));
 }
 
-constexpr std::string_view kIamRoleKeys[] = {"management_role_arn", "external_id", "base_principal_arn"};
+constexpr std::string_view kIamRoleKeys[] = {"management_role_arn", "external_id", "base_principal_arn",
+                                             "source_identity"};
 constexpr AccessPath kAccessPaths[] = {AccessPath::identity_center, AccessPath::iam_role};
+constexpr SourceIdentityForm kSourceIdentityForms[] = {SourceIdentityForm::email, SourceIdentityForm::email_local_part};
 
 // `provider`: "identity-center" (the default) or "iam-role". When it is neither (reported), the
 // account is read as the path its other keys suggest, so its roles draw no second round of errors.
@@ -578,13 +580,21 @@ void read_iam_role_access(Problems& problems, TableReader& r, const toml::table&
     if (!iam_arn_account(v->value, "role") && !iam_arn_account(v->value, "user"))
       problems.add(v->node->source(), v->path, quoted(v->value), fmt::format("expected {}", kBaseHint));
   }
+  if (auto v = r.string("source_identity", false)) {
+    if (auto known = named(kSourceIdentityForms, source_identity_form_name, v->value))
+      iam.source_identity = *known;
+    else
+      problems.add(v->node->source(), v->path, quoted(v->value),
+                   "expected \"email\" (the default: base sessions carry the person's e-mail address as "
+                   "aws:SourceIdentity) or \"email-local-part\" (they carry the part before the @)");
+  }
 }
 
 AccountPolicy read_account(Problems& problems, const toml::table& table, const std::string& path,
                            const AwsSettings& aws) {
   TableReader r(problems, table, path,
                 {"name", "id", "provider", "management_role_arn", "external_id", "base_principal_arn",
-                 "owner_channel", "approvers", "roles"});
+                 "source_identity", "owner_channel", "approvers", "roles"});
   AccountPolicy account;
   if (auto name = r.string("name", true)) {
     account.name = name->value;

@@ -4,6 +4,7 @@
 // time, the cut-off deny in the role's inline policy, error mapping, locks, and configuration.
 #include "aws/iam_role_provider.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
@@ -24,6 +25,7 @@ namespace {
 using namespace std::chrono_literals;
 using Json = cutoff::Json;
 using testing::FakeIam;
+using ::testing::HasSubstr;
 
 constexpr char kAccount[] = "111122223333";
 constexpr char kRoleName[] = "jit-admin";
@@ -450,6 +452,22 @@ TEST_F(IamRoleProviderTest, ThePrincipalIsTheEmailWhenItCanBeASourceIdentity) {
   }
   EXPECT_FALSE(p.grant(of("alice smith@example.com"), terms("r1")));
   EXPECT_TRUE(iam_->actions().empty());
+}
+
+TEST_F(IamRoleProviderTest, AnAccountOfLocalPartsGetsTheLocalPartAndOthersNothing) {
+  IamRoleConfig config;
+  config.account = [](const std::string& id) -> std::optional<IamRoleAccount> {
+    if (id != kAccount) return std::nullopt;
+    return IamRoleAccount{.account_id = kAccount, .management_role_arn = "arn:aws:iam::111122223333:role/m",
+                          .external_id = "jit-7f3a", .base_principal_arn = kBase,
+                          .source_identity = SourceIdentityForm::email_local_part};
+  };
+  IamRoleProvider p(std::move(config), clock_);
+  EXPECT_EQ(p.resolve_principal("first_last@example.com", kRoleArn).value_or(""), "first_last");
+  auto elsewhere = p.resolve_principal("first_last@example.com", "arn:aws:iam::999988887777:role/jit-admin");
+  ASSERT_FALSE(elsewhere);
+  EXPECT_EQ(elsewhere.error().code, Errc::invalid);
+  EXPECT_THAT(elsewhere.error().message, HasSubstr("999988887777 is not an iam-role account"));
 }
 
 TEST_F(IamRoleProviderTest, RoleNameOfTakesTheLastPathSegment) {

@@ -243,7 +243,7 @@ TEST_F(CliTest, CheckConfigShowsAnIamRoleAccount) {
   EXPECT_THAT(r.out, HasSubstr(": ok (4 accounts, 7 roles"));
   EXPECT_THAT(r.out, HasSubstr("  legacy-prod: provider iam-role, management role "
                                "arn:aws:iam::222233334444:role/jit-access-management (with its external id), base "
-                               "principal arn:aws:iam::222233334444:role/okta-engineer\n"));
+                               "principal arn:aws:iam::222233334444:role/okta-engineer (source identity: email)\n"));
   EXPECT_THAT(r.out, HasSubstr("  legacy-prod/admin (tier high): role "
                                "arn:aws:iam::222233334444:role/jit-elevated/admin, session_cutoff on, "
                                "scheduled_revoke off\n"));

@@ -89,6 +89,27 @@ TEST(IamRolePolicy, ExplicitSettingsAreKept) {
   EXPECT_FALSE(p->policy.accounts[0].roles[0].scheduled_revoke);
 }
 
+TEST(IamRolePolicy, TheSourceIdentityIsTheEmailUnlessTheAccountSaysItsLocalPart) {
+  EXPECT_EQ(source_identity_of("dana.smith@example.com", SourceIdentityForm::email), "dana.smith@example.com");
+  EXPECT_EQ(source_identity_of("dana.smith@example.com", SourceIdentityForm::email_local_part), "dana.smith");
+  EXPECT_EQ(source_identity_of("\"a@b\"@example.com", SourceIdentityForm::email_local_part), "\"a@b\"");
+  for (std::string_view form : {"email", "email-local-part"}) {
+    auto p = load_config(with(kIamRole, "owner_channel", fmt::format("source_identity = \"{}\"\nowner_channel", form)),
+                         "jit.toml");
+    ASSERT_TRUE(p) << form << ": " << p.error().message;
+    EXPECT_EQ(source_identity_form_name(p->policy.accounts[0].iam_role.source_identity), form);
+  }
+}
+
+TEST(IamRolePolicyErrors, TheSourceIdentityFormIsOneOfTwo) {
+  EXPECT_EQ(errors(with(kIamRole, "owner_channel", "source_identity = \"username\"\nowner_channel")),
+            "jit.toml:7:19: accounts[0].source_identity \"username\": expected \"email\" (the default: base sessions "
+            "carry the person's e-mail address as aws:SourceIdentity) or \"email-local-part\" (they carry the part "
+            "before the @)");
+  EXPECT_THAT(errors(with(kIdentityCenter, "owner_channel", "source_identity = \"email\"\nowner_channel")),
+              HasSubstr("accounts[0].source_identity: only for accounts with provider = \"iam-role\""));
+}
+
 TEST(IamRolePolicy, CutoffIsOnAndNothingIsScheduledWhateverTheTier) {
   // With instance_arn and no scheduler role, a high Identity Center role would need the scheduler;
   // an iam-role role never does.
@@ -304,7 +325,7 @@ TEST(IamRolePolicyErrors, ScheduledRevokeIsRefused) {
 TEST(IamRolePolicyErrors, UnknownKeysAreStillRefused) {
   EXPECT_THAT(errors(with(kIamRole, "owner_channel", "session_policy = \"x\"\nowner_channel")),
               HasSubstr("jit.toml:7:1: accounts[0].session_policy: unknown key; allowed keys here: name, id, provider, "
-                        "management_role_arn, external_id, base_principal_arn, owner_channel, approvers, roles"));
+                        "management_role_arn, external_id, base_principal_arn, source_identity, owner_channel, approvers, roles"));
   EXPECT_THAT(errors(role_plus("trust_policy = \"x\"\n")),
               HasSubstr("jit.toml:15:1: accounts[0].roles[0].trust_policy: unknown key; allowed keys here: name, "
                         "permission_set_arn, role_arn, max_duration"));

@@ -344,7 +344,7 @@ TEST(LoadPolicyErrors, RevocationRateConcurrencyAndQueueAreBounded) {
 TEST(LoadPolicyErrors, UnknownAccountKey) {
   EXPECT_EQ(errors(minimal_with("approvers = [\"U0ALICE\"]\n", "approvers = [\"U0ALICE\"]\ncolour = \"red\"\n")),
             "jit.toml:6:1: accounts[0].colour: unknown key; allowed keys here: name, id, provider, "
-            "management_role_arn, external_id, base_principal_arn, owner_channel, approvers, roles");
+            "management_role_arn, external_id, base_principal_arn, source_identity, owner_channel, approvers, roles");
 }
 
 TEST(LoadPolicyErrors, UnknownRoleKey) {

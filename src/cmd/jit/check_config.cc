@@ -28,8 +28,10 @@ void print_enforcement(const Policy& policy, const AwsSettings& aws) {
     const bool iam_role = account.provider == AccessPath::iam_role;
     any_iam_role |= iam_role;
     if (iam_role)
-      fmt::print("  {}: provider iam-role, management role {} (with its external id), base principal {}\n",
-                 account.name, account.iam_role.management_role_arn, account.iam_role.base_principal_arn);
+      fmt::print("  {}: provider iam-role, management role {} (with its external id), base principal {} "
+                 "(source identity: {})\n",
+                 account.name, account.iam_role.management_role_arn, account.iam_role.base_principal_arn,
+                 source_identity_form_name(account.iam_role.source_identity));
     for (const auto& role : account.roles)
       fmt::print("  {}/{} (tier {}): {}session_cutoff {}, scheduled_revoke {}\n", account.name, role.name,
                  tier_name(role.tier), iam_role ? fmt::format("role {}, ", role.permission_set_arn) : "",
