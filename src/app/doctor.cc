@@ -78,7 +78,8 @@ class Doctor {
 
   DoctorReport run() {
     if (!uses_identity_center()) {
-      add(Level::skip, "identity center", "no account in policy is on Identity Center (all have provider = \"iam-role\")");
+      add(Level::skip, "identity center",
+          "no account in policy is on Identity Center (all have provider = \"iam-role\")");
     } else if (identity_center()) {
       permission_sets();
     }

@@ -47,7 +47,7 @@ class IamRoleChecks {
       auto report = provider_->inspect(account.id, role.permission_set_arn);
       if (!report && assume_failed(report.error(), access)) {
         assumed = DoctorFinding{
-            Level::fail, management, shown(report.error().message, access),
+            Level::fail, management, shown(sts_answer(report.error(), access, role.permission_set_arn), access),
             fmt::format("deploy deploy/iam-role-management.yaml in account {} (the StackSet) with the ExternalId that "
                         "account {} has as external_id in policy (they must match), and give the task role "
                         "sts:AssumeRole on {} (deploy/iam-task-policy.json, AssumeIamRoleManagementRoles)",
@@ -80,6 +80,17 @@ class IamRoleChecks {
   static bool assume_failed(const Error& error, const IamRoleAccess& access) {
     return error.message.find("STS AssumeRole of " + access.management_role_arn) != std::string::npos;
   }
+  // "STS AssumeRole failed: <STS's code and message>", without what the provider and the
+  // credentials chain wrapped around it ("iam GetRole: Credentials: no AWS credentials found;
+  // tried: ...", " (role <the role asked about>)").
+  static std::string sts_answer(const Error& error, const IamRoleAccess& access, const std::string& role_arn) {
+    const std::string from = "STS AssumeRole of " + access.management_role_arn + ": ";
+    std::string_view answer = error.message;
+    answer.remove_prefix(std::min(answer.size(), answer.find(from) + from.size()));
+    const std::string about = " (role " + role_arn + ")";
+    if (answer.ends_with(about)) answer.remove_suffix(about.size());
+    return fmt::format("STS AssumeRole failed: {}", answer);
+  }
   // AWS's messages as a finding may show them: never the external id.
   static std::string shown(std::string message, const IamRoleAccess& access) {
     return aws::redact(std::move(message), {access.external_id});
@@ -109,7 +120,8 @@ class IamRoleChecks {
           "set the role's MaxSessionDuration to 3600: a session should not outlive its grant by hours (the "
           "cut-off deny still ends it at expiry)");
     } else {
-      add(Level::ok, check, fmt::format("{} exists; MaxSessionDuration {} s", role_arn, report.max_session_duration.count()));
+      add(Level::ok, check,
+          fmt::format("{} exists; MaxSessionDuration {} s", role_arn, report.max_session_duration.count()));
     }
 
     const std::string sizes =

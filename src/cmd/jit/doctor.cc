@@ -52,7 +52,8 @@ int cmd_doctor(const std::string& config, const std::string& store, Output outpu
   if (!aws) return report(aws.error());
   // The IAM-role path's checks ask IAM as `jit serve` would: through each account's management role.
   std::unique_ptr<aws::IamRoleProvider> iam_role;
-  if (std::ranges::any_of(effective.policy.accounts, [](const auto& a) { return a.provider == AccessPath::iam_role; })) {
+  const auto on_iam_role = [](const AccountPolicy& a) { return a.provider == AccessPath::iam_role; };
+  if (std::ranges::any_of(effective.policy.accounts, on_iam_role)) {
     auto made = runtime.make_iam_role_provider("jit-doctor");
     if (!made) return report(made.error());
     iam_role = std::move(*made);
