@@ -216,7 +216,9 @@ TEST_F(DoctorCliTest, AConfigurationErrorExitsTwo) {
 // with its roles (demo::legacy_iam_seed): the management role is assumed with the external id.
 class DoctorIamRoleCliTest : public DoctorCliTest {
  protected:
-  void start_legacy(const std::string& external_id) {
+  // The demo's policy with `external_id` for legacy; without `identity_center`, legacy alone and
+  // no Identity Center settings.
+  void start_legacy(const std::string& external_id, bool identity_center = true) {
     emulators::AwsEmulatorOptions options;
     options.instance_arn = demo::kInstanceArn;
     options.identity_store_id = demo::kIdentityStoreId;
@@ -225,7 +227,14 @@ class DoctorIamRoleCliTest : public DoctorCliTest {
     aws_ = std::move(*started);
     auto seeded = aws_->seed_iam(nlohmann::json::parse(demo::legacy_iam_seed()));
     ASSERT_TRUE(seeded) << seeded.error().message;
-    std::string policy = demo::policy_text({.store_url = "sqlite:" + (dir_ / "jit.db").string(), .iam_role = true});
+    std::string policy = demo::policy_text(
+        {.store_url = "sqlite:" + (dir_ / "jit.db").string(), .identity_center = identity_center, .iam_role = true});
+    if (!identity_center) {
+      const auto first = policy.find("[[accounts]]");
+      const auto legacy = policy.find("[[accounts]]\nname = \"legacy\"");
+      ASSERT_NE(legacy, std::string::npos);
+      policy.erase(first, legacy - first);
+    }
     const std::string line = fmt::format("external_id = \"{}\"", demo::kLegacyExternalId);
     ASSERT_NE(policy.find(line), std::string::npos);
     policy.replace(policy.find(line), line.size(), fmt::format("external_id = \"{}\"", external_id));
@@ -250,6 +259,17 @@ TEST_F(DoctorIamRoleCliTest, TheLegacyRoleIsCheckedThroughItsManagementRole) {
   EXPECT_THAT(out.out, Not(HasSubstr("FAILED")));
   EXPECT_THAT(out.out, Not(HasSubstr(demo::kLegacyExternalId)));
   EXPECT_EQ(doctor("--strict").code, 1) << "the standing statement is a warning";
+}
+
+// A deployment with no Identity Center at all: no instance_arn, and doctor still comes out healthy.
+TEST_F(DoctorIamRoleCliTest, AnIamRoleOnlyPolicyNeedsNoIdentityCenter) {
+  start_legacy(demo::kLegacyExternalId, /*identity_center=*/false);
+  const Outcome out = doctor();
+  EXPECT_EQ(out.code, 0) << out.out;
+  EXPECT_THAT(out.out, HasSubstr("skip    identity center: no account in policy is on Identity Center"));
+  EXPECT_THAT(out.out, HasSubstr("ok      role legacy/admin: "));
+  EXPECT_THAT(out.out, Not(HasSubstr("identity store")));
+  EXPECT_THAT(out.out, HasSubstr("all is well"));
 }
 
 TEST_F(DoctorIamRoleCliTest, AWrongExternalIdFailsWithTheFix) {
