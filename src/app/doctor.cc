@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <optional>
+#include <ranges>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "app/doctor_iam_role.h"
 #include "app/store_url.h"
 #include "aws/cutoff_policy.h"
 #include "store/dynamodb_api.h"
@@ -20,10 +22,6 @@ using Json = nlohmann::json;
 using Level = DoctorFinding::Level;
 using aws::AwsError;
 
-// Past this, doctor recommends a shorter session duration: a JIT role's session outlives its
-// grant by up to this long unless the cut-off ends it, and each cut-off statement stays in the
-// inline policy for this long after its grant.
-constexpr Seconds kRecommendedSessionDuration{3600};
 // The cut-off statement a permission set's room is measured with: the longest ids a grant has
 // (the engine's request ids are "r" + 8 characters; a prefixed identity-store user id).
 constexpr char kSampleGrantId[] = "rzzzzzzzz";
@@ -79,7 +77,13 @@ class Doctor {
       : config_(config), aws_(config.settings.aws), clients_(clients), clock_(clock) {}
 
   DoctorReport run() {
-    if (identity_center()) permission_sets();
+    if (!uses_identity_center()) {
+      add(Level::skip, "identity center",
+          "no account in policy is on Identity Center (all have provider = \"iam-role\")");
+    } else if (identity_center()) {
+      permission_sets();
+    }
+    check_iam_role_path(config_.policy, clients_.iam_role, report_.findings);
     scheduler();
     table();
     return std::move(report_);
@@ -89,6 +93,13 @@ class Doctor {
   void add(Level level, std::string check, std::string detail, std::string fix = "") {
     report_.findings.push_back({level, std::move(check), std::move(detail), std::move(fix)});
   }
+
+  // An account is on Identity Center, or the policy has no accounts (then its checks say so).
+  bool uses_identity_center() const {
+    const auto& accounts = config_.policy.accounts;
+    return accounts.empty() || std::ranges::any_of(accounts, on_identity_center);
+  }
+  static bool on_identity_center(const AccountPolicy& account) { return account.provider == AccessPath::identity_center; }
 
   // The identity store answers; true when the permission sets can be asked about.
   bool identity_center() {
@@ -129,7 +140,7 @@ class Doctor {
   };
   std::vector<PermissionSetUse> permission_sets_in_policy() const {
     std::vector<PermissionSetUse> out;
-    for (const auto& account : config_.policy.accounts)
+    for (const auto& account : config_.policy.accounts | std::views::filter(on_identity_center))
       for (const auto& role : account.roles) {
         auto same = std::find_if(out.begin(), out.end(), [&](const auto& u) { return u.arn == role.permission_set_arn; });
         if (same == out.end())
@@ -237,7 +248,7 @@ class Doctor {
 
   // The first role with scheduled_revoke, as "account id, permission set ARN"; nullopt: none.
   std::optional<std::pair<std::string, std::string>> scheduled_role() const {
-    for (const auto& account : config_.policy.accounts)
+    for (const auto& account : config_.policy.accounts | std::views::filter(on_identity_center))
       for (const auto& role : account.roles)
         if (role.scheduled_revoke) return std::pair{account.id, role.permission_set_arn};
     return std::nullopt;

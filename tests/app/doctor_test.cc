@@ -1,6 +1,7 @@
 // `jit doctor`'s checks (app/doctor.h) against scripted fakes of sso-admin, identitystore,
-// EventBridge Scheduler and DynamoDB, every request checked against the official models: each
-// failure mode gives a finding that names the operation and the fix, and the all-well case.
+// EventBridge Scheduler and DynamoDB, and an IamRoleProvider over the fake IAM (the IAM-role
+// path), every request checked against the official models: each failure mode gives a finding
+// that names the operation and the fix, and the all-well case.
 #include "app/doctor.h"
 
 #include <fmt/format.h>
@@ -8,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include "aws/cutoff_policy.h"
+#include "aws/fake_iam.h"
+#include "aws/iam_role_provider.h"
 #include "aws/scripted_api.h"
 #include "fakes/manual_clock.h"
 #include "store/dynamodb_api.h"
@@ -18,6 +21,7 @@ namespace {
 using namespace std::chrono_literals;
 using json = nlohmann::json;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 using testing::ScriptedApi;
 using namespace testing::ids;
@@ -102,11 +106,14 @@ class DoctorTest : public ::testing::Test {
                       clock_);
   }
 
-  // The one finding whose check starts with `check`.
+  // The one finding whose check is `check`, or else starts with it.
   static DoctorFinding finding(const DoctorReport& report, const std::string& check) {
     std::vector<DoctorFinding> found;
     for (const auto& f : report.findings)
-      if (f.check.starts_with(check)) found.push_back(f);
+      if (f.check == check) found.push_back(f);
+    if (found.empty())
+      for (const auto& f : report.findings)
+        if (f.check.starts_with(check)) found.push_back(f);
     EXPECT_EQ(found.size(), 1u) << "findings for " << check << ": " << dump(report);
     return found.empty() ? DoctorFinding{} : found.front();
   }
@@ -402,6 +409,198 @@ TEST_F(DoctorTest, ATableWithoutTheStoresIndexesFails) {
   const auto f = finding(run(), "table jit-access");
   EXPECT_EQ(f.level, Level::fail);
   EXPECT_THAT(f.detail, HasSubstr("lacks the global secondary index"));
+}
+
+
+// The IAM-role path (issue 16): an iam-role-only policy, its role inspected through an
+// IamRoleProvider over the fake IAM (tests/aws/fake_iam.h).
+constexpr char kLegacyAccount[] = "111122223333";
+constexpr char kElevatedName[] = "jit-admin";
+constexpr char kElevated[] = "arn:aws:iam::111122223333:role/jit-admin";
+constexpr char kManagement[] = "arn:aws:iam::111122223333:role/jit-access-management";
+constexpr char kExternalId[] = "jit-ext-5ec7e7";
+// A workload's statement: not standing human access.
+constexpr char kServiceStatement[] =
+    R"({"Sid":"Ec2","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"})";
+std::string trust_of(const std::string& statements) {
+  return fmt::format(R"({{"Version":"2012-10-17","Statement":[{}]}})", statements);
+}
+
+class IamRoleDoctorTest : public DoctorTest {
+ protected:
+  IamRoleDoctorTest() {
+    identity_center_only();
+    config_.settings.aws = {};
+    AccountPolicy legacy{.name = "legacy", .id = kLegacyAccount, .owner_channel = "C0LEGACY"};
+    legacy.roles = {{.name = "admin", .permission_set_arn = kElevated, .max_duration = 1h}};
+    legacy.provider = AccessPath::iam_role;
+    legacy.iam_role = {kManagement, kExternalId, "arn:aws:iam::111122223333:role/okta-engineer"};
+    config_.policy.accounts = {legacy};
+  }
+
+  DoctorReport run_iam(aws::IamRoleOptions options = {}) {
+    aws::IamRoleConfig config;
+    config.options = options;
+    config.account = [this](const std::string& id) -> std::optional<aws::IamRoleAccount> {
+      for (const auto& a : config_.policy.accounts)
+        if (a.id == id && a.provider == AccessPath::iam_role)
+          return aws::IamRoleAccount{a.id, a.iam_role.management_role_arn, a.iam_role.external_id,
+                                     a.iam_role.base_principal_arn};
+      return std::nullopt;
+    };
+    config.iam_for = [this](const aws::IamRoleAccount&) -> Result<std::shared_ptr<aws::AwsQueryApi>> { return iam_; };
+    aws::IamRoleProvider provider(std::move(config), clock_);
+    return run_doctor(config_,
+                      {.sso_admin = &sso_, .identitystore = &identitystore_, .scheduler = &scheduler_,
+                       .dynamodb = &dynamodb_, .iam_role = &provider},
+                      clock_);
+  }
+
+  std::shared_ptr<testing::FakeIam> iam_ = std::make_shared<testing::FakeIam>();
+};
+
+TEST_F(IamRoleDoctorTest, AHealthyRoleIsOkAndIdentityCenterIsSkipped) {
+  iam_->add_role(kElevatedName, trust_of(kServiceStatement));
+  const DoctorReport report = run_iam();
+  EXPECT_TRUE(report.healthy(/*strict=*/true)) << dump(report);
+  const auto ic = finding(report, "identity center");
+  EXPECT_EQ(ic.level, Level::skip);
+  EXPECT_THAT(ic.detail, HasSubstr("no account in policy is on Identity Center"));
+  const auto management = finding(report, "management role");
+  EXPECT_EQ(management.check, fmt::format("management role {}", kManagement));
+  EXPECT_EQ(management.level, Level::ok);
+  const auto role = finding(report, "role legacy/admin");
+  EXPECT_EQ(role.level, Level::ok);
+  EXPECT_EQ(role.detail, fmt::format("{} exists; MaxSessionDuration 3600 s", kElevated));
+  const auto room = finding(report, "role legacy/admin trust policy");
+  EXPECT_EQ(room.level, Level::ok);
+  EXPECT_THAT(room.detail, HasSubstr("of 2048 characters ([aws] trust_policy_size_limit), 0 of our grants live"));
+  EXPECT_EQ(finding(report, "role legacy/admin standing access").level, Level::ok);
+  // In this order: Identity Center, the management role, then its role's findings.
+  ASSERT_GE(report.findings.size(), 3u);
+  EXPECT_EQ(report.findings[0].check, "identity center");
+  EXPECT_EQ(report.findings[1].check, management.check);
+  EXPECT_EQ(report.findings[2].check, "role legacy/admin");
+  EXPECT_EQ(iam_->actions(), std::vector<std::string>{"GetRole"}) << "doctor only reads";
+}
+
+TEST_F(IamRoleDoctorTest, AMissingRoleFailsWithTheFix) {
+  const DoctorReport report = run_iam();
+  EXPECT_FALSE(report.healthy());
+  EXPECT_EQ(finding(report, "management role").level, Level::ok) << "IAM answered NoSuchEntity: the role was assumed";
+  const auto role = finding(report, "role legacy/admin");
+  EXPECT_EQ(role.level, Level::fail);
+  EXPECT_THAT(role.detail, HasSubstr("NoSuchEntity"));
+  EXPECT_THAT(role.fix, HasSubstr(fmt::format("create the role {}, or fix role_arn of admin", kElevated)));
+}
+
+// IAM refused the management role's GetRole: assumed, but the role is outside what the stack allows.
+TEST_F(IamRoleDoctorTest, ARoleOutsideTheManagementRolesPathFails) {
+  iam_->add_role(kElevatedName, trust_of(kServiceStatement));
+  iam_->fail_next("GetRole", aws::AwsError{403, "AccessDenied", "not authorized to perform: iam:GetRole", nullptr, false});
+  const DoctorReport report = run_iam();
+  EXPECT_EQ(finding(report, "management role").level, Level::ok);
+  const auto f = finding(report, "role legacy/admin");
+  EXPECT_EQ(f.level, Level::fail);
+  EXPECT_THAT(f.detail, HasSubstr("iam GetRole: AccessDenied"));
+  EXPECT_THAT(f.fix, HasSubstr("ElevatedRolePath (deploy/iam-role-management.yaml)"));
+}
+
+TEST_F(IamRoleDoctorTest, NoRoomInTheTrustPolicyFails) {
+  iam_->add_role(kElevatedName, trust_of(kServiceStatement));
+  const auto f = finding(run_iam({.trust_policy_size_limit = 300}), "role legacy/admin trust policy");
+  EXPECT_EQ(f.level, Level::fail);
+  EXPECT_THAT(f.detail, HasSubstr("no more grants fit (trust policy 139 of 300 characters"));
+  EXPECT_THAT(f.fix, HasSubstr("\"Role trust policy length\""));
+  EXPECT_THAT(f.fix, HasSubstr("trust_policy_size_limit"));
+}
+
+TEST_F(IamRoleDoctorTest, LittleRoomInTheTrustPolicyWarns) {
+  iam_->add_role(kElevatedName, trust_of(kServiceStatement));
+  const DoctorReport report = run_iam({.trust_policy_size_limit = 1000});
+  const auto f = finding(report, "role legacy/admin trust policy");
+  EXPECT_EQ(f.level, Level::warn);
+  EXPECT_THAT(f.detail, ::testing::MatchesRegex("only [1-4] more grants fit \\(trust policy 139 of 1000 characters.*"));
+  EXPECT_THAT(f.fix, HasSubstr("Service Quotas"));
+  EXPECT_TRUE(report.healthy());
+  EXPECT_FALSE(report.healthy(/*strict=*/true));
+}
+
+TEST_F(IamRoleDoctorTest, AStandingAssumeStatementWarnsNamingIt) {
+  iam_->add_role(kElevatedName,
+                 trust_of(R"({"Sid":"CiDeploy","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/ci"},"Action":"sts:AssumeRole"},)" +
+                          std::string(kServiceStatement)));
+  const auto f = finding(run_iam(), "role legacy/admin standing access");
+  EXPECT_EQ(f.level, Level::warn);
+  EXPECT_THAT(f.detail, HasSubstr("without a time condition, outside JIT: CiDeploy"));
+  EXPECT_THAT(f.fix, HasSubstr("accept and document"));
+}
+
+TEST_F(IamRoleDoctorTest, AHandEditedGrantStatementWarns) {
+  iam_->add_role(kElevatedName,
+                 trust_of(R"({"Sid":"JitGrantrhand1","Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"})"));
+  const auto f = finding(run_iam(), "role legacy/admin hand-edited");
+  EXPECT_EQ(f.level, Level::warn);
+  EXPECT_THAT(f.detail, HasSubstr("JitGrantrhand1"));
+}
+
+TEST_F(IamRoleDoctorTest, ALongMaxSessionDurationWarns) {
+  iam_->add_role(kElevatedName, trust_of(kServiceStatement), 43200);
+  const DoctorReport report = run_iam();
+  const auto f = finding(report, "role legacy/admin");
+  EXPECT_EQ(f.level, Level::warn);
+  EXPECT_THAT(f.detail, HasSubstr("its MaxSessionDuration is 43200 s (12 h)"));
+  EXPECT_THAT(f.fix, HasSubstr("MaxSessionDuration to 3600"));
+  EXPECT_TRUE(report.healthy());
+}
+
+// IamClients reports a failed AssumeRole as an AwsError "Credentials" naming the management role;
+// here STS's answer even quotes the external id, which the finding must not.
+TEST_F(IamRoleDoctorTest, AManagementRoleThatCannotBeAssumedFailsWithoutShowingTheExternalId) {
+  iam_->add_role(kElevatedName, trust_of(kServiceStatement));
+  config_.policy.accounts[0].roles.push_back({.name = "read-only", .permission_set_arn = kElevated, .max_duration = 1h});
+  config_.policy.accounts[0].roles.push_back(
+      {.name = "ops", .permission_set_arn = "arn:aws:iam::111122223333:role/jit-ops", .max_duration = 1h});
+  iam_->fail_next("GetRole", aws::AwsError{0, "Credentials",
+                                           fmt::format("STS AssumeRole of {}: AccessDenied: not authorized to perform "
+                                                       "sts:AssumeRole with external id {}",
+                                                       kManagement, kExternalId),
+                                           nullptr, false});
+  const DoctorReport report = run_iam();
+  EXPECT_FALSE(report.healthy());
+  const auto f = finding(report, "management role");
+  EXPECT_EQ(f.level, Level::fail);
+  EXPECT_EQ(f.detail, "STS AssumeRole failed: AccessDenied: not authorized to perform sts:AssumeRole with external "
+                     "id <redacted>");
+  EXPECT_THAT(f.fix, HasSubstr("deploy/iam-role-management.yaml"));
+  EXPECT_THAT(f.fix, HasSubstr("external_id"));
+  EXPECT_THAT(f.fix, HasSubstr("sts:AssumeRole"));
+  EXPECT_THAT(f.fix, HasSubstr("deploy/iam-task-policy.json"));
+  for (const auto& each : report.findings) {
+    EXPECT_THAT(each.detail + each.fix, Not(HasSubstr(kExternalId))) << each.check;
+    EXPECT_NE(each.check, "role legacy/read-only") << "the same role ARN is checked once";
+  }
+  EXPECT_EQ(finding(report, "role legacy/admin").level, Level::skip);
+  EXPECT_EQ(finding(report, "role legacy/ops").level, Level::skip) << "not asked again";
+  EXPECT_EQ(iam_->count("GetRole"), 1);
+}
+
+// A deployment on both paths: the Identity Center checks stay, and ask only about permission sets.
+TEST_F(IamRoleDoctorTest, BothPathsKeepTheIdentityCenterChecks) {
+  config_.settings.aws.instance_arn = kInstance;
+  config_.settings.aws.identity_store_id = kStore;
+  config_.policy.accounts.insert(config_.policy.accounts.begin(),
+                                 {.name = "prod", .id = kAccount, .owner_channel = "C0PROD",
+                                  .roles = {{.name = "admin", .permission_set_arn = kPermissionSet, .max_duration = 1h}}});
+  identity_store_answers();
+  permission_set_is("PT1H", std::nullopt);
+  iam_->add_role(kElevatedName, trust_of(kServiceStatement));
+  const DoctorReport report = run_iam();
+  EXPECT_TRUE(report.healthy(/*strict=*/true)) << dump(report);
+  EXPECT_EQ(finding(report, "identity store").level, Level::ok);
+  EXPECT_EQ(finding(report, "permission set prod/admin").level, Level::ok);
+  EXPECT_EQ(finding(report, "role legacy/admin").level, Level::ok);
+  EXPECT_EQ(sso_.calls().size(), 1u) << "the IAM role is no permission set";
 }
 
 }  // namespace

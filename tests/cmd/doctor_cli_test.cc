@@ -1,6 +1,6 @@
 // `jit doctor` as an operator runs it: the real binary against the AWS emulator (in process:
-// sso-admin, identitystore, Scheduler) and moto_server (the DynamoDB table), by exit code and by
-// what it prints.
+// sso-admin, identitystore, Scheduler, IAM and STS) and moto_server (the DynamoDB table), by exit
+// code and by what it prints.
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -11,6 +11,7 @@
 #include <string>
 
 #include "cmd/run_jit.h"
+#include "demo/world.h"
 #include "emulators/aws/aws_emulator.h"
 #include "support/moto_suite.h"
 
@@ -94,6 +95,7 @@ approvers = ["U0ALICE"]
     return fmt::format(
         "-u AWS_ENDPOINT_URL -u AWS_PROFILE -u AWS_SESSION_TOKEN -u JIT_STORE -u AWS_REGION -u AWS_DEFAULT_REGION "
         "{region} AWS_ENDPOINT_URL_SSO_ADMIN={aws} AWS_ENDPOINT_URL_IDENTITYSTORE={aws} AWS_ENDPOINT_URL_SCHEDULER={aws} "
+        "AWS_ENDPOINT_URL_IAM={aws} AWS_ENDPOINT_URL_STS={aws} "
         "AWS_ENDPOINT_URL_DYNAMODB={moto} AWS_ACCESS_KEY_ID={key} AWS_SECRET_ACCESS_KEY={secret} "
         "AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true",
         fmt::arg("region", region ? "AWS_REGION=us-east-1" : ""),
@@ -189,7 +191,8 @@ TEST_F(DoctorCliTest, JsonOutputParsesAndNamesAFullInlinePolicy) {
 TEST_F(DoctorCliTest, HelpSaysWhatItChecksAndTheExitCodes) {
   const Outcome help = run("doctor --help");
   EXPECT_EQ(help.code, 0) << help.out;
-  for (const char* part : {"identity store", "session duration", "cut-off", "execution role", "TTL", "--strict",
+  for (const char* part : {"identity store", "session duration", "cut-off", "execution role", "TTL", "management role",
+                           "trust policy", "MaxSessionDuration", "--strict",
                            "--output", "--store", "0 all is well", "1 something to fix", "2 usage or configuration"})
     EXPECT_THAT(help.out, HasSubstr(part));
 }
@@ -206,6 +209,82 @@ TEST_F(DoctorCliTest, AConfigurationErrorExitsTwo) {
   const Outcome no_region = run("doctor --config " + regionless, env(/*region=*/false));
   EXPECT_EQ(no_region.code, 2) << no_region.out;
   EXPECT_THAT(no_region.out, HasSubstr("region"));
+}
+
+
+// Issue 16: the demo's policy with the legacy account on the IAM-role path, the emulator seeded
+// with its roles (demo::legacy_iam_seed): the management role is assumed with the external id.
+class DoctorIamRoleCliTest : public DoctorCliTest {
+ protected:
+  // The demo's policy with `external_id` for legacy; without `identity_center`, legacy alone and
+  // no Identity Center settings.
+  void start_legacy(const std::string& external_id, bool identity_center = true) {
+    emulators::AwsEmulatorOptions options;
+    options.instance_arn = demo::kInstanceArn;
+    options.identity_store_id = demo::kIdentityStoreId;
+    auto started = emulators::AwsEmulator::start(options);
+    ASSERT_TRUE(started) << started.error().message;
+    aws_ = std::move(*started);
+    auto seeded = aws_->seed_iam(nlohmann::json::parse(demo::legacy_iam_seed()));
+    ASSERT_TRUE(seeded) << seeded.error().message;
+    std::string policy = demo::policy_text(
+        {.store_url = "sqlite:" + (dir_ / "jit.db").string(), .identity_center = identity_center, .iam_role = true});
+    if (!identity_center) {
+      const auto first = policy.find("[[accounts]]");
+      const auto legacy = policy.find("[[accounts]]\nname = \"legacy\"");
+      ASSERT_NE(legacy, std::string::npos);
+      policy.erase(first, legacy - first);
+    }
+    const std::string line = fmt::format("external_id = \"{}\"", demo::kLegacyExternalId);
+    ASSERT_NE(policy.find(line), std::string::npos);
+    policy.replace(policy.find(line), line.size(), fmt::format("external_id = \"{}\"", external_id));
+    std::ofstream(config_) << policy;
+  }
+};
+
+TEST_F(DoctorIamRoleCliTest, TheLegacyRoleIsCheckedThroughItsManagementRole) {
+  start_legacy(demo::kLegacyExternalId);
+  const Outcome out = doctor();
+  EXPECT_EQ(out.code, 0) << out.out;
+  EXPECT_THAT(out.out, HasSubstr(fmt::format("ok      management role {}: assumed with the account's external id to "
+                                             "ask IAM about {}",
+                                             demo::kLegacyManagementRole, demo::kLegacyAdminRole)));
+  EXPECT_THAT(out.out, HasSubstr(fmt::format("ok      role legacy/admin: {} exists; MaxSessionDuration 3600 s",
+                                             demo::kLegacyAdminRole)));
+  EXPECT_THAT(out.out, HasSubstr("ok      role legacy/admin trust policy: 5 more grants fit (trust policy "));
+  // The seed's CI statement lets ci-deployer assume the role at any time: doctor says so.
+  EXPECT_THAT(out.out, HasSubstr("warn    role legacy/admin standing access: statements let principals assume it "
+                                 "without a time condition, outside JIT: CiDeploy"));
+  EXPECT_THAT(out.out, HasSubstr("ok      permission set prod/admin")) << "the Identity Center accounts too";
+  EXPECT_THAT(out.out, Not(HasSubstr("FAILED")));
+  EXPECT_THAT(out.out, Not(HasSubstr(demo::kLegacyExternalId)));
+  EXPECT_EQ(doctor("--strict").code, 1) << "the standing statement is a warning";
+}
+
+// A deployment with no Identity Center at all: no instance_arn, and doctor still comes out healthy.
+TEST_F(DoctorIamRoleCliTest, AnIamRoleOnlyPolicyNeedsNoIdentityCenter) {
+  start_legacy(demo::kLegacyExternalId, /*identity_center=*/false);
+  const Outcome out = doctor();
+  EXPECT_EQ(out.code, 0) << out.out;
+  EXPECT_THAT(out.out, HasSubstr("skip    identity center: no account in policy is on Identity Center"));
+  EXPECT_THAT(out.out, HasSubstr("ok      role legacy/admin: "));
+  EXPECT_THAT(out.out, Not(HasSubstr("identity store")));
+  EXPECT_THAT(out.out, HasSubstr("all is well"));
+}
+
+TEST_F(DoctorIamRoleCliTest, AWrongExternalIdFailsWithTheFix) {
+  start_legacy("jit-wrong-0000");
+  const Outcome out = doctor();
+  EXPECT_EQ(out.code, 1) << out.out;
+  EXPECT_THAT(out.out, HasSubstr(fmt::format("FAILED  management role {}: STS AssumeRole failed: AccessDenied: User: "
+                                             "{} is not authorized to perform: sts:AssumeRole on resource: {}",
+                                             demo::kLegacyManagementRole, demo::kServicePrincipal,
+                                             demo::kLegacyManagementRole)));
+  EXPECT_THAT(out.out, HasSubstr("fix: deploy deploy/iam-role-management.yaml in account 222222222222 (the StackSet) "
+                                 "with the ExternalId that account legacy has as external_id in policy"));
+  EXPECT_THAT(out.out, HasSubstr("skip    role legacy/admin: not checked: the management role cannot be assumed"));
+  EXPECT_THAT(out.out, HasSubstr("something to fix (see FAILED above)"));
+  EXPECT_THAT(out.out, Not(HasSubstr("jit-wrong-0000")));
 }
 
 }  // namespace

@@ -248,13 +248,18 @@ void declare_doctor(CLI::App& app, Common& c, Commands& commands) {
       "answer; each permission set in policy exists, its session duration (PT1H recommended), and how many more "
       "cut-off statements its inline policy holds (roles with session_cutoff); the Scheduler group and execution "
       "role work and the role can be passed (roles with scheduled_revoke: a disabled probe schedule is created and "
-      "deleted); the DynamoDB table is ACTIVE with TTL on. Run it with the task role's credentials to check its "
-      "permissions too.");
+      "deleted); the DynamoDB table is ACTIVE with TTL on. For accounts with provider = \"iam-role\": the management "
+      "role can be assumed with the external id, and each role exists, its MaxSessionDuration (1 h recommended), how "
+      "many more grants fit its trust policy, and statements that let someone assume it without a time condition "
+      "(the Identity Center checks are skipped when no account uses it). Run it with the task role's credentials to "
+      "check its permissions too.");
   cmd->footer("Exit codes: 0 all is well; 1 something to fix (a FAILED line, or with --strict a warning); "
               "2 usage or configuration error.");
   auto strict = std::make_shared<bool>(false);
   add_common_options(cmd, c, true);
-  cmd->add_flag("--strict", *strict, "Warnings fail too (exit 1): a long session duration, few cut-off slots left");
+  cmd->add_flag("--strict", *strict,
+                "Warnings fail too (exit 1): a long session duration, few cut-off slots or trust policy room left, "
+                "standing assume statements");
   commands.emplace_back(cmd, [&c, strict] { return cmd_doctor(c.config, c.store, c.out(), *strict); });
 }
 

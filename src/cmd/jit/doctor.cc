@@ -3,8 +3,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <memory>
+
 #include "app/doctor.h"
 #include "app/runtime.h"
+#include "aws/iam_role_provider.h"
 #include "cmd/jit/cli.h"
 #include "cmd/jit/commands.h"
 #include "core/user_text.h"
@@ -46,10 +50,19 @@ int cmd_doctor(const std::string& config, const std::string& store, Output outpu
   effective.settings.store.url = runtime.store_url();
   auto aws = runtime.aws();  // no region, or a malformed endpoint: a configuration error
   if (!aws) return report(aws.error());
+  // The IAM-role path's checks ask IAM as `jit serve` would: through each account's management role.
+  std::unique_ptr<aws::IamRoleProvider> iam_role;
+  const auto on_iam_role = [](const AccountPolicy& a) { return a.provider == AccessPath::iam_role; };
+  if (std::ranges::any_of(effective.policy.accounts, on_iam_role)) {
+    auto made = runtime.make_iam_role_provider("jit-doctor");
+    if (!made) return report(made.error());
+    iam_role = std::move(*made);
+  }
   const DoctorClients clients{.sso_admin = &(*aws)->sso_admin(),
-                        .identitystore = &(*aws)->identitystore(),
-                        .scheduler = &(*aws)->scheduler(),
-                        .dynamodb = &(*aws)->dynamodb()};
+                              .identitystore = &(*aws)->identitystore(),
+                              .scheduler = &(*aws)->scheduler(),
+                              .dynamodb = &(*aws)->dynamodb(),
+                              .iam_role = iam_role.get()};
   const DoctorReport result = run_doctor(effective, clients, runtime.clock());
   const bool healthy = result.healthy(strict);
   if (output == Output::json) fmt::print("{}\n", as_json(result, healthy));
