@@ -12,6 +12,7 @@ QueryParams assume_role_params(const AssumeRoleRequest& request) {
   QueryParams params = {{"RoleArn", request.role_arn}, {"RoleSessionName", request.session_name}};
   if (!request.external_id.empty()) params.emplace_back("ExternalId", request.external_id);
   params.emplace_back("DurationSeconds", std::to_string(request.duration.count()));
+  if (!request.source_identity.empty()) params.emplace_back("SourceIdentity", request.source_identity);
   return params;
 }
 

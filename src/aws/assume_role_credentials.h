@@ -18,10 +18,13 @@ struct AssumeRoleRequest {
   std::string external_id;                // empty: no ExternalId is sent
   std::string session_name = "jit-access";  // 2-64 of [\w+=,.@-]
   Seconds duration{3600};                 // DurationSeconds, 900..43200 (the role's maximum applies)
+  // SourceIdentity (empty: not sent). A caller whose own session carries one must send that same
+  // one or none (`aws sts assume-role --source-identity`, as the IAM-role path's DM says).
+  std::string source_identity;
 };
 
 // The parameters of `request` as AssumeRole takes them: RoleArn, RoleSessionName, ExternalId (when
-// set), DurationSeconds.
+// set), DurationSeconds, SourceIdentity (when set).
 QueryParams assume_role_params(const AssumeRoleRequest& request);
 
 // Calls AssumeRole through `sts` (signed with the caller's own credentials) and reads

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/time.h"
+#include "demo/session_watch.h"
 #include "slack/ids.h"
 
 namespace jit::demo {
@@ -22,21 +23,13 @@ constexpr char kHeld[] = "dana's ops on sandbox";
 
 SystemTime now() { return std::chrono::system_clock::now(); }
 
-long long ms_between(SystemTime from, SystemTime to) {
-  return std::chrono::duration_cast<milliseconds>(to - from).count();
-}
-
 // The statement `sid` in ops's policy as sandbox's sessions are judged on (its provisioned copy).
 std::optional<json> provisioned_statement(const DemoWorld& world, const std::string& sid) {
   auto sets = world.aws().get("permission-sets");
-  for (const auto& set : sets ? sets->value("permission_sets", json::array()) : json::array()) {
-    if (set.value("PermissionSetArn", "") != kOpsPermissionSet) continue;
-    const json policy = json::parse(set.value(json::json_pointer("/Provisioned/" + std::string(kSandboxAccountId)),
-                                              std::string()), nullptr, false);
-    const json statements = policy.is_object() ? policy.value("Statement", json::array()) : json::array();
-    for (const auto& s : statements.is_array() ? statements : json::array({statements}))
-      if (s.is_object() && s.value("Sid", "") == sid) return s;
-  }
+  for (const auto& set : sets ? sets->value("permission_sets", json::array()) : json::array())
+    if (set.value("PermissionSetArn", "") == kOpsPermissionSet)
+      return statement_of(set.value(json::json_pointer("/Provisioned/" + std::string(kSandboxAccountId)), std::string()),
+                          sid);
   return std::nullopt;
 }
 
@@ -80,8 +73,7 @@ class AwsSideScene {
     t_.act("dana",
            fmt::format("types /jit request sandbox ops {} rotate the KMS keys   (ops is of tier high)", kGrantSeconds));
     world_.slash(kDana, fmt::format("request sandbox ops {} rotate the KMS keys", kGrantSeconds));
-    auto reply = world_.wait_reply(kDana, "is waiting for approval in <#" + std::string(kSandbox));
-    auto id = reply ? request_id_in(*reply) : std::nullopt;
+    auto id = world_.wait_request_id(kDana, kSandbox);
     if (!t_.check(id.has_value(), "the request waits for approval in #sandbox")) return false;
     id_ = *id;
     return true;
@@ -173,44 +165,12 @@ class AwsSideScene {
   // until the schedule deletes it (AWS promises within the minute).
   void watch_expiry() {
     const SystemTime expiry(expiry_);
-    auto judged = [&](SystemTime at) {
-      return world_.aws().get(fmt::format("sessions/{}?at={}", session_, format_time(std::chrono::floor<seconds>(at))));
-    };
-    auto before = judged(expiry - seconds(1)), after = judged(expiry + seconds(1));
-    t_.check(before && before->value("allowed", false) && after && !after->value("allowed", true) &&
-                 after->value("statement", "") == "JitCutoff" + id_,
-             fmt::format("asked ahead, AWS allows the session at {} and denies it at {} ({})",
-                         clock_time(expiry - seconds(1)), clock_time(expiry + seconds(1)),
-                         after ? after->value("reason", "") : after.error().message));
-
-    t_.act("everyone", fmt::format("waits for the expiry at {} (in {:.1f} s): dana's session calls AWS every {} ms",
-                                   clock_time(expiry), std::chrono::duration<double>(expiry - now()).count(),
-                                   kPoll.count()));
-    std::optional<SystemTime> allowed, denied, gone;
-    std::string reason;
-    const SystemTime session_deadline = expiry + seconds(5), deletion_deadline = expiry + seconds(60);
-    for (;;) {
-      const SystemTime asked = now();
-      if (!denied && asked < session_deadline) {
-        if (auto verdict = world_.aws().get("sessions/" + session_); verdict && verdict->value("allowed", false)) {
-          allowed = asked;  // judged at this time or later
-        } else if (verdict) {
-          denied = now();  // judged at this time or earlier
-          reason = verdict->value("reason", "");
-        }
-      }
-      if (!gone && !world_.assignments().contains(kHeld)) gone = now();
-      if ((denied || asked >= session_deadline) && (gone || asked >= deletion_deadline)) break;
-      std::this_thread::sleep_for(kPoll);
-    }
-    if (denied)
-      t_.note(*denied, fmt::format("AWS: dana's session, allowed at {}, is denied at {}: {}",
-                                   allowed ? clock_time(*allowed, true) : "-", clock_time(*denied, true), reason));
-    t_.check(denied && *denied >= expiry && *denied - expiry < seconds(1) && allowed && expiry - *allowed < seconds(1),
-             denied ? fmt::format("the live session is cut at the expiry second, with serve down: denied at {}, {} ms "
-                                  "after {}",
-                                  clock_time(*denied, true), ms_between(expiry, *denied), clock_time(expiry))
-                    : "the live session is cut at the expiry second");
+    const std::string path = "sessions/" + session_;
+    check_judged_ahead(t_, world_, path, expiry, "JitCutoff" + id_, "dana's session");
+    const auto seen = watch_session_at_expiry(
+        t_, world_, path, expiry, [&] { return !world_.assignments().contains(kHeld); }, expiry + seconds(60),
+        "dana's session", "the live session is cut at the expiry second, with serve down");
+    const auto& gone = seen.ended;
     if (gone)
       t_.note(*gone, fmt::format("AWS Identity Center: dana's ops on sandbox is gone at {}", clock_time(*gone, true)));
     t_.check(gone && *gone >= expiry && *gone - expiry < seconds(60) && schedule_fired(world_, "jit-" + id_),

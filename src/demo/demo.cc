@@ -21,6 +21,7 @@
 #include "demo/aws_side_scene.h"
 #include "demo/demo.h"
 #include "demo/demo_world.h"
+#include "demo/iam_role_scene.h"
 #include "demo/step_up_scene.h"
 #include "demo/timeline.h"
 #include "slack/ids.h"
@@ -87,8 +88,11 @@ class Story : private Timeline {
     verify_audit();
     scene("9. the trail against serve's latest signed checkpoint, and the auditor's report");
     report_and_checkpoint();
+    scene("10. the legacy account, on the IAM-role path: a grant is a window in an IAM role's trust policy, and AWS "
+          "ends it");
+    play_iam_role_path(*this, world_);
     if (!step_up_browser_.empty()) {
-      scene("10. break-glass confirmed with security keys: alice and bob each approve on the step-up page (WebAuthn)");
+      scene("11. break-glass confirmed with security keys: alice and bob each approve on the step-up page (WebAuthn)");
       play_step_up(*this, world_, step_up_browser_);
     }
     const double took = elapsed(std::chrono::system_clock::now());
@@ -114,8 +118,7 @@ class Story : private Timeline {
                                     {"reason", "deploy the hotfix for INC-4312"}});
     if (!check(chosen && submitted && (*submitted)["ack_payload"].is_null(), "the form is accepted and closes"))
       return std::nullopt;
-    auto reply = world_.wait_reply(kDana, "is waiting for approval in <#" + std::string(kProd));
-    auto id = reply ? demo::request_id_in(*reply) : std::nullopt;
+    auto id = world_.wait_request_id(kDana, kProd);
     if (!check(id.has_value(), "dana is told her request id")) return std::nullopt;
     check(world_.wait_state(*id, State::pending) && world_.message_ts(kProd, *id),
           "the request is posted in #prod for alice to decide");
@@ -164,8 +167,7 @@ class Story : private Timeline {
   void deny() {
     act("dana", "types /jit request prod admin 1h look at the billing tables");
     world_.slash(kDana, "request prod admin 1h look at the billing tables");
-    auto reply = world_.wait_reply(kDana, "is waiting for approval in <#" + std::string(kProd));
-    auto id = reply ? demo::request_id_in(*reply) : std::nullopt;
+    auto id = world_.wait_request_id(kDana, kProd);
     if (!check(id.has_value(), "the request waits for approval in #prod")) return;
     act("alice", "clicks Deny, and gives a reason in the form that opens: use the read-only role");
     auto view = world_.click(kAlice, kProd, *id, slack::kDenyAction) ? world_.wait_view(kAlice) : std::nullopt;
@@ -178,8 +180,7 @@ class Story : private Timeline {
   std::optional<std::string> self_approval() {
     act("dana", "types /jit request sandbox developer 2h try the new VPC layout");
     world_.slash(kDana, "request sandbox developer 2h try the new VPC layout");
-    auto reply = world_.wait_reply(kDana, "is waiting for approval in <#" + std::string(kSandbox));
-    auto id = reply ? demo::request_id_in(*reply) : std::nullopt;
+    auto id = world_.wait_request_id(kDana, kSandbox);
     if (!check(id.has_value(), "the request waits for approval in #sandbox")) return std::nullopt;
     act("dana", "(an approver of sandbox) clicks Approve on her own request");
     const bool clicked = world_.click(kDana, kSandbox, *id, slack::kApproveAction);
@@ -306,6 +307,13 @@ curl -s {a}/permission-sets && curl -s {a}/schedules
 # dana signs in while she holds ops, and asks whether AWS allows her session now
 curl -s -XPOST {a}/sessions -d '{{"principal":"{dana}","account":"{sandbox}","permission_set":"{ops_set}"}}'
 curl -s {a}/sessions/PUT-SESSION-ID-HERE
+# legacy is on the IAM-role path: request legacy admin as above (alice approves in C0LEGACY), then read
+# the admin role's trust policy (a JitGrant statement per grant), its inline policy jit-access-cutoffs
+# and the role sessions people opened, and ask whether AWS allows one of them at a given second
+curl -s -XPOST {s}/slash -d '{{"user":"U0DANA","text":"request legacy admin 30m check the billing job","channel":"C0GENERAL"}}'
+curl -s "{s}/messages?channel=C0LEGACY"
+curl -s {a}/iam
+curl -s "{a}/role-sessions/PUT-ASIA-KEY-HERE?at=PUT-TIME-HERE"   # a time like 2026-12-03T15:16:29Z
 # the state and the audit trail
 {jit} grants list --store {store} && {jit} audit verify --store {store} --config {policy}
 )",
@@ -411,7 +419,8 @@ int run_demo(const DemoOptions& options) {
   fmt::print("JIT Access demo: the real `jit serve` runs against a Slack emulator and an AWS (IAM Identity Center)\n"
              "emulator, all on 127.0.0.1: nothing leaves this machine. dana asks for access in Slack, alice decides,\n"
              "and the grant appears in AWS and goes away on time; for a role of tier high, AWS itself ends it at the\n"
-             "second while jit serve is down. Seconds since the start on the left; times UTC.\n");
+             "second while jit serve is down; on the legacy account a grant is a window in an IAM role's trust policy,\n"
+             "which AWS closes at the second. Seconds since the start on the left; times UTC.\n");
   auto world = demo::DemoWorld::start(*programs, dir, store, options.step_up);
   if (!world) {
     fmt::print(stderr, "jit: demo: {}\n", world.error().message);

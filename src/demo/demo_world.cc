@@ -85,6 +85,11 @@ Result<std::unique_ptr<DemoWorld>> DemoWorld::start(const EmulatorPrograms& prog
   aws_flags.insert(aws_flags.end(),
                    {"--delay-ms", "50", "--provision-delay-ms", std::to_string(kProvisionDelay.count()),
                     "--schedule-fire-delay-ms", "0", "--permission-set", std::string(kOpsPermissionSet) + ",PT1H"});
+  // The legacy account's IAM (issue 16): base-role sessions, the management role, the admin role.
+  const std::string iam_seed = dir + "/iam-seed.json";
+  std::ofstream(iam_seed) << legacy_iam_seed();
+  if (!std::filesystem::exists(iam_seed)) return fail(Error::Unavailable("could not write the IAM seed " + iam_seed));
+  aws_flags.insert(aws_flags.end(), {"--iam-seed", iam_seed});
   auto aws = EmulatorProcess::start(programs.aws, aws_flags, dir + "/aws-emulator.log");
   if (!aws) return fail(Error::Unavailable("the AWS emulator did not start: " + aws.error().message));
   w->aws_ = std::move(*aws);
@@ -94,7 +99,8 @@ Result<std::unique_ptr<DemoWorld>> DemoWorld::start(const EmulatorPrograms& prog
   PolicyOptions policy{.store_url = store_url,
                        .audit_key_file = w->audit_key_path_,
                        .checkpoint_key_file = w->checkpoint_key_path_,
-                       .high_role = true};
+                       .high_role = true,
+                       .iam_role = true};
   if (step_up) {
     auto certificate = make_self_signed_certificate(dir);
     if (!certificate) return fail(certificate.error());
@@ -284,6 +290,11 @@ std::optional<std::string> DemoWorld::wait_reply(const std::string& user, const 
   return found;
 }
 
+std::optional<std::string> DemoWorld::wait_request_id(const std::string& user, const std::string& channel) {
+  auto reply = wait_reply(user, "is waiting for approval in <#" + channel);
+  return reply ? request_id_in(*reply) : std::nullopt;
+}
+
 std::optional<AccessRequest> DemoWorld::wait_state(const std::string& request_id, State state) {
   const auto deadline = SteadyClock::now() + kWait;
   while (SteadyClock::now() < deadline) {
@@ -312,7 +323,7 @@ std::string DemoWorld::readable(std::string text) const {
   static const RE2 reference(R"(<[@#]([UWC][A-Z0-9]+)(\|[^>]*)?>)");
   static const RE2 link(R"(<([^|>]+)\|([^>]+)>)");
   static const RE2 iso_time(R"(\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)Z)");
-  static const RE2 emoji(R"(:[a-z_]+: ?)");
+  static const RE2 emoji(R"((^|\s):[a-z_]+: ?)");  // not the ":aws:" of an ARN
   static const RE2 bold(R"(\*([^*\n]+)\*)");
   static const RE2 raw_id(R"(\bU0[A-Z]+\b)");
   text = replace_each(text, date, [](const Groups& m) {
@@ -323,7 +334,7 @@ std::string DemoWorld::readable(std::string text) const {
   });
   RE2::GlobalReplace(&text, link, "\\2");
   RE2::GlobalReplace(&text, iso_time, "\\1");
-  RE2::GlobalReplace(&text, emoji, "");
+  while (RE2::GlobalReplace(&text, emoji, "\\1") > 0) {}  // again for one right after another
   RE2::GlobalReplace(&text, bold, "\\1");
   text = replace_each(text, raw_id, [&](const Groups& m) { return name_of(str(m[0])); });
   for (auto [from, to] : {std::pair{"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}, {"\n", " "}})
@@ -356,7 +367,7 @@ std::vector<Happening> DemoWorld::take_new() {
       out.push_back({edited ? now : time_of(ts), line});
     }
   };
-  for (const char* channel : {kGeneral, kProd, kSandbox, kOps})
+  for (const char* channel : {kGeneral, kProd, kSandbox, kOps, kLegacy})
     take(channel, slack_->list(std::string("messages?channel=") + channel), "");
   for (const auto& p : kPeople) {
     take(std::string("DM ") + p.slack_id, slack_->list(std::string("dm?user=") + p.slack_id), p.slack_id);
@@ -387,6 +398,7 @@ void DemoWorld::take_aws(std::chrono::system_clock::time_point now, std::vector<
                                     status, p.contains("FailureReason") ? " " + p.value("FailureReason", "") : "")});
   }
 
+  take_iam(now, out);
   auto scheduler = aws_->get("schedules");
   if (!scheduler) return;
   std::set<std::string> now_scheduled;
@@ -407,6 +419,44 @@ void DemoWorld::take_aws(std::chrono::system_clock::time_point now, std::vector<
   for (const auto& name : seen_schedules_)
     if (!now_scheduled.contains(name)) out.push_back({now, "AWS EventBridge Scheduler: schedule deleted: " + name});
   seen_schedules_ = now_scheduled;
+}
+
+void DemoWorld::take_iam(std::chrono::system_clock::time_point now, std::vector<Happening>& out) {
+  auto iam = aws_->get("iam");
+  if (!iam) return;
+  // "<role>'s trust policy: JitGrant..." for each statement, "<role>'s inline policy P: Sid" likewise.
+  auto sids = [](const json& document) {
+    const json policy = document.is_string() ? json::parse(document.get<std::string>(), nullptr, false) : document;
+    const json statements = policy.is_object() ? policy.value("Statement", json::array()) : json::array();
+    std::vector<std::string> out;
+    for (const auto& s : statements.is_array() ? statements : json::array({statements}))
+      if (s.is_object()) out.push_back(s.value("Sid", "(no Sid)"));
+    return out;
+  };
+  std::set<std::string> now_held;
+  for (const auto& role : iam->value("roles", json::array())) {
+    const std::string arn = role.value("arn", ""), name = arn.substr(arn.rfind('/') + 1);
+    for (const auto& sid : sids(role.value("trust_policy", json())))
+      now_held.insert(fmt::format("{}'s trust policy: {}", name, sid));
+    const json inline_policies = role.value("inline_policies", json::object());
+    for (const auto& [policy, document] : inline_policies.items())
+      for (const auto& sid : sids(document)) now_held.insert(fmt::format("{}'s inline policy {}: {}", name, policy, sid));
+  }
+  if (seen_iam_read_) {
+    for (const auto& s : now_held)
+      if (!seen_statements_.contains(s)) out.push_back({now, "AWS IAM: statement added to " + s});
+    for (const auto& s : seen_statements_)
+      if (!now_held.contains(s)) out.push_back({now, "AWS IAM: statement removed from " + s});
+  }
+  seen_statements_ = std::move(now_held);
+  for (const auto& session : iam->value("role_sessions", json::array())) {
+    const std::string key = session.value("access_key_id", ""), role = session.value("role_arn", "");
+    if (!seen_role_sessions_.insert(key).second || !seen_iam_read_) continue;
+    out.push_back({now, fmt::format("AWS STS: {} assumed {} (source identity {}), a session until {}",
+                                    session.value("session_name", ""), role.substr(role.rfind('/') + 1),
+                                    session.value("source_identity", ""), readable(session.value("expires_at", "")))});
+  }
+  seen_iam_read_ = true;  // the seed itself is not news
 }
 
 }  // namespace jit::demo

@@ -99,6 +99,9 @@ class DemoWorld {
              const std::string& action_id);
   // The first reply to `user` (ephemeral, or in their DM) containing `text`, since the last action.
   std::optional<std::string> wait_reply(const std::string& user, const std::string& text);
+  // The request id in the first reply to `user` since the last action saying their request is
+  // waiting for approval in `channel`.
+  std::optional<std::string> wait_request_id(const std::string& user, const std::string& channel);
 
   // ---- Reading the outcome ----
   // The request, once it is in `state` (nullopt after 15 s).
@@ -107,7 +110,8 @@ class DemoWorld {
   std::set<std::string> assignments() const;
   // What happened in Slack (posts, edits, thread replies, ephemerals, DMs, modals opened) and in
   // AWS (assignments made or removed, permission sets provisioned, schedules created, fired or
-  // deleted) since the last call, oldest first.
+  // deleted, IAM policy statements added or removed, role sessions opened) since the last call,
+  // oldest first.
   std::vector<Happening> take_new();
 
  private:
@@ -118,6 +122,8 @@ class DemoWorld {
   std::string readable(std::string text) const;
   // take_new's AWS part: assignments, provisionings ended, schedules created, fired and deleted.
   void take_aws(std::chrono::system_clock::time_point now, std::vector<Happening>& out);
+  // take_aws's IAM part: statements added to or removed from roles' policies, role sessions opened.
+  void take_iam(std::chrono::system_clock::time_point now, std::vector<Happening>& out);
 
   std::unique_ptr<EmulatorProcess> slack_;
   std::unique_ptr<EmulatorProcess> aws_;
@@ -135,6 +141,9 @@ class DemoWorld {
   std::set<std::string> seen_provisionings_;  // request ids of ended provisionings
   std::set<std::string> seen_schedules_;      // "group/name"
   std::size_t seen_firings_ = 0;
+  bool seen_iam_read_ = false;
+  std::set<std::string> seen_statements_;     // "<role>'s trust policy: <Sid>", "<role>'s inline policy P: <Sid>"
+  std::set<std::string> seen_role_sessions_;  // access key ids
 };
 
 }  // namespace jit::demo

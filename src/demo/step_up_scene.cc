@@ -78,8 +78,7 @@ class StepUpScene {
     t_.act("dana", fmt::format("types /jit request prod break-glass 30m database failover --ticket {}   "
                                "(break-glass: two approvals, each with a security key)", kTicket));
     world_.slash(kDana, fmt::format("request prod break-glass 30m database failover --ticket {}", kTicket));
-    auto reply = world_.wait_reply(kDana, "is waiting for approval in <#" + std::string(kProd));
-    auto id = reply ? request_id_in(*reply) : std::nullopt;
+    auto id = world_.wait_request_id(kDana, kProd);
     if (!t_.check(id.has_value(), "the request waits for approval in #prod")) return false;
     id_ = *id;
     return true;

@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <map>
+#include <stdexcept>
 
 namespace jit::demo {
 
@@ -238,6 +239,12 @@ std::optional<std::string> request_id_in(const std::string& reply) {
   std::string found;
   if (!RE2::PartialMatch(reply, id, &found)) return std::nullopt;
   return found;
+}
+
+const Person& person_of(std::string_view slack_id) {
+  for (const auto& p : kPeople)
+    if (slack_id == p.slack_id) return p;
+  throw std::logic_error(fmt::format("{} is not a person of the demo workspace", slack_id));
 }
 
 std::string aws_id_of(std::string_view slack_id) {

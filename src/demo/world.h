@@ -36,6 +36,8 @@ inline constexpr Person kPeople[] = {
     {kBob, "bob", "1111111111-00000b0b-0000-4000-8000-000000000004"},
     {kEve, "eve", "1111111111-00000e7e-0000-4000-8000-000000000005"},
 };
+// The person with this Slack id (std::logic_error when there is none: a mistake in the story).
+const Person& person_of(std::string_view slack_id);
 inline constexpr char kLeads[] = "S0LEADS";  // a user group: bob
 
 inline constexpr char kGeneral[] = "C0GENERAL";  // where people type /jit

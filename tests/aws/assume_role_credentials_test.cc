@@ -100,6 +100,22 @@ AssumeRoleRequest management_request() {
   return request;
 }
 
+TEST(AssumeRole, ASourceIdentityIsSentOnlyWhenSet) {
+  AssumeRoleRequest request;
+  request.role_arn = kManagementRole;
+  request.session_name = "dana@example.com";
+  request.source_identity = "dana@example.com";
+  const QueryParams params = assume_role_params(request);
+  EXPECT_EQ(params, (QueryParams{{"RoleArn", kManagementRole},
+                                 {"RoleSessionName", "dana@example.com"},
+                                 {"DurationSeconds", "3600"},
+                                 {"SourceIdentity", "dana@example.com"}}));
+  auto model = jit::testing::load_aws_model("sts/2011-06-15");
+  ASSERT_TRUE(model) << model.error().message;
+  EXPECT_EQ(jit::testing::check_query_request(*model, "AssumeRole", params), std::vector<std::string>{});
+  for (const auto& [name, value] : assume_role_params(management_request())) EXPECT_NE(name, "SourceIdentity");
+}
+
 TEST(AssumeRole, TheRequestIsTheRoleTheSessionNameTheExternalIdAndAnHour) {
   const QueryParams params = assume_role_params(management_request());
   EXPECT_EQ(params, (QueryParams{{"RoleArn", kManagementRole},

@@ -23,12 +23,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 namespace awscli = emulators::awscli;
 
-const demo::Person& person(const char* slack_id) {
-  for (const auto& p : demo::kPeople)
-    if (std::string_view(p.slack_id) == slack_id) return p;
-  throw std::logic_error("not a demo person");
-}
-
 class IamRoleE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -52,7 +46,7 @@ class IamRoleE2eTest : public ::testing::Test {
   // `who` assumes the legacy admin role from their base-role session, with `identity` as the
   // source identity: the command of the active DM.
   awscli::CliRun assume(World& world, const char* who, const std::string& identity = "") {
-    const demo::Person& p = person(who);
+    const demo::Person& p = demo::person_of(who);
     return awscli::run_awscli({"sts", "assume-role", "--role-arn", demo::kLegacyAdminRole, "--role-session-name", p.name,
                                "--source-identity", identity.empty() ? p.email() : identity},
                               world.aws().url(), dir_, {p.base_access_key_id(), p.base_secret_access_key()});
