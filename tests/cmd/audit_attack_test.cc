@@ -4,7 +4,9 @@
 // moved), then `jit audit verify` with the key configured. And the "before": the same rewrite of
 // a store written without a key passes.
 #include <gmock/gmock.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include <filesystem>
@@ -32,7 +34,7 @@ class AuditAttack : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::path(::testing::TempDir()) /
-           ("jit-attack-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           (fmt::format("jit-attack-{}-{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(), ::getpid()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     file_ = (dir_ / "state.db").string();

@@ -2,7 +2,9 @@
 // Slack and AWS, simulated time): the three formats, the window and account filters, a tampered
 // trail, and the flag errors, each naming the flag and the fix.
 #include <gmock/gmock.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -29,7 +31,7 @@ class AuditReportCli : public ::testing::Test {
   void SetUp() override {
     spdlog::set_level(spdlog::level::off);
     dir = std::filesystem::path(::testing::TempDir()) /
-          ("jit-report-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+          (fmt::format("jit-report-{}-{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(), ::getpid()));
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     file = (dir / "state.db").string();

@@ -55,7 +55,7 @@ class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir = std::filesystem::path(::testing::TempDir()) /
-          ("jit-cli-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+          (fmt::format("jit-cli-{}-{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(), ::getpid()));
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     db = "sqlite:" + (dir / "state.db").string();

@@ -4,6 +4,7 @@
 // revoke a grant whose expiry was moved a year ahead at the expiry its grant event fixed.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
@@ -45,7 +46,7 @@ class Backend {
 class SqliteBackend final : public Backend {
  public:
   SqliteBackend() {
-    path_ = std::filesystem::path(::testing::TempDir()) / "jit-forged-rows.db";
+    path_ = std::filesystem::path(::testing::TempDir()) / ("jit-forged-rows-" + std::to_string(::getpid()) + ".db");
     std::filesystem::remove(path_);
     store_ = SqliteStore::open(path_.string()).value();
   }
