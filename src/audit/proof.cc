@@ -179,9 +179,16 @@ class Examiner {
     if (account->id != p.account_id) bad("account_id", p.account_id, "policy says " + account->id, true);
     if (role->permission_set_arn != p.permission_set_arn)
       bad("permission_set_arn", p.permission_set_arn, "policy says " + role->permission_set_arn, true);
-    if (static_cast<int>(p.approvers.size()) < role->approvals_required)
-      bad("approvals", "", fmt::format("{} approval event(s), policy needs {}", p.approvers.size(),
-                                       role->approvals_required), true);
+    // An auto-approval (issue 17) stands in for people only while the role auto-approves; it is
+    // never counted as a person's approval.
+    const auto people = static_cast<int>(std::count_if(p.approvers.begin(), p.approvers.end(),
+                                                       [](const std::string& a) { return a != kAutoApprover; }));
+    const bool automatic = static_cast<int>(p.approvers.size()) > people;
+    if (automatic && !role->auto_approve)
+      bad("approvals", kAutoApprover, "auto-approved, but policy no longer auto-approves role " + role->name, true);
+    else if (people < role->approvals_required)
+      bad("approvals", "", fmt::format("{} approval event(s), policy needs {}", people, role->approvals_required),
+          true);
     else if (role->step_up && static_cast<int>(p.stepped_up.size()) < role->approvals_required)
       bad("approvals", "", step_up_shortfall(p, *role), true);
   }

@@ -164,14 +164,30 @@ Result<CheckedRequest> check_request(const Policy& policy, const RequestDraft& d
   return CheckedRequest{account, role, *duration};
 }
 
+const std::vector<std::string>& approvers_of(const AccountPolicy& account, const RolePolicy& role) {
+  return role.approvers.empty() ? account.approvers : role.approvers;
+}
+
+const std::string& owner_channel_of(const AccountPolicy& account, const RolePolicy& role) {
+  return role.owner_channel.empty() ? account.owner_channel : role.owner_channel;
+}
+
 Result<> check_approver(const Policy& policy, const AccessRequest& request, const Identity& approver) {
   if (approver.user_id == request.requester)
     return fail(Error::Denied("you cannot decide on your own request; to withdraw it, cancel it"));
   const AccountPolicy* account = policy.find_account(request.account);
   if (!account)
     return fail(Error::Denied(fmt::format("account {} is no longer in policy", request.account)));
-  if (!matches_any(approver, account->approvers))
-    return fail(Error::Denied(fmt::format("you are not an approver for account {}", account->name)));
+  const RolePolicy* role = account->find_role(request.role);
+  if (!role)
+    return fail(Error::Denied(fmt::format("role {} is no longer on account {} (policy changed since request {} "
+                                          "was made); ask again",
+                                          request.role, account->name, request.id)));
+  if (!matches_any(approver, approvers_of(*account, *role)))
+    return fail(Error::Denied(role->approvers.empty()
+                                  ? fmt::format("you are not an approver for account {}", account->name)
+                                  : fmt::format("you are not an approver for role {} on account {}", role->name,
+                                                account->name)));
   for (const auto& d : request.decisions)
     if (d.approver == approver.user_id)
       return fail(Error::Denied("you have already decided on this request: another approver must"));
@@ -222,12 +238,15 @@ Result<const RolePolicy*> check_still_allowed(const Policy& policy, const Access
 int approvals_standing(const Policy& policy, const AccessRequest& request, const std::vector<Identity>& approvers) {
   const AccountPolicy* account = policy.find_account(request.account);
   if (!account) return 0;
+  const RolePolicy* role = account->find_role(request.role);
+  if (!role) return 0;
+  const std::vector<std::string>& entries = approvers_of(*account, *role);
   std::set<std::string> standing;
   for (const auto& d : request.decisions) {
     if (!d.approved || d.approver == request.requester) continue;
     auto now = std::find_if(approvers.begin(), approvers.end(),
                             [&](const Identity& who) { return who.user_id == d.approver; });
-    if (now != approvers.end() && matches_any(*now, account->approvers)) standing.insert(d.approver);
+    if (now != approvers.end() && matches_any(*now, entries)) standing.insert(d.approver);
   }
   return static_cast<int>(standing.size());
 }

@@ -33,7 +33,7 @@ struct RolePolicy {
   Seconds max_duration{};
   std::vector<Seconds> allowed_durations;  // empty: any duration up to max_duration
   Tier tier = Tier::standard;
-  int approvals_required = 1;              // distinct approvers needed
+  int approvals_required = 1;              // distinct approvers needed; 0 only with auto_approve
   std::vector<std::string> requesters;     // user ids (U…/W…), group ids (S…), or "*"
   bool ticket_required = false;
   std::string ticket_pattern;              // RE2 pattern the whole ticket must match; "" = any
@@ -51,7 +51,20 @@ struct RolePolicy {
   // assertion of one of the approver's enrolled credentials (Engine::approve's StepUpProof); Deny
   // needs none.
   bool step_up = false;
+  // Who decides on this role and where its requests are posted (issue 17): when the role names
+  // them, they replace the account's `approvers` and `owner_channel` for this role; empty, the
+  // account's apply (approvers_of, owner_channel_of).
+  std::vector<std::string> approvers;  // user ids and/or user-group ids
+  std::string owner_channel;           // Slack channel id
+  // Auto-approval (issue 17), never silent: only on a standard role with approvals_required = 0
+  // (the loader refuses anything else). The engine approves at submit, after the same checks a
+  // person's approval runs, as the actor kAutoApprover; the request is still posted and audited.
+  bool auto_approve = false;
 };
+
+// The approver recorded on an auto-approved request (RolePolicy::auto_approve): no Slack user id
+// can take this form.
+inline constexpr char kAutoApprover[] = "system:auto-approve";
 
 // The path an account's grants take (issue 16): `provider = "identity-center"` (the default) or
 // `provider = "iam-role"`.
@@ -106,6 +119,13 @@ struct AccountPolicy {
   const RolePolicy* find_role(std::string_view role) const;
 };
 
+// Who may approve `role` on `account`: the role's own approvers when it names any, else the
+// account's. Every approval rule (check_approver, approvals_standing) asks this.
+const std::vector<std::string>& approvers_of(const AccountPolicy& account, const RolePolicy& role);
+// Where requests for `role` on `account` are posted: the role's owner_channel when set, else the
+// account's.
+const std::string& owner_channel_of(const AccountPolicy& account, const RolePolicy& role);
+
 // Who may do what (core/settings.h has how the service runs).
 struct Policy {
   Seconds approval_window{std::chrono::hours{1}};  // how long a request may wait for a decision
@@ -153,7 +173,8 @@ struct CheckedRequest {
 Result<CheckedRequest> check_request(const Policy& policy, const RequestDraft& draft);
 
 // Applies the approval rules to `approver` deciding on `request`: never the requester, must be an
-// approver of the account, must not have decided already. Errc::denied with an explanation.
+// approver of the role on its account (approvers_of), must not have decided already. Errc::denied
+// with an explanation.
 Result<> check_approver(const Policy& policy, const AccessRequest& request, const Identity& approver);
 
 // Distinct approvals recorded on the request.
@@ -169,10 +190,10 @@ int approvals_needed(const Policy& policy, const AccessRequest& request);
 Result<const RolePolicy*> check_still_allowed(const Policy& policy, const AccessRequest& request,
                                               const Identity& requester);
 
-// Distinct approvals on `request` from people who are approvers of its account now: `approvers`
-// holds the current identity of each one who approved (looked up by the caller); an approver
-// missing from it, no longer an approver, or the requester, does not count. 0 when the account
-// is no longer in policy.
+// Distinct approvals on `request` from people who are approvers of its role now (approvers_of):
+// `approvers` holds the current identity of each one who approved (looked up by the caller); an
+// approver missing from it, no longer an approver, or the requester, does not count. 0 when the
+// account or role is no longer in policy.
 int approvals_standing(const Policy& policy, const AccessRequest& request, const std::vector<Identity>& approvers);
 
 // True once `request` has waited its whole approval window since `since` (its creation for a

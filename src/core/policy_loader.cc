@@ -414,7 +414,37 @@ void read_enforcement(Problems& problems, TableReader& r, const toml::table& tab
   }
 }
 
-// `approver_limit`: how many distinct approvers the account can supply, when known (all user ids).
+// `approvers` of an account (required) or of a role (optional: the account's apply without it):
+// the entries, and how many distinct approvers they can supply when that is known (all user ids;
+// a group may hold any number of people).
+struct Approvers {
+  std::vector<std::string> entries;
+  std::optional<size_t> limit;
+};
+std::optional<Approvers> read_approvers(Problems& problems, TableReader& r, bool required) {
+  const toml::node* node = nullptr;
+  auto approvers = r.strings("approvers", required, &node);
+  if (!approvers) return std::nullopt;
+  check_ids(problems, *approvers, false, "approvers");
+  if (node->as_array()->empty())
+    problems.add(node->source(), r.path_of("approvers"), "",
+                 required ? "list at least one approver (Slack user id U… or user-group id S…)"
+                          : "list at least one approver (Slack user id U… or user-group id S…), or remove the "
+                            "key for the account's approvers");
+  Approvers out{values_of(*approvers), std::nullopt};
+  const bool all_users = approvers->size() == node->as_array()->size() &&
+                         std::all_of(approvers->begin(), approvers->end(),
+                                     [](const Located& e) { return is_user_id(e.value); });
+  if (all_users) {
+    std::vector<std::string> distinct = out.entries;
+    std::sort(distinct.begin(), distinct.end());
+    out.limit = std::unique(distinct.begin(), distinct.end()) - distinct.begin();
+  }
+  return out;
+}
+
+// `approver_limit`: how many distinct approvers the account can supply, when known (all user ids);
+// a role's own `approvers` replace it.
 // `account`: its provider and id, read already. Fields that fail a check are reported and left at
 // their defaults.
 // Long on purpose: one check per key of a role table, in the order the keys are documented in
@@ -424,7 +454,7 @@ RolePolicy read_role(Problems& problems, const toml::table& table, const std::st
   TableReader r(problems, table, path,
                 {"name", "permission_set_arn", "role_arn", "max_duration", "allowed_durations", "tier",
                  "approvals_required", "requesters", "ticket_required", "ticket_pattern", "reconcile",
-                 "session_cutoff", "scheduled_revoke", "step_up"});
+                 "session_cutoff", "scheduled_revoke", "step_up", "approvers", "owner_channel", "auto_approve"});
   RolePolicy role;
   if (auto name = r.string("name", true)) {
     role.name = name->value;
@@ -451,18 +481,54 @@ RolePolicy read_role(Problems& problems, const toml::table& table, const std::st
       problems.add(tier->node->source(), tier->path, quoted(tier->value),
                    "expected one of standard, high, break-glass");
   }
+  // Issue 17: a role may name its own approvers and channel, replacing the account's.
+  std::string_view whose = "account";
+  if (auto own = read_approvers(problems, r, false)) {
+    role.approvers = std::move(own->entries);
+    approver_limit = own->limit;
+    whose = "role";
+  }
+  if (auto channel = r.string("owner_channel", false)) {
+    role.owner_channel = channel->value;
+    if (!is_channel_id(role.owner_channel))
+      problems.add(channel->node->source(), channel->path, quoted(channel->value), kChannelHint);
+  }
+  // Issue 17: auto-approval is never implicit: approvals_required = 0 needs auto_approve = true,
+  // and auto_approve = true needs approvals_required = 0 written out and tier standard.
+  const toml::node* auto_node = table.get("auto_approve");
+  const std::optional<bool> auto_approve = r.boolean("auto_approve");
   const toml::node* approvals_node = nullptr;
+  bool approvals_bad = false;
   if (auto n = r.integer("approvals_required", false, &approvals_node)) {
     const std::string path_of_n = r.path_of("approvals_required");
-    if (*n < 1 || *n > kMaxApprovals)
+    approvals_bad = true;
+    if (*n < 0 || *n > kMaxApprovals)
       problems.add(approvals_node->source(), path_of_n, std::to_string(*n),
-                   fmt::format("expected a number from 1 to {}", kMaxApprovals));
+                   fmt::format("expected a number from 1 to {} (0 only with auto_approve = true)", kMaxApprovals));
+    else if (*n == 0 && auto_approve != true)
+      problems.add(approvals_node->source(), path_of_n, "0",
+                   "no approval at all is allowed only with auto_approve = true on a tier = \"standard\" role; "
+                   "set auto_approve = true, or require at least 1 approval");
     else if (approver_limit && static_cast<std::uint64_t>(*n) > *approver_limit)
       problems.add(approvals_node->source(), path_of_n, std::to_string(*n),
-                   fmt::format("the account lists only {} approver(s), all user ids; lower it or add approvers",
+                   fmt::format("the {} lists only {} approver(s), all user ids; lower it or add approvers", whose,
                                *approver_limit));
-    else
+    else {
       role.approvals_required = static_cast<int>(*n);
+      approvals_bad = false;
+    }
+  }
+  if (auto_approve == true) {
+    role.auto_approve = true;
+    if (role.tier != Tier::standard)
+      problems.add(auto_node->source(), r.path_of("auto_approve"), "true",
+                   fmt::format("auto-approval is only for tier = \"standard\" roles, and this one is {}; remove "
+                               "auto_approve or make the role standard",
+                               tier_name(role.tier)));
+    else if (!approvals_bad && (!approvals_node || role.approvals_required != 0))
+      problems.add(auto_node->source(), r.path_of("auto_approve"), "true",
+                   "auto_approve = true needs approvals_required = 0 written out on the role (so that nobody "
+                   "reads it as needing an approval); add it, or remove auto_approve");
   }
   const toml::node* requesters_node = nullptr;
   if (auto requesters = r.strings("requesters", true, &requesters_node)) {
@@ -499,6 +565,9 @@ RolePolicy read_role(Problems& problems, const toml::table& table, const std::st
       problems.add(step_up->node->source(), step_up->path, quoted(step_up->value),
                    "expected \"webauthn\" (approvers confirm with a security key) or \"none\"");
   }
+  if (role.auto_approve && role.step_up && auto_node)
+    problems.add(auto_node->source(), r.path_of("auto_approve"), "true",
+                 "an auto-approved role has no approver to step up: remove step_up or auto_approve");
   return role;
 }
 
@@ -614,22 +683,9 @@ AccountPolicy read_account(Problems& problems, const toml::table& table, const s
       problems.add(channel->node->source(), channel->path, quoted(channel->value), kChannelHint);
   }
   std::optional<size_t> approver_limit;
-  const toml::node* approvers_node = nullptr;
-  if (auto approvers = r.strings("approvers", true, &approvers_node)) {
-    check_ids(problems, *approvers, false, "approvers");
-    if (approvers_node->as_array()->empty())
-      problems.add(approvers_node->source(), r.path_of("approvers"), "",
-                   "list at least one approver (Slack user id U… or user-group id S…)");
-    account.approvers = values_of(*approvers);
-    // A group may hold any number of people, so the count is only known when all are user ids.
-    const bool all_users = approvers->size() == approvers_node->as_array()->size() &&
-                           std::all_of(approvers->begin(), approvers->end(),
-                                       [](const Located& e) { return is_user_id(e.value); });
-    if (all_users) {
-      std::vector<std::string> distinct = account.approvers;
-      std::sort(distinct.begin(), distinct.end());
-      approver_limit = std::unique(distinct.begin(), distinct.end()) - distinct.begin();
-    }
+  if (auto approvers = read_approvers(problems, r, true)) {
+    account.approvers = std::move(approvers->entries);
+    approver_limit = approvers->limit;
   }
   auto roles = r.tables("roles", "accounts.roles");
   std::map<std::string, std::string> role_names, targets;
@@ -832,13 +888,20 @@ void read_config(Problems& problems, const toml::table& root, Config& config) {
   Policy& policy = config.policy;
   Settings& settings = config.settings;
   TableReader r(problems, root, "",
-                {"approval_window", "sweep_interval", "reconcile_interval", "reason_max_length", "admins",
+                {"approval_window", "sweep_interval", "reconcile_interval", "expiry_warning", "reason_max_length", "admins",
                  "allow_guests", "ops_channel", "announce_queue", "store", "aws", "slack", "audit", "step_up",
                  "accounts"});
   read_bounded(problems, r, "announce_queue", 1, 1'000'000, settings.announce_queue);
   if (auto d = r.duration("approval_window", false)) policy.approval_window = *d;
   if (auto d = r.duration("sweep_interval", false)) settings.sweep_interval = *d;
   if (auto d = r.duration("reconcile_interval", false)) settings.reconcile_interval = *d;
+  if (auto d = r.duration("expiry_warning", false)) {
+    if (*d > std::chrono::hours{24})
+      problems.add(r.typed("expiry_warning", false, toml::node_type::string, "")->source(), "expiry_warning",
+                   quoted(format_duration(*d)), "expected at most 1d: how long before a grant ends its requester is told");
+    else
+      settings.expiry_warning = *d;
+  }
   const toml::node* length_node = nullptr;
   if (auto n = r.integer("reason_max_length", false, &length_node)) {
     if (*n < 1 || static_cast<std::uint64_t>(*n) > limits::kMaxReasonLength)

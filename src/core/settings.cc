@@ -22,6 +22,7 @@ Reload plan_reload(const Config& running, const Config& loaded) {
   };
   live("sweep_interval", next.sweep_interval != now.sweep_interval);
   live("reconcile_interval", next.reconcile_interval != now.reconcile_interval);
+  live("expiry_warning", next.expiry_warning != now.expiry_warning);
   live("ops_channel", next.ops_channel != now.ops_channel);
   live("aws.access_portal_url", next.aws.access_portal_url != now.aws.access_portal_url);
   live("aws.cutoff_margin", next.aws.cutoff_margin != now.aws.cutoff_margin);

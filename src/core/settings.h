@@ -107,6 +107,9 @@ struct StepUpSettings {
 struct Settings {
   Seconds sweep_interval{30};
   Seconds reconcile_interval{300};
+  // How long before a grant expires its requester is told (a DM, issue 17); at most 1 day.
+  // Applies to grants whose timers are set after a reload.
+  Seconds expiry_warning{300};
   std::string ops_channel;  // alerts ("" = none)
   StoreSettings store;      // needs a restart to change
   AwsSettings aws;          // region, instance and identity store need a restart; the portal URL does not

@@ -80,7 +80,7 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
                                  .state = State::pending,
                                  .requester_email = standing->email,
                                  .principal = *principal,
-                                 .chat_channel = checked->account->owner_channel});
+                                 .chat_channel = owner_channel_of(*checked->account, *checked->role)});
   if (!created) return fail(created.error());
   if (options_.metrics) options_.metrics->inc("jit_requests_total", {{"outcome", "submitted"}});
   spdlog::info("event=submit request={} requester={} account={} role={} duration={}", created->id,
@@ -89,6 +89,14 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
   crash_point("after_write:submit");
   AccessRequest result = *created;
   if (auto posted = post_to_chat(result)) result = *posted;
+  if (checked->role->auto_approve && !result.chat_ts.empty()) {
+    // Posted first, so the owner channel sees every auto-approved request (unposted, it waits for
+    // the sweeper to post it, then approve it); a refusal leaves it pending for people to decide
+    // (and the requester is told it waits).
+    auto approved = auto_approve(result.id);
+    if (approved && approved->state != State::pending) return approved;
+    if (!approved) spdlog::warn("event=auto_approve_refused request={} error=\"{}\"", result.id, approved.error().message);
+  }
   if (auto n = chat_.notify_requester(result, Notice::submitted); !n)
     spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", result.id, n.error().message);
   return result;
@@ -166,7 +174,7 @@ Result<AuditEvent> Engine::lapse(AccessRequest& r, const Policy& policy, const s
 
 Result<std::vector<Identity>> Engine::identities_of_approvers(const AccessRequest& r, std::vector<Identity> known) {
   for (const auto& d : r.decisions) {
-    if (!d.approved) continue;
+    if (!d.approved || d.approver == kAutoApprover) continue;  // the machine is nobody's identity
     const auto is_them = [&](const Identity& who) { return who.user_id == d.approver; };
     if (std::any_of(known.begin(), known.end(), is_them)) continue;
     auto who = identity_of(d.approver);
@@ -206,6 +214,39 @@ Result<AccessRequest> Engine::approve(const std::string& id, const std::string& 
   const AccessRequest& r = changed->request;
   announce(r, *changed->event, r.state == State::approved ? std::optional(Notice::approved) : std::nullopt);
   if (r.state != State::approved) return r;
+  auto granted = advance_grant(id);
+  if (!granted) {
+    spdlog::warn("event=grant_deferred request={} error=\"{}\"", id, granted.error().message);
+    return store_.get_request(id);
+  }
+  return granted;
+}
+
+Result<AccessRequest> Engine::auto_approve(const std::string& id) {
+  const auto policy = this->policy();
+  auto changed = update_with_retry(id, [&](AccessRequest& r) -> Result<std::optional<AuditEvent>> {
+    if (r.state != State::pending) return std::nullopt;  // decided meanwhile (another instance, a person)
+    if (past_approval_window(*policy, r.created_at, clock_.now())) return std::nullopt;  // the sweeper lapses it
+    // The checks a person's approval runs, with policy as it is now: the role still allows the
+    // requester and auto-approves; the requester may still be given access.
+    auto requester = identity_of(r.requester);
+    if (!requester) return fail(requester.error());
+    auto role = check_still_allowed(*policy, r, *requester);
+    if (!role) return fail(role.error());
+    if (!(*role)->auto_approve || (*role)->approvals_required != 0)
+      return fail(Error::Denied(fmt::format("role {} on {} is no longer auto-approved: an approver decides", r.role,
+                                            r.account)));
+    if (auto standing = standing_of(r.requester, *policy); !standing) return fail(standing.error());
+    r.decisions.push_back({kAutoApprover, true, "", clock_.now()});
+    auto event = transition(r, Action::approve, kAutoApprover,
+                            fmt::format("auto-approved: role {} on {} has auto_approve (approvals_required = 0)",
+                                        r.role, r.account));
+    if (event) event->facts = audit::facts::of_decision(r.decisions.back(), 0, 0, std::nullopt);
+    return event;
+  });
+  if (!changed) return fail(changed.error());
+  if (!changed->event) return std::move(changed->request);
+  announce(changed->request, *changed->event, Notice::approved);
   auto granted = advance_grant(id);
   if (!granted) {
     spdlog::warn("event=grant_deferred request={} error=\"{}\"", id, granted.error().message);

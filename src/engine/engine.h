@@ -46,8 +46,6 @@ struct EngineOptions {
   // A revocation that keeps failing is reported to the ops channel when it first fails, then at
   // most this often while it goes on (and once more when it finally succeeds).
   Seconds alert_repeat{600};
-  // Requesters are warned this long before their grant expires.
-  Seconds expiry_warning{300};
   // Re-reads after a lost conditional write, before giving up with Errc::conflict.
   int max_conflict_retries = 8;
   // Generates request ids; default: "r" + 8 random base32 characters.
@@ -91,6 +89,7 @@ struct SweepReport {
   int revoked = 0;    // grants revoked past their expiry (the timers missed them)
   int resumed = 0;    // in-flight rows finished (granting/revoking/approved)
   int posted = 0;     // pending requests posted to their owner channel late (it had failed)
+  int auto_approved = 0;  // requests of auto-approved roles a crash had left pending, approved
   int errors = 0;     // steps that failed and will be retried
 };
 
@@ -139,6 +138,12 @@ class Engine {
   // The proof is recorded in the approval's audit event (credential id, assertion hash).
   Result<AccessRequest> approve(const std::string& request_id, const std::string& approver,
                                 const std::optional<StepUpProof>& step_up = std::nullopt);
+  // Approves a pending request of an auto-approved role (RolePolicy::auto_approve) as
+  // kAutoApprover and starts the grant: submit calls it after posting, the sweeper for a request a
+  // crash left pending. The same checks as a person's approval, with policy as it is now
+  // (check_still_allowed, the requester's standing, the approval window); Errc::denied when the
+  // role no longer auto-approves, and the request stays pending for approvers.
+  Result<AccessRequest> auto_approve(const std::string& request_id);
   // Whether an approval of the request needs a WebAuthn step-up under policy as it is now (its
   // role has step_up). Errc::not_found for an unknown id; false for a role no longer in policy
   // (approve refuses it anyway).
@@ -374,6 +379,7 @@ class Engine {
   // their owner channel are posted.
   void lapse_undecided(const Policy& policy, TimePoint now, SweepReport& report);
   void post_unposted(TimePoint now, SweepReport& report);
+  void approve_automatic(const Policy& policy, TimePoint now, SweepReport& report);
 
   Result<Identity> identity_of(const std::string& user_id);
   // One due timer: the requester's warning, or the expiry (handed to the revoke dispatcher when

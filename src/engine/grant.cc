@@ -95,9 +95,9 @@ Result<std::optional<std::string>> Engine::grant_refusal(const AccessRequest& r)
   auto approvers = identities_of_approvers(r);
   if (!approvers) return fail(approvers.error());
   if (const int have = approvals_standing(*policy, r, *approvers), need = (*role)->approvals_required; have < need)
-    return fmt::format("only {} of the {} approvals needed are from people who are approvers of account {} now; "
-                       "ask again",
-                       have, need, r.account);
+    return fmt::format("only {} of the {} approvals needed are from people who are approvers of role {} on "
+                       "account {} now; ask again",
+                       have, need, r.role, r.account);
   if (const TimePoint approved_at = last_approval_at(r); past_approval_window(*policy, approved_at, clock_.now()))
     return fmt::format("approved at {} but not granted within the approval window ({}); ask again",
                        format_time(approved_at), format_duration(policy->approval_window));

@@ -36,6 +36,7 @@ SweepReport Engine::sweep() {
   const TimePoint now = clock_.now();
   lapse_undecided(config->policy, now, report);
   post_unposted(now, report);
+  approve_automatic(config->policy, now, report);
   // Grants that expire before the next sweep get an expiry timer here too, whichever instance
   // granted them: if that one is gone, this one still revokes at the expiry second. Each is held
   // to the expiry its grant event proves. (Leases keep two instances from revoking the same
@@ -69,9 +70,9 @@ SweepReport Engine::sweep() {
   } else {
     query_failed(report, "in_flight", flying.error());
   }
-  if (report.lapsed || report.revoked || report.resumed || report.posted || report.errors)
-    spdlog::info("event=sweep lapsed={} revoked={} resumed={} posted={} errors={}", report.lapsed, report.revoked,
-                 report.resumed, report.posted, report.errors);
+  if (report.lapsed || report.revoked || report.resumed || report.posted || report.auto_approved || report.errors)
+    spdlog::info("event=sweep lapsed={} revoked={} resumed={} posted={} auto_approved={} errors={}", report.lapsed,
+                 report.revoked, report.resumed, report.posted, report.auto_approved, report.errors);
   return report;
 }
 
@@ -120,6 +121,26 @@ void Engine::post_unposted(TimePoint now, SweepReport& report) {
     } else if (claimed->event) {
       if (post_to_chat(claimed->request)) ++report.posted;
       else ++report.errors;  // tried again once the lease has run out
+    }
+  }
+}
+
+void Engine::approve_automatic(const Policy& policy, TimePoint now, SweepReport& report) {
+  // A request of an auto-approved role that a crash (or a failed check) left pending: approved
+  // now, once it is in its owner channel (never silently) and past the grace its submitter has.
+  auto waiting = store_.pending_before(now - options_.post_grace, kBatch);
+  if (!waiting) return query_failed(report, "auto-approve", waiting.error());
+  for (const auto& p : *waiting) {
+    if (p.state != State::pending || p.chat_ts.empty()) continue;
+    const AccountPolicy* account = policy.find_account(p.account);
+    const RolePolicy* role = account ? account->find_role(p.role) : nullptr;
+    if (!role || !role->auto_approve) continue;
+    auto done = auto_approve(p.id);
+    if (!done) {
+      spdlog::warn("event=auto_approve_refused request={} error=\"{}\"", p.id, done.error().message);
+      if (done.error().code != Errc::denied) ++report.errors;
+    } else if (done->state != State::pending) {
+      ++report.auto_approved;
     }
   }
 }

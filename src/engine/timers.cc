@@ -20,7 +20,8 @@ void Engine::schedule(const AccessRequest& r, bool warning) {
   {
     std::lock_guard lock(timers_mu_);
     add(*r.expires_at, false);
-    const TimePoint warn_at = *r.expires_at - options_.expiry_warning;
+    // The lead of the requester's warning is policy's as it is when the timer is set (issue 17).
+    const TimePoint warn_at = *r.expires_at - config()->settings.expiry_warning;
     if (warning && warn_at > clock_.now()) add(warn_at, true);
     listener = timer_listener_;
   }

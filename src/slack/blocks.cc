@@ -21,7 +21,9 @@ std::string when(TimePoint t) { return fmt::format("{} ({})", date_token(t), for
 std::string deciders(const AccessRequest& r, bool approved) {
   std::string out;
   for (const auto& d : r.decisions)
-    if (d.approved == approved) out += (out.empty() ? "" : ", ") + mention(d.approver);
+    if (d.approved == approved)
+      out += (out.empty() ? "" : ", ") +
+             (d.approver == kAutoApprover ? std::string("auto-approval (the role's policy)") : mention(d.approver));
   return out.empty() ? "nobody" : out;
 }
 

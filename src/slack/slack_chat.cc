@@ -189,7 +189,11 @@ Result<std::vector<std::string>> SlackDirectory::groups_of(const std::string& us
         return r.tier == Tier::high || r.tier == Tier::break_glass;
       });
       add(a.approvers, high ? std::min(ttl_, std::chrono::seconds(kShortGroupTtl)) : ttl_);
-      for (const auto& r : a.roles) add(r.requesters, ttl_);
+      for (const auto& r : a.roles) {
+        add(r.requesters, ttl_);
+        const bool high_role = r.tier == Tier::high || r.tier == Tier::break_glass;
+        add(r.approvers, high_role ? std::min(ttl_, std::chrono::seconds(kShortGroupTtl)) : ttl_);
+      }
     }
   }
   std::vector<std::string> groups;

@@ -86,6 +86,22 @@ TEST_F(ProofTest, AGenuineApprovedRequestIsProven) {
   EXPECT_FALSE(proven->has_grant);
 }
 
+// Issue 17: an auto-approval stands in for people only while the role auto-approves, and never
+// counts as a person's approval.
+TEST_F(ProofTest, AnAutoApprovalIsProvenOnlyWhilePolicyAutoApprovesTheRole) {
+  approve(kAutoApprover, 0, 0, true);
+  grant();
+  Policy automatic = policy(0);
+  automatic.accounts[0].roles[0].auto_approve = true;
+  auto proven = prove_request(row, events, Keyring::unkeyed(), automatic);
+  ASSERT_TRUE(proven) << proven.error().message;
+  EXPECT_EQ(proven->approvers, std::vector<std::string>{kAutoApprover});
+  // The role now needs a person (policy changed, or the row was pointed at another role).
+  EXPECT_THAT(refusal(policy(1)), HasSubstr("auto-approved, but policy no longer auto-approves role admin"));
+  // Not auto-approved, yet 0 approvals required: still not a machine's call.
+  EXPECT_THAT(refusal(policy(0)), HasSubstr("no longer auto-approves"));
+}
+
 TEST_F(ProofTest, AGenuineActiveGrantProvesItsExpiry) {
   approve("UA", 1, 1, true);
   grant();

@@ -51,6 +51,9 @@ void replace_once(std::string& text, const std::string& from, const std::string&
   text.replace(at, from.size(), to);
 }
 
+// Where cmd.CliTest.DemoRunsAndLeavesAVerifiableStore leaves its store (tests/cmd/CMakeLists.txt).
+constexpr const char* kDemoStoreDir = JIT_DEMO_STORE_DIR;
+
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -93,12 +96,24 @@ class CliTest : public ::testing::Test {
     return write(name, text);
   }
 
-  // `jit demo --store db`: a finished demo's store, whose trail is sealed with the key the demo
-  // kept beside it; key_env then gives that key to the commands that verify the trail.
+  // A finished demo's store as db, whose trail is sealed with the key the demo kept beside it;
+  // key_env then gives that key to the commands that verify the trail. The demo runs once per
+  // test run: cmd.CliTest.DemoRunsAndLeavesAVerifiableStore leaves its store in kDemoStoreDir
+  // (the CTest fixture demo_store, which every DemoStoreTest requires), and each test works on
+  // its own copy. Run alone (no fixture store there), a test runs the demo itself.
   void make_demo_store() {
-    Outcome demo = run("demo --store " + db);
-    ASSERT_EQ(demo.code, 0) << demo.out;
-    key_env = "JIT_AUDIT_KEY=$(cat " + db.substr(std::string("sqlite:").size()) + ".audit-key)";
+    const std::filesystem::path fixture = std::filesystem::path(kDemoStoreDir) / "state.db";
+    const std::filesystem::path mine = dir / "state.db";
+    if (std::filesystem::exists(fixture)) {
+      for (const char* suffix : {"", "-wal", "-shm", ".audit-key"}) {
+        const std::filesystem::path from = fixture.string() + suffix;
+        if (std::filesystem::exists(from)) std::filesystem::copy_file(from, mine.string() + suffix);
+      }
+    } else {
+      Outcome demo = run("demo --store " + db);
+      ASSERT_EQ(demo.code, 0) << demo.out;
+    }
+    key_env = "JIT_AUDIT_KEY=$(cat " + mine.string() + ".audit-key)";
   }
 
   // A certificate for the example's origin from a test CA, its key, and another certificate's key,
@@ -152,6 +167,11 @@ TEST_F(CliTest, CheckConfigAcceptsTheExample) {
   // Each role's effective AWS-side enforcement, defaults resolved by tier (issue 14).
   EXPECT_THAT(r.out, HasSubstr("prod/break-glass (tier break-glass): session_cutoff on, scheduled_revoke on"));
   EXPECT_THAT(r.out, HasSubstr("sandbox/developer (tier standard): session_cutoff off, scheduled_revoke off"));
+  // Issue 17: prod/read-only names its own approvers and channel; the others take their account's.
+  EXPECT_THAT(r.out, HasSubstr("prod/read-only (tier standard): session_cutoff off, scheduled_revoke off; approved by "
+                               "S0SRE (the role's own) in C0SRE (the role's own)\n"));
+  EXPECT_THAT(r.out, HasSubstr("prod/admin (tier high): session_cutoff on, scheduled_revoke on; approved by U0ALICE, "
+                               "U0BOB, S0SRELEADS in C0PROD\n"));
   EXPECT_THAT(r.out, HasSubstr("scheduler: role arn:aws:iam::111111111111:role/jit-scheduler, group jit-access; "
                                "cut-off margin 2m"));
 }
@@ -246,7 +266,7 @@ TEST_F(CliTest, CheckConfigShowsAnIamRoleAccount) {
                                "principal arn:aws:iam::222233334444:role/okta-engineer (source identity: email)\n"));
   EXPECT_THAT(r.out, HasSubstr("  legacy-prod/admin (tier high): role "
                                "arn:aws:iam::222233334444:role/jit-elevated/admin, session_cutoff on, "
-                               "scheduled_revoke off\n"));
+                               "scheduled_revoke off; approved by S0SRELEADS in C0LEGACY\n"));
   EXPECT_THAT(r.out, HasSubstr("  trust policies of iam-role accounts' roles: at most 2048 characters"));
   EXPECT_THAT(r.out, HasSubstr("prod/admin (tier high): session_cutoff on, scheduled_revoke on"));
   EXPECT_THAT(r.out, Not(HasSubstr("jit-7f3a")));
@@ -473,6 +493,10 @@ TEST_F(CliTest, DemoWithoutTheEmulatorExecutablesSaysWhichAndHowToBuildIt) {
 
 TEST_F(CliTest, DemoRunsAndLeavesAVerifiableStore) {
   // The real `jit serve` against the Slack and AWS emulators: every check of the story passes.
+  // Its store stays in kDemoStoreDir for the DemoStoreTest cases (make_demo_store).
+  std::filesystem::remove_all(kDemoStoreDir);
+  std::filesystem::create_directories(kDemoStoreDir);
+  db = "sqlite:" + (std::filesystem::path(kDemoStoreDir) / "state.db").string();
   Outcome demo = run("demo --store " + db);
   ASSERT_EQ(demo.code, 0) << demo.out;
   std::smatch passed;
@@ -558,6 +582,9 @@ TEST_F(CliTest, DemoRunsAndLeavesAVerifiableStore) {
   EXPECT_EQ(none.out, "");
 }
 
+// The tests that read or tamper with a finished demo's store (a copy of the one the demo test left).
+using DemoStoreTest = CliTest;
+
 // What `jit` shows of a store's state: every request (versions included) and the whole trail.
 std::string state_of(const std::string& store, const std::string& env = "") {
   Outcome requests = run("requests list --output json --limit 100000 --store " + store, env);
@@ -567,7 +594,7 @@ std::string state_of(const std::string& store, const std::string& env = "") {
   return requests.out + audit.out;
 }
 
-TEST_F(CliTest, StoreMigrateCopiesEverythingBetweenSqliteFiles) {
+TEST_F(DemoStoreTest, StoreMigrateCopiesEverythingBetweenSqliteFiles) {
   ASSERT_NO_FATAL_FAILURE(make_demo_store());
   const std::string copy = "sqlite:" + (dir / "copy.db").string();
   Outcome migrated = run("store migrate --from " + db + " --to " + copy, key_env);
@@ -599,7 +626,7 @@ TEST_F(CliTest, StoreMigrateCopiesEverythingBetweenSqliteFiles) {
   EXPECT_EQ(run("store migrate --from " + db).code, 2);  // --to is required
 }
 
-TEST_F(CliTest, StoreMigrateFromSqliteToDynamoDbOnMoto) {
+TEST_F(DemoStoreTest, StoreMigrateFromSqliteToDynamoDbOnMoto) {
   auto moto = jit::testing::MotoServer::start();
   ASSERT_TRUE(moto) << moto.error().message;
   const std::string env = moto_env(*moto);
@@ -634,7 +661,7 @@ TEST_F(CliTest, StoreMigrateFromSqliteToDynamoDbOnMoto) {
 // A store file of the release before the locks table (schema 4: the current schema less `locks`
 // and the step-up tables of version 6) is brought up to date when `jit store migrate` opens it,
 // and the copy is made at the current version.
-TEST_F(CliTest, StoreMigrateTakesASchema4FileAndLeavesBothAtTheCurrentVersion) {
+TEST_F(DemoStoreTest, StoreMigrateTakesASchema4FileAndLeavesBothAtTheCurrentVersion) {
   ASSERT_NO_FATAL_FAILURE(make_demo_store());
   const std::string file = (dir / "state.db").string();
   ASSERT_EQ(run_sqlite(file, "DROP TABLE locks; DROP TABLE step_up_challenges; DROP TABLE webauthn_credentials; "
@@ -652,7 +679,7 @@ TEST_F(CliTest, StoreMigrateTakesASchema4FileAndLeavesBothAtTheCurrentVersion) {
   }
 }
 
-TEST_F(CliTest, AuditVerifyNamesATamperedEvent) {
+TEST_F(DemoStoreTest, AuditVerifyNamesATamperedEvent) {
   ASSERT_NO_FATAL_FAILURE(make_demo_store());
   const std::string file = (dir / "state.db").string();
   const std::string sql = "DROP TRIGGER IF EXISTS audit_append_only_update; "
@@ -666,7 +693,7 @@ TEST_F(CliTest, AuditVerifyNamesATamperedEvent) {
 // The two attacks on the requests table of a finished demo: a request inserted as approved (no
 // history), and a revoked grant turned back into an active one with its expiry a year ahead.
 // Before the cross-check, verify said "audit trail verified" and exited 0 for both.
-TEST_F(CliTest, AuditVerifyNamesRowsTheTrailDoesNotExplain) {
+TEST_F(DemoStoreTest, AuditVerifyNamesRowsTheTrailDoesNotExplain) {
   ASSERT_NO_FATAL_FAILURE(make_demo_store());
   const std::string file = (dir / "state.db").string();
   Outcome granted = run_sqlite(file, "SELECT id FROM requests WHERE state = 'revoked' AND granted_at IS NOT NULL "
@@ -696,7 +723,7 @@ TEST_F(CliTest, AuditVerifyNamesRowsTheTrailDoesNotExplain) {
 // The same two attacks on a DynamoDB table (moto), with awscli's update-item on the request items
 // (and their index keys, so that the service's queries find them): one revoked grant turned
 // approved again, another turned active with its expiry a year ahead.
-TEST_F(CliTest, AuditVerifyNamesRowsTheTrailDoesNotExplainOnDynamoDb) {
+TEST_F(DemoStoreTest, AuditVerifyNamesRowsTheTrailDoesNotExplainOnDynamoDb) {
   auto moto = jit::testing::MotoServer::start();
   ASSERT_TRUE(moto) << moto.error().message;
   const std::string env = moto_env(*moto);

@@ -44,6 +44,7 @@ TEST(LoadPolicy, ExampleLoads) {
   EXPECT_EQ(p->policy.approval_window, hours{1});
   EXPECT_EQ(p->settings.sweep_interval, Seconds{30});
   EXPECT_EQ(p->settings.reconcile_interval, minutes{5});
+  EXPECT_EQ(p->settings.expiry_warning, minutes{5});
   EXPECT_EQ(p->policy.reason_max_length, 500u);
   EXPECT_EQ(p->settings.store.url, "sqlite:jit.db");
   EXPECT_EQ(p->settings.aws.identity_store_id, "d-0000000000");
@@ -68,6 +69,13 @@ TEST(LoadPolicy, ExampleLoads) {
   ASSERT_NE(glass, nullptr);
   EXPECT_EQ(glass->tier, Tier::break_glass);
   EXPECT_EQ(glass->approvals_required, 2);
+  // prod/read-only names its own approvers and channel (issue 17); the others take the account's.
+  const RolePolicy* read = prod->find_role("read-only");
+  ASSERT_NE(read, nullptr);
+  EXPECT_EQ(read->approvers, (std::vector<std::string>{"S0SRE"}));
+  EXPECT_EQ(owner_channel_of(*prod, *read), "C0SRE");
+  EXPECT_TRUE(admin->approvers.empty());
+  EXPECT_EQ(approvers_of(*prod, *admin), prod->approvers);
 
   bool some_standard = false;
   for (const auto& a : p->policy.accounts)
@@ -313,6 +321,96 @@ TEST(LoadPolicy, GroupApproversDoNotLimitApprovalsRequired) {
   EXPECT_EQ(p->policy.accounts[0].roles[0].approvals_required, 3);
 }
 
+// Issue 17: a role's own approvers and channel, checked like the account's.
+TEST(LoadPolicy, ARoleNamesItsOwnApproversAndChannel) {
+  auto p = load_config(minimal_plus_role_lines("approvers = [\"U0DAVE\", \"U0ERIN\"]\nowner_channel = \"C0ADMINS\"\n"
+                                               "approvals_required = 2\n"),
+                       "jit.toml");
+  ASSERT_TRUE(p.has_value()) << p.error().message;
+  const AccountPolicy& account = p->policy.accounts[0];
+  EXPECT_EQ(approvers_of(account, account.roles[0]), (std::vector<std::string>{"U0DAVE", "U0ERIN"}));
+  EXPECT_EQ(owner_channel_of(account, account.roles[0]), "C0ADMINS");
+  EXPECT_EQ(account.approvers, (std::vector<std::string>{"U0ALICE"}));  // the account keeps its own
+  EXPECT_EQ(account.roles[0].approvals_required, 2);  // two of the role's, though the account lists one
+}
+
+TEST(LoadPolicyErrors, ARolesApproversAndChannelAreCheckedLikeTheAccounts) {
+  EXPECT_EQ(errors(minimal_plus_role_lines("approvers = []\n")),
+            "jit.toml:12:13: accounts[0].roles[0].approvers: list at least one approver (Slack user id U… or "
+            "user-group id S…), or remove the key for the account's approvers");
+  EXPECT_EQ(errors(minimal_plus_role_lines("approvers = [\"*\"]\n")),
+            "jit.toml:12:14: accounts[0].roles[0].approvers[0] \"*\": \"*\" is only allowed in requesters; list the "
+            "approvers by user or group id");
+  EXPECT_THAT(errors(minimal_plus_role_lines("approvers = [\"U0DAVE\", \"dave\"]\n")),
+              HasSubstr("accounts[0].roles[0].approvers[1] \"dave\": expected a Slack user id"));
+  EXPECT_EQ(errors(minimal_plus_role_lines("owner_channel = \"#admins\"\n")),
+            "jit.toml:12:17: accounts[0].roles[0].owner_channel \"#admins\": expected a Slack channel id like "
+            "C0123ABCD (C or G, then uppercase letters and digits)");
+  // approvals_required counts the role's approvers, not the account's.
+  EXPECT_EQ(errors(minimal_with("approvers = [\"U0ALICE\"]", "approvers = [\"U0ALICE\", \"U0BOB\", \"U0CAROL\"]") +
+                   "approvers = [\"U0DAVE\"]\napprovals_required = 2\n"),
+            "jit.toml:13:22: accounts[0].roles[0].approvals_required 2: the role lists only 1 approver(s), all user "
+            "ids; lower it or add approvers");
+  // A group among the role's approvers lifts the limit, as on the account.
+  EXPECT_TRUE(load_config(minimal_plus_role_lines("approvers = [\"U0DAVE\", \"S0OPS\"]\napprovals_required = 3\n"),
+                          "jit.toml")
+                  .has_value());
+}
+
+// Issue 17: how long before a grant ends its requester is told, at most a day.
+TEST(LoadPolicy, TheExpiryWarningLeadIsASettingOfAtMostADay) {
+  auto p = load_config("expiry_warning = \"15m\"\n" + std::string(kMinimal), "jit.toml");
+  ASSERT_TRUE(p.has_value()) << p.error().message;
+  EXPECT_EQ(p->settings.expiry_warning, minutes{15});
+  auto d = load_config(std::string(kMinimal), "jit.toml");
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->settings.expiry_warning, minutes{5});
+  EXPECT_EQ(errors("expiry_warning = \"2d\"\n" + std::string(kMinimal)),
+            "jit.toml:1:18: expiry_warning \"2d\": expected at most 1d: how long before a grant ends its requester is "
+            "told");
+}
+
+// Issue 17: auto-approval is never implicit: both keys written out, on a standard role only.
+TEST(LoadPolicy, AnAutoApprovedRoleWritesBothKeys) {
+  auto p = load_config(minimal_plus_role_lines("approvals_required = 0\nauto_approve = true\n"), "jit.toml");
+  ASSERT_TRUE(p.has_value()) << p.error().message;
+  EXPECT_TRUE(p->policy.accounts[0].roles[0].auto_approve);
+  EXPECT_EQ(p->policy.accounts[0].roles[0].approvals_required, 0);
+  auto off = load_config(minimal_plus_role_lines("auto_approve = false\n"), "jit.toml");
+  ASSERT_TRUE(off.has_value()) << off.error().message;
+  EXPECT_FALSE(off->policy.accounts[0].roles[0].auto_approve);
+  EXPECT_EQ(off->policy.accounts[0].roles[0].approvals_required, 1);
+  // The example's sandbox/read-only is auto-approved.
+  auto example = load_config(read_file(std::string(JIT_EXAMPLES_DIR) + "/jit.toml"), "examples/jit.toml");
+  ASSERT_TRUE(example.has_value()) << example.error().message;
+  EXPECT_TRUE(example->policy.find_account("sandbox")->find_role("read-only")->auto_approve);
+  EXPECT_FALSE(example->policy.find_account("prod")->find_role("read-only")->auto_approve);
+}
+
+TEST(LoadPolicyErrors, AutoApprovalNeedsBothKeysAndTheStandardTier) {
+  for (const char* lines : {"approvals_required = 0\n", "approvals_required = 0\nauto_approve = false\n"})
+    EXPECT_EQ(errors(minimal_plus_role_lines(lines)),
+              "jit.toml:12:22: accounts[0].roles[0].approvals_required 0: no approval at all is allowed only with "
+              "auto_approve = true on a tier = \"standard\" role; set auto_approve = true, or require at least 1 "
+              "approval");
+  EXPECT_EQ(errors(minimal_plus_role_lines("auto_approve = true\n")),
+            "jit.toml:12:16: accounts[0].roles[0].auto_approve true: auto_approve = true needs approvals_required = 0 "
+            "written out on the role (so that nobody reads it as needing an approval); add it, or remove "
+            "auto_approve");
+  EXPECT_THAT(errors(minimal_plus_role_lines("approvals_required = 1\nauto_approve = true\n")),
+              HasSubstr("auto_approve = true needs approvals_required = 0"));
+  EXPECT_EQ(errors(minimal_plus_role_lines("tier = \"high\"\napprovals_required = 0\nauto_approve = true\n")),
+            "jit.toml:14:16: accounts[0].roles[0].auto_approve true: auto-approval is only for tier = \"standard\" "
+            "roles, and this one is high; remove auto_approve or make the role standard");
+  EXPECT_THAT(errors(minimal_plus_role_lines("tier = \"break-glass\"\napprovals_required = 0\nauto_approve = true\n"
+                                             "step_up = \"none\"\n")),
+              HasSubstr("this one is break-glass"));
+  EXPECT_THAT(errors(minimal_plus_role_lines("approvals_required = 0\nauto_approve = true\nstep_up = \"webauthn\"\n")),
+              HasSubstr("an auto-approved role has no approver to step up"));
+  EXPECT_THAT(errors(minimal_plus_role_lines("approvals_required = -1\n")),
+              HasSubstr("expected a number from 1 to 100 (0 only with auto_approve = true)"));
+}
+
 TEST(LoadPolicy, InlineTablesWorkLikeHeaders) {
   auto p = load_config(R"(accounts = [
   { name = "prod", id = "123456789012", owner_channel = "C0PROD", approvers = ["U0ALICE"], roles = [
@@ -330,7 +428,8 @@ TEST(LoadPolicy, InlineTablesWorkLikeHeaders) {
 TEST(LoadPolicyErrors, UnknownTopLevelKey) {
   EXPECT_EQ(errors("approval_windw = \"1h\"\n" + std::string(kMinimal)),
             "jit.toml:1:1: approval_windw: unknown key; allowed keys here: approval_window, sweep_interval, "
-            "reconcile_interval, reason_max_length, admins, allow_guests, ops_channel, announce_queue, store, aws, "
+            "reconcile_interval, expiry_warning, reason_max_length, admins, allow_guests, ops_channel, announce_queue, "
+            "store, aws, "
             "slack, audit, step_up, accounts");
 }
 
@@ -351,7 +450,8 @@ TEST(LoadPolicyErrors, UnknownRoleKey) {
   EXPECT_EQ(errors(minimal_plus_role_lines("max_duraton = \"1h\"\n")),
             "jit.toml:12:1: accounts[0].roles[0].max_duraton: unknown key; allowed keys here: name, "
             "permission_set_arn, role_arn, max_duration, allowed_durations, tier, approvals_required, requesters, "
-            "ticket_required, ticket_pattern, reconcile, session_cutoff, scheduled_revoke, step_up");
+            "ticket_required, ticket_pattern, reconcile, session_cutoff, scheduled_revoke, step_up, approvers, owner_channel, "
+            "auto_approve");
 }
 
 TEST(LoadPolicyErrors, UnknownKeyInStoreAndAws) {
@@ -498,8 +598,9 @@ TEST(LoadPolicyErrors, BadTier) {
 }
 
 TEST(LoadPolicyErrors, ApprovalsRequiredZero) {
-  EXPECT_EQ(errors(minimal_plus_role_lines("approvals_required = 0\n")),
-            "jit.toml:12:22: accounts[0].roles[0].approvals_required 0: expected a number from 1 to 100");
+  EXPECT_EQ(errors(minimal_plus_role_lines("approvals_required = 101\n")),
+            "jit.toml:12:22: accounts[0].roles[0].approvals_required 101: expected a number from 1 to 100 (0 only "
+            "with auto_approve = true)");
 }
 
 TEST(LoadPolicyErrors, ApprovalsRequiredAboveUserApprovers) {
@@ -718,7 +819,7 @@ colour = "red"
             "jit.toml:12:8: accounts[0].roles[0].tier \"urgent\": expected one of standard, high, break-glass\n"
             "jit.toml:14:1: accounts[0].roles[0].colour: unknown key; allowed keys here: name, permission_set_arn, "
             "role_arn, max_duration, allowed_durations, tier, approvals_required, requesters, ticket_required, "
-            "ticket_pattern, reconcile, session_cutoff, scheduled_revoke, step_up");
+            "ticket_pattern, reconcile, session_cutoff, scheduled_revoke, step_up, approvers, owner_channel, auto_approve");
 }
 
 TEST(LoadPolicyErrors, SourceNameIsUsedAsGiven) {

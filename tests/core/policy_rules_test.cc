@@ -417,6 +417,66 @@ TEST(Approvals, StandingCountsOnlyThoseWhoAreApproversNow) {
   EXPECT_EQ(approvals_standing(p, req, now), 0);
 }
 
+// Issue 17: a role that names its own approvers and channel replaces the account's for itself
+// only; every approval rule asks approvers_of.
+Policy policy_with_role_approvers() {
+  Policy p = test_policy();
+  RolePolicy& read = p.accounts[0].roles[1];  // prod/read
+  read.approvers = {"U0DAVE", "S0READERS"};
+  read.owner_channel = "C0READERS";
+  return p;
+}
+
+TEST(RoleApprovers, ReplaceTheAccountsForThatRoleOnly) {
+  const Policy p = policy_with_role_approvers();
+  const AccountPolicy& prod = p.accounts[0];
+  EXPECT_EQ(approvers_of(prod, prod.roles[1]), (std::vector<std::string>{"U0DAVE", "S0READERS"}));
+  EXPECT_EQ(owner_channel_of(prod, prod.roles[1]), "C0READERS");
+  EXPECT_EQ(approvers_of(prod, prod.roles[0]), prod.approvers);  // prod/admin: the account's
+  EXPECT_EQ(owner_channel_of(prod, prod.roles[0]), "C0PROD");
+
+  auto read = pending_request();
+  read.role = "read";
+  EXPECT_TRUE(check_approver(p, read, {"U0DAVE", {}}).has_value());
+  EXPECT_TRUE(check_approver(p, read, {"U0ERIN", {"S0READERS"}}).has_value());
+  // The account's approvers do not approve a role that names its own.
+  for (const Identity& account_approver : {Identity{"U0ALICE", {}}, Identity{"U0CAROL", {"S0SRE"}}}) {
+    auto r = check_approver(p, read, account_approver);
+    ASSERT_FALSE(r.has_value()) << account_approver.user_id;
+    EXPECT_EQ(r.error().code, Errc::denied);
+    EXPECT_EQ(r.error().message, "you are not an approver for role read on account prod");
+  }
+  // ...and the role's approvers do not approve the account's other roles.
+  auto r = check_approver(p, pending_request(), {"U0DAVE", {"S0READERS"}});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message, "you are not an approver for account prod");
+  EXPECT_TRUE(check_approver(p, pending_request(), {"U0ALICE", {}}).has_value());
+  // The requester never approves, even as one of the role's approvers.
+  EXPECT_FALSE(check_approver(p, pending_request("U0DAVE"), {"U0DAVE", {}}).has_value());
+}
+
+TEST(RoleApprovers, OnlyTheRolesApproversStandAndARemovedRoleHasNone) {
+  const Policy p = policy_with_role_approvers();
+  auto read = pending_request();
+  read.role = "read";
+  read.decisions = {{"U0ALICE", true, "", from_epoch(1)},  // the account's approver: not of this role
+                    {"U0DAVE", true, "", from_epoch(2)},
+                    {"U0ERIN", true, "", from_epoch(3)}};
+  const std::vector<Identity> now = {{"U0ALICE", {}}, {"U0DAVE", {}}, {"U0ERIN", {"S0READERS"}}};
+  EXPECT_EQ(approvals_standing(p, read, now), 2);
+  EXPECT_EQ(approvals_standing(p, read, {{"U0ALICE", {}}, {"U0DAVE", {}}, {"U0ERIN", {}}}), 1);  // left S0READERS
+  // The same approvals on a role that takes the account's approvers: only U0ALICE stands.
+  auto admin = read;
+  admin.role = "admin";
+  EXPECT_EQ(approvals_standing(p, admin, now), 1);
+  read.role = "removed";
+  EXPECT_EQ(approvals_standing(p, read, now), 0);
+  auto r = check_approver(p, read, {"U0DAVE", {}});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message,
+            "role removed is no longer on account prod (policy changed since request req-1 was made); ask again");
+}
+
 TEST(Approvals, WindowAndLastApproval) {
   Policy p = test_policy();
   p.approval_window = hours{1};

@@ -32,11 +32,13 @@ TEST(PlanReload, PolicyAndLiveSettingsApplyTogether) {
   loaded.policy.approval_window = std::chrono::minutes{10};
   loaded.settings.sweep_interval = Seconds{5};
   loaded.settings.ops_channel = "C0NEWOPS";
+  loaded.settings.expiry_warning = std::chrono::minutes{15};
   const Reload r = plan_reload(running(), loaded);
   EXPECT_EQ(r.config.policy.approval_window, std::chrono::minutes{10});
   EXPECT_EQ(r.config.settings.sweep_interval, Seconds{5});
   EXPECT_EQ(r.config.settings.ops_channel, "C0NEWOPS");
-  EXPECT_THAT(r.applied, ElementsAre("sweep_interval", "ops_channel"));
+  EXPECT_EQ(r.config.settings.expiry_warning, std::chrono::minutes{15});
+  EXPECT_THAT(r.applied, ElementsAre("sweep_interval", "expiry_warning", "ops_channel"));
   EXPECT_THAT(r.need_restart, IsEmpty());
 }
 

@@ -1,8 +1,8 @@
 // The WebAuthn step-up end to end (issue 15): real `jit serve` with the step-up page on HTTPS, the
 // Slack and AWS emulators, and software authenticators (tests/support/soft_authenticator) answering
 // the page's JSON endpoints as a browser would. prod's break-glass role needs two approvals, each
-// with the approver's security key. The link's expiry is covered by the service's unit tests
-// (tests/stepup, ManualClock): here serve runs on the real clock and the shortest lifetime is 30 s.
+// with the approver's security key. The link's expiry: StepUpLinkExpiry, on the real clock with the
+// shortest lifetime (30 s), and the service's unit tests (tests/stepup, ManualClock).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -33,7 +33,7 @@ struct Answer {
 
 class StepUpE2e : public ::testing::Test {
  protected:
-  StepUpE2e() {
+  explicit StepUpE2e(WorldOptions options = {.step_up = true}) : world_(std::move(options)) {
     http_ = net::make_http_client({.ca_file = world_.step_up_ca_file()});
     page_ = *net::Endpoint::parse(world_.step_up_origin());
     rp_ = {world_.step_up_origin(), "localhost"};
@@ -111,7 +111,7 @@ class StepUpE2e : public ::testing::Test {
     EXPECT_EQ(world_.assignment_count(), 0u) << what;
   }
 
-  World world_{WorldOptions{.step_up = true}};
+  World world_;
   std::unique_ptr<net::HttpClient> http_;
   net::Endpoint page_;
   stepup::RelyingParty rp_;
@@ -226,6 +226,41 @@ TEST_F(StepUpE2e, ApproverWithoutAKeyIsToldToEnrolAndListAndRemoveWork) {
   EXPECT_EQ(approval_token(kAlice, *id, &reply), "");
   EXPECT_THAT(reply, HasSubstr("/jit enroll"));
   EXPECT_EQ(world_.assignment_count(), 0u);
+}
+
+// A link used after its lifetime ([step_up] link_lifetime, 30 s here, the shortest allowed) is
+// refused, on the page and at the finish, and nothing is approved; a new click gives a new link.
+class StepUpLinkExpiry : public StepUpE2e {
+ protected:
+  StepUpLinkExpiry() : StepUpE2e({.step_up = true, .link_lifetime = "30s"}) {}
+};
+
+TEST_F(StepUpLinkExpiry, AnExpiredLinkIsRefusedAndNothingIsApproved) {
+  SoftAuthenticator alice_key;
+  ASSERT_EQ(enroll(kAlice, alice_key).status, 200) << world_.log(0);
+  auto id = world_.request(kDana, "prod break-glass 30m disk full --ticket INC-8");
+  ASSERT_TRUE(id) << world_.log(0);
+  const auto issued = std::chrono::steady_clock::now();
+  const std::string token = approval_token(kAlice, *id);
+  ASSERT_FALSE(token.empty());
+  // The answer is made while the link is fresh, and sent once it has expired.
+  const json late = assertion_body(token, alice_key);
+  ASSERT_TRUE(World::poll([&] { return std::chrono::steady_clock::now() >= issued + std::chrono::seconds(31); },
+                          std::chrono::seconds(40)));
+  const Answer refused = post("/api/finish", late);
+  EXPECT_GE(refused.status, 400) << refused.body.dump();
+  EXPECT_EQ(refused.body.value("ok", true), false) << refused.body.dump();
+  EXPECT_GE(post("/api/options", {{"token", token}}).status, 400);
+  auto r = world_.read(*id);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->state, State::pending);
+  EXPECT_TRUE(r->decisions.empty());
+  EXPECT_EQ(world_.assignment_count(), 0u);
+  // A new click: a new link, which works.
+  const std::string fresh = approval_token(kAlice, *id);
+  ASSERT_FALSE(fresh.empty());
+  EXPECT_EQ(post("/api/finish", assertion_body(fresh, alice_key)).status, 200);
+  ASSERT_TRUE(World::poll([&] { return world_.read(*id)->decisions.size() == 1; }, std::chrono::seconds(10)));
 }
 
 }  // namespace

@@ -332,6 +332,22 @@ TEST_F(EngineTest, AdminRevokeNeedsAdminAndReason) {
   EXPECT_THAT(actions_of(r.id).back(), "revoke_succeeded");
 }
 
+// Issue 17: the warning's lead is the policy's expiry_warning, as it is when the grant's timers are
+// set.
+TEST_F(EngineTest, TheExpiryWarningComesAtThePolicysLead) {
+  auto next = std::make_shared<Config>(*config);
+  next->settings.expiry_warning = std::chrono::minutes{10};
+  engine->set_config(next);
+  AccessRequest r = submit("admin", "1h");
+  auto active = engine->approve(r.id, "U0ALICE").value();
+  clock.set(*active.expires_at - Seconds{601});
+  engine->fire_due_timers();
+  EXPECT_NE(chat.notices_for("U0DEV").back(), Notice::expiring_soon);
+  clock.advance(Seconds{1});
+  engine->fire_due_timers();
+  EXPECT_EQ(chat.notices_for("U0DEV").back(), Notice::expiring_soon);
+}
+
 TEST_F(EngineTest, TimerRevokesAtTheExpirySecond) {
   AccessRequest r = submit("admin", "15m");
   auto active = engine->approve(r.id, "U0ALICE").value();

@@ -33,9 +33,13 @@ void print_enforcement(const Policy& policy, const AwsSettings& aws) {
                  account.name, account.iam_role.management_role_arn, account.iam_role.base_principal_arn,
                  source_identity_form_name(account.iam_role.source_identity));
     for (const auto& role : account.roles)
-      fmt::print("  {}/{} (tier {}): {}session_cutoff {}, scheduled_revoke {}\n", account.name, role.name,
-                 tier_name(role.tier), iam_role ? fmt::format("role {}, ", role.permission_set_arn) : "",
-                 on_off(role.session_cutoff), on_off(role.scheduled_revoke));
+      fmt::print("  {}/{} (tier {}): {}session_cutoff {}, scheduled_revoke {}; {}{} in {}{}\n", account.name,
+                 role.name, tier_name(role.tier), iam_role ? fmt::format("role {}, ", role.permission_set_arn) : "",
+                 on_off(role.session_cutoff), on_off(role.scheduled_revoke),
+                 role.auto_approve ? "AUTO-APPROVED, posted"
+                                   : fmt::format("approved by {}", fmt::join(approvers_of(account, role), ", ")),
+                 role.approvers.empty() || role.auto_approve ? "" : " (the role's own)",
+                 owner_channel_of(account, role), role.owner_channel.empty() ? "" : " (the role's own)");
   }
   fmt::print("  scheduler: role {}, group {}; cut-off margin {}\n",
              aws.scheduler_role_arn.empty() ? "(none)" : aws.scheduler_role_arn, aws.scheduler_group,

@@ -1,0 +1,122 @@
+// What users of other JIT tools keep asking for (issue 17), end to end: a real `jit serve` against
+// the Slack and AWS emulators.
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/policy.h"
+#include "e2e/world.h"
+#include "slack/ids.h"
+
+namespace jit::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kReadersChannel[] = "C0READERS";
+
+// sandbox's "reader" role names its own approver (bob, who approves prod but not sandbox) and its
+// own channel; sandbox's approvers (alice, dana) are not its approvers.
+const std::string kReaderRole = fmt::format(R"toml(
+  [[accounts.roles]]
+  name = "reader"
+  permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-0000000000000004"
+  max_duration = "1h"
+  requesters = ["*"]
+  approvers = ["{}"]
+  owner_channel = "{}"
+)toml",
+                                            kBob, kReadersChannel);
+
+// Waits for an ephemeral reply to `user` in `channel` containing `text`.
+bool ephemeral_in(World& world, const std::string& channel, const std::string& user, const std::string& text) {
+  return world.slack().wait_for(
+      [&](const emulators::SlackEmulator& s) {
+        for (const auto& m : s.messages(channel))
+          if (m.value("ephemeral_to", "") == user && m.value("text", "").find(text) != std::string::npos) return true;
+        return false;
+      },
+      std::chrono::seconds(10));
+}
+
+// Approvers per role: the request is posted in the role's channel, the account's approver is
+// refused there, the role's approver grants; the account's other roles keep the account's.
+TEST(E2eAsks, ARoleWithItsOwnApproversIsPostedInItsChannelAndDecidedOnlyByThem) {
+  World world({.policy_tail = kReaderRole});
+  std::string reply;
+  auto id = world.request(kDana, "sandbox reader 1h read the billing reports", &reply);
+  ASSERT_TRUE(id) << reply;
+  EXPECT_THAT(reply, HasSubstr(std::string("<#") + kReadersChannel + ">"));
+  ASSERT_TRUE(world.message_ts(kReadersChannel, *id)) << world.slack().messages(kReadersChannel).dump(1);
+  EXPECT_FALSE(world.message_ts(demo::kSandbox, *id));
+
+  // alice approves sandbox, but not this role: refused, nothing recorded.
+  ASSERT_TRUE(world.click(kAlice, *id, slack::kApproveAction, kReadersChannel));
+  EXPECT_TRUE(ephemeral_in(world, kReadersChannel, kAlice, "you are not an approver for role reader on account sandbox"));
+  EXPECT_EQ(world.read(*id)->state, State::pending);
+  EXPECT_TRUE(world.read(*id)->decisions.empty());
+
+  ASSERT_TRUE(world.click(kBob, *id, slack::kApproveAction, kReadersChannel));
+  ASSERT_TRUE(world.wait_state(*id, State::active)) << world.log(0);
+  EXPECT_EQ(world.assignment_count(), 1u);
+
+  // sandbox's developer role still goes to sandbox's channel, and bob cannot decide it.
+  auto developer = world.request(kDana, "sandbox developer 1h fix the build");
+  ASSERT_TRUE(developer);
+  ASSERT_TRUE(world.message_ts(demo::kSandbox, *developer));
+  ASSERT_TRUE(world.click(kBob, *developer, slack::kApproveAction, demo::kSandbox));
+  EXPECT_TRUE(world.wait_ephemeral(kBob, "you are not an approver for account sandbox"));
+  EXPECT_EQ(world.read(*developer)->state, State::pending);
+
+  // Policy as it is at the click: a reload that makes alice the role's approver lets her decide.
+  std::string policy = world.policy_text();
+  const std::string from = fmt::format("approvers = [\"{}\"]\n  owner_channel", kBob);
+  ASSERT_NE(policy.find(from), std::string::npos);
+  policy.replace(policy.find(from), from.size(), fmt::format("approvers = [\"{}\"]\n  owner_channel", kAlice));
+  ASSERT_TRUE(world.rewrite_policy(policy)) << world.log(0);
+  auto second = world.request(kEve, "sandbox reader 30m audit the bucket");
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(world.click(kBob, *second, slack::kApproveAction, kReadersChannel));
+  EXPECT_TRUE(ephemeral_in(world, kReadersChannel, kBob, "you are not an approver for role reader on account sandbox"));
+  ASSERT_TRUE(world.click(kAlice, *second, slack::kApproveAction, kReadersChannel));
+  ASSERT_TRUE(world.wait_state(*second, State::active)) << world.log(0);
+  EXPECT_THAT(world.log(0), Not(HasSubstr("xoxb-")));
+}
+
+// Auto-approval: granted at once, still posted in the owner channel (marked, no buttons) and in
+// the audit trail; the requester hears "approved" and "active", never "waiting".
+TEST(E2eAsks, AnAutoApprovedRoleIsGrantedAtOnceAndStillPostedAndAudited) {
+  World world({.policy_tail = R"toml(
+  [[accounts.roles]]
+  name = "viewer"
+  permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-0000000000000004"
+  max_duration = "1h"
+  requesters = ["*"]
+  approvals_required = 0
+  auto_approve = true
+)toml"});
+  std::string reply;
+  auto id = world.request(kDana, "sandbox viewer 30m look at the cost dashboards", &reply);
+  ASSERT_TRUE(id) << reply;
+  ASSERT_TRUE(world.wait_state(*id, State::active)) << world.log(0);
+  EXPECT_EQ(world.assignment_count(), 1u);
+  EXPECT_TRUE(world.wait_dm(kDana, "expires at"));
+  EXPECT_FALSE(world.wait_dm(kDana, "waiting for approval", std::chrono::milliseconds(0)));
+  ASSERT_TRUE(world.message_ts(demo::kSandbox, *id));
+  ASSERT_TRUE(world.slack().wait_for(
+      [&](const emulators::SlackEmulator& s) {
+        const std::string all = s.messages(demo::kSandbox).dump();
+        return all.find("auto-approval (the role's policy)") != std::string::npos;
+      },
+      std::chrono::seconds(5)))
+      << world.slack().messages(demo::kSandbox).dump(1);
+  const auto stored = world.read(*id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->decisions.at(0).approver, kAutoApprover);
+  const auto [code, verify] = world.audit_verify();
+  EXPECT_EQ(code, 0) << verify;
+}
+
+}  // namespace
+}  // namespace jit::testing
