@@ -34,14 +34,16 @@ constexpr std::array kTransitions = {
     Transition{State::active, Action::admin_revoke, State::revoking},
     Transition{State::revoking, Action::reclaim, State::revoking},
     Transition{State::revoking, Action::revoke_succeeded, State::revoked},
+    Transition{State::active, Action::hand_over, State::revoked},
 };
 
 constexpr std::array<std::string_view, 10> kStateNames = {"pending", "approved", "granting", "active",
                                                           "revoking", "revoked", "denied", "cancelled",
                                                           "expired", "failed"};
-constexpr std::array<std::string_view, 14> kActionNames = {
+constexpr std::array<std::string_view, 15> kActionNames = {
     "submit",          "approve_partial", "approve", "deny",   "cancel",  "lapse",   "begin_grant",
-    "grant_succeeded", "grant_failed",    "expire",  "release", "admin_revoke", "reclaim", "revoke_succeeded"};
+    "grant_succeeded", "grant_failed",    "expire",  "release", "admin_revoke", "reclaim", "revoke_succeeded",
+    "hand_over"};
 
 }  // namespace
 

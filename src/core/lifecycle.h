@@ -1,7 +1,7 @@
 // The one state machine of an access request, from submission to revocation.
 //
 //  pending ──approve×N──▶ approved ──▶ granting ──▶ active ──expire/release/revoke──▶ revoking ──▶ revoked
-//     │ └─deny──▶ denied      └─▶ failed    └─▶ failed
+//     │ └─deny──▶ denied      └─▶ failed    └─▶ failed      └──hand_over (an extension took the assignment)──▶ revoked
 //     ├─cancel──▶ cancelled
 //     └─lapse (approval window passed)──▶ expired
 //
@@ -33,6 +33,8 @@ enum class Action {
   admin_revoke,     // active -> revoking: an admin ends the grant
   reclaim,          // granting -> granting, revoking -> revoking: take over a dead owner's lease
   revoke_succeeded, // revoking -> revoked
+  hand_over,        // active -> revoked: an approved extension (AccessRequest::extends) took the grant's
+                    // assignment over; nothing is revoked in AWS (issue 17)
 };
 
 inline constexpr State kAllStates[] = {State::pending,  State::approved, State::granting, State::active,
@@ -42,7 +44,7 @@ inline constexpr Action kAllActions[] = {
     Action::submit,      Action::approve_partial, Action::approve, Action::deny,         Action::cancel,
     Action::lapse,       Action::begin_grant,     Action::grant_succeeded, Action::grant_failed,
     Action::expire,      Action::release,         Action::admin_revoke,    Action::reclaim,
-    Action::revoke_succeeded};
+    Action::revoke_succeeded, Action::hand_over};
 
 std::string_view state_name(State s);
 std::optional<State> parse_state(std::string_view name);

@@ -58,6 +58,12 @@ struct AccessRequest {
   std::string requester_email;
   std::string principal;               // provider principal (identity-store user id)
 
+  // The grant this request extends (issue 17: "Request more time"): the id of the requester's
+  // active grant of the same account and role, fixed at submit; "" for a fresh request. Approved
+  // before that grant ends, this request's grant takes its assignment over (the old one ends with
+  // Action::hand_over, nothing revoked in AWS); approved after, it is an ordinary grant.
+  std::string extends;
+
   // Grant facts, set from `granting` on.
   std::optional<TimePoint> granted_at; // when the provider confirmed the assignment
   std::optional<TimePoint> expires_at; // fixed when granting starts; never moves
@@ -75,6 +81,29 @@ struct AccessRequest {
 
   bool operator==(const AccessRequest&) const = default;
 };
+
+// The open-slot rule every Store enforces (ports/store.h): the open requests of one (requester,
+// account, role) take one of two slots. Every request takes the main slot, except an extension
+// (`extends` set) until it is active: it waits for its decision and its grant in the extension
+// slot, beside the grant it extends, and takes the main slot when its own grant is active (the
+// grant it extended has ended by then: the engine hands over before it records its own).
+enum class OpenSlot { main, extension };
+OpenSlot open_slot_of(State state, const std::string& extends);
+inline OpenSlot open_slot_of(const AccessRequest& r) { return open_slot_of(r.state, r.extends); }
+
+// Another open request of the same requester, account and role, as a store sees it.
+struct OpenRow {
+  std::string id;
+  State state = State::pending;
+  std::string extends;
+};
+
+// Why `r` (open) may not be stored beside `others` (the other open requests of its requester,
+// account and role, never `r` itself), or nullopt when it may. `entering`: `r` was not in its
+// slot before this write (it is new, or it moves from one slot to the other). At most one request
+// per slot; a request enters the extension slot only while the grant it extends holds the main
+// one, and the main slot only while nobody else holds the extension slot.
+std::optional<std::string> open_slot_conflict(const AccessRequest& r, bool entering, const std::vector<OpenRow>& others);
 
 // The grant view of a request that holds (or held) access.
 struct Grant {

@@ -117,10 +117,12 @@ Json request_audit_key(std::string_view request_id, std::int64_t seq) {
 }
 Json live_grant_key(std::string_view request_id) { return key(fmt::format("GRANT#{}", request_id), "GRANT"); }
 
-Json open_lock_key(const AccessRequest& r) {
+Json open_lock_key(const AccessRequest& r, OpenSlot slot) {
   return key(fmt::format("OPEN#{}#{}#{}", escape_part(r.requester), escape_part(r.account), escape_part(r.role)),
-             "OPEN");
+             slot == OpenSlot::main ? "OPEN" : "EXTEND");
 }
+
+Json open_lock_key(const AccessRequest& r) { return open_lock_key(r, open_slot_of(r)); }
 
 Json named_lock_key(std::string_view name) { return key(fmt::format("LOCK#{}", name), "LOCK"); }
 
@@ -177,6 +179,7 @@ Json request_item(const AccessRequest& r) {
   item["chat_channel"] = S(r.chat_channel);
   item["chat_ts"] = S(r.chat_ts);
   item["requester_email"] = S(r.requester_email);
+  item["extends"] = S(r.extends);
 
   // Index keys. Key attributes of an index may not be empty strings, hence the prefixes.
   const std::string id_suffix = "#" + r.id;
@@ -238,6 +241,7 @@ Result<AccessRequest> request_from_item(const Json& item) {
   r.chat_channel = in.text("chat_channel");
   r.chat_ts = in.text("chat_ts");
   r.requester_email = in.optional_text("requester_email");
+  r.extends = in.optional_text("extends");
   if (in.error()) return fail(Error::Internal(*in.error()));
   return r;
 }

@@ -7,6 +7,8 @@
 //   item             pk                               sk                        notes
 //   request          REQ#<id>                         REQ                       every field; the history row
 //   open-slot lock   OPEN#<requester>#<account>#<role> OPEN                     while the request is open
+//                                                     EXTEND                   (core/model.h open_slot_of: an
+//                                                                              extension, until it is active)
 //   live grant       GRANT#<id>                       GRANT                     while it may hold access; `ttl`
 //   audit event      AUDIT                            EVT#<20-digit seq>        never expires
 //   request's event  REQ#<id>                         EVT#<20-digit seq>        a copy of each event of
@@ -108,9 +110,11 @@ Json audit_head_key();
 // The copy of event `seq` of a request, kept in the request's partition.
 Json request_audit_key(std::string_view request_id, std::int64_t seq);
 Json live_grant_key(std::string_view request_id);
-// The lock that keeps (requester, account, role) to one open request. '#' and '%' in the parts
-// are percent-encoded, so different triples never share a key.
+// The lock that keeps one open slot of (requester, account, role) (core/model.h OpenSlot) to one
+// request: the slot `r` takes now, or the one named. '#' and '%' in the parts are percent-encoded,
+// so different triples never share a key.
 Json open_lock_key(const AccessRequest& r);
+Json open_lock_key(const AccessRequest& r, OpenSlot slot);
 // A named lock of the Locks port (any name: the fixed prefix and sort key keep it apart).
 Json named_lock_key(std::string_view name);
 

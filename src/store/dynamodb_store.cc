@@ -21,7 +21,7 @@ using dynamodb::string_value;
 namespace {
 
 // What one entry of a TransactWriteItems is for, to read its CancellationReason.
-enum class Part { request, lock_put, lock_delete, live_grant, event, event_copy, head };
+enum class Part { request, lock_put, lock_delete, slot_check, live_grant, event, event_copy, head };
 
 // The items of one transaction, with the part each plays.
 struct Transaction {
@@ -81,6 +81,14 @@ std::optional<Error> cancellation_error(const Transaction& t, const Json& reason
                                     : fmt::format("request {} changed since it was read: read it again and retry",
                                                   request.id));
     if (t.parts[i] == Part::lock_put) return Error::Conflict(open_request_message(request, reasons[i]));
+    if (t.parts[i] == Part::slot_check)
+      return Error::Conflict(
+          open_slot_of(request) == OpenSlot::extension
+              ? fmt::format("request {} extends {}, which is not {}'s open grant of role {} on account {}", request.id,
+                            request.extends, request.requester, request.role, request.account)
+              : fmt::format("{} already has an open request for role {} on account {} (an extension): wait for it to "
+                            "end or cancel it",
+                            request.requester, request.role, request.account));
   }
   bool retry = false;
   for (std::size_t i = 0; i < t.parts.size(); ++i) {
@@ -170,6 +178,22 @@ Result<DynamoDbStore::Written> DynamoDbStore::write_change(const Change& change)
         Json put = not_exists(table_, dynamodb::open_lock_item(stored));
         put["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD";
         t.add(Part::lock_put, "Put", std::move(put));
+        // The rules between the two slots (core/model.h open_slot_conflict), as a condition on the
+        // other slot's lock: an extension enters only beside the grant it extends; a request enters
+        // the main slot only while no extension waits (one leaving the extension slot in this very
+        // write is that extension). An import copies a store that kept them.
+        const bool leaves_extension = was_open && open_slot_of(*current) == OpenSlot::extension;
+        if (!change.imported && open_slot_of(stored) == OpenSlot::extension)
+          t.add(Part::slot_check, "ConditionCheck",
+                {{"TableName", table_},
+                 {"Key", dynamodb::open_lock_key(stored, OpenSlot::main)},
+                 {"ConditionExpression", "request_id = :extends"},
+                 {"ExpressionAttributeValues", {{":extends", string_value(stored.extends)}}}});
+        else if (!change.imported && !leaves_extension)
+          t.add(Part::slot_check, "ConditionCheck",
+                {{"TableName", table_},
+                 {"Key", dynamodb::open_lock_key(stored, OpenSlot::extension)},
+                 {"ConditionExpression", "attribute_not_exists(pk)"}});
       }
       if (holds_access(stored.state))
         t.add(Part::live_grant, "Put", {{"TableName", table_}, {"Item", dynamodb::live_grant_item(stored)}});

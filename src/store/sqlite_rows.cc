@@ -91,7 +91,8 @@ Result<> bind_request(Query& q, const AccessRequest& r) {
       .bind(":lease_until", epoch_or_null(r.lease_until))
       .bind(":chat_channel", r.chat_channel)
       .bind(":chat_ts", r.chat_ts)
-      .bind(":requester_email", r.requester_email);
+      .bind(":requester_email", r.requester_email)
+      .bind(":extends", r.extends);
   return {};
 }
 
@@ -127,6 +128,7 @@ Result<AccessRequest> read_request(const Query& q) {
   r.chat_channel = q.text(kChatChannel);
   r.chat_ts = q.text(kChatTs);
   r.requester_email = q.text(kRequesterEmail);
+  r.extends = q.text(kExtends);
   return r;
 }
 

@@ -139,6 +139,18 @@ CREATE TABLE webauthn_credentials (
 -- credentials_of, oldest first.
 CREATE INDEX webauthn_credentials_by_user ON webauthn_credentials (user_id, created_at, credential_id);
 )sql",
+    // Version 7. Extensions (issue 17): the grant a request extends, "" for a fresh request. The
+    // open slots of a requester, account and role are two (core/model.h open_slot_of): an extension
+    // waits beside the grant it extends, in the extension slot, until it is active itself. The
+    // rules between the slots are checked in the write transaction (open_slot_conflict); this
+    // index keeps each slot to one request.
+    R"sql(
+ALTER TABLE requests ADD COLUMN extends TEXT NOT NULL DEFAULT '';
+DROP INDEX requests_one_open;
+CREATE UNIQUE INDEX requests_one_open_per_slot ON requests
+  (requester, account, role, (extends <> '' AND state IN ('pending', 'approved', 'granting')))
+  WHERE state IN ('pending', 'approved', 'granting', 'active', 'revoking');
+)sql",
 };
 
 // The schema version this program creates and understands.
@@ -152,19 +164,19 @@ inline constexpr const char* kReadSchemaVersion = "PRAGMA user_version";
 #define JIT_REQUEST_COLUMNS                                                                                  \
   "id, version, requester, account, account_id, role, permission_set_arn, duration_seconds, reason, ticket, " \
   "created_at, updated_at, state, decisions, principal, granted_at, expires_at, ended_at, end_reason, "     \
-  "lease_owner, lease_until, chat_channel, chat_ts, requester_email"
+  "lease_owner, lease_until, chat_channel, chat_ts, requester_email, extends"
 
 enum RequestColumn : int {
   kId, kVersion, kRequester, kAccount, kAccountId, kRole, kPermissionSetArn, kDurationSeconds, kReason, kTicket,
   kCreatedAt, kUpdatedAt, kState, kDecisions, kPrincipal, kGrantedAt, kExpiresAt, kEndedAt, kEndReason,
-  kLeaseOwner, kLeaseUntil, kChatChannel, kChatTs, kRequesterEmail,
+  kLeaseOwner, kLeaseUntil, kChatChannel, kChatTs, kRequesterEmail, kExtends,
 };
 
 // Both bind every column as the parameter of the same name (":requester", ...).
 inline constexpr const char* kInsertRequest = "INSERT INTO requests (" JIT_REQUEST_COLUMNS ") VALUES ("
     ":id, :version, :requester, :account, :account_id, :role, :permission_set_arn, :duration_seconds, :reason, "
     ":ticket, :created_at, :updated_at, :state, :decisions, :principal, :granted_at, :expires_at, :ended_at, "
-    ":end_reason, :lease_owner, :lease_until, :chat_channel, :chat_ts, :requester_email)";
+    ":end_reason, :lease_owner, :lease_until, :chat_channel, :chat_ts, :requester_email, :extends)";
 
 // Changes a row only if it still has the version the caller read.
 inline constexpr const char* kUpdateRequest =
@@ -173,14 +185,16 @@ inline constexpr const char* kUpdateRequest =
     "ticket = :ticket, created_at = :created_at, updated_at = :updated_at, state = :state, "
     "decisions = :decisions, principal = :principal, granted_at = :granted_at, expires_at = :expires_at, "
     "ended_at = :ended_at, end_reason = :end_reason, lease_owner = :lease_owner, lease_until = :lease_until, "
-    "chat_channel = :chat_channel, chat_ts = :chat_ts, requester_email = :requester_email, version = version + 1 "
+    "chat_channel = :chat_channel, chat_ts = :chat_ts, requester_email = :requester_email, extends = :extends, "
+    "version = version + 1 "
     "WHERE id = :id AND version = :version";
 
 inline constexpr const char* kGetRequest = "SELECT " JIT_REQUEST_COLUMNS " FROM requests WHERE id = :id";
 
-// The other open request that holds (requester, account, role), to explain a conflict.
+// The other open requests of (requester, account, role): to check the open slots and explain a
+// conflict.
 inline constexpr const char* kOpenRequestFor =
-    "SELECT id, state FROM requests WHERE requester = :requester AND account = :account AND role = :role "
+    "SELECT id, state, extends FROM requests WHERE requester = :requester AND account = :account AND role = :role "
     "AND state IN ('pending', 'approved', 'granting', 'active', 'revoking') AND id <> :id";
 
 // :states is a JSON array of state names, or NULL for any state.

@@ -70,23 +70,52 @@ Result<std::optional<AccessRequest>> find_request(Database& db, const std::strin
   return sqlite::read_request(*q);
 }
 
-// `constraint` (an Errc::conflict from writing `r`) explained by the other open request that
-// holds the same requester, account and role, when there is one.
-Error open_request_conflict(Database& db, const AccessRequest& r, Error constraint) {
+// The other open requests of `r`'s requester, account and role.
+Result<std::vector<OpenRow>> other_open_requests(Database& db, const AccessRequest& r) {
   auto q = db.query(sqlite::kOpenRequestFor);
-  if (!q) return q.error();
+  if (!q) return fail(q.error());
   q->bind(":requester", r.requester).bind(":account", r.account).bind(":role", r.role).bind(":id", r.id);
-  auto row = q->step();
-  if (!row) return row.error();
-  if (!*row) return constraint;
-  return Error::Conflict(fmt::format(
-      "{} already has an open request for role {} on account {} ({}, {}): wait for it to end or cancel it",
-      r.requester, r.role, r.account, q->text(0), q->text(1)));
+  std::vector<OpenRow> others;
+  while (true) {
+    auto row = q->step();
+    if (!row) return fail(row.error());
+    if (!*row) return others;
+    auto state = parse_state(q->text(1));
+    if (!state) return fail(Error::Internal(fmt::format("request {}: unknown stored state \"{}\"", q->text(0), q->text(1))));
+    others.push_back({q->text(0), *state, q->text(2)});
+  }
+}
+
+// Errc::conflict when `r` (entering its open slot: created, or moved from the other slot) may not
+// be stored beside the other open requests of its slot pair (core/model.h open_slot_conflict).
+// REQUIRES: an open write transaction, so that the rows read are the rows written beside.
+Result<> check_open_slot(Database& db, const AccessRequest& r) {
+  if (!is_open(r.state)) return {};
+  auto others = other_open_requests(db, r);
+  if (!others) return fail(others.error());
+  if (auto conflict = open_slot_conflict(r, /*entering=*/true, *others)) return fail(Error::Conflict(*conflict));
+  return {};
+}
+
+// `constraint` (an Errc::conflict from writing `r`) explained by the other open request that
+// holds the same slot, when there is one.
+Error open_request_conflict(Database& db, const AccessRequest& r, Error constraint) {
+  auto others = other_open_requests(db, r);
+  if (!others) return others.error();
+  if (auto conflict = open_slot_conflict(r, /*entering=*/false, *others)) return Error::Conflict(*conflict);
+  return constraint;
 }
 
 // Inserts `r` as given (its version included), explaining a conflict: the id exists, or the slot
-// is taken by another open request.
-Result<> insert_request(Database& db, const AccessRequest& r) {
+// is taken by another open request. `imported`: copied from a store that kept the slot rules, so
+// only the index's one request per slot is checked (the grant an extension extends may come later).
+Result<> insert_request(Database& db, const AccessRequest& r, bool imported = false) {
+  if (!imported)
+    if (auto ok = check_open_slot(db, r); !ok) {
+      auto existing = find_request(db, r.id);
+      if (existing && *existing) return fail(Error::Conflict(fmt::format("request {} already exists", r.id)));
+      return ok;
+    }
   auto insert = db.query(sqlite::kInsertRequest);
   if (!insert) return fail(insert.error());
   if (auto bound = sqlite::bind_request(*insert, r); !bound) return fail(bound.error());
@@ -184,6 +213,12 @@ Result<AccessRequest> SqliteStore::update_request(const AccessRequest& request, 
   std::lock_guard lock(mu_);
   auto transaction = WriteTransaction::begin(*db_);
   if (!transaction) return fail(transaction.error());
+  if (is_open(request.state)) {  // a move into a slot (an extension's grant becoming active) is checked
+    auto current = find_request(*db_, request.id);
+    if (!current) return fail(current.error());
+    if (*current && (!is_open((*current)->state) || open_slot_of(**current) != open_slot_of(request)))
+      if (auto ok = check_open_slot(*db_, request); !ok) return fail(ok.error());
+  }
   {
     auto update = db_->query(sqlite::kUpdateRequest);
     if (!update) return fail(update.error());
@@ -269,7 +304,7 @@ Result<AccessRequest> SqliteStore::import_request(const AccessRequest& request) 
   std::lock_guard lock(mu_);
   auto transaction = WriteTransaction::begin(*db_);
   if (!transaction) return fail(transaction.error());
-  if (auto inserted = insert_request(*db_, request); !inserted) return fail(inserted.error());
+  if (auto inserted = insert_request(*db_, request, /*imported=*/true); !inserted) return fail(inserted.error());
   if (auto committed = transaction->commit(); !committed) return fail(committed.error());
   return request;
 }

@@ -95,6 +95,7 @@ TEST_P(StoreContract, EmptyStoreHasNothing) {
 TEST_P(StoreContract, CreateAndGetRoundTripEveryField) {
   AccessRequest full = full_request("r-full");
   full.version = 0;
+  full.extends = "r-older";  // active: in the main slot, whatever it extended
 
   AccessRequest bare;  // every string empty, every optional empty, no decisions
   bare.id = "r-bare";
@@ -182,6 +183,62 @@ TEST_P(StoreContract, OneOpenRequestPerRequesterAccountAndRole) {
   first.state = State::pending;
   EXPECT_EQ(error_of(store().update_request(first, event_for(first, "reopen"))), Errc::conflict);
   EXPECT_EQ(ok(store().get_request("r-1")).state, State::cancelled);
+}
+
+// Issue 17: an extension (extends = the grant's id) waits beside the active grant it extends, in a
+// slot of its own, one at a time; it takes the main slot when its own grant is active, only once
+// the grant it extended has ended (core/model.h open_slot_conflict).
+TEST_P(StoreContract, AnExtensionWaitsBesideTheGrantItExtendsAndNothingElse) {
+  AccessRequest grant = put(store(), make_request("r-grant"), State::active, kT0 + Seconds{3600});
+  AccessRequest extension = make_request("r-ext");
+  extension.extends = "r-grant";
+  extension = ok(store().create_request(extension, event_for(extension)));
+
+  // A second extension, a fresh request, an extension of something else: refused.
+  AccessRequest second = make_request("r-ext2");
+  second.extends = "r-grant";
+  EXPECT_EQ(error_of(store().create_request(second, event_for(second))), Errc::conflict);
+  const AccessRequest fresh = make_request("r-fresh");
+  EXPECT_EQ(error_of(store().create_request(fresh, event_for(fresh))), Errc::conflict);
+  put(store(), make_request("r-other-grant", "U2"), State::active, kT0 + Seconds{3600});
+  AccessRequest stray = make_request("r-stray", "U2");
+  stray.extends = "r-grant";  // U1's grant, not U2's
+  EXPECT_EQ(error_of(store().create_request(stray, event_for(stray))), Errc::conflict);
+  AccessRequest of_nothing = make_request("r-of-nothing", "U3");
+  of_nothing.extends = "r-gone";
+  EXPECT_EQ(error_of(store().create_request(of_nothing, event_for(of_nothing))), Errc::conflict);
+
+  // It goes through its decision and its grant beside the grant, but is active only after it ended.
+  for (State s : {State::approved, State::granting}) {
+    extension.state = s;
+    extension = ok(store().update_request(extension, event_for(extension, "step")));
+  }
+  extension.state = State::active;
+  EXPECT_EQ(error_of(store().update_request(extension, event_for(extension, "grant_succeeded"))), Errc::conflict);
+  grant.state = State::revoked;
+  grant = ok(store().update_request(grant, event_for(grant, "hand_over")));
+  extension = ok(store().update_request(extension, event_for(extension, "grant_succeeded")));
+  EXPECT_EQ(extension.state, State::active);
+
+  // Now it holds the main slot: a fresh request waits, an extension of it may be asked for.
+  EXPECT_EQ(error_of(store().create_request(fresh, event_for(fresh))), Errc::conflict);
+  second.extends = "r-ext";
+  EXPECT_TRUE(store().create_request(second, event_for(second)).has_value());
+  EXPECT_EQ(ok(store().get_request("r-ext2")).extends, "r-ext");
+}
+
+TEST_P(StoreContract, AnExtensionThatEndsLeavesTheGrantItsSlot) {
+  put(store(), make_request("r-grant"), State::active, kT0 + Seconds{3600});
+  AccessRequest extension = make_request("r-ext");
+  extension.extends = "r-grant";
+  extension = ok(store().create_request(extension, event_for(extension)));
+  extension.state = State::denied;
+  extension = ok(store().update_request(extension, event_for(extension, "deny")));
+  const AccessRequest fresh = make_request("r-fresh");
+  EXPECT_EQ(error_of(store().create_request(fresh, event_for(fresh))), Errc::conflict);  // the grant's
+  AccessRequest again = make_request("r-ext-again");
+  again.extends = "r-grant";
+  EXPECT_TRUE(store().create_request(again, event_for(again)).has_value());
 }
 
 TEST_P(StoreContract, RacingUpdatesOfOneVersionExactlyOneWins) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "core/model.h"
 #include "core/time.h"
 
 namespace jit {
@@ -30,6 +31,7 @@ const std::map<std::pair<State, Action>, State>& expected_transitions() {
       {{State::active, Action::admin_revoke}, State::revoking},
       {{State::revoking, Action::reclaim}, State::revoking},
       {{State::revoking, Action::revoke_succeeded}, State::revoked},
+      {{State::active, Action::hand_over}, State::revoked},
   };
   return table;
 }
@@ -54,8 +56,62 @@ TEST(Lifecycle, EveryStateActionPairIsAllowedOrAConflict) {
       }
     }
   }
-  EXPECT_EQ(allowed, 15);
-  EXPECT_EQ(allowed + refused, 10 * 14);
+  EXPECT_EQ(allowed, 16);
+  EXPECT_EQ(allowed + refused, 10 * 15);
+}
+
+// Issue 17: an extension takes the assignment over from an active grant only; the old grant ends
+// at once (nothing is revoked in AWS, so there is no revoking step to resume).
+TEST(Lifecycle, OnlyAnActiveGrantIsHandedOverAndItEndsThere) {
+  for (State from : kAllStates) {
+    auto to = next_state(from, Action::hand_over);
+    EXPECT_EQ(to.has_value(), from == State::active) << state_name(from);
+  }
+  EXPECT_EQ(next_state(State::active, Action::hand_over).value(), State::revoked);
+  EXPECT_TRUE(is_terminal(State::revoked));
+  EXPECT_EQ(parse_action("hand_over"), Action::hand_over);
+}
+
+// ---- src/core/model.h: the open slots (issue 17) ----
+
+TEST(OpenSlot, AnExtensionWaitsInItsOwnSlotUntilItIsActive) {
+  for (State s : kAllStates) {
+    EXPECT_EQ(open_slot_of(s, ""), OpenSlot::main) << state_name(s);
+    const bool waits = s == State::pending || s == State::approved || s == State::granting;
+    EXPECT_EQ(open_slot_of(s, "r-old"), waits ? OpenSlot::extension : OpenSlot::main) << state_name(s);
+  }
+}
+
+TEST(OpenSlot, AnExtensionEntersOnlyBesideTheGrantItExtends) {
+  AccessRequest ext{.id = "r-new", .requester = "U1", .account = "prod", .role = "admin"};
+  ext.extends = "r-old";
+  const OpenRow grant{"r-old", State::active, ""};
+  EXPECT_FALSE(open_slot_conflict(ext, true, {grant}));
+  const auto none = open_slot_conflict(ext, true, {});
+  ASSERT_TRUE(none);
+  EXPECT_NE(none->find("extends r-old, which is not U1's open grant"), std::string::npos) << *none;
+  EXPECT_TRUE(open_slot_conflict(ext, true, {OpenRow{"r-other", State::active, ""}}));
+  // Once in, it stays while the grant ends (it is then an ordinary request).
+  EXPECT_FALSE(open_slot_conflict(ext, false, {}));
+  // One extension at a time.
+  EXPECT_TRUE(open_slot_conflict(ext, false, {grant, OpenRow{"r-ext2", State::pending, "r-old"}}));
+}
+
+TEST(OpenSlot, NothingEntersTheMainSlotWhileAnExtensionWaits) {
+  AccessRequest fresh{.id = "r-fresh", .requester = "U1", .account = "prod", .role = "admin"};
+  const OpenRow waiting{"r-new", State::granting, "r-old"};
+  const auto conflict = open_slot_conflict(fresh, true, {waiting});
+  ASSERT_TRUE(conflict);
+  EXPECT_NE(conflict->find("r-new"), std::string::npos) << *conflict;
+  EXPECT_TRUE(open_slot_conflict(fresh, true, {OpenRow{"r-old", State::active, ""}}));
+  // The extension itself moving to the main slot, once the grant it extended has ended.
+  AccessRequest promoted{.id = "r-new", .requester = "U1", .account = "prod", .role = "admin", .state = State::active};
+  promoted.extends = "r-old";
+  EXPECT_FALSE(open_slot_conflict(promoted, true, {}));
+  EXPECT_TRUE(open_slot_conflict(promoted, true, {OpenRow{"r-old", State::active, ""}}));
+  // A request that ended takes no slot.
+  fresh.state = State::denied;
+  EXPECT_FALSE(open_slot_conflict(fresh, true, {waiting}));
 }
 
 TEST(Lifecycle, ConflictMessageNamesActionAndState) {

@@ -38,7 +38,7 @@ class MemoryStore final : public Store {
 
  private:
   // Each REQUIRES mu_ held.
-  std::optional<Error> open_request_conflict(const AccessRequest& r) const;
+  std::optional<Error> open_request_conflict(const AccessRequest& r, bool imported = false) const;
   AuditEvent append_locked(AuditEvent event);
   template <class Keep, class Before>
   std::vector<AccessRequest> select(Keep keep, Before before, std::size_t limit) const;

@@ -18,6 +18,7 @@
 #include "contract/locks_contract.h"
 #include "contract/step_up_store_contract.h"
 #include "contract/store_contract.h"
+#include "fakes/requests.h"
 #include "store/sqlite_schema.h"
 
 namespace jit {
@@ -210,7 +211,7 @@ TEST_F(SqliteStoreTest, QueriesUseTheirIndexes) {
       {sqlite::kInFlight, "SCAN requests USING INDEX requests_in_flight"},  // the partial index holds only these
       {sqlite::kPendingBefore, "SEARCH requests USING INDEX requests_pending_by_created"},
       {sqlite::kHoldingAccess, "SCAN requests USING INDEX requests_holding_access"},
-      {sqlite::kOpenRequestFor, "SEARCH requests USING INDEX requests_one_open"},
+      {sqlite::kOpenRequestFor, "SEARCH requests USING INDEX requests_one_open_per_slot"},
       {sqlite::kListRequests, "SCAN requests USING INDEX requests_by_created"},
       {sqlite::kListRequestsOf, "SEARCH requests USING INDEX requests_by_requester"},
       {sqlite::kGetRequest, "SEARCH requests USING INDEX sqlite_autoindex_requests_1"},
@@ -359,12 +360,41 @@ TEST_F(SqliteStoreTest, AVersion5DatabaseGainsTheStepUpTablesAndKeepsItsLocks) {
   auto store = open_store(path_);
   ASSERT_NE(store, nullptr);
   RawDatabase raw(path_);
-  EXPECT_EQ(raw.value("PRAGMA user_version"), "6");
+  EXPECT_EQ(raw.value("PRAGMA user_version"), std::to_string(sqlite::kSchemaVersion));
   EXPECT_EQ(raw.value("SELECT owner FROM locks WHERE name = 'lock#ps-1'"), "instance-a");
   ASSERT_TRUE(store->add_credential({.credential_id = "cred-1", .user_id = "U1", .public_key = "k", .created_at = kT0}));
   EXPECT_EQ(raw.value("SELECT user_id || ' ' || sign_count || ' ' || created_at || ' ' || "
                       "coalesce(last_used_at, 'null') FROM webauthn_credentials"),
             fmt::format("U1 0 {} null", epoch_seconds(kT0)));
+}
+
+// Version 7 (issue 17): a request stored before extensions extends nothing, and still holds its
+// slot: a fresh request beside it is refused, an extension of it is not.
+TEST_F(SqliteStoreTest, AVersion6DatabaseGainsExtensionsAndKeepsItsOpenSlots) {
+  {
+    RawDatabase raw(path_);
+    for (int step = 0; step < 6; ++step) raw.rows(sqlite::kMigrations[step]);
+    raw.rows("PRAGMA user_version = 6");
+    raw.rows("INSERT INTO requests (id, version, requester, account, account_id, role, permission_set_arn, "
+             "duration_seconds, reason, ticket, created_at, updated_at, state, decisions, principal, expires_at, "
+             "end_reason, lease_owner, chat_channel, chat_ts) VALUES ('r-old', 3, 'U1', 'prod', '111111111111', "
+             "'admin', 'arn:ps', 3600, 'why', '', 1700000000, 1700000000, 'active', '[]', 'p-1', 1700003600, '', "
+             "'', '', '')");
+  }
+  auto store = open_store(path_);
+  ASSERT_NE(store, nullptr);
+  RawDatabase raw(path_);
+  EXPECT_EQ(raw.value("PRAGMA user_version"), std::to_string(sqlite::kSchemaVersion));
+  auto old = store->get_request("r-old");
+  ASSERT_TRUE(old) << old.error().message;
+  EXPECT_EQ(old->extends, "");
+  AccessRequest fresh = testing::new_request("r-fresh");
+  EXPECT_FALSE(store->create_request(fresh, {.action = "submit", .request_id = "r-fresh"}));
+  AccessRequest extension = testing::new_request("r-ext");
+  extension.extends = "r-old";
+  auto created = store->create_request(extension, {.action = "submit", .request_id = "r-ext"});
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(raw.value("SELECT extends FROM requests WHERE id = 'r-ext'"), "r-old");
 }
 
 // put_challenge drops what expired more than a day before the new challenge was made, and only that.
