@@ -13,7 +13,7 @@ std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_hand
 }  // namespace
 
 std::string of_submit(const AccessRequest& r) {
-  return dump(Json{{"requester", r.requester},
+  Json j{{"requester", r.requester},
                    {"account", r.account},
                    {"account_id", r.account_id},
                    {"role", r.role},
@@ -23,7 +23,9 @@ std::string of_submit(const AccessRequest& r) {
                    {"ticket", r.ticket},
                    {"requester_email", r.requester_email},
                    {"principal", r.principal},
-                   {"created_at", epoch_seconds(r.created_at)}});
+                   {"created_at", epoch_seconds(r.created_at)}};
+  if (!r.extends.empty()) j["extends"] = r.extends;
+  return dump(j);
 }
 
 std::string of_posted(const std::string& channel, const std::string& ts, const std::string& permalink) {
@@ -99,6 +101,12 @@ std::string of_grant_succeeded(const AccessRequest& r) {
 }
 
 std::string of_end(const AccessRequest& r) { return of_revoked(r, std::nullopt, false); }
+
+std::string of_handed_over(const AccessRequest& r, const std::string& extension_id) {
+  Json j{{"end_reason", r.end_reason}, {"extended_by", extension_id}};
+  if (r.ended_at) j["ended_at"] = epoch_seconds(*r.ended_at);
+  return dump(j);
+}
 
 std::string of_expiry_mismatch(std::optional<TimePoint> row_expires_at, TimePoint expires_at) {
   Json j{{"expires_at", epoch_seconds(expires_at)}};

@@ -7,6 +7,8 @@
 //   action (AuditEvent::action)    keys
 //   submit                         requester account account_id role permission_set_arn
 //                                  duration_s reason ticket requester_email principal created_at
+//                                  [extends: the grant an extension extends (issue 17); absent
+//                                   for a fresh request]
 //   posted                         channel ts permalink
 //   approve_partial, approve,      approver approved reason at approvals needed
 //   deny                           (approvals: approvals counted so far, this one included;
@@ -30,6 +32,8 @@
 //   revoke_succeeded, lapse, cancel
 //   revoke_succeeded also          [cutoff_moved_to: when an early end moved the cut-off to then;
 //                                   schedule_cancelled: true when its schedule was cancelled]
+//   hand_over                      ended_at end_reason extended_by (the extension that took the
+//                                  grant's assignment over, issue 17)
 //   expiry_mismatch                row_expires_at expires_at (an active row's edited expiry,
 //                                  and its begin_grant event's, which the engine restored)
 #pragma once
@@ -80,6 +84,8 @@ std::string of_revoked(const AccessRequest& r, std::optional<TimePoint> cutoff_m
 std::string of_grant_succeeded(const AccessRequest& r);
 // Any end or step towards it: ended_at (when set) and end_reason.
 std::string of_end(const AccessRequest& r);
+// hand_over: of_end, and the extension that took the grant's assignment over.
+std::string of_handed_over(const AccessRequest& r, const std::string& extension_id);
 // expiry_mismatch: the expiry found on the row (nullopt: none) and the one its grant event proves.
 std::string of_expiry_mismatch(std::optional<TimePoint> row_expires_at, TimePoint expires_at);
 

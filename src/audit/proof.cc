@@ -66,6 +66,11 @@ class Examiner {
       begin_ = {e, *read};
     } else if (a == "grant_succeeded") {
       succeeded_ = true;
+    } else if (a == "hand_over") {
+      ++handovers_;
+      handed_to_ = facts::text(*read, "extended_by").value_or("");
+      if (holds_or_may_hold(row_.state))
+        bad("state", std::string(state_name(row_.state)), fmt::format("ended by {} ({})", a, where));
     } else if (a == "deny" || a == "cancel" || a == "lapse" || a == "grant_failed" || a == "revoke_succeeded") {
       if (holds_or_may_hold(row_.state))
         bad("state", std::string(state_name(row_.state)), fmt::format("ended by {} ({})", a, where));
@@ -99,6 +104,9 @@ class Examiner {
                               std::pair{"requester_email", &row_.requester_email},
                               std::pair{"principal", &row_.principal}})
       same_text(key, *value);
+    // An extension's link to its grant (issue 17): absent from the facts of a fresh request.
+    if (const auto chain = facts::text(submit_, "extends").value_or(""); chain != row_.extends)
+      bad("extends", row_.extends.empty() ? "(none)" : row_.extends, chain.empty() ? "(none)" : chain);
     same_number("duration_s", row_.duration.count(), false);
     same_number("created_at", epoch_seconds(row_.created_at), true);
     Proof& p = out_.proof;
@@ -108,6 +116,7 @@ class Examiner {
     p.role = facts::text(submit_, "role").value_or("");
     p.permission_set_arn = facts::text(submit_, "permission_set_arn").value_or("");
     p.principal = facts::text(submit_, "principal").value_or("");
+    p.extends = facts::text(submit_, "extends").value_or("");
   }
 
   void check_approvals() {
@@ -138,6 +147,7 @@ class Examiner {
         on_row.push_back(d.approver);
     if (std::set(on_row.begin(), on_row.end()) != std::set(chain.begin(), chain.end()))
       bad("approvals", joined(on_row), joined(chain));
+    out_.proof.approved = final_approval_;
     if (holds_or_may_hold(row_.state) && !final_approval_)
       bad("approve", std::string(state_name(row_.state)), "no approve event");
   }
@@ -152,6 +162,10 @@ class Examiner {
     if ((row_.state == State::granting || granted(row_.state)) && !p.has_grant)
       bad("begin_grant", state, "no begin_grant event");
     if (granted(row_.state) && !succeeded_) bad("grant_succeeded", state, "no grant_succeeded event");
+    p.handed_over_to = handed_to_;
+    if (handovers_ > 1) bad("hand_over", "", fmt::format("{} hand_over events", handovers_));
+    if (handovers_ > 0 && handed_to_.empty()) bad("hand_over", "", "a hand_over event that names no extension");
+    if (handovers_ > 0 && !succeeded_) bad("hand_over", "", "handed over a grant that never succeeded");
     if (!p.has_grant || begin_.second.empty()) return;  // none, or from before facts were kept
     const Json& f = begin_.second;
     for (auto [key, value] : {std::pair{"account_id", &row_.account_id},
@@ -197,7 +211,8 @@ class Examiner {
   const Keyring& keys_;
   const Policy* policy_;
   Examination out_;
-  int submits_ = 0, grants_ = 0;
+  int submits_ = 0, grants_ = 0, handovers_ = 0;
+  std::string handed_to_;
   Json submit_ = Json::object();
   std::vector<std::pair<AuditEvent, Json>> approvals_;
   bool final_approval_ = false, succeeded_ = false;
@@ -221,6 +236,22 @@ Result<Proof> prove_request(const AccessRequest& row, const std::vector<AuditEve
   auto exam = examine_request(row, events, keys, &policy);
   if (exam.mismatches.empty()) return std::move(exam.proof);
   return fail(Error::Denied(unexplained(row.id, exam.mismatches, true)));
+}
+
+std::string handover_problem(const std::string& grant_id, const Proof& grant, const std::string& extension_id,
+                             const Proof& extension) {
+  if (grant.handed_over_to != extension_id)
+    return fmt::format("grant {} was {} request {}", grant_id,
+                       grant.handed_over_to.empty() ? "not handed over to"
+                                                    : "handed over to " + grant.handed_over_to + ", not to",
+                       extension_id);
+  if (extension.extends != grant_id)
+    return fmt::format("grant {} was handed over to request {}, whose submit event extends {}", grant_id, extension_id,
+                       extension.extends.empty() ? "nothing" : extension.extends);
+  if (!extension.approved)
+    return fmt::format("grant {} was handed over to request {}, which no approve event approved", grant_id,
+                       extension_id);
+  return "";
 }
 
 std::string step_up_shortfall(const Proof& proof, const RolePolicy& role) {

@@ -34,6 +34,9 @@ struct Proof {
   std::vector<std::string> approvers;   // distinct approvers of its approval events, in order
   std::vector<std::string> stepped_up;  // those of `approvers` whose event carries a security-key
                                         // step-up (facts::step_up_of), in order
+  std::string extends;                  // the submit event's: the grant an extension extends ("" none)
+  std::string handed_over_to;           // the hand_over event's extension ("" when none)
+  bool approved = false;                // a final approve event is in the chain
   bool has_grant = false;               // a begin_grant event is in the chain
   std::optional<TimePoint> expires_at;  // the begin_grant event's expiry (nullopt: no grant, or an
                                         // event from before facts were written)
@@ -59,6 +62,14 @@ struct Examination {
 // (facts::step_up_of). Without it (a grant already given): the chain alone.
 Examination examine_request(const AccessRequest& row, const std::vector<AuditEvent>& events, const Keyring& keys,
                             const Policy* policy);
+
+// Issue 17: why the handover of grant `grant_id` (whose chain proves `grant`) to `extension_id`
+// (whose chain proves `extension`) is not explained, or "" when it is: the grant's hand_over event
+// names the extension, and the extension's own submit event extends the grant and its chain holds
+// its final approval. (Whether that approval was what policy required is examine_request's, on
+// the extension's events.)
+std::string handover_problem(const std::string& grant_id, const Proof& grant, const std::string& extension_id,
+                             const Proof& extension);
 
 // For a role with step_up: "" when at least role.approvals_required approval events of `proof`
 // carry a security-key step-up; otherwise what is missing ("role R needs each approval made with a

@@ -21,15 +21,17 @@ namespace {
 
 // The request `requester` already has open for this account and role, if any: one open request
 // or grant per (requester, account, role).
+// `except`: a request not to count (the grant an extension extends, which it may sit beside).
 Result<std::optional<AccessRequest>> open_request_of(Store& store, const std::string& requester,
-                                                     const std::string& account, const std::string& role) {
+                                                     const std::string& account, const std::string& role,
+                                                     const std::string& except = "") {
   RequestQuery q{.requester = requester, .states = {}, .limit = 1000};
   for (State s : kAllStates)
     if (is_open(s)) q.states.push_back(s);
   auto mine = store.list_requests(q);
   if (!mine) return fail(mine.error());
   for (auto& r : *mine)
-    if (r.account == account && r.role == role) return std::move(r);
+    if (r.account == account && r.role == role && (except.empty() || r.id != except)) return std::move(r);
   return std::nullopt;
 }
 
@@ -45,7 +47,11 @@ Error duplicate_of(const AccessRequest& r) {
   return Error::Conflict(fmt::format(
       "you already have request {} ({}) for role {} on account {}: one open request or grant per role; {}", r.id,
       state_name(r.state), r.role, r.account,
-      r.state == State::pending ? "cancel it first to ask again" : "a longer session is a new request after it ends"));
+      r.state == State::pending  ? "cancel it first to ask again"
+      : r.state == State::active ? fmt::format("for more time, use Request more time on its message or "
+                                               "/jit extend {} <duration> <reason>",
+                                               r.id)
+                                 : "ask again after it ends"));
 }
 
 }  // namespace
@@ -67,29 +73,21 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
     return fail(duplicate_of(**existing));
 
   const TimePoint now = clock_.now();
-  auto created = create_pending({.requester = cmd.requester,
-                                 .account = checked->account->name,
-                                 .account_id = checked->account->id,
-                                 .role = checked->role->name,
-                                 .permission_set_arn = checked->role->permission_set_arn,
-                                 .duration = checked->duration,
-                                 .reason = cmd.reason,
-                                 .ticket = cmd.ticket,
-                                 .created_at = now,
-                                 .updated_at = now,
-                                 .state = State::pending,
-                                 .requester_email = standing->email,
-                                 .principal = *principal,
-                                 .chat_channel = owner_channel_of(*checked->account, *checked->role)});
+  auto created = create_pending(engine_internal::pending_request(*checked, cmd.requester, cmd.reason, cmd.ticket, now,
+                                                                 standing->email, *principal));
   if (!created) return fail(created.error());
-  if (options_.metrics) options_.metrics->inc("jit_requests_total", {{"outcome", "submitted"}});
-  spdlog::info("event=submit request={} requester={} account={} role={} duration={}", created->id,
-               created->requester, created->account, created->role, format_duration(created->duration));
+  return after_submit(*created, checked->role->auto_approve);
+}
 
+Result<AccessRequest> Engine::after_submit(AccessRequest created, bool auto_approved_role) {
+  if (options_.metrics) options_.metrics->inc("jit_requests_total", {{"outcome", "submitted"}});
+  spdlog::info("event=submit request={} requester={} account={} role={} duration={}{}", created.id, created.requester,
+               created.account, created.role, format_duration(created.duration),
+               created.extends.empty() ? "" : " extends=" + created.extends);
   crash_point("after_write:submit");
-  AccessRequest result = *created;
+  AccessRequest result = std::move(created);
   if (auto posted = post_to_chat(result)) result = *posted;
-  if (checked->role->auto_approve && !result.chat_ts.empty()) {
+  if (auto_approved_role && !result.chat_ts.empty()) {
     // Posted first, so the owner channel sees every auto-approved request (unposted, it waits for
     // the sweeper to post it, then approve it); a refusal leaves it pending for people to decide
     // (and the requester is told it waits).
@@ -142,9 +140,14 @@ Result<AccessRequest> Engine::create_pending(AccessRequest r) {
                  .facts = engine_internal::facts_of(Action::submit, r)};
     created = create(r, e);
     if (created || created.error().code != Errc::conflict) break;
-    // Either the id was taken (try another) or an open request appeared meanwhile.
-    if (auto existing = open_request_of(store_, r.requester, r.account, r.role); existing && *existing)
+    // Either the id was taken (try another) or an open request appeared meanwhile (for an
+    // extension: another extension, or the grant it extends is no longer open: the store says so).
+    if (auto existing = open_request_of(store_, r.requester, r.account, r.role, r.extends); existing && *existing)
       return fail(duplicate_of(**existing));
+    if (!r.extends.empty()) {
+      auto again = store_.get_request(r.id);  // the id was taken: try another; otherwise the store's reason
+      if (!again && again.error().code == Errc::not_found) break;
+    }
   }
   return created;
 }

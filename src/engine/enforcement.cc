@@ -17,6 +17,7 @@
 #include "core/duration.h"
 #include "engine/crash_points.h"
 #include "engine/engine.h"
+#include "engine/engine_internal.h"
 
 namespace jit {
 
@@ -174,16 +175,25 @@ std::string Engine::enforcement_note(const AccessRequest& r) {
 Result<> Engine::undo_grant(const AccessRequest& r) {
   auto e = enforcement_of(r);
   if (!e) return fail(e.error());
+  // An extension that fails before it took the assignment over shares it with the active grant it
+  // extends (issue 17): that grant keeps the assignment and its sessions; only the extension's own
+  // cut-off and schedule are undone.
+  auto shared = shares_assignment(r);
+  if (!shared) return fail(shared.error());
   // An armed cut-off of a grant that failed would still cut, at this grant's expiry, the sessions
   // of a new grant of the same role made before then: it is moved to now, where it cuts nothing
-  // (this grant opened no session) and the next arming or pruning takes it away.
+  // (this grant opened no session) and the next arming or pruning takes it away. Beside a grant
+  // still holding the assignment it is made inert instead (now would cut that grant's sessions).
   if (e->cutoff_armed) {
     const TimePoint now = clock_.now();
-    if (auto moved = provider_.arm_cutoff({r.id, assignment_of(r), now, now}); !moved)
+    const SessionCutoff undone = *shared ? engine_internal::inert_cutoff(r.id, assignment_of(r), now)
+                                         : SessionCutoff{r.id, assignment_of(r), now, now};
+    if (auto moved = provider_.arm_cutoff(undone); !moved)
       return fail(Error{moved.error().code, fmt::format("could not disarm the session cut-off: {}", moved.error().message)});
   }
   if (e->schedule)
     if (auto cancelled = provider_.cancel_scheduled_revoke(r.id); !cancelled) return cancelled;
+  if (*shared) return {};
   return provider_.revoke(assignment_of(r));
 }
 

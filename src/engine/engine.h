@@ -84,6 +84,14 @@ struct SubmitCommand {
   std::string ticket;
 };
 
+// More time on an active grant (issue 17): `grant_id` is the requester's own active grant.
+struct ExtendCommand {
+  std::string requester;
+  std::string grant_id;
+  std::string duration;
+  std::string reason;
+};
+
 struct SweepReport {
   int lapsed = 0;     // pending requests expired past the approval window
   int revoked = 0;    // grants revoked past their expiry (the timers missed them)
@@ -132,6 +140,15 @@ class Engine {
 
   // Checks policy and records a pending request; posts it for approval and tells the requester.
   Result<AccessRequest> submit(const SubmitCommand& command);
+  // Asks for more time on an active grant (issue 17): files a new pending request for the grant's
+  // account and role, linked to it (AccessRequest::extends), with every check of submit (policy as
+  // it is now, the requester's standing, the duration within the role's maximum) and decided like
+  // any other (approvers, step-up, auto-approval). Its duration counts from when it is granted, so
+  // it must exceed the time the grant has left (Errc::invalid otherwise). Errc::denied when the
+  // grant is someone else's; Errc::conflict when it is not active, or when an extension of it is
+  // already open. Approved before the grant ends, its grant takes the assignment over without a
+  // gap (engine/extend.cc); after, it is an ordinary grant.
+  Result<AccessRequest> extend(const ExtendCommand& command);
   // Records an approval; the last approval needed starts the grant (which runs inside this call).
   // A role with step_up (policy as it is now) needs `step_up`, the proof of a verified WebAuthn
   // assertion for this request by this approver: without it Errc::denied and nothing is written.
@@ -237,6 +254,31 @@ class Engine {
   // Stores a new pending request under a fresh id with its submit event; Errc::conflict naming the
   // open request when one for the same role appeared meanwhile.
   Result<AccessRequest> create_pending(AccessRequest request);
+  // After a new pending request is stored: counts and logs it, posts it to its owner channel, approves it when its
+  // role auto-approves (and it was posted), tells the requester. The request as it is then.
+  Result<AccessRequest> after_submit(AccessRequest created, bool auto_approved_role);
+
+  // --- Extensions (engine/extend.cc, issue 17). ---
+
+  // What an extension's grant finds of the grant it extends (AccessRequest::extends).
+  enum class Extended {
+    none,         // extends nothing, or the grant ended otherwise: an ordinary grant
+    holding,      // the grant is active and holds the same assignment: to be taken over
+    handed_over,  // the grant ended "extended by" this request (hand_over written)
+    busy,         // the grant is being revoked (or granted): wait for it
+  };
+  // `grant`, when given, receives the grant as read. Errc::unavailable when it could not be read.
+  Result<Extended> extended_grant(const AccessRequest& request, AccessRequest* grant);
+  // The handover, for a granting extension whose cut-off and schedule exist (finish_grant): writes
+  // hand_over on the grant, disarms the grant's cut-off and cancels its schedule. True when the
+  // assignment is in place and needs no provider grant; false when the caller grants as usual
+  // (no handover, or the assignment is gone, or the IAM-role path, which writes its own
+  // statement). Errc::unavailable while the grant is being revoked.
+  Result<bool> take_over_grant(AccessRequest& request);
+  // True while the grant `request` extends is active and holds the same assignment (not handed
+  // over yet): a rollback of `request` must then leave the assignment to it.
+  Result<bool> shares_assignment(const AccessRequest& request);
+
   // Stores a new request with its submit event (marked in a dry run).
   Result<AccessRequest> create(const AccessRequest& request, AuditEvent event);
   // Marks an event before it is written, in a dry run.

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "core/model.h"
+#include "core/policy.h"
+#include "ports/access_provider.h"
 #include "engine/engine.h"
 
 namespace jit::engine_internal {
@@ -20,6 +22,34 @@ inline void clear_lease(AccessRequest& r) {
 // end events carry ended_at); "" for decisions, whose counts only their caller knows, and for
 // lease moves.
 std::string facts_of(Action action, const AccessRequest& r);
+
+// A cut-off that cuts no session (those issued before 1970): what a grant's statement becomes when
+// another grant's own statement covers the sessions it armed for (an extension took the assignment
+// over, issue 17), or when an extension that failed shares the assignment with the grant it
+// extended. Pruned by the next arming or pruning of the permission set.
+inline SessionCutoff inert_cutoff(const std::string& grant_id, const Assignment& a, TimePoint now) {
+  return {grant_id, a, now, from_epoch(0)};
+}
+
+// A new pending request for `checked` (policy's account and role), as submit and extend store it.
+inline AccessRequest pending_request(const CheckedRequest& checked, const std::string& requester,
+                                     const std::string& reason, const std::string& ticket, TimePoint now,
+                                     const std::string& email, const std::string& principal) {
+  return {.requester = requester,
+          .account = checked.account->name,
+          .account_id = checked.account->id,
+          .role = checked.role->name,
+          .permission_set_arn = checked.role->permission_set_arn,
+          .duration = checked.duration,
+          .reason = reason,
+          .ticket = ticket,
+          .created_at = now,
+          .updated_at = now,
+          .state = State::pending,
+          .requester_email = email,
+          .principal = principal,
+          .chat_channel = owner_channel_of(*checked.account, *checked.role)};
+}
 
 // Why a decision on `r` is no longer possible, in words for the person who clicked.
 std::string already_decided(const AccessRequest& r);

@@ -138,7 +138,19 @@ Result<std::optional<AccessRequest>> Engine::begin_grant(const AccessRequest& r)
   const Assignment wanted{*principal, r.account_id, r.permission_set_arn};
   auto held = provider_.list(r.account_id, r.permission_set_arn);
   if (!held) return fail(held.error());
-  if (std::find(held->begin(), held->end(), wanted) != held->end()) {
+  // An extension (issue 17) finds the assignment of the grant it extends: not standing access, it
+  // takes it over when it is granted; while that grant is being revoked it waits.
+  std::optional<Extended> extended;
+  if (std::find(held->begin(), held->end(), wanted) != held->end() && !r.extends.empty()) {
+    auto found = extended_grant(r, nullptr);
+    if (!found) return fail(found.error());
+    if (*found == Extended::busy)
+      return fail(Error::Unavailable(fmt::format(
+          "grant {}, which request {} extends, is being revoked; the extension is granted once it is gone", r.extends,
+          r.id)));
+    extended = *found;
+  }
+  if (std::find(held->begin(), held->end(), wanted) != held->end() && extended != Extended::holding) {
     const std::string why = fmt::format(
         "{} already holds role {} on account {} outside JIT Access (principal {}): nothing was granted, and "
         "that standing access is left as it is",
@@ -190,9 +202,16 @@ Result<AccessRequest> Engine::finish_grant(const AccessRequest& request) {
   auto enforced = enforce_at_grant(r);
   if (!enforced) return fail(enforced.error());
   if (*enforced) return std::move(**enforced);
-  crash_point("before_provider:grant");
-  auto granted = provider_.grant(a, GrantTerms{r.id, *r.expires_at});
-  crash_point("after_provider:grant");
+  // An extension approved while the grant it extends is active takes its assignment over
+  // (engine/extend.cc): nothing is created, nothing deleted.
+  auto taken = take_over_grant(r);
+  if (!taken) return fail(taken.error());
+  Result<> granted;
+  if (!*taken) {
+    crash_point("before_provider:grant");
+    granted = provider_.grant(a, GrantTerms{r.id, *r.expires_at});
+    crash_point("after_provider:grant");
+  }
   if (!granted) {
     if (granted.error().code == Errc::unavailable) {
       spdlog::warn("event=grant_retry request={} error=\"{}\"", r.id, granted.error().message);
@@ -204,7 +223,10 @@ Result<AccessRequest> Engine::finish_grant(const AccessRequest& request) {
       return fail(undone.error());
     return fail_grant(r, "the provider refused the grant: " + granted.error().message);
   }
-  const std::string note = enforcement_note(r);
+  const std::string note =
+      enforcement_note(r) + (r.extends.empty() ? std::string()
+                             : *taken     ? fmt::format("; took the assignment over from grant {} (no gap)", r.extends)
+                                          : fmt::format("; extends grant {}", r.extends));
   auto changed = update_with_retry(r.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
     if (x.state != State::granting || x.lease_owner != options_.instance_id) return std::nullopt;
     x.granted_at = clock_.now();

@@ -105,8 +105,13 @@ json request_message(const AccessRequest& r, const Policy& policy) {
             : fmt::format(" · {} `{}`", on_iam_role(r) ? "AWS source identity" : "Identity Center user",
                           escape(r.principal)))));
   json blocks = json::array({
-      section(fmt::format("{} requests {} access", mention(r.requester),
-                          tier == "break-glass" ? ":rotating_light: *break-glass*" : "temporary")),
+      section(r.extends.empty()
+                  ? fmt::format("{} requests {} access", mention(r.requester),
+                                tier == "break-glass" ? ":rotating_light: *break-glass*" : "temporary")
+                  : fmt::format("{} requests more{} time on grant `{}`, active now: approved before it ends, "
+                                "the access goes on without a gap",
+                                mention(r.requester), tier == "break-glass" ? " :rotating_light: *break-glass*" : "",
+                                escape(r.extends))),
       {{"type", "section"}, {"fields", fields}},
       section(fmt::format("*Reason*\n{}", escape(r.reason))),
   });
@@ -151,6 +156,7 @@ std::string thread_text(const AccessRequest& r, const AuditEvent& e) {
   if (e.action == "release") return fmt::format("{} released the grant early; revoking.", actor);
   if (e.action == "admin_revoke") return fmt::format("{} is revoking the grant: {}", actor, escape(e.detail));
   if (e.action == "revoke_succeeded") return ":lock: Access revoked in AWS.";
+  if (e.action == "hand_over") return fmt::format(":arrows_counterclockwise: {}", escape(e.detail));
   return fmt::format("{}: {}", escape(e.action), escape(e.detail));
 }
 
@@ -172,8 +178,10 @@ std::string notice_text(const AccessRequest& r, Notice n, const std::string& por
                          when(*r.expires_at),
                          how_to_use(r, portal_url));
     case Notice::expiring_soon:
-      return fmt::format(":hourglass: Your access {} expires at {}. Need more time? Make a new request.", what,
-                         when(*r.expires_at));
+      return fmt::format(":hourglass: Your access {} expires at {}. Need more time? *Request more time* below (an "
+                         "approver decides, and the access goes on without a gap), or `/jit extend {} <duration> "
+                         "<reason>`.",
+                         what, when(*r.expires_at), escape(r.id));
     case Notice::revoked: return fmt::format(":lock: Your access {} has ended{}.", what,
                                              r.end_reason.empty() ? "" : ": " + escape(r.end_reason));
     case Notice::failed: return fmt::format(":warning: Your access {} could not be granted: {}", what, escape(r.end_reason));
@@ -181,6 +189,18 @@ std::string notice_text(const AccessRequest& r, Notice n, const std::string& por
     case Notice::expired: return fmt::format("Your request for {} expired: nobody decided in time.", what);
   }
   return what;
+}
+
+std::optional<json> notice_blocks(const AccessRequest& r, Notice n, const std::string& text) {
+  if ((n != Notice::active && n != Notice::expiring_soon) || r.state != State::active) return std::nullopt;
+  return json{{"text", text},
+              {"blocks", json::array({section(fit(text, kSectionTextLimit)),
+                                      {{"type", "actions"},
+                                       {"block_id", "grant"},
+                                       {"elements", json::array({{{"type", "button"},
+                                                                  {"action_id", kExtendAction},
+                                                                  {"text", plain("Request more time")},
+                                                                  {"value", r.id}}})}}})}};
 }
 
 std::string mark_dry_run(bool dry_run, std::string text) {

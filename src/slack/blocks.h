@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "core/model.h"
@@ -31,5 +32,11 @@ std::string thread_text(const AccessRequest& request, const AuditEvent& event);
 // is active; a grant of an IAM role (issue 16) says instead how to assume it (from the base role,
 // with the source identity) and that IAM may take a few seconds to apply it.
 std::string notice_text(const AccessRequest& request, Notice notice, const std::string& portal_url);
+
+// The requester's direct message for a notice as {"text", "blocks"}: `text` (notice_text, with the
+// dry-run banner when there is one) and, for an active grant's notices (active, expiring_soon),
+// a "Request more time" button (issue 17) whose value is the grant's id. nullopt for the other
+// notices: they are text alone.
+std::optional<nlohmann::json> notice_blocks(const AccessRequest& request, Notice notice, const std::string& text);
 
 }  // namespace jit::slack

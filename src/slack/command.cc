@@ -146,6 +146,15 @@ Command parse_command(std::string_view text) {
     if (verb == "release") return Release{id};
     return Cancel{id};
   }
+  if (verb == "extend") {
+    Extend extend{.request_id = std::string(next_word(rest)), .duration = std::string(next_word(rest)),
+                  .reason = trim(rest)};
+    if (extend.reason.empty())
+      return Unknown{"`/jit extend <grant id> <duration> <reason…>` asks for more time on your active grant, e.g. "
+                     "`/jit extend r2x7k9mqa 1h still debugging the outage` (see `/jit list` for the id); the time "
+                     "counts from when it is approved."};
+    return extend;
+  }
   // Echoed escaped: "<!channel>" typed after /jit must come back as text, not as a mention.
   return Unknown{fmt::format("I don't know `{}`. {}", escape(trim(text)), help_text())};
 }
@@ -157,6 +166,8 @@ std::string help_text() {
          "(durations like `30m`, `1h30m`, `2h`)\n"
          "• `/jit list`: your pending requests and active grants\n"
          "• `/jit release <id>`: end your grant now\n"
+         "• `/jit extend <id> <duration> <reason…>`: ask for more time on your active grant (an approver "
+         "decides; counted from the approval)\n"
          "• `/jit cancel <id>`: withdraw a pending request\n"
          "• `/jit enroll`: a single-use link to register a security key (roles that need a step-up to approve)\n"
          "• `/jit enroll list`: your security keys\n"

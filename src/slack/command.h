@@ -23,6 +23,13 @@ struct Release {
 struct Cancel {
   std::string request_id;
 };
+// "/jit extend <grant id> <duration> <reason…>": more time on one's active grant (issue 17), a new
+// request decided by approvers like any other.
+struct Extend {
+  std::string request_id;
+  std::string duration;
+  std::string reason;
+};
 // "/jit enroll": a single-use link to register a security key (WebAuthn step-up, issue 15).
 struct Enroll {};
 // "/jit enroll list": the person's enrolled credentials.
@@ -38,7 +45,7 @@ struct Unknown {
   std::string message;
 };
 
-using Command = std::variant<OpenModal, Help, ListMine, RequestAccess, Release, Cancel, Enroll, EnrollList,
+using Command = std::variant<OpenModal, Help, ListMine, RequestAccess, Release, Cancel, Extend, Enroll, EnrollList,
                              EnrollRemove, Unknown>;
 
 // Text longer than limits::kMaxCommandBytes is refused (Unknown, naming the limit) before parsing.

@@ -8,6 +8,9 @@ namespace jit::slack {
 // Buttons of the owner-channel message; their value is the request id.
 inline constexpr char kApproveAction[] = "jit_approve";
 inline constexpr char kDenyAction[] = "jit_deny";
+// "Request more time" in the requester's active-grant and expiry-warning messages (issue 17); its
+// value is the grant's request id.
+inline constexpr char kExtendAction[] = "jit_extend";
 
 // Modal callback ids.
 inline constexpr char kRequestModal[] = "jit_request";  // the /jit request form

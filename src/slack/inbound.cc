@@ -116,6 +116,31 @@ std::string InboundHandler::step_up_reply(const std::string& request_id, const s
                      escape(request_id), what, link->url, hh_mm(link->expires_at));
 }
 
+std::string InboundHandler::extension_filed(const AccessRequest& r) {
+  if (r.state == State::pending)
+    return fmt::format("Request `{}` for {} more on grant `{}` is waiting for approval in <#{}>; your access goes on "
+                       "as it is meanwhile.",
+                       escape(r.id), format_duration(r.duration), escape(r.extends), escape(r.chat_channel));
+  return fmt::format("Request `{}` for more time on grant `{}` is {}.", escape(r.id), escape(r.extends),
+                     state_name(r.state));
+}
+
+std::string InboundHandler::request_more_time(const std::string& grant_id, const std::string& user) {
+  if (auto checked = request_id_from(grant_id); !checked) return ":no_entry: " + escape(checked.error().message);
+  auto grant = engine_.get_request(grant_id);
+  if (!grant) return ":warning: " + escape(grant.error().message);
+  // Pre-filled from the grant: as long again as it was granted for (within the role's maximum as
+  // policy has it now), for the same reason. The approver decides as for any request.
+  Seconds duration = grant->duration;
+  const auto policy = engine_.policy();
+  if (const auto* account = policy->find_account(grant->account))
+    if (const auto* role = account->find_role(grant->role)) duration = std::min(duration, role->max_duration);
+  const std::string reason =
+      fmt::format("more time for {}: {}", grant->id, user_text::printable_excerpt(grant->reason, 2000));
+  auto done = engine_.extend({user, grant_id, format_duration(duration), reason});
+  return done ? extension_filed(*done) : ":warning: " + escape(done.error().message);
+}
+
 std::string InboundHandler::list_for(const std::string& user) {
   std::string out;
   for (const auto& [title, states] :
@@ -163,6 +188,10 @@ void InboundHandler::on_command(const json& p) {
       text = fmt::format("Grant `{}` released: AWS is being retried until the access is gone.", id);
     else text = fmt::format("Grant `{}` is still {}: try again in a moment.", id, state_name(done->state));
     reply(channel, user, text);
+  } else if (const auto* x = std::get_if<Extend>(&command)) {
+    auto done = engine_.extend({user, x->request_id, x->duration, x->reason});
+    reply(channel, user,
+          result_text(done, done ? extension_filed(*done) : ""));
   } else if (const auto* c = std::get_if<Cancel>(&command)) {
     auto done = engine_.cancel(c->request_id, user);
     reply(channel, user, result_text(done, fmt::format("Request `{}` withdrawn.", escape(c->request_id))));
@@ -201,6 +230,8 @@ void InboundHandler::on_block_action(const json& p) {
                         "automatically and the requester is told when access is active.",
                         done->id));
     }
+  } else if (id == kExtendAction) {
+    reply(channel, user, request_more_time(action.value("value", ""), user));
   } else if (id == kDenyAction) {
     if (auto may = engine_.check_can_decide(action.value("value", ""), user); !may) {
       reply(channel, user, ":no_entry: " + escape(may.error().message));

@@ -58,6 +58,11 @@ class InboundHandler {
   // A reply only `user` sees, in `channel` (a DM when that fails, e.g. the bot is not in it).
   void reply(const std::string& channel, const std::string& user, const std::string& text);
   std::string list_for(const std::string& user);
+  // "Request more time" clicked on grant `grant_id` (issue 17): files the extension, pre-filled
+  // from the grant; the reply for the clicker.
+  std::string request_more_time(const std::string& grant_id, const std::string& user);
+  // What the requester is told once an extension is filed.
+  static std::string extension_filed(const AccessRequest& request);
   // "/jit enroll", "/jit enroll list", "/jit enroll remove": the reply to show (the enrolment link
   // itself goes by DM, never in a channel and never in the log).
   std::string on_enroll(const std::string& user, const Command& command);

@@ -102,9 +102,11 @@ Result<std::string> SlackChat::dm_channel(const std::string& user_id) {
 Result<> SlackChat::notify_requester(const AccessRequest& r, Notice notice) {
   auto channel = dm_channel(r.requester);
   if (!channel) return fail(channel.error());
-  auto sent = api_.call("chat.postMessage", {{"channel", *channel},
-                                             {"text", marked(notice_text(r, notice, config()->settings.aws.access_portal_url))},
-                                             {"unfurl_links", false}});
+  const std::string text = marked(notice_text(r, notice, config()->settings.aws.access_portal_url));
+  nlohmann::json message = notice_blocks(r, notice, text).value_or(nlohmann::json{{"text", text}});
+  message["channel"] = *channel;
+  message["unfurl_links"] = false;
+  auto sent = api_.call("chat.postMessage", message);
   if (!sent) return fail(to_error("chat.postMessage", sent.error()));
   return {};
 }

@@ -12,23 +12,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Op = MemoryAccessProvider::Op;
 
-class EnforcementTest : public EngineTest {
+// admin: the deny and the schedule; read: a standard role with neither.
+class EnforcementTest : public EnforcingEngineTest {
  protected:
-  EnforcementTest() {
-    // admin: the deny and the schedule; read: a standard role with neither.
-    RolePolicy& admin = config->policy.accounts[0].roles[0];
-    admin.session_cutoff = true;
-    admin.scheduled_revoke = true;
-    provider.use_clock(&clock, std::chrono::hours{1});
-  }
-
-  AccessRequest granted(const std::string& role = "admin") {
-    AccessRequest r = submit(role);
-    auto g = engine->approve(r.id, "U0ALICE");
-    EXPECT_TRUE(g && g->state == State::active) << (g ? std::string(state_name(g->state)) : g.error().message);
-    return g.value_or(r);
-  }
-
   // The facts of the request's (last) event of `action`.
   audit::facts::Json facts_of(const std::string& id, const std::string& action) {
     audit::facts::Json out;
@@ -349,12 +335,7 @@ TEST_P(EnforcementCrashTest, ResumeConvergesOnOneStatementAndOneSchedule) {
   EXPECT_THROW(doomed->approve(r.id, "U0ALICE"), Crash);
   doomed.reset();
 
-  engine = make_engine(point.same_instance ? "i-1" : "i-2");
-  engine->recover();
-  if (!point.same_instance) {
-    clock.advance(Seconds{61});
-    engine->sweep();
-  }
+  restart_after_crash(point.same_instance);
   AccessRequest after = read(r.id);
   ASSERT_EQ(after.state, State::active) << point.name;
   EXPECT_EQ(provider.cutoffs().size(), 1u);

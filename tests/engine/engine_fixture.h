@@ -87,4 +87,34 @@ class EngineTest : public ::testing::Test {
   std::unique_ptr<Engine> engine = make_engine();
 };
 
+// An engine whose prod/admin role arms the session cut-off and schedules the revoke (issue 14), on a
+// provider that prunes cut-offs by the clock (sessions last up to 1h).
+class EnforcingEngineTest : public EngineTest {
+ protected:
+  EnforcingEngineTest() {
+    RolePolicy& admin = config->policy.accounts[0].roles[0];
+    admin.session_cutoff = true;
+    admin.scheduled_revoke = true;
+    provider.use_clock(&clock, std::chrono::hours{1});
+  }
+
+  // After an in-process "kill -9" (crashing_store.h): the same instance restarts (recover), or
+  // another one takes over once the dead one's lease has run out (recover, then a sweep).
+  void restart_after_crash(bool same_instance) {
+    engine = make_engine(same_instance ? "i-1" : "i-2");
+    engine->recover();
+    if (same_instance) return;
+    clock.advance(Seconds{61});
+    engine->sweep();
+  }
+
+  // A request of `role` for `duration`, approved by U0ALICE and active.
+  AccessRequest granted(const std::string& role = "admin", const std::string& duration = "1h") {
+    AccessRequest r = submit(role, duration);
+    auto g = engine->approve(r.id, "U0ALICE");
+    EXPECT_TRUE(g && g->state == State::active) << (g ? std::string(state_name(g->state)) : g.error().message);
+    return g.value_or(r);
+  }
+};
+
 }  // namespace jit::testing

@@ -103,6 +103,35 @@ TEST(SlackBlocks, DecidedMessageReplacesButtonsWithTheOutcome) {
   EXPECT_THAT(denied, HasSubstr("Denied by <@U0BOB>: use &lt;!here&gt; the runbook"));
 }
 
+// Issue 17: the active grant's DMs carry "Request more time", valued with the grant's id; the other
+// notices, and a grant no longer active, do not.
+TEST(SlackBlocks, TheActiveGrantsMessagesOfferMoreTime) {
+  AccessRequest r = request();
+  r.state = State::active;
+  r.expires_at = kT + std::chrono::minutes{90};
+  for (Notice n : {Notice::active, Notice::expiring_soon}) {
+    auto message = notice_blocks(r, n, "the text");
+    ASSERT_TRUE(message);
+    EXPECT_EQ((*message)["text"], "the text");
+    const auto& button = (*message)["blocks"][1]["elements"][0];
+    EXPECT_EQ(button["action_id"], kExtendAction);
+    EXPECT_EQ(button["value"], r.id);
+    EXPECT_EQ(button["text"]["text"], "Request more time");
+  }
+  EXPECT_FALSE(notice_blocks(r, Notice::approved, "x"));
+  r.state = State::revoked;
+  EXPECT_FALSE(notice_blocks(r, Notice::active, "x"));
+}
+
+TEST(SlackBlocks, AnExtensionSaysWhichGrantItExtendsAndTheHandoverIsInTheThread) {
+  AccessRequest r = request();
+  r.extends = "r-old<@U0X>";
+  const std::string text = request_message(r, policy()).dump();
+  EXPECT_THAT(text, HasSubstr("requests more time on grant `r-old&lt;@U0X&gt;`"));
+  EXPECT_THAT(thread_text(r, {.actor = "system:engine", .action = "hand_over", .detail = "r-new took it over"}),
+              HasSubstr("r-new took it over"));
+}
+
 TEST(SlackBlocks, ThreadAndNoticeTexts) {
   AccessRequest r = request();
   r.state = State::active;
@@ -113,7 +142,8 @@ TEST(SlackBlocks, ThreadAndNoticeTexts) {
   EXPECT_THAT(thread_text(r, e), HasSubstr("Access is active until <!date^"));
   EXPECT_THAT(notice_text(r, Notice::active, "https://d-0000000000.awsapps.com/start"),
               HasSubstr("<https://d-0000000000.awsapps.com/start|the AWS access portal>"));
-  EXPECT_THAT(notice_text(r, Notice::expiring_soon, ""), HasSubstr("Make a new request"));
+  EXPECT_THAT(notice_text(r, Notice::expiring_soon, ""), HasSubstr("*Request more time* below"));
+  EXPECT_THAT(notice_text(r, Notice::expiring_soon, ""), HasSubstr("/jit extend " + r.id));
   r.chat_channel = "C0PROD";
   EXPECT_THAT(notice_text(r, Notice::submitted, ""), HasSubstr("is waiting for approval in <#C0PROD>."));
   r.chat_channel.clear();  // not posted yet (Slack was down): no channel to name

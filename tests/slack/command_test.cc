@@ -32,6 +32,20 @@ TEST(SlackCommand, TextOverTheLimitIsRefusedBeforeParsing) {
   EXPECT_TRUE(std::holds_alternative<RequestAccess>(parse_command(at_limit)));
 }
 
+TEST(SlackCommand, ExtendTakesAGrantADurationAndAReason) {
+  auto extend = parse_command("extend r7k2m9x 1h30m still  debugging INC-1");
+  ASSERT_TRUE(std::holds_alternative<Extend>(extend));
+  EXPECT_EQ(std::get<Extend>(extend).request_id, "r7k2m9x");
+  EXPECT_EQ(std::get<Extend>(extend).duration, "1h30m");
+  EXPECT_EQ(std::get<Extend>(extend).reason, "still  debugging INC-1");
+  for (const char* incomplete : {"extend", "extend r7k2m9x", "extend r7k2m9x 1h", "extend r7k2m9x 1h   "}) {
+    auto parsed = parse_command(incomplete);
+    ASSERT_TRUE(std::holds_alternative<Unknown>(parsed)) << incomplete;
+    EXPECT_THAT(std::get<Unknown>(parsed).message, HasSubstr("/jit extend <grant id> <duration> <reason…>"));
+  }
+  EXPECT_THAT(help_text(), HasSubstr("/jit extend <id> <duration> <reason…>"));
+}
+
 TEST(SlackCommand, HelpListReleaseCancel) {
   EXPECT_TRUE(std::holds_alternative<Help>(parse_command("help")));
   EXPECT_TRUE(std::holds_alternative<Help>(parse_command(" HELP ")));

@@ -159,6 +159,33 @@ TEST_F(InboundHandlerTest, TextRequestThenApproveButtonGrants) {
   EXPECT_EQ(read(mine[0].id).state, State::revoked);
 }
 
+// Issue 17: "Request more time" in the DM, and /jit extend, file an extension an approver decides.
+TEST_F(InboundHandlerTest, TheMoreTimeButtonAndExtendFileAnExtensionAnApproverDecides) {
+  AccessRequest grant = submit("admin", "1h");
+  ASSERT_TRUE(engine->approve(grant.id, "U0ALICE"));
+  clock.advance(std::chrono::minutes{45});
+  app.handle(click("U0ALICE", slack::kExtendAction, grant.id));  // not hers
+  EXPECT_THAT(ephemeral_text(), HasSubstr("only U0DEV can ask for more time"));
+  app.handle(click("U0DEV", slack::kExtendAction, grant.id));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("more on grant `" + grant.id + "` is waiting for approval in <#C0PROD>"));
+  auto mine = store.list_requests({.requester = "U0DEV", .states = {State::pending}}).value();
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0].extends, grant.id);
+  EXPECT_EQ(mine[0].duration, std::chrono::hours{1});  // pre-filled: as long again
+  EXPECT_THAT(mine[0].reason, HasSubstr("more time for " + grant.id + ": investigating INC-1"));
+  app.handle(command("U0DEV", "extend " + grant.id + " 1h30m longer"));  // one at a time
+  EXPECT_THAT(ephemeral_text(), HasSubstr(mine[0].id));
+  app.handle(click("U0DEV", slack::kApproveAction, mine[0].id));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("your own request"));
+  app.handle(click("U0ALICE", slack::kApproveAction, mine[0].id));
+  EXPECT_EQ(read(mine[0].id).state, State::active);
+  EXPECT_EQ(read(grant.id).end_reason, "extended by " + mine[0].id);
+  EXPECT_EQ(provider.created(), 1);
+  EXPECT_EQ(provider.deleted(), 0);
+  app.handle(command("U0DEV", "extend " + mine[0].id + " 2h once more"));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("is waiting for approval"));
+}
+
 TEST_F(InboundHandlerTest, ApprovalWhileAwsIsDownTellsTheApproverItIsRetried) {
   AccessRequest r = submit();
   provider.fail_next(MemoryAccessProvider::Op::grant, 1, Error::Unavailable("no AWS credentials"));

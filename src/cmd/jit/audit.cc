@@ -64,11 +64,25 @@ Result<int> cross_check_requests(Store& store, const audit::Keyring& keys, const
     auto events = store.audit_events({.request_id = id});
     if (!events) return fail(events.error());
     const bool granted = row.state == State::active || row.state == State::revoking;
-    for (const auto& m : audit::examine_request(row, *events, keys, granted ? nullptr : policy).mismatches) {
+    const auto exam = audit::examine_request(row, *events, keys, granted ? nullptr : policy);
+    for (const auto& m : exam.mismatches) {
       if (!m.policy) ++mismatches;
       fmt::print("request {} ({}) MISMATCH {}: row {}, chain {}{}\n", id, state_name(row.state), m.field,
                  m.row.empty() ? "-" : m.row, m.chain.empty() ? "-" : m.chain,
                  m.policy ? " (policy changed since; not an edit of the store)" : "");
+    }
+    // An extension that took its grant's assignment over (issue 17): the grant's hand_over names it,
+    // and its own chain extends that grant and was approved.
+    if (granted && !exam.proof.extends.empty()) {
+      auto old_row = store.get_request(exam.proof.extends);
+      auto old_events = store.audit_events({.request_id = exam.proof.extends});
+      if (!old_row || !old_events) continue;  // the grant is gone: nothing was handed over
+      const auto old_exam = audit::examine_request(*old_row, *old_events, keys, nullptr);
+      if (old_exam.proof.handed_over_to.empty()) continue;  // an ordinary grant after it ended
+      if (const auto problem = audit::handover_problem(old_row->id, old_exam.proof, id, exam.proof); !problem.empty()) {
+        ++mismatches;
+        fmt::print("request {} ({}) MISMATCH hand_over: {}\n", id, state_name(row.state), problem);
+      }
     }
   }
   fmt::print("requests cross-checked against the trail: {} holding or about to hold access, {} mismatch{}\n",
