@@ -6,6 +6,7 @@
 #include "slack/modal.h"
 #include "slack/ids.h"
 #include "slack/step_up_links.h"
+#include "slack/home_tab.h"
 
 #include <fmt/format.h>
 
@@ -370,6 +371,112 @@ TEST_F(InboundStepUpTest, ApproveOnAStepUpRoleWithoutTheServiceIsRefusedByName) 
   EXPECT_THAT(ephemeral_text(), HasSubstr("needs a security-key step-up"));
   EXPECT_THAT(ephemeral_text(), HasSubstr("[step_up]"));
   EXPECT_EQ(read(r.id).state, State::pending);
+}
+
+// The Home tab (issue 17): app_home_opened publishes the person's Home; changes republish the
+// requester's and the approver viewers' Homes; Release and Cancel act on the clicker's own only.
+class InboundHomeTest : public InboundHandlerTest {
+ protected:
+  static slack::Envelope home_opened(const std::string& user, const std::string& tab = "home") {
+    return {.envelope_id = "e9", .type = "events_api",
+            .payload = {{"type", "event_callback"},
+                        {"event", {{"type", "app_home_opened"}, {"user", user}, {"channel", "D0X"}, {"tab", tab}}}}};
+  }
+  // The views.publish calls so far for `user`, and the last view published for them.
+  int publishes(const std::string& user) {
+    std::lock_guard lock(http.mu);
+    return static_cast<int>(std::count_if(http.calls.begin(), http.calls.end(), [&](const auto& c) {
+      return c.first == "views.publish" && c.second.value("user_id", "") == user;
+    }));
+  }
+  json home_of(const std::string& user) {
+    std::lock_guard lock(http.mu);
+    for (auto it = http.calls.rbegin(); it != http.calls.rend(); ++it)
+      if (it->first == "views.publish" && it->second.value("user_id", "") == user) return it->second["view"];
+    return nullptr;
+  }
+  void settle() { ASSERT_TRUE(home.wait_idle(std::chrono::seconds(10))); }
+
+  slack::HomeTab home{*engine, api, directory, clock};
+  slack::InboundHandler with_home{*engine, api, directory, clock, false, nullptr, &home};
+};
+
+TEST_F(InboundHomeTest, OpeningTheHomeTabPublishesThatPersonsHome) {
+  AccessRequest r = submit();
+  settle();
+  const int before = publishes("U0ALICE");
+  with_home.handle(home_opened("U0ALICE"));
+  settle();
+  ASSERT_EQ(publishes("U0ALICE"), before + 1);
+  const std::string alice = home_of("U0ALICE").dump();
+  EXPECT_EQ(home_of("U0ALICE")["type"], "home");
+  EXPECT_THAT(alice, HasSubstr(fmt::format(R"("action_id":"{}")", slack::kApproveAction)));
+  EXPECT_THAT(alice, HasSubstr(fmt::format(R"("value":"{}")", r.id)));
+  EXPECT_THAT(alice, HasSubstr("Waiting for your decision"));
+  with_home.handle(home_opened("U0DEV"));
+  settle();
+  const std::string dev = home_of("U0DEV").dump();
+  EXPECT_THAT(dev, HasSubstr(slack::kCancelAction));
+  EXPECT_THAT(dev, ::testing::Not(HasSubstr(slack::kApproveAction))) << "nobody approves their own";
+  EXPECT_THAT(dev, ::testing::Not(HasSubstr("Waiting for your decision"))) << "U0DEV approves nothing";
+}
+
+TEST_F(InboundHomeTest, TheMessagesTabAndBadUserIdsPublishNothing) {
+  with_home.handle(home_opened("U0ALICE", "messages"));
+  with_home.handle(home_opened("<!channel>"));
+  with_home.handle(home_opened(std::string(100, 'U')));
+  slack::Envelope odd{.envelope_id = "e10", .type = "events_api", .payload = {{"event", "not an object"}}};
+  with_home.handle(odd);
+  settle();
+  EXPECT_EQ(http.count("views.publish"), 0);
+  // Without a Home tab configured, app_home_opened is ignored.
+  app.handle(home_opened("U0ALICE"));
+  settle();
+  EXPECT_EQ(http.count("views.publish"), 0);
+}
+
+TEST_F(InboundHomeTest, EveryChangeRepublishesTheRequesterAndTheApproversWhoOpenedIt) {
+  with_home.handle(home_opened("U0ALICE"));
+  with_home.handle(home_opened("U0EVE"));  // approves nothing
+  settle();
+  const int alice = publishes("U0ALICE"), eve = publishes("U0EVE");
+  AccessRequest r = submit();
+  settle();
+  EXPECT_EQ(publishes("U0DEV"), 1) << "the requester's Home follows their request";
+  EXPECT_EQ(publishes("U0ALICE"), alice + 1) << "an approver who opened it sees the new request";
+  EXPECT_EQ(publishes("U0EVE"), eve) << "someone who may not decide is not bothered";
+  EXPECT_THAT(home_of("U0ALICE").dump(), HasSubstr(r.id));
+  with_home.handle(click("U0ALICE", slack::kApproveAction, r.id));
+  settle();
+  ASSERT_EQ(read(r.id).state, State::active);
+  const std::string dev = home_of("U0DEV").dump();
+  EXPECT_THAT(dev, HasSubstr(slack::kReleaseAction));
+  EXPECT_THAT(dev, HasSubstr("1h left"));
+  EXPECT_THAT(home_of("U0ALICE").dump(), HasSubstr("Nothing waits for your decision"));
+}
+
+TEST_F(InboundHomeTest, ReleaseAndCancelActOnTheClickersOwnOnly) {
+  AccessRequest granted = submit();
+  ASSERT_TRUE(engine->approve(granted.id, "U0ALICE"));
+  AccessRequest pending = submit("read");
+  with_home.handle(click("U0ALICE", slack::kReleaseAction, granted.id));
+  with_home.handle(click("U0ALICE", slack::kCancelAction, pending.id));
+  EXPECT_EQ(read(granted.id).state, State::active);
+  EXPECT_EQ(read(pending.id).state, State::pending);
+  EXPECT_EQ(http.count("chat.postEphemeral"), 2) << "each refusal is said to the clicker";
+  with_home.handle(click("U0DEV", slack::kCancelAction, pending.id));
+  EXPECT_EQ(read(pending.id).state, State::cancelled);
+  with_home.handle(click("U0DEV", slack::kReleaseAction, granted.id));
+  EXPECT_EQ(read(granted.id).state, State::revoked);
+  EXPECT_EQ(http.count("chat.postEphemeral"), 2) << "the engine's DM says it; no extra reply";
+  with_home.handle(click("U0DEV", slack::kReleaseAction, std::string(500, 'r')));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("request id"));
+}
+
+TEST_F(InboundHomeTest, OpeningTheHomeTabIsNormalPriority) {
+  EXPECT_EQ(slack::InboundHandler::priority(home_opened("U0ALICE")), slack::Priority::normal);
+  slack::Envelope other{.envelope_id = "e11", .type = "events_api", .payload = {{"event", {{"type", "message"}}}}};
+  EXPECT_EQ(slack::InboundHandler::priority(other), slack::Priority::low);
 }
 
 }  // namespace
