@@ -151,7 +151,11 @@ void HomeTab::run() {
     std::set<std::string> concerned;
     for (const auto& change : changes) {
       concerned.insert(std::get<0>(change));
-      concerned.merge(approvers_among(viewers, change));
+      try {
+        concerned.merge(approvers_among(viewers, change));
+      } catch (const std::exception& e) {  // a worker that throws would end the process
+        spdlog::error("event=slack_home_refresh_failed requester={} error=\"{}\"", std::get<0>(change), e.what());
+      }
     }
     lock.lock();
     for (const auto& user : concerned)
