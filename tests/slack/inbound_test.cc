@@ -365,6 +365,21 @@ TEST_F(InboundStepUpTest, ApproveOnAStepUpRoleAnswersWithTheLinkAndApprovesNothi
   EXPECT_EQ(http.last("views.open")["view"]["callback_id"], slack::kDenyModal);
 }
 
+// The Home tab's Approve is the same button: on a step-up role it answers with the link (by DM:
+// a Home has no channel to reply in) and approves nothing.
+TEST_F(InboundStepUpTest, ApproveFromTheHomeTabOnAStepUpRoleStillNeedsTheSecurityKey) {
+  AccessRequest r = submit("glass");
+  slack::Envelope from_home = click("U0ALICE", slack::kApproveAction, r.id);
+  from_home.payload["container"] = {{"type", "view"}, {"view_id", "V0HOME"}};
+  with_step_up.handle(from_home);
+  EXPECT_EQ(links.asked, std::vector<std::string>{"approve " + r.id + " U0ALICE"});
+  EXPECT_EQ(http.count("chat.postEphemeral"), 0);
+  EXPECT_EQ(http.last("conversations.open")["users"], "U0ALICE");
+  EXPECT_THAT(http.last("chat.postMessage").value("text", ""), HasSubstr("needs your security key"));
+  EXPECT_EQ(read(r.id).state, State::pending);
+  EXPECT_TRUE(read(r.id).decisions.empty());
+}
+
 TEST_F(InboundStepUpTest, ApproveOnAStepUpRoleWithoutTheServiceIsRefusedByName) {
   AccessRequest r = submit("glass");
   app.handle(click("U0ALICE", slack::kApproveAction, r.id));
