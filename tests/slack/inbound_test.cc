@@ -10,6 +10,9 @@
 
 #include <fmt/format.h>
 
+#include <condition_variable>
+#include <mutex>
+
 namespace jit::testing {
 namespace {
 
@@ -486,6 +489,59 @@ TEST_F(InboundHomeTest, ReleaseAndCancelActOnTheClickersOwnOnly) {
   EXPECT_EQ(http.count("chat.postEphemeral"), 2) << "the engine's DM says it; no extra reply";
   with_home.handle(click("U0DEV", slack::kReleaseAction, std::string(500, 'r')));
   EXPECT_THAT(ephemeral_text(), HasSubstr("request id"));
+}
+
+// Holds every call until opened, then passes it to `inner`: a Slack that is slow to answer.
+class GatedHttp final : public net::HttpClient {
+ public:
+  explicit GatedHttp(net::HttpClient& inner) : inner_(inner) {}
+  Result<net::HttpResponse> send(const net::Endpoint& endpoint, const net::HttpRequest& request) override {
+    std::unique_lock lock(mu_);
+    ++waiting_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return open_; });
+    lock.unlock();
+    return inner_.send(endpoint, request);
+  }
+  bool wait_for_a_call() {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return waiting_ > 0; });
+  }
+  void open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  net::HttpClient& inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int waiting_ = 0;
+  bool open_ = false;
+};
+
+// While Slack is slow, forty changes concerning the same two people cost each of them one more
+// publish, built from the store as it is when it goes.
+TEST_F(InboundHomeTest, ChangesWhileAPublishIsUnderwayCoalesceIntoOnePublishPerPerson) {
+  GatedHttp gated(http);
+  slack::WebApi slow_api{gated, *net::Endpoint::parse("http://127.0.0.1:9/api/"), "xoxb-test", clock};
+  slack::HomeTab slow{*engine, slow_api, directory, clock};  // now the engine's listener
+  struct OpenOnExit {  // whatever happens, the worker is let go before `slow` joins it
+    GatedHttp& gate;
+    ~OpenOnExit() { gate.open(); }
+  } open_on_exit{gated};
+  slow.opened("U0ALICE");
+  ASSERT_TRUE(gated.wait_for_a_call());  // the worker is inside views.publish for alice
+  for (int i = 0; i < 20; ++i) {
+    AccessRequest r = submit("read", "1h");
+    ASSERT_TRUE(engine->cancel(r.id, "U0DEV"));
+  }
+  gated.open();
+  ASSERT_TRUE(slow.wait_idle(std::chrono::seconds(10)));
+  EXPECT_EQ(publishes("U0ALICE"), 2) << "her opening, then one for all forty changes";
+  EXPECT_EQ(publishes("U0DEV"), 1);
+  EXPECT_THAT(home_of("U0DEV").dump(), HasSubstr("No pending requests"));
 }
 
 TEST_F(InboundHomeTest, OpeningTheHomeTabIsNormalPriority) {
