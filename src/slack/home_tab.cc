@@ -150,7 +150,7 @@ void HomeTab::run() {
     // Whom the changes concern: group lookups may ask Slack, so outside the lock.
     std::set<std::string> concerned;
     for (const auto& change : changes) {
-      concerned.insert(std::get<0>(change));
+      if (viewers.contains(std::get<0>(change))) concerned.insert(std::get<0>(change));
       try {
         concerned.merge(approvers_among(viewers, change));
       } catch (const std::exception& e) {  // a worker that throws would end the process

@@ -1,7 +1,9 @@
 // Keeps people's Home tabs current (issue 17): publishes a person's Home (slack/home.h, through
-// views.publish) when they open it (app_home_opened) and after every change that concerns them:
-// a change of their own request, and, for people who opened their Home and may approve the
-// request's role under policy now, every change of a request they could decide on.
+// views.publish) when they open it (app_home_opened) and, once they have opened it since the
+// service started, after every change that concerns them: a change of their own request, and,
+// when they may approve the request's role under policy now, every change of a request they could
+// decide on. (Slack sends app_home_opened each time the tab is entered, so a Home is always built
+// afresh when someone looks; people who never open it cost no views.publish.)
 //
 // Never on the engine's path: the engine's change listener only marks who needs a new Home (a
 // mutex and a set insert, on the revoke path too), and one worker thread of this class reads the
@@ -58,8 +60,9 @@ class HomeTab {
   // the Homes that changes marked. An id that cannot be a Slack user id is ignored (logged).
   // Never blocks on Slack or the store. Thread-safe.
   void opened(const std::string& user);
-  // `request` changed (the engine's change listener): marks its requester's Home, and the Homes
-  // of the viewers who may approve its role. Never blocks on Slack or the store. Thread-safe.
+  // `request` changed (the engine's change listener): marks the Homes of the viewers it concerns
+  // (its requester, and those who may approve its role). Never blocks on Slack or the store.
+  // Thread-safe.
   void changed(const AccessRequest& request);
 
   // The Home of `user` as it is now: their own grants and requests, and what they may decide on

@@ -72,6 +72,7 @@ TEST(E2eHome, RequestApproveAndReleaseAllFromTheHomeTab) {
 TEST(E2eHome, CancelFromTheHomeTabWithdrawsTheRequestAndTheApproversHomeFollows) {
   World world;
   ASSERT_TRUE(world.wait_home(kAlice, [](const json&) { return true; }, true));
+  ASSERT_TRUE(world.wait_home(kDana, [](const json&) { return true; }, true));
   auto id = world.request(kDana, "prod admin 30m look at the logs");
   ASSERT_TRUE(id);
   ASSERT_TRUE(world.wait_home(kAlice, [&](const json& v) { return World::has_button(v, slack::kApproveAction, *id); }));
