@@ -91,5 +91,32 @@ TEST(E2eHome, CancelFromTheHomeTabWithdrawsTheRequestAndTheApproversHomeFollows)
   EXPECT_EQ(world.slack().call_counts().value("views.publish", 0), publishes_before + 1);
 }
 
+// Deny in the Home tab opens the same reason form as the channel message's; its submission denies,
+// the requester is told why, and both Homes drop the request.
+TEST(E2eHome, DenyFromTheHomeTabAsksForAReasonAndDenies) {
+  World world;
+  ASSERT_TRUE(world.wait_home(kAlice, [](const json&) { return true; }, true));
+  ASSERT_TRUE(world.wait_home(kDana, [](const json&) { return true; }, true));
+  auto id = world.request(kDana, "prod admin 1h poke at production");
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(world.wait_home(kAlice, [&](const json& v) { return World::has_button(v, slack::kDenyAction, *id); }));
+  ASSERT_TRUE(world.slack().click_home(kAlice, slack::kDenyAction, *id));
+  std::string form;
+  ASSERT_TRUE(world.slack().wait_for(
+      [&](const emulators::SlackEmulator& s) {
+        for (const auto& v : s.views(kAlice))
+          if (v["view"].value("private_metadata", "") == *id) form = v.value("id", "");
+        return !form.empty();
+      },
+      std::chrono::seconds(10)))
+      << "no deny form";
+  ASSERT_TRUE(world.slack().submit_view(kAlice, form, {{slack::kReasonField, "use staging <!here>"}}));
+  ASSERT_TRUE(world.wait_state(*id, State::denied)) << world.log(0);
+  EXPECT_TRUE(world.wait_dm(kDana, "use staging &lt;!here&gt;"));
+  ASSERT_TRUE(world.wait_home(kAlice, [&](const json& v) { return !mentions(v, *id); }));
+  ASSERT_TRUE(world.wait_home(kDana, [&](const json& v) { return !mentions(v, *id); }));
+  EXPECT_EQ(world.assignment_count(), 0u);
+}
+
 }  // namespace
 }  // namespace jit::testing
