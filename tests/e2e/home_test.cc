@@ -15,6 +15,12 @@ namespace {
 using ::testing::HasSubstr;
 using nlohmann::json;
 
+// Each of `people` opens their Home, and it is published.
+void open_homes(World& world, std::initializer_list<const char*> people) {
+  for (const char* person : people)
+    ASSERT_TRUE(world.wait_home(person, [](const json&) { return true; }, true)) << person << "\n" << world.log(0);
+}
+
 bool mentions(const json& view, const std::string& text) { return view.dump().find(text) != std::string::npos; }
 
 // dana opens her Home (empty), asks for access (her Home shows it pending, alice's shows it with
@@ -71,8 +77,7 @@ TEST(E2eHome, RequestApproveAndReleaseAllFromTheHomeTab) {
 // publishes nothing.
 TEST(E2eHome, CancelFromTheHomeTabWithdrawsTheRequestAndTheApproversHomeFollows) {
   World world;
-  ASSERT_TRUE(world.wait_home(kAlice, [](const json&) { return true; }, true));
-  ASSERT_TRUE(world.wait_home(kDana, [](const json&) { return true; }, true));
+  open_homes(world, {kAlice, kDana});
   auto id = world.request(kDana, "prod admin 30m look at the logs");
   ASSERT_TRUE(id);
   ASSERT_TRUE(world.wait_home(kAlice, [&](const json& v) { return World::has_button(v, slack::kApproveAction, *id); }));
@@ -95,8 +100,7 @@ TEST(E2eHome, CancelFromTheHomeTabWithdrawsTheRequestAndTheApproversHomeFollows)
 // the requester is told why, and both Homes drop the request.
 TEST(E2eHome, DenyFromTheHomeTabAsksForAReasonAndDenies) {
   World world;
-  ASSERT_TRUE(world.wait_home(kAlice, [](const json&) { return true; }, true));
-  ASSERT_TRUE(world.wait_home(kDana, [](const json&) { return true; }, true));
+  open_homes(world, {kAlice, kDana});
   auto id = world.request(kDana, "prod admin 1h poke at production");
   ASSERT_TRUE(id);
   ASSERT_TRUE(world.wait_home(kAlice, [&](const json& v) { return World::has_button(v, slack::kDenyAction, *id); }));
