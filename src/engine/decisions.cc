@@ -41,6 +41,14 @@ std::string waited_too_long(const AccessRequest& r, const Policy& policy) {
                      format_duration(policy.approval_window));
 }
 
+// What check_can_decide and awaiting_decision ask of one request: pending, within the approval
+// window, and `who` may decide on it (check_approver).
+Result<> may_decide(const Policy& policy, const AccessRequest& r, const Identity& who, TimePoint now) {
+  if (r.state != State::pending) return fail(Error::Conflict(already_decided(r)));
+  if (past_approval_window(policy, r.created_at, now)) return fail(Error::Conflict(waited_too_long(r, policy)));
+  return check_approver(policy, r, who);
+}
+
 Error duplicate_of(const AccessRequest& r) {
   return Error::Conflict(fmt::format(
       "you already have request {} ({}) for role {} on account {}: one open request or grant per role; {}", r.id,
@@ -99,6 +107,7 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
   }
   if (auto n = chat_.notify_requester(result, Notice::submitted); !n)
     spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", result.id, n.error().message);
+  tell_listener(result);
   return result;
 }
 
@@ -269,11 +278,20 @@ Result<> Engine::check_can_decide(const std::string& id, const std::string& appr
   if (!who) return fail(who.error());
   auto r = store_.get_request(id);
   if (!r) return fail(r.error());
+  return may_decide(*policy(), *r, *who, clock_.now());
+}
+
+Result<std::vector<AccessRequest>> Engine::awaiting_decision(const std::string& approver, std::size_t scan,
+                                                             bool* cut) {
+  auto who = identity_of(approver);
+  if (!who) return fail(who.error());
+  auto pending = store_.list_requests({.states = {State::pending}, .limit = scan});
+  if (!pending) return fail(pending.error());
+  if (cut) *cut = pending->size() >= scan;
   const auto policy = this->policy();
-  if (r->state != State::pending) return fail(Error::Conflict(already_decided(*r)));
-  if (past_approval_window(*policy, r->created_at, clock_.now()))
-    return fail(Error::Conflict(waited_too_long(*r, *policy)));
-  return check_approver(*policy, *r, *who);
+  const TimePoint now = clock_.now();
+  std::erase_if(*pending, [&](const AccessRequest& r) { return !may_decide(*policy, r, *who, now); });
+  return pending;
 }
 
 Result<AccessRequest> Engine::deny(const std::string& id, const std::string& approver, const std::string& reason) {

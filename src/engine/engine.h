@@ -153,6 +153,14 @@ class Engine {
   // not theirs), without changing anything: the error approve/deny would give. Slack asks before
   // opening the deny form, so a stale or forbidden Deny is explained at once.
   Result<> check_can_decide(const std::string& request_id, const std::string& approver);
+  // The pending requests `approver` may decide on now, newest first: each passes what
+  // check_can_decide asks (pending, within the approval window, check_approver: an approver of its
+  // role, not the requester, not decided yet), under policy as it is now. Reads at most `scan`
+  // pending requests (the newest); `cut`, when given, is set to whether the read stopped there (so
+  // there may be more). Errc::unavailable when their groups could not be looked up. Reads only
+  // (the Home tab's "waiting for your decision").
+  Result<std::vector<AccessRequest>> awaiting_decision(const std::string& approver, std::size_t scan,
+                                                       bool* cut = nullptr);
   // Whether `user_id` is a jit admin under policy as it is now (their id or one of their
   // directory groups is in policy's admins). Errc::unavailable when their groups could not be
   // looked up; Errc::invalid for "". Reads only.
@@ -203,6 +211,12 @@ class Engine {
   // expire() would leave it alone. A failed read says true, and expire() decides. The revocation
   // workers ask before they take a token of the rate, so a grant handed over twice costs none.
   bool still_active(const std::string& id);
+  // Called with the request as stored after every change that is announced (a decision, grant,
+  // failure, cancel, lapse, each step of a revocation) and after a submit, on the thread that made
+  // the change: the revoke path among them, so it must not block or throw (the Home tab only marks
+  // the people concerned, and publishes on a thread of its own). Calls are serialised, and once
+  // this returns the previous listener is no longer being called. Thread-safe; nullptr: none.
+  void set_change_listener(std::function<void(const AccessRequest&)> listener);
   // Called (from the thread that scheduled it) whenever a timer is added, so a service loop
   // sleeping until the next deadline can wake up and sleep again until the new one.
   void set_timer_listener(std::function<void()> listener);
@@ -396,6 +410,8 @@ class Engine {
   // Timers for an active grant: its expiry and (with `warning`) the requester's warning before it.
   void schedule(const AccessRequest& r, bool warning = true);
   void announce(const AccessRequest& r, const AuditEvent& e, std::optional<Notice> notice);
+  // Hands `r` to the change listener, if any (set_change_listener).
+  void tell_listener(const AccessRequest& r);
   // Marks the permission sets that `after` manages and `before` did not (or only with reconcile =
   // "alert") as not yet reconciled: their first reconcile only reports.
   void put_on_probation(const Policy* before, const Policy& after);
@@ -429,6 +445,8 @@ class Engine {
   std::multimap<TimePoint, std::pair<std::string, bool>> timers_;  // deadline -> (id, is_warning)
   std::function<void()> timer_listener_;
   std::function<void(const std::string&)> revoke_dispatcher_;
+  std::mutex change_listener_mu_;
+  std::function<void(const AccessRequest&)> change_listener_;
 
   // Revocations failing right now (this instance's attempts), for alerting once, not every sweep.
   struct FailingRevoke {

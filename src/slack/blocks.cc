@@ -4,6 +4,7 @@
 
 #include "core/duration.h"
 #include "slack/escape.h"
+#include "slack/block_parts.h"
 #include "slack/limits.h"
 
 namespace jit::slack {
@@ -11,10 +12,10 @@ namespace jit::slack {
 namespace {
 
 using nlohmann::json;
+using parts::mrkdwn;
+using parts::plain;
+using parts::section;
 
-json mrkdwn(const std::string& text) { return {{"type", "mrkdwn"}, {"text", text}}; }
-json plain(const std::string& text) { return {{"type", "plain_text"}, {"text", text}, {"emoji", true}}; }
-json section(const std::string& text) { return {{"type", "section"}, {"text", mrkdwn(text)}}; }
 
 std::string when(TimePoint t) { return fmt::format("{} ({})", date_token(t), format_time(t)); }
 
@@ -117,23 +118,23 @@ json request_message(const AccessRequest& r, const Policy& policy) {
                         {"elements", json::array({mrkdwn(fmt::format(
                                          "Approvals: {} of {}{}", have, need,
                                          have ? " (so far " + deciders(r, true) + ")" : ""))})}});
-    blocks.push_back(
-        {{"type", "actions"},
-         {"block_id", "decision"},
-         {"elements",
-          json::array({{{"type", "button"}, {"action_id", kApproveAction}, {"style", "primary"},
-                        {"text", plain("Approve")}, {"value", r.id}},
-                       {{"type", "button"}, {"action_id", kDenyAction}, {"style", "danger"}, {"text", plain("Deny")},
-                        {"value", r.id},
-                        {"confirm", {{"title", plain("Deny this request?")},
-                                     {"text", mrkdwn("You can give a reason in the next step.")},
-                                     {"confirm", plain("Deny")}, {"deny", plain("Keep it")}, {"style", "danger"}}}}})}});
+    blocks.push_back({{"type", "actions"}, {"block_id", "decision"}, {"elements", decision_buttons(r.id)}});
   } else {
     blocks.push_back(section(outcome(r)));
   }
   const std::string fallback = fmt::format("{} requests {} on {} for {} ({})", r.requester, r.role, r.account,
                                            format_duration(r.duration), state_name(r.state));
   return fit_message({{"text", escape(fallback)}, {"blocks", blocks}});
+}
+
+json decision_buttons(const std::string& request_id) {
+  return json::array({{{"type", "button"}, {"action_id", kApproveAction}, {"style", "primary"},
+                       {"text", plain("Approve")}, {"value", request_id}},
+                      {{"type", "button"}, {"action_id", kDenyAction}, {"style", "danger"}, {"text", plain("Deny")},
+                       {"value", request_id},
+                       {"confirm", {{"title", plain("Deny this request?")},
+                                    {"text", mrkdwn("You can give a reason in the next step.")},
+                                    {"confirm", plain("Deny")}, {"deny", plain("Keep it")}, {"style", "danger"}}}}});
 }
 
 std::string thread_text(const AccessRequest& r, const AuditEvent& e) {

@@ -24,6 +24,10 @@ std::string mark_dry_run(bool dry_run, std::string text);
 // Fits Slack's limits whatever the request holds (slack/limits.h: long texts end in "…").
 nlohmann::json request_message(const AccessRequest& request, const Policy& policy);
 
+// The Approve and Deny buttons of a pending request (the elements of an actions block), as the
+// owner-channel message and the Home tab show them: the value is the request id only.
+nlohmann::json decision_buttons(const std::string& request_id);
+
 // One line for the message's thread: what just happened (the human audit trail).
 std::string thread_text(const AccessRequest& request, const AuditEvent& event);
 

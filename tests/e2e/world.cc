@@ -14,6 +14,7 @@
 
 #include "app/aws_services.h"
 #include "app/store_url.h"
+#include "emulators/slack/block_kit.h"
 #include "net/https_client.h"
 #include "slack/ids.h"
 
@@ -349,6 +350,29 @@ bool World::wait_dm(const std::string& user, const std::string& containing, std:
         return false;
       },
       timeout);
+}
+
+std::optional<json> World::wait_home(const std::string& user, const std::function<bool(const json&)>& done, bool open,
+                                     json* last, std::chrono::milliseconds timeout) {
+  if (open) slack_->open_home(user);
+  std::optional<json> found;
+  slack_->wait_for(
+      [&](const emulators::SlackEmulator& s) {
+        const json home = s.home(user);
+        if (last) *last = home;
+        if (home.is_null() || !done(home["view"])) return false;
+        found = home["view"];
+        return true;
+      },
+      timeout);
+  return found;
+}
+
+bool World::has_button(const json& view, const std::string& action_id, const std::string& value) {
+  if (!view.is_object() || !view.contains("blocks")) return false;
+  for (const auto& [block, element] : emulators::block_kit::message_elements(view["blocks"]))
+    if (element->value("action_id", "") == action_id && element->value("value", "") == value) return true;
+  return false;
 }
 
 bool World::poll(const std::function<bool()>& done, std::chrono::milliseconds timeout) {

@@ -128,6 +128,15 @@ class World {
   bool wait_dm(const std::string& user, const std::string& containing,
                std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+  // `user` opens the app's Home tab (app_home_opened) when `open`, then waits until the Home
+  // published for them satisfies `done` (given the view). The view, or nullopt after `timeout`
+  // (then `last`, when given, holds the last Home seen: {id, view, hash} or null).
+  std::optional<nlohmann::json> wait_home(const std::string& user, const std::function<bool(const nlohmann::json&)>& done,
+                                          bool open = false, nlohmann::json* last = nullptr,
+                                          std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  // Whether a published view (a Home) shows a button `action_id` whose value is `value`.
+  static bool has_button(const nlohmann::json& view, const std::string& action_id, const std::string& value);
+
   // Polls `done` every 10 ms up to `timeout`: for conditions outside the Slack emulator (the store,
   // processes, HTTP). (SlackEmulator::wait_for re-checks only when the emulator's state changes.)
   static bool poll(const std::function<bool()>& done, std::chrono::milliseconds timeout);

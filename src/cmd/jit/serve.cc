@@ -29,6 +29,7 @@
 #include "observability/ops_server.h"
 #include "platform/signals.h"
 #include "slack/inbound.h"
+#include "slack/home_tab.h"
 #include "slack/slack_chat.h"
 #include "slack/socket_mode.h"
 #include "slack/step_up_service_links.h"
@@ -385,11 +386,15 @@ int run_serve(const ServeOptions& o) {
   }
 
   std::atomic<bool> fatal{false};
+  std::unique_ptr<slack::HomeTab> home;
   std::unique_ptr<slack::InboundHandler> inbound;
   std::unique_ptr<slack::SocketModeClient> socket;
   if (slack) {
+    // The Home tab (issue 17) follows the engine's changes on a thread of its own.
+    home = std::make_unique<slack::HomeTab>(engine, *slack->bot_api, *directory, rt.clock(),
+                                            slack::HomeTabOptions{.dry_run = o.dry_run});
     inbound = std::make_unique<slack::InboundHandler>(engine, *slack->bot_api, *directory, rt.clock(), o.dry_run,
-                                                      step_up_links.get());
+                                                      step_up_links.get(), home.get());
     socket = make_socket(*slack, *inbound, rt.clock(), metrics,
                          static_cast<std::size_t>(rt.config()->settings.slack.queue_limit), [&](const Error& e) {
       spdlog::critical("event=slack_stopped error=\"{}\"", e.message);
@@ -425,6 +430,7 @@ int run_serve(const ServeOptions& o) {
   if (checkpoints) checkpoints->stop();
   // Stop taking envelopes and finish the ones already acked, then close the sockets.
   if (socket) socket->stop();
+  if (home) home->stop();
   if (step_up) step_up->server->stop();  // no approval through the page once the loop has stopped
   SignalWaiter::raise_in_process(SIGUSR1);  // wakes the signal thread if the loop stopped by itself
   signal_thread.join();
