@@ -151,6 +151,7 @@ std::string thread_text(const AccessRequest& r, const AuditEvent& e) {
   if (e.action == "release") return fmt::format("{} released the grant early; revoking.", actor);
   if (e.action == "admin_revoke") return fmt::format("{} is revoking the grant: {}", actor, escape(e.detail));
   if (e.action == "revoke_succeeded") return ":lock: Access revoked in AWS.";
+  if (e.action == "on_call_checked") return escape(e.detail) + ".";
   return fmt::format("{}: {}", escape(e.action), escape(e.detail));
 }
 
