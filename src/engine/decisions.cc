@@ -296,7 +296,10 @@ Result<AccessRequest> Engine::auto_approve(const std::string& id) {
       return fail(Error::Denied(fmt::format("role {} on {} is no longer auto-approved: an approver decides", r.role,
                                             r.account)));
     if (auto standing = standing_of(r.requester, *policy); !standing) return fail(standing.error());
-    r.decisions.push_back({kAutoApprover, true, "", clock_.now()});
+    // An on-call approval says why in its decision (Slack shows "auto-approval (<reason>)").
+    r.decisions.push_back({kAutoApprover, true,
+                           on_call ? fmt::format("on call on PagerDuty schedule {}", on_call->schedule) : "",
+                           clock_.now()});
     auto event = transition(
         r, Action::approve, kAutoApprover,
         on_call ? fmt::format("auto-approved: {} is on call on PagerDuty schedule {} (PagerDuty user {})",

@@ -23,7 +23,9 @@ std::string deciders(const AccessRequest& r, bool approved) {
   for (const auto& d : r.decisions)
     if (d.approved == approved)
       out += (out.empty() ? "" : ", ") +
-             (d.approver == kAutoApprover ? std::string("auto-approval (the role's policy)") : mention(d.approver));
+             (d.approver != kAutoApprover ? mention(d.approver)
+              : d.reason.empty()           ? std::string("auto-approval (the role's policy)")
+                                           : "auto-approval (" + escape(d.reason) + ")");
   return out.empty() ? "nobody" : out;
 }
 

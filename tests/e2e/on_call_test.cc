@@ -61,7 +61,8 @@ TEST(E2eOnCall, TheRequesterOnCallIsGrantedAtOnceAndSomeoneElseWaitsForAPerson) 
   ASSERT_EQ(granted->decisions.size(), 1u);
   EXPECT_EQ(granted->decisions[0].approver, kAutoApprover);
   ASSERT_TRUE(world.message_ts(demo::kSandbox, *id));
-  EXPECT_TRUE(sandbox_says(world, "auto-approval (the role's policy)")) << world.slack().messages(demo::kSandbox).dump(1);
+  EXPECT_TRUE(sandbox_says(world, fmt::format("auto-approval (on call on PagerDuty schedule {})", kSchedule)))
+      << world.slack().messages(demo::kSandbox).dump(1);
   EXPECT_TRUE(world.wait_dm(kDana, "expires at"));
   EXPECT_GE(questions_about_schedule(world), 1);
   EXPECT_THAT(world.log(0), HasSubstr(fmt::format(R"("event":"on_call_approval","pagerduty_user":"{}","request":"{}",)"

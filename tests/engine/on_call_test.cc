@@ -83,6 +83,7 @@ TEST_F(OnCallTest, TheRequesterOnCallIsApprovedAndGrantedWithTheScheduleInTheTra
   EXPECT_EQ(provider.assignments().size(), 1u);
   ASSERT_EQ(r->decisions.size(), 1u);
   EXPECT_EQ(r->decisions[0].approver, kAutoApprover);
+  EXPECT_EQ(r->decisions[0].reason, "on call on PagerDuty schedule PSCHED1");  // Slack: "auto-approval (...)"
   // PagerDuty was asked once, about this schedule, this e-mail, at this moment.
   const auto asked = on_call.questions();
   ASSERT_EQ(asked.size(), 1u);
