@@ -14,6 +14,12 @@
 //                                  [step_up_credential step_up_assertion: an approval made with
 //                                   a security key (issue 15): the credential id and the hex
 //                                   SHA-256 of the verified assertion; absent otherwise]
+//                                  [on_call_schedule on_call_user on_call_email: an on-call
+//                                   auto-approval (issue 17, approver kAutoApprover): the
+//                                   schedule PagerDuty was asked about, the PagerDuty user whose
+//                                   e-mail matched the requester's, and that e-mail]
+//   on_call_checked                schedule on_call answer (an on-call question that approved
+//                                  nothing, issue 17: answer "not_on_call" or what failed)
 //   credential_enrolled            credential_id cose_alg public_key_sha256 user (request_id:
 //                                  audit::credential_trail_id; public_key_sha256: hex of the
 //                                  SHA-256 of the key's base64url text)
@@ -53,7 +59,15 @@ std::string of_posted(const std::string& channel, const std::string& ts, const s
 // One decision; `approvals` counts approvals so far (this one included), `needed` is policy's;
 // `step_up`: the security-key proof the approval was made with, if any.
 std::string of_decision(const Decision& d, int approvals, int needed,
-                        const std::optional<StepUpProof>& step_up = std::nullopt);
+                        const std::optional<StepUpProof>& step_up = std::nullopt,
+                        const std::optional<OnCallProof>& on_call = std::nullopt);
+// The on-call proof an approval event's facts carry (on_call_schedule present and non-empty), or
+// nullopt.
+std::optional<OnCallProof> on_call_of(const Json& facts);
+// on_call_checked: PagerDuty was asked whether the requester is on call on `schedule` and the
+// answer approved nothing: `answer` is "not_on_call", "unavailable", "denied", "not_found" or
+// "invalid" (Errc names).
+std::string of_on_call_checked(const std::string& schedule, const std::string& answer);
 // The step-up proof an approval event's facts carry: both keys present and non-empty, or nullopt.
 std::optional<StepUpProof> step_up_of(const Json& facts);
 // credential_enrolled: `user` enrolled `credential_id` (COSE algorithm `cose_alg`) whose public key

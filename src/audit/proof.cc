@@ -7,6 +7,7 @@
 
 #include "audit/chain.h"
 #include "audit/facts.h"
+#include "core/text.h"
 
 namespace jit::audit {
 
@@ -130,6 +131,7 @@ class Examiner {
       }
       chain.push_back(*approver);
       if (facts::step_up_of(f)) out_.proof.stepped_up.push_back(*approver);
+      if (*approver == kAutoApprover) check_on_call(e, f);
     }
     std::vector<std::string> on_row;
     for (const auto& d : row_.decisions)
@@ -140,6 +142,19 @@ class Examiner {
       bad("approvals", joined(on_row), joined(chain));
     if (holds_or_may_hold(row_.state) && !final_approval_)
       bad("approve", std::string(state_name(row_.state)), "no approve event");
+  }
+
+  // An on-call auto-approval (issue 17) names the person PagerDuty had on call: their e-mail must
+  // be the requester's as the submit event recorded it.
+  void check_on_call(const AuditEvent& e, const Json& f) {
+    const auto on_call = facts::on_call_of(f);
+    if (!on_call) return;
+    out_.proof.on_call_schedule = on_call->schedule;
+    const auto requester_email = facts::text(submit_, "requester_email").value_or("");
+    if (requester_email.empty() || !text::iequals(on_call->email, requester_email))
+      bad("approvals", requester_email,
+          fmt::format("an on-call approval of {} on schedule {} (event {})",
+                      on_call->email.empty() ? "nobody" : on_call->email, on_call->schedule, e.seq));
   }
 
   void check_grant() {
@@ -179,13 +194,16 @@ class Examiner {
     if (account->id != p.account_id) bad("account_id", p.account_id, "policy says " + account->id, true);
     if (role->permission_set_arn != p.permission_set_arn)
       bad("permission_set_arn", p.permission_set_arn, "policy says " + role->permission_set_arn, true);
-    // An auto-approval (issue 17) stands in for people only while the role auto-approves; it is
-    // never counted as a person's approval.
+    // An auto-approval (issue 17) stands in for people only while the role auto-approves (or, an
+    // on-call one, while the role names the schedule its event names); it is never counted as a
+    // person's approval.
     const auto people = static_cast<int>(std::count_if(p.approvers.begin(), p.approvers.end(),
                                                        [](const std::string& a) { return a != kAutoApprover; }));
     const bool automatic = static_cast<int>(p.approvers.size()) > people;
-    if (automatic && !role->auto_approve)
-      bad("approvals", kAutoApprover, "auto-approved, but policy no longer auto-approves role " + role->name, true);
+    if (auto shortfall = automatic_shortfall(p, *role); !shortfall.empty())
+      bad("approvals", kAutoApprover, shortfall, true);
+    else if (automatic)
+      return;  // the machine's approval is all the role asks
     else if (people < role->approvals_required)
       bad("approvals", "", fmt::format("{} approval event(s), policy needs {}", people, role->approvals_required),
           true);
@@ -230,6 +248,15 @@ std::string step_up_shortfall(const Proof& proof, const RolePolicy& role) {
                      "approvals needed were (the others were recorded without one: step-up was turned on after "
                      "the click, or the store was written to directly)",
                      role.name, have, role.approvals_required);
+}
+
+std::string automatic_shortfall(const Proof& proof, const RolePolicy& role) {
+  if (std::find(proof.approvers.begin(), proof.approvers.end(), kAutoApprover) == proof.approvers.end()) return "";
+  if (auto_approval_stands(role, proof.on_call_schedule)) return "";
+  if (proof.on_call_schedule.empty()) return "auto-approved, but policy no longer auto-approves role " + role.name;
+  return fmt::format("auto-approved as on call on PagerDuty schedule {}, but policy no longer names that schedule "
+                     "for role {}",
+                     proof.on_call_schedule, role.name);
 }
 
 std::string unexplained(const std::string& request_id, const std::vector<Mismatch>& mismatches, bool with_policy) {

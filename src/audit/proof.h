@@ -34,6 +34,9 @@ struct Proof {
   std::vector<std::string> approvers;   // distinct approvers of its approval events, in order
   std::vector<std::string> stepped_up;  // those of `approvers` whose event carries a security-key
                                         // step-up (facts::step_up_of), in order
+  // The schedule an auto-approval's event names (facts::on_call_of; issue 17): "" for a plain
+  // auto-approval, or when there is none.
+  std::string on_call_schedule;
   bool has_grant = false;               // a begin_grant event is in the chain
   std::optional<TimePoint> expires_at;  // the begin_grant event's expiry (nullopt: no grant, or an
                                         // event from before facts were written)
@@ -64,6 +67,10 @@ Examination examine_request(const AccessRequest& row, const std::vector<AuditEve
 // carry a security-key step-up; otherwise what is missing ("role R needs each approval made with a
 // security key, but only N of the M approvals needed were"), the reason a grant is refused.
 std::string step_up_shortfall(const Proof& proof, const RolePolicy& role);
+// Issue 17: "" when `proof` holds no approval by kAutoApprover, or when `role` (policy now) still
+// explains it (auto_approval_stands: the role auto-approves, or names the schedule the on-call
+// approval's event names); otherwise why it does not, the reason a grant is refused.
+std::string automatic_shortfall(const Proof& proof, const RolePolicy& role);
 
 // "the audit trail does not explain request ID: …" naming each of `mismatches` (those that are
 // policy changes only `with_policy`); "" when none is named.

@@ -32,6 +32,16 @@ struct StepUpProof {
   bool operator==(const StepUpProof&) const = default;
 };
 
+// What PagerDuty said when an on-call auto-approval was made (issue 17): the requester (by their
+// e-mail address) was on call on `schedule` at the moment of the approval, as PagerDuty user
+// `pagerduty_user`. Recorded in the approval's audit event (audit/facts.h).
+struct OnCallProof {
+  std::string schedule;        // the role's auto_approve_if_on_call
+  std::string pagerduty_user;  // PagerDuty's id of the on-call user whose e-mail matched
+  std::string email;           // the requester's e-mail, as matched
+  bool operator==(const OnCallProof&) const = default;
+};
+
 // An access request and, once approval is given, the grant it becomes. One row, one version:
 // every change is a conditional write on `version`.
 struct AccessRequest {

@@ -172,6 +172,16 @@ const std::string& owner_channel_of(const AccountPolicy& account, const RolePoli
   return role.owner_channel.empty() ? account.owner_channel : role.owner_channel;
 }
 
+bool auto_approval_stands(const RolePolicy& role, std::string_view on_call_schedule) {
+  if (on_call_schedule.empty()) return role.auto_approve;
+  return !role.on_call_schedule.empty() && role.on_call_schedule == on_call_schedule;
+}
+
+bool is_on_call_schedule_id(std::string_view id) {
+  if (id.size() < 2 || id.size() > 32) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) { return (c >= 'A' && c <= 'Z') || is_digit(c); });
+}
+
 Result<> check_approver(const Policy& policy, const AccessRequest& request, const Identity& approver) {
   if (approver.user_id == request.requester)
     return fail(Error::Denied("you cannot decide on your own request; to withdraw it, cancel it"));

@@ -60,11 +60,27 @@ struct RolePolicy {
   // (the loader refuses anything else). The engine approves at submit, after the same checks a
   // person's approval runs, as the actor kAutoApprover; the request is still posted and audited.
   bool auto_approve = false;
+  // On-call auto-approval (issue 17): `auto_approve_if_on_call = "<PagerDuty schedule id>"`. At
+  // submit the engine asks PagerDuty (ports/on_call.h) whether the requester is on call on this
+  // schedule at that moment; on call, it approves as kAutoApprover (the audit event names the
+  // schedule); not on call, or PagerDuty not answering, the request waits for `approvals_required`
+  // people as written. "" = none. The loader allows it on standard and high roles without step_up
+  // and never with auto_approve.
+  std::string on_call_schedule;
 };
 
 // The approver recorded on an auto-approved request (RolePolicy::auto_approve): no Slack user id
 // can take this form.
 inline constexpr char kAutoApprover[] = "system:auto-approve";
+
+// Whether an approval by kAutoApprover stands under `role` as policy has it now: `on_call_schedule`
+// is the schedule the approval's audit event names ("" when it names none): a plain auto-approval
+// stands while the role auto-approves; an on-call one while the role names that same schedule.
+bool auto_approval_stands(const RolePolicy& role, std::string_view on_call_schedule);
+
+// A PagerDuty schedule id as policy may write it: 2 to 32 upper-case letters and digits
+// ("P1ABCDE"). Keeps the id safe to put in a URL's query and a log line as it is.
+bool is_on_call_schedule_id(std::string_view id);
 
 // The path an account's grants take (issue 16): `provider = "identity-center"` (the default) or
 // `provider = "iam-role"`.

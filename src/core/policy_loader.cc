@@ -443,6 +443,32 @@ std::optional<Approvers> read_approvers(Problems& problems, TableReader& r, bool
   return out;
 }
 
+// Issue 17: `auto_approve_if_on_call = "<PagerDuty schedule id>"`, read after the tier, the
+// approvals and step_up. Allowed on standard and high roles (the person on call is who a high
+// role's approvers would page anyway), never on break-glass ones, never with step_up (an on-call
+// approval has no approver to step up) nor with auto_approve (one kind of automatic approval per
+// role). approvals_required stays as written: it is what people need when the requester is not on
+// call or PagerDuty does not answer.
+void read_on_call(Problems& problems, TableReader& r, RolePolicy& role) {
+  auto v = r.string("auto_approve_if_on_call", false, "a string: a PagerDuty schedule id such as \"P1ABCDE\"");
+  if (!v) return;
+  const auto refuse = [&](std::string why) {
+    problems.add(v->node->source(), v->path, quoted(v->value), std::move(why));
+  };
+  if (!is_on_call_schedule_id(v->value))
+    return refuse("expected a PagerDuty schedule id: 2 to 32 upper-case letters and digits, such as \"P1ABCDE\" "
+                  "(the end of the schedule's URL in PagerDuty)");
+  if (role.tier == Tier::break_glass)
+    return refuse("on-call auto-approval is for tier = \"standard\" and \"high\" roles, and this one is "
+                  "break-glass; remove auto_approve_if_on_call or change the tier");
+  if (role.auto_approve)
+    return refuse("the role is already auto-approved (auto_approve = true); remove one of the two");
+  if (role.step_up)
+    return refuse("an on-call approval has no approver to step up: remove step_up (set step_up = \"none\") or "
+                  "auto_approve_if_on_call");
+  role.on_call_schedule = v->value;
+}
+
 // `approver_limit`: how many distinct approvers the account can supply, when known (all user ids);
 // a role's own `approvers` replace it.
 // `account`: its provider and id, read already. Fields that fail a check are reported and left at
@@ -454,7 +480,8 @@ RolePolicy read_role(Problems& problems, const toml::table& table, const std::st
   TableReader r(problems, table, path,
                 {"name", "permission_set_arn", "role_arn", "max_duration", "allowed_durations", "tier",
                  "approvals_required", "requesters", "ticket_required", "ticket_pattern", "reconcile",
-                 "session_cutoff", "scheduled_revoke", "step_up", "approvers", "owner_channel", "auto_approve"});
+                 "session_cutoff", "scheduled_revoke", "step_up", "approvers", "owner_channel", "auto_approve",
+                 "auto_approve_if_on_call"});
   RolePolicy role;
   if (auto name = r.string("name", true)) {
     role.name = name->value;
@@ -568,6 +595,7 @@ RolePolicy read_role(Problems& problems, const toml::table& table, const std::st
   if (role.auto_approve && role.step_up && auto_node)
     problems.add(auto_node->source(), r.path_of("auto_approve"), "true",
                  "an auto-approved role has no approver to step up: remove step_up or auto_approve");
+  read_on_call(problems, r, role);
   return role;
 }
 
@@ -861,6 +889,38 @@ void read_step_up(Problems& problems, const toml::table& table, StepUpSettings& 
   }
 }
 
+// [pagerduty] (issue 17): where on-call auto-approval asks. The token is never in this file's
+// text: JIT_PAGERDUTY_TOKEN or token_file.
+void read_pagerduty(Problems& problems, const toml::table& table, PagerDutySettings& pagerduty) {
+  TableReader r(problems, table, "pagerduty", {"api_url", "token_file", "timeout"});
+  if (auto v = r.string("api_url", false)) {
+    const bool https = v->value.starts_with("https://") && v->value.size() > 8;
+    const bool loopback = v->value.starts_with("http://127.0.0.1:") || v->value.starts_with("http://localhost:") ||
+                          v->value.starts_with("http://[::1]:");
+    if ((https || loopback) && v->value.size() <= 256 && v->value.find_first_of(" ?#\"\\") == std::string::npos)
+      pagerduty.api_url = v->value;
+    else
+      problems.add(v->node->source(), v->path, quoted(v->value),
+                   "expected an https URL such as \"https://api.pagerduty.com\" (plain http only to a loopback "
+                   "address, for an emulator), no query");
+  }
+  if (auto v = r.string("token_file", false)) {
+    if (v->value.empty())
+      problems.add(v->node->source(), v->path, "\"\"",
+                   "expected the path of a file holding the PagerDuty REST API token; leave token_file out to use "
+                   "JIT_PAGERDUTY_TOKEN");
+    else
+      pagerduty.token_file = v->value;
+  }
+  if (auto s = r.string("timeout", false, "a string like \"5s\"")) {
+    if (auto d = r.parse_duration_at(*s); d && (*d < Seconds{1} || *d > kMaxPagerDutyTimeout))
+      problems.add(s->node->source(), s->path, quoted(s->value),
+                   fmt::format("expected from 1s to {}", format_duration(kMaxPagerDutyTimeout)));
+    else if (d)
+      pagerduty.timeout = *d;
+  }
+}
+
 // When a role has step_up, the page must be served: origin is required. Its TLS identity may come
 // from the files or from the environment, which this pure loader cannot see: load_step_up_tls
 // (app) requires one or the other when jit serve starts.
@@ -890,7 +950,7 @@ void read_config(Problems& problems, const toml::table& root, Config& config) {
   TableReader r(problems, root, "",
                 {"approval_window", "sweep_interval", "reconcile_interval", "expiry_warning", "reason_max_length", "admins",
                  "allow_guests", "ops_channel", "announce_queue", "store", "aws", "slack", "audit", "step_up",
-                 "accounts"});
+                 "pagerduty", "accounts"});
   read_bounded(problems, r, "announce_queue", 1, 1'000'000, settings.announce_queue);
   if (auto d = r.duration("approval_window", false)) policy.approval_window = *d;
   if (auto d = r.duration("sweep_interval", false)) settings.sweep_interval = *d;
@@ -932,6 +992,8 @@ void read_config(Problems& problems, const toml::table& root, Config& config) {
     read_audit(problems, *n->as_table(), settings.audit);
   if (auto n = r.typed("step_up", false, toml::node_type::table, "a table, written [step_up]"))
     read_step_up(problems, *n->as_table(), settings.step_up);
+  if (auto n = r.typed("pagerduty", false, toml::node_type::table, "a table, written [pagerduty]"))
+    read_pagerduty(problems, *n->as_table(), settings.pagerduty);
 
   auto accounts = r.tables("accounts", "accounts");
   std::map<std::string, std::string> names, ids;

@@ -10,6 +10,7 @@
 #include "audit/facts.h"
 #include "core/duration.h"
 #include "core/limits.h"
+#include "core/text.h"
 #include "core/user_text.h"
 #include "engine/engine_internal.h"
 
@@ -97,7 +98,7 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
   crash_point("after_write:submit");
   AccessRequest result = *created;
   if (auto posted = post_to_chat(result)) result = *posted;
-  if (checked->role->auto_approve && !result.chat_ts.empty()) {
+  if ((checked->role->auto_approve || !checked->role->on_call_schedule.empty()) && !result.chat_ts.empty()) {
     // Posted first, so the owner channel sees every auto-approved request (unposted, it waits for
     // the sweeper to post it, then approve it); a refusal leaves it pending for people to decide
     // (and the requester is told it waits).
@@ -231,8 +232,64 @@ Result<AccessRequest> Engine::approve(const std::string& id, const std::string& 
   return granted;
 }
 
+std::optional<OnCallProof> Engine::ask_on_call(const AccessRequest& r, const std::string& schedule) {
+  std::string answer, why;
+  if (r.requester_email.empty()) {
+    answer = "invalid";
+    why = "no e-mail address was recorded for the requester at submit";
+  } else if (!options_.on_call) {
+    answer = "unavailable";
+    why = "PagerDuty is not set up in this service (restart jit serve after adding the role)";
+  } else if (auto asked = options_.on_call->on_call(schedule, r.requester_email, clock_.now()); !asked) {
+    answer = errc_name(asked.error().code);
+    why = asked.error().message;
+  } else if (asked->on_call && text::iequals(asked->email, r.requester_email)) {
+    spdlog::info("event=on_call_approval request={} schedule={} pagerduty_user={}", r.id, schedule, asked->user_id);
+    return OnCallProof{.schedule = schedule, .pagerduty_user = asked->user_id, .email = asked->email};
+  } else {
+    answer = "not_on_call";
+  }
+  const std::string detail =
+      answer == "not_on_call"
+          ? fmt::format("{} is not on call on PagerDuty schedule {}: an approver decides", r.requester_email, schedule)
+          : fmt::format("PagerDuty did not answer whether {} is on call on schedule {} ({}): human approval needed",
+                        r.requester_email, schedule, why);
+  spdlog::info("event=on_call_no_approval request={} schedule={} answer={} detail=\"{}\"", r.id, schedule, answer,
+               detail);
+  auto noted = update_with_retry(r.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+    if (x.state != State::pending) return std::nullopt;
+    return AuditEvent{.at = clock_.now(),
+                      .actor = "system:on-call",
+                      .action = "on_call_checked",
+                      .request_id = x.id,
+                      .from_state = std::string(state_name(x.state)),
+                      .to_state = std::string(state_name(x.state)),
+                      .detail = detail,
+                      .facts = audit::facts::of_on_call_checked(schedule, answer)};
+  });
+  if (!noted)
+    spdlog::warn("event=on_call_note_failed request={} error=\"{}\"", r.id, noted.error().message);
+  else if (noted->event)
+    announce(noted->request, *noted->event, std::nullopt);
+  return std::nullopt;
+}
+
 Result<AccessRequest> Engine::auto_approve(const std::string& id) {
   const auto policy = this->policy();
+  // On-call auto-approval (issue 17): PagerDuty is asked before the conditional write (it may
+  // take seconds); the write below checks that the role still names the schedule asked about.
+  std::optional<OnCallProof> on_call;
+  {
+    auto r = store_.get_request(id);
+    if (!r) return fail(r.error());
+    const AccountPolicy* account = policy->find_account(r->account);
+    const RolePolicy* role = account ? account->find_role(r->role) : nullptr;
+    if (r->state != State::pending) return std::move(*r);
+    if (role && !role->auto_approve && !role->on_call_schedule.empty()) {
+      on_call = ask_on_call(*r, role->on_call_schedule);
+      if (!on_call) return store_.get_request(id);
+    }
+  }
   auto changed = update_with_retry(id, [&](AccessRequest& r) -> Result<std::optional<AuditEvent>> {
     if (r.state != State::pending) return std::nullopt;  // decided meanwhile (another instance, a person)
     if (past_approval_window(*policy, r.created_at, clock_.now())) return std::nullopt;  // the sweeper lapses it
@@ -242,15 +299,23 @@ Result<AccessRequest> Engine::auto_approve(const std::string& id) {
     if (!requester) return fail(requester.error());
     auto role = check_still_allowed(*policy, r, *requester);
     if (!role) return fail(role.error());
-    if (!(*role)->auto_approve || (*role)->approvals_required != 0)
+    const bool plain = (*role)->auto_approve && (*role)->approvals_required == 0 && !on_call;
+    const bool on_call_stands = on_call && !(*role)->auto_approve && (*role)->on_call_schedule == on_call->schedule;
+    if (!plain && !on_call_stands)
       return fail(Error::Denied(fmt::format("role {} on {} is no longer auto-approved: an approver decides", r.role,
                                             r.account)));
     if (auto standing = standing_of(r.requester, *policy); !standing) return fail(standing.error());
-    r.decisions.push_back({kAutoApprover, true, "", clock_.now()});
-    auto event = transition(r, Action::approve, kAutoApprover,
-                            fmt::format("auto-approved: role {} on {} has auto_approve (approvals_required = 0)",
-                                        r.role, r.account));
-    if (event) event->facts = audit::facts::of_decision(r.decisions.back(), 0, 0, std::nullopt);
+    // An on-call approval says why in its decision (Slack shows "auto-approval (<reason>)").
+    r.decisions.push_back({kAutoApprover, true,
+                           on_call ? fmt::format("on call on PagerDuty schedule {}", on_call->schedule) : "",
+                           clock_.now()});
+    auto event = transition(
+        r, Action::approve, kAutoApprover,
+        on_call ? fmt::format("auto-approved: {} is on call on PagerDuty schedule {} (PagerDuty user {})",
+                              on_call->email, on_call->schedule, on_call->pagerduty_user)
+                : fmt::format("auto-approved: role {} on {} has auto_approve (approvals_required = 0)", r.role,
+                              r.account));
+    if (event) event->facts = audit::facts::of_decision(r.decisions.back(), 0, 0, std::nullopt, on_call);
     return event;
   });
   if (!changed) return fail(changed.error());

@@ -29,6 +29,7 @@
 #include "ports/access_provider.h"
 #include "ports/chat.h"
 #include "ports/clock.h"
+#include "ports/on_call.h"
 #include "ports/store.h"
 
 namespace jit {
@@ -60,6 +61,9 @@ struct EngineOptions {
   // The keys that sealed the audit trail (the same the store seals with): a request's events are
   // checked with them before its grant. Unkeyed: each event's plain hash is checked.
   audit::Keyring audit_keys = audit::Keyring::unkeyed();
+  // Who is on call (PagerDuty), for roles with auto_approve_if_on_call (issue 17); must outlive the
+  // engine. Null: nobody is asked, and such requests wait for people.
+  OnCall* on_call = nullptr;
 };
 
 // The shortest lease that may guard a provider call taking up to `call_deadline`: a quarter more,
@@ -143,6 +147,11 @@ class Engine {
   // crash left pending. The same checks as a person's approval, with policy as it is now
   // (check_still_allowed, the requester's standing, the approval window); Errc::denied when the
   // role no longer auto-approves, and the request stays pending for approvers.
+  // A role with auto_approve_if_on_call (issue 17): EngineOptions::on_call is asked first whether
+  // the requester (by the e-mail recorded at submit) is on call on its schedule now; on call, the
+  // same approval, its event naming the schedule and the matched PagerDuty user; not on call or no
+  // answer, an `on_call_checked` event says why in the owner channel's thread and the request is
+  // returned still pending, for people.
   Result<AccessRequest> auto_approve(const std::string& request_id);
   // Whether an approval of the request needs a WebAuthn step-up under policy as it is now (its
   // role has step_up). Errc::not_found for an unknown id; false for a role no longer in policy
@@ -285,10 +294,11 @@ class Engine {
 
   // Why the audit trail does not explain `request` (approved or granting) under policy as it is
   // now (audit::prove_request over its events, one Query), or nullopt when it does.
-  // Errc::unavailable when the events could not be read. `step_up_short`, when given, is set to
+  // Errc::unavailable when the events could not be read. `policy_short`, when given, is set to
   // audit::step_up_shortfall for a role with step_up now whose approval events carry fewer
-  // step-ups than it needs ("" otherwise): a policy question, not a row the chain fails to explain.
-  Result<std::optional<std::string>> chain_refusal(const AccessRequest& request, std::string* step_up_short = nullptr);
+  // step-ups than it needs, else to audit::automatic_shortfall for an automatic approval policy
+  // no longer explains ("" otherwise): a policy question, not a row the chain fails to explain.
+  Result<std::optional<std::string>> chain_refusal(const AccessRequest& request, std::string* policy_short = nullptr);
   // Refuses a row the chain does not explain: it goes to failed (no provider call) with an
   // end_reason saying so, and, when that write happened, the ops channel and the log hear of it.
   Result<AccessRequest> refuse_unproven(const AccessRequest& request, const std::string& problem);
@@ -403,6 +413,10 @@ class Engine {
   // (check_user_standing under `policy`): Errc::denied naming why not, Errc::unavailable when the
   // directory could not be asked (try again).
   Result<UserProfile> standing_of(const std::string& user_id, const Policy& policy);
+  // Issue 17: asks EngineOptions::on_call whether the requester of pending `r` is on call on
+  // `schedule` now. On call: the proof to record. Otherwise nullopt, after recording and
+  // announcing an on_call_checked event that says why people decide.
+  std::optional<OnCallProof> ask_on_call(const AccessRequest& r, const std::string& schedule);
   // Counts a written change in the metrics (requests by outcome, revoke lag).
   void count_in_metrics(const AuditEvent& event, const AccessRequest& stored);
   bool lease_available(const AccessRequest& r) const;

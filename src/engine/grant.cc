@@ -30,14 +30,16 @@ Result<AccessRequest> Engine::advance_grant(const std::string& id) {
     if (!read) return read;
     const AccessRequest& r = *read;
     if ((r.state == State::approved || r.state == State::granting) && !proven) {
-      std::string step_up_short;
-      auto refusal = chain_refusal(r, &step_up_short);
+      std::string policy_short;
+      auto refusal = chain_refusal(r, &policy_short);
       if (!refusal) return fail(refusal.error());
       if (*refusal) return refuse_unproven(r, **refusal);
       // Issue 15: an approval of a step-up role counts only with its security-key proof in the
-      // trail, whatever the row says; checked before anything is asked of AWS.
-      if (r.state == State::approved && !step_up_short.empty())
-        return fail_grant(r, fmt::format("refused, nothing granted: {}; ask again", step_up_short));
+      // trail, whatever the row says; issue 17: an automatic approval only while the role (policy
+      // now) explains it, an on-call one by the schedule its event names. Checked before anything
+      // is asked of AWS.
+      if (r.state == State::approved && !policy_short.empty())
+        return fail_grant(r, fmt::format("refused, nothing granted: {}; ask again", policy_short));
       proven = true;
     }
     if (r.state == State::approved) {
@@ -94,7 +96,14 @@ Result<std::optional<std::string>> Engine::grant_refusal(const AccessRequest& r)
                        r.requester_email, standing->email);
   auto approvers = identities_of_approvers(r);
   if (!approvers) return fail(approvers.error());
-  if (const int have = approvals_standing(*policy, r, *approvers), need = (*role)->approvals_required; have < need)
+  // An automatic approval stands in for people while the role asks for one (advance_grant's chain
+  // check holds it to the schedule its event names).
+  const bool automatic = std::any_of(r.decisions.begin(), r.decisions.end(), [](const Decision& d) {
+    return d.approved && d.approver == kAutoApprover;
+  });
+  const bool stands = automatic && ((*role)->auto_approve || !(*role)->on_call_schedule.empty());
+  if (const int have = approvals_standing(*policy, r, *approvers), need = stands ? 0 : (*role)->approvals_required;
+      have < need)
     return fmt::format("only {} of the {} approvals needed are from people who are approvers of role {} on "
                        "account {} now; ask again",
                        have, need, r.role, r.account);

@@ -24,7 +24,9 @@ std::string deciders(const AccessRequest& r, bool approved) {
   for (const auto& d : r.decisions)
     if (d.approved == approved)
       out += (out.empty() ? "" : ", ") +
-             (d.approver == kAutoApprover ? std::string("auto-approval (the role's policy)") : mention(d.approver));
+             (d.approver != kAutoApprover ? mention(d.approver)
+              : d.reason.empty()           ? std::string("auto-approval (the role's policy)")
+                                           : "auto-approval (" + escape(d.reason) + ")");
   return out.empty() ? "nobody" : out;
 }
 
@@ -152,6 +154,7 @@ std::string thread_text(const AccessRequest& r, const AuditEvent& e) {
   if (e.action == "release") return fmt::format("{} released the grant early; revoking.", actor);
   if (e.action == "admin_revoke") return fmt::format("{} is revoking the grant: {}", actor, escape(e.detail));
   if (e.action == "revoke_succeeded") return ":lock: Access revoked in AWS.";
+  if (e.action == "on_call_checked") return escape(e.detail) + ".";
   return fmt::format("{}: {}", escape(e.action), escape(e.detail));
 }
 

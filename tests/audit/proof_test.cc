@@ -76,6 +76,51 @@ class ProofTest : public ::testing::Test {
   AuditHead head{0, kGenesisHash};
 };
 
+// Issue 17: an on-call auto-approval stands while the role names the schedule its event names, and
+// only for the requester's own e-mail; never as a plain auto-approval, never as a person's.
+TEST_F(ProofTest, AnOnCallApprovalIsProvenOnlyForThatScheduleAndTheRequestersEmail) {
+  const auto on_call = [&](const std::string& email) {
+    row.decisions.push_back({kAutoApprover, true, "", kT + Seconds{60}});
+    add("approve", kAutoApprover, "pending", "approved",
+        facts::of_decision(row.decisions.back(), 0, 0, std::nullopt, OnCallProof{"PSCHED1", "PDEV001", email}),
+        kT + Seconds{60});
+    row.state = State::approved;
+  };
+  const auto with_schedule = [](const std::string& schedule) {
+    Policy p = policy(1);
+    p.accounts[0].roles[0].on_call_schedule = schedule;
+    return p;
+  };
+  on_call("Dev@Example.com");
+  grant();
+  auto proven = prove_request(row, events, Keyring::unkeyed(), with_schedule("PSCHED1"));
+  ASSERT_TRUE(proven) << proven.error().message;
+  EXPECT_EQ(proven->on_call_schedule, "PSCHED1");
+  EXPECT_EQ(proven->approvers, std::vector<std::string>{kAutoApprover});
+  EXPECT_THAT(refusal(with_schedule("PSCHED2")), HasSubstr("auto-approved as on call on PagerDuty schedule PSCHED1, "
+                                                           "but policy no longer names that schedule for role admin"));
+  EXPECT_THAT(refusal(policy(1)), HasSubstr("no longer names that schedule"));
+  Policy automatic = policy(0);
+  automatic.accounts[0].roles[0].auto_approve = true;
+  EXPECT_THAT(refusal(automatic), HasSubstr("no longer names that schedule"));
+}
+
+TEST_F(ProofTest, AnOnCallApprovalOfAnotherEmailIsNotTheRequesters) {
+  row.decisions.push_back({kAutoApprover, true, "", kT + Seconds{60}});
+  add("approve", kAutoApprover, "pending", "approved",
+      facts::of_decision(row.decisions.back(), 0, 0, std::nullopt, OnCallProof{"PSCHED1", "PEVE001", "eve@example.com"}),
+      kT + Seconds{60});
+  row.state = State::approved;
+  Policy p = policy(1);
+  p.accounts[0].roles[0].on_call_schedule = "PSCHED1";
+  const auto exam = examine_request(row, events, Keyring::unkeyed(), &p);
+  ASSERT_FALSE(exam.mismatches.empty());
+  EXPECT_EQ(exam.mismatches[0].describe(),
+            "approvals: the row says dev@example.com, the chain an on-call approval of eve@example.com on schedule "
+            "PSCHED1 (event 2)");
+  EXPECT_FALSE(exam.mismatches[0].policy);  // the chain itself does not explain the row
+}
+
 TEST_F(ProofTest, AGenuineApprovedRequestIsProven) {
   approve("UA", 1, 1, true);
   const Policy p = policy();

@@ -86,6 +86,8 @@ class CliTest : public ::testing::Test {
     replace_once(text, "/run/secrets/jit-step-up.crt", page_crt);
     replace_once(text, "/run/secrets/jit-step-up.key", page_key);
     replace_once(text, "listen = \"0.0.0.0:8443\"", "listen = \"" + page_listen + "\"");
+    // Issue 17: prod/deploy's on-call auto-approval needs a PagerDuty token to start.
+    replace_once(text, "/run/secrets/jit-pagerduty-token", write("pagerduty-token", "pd-test-token\n"));
     return text;
   }
 
@@ -174,6 +176,14 @@ TEST_F(CliTest, CheckConfigAcceptsTheExample) {
                                "U0BOB, S0SRELEADS in C0PROD\n"));
   EXPECT_THAT(r.out, HasSubstr("scheduler: role arn:aws:iam::111111111111:role/jit-scheduler, group jit-access; "
                                "cut-off margin 2m"));
+  // Issue 17: prod/deploy is approved for whoever is on call, else by prod's approvers; where
+  // PagerDuty is asked, and (its token file not here) a warning that names the way to give it.
+  EXPECT_THAT(r.out, HasSubstr("prod/deploy (tier high): session_cutoff on, scheduled_revoke on; AUTO-APPROVED when "
+                               "the requester is on call on PagerDuty schedule P1SRE01, else approved by U0ALICE, "
+                               "U0BOB, S0SRELEADS in C0PROD\n"));
+  EXPECT_THAT(r.out, HasSubstr("on-call auto-approval for prod/deploy (schedule P1SRE01): PagerDuty "
+                               "https://api.pagerduty.com, timeout 5s\n"));
+  EXPECT_THAT(r.out, HasSubstr("warning: [pagerduty] token_file: cannot read /run/secrets/jit-pagerduty-token"));
 }
 
 // Issue 15: the example's break-glass role has step_up; its TLS files are secrets not mounted here,
@@ -260,7 +270,7 @@ TEST_F(CliTest, CheckConfigShowsAnIamRoleAccount) {
       jit::testing::with_iam_role_example(read_text(std::string(JIT_EXAMPLES_DIR) + "/jit.toml"));
   Outcome r = run("check-config " + write("iam-role.toml", text));
   EXPECT_EQ(r.code, 0) << r.out;
-  EXPECT_THAT(r.out, HasSubstr(": ok (4 accounts, 7 roles"));
+  EXPECT_THAT(r.out, HasSubstr(": ok (4 accounts, 8 roles"));
   EXPECT_THAT(r.out, HasSubstr("  legacy-prod: provider iam-role, management role "
                                "arn:aws:iam::222233334444:role/jit-access-management (with its external id), base "
                                "principal arn:aws:iam::222233334444:role/okta-engineer (source identity: email)\n"));

@@ -411,6 +411,69 @@ TEST(LoadPolicyErrors, AutoApprovalNeedsBothKeysAndTheStandardTier) {
               HasSubstr("expected a number from 1 to 100 (0 only with auto_approve = true)"));
 }
 
+// Issue 17: on-call auto-approval names a PagerDuty schedule; approvals_required stays what people
+// need when the requester is not on call.
+TEST(LoadPolicy, AnOnCallRoleNamesItsScheduleAndKeepsItsApprovals) {
+  auto p = load_config(minimal_plus_role_lines("auto_approve_if_on_call = \"P1ABCDE\"\n"), "jit.toml");
+  ASSERT_TRUE(p.has_value()) << p.error().message;
+  const RolePolicy& role = p->policy.accounts[0].roles[0];
+  EXPECT_EQ(role.on_call_schedule, "P1ABCDE");
+  EXPECT_FALSE(role.auto_approve);
+  EXPECT_EQ(role.approvals_required, 1);
+  auto high = load_config(minimal_plus_role_lines("tier = \"high\"\nstep_up = \"none\"\napprovals_required = 1\n"
+                                                  "auto_approve_if_on_call = \"PSRE2\"\n"),
+                          "jit.toml");
+  ASSERT_TRUE(high.has_value()) << high.error().message;
+  EXPECT_EQ(high->policy.accounts[0].roles[0].on_call_schedule, "PSRE2");
+  EXPECT_EQ(high->policy.accounts[0].roles[0].tier, Tier::high);
+  // [pagerduty]: defaults, and each key.
+  auto plain = load_config(std::string(kMinimal), "jit.toml");
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->settings.pagerduty.api_url, "https://api.pagerduty.com");
+  EXPECT_EQ(plain->settings.pagerduty.timeout, std::chrono::seconds{5});
+  EXPECT_TRUE(plain->settings.pagerduty.token_file.empty());
+  auto set = load_config("[pagerduty]\napi_url = \"http://127.0.0.1:8123\"\ntoken_file = \"/run/pd\"\n"
+                         "timeout = \"2s\"\n" + std::string(kMinimal),
+                         "jit.toml");
+  ASSERT_TRUE(set.has_value()) << set.error().message;
+  EXPECT_EQ(set->settings.pagerduty.api_url, "http://127.0.0.1:8123");
+  EXPECT_EQ(set->settings.pagerduty.token_file, "/run/pd");
+  EXPECT_EQ(set->settings.pagerduty.timeout, std::chrono::seconds{2});
+  // The example's prod/deploy is approved when its requester is on call.
+  auto example = load_config(read_file(std::string(JIT_EXAMPLES_DIR) + "/jit.toml"), "examples/jit.toml");
+  ASSERT_TRUE(example.has_value()) << example.error().message;
+  EXPECT_FALSE(example->policy.find_account("prod")->find_role("deploy")->on_call_schedule.empty());
+}
+
+TEST(LoadPolicyErrors, AnOnCallScheduleIsAnIdOnARoleThatCanHaveIt) {
+  for (const char* bad : {"\"\"", "\"P\"", "\"p1abcde\"", "\"P1ABC&x=1\"", "\"P1ABCDE/../users\"",
+                          "\"P1234567890123456789012345678901234\""})
+    EXPECT_THAT(errors(minimal_plus_role_lines(std::string("auto_approve_if_on_call = ") + bad + "\n")),
+                HasSubstr("expected a PagerDuty schedule id: 2 to 32 upper-case letters and digits"))
+        << bad;
+  EXPECT_THAT(errors(minimal_plus_role_lines("auto_approve_if_on_call = 7\n")),
+              HasSubstr("auto_approve_if_on_call 7: expected a string: a PagerDuty schedule id"));
+  EXPECT_EQ(errors(minimal_plus_role_lines("tier = \"break-glass\"\nstep_up = \"none\"\nauto_approve_if_on_call = "
+                                           "\"P1ABCDE\"\n")),
+            "jit.toml:14:27: accounts[0].roles[0].auto_approve_if_on_call \"P1ABCDE\": on-call auto-approval is for "
+            "tier = \"standard\" and \"high\" roles, and this one is break-glass; remove auto_approve_if_on_call or "
+            "change the tier");
+  EXPECT_THAT(errors(minimal_plus_role_lines("approvals_required = 0\nauto_approve = true\n"
+                                             "auto_approve_if_on_call = \"P1ABCDE\"\n")),
+              HasSubstr("the role is already auto-approved (auto_approve = true); remove one of the two"));
+  EXPECT_THAT(errors(minimal_plus_role_lines("step_up = \"webauthn\"\nauto_approve_if_on_call = \"P1ABCDE\"\n")),
+              HasSubstr("an on-call approval has no approver to step up"));
+  // No approval at all stays auto_approve's alone.
+  EXPECT_THAT(errors(minimal_plus_role_lines("approvals_required = 0\nauto_approve_if_on_call = \"P1ABCDE\"\n")),
+              HasSubstr("no approval at all is allowed only with auto_approve = true"));
+  EXPECT_THAT(errors("[pagerduty]\napi_url = \"http://api.pagerduty.com\"\n" + std::string(kMinimal)),
+              HasSubstr("pagerduty.api_url \"http://api.pagerduty.com\": expected an https URL"));
+  EXPECT_THAT(errors("[pagerduty]\ntimeout = \"1m\"\n" + std::string(kMinimal)),
+              HasSubstr("pagerduty.timeout \"1m\": expected from 1s to 30s"));
+  EXPECT_THAT(errors("[pagerduty]\ntoken = \"abc\"\n" + std::string(kMinimal)),
+              HasSubstr("pagerduty.token: unknown key; allowed keys here: api_url, token_file, timeout"));
+}
+
 TEST(LoadPolicy, InlineTablesWorkLikeHeaders) {
   auto p = load_config(R"(accounts = [
   { name = "prod", id = "123456789012", owner_channel = "C0PROD", approvers = ["U0ALICE"], roles = [
@@ -430,7 +493,7 @@ TEST(LoadPolicyErrors, UnknownTopLevelKey) {
             "jit.toml:1:1: approval_windw: unknown key; allowed keys here: approval_window, sweep_interval, "
             "reconcile_interval, expiry_warning, reason_max_length, admins, allow_guests, ops_channel, announce_queue, "
             "store, aws, "
-            "slack, audit, step_up, accounts");
+            "slack, audit, step_up, pagerduty, accounts");
 }
 
 TEST(LoadPolicyErrors, RevocationRateConcurrencyAndQueueAreBounded) {
@@ -451,7 +514,7 @@ TEST(LoadPolicyErrors, UnknownRoleKey) {
             "jit.toml:12:1: accounts[0].roles[0].max_duraton: unknown key; allowed keys here: name, "
             "permission_set_arn, role_arn, max_duration, allowed_durations, tier, approvals_required, requesters, "
             "ticket_required, ticket_pattern, reconcile, session_cutoff, scheduled_revoke, step_up, approvers, owner_channel, "
-            "auto_approve");
+            "auto_approve, auto_approve_if_on_call");
 }
 
 TEST(LoadPolicyErrors, UnknownKeyInStoreAndAws) {
@@ -819,7 +882,8 @@ colour = "red"
             "jit.toml:12:8: accounts[0].roles[0].tier \"urgent\": expected one of standard, high, break-glass\n"
             "jit.toml:14:1: accounts[0].roles[0].colour: unknown key; allowed keys here: name, permission_set_arn, "
             "role_arn, max_duration, allowed_durations, tier, approvals_required, requesters, ticket_required, "
-            "ticket_pattern, reconcile, session_cutoff, scheduled_revoke, step_up, approvers, owner_channel, auto_approve");
+            "ticket_pattern, reconcile, session_cutoff, scheduled_revoke, step_up, approvers, owner_channel, auto_approve, "
+            "auto_approve_if_on_call");
 }
 
 TEST(LoadPolicyErrors, SourceNameIsUsedAsGiven) {

@@ -58,6 +58,8 @@ demo::PolicyOptions::StepUpPage write_step_up_files(const std::string& dir, cons
 
 std::string extra_person(int k) { return fmt::format("U0P{:03}", k); }
 
+std::string pagerduty_user_id(const std::string& slack_user_id) { return "PD" + slack_user_id; }
+
 World::World(WorldOptions options) : options_(std::move(options)) {
   // Named after the test, or the suite for a World shared by a suite (SetUpTestSuite).
   const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -79,6 +81,14 @@ World::World(WorldOptions options) : options_(std::move(options)) {
     slack_options.users.push_back({extra_person(k), name, email});
     aws_options.users.push_back({name, email, fmt::format("2222222222-0000{:04x}-0000-4000-8000-000000000000", k)});
     leads.push_back(extra_person(k));
+  }
+  if (options_.pagerduty) {
+    emulators::PagerDutyEmulatorOptions pd_options;
+    for (const auto& u : slack_options.users) pd_options.users.push_back({pagerduty_user_id(u.id), u.name, u.email});
+    auto pagerduty = emulators::PagerDutyEmulator::start(pd_options);
+    if (!pagerduty) throw std::runtime_error("PagerDuty emulator: " + pagerduty.error().message);
+    pagerduty_ = std::move(*pagerduty);
+    options_.env.emplace_back("JIT_PAGERDUTY_TOKEN", emulators::kPagerDutyEmulatorToken);
   }
   slack_options.usergroups = {{demo::kLeads, leads}};
   slack_options.bot_token = demo::kSlackBotToken;
@@ -154,7 +164,10 @@ World::World(WorldOptions options) : options_(std::move(options)) {
                                                     .step_up = step_up,
                                                     .iam_role = options_.iam_role,
                                                     .trust_policy_size_limit = options_.trust_policy_size_limit})
-                           << options_.policy_tail;
+                           << options_.policy_tail
+                           << (pagerduty_ ? fmt::format("\n[pagerduty]\napi_url = \"{}\"\ntimeout = \"{}\"\n",
+                                                        pagerduty_->url(), options_.pagerduty_timeout)
+                                          : std::string());
   auto store = open_store(store_url_, aws_clients_);
   if (!store) throw std::runtime_error("store: " + store.error().message);
   store_ = std::move(*store);
@@ -173,6 +186,7 @@ World::~World() {
   if (moto_proxy_) moto_proxy_->stop();
   slack_->stop();
   aws_->stop();
+  if (pagerduty_) pagerduty_->stop();
   // Kept when a test failed, or when JIT_E2E_KEEP is set, for the instances' logs.
   if (!::testing::Test::HasFailure() && !std::getenv("JIT_E2E_KEEP")) std::filesystem::remove_all(dir_);
 }

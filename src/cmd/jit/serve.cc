@@ -15,6 +15,7 @@
 #include "app/checkpoint_key.h"
 #include "app/config.h"
 #include "app/dry_run.h"
+#include "app/pagerduty.h"
 #include "app/runtime.h"
 #include "app/step_up_page.h"
 #include "app/step_up_tls.h"
@@ -354,8 +355,14 @@ int run_serve(const ServeOptions& o) {
                  "are published, so truncating or rewriting the audit trail in the store cannot be detected\"");
   }
 
+  // On-call auto-approval (issue 17): PagerDuty is asked only when a role names a schedule; a
+  // missing or unusable token stops the start, as a missing Slack token does.
+  auto pagerduty = make_pagerduty(*rt.config(), rt.clock());
+  if (!pagerduty) return report(pagerduty.error());
+
   EngineOptions engine_options;
   engine_options.audit_keys = rt.audit_keys().keys;
+  engine_options.on_call = pagerduty->on_call.get();
   if (checkpoints) engine_options.on_granted = [publisher = checkpoints.get()] { publisher->request(); };
   engine_options.instance_id = o.instance_id;
   engine_options.lease = *lease;
