@@ -44,6 +44,21 @@ std::string of_decision(const Decision& d, int approvals, int needed, const std:
   return dump(j);
 }
 
+std::string of_nudge(const std::vector<std::string>& approvers, const std::string& channel, TimePoint at) {
+  Json j{{"approvers", approvers}, {"at", epoch_seconds(at)}};
+  if (!channel.empty()) j["channel"] = channel;
+  return dump(j);
+}
+
+std::vector<std::string> approvers_of_nudge(const Json& facts) {
+  std::vector<std::string> out;
+  const auto it = facts.find("approvers");
+  if (it == facts.end() || !it->is_array()) return out;
+  for (const auto& entry : *it)
+    if (entry.is_string()) out.push_back(entry.get<std::string>());
+  return out;
+}
+
 std::optional<StepUpProof> step_up_of(const Json& facts) {
   auto credential = text(facts, "step_up_credential");
   auto assertion = text(facts, "step_up_assertion");

@@ -34,6 +34,12 @@ struct Proof {
   std::vector<std::string> approvers;   // distinct approvers of its approval events, in order
   std::vector<std::string> stepped_up;  // those of `approvers` whose event carries a security-key
                                         // step-up (facts::step_up_of), in order
+  // Nobody answers (issue 17): the escalation approvers the first `escalated` event named (policy's
+  // then; empty when the chain holds no escalation), and the approvers whose approval event comes
+  // after it, in order. Only those may count as escalation approvers, and only when they match
+  // `escalated_to` (the caller, who knows people's groups, checks that).
+  std::vector<std::string> escalated_to;
+  std::vector<std::string> approved_after_escalation;
   bool has_grant = false;               // a begin_grant event is in the chain
   std::optional<TimePoint> expires_at;  // the begin_grant event's expiry (nullopt: no grant, or an
                                         // event from before facts were written)

@@ -359,7 +359,7 @@ TEST_F(SqliteStoreTest, AVersion5DatabaseGainsTheStepUpTablesAndKeepsItsLocks) {
   auto store = open_store(path_);
   ASSERT_NE(store, nullptr);
   RawDatabase raw(path_);
-  EXPECT_EQ(raw.value("PRAGMA user_version"), "6");
+  EXPECT_EQ(raw.value("PRAGMA user_version"), std::to_string(sqlite::kSchemaVersion));
   EXPECT_EQ(raw.value("SELECT owner FROM locks WHERE name = 'lock#ps-1'"), "instance-a");
   ASSERT_TRUE(store->add_credential({.credential_id = "cred-1", .user_id = "U1", .public_key = "k", .created_at = kT0}));
   EXPECT_EQ(raw.value("SELECT user_id || ' ' || sign_count || ' ' || created_at || ' ' || "
