@@ -53,6 +53,7 @@ void Engine::nudge_undecided(const Policy& policy, TimePoint now, SweepReport& r
 Result<bool> Engine::nudge(const std::string& id, Nudge step, const Policy& policy) {
   const bool escalate = step == Nudge::escalate;
   EscalationPolicy escalation;
+  std::vector<std::string> called;
   auto changed = update_with_retry(id, [&](AccessRequest& r) -> Result<std::optional<AuditEvent>> {
     // Re-checked on the row as stored: another instance (or a decision, a cancel) may have been first.
     if (r.state != State::pending || r.escalated_at || (!escalate && r.reminded_at)) return std::nullopt;
@@ -62,7 +63,9 @@ Result<bool> Engine::nudge(const std::string& id, Nudge step, const Policy& poli
     const RolePolicy* role = account ? account->find_role(r.role) : nullptr;
     if (!role) return std::nullopt;
     escalation = escalation_of(*account, *role);
-    const std::vector<std::string>& called = escalate ? escalation.approvers : approvers_of(*account, *role);
+    // Who is called on; the requester, who never decides on their own request, is left out.
+    called = escalate ? escalation.approvers : approvers_of(*account, *role);
+    std::erase(called, r.requester);
     const std::optional<Seconds> after = escalate ? escalation.escalate_after : escalation.remind_after;
     if (!after || (escalate && called.empty())) return std::nullopt;  // policy changed since the query
     (escalate ? r.escalated_at : r.reminded_at) = now;
@@ -83,7 +86,7 @@ Result<bool> Engine::nudge(const std::string& id, Nudge step, const Policy& poli
   if (!changed->event) return false;
   announce(changed->request, *changed->event, std::nullopt);
   if (escalate && !escalation.channel.empty())
-    if (auto posted = chat_.post_escalation(changed->request, escalation.channel, escalation.approvers); !posted)
+    if (auto posted = chat_.post_escalation(changed->request, escalation.channel, called); !posted)
       spdlog::warn("event=chat_escalation_failed request={} error=\"{}\"", id, posted.error().message);
   return true;
 }

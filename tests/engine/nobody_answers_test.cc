@@ -152,6 +152,23 @@ TEST_F(NobodyAnswersTest, TheRolesApproversStillDecideAfterTheEscalation) {
   EXPECT_THAT(self.error().message, HasSubstr("you cannot decide on your own request"));
 }
 
+// The requester, who never decides on their own request, is not called on for it.
+TEST_F(NobodyAnswersTest, TheRequesterIsNotCalledOnForTheirOwnRequest) {
+  config->policy.accounts[0].approvers = {"U0ALICE", "U0DEV"};
+  config->policy.accounts[0].escalation.approvers = {"U0DEV", "U0LEAD2"};
+  engine = make_engine();
+  const auto r = submit();
+  sweep_at(minutes{10});
+  EXPECT_EQ(audit::facts::approvers_of_nudge(audit::facts::read(event_of(r.id, "reminded")).value()),
+            (std::vector<std::string>{"U0ALICE"}));
+  sweep_at(minutes{20});
+  EXPECT_EQ(audit::facts::approvers_of_nudge(audit::facts::read(event_of(r.id, "escalated")).value()),
+            (std::vector<std::string>{"U0LEAD2"}));
+  const auto escalation = lines_in("C0ESC");
+  ASSERT_EQ(escalation.size(), 1u);
+  EXPECT_THAT(escalation[0].text, HasSubstr("escalated " + r.id + ": U0LEAD2 "));
+}
+
 TEST_F(NobodyAnswersTest, ACancelStopsTheReminderAndTheEscalation) {
   const auto never = submit();
   clock.set(kStart + minutes{5});
