@@ -9,6 +9,7 @@
 
 #include "audit/facts.h"
 #include "audit/proof.h"
+#include "crashing_store.h"
 #include "engine_fixture.h"
 
 namespace jit::testing {
@@ -216,6 +217,36 @@ TEST_F(NobodyAnswersTest, TwoEnginesSharingAStoreRemindAndEscalateOnce) {
     EXPECT_EQ(count_of(id, "escalated"), 1) << id;
   }
   EXPECT_EQ(lines_in("C0ESC").size(), 3u);
+  expect_audit_ok();
+}
+
+// The process dies right after the reminder's or the escalation's write, before any message: a
+// restarted engine does neither again (the write is the record), and the escalation stands.
+TEST_F(NobodyAnswersTest, ACrashAfterTheWriteConvergesWithoutASecondReminderOrEscalation) {
+  for (const char* action : {"reminded", "escalated"}) {
+    SCOPED_TRACE(action);
+    CrashingStore crashing(store);
+    clock.set(kStart);
+    auto doomed = make_engine("i-1", &crashing);
+    const auto r = doomed->submit({"U0DEV", "prod", action == std::string("reminded") ? "admin" : "read", "1h",
+                                   "investigating INC-1", ""});
+    ASSERT_TRUE(r) << r.error().message;
+    crashing.crash_after_action = action;
+    const Seconds due = action == std::string("reminded") ? minutes{10} : minutes{20};
+    clock.set(kStart + due);
+    EXPECT_THROW(doomed->sweep(), Crash);
+    doomed.reset();
+    engine = make_engine("i-2");
+    for (Seconds at : {due, due + minutes{1}}) sweep_at(at);
+    EXPECT_EQ(count_of(r->id, action), 1);
+    EXPECT_EQ(action == std::string("reminded") ? read(r->id).reminded_at : read(r->id).escalated_at,
+              kStart + due);
+    if (action == std::string("escalated")) {
+      auto approved = engine->approve(r->id, "U0LEAD");
+      ASSERT_TRUE(approved) << approved.error().message;
+      EXPECT_EQ(approved->state, State::active);
+    }
+  }
   expect_audit_ok();
 }
 
