@@ -763,7 +763,7 @@ TEST(LoadPolicyErrors, BadPermissionSetArn) {
 
 TEST(LoadPolicyErrors, BadTicketRegex) {
   const std::string message = errors(minimal_plus_role_lines("ticket_required = true\nticket_pattern = \"^OPS-[0-9+$\"\n"));
-  EXPECT_THAT(message, testing::StartsWith("jit.toml:13:18: accounts[0].roles[0].ticket_pattern \"^OPS-[0-9+$\": "
+  EXPECT_THAT(message, ::testing::StartsWith("jit.toml:13:18: accounts[0].roles[0].ticket_pattern \"^OPS-[0-9+$\": "
                                            "not a pattern RE2 accepts: missing ]"));
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
 }
@@ -772,10 +772,10 @@ TEST(LoadPolicyErrors, BadTicketRegex) {
 // reported where it is written, as every other loader error.
 TEST(LoadPolicyErrors, TicketPatternRe2CannotCompile) {
   const std::string backreference = errors(minimal_plus_role_lines("ticket_pattern = \"^(OPS)-\\\\1$\"\n"));
-  EXPECT_THAT(backreference, testing::StartsWith("jit.toml:12:18: accounts[0].roles[0].ticket_pattern "));
-  EXPECT_THAT(backreference, testing::HasSubstr("not a pattern RE2 accepts: invalid escape sequence"));
+  EXPECT_THAT(backreference, ::testing::StartsWith("jit.toml:12:18: accounts[0].roles[0].ticket_pattern "));
+  EXPECT_THAT(backreference, ::testing::HasSubstr("not a pattern RE2 accepts: invalid escape sequence"));
   EXPECT_THAT(errors(minimal_plus_role_lines("ticket_pattern = \"^(?=OPS)[A-Z]+$\"\n")),
-              testing::StartsWith("jit.toml:12:18: accounts[0].roles[0].ticket_pattern \"^(?=OPS)[A-Z]+$\": "
+              ::testing::StartsWith("jit.toml:12:18: accounts[0].roles[0].ticket_pattern \"^(?=OPS)[A-Z]+$\": "
                                   "not a pattern RE2 accepts: "));
 }
 
@@ -798,10 +798,10 @@ TEST(LoadPolicyErrors, ReasonMaxLengthOutOfRange) {
 
 TEST(LoadPolicyErrors, TomlSyntaxError) {
   const std::string message = errors("approval_window = \n" + std::string(kMinimal));
-  EXPECT_THAT(message, testing::StartsWith("jit.toml:1:19: "));
+  EXPECT_THAT(message, ::testing::StartsWith("jit.toml:1:19: "));
   EXPECT_THAT(message, HasSubstr("expected value"));
   EXPECT_THAT(errors(std::string(kMinimal) + "name = \"again\"\n"),
-              testing::StartsWith("jit.toml:12:"));  // redefinition is a syntax error in TOML
+              ::testing::StartsWith("jit.toml:12:"));  // redefinition is a syntax error in TOML
 }
 
 TEST(LoadPolicyErrors, SeveralErrorsAreReportedTogetherInDocumentOrder) {
@@ -837,7 +837,7 @@ colour = "red"
 TEST(LoadPolicyErrors, SourceNameIsUsedAsGiven) {
   auto p = load_config("bogus = 1\n" + std::string(kMinimal), "/etc/jit/policy.toml");
   ASSERT_FALSE(p.has_value());
-  EXPECT_THAT(p.error().message, testing::StartsWith("/etc/jit/policy.toml:1:1: bogus: unknown key"));
+  EXPECT_THAT(p.error().message, ::testing::StartsWith("/etc/jit/policy.toml:1:1: bogus: unknown key"));
 }
 
 // ---- [step_up] and the role's step_up (issue 15) -------------------------------------------------

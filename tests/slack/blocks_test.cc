@@ -11,6 +11,7 @@
 
 namespace jit::slack {
 namespace {
+namespace blocks_test {  // its own names: the unity build compiles it beside other files
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -237,5 +238,6 @@ TEST(SlackBlocks, ALongDenyReasonStillReplacesTheButtons) {
   EXPECT_TRUE(reason.ends_with("&amp;…")) << reason.substr(reason.size() - 20);
 }
 
+}  // namespace blocks_test
 }  // namespace
 }  // namespace jit::slack

@@ -8,6 +8,7 @@
 
 namespace jit::slack {
 namespace {
+namespace slack_chat_test {  // its own names: the unity build compiles it beside other files
 
 using ::testing::HasSubstr;
 using nlohmann::json;
@@ -242,5 +243,6 @@ TEST_F(SlackChatTest, DirectoryReadsTheProfileFreshEveryTime) {
   EXPECT_EQ(http.count("auth.test"), 1) << "asked once";
 }
 
+}  // namespace slack_chat_test
 }  // namespace
 }  // namespace jit::slack
