@@ -60,6 +60,19 @@ std::optional<OnCallProof> on_call_of(const Json& facts) {
 
 std::string of_on_call_checked(const std::string& schedule, const std::string& answer) {
   return dump(Json{{"schedule", schedule}, {"on_call", false}, {"answer", answer}});
+std::string of_nudge(const std::vector<std::string>& approvers, const std::string& channel, TimePoint at) {
+  Json j{{"approvers", approvers}, {"at", epoch_seconds(at)}};
+  if (!channel.empty()) j["channel"] = channel;
+  return dump(j);
+}
+
+std::vector<std::string> approvers_of_nudge(const Json& facts) {
+  std::vector<std::string> out;
+  const auto it = facts.find("approvers");
+  if (it == facts.end() || !it->is_array()) return out;
+  for (const auto& entry : *it)
+    if (entry.is_string()) out.push_back(entry.get<std::string>());
+  return out;
 }
 
 std::optional<StepUpProof> step_up_of(const Json& facts) {

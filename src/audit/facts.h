@@ -38,12 +38,18 @@
 //                                   schedule_cancelled: true when its schedule was cancelled]
 //   expiry_mismatch                row_expires_at expires_at (an active row's edited expiry,
 //                                  and its begin_grant event's, which the engine restored)
+//   reminded                       approvers at (issue 17: the entries mentioned in the thread,
+//                                  the role's approvers as policy had them)
+//   escalated                      approvers channel at (issue 17: the escalation approvers as
+//                                  policy had them, who may decide from then on; channel: the
+//                                  escalation channel, absent when there is none)
 #pragma once
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/model.h"
@@ -96,6 +102,12 @@ std::string of_grant_succeeded(const AccessRequest& r);
 std::string of_end(const AccessRequest& r);
 // expiry_mismatch: the expiry found on the row (nullopt: none) and the one its grant event proves.
 std::string of_expiry_mismatch(std::optional<TimePoint> row_expires_at, TimePoint expires_at);
+
+// reminded / escalated (issue 17): who was asked to decide (user and user-group ids), where it was
+// linked ("" for a reminder, or an escalation with no channel), and when.
+std::string of_nudge(const std::vector<std::string>& approvers, const std::string& channel, TimePoint at);
+// The entries of a reminded or escalated event's "approvers" (strings only).
+std::vector<std::string> approvers_of_nudge(const Json& facts);
 
 // The facts of `e` as a JSON object; an empty object when e.facts is ""; Errc::invalid when
 // e.facts is not a JSON object.

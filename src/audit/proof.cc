@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "audit/chain.h"
@@ -37,6 +38,7 @@ class Examiner {
   Examination run(const std::vector<AuditEvent>& events) {
     for (const auto& e : events) take(e);
     check_submit();
+    check_escalation();
     check_approvals();
     check_grant();
     if (policy_) check_policy();
@@ -62,6 +64,8 @@ class Examiner {
     } else if (a == "approve" || a == "approve_partial") {
       approvals_.push_back({e, *read});
       final_approval_ = final_approval_ || a == "approve";
+    } else if (a == "escalated") {
+      if (!escalation_) escalation_ = {e, *read};
     } else if (a == "begin_grant") {
       ++grants_;
       begin_ = {e, *read};
@@ -111,6 +115,20 @@ class Examiner {
     p.principal = facts::text(submit_, "principal").value_or("");
   }
 
+  // Issue 17: an escalation approver's approval counts only after an `escalated` event, so the
+  // row's word that it was escalated must be the chain's.
+  void check_escalation() {
+    const std::string row = row_.escalated_at ? format_time(*row_.escalated_at) : "(not escalated)";
+    if (!escalation_) {
+      if (row_.escalated_at) bad("escalated_at", row, "no escalated event");
+      return;
+    }
+    const auto& [e, f] = *escalation_;
+    if (!row_.escalated_at || epoch_seconds(*row_.escalated_at) != epoch_seconds(e.at))
+      bad("escalated_at", row, fmt::format("escalated at {} (event {})", format_time(e.at), e.seq));
+    out_.proof.escalated_to = facts::approvers_of_nudge(f);
+  }
+
   void check_approvals() {
     const std::string& requester = submit_.empty() ? row_.requester : out_.proof.requester;
     std::vector<std::string>& chain = out_.proof.approvers;
@@ -132,6 +150,7 @@ class Examiner {
       chain.push_back(*approver);
       if (facts::step_up_of(f)) out_.proof.stepped_up.push_back(*approver);
       if (*approver == kAutoApprover) check_on_call(e, f);
+      if (escalation_ && e.seq > escalation_->first.seq) out_.proof.approved_after_escalation.push_back(*approver);
     }
     std::vector<std::string> on_row;
     for (const auto& d : row_.decisions)
@@ -220,6 +239,7 @@ class Examiner {
   std::vector<std::pair<AuditEvent, Json>> approvals_;
   bool final_approval_ = false, succeeded_ = false;
   std::pair<AuditEvent, Json> begin_{AuditEvent{}, Json::object()};
+  std::optional<std::pair<AuditEvent, Json>> escalation_;  // the first escalated event
 };
 
 }  // namespace

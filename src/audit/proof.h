@@ -37,6 +37,12 @@ struct Proof {
   // The schedule an auto-approval's event names (facts::on_call_of; issue 17): "" for a plain
   // auto-approval, or when there is none.
   std::string on_call_schedule;
+  // Nobody answers (issue 17): the escalation approvers the first `escalated` event named (policy's
+  // then; empty when the chain holds no escalation), and the approvers whose approval event comes
+  // after it, in order. Only those may count as escalation approvers, and only when they match
+  // `escalated_to` (the caller, who knows people's groups, checks that).
+  std::vector<std::string> escalated_to;
+  std::vector<std::string> approved_after_escalation;
   bool has_grant = false;               // a begin_grant event is in the chain
   std::optional<TimePoint> expires_at;  // the begin_grant event's expiry (nullopt: no grant, or an
                                         // event from before facts were written)

@@ -83,6 +83,13 @@ struct AccessRequest {
   std::string chat_channel;
   std::string chat_ts;
 
+  // Nobody answers (issue 17): when the sweeper re-announced the pending request in its thread
+  // (`reminded` event), and when it escalated it to the escalation approvers (`escalated` event).
+  // Each is set once, by a conditional write with its event. An escalation approver's click counts
+  // only once escalated_at is set, and a grant only when the chain holds the `escalated` event.
+  std::optional<TimePoint> reminded_at;
+  std::optional<TimePoint> escalated_at;
+
   bool operator==(const AccessRequest&) const = default;
 };
 

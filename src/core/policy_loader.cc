@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <tuple>
 #include <toml++/toml.h>
 
 #include "core/duration.h"
@@ -45,7 +46,12 @@ class Problems {
       return a.at.line != b.at.line ? a.at.line < b.at.line : a.at.column < b.at.column;
     });
     std::string out;
-    for (const auto& p : list_) out += (out.empty() ? "" : "\n") + p.text;
+    std::vector<std::string_view> said;  // a role that inherits an account's mistake repeats it
+    for (const auto& p : list_) {
+      if (std::find(said.begin(), said.end(), p.text) != said.end()) continue;
+      said.push_back(p.text);
+      out += (out.empty() ? "" : "\n") + p.text;
+    }
     return out;
   }
 
@@ -469,19 +475,108 @@ void read_on_call(Problems& problems, TableReader& r, RolePolicy& role) {
   role.on_call_schedule = v->value;
 }
 
+// ---- Nobody answers (issue 17) -------------------------------------------------------------------
+
+// The escalation keys of one table (an account's or a role's), with the node each was read from.
+struct EscalationKeys {
+  EscalationPolicy values;
+  const toml::node* remind_after = nullptr;
+  const toml::node* escalate_after = nullptr;
+  const toml::node* approvers = nullptr;
+  const toml::node* channel = nullptr;
+  std::string path;  // the table's path
+};
+
+// remind_after, escalate_after, escalation_approvers and escalation_channel of the table `r` reads.
+// Each key is checked on its own here; check_escalation checks how they go together.
+EscalationKeys read_escalation(Problems& problems, TableReader& r, const std::string& path) {
+  EscalationKeys keys;
+  keys.path = path;
+  if (auto s = r.string("remind_after", false, "a string like \"30m\"")) {
+    keys.remind_after = s->node;
+    keys.values.remind_after = r.parse_duration_at(*s);
+  }
+  if (auto s = r.string("escalate_after", false, "a string like \"1h\"")) {
+    keys.escalate_after = s->node;
+    keys.values.escalate_after = r.parse_duration_at(*s);
+  }
+  const toml::node* node = nullptr;
+  if (auto approvers = r.strings("escalation_approvers", false, &node)) {
+    keys.approvers = node;
+    check_ids(problems, *approvers, false, "escalation_approvers");
+    keys.values.approvers = values_of(*approvers);
+    if (node->as_array()->empty())
+      problems.add(node->source(), r.path_of("escalation_approvers"), "",
+                   "list at least one escalation approver (Slack user id U… or user-group id S…), or remove the "
+                   "key");
+  }
+  if (auto channel = r.string("escalation_channel", false)) {
+    keys.channel = channel->node;
+    keys.values.channel = channel->value;
+    if (!is_channel_id(channel->value))
+      problems.add(channel->node->source(), channel->path, quoted(channel->value), kChannelHint);
+  }
+  return keys;
+}
+
+// Checks the escalation a role ends up with: its own keys (`role`) over its account's. Each problem
+// is reported where the offending key was written (a problem of the account's keys that several
+// roles inherit is said once: Problems::joined drops repeats).
+void check_escalation(Problems& problems, const EscalationKeys& account, const EscalationKeys* role,
+                      Seconds approval_window) {
+  struct Key {
+    const toml::node* node;
+    std::string path;
+  };
+  const auto pick = [&](const toml::node* EscalationKeys::*member, std::string_view name) {
+    if (role && role->*member) return Key{role->*member, fmt::format("{}.{}", role->path, name)};
+    return Key{account.*member, fmt::format("{}.{}", account.path, name)};
+  };
+  const Key remind = pick(&EscalationKeys::remind_after, "remind_after");
+  const Key escalate = pick(&EscalationKeys::escalate_after, "escalate_after");
+  const Key approvers = pick(&EscalationKeys::approvers, "escalation_approvers");
+  const Key channel = pick(&EscalationKeys::channel, "escalation_channel");
+  const EscalationPolicy& own = role ? role->values : account.values;
+  const auto remind_after = own.remind_after ? own.remind_after : account.values.remind_after;
+  const auto escalate_after = own.escalate_after ? own.escalate_after : account.values.escalate_after;
+  const std::string window = format_duration(approval_window);
+  for (const auto& [key, after, name] : {std::tuple{remind, remind_after, "remind_after"},
+                                         std::tuple{escalate, escalate_after, "escalate_after"}})
+    if (after && *after >= approval_window)
+      problems.add(key.node->source(), key.path, quoted(format_duration(*after)),
+                   fmt::format("must be shorter than approval_window ({}), after which the request lapses: set {} "
+                               "below {}, or lengthen approval_window",
+                               window, name, window));
+  if (remind_after && escalate_after && *escalate_after <= *remind_after)
+    problems.add(escalate.node->source(), escalate.path, quoted(format_duration(*escalate_after)),
+                 fmt::format("must be later than remind_after ({}): the reminder comes first, then the escalation; "
+                             "lengthen escalate_after or shorten remind_after",
+                             format_duration(*remind_after)));
+  if (escalate.node && !approvers.node)
+    problems.add(escalate.node->source(), escalate.path, "",
+                 "escalate_after needs escalation_approvers: list who may decide once the request is escalated "
+                 "(Slack user ids U… or user-group ids S…)");
+  for (const Key& orphan : {approvers, channel})
+    if (orphan.node && !escalate.node)
+      problems.add(orphan.node->source(), orphan.path, "",
+                   "is used only when the request is escalated: add escalate_after (e.g. \"1h\"), or remove it");
+}
+
 // `approver_limit`: how many distinct approvers the account can supply, when known (all user ids);
 // a role's own `approvers` replace it.
 // `account`: its provider and id, read already. Fields that fail a check are reported and left at
 // their defaults.
 // Long on purpose: one check per key of a role table, in the order the keys are documented in
 // examples/jit.toml; splitting it would scatter that list.
+// `escalation`: the role's own escalation keys (issue 17), for read_account to check with the account's.
 RolePolicy read_role(Problems& problems, const toml::table& table, const std::string& path,
-                     std::optional<size_t> approver_limit, const AccountPolicy& account, const AwsSettings& aws) {
+                     std::optional<size_t> approver_limit, const AccountPolicy& account, const AwsSettings& aws,
+                     EscalationKeys& escalation) {
   TableReader r(problems, table, path,
                 {"name", "permission_set_arn", "role_arn", "max_duration", "allowed_durations", "tier",
                  "approvals_required", "requesters", "ticket_required", "ticket_pattern", "reconcile",
                  "session_cutoff", "scheduled_revoke", "step_up", "approvers", "owner_channel", "auto_approve",
-                 "auto_approve_if_on_call"});
+                 "auto_approve_if_on_call", "remind_after", "escalate_after", "escalation_approvers", "escalation_channel"});
   RolePolicy role;
   if (auto name = r.string("name", true)) {
     role.name = name->value;
@@ -596,6 +691,8 @@ RolePolicy read_role(Problems& problems, const toml::table& table, const std::st
     problems.add(auto_node->source(), r.path_of("auto_approve"), "true",
                  "an auto-approved role has no approver to step up: remove step_up or auto_approve");
   read_on_call(problems, r, role);
+  escalation = read_escalation(problems, r, path);
+  role.escalation = escalation.values;
   return role;
 }
 
@@ -687,11 +784,13 @@ void read_iam_role_access(Problems& problems, TableReader& r, const toml::table&
   }
 }
 
+// `approval_window`: policy's, which every escalation key must be shorter than.
 AccountPolicy read_account(Problems& problems, const toml::table& table, const std::string& path,
-                           const AwsSettings& aws) {
+                           const AwsSettings& aws, Seconds approval_window) {
   TableReader r(problems, table, path,
                 {"name", "id", "provider", "management_role_arn", "external_id", "base_principal_arn",
-                 "source_identity", "owner_channel", "approvers", "roles"});
+                 "source_identity", "owner_channel", "approvers", "roles", "remind_after", "escalate_after",
+                 "escalation_approvers", "escalation_channel"});
   AccountPolicy account;
   if (auto name = r.string("name", true)) {
     account.name = name->value;
@@ -715,10 +814,16 @@ AccountPolicy read_account(Problems& problems, const toml::table& table, const s
     account.approvers = std::move(approvers->entries);
     approver_limit = approvers->limit;
   }
+  const EscalationKeys escalation = read_escalation(problems, r, path);
+  account.escalation = escalation.values;
   auto roles = r.tables("roles", "accounts.roles");
   std::map<std::string, std::string> role_names, targets;
   for (const auto& [role_table, role_path] : roles) {
-    account.roles.push_back(read_role(problems, *role_table, role_path, approver_limit, account, aws));
+    EscalationKeys own;
+    account.roles.push_back(read_role(problems, *role_table, role_path, approver_limit, account, aws, own));
+    // Each role's own combination (the account's keys are checked as each role inherits them:
+    // an account may name escalation_approvers for roles that each set escalate_after).
+    check_escalation(problems, escalation, &own, approval_window);
     check_unique(problems, role_names, role_table->get("name"), role_path + ".name", account.roles.back().name,
                  "role name in this account");
     // Identity Center has one assignment per user, account and permission set: two roles on one
@@ -998,7 +1103,7 @@ void read_config(Problems& problems, const toml::table& root, Config& config) {
   auto accounts = r.tables("accounts", "accounts");
   std::map<std::string, std::string> names, ids;
   for (const auto& [table, path] : accounts) {
-    policy.accounts.push_back(read_account(problems, *table, path, settings.aws));
+    policy.accounts.push_back(read_account(problems, *table, path, settings.aws, policy.approval_window));
     const auto& account = policy.accounts.back();
     check_unique(problems, names, table->get("name"), path + ".name", account.name, "account name");
     check_unique(problems, ids, table->get("id"), path + ".id", account.id, "account id");

@@ -16,7 +16,8 @@ namespace {
 constexpr char kActor[] = "system:engine";
 }  // namespace
 
-Result<std::optional<std::string>> Engine::chain_refusal(const AccessRequest& r, std::string* policy_short) {
+Result<std::optional<std::string>> Engine::chain_refusal(const AccessRequest& r, std::string* policy_short,
+                                                         audit::Proof* proof) {
   auto events = store_.audit_events({.request_id = r.id});
   if (!events)
     return fail(Error::Unavailable(fmt::format("could not read the audit events of request {}: {}", r.id,
@@ -32,6 +33,7 @@ Result<std::optional<std::string>> Engine::chain_refusal(const AccessRequest& r,
     *policy_short = role ? audit::step_up_shortfall(exam.proof, *role) : "";
     if (role && policy_short->empty()) *policy_short = audit::automatic_shortfall(exam.proof, *role);
   }
+  if (proof) *proof = exam.proof;
   std::string problems = audit::unexplained(r.id, exam.mismatches, /*with_policy=*/false);
   if (problems.empty()) return std::nullopt;
   return problems;

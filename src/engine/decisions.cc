@@ -211,7 +211,10 @@ Result<AccessRequest> Engine::approve(const std::string& id, const std::string& 
     r.decisions.push_back({approver, true, "", clock_.now()});
     auto approvers = identities_of_approvers(r, {*who});
     if (!approvers) return fail(approvers.error());
-    const int have = approvals_standing(*policy, r, *approvers), need = (*role)->approvals_required;
+    // An escalation approver counts once the row says it was escalated; the grant counts them only
+    // when the audit chain proves the escalation (Engine::grant_refusal).
+    const int have = approvals_standing(*policy, r, *approvers, approved_since_escalation(r));
+    const int need = (*role)->approvals_required;
     auto event = transition(r, have >= need ? Action::approve : Action::approve_partial, approver,
                             fmt::format("approval {} of {}{}", have, need,
                                         step_up ? fmt::format("; step-up with credential {}, assertion {}",

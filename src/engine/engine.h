@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "audit/keyring.h"
+#include "audit/proof.h"
 
 #include "observability/metrics.h"
 #include "core/error.h"
@@ -94,6 +95,8 @@ struct SweepReport {
   int resumed = 0;    // in-flight rows finished (granting/revoking/approved)
   int posted = 0;     // pending requests posted to their owner channel late (it had failed)
   int auto_approved = 0;  // requests of auto-approved roles a crash had left pending, approved
+  int reminded = 0;   // pending requests re-announced to their approvers (remind_after, issue 17)
+  int escalated = 0;  // pending requests escalated to their escalation approvers (escalate_after)
   int errors = 0;     // steps that failed and will be retried
 };
 
@@ -285,7 +288,9 @@ class Engine {
   // (standing_of: not deactivated, no bot, no guest, …), enough of its approvers are approvers
   // still, and its last approval is within the approval window. Errc::unavailable when a lookup
   // failed.
-  Result<std::optional<std::string>> grant_refusal(const AccessRequest& request);
+  // Approvals by escalation approvers count only as `proof` (the chain's) shows them: after its
+  // escalated event, by someone its escalation approvers named (issue 17).
+  Result<std::optional<std::string>> grant_refusal(const AccessRequest& request, const audit::Proof& proof);
 
   // The grant path, from approved to active (or failed). Safe to call again at any point.
   Result<AccessRequest> advance_grant(const std::string& id);
@@ -298,7 +303,9 @@ class Engine {
   // audit::step_up_shortfall for a role with step_up now whose approval events carry fewer
   // step-ups than it needs, else to audit::automatic_shortfall for an automatic approval policy
   // no longer explains ("" otherwise): a policy question, not a row the chain fails to explain.
-  Result<std::optional<std::string>> chain_refusal(const AccessRequest& request, std::string* policy_short = nullptr);
+  // `proof`, when given, is set to what the chain proves (its escalation above all, issue 17).
+  Result<std::optional<std::string>> chain_refusal(const AccessRequest& request, std::string* policy_short = nullptr,
+                                                   audit::Proof* proof = nullptr);
   // Refuses a row the chain does not explain: it goes to failed (no provider call) with an
   // end_reason saying so, and, when that write happened, the ops channel and the log hear of it.
   Result<AccessRequest> refuse_unproven(const AccessRequest& request, const std::string& problem);
@@ -324,9 +331,9 @@ class Engine {
   // action). The grant fails when the requester's e-mail in Slack, or the principal it resolves
   // to, is no longer the one stored at submit. A value when the grant failed for good, nullopt
   // when it moved on.
-  Result<std::optional<AccessRequest>> begin_grant(const AccessRequest& request);
+  Result<std::optional<AccessRequest>> begin_grant(const AccessRequest& request, const audit::Proof& proof);
   // granting (our lease) -> active: the provider call and its record.
-  Result<AccessRequest> finish_grant(const AccessRequest& request);
+  Result<AccessRequest> finish_grant(const AccessRequest& request, const audit::Proof& proof);
   // granting or approved -> failed, unless the row moved meanwhile; tells the requester.
   Result<AccessRequest> fail_grant(const AccessRequest& request, const std::string& why);
   // Revokes whatever the provider may have granted for `request` and cancels its scheduled revoke
@@ -404,6 +411,15 @@ class Engine {
   void lapse_undecided(const Policy& policy, TimePoint now, SweepReport& report);
   void post_unposted(TimePoint now, SweepReport& report);
   void approve_automatic(const Policy& policy, TimePoint now, SweepReport& report);
+  // Nobody answers (engine/nobody_answers.cc, issue 17): pending requests in their channel that
+  // waited remind_after are re-announced once, those that waited escalate_after escalated once.
+  void nudge_undecided(const Policy& policy, TimePoint now, SweepReport& report);
+  enum class Nudge { remind, escalate };
+  // One step on one request: a conditional write that sets reminded_at or escalated_at with its
+  // audit event ("reminded", "escalated": facts::of_nudge), re-checked on the stored row so that
+  // two instances never do it twice; then the thread reply and, for an escalation, the escalation
+  // channel's message. False when the row no longer needs it.
+  Result<bool> nudge(const std::string& id, Nudge step, const Policy& policy);
 
   Result<Identity> identity_of(const std::string& user_id);
   // One due timer: the requester's warning, or the expiry (handed to the revoke dispatcher when

@@ -30,6 +30,24 @@ std::string deciders(const AccessRequest& r, bool approved) {
   return out.empty() ? "nobody" : out;
 }
 
+// The approvers a reminded or escalated event's facts name (audit/facts.h), as mentions.
+std::string nudged(const AuditEvent& e) {
+  std::vector<std::string> entries;
+  const auto facts = json::parse(e.facts, nullptr, /*allow_exceptions=*/false);
+  if (facts.is_object() && facts.contains("approvers") && facts["approvers"].is_array())
+    for (const auto& a : facts["approvers"])
+      if (a.is_string()) entries.push_back(a.get<std::string>());
+  return entries.empty() ? std::string("approvers") : mention_all(entries);
+}
+
+// Issue 17: the thread reply that calls on the approvers (a reminder) or the escalation approvers.
+std::string nudge_text(const AuditEvent& e) {
+  if (e.action == "reminded")
+    return fmt::format(":bell: Still waiting for a decision: {}, please approve or deny.", nudged(e));
+  return fmt::format(":rotating_light: Escalated: nobody has decided yet, so {} may now approve or deny too.",
+                     nudged(e));
+}
+
 bool on_iam_role(const AccessRequest& r) { return access_path_of(r.permission_set_arn) == AccessPath::iam_role; }
 
 // The source identity a grant of an IAM role is bound to (issue 16): the principal found at
@@ -155,7 +173,18 @@ std::string thread_text(const AccessRequest& r, const AuditEvent& e) {
   if (e.action == "admin_revoke") return fmt::format("{} is revoking the grant: {}", actor, escape(e.detail));
   if (e.action == "revoke_succeeded") return ":lock: Access revoked in AWS.";
   if (e.action == "on_call_checked") return escape(e.detail) + ".";
+  if (e.action == "reminded" || e.action == "escalated") return nudge_text(e);
   return fmt::format("{}: {}", escape(e.action), escape(e.detail));
+}
+
+std::string escalation_text(const AccessRequest& r, const std::vector<std::string>& approvers,
+                            const std::string& permalink) {
+  const std::string where = permalink.empty() ? fmt::format("in <#{}>", escape(r.chat_channel))
+                                              : fmt::format("<{}|open the request>", escape(permalink));
+  return fmt::format(":rotating_light: Escalated: {} asks for *{}* on *{}* for {} (`{}`) and nobody has decided yet. "
+                     "{}: you may approve or deny it: {}",
+                     mention(r.requester), escape(r.role), escape(r.account), format_duration(r.duration),
+                     escape(r.id), mention_all(approvers), where);
 }
 
 std::string notice_text(const AccessRequest& r, Notice n, const std::string& portal_url) {

@@ -34,4 +34,15 @@ std::string mention(std::string_view user_id) {
   return fmt::format("<@{}>", user_id);
 }
 
+std::string mention_entry(std::string_view entry) {
+  if (entry.starts_with('S') && mention(entry).starts_with("<@")) return fmt::format("<!subteam^{}>", entry);
+  return mention(entry);
+}
+
+std::string mention_all(const std::vector<std::string>& entries) {
+  std::string out;
+  for (const auto& e : entries) out += (out.empty() ? "" : " ") + mention_entry(e);
+  return out;
+}
+
 }  // namespace jit::slack

@@ -357,5 +357,40 @@ TEST_F(ProofTest, ApprovalsAllWithAStepUpProveAStepUpRole) {
   EXPECT_TRUE(prove_request(row, events, Keyring::unkeyed(), stepped));
 }
 
+// Issue 17: an escalation is proven by its `escalated` event; approvals after it are named (the
+// engine counts an escalation approver only among them, and only when the event named them).
+TEST_F(ProofTest, AnEscalationIsProvenByItsEventAndOrdersTheApprovals) {
+  approve("UA", 1, 2, false);
+  row.escalated_at = kT + Seconds{90};
+  add("escalated", "system:sweeper", "pending", "pending", facts::of_nudge({"SLEADS", "UBOSS"}, "CESC", kT + Seconds{90}),
+      kT + Seconds{90});
+  row.decisions.push_back({"UBOSS", true, "", kT + Seconds{100}});
+  add("approve", "UBOSS", "pending", "approved", facts::of_decision(row.decisions.back(), 2, 2), kT + Seconds{100});
+  row.state = State::approved;
+  auto proven = prove_request(row, events, Keyring::unkeyed(), policy(2));
+  ASSERT_TRUE(proven) << proven.error().message;
+  EXPECT_EQ(proven->escalated_to, (std::vector<std::string>{"SLEADS", "UBOSS"}));
+  EXPECT_EQ(proven->approved_after_escalation, (std::vector<std::string>{"UBOSS"}));
+}
+
+TEST_F(ProofTest, AnEscalationOnTheRowAloneIsRefused) {
+  row.escalated_at = kT + Seconds{30};  // edited in the store: no escalated event
+  approve("UBOSS", 1, 1, true);
+  EXPECT_THAT(refusal(), HasSubstr("escalated_at: the row says"));
+  EXPECT_THAT(refusal(), HasSubstr("no escalated event"));
+  const auto exam = examine_request(row, events, Keyring::unkeyed(), nullptr);
+  EXPECT_TRUE(exam.proof.escalated_to.empty());
+  EXPECT_TRUE(exam.proof.approved_after_escalation.empty());
+  // And an escalated event the row does not show (or at another second) is named too.
+  row.escalated_at.reset();
+  add("escalated", "system:sweeper", "pending", "pending", facts::of_nudge({"SLEADS"}, "", kT + Seconds{40}),
+      kT + Seconds{40});
+  EXPECT_THAT(problems(nullptr), ::testing::Contains(HasSubstr("escalated_at: the row says (not escalated)")));
+  row.escalated_at = kT + Seconds{41};
+  EXPECT_THAT(problems(nullptr), ::testing::Contains(HasSubstr("escalated_at")));
+  row.escalated_at = kT + Seconds{40};
+  EXPECT_TRUE(problems(nullptr).empty());
+}
+
 }  // namespace
 }  // namespace jit::audit

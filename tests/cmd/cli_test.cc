@@ -173,7 +173,14 @@ TEST_F(CliTest, CheckConfigAcceptsTheExample) {
   EXPECT_THAT(r.out, HasSubstr("prod/read-only (tier standard): session_cutoff off, scheduled_revoke off; approved by "
                                "S0SRE (the role's own) in C0SRE (the role's own)\n"));
   EXPECT_THAT(r.out, HasSubstr("prod/admin (tier high): session_cutoff on, scheduled_revoke on; approved by U0ALICE, "
-                               "U0BOB, S0SRELEADS in C0PROD\n"));
+                               "U0BOB, S0SRELEADS in C0PROD\n"
+                               "    nobody answers: reminded after 15m, escalated after 30m to S0ENGMANAGERS (linked in "
+                               "C0ESCALATIONS)\n"));
+  // Issue 17: what happens when nobody answers, as each role ends up with it; none for sandbox.
+  EXPECT_THAT(r.out, HasSubstr("    nobody answers: reminded after 5m, escalated after 10m to S0INCIDENTCOMMAND (linked "
+                               "in C0ESCALATIONS)\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("sandbox/developer (tier standard): session_cutoff off, scheduled_revoke off; "
+                                   "approved by S0PLATFORM in C0SANDBOX\n    nobody")));
   EXPECT_THAT(r.out, HasSubstr("scheduler: role arn:aws:iam::111111111111:role/jit-scheduler, group jit-access; "
                                "cut-off margin 2m"));
   // Issue 17: prod/deploy is approved for whoever is on call, else by prod's approvers; where

@@ -20,7 +20,21 @@ namespace {
 
 std::string_view on_off(bool on) { return on ? "on" : "off"; }
 
-// What AWS itself enforces for each role (issue 14), defaults resolved: one line per role. An
+// What happens to a role's request nobody decides on (issue 17), as the role ends up with it:
+// "" when nothing does (it lapses at the approval window).
+std::string nobody_answers(const AccountPolicy& account, const RolePolicy& role) {
+  if (role.auto_approve) return "";
+  const EscalationPolicy e = escalation_of(account, role);
+  std::string out;
+  if (e.remind_after) out = fmt::format("reminded after {}", format_duration(*e.remind_after));
+  if (e.escalate_after)
+    out += fmt::format("{}escalated after {} to {}{}", out.empty() ? "" : ", ", format_duration(*e.escalate_after),
+                       fmt::join(e.approvers, ", "), e.channel.empty() ? "" : fmt::format(" (linked in {})", e.channel));
+  return out;
+}
+
+// What AWS itself enforces for each role (issue 14), defaults resolved: one line per role (and one
+// more for a role with a reminder or escalation, issue 17). An
 // iam-role account (issue 16) first gets a line on how the service reaches it and who may assume
 // its roles, and its roles name their IAM role. The external id is never printed.
 void print_enforcement(const Policy& policy, const AwsSettings& aws) {
@@ -33,7 +47,7 @@ void print_enforcement(const Policy& policy, const AwsSettings& aws) {
                  "(source identity: {})\n",
                  account.name, account.iam_role.management_role_arn, account.iam_role.base_principal_arn,
                  source_identity_form_name(account.iam_role.source_identity));
-    for (const auto& role : account.roles)
+    for (const auto& role : account.roles) {
       fmt::print("  {}/{} (tier {}): {}session_cutoff {}, scheduled_revoke {}; {}{} in {}{}\n", account.name,
                  role.name, tier_name(role.tier), iam_role ? fmt::format("role {}, ", role.permission_set_arn) : "",
                  on_off(role.session_cutoff), on_off(role.scheduled_revoke),
@@ -45,6 +59,9 @@ void print_enforcement(const Policy& policy, const AwsSettings& aws) {
                                    role.on_call_schedule, fmt::join(approvers_of(account, role), ", ")),
                  role.approvers.empty() || role.auto_approve ? "" : " (the role's own)",
                  owner_channel_of(account, role), role.owner_channel.empty() ? "" : " (the role's own)");
+      if (const std::string nobody = nobody_answers(account, role); !nobody.empty())
+        fmt::print("    nobody answers: {}\n", nobody);
+    }
   }
   fmt::print("  scheduler: role {}, group {}; cut-off margin {}\n",
              aws.scheduler_role_arn.empty() ? "(none)" : aws.scheduler_role_arn, aws.scheduler_group,
