@@ -60,6 +60,8 @@ std::optional<OnCallProof> on_call_of(const Json& facts) {
 
 std::string of_on_call_checked(const std::string& schedule, const std::string& answer) {
   return dump(Json{{"schedule", schedule}, {"on_call", false}, {"answer", answer}});
+}
+
 std::string of_nudge(const std::vector<std::string>& approvers, const std::string& channel, TimePoint at) {
   Json j{{"approvers", approvers}, {"at", epoch_seconds(at)}};
   if (!channel.empty()) j["channel"] = channel;

@@ -180,6 +180,8 @@ bool auto_approval_stands(const RolePolicy& role, std::string_view on_call_sched
 bool is_on_call_schedule_id(std::string_view id) {
   if (id.size() < 2 || id.size() > 32) return false;
   return std::all_of(id.begin(), id.end(), [](char c) { return (c >= 'A' && c <= 'Z') || is_digit(c); });
+}
+
 EscalationPolicy escalation_of(const AccountPolicy& account, const RolePolicy& role) {
   const EscalationPolicy& own = role.escalation;
   const EscalationPolicy& inherited = account.escalation;
