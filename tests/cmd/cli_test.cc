@@ -675,14 +675,15 @@ TEST_F(DemoStoreTest, StoreMigrateFromSqliteToDynamoDbOnMoto) {
   EXPECT_THAT(migrated.out + returned.out + again.out, Not(HasSubstr("test-secret")));
 }
 
-// A store file of the release before the locks table (schema 4: the current schema less `locks`
-// and the step-up tables of version 6) is brought up to date when `jit store migrate` opens it,
-// and the copy is made at the current version.
+// A store file of the release before the locks table (schema 4: the current schema less `locks`,
+// the step-up tables of version 6 and the reminder columns of version 7) is brought up to date
+// when `jit store migrate` opens it, and the copy is made at the current version.
 TEST_F(DemoStoreTest, StoreMigrateTakesASchema4FileAndLeavesBothAtTheCurrentVersion) {
   ASSERT_NO_FATAL_FAILURE(make_demo_store());
   const std::string file = (dir / "state.db").string();
   ASSERT_EQ(run_sqlite(file, "DROP TABLE locks; DROP TABLE step_up_challenges; DROP TABLE webauthn_credentials; "
-                             "PRAGMA user_version = 4;")
+                             "ALTER TABLE requests DROP COLUMN reminded_at; "
+                             "ALTER TABLE requests DROP COLUMN escalated_at; PRAGMA user_version = 4;")
                 .code,
             0);
   const std::string copy = (dir / "copy-of-4.db").string();
@@ -692,7 +693,7 @@ TEST_F(DemoStoreTest, StoreMigrateTakesASchema4FileAndLeavesBothAtTheCurrentVers
   for (const std::string& f : {file, copy}) {
     Outcome schema = run_sqlite(f, "PRAGMA user_version; SELECT count(*) FROM locks; "
                                    "SELECT count(*) FROM webauthn_credentials;");
-    EXPECT_EQ(schema.out, "6\n0\n0\n") << f;
+    EXPECT_EQ(schema.out, "7\n0\n0\n") << f;  // the current schema version
   }
 }
 
