@@ -188,6 +188,17 @@ std::vector<std::string> check_blocks(const json& blocks, std::size_t max_blocks
   return problems;
 }
 
+namespace {
+
+// A view's private_metadata: a string of at most 3000 characters, when present.
+void check_private_metadata(const json& view, std::vector<std::string>& problems) {
+  if (view.contains("private_metadata") &&
+      (!view["private_metadata"].is_string() || view["private_metadata"].get<std::string>().size() > 3000))
+    problems.push_back(error_at("must be a string of at most 3000 characters", "/view/private_metadata"));
+}
+
+}  // namespace
+
 std::vector<std::string> check_modal(const json& view) {
   if (!view.is_object()) return {error_at("missing required field: view", "/view")};
   std::vector<std::string> problems;
@@ -216,9 +227,17 @@ std::vector<std::string> check_modal(const json& view) {
         problems.push_back(error_at("must provide submit property when using input blocks", "/view"));
         break;
       }
-  if (view.contains("private_metadata") &&
-      (!view["private_metadata"].is_string() || view["private_metadata"].get<std::string>().size() > 3000))
-    problems.push_back(error_at("must be a string of at most 3000 characters", "/view/private_metadata"));
+  check_private_metadata(view, problems);
+  return problems;
+}
+
+std::vector<std::string> check_home(const json& view) {
+  if (!view.is_object()) return {error_at("missing required field: view", "/view")};
+  std::vector<std::string> problems;
+  if (view.value("type", "") != "home") problems.push_back(error_at("must be home", "/view/type"));
+  auto block_problems = check_blocks(view.value("blocks", json()), kMaxHomeBlocks, "/view/blocks");
+  problems.insert(problems.end(), block_problems.begin(), block_problems.end());
+  check_private_metadata(view, problems);
   return problems;
 }
 

@@ -49,6 +49,11 @@ std::vector<std::string> check_blocks(const nlohmann::json& blocks, std::size_t 
 // characters, submit when there are input blocks, and valid blocks.
 std::vector<std::string> check_modal(const nlohmann::json& view);
 
+// A Home tab view for views.publish: type "home", at most kMaxHomeBlocks valid blocks, a
+// private_metadata of at most 3000 characters. (A title is not needed: Slack shows the app's name.)
+inline constexpr std::size_t kMaxHomeBlocks = 100;
+std::vector<std::string> check_home(const nlohmann::json& view);
+
 // Gives every block without a block_id, and every element without an action_id, a generated one
 // (as Slack does).
 void fill_ids(nlohmann::json& view);

@@ -120,6 +120,10 @@ net::HttpResponse control_api(SlackEmulator& emulator, const net::HttpRequest& r
       auto user = query_field("user");
       return user ? reply(200, emulator.views(*user)) : bad("'user' query parameter is required");
     }
+    if (path == "home") {
+      auto user = query_field("user");
+      return user ? reply(200, emulator.home(*user)) : bad("'user' query parameter is required");
+    }
     if (path == "envelopes") return reply(200, emulator.envelopes());
     if (path == "connections") return reply(200, emulator.connections());
     if (path == "calls") return reply(200, emulator.calls());
@@ -155,6 +159,22 @@ net::HttpResponse control_api(SlackEmulator& emulator, const net::HttpRequest& r
       // With a value: a stale or forged click, whatever the message shows now.
       if (value.is_string()) return reply(200, {{"envelope_id", emulator.click_with_value(user, channel, ts, action, value)}});
       return envelope_or_error(emulator.click(user, channel, ts, action));
+    }
+    if (path == "home_opened") {
+      const auto user = body.text("user"), tab = body.text("tab", false);
+      if (!body.problem().empty()) return bad(body.problem());
+      if (!tab.empty() && tab != "home" && tab != "messages") return bad("'tab' must be \"home\" or \"messages\"");
+      return reply(200, {{"envelope_id", emulator.open_home(user, tab.empty() ? "home" : tab)}});
+    }
+    if (path == "home_click") {
+      // {"user", "action_id", "value"}: the button with that value in the user's Home; with
+      // "forge": true, a click carrying the value whatever their Home shows.
+      const auto user = body.text("user"), action = body.text("action_id"), value = body.text("value", false);
+      const json forge = body.value("forge");
+      if (!body.problem().empty()) return bad(body.problem());
+      if (forge.is_boolean() && forge.get<bool>())
+        return reply(200, {{"envelope_id", emulator.click_home_with_value(user, action, value)}});
+      return envelope_or_error(emulator.click_home(user, action, value));
     }
     if (path == "envelope") {
       const auto type = body.text("type", false);

@@ -10,17 +10,11 @@ namespace jit::emulators {
 
 using nlohmann::json;
 
-namespace {
-
-constexpr char kVerificationToken[] = "emulator-verification-token";  // Slack's legacy "token" field
-
 std::string action_ts() {
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::system_clock::now().time_since_epoch()).count();
   return fmt::format("{}.{:06}", us / 1000000, us % 1000000);
 }
-
-}  // namespace
 
 std::string SlackEmulator::slash_command(const std::string& user, const std::string& text, const std::string& channel) {
   auto& s = *impl_;

@@ -25,7 +25,7 @@ constexpr int kMaxRetries = 3;  // Slack redelivers an unacked envelope up to th
 const std::set<std::string, std::less<>> kMethods = {
     "auth.test",          "apps.connections.open", "chat.postMessage", "chat.update",
     "chat.postEphemeral", "chat.getPermalink",     "conversations.open", "views.open",
-    "views.update",       "users.info",            "usergroups.users.list"};
+    "views.update",       "views.publish",         "users.info",         "usergroups.users.list"};
 
 net::HttpResponse slack_answer(int status, const json& body, net::Headers headers = {}) {
   headers.emplace_back("Content-Type", "application/json; charset=utf-8");

@@ -122,6 +122,16 @@ class SlackEmulator {
                                      const std::map<std::string, std::string>& values,
                                      std::chrono::milliseconds wait = std::chrono::seconds(3));
 
+  // ---- The app's Home tab (app_home.cc) ----
+
+  // `user` opens the app's Home (`tab` "home") or Messages ("messages") tab: an events_api envelope
+  // with Slack's app_home_opened event (`view` is the Home they see, when one was published).
+  std::string open_home(const std::string& user, const std::string& tab = "home");
+  // Clicks the button `action_id` whose value is `value` in the Home tab published for `user`
+  // (block_actions with container type "view"). Errc::not_found when nothing was published for
+  // them or their Home shows no such button.
+  Result<std::string> click_home(const std::string& user, const std::string& action_id, const std::string& value);
+
   // ---- Attacks and protocol faults (tests/adversarial) ----
   // What a stale Slack client, a replaying network or a forger would send; Slack itself never
   // sends most of these, and the app must come to no harm from any.
@@ -131,6 +141,9 @@ class SlackEmulator {
   // the value (a forged one). The payload has the message as it is now when it exists.
   std::string click_with_value(const std::string& user, const std::string& channel, const std::string& ts,
                                const std::string& action_id, const std::string& value);
+  // A block_actions click from `user`'s Home tab on button `action_id` carrying `value`, whether or
+  // not their Home shows it (a stale Home, or a forged value).
+  std::string click_home_with_value(const std::string& user, const std::string& action_id, const std::string& value);
   // A new envelope (fresh id) with any `type` and any `payload` (not even an object), delivered
   // like the others. Its ack is recorded but decides no view.
   std::string send_envelope(const std::string& type, nlohmann::json payload, bool accepts_response_payload);
@@ -152,6 +165,8 @@ class SlackEmulator {
   nlohmann::json messages(const std::string& channel) const;
   nlohmann::json dm(const std::string& user) const;     // the bot's DM channel with that user
   nlohmann::json views(const std::string& user) const;  // open views: {id, view, hash}
+  // The Home tab last published for `user` (views.publish): {id, view, hash}, or null when none.
+  nlohmann::json home(const std::string& user) const;
   // {envelope_id, type, connection (null while queued), delivered_at_ms, acked, ack_latency_ms,
   //  retry_attempt, acks, ack_payload, ack_payload_error, payload}; acks counts every ack of the id
   //  (a redelivered envelope acked again has 2). Times are milliseconds since the emulator started.

@@ -20,6 +20,11 @@ namespace jit::emulators {
 
 using SteadyClock = std::chrono::steady_clock;
 
+// Slack's legacy verification "token" field of interaction and event payloads.
+inline constexpr char kVerificationToken[] = "emulator-verification-token";
+// An action_ts / event_ts as Slack writes them: "1732500000.000100" (now).
+std::string action_ts();
+
 struct SlackEmulator::Impl {
   struct Connection {
     int id = 0;
@@ -77,6 +82,8 @@ struct SlackEmulator::Impl {
   // The block_actions payload of a click on a message button (interactions.cc).
   nlohmann::json click_payload(const std::string& user, const std::string& channel_id, const std::string& ts,
                                const nlohmann::json& action);
+  // The block_actions payload of a click in `user`'s Home tab (app_home.cc).
+  nlohmann::json home_click_payload(const std::string& user, const nlohmann::json& action);
   void deliver_queued(SteadyClock::time_point now);
   void tick(SteadyClock::time_point now);
   std::vector<Connection*> targets(std::optional<int> connection);

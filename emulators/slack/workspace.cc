@@ -13,13 +13,13 @@ namespace jit::emulators::slack_workspace {
 
 using nlohmann::json;
 
-namespace {
-
 std::string arg(const json& args, const char* name) {
   const auto it = args.find(name);
   if (it == args.end() || it->is_null()) return "";
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
+
+namespace {
 
 // Form-encoded calls carry JSON-valued arguments as strings; so may JSON calls.
 void parse_nested(json& args) {
@@ -49,6 +49,7 @@ ApiResult Workspace::call(std::string_view method, json args, SteadyClock::time_
   if (method == "conversations.open") return open_conversation(args);
   if (method == "views.open") return open_view(args, now);
   if (method == "views.update") return update_view(args);
+  if (method == "views.publish") return publish_view(args);
   if (method == "users.info") return user_info(args);
   if (method == "usergroups.users.list") return usergroup_members(args);
   return std::unexpected(ApiFailure{"unknown_method"});

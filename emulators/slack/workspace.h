@@ -30,6 +30,9 @@ struct ApiFailure {
 };
 using ApiResult = std::expected<nlohmann::json, ApiFailure>;
 
+// The string value of Web API argument `name`: "" when absent or null, a non-string as its JSON.
+std::string arg(const nlohmann::json& args, const char* name);
+
 struct Message {
   std::string ts;
   std::string thread_ts;  // a reply: its parent's ts
@@ -98,6 +101,10 @@ class Workspace {
 
   nlohmann::json messages_json(const std::string& channel) const;
   nlohmann::json views_json(const std::string& user) const;
+  // The Home tab `user` sees (views.publish, app_home.cc): the stored view, or nullptr when none
+  // was published for them; home_json renders it as {id, view, hash}, or null.
+  View* find_home(const std::string& user);
+  nlohmann::json home_json(const std::string& user) const;
   std::string dm_channel(const std::string& user);  // stable D… id
   std::string next_ts();
   // A message as the Web API and interaction payloads show it (type, ts, user, text, blocks, …).
@@ -111,6 +118,7 @@ class Workspace {
   ApiResult open_conversation(const nlohmann::json& args);
   ApiResult open_view(const nlohmann::json& args, SteadyClock::time_point now);
   ApiResult update_view(const nlohmann::json& args);
+  ApiResult publish_view(const nlohmann::json& args);  // views.publish (app_home.cc)
   ApiResult user_info(const nlohmann::json& args) const;
   ApiResult usergroup_members(const nlohmann::json& args) const;
   // A channel id that may be posted to, or channel_not_found.
@@ -134,6 +142,7 @@ class Workspace {
   std::map<std::string, std::vector<Message>> channels_;
   std::map<std::string, std::string> dms_;  // user -> D… channel
   std::map<std::string, View> views_;
+  std::map<std::string, View> homes_;  // user -> their published Home tab
   std::map<std::string, Trigger> triggers_;
   std::int64_t last_ts_us_ = 0;
   std::uint64_t counter_ = 0;

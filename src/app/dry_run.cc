@@ -48,6 +48,12 @@ Result<> LogOnlyChat::update_request(const AccessRequest& r, const AuditEvent& e
   return {};
 }
 
+Result<> LogOnlyChat::post_escalation(const AccessRequest& r, const std::string& channel,
+                                      const std::vector<std::string>&) {
+  spdlog::info("event=chat_skipped what=escalation request={} channel={} detail=\"--no-slack\"", r.id, channel);
+  return {};
+}
+
 Result<> LogOnlyChat::notify_requester(const AccessRequest& r, Notice) {
   spdlog::info("event=chat_skipped what=notify request={} requester={} detail=\"--no-slack\"", r.id, r.requester);
   return {};

@@ -32,7 +32,8 @@ std::string of_posted(const std::string& channel, const std::string& ts, const s
   return dump(Json{{"channel", channel}, {"ts", ts}, {"permalink", permalink}});
 }
 
-std::string of_decision(const Decision& d, int approvals, int needed, const std::optional<StepUpProof>& step_up) {
+std::string of_decision(const Decision& d, int approvals, int needed, const std::optional<StepUpProof>& step_up,
+                        const std::optional<OnCallProof>& on_call) {
   Json j{{"approver", d.approver},
          {"approved", d.approved},
          {"reason", d.reason},
@@ -43,7 +44,39 @@ std::string of_decision(const Decision& d, int approvals, int needed, const std:
     j["step_up_credential"] = step_up->credential_id;
     j["step_up_assertion"] = step_up->assertion_sha256;
   }
+  if (on_call) {
+    j["on_call_schedule"] = on_call->schedule;
+    j["on_call_user"] = on_call->pagerduty_user;
+    j["on_call_email"] = on_call->email;
+  }
   return dump(j);
+}
+
+std::optional<OnCallProof> on_call_of(const Json& facts) {
+  auto schedule = text(facts, "on_call_schedule");
+  if (!schedule || schedule->empty()) return std::nullopt;
+  return OnCallProof{.schedule = *schedule,
+                     .pagerduty_user = text(facts, "on_call_user").value_or(""),
+                     .email = text(facts, "on_call_email").value_or("")};
+}
+
+std::string of_on_call_checked(const std::string& schedule, const std::string& answer) {
+  return dump(Json{{"schedule", schedule}, {"on_call", false}, {"answer", answer}});
+}
+
+std::string of_nudge(const std::vector<std::string>& approvers, const std::string& channel, TimePoint at) {
+  Json j{{"approvers", approvers}, {"at", epoch_seconds(at)}};
+  if (!channel.empty()) j["channel"] = channel;
+  return dump(j);
+}
+
+std::vector<std::string> approvers_of_nudge(const Json& facts) {
+  std::vector<std::string> out;
+  const auto it = facts.find("approvers");
+  if (it == facts.end() || !it->is_array()) return out;
+  for (const auto& entry : *it)
+    if (entry.is_string()) out.push_back(entry.get<std::string>());
+  return out;
 }
 
 std::optional<StepUpProof> step_up_of(const Json& facts) {

@@ -16,6 +16,12 @@
 //                                  [step_up_credential step_up_assertion: an approval made with
 //                                   a security key (issue 15): the credential id and the hex
 //                                   SHA-256 of the verified assertion; absent otherwise]
+//                                  [on_call_schedule on_call_user on_call_email: an on-call
+//                                   auto-approval (issue 17, approver kAutoApprover): the
+//                                   schedule PagerDuty was asked about, the PagerDuty user whose
+//                                   e-mail matched the requester's, and that e-mail]
+//   on_call_checked                schedule on_call answer (an on-call question that approved
+//                                  nothing, issue 17: answer "not_on_call" or what failed)
 //   credential_enrolled            credential_id cose_alg public_key_sha256 user (request_id:
 //                                  audit::credential_trail_id; public_key_sha256: hex of the
 //                                  SHA-256 of the key's base64url text)
@@ -36,12 +42,18 @@
 //                                  grant's assignment over, issue 17)
 //   expiry_mismatch                row_expires_at expires_at (an active row's edited expiry,
 //                                  and its begin_grant event's, which the engine restored)
+//   reminded                       approvers at (issue 17: the entries mentioned in the thread,
+//                                  the role's approvers as policy had them)
+//   escalated                      approvers channel at (issue 17: the escalation approvers as
+//                                  policy had them, who may decide from then on; channel: the
+//                                  escalation channel, absent when there is none)
 #pragma once
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/model.h"
@@ -57,7 +69,15 @@ std::string of_posted(const std::string& channel, const std::string& ts, const s
 // One decision; `approvals` counts approvals so far (this one included), `needed` is policy's;
 // `step_up`: the security-key proof the approval was made with, if any.
 std::string of_decision(const Decision& d, int approvals, int needed,
-                        const std::optional<StepUpProof>& step_up = std::nullopt);
+                        const std::optional<StepUpProof>& step_up = std::nullopt,
+                        const std::optional<OnCallProof>& on_call = std::nullopt);
+// The on-call proof an approval event's facts carry (on_call_schedule present and non-empty), or
+// nullopt.
+std::optional<OnCallProof> on_call_of(const Json& facts);
+// on_call_checked: PagerDuty was asked whether the requester is on call on `schedule` and the
+// answer approved nothing: `answer` is "not_on_call", "unavailable", "denied", "not_found" or
+// "invalid" (Errc names).
+std::string of_on_call_checked(const std::string& schedule, const std::string& answer);
 // The step-up proof an approval event's facts carry: both keys present and non-empty, or nullopt.
 std::optional<StepUpProof> step_up_of(const Json& facts);
 // credential_enrolled: `user` enrolled `credential_id` (COSE algorithm `cose_alg`) whose public key
@@ -88,6 +108,12 @@ std::string of_end(const AccessRequest& r);
 std::string of_handed_over(const AccessRequest& r, const std::string& extension_id);
 // expiry_mismatch: the expiry found on the row (nullopt: none) and the one its grant event proves.
 std::string of_expiry_mismatch(std::optional<TimePoint> row_expires_at, TimePoint expires_at);
+
+// reminded / escalated (issue 17): who was asked to decide (user and user-group ids), where it was
+// linked ("" for a reminder, or an escalation with no channel), and when.
+std::string of_nudge(const std::vector<std::string>& approvers, const std::string& channel, TimePoint at);
+// The entries of a reminded or escalated event's "approvers" (strings only).
+std::vector<std::string> approvers_of_nudge(const Json& facts);
 
 // The facts of `e` as a JSON object; an empty object when e.facts is ""; Errc::invalid when
 // e.facts is not a JSON object.

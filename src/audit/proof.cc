@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "audit/chain.h"
 #include "audit/facts.h"
+#include "core/text.h"
 
 namespace jit::audit {
 
@@ -36,6 +38,7 @@ class Examiner {
   Examination run(const std::vector<AuditEvent>& events) {
     for (const auto& e : events) take(e);
     check_submit();
+    check_escalation();
     check_approvals();
     check_grant();
     if (policy_) check_policy();
@@ -61,6 +64,8 @@ class Examiner {
     } else if (a == "approve" || a == "approve_partial") {
       approvals_.push_back({e, *read});
       final_approval_ = final_approval_ || a == "approve";
+    } else if (a == "escalated") {
+      if (!escalation_) escalation_ = {e, *read};
     } else if (a == "begin_grant") {
       ++grants_;
       begin_ = {e, *read};
@@ -119,6 +124,20 @@ class Examiner {
     p.extends = facts::text(submit_, "extends").value_or("");
   }
 
+  // Issue 17: an escalation approver's approval counts only after an `escalated` event, so the
+  // row's word that it was escalated must be the chain's.
+  void check_escalation() {
+    const std::string row = row_.escalated_at ? format_time(*row_.escalated_at) : "(not escalated)";
+    if (!escalation_) {
+      if (row_.escalated_at) bad("escalated_at", row, "no escalated event");
+      return;
+    }
+    const auto& [e, f] = *escalation_;
+    if (!row_.escalated_at || epoch_seconds(*row_.escalated_at) != epoch_seconds(e.at))
+      bad("escalated_at", row, fmt::format("escalated at {} (event {})", format_time(e.at), e.seq));
+    out_.proof.escalated_to = facts::approvers_of_nudge(f);
+  }
+
   void check_approvals() {
     const std::string& requester = submit_.empty() ? row_.requester : out_.proof.requester;
     std::vector<std::string>& chain = out_.proof.approvers;
@@ -139,6 +158,8 @@ class Examiner {
       }
       chain.push_back(*approver);
       if (facts::step_up_of(f)) out_.proof.stepped_up.push_back(*approver);
+      if (*approver == kAutoApprover) check_on_call(e, f);
+      if (escalation_ && e.seq > escalation_->first.seq) out_.proof.approved_after_escalation.push_back(*approver);
     }
     std::vector<std::string> on_row;
     for (const auto& d : row_.decisions)
@@ -150,6 +171,19 @@ class Examiner {
     out_.proof.approved = final_approval_;
     if (holds_or_may_hold(row_.state) && !final_approval_)
       bad("approve", std::string(state_name(row_.state)), "no approve event");
+  }
+
+  // An on-call auto-approval (issue 17) names the person PagerDuty had on call: their e-mail must
+  // be the requester's as the submit event recorded it.
+  void check_on_call(const AuditEvent& e, const Json& f) {
+    const auto on_call = facts::on_call_of(f);
+    if (!on_call) return;
+    out_.proof.on_call_schedule = on_call->schedule;
+    const auto requester_email = facts::text(submit_, "requester_email").value_or("");
+    if (requester_email.empty() || !text::iequals(on_call->email, requester_email))
+      bad("approvals", requester_email,
+          fmt::format("an on-call approval of {} on schedule {} (event {})",
+                      on_call->email.empty() ? "nobody" : on_call->email, on_call->schedule, e.seq));
   }
 
   void check_grant() {
@@ -193,13 +227,16 @@ class Examiner {
     if (account->id != p.account_id) bad("account_id", p.account_id, "policy says " + account->id, true);
     if (role->permission_set_arn != p.permission_set_arn)
       bad("permission_set_arn", p.permission_set_arn, "policy says " + role->permission_set_arn, true);
-    // An auto-approval (issue 17) stands in for people only while the role auto-approves; it is
-    // never counted as a person's approval.
+    // An auto-approval (issue 17) stands in for people only while the role auto-approves (or, an
+    // on-call one, while the role names the schedule its event names); it is never counted as a
+    // person's approval.
     const auto people = static_cast<int>(std::count_if(p.approvers.begin(), p.approvers.end(),
                                                        [](const std::string& a) { return a != kAutoApprover; }));
     const bool automatic = static_cast<int>(p.approvers.size()) > people;
-    if (automatic && !role->auto_approve)
-      bad("approvals", kAutoApprover, "auto-approved, but policy no longer auto-approves role " + role->name, true);
+    if (auto shortfall = automatic_shortfall(p, *role); !shortfall.empty())
+      bad("approvals", kAutoApprover, shortfall, true);
+    else if (automatic)
+      return;  // the machine's approval is all the role asks
     else if (people < role->approvals_required)
       bad("approvals", "", fmt::format("{} approval event(s), policy needs {}", people, role->approvals_required),
           true);
@@ -217,6 +254,7 @@ class Examiner {
   std::vector<std::pair<AuditEvent, Json>> approvals_;
   bool final_approval_ = false, succeeded_ = false;
   std::pair<AuditEvent, Json> begin_{AuditEvent{}, Json::object()};
+  std::optional<std::pair<AuditEvent, Json>> escalation_;  // the first escalated event
 };
 
 }  // namespace
@@ -261,6 +299,15 @@ std::string step_up_shortfall(const Proof& proof, const RolePolicy& role) {
                      "approvals needed were (the others were recorded without one: step-up was turned on after "
                      "the click, or the store was written to directly)",
                      role.name, have, role.approvals_required);
+}
+
+std::string automatic_shortfall(const Proof& proof, const RolePolicy& role) {
+  if (std::find(proof.approvers.begin(), proof.approvers.end(), kAutoApprover) == proof.approvers.end()) return "";
+  if (auto_approval_stands(role, proof.on_call_schedule)) return "";
+  if (proof.on_call_schedule.empty()) return "auto-approved, but policy no longer auto-approves role " + role.name;
+  return fmt::format("auto-approved as on call on PagerDuty schedule {}, but policy no longer names that schedule "
+                     "for role {}",
+                     proof.on_call_schedule, role.name);
 }
 
 std::string unexplained(const std::string& request_id, const std::vector<Mismatch>& mismatches, bool with_policy) {

@@ -34,6 +34,15 @@ struct Proof {
   std::vector<std::string> approvers;   // distinct approvers of its approval events, in order
   std::vector<std::string> stepped_up;  // those of `approvers` whose event carries a security-key
                                         // step-up (facts::step_up_of), in order
+  // The schedule an auto-approval's event names (facts::on_call_of; issue 17): "" for a plain
+  // auto-approval, or when there is none.
+  std::string on_call_schedule;
+  // Nobody answers (issue 17): the escalation approvers the first `escalated` event named (policy's
+  // then; empty when the chain holds no escalation), and the approvers whose approval event comes
+  // after it, in order. Only those may count as escalation approvers, and only when they match
+  // `escalated_to` (the caller, who knows people's groups, checks that).
+  std::vector<std::string> escalated_to;
+  std::vector<std::string> approved_after_escalation;
   std::string extends;                  // the submit event's: the grant an extension extends ("" none)
   std::string handed_over_to;           // the hand_over event's extension ("" when none)
   bool approved = false;                // a final approve event is in the chain
@@ -75,6 +84,10 @@ std::string handover_problem(const std::string& grant_id, const Proof& grant, co
 // carry a security-key step-up; otherwise what is missing ("role R needs each approval made with a
 // security key, but only N of the M approvals needed were"), the reason a grant is refused.
 std::string step_up_shortfall(const Proof& proof, const RolePolicy& role);
+// Issue 17: "" when `proof` holds no approval by kAutoApprover, or when `role` (policy now) still
+// explains it (auto_approval_stands: the role auto-approves, or names the schedule the on-call
+// approval's event names); otherwise why it does not, the reason a grant is refused.
+std::string automatic_shortfall(const Proof& proof, const RolePolicy& role);
 
 // "the audit trail does not explain request ID: …" naming each of `mismatches` (those that are
 // policy changes only `with_policy`); "" when none is named.

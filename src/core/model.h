@@ -32,6 +32,16 @@ struct StepUpProof {
   bool operator==(const StepUpProof&) const = default;
 };
 
+// What PagerDuty said when an on-call auto-approval was made (issue 17): the requester (by their
+// e-mail address) was on call on `schedule` at the moment of the approval, as PagerDuty user
+// `pagerduty_user`. Recorded in the approval's audit event (audit/facts.h).
+struct OnCallProof {
+  std::string schedule;        // the role's auto_approve_if_on_call
+  std::string pagerduty_user;  // PagerDuty's id of the on-call user whose e-mail matched
+  std::string email;           // the requester's e-mail, as matched
+  bool operator==(const OnCallProof&) const = default;
+};
+
 // An access request and, once approval is given, the grant it becomes. One row, one version:
 // every change is a conditional write on `version`.
 struct AccessRequest {
@@ -78,6 +88,13 @@ struct AccessRequest {
   // Where the request was posted in chat ("" until posted).
   std::string chat_channel;
   std::string chat_ts;
+
+  // Nobody answers (issue 17): when the sweeper re-announced the pending request in its thread
+  // (`reminded` event), and when it escalated it to the escalation approvers (`escalated` event).
+  // Each is set once, by a conditional write with its event. An escalation approver's click counts
+  // only once escalated_at is set, and a grant only when the chain holds the `escalated` event.
+  std::optional<TimePoint> reminded_at;
+  std::optional<TimePoint> escalated_at;
 
   bool operator==(const AccessRequest&) const = default;
 };

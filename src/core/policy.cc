@@ -172,6 +172,25 @@ const std::string& owner_channel_of(const AccountPolicy& account, const RolePoli
   return role.owner_channel.empty() ? account.owner_channel : role.owner_channel;
 }
 
+bool auto_approval_stands(const RolePolicy& role, std::string_view on_call_schedule) {
+  if (on_call_schedule.empty()) return role.auto_approve;
+  return !role.on_call_schedule.empty() && role.on_call_schedule == on_call_schedule;
+}
+
+bool is_on_call_schedule_id(std::string_view id) {
+  if (id.size() < 2 || id.size() > 32) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) { return (c >= 'A' && c <= 'Z') || is_digit(c); });
+}
+
+EscalationPolicy escalation_of(const AccountPolicy& account, const RolePolicy& role) {
+  const EscalationPolicy& own = role.escalation;
+  const EscalationPolicy& inherited = account.escalation;
+  return {.remind_after = own.remind_after ? own.remind_after : inherited.remind_after,
+          .escalate_after = own.escalate_after ? own.escalate_after : inherited.escalate_after,
+          .approvers = own.approvers.empty() ? inherited.approvers : own.approvers,
+          .channel = own.channel.empty() ? inherited.channel : own.channel};
+}
+
 Result<> check_approver(const Policy& policy, const AccessRequest& request, const Identity& approver) {
   if (approver.user_id == request.requester)
     return fail(Error::Denied("you cannot decide on your own request; to withdraw it, cancel it"));
@@ -183,11 +202,19 @@ Result<> check_approver(const Policy& policy, const AccessRequest& request, cons
     return fail(Error::Denied(fmt::format("role {} is no longer on account {} (policy changed since request {} "
                                           "was made); ask again",
                                           request.role, account->name, request.id)));
-  if (!matches_any(approver, approvers_of(*account, *role)))
+  const bool escalated_to_them =
+      request.escalated_at && matches_any(approver, escalation_of(*account, *role).approvers);
+  if (!matches_any(approver, approvers_of(*account, *role)) && !escalated_to_them) {
+    const EscalationPolicy escalation = escalation_of(*account, *role);
+    if (escalation.escalate_after && matches_any(approver, escalation.approvers))
+      return fail(Error::Denied(fmt::format("you are an escalation approver of role {} on account {}: you may decide "
+                                            "once nobody else has for {} and the request is escalated",
+                                            role->name, account->name, format_duration(*escalation.escalate_after))));
     return fail(Error::Denied(role->approvers.empty()
                                   ? fmt::format("you are not an approver for account {}", account->name)
                                   : fmt::format("you are not an approver for role {} on account {}", role->name,
                                                 account->name)));
+  }
   for (const auto& d : request.decisions)
     if (d.approver == approver.user_id)
       return fail(Error::Denied("you have already decided on this request: another approver must"));
@@ -235,20 +262,33 @@ Result<const RolePolicy*> check_still_allowed(const Policy& policy, const Access
   return role;
 }
 
-int approvals_standing(const Policy& policy, const AccessRequest& request, const std::vector<Identity>& approvers) {
+int approvals_standing(const Policy& policy, const AccessRequest& request, const std::vector<Identity>& approvers,
+                       const std::vector<std::string>& escalated) {
   const AccountPolicy* account = policy.find_account(request.account);
   if (!account) return 0;
   const RolePolicy* role = account->find_role(request.role);
   if (!role) return 0;
   const std::vector<std::string>& entries = approvers_of(*account, *role);
+  const std::vector<std::string> escalation_entries = escalation_of(*account, *role).approvers;
   std::set<std::string> standing;
   for (const auto& d : request.decisions) {
     if (!d.approved || d.approver == request.requester) continue;
     auto now = std::find_if(approvers.begin(), approvers.end(),
                             [&](const Identity& who) { return who.user_id == d.approver; });
-    if (now != approvers.end() && matches_any(*now, entries)) standing.insert(d.approver);
+    if (now == approvers.end()) continue;
+    const bool by_escalation = std::find(escalated.begin(), escalated.end(), d.approver) != escalated.end() &&
+                               matches_any(*now, escalation_entries);
+    if (matches_any(*now, entries) || by_escalation) standing.insert(d.approver);
   }
   return static_cast<int>(standing.size());
+}
+
+std::vector<std::string> approved_since_escalation(const AccessRequest& request) {
+  std::vector<std::string> out;
+  if (!request.escalated_at) return out;
+  for (const auto& d : request.decisions)
+    if (d.approved && d.at >= *request.escalated_at) out.push_back(d.approver);
+  return out;
 }
 
 bool past_approval_window(const Policy& policy, TimePoint since, TimePoint now) {

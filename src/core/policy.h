@@ -15,6 +15,21 @@
 namespace jit {
 
 enum class Tier { standard, high, break_glass };
+
+// Nobody answers (issue 17): what happens to a request still pending after a while. An account
+// sets it for its roles; a role may set any of the four keys, each replacing the account's
+// (escalation_of). The loader checks the combination every role ends up with.
+struct EscalationPolicy {
+  // The request is re-announced once in its owner-channel thread, its approvers mentioned.
+  std::optional<Seconds> remind_after;
+  // The request is escalated: `approvers` may decide on it too from then on (the role's approvers
+  // still may), the thread mentions them, and it is linked in `channel` when one is named.
+  std::optional<Seconds> escalate_after;
+  std::vector<std::string> approvers;  // escalation_approvers: user ids and/or user-group ids
+  std::string channel;                 // escalation_channel: Slack channel id, "" = none
+
+  bool operator==(const EscalationPolicy&) const = default;
+};
 std::string_view tier_name(Tier t);
 
 // What the reconciler does with an assignment of a role's permission set that no grant explains:
@@ -60,11 +75,30 @@ struct RolePolicy {
   // (the loader refuses anything else). The engine approves at submit, after the same checks a
   // person's approval runs, as the actor kAutoApprover; the request is still posted and audited.
   bool auto_approve = false;
+  // On-call auto-approval (issue 17): `auto_approve_if_on_call = "<PagerDuty schedule id>"`. At
+  // submit the engine asks PagerDuty (ports/on_call.h) whether the requester is on call on this
+  // schedule at that moment; on call, it approves as kAutoApprover (the audit event names the
+  // schedule); not on call, or PagerDuty not answering, the request waits for `approvals_required`
+  // people as written. "" = none. The loader allows it on standard and high roles without step_up
+  // and never with auto_approve.
+  std::string on_call_schedule;
+  // Issue 17: remind_after, escalate_after, escalation_approvers, escalation_channel of the role
+  // (each unset one: the account's).
+  EscalationPolicy escalation;
 };
 
 // The approver recorded on an auto-approved request (RolePolicy::auto_approve): no Slack user id
 // can take this form.
 inline constexpr char kAutoApprover[] = "system:auto-approve";
+
+// Whether an approval by kAutoApprover stands under `role` as policy has it now: `on_call_schedule`
+// is the schedule the approval's audit event names ("" when it names none): a plain auto-approval
+// stands while the role auto-approves; an on-call one while the role names that same schedule.
+bool auto_approval_stands(const RolePolicy& role, std::string_view on_call_schedule);
+
+// A PagerDuty schedule id as policy may write it: 2 to 32 upper-case letters and digits
+// ("P1ABCDE"). Keeps the id safe to put in a URL's query and a log line as it is.
+bool is_on_call_schedule_id(std::string_view id);
 
 // The path an account's grants take (issue 16): `provider = "identity-center"` (the default) or
 // `provider = "iam-role"`.
@@ -115,6 +149,7 @@ struct AccountPolicy {
   std::vector<RolePolicy> roles;
   AccessPath provider = AccessPath::identity_center;
   IamRoleAccess iam_role;  // provider == iam_role only
+  EscalationPolicy escalation;  // issue 17: for every role, unless the role sets its own
 
   const RolePolicy* find_role(std::string_view role) const;
 };
@@ -125,6 +160,10 @@ const std::vector<std::string>& approvers_of(const AccountPolicy& account, const
 // Where requests for `role` on `account` are posted: the role's owner_channel when set, else the
 // account's.
 const std::string& owner_channel_of(const AccountPolicy& account, const RolePolicy& role);
+
+// What happens to `role`'s requests when nobody answers: each of the role's escalation keys that is
+// set, else the account's.
+EscalationPolicy escalation_of(const AccountPolicy& account, const RolePolicy& role);
 
 // Who may do what (core/settings.h has how the service runs).
 struct Policy {
@@ -173,8 +212,9 @@ struct CheckedRequest {
 Result<CheckedRequest> check_request(const Policy& policy, const RequestDraft& draft);
 
 // Applies the approval rules to `approver` deciding on `request`: never the requester, must be an
-// approver of the role on its account (approvers_of), must not have decided already. Errc::denied
-// with an explanation.
+// approver of the role on its account (approvers_of), or, once the request is escalated
+// (request.escalated_at), one of its escalation approvers (escalation_of), and must not have
+// decided already. Errc::denied with an explanation.
 Result<> check_approver(const Policy& policy, const AccessRequest& request, const Identity& approver);
 
 // Distinct approvals recorded on the request.
@@ -192,9 +232,15 @@ Result<const RolePolicy*> check_still_allowed(const Policy& policy, const Access
 
 // Distinct approvals on `request` from people who are approvers of its role now (approvers_of):
 // `approvers` holds the current identity of each one who approved (looked up by the caller); an
-// approver missing from it, no longer an approver, or the requester, does not count. 0 when the
-// account or role is no longer in policy.
-int approvals_standing(const Policy& policy, const AccessRequest& request, const std::vector<Identity>& approvers);
+// approver missing from it, no longer an approver, or the requester, does not count. An approver
+// listed in `escalated` (user ids whose approval came after a proven escalation: the caller
+// decides what proves it) also counts as an escalation approver of the role now (escalation_of).
+// 0 when the account or role is no longer in policy.
+int approvals_standing(const Policy& policy, const AccessRequest& request, const std::vector<Identity>& approvers,
+                       const std::vector<std::string>& escalated = {});
+// The approvers of `request` whose approval the row says came at or after its escalation
+// (request.escalated_at): what a click may count (the grant counts only what the chain proves).
+std::vector<std::string> approved_since_escalation(const AccessRequest& request);
 
 // True once `request` has waited its whole approval window since `since` (its creation for a
 // pending request, its last approval for an approved one): it must be asked for again.

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <tuple>
 #include <toml++/toml.h>
 
 #include "core/duration.h"
@@ -45,7 +46,12 @@ class Problems {
       return a.at.line != b.at.line ? a.at.line < b.at.line : a.at.column < b.at.column;
     });
     std::string out;
-    for (const auto& p : list_) out += (out.empty() ? "" : "\n") + p.text;
+    std::vector<std::string_view> said;  // a role that inherits an account's mistake repeats it
+    for (const auto& p : list_) {
+      if (std::find(said.begin(), said.end(), p.text) != said.end()) continue;
+      said.push_back(p.text);
+      out += (out.empty() ? "" : "\n") + p.text;
+    }
     return out;
   }
 
@@ -443,18 +449,134 @@ std::optional<Approvers> read_approvers(Problems& problems, TableReader& r, bool
   return out;
 }
 
+// Issue 17: `auto_approve_if_on_call = "<PagerDuty schedule id>"`, read after the tier, the
+// approvals and step_up. Allowed on standard and high roles (the person on call is who a high
+// role's approvers would page anyway), never on break-glass ones, never with step_up (an on-call
+// approval has no approver to step up) nor with auto_approve (one kind of automatic approval per
+// role). approvals_required stays as written: it is what people need when the requester is not on
+// call or PagerDuty does not answer.
+void read_on_call(Problems& problems, TableReader& r, RolePolicy& role) {
+  auto v = r.string("auto_approve_if_on_call", false, "a string: a PagerDuty schedule id such as \"P1ABCDE\"");
+  if (!v) return;
+  const auto refuse = [&](std::string why) {
+    problems.add(v->node->source(), v->path, quoted(v->value), std::move(why));
+  };
+  if (!is_on_call_schedule_id(v->value))
+    return refuse("expected a PagerDuty schedule id: 2 to 32 upper-case letters and digits, such as \"P1ABCDE\" "
+                  "(the end of the schedule's URL in PagerDuty)");
+  if (role.tier == Tier::break_glass)
+    return refuse("on-call auto-approval is for tier = \"standard\" and \"high\" roles, and this one is "
+                  "break-glass; remove auto_approve_if_on_call or change the tier");
+  if (role.auto_approve)
+    return refuse("the role is already auto-approved (auto_approve = true); remove one of the two");
+  if (role.step_up)
+    return refuse("an on-call approval has no approver to step up: remove step_up (set step_up = \"none\") or "
+                  "auto_approve_if_on_call");
+  role.on_call_schedule = v->value;
+}
+
+// ---- Nobody answers (issue 17) -------------------------------------------------------------------
+
+// The escalation keys of one table (an account's or a role's), with the node each was read from.
+struct EscalationKeys {
+  EscalationPolicy values;
+  const toml::node* remind_after = nullptr;
+  const toml::node* escalate_after = nullptr;
+  const toml::node* approvers = nullptr;
+  const toml::node* channel = nullptr;
+  std::string path;  // the table's path
+};
+
+// remind_after, escalate_after, escalation_approvers and escalation_channel of the table `r` reads.
+// Each key is checked on its own here; check_escalation checks how they go together.
+EscalationKeys read_escalation(Problems& problems, TableReader& r, const std::string& path) {
+  EscalationKeys keys;
+  keys.path = path;
+  if (auto s = r.string("remind_after", false, "a string like \"30m\"")) {
+    keys.remind_after = s->node;
+    keys.values.remind_after = r.parse_duration_at(*s);
+  }
+  if (auto s = r.string("escalate_after", false, "a string like \"1h\"")) {
+    keys.escalate_after = s->node;
+    keys.values.escalate_after = r.parse_duration_at(*s);
+  }
+  const toml::node* node = nullptr;
+  if (auto approvers = r.strings("escalation_approvers", false, &node)) {
+    keys.approvers = node;
+    check_ids(problems, *approvers, false, "escalation_approvers");
+    keys.values.approvers = values_of(*approvers);
+    if (node->as_array()->empty())
+      problems.add(node->source(), r.path_of("escalation_approvers"), "",
+                   "list at least one escalation approver (Slack user id U… or user-group id S…), or remove the "
+                   "key");
+  }
+  if (auto channel = r.string("escalation_channel", false)) {
+    keys.channel = channel->node;
+    keys.values.channel = channel->value;
+    if (!is_channel_id(channel->value))
+      problems.add(channel->node->source(), channel->path, quoted(channel->value), kChannelHint);
+  }
+  return keys;
+}
+
+// Checks the escalation a role ends up with: its own keys (`role`) over its account's. Each problem
+// is reported where the offending key was written (a problem of the account's keys that several
+// roles inherit is said once: Problems::joined drops repeats).
+void check_escalation(Problems& problems, const EscalationKeys& account, const EscalationKeys* role,
+                      Seconds approval_window) {
+  struct Key {
+    const toml::node* node;
+    std::string path;
+  };
+  const auto pick = [&](const toml::node* EscalationKeys::*member, std::string_view name) {
+    if (role && role->*member) return Key{role->*member, fmt::format("{}.{}", role->path, name)};
+    return Key{account.*member, fmt::format("{}.{}", account.path, name)};
+  };
+  const Key remind = pick(&EscalationKeys::remind_after, "remind_after");
+  const Key escalate = pick(&EscalationKeys::escalate_after, "escalate_after");
+  const Key approvers = pick(&EscalationKeys::approvers, "escalation_approvers");
+  const Key channel = pick(&EscalationKeys::channel, "escalation_channel");
+  const EscalationPolicy& own = role ? role->values : account.values;
+  const auto remind_after = own.remind_after ? own.remind_after : account.values.remind_after;
+  const auto escalate_after = own.escalate_after ? own.escalate_after : account.values.escalate_after;
+  const std::string window = format_duration(approval_window);
+  for (const auto& [key, after, name] : {std::tuple{remind, remind_after, "remind_after"},
+                                         std::tuple{escalate, escalate_after, "escalate_after"}})
+    if (after && *after >= approval_window)
+      problems.add(key.node->source(), key.path, quoted(format_duration(*after)),
+                   fmt::format("must be shorter than approval_window ({}), after which the request lapses: set {} "
+                               "below {}, or lengthen approval_window",
+                               window, name, window));
+  if (remind_after && escalate_after && *escalate_after <= *remind_after)
+    problems.add(escalate.node->source(), escalate.path, quoted(format_duration(*escalate_after)),
+                 fmt::format("must be later than remind_after ({}): the reminder comes first, then the escalation; "
+                             "lengthen escalate_after or shorten remind_after",
+                             format_duration(*remind_after)));
+  if (escalate.node && !approvers.node)
+    problems.add(escalate.node->source(), escalate.path, "",
+                 "escalate_after needs escalation_approvers: list who may decide once the request is escalated "
+                 "(Slack user ids U… or user-group ids S…)");
+  for (const Key& orphan : {approvers, channel})
+    if (orphan.node && !escalate.node)
+      problems.add(orphan.node->source(), orphan.path, "",
+                   "is used only when the request is escalated: add escalate_after (e.g. \"1h\"), or remove it");
+}
+
 // `approver_limit`: how many distinct approvers the account can supply, when known (all user ids);
 // a role's own `approvers` replace it.
 // `account`: its provider and id, read already. Fields that fail a check are reported and left at
 // their defaults.
 // Long on purpose: one check per key of a role table, in the order the keys are documented in
 // examples/jit.toml; splitting it would scatter that list.
+// `escalation`: the role's own escalation keys (issue 17), for read_account to check with the account's.
 RolePolicy read_role(Problems& problems, const toml::table& table, const std::string& path,
-                     std::optional<size_t> approver_limit, const AccountPolicy& account, const AwsSettings& aws) {
+                     std::optional<size_t> approver_limit, const AccountPolicy& account, const AwsSettings& aws,
+                     EscalationKeys& escalation) {
   TableReader r(problems, table, path,
                 {"name", "permission_set_arn", "role_arn", "max_duration", "allowed_durations", "tier",
                  "approvals_required", "requesters", "ticket_required", "ticket_pattern", "reconcile",
-                 "session_cutoff", "scheduled_revoke", "step_up", "approvers", "owner_channel", "auto_approve"});
+                 "session_cutoff", "scheduled_revoke", "step_up", "approvers", "owner_channel", "auto_approve",
+                 "auto_approve_if_on_call", "remind_after", "escalate_after", "escalation_approvers", "escalation_channel"});
   RolePolicy role;
   if (auto name = r.string("name", true)) {
     role.name = name->value;
@@ -568,6 +690,9 @@ RolePolicy read_role(Problems& problems, const toml::table& table, const std::st
   if (role.auto_approve && role.step_up && auto_node)
     problems.add(auto_node->source(), r.path_of("auto_approve"), "true",
                  "an auto-approved role has no approver to step up: remove step_up or auto_approve");
+  read_on_call(problems, r, role);
+  escalation = read_escalation(problems, r, path);
+  role.escalation = escalation.values;
   return role;
 }
 
@@ -659,11 +784,13 @@ void read_iam_role_access(Problems& problems, TableReader& r, const toml::table&
   }
 }
 
+// `approval_window`: policy's, which every escalation key must be shorter than.
 AccountPolicy read_account(Problems& problems, const toml::table& table, const std::string& path,
-                           const AwsSettings& aws) {
+                           const AwsSettings& aws, Seconds approval_window) {
   TableReader r(problems, table, path,
                 {"name", "id", "provider", "management_role_arn", "external_id", "base_principal_arn",
-                 "source_identity", "owner_channel", "approvers", "roles"});
+                 "source_identity", "owner_channel", "approvers", "roles", "remind_after", "escalate_after",
+                 "escalation_approvers", "escalation_channel"});
   AccountPolicy account;
   if (auto name = r.string("name", true)) {
     account.name = name->value;
@@ -687,10 +814,16 @@ AccountPolicy read_account(Problems& problems, const toml::table& table, const s
     account.approvers = std::move(approvers->entries);
     approver_limit = approvers->limit;
   }
+  const EscalationKeys escalation = read_escalation(problems, r, path);
+  account.escalation = escalation.values;
   auto roles = r.tables("roles", "accounts.roles");
   std::map<std::string, std::string> role_names, targets;
   for (const auto& [role_table, role_path] : roles) {
-    account.roles.push_back(read_role(problems, *role_table, role_path, approver_limit, account, aws));
+    EscalationKeys own;
+    account.roles.push_back(read_role(problems, *role_table, role_path, approver_limit, account, aws, own));
+    // Each role's own combination (the account's keys are checked as each role inherits them:
+    // an account may name escalation_approvers for roles that each set escalate_after).
+    check_escalation(problems, escalation, &own, approval_window);
     check_unique(problems, role_names, role_table->get("name"), role_path + ".name", account.roles.back().name,
                  "role name in this account");
     // Identity Center has one assignment per user, account and permission set: two roles on one
@@ -861,6 +994,38 @@ void read_step_up(Problems& problems, const toml::table& table, StepUpSettings& 
   }
 }
 
+// [pagerduty] (issue 17): where on-call auto-approval asks. The token is never in this file's
+// text: JIT_PAGERDUTY_TOKEN or token_file.
+void read_pagerduty(Problems& problems, const toml::table& table, PagerDutySettings& pagerduty) {
+  TableReader r(problems, table, "pagerduty", {"api_url", "token_file", "timeout"});
+  if (auto v = r.string("api_url", false)) {
+    const bool https = v->value.starts_with("https://") && v->value.size() > 8;
+    const bool loopback = v->value.starts_with("http://127.0.0.1:") || v->value.starts_with("http://localhost:") ||
+                          v->value.starts_with("http://[::1]:");
+    if ((https || loopback) && v->value.size() <= 256 && v->value.find_first_of(" ?#\"\\") == std::string::npos)
+      pagerduty.api_url = v->value;
+    else
+      problems.add(v->node->source(), v->path, quoted(v->value),
+                   "expected an https URL such as \"https://api.pagerduty.com\" (plain http only to a loopback "
+                   "address, for an emulator), no query");
+  }
+  if (auto v = r.string("token_file", false)) {
+    if (v->value.empty())
+      problems.add(v->node->source(), v->path, "\"\"",
+                   "expected the path of a file holding the PagerDuty REST API token; leave token_file out to use "
+                   "JIT_PAGERDUTY_TOKEN");
+    else
+      pagerduty.token_file = v->value;
+  }
+  if (auto s = r.string("timeout", false, "a string like \"5s\"")) {
+    if (auto d = r.parse_duration_at(*s); d && (*d < Seconds{1} || *d > kMaxPagerDutyTimeout))
+      problems.add(s->node->source(), s->path, quoted(s->value),
+                   fmt::format("expected from 1s to {}", format_duration(kMaxPagerDutyTimeout)));
+    else if (d)
+      pagerduty.timeout = *d;
+  }
+}
+
 // When a role has step_up, the page must be served: origin is required. Its TLS identity may come
 // from the files or from the environment, which this pure loader cannot see: load_step_up_tls
 // (app) requires one or the other when jit serve starts.
@@ -890,7 +1055,7 @@ void read_config(Problems& problems, const toml::table& root, Config& config) {
   TableReader r(problems, root, "",
                 {"approval_window", "sweep_interval", "reconcile_interval", "expiry_warning", "reason_max_length", "admins",
                  "allow_guests", "ops_channel", "announce_queue", "store", "aws", "slack", "audit", "step_up",
-                 "accounts"});
+                 "pagerduty", "accounts"});
   read_bounded(problems, r, "announce_queue", 1, 1'000'000, settings.announce_queue);
   if (auto d = r.duration("approval_window", false)) policy.approval_window = *d;
   if (auto d = r.duration("sweep_interval", false)) settings.sweep_interval = *d;
@@ -932,11 +1097,13 @@ void read_config(Problems& problems, const toml::table& root, Config& config) {
     read_audit(problems, *n->as_table(), settings.audit);
   if (auto n = r.typed("step_up", false, toml::node_type::table, "a table, written [step_up]"))
     read_step_up(problems, *n->as_table(), settings.step_up);
+  if (auto n = r.typed("pagerduty", false, toml::node_type::table, "a table, written [pagerduty]"))
+    read_pagerduty(problems, *n->as_table(), settings.pagerduty);
 
   auto accounts = r.tables("accounts", "accounts");
   std::map<std::string, std::string> names, ids;
   for (const auto& [table, path] : accounts) {
-    policy.accounts.push_back(read_account(problems, *table, path, settings.aws));
+    policy.accounts.push_back(read_account(problems, *table, path, settings.aws, policy.approval_window));
     const auto& account = policy.accounts.back();
     check_unique(problems, names, table->get("name"), path + ".name", account.name, "account name");
     check_unique(problems, ids, table->get("id"), path + ".id", account.id, "account id");

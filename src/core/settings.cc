@@ -57,6 +57,8 @@ Reload plan_reload(const Config& running, const Config& loaded) {
   fixed("step_up.listen", next.step_up.listen, now.step_up.listen);
   fixed("step_up.tls_certificate_file", next.step_up.tls_certificate_file, now.step_up.tls_certificate_file);
   fixed("step_up.tls_key_file", next.step_up.tls_key_file, now.step_up.tls_key_file);
+  // The PagerDuty client (issue 17) is built at start with its address, token and deadline.
+  fixed("pagerduty", next.pagerduty, now.pagerduty);
   return r;
 }
 

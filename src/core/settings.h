@@ -104,6 +104,22 @@ struct StepUpSettings {
   bool operator==(const StepUpSettings&) const = default;
 };
 
+// Bounds and default of [pagerduty].timeout.
+inline constexpr Seconds kDefaultPagerDutyTimeout{5};
+inline constexpr Seconds kMaxPagerDutyTimeout{30};
+
+// [pagerduty]: where on-call auto-approval (RolePolicy::on_call_schedule, issue 17) asks who is on
+// call. Used only when a role names a schedule. The token is the JIT_PAGERDUTY_TOKEN variable or
+// the file (app/pagerduty_token.h: the loader cannot see the environment). Restart to change.
+struct PagerDutySettings {
+  std::string api_url = "https://api.pagerduty.com";  // https (plain http to loopback only)
+  std::string token_file;                             // "" = the variable only
+  // How long one question may take, every attempt and wait included; past it (or PagerDuty not
+  // answering) the request waits for people. 1s to 30s.
+  Seconds timeout = kDefaultPagerDutyTimeout;
+  bool operator==(const PagerDutySettings&) const = default;
+};
+
 struct Settings {
   Seconds sweep_interval{30};
   Seconds reconcile_interval{300};
@@ -116,6 +132,7 @@ struct Settings {
   SlackSettings slack;
   AuditSettings audit;      // needs a restart to change
   StepUpSettings step_up;   // the step-up page (issue 15)
+  PagerDutySettings pagerduty;  // on-call auto-approval (issue 17); restart to change
   // Slack announcements (owner-channel updates, notices, alerts) that may wait to be sent; past
   // it the oldest notice is dropped. Restart to change.
   int announce_queue = 10'000;

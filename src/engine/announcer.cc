@@ -39,6 +39,13 @@ Result<> Announcer::update_request(const AccessRequest& request, const AuditEven
   return {};
 }
 
+Result<> Announcer::post_escalation(const AccessRequest& request, const std::string& channel,
+                                    const std::vector<std::string>& approvers) {
+  push({Kind::update, request.id,
+        [request, channel, approvers](Chat& c) { return c.post_escalation(request, channel, approvers); }});
+  return {};
+}
+
 Result<> Announcer::notify_requester(const AccessRequest& request, Notice notice) {
   push({Kind::notice, request.id, [request, notice](Chat& c) { return c.notify_requester(request, notice); }});
   return {};

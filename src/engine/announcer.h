@@ -51,6 +51,8 @@ class Announcer final : public Chat {
   // Queued; return success at once. A failed delivery is logged by the worker (a chat failure
   // never undoes a state change, as the Chat port says). After stop(): dropped and counted.
   Result<> update_request(const AccessRequest& request, const AuditEvent& event) override;
+  Result<> post_escalation(const AccessRequest& request, const std::string& channel,
+                           const std::vector<std::string>& approvers) override;
   Result<> notify_requester(const AccessRequest& request, Notice notice) override;
   Result<> alert(const std::string& text) override;
 

@@ -16,7 +16,8 @@ namespace {
 constexpr char kActor[] = "system:engine";
 }  // namespace
 
-Result<std::optional<std::string>> Engine::chain_refusal(const AccessRequest& r, std::string* step_up_short) {
+Result<std::optional<std::string>> Engine::chain_refusal(const AccessRequest& r, std::string* policy_short,
+                                                         audit::Proof* proof) {
   auto events = store_.audit_events({.request_id = r.id});
   if (!events)
     return fail(Error::Unavailable(fmt::format("could not read the audit events of request {}: {}", r.id,
@@ -26,11 +27,13 @@ Result<std::optional<std::string>> Engine::chain_refusal(const AccessRequest& r,
   // refused here is a row its own events do not explain.
   const auto policy = this->policy();
   const auto exam = audit::examine_request(r, *events, options_.audit_keys, policy.get());
-  if (step_up_short) {
+  if (policy_short) {
     const AccountPolicy* account = policy->find_account(r.account);
     const RolePolicy* role = account ? account->find_role(r.role) : nullptr;
-    *step_up_short = role ? audit::step_up_shortfall(exam.proof, *role) : "";
+    *policy_short = role ? audit::step_up_shortfall(exam.proof, *role) : "";
+    if (role && policy_short->empty()) *policy_short = audit::automatic_shortfall(exam.proof, *role);
   }
+  if (proof) *proof = exam.proof;
   std::string problems = audit::unexplained(r.id, exam.mismatches, /*with_policy=*/false);
   if (problems.empty()) return std::nullopt;
   return problems;

@@ -10,6 +10,7 @@
 #include "audit/facts.h"
 #include "core/duration.h"
 #include "core/limits.h"
+#include "core/text.h"
 #include "core/user_text.h"
 #include "engine/engine_internal.h"
 
@@ -41,6 +42,14 @@ constexpr char kActor[] = "system:engine";
 std::string waited_too_long(const AccessRequest& r, const Policy& policy) {
   return fmt::format("request {} waited longer than the approval window ({}); ask again", r.id,
                      format_duration(policy.approval_window));
+}
+
+// What check_can_decide and awaiting_decision ask of one request: pending, within the approval
+// window, and `who` may decide on it (check_approver).
+Result<> may_decide(const Policy& policy, const AccessRequest& r, const Identity& who, TimePoint now) {
+  if (r.state != State::pending) return fail(Error::Conflict(already_decided(r)));
+  if (past_approval_window(policy, r.created_at, now)) return fail(Error::Conflict(waited_too_long(r, policy)));
+  return check_approver(policy, r, who);
 }
 
 Error duplicate_of(const AccessRequest& r) {
@@ -76,10 +85,10 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
   auto created = create_pending(engine_internal::pending_request(*checked, cmd.requester, cmd.reason, cmd.ticket, now,
                                                                  standing->email, *principal));
   if (!created) return fail(created.error());
-  return after_submit(*created, checked->role->auto_approve);
+  return after_submit(*created, *checked->role);
 }
 
-Result<AccessRequest> Engine::after_submit(AccessRequest created, bool auto_approved_role) {
+Result<AccessRequest> Engine::after_submit(AccessRequest created, const RolePolicy& role) {
   if (options_.metrics) options_.metrics->inc("jit_requests_total", {{"outcome", "submitted"}});
   spdlog::info("event=submit request={} requester={} account={} role={} duration={}{}", created.id, created.requester,
                created.account, created.role, format_duration(created.duration),
@@ -87,7 +96,7 @@ Result<AccessRequest> Engine::after_submit(AccessRequest created, bool auto_appr
   crash_point("after_write:submit");
   AccessRequest result = std::move(created);
   if (auto posted = post_to_chat(result)) result = *posted;
-  if (auto_approved_role && !result.chat_ts.empty()) {
+  if ((role.auto_approve || !role.on_call_schedule.empty()) && !result.chat_ts.empty()) {
     // Posted first, so the owner channel sees every auto-approved request (unposted, it waits for
     // the sweeper to post it, then approve it); a refusal leaves it pending for people to decide
     // (and the requester is told it waits).
@@ -97,6 +106,7 @@ Result<AccessRequest> Engine::after_submit(AccessRequest created, bool auto_appr
   }
   if (auto n = chat_.notify_requester(result, Notice::submitted); !n)
     spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", result.id, n.error().message);
+  tell_listener(result);
   return result;
 }
 
@@ -204,7 +214,10 @@ Result<AccessRequest> Engine::approve(const std::string& id, const std::string& 
     r.decisions.push_back({approver, true, "", clock_.now()});
     auto approvers = identities_of_approvers(r, {*who});
     if (!approvers) return fail(approvers.error());
-    const int have = approvals_standing(*policy, r, *approvers), need = (*role)->approvals_required;
+    // An escalation approver counts once the row says it was escalated; the grant counts them only
+    // when the audit chain proves the escalation (Engine::grant_refusal).
+    const int have = approvals_standing(*policy, r, *approvers, approved_since_escalation(r));
+    const int need = (*role)->approvals_required;
     auto event = transition(r, have >= need ? Action::approve : Action::approve_partial, approver,
                             fmt::format("approval {} of {}{}", have, need,
                                         step_up ? fmt::format("; step-up with credential {}, assertion {}",
@@ -225,8 +238,64 @@ Result<AccessRequest> Engine::approve(const std::string& id, const std::string& 
   return granted;
 }
 
+std::optional<OnCallProof> Engine::ask_on_call(const AccessRequest& r, const std::string& schedule) {
+  std::string answer, why;
+  if (r.requester_email.empty()) {
+    answer = "invalid";
+    why = "no e-mail address was recorded for the requester at submit";
+  } else if (!options_.on_call) {
+    answer = "unavailable";
+    why = "PagerDuty is not set up in this service (restart jit serve after adding the role)";
+  } else if (auto asked = options_.on_call->on_call(schedule, r.requester_email, clock_.now()); !asked) {
+    answer = errc_name(asked.error().code);
+    why = asked.error().message;
+  } else if (asked->on_call && text::iequals(asked->email, r.requester_email)) {
+    spdlog::info("event=on_call_approval request={} schedule={} pagerduty_user={}", r.id, schedule, asked->user_id);
+    return OnCallProof{.schedule = schedule, .pagerduty_user = asked->user_id, .email = asked->email};
+  } else {
+    answer = "not_on_call";
+  }
+  const std::string detail =
+      answer == "not_on_call"
+          ? fmt::format("{} is not on call on PagerDuty schedule {}: an approver decides", r.requester_email, schedule)
+          : fmt::format("PagerDuty did not answer whether {} is on call on schedule {} ({}): human approval needed",
+                        r.requester_email, schedule, why);
+  spdlog::info("event=on_call_no_approval request={} schedule={} answer={} detail=\"{}\"", r.id, schedule, answer,
+               detail);
+  auto noted = update_with_retry(r.id, [&](AccessRequest& x) -> Result<std::optional<AuditEvent>> {
+    if (x.state != State::pending) return std::nullopt;
+    return AuditEvent{.at = clock_.now(),
+                      .actor = "system:on-call",
+                      .action = "on_call_checked",
+                      .request_id = x.id,
+                      .from_state = std::string(state_name(x.state)),
+                      .to_state = std::string(state_name(x.state)),
+                      .detail = detail,
+                      .facts = audit::facts::of_on_call_checked(schedule, answer)};
+  });
+  if (!noted)
+    spdlog::warn("event=on_call_note_failed request={} error=\"{}\"", r.id, noted.error().message);
+  else if (noted->event)
+    announce(noted->request, *noted->event, std::nullopt);
+  return std::nullopt;
+}
+
 Result<AccessRequest> Engine::auto_approve(const std::string& id) {
   const auto policy = this->policy();
+  // On-call auto-approval (issue 17): PagerDuty is asked before the conditional write (it may
+  // take seconds); the write below checks that the role still names the schedule asked about.
+  std::optional<OnCallProof> on_call;
+  {
+    auto r = store_.get_request(id);
+    if (!r) return fail(r.error());
+    const AccountPolicy* account = policy->find_account(r->account);
+    const RolePolicy* role = account ? account->find_role(r->role) : nullptr;
+    if (r->state != State::pending) return std::move(*r);
+    if (role && !role->auto_approve && !role->on_call_schedule.empty()) {
+      on_call = ask_on_call(*r, role->on_call_schedule);
+      if (!on_call) return store_.get_request(id);
+    }
+  }
   auto changed = update_with_retry(id, [&](AccessRequest& r) -> Result<std::optional<AuditEvent>> {
     if (r.state != State::pending) return std::nullopt;  // decided meanwhile (another instance, a person)
     if (past_approval_window(*policy, r.created_at, clock_.now())) return std::nullopt;  // the sweeper lapses it
@@ -236,15 +305,23 @@ Result<AccessRequest> Engine::auto_approve(const std::string& id) {
     if (!requester) return fail(requester.error());
     auto role = check_still_allowed(*policy, r, *requester);
     if (!role) return fail(role.error());
-    if (!(*role)->auto_approve || (*role)->approvals_required != 0)
+    const bool plain = (*role)->auto_approve && (*role)->approvals_required == 0 && !on_call;
+    const bool on_call_stands = on_call && !(*role)->auto_approve && (*role)->on_call_schedule == on_call->schedule;
+    if (!plain && !on_call_stands)
       return fail(Error::Denied(fmt::format("role {} on {} is no longer auto-approved: an approver decides", r.role,
                                             r.account)));
     if (auto standing = standing_of(r.requester, *policy); !standing) return fail(standing.error());
-    r.decisions.push_back({kAutoApprover, true, "", clock_.now()});
-    auto event = transition(r, Action::approve, kAutoApprover,
-                            fmt::format("auto-approved: role {} on {} has auto_approve (approvals_required = 0)",
-                                        r.role, r.account));
-    if (event) event->facts = audit::facts::of_decision(r.decisions.back(), 0, 0, std::nullopt);
+    // An on-call approval says why in its decision (Slack shows "auto-approval (<reason>)").
+    r.decisions.push_back({kAutoApprover, true,
+                           on_call ? fmt::format("on call on PagerDuty schedule {}", on_call->schedule) : "",
+                           clock_.now()});
+    auto event = transition(
+        r, Action::approve, kAutoApprover,
+        on_call ? fmt::format("auto-approved: {} is on call on PagerDuty schedule {} (PagerDuty user {})",
+                              on_call->email, on_call->schedule, on_call->pagerduty_user)
+                : fmt::format("auto-approved: role {} on {} has auto_approve (approvals_required = 0)", r.role,
+                              r.account));
+    if (event) event->facts = audit::facts::of_decision(r.decisions.back(), 0, 0, std::nullopt, on_call);
     return event;
   });
   if (!changed) return fail(changed.error());
@@ -272,11 +349,20 @@ Result<> Engine::check_can_decide(const std::string& id, const std::string& appr
   if (!who) return fail(who.error());
   auto r = store_.get_request(id);
   if (!r) return fail(r.error());
+  return may_decide(*policy(), *r, *who, clock_.now());
+}
+
+Result<std::vector<AccessRequest>> Engine::awaiting_decision(const std::string& approver, std::size_t scan,
+                                                             bool* cut) {
+  auto who = identity_of(approver);
+  if (!who) return fail(who.error());
+  auto pending = store_.list_requests({.states = {State::pending}, .limit = scan});
+  if (!pending) return fail(pending.error());
+  if (cut) *cut = pending->size() >= scan;
   const auto policy = this->policy();
-  if (r->state != State::pending) return fail(Error::Conflict(already_decided(*r)));
-  if (past_approval_window(*policy, r->created_at, clock_.now()))
-    return fail(Error::Conflict(waited_too_long(*r, *policy)));
-  return check_approver(*policy, *r, *who);
+  const TimePoint now = clock_.now();
+  std::erase_if(*pending, [&](const AccessRequest& r) { return !may_decide(*policy, r, *who, now); });
+  return pending;
 }
 
 Result<AccessRequest> Engine::deny(const std::string& id, const std::string& approver, const std::string& reason) {

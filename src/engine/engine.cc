@@ -257,6 +257,19 @@ void Engine::announce(const AccessRequest& r, const AuditEvent& e, std::optional
     if (auto n = chat_.notify_requester(r, *notice); !n)
       spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", r.id, n.error().message);
   crash_point("after_chat:" + e.action);
+  tell_listener(r);
+}
+
+void Engine::set_change_listener(std::function<void(const AccessRequest&)> listener) {
+  std::lock_guard lock(change_listener_mu_);
+  change_listener_ = std::move(listener);
+}
+
+void Engine::tell_listener(const AccessRequest& r) {
+  // Called under the lock (the listener never blocks): once set_change_listener(nullptr) returns,
+  // no call to the old listener is still running, so its owner may go.
+  std::lock_guard lock(change_listener_mu_);
+  if (change_listener_) change_listener_(r);
 }
 
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "audit/keyring.h"
+#include "audit/proof.h"
 
 #include "observability/metrics.h"
 #include "core/error.h"
@@ -29,6 +30,7 @@
 #include "ports/access_provider.h"
 #include "ports/chat.h"
 #include "ports/clock.h"
+#include "ports/on_call.h"
 #include "ports/store.h"
 
 namespace jit {
@@ -60,6 +62,9 @@ struct EngineOptions {
   // The keys that sealed the audit trail (the same the store seals with): a request's events are
   // checked with them before its grant. Unkeyed: each event's plain hash is checked.
   audit::Keyring audit_keys = audit::Keyring::unkeyed();
+  // Who is on call (PagerDuty), for roles with auto_approve_if_on_call (issue 17); must outlive the
+  // engine. Null: nobody is asked, and such requests wait for people.
+  OnCall* on_call = nullptr;
 };
 
 // The shortest lease that may guard a provider call taking up to `call_deadline`: a quarter more,
@@ -98,6 +103,8 @@ struct SweepReport {
   int resumed = 0;    // in-flight rows finished (granting/revoking/approved)
   int posted = 0;     // pending requests posted to their owner channel late (it had failed)
   int auto_approved = 0;  // requests of auto-approved roles a crash had left pending, approved
+  int reminded = 0;   // pending requests re-announced to their approvers (remind_after, issue 17)
+  int escalated = 0;  // pending requests escalated to their escalation approvers (escalate_after)
   int errors = 0;     // steps that failed and will be retried
 };
 
@@ -160,6 +167,11 @@ class Engine {
   // crash left pending. The same checks as a person's approval, with policy as it is now
   // (check_still_allowed, the requester's standing, the approval window); Errc::denied when the
   // role no longer auto-approves, and the request stays pending for approvers.
+  // A role with auto_approve_if_on_call (issue 17): EngineOptions::on_call is asked first whether
+  // the requester (by the e-mail recorded at submit) is on call on its schedule now; on call, the
+  // same approval, its event naming the schedule and the matched PagerDuty user; not on call or no
+  // answer, an `on_call_checked` event says why in the owner channel's thread and the request is
+  // returned still pending, for people.
   Result<AccessRequest> auto_approve(const std::string& request_id);
   // Whether an approval of the request needs a WebAuthn step-up under policy as it is now (its
   // role has step_up). Errc::not_found for an unknown id; false for a role no longer in policy
@@ -170,6 +182,14 @@ class Engine {
   // not theirs), without changing anything: the error approve/deny would give. Slack asks before
   // opening the deny form, so a stale or forbidden Deny is explained at once.
   Result<> check_can_decide(const std::string& request_id, const std::string& approver);
+  // The pending requests `approver` may decide on now, newest first: each passes what
+  // check_can_decide asks (pending, within the approval window, check_approver: an approver of its
+  // role, not the requester, not decided yet), under policy as it is now. Reads at most `scan`
+  // pending requests (the newest); `cut`, when given, is set to whether the read stopped there (so
+  // there may be more). Errc::unavailable when their groups could not be looked up. Reads only
+  // (the Home tab's "waiting for your decision").
+  Result<std::vector<AccessRequest>> awaiting_decision(const std::string& approver, std::size_t scan,
+                                                       bool* cut = nullptr);
   // Whether `user_id` is a jit admin under policy as it is now (their id or one of their
   // directory groups is in policy's admins). Errc::unavailable when their groups could not be
   // looked up; Errc::invalid for "". Reads only.
@@ -220,6 +240,12 @@ class Engine {
   // expire() would leave it alone. A failed read says true, and expire() decides. The revocation
   // workers ask before they take a token of the rate, so a grant handed over twice costs none.
   bool still_active(const std::string& id);
+  // Called with the request as stored after every change that is announced (a decision, grant,
+  // failure, cancel, lapse, each step of a revocation) and after a submit, on the thread that made
+  // the change: the revoke path among them, so it must not block or throw (the Home tab only marks
+  // the people concerned, and publishes on a thread of its own). Calls are serialised, and once
+  // this returns the previous listener is no longer being called. Thread-safe; nullptr: none.
+  void set_change_listener(std::function<void(const AccessRequest&)> listener);
   // Called (from the thread that scheduled it) whenever a timer is added, so a service loop
   // sleeping until the next deadline can wake up and sleep again until the new one.
   void set_timer_listener(std::function<void()> listener);
@@ -255,8 +281,8 @@ class Engine {
   // open request when one for the same role appeared meanwhile.
   Result<AccessRequest> create_pending(AccessRequest request);
   // After a new pending request is stored: counts and logs it, posts it to its owner channel, approves it when its
-  // role auto-approves (and it was posted), tells the requester. The request as it is then.
-  Result<AccessRequest> after_submit(AccessRequest created, bool auto_approved_role);
+  // role auto-approves or its requester is on call (and it was posted), tells the requester. The request as it is then.
+  Result<AccessRequest> after_submit(AccessRequest created, const RolePolicy& role);
 
   // --- Extensions (engine/extend.cc, issue 17). ---
 
@@ -304,7 +330,9 @@ class Engine {
   // (standing_of: not deactivated, no bot, no guest, …), enough of its approvers are approvers
   // still, and its last approval is within the approval window. Errc::unavailable when a lookup
   // failed.
-  Result<std::optional<std::string>> grant_refusal(const AccessRequest& request);
+  // Approvals by escalation approvers count only as `proof` (the chain's) shows them: after its
+  // escalated event, by someone its escalation approvers named (issue 17).
+  Result<std::optional<std::string>> grant_refusal(const AccessRequest& request, const audit::Proof& proof);
 
   // The grant path, from approved to active (or failed). Safe to call again at any point.
   Result<AccessRequest> advance_grant(const std::string& id);
@@ -313,10 +341,13 @@ class Engine {
 
   // Why the audit trail does not explain `request` (approved or granting) under policy as it is
   // now (audit::prove_request over its events, one Query), or nullopt when it does.
-  // Errc::unavailable when the events could not be read. `step_up_short`, when given, is set to
+  // Errc::unavailable when the events could not be read. `policy_short`, when given, is set to
   // audit::step_up_shortfall for a role with step_up now whose approval events carry fewer
-  // step-ups than it needs ("" otherwise): a policy question, not a row the chain fails to explain.
-  Result<std::optional<std::string>> chain_refusal(const AccessRequest& request, std::string* step_up_short = nullptr);
+  // step-ups than it needs, else to audit::automatic_shortfall for an automatic approval policy
+  // no longer explains ("" otherwise): a policy question, not a row the chain fails to explain.
+  // `proof`, when given, is set to what the chain proves (its escalation above all, issue 17).
+  Result<std::optional<std::string>> chain_refusal(const AccessRequest& request, std::string* policy_short = nullptr,
+                                                   audit::Proof* proof = nullptr);
   // Refuses a row the chain does not explain: it goes to failed (no provider call) with an
   // end_reason saying so, and, when that write happened, the ops channel and the log hear of it.
   Result<AccessRequest> refuse_unproven(const AccessRequest& request, const std::string& problem);
@@ -342,9 +373,9 @@ class Engine {
   // action). The grant fails when the requester's e-mail in Slack, or the principal it resolves
   // to, is no longer the one stored at submit. A value when the grant failed for good, nullopt
   // when it moved on.
-  Result<std::optional<AccessRequest>> begin_grant(const AccessRequest& request);
+  Result<std::optional<AccessRequest>> begin_grant(const AccessRequest& request, const audit::Proof& proof);
   // granting (our lease) -> active: the provider call and its record.
-  Result<AccessRequest> finish_grant(const AccessRequest& request);
+  Result<AccessRequest> finish_grant(const AccessRequest& request, const audit::Proof& proof);
   // granting or approved -> failed, unless the row moved meanwhile; tells the requester.
   Result<AccessRequest> fail_grant(const AccessRequest& request, const std::string& why);
   // Revokes whatever the provider may have granted for `request` and cancels its scheduled revoke
@@ -422,6 +453,15 @@ class Engine {
   void lapse_undecided(const Policy& policy, TimePoint now, SweepReport& report);
   void post_unposted(TimePoint now, SweepReport& report);
   void approve_automatic(const Policy& policy, TimePoint now, SweepReport& report);
+  // Nobody answers (engine/nobody_answers.cc, issue 17): pending requests in their channel that
+  // waited remind_after are re-announced once, those that waited escalate_after escalated once.
+  void nudge_undecided(const Policy& policy, TimePoint now, SweepReport& report);
+  enum class Nudge { remind, escalate };
+  // One step on one request: a conditional write that sets reminded_at or escalated_at with its
+  // audit event ("reminded", "escalated": facts::of_nudge), re-checked on the stored row so that
+  // two instances never do it twice; then the thread reply and, for an escalation, the escalation
+  // channel's message. False when the row no longer needs it.
+  Result<bool> nudge(const std::string& id, Nudge step, const Policy& policy);
 
   Result<Identity> identity_of(const std::string& user_id);
   // One due timer: the requester's warning, or the expiry (handed to the revoke dispatcher when
@@ -431,6 +471,10 @@ class Engine {
   // (check_user_standing under `policy`): Errc::denied naming why not, Errc::unavailable when the
   // directory could not be asked (try again).
   Result<UserProfile> standing_of(const std::string& user_id, const Policy& policy);
+  // Issue 17: asks EngineOptions::on_call whether the requester of pending `r` is on call on
+  // `schedule` now. On call: the proof to record. Otherwise nullopt, after recording and
+  // announcing an on_call_checked event that says why people decide.
+  std::optional<OnCallProof> ask_on_call(const AccessRequest& r, const std::string& schedule);
   // Counts a written change in the metrics (requests by outcome, revoke lag).
   void count_in_metrics(const AuditEvent& event, const AccessRequest& stored);
   bool lease_available(const AccessRequest& r) const;
@@ -438,6 +482,8 @@ class Engine {
   // Timers for an active grant: its expiry and (with `warning`) the requester's warning before it.
   void schedule(const AccessRequest& r, bool warning = true);
   void announce(const AccessRequest& r, const AuditEvent& e, std::optional<Notice> notice);
+  // Hands `r` to the change listener, if any (set_change_listener).
+  void tell_listener(const AccessRequest& r);
   // Marks the permission sets that `after` manages and `before` did not (or only with reconcile =
   // "alert") as not yet reconciled: their first reconcile only reports.
   void put_on_probation(const Policy* before, const Policy& after);
@@ -471,6 +517,8 @@ class Engine {
   std::multimap<TimePoint, std::pair<std::string, bool>> timers_;  // deadline -> (id, is_warning)
   std::function<void()> timer_listener_;
   std::function<void(const std::string&)> revoke_dispatcher_;
+  std::mutex change_listener_mu_;
+  std::function<void(const AccessRequest&)> change_listener_;
 
   // Revocations failing right now (this instance's attempts), for alerting once, not every sweep.
   struct FailingRevoke {

@@ -90,7 +90,7 @@ Result<AccessRequest> Engine::extend(const ExtendCommand& cmd) {
   request.extends = grant->id;
   auto created = create_pending(std::move(request));
   if (!created) return fail(created.error());
-  return after_submit(*created, checked->role->auto_approve);
+  return after_submit(*created, *checked->role);
 }
 
 Result<Engine::Extended> Engine::extended_grant(const AccessRequest& r, AccessRequest* grant) {

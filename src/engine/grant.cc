@@ -25,23 +25,26 @@ Result<AccessRequest> Engine::advance_grant(const std::string& id) {
   LocalClaim claim(*this, id);
   if (!claim) return store_.get_request(id);  // another thread of ours is on it
   bool proven = false;  // the chain explains the row (checked once per call: one Query)
+  audit::Proof proof;   // what it proves
   for (int step = 0; step < kMaxSteps; ++step) {
     auto read = store_.get_request(id);
     if (!read) return read;
     const AccessRequest& r = *read;
     if ((r.state == State::approved || r.state == State::granting) && !proven) {
-      std::string step_up_short;
-      auto refusal = chain_refusal(r, &step_up_short);
+      std::string policy_short;
+      auto refusal = chain_refusal(r, &policy_short, &proof);
       if (!refusal) return fail(refusal.error());
       if (*refusal) return refuse_unproven(r, **refusal);
       // Issue 15: an approval of a step-up role counts only with its security-key proof in the
-      // trail, whatever the row says; checked before anything is asked of AWS.
-      if (r.state == State::approved && !step_up_short.empty())
-        return fail_grant(r, fmt::format("refused, nothing granted: {}; ask again", step_up_short));
+      // trail, whatever the row says; issue 17: an automatic approval only while the role (policy
+      // now) explains it, an on-call one by the schedule its event names. Checked before anything
+      // is asked of AWS.
+      if (r.state == State::approved && !policy_short.empty())
+        return fail_grant(r, fmt::format("refused, nothing granted: {}; ask again", policy_short));
       proven = true;
     }
     if (r.state == State::approved) {
-      auto begun = begin_grant(r);
+      auto begun = begin_grant(r, proof);
       if (!begun) return fail(begun.error());
       if (*begun) return **begun;  // the grant failed for good
       continue;
@@ -52,7 +55,7 @@ Result<AccessRequest> Engine::advance_grant(const std::string& id) {
       if (auto taken = take_over(r); !taken) return fail(taken.error());
       continue;
     }
-    return finish_grant(r);
+    return finish_grant(r, proof);
   }
   return store_.get_request(id);
 }
@@ -77,7 +80,7 @@ Result<AccessRequest> Engine::roll_back_and_fail(const AccessRequest& r, const s
   return fail_grant(r, why);
 }
 
-Result<std::optional<std::string>> Engine::grant_refusal(const AccessRequest& r) {
+Result<std::optional<std::string>> Engine::grant_refusal(const AccessRequest& r, const audit::Proof& proof) {
   const auto policy = this->policy();
   auto requester = identity_of(r.requester);
   if (!requester) return fail(requester.error());
@@ -94,7 +97,20 @@ Result<std::optional<std::string>> Engine::grant_refusal(const AccessRequest& r)
                        r.requester_email, standing->email);
   auto approvers = identities_of_approvers(r);
   if (!approvers) return fail(approvers.error());
-  if (const int have = approvals_standing(*policy, r, *approvers), need = (*role)->approvals_required; have < need)
+  // Issue 17: an escalation approver counts when the chain shows their approval after the
+  // escalated event, which named them (policy then); approvals_standing checks policy now.
+  std::vector<std::string> escalated;
+  for (const auto& id : proof.approved_after_escalation)
+    for (const auto& who : *approvers)
+      if (who.user_id == id && matches_any(who, proof.escalated_to)) escalated.push_back(id);
+  // An automatic approval stands in for people while the role asks for one (advance_grant's chain
+  // check holds it to the schedule its event names).
+  const bool automatic = std::any_of(r.decisions.begin(), r.decisions.end(), [](const Decision& d) {
+    return d.approved && d.approver == kAutoApprover;
+  });
+  const bool stands = automatic && ((*role)->auto_approve || !(*role)->on_call_schedule.empty());
+  if (const int have = approvals_standing(*policy, r, *approvers, escalated), need = stands ? 0 : (*role)->approvals_required;
+      have < need)
     return fmt::format("only {} of the {} approvals needed are from people who are approvers of role {} on "
                        "account {} now; ask again",
                        have, need, r.role, r.account);
@@ -104,8 +120,8 @@ Result<std::optional<std::string>> Engine::grant_refusal(const AccessRequest& r)
   return std::nullopt;
 }
 
-Result<std::optional<AccessRequest>> Engine::begin_grant(const AccessRequest& r) {
-  auto refusal = grant_refusal(r);
+Result<std::optional<AccessRequest>> Engine::begin_grant(const AccessRequest& r, const audit::Proof& proof) {
+  auto refusal = grant_refusal(r, proof);
   if (!refusal) return fail(refusal.error());
   if (*refusal) return fail_grant(r, **refusal);
   // Rows stored before the e-mail was kept at submit: the e-mail Slack shows now.
@@ -188,13 +204,13 @@ Result<std::optional<AccessRequest>> Engine::begin_grant(const AccessRequest& r)
   return std::nullopt;
 }
 
-Result<AccessRequest> Engine::finish_grant(const AccessRequest& request) {
+Result<AccessRequest> Engine::finish_grant(const AccessRequest& request, const audit::Proof& proof) {
   AccessRequest r = request;
   const Assignment a = assignment_of(r);
   // Too late to be useful, or no longer allowed: roll back whatever the provider may have done.
   if (clock_.now() >= *r.expires_at)
     return roll_back_and_fail(r, "the grant did not complete before its expiry; rolled back");
-  auto refusal = grant_refusal(r);
+  auto refusal = grant_refusal(r, proof);
   if (!refusal) return fail(refusal.error());
   if (*refusal) return roll_back_and_fail(r, **refusal);
   // The deny and the schedule exist before the assignment does: no session of this grant can be

@@ -37,6 +37,7 @@ SweepReport Engine::sweep() {
   lapse_undecided(config->policy, now, report);
   post_unposted(now, report);
   approve_automatic(config->policy, now, report);
+  nudge_undecided(config->policy, now, report);
   // Grants that expire before the next sweep get an expiry timer here too, whichever instance
   // granted them: if that one is gone, this one still revokes at the expiry second. Each is held
   // to the expiry its grant event proves. (Leases keep two instances from revoking the same
@@ -70,9 +71,12 @@ SweepReport Engine::sweep() {
   } else {
     query_failed(report, "in_flight", flying.error());
   }
-  if (report.lapsed || report.revoked || report.resumed || report.posted || report.auto_approved || report.errors)
-    spdlog::info("event=sweep lapsed={} revoked={} resumed={} posted={} auto_approved={} errors={}", report.lapsed,
-                 report.revoked, report.resumed, report.posted, report.auto_approved, report.errors);
+  if (report.lapsed || report.revoked || report.resumed || report.posted || report.auto_approved ||
+      report.reminded || report.escalated || report.errors)
+    spdlog::info("event=sweep lapsed={} revoked={} resumed={} posted={} auto_approved={} reminded={} escalated={} "
+                 "errors={}",
+                 report.lapsed, report.revoked, report.resumed, report.posted, report.auto_approved, report.reminded,
+                 report.escalated, report.errors);
   return report;
 }
 

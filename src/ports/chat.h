@@ -34,6 +34,12 @@ class Chat {
   // buttons) and adds the event to its thread. No-op when it was never posted.
   virtual Result<> update_request(const AccessRequest& request, const AuditEvent& event) = 0;
 
+  // Nobody answered (issue 17): tells `channel` (the escalation channel) that the request waits for
+  // a decision, mentioning `approvers` (user ids and user-group ids, who may now decide on it) and
+  // linking its owner-channel message, where they decide. No-op when it was never posted.
+  virtual Result<> post_escalation(const AccessRequest& request, const std::string& channel,
+                                   const std::vector<std::string>& approvers) = 0;
+
   // Direct message to the requester.
   virtual Result<> notify_requester(const AccessRequest& request, Notice notice) = 0;
 

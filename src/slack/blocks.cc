@@ -4,6 +4,7 @@
 
 #include "core/duration.h"
 #include "slack/escape.h"
+#include "slack/block_parts.h"
 #include "slack/limits.h"
 
 namespace jit::slack {
@@ -11,10 +12,10 @@ namespace jit::slack {
 namespace {
 
 using nlohmann::json;
+using parts::mrkdwn;
+using parts::plain;
+using parts::section;
 
-json mrkdwn(const std::string& text) { return {{"type", "mrkdwn"}, {"text", text}}; }
-json plain(const std::string& text) { return {{"type", "plain_text"}, {"text", text}, {"emoji", true}}; }
-json section(const std::string& text) { return {{"type", "section"}, {"text", mrkdwn(text)}}; }
 
 std::string when(TimePoint t) { return fmt::format("{} ({})", date_token(t), format_time(t)); }
 
@@ -23,8 +24,28 @@ std::string deciders(const AccessRequest& r, bool approved) {
   for (const auto& d : r.decisions)
     if (d.approved == approved)
       out += (out.empty() ? "" : ", ") +
-             (d.approver == kAutoApprover ? std::string("auto-approval (the role's policy)") : mention(d.approver));
+             (d.approver != kAutoApprover ? mention(d.approver)
+              : d.reason.empty()           ? std::string("auto-approval (the role's policy)")
+                                           : "auto-approval (" + escape(d.reason) + ")");
   return out.empty() ? "nobody" : out;
+}
+
+// The approvers a reminded or escalated event's facts name (audit/facts.h), as mentions.
+std::string nudged(const AuditEvent& e) {
+  std::vector<std::string> entries;
+  const auto facts = json::parse(e.facts, nullptr, /*allow_exceptions=*/false);
+  if (facts.is_object() && facts.contains("approvers") && facts["approvers"].is_array())
+    for (const auto& a : facts["approvers"])
+      if (a.is_string()) entries.push_back(a.get<std::string>());
+  return entries.empty() ? std::string("approvers") : mention_all(entries);
+}
+
+// Issue 17: the thread reply that calls on the approvers (a reminder) or the escalation approvers.
+std::string nudge_text(const AuditEvent& e) {
+  if (e.action == "reminded")
+    return fmt::format(":bell: Still waiting for a decision: {}, please approve or deny.", nudged(e));
+  return fmt::format(":rotating_light: Escalated: nobody has decided yet, so {} may now approve or deny too.",
+                     nudged(e));
 }
 
 bool on_iam_role(const AccessRequest& r) { return access_path_of(r.permission_set_arn) == AccessPath::iam_role; }
@@ -122,23 +143,23 @@ json request_message(const AccessRequest& r, const Policy& policy) {
                         {"elements", json::array({mrkdwn(fmt::format(
                                          "Approvals: {} of {}{}", have, need,
                                          have ? " (so far " + deciders(r, true) + ")" : ""))})}});
-    blocks.push_back(
-        {{"type", "actions"},
-         {"block_id", "decision"},
-         {"elements",
-          json::array({{{"type", "button"}, {"action_id", kApproveAction}, {"style", "primary"},
-                        {"text", plain("Approve")}, {"value", r.id}},
-                       {{"type", "button"}, {"action_id", kDenyAction}, {"style", "danger"}, {"text", plain("Deny")},
-                        {"value", r.id},
-                        {"confirm", {{"title", plain("Deny this request?")},
-                                     {"text", mrkdwn("You can give a reason in the next step.")},
-                                     {"confirm", plain("Deny")}, {"deny", plain("Keep it")}, {"style", "danger"}}}}})}});
+    blocks.push_back({{"type", "actions"}, {"block_id", "decision"}, {"elements", decision_buttons(r.id)}});
   } else {
     blocks.push_back(section(outcome(r)));
   }
   const std::string fallback = fmt::format("{} requests {} on {} for {} ({})", r.requester, r.role, r.account,
                                            format_duration(r.duration), state_name(r.state));
   return fit_message({{"text", escape(fallback)}, {"blocks", blocks}});
+}
+
+json decision_buttons(const std::string& request_id) {
+  return json::array({{{"type", "button"}, {"action_id", kApproveAction}, {"style", "primary"},
+                       {"text", plain("Approve")}, {"value", request_id}},
+                      {{"type", "button"}, {"action_id", kDenyAction}, {"style", "danger"}, {"text", plain("Deny")},
+                       {"value", request_id},
+                       {"confirm", {{"title", plain("Deny this request?")},
+                                    {"text", mrkdwn("You can give a reason in the next step.")},
+                                    {"confirm", plain("Deny")}, {"deny", plain("Keep it")}, {"style", "danger"}}}}});
 }
 
 std::string thread_text(const AccessRequest& r, const AuditEvent& e) {
@@ -157,7 +178,19 @@ std::string thread_text(const AccessRequest& r, const AuditEvent& e) {
   if (e.action == "admin_revoke") return fmt::format("{} is revoking the grant: {}", actor, escape(e.detail));
   if (e.action == "revoke_succeeded") return ":lock: Access revoked in AWS.";
   if (e.action == "hand_over") return fmt::format(":arrows_counterclockwise: {}", escape(e.detail));
+  if (e.action == "on_call_checked") return escape(e.detail) + ".";
+  if (e.action == "reminded" || e.action == "escalated") return nudge_text(e);
   return fmt::format("{}: {}", escape(e.action), escape(e.detail));
+}
+
+std::string escalation_text(const AccessRequest& r, const std::vector<std::string>& approvers,
+                            const std::string& permalink) {
+  const std::string where = permalink.empty() ? fmt::format("in <#{}>", escape(r.chat_channel))
+                                              : fmt::format("<{}|open the request>", escape(permalink));
+  return fmt::format(":rotating_light: Escalated: {} asks for *{}* on *{}* for {} (`{}`) and nobody has decided yet. "
+                     "{}: you may approve or deny it: {}",
+                     mention(r.requester), escape(r.role), escape(r.account), format_duration(r.duration),
+                     escape(r.id), mention_all(approvers), where);
 }
 
 std::string notice_text(const AccessRequest& r, Notice n, const std::string& portal_url) {

@@ -25,8 +25,19 @@ std::string mark_dry_run(bool dry_run, std::string text);
 // Fits Slack's limits whatever the request holds (slack/limits.h: long texts end in "…").
 nlohmann::json request_message(const AccessRequest& request, const Policy& policy);
 
-// One line for the message's thread: what just happened (the human audit trail).
+// The Approve and Deny buttons of a pending request (the elements of an actions block), as the
+// owner-channel message and the Home tab show them: the value is the request id only.
+nlohmann::json decision_buttons(const std::string& request_id);
+
+// One line for the message's thread: what just happened (the human audit trail). A reminder or
+// an escalation (issue 17) mentions the approvers its event's facts name (mention_entry).
 std::string thread_text(const AccessRequest& request, const AuditEvent& event);
+
+// The escalation channel's message for a request nobody decided on (issue 17): who asks for what,
+// the escalation approvers mentioned, and `permalink` to the owner-channel message where they
+// decide (its channel instead when "").
+std::string escalation_text(const AccessRequest& request, const std::vector<std::string>& approvers,
+                            const std::string& permalink);
 
 // The requester's direct message for a notice. `portal_url` ("" for none) is shown once access
 // is active; a grant of an IAM role (issue 16) says instead how to assume it (from the base role,

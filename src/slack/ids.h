@@ -12,6 +12,11 @@ inline constexpr char kDenyAction[] = "jit_deny";
 // value is the grant's request id.
 inline constexpr char kExtendAction[] = "jit_extend";
 
+// Buttons of the Home tab (issue 17) on the user's own requests; their value is the request id.
+// The Home tab's Approve and Deny are the owner-channel message's (kApproveAction, kDenyAction).
+inline constexpr char kReleaseAction[] = "jit_release";  // ends an active grant early
+inline constexpr char kCancelAction[] = "jit_cancel";    // withdraws a pending request
+
 // Modal callback ids.
 inline constexpr char kRequestModal[] = "jit_request";  // the /jit request form
 inline constexpr char kDenyModal[] = "jit_deny";        // the deny form; private_metadata is the request id

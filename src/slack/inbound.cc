@@ -31,8 +31,14 @@ Result<std::string> request_id_from(const std::string& text) {
 }  // namespace
 
 InboundHandler::InboundHandler(Engine& engine, WebApi& api, Directory& directory, const Clock& clock, bool dry_run,
-                               StepUpLinks* step_up)
-    : engine_(engine), api_(api), directory_(directory), dry_run_(dry_run), limiter_(clock), step_up_(step_up) {}
+                               StepUpLinks* step_up, HomeTab* home)
+    : engine_(engine),
+      api_(api),
+      directory_(directory),
+      dry_run_(dry_run),
+      limiter_(clock),
+      step_up_(step_up),
+      home_(home) {}
 
 std::optional<std::string> InboundHandler::over_limit(const std::string& user) {
   const SlackSettings& limits = engine_.config()->settings.slack;
@@ -63,6 +69,16 @@ bool InboundHandler::direct_message(const std::string& user, const std::string& 
 }
 
 namespace {
+
+// What a release (`/jit release`, the Home tab's Release) did, in words for the person.
+std::string release_text(const Result<AccessRequest>& done, const std::string& request_id) {
+  const std::string id = escape(request_id);
+  if (!done) return ":warning: " + escape(done.error().message);
+  if (done->state == State::revoked) return fmt::format("Grant `{}` released: access is revoked.", id);
+  if (done->state == State::revoking)
+    return fmt::format("Grant `{}` released: AWS is being retried until the access is gone.", id);
+  return fmt::format("Grant `{}` is still {}: try again in a moment.", id, state_name(done->state));
+}
 
 // "21:07": the link's end as the person reads it in the reply (UTC, said so in the text).
 std::string hh_mm(TimePoint t) { return format_time(t).substr(11, 5); }
@@ -179,19 +195,10 @@ void InboundHandler::on_command(const json& p) {
                                                done->chat_channel)
                                  : ""));
   } else if (const auto* rel = std::get_if<Release>(&command)) {
-    auto done = engine_.release(rel->request_id, user);
-    const std::string id = escape(rel->request_id);
-    std::string text;
-    if (!done) text = ":warning: " + escape(done.error().message);
-    else if (done->state == State::revoked) text = fmt::format("Grant `{}` released: access is revoked.", id);
-    else if (done->state == State::revoking)
-      text = fmt::format("Grant `{}` released: AWS is being retried until the access is gone.", id);
-    else text = fmt::format("Grant `{}` is still {}: try again in a moment.", id, state_name(done->state));
-    reply(channel, user, text);
+    reply(channel, user, release_text(engine_.release(rel->request_id, user), rel->request_id));
   } else if (const auto* x = std::get_if<Extend>(&command)) {
     auto done = engine_.extend({user, x->request_id, x->duration, x->reason});
-    reply(channel, user,
-          result_text(done, done ? extension_filed(*done) : ""));
+    reply(channel, user, result_text(done, done ? extension_filed(*done) : ""));
   } else if (const auto* c = std::get_if<Cancel>(&command)) {
     auto done = engine_.cancel(c->request_id, user);
     reply(channel, user, result_text(done, fmt::format("Request `{}` withdrawn.", escape(c->request_id))));
@@ -209,13 +216,15 @@ void InboundHandler::on_block_action(const json& p) {
   if (!p.contains("actions") || !p["actions"].is_array() || p["actions"].empty()) return;
   const json& action = p["actions"][0];
   const std::string id = action.value("action_id", "");
-  if (id == kApproveAction || id == kDenyAction) {
+  if (id == kApproveAction || id == kDenyAction || id == kReleaseAction || id == kCancelAction) {
     if (auto request = request_id_from(action.value("value", "")); !request) {
       reply(channel, user, ":no_entry: " + escape(request.error().message));
       return;
     }
   }
-  if (id == kApproveAction) {
+  if (id == kReleaseAction || id == kCancelAction) {
+    on_own_request(id, action.value("value", ""), user, channel);
+  } else if (id == kApproveAction) {
     // A step-up role is approved on the step-up page, after the approver's security key: the click
     // only hands them their link (an unknown id falls through to approve, which says so).
     if (auto needs = engine_.needs_step_up(action.value("value", "")); needs && *needs)
@@ -251,6 +260,25 @@ void InboundHandler::on_block_action(const json& p) {
     if (!updated && updated.error().error != "hash_conflict")
       spdlog::warn("event=slack_view_update_failed error={}", updated.error().error);
   }
+}
+
+void InboundHandler::on_own_request(const std::string& action_id, const std::string& request_id,
+                                    const std::string& user, const std::string& channel) {
+  // The engine checks that the request is the clicker's own; its DM says what became of it.
+  if (action_id == kReleaseAction) {
+    auto done = engine_.release(request_id, user);
+    if (!done || done->state != State::revoked) reply(channel, user, release_text(done, request_id));
+  } else if (auto done = engine_.cancel(request_id, user); !done) {
+    reply(channel, user, ":warning: " + escape(done.error().message));
+  }
+}
+
+void InboundHandler::on_event(const json& p) {
+  const json& event = p.value("event", json::object());
+  if (!event.is_object() || event.value("type", "") != "app_home_opened") return;
+  // The Messages tab (the bot's DM) needs nothing; a payload without `tab` is the Home tab's.
+  if (event.value("tab", "home") != "home" || home_ == nullptr) return;
+  home_->opened(event.value("user", ""));
 }
 
 json InboundHandler::ephemeral(const std::string& plain_text) const {
@@ -319,7 +347,12 @@ void InboundHandler::on_view_submission(const json& p) {
 }
 
 Priority InboundHandler::priority(const Envelope& envelope) {
-  if (envelope.type != "interactive" || !envelope.payload.is_object()) return Priority::low;
+  if (!envelope.payload.is_object()) return Priority::low;
+  if (envelope.type == "events_api") {
+    const json& event = envelope.payload.value("event", json::object());
+    return event.is_object() && event.value("type", "") == "app_home_opened" ? Priority::normal : Priority::low;
+  }
+  if (envelope.type != "interactive") return Priority::low;
   const std::string type = envelope.payload.value("type", "");
   if (type == "view_submission") return Priority::urgent;
   if (type != "block_actions") return Priority::normal;
@@ -334,6 +367,7 @@ void InboundHandler::handle(const Envelope& envelope) {
   if (envelope.answered_in_ack) return;  // ack_payload's answer went with the ack: nothing left to do
   const json& p = envelope.payload;
   if (envelope.type == "slash_commands") return on_command(p);
+  if (envelope.type == "events_api" && p.is_object()) return on_event(p);
   if (envelope.type != "interactive") return;
   const std::string type = p.value("type", "");
   if (type == "block_actions") return on_block_action(p);

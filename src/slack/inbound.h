@@ -3,7 +3,10 @@
 // ack_payload() answers what is known at once, in the ack itself (no Web API call): `/jit help`,
 // `/jit list`, unreadable commands (as an ephemeral reply) and view submissions that fail
 // validation (errors shown on their field); handle() does the rest after the ack. Every fact
-// shown is re-read through the engine; button values carry only the request id.
+// shown is re-read through the engine; button values carry only the request id. The Home tab
+// (issue 17): app_home_opened on the "home" tab publishes the person's Home (slack/home_tab.h);
+// its Release and Cancel buttons end the person's own grant or request, and its Approve and Deny
+// are the owner-channel message's, decided by the same path.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -13,6 +16,7 @@
 #include "engine/engine.h"
 #include "ports/chat.h"
 #include "slack/command.h"
+#include "slack/home_tab.h"
 #include "slack/socket_mode.h"
 #include "slack/step_up_links.h"
 #include "slack/user_rate.h"
@@ -28,8 +32,10 @@ class InboundHandler {
   // `step_up` (issue 15): the WebAuthn step-up's links, null when no role has step_up (then
   // "/jit enroll" answers that step-up is not configured); it must outlive the handler. An Approve
   // click on a role with step_up does not approve: it answers with the approver's single-use link.
+  // `home`: the Home tab's publisher, null when the Home tab is not served (app_home_opened is
+  // then ignored); it must outlive the handler.
   InboundHandler(Engine& engine, WebApi& api, Directory& directory, const Clock& clock, bool dry_run = false,
-                 StepUpLinks* step_up = nullptr);
+                 StepUpLinks* step_up = nullptr, HomeTab* home = nullptr);
 
   // The ack's payload for a slash command or view submission (SocketModeHandlers::ack_payload):
   // a slash command's reply ({"response_type":"ephemeral","text":…}) when it needs neither an
@@ -40,7 +46,8 @@ class InboundHandler {
   // error) and handle() does nothing. Thread-safe.
   std::optional<nlohmann::json> ack_payload(const Envelope& envelope);
   // How urgent an envelope is (SocketModeHandlers::priority): approve and deny clicks and modal
-  // submissions are urgent, other clicks and selections normal, slash commands and events low.
+  // submissions are urgent, other clicks, selections and app_home_opened normal, slash commands
+  // and other events low.
   static Priority priority(const Envelope& envelope);
   // Everything after the ack: engine calls and their replies. Does nothing for an envelope whose
   // ack already carried the answer (Envelope::answered_in_ack). Thread-safe.
@@ -55,6 +62,11 @@ class InboundHandler {
   void on_command(const nlohmann::json& payload);
   void on_block_action(const nlohmann::json& payload);
   void on_view_submission(const nlohmann::json& payload);
+  void on_event(const nlohmann::json& payload);
+  // A click on Release or Cancel (the Home tab): the engine's answer, said only when it failed
+  // (the engine's DM tells the rest).
+  void on_own_request(const std::string& action_id, const std::string& request_id, const std::string& user,
+                      const std::string& channel);
   // A reply only `user` sees, in `channel` (a DM when that fails, e.g. the bot is not in it).
   void reply(const std::string& channel, const std::string& user, const std::string& text);
   std::string list_for(const std::string& user);
@@ -77,6 +89,7 @@ class InboundHandler {
   const bool dry_run_;
   UserRateLimiter limiter_;
   StepUpLinks* const step_up_;
+  HomeTab* const home_;
 };
 
 }  // namespace jit::slack

@@ -6,6 +6,7 @@
 #include "core/limits.h"
 #include "core/user_text.h"
 #include "slack/json_fields.h"
+#include "slack/block_parts.h"
 #include "slack/limits.h"
 
 namespace jit::slack {
@@ -13,8 +14,8 @@ namespace jit::slack {
 namespace {
 
 using nlohmann::json;
+using parts::plain;
 
-json plain(const std::string& text) { return {{"type", "plain_text"}, {"text", text}, {"emoji", true}}; }
 json option(const std::string& label, const std::string& value) { return {{"text", plain(label)}, {"value", value}}; }
 
 std::vector<const RolePolicy*> requestable(const AccountPolicy& account, const Identity& who) {

@@ -85,6 +85,16 @@ Result<> SlackChat::update_request(const AccessRequest& r, const AuditEvent& e) 
   return {};
 }
 
+Result<> SlackChat::post_escalation(const AccessRequest& r, const std::string& channel,
+                                    const std::vector<std::string>& approvers) {
+  if (r.chat_ts.empty()) return {};
+  const std::string link = permalink(r.id, MessageRef{r.chat_channel, r.chat_ts, ""});
+  const std::string text = escalation_text(r, approvers, link);
+  auto sent = api_.call("chat.postMessage", {{"channel", channel}, {"text", marked(text)}, {"unfurl_links", false}});
+  if (!sent) return fail(to_error("chat.postMessage", sent.error()));
+  return {};
+}
+
 Result<std::string> SlackChat::dm_channel(const std::string& user_id) {
   {
     std::lock_guard lock(mu_);
@@ -194,7 +204,9 @@ Result<std::vector<std::string>> SlackDirectory::groups_of(const std::string& us
       for (const auto& r : a.roles) {
         add(r.requesters, ttl_);
         const bool high_role = r.tier == Tier::high || r.tier == Tier::break_glass;
-        add(r.approvers, high_role ? std::min(ttl_, std::chrono::seconds(kShortGroupTtl)) : ttl_);
+        const auto role_ttl = high_role ? std::min(ttl_, std::chrono::seconds(kShortGroupTtl)) : ttl_;
+        add(r.approvers, role_ttl);
+        add(escalation_of(a, r).approvers, role_ttl);  // issue 17: they decide once escalated
       }
     }
   }

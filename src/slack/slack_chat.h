@@ -32,6 +32,10 @@ class SlackChat final : public Chat {
 
   Result<MessageRef> post_request(const AccessRequest& request) override;
   Result<> update_request(const AccessRequest& request, const AuditEvent& event) override;
+  // A message in the escalation channel: the request in a line, the mentions, and a link to the
+  // owner-channel message (chat.getPermalink), where the buttons are.
+  Result<> post_escalation(const AccessRequest& request, const std::string& channel,
+                           const std::vector<std::string>& approvers) override;
   Result<> notify_requester(const AccessRequest& request, Notice notice) override;
   Result<> alert(const std::string& text) override;
 
@@ -70,8 +74,8 @@ class SlackDirectory final : public Directory {
   void set_unknown_group_alert(std::function<void(const std::string&)> alert,
                                std::chrono::seconds repeat = std::chrono::hours(1));
 
-  // The user groups among those the policy names (approvers, requesters, admins) that `user_id`
-  // belongs to.
+  // The user groups among those the policy names (approvers, escalation approvers, requesters,
+  // admins) that `user_id` belongs to.
   Result<std::vector<std::string>> groups_of(const std::string& user_id) override;
   // users.info, never cached. The e-mail is "" when Slack shows none (a bot, or the
   // users:read.email scope is missing).

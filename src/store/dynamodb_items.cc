@@ -179,6 +179,8 @@ Json request_item(const AccessRequest& r) {
   item["chat_channel"] = S(r.chat_channel);
   item["chat_ts"] = S(r.chat_ts);
   item["requester_email"] = S(r.requester_email);
+  put_time(item, "reminded_at", r.reminded_at);
+  put_time(item, "escalated_at", r.escalated_at);
   item["extends"] = S(r.extends);
 
   // Index keys. Key attributes of an index may not be empty strings, hence the prefixes.
@@ -241,6 +243,8 @@ Result<AccessRequest> request_from_item(const Json& item) {
   r.chat_channel = in.text("chat_channel");
   r.chat_ts = in.text("chat_ts");
   r.requester_email = in.optional_text("requester_email");
+  r.reminded_at = in.optional_time("reminded_at");
+  r.escalated_at = in.optional_time("escalated_at");
   r.extends = in.optional_text("extends");
   if (in.error()) return fail(Error::Internal(*in.error()));
   return r;

@@ -92,6 +92,8 @@ Result<> bind_request(Query& q, const AccessRequest& r) {
       .bind(":chat_channel", r.chat_channel)
       .bind(":chat_ts", r.chat_ts)
       .bind(":requester_email", r.requester_email)
+      .bind(":reminded_at", epoch_or_null(r.reminded_at))
+      .bind(":escalated_at", epoch_or_null(r.escalated_at))
       .bind(":extends", r.extends);
   return {};
 }
@@ -128,6 +130,8 @@ Result<AccessRequest> read_request(const Query& q) {
   r.chat_channel = q.text(kChatChannel);
   r.chat_ts = q.text(kChatTs);
   r.requester_email = q.text(kRequesterEmail);
+  r.reminded_at = time_or_empty(q.optional_integer(kRemindedAt));
+  r.escalated_at = time_or_empty(q.optional_integer(kEscalatedAt));
   r.extends = q.text(kExtends);
   return r;
 }

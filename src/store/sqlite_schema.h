@@ -139,7 +139,13 @@ CREATE TABLE webauthn_credentials (
 -- credentials_of, oldest first.
 CREATE INDEX webauthn_credentials_by_user ON webauthn_credentials (user_id, created_at, credential_id);
 )sql",
-    // Version 7. Extensions (issue 17): the grant a request extends, "" for a fresh request. The
+    // Version 7. Nobody answers (issue 17): when a pending request was re-announced and when it was
+    // escalated (epoch seconds; NULL until then).
+    R"sql(
+ALTER TABLE requests ADD COLUMN reminded_at INTEGER;
+ALTER TABLE requests ADD COLUMN escalated_at INTEGER;
+)sql",
+    // Version 8. Extensions (issue 17): the grant a request extends, "" for a fresh request. The
     // open slots of a requester, account and role are two (core/model.h open_slot_of): an extension
     // waits beside the grant it extends, in the extension slot, until it is active itself. The
     // rules between the slots are checked in the write transaction (open_slot_conflict); this
@@ -164,19 +170,20 @@ inline constexpr const char* kReadSchemaVersion = "PRAGMA user_version";
 #define JIT_REQUEST_COLUMNS                                                                                  \
   "id, version, requester, account, account_id, role, permission_set_arn, duration_seconds, reason, ticket, " \
   "created_at, updated_at, state, decisions, principal, granted_at, expires_at, ended_at, end_reason, "     \
-  "lease_owner, lease_until, chat_channel, chat_ts, requester_email, extends"
+  "lease_owner, lease_until, chat_channel, chat_ts, requester_email, reminded_at, escalated_at, extends"
 
 enum RequestColumn : int {
   kId, kVersion, kRequester, kAccount, kAccountId, kRole, kPermissionSetArn, kDurationSeconds, kReason, kTicket,
   kCreatedAt, kUpdatedAt, kState, kDecisions, kPrincipal, kGrantedAt, kExpiresAt, kEndedAt, kEndReason,
-  kLeaseOwner, kLeaseUntil, kChatChannel, kChatTs, kRequesterEmail, kExtends,
+  kLeaseOwner, kLeaseUntil, kChatChannel, kChatTs, kRequesterEmail, kRemindedAt, kEscalatedAt, kExtends,
 };
 
 // Both bind every column as the parameter of the same name (":requester", ...).
 inline constexpr const char* kInsertRequest = "INSERT INTO requests (" JIT_REQUEST_COLUMNS ") VALUES ("
     ":id, :version, :requester, :account, :account_id, :role, :permission_set_arn, :duration_seconds, :reason, "
     ":ticket, :created_at, :updated_at, :state, :decisions, :principal, :granted_at, :expires_at, :ended_at, "
-    ":end_reason, :lease_owner, :lease_until, :chat_channel, :chat_ts, :requester_email, :extends)";
+    ":end_reason, :lease_owner, :lease_until, :chat_channel, :chat_ts, :requester_email, :reminded_at, :escalated_at, "
+    ":extends)";
 
 // Changes a row only if it still has the version the caller read.
 inline constexpr const char* kUpdateRequest =
@@ -185,8 +192,8 @@ inline constexpr const char* kUpdateRequest =
     "ticket = :ticket, created_at = :created_at, updated_at = :updated_at, state = :state, "
     "decisions = :decisions, principal = :principal, granted_at = :granted_at, expires_at = :expires_at, "
     "ended_at = :ended_at, end_reason = :end_reason, lease_owner = :lease_owner, lease_until = :lease_until, "
-    "chat_channel = :chat_channel, chat_ts = :chat_ts, requester_email = :requester_email, extends = :extends, "
-    "version = version + 1 "
+    "chat_channel = :chat_channel, chat_ts = :chat_ts, requester_email = :requester_email, "
+    "reminded_at = :reminded_at, escalated_at = :escalated_at, extends = :extends, version = version + 1 "
     "WHERE id = :id AND version = :version";
 
 inline constexpr const char* kGetRequest = "SELECT " JIT_REQUEST_COLUMNS " FROM requests WHERE id = :id";

@@ -76,6 +76,51 @@ class ProofTest : public ::testing::Test {
   AuditHead head{0, kGenesisHash};
 };
 
+// Issue 17: an on-call auto-approval stands while the role names the schedule its event names, and
+// only for the requester's own e-mail; never as a plain auto-approval, never as a person's.
+TEST_F(ProofTest, AnOnCallApprovalIsProvenOnlyForThatScheduleAndTheRequestersEmail) {
+  const auto on_call = [&](const std::string& email) {
+    row.decisions.push_back({kAutoApprover, true, "", kT + Seconds{60}});
+    add("approve", kAutoApprover, "pending", "approved",
+        facts::of_decision(row.decisions.back(), 0, 0, std::nullopt, OnCallProof{"PSCHED1", "PDEV001", email}),
+        kT + Seconds{60});
+    row.state = State::approved;
+  };
+  const auto with_schedule = [](const std::string& schedule) {
+    Policy p = policy(1);
+    p.accounts[0].roles[0].on_call_schedule = schedule;
+    return p;
+  };
+  on_call("Dev@Example.com");
+  grant();
+  auto proven = prove_request(row, events, Keyring::unkeyed(), with_schedule("PSCHED1"));
+  ASSERT_TRUE(proven) << proven.error().message;
+  EXPECT_EQ(proven->on_call_schedule, "PSCHED1");
+  EXPECT_EQ(proven->approvers, std::vector<std::string>{kAutoApprover});
+  EXPECT_THAT(refusal(with_schedule("PSCHED2")), HasSubstr("auto-approved as on call on PagerDuty schedule PSCHED1, "
+                                                           "but policy no longer names that schedule for role admin"));
+  EXPECT_THAT(refusal(policy(1)), HasSubstr("no longer names that schedule"));
+  Policy automatic = policy(0);
+  automatic.accounts[0].roles[0].auto_approve = true;
+  EXPECT_THAT(refusal(automatic), HasSubstr("no longer names that schedule"));
+}
+
+TEST_F(ProofTest, AnOnCallApprovalOfAnotherEmailIsNotTheRequesters) {
+  row.decisions.push_back({kAutoApprover, true, "", kT + Seconds{60}});
+  add("approve", kAutoApprover, "pending", "approved",
+      facts::of_decision(row.decisions.back(), 0, 0, std::nullopt, OnCallProof{"PSCHED1", "PEVE001", "eve@example.com"}),
+      kT + Seconds{60});
+  row.state = State::approved;
+  Policy p = policy(1);
+  p.accounts[0].roles[0].on_call_schedule = "PSCHED1";
+  const auto exam = examine_request(row, events, Keyring::unkeyed(), &p);
+  ASSERT_FALSE(exam.mismatches.empty());
+  EXPECT_EQ(exam.mismatches[0].describe(),
+            "approvals: the row says dev@example.com, the chain an on-call approval of eve@example.com on schedule "
+            "PSCHED1 (event 2)");
+  EXPECT_FALSE(exam.mismatches[0].policy);  // the chain itself does not explain the row
+}
+
 TEST_F(ProofTest, AGenuineApprovedRequestIsProven) {
   approve("UA", 1, 1, true);
   const Policy p = policy();
@@ -310,6 +355,41 @@ TEST_F(ProofTest, ApprovalsAllWithAStepUpProveAStepUpRole) {
   Policy stepped = policy(1);
   stepped.accounts[0].roles[0].step_up = true;
   EXPECT_TRUE(prove_request(row, events, Keyring::unkeyed(), stepped));
+}
+
+// Issue 17: an escalation is proven by its `escalated` event; approvals after it are named (the
+// engine counts an escalation approver only among them, and only when the event named them).
+TEST_F(ProofTest, AnEscalationIsProvenByItsEventAndOrdersTheApprovals) {
+  approve("UA", 1, 2, false);
+  row.escalated_at = kT + Seconds{90};
+  add("escalated", "system:sweeper", "pending", "pending", facts::of_nudge({"SLEADS", "UBOSS"}, "CESC", kT + Seconds{90}),
+      kT + Seconds{90});
+  row.decisions.push_back({"UBOSS", true, "", kT + Seconds{100}});
+  add("approve", "UBOSS", "pending", "approved", facts::of_decision(row.decisions.back(), 2, 2), kT + Seconds{100});
+  row.state = State::approved;
+  auto proven = prove_request(row, events, Keyring::unkeyed(), policy(2));
+  ASSERT_TRUE(proven) << proven.error().message;
+  EXPECT_EQ(proven->escalated_to, (std::vector<std::string>{"SLEADS", "UBOSS"}));
+  EXPECT_EQ(proven->approved_after_escalation, (std::vector<std::string>{"UBOSS"}));
+}
+
+TEST_F(ProofTest, AnEscalationOnTheRowAloneIsRefused) {
+  row.escalated_at = kT + Seconds{30};  // edited in the store: no escalated event
+  approve("UBOSS", 1, 1, true);
+  EXPECT_THAT(refusal(), HasSubstr("escalated_at: the row says"));
+  EXPECT_THAT(refusal(), HasSubstr("no escalated event"));
+  const auto exam = examine_request(row, events, Keyring::unkeyed(), nullptr);
+  EXPECT_TRUE(exam.proof.escalated_to.empty());
+  EXPECT_TRUE(exam.proof.approved_after_escalation.empty());
+  // And an escalated event the row does not show (or at another second) is named too.
+  row.escalated_at.reset();
+  add("escalated", "system:sweeper", "pending", "pending", facts::of_nudge({"SLEADS"}, "", kT + Seconds{40}),
+      kT + Seconds{40});
+  EXPECT_THAT(problems(nullptr), ::testing::Contains(HasSubstr("escalated_at: the row says (not escalated)")));
+  row.escalated_at = kT + Seconds{41};
+  EXPECT_THAT(problems(nullptr), ::testing::Contains(HasSubstr("escalated_at")));
+  row.escalated_at = kT + Seconds{40};
+  EXPECT_TRUE(problems(nullptr).empty());
 }
 
 }  // namespace

@@ -19,9 +19,6 @@ using namespace testing;  // NOLINT: the support header's names
 using ::testing::TestWithParam;
 using ::testing::Values;
 
-const TimePoint kStart = *parse_time("2026-11-24T12:00:00Z");
-constexpr char kRoleArn[] = "arn:aws:iam::123456789012:role/jit-access";
-
 std::string sts_reply(const std::string& key_id, TimePoint expiration) {
   return "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n"
          "  <AssumeRoleWithWebIdentityResult>\n"

@@ -17,9 +17,6 @@ namespace {
 
 using namespace testing;  // NOLINT: the support header's names
 
-const TimePoint kStart = *parse_time("2026-11-24T12:00:00Z");
-constexpr char kRoleArn[] = "arn:aws:iam::123456789012:role/jit-access";
-
 TEST(CredentialsEnvironment, KeysAndOptionalToken) {
   FakeEnv env;
   auto source = make_environment_source(env.lookup());

@@ -24,6 +24,7 @@
 
 #include "aws/credentials_chain.h"
 #include "aws/shared_config.h"
+#include "core/time.h"
 #include "net/http.h"
 #include "net/http_server.h"
 #include "net/https_client.h"
@@ -31,6 +32,10 @@
 namespace jit::aws::testing {
 
 // Every secret the tests feed in: none may ever show up in an error message or a log line.
+// The moment the credentials tests start at, and the role they assume.
+inline const TimePoint kStart = *parse_time("2026-11-24T12:00:00Z");
+inline constexpr char kRoleArn[] = "arn:aws:iam::123456789012:role/jit-access";
+
 inline constexpr char kEnvSecret[] = "SECRETenvKEYwJalrXUtnFEMI0001";
 inline constexpr char kEnvToken[] = "SESSIONenvTOKENFQoGZXIvYX0002";
 inline constexpr char kFileSecret[] = "SECRETfileKEYwJalrXUtnFEMI0003";

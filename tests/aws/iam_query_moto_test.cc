@@ -16,6 +16,7 @@
 
 namespace jit::aws {
 namespace {
+namespace iam_query_moto_test {  // its own names: the unity build compiles it beside other files
 
 constexpr char kAccount[] = "123456789012";  // moto's default account
 constexpr char kTrust[] =
@@ -249,5 +250,6 @@ TEST(IamQueryMotoAuth, ASignatureMotoVerifiesAndTheRolesPolicyDecides) {
   EXPECT_EQ(checked_http.checked("sts"), 2);
 }
 
+}  // namespace iam_query_moto_test
 }  // namespace
 }  // namespace jit::aws

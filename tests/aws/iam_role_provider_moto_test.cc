@@ -14,6 +14,7 @@
 
 namespace jit::aws {
 namespace {
+namespace iam_role_provider_moto_test {  // its own names: the unity build compiles it beside other files
 
 using namespace std::chrono_literals;
 
@@ -108,5 +109,6 @@ TEST_F(IamRoleProviderMoto, AMissingRoleIsNotFound) {
   EXPECT_TRUE(r.error().message.find("arn:aws:iam::123456789012:role/missing") != std::string::npos);
 }
 
+}  // namespace iam_role_provider_moto_test
 }  // namespace
 }  // namespace jit::aws

@@ -21,6 +21,7 @@
 
 namespace jit::aws {
 namespace {
+namespace iam_role_provider_test {  // its own names: the unity build compiles it beside other files
 
 using namespace std::chrono_literals;
 using Json = cutoff::Json;
@@ -510,5 +511,6 @@ TEST(FakeIamTest, RefusesRequestsTheIamModelRefuses) {
   EXPECT_TRUE(iam.call("GetRole", {{"RoleName", kRoleName}}));
 }
 
+}  // namespace iam_role_provider_test
 }  // namespace
 }  // namespace jit::aws

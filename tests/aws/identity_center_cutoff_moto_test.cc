@@ -27,6 +27,7 @@
 
 namespace jit::aws {
 namespace {
+namespace identity_center_cutoff_moto_test {  // its own names: the unity build compiles it beside other files
 
 using namespace std::chrono_literals;
 using json = nlohmann::json;
@@ -186,5 +187,6 @@ TEST_F(CutoffMoto, SchedulesAndCancelsARevoke) {
   EXPECT_TRUE(provider_->cancel_scheduled_revoke("rab3k7mnp")) << "a schedule already gone is done";
 }
 
+}  // namespace identity_center_cutoff_moto_test
 }  // namespace
 }  // namespace jit::aws

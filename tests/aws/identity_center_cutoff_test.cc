@@ -16,6 +16,7 @@
 
 namespace jit::aws {
 namespace {
+namespace identity_center_cutoff_test {  // its own names: the unity build compiles it beside other files
 
 using namespace std::chrono_literals;
 using json = nlohmann::json;
@@ -367,5 +368,6 @@ TEST_F(CutoffTest, WithoutASchedulerOrRoleNothingIsScheduled) {
   EXPECT_TRUE(scheduler_.calls().empty());
 }
 
+}  // namespace identity_center_cutoff_test
 }  // namespace
 }  // namespace jit::aws

@@ -22,6 +22,7 @@
 
 namespace jit::aws {
 namespace {
+namespace identity_center_test {  // its own names: the unity build compiles it beside other files
 
 using namespace std::chrono_literals;
 using json = nlohmann::json;
@@ -387,5 +388,6 @@ TEST_F(IdentityCenterTest, ResolvePrincipalIsThreadSafe) {
   EXPECT_LE(identitystore_.calls().size(), 8u * 5u);
 }
 
+}  // namespace identity_center_test
 }  // namespace
 }  // namespace jit::aws

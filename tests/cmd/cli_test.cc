@@ -86,6 +86,8 @@ class CliTest : public ::testing::Test {
     replace_once(text, "/run/secrets/jit-step-up.crt", page_crt);
     replace_once(text, "/run/secrets/jit-step-up.key", page_key);
     replace_once(text, "listen = \"0.0.0.0:8443\"", "listen = \"" + page_listen + "\"");
+    // Issue 17: prod/deploy's on-call auto-approval needs a PagerDuty token to start.
+    replace_once(text, "/run/secrets/jit-pagerduty-token", write("pagerduty-token", "pd-test-token\n"));
     return text;
   }
 
@@ -171,9 +173,24 @@ TEST_F(CliTest, CheckConfigAcceptsTheExample) {
   EXPECT_THAT(r.out, HasSubstr("prod/read-only (tier standard): session_cutoff off, scheduled_revoke off; approved by "
                                "S0SRE (the role's own) in C0SRE (the role's own)\n"));
   EXPECT_THAT(r.out, HasSubstr("prod/admin (tier high): session_cutoff on, scheduled_revoke on; approved by U0ALICE, "
-                               "U0BOB, S0SRELEADS in C0PROD\n"));
+                               "U0BOB, S0SRELEADS in C0PROD\n"
+                               "    nobody answers: reminded after 15m, escalated after 30m to S0ENGMANAGERS (linked in "
+                               "C0ESCALATIONS)\n"));
+  // Issue 17: what happens when nobody answers, as each role ends up with it; none for sandbox.
+  EXPECT_THAT(r.out, HasSubstr("    nobody answers: reminded after 5m, escalated after 10m to S0INCIDENTCOMMAND (linked "
+                               "in C0ESCALATIONS)\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("sandbox/developer (tier standard): session_cutoff off, scheduled_revoke off; "
+                                   "approved by S0PLATFORM in C0SANDBOX\n    nobody")));
   EXPECT_THAT(r.out, HasSubstr("scheduler: role arn:aws:iam::111111111111:role/jit-scheduler, group jit-access; "
                                "cut-off margin 2m"));
+  // Issue 17: prod/deploy is approved for whoever is on call, else by prod's approvers; where
+  // PagerDuty is asked, and (its token file not here) a warning that names the way to give it.
+  EXPECT_THAT(r.out, HasSubstr("prod/deploy (tier high): session_cutoff on, scheduled_revoke on; AUTO-APPROVED when "
+                               "the requester is on call on PagerDuty schedule P1SRE01, else approved by U0ALICE, "
+                               "U0BOB, S0SRELEADS in C0PROD\n"));
+  EXPECT_THAT(r.out, HasSubstr("on-call auto-approval for prod/deploy (schedule P1SRE01): PagerDuty "
+                               "https://api.pagerduty.com, timeout 5s\n"));
+  EXPECT_THAT(r.out, HasSubstr("warning: [pagerduty] token_file: cannot read /run/secrets/jit-pagerduty-token"));
 }
 
 // Issue 15: the example's break-glass role has step_up; its TLS files are secrets not mounted here,
@@ -260,7 +277,7 @@ TEST_F(CliTest, CheckConfigShowsAnIamRoleAccount) {
       jit::testing::with_iam_role_example(read_text(std::string(JIT_EXAMPLES_DIR) + "/jit.toml"));
   Outcome r = run("check-config " + write("iam-role.toml", text));
   EXPECT_EQ(r.code, 0) << r.out;
-  EXPECT_THAT(r.out, HasSubstr(": ok (4 accounts, 7 roles"));
+  EXPECT_THAT(r.out, HasSubstr(": ok (4 accounts, 8 roles"));
   EXPECT_THAT(r.out, HasSubstr("  legacy-prod: provider iam-role, management role "
                                "arn:aws:iam::222233334444:role/jit-access-management (with its external id), base "
                                "principal arn:aws:iam::222233334444:role/okta-engineer (source identity: email)\n"));
@@ -658,13 +675,19 @@ TEST_F(DemoStoreTest, StoreMigrateFromSqliteToDynamoDbOnMoto) {
   EXPECT_THAT(migrated.out + returned.out + again.out, Not(HasSubstr("test-secret")));
 }
 
-// A store file of the release before the locks table (schema 4: the current schema less `locks`
-// and the step-up tables of version 6) is brought up to date when `jit store migrate` opens it,
-// and the copy is made at the current version.
+// A store file of the release before the locks table (schema 4: the current schema less `locks`,
+// the step-up tables of version 6, the reminder columns of version 7 and the extension slots of
+// version 8) is brought up to date
+// when `jit store migrate` opens it, and the copy is made at the current version.
 TEST_F(DemoStoreTest, StoreMigrateTakesASchema4FileAndLeavesBothAtTheCurrentVersion) {
   ASSERT_NO_FATAL_FAILURE(make_demo_store());
   const std::string file = (dir / "state.db").string();
   ASSERT_EQ(run_sqlite(file, "DROP TABLE locks; DROP TABLE step_up_challenges; DROP TABLE webauthn_credentials; "
+                             "ALTER TABLE requests DROP COLUMN reminded_at; "
+                             "ALTER TABLE requests DROP COLUMN escalated_at; "
+                             "DROP INDEX requests_one_open_per_slot; ALTER TABLE requests DROP COLUMN extends; "
+                             "CREATE UNIQUE INDEX requests_one_open ON requests (requester, account, role) WHERE "
+                             "state IN ('pending', 'approved', 'granting', 'active', 'revoking'); "
                              "PRAGMA user_version = 4;")
                 .code,
             0);
@@ -675,7 +698,7 @@ TEST_F(DemoStoreTest, StoreMigrateTakesASchema4FileAndLeavesBothAtTheCurrentVers
   for (const std::string& f : {file, copy}) {
     Outcome schema = run_sqlite(f, "PRAGMA user_version; SELECT count(*) FROM locks; "
                                    "SELECT count(*) FROM webauthn_credentials;");
-    EXPECT_EQ(schema.out, "6\n0\n0\n") << f;
+    EXPECT_EQ(schema.out, "8\n0\n0\n") << f;  // the current schema version
   }
 }
 

@@ -14,7 +14,7 @@ namespace jit::testing {
 // Runs `jit ARGS` with `env` ("NAME=value ...") in front, without the JIT_AUDIT_KEY, JIT_CONFIG and
 // JIT_STEP_UP_TLS_* of the test's own environment, and collects its output.
 inline Outcome run(const std::string& args, const std::string& env = "") {
-  return run_shell("env -u JIT_AUDIT_KEY -u JIT_CONFIG -u JIT_STEP_UP_TLS_CERTIFICATE -u JIT_STEP_UP_TLS_KEY " + env + " " + std::string(JIT_BINARY) + " " + args);
+  return run_shell("env -u JIT_AUDIT_KEY -u JIT_CONFIG -u JIT_STEP_UP_TLS_CERTIFICATE -u JIT_STEP_UP_TLS_KEY -u JIT_PAGERDUTY_TOKEN " + env + " " + std::string(JIT_BINARY) + " " + args);
 }
 
 // The whole content of a file ("" when it cannot be read).

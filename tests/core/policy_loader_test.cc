@@ -76,6 +76,16 @@ TEST(LoadPolicy, ExampleLoads) {
   EXPECT_EQ(owner_channel_of(*prod, *read), "C0SRE");
   EXPECT_TRUE(admin->approvers.empty());
   EXPECT_EQ(approvers_of(*prod, *admin), prod->approvers);
+  // Nobody answers (issue 17): prod's reminder and escalation, break-glass's own, sooner.
+  EXPECT_EQ(escalation_of(*prod, *admin),
+            (EscalationPolicy{.remind_after = minutes{15}, .escalate_after = minutes{30},
+                              .approvers = {"S0ENGMANAGERS"}, .channel = "C0ESCALATIONS"}));
+  EXPECT_EQ(escalation_of(*prod, *glass),
+            (EscalationPolicy{.remind_after = minutes{5}, .escalate_after = minutes{10},
+                              .approvers = {"S0INCIDENTCOMMAND"}, .channel = "C0ESCALATIONS"}));
+  const AccountPolicy* sandbox = p->policy.find_account("sandbox");
+  ASSERT_NE(sandbox, nullptr);
+  EXPECT_EQ(escalation_of(*sandbox, sandbox->roles.at(0)), EscalationPolicy{});
 
   bool some_standard = false;
   for (const auto& a : p->policy.accounts)
@@ -411,6 +421,69 @@ TEST(LoadPolicyErrors, AutoApprovalNeedsBothKeysAndTheStandardTier) {
               HasSubstr("expected a number from 1 to 100 (0 only with auto_approve = true)"));
 }
 
+// Issue 17: on-call auto-approval names a PagerDuty schedule; approvals_required stays what people
+// need when the requester is not on call.
+TEST(LoadPolicy, AnOnCallRoleNamesItsScheduleAndKeepsItsApprovals) {
+  auto p = load_config(minimal_plus_role_lines("auto_approve_if_on_call = \"P1ABCDE\"\n"), "jit.toml");
+  ASSERT_TRUE(p.has_value()) << p.error().message;
+  const RolePolicy& role = p->policy.accounts[0].roles[0];
+  EXPECT_EQ(role.on_call_schedule, "P1ABCDE");
+  EXPECT_FALSE(role.auto_approve);
+  EXPECT_EQ(role.approvals_required, 1);
+  auto high = load_config(minimal_plus_role_lines("tier = \"high\"\nstep_up = \"none\"\napprovals_required = 1\n"
+                                                  "auto_approve_if_on_call = \"PSRE2\"\n"),
+                          "jit.toml");
+  ASSERT_TRUE(high.has_value()) << high.error().message;
+  EXPECT_EQ(high->policy.accounts[0].roles[0].on_call_schedule, "PSRE2");
+  EXPECT_EQ(high->policy.accounts[0].roles[0].tier, Tier::high);
+  // [pagerduty]: defaults, and each key.
+  auto plain = load_config(std::string(kMinimal), "jit.toml");
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->settings.pagerduty.api_url, "https://api.pagerduty.com");
+  EXPECT_EQ(plain->settings.pagerduty.timeout, std::chrono::seconds{5});
+  EXPECT_TRUE(plain->settings.pagerduty.token_file.empty());
+  auto set = load_config("[pagerduty]\napi_url = \"http://127.0.0.1:8123\"\ntoken_file = \"/run/pd\"\n"
+                         "timeout = \"2s\"\n" + std::string(kMinimal),
+                         "jit.toml");
+  ASSERT_TRUE(set.has_value()) << set.error().message;
+  EXPECT_EQ(set->settings.pagerduty.api_url, "http://127.0.0.1:8123");
+  EXPECT_EQ(set->settings.pagerduty.token_file, "/run/pd");
+  EXPECT_EQ(set->settings.pagerduty.timeout, std::chrono::seconds{2});
+  // The example's prod/deploy is approved when its requester is on call.
+  auto example = load_config(read_file(std::string(JIT_EXAMPLES_DIR) + "/jit.toml"), "examples/jit.toml");
+  ASSERT_TRUE(example.has_value()) << example.error().message;
+  EXPECT_FALSE(example->policy.find_account("prod")->find_role("deploy")->on_call_schedule.empty());
+}
+
+TEST(LoadPolicyErrors, AnOnCallScheduleIsAnIdOnARoleThatCanHaveIt) {
+  for (const char* bad : {"\"\"", "\"P\"", "\"p1abcde\"", "\"P1ABC&x=1\"", "\"P1ABCDE/../users\"",
+                          "\"P1234567890123456789012345678901234\""})
+    EXPECT_THAT(errors(minimal_plus_role_lines(std::string("auto_approve_if_on_call = ") + bad + "\n")),
+                HasSubstr("expected a PagerDuty schedule id: 2 to 32 upper-case letters and digits"))
+        << bad;
+  EXPECT_THAT(errors(minimal_plus_role_lines("auto_approve_if_on_call = 7\n")),
+              HasSubstr("auto_approve_if_on_call 7: expected a string: a PagerDuty schedule id"));
+  EXPECT_EQ(errors(minimal_plus_role_lines("tier = \"break-glass\"\nstep_up = \"none\"\nauto_approve_if_on_call = "
+                                           "\"P1ABCDE\"\n")),
+            "jit.toml:14:27: accounts[0].roles[0].auto_approve_if_on_call \"P1ABCDE\": on-call auto-approval is for "
+            "tier = \"standard\" and \"high\" roles, and this one is break-glass; remove auto_approve_if_on_call or "
+            "change the tier");
+  EXPECT_THAT(errors(minimal_plus_role_lines("approvals_required = 0\nauto_approve = true\n"
+                                             "auto_approve_if_on_call = \"P1ABCDE\"\n")),
+              HasSubstr("the role is already auto-approved (auto_approve = true); remove one of the two"));
+  EXPECT_THAT(errors(minimal_plus_role_lines("step_up = \"webauthn\"\nauto_approve_if_on_call = \"P1ABCDE\"\n")),
+              HasSubstr("an on-call approval has no approver to step up"));
+  // No approval at all stays auto_approve's alone.
+  EXPECT_THAT(errors(minimal_plus_role_lines("approvals_required = 0\nauto_approve_if_on_call = \"P1ABCDE\"\n")),
+              HasSubstr("no approval at all is allowed only with auto_approve = true"));
+  EXPECT_THAT(errors("[pagerduty]\napi_url = \"http://api.pagerduty.com\"\n" + std::string(kMinimal)),
+              HasSubstr("pagerduty.api_url \"http://api.pagerduty.com\": expected an https URL"));
+  EXPECT_THAT(errors("[pagerduty]\ntimeout = \"1m\"\n" + std::string(kMinimal)),
+              HasSubstr("pagerduty.timeout \"1m\": expected from 1s to 30s"));
+  EXPECT_THAT(errors("[pagerduty]\ntoken = \"abc\"\n" + std::string(kMinimal)),
+              HasSubstr("pagerduty.token: unknown key; allowed keys here: api_url, token_file, timeout"));
+}
+
 TEST(LoadPolicy, InlineTablesWorkLikeHeaders) {
   auto p = load_config(R"(accounts = [
   { name = "prod", id = "123456789012", owner_channel = "C0PROD", approvers = ["U0ALICE"], roles = [
@@ -430,7 +503,7 @@ TEST(LoadPolicyErrors, UnknownTopLevelKey) {
             "jit.toml:1:1: approval_windw: unknown key; allowed keys here: approval_window, sweep_interval, "
             "reconcile_interval, expiry_warning, reason_max_length, admins, allow_guests, ops_channel, announce_queue, "
             "store, aws, "
-            "slack, audit, step_up, accounts");
+            "slack, audit, step_up, pagerduty, accounts");
 }
 
 TEST(LoadPolicyErrors, RevocationRateConcurrencyAndQueueAreBounded) {
@@ -443,7 +516,8 @@ TEST(LoadPolicyErrors, RevocationRateConcurrencyAndQueueAreBounded) {
 TEST(LoadPolicyErrors, UnknownAccountKey) {
   EXPECT_EQ(errors(minimal_with("approvers = [\"U0ALICE\"]\n", "approvers = [\"U0ALICE\"]\ncolour = \"red\"\n")),
             "jit.toml:6:1: accounts[0].colour: unknown key; allowed keys here: name, id, provider, "
-            "management_role_arn, external_id, base_principal_arn, source_identity, owner_channel, approvers, roles");
+            "management_role_arn, external_id, base_principal_arn, source_identity, owner_channel, approvers, roles, "
+            "remind_after, escalate_after, escalation_approvers, escalation_channel");
 }
 
 TEST(LoadPolicyErrors, UnknownRoleKey) {
@@ -451,7 +525,8 @@ TEST(LoadPolicyErrors, UnknownRoleKey) {
             "jit.toml:12:1: accounts[0].roles[0].max_duraton: unknown key; allowed keys here: name, "
             "permission_set_arn, role_arn, max_duration, allowed_durations, tier, approvals_required, requesters, "
             "ticket_required, ticket_pattern, reconcile, session_cutoff, scheduled_revoke, step_up, approvers, owner_channel, "
-            "auto_approve");
+            "auto_approve, auto_approve_if_on_call, "
+            "remind_after, escalate_after, escalation_approvers, escalation_channel");
 }
 
 TEST(LoadPolicyErrors, UnknownKeyInStoreAndAws) {
@@ -752,7 +827,7 @@ TEST(LoadPolicyErrors, BadPermissionSetArn) {
 
 TEST(LoadPolicyErrors, BadTicketRegex) {
   const std::string message = errors(minimal_plus_role_lines("ticket_required = true\nticket_pattern = \"^OPS-[0-9+$\"\n"));
-  EXPECT_THAT(message, testing::StartsWith("jit.toml:13:18: accounts[0].roles[0].ticket_pattern \"^OPS-[0-9+$\": "
+  EXPECT_THAT(message, ::testing::StartsWith("jit.toml:13:18: accounts[0].roles[0].ticket_pattern \"^OPS-[0-9+$\": "
                                            "not a pattern RE2 accepts: missing ]"));
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
 }
@@ -761,10 +836,10 @@ TEST(LoadPolicyErrors, BadTicketRegex) {
 // reported where it is written, as every other loader error.
 TEST(LoadPolicyErrors, TicketPatternRe2CannotCompile) {
   const std::string backreference = errors(minimal_plus_role_lines("ticket_pattern = \"^(OPS)-\\\\1$\"\n"));
-  EXPECT_THAT(backreference, testing::StartsWith("jit.toml:12:18: accounts[0].roles[0].ticket_pattern "));
-  EXPECT_THAT(backreference, testing::HasSubstr("not a pattern RE2 accepts: invalid escape sequence"));
+  EXPECT_THAT(backreference, ::testing::StartsWith("jit.toml:12:18: accounts[0].roles[0].ticket_pattern "));
+  EXPECT_THAT(backreference, ::testing::HasSubstr("not a pattern RE2 accepts: invalid escape sequence"));
   EXPECT_THAT(errors(minimal_plus_role_lines("ticket_pattern = \"^(?=OPS)[A-Z]+$\"\n")),
-              testing::StartsWith("jit.toml:12:18: accounts[0].roles[0].ticket_pattern \"^(?=OPS)[A-Z]+$\": "
+              ::testing::StartsWith("jit.toml:12:18: accounts[0].roles[0].ticket_pattern \"^(?=OPS)[A-Z]+$\": "
                                   "not a pattern RE2 accepts: "));
 }
 
@@ -787,10 +862,10 @@ TEST(LoadPolicyErrors, ReasonMaxLengthOutOfRange) {
 
 TEST(LoadPolicyErrors, TomlSyntaxError) {
   const std::string message = errors("approval_window = \n" + std::string(kMinimal));
-  EXPECT_THAT(message, testing::StartsWith("jit.toml:1:19: "));
+  EXPECT_THAT(message, ::testing::StartsWith("jit.toml:1:19: "));
   EXPECT_THAT(message, HasSubstr("expected value"));
   EXPECT_THAT(errors(std::string(kMinimal) + "name = \"again\"\n"),
-              testing::StartsWith("jit.toml:12:"));  // redefinition is a syntax error in TOML
+              ::testing::StartsWith("jit.toml:12:"));  // redefinition is a syntax error in TOML
 }
 
 TEST(LoadPolicyErrors, SeveralErrorsAreReportedTogetherInDocumentOrder) {
@@ -819,13 +894,15 @@ colour = "red"
             "jit.toml:12:8: accounts[0].roles[0].tier \"urgent\": expected one of standard, high, break-glass\n"
             "jit.toml:14:1: accounts[0].roles[0].colour: unknown key; allowed keys here: name, permission_set_arn, "
             "role_arn, max_duration, allowed_durations, tier, approvals_required, requesters, ticket_required, "
-            "ticket_pattern, reconcile, session_cutoff, scheduled_revoke, step_up, approvers, owner_channel, auto_approve");
+            "ticket_pattern, reconcile, session_cutoff, scheduled_revoke, step_up, approvers, owner_channel, auto_approve, "
+            "auto_approve_if_on_call, "
+            "remind_after, escalate_after, escalation_approvers, escalation_channel");
 }
 
 TEST(LoadPolicyErrors, SourceNameIsUsedAsGiven) {
   auto p = load_config("bogus = 1\n" + std::string(kMinimal), "/etc/jit/policy.toml");
   ASSERT_FALSE(p.has_value());
-  EXPECT_THAT(p.error().message, testing::StartsWith("/etc/jit/policy.toml:1:1: bogus: unknown key"));
+  EXPECT_THAT(p.error().message, ::testing::StartsWith("/etc/jit/policy.toml:1:1: bogus: unknown key"));
 }
 
 // ---- [step_up] and the role's step_up (issue 15) -------------------------------------------------
@@ -958,6 +1035,102 @@ TEST(LoadStepUp, ListenIsAddressColonPortAndTheLinkLifetimeIsBounded) {
   EXPECT_THAT(errors(fmt::format("[step_up]\ntls_key_file = \"\"\norigins = 1\n{}", kMinimal)),
               ::testing::AllOf(HasSubstr("step_up.tls_key_file \"\": expected the path of a PEM file"),
                                HasSubstr("step_up.origins: unknown key")));
+}
+
+// ---- Nobody answers (issue 17) ----
+
+// kMinimal with `lines` added to the account (after its approvers, line 6 on).
+std::string minimal_plus_account_lines(std::string_view lines) {
+  return minimal_with("approvers = [\"U0ALICE\"]\n", "approvers = [\"U0ALICE\"]\n" + std::string(lines));
+}
+
+TEST(LoadPolicy, AnAccountsEscalationAppliesToItsRolesAndARoleOverridesKeyByKey) {
+  auto p = load_config(minimal_plus_account_lines("remind_after = \"30m\"\nescalate_after = \"45m\"\n"
+                                                  "escalation_approvers = [\"S0LEADS\", \"U0BOB\"]\n"
+                                                  "escalation_channel = \"C0ESCALATE\"\n") +
+                           R"(
+[[accounts.roles]]
+name = "read"
+permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-2"
+max_duration = "1h"
+requesters = ["*"]
+escalate_after = "50m"
+escalation_approvers = ["U0CAROL"]
+)",
+                       "jit.toml");
+  ASSERT_TRUE(p.has_value()) << p.error().message;
+  const AccountPolicy& account = p->policy.accounts[0];
+  const EscalationPolicy admin = escalation_of(account, account.roles[0]);
+  EXPECT_EQ(admin.remind_after, Seconds{30 * 60});
+  EXPECT_EQ(admin.escalate_after, Seconds{45 * 60});
+  EXPECT_EQ(admin.approvers, (std::vector<std::string>{"S0LEADS", "U0BOB"}));
+  EXPECT_EQ(admin.channel, "C0ESCALATE");
+  const EscalationPolicy read = escalation_of(account, account.roles[1]);
+  EXPECT_EQ(read.remind_after, Seconds{30 * 60});  // the account's
+  EXPECT_EQ(read.escalate_after, Seconds{50 * 60});
+  EXPECT_EQ(read.approvers, (std::vector<std::string>{"U0CAROL"}));
+  EXPECT_EQ(read.channel, "C0ESCALATE");  // the account's
+  // Nothing set: nothing happens but the lapse.
+  auto plain = load_config(kMinimal, "jit.toml");
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(escalation_of(plain->policy.accounts[0], plain->policy.accounts[0].roles[0]), EscalationPolicy{});
+  // A reminder alone needs nothing else.
+  EXPECT_TRUE(load_config(minimal_plus_role_lines("remind_after = \"10m\"\n"), "jit.toml").has_value());
+}
+
+TEST(LoadPolicyErrors, EscalationKeysMustFitTheApprovalWindowAndEachOther) {
+  // Both must come before the request lapses (approval_window, 1h by default).
+  EXPECT_EQ(errors(minimal_plus_role_lines("remind_after = \"1h\"\n")),
+            "jit.toml:12:16: accounts[0].roles[0].remind_after \"1h\": must be shorter than approval_window (1h), "
+            "after which the request lapses: set remind_after below 1h, or lengthen approval_window");
+  EXPECT_EQ(errors("approval_window = \"2h\"\n" +
+                   minimal_plus_role_lines("escalate_after = \"3h\"\nescalation_approvers = [\"S0LEADS\"]\n")),
+            "jit.toml:13:18: accounts[0].roles[0].escalate_after \"3h\": must be shorter than approval_window (2h), "
+            "after which the request lapses: set escalate_after below 2h, or lengthen approval_window");
+  // The reminder comes first.
+  EXPECT_EQ(errors(minimal_plus_role_lines(
+                "remind_after = \"30m\"\nescalate_after = \"30m\"\nescalation_approvers = [\"S0LEADS\"]\n")),
+            "jit.toml:13:18: accounts[0].roles[0].escalate_after \"30m\": must be later than remind_after (30m): "
+            "the reminder comes first, then the escalation; lengthen escalate_after or shorten remind_after");
+  // The role's escalate_after against the account's remind_after: reported at the role's key.
+  EXPECT_THAT(errors(minimal_plus_account_lines("remind_after = \"40m\"\n") +
+                     "escalate_after = \"20m\"\nescalation_approvers = [\"S0LEADS\"]\n"),
+              HasSubstr("accounts[0].roles[0].escalate_after \"20m\": must be later than remind_after (40m)"));
+}
+
+TEST(LoadPolicyErrors, AnEscalationNeedsItsApproversAndTheyNeedAnEscalation) {
+  EXPECT_EQ(errors(minimal_plus_role_lines("escalate_after = \"30m\"\n")),
+            "jit.toml:12:18: accounts[0].roles[0].escalate_after: escalate_after needs escalation_approvers: list who "
+            "may decide once the request is escalated (Slack user ids U… or user-group ids S…)");
+  EXPECT_EQ(errors(minimal_plus_role_lines("escalate_after = \"30m\"\nescalation_approvers = []\n")),
+            "jit.toml:13:24: accounts[0].roles[0].escalation_approvers: list at least one escalation approver (Slack "
+            "user id U… or user-group id S…), or remove the key");
+  EXPECT_EQ(errors(minimal_plus_role_lines("escalation_approvers = [\"S0LEADS\"]\n")),
+            "jit.toml:12:24: accounts[0].roles[0].escalation_approvers: is used only when the request is escalated: "
+            "add escalate_after (e.g. \"1h\"), or remove it");
+  EXPECT_THAT(errors(minimal_plus_role_lines("escalation_channel = \"C0ESC\"\n")),
+              HasSubstr("accounts[0].roles[0].escalation_channel: is used only when the request is escalated"));
+  // An account may name the approvers for roles that each set their own escalate_after.
+  EXPECT_TRUE(load_config(minimal_plus_account_lines("escalation_approvers = [\"S0LEADS\"]\n") +
+                              "escalate_after = \"30m\"\n",
+                          "jit.toml")
+                  .has_value());
+  // Ids and channel are checked like the others; a problem of the account's keys is said once.
+  EXPECT_EQ(errors(minimal_plus_account_lines("escalate_after = \"30m\"\nescalation_approvers = [\"bob\"]\n"
+                                              "escalation_channel = \"#ops\"\n") +
+                   R"(
+[[accounts.roles]]
+name = "read"
+permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-2"
+max_duration = "1h"
+requesters = ["*"]
+)"),
+            "jit.toml:7:25: accounts[0].escalation_approvers[0] \"bob\": expected a Slack user id (U… or W…) or "
+            "user-group id (S…)\n"
+            "jit.toml:8:22: accounts[0].escalation_channel \"#ops\": expected a Slack channel id like C0123ABCD (C or "
+            "G, then uppercase letters and digits)");
+  EXPECT_THAT(errors(minimal_plus_role_lines("remind_after = \"soon\"\n")),
+              HasSubstr("accounts[0].roles[0].remind_after \"soon\""));
 }
 
 }  // namespace

@@ -477,6 +477,52 @@ TEST(RoleApprovers, OnlyTheRolesApproversStandAndARemovedRoleHasNone) {
             "role removed is no longer on account prod (policy changed since request req-1 was made); ask again");
 }
 
+// Issue 17: escalation approvers decide only once the request is escalated; the requester never.
+Policy policy_with_escalation() {
+  Policy p = test_policy();
+  p.accounts[0].escalation = {.remind_after = minutes{10}, .escalate_after = minutes{20}, .approvers = {"S0LEADS"},
+                              .channel = "C0ESC"};
+  return p;
+}
+
+TEST(Escalation, EscalationApproversDecideOnlyOnceEscalated) {
+  const Policy p = policy_with_escalation();
+  auto r = pending_request();
+  const Identity lead{"U0LEAD", {"S0LEADS"}};
+  auto before = check_approver(p, r, lead);
+  ASSERT_FALSE(before.has_value());
+  EXPECT_EQ(before.error().code, Errc::denied);
+  EXPECT_EQ(before.error().message,
+            "you are an escalation approver of role admin on account prod: you may decide once nobody else has for "
+            "20m and the request is escalated");
+  r.escalated_at = from_epoch(1200);
+  EXPECT_TRUE(check_approver(p, r, lead).has_value());
+  EXPECT_TRUE(check_approver(p, r, {"U0ALICE", {}}).has_value());  // the role's approvers still may
+  EXPECT_FALSE(check_approver(p, r, {"U0EVE", {}}).has_value());     // nobody else
+  // The requester, even in the escalation group, never.
+  auto own = pending_request("U0LEAD");
+  own.escalated_at = from_epoch(1200);
+  EXPECT_EQ(check_approver(p, own, lead).error().message,
+            "you cannot decide on your own request; to withdraw it, cancel it");
+}
+
+TEST(Escalation, AnEscalationApproverStandsOnlyWhenTheCallerSaysTheEscalationIsProven) {
+  const Policy p = policy_with_escalation();
+  auto r = pending_request();
+  r.escalated_at = from_epoch(1200);
+  r.decisions = {{"U0ALICE", true, "", from_epoch(100)}, {"U0LEAD", true, "", from_epoch(1300)}};
+  const std::vector<Identity> now = {{"U0ALICE", {}}, {"U0LEAD", {"S0LEADS"}}};
+  EXPECT_EQ(approved_since_escalation(r), (std::vector<std::string>{"U0LEAD"}));
+  EXPECT_EQ(approvals_standing(p, r, now), 1);  // not proven: only the role's approver
+  EXPECT_EQ(approvals_standing(p, r, now, {"U0LEAD"}), 2);
+  EXPECT_EQ(approvals_standing(p, r, {{"U0ALICE", {}}, {"U0LEAD", {}}}, {"U0LEAD"}), 1);  // left S0LEADS
+  Policy no_longer = p;
+  no_longer.accounts[0].escalation.approvers = {"S0OTHERS"};
+  EXPECT_EQ(approvals_standing(no_longer, r, now, {"U0LEAD"}), 1);  // policy now decides too
+  r.escalated_at.reset();
+  EXPECT_TRUE(approved_since_escalation(r).empty());
+}
+
 TEST(Approvals, WindowAndLastApproval) {
   Policy p = test_policy();
   p.approval_window = hours{1};

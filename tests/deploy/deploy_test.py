@@ -44,6 +44,9 @@ What it checks, each as one named check (all run; the failures are listed at the
                 ENTRYPOINT ["/usr/local/bin/jit"].
   docs          Every metric docs/operations.md names is registered in src/, and every registered
                 metric is described there.
+  manifest      docs/slack-app-manifest.yaml parses; it turns on Socket Mode and interactivity;
+                every Events API event src/slack/inbound.cc handles is a bot event of the app, and
+                the Home tab is enabled when src/slack publishes one (views.publish).
 
 Needs python3 and PyYAML (Debian: python3-yaml, installed by scripts/setup). cfn-lint is not
 needed; run it by hand if you have it (docs/operations.md).
@@ -884,6 +887,24 @@ def docs(problems: list[str]) -> None:
             problems.append(f"docs/operations.md names metric {name}, which src/ does not register")
     for name in sorted(set(kinds) - mentioned):
         problems.append(f"docs/operations.md does not describe metric {name} ({kinds[name]})")
+
+
+@check
+def manifest(problems: list[str]) -> None:
+    app = yaml.safe_load(read("docs/slack-app-manifest.yaml"))
+    settings, features = app.get("settings", {}), app.get("features", {})
+    if settings.get("socket_mode_enabled") is not True:
+        problems.append("docs/slack-app-manifest.yaml: settings.socket_mode_enabled must be true")
+    if settings.get("interactivity", {}).get("is_enabled") is not True:
+        problems.append("docs/slack-app-manifest.yaml: settings.interactivity.is_enabled must be true")
+    subscribed = set(settings.get("event_subscriptions", {}).get("bot_events", []) or [])
+    handled = set(re.findall(r'"(app_home_opened|app_mention|member_joined_channel|app_uninstalled|tokens_revoked)"', read("src/slack/inbound.cc")))
+    for event in sorted(handled - subscribed):
+        problems.append(f"src/slack/inbound.cc handles the {event} event, which the manifest's bot_events lacks")
+    publishes_home = any('"views.publish"' in path.read_text() for path in (ROOT / "src/slack").glob("*.cc"))
+    if publishes_home and features.get("app_home", {}).get("home_tab_enabled") is not True:
+        problems.append("src/slack publishes a Home tab (views.publish): the manifest needs "
+                        "features.app_home.home_tab_enabled: true")
 
 
 def main() -> int:

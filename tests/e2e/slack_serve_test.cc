@@ -278,8 +278,9 @@ TEST(SlackServeAlone, OnlySlackEnvironmentAnswersHelpAndList) {
   const std::string dir = ::testing::TempDir() + "/jit-slack-alone-" + std::to_string(getpid());
   std::filesystem::create_directories(dir);
   const auto ops = free_port();
-  // The example as it is, but for its step-up page's TLS files and address (the deployment's
-  // /run/secrets files and 0.0.0.0:8443): a test CA's certificate on a free loopback port.
+  // The example as it is, but for its step-up page's TLS files and address and its PagerDuty
+  // token file (the deployment's /run/secrets files and 0.0.0.0:8443): a test CA's certificate on
+  // a free loopback port, a token nobody is asked with (no request here reaches PagerDuty).
   std::stringstream example;
   example << std::ifstream(std::string(JIT_SOURCE_DIR) + "/examples/jit.toml").rdbuf();
   std::string config = example.str();
@@ -287,9 +288,11 @@ TEST(SlackServeAlone, OnlySlackEnvironmentAnswersHelpAndList) {
   const TestCertificate page = ca.issue({"DNS:jit.internal.example"});
   std::ofstream(dir + "/page.crt") << page.certificate_pem;
   std::ofstream(dir + "/page.key") << page.private_key_pem;
+  std::ofstream(dir + "/pagerduty-token") << "pd-test-token\n";
   for (const auto& [from, to] :
        {std::pair<std::string, std::string>{"/run/secrets/jit-step-up.crt", dir + "/page.crt"},
         {"/run/secrets/jit-step-up.key", dir + "/page.key"},
+        {"/run/secrets/jit-pagerduty-token", dir + "/pagerduty-token"},
         {"listen = \"0.0.0.0:8443\"", fmt::format("listen = \"127.0.0.1:{}\"", free_port())}}) {
     const auto at = config.find(from);
     ASSERT_NE(at, std::string::npos) << from;

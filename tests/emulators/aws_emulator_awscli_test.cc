@@ -42,7 +42,7 @@ class AwsCliTest : public ::testing::Test {
     fs::create_directories(dir_);
     std::ofstream(dir_ / "empty-config").close();
 
-    port_ = testing::free_port();
+    port_ = jit::testing::free_port();
     std::vector<std::string> argv = {JIT_AWS_EMULATOR_BIN, "--port", std::to_string(port_), "--delay-ms", "0",
                                      "--provision-delay-ms", "0", "--permission-set", std::string(kPermissionSet) + ",PT4H",
                                      "--access-key-id", kKeyId, "--secret-access-key", kSecret,

@@ -26,6 +26,7 @@
 
 namespace jit::emulators {
 namespace {
+namespace aws_emulator_iam_awscli_test {  // its own names: the unity build compiles it beside other files
 
 using json = nlohmann::json;
 using ordered = nlohmann::ordered_json;
@@ -71,7 +72,7 @@ class AwsCliIamTest : public ::testing::Test {
                                         R"("Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"jit-7f3a"}}})"})}},
           {{"arn", kAdminRole}, {"trust_policy", trust_with({kForeign})}}}}};
     std::ofstream(dir_ / "seed.json") << seed.dump();
-    port_ = testing::free_port();
+    port_ = jit::testing::free_port();
     ChildOptions options;
     options.output_file = (dir_ / "emulator.log").string();
     auto process = ChildProcess::spawn({JIT_AWS_EMULATOR_BIN, "--port", std::to_string(port_), "--iam-seed", (dir_ / "seed.json").string()},
@@ -278,5 +279,6 @@ TEST_F(IamBesideMoto, KnownDifferencesTrustEvaluationQuotaAndWording) {
             std::string::npos) << missing.err;
 }
 
+}  // namespace aws_emulator_iam_awscli_test
 }  // namespace
 }  // namespace jit::emulators

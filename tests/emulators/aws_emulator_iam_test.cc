@@ -16,6 +16,7 @@
 
 namespace jit::emulators {
 namespace {
+namespace aws_emulator_iam_test {  // its own names: the unity build compiles it beside other files
 
 using namespace std::chrono_literals;
 using json = nlohmann::json;
@@ -391,5 +392,6 @@ TEST(TrustEvaluation, AccountRootDenyAndSourceIdentity) {
       << "members outside the grammar are errors";
 }
 
+}  // namespace aws_emulator_iam_test
 }  // namespace
 }  // namespace jit::emulators

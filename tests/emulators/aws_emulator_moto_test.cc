@@ -15,6 +15,7 @@
 
 namespace jit::emulators {
 namespace {
+namespace aws_emulator_moto_test {  // its own names: the unity build compiles it beside other files
 
 using json = nlohmann::json;
 
@@ -25,7 +26,7 @@ const std::string kPolicy =
 
 std::set<std::string> shape(const json& j) { return json_shape(j); }
 
-class EmulatorMatchesMoto : public testing::MotoSuite {
+class EmulatorMatchesMoto : public jit::testing::MotoSuite {
  protected:
   void SetUp() override {
     MotoSuite::SetUp();
@@ -120,5 +121,6 @@ TEST_F(EmulatorMatchesMoto, ProvisionPermissionSetAnswersWithTheSameShape) {
   EXPECT_FALSE(moto_describe) << "moto learnt DescribePermissionSetProvisioningStatus: compare it here too";
 }
 
+}  // namespace aws_emulator_moto_test
 }  // namespace
 }  // namespace jit::emulators

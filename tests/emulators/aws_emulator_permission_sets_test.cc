@@ -17,6 +17,7 @@
 
 namespace jit::emulators {
 namespace {
+namespace aws_emulator_permission_sets_test {  // its own names: the unity build compiles it beside other files
 
 using namespace std::chrono_literals;
 using namespace test_ids;
@@ -53,7 +54,7 @@ const std::string kAdminStatement =
 class PermissionSetTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto model = testing::load_aws_model("sso-admin/2020-07-20");
+    auto model = jit::testing::load_aws_model("sso-admin/2020-07-20");
     ASSERT_TRUE(model) << model.error().message;
     model_ = std::move(*model);
     start();
@@ -76,7 +77,7 @@ class PermissionSetTest : public ::testing::Test {
   // One sso-admin call; the request is checked against the model first, and `model_problems`
   // gets what the model finds wrong with it (the request is sent anyway).
   std::expected<json, aws::AwsError> sso(std::string_view operation, const json& input) {
-    model_problems = testing::check_request(model_, operation, input);
+    model_problems = jit::testing::check_request(model_, operation, input);
     auto config = aws::AwsJsonClientConfig::for_service(aws::AwsService::sso_admin, emulator_->endpoint(), "us-east-1");
     config.retry.max_attempts = 1;
     aws::StaticCredentialsProvider provider({kEmulatorAccessKeyId, kEmulatorSecretAccessKey, ""});
@@ -455,5 +456,6 @@ TEST_F(PermissionSetTest, InvalidInputsAreValidationExceptionsAsTheModelSays) {
   EXPECT_EQ(unknown_request.error().code, "ResourceNotFoundException");
 }
 
+}  // namespace aws_emulator_permission_sets_test
 }  // namespace
 }  // namespace jit::emulators

@@ -17,6 +17,7 @@
 
 namespace jit::emulators {
 namespace {
+namespace scheduler_moto_test {  // its own names: the unity build compiles it beside other files
 
 using json = nlohmann::json;
 using testing::SchedulerAnswer;
@@ -137,5 +138,6 @@ TEST_F(SchedulerBesideMoto, DuplicateNameIsAConflictInBothButOnlyTheModelSays409
   EXPECT_EQ(moto_repeat.error_type, "ConflictException");
 }
 
+}  // namespace scheduler_moto_test
 }  // namespace
 }  // namespace jit::emulators

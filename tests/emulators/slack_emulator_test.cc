@@ -789,5 +789,107 @@ TEST_F(SlackEmulatorTest, ControlApiAttackEndpoints) {
   EXPECT_EQ(control("tamper_view", {{"user", "U0DANA"}, {"view_id", "V0NONE"}, {"private_metadata", "x"}}).status, 404);
 }
 
+// ---- The app's Home tab ----
+
+json home_view(int sections = 1) {
+  json blocks = json::array();
+  for (int i = 0; i < sections; ++i)
+    blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", fmt::format("line {}", i)}}}});
+  blocks.push_back({{"type", "actions"}, {"block_id", "decision:r1"},
+                    {"elements", json::array({{{"type", "button"}, {"action_id", "jit_approve"}, {"value", "r1"},
+                                               {"text", {{"type", "plain_text"}, {"text", "Approve"}}}},
+                                              {{"type", "button"}, {"action_id", "jit_approve"}, {"value", "r2"},
+                                               {"text", {{"type", "plain_text"}, {"text", "Approve"}}}}})}});
+  return {{"type", "home"}, {"blocks", blocks}};
+}
+
+TEST_F(SlackEmulatorTest, ViewsPublishKeepsOneHomePerUserAsSlackChecksIt) {
+  EXPECT_TRUE(emulator_->home("U0DANA").is_null());
+  auto first = bot_->call("views.publish", {{"user_id", "U0DANA"}, {"view", home_view()}});
+  ASSERT_TRUE(first) << first.error().error << " " << first.error().detail;
+  EXPECT_EQ((*first)["view"]["type"], "home");
+  const std::string id = (*first)["view"]["id"], hash = (*first)["view"]["hash"];
+  EXPECT_EQ(emulator_->home("U0DANA")["id"], id);
+  EXPECT_EQ(emulator_->home("U0DANA")["view"]["blocks"][0]["text"]["text"], "line 0");
+  EXPECT_TRUE(emulator_->views("U0DANA").empty()) << "a Home is not an open modal";
+  auto second = bot_->call("views.publish", {{"user_id", "U0DANA"}, {"view", home_view(2)}, {"hash", hash}});
+  ASSERT_TRUE(second);
+  EXPECT_EQ((*second)["view"]["id"], id) << "the user's Home keeps its id";
+  EXPECT_NE((*second)["view"]["hash"], hash);
+  EXPECT_EQ(emulator_->home("U0DANA")["view"]["blocks"].size(), 3u);
+  EXPECT_EQ(error_of(*bot_, "views.publish", {{"user_id", "U0DANA"}, {"view", home_view()}, {"hash", hash}}),
+            "hash_conflict");
+  EXPECT_EQ(error_of(*bot_, "views.publish", {{"user_id", "U0NOBODY"}, {"view", home_view()}}), "invalid_arguments");
+  EXPECT_EQ(error_of(*bot_, "views.publish", {{"view", home_view()}}), "invalid_arguments");
+  EXPECT_EQ(error_of(*bot_, "views.publish", {{"user_id", "U0DANA"}, {"view", modal()}}), "invalid_arguments");
+  EXPECT_TRUE(bot_->call("views.publish", {{"user_id", "U0ERIN"}, {"view", home_view(99)}}));
+  EXPECT_EQ(error_of(*bot_, "views.publish", {{"user_id", "U0ERIN"}, {"view", home_view(100)}}), "invalid_arguments")
+      << "101 blocks";
+  EXPECT_EQ(error_of(*app_, "views.publish", {{"user_id", "U0DANA"}, {"view", home_view()}}), "not_allowed_token_type");
+}
+
+TEST_F(SlackEmulatorTest, OpeningTheHomeTabAndClickingInItReachTheClient) {
+  Inbox& inbox = inbox_for_test();
+  connect(inbox);
+  emulator_->open_home("U0DANA");
+  ASSERT_TRUE(inbox.wait_count(1));
+  const slack::Envelope opened = inbox.envelopes[0];
+  EXPECT_EQ(opened.type, "events_api");
+  EXPECT_EQ(opened.payload["type"], "event_callback");
+  EXPECT_EQ(opened.payload["event"]["type"], "app_home_opened");
+  EXPECT_EQ(opened.payload["event"]["user"], "U0DANA");
+  EXPECT_EQ(opened.payload["event"]["tab"], "home");
+  EXPECT_FALSE(opened.payload["event"].contains("view")) << "nothing published yet";
+  EXPECT_EQ(emulator_->click_home("U0DANA", "jit_approve", "r1").error().code, Errc::not_found);
+
+  ASSERT_TRUE(bot_->call("views.publish", {{"user_id", "U0DANA"}, {"view", home_view()}}));
+  emulator_->open_home("U0DANA", "messages");
+  ASSERT_TRUE(inbox.wait_count(2));
+  EXPECT_EQ(inbox.envelopes[1].payload["event"]["tab"], "messages");
+  emulator_->open_home("U0DANA");
+  ASSERT_TRUE(inbox.wait_count(3));
+  EXPECT_EQ(inbox.envelopes[2].payload["event"]["view"]["id"], emulator_->home("U0DANA")["id"]);
+
+  EXPECT_EQ(emulator_->click_home("U0DANA", "jit_approve", "r9").error().code, Errc::not_found);
+  ASSERT_TRUE(emulator_->click_home("U0DANA", "jit_approve", "r2"));
+  ASSERT_TRUE(inbox.wait_count(4));
+  const json click = inbox.envelopes[3].payload;
+  EXPECT_EQ(click["type"], "block_actions");
+  EXPECT_EQ(click["container"], json({{"type", "view"}, {"view_id", emulator_->home("U0DANA")["id"]}}));
+  EXPECT_EQ(click["view"]["type"], "home");
+  EXPECT_EQ(click["actions"][0]["action_id"], "jit_approve");
+  EXPECT_EQ(click["actions"][0]["value"], "r2");
+  EXPECT_EQ(click["actions"][0]["block_id"], "decision:r1");
+  EXPECT_FALSE(click.value("trigger_id", "").empty());
+  // A forged click carries whatever value it is given.
+  emulator_->click_home_with_value("U0ERIN", "jit_approve", "r-forged");
+  ASSERT_TRUE(inbox.wait_count(5));
+  EXPECT_EQ(inbox.envelopes[4].payload["actions"][0]["value"], "r-forged");
+  EXPECT_EQ(inbox.envelopes[4].payload["container"]["type"], "view");
+}
+
+TEST_F(SlackEmulatorTest, ControlApiHomeEndpoints) {
+  auto control = [&](std::string method, std::string path, json body = nullptr) {
+    return raw(std::move(method), "/_emulator/" + std::move(path), body.is_null() ? "" : body.dump(),
+               {{"Content-Type", "application/json"}});
+  };
+  EXPECT_EQ(json::parse(control("GET", "home?user=U0DANA").body), json(nullptr));
+  EXPECT_EQ(control("GET", "home").status, 400);
+  ASSERT_TRUE(bot_->call("views.publish", {{"user_id", "U0DANA"}, {"view", home_view()}}));
+  EXPECT_EQ(json::parse(control("GET", "home?user=U0DANA").body)["view"]["type"], "home");
+  auto opened = control("POST", "home_opened", {{"user", "U0DANA"}});
+  ASSERT_EQ(opened.status, 200) << opened.body;
+  EXPECT_EQ(emulator_->envelopes().back()["payload"]["event"]["type"], "app_home_opened");
+  EXPECT_EQ(control("POST", "home_opened", {{"user", "U0DANA"}, {"tab", "files"}}).status, 400);
+  EXPECT_EQ(control("POST", "home_click", {{"user", "U0DANA"}, {"action_id", "jit_approve"}, {"value", "r1"}}).status,
+            200);
+  EXPECT_EQ(control("POST", "home_click", {{"user", "U0DANA"}, {"action_id", "jit_deny"}, {"value", "r1"}}).status,
+            404);
+  auto forged =
+      control("POST", "home_click", {{"user", "U0DANA"}, {"action_id", "jit_deny"}, {"value", "rX"}, {"forge", true}});
+  ASSERT_EQ(forged.status, 200) << forged.body;
+  EXPECT_EQ(emulator_->envelopes().back()["payload"]["actions"][0]["value"], "rX");
+}
+
 }  // namespace
 }  // namespace jit::emulators

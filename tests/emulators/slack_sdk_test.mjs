@@ -1,6 +1,6 @@
 // Fidelity test of the Slack emulator with Slack's own Node SDK: @slack/socket-mode receives a
-// slash command and a button click and acks them, @slack/web-api posts, updates, links (getPermalink),
-// opens a DM and a modal and reads users, and the emulator's control API shows that all of it landed as Slack
+// slash command, a button click and app_home_opened and acks them, @slack/web-api posts, updates, links
+// (getPermalink), opens a DM and a modal, publishes a Home tab (views.publish) and reads users, and the emulator's control API shows that all of it landed as Slack
 // would record it. Exits non-zero on any failure; always stops the emulator.
 //
 //   node tests/emulators/slack_sdk_test.mjs build/default/emulators/slack/jit-slack-emulator
@@ -86,9 +86,27 @@ async function main() {
     await ack();
     received.slash.push(body);
   });
+  // The app's Home tab: app_home_opened arrives as the SDK's own event, and the app publishes.
+  socketClient.on('app_home_opened', async ({ ack, event }) => {
+    await ack();
+    received.homeOpened = event;
+    if (event.tab !== 'home') return;
+    received.published = await web.views.publish({
+      user_id: event.user,
+      view: {
+        type: 'home',
+        blocks: [
+          { type: 'section', text: { type: 'mrkdwn', text: `Hello <@${event.user}>` } },
+          { type: 'actions', block_id: 'decision:req-1', elements: [
+            { type: 'button', action_id: 'approve', text: { type: 'plain_text', text: 'Approve' }, value: 'req-1' }] },
+        ],
+      },
+    });
+  });
   socketClient.on('interactive', async ({ ack, body }) => {
     await ack();
     received.actions.push(body);
+    if (body.type === 'block_actions' && body.container?.type === 'view') return;  // a Home tab click
     if (body.type === 'block_actions') {
       // A modal from the click's trigger_id, as the app's Deny button does (form-encoded `view`).
       received.view = await web.views.open({
@@ -205,6 +223,31 @@ async function main() {
   assert.deepEqual(disabled.users, ['U0DANA', 'U0ERIN']);
   await assert.rejects(new WebClient('xoxb-wrong', { slackApiUrl: apiUrl, retryConfig: { retries: 0 } }).auth.test(),
     (e) => e.data?.error === 'invalid_auth');
+
+  // The Home tab: opened (the SDK hands the event to its listener, which publishes with views.publish),
+  // shown by the emulator, clicked (block_actions from a view), and Slack's refusals.
+  await control('POST', 'home_opened', { user: 'U0DANA', tab: 'messages' });
+  await waitFor('the Messages tab event', () => received.homeOpened?.tab === 'messages');
+  await control('POST', 'home_opened', { user: 'U0DANA' });
+  await waitFor('views.publish from app_home_opened', () => received.published);
+  assert.equal(received.homeOpened.user, 'U0DANA');
+  assert.match(received.homeOpened.channel, /^D/);
+  assert.equal(received.published.view.type, 'home');
+  const home = await control('GET', 'home?user=U0DANA');
+  assert.equal(home.id, received.published.view.id);
+  assert.equal(home.view.blocks[0].text.text, 'Hello <@U0DANA>');
+  const actionsBefore = received.actions.length;
+  await control('POST', 'home_click', { user: 'U0DANA', action_id: 'approve', value: 'req-1' });
+  await waitFor('the Home tab click', () => received.actions.length === actionsBefore + 1);
+  const homeClick = received.actions.at(-1);
+  assert.equal(homeClick.container.type, 'view');
+  assert.equal(homeClick.container.view_id, home.id);
+  assert.equal(homeClick.view.type, 'home');
+  assert.equal(homeClick.actions[0].value, 'req-1');
+  await assert.rejects(web.views.publish({ user_id: 'U0DANA', hash: 'stale', view: { type: 'home', blocks: [] } }),
+    (e) => e.code === ErrorCode.PlatformError && e.data.error === 'hash_conflict');
+  await assert.rejects(web.views.publish({ user_id: 'U0DANA', view: { type: 'modal', blocks: [] } }),
+    (e) => e.code === ErrorCode.PlatformError && e.data.error === 'invalid_arguments');
 
   // A 429 with Retry-After is what the SDK recognises as a rate limit.
   await control('POST', 'ratelimit', { method: 'chat.postMessage', count: 1, retry_after: 7 });

@@ -17,6 +17,9 @@ class SignallingChat final : public Chat {
  public:
   Result<MessageRef> post_request(const AccessRequest& r) override { return inner.post_request(r); }
   Result<> update_request(const AccessRequest& r, const AuditEvent& e) override { return inner.update_request(r, e); }
+  Result<> post_escalation(const AccessRequest& r, const std::string& c, const std::vector<std::string>& a) override {
+    return inner.post_escalation(r, c, a);
+  }
   Result<> notify_requester(const AccessRequest& r, Notice n) override { return inner.notify_requester(r, n); }
   Result<> alert(const std::string& text) override {
     auto sent = inner.alert(text);

@@ -241,6 +241,9 @@ class HeldChat final : public Chat {
   explicit HeldChat(Chat& inner) : inner_(inner) {}
   Result<MessageRef> post_request(const AccessRequest& r) override { return inner_.post_request(r); }
   Result<> update_request(const AccessRequest& r, const AuditEvent& e) override { return inner_.update_request(r, e); }
+  Result<> post_escalation(const AccessRequest& r, const std::string& c, const std::vector<std::string>& a) override {
+    return inner_.post_escalation(r, c, a);
+  }
   Result<> alert(const std::string& text) override { return inner_.alert(text); }
   Result<> notify_requester(const AccessRequest& r, Notice n) override {
     if (n == Notice::active) {

@@ -23,6 +23,11 @@ class BlockingChat final : public Chat {
     wait();
     return next_.update_request(r, e);
   }
+  Result<> post_escalation(const AccessRequest& r, const std::string& channel,
+                           const std::vector<std::string>& approvers) override {
+    wait();
+    return next_.post_escalation(r, channel, approvers);
+  }
   Result<> notify_requester(const AccessRequest& r, Notice n) override {
     wait();
     return next_.notify_requester(r, n);

@@ -3,6 +3,7 @@
 #include "core/text.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -67,6 +68,17 @@ Result<> MemoryChat::update_request(const AccessRequest& r, const AuditEvent& e)
   else if (!e.detail.empty()) text += " (" + e.detail + ")";
   add({ChatLine::Kind::thread, r.chat_channel,
        fmt::format("{}: {}", e.actor, text)});
+  return {};
+}
+
+Result<> MemoryChat::post_escalation(const AccessRequest& r, const std::string& channel,
+                                     const std::vector<std::string>& approvers) {
+  std::lock_guard lock(mu_);
+  if (auto f = take_fault(); !f) return f;
+  if (r.chat_ts.empty()) return {};
+  add({ChatLine::Kind::post, channel,
+       fmt::format("escalated {}: {} https://memory-chat.example/archives/{}/p{}", r.id, fmt::join(approvers, ", "),
+                   r.chat_channel, r.chat_ts)});
   return {};
 }
 

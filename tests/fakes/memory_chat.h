@@ -25,6 +25,9 @@ class MemoryChat final : public Chat {
  public:
   Result<MessageRef> post_request(const AccessRequest& request) override;
   Result<> update_request(const AccessRequest& request, const AuditEvent& event) override;
+  // A post line in `channel`: "escalated <id>: <approvers> <permalink>".
+  Result<> post_escalation(const AccessRequest& request, const std::string& channel,
+                           const std::vector<std::string>& approvers) override;
   Result<> notify_requester(const AccessRequest& request, Notice notice) override;
   Result<> alert(const std::string& text) override;
 

@@ -28,7 +28,8 @@ inline AccessRequest new_request(std::string id, std::string requester = "U1", s
   return r;
 }
 
-// Every field set (version 1, state active, two decisions, grant, end, lease, chat message), with
+// Every field set (version 1, state active, two decisions, grant, end, lease, chat message, reminder
+// and escalation), with
 // text that needs escaping in SQL and JSON.
 inline AccessRequest full_request(std::string id = "r-full") {
   const TimePoint t0 = kRequestTime;
@@ -49,6 +50,8 @@ inline AccessRequest full_request(std::string id = "r-full") {
   r.lease_until = t0 + Seconds{40};
   r.chat_channel = "C123";
   r.chat_ts = "1700000000.000100";
+  r.reminded_at = t0 + Seconds{2};
+  r.escalated_at = t0 + Seconds{4};
   r.updated_at = t0 + Seconds{11};
   return r;
 }

@@ -8,26 +8,18 @@
 #include "emulators/slack/block_kit.h"
 #include "slack/escape.h"
 #include "slack/limits.h"
+#include "slack/render_fixture.h"
 
 namespace jit::slack {
 namespace {
+namespace blocks_test {  // its own names: the unity build compiles it beside other files
 
 using ::testing::HasSubstr;
 using ::testing::Not;
 
 const TimePoint kT = *parse_time("2026-11-24T10:00:00Z");
 
-Policy policy() {
-  Policy p;
-  AccountPolicy prod{.name = "prod", .id = "123456789012", .owner_channel = "C0PROD", .approvers = {"U0ALICE"}};
-  prod.roles.push_back({.name = "admin", .permission_set_arn = "arn:aws:sso:::permissionSet/x/ps-1",
-                        .max_duration = std::chrono::hours{2}, .tier = Tier::high, .requesters = {"*"}});
-  prod.roles.push_back({.name = "glass", .permission_set_arn = "arn:aws:sso:::permissionSet/x/ps-2",
-                        .max_duration = std::chrono::hours{1}, .tier = Tier::break_glass, .approvals_required = 2,
-                        .requesters = {"*"}});
-  p.accounts.push_back(prod);
-  return p;
-}
+Policy policy() { return testing::render_policy(); }
 
 AccessRequest request() {
   return AccessRequest{.id = "r7k2m9x", .requester = "U0DEV", .account = "prod", .account_id = "123456789012",
@@ -267,5 +259,6 @@ TEST(SlackBlocks, ALongDenyReasonStillReplacesTheButtons) {
   EXPECT_TRUE(reason.ends_with("&amp;…")) << reason.substr(reason.size() - 20);
 }
 
+}  // namespace blocks_test
 }  // namespace
 }  // namespace jit::slack

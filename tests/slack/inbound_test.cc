@@ -6,8 +6,12 @@
 #include "slack/modal.h"
 #include "slack/ids.h"
 #include "slack/step_up_links.h"
+#include "slack/home_tab.h"
 
 #include <fmt/format.h>
+
+#include <condition_variable>
+#include <mutex>
 
 namespace jit::testing {
 namespace {
@@ -391,12 +395,192 @@ TEST_F(InboundStepUpTest, ApproveOnAStepUpRoleAnswersWithTheLinkAndApprovesNothi
   EXPECT_EQ(http.last("views.open")["view"]["callback_id"], slack::kDenyModal);
 }
 
+// The Home tab's Approve is the same button: on a step-up role it answers with the link (by DM:
+// a Home has no channel to reply in) and approves nothing.
+TEST_F(InboundStepUpTest, ApproveFromTheHomeTabOnAStepUpRoleStillNeedsTheSecurityKey) {
+  AccessRequest r = submit("glass");
+  slack::Envelope from_home = click("U0ALICE", slack::kApproveAction, r.id);
+  from_home.payload["container"] = {{"type", "view"}, {"view_id", "V0HOME"}};
+  with_step_up.handle(from_home);
+  EXPECT_EQ(links.asked, std::vector<std::string>{"approve " + r.id + " U0ALICE"});
+  EXPECT_EQ(http.count("chat.postEphemeral"), 0);
+  EXPECT_EQ(http.last("conversations.open")["users"], "U0ALICE");
+  EXPECT_THAT(http.last("chat.postMessage").value("text", ""), HasSubstr("needs your security key"));
+  EXPECT_EQ(read(r.id).state, State::pending);
+  EXPECT_TRUE(read(r.id).decisions.empty());
+}
+
 TEST_F(InboundStepUpTest, ApproveOnAStepUpRoleWithoutTheServiceIsRefusedByName) {
   AccessRequest r = submit("glass");
   app.handle(click("U0ALICE", slack::kApproveAction, r.id));
   EXPECT_THAT(ephemeral_text(), HasSubstr("needs a security-key step-up"));
   EXPECT_THAT(ephemeral_text(), HasSubstr("[step_up]"));
   EXPECT_EQ(read(r.id).state, State::pending);
+}
+
+// The Home tab (issue 17): app_home_opened publishes the person's Home; changes republish the
+// requester's and the approver viewers' Homes; Release and Cancel act on the clicker's own only.
+class InboundHomeTest : public InboundHandlerTest {
+ protected:
+  static slack::Envelope home_opened(const std::string& user, const std::string& tab = "home") {
+    return {.envelope_id = "e9", .type = "events_api",
+            .payload = {{"type", "event_callback"},
+                        {"event", {{"type", "app_home_opened"}, {"user", user}, {"channel", "D0X"}, {"tab", tab}}}}};
+  }
+  // The views.publish calls so far for `user`, and the last view published for them.
+  int publishes(const std::string& user) {
+    std::lock_guard lock(http.mu);
+    return static_cast<int>(std::count_if(http.calls.begin(), http.calls.end(), [&](const auto& c) {
+      return c.first == "views.publish" && c.second.value("user_id", "") == user;
+    }));
+  }
+  json home_of(const std::string& user) {
+    std::lock_guard lock(http.mu);
+    for (auto it = http.calls.rbegin(); it != http.calls.rend(); ++it)
+      if (it->first == "views.publish" && it->second.value("user_id", "") == user) return it->second["view"];
+    return nullptr;
+  }
+  void settle() { ASSERT_TRUE(home.wait_idle(std::chrono::seconds(10))); }
+
+  slack::HomeTab home{*engine, api, directory, clock};
+  slack::InboundHandler with_home{*engine, api, directory, clock, false, nullptr, &home};
+};
+
+TEST_F(InboundHomeTest, OpeningTheHomeTabPublishesThatPersonsHome) {
+  AccessRequest r = submit();
+  settle();
+  const int before = publishes("U0ALICE");
+  with_home.handle(home_opened("U0ALICE"));
+  settle();
+  ASSERT_EQ(publishes("U0ALICE"), before + 1);
+  const std::string alice = home_of("U0ALICE").dump();
+  EXPECT_EQ(home_of("U0ALICE")["type"], "home");
+  EXPECT_THAT(alice, HasSubstr(fmt::format(R"("action_id":"{}")", slack::kApproveAction)));
+  EXPECT_THAT(alice, HasSubstr(fmt::format(R"("value":"{}")", r.id)));
+  EXPECT_THAT(alice, HasSubstr("Waiting for your decision"));
+  with_home.handle(home_opened("U0DEV"));
+  settle();
+  const std::string dev = home_of("U0DEV").dump();
+  EXPECT_THAT(dev, HasSubstr(slack::kCancelAction));
+  EXPECT_THAT(dev, ::testing::Not(HasSubstr(slack::kApproveAction))) << "nobody approves their own";
+  EXPECT_THAT(dev, ::testing::Not(HasSubstr("Waiting for your decision"))) << "U0DEV approves nothing";
+}
+
+TEST_F(InboundHomeTest, TheMessagesTabAndBadUserIdsPublishNothing) {
+  with_home.handle(home_opened("U0ALICE", "messages"));
+  with_home.handle(home_opened("<!channel>"));
+  with_home.handle(home_opened(std::string(100, 'U')));
+  slack::Envelope odd{.envelope_id = "e10", .type = "events_api", .payload = {{"event", "not an object"}}};
+  with_home.handle(odd);
+  settle();
+  EXPECT_EQ(http.count("views.publish"), 0);
+  // Without a Home tab configured, app_home_opened is ignored.
+  app.handle(home_opened("U0ALICE"));
+  settle();
+  EXPECT_EQ(http.count("views.publish"), 0);
+}
+
+TEST_F(InboundHomeTest, EveryChangeRepublishesTheRequesterAndTheApproversWhoOpenedIt) {
+  with_home.handle(home_opened("U0ALICE"));
+  with_home.handle(home_opened("U0EVE"));  // approves nothing
+  AccessRequest other = submit("read", "1h", "U0CAROL");  // carol never opened her Home
+  ASSERT_TRUE(engine->cancel(other.id, "U0CAROL"));
+  settle();
+  EXPECT_EQ(publishes("U0CAROL"), 0) << "someone who never opened their Home costs no views.publish";
+  with_home.handle(home_opened("U0DEV"));
+  settle();
+  const int alice = publishes("U0ALICE"), eve = publishes("U0EVE");
+  AccessRequest r = submit();
+  settle();
+  EXPECT_EQ(publishes("U0DEV"), 2) << "the requester's Home follows their request";
+  EXPECT_EQ(publishes("U0ALICE"), alice + 1) << "an approver who opened it sees the new request";
+  EXPECT_EQ(publishes("U0EVE"), eve) << "someone who may not decide is not bothered";
+  EXPECT_THAT(home_of("U0ALICE").dump(), HasSubstr(r.id));
+  with_home.handle(click("U0ALICE", slack::kApproveAction, r.id));
+  settle();
+  ASSERT_EQ(read(r.id).state, State::active);
+  const std::string dev = home_of("U0DEV").dump();
+  EXPECT_THAT(dev, HasSubstr(slack::kReleaseAction));
+  EXPECT_THAT(dev, HasSubstr("1h left"));
+  EXPECT_THAT(home_of("U0ALICE").dump(), HasSubstr("Nothing waits for your decision"));
+}
+
+TEST_F(InboundHomeTest, ReleaseAndCancelActOnTheClickersOwnOnly) {
+  AccessRequest granted = submit();
+  ASSERT_TRUE(engine->approve(granted.id, "U0ALICE"));
+  AccessRequest pending = submit("read");
+  with_home.handle(click("U0ALICE", slack::kReleaseAction, granted.id));
+  with_home.handle(click("U0ALICE", slack::kCancelAction, pending.id));
+  EXPECT_EQ(read(granted.id).state, State::active);
+  EXPECT_EQ(read(pending.id).state, State::pending);
+  EXPECT_EQ(http.count("chat.postEphemeral"), 2) << "each refusal is said to the clicker";
+  with_home.handle(click("U0DEV", slack::kCancelAction, pending.id));
+  EXPECT_EQ(read(pending.id).state, State::cancelled);
+  with_home.handle(click("U0DEV", slack::kReleaseAction, granted.id));
+  EXPECT_EQ(read(granted.id).state, State::revoked);
+  EXPECT_EQ(http.count("chat.postEphemeral"), 2) << "the engine's DM says it; no extra reply";
+  with_home.handle(click("U0DEV", slack::kReleaseAction, std::string(500, 'r')));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("request id"));
+}
+
+// Holds every call until opened, then passes it to `inner`: a Slack that is slow to answer.
+class GatedHttp final : public net::HttpClient {
+ public:
+  explicit GatedHttp(net::HttpClient& inner) : inner_(inner) {}
+  Result<net::HttpResponse> send(const net::Endpoint& endpoint, const net::HttpRequest& request) override {
+    std::unique_lock lock(mu_);
+    ++waiting_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return open_; });
+    lock.unlock();
+    return inner_.send(endpoint, request);
+  }
+  bool wait_for_a_call() {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return waiting_ > 0; });
+  }
+  void open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  net::HttpClient& inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int waiting_ = 0;
+  bool open_ = false;
+};
+
+// While Slack is slow, forty changes concerning the same two people cost each of them one more
+// publish, built from the store as it is when it goes.
+TEST_F(InboundHomeTest, ChangesWhileAPublishIsUnderwayCoalesceIntoOnePublishPerPerson) {
+  GatedHttp gated(http);
+  slack::WebApi slow_api{gated, *net::Endpoint::parse("http://127.0.0.1:9/api/"), "xoxb-test", clock};
+  slack::HomeTab slow{*engine, slow_api, directory, clock};  // now the engine's listener
+  struct OpenOnExit {  // whatever happens, the worker is let go before `slow` joins it
+    GatedHttp& gate;
+    ~OpenOnExit() { gate.open(); }
+  } open_on_exit{gated};
+  slow.opened("U0ALICE");
+  ASSERT_TRUE(gated.wait_for_a_call());  // the worker is inside views.publish for alice
+  slow.opened("U0DEV");                  // waits: its publish will show what the changes did
+  for (int i = 0; i < 20; ++i) {
+    AccessRequest r = submit("read", "1h");
+    ASSERT_TRUE(engine->cancel(r.id, "U0DEV"));
+  }
+  gated.open();
+  ASSERT_TRUE(slow.wait_idle(std::chrono::seconds(10)));
+  EXPECT_EQ(publishes("U0ALICE"), 2) << "her opening, then one for all forty changes";
+  EXPECT_EQ(publishes("U0DEV"), 1) << "the opening still to publish serves the changes too";
+  EXPECT_THAT(home_of("U0DEV").dump(), HasSubstr("No pending requests"));
+}
+
+TEST_F(InboundHomeTest, OpeningTheHomeTabIsNormalPriority) {
+  EXPECT_EQ(slack::InboundHandler::priority(home_opened("U0ALICE")), slack::Priority::normal);
+  slack::Envelope other{.envelope_id = "e11", .type = "events_api", .payload = {{"event", {{"type", "message"}}}}};
+  EXPECT_EQ(slack::InboundHandler::priority(other), slack::Priority::low);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 namespace jit::slack {
 namespace {
+namespace limits_test {  // its own names: the unity build compiles it beside other files
 
 using nlohmann::json;
 
@@ -114,5 +115,6 @@ TEST(SlackLimits, MessagesAndViewsAreFittedPlaceByPlace) {
   EXPECT_EQ(view["blocks"][0]["element"]["max_length"], kTextInputMaxLength);
 }
 
+}  // namespace limits_test
 }  // namespace
 }  // namespace jit::slack

@@ -11,6 +11,7 @@
 
 namespace jit::slack {
 namespace {
+namespace modal_test {  // its own names: the unity build compiles it beside other files
 
 using ::testing::HasSubstr;
 using nlohmann::json;
@@ -224,5 +225,6 @@ TEST(ReadSubmission, ViewsOfAnyShapeNeverThrow) {
   EXPECT_EQ(read_deny_submission(json::parse(R"({"state": {"values": {"reason": {"reason": {"value": 5}}}}})")).value(), "");
 }
 
+}  // namespace modal_test
 }  // namespace
 }  // namespace jit::slack

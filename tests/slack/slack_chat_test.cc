@@ -8,6 +8,7 @@
 
 namespace jit::slack {
 namespace {
+namespace slack_chat_test {  // its own names: the unity build compiles it beside other files
 
 using ::testing::HasSubstr;
 using nlohmann::json;
@@ -132,6 +133,42 @@ TEST_F(SlackChatTest, DirectoryResolvesGroupsWithACache) {
   EXPECT_EQ(http.count("usergroups.users.list"), 6) << "refreshed after the TTL";
 }
 
+// Issue 17: a reminder and an escalation mention their approvers (users and user groups) in the
+// thread; the escalation channel gets the request with a link to where the buttons are.
+TEST_F(SlackChatTest, RemindersAndEscalationsMentionTheirApproversAndTheEscalationIsLinked) {
+  AccessRequest r = request();
+  r.chat_ts = "1700000000.000100";
+  ASSERT_TRUE(chat.update_request(r, {.action = "reminded", .facts = R"({"approvers":["S0SRE","U0ALICE"],"at":1})"}));
+  EXPECT_EQ(http.calls.back().second["thread_ts"], "1700000000.000100");
+  EXPECT_EQ(http.calls.back().second["text"],
+            ":bell: Still waiting for a decision: <!subteam^S0SRE> <@U0ALICE>, please approve or deny.");
+  ASSERT_TRUE(chat.update_request(r, {.action = "escalated", .facts = R"({"approvers":["S0LEADS"],"at":1})"}));
+  EXPECT_THAT(http.calls.back().second["text"].get<std::string>(),
+              HasSubstr("Escalated: nobody has decided yet, so <!subteam^S0LEADS> may now approve or deny too."));
+  ASSERT_TRUE(chat.post_escalation(r, "C0ESC", {"S0LEADS", "U0BOB"}));
+  EXPECT_EQ(http.calls.back().first, "chat.postMessage");
+  const auto& posted = http.calls.back().second;
+  EXPECT_EQ(posted["channel"], "C0ESC");
+  const std::string text = posted["text"];
+  EXPECT_THAT(text, HasSubstr("<@U0DEV> asks for *admin* on *prod* for 30m (`r1`)"));
+  EXPECT_THAT(text, HasSubstr("<!subteam^S0LEADS> <@U0BOB>: you may approve or deny it"));
+  EXPECT_THAT(text, HasSubstr("<https://acme.slack.com/archives/C0PROD/p1700000000000100|open the request>"));
+  // Never posted: nothing to link.
+  const auto calls = http.calls.size();
+  ASSERT_TRUE(chat.post_escalation(request(), "C0ESC", {"S0LEADS"}));
+  EXPECT_EQ(http.calls.size(), calls);
+}
+
+TEST_F(SlackChatTest, TheDirectoryKnowsTheEscalationApproversGroups) {
+  auto c = config();
+  c->policy.accounts[0].escalation = {.escalate_after = std::chrono::minutes{30}, .approvers = {"S0LEADS"}};
+  SlackDirectory directory(api, std::shared_ptr<const Policy>(c, &c->policy), clock, std::chrono::seconds(60));
+  http.answers["usergroups.users.list"] = R"({"ok":true,"users":["U0BOB"]})";
+  auto groups = directory.groups_of("U0BOB");
+  ASSERT_TRUE(groups) << groups.error().message;
+  EXPECT_THAT(*groups, ::testing::ElementsAre("S0ADMINS", "S0DEVS", "S0LEADS", "S0SRE"));
+}
+
 TEST_F(SlackChatTest, AGroupSlackNoLongerKnowsIsEmptyAndAlertedOncePerInterval) {
   SlackDirectory directory(api, policy(), clock, std::chrono::seconds(60));
   std::vector<std::string> alerts;
@@ -206,5 +243,6 @@ TEST_F(SlackChatTest, DirectoryReadsTheProfileFreshEveryTime) {
   EXPECT_EQ(http.count("auth.test"), 1) << "asked once";
 }
 
+}  // namespace slack_chat_test
 }  // namespace
 }  // namespace jit::slack

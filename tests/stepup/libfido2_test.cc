@@ -13,6 +13,7 @@
 
 namespace jit::stepup {
 namespace {
+namespace libfido2_test {  // its own names: the unity build compiles it beside other files
 
 const RelyingParty kRp{"https://jit.example.test", "jit.example.test"};
 
@@ -93,5 +94,6 @@ TEST(LibFido2, CredVerifyHasNothingToCheckForAttestationNone) {
   fido_cred_free(&cred);
 }
 
+}  // namespace libfido2_test
 }  // namespace
 }  // namespace jit::stepup

@@ -151,8 +151,8 @@ TEST(DynamoStoreErrors, ThrottlingAndServerErrorsAreUnavailableValidationIsInter
 TEST(DynamoStoreErrors, LostHeadRaceIsRetriedFromAFreshRead) {
   int attempts = 0;
   ScriptedApi api(table_with([&](const Json& input) -> std::expected<Json, aws::AwsError> {
-    // request, lock, event, head: the head is the last item.
-    if (++attempts < 3) return aws_error("TransactionCanceledException", 400, cancelled(input["TransactItems"].size(), {3}));
+    // request, lock, the extension slot's check, event, head: the head is the last item.
+    if (++attempts < 3) return aws_error("TransactionCanceledException", 400, cancelled(input["TransactItems"].size(), {4}));
     return Json::object();
   }));
   auto store = open(api);
@@ -176,7 +176,7 @@ TEST(DynamoStoreErrors, EndlessHeadRaceEndsUnavailable) {
 TEST(DynamoStoreErrors, LostRequestOrSlotRaceIsConflictAtOnce) {
   // The request failed together with the head: the request decides.
   ScriptedApi dup(table_with([](const Json& input) {
-    return aws_error("TransactionCanceledException", 400, cancelled(input["TransactItems"].size(), {0, 3}));
+    return aws_error("TransactionCanceledException", 400, cancelled(input["TransactItems"].size(), {0, 4}));
   }));
   auto created = open(dup)->create_request(pending("r-1"), kSubmit);
   ASSERT_FALSE(created);
@@ -213,11 +213,16 @@ TEST(DynamoStoreErrors, TransactionsCarryATokenAndConditions) {
   ASSERT_TRUE(open(api)->create_request(pending("r-1"), kSubmit));
   EXPECT_EQ(seen["ClientRequestToken"].get<std::string>().size(), 32u);
   const Json& items = seen["TransactItems"];
-  ASSERT_EQ(items.size(), 4u);  // request, lock, event, head (pending holds no access: no live grant)
+  // request, lock, the extension slot's check, event, head (pending holds no access: no live grant)
+  ASSERT_EQ(items.size(), 5u);
   EXPECT_EQ(items[0]["Put"]["ConditionExpression"], "attribute_not_exists(pk)");
   EXPECT_EQ(items[1]["Put"]["Item"]["pk"]["S"], "OPEN#U1#prod#admin");
-  EXPECT_EQ(items[2]["Put"]["Item"]["sk"]["S"], "EVT#00000000000000000001");
-  EXPECT_EQ(items[3]["Put"]["ConditionExpression"], "attribute_not_exists(pk)");  // the first head
+  // A fresh request enters the main slot only while no extension waits beside it.
+  EXPECT_EQ(items[2]["ConditionCheck"]["Key"]["pk"]["S"], "OPEN#U1#prod#admin");
+  EXPECT_EQ(items[2]["ConditionCheck"]["Key"]["sk"]["S"], "EXTEND");
+  EXPECT_EQ(items[2]["ConditionCheck"]["ConditionExpression"], "attribute_not_exists(pk)");
+  EXPECT_EQ(items[3]["Put"]["Item"]["sk"]["S"], "EVT#00000000000000000001");
+  EXPECT_EQ(items[4]["Put"]["ConditionExpression"], "attribute_not_exists(pk)");  // the first head
 }
 
 TEST(DynamoStoreErrors, CreateTableIsIdempotent) {

@@ -4,6 +4,7 @@
 
 #include "contract/store_contract.h"
 #include "fakes/faulty_store.h"
+#include "fakes/requests.h"
 
 namespace jit {
 namespace {
@@ -12,21 +13,12 @@ INSTANTIATE_TEST_SUITE_P(Memory, StoreContract, ::testing::Values(StoreBackend{"
                            return std::make_unique<MemoryStore>(keys);
                          }}));
 
-AccessRequest sample_request(std::string id) {
-  AccessRequest r;
-  r.id = std::move(id);
-  r.requester = "U1";
-  r.account = "prod";
-  r.role = "admin";
-  return r;
-}
-
 using Method = FaultyStore::Method;
 
 TEST(FaultyStoreTest, FailsTheNextCallsBeforeTheyReachTheStore) {
   MemoryStore inner;
   FaultyStore store(inner);
-  const AccessRequest r = sample_request("r-1");
+  const AccessRequest r = testing::new_request("r-1");
   store.fail_next(Method::create_request, 2);  // Errc::unavailable by default
   for (int i = 0; i < 2; ++i) {
     auto failed = store.create_request(r, {.action = "submit"});
@@ -44,7 +36,7 @@ TEST(FaultyStoreTest, FailsTheNextCallsBeforeTheyReachTheStore) {
 TEST(FaultyStoreTest, FailingAfterTheCallReportsAnErrorForAWriteThatHappened) {
   MemoryStore inner;
   FaultyStore store(inner);
-  AccessRequest r = store.create_request(sample_request("r-1"), {.action = "submit"}).value();
+  AccessRequest r = store.create_request(testing::new_request("r-1"), {.action = "submit"}).value();
   r.state = State::cancelled;
   store.fail_next(Method::update_request, 1, Error::Unavailable("timed out"), FaultyStore::When::after);
   auto lost_reply = store.update_request(r, {.action = "cancel"});

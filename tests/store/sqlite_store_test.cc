@@ -294,6 +294,35 @@ TEST_F(SqliteStoreTest, AVersion4DatabaseGainsTheLocksTableAndKeepsItsRows) {
             fmt::format("instance-a {}", epoch_seconds(kT0) + 60));
 }
 
+// Issue 17: a version 6 database gains the reminder and escalation columns; its pending rows read
+// as neither reminded nor escalated, and both are kept once written.
+TEST_F(SqliteStoreTest, AVersion6DatabaseGainsTheReminderAndEscalationColumns) {
+  {
+    RawDatabase raw(path_);
+    for (int step = 0; step < 6; ++step) raw.rows(sqlite::kMigrations[step]);
+    raw.rows("PRAGMA user_version = 6");
+    raw.rows("INSERT INTO requests (id, version, requester, account, account_id, role, permission_set_arn, "
+             "duration_seconds, reason, ticket, created_at, updated_at, state, decisions, principal, end_reason, "
+             "lease_owner, chat_channel, chat_ts, requester_email) VALUES ('r-six', 1, 'U1', 'prod', "
+             "'123456789012', 'admin', 'arn', 3600, 'six', '', 1700000000, 1700000000, 'pending', '[]', '', '', "
+             "'', 'C1', '1.2', 'u1@example.com')");
+  }
+  auto store = open_store(path_);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(RawDatabase(path_).value("PRAGMA user_version"), std::to_string(sqlite::kSchemaVersion));
+  AccessRequest six = store->get_request("r-six").value();
+  EXPECT_FALSE(six.reminded_at);
+  EXPECT_FALSE(six.escalated_at);
+  six.reminded_at = kT0 + std::chrono::seconds(600);
+  six.escalated_at = kT0 + std::chrono::seconds(1200);
+  ASSERT_TRUE(store->update_request(six, {.at = kT0, .actor = "system:sweeper", .action = "escalated",
+                                          .request_id = "r-six"}));
+  const AccessRequest read = store->get_request("r-six").value();
+  EXPECT_EQ(read.reminded_at, kT0 + std::chrono::seconds(600));
+  EXPECT_EQ(read.escalated_at, kT0 + std::chrono::seconds(1200));
+  EXPECT_EQ(store->pending_before(from_epoch(1800000000), 10).value().at(0).escalated_at, read.escalated_at);
+}
+
 // Forks `processes` children that each open the file at `path` and wait for the parent to close a
 // pipe, so that all go at once; each then exits with `attempt(store, i)`: 1 won, 0 lost, 2 failed.
 // The counts of winners and losers; every child that failed is a test failure.
@@ -368,13 +397,13 @@ TEST_F(SqliteStoreTest, AVersion5DatabaseGainsTheStepUpTablesAndKeepsItsLocks) {
             fmt::format("U1 0 {} null", epoch_seconds(kT0)));
 }
 
-// Version 7 (issue 17): a request stored before extensions extends nothing, and still holds its
+// Version 8 (issue 17): a request stored before extensions extends nothing, and still holds its
 // slot: a fresh request beside it is refused, an extension of it is not.
-TEST_F(SqliteStoreTest, AVersion6DatabaseGainsExtensionsAndKeepsItsOpenSlots) {
+TEST_F(SqliteStoreTest, AVersion7DatabaseGainsExtensionsAndKeepsItsOpenSlots) {
   {
     RawDatabase raw(path_);
-    for (int step = 0; step < 6; ++step) raw.rows(sqlite::kMigrations[step]);
-    raw.rows("PRAGMA user_version = 6");
+    for (int step = 0; step < 7; ++step) raw.rows(sqlite::kMigrations[step]);
+    raw.rows("PRAGMA user_version = 7");
     raw.rows("INSERT INTO requests (id, version, requester, account, account_id, role, permission_set_arn, "
              "duration_seconds, reason, ticket, created_at, updated_at, state, decisions, principal, expires_at, "
              "end_reason, lease_owner, chat_channel, chat_ts) VALUES ('r-old', 3, 'U1', 'prod', '111111111111', "

@@ -8,6 +8,7 @@
 #include "app/audit_keys.h"
 #include "app/checkpoint_key.h"
 #include "app/config.h"
+#include "app/pagerduty.h"
 #include "app/step_up_tls.h"
 #include "cmd/jit/cli.h"
 #include "cmd/jit/commands.h"
@@ -19,7 +20,21 @@ namespace {
 
 std::string_view on_off(bool on) { return on ? "on" : "off"; }
 
-// What AWS itself enforces for each role (issue 14), defaults resolved: one line per role. An
+// What happens to a role's request nobody decides on (issue 17), as the role ends up with it:
+// "" when nothing does (it lapses at the approval window).
+std::string nobody_answers(const AccountPolicy& account, const RolePolicy& role) {
+  if (role.auto_approve) return "";
+  const EscalationPolicy e = escalation_of(account, role);
+  std::string out;
+  if (e.remind_after) out = fmt::format("reminded after {}", format_duration(*e.remind_after));
+  if (e.escalate_after)
+    out += fmt::format("{}escalated after {} to {}{}", out.empty() ? "" : ", ", format_duration(*e.escalate_after),
+                       fmt::join(e.approvers, ", "), e.channel.empty() ? "" : fmt::format(" (linked in {})", e.channel));
+  return out;
+}
+
+// What AWS itself enforces for each role (issue 14), defaults resolved: one line per role (and one
+// more for a role with a reminder or escalation, issue 17). An
 // iam-role account (issue 16) first gets a line on how the service reaches it and who may assume
 // its roles, and its roles name their IAM role. The external id is never printed.
 void print_enforcement(const Policy& policy, const AwsSettings& aws) {
@@ -32,14 +47,21 @@ void print_enforcement(const Policy& policy, const AwsSettings& aws) {
                  "(source identity: {})\n",
                  account.name, account.iam_role.management_role_arn, account.iam_role.base_principal_arn,
                  source_identity_form_name(account.iam_role.source_identity));
-    for (const auto& role : account.roles)
+    for (const auto& role : account.roles) {
       fmt::print("  {}/{} (tier {}): {}session_cutoff {}, scheduled_revoke {}; {}{} in {}{}\n", account.name,
                  role.name, tier_name(role.tier), iam_role ? fmt::format("role {}, ", role.permission_set_arn) : "",
                  on_off(role.session_cutoff), on_off(role.scheduled_revoke),
                  role.auto_approve ? "AUTO-APPROVED, posted"
-                                   : fmt::format("approved by {}", fmt::join(approvers_of(account, role), ", ")),
+                 : role.on_call_schedule.empty()
+                     ? fmt::format("approved by {}", fmt::join(approvers_of(account, role), ", "))
+                     : fmt::format("AUTO-APPROVED when the requester is on call on PagerDuty schedule {}, else "
+                                   "approved by {}",
+                                   role.on_call_schedule, fmt::join(approvers_of(account, role), ", ")),
                  role.approvers.empty() || role.auto_approve ? "" : " (the role's own)",
                  owner_channel_of(account, role), role.owner_channel.empty() ? "" : " (the role's own)");
+      if (const std::string nobody = nobody_answers(account, role); !nobody.empty())
+        fmt::print("    nobody answers: {}\n", nobody);
+    }
   }
   fmt::print("  scheduler: role {}, group {}; cut-off margin {}\n",
              aws.scheduler_role_arn.empty() ? "(none)" : aws.scheduler_role_arn, aws.scheduler_group,
@@ -90,6 +112,23 @@ void print_step_up(const Policy& policy, const StepUpSettings& s) {
              fmt::join(roles, ", "), s.origin, s.rp_id, s.listen, format_duration(s.link_lifetime));
 }
 
+// On-call auto-approval (issue 17) when a role asks for it: where PagerDuty is asked, and whether a
+// token is there as jit serve reads it. No token here (secrets are usually given only where the
+// service runs) is only a warning; the token is never printed.
+void print_pagerduty(const Config& config) {
+  std::vector<std::string> roles;
+  for (const auto& account : config.policy.accounts)
+    for (const auto& role : account.roles)
+      if (!role.on_call_schedule.empty())
+        roles.push_back(fmt::format("{}/{} (schedule {})", account.name, role.name, role.on_call_schedule));
+  if (roles.empty()) return;
+  const PagerDutySettings& s = config.settings.pagerduty;
+  fmt::print("  on-call auto-approval for {}: PagerDuty {}, timeout {}\n", fmt::join(roles, ", "), s.api_url,
+             format_duration(s.timeout));
+  if (auto token = load_pagerduty_token(s); !token)
+    std::cerr << fmt::format("jit: warning: {}; jit serve will not start without it\n", token.error().message);
+}
+
 }  // namespace
 
 int cmd_check_config(const std::string& path) {
@@ -112,6 +151,7 @@ int cmd_check_config(const std::string& path) {
              *key ? "audit checkpoints signed by key " + (**key).public_key().key_id() : "no audit checkpoints");
   print_enforcement(policy, (*config)->settings.aws);
   print_step_up(policy, (*config)->settings.step_up);
+  print_pagerduty(**config);
   return kExitOk;
 }
 

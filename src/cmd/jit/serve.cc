@@ -15,6 +15,7 @@
 #include "app/checkpoint_key.h"
 #include "app/config.h"
 #include "app/dry_run.h"
+#include "app/pagerduty.h"
 #include "app/runtime.h"
 #include "app/step_up_page.h"
 #include "app/step_up_tls.h"
@@ -29,6 +30,7 @@
 #include "observability/ops_server.h"
 #include "platform/signals.h"
 #include "slack/inbound.h"
+#include "slack/home_tab.h"
 #include "slack/slack_chat.h"
 #include "slack/socket_mode.h"
 #include "slack/step_up_service_links.h"
@@ -353,8 +355,14 @@ int run_serve(const ServeOptions& o) {
                  "are published, so truncating or rewriting the audit trail in the store cannot be detected\"");
   }
 
+  // On-call auto-approval (issue 17): PagerDuty is asked only when a role names a schedule; a
+  // missing or unusable token stops the start, as a missing Slack token does.
+  auto pagerduty = make_pagerduty(*rt.config(), rt.clock());
+  if (!pagerduty) return report(pagerduty.error());
+
   EngineOptions engine_options;
   engine_options.audit_keys = rt.audit_keys().keys;
+  engine_options.on_call = pagerduty->on_call.get();
   if (checkpoints) engine_options.on_granted = [publisher = checkpoints.get()] { publisher->request(); };
   engine_options.instance_id = o.instance_id;
   engine_options.lease = *lease;
@@ -385,11 +393,15 @@ int run_serve(const ServeOptions& o) {
   }
 
   std::atomic<bool> fatal{false};
+  std::unique_ptr<slack::HomeTab> home;
   std::unique_ptr<slack::InboundHandler> inbound;
   std::unique_ptr<slack::SocketModeClient> socket;
   if (slack) {
+    // The Home tab (issue 17) follows the engine's changes on a thread of its own.
+    home = std::make_unique<slack::HomeTab>(engine, *slack->bot_api, *directory, rt.clock(),
+                                            slack::HomeTabOptions{.dry_run = o.dry_run});
     inbound = std::make_unique<slack::InboundHandler>(engine, *slack->bot_api, *directory, rt.clock(), o.dry_run,
-                                                      step_up_links.get());
+                                                      step_up_links.get(), home.get());
     socket = make_socket(*slack, *inbound, rt.clock(), metrics,
                          static_cast<std::size_t>(rt.config()->settings.slack.queue_limit), [&](const Error& e) {
       spdlog::critical("event=slack_stopped error=\"{}\"", e.message);
@@ -425,6 +437,7 @@ int run_serve(const ServeOptions& o) {
   if (checkpoints) checkpoints->stop();
   // Stop taking envelopes and finish the ones already acked, then close the sockets.
   if (socket) socket->stop();
+  if (home) home->stop();
   if (step_up) step_up->server->stop();  // no approval through the page once the loop has stopped
   SignalWaiter::raise_in_process(SIGUSR1);  // wakes the signal thread if the loop stopped by itself
   signal_thread.join();
