@@ -15,30 +15,13 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr char kSandboxAccount[] = "111111111111";
-constexpr char kOpsSet[] = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-0000000000000004";
-constexpr char kDanaPrincipal[] = "1111111111-0000da7a-0000-4000-8000-000000000001";
+constexpr const char* kSandboxAccount = demo::kSandboxAccountId;
+constexpr const char* kOpsSet = demo::kOpsPermissionSet;
+const std::string kDanaPrincipal = demo::person_of(kDana).aws_id;
 // The emulated Scheduler fires this late (AWS promises within a minute).
 constexpr auto kFireDelay = 3s;
 
-// A high-tier role on the sandbox account: session_cutoff and scheduled_revoke by default.
-const std::string kHighRole = fmt::format(R"toml(
 
-  [[accounts.roles]]
-  name = "ops"
-  permission_set_arn = "{}"
-  max_duration = "1h"
-  tier = "high"
-  approvals_required = 1
-  requesters = ["*"]
-)toml", kOpsSet);
-
-bool dana_holds_ops(World& world) {
-  const json all = world.aws().assignments();
-  for (const auto& a : all["assignments"])
-    if (a.value("PrincipalId", "") == kDanaPrincipal && a.value("PermissionSetArn", "") == kOpsSet) return true;
-  return false;
-}
 
 std::string grant_ops(World& world, const std::string& reason) {
   std::string reply;
@@ -53,7 +36,7 @@ std::string grant_ops(World& world, const std::string& reason) {
 class AwsSideTest : public ::testing::TestWithParam<bool> {};
 
 TEST_P(AwsSideTest, WithEveryInstanceKilledTheDenyCutsTheSessionAndTheScheduleDeletesTheAssignment) {
-  World world({.instances = 1, .dynamodb = GetParam(), .schedule_fire_delay = kFireDelay, .policy_tail = kHighRole});
+  World world({.instances = 1, .dynamodb = GetParam(), .schedule_fire_delay = kFireDelay, .policy_tail = sandbox_ops_role()});
   const std::string id = grant_ops(world, "kill test");
   ASSERT_FALSE(id.empty());
   const auto expires_at = world.read(id)->expires_at.value();
@@ -68,7 +51,7 @@ TEST_P(AwsSideTest, WithEveryInstanceKilledTheDenyCutsTheSessionAndTheScheduleDe
 
   // Every instance dies well before the expiry.
   world.kill_instance(0);
-  ASSERT_TRUE(dana_holds_ops(world)) << world.aws().assignments().dump();
+  ASSERT_TRUE(dana_holds_sandbox_ops(world)) << world.aws().assignments().dump();
 
   // The deny: allowed up to the expiry second, denied from it on, with nothing of ours running.
   auto before = world.aws().session_allowed(session->id, expires_at - 1s);
@@ -80,7 +63,7 @@ TEST_P(AwsSideTest, WithEveryInstanceKilledTheDenyCutsTheSessionAndTheScheduleDe
   EXPECT_EQ(after->statement, "JitCutoff" + id) << after->reason;
 
   // The schedule: the assignment is gone within the minute, later than the expiry.
-  ASSERT_TRUE(World::poll([&] { return !dana_holds_ops(world); }, 60s + kFireDelay))
+  ASSERT_TRUE(World::poll([&] { return !dana_holds_sandbox_ops(world); }, 60s + kFireDelay))
       << world.aws().schedules().dump();
   const auto gone_at = std::chrono::system_clock::now();
   EXPECT_GE(gone_at, expires_at + kFireDelay);

@@ -184,5 +184,55 @@ TEST_F(IamRoleE2eTest, AFullTrustPolicyRefusesTheNextGrantAndSaysWhy) {
   EXPECT_EQ(world.audit_verify().first, 0) << world.audit_verify().second;
 }
 
+// More time on a role grant (issue 17): the extension writes its own window into the trust
+// policy and its own cut-off; the old grant's cut-off no longer cuts the session dana holds, the
+// extension's does, at the new end; she assumes the role again under the extension.
+TEST_F(IamRoleE2eTest, AnExtensionWritesItsOwnWindowAndMovesTheCutoff) {
+  World world({.iam_role = true});
+  const std::string id = grant(world, kDana, "30m");
+  ASSERT_FALSE(id.empty());
+  const auto old_end = world.read(id)->expires_at.value();
+  auto assumed = assume(world, kDana);
+  ASSERT_EQ(assumed.exit_code, 0) << assumed.err;
+  const std::string key = session_key(assumed);
+
+  world.slack().slash_command(kDana, fmt::format("extend {} 1h the billing job is still running", id));
+  std::string ext;
+  ASSERT_TRUE(World::poll(
+      [&] {
+        for (const auto& r : world.store().list_requests({.requester = kDana}).value_or(std::vector<AccessRequest>{}))
+          if (r.extends == id && !r.chat_ts.empty()) ext = r.id;
+        return !ext.empty();
+      },
+      10s))
+      << world.log(0);
+  ASSERT_TRUE(world.click(kAlice, ext, slack::kApproveAction, demo::kLegacy));
+  ASSERT_TRUE(world.wait_state(ext, State::active, 30s)) << world.log(0);
+  EXPECT_EQ(world.read(id)->state, State::revoked);
+  EXPECT_EQ(world.read(id)->end_reason, "extended by " + ext);
+  const auto new_end = world.read(ext)->expires_at.value();
+  EXPECT_GT(new_end, old_end);
+
+  const std::string trust = trust_policy(world);
+  EXPECT_NE(trust.find("JitGrant" + ext), std::string::npos) << trust;
+  // (The old grant's window stays until its own end, inside the extension's, and is pruned by the
+  // next write after it: AWS refuses it by time like any closed window.)
+  EXPECT_NE(trust.find(demo::kLegacyForeignStatement), std::string::npos) << trust;
+  EXPECT_NE(inline_policies(world).dump().find("JitCutoff" + ext), std::string::npos) << inline_policies(world).dump();
+  // The session dana holds goes on past the old end and is cut at the new one.
+  auto past_old = world.aws().role_session_allowed(key, old_end + 1s);
+  ASSERT_TRUE(past_old) << past_old.error().message;
+  EXPECT_TRUE(past_old->allowed) << past_old->reason;
+  auto past_new = world.aws().role_session_allowed(key, new_end + 1s);
+  ASSERT_TRUE(past_new) << past_new.error().message;
+  EXPECT_FALSE(past_new->allowed) << past_new->reason;
+  // She assumes it afresh under the extension; eve still cannot.
+  auto again = assume(world, kDana);
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(assume(world, kEve).exit_code, 0);
+  auto [code, out] = world.audit_verify();
+  EXPECT_EQ(code, 0) << out;
+}
+
 }  // namespace
 }  // namespace jit::testing

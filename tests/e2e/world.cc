@@ -14,6 +14,7 @@
 
 #include "app/aws_services.h"
 #include "app/store_url.h"
+#include "emulators/slack/block_kit.h"
 #include "net/https_client.h"
 #include "slack/ids.h"
 
@@ -57,6 +58,8 @@ demo::PolicyOptions::StepUpPage write_step_up_files(const std::string& dir, cons
 
 std::string extra_person(int k) { return fmt::format("U0P{:03}", k); }
 
+std::string pagerduty_user_id(const std::string& slack_user_id) { return "PD" + slack_user_id; }
+
 World::World(WorldOptions options) : options_(std::move(options)) {
   // Named after the test, or the suite for a World shared by a suite (SetUpTestSuite).
   const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -78,6 +81,14 @@ World::World(WorldOptions options) : options_(std::move(options)) {
     slack_options.users.push_back({extra_person(k), name, email});
     aws_options.users.push_back({name, email, fmt::format("2222222222-0000{:04x}-0000-4000-8000-000000000000", k)});
     leads.push_back(extra_person(k));
+  }
+  if (options_.pagerduty) {
+    emulators::PagerDutyEmulatorOptions pd_options;
+    for (const auto& u : slack_options.users) pd_options.users.push_back({pagerduty_user_id(u.id), u.name, u.email});
+    auto pagerduty = emulators::PagerDutyEmulator::start(pd_options);
+    if (!pagerduty) throw std::runtime_error("PagerDuty emulator: " + pagerduty.error().message);
+    pagerduty_ = std::move(*pagerduty);
+    options_.env.emplace_back("JIT_PAGERDUTY_TOKEN", emulators::kPagerDutyEmulatorToken);
   }
   slack_options.usergroups = {{demo::kLeads, leads}};
   slack_options.bot_token = demo::kSlackBotToken;
@@ -153,7 +164,10 @@ World::World(WorldOptions options) : options_(std::move(options)) {
                                                     .step_up = step_up,
                                                     .iam_role = options_.iam_role,
                                                     .trust_policy_size_limit = options_.trust_policy_size_limit})
-                           << options_.policy_tail;
+                           << options_.policy_tail
+                           << (pagerduty_ ? fmt::format("\n[pagerduty]\napi_url = \"{}\"\ntimeout = \"{}\"\n",
+                                                        pagerduty_->url(), options_.pagerduty_timeout)
+                                          : std::string());
   auto store = open_store(store_url_, aws_clients_);
   if (!store) throw std::runtime_error("store: " + store.error().message);
   store_ = std::move(*store);
@@ -172,6 +186,7 @@ World::~World() {
   if (moto_proxy_) moto_proxy_->stop();
   slack_->stop();
   aws_->stop();
+  if (pagerduty_) pagerduty_->stop();
   // Kept when a test failed, or when JIT_E2E_KEEP is set, for the instances' logs.
   if (!::testing::Test::HasFailure() && !std::getenv("JIT_E2E_KEEP")) std::filesystem::remove_all(dir_);
 }
@@ -351,6 +366,29 @@ bool World::wait_dm(const std::string& user, const std::string& containing, std:
       timeout);
 }
 
+std::optional<json> World::wait_home(const std::string& user, const std::function<bool(const json&)>& done, bool open,
+                                     json* last, std::chrono::milliseconds timeout) {
+  if (open) slack_->open_home(user);
+  std::optional<json> found;
+  slack_->wait_for(
+      [&](const emulators::SlackEmulator& s) {
+        const json home = s.home(user);
+        if (last) *last = home;
+        if (home.is_null() || !done(home["view"])) return false;
+        found = home["view"];
+        return true;
+      },
+      timeout);
+  return found;
+}
+
+bool World::has_button(const json& view, const std::string& action_id, const std::string& value) {
+  if (!view.is_object() || !view.contains("blocks")) return false;
+  for (const auto& [block, element] : emulators::block_kit::message_elements(view["blocks"]))
+    if (element->value("action_id", "") == action_id && element->value("value", "") == value) return true;
+  return false;
+}
+
 bool World::poll(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
   const auto until = std::chrono::steady_clock::now() + timeout;
   while (!done()) {
@@ -401,6 +439,28 @@ std::string World::metrics(int i) {
   auto endpoint = net::Endpoint::parse(fmt::format("http://127.0.0.1:{}", ops_port(i)));
   auto response = http->send(*endpoint, {.method = "GET", .target = "/metrics"});
   return response ? response->body : "";
+}
+
+std::string sandbox_ops_role() {
+  return fmt::format(R"toml(
+
+  [[accounts.roles]]
+  name = "ops"
+  permission_set_arn = "{}"
+  max_duration = "1h"
+  tier = "high"
+  approvals_required = 1
+  requesters = ["*"]
+)toml", demo::kOpsPermissionSet);
+}
+
+bool dana_holds_sandbox_ops(World& world) {
+  const json all = world.aws().assignments();  // held: a temporary's member dies before the loop body
+  for (const auto& a : all["assignments"])
+    if (a.value("PrincipalId", "") == demo::person_of(kDana).aws_id &&
+        a.value("PermissionSetArn", "") == demo::kOpsPermissionSet)
+      return true;
+  return false;
 }
 
 }  // namespace jit::testing

@@ -17,6 +17,7 @@
 
 #include "demo/world.h"
 #include "emulators/aws/aws_emulator.h"
+#include "emulators/pagerduty/pagerduty_emulator.h"
 #include "emulators/slack/slack_emulator.h"
 #include "net/http_server.h"
 #include "ports/clock.h"
@@ -73,7 +74,15 @@ struct WorldOptions {
   // policy's [aws] trust_policy_size_limit.
   bool iam_role = false;
   int trust_policy_size_limit = 0;
+  // Issue 17: the PagerDuty emulator runs in this process with the demo's people as PagerDuty
+  // users (pagerduty_user_id), nobody on call; the policy's [pagerduty] points at it with
+  // pagerduty_timeout, and the instances get its token in JIT_PAGERDUTY_TOKEN.
+  bool pagerduty = false;
+  std::string pagerduty_timeout = "2s";
 };
+
+// The PagerDuty user id the World gives a Slack user id (WorldOptions::pagerduty): "PD" + the id.
+std::string pagerduty_user_id(const std::string& slack_user_id);
 
 // The Slack id of extra person k (WorldOptions::extra_people): "U0P000", "U0P001", ...
 std::string extra_person(int k);
@@ -94,6 +103,7 @@ class World {
 
   emulators::SlackEmulator& slack() { return *slack_; }
   emulators::AwsEmulator& aws() { return *aws_; }
+  emulators::PagerDutyEmulator& pagerduty() { return *pagerduty_; }  // WorldOptions::pagerduty
   Store& store() { return *store_; }
   const std::string& store_url() const { return store_url_; }
   const std::string& policy_path() const { return policy_path_; }
@@ -128,6 +138,15 @@ class World {
   bool wait_dm(const std::string& user, const std::string& containing,
                std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+  // `user` opens the app's Home tab (app_home_opened) when `open`, then waits until the Home
+  // published for them satisfies `done` (given the view). The view, or nullopt after `timeout`
+  // (then `last`, when given, holds the last Home seen: {id, view, hash} or null).
+  std::optional<nlohmann::json> wait_home(const std::string& user, const std::function<bool(const nlohmann::json&)>& done,
+                                          bool open = false, nlohmann::json* last = nullptr,
+                                          std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  // Whether a published view (a Home) shows a button `action_id` whose value is `value`.
+  static bool has_button(const nlohmann::json& view, const std::string& action_id, const std::string& value);
+
   // Polls `done` every 10 ms up to `timeout`: for conditions outside the Slack emulator (the store,
   // processes, HTTP). (SlackEmulator::wait_for re-checks only when the emulator's state changes.)
   static bool poll(const std::function<bool()>& done, std::chrono::milliseconds timeout);
@@ -161,6 +180,7 @@ class World {
   std::unique_ptr<net::HttpClient> moto_client_;
   std::unique_ptr<emulators::SlackEmulator> slack_;
   std::unique_ptr<emulators::AwsEmulator> aws_;
+  std::unique_ptr<emulators::PagerDutyEmulator> pagerduty_;
   SystemClock clock_;
   std::shared_ptr<AwsServices> aws_clients_;  // the test's own clients of the shared DynamoDB table
   std::unique_ptr<Store> store_;
@@ -171,5 +191,12 @@ class World {
   };
   std::vector<Instance> instances_;
 };
+
+// A tier-high role "ops" on sandbox (demo::kOpsPermissionSet: session cut-off and schedule armed at
+// grant time), any duration up to 1h, requested by anyone: for WorldOptions::policy_tail. (The
+// demo's own high_role allows only its short grant, 30m and 1h.)
+std::string sandbox_ops_role();
+// Whether dana holds sandbox ops in the emulated Identity Center now.
+bool dana_holds_sandbox_ops(World& world);
 
 }  // namespace jit::testing
