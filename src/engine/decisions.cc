@@ -18,10 +18,8 @@ namespace jit {
 
 using engine_internal::already_decided;
 
-namespace {
+namespace engine_internal {
 
-// The request `requester` already has open for this account and role, if any: one open request
-// or grant per (requester, account, role).
 Result<std::optional<AccessRequest>> open_request_of(Store& store, const std::string& requester,
                                                      const std::string& account, const std::string& role) {
   RequestQuery q{.requester = requester, .states = {}, .limit = 1000};
@@ -33,6 +31,20 @@ Result<std::optional<AccessRequest>> open_request_of(Store& store, const std::st
     if (r.account == account && r.role == role) return std::move(r);
   return std::nullopt;
 }
+
+Error duplicate_of(const AccessRequest& r) {
+  return Error::Conflict(fmt::format(
+      "you already have request {} ({}) for role {} on account {}: one open request or grant per role; {}", r.id,
+      state_name(r.state), r.role, r.account,
+      r.state == State::pending ? "cancel it first to ask again" : "a longer session is a new request after it ends"));
+}
+
+}  // namespace engine_internal
+
+using engine_internal::duplicate_of;
+using engine_internal::open_request_of;
+
+namespace {
 
 constexpr char kActor[] = "system:engine";
 
@@ -50,16 +62,11 @@ Result<> may_decide(const Policy& policy, const AccessRequest& r, const Identity
   return check_approver(policy, r, who);
 }
 
-Error duplicate_of(const AccessRequest& r) {
-  return Error::Conflict(fmt::format(
-      "you already have request {} ({}) for role {} on account {}: one open request or grant per role; {}", r.id,
-      state_name(r.state), r.role, r.account,
-      r.state == State::pending ? "cancel it first to ask again" : "a longer session is a new request after it ends"));
-}
-
 }  // namespace
 
-Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
+Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) { return file_request(cmd, nullptr); }
+
+Result<AccessRequest> Engine::file_request(const SubmitCommand& cmd, std::string* bundle) {
   auto who = identity_of(cmd.requester);
   if (!who) return fail(who.error());
   const auto policy = this->policy();
@@ -89,7 +96,8 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
                                  .state = State::pending,
                                  .requester_email = standing->email,
                                  .principal = *principal,
-                                 .chat_channel = owner_channel_of(*checked->account, *checked->role)});
+                                 .chat_channel = owner_channel_of(*checked->account, *checked->role)},
+                                bundle);
   if (!created) return fail(created.error());
   if (options_.metrics) options_.metrics->inc("jit_requests_total", {{"outcome", "submitted"}});
   spdlog::info("event=submit request={} requester={} account={} role={} duration={}", created->id,
@@ -106,8 +114,9 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
     if (approved && approved->state != State::pending) return approved;
     if (!approved) spdlog::warn("event=auto_approve_refused request={} error=\"{}\"", result.id, approved.error().message);
   }
-  if (auto n = chat_.notify_requester(result, Notice::submitted); !n)
-    spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", result.id, n.error().message);
+  if (bundle == nullptr)
+    if (auto n = chat_.notify_requester(result, Notice::submitted); !n)
+      spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", result.id, n.error().message);
   tell_listener(result);
   return result;
 }
@@ -135,7 +144,7 @@ Result<std::string> Engine::principal_at_submit(const std::string& email, const 
       principal.error().message)));
 }
 
-Result<AccessRequest> Engine::create_pending(AccessRequest r) {
+Result<AccessRequest> Engine::create_pending(AccessRequest r, std::string* bundle) {
   Result<AccessRequest> created = fail(Error::Internal("not attempted"));
   for (int attempt = 0; attempt < 3; ++attempt) {
     r.id = options_.new_id();
@@ -149,8 +158,9 @@ Result<AccessRequest> Engine::create_pending(AccessRequest r) {
                                        r.account, r.account_id, format_duration(r.duration), r.reason,
                                        r.ticket.empty() ? "" : "; ticket: " + r.ticket, r.requester_email,
                                        r.principal),
-                 .facts = engine_internal::facts_of(Action::submit, r)};
+                 .facts = audit::facts::of_submit(r, bundle == nullptr ? "" : bundle->empty() ? r.id : *bundle)};
     created = create(r, e);
+    if (created && bundle != nullptr && bundle->empty()) *bundle = r.id;
     if (created || created.error().code != Errc::conflict) break;
     // Either the id was taken (try another) or an open request appeared meanwhile.
     if (auto existing = open_request_of(store_, r.requester, r.account, r.role); existing && *existing)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "core/model.h"
@@ -20,6 +21,13 @@ inline void clear_lease(AccessRequest& r) {
 // end events carry ended_at); "" for decisions, whose counts only their caller knows, and for
 // lease moves.
 std::string facts_of(Action action, const AccessRequest& r);
+
+// The request `requester` already has open for this account and role, if any: one open request
+// or grant per (requester, account, role).
+Result<std::optional<AccessRequest>> open_request_of(Store& store, const std::string& requester,
+                                                     const std::string& account, const std::string& role);
+// The refusal of a second open request for the role `r` (open) is for.
+Error duplicate_of(const AccessRequest& r);
 
 // Why a decision on `r` is no longer possible, in words for the person who clicked.
 std::string already_decided(const AccessRequest& r);

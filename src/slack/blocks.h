@@ -43,4 +43,9 @@ std::string escalation_text(const AccessRequest& request, const std::vector<std:
 // with the source identity) and that IAM may take a few seconds to apply it.
 std::string notice_text(const AccessRequest& request, Notice notice, const std::string& portal_url);
 
+// The requester's one direct message for several accounts in one request (issue 17): each filed
+// request (account, role, id, where it waits or what became of it at once) and each account not
+// filed with why. Every request is decided and ends on its own: its later notices are its own.
+std::string bundle_text(const BundleOutcome& outcome);
+
 }  // namespace jit::slack
