@@ -163,5 +163,32 @@ TEST_F(BundleTest, AnAccountThatFailsAtWriteTimeIsListedAndTheOthersStand) {
   expect_audit_ok();
 }
 
+// Each account's own step-up and auto-approval: the bundle neither skips nor adds them.
+TEST_F(BundleTest, AStepUpRoleStillNeedsTheKeyAndAnAutoApprovedOneIsApprovedAsAlone) {
+  auto more = std::make_shared<Config>(*config);
+  AccountPolicy keys{.name = "keys", .id = "555555555555", .owner_channel = "C0KEYS", .approvers = {"U0ALICE"}};
+  keys.roles.push_back({.name = "admin", .permission_set_arn = kAdminPs, .max_duration = std::chrono::hours{1},
+                        .requesters = {"*"}, .step_up = true});
+  AccountPolicy lab{.name = "lab", .id = "666666666666", .owner_channel = "C0LAB", .approvers = {"U0ALICE"}};
+  lab.roles.push_back({.name = "admin", .permission_set_arn = kAdminPs, .max_duration = std::chrono::hours{1},
+                       .approvals_required = 0, .requesters = {"*"}, .auto_approve = true});
+  more->policy.accounts.push_back(keys);
+  more->policy.accounts.push_back(lab);
+  engine->set_config(more);
+  auto out = bundle({"keys", "lab"});
+  ASSERT_TRUE(out) << out.error().message;
+  ASSERT_EQ(out->filed.size(), 2u);
+  const std::string with_key = out->filed[0].id, automatic = out->filed[1].id;
+  EXPECT_EQ(read(automatic).state, State::active);
+  EXPECT_EQ(read(automatic).decisions.at(0).approver, kAutoApprover);
+  auto refused = engine->approve(with_key, "U0ALICE");  // no security-key proof
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::denied);
+  EXPECT_EQ(read(with_key).state, State::pending);
+  EXPECT_TRUE(read(with_key).decisions.empty());
+  EXPECT_THAT(dms().back(), HasSubstr(with_key + " (keys, pending) " + automatic + " (lab, active)"));
+  expect_audit_ok();
+}
+
 }  // namespace
 }  // namespace jit::testing
