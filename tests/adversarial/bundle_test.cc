@@ -2,7 +2,8 @@
 // would have refused. Forged form submissions and commands that name an account the person may not
 // request, an unknown one, one twice, more than the bound, or leave out what one account's role
 // asks for, file nothing; a valid bundle leaves each account's rules (its approvers, its approval
-// count, no self-approval) exactly as they are for a request on its own.
+// count, no self-approval) exactly as they are for a request on its own, and a replayed one files
+// nothing more.
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -96,6 +97,11 @@ TEST_F(BundleAttack, EachAccountKeepsItsOwnApproversApprovalCountAndNoSelfApprov
   ASSERT_FALSE(prod.empty());
   ASSERT_FALSE(sandbox.empty());
   message_ts(sandbox, demo::kSandbox);
+  // The same submission replayed (a new envelope): both already open, so nothing more is filed.
+  const Mark replay = mark(kDana);
+  EXPECT_TRUE(submit_form(kDana, view, with_also({"sandbox"})).is_null());
+  EXPECT_TRUE(reply_after(replay, "nothing was filed"));
+  EXPECT_EQ(requests_of(kDana), 2u);
 
   // Her own sandbox request is not hers to approve, bundle or not.
   const Mark own = mark(kDana);
