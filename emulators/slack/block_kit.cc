@@ -135,6 +135,7 @@ json initial_value(const json& element) {
   const std::string type = element.value("type", "");
   json state{{"type", type}};
   if (type == "static_select") state["selected_option"] = element.value("initial_option", json());
+  else if (type == "multi_static_select") state["selected_options"] = element.value("initial_options", json::array());
   else if (type == "plain_text_input") state["value"] = element.value("initial_value", json());
   else if (type == "users_select") state["selected_user"] = element.value("initial_user", json());
   else return json();

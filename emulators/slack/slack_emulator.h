@@ -106,14 +106,14 @@ class SlackEmulator {
   // user's DM with the bot). Errc::not_found when there is no such message or button.
   Result<std::string> click(const std::string& user, const std::string& channel, const std::string& ts,
                             const std::string& action_id);
-  // Changes an element of an open modal (a static_select option value, or the text of a text
-  // input) and sends block_actions with container type "view". As in Slack, an element of an input
+  // Changes an element of an open modal (a static_select option value, a multi_static_select's
+  // option values comma-separated, or the text of a text input) and sends block_actions with container type "view". As in Slack, an element of an input
   // block without "dispatch_action": true only changes the view's state: no envelope, and the
   // result is "". Errc::not_found for an unknown view, block, element or option.
   Result<std::string> select_in_view(const std::string& user, const std::string& view_id, const std::string& block_id,
                                      const std::string& action_id, const std::string& value);
-  // Submits an open modal after entering `values` (block_id -> option value or text; the block's
-  // input element). Waits up to `wait` for the ack and returns
+  // Submits an open modal after entering `values` (block_id -> option value, option values
+  // comma-separated for a multi_static_select, or text; the block's input element). Waits up to `wait` for the ack and returns
   //   {"envelope_id":…, "acked":bool, "ack_payload": <payload or null>}
   // The ack decides the view's fate: response_action "errors" keeps it open, "update" replaces
   // it, anything else closes it. Errc::not_found for an unknown view or block; Errc::invalid when

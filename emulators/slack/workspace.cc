@@ -357,6 +357,22 @@ Result<json> Workspace::enter(View& view, const std::string& block_id, const std
     if (!option)
       return fail(Error::NotFound(fmt::format("block '{}': element '{}' has no option with value '{}'", block_id, id, value)));
     state["selected_option"] = action["selected_option"] = *option;
+  } else if (type == "multi_static_select") {
+    // `value`: the option values picked, comma-separated ("" picks none).
+    json picked = json::array();
+    for (std::size_t at = 0; !value.empty() && at <= value.size();) {
+      const std::size_t comma = std::min(value.find(',', at), value.size());
+      const std::string one = value.substr(at, comma - at);
+      const json* option = block_kit::find_option(e, one);
+      if (!option)
+        return fail(Error::NotFound(fmt::format("block '{}': element '{}' has no option with value '{}'", block_id, id, one)));
+      picked.push_back(*option);
+      at = comma + 1;
+    }
+    if (const json max = e.value("max_selected_items", json()); max.is_number_unsigned() && picked.size() > max.get<std::size_t>())
+      return fail(Error::Invalid(fmt::format("block '{}': element '{}' takes at most {} options", block_id, id,
+                                             max.get<std::size_t>())));
+    state["selected_options"] = action["selected_options"] = picked;
   } else if (type == "plain_text_input") {
     state["value"] = action["value"] = value;
   } else if (type == "users_select") {
@@ -375,11 +391,14 @@ Result<void> Workspace::check_required(const View& view) const {
     const std::string block_id = block.value("block_id", "");
     const json element = block.value("element", json::object());
     const std::string type = element.value("type", "");
-    if (type != "static_select" && type != "plain_text_input" && type != "users_select") continue;  // not emulated
+    if (type != "static_select" && type != "plain_text_input" && type != "users_select" &&
+        type != "multi_static_select")
+      continue;  // not emulated
     const json value = state.value(block_id, json::object()).value(element.value("action_id", ""), json::object());
     const bool empty = (!value.contains("selected_option") || value["selected_option"].is_null()) &&
                        (!value.contains("value") || value["value"].is_null() || value["value"] == "") &&
-                       (!value.contains("selected_user") || value["selected_user"].is_null());
+                       (!value.contains("selected_user") || value["selected_user"].is_null()) &&
+                       (!value.contains("selected_options") || value["selected_options"].empty());
     if (empty)
       return fail(Error::Invalid(fmt::format(
           "input block '{}' is required and empty: Slack's client does not submit the modal", block_id)));

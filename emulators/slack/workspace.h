@@ -81,7 +81,8 @@ class Workspace {
   // state.values (initial values overlaid with what the user entered).
   nlohmann::json render_view(const View& view) const;
   // Sets what the user entered in element action_id of block block_id (empty action_id: the
-  // block's only element). `value`: an option value for selects, the text for text inputs.
+  // block's only element). `value`: an option value for selects, option values comma-separated for
+  // a multi_static_select (at most its max_selected_items), the text for text inputs.
   // Returns the element's action as a block_actions payload lists it. Errc::not_found for an
   // unknown block/element/option, Errc::invalid for an element type the emulator cannot set.
   Result<nlohmann::json> enter(View& view, const std::string& block_id, const std::string& action_id,

@@ -12,19 +12,20 @@ std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_hand
 
 }  // namespace
 
-std::string of_submit(const AccessRequest& r) {
+std::string of_submit(const AccessRequest& r, const std::string& bundle) {
   Json j{{"requester", r.requester},
-                   {"account", r.account},
-                   {"account_id", r.account_id},
-                   {"role", r.role},
-                   {"permission_set_arn", r.permission_set_arn},
-                   {"duration_s", r.duration.count()},
-                   {"reason", r.reason},
-                   {"ticket", r.ticket},
-                   {"requester_email", r.requester_email},
-                   {"principal", r.principal},
-                   {"created_at", epoch_seconds(r.created_at)}};
+         {"account", r.account},
+         {"account_id", r.account_id},
+         {"role", r.role},
+         {"permission_set_arn", r.permission_set_arn},
+         {"duration_s", r.duration.count()},
+         {"reason", r.reason},
+         {"ticket", r.ticket},
+         {"requester_email", r.requester_email},
+         {"principal", r.principal},
+         {"created_at", epoch_seconds(r.created_at)}};
   if (!r.extends.empty()) j["extends"] = r.extends;
+  if (!bundle.empty()) j["bundle"] = bundle;
   return dump(j);
 }
 

@@ -9,6 +9,9 @@
 //                                  duration_s reason ticket requester_email principal created_at
 //                                  [extends: the grant an extension extends (issue 17); absent
 //                                   for a fresh request]
+//                                  [bundle: a request filed with others for several accounts
+//                                   (issue 17): the id of the bundle's first request, its own id
+//                                   included; absent for a request on its own]
 //   posted                         channel ts permalink
 //   approve_partial, approve,      approver approved reason at approvals needed
 //   deny                           (approvals: approvals counted so far, this one included;
@@ -62,8 +65,8 @@ namespace jit::audit::facts {
 
 using Json = nlohmann::json;
 
-// The facts of the submit event of `r`.
-std::string of_submit(const AccessRequest& r);
+// The facts of the submit event of `r`; `bundle`: the bundle it was filed in ("" for none).
+std::string of_submit(const AccessRequest& r, const std::string& bundle = "");
 // Where the request was posted; permalink "" when chat.getPermalink gave none.
 std::string of_posted(const std::string& channel, const std::string& ts, const std::string& permalink);
 // One decision; `approvals` counts approvals so far (this one included), `needed` is policy's;

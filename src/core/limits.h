@@ -25,5 +25,9 @@ inline constexpr std::size_t kMaxRequestIdLength = 64;
 // An account, role or duration as chosen in the request form (names, ids, "1h30m"). The policy
 // loader refuses longer account and role names, so each fits a Slack option value (150).
 inline constexpr std::size_t kMaxChoiceLength = 100;
+// Several accounts in one request (issue 17): the most accounts one request form or
+// `/jit request a,b,c ...` may name, the first account included. Each becomes its own request
+// (its own owner-channel message, approvals and expiry), so this bounds what one click files.
+inline constexpr std::size_t kMaxBundleAccounts = 10;
 
 }  // namespace jit::limits

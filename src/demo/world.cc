@@ -16,13 +16,6 @@ namespace {
 constexpr char kProdAccount[] = "123456789012";
 constexpr char kPermissionSet[] = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-";
 
-// ["a", "b"] in TOML.
-std::string toml_list(const std::vector<std::string>& items) {
-  std::vector<std::string> quoted;
-  for (const auto& i : items) quoted.push_back("\"" + i + "\"");
-  return fmt::format("[{}]", fmt::join(quoted, ", "));
-}
-
 // The [audit] table for the key files the options name ("" when they name none).
 std::string audit_section(const PolicyOptions& o) {
   if (o.audit_key_file.empty() && o.checkpoint_key_file.empty()) return "";
@@ -88,6 +81,12 @@ std::string legacy_iam_seed() {
 }
 
 // Most of its length is the TOML text itself.
+std::string toml_list(const std::vector<std::string>& items) {
+  std::vector<std::string> quoted;
+  for (const auto& i : items) quoted.push_back("\"" + i + "\"");
+  return fmt::format("[{}]", fmt::join(quoted, ", "));
+}
+
 std::string policy_text(const PolicyOptions& o) {
   const std::string durations =
       o.prod_admin_durations.empty() ? "" : "\n  allowed_durations = " + toml_list(o.prod_admin_durations);

@@ -126,6 +126,9 @@ struct PolicyOptions {
   int trust_policy_size_limit = 0;
 };
 
+// ["a", "b"] in TOML (the items are ids and names: not escaped).
+std::string toml_list(const std::vector<std::string>& items);
+
 // The policy file (TOML): accounts prod (123456789012, role admin) and sandbox (111111111111,
 // role developer, and ops with high_role) on the emulators' Identity Center instance, admins
 // U0ADMIN, ops channel C0OPS.

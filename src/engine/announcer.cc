@@ -51,6 +51,12 @@ Result<> Announcer::notify_requester(const AccessRequest& request, Notice notice
   return {};
 }
 
+Result<> Announcer::notify_bundle(const std::string& requester, const BundleOutcome& outcome) {
+  push({Kind::notice, outcome.bundle,
+        [requester, outcome](Chat& c) { return c.notify_bundle(requester, outcome); }});
+  return {};
+}
+
 Result<> Announcer::alert(const std::string& text) {
   push({Kind::alert, "", [text](Chat& c) { return c.alert(text); }});
   return {};

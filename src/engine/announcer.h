@@ -54,6 +54,8 @@ class Announcer final : public Chat {
   Result<> post_escalation(const AccessRequest& request, const std::string& channel,
                            const std::vector<std::string>& approvers) override;
   Result<> notify_requester(const AccessRequest& request, Notice notice) override;
+  // Queued as a notice (the bundle's id stands for its request id in the log).
+  Result<> notify_bundle(const std::string& requester, const BundleOutcome& outcome) override;
   Result<> alert(const std::string& text) override;
 
   // Stops taking items, delivers what waits until the queue is empty or `deadline` (on the clock)

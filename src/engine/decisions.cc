@@ -18,14 +18,11 @@ namespace jit {
 
 using engine_internal::already_decided;
 
-namespace {
+namespace engine_internal {
 
-// The request `requester` already has open for this account and role, if any: one open request
-// or grant per (requester, account, role).
-// `except`: a request not to count (the grant an extension extends, which it may sit beside).
 Result<std::optional<AccessRequest>> open_request_of(Store& store, const std::string& requester,
                                                      const std::string& account, const std::string& role,
-                                                     const std::string& except = "") {
+                                                     const std::string& except) {
   RequestQuery q{.requester = requester, .states = {}, .limit = 1000};
   for (State s : kAllStates)
     if (is_open(s)) q.states.push_back(s);
@@ -35,6 +32,24 @@ Result<std::optional<AccessRequest>> open_request_of(Store& store, const std::st
     if (r.account == account && r.role == role && (except.empty() || r.id != except)) return std::move(r);
   return std::nullopt;
 }
+
+Error duplicate_of(const AccessRequest& r) {
+  return Error::Conflict(fmt::format(
+      "you already have request {} ({}) for role {} on account {}: one open request or grant per role; {}", r.id,
+      state_name(r.state), r.role, r.account,
+      r.state == State::pending  ? "cancel it first to ask again"
+      : r.state == State::active ? fmt::format("for more time, use Request more time on its message or "
+                                               "/jit extend {} <duration> <reason>",
+                                               r.id)
+                                 : "ask again after it ends"));
+}
+
+}  // namespace engine_internal
+
+using engine_internal::duplicate_of;
+using engine_internal::open_request_of;
+
+namespace {
 
 constexpr char kActor[] = "system:engine";
 
@@ -52,20 +67,11 @@ Result<> may_decide(const Policy& policy, const AccessRequest& r, const Identity
   return check_approver(policy, r, who);
 }
 
-Error duplicate_of(const AccessRequest& r) {
-  return Error::Conflict(fmt::format(
-      "you already have request {} ({}) for role {} on account {}: one open request or grant per role; {}", r.id,
-      state_name(r.state), r.role, r.account,
-      r.state == State::pending  ? "cancel it first to ask again"
-      : r.state == State::active ? fmt::format("for more time, use Request more time on its message or "
-                                               "/jit extend {} <duration> <reason>",
-                                               r.id)
-                                 : "ask again after it ends"));
-}
-
 }  // namespace
 
-Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
+Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) { return file_request(cmd, nullptr); }
+
+Result<AccessRequest> Engine::file_request(const SubmitCommand& cmd, std::string* bundle) {
   auto who = identity_of(cmd.requester);
   if (!who) return fail(who.error());
   const auto policy = this->policy();
@@ -83,12 +89,13 @@ Result<AccessRequest> Engine::submit(const SubmitCommand& cmd) {
 
   const TimePoint now = clock_.now();
   auto created = create_pending(engine_internal::pending_request(*checked, cmd.requester, cmd.reason, cmd.ticket, now,
-                                                                 standing->email, *principal));
+                                                                 standing->email, *principal),
+                                bundle);
   if (!created) return fail(created.error());
-  return after_submit(*created, *checked->role);
+  return after_submit(*created, *checked->role, bundle == nullptr);
 }
 
-Result<AccessRequest> Engine::after_submit(AccessRequest created, const RolePolicy& role) {
+Result<AccessRequest> Engine::after_submit(AccessRequest created, const RolePolicy& role, bool tell_requester) {
   if (options_.metrics) options_.metrics->inc("jit_requests_total", {{"outcome", "submitted"}});
   spdlog::info("event=submit request={} requester={} account={} role={} duration={}{}", created.id, created.requester,
                created.account, created.role, format_duration(created.duration),
@@ -104,8 +111,9 @@ Result<AccessRequest> Engine::after_submit(AccessRequest created, const RolePoli
     if (approved && approved->state != State::pending) return approved;
     if (!approved) spdlog::warn("event=auto_approve_refused request={} error=\"{}\"", result.id, approved.error().message);
   }
-  if (auto n = chat_.notify_requester(result, Notice::submitted); !n)
-    spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", result.id, n.error().message);
+  if (tell_requester)
+    if (auto n = chat_.notify_requester(result, Notice::submitted); !n)
+      spdlog::warn("event=chat_notify_failed request={} error=\"{}\"", result.id, n.error().message);
   tell_listener(result);
   return result;
 }
@@ -133,7 +141,7 @@ Result<std::string> Engine::principal_at_submit(const std::string& email, const 
       principal.error().message)));
 }
 
-Result<AccessRequest> Engine::create_pending(AccessRequest r) {
+Result<AccessRequest> Engine::create_pending(AccessRequest r, std::string* bundle) {
   Result<AccessRequest> created = fail(Error::Internal("not attempted"));
   for (int attempt = 0; attempt < 3; ++attempt) {
     r.id = options_.new_id();
@@ -147,8 +155,9 @@ Result<AccessRequest> Engine::create_pending(AccessRequest r) {
                                        r.account, r.account_id, format_duration(r.duration), r.reason,
                                        r.ticket.empty() ? "" : "; ticket: " + r.ticket, r.requester_email,
                                        r.principal),
-                 .facts = engine_internal::facts_of(Action::submit, r)};
+                 .facts = audit::facts::of_submit(r, bundle == nullptr ? "" : bundle->empty() ? r.id : *bundle)};
     created = create(r, e);
+    if (created && bundle != nullptr && bundle->empty()) *bundle = r.id;
     if (created || created.error().code != Errc::conflict) break;
     // Either the id was taken (try another) or an open request appeared meanwhile (for an
     // extension: another extension, or the grant it extends is no longer open: the store says so).

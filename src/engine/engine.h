@@ -97,6 +97,17 @@ struct ExtendCommand {
   std::string reason;
 };
 
+// Several accounts in one request (issue 17): one role name, duration, reason and ticket on each
+// of `accounts` (names or ids, the first one first).
+struct BundleCommand {
+  std::string requester;
+  std::vector<std::string> accounts;
+  std::string role;
+  std::string duration;
+  std::string reason;
+  std::string ticket;
+};
+
 struct SweepReport {
   int lapsed = 0;     // pending requests expired past the approval window
   int revoked = 0;    // grants revoked past their expiry (the timers missed them)
@@ -156,6 +167,18 @@ class Engine {
   // already open. Approved before the grant ends, its grant takes the assignment over without a
   // gap (engine/extend.cc); after, it is an ordinary grant.
   Result<AccessRequest> extend(const ExtendCommand& command);
+
+  // Several accounts in one request (issue 17). First checks every account as a request on its own
+  // would be checked (check_bundle: the bound, each account once, every policy rule) and that none
+  // of them is already open for the requester: any refusal files nothing (the error names the
+  // account). Then files each account through submit's own path, one after the other (each its own
+  // request, posted in its own owner channel, decided, granted and expired on its own; an
+  // auto-approved role is approved as it would be alone), its submit event carrying the `bundle`
+  // fact (the first filed request's id). One that still fails (a request for it appeared
+  // meanwhile, the provider could not be asked) is listed as not filed and the others stand. The
+  // requester gets one direct message for the whole bundle (Chat::notify_bundle) instead of each
+  // request's `submitted` notice.
+  Result<BundleOutcome> submit_bundle(const BundleCommand& command);
   // Records an approval; the last approval needed starts the grant (which runs inside this call).
   // A role with step_up (policy as it is now) needs `step_up`, the proof of a verified WebAuthn
   // assertion for this request by this approver: without it Errc::denied and nothing is written.
@@ -279,10 +302,16 @@ class Engine {
   Result<std::string> principal_at_submit(const std::string& email, const std::string& target_arn);
   // Stores a new pending request under a fresh id with its submit event; Errc::conflict naming the
   // open request when one for the same role appeared meanwhile.
-  Result<AccessRequest> create_pending(AccessRequest request);
+  // `bundle` (issue 17): null for a request on its own; else the bundle's id for its submit
+  // event's facts, and when it is "" (the bundle's first request) it is set to this request's id.
+  Result<AccessRequest> create_pending(AccessRequest request, std::string* bundle = nullptr);
+  // submit's path for one request; `bundle` as create_pending's. In a bundle the requester's
+  // `submitted` notice is left to submit_bundle (one message for all).
+  Result<AccessRequest> file_request(const SubmitCommand& command, std::string* bundle);
   // After a new pending request is stored: counts and logs it, posts it to its owner channel, approves it when its
-  // role auto-approves or its requester is on call (and it was posted), tells the requester. The request as it is then.
-  Result<AccessRequest> after_submit(AccessRequest created, const RolePolicy& role);
+  // role auto-approves or its requester is on call (and it was posted), tells the requester (unless
+  // `tell_requester` is false: a bundle's one message does). The request as it is then.
+  Result<AccessRequest> after_submit(AccessRequest created, const RolePolicy& role, bool tell_requester = true);
 
   // --- Extensions (engine/extend.cc, issue 17). ---
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "core/model.h"
@@ -50,6 +51,15 @@ inline AccessRequest pending_request(const CheckedRequest& checked, const std::s
           .principal = principal,
           .chat_channel = owner_channel_of(*checked.account, *checked.role)};
 }
+
+// The request `requester` already has open for this account and role, if any: one open request
+// or grant per (requester, account, role). `except`: a request not to count (the grant an
+// extension extends, which it may sit beside).
+Result<std::optional<AccessRequest>> open_request_of(Store& store, const std::string& requester,
+                                                     const std::string& account, const std::string& role,
+                                                     const std::string& except = "");
+// The refusal of a second open request for the role `r` (open) is for.
+Error duplicate_of(const AccessRequest& r);
 
 // Why a decision on `r` is no longer possible, in words for the person who clicked.
 std::string already_decided(const AccessRequest& r);

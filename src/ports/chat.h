@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/bundle.h"
 #include "core/error.h"
 #include "core/model.h"
 #include "core/user_standing.h"
@@ -42,6 +43,19 @@ class Chat {
 
   // Direct message to the requester.
   virtual Result<> notify_requester(const AccessRequest& request, Notice notice) = 0;
+
+  // Several accounts in one request (issue 17): one direct message to `requester` listing the
+  // bundle, each filed request (account, role, id, where it was posted, its state) and each account
+  // not filed with why. The engine sends it instead of each request's `submitted` notice; every
+  // later notice is the request's own. The default, for a chat that cannot list a bundle: each
+  // filed request's `submitted` notice (the first failure is returned).
+  virtual Result<> notify_bundle(const std::string& requester, const BundleOutcome& outcome) {
+    (void)requester;
+    Result<> first;
+    for (const auto& r : outcome.filed)
+      if (auto sent = notify_requester(r, Notice::submitted); !sent && first) first = sent;
+    return first;
+  }
 
   // A message to the operators (the ops channel), e.g. a revoke that keeps failing.
   virtual Result<> alert(const std::string& text) = 0;

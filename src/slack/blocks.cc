@@ -236,6 +236,42 @@ std::optional<json> notice_blocks(const AccessRequest& r, Notice n, const std::s
                                                                   {"value", r.id}}})}}})}};
 }
 
+namespace {
+
+// Where one request of a bundle stands right after it was filed.
+std::string filed_state(const AccessRequest& r) {
+  switch (r.state) {
+    case State::pending:
+      return r.chat_channel.empty() ? "waiting for approval"
+                                    : fmt::format("waiting for approval in <#{}>", escape(r.chat_channel));
+    case State::approved:
+    case State::granting: return "approved; granting access";
+    case State::active: return fmt::format("active until {}", when(*r.expires_at));
+    default: return std::string(state_name(r.state));
+  }
+}
+
+}  // namespace
+
+std::string bundle_text(const BundleOutcome& outcome) {
+  std::string out;
+  if (outcome.filed.empty()) {
+    out = "None of your requests could be filed:\n";
+  } else {
+    const AccessRequest& first = outcome.filed.front();
+    out = fmt::format("Your request for *{}* for {} on {} account{} (bundle `{}`): each one is approved, granted "
+                      "and ends on its own.\n",
+                      escape(first.role), format_duration(first.duration), outcome.filed.size(),
+                      outcome.filed.size() == 1 ? "" : "s", escape(outcome.bundle));
+    for (const auto& r : outcome.filed)
+      out += fmt::format("• *{}* (`{}`): {}\n", escape(r.account), escape(r.id), filed_state(r));
+    if (!outcome.not_filed.empty()) out += "Not filed:\n";
+  }
+  for (const auto& n : outcome.not_filed)
+    out += fmt::format("• *{}*: {}\n", escape(n.account), escape(n.error.message));
+  return out;
+}
+
 std::string mark_dry_run(bool dry_run, std::string text) {
   return fit(dry_run ? std::string(kDryRunBanner) + "\n" + text : text, kMessageTextLimit);
 }

@@ -49,5 +49,9 @@ std::string notice_text(const AccessRequest& request, Notice notice, const std::
 // a "Request more time" button (issue 17) whose value is the grant's id. nullopt for the other
 // notices: they are text alone.
 std::optional<nlohmann::json> notice_blocks(const AccessRequest& request, Notice notice, const std::string& text);
+// The requester's one direct message for several accounts in one request (issue 17): each filed
+// request (account, role, id, where it waits or what became of it at once) and each account not
+// filed with why. Every request is decided and ends on its own: its later notices are its own.
+std::string bundle_text(const BundleOutcome& outcome);
 
 }  // namespace jit::slack

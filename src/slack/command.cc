@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <expected>
 #include <cctype>
 #include <optional>
 #include <vector>
@@ -36,9 +37,36 @@ std::string trim(std::string_view s) {
 constexpr const char* kRequestUsage = "`/jit request <account> <role> <duration> <reason…> [--ticket ID]`, "
                                       "e.g. `/jit request prod admin 1h rotate the TLS key --ticket OPS-42`";
 
+// "prod,staging": the accounts of a request, in order (issue 17); an empty name or more than
+// limits::kMaxBundleAccounts is an error (its message).
+std::expected<std::vector<std::string>, std::string> split_accounts(std::string_view word) {
+  std::vector<std::string> out;
+  while (true) {
+    const std::size_t comma = word.find(',');
+    std::string_view name = word.substr(0, comma);
+    if (name.empty())
+      return std::unexpected(fmt::format("An account name is missing in `{}`: separate accounts with commas, no "
+                                         "spaces, e.g. `prod,staging`. {}",
+                                         escape(word.substr(0, limits::kMaxChoiceLength)), kRequestUsage));
+    if (out.size() == limits::kMaxBundleAccounts)
+      return std::unexpected(fmt::format("One request names at most {} accounts: ask for the others in a second "
+                                         "request.",
+                                         limits::kMaxBundleAccounts));
+    out.emplace_back(name);
+    if (comma == std::string_view::npos) return out;
+    word.remove_prefix(comma + 1);
+  }
+}
+
 Command parse_request(std::string_view rest) {
   RequestAccess r;
   r.account = std::string(next_word(rest));
+  if (r.account.find(',') != std::string::npos) {
+    auto accounts = split_accounts(r.account);
+    if (!accounts) return Unknown{accounts.error()};
+    r.account = accounts->front();
+    r.more_accounts.assign(accounts->begin() + 1, accounts->end());
+  }
   r.role = std::string(next_word(rest));
   r.duration = std::string(next_word(rest));
   if (r.account.empty() || r.role.empty() || r.duration.empty())
@@ -164,6 +192,10 @@ std::string help_text() {
          "• `/jit`: open the request form\n"
          "• `/jit request <account> <role> <duration> <reason…> [--ticket ID]`: ask without the form "
          "(durations like `30m`, `1h30m`, `2h`)\n"
+         "• `/jit request prod,staging <role> …`: the same role on several accounts (up to " +
+         std::to_string(limits::kMaxBundleAccounts) +
+         ", comma-separated; the form's \"Also for these accounts\" does the same): each account becomes a request "
+         "of its own, decided by its own approvers and ending on its own\n"
          "• `/jit list`: your pending requests and active grants\n"
          "• `/jit release <id>`: end your grant now\n"
          "• `/jit extend <id> <duration> <reason…>`: ask for more time on your active grant (an approver "

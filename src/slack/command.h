@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace jit::slack {
 
@@ -11,7 +12,10 @@ struct OpenModal {};  // "/jit" alone
 struct Help {};       // "/jit help"
 struct ListMine {};   // "/jit list"
 struct RequestAccess {
-  std::string account;
+  std::string account;  // the first account named
+  // Several accounts in one request (issue 17): "/jit request prod,staging admin 1h ..." names
+  // "prod" in `account` and the others here, in order (at most limits::kMaxBundleAccounts in all).
+  std::vector<std::string> more_accounts;
   std::string role;
   std::string duration;
   std::string reason;

@@ -27,5 +27,8 @@ inline constexpr char kRoleField[] = "role";
 inline constexpr char kDurationField[] = "duration";
 inline constexpr char kReasonField[] = "reason";
 inline constexpr char kTicketField[] = "ticket";
+// Several accounts in one request (issue 17): a multi-select of the other accounts with the
+// chosen role; each one picked becomes a request of its own.
+inline constexpr char kAlsoAccountsField[] = "also_accounts";
 
 }  // namespace jit::slack

@@ -28,6 +28,13 @@ Result<std::string> request_id_from(const std::string& text) {
   return text;
 }
 
+// Every account a request names, the first one first (issue 17: more than one is a bundle).
+std::vector<std::string> accounts_of(const std::string& first, const std::vector<std::string>& more) {
+  std::vector<std::string> out{first};
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
 }  // namespace
 
 InboundHandler::InboundHandler(Engine& engine, WebApi& api, Directory& directory, const Clock& clock, bool dry_run,
@@ -188,7 +195,11 @@ void InboundHandler::on_command(const json& p) {
     reply(channel, user, help_text());
   } else if (std::holds_alternative<ListMine>(command)) {
     reply(channel, user, list_for(user));
-  } else if (const auto* r = std::get_if<RequestAccess>(&command)) {
+  } else if (const auto* r = std::get_if<RequestAccess>(&command); r && !r->more_accounts.empty()) {
+    auto done = engine_.submit_bundle({user, accounts_of(r->account, r->more_accounts), r->role, r->duration,
+                                       r->reason, r->ticket});
+    reply(channel, user, done ? bundle_text(*done) : ":warning: " + escape(done.error().message));
+  } else if (r) {
     auto done = engine_.submit({user, r->account, r->role, r->duration, r->reason, r->ticket});
     reply(channel, user,
           result_text(done, done ? fmt::format("Request `{}` is waiting for approval in <#{}>.", done->id,
@@ -319,9 +330,17 @@ std::optional<json> InboundHandler::ack_payload(const Envelope& envelope) {
   auto values = read_submission(view);
   if (!values) return json{{"response_action", "errors"}, {"errors", values.error()}};
   auto groups = directory_.groups_of(user);
-  auto checked = check_request(*engine_.policy(), {{user, groups ? *groups : std::vector<std::string>{}},
-                                                   values->account, values->role, values->duration, values->reason,
-                                                   values->ticket});
+  const RequestDraft draft{{user, groups ? *groups : std::vector<std::string>{}}, values->account, values->role,
+                           values->duration, values->reason, values->ticket};
+  if (!values->also_accounts.empty()) {
+    // Several accounts (issue 17): each checked as a request on its own; a refusal is shown on the
+    // field it is about, naming the account.
+    if (auto checked = check_bundle(*engine_.policy(), draft, accounts_of(values->account, values->also_accounts));
+        !checked)
+      return field_errors(checked.error());
+    return std::nullopt;
+  }
+  auto checked = check_request(*engine_.policy(), draft);
   if (!checked) return field_errors(checked.error());
   return std::nullopt;  // valid: the modal closes, and handle() submits
 }
@@ -333,6 +352,13 @@ void InboundHandler::on_view_submission(const json& p) {
   if (callback == kRequestModal) {
     auto values = read_submission(view);
     if (!values) return;  // ack_payload showed the errors
+    if (!values->also_accounts.empty()) {
+      auto done = engine_.submit_bundle({user, accounts_of(values->account, values->also_accounts), values->role,
+                                         values->duration, values->reason, values->ticket});
+      // Filed: the engine's one DM lists the bundle; only a refusal of the whole needs a word here.
+      if (!done) reply("", user, ":warning: " + escape(done.error().message));
+      return;
+    }
     auto done = engine_.submit({user, values->account, values->role, values->duration, values->reason, values->ticket});
     // Submitted: the engine's DM says so (with the channel); only a failure needs a word here.
     if (!done) reply("", user, ":warning: " + escape(done.error().message));

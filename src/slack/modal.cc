@@ -62,6 +62,47 @@ std::string text_value(const json& values, const std::string& block) {
   return string_at(*v, {"value"});
 }
 
+// "Also for these accounts" (issue 17): the other accounts where `who` may request a role named
+// like `role`, or null when there are none. Not dispatched: the choice changes nothing else in the
+// form (each account's own rules are checked on submission).
+json also_accounts_block(const Policy& policy, const Identity& who, const RolePolicy& role,
+                         const AccountPolicy& account) {
+  constexpr std::size_t kMaxOptions = 100;  // Slack's limit on a select's options
+  json options = json::array();
+  for (const auto* a : accounts_with_role(policy, who, role.name, account.name))
+    if (options.size() < kMaxOptions) options.push_back(option(fmt::format("{} ({})", a->name, a->id), a->name));
+  if (options.empty()) return nullptr;
+  return {{"type", "input"},
+          {"block_id", kAlsoAccountsField},
+          {"optional", true},
+          {"label", plain("Also for these accounts")},
+          {"hint", plain(fmt::format("Each account becomes a request of its own, decided by that account's "
+                                     "approvers; up to {} more.",
+                                     limits::kMaxBundleAccounts - 1))},
+          {"element", {{"type", "multi_static_select"}, {"action_id", kAlsoAccountsField}, {"options", options},
+                       {"max_selected_items", limits::kMaxBundleAccounts - 1},
+                       {"placeholder", plain("Same role elsewhere (optional)")}}}};
+}
+
+// The values picked in the "Also for these accounts" multi-select of a view's state values: each
+// option's value; an error for more than the bound or a value past its limit (a forged state).
+std::expected<std::vector<std::string>, std::string> also_values(const json& values) {
+  const json* picked = member_at(values, {kAlsoAccountsField, kAlsoAccountsField, "selected_options"});
+  if (!picked || !picked->is_array()) return std::vector<std::string>{};
+  if (picked->size() > limits::kMaxBundleAccounts - 1)
+    return std::unexpected(fmt::format("Choose at most {} more accounts: one request names at most {}.",
+                                       limits::kMaxBundleAccounts - 1, limits::kMaxBundleAccounts));
+  std::vector<std::string> out;
+  for (const json& option : *picked) {
+    std::string value = string_at(option, {"value"});
+    if (auto ok = user_text::check_length(kAccountField, value, limits::kMaxChoiceLength); !ok)
+      return std::unexpected(ok.error().message);
+    if (value.empty()) return std::unexpected(std::string("An account picked here has no name: pick it again."));
+    out.push_back(std::move(value));
+  }
+  return out;
+}
+
 }  // namespace
 
 // Long on purpose: the modal is one Block Kit document; building it top to bottom keeps it
@@ -123,6 +164,9 @@ json request_modal(const Policy& policy, const Identity& who, const ModalChoice&
     if (!role->ticket_pattern.empty()) ticket["hint"] = plain("Must match " + role->ticket_pattern);
     blocks.push_back(ticket);
   }
+  // Right under Account and Role: the same role on other accounts.
+  if (auto also = also_accounts_block(policy, who, *role, *account); !also.is_null())
+    blocks.insert(blocks.begin() + 2, std::move(also));
   if (role->approvals_required > 1 || role->tier == Tier::break_glass)
     blocks.push_back({{"type", "context"},
                       {"elements", json::array({{{"type", "mrkdwn"},
@@ -165,6 +209,8 @@ std::expected<ModalValues, std::map<std::string, std::string>> read_submission(c
       {kReasonField, &v.reason},   {kTicketField, &v.ticket}};
   for (const auto& [field, value] : fields)
     if (auto ok = user_text::check_length(field, *value, field_limit(field)); !ok) errors[field] = ok.error().message;
+  if (auto also = also_values(values); also) v.also_accounts = std::move(*also);
+  else errors[kAlsoAccountsField] = also.error();
   if (!errors.empty()) return std::unexpected(errors);
   if (v.account.empty()) errors[kAccountField] = "Choose an account.";
   if (v.role.empty()) errors[kRoleField] = "Choose a role.";
@@ -180,6 +226,11 @@ json field_errors(const Error& error) {
     if (error.message.starts_with(f)) field = f;
   if (error.code == Errc::denied || error.code == Errc::conflict) field = kRoleField;  // not allowed, or already open
   return {{"response_action", "errors"}, {"errors", {{field, error.message}}}};
+}
+
+json field_errors(const BundleRefusal& refusal) {
+  if (refusal.index == 0) return field_errors(refusal.error);
+  return {{"response_action", "errors"}, {"errors", {{kAlsoAccountsField, refusal_text(refusal)}}}};
 }
 
 json deny_modal(const std::string& request_id) {

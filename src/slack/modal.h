@@ -5,7 +5,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
+#include "core/bundle.h"
 #include "core/error.h"
 #include "core/policy.h"
 #include "slack/ids.h"
@@ -19,7 +21,10 @@ struct ModalChoice {
 };
 
 // The modal for `who`: only the accounts and roles they may request, only the durations the chosen
-// role allows, and a ticket field when the role asks for one. Account and role selects dispatch
+// role allows, and a ticket field when the role asks for one. When the chosen role's name is also a
+// role `who` may request on other accounts, an optional multi-select "Also for these accounts"
+// lists those (at most limits::kMaxBundleAccounts - 1 picked): each becomes a request of its own
+// (issue 17). Account and role selects dispatch
 // block_actions so the view can be rebuilt (views.update) when they change. When `who` may request
 // nothing, the modal says so and has no submit button.
 nlohmann::json request_modal(const Policy& policy, const Identity& who, const ModalChoice& choice);
@@ -29,9 +34,11 @@ ModalChoice choice_of(const nlohmann::json& view);
 
 // The request a submitted view asks for (requester filled in by the caller), or a map from
 // block id to the error to show on that field (`response_action: errors`). Every field is checked
-// against its limit (core/limits.h) and for valid UTF-8 before anything else.
+// against its limit (core/limits.h) and for valid UTF-8 before anything else; more accounts than
+// the bound in "Also for these accounts" is an error on that field, before any is read.
 struct ModalValues {
   std::string account, role, duration, reason, ticket;
+  std::vector<std::string> also_accounts;  // the accounts picked in "Also for these accounts"
 };
 std::expected<ModalValues, std::map<std::string, std::string>> read_submission(const nlohmann::json& view);
 
@@ -44,5 +51,9 @@ std::expected<std::string, std::map<std::string, std::string>> read_deny_submiss
 // `{"response_action": "errors", "errors": {block: message}}` for a policy error about a draft:
 // the error is put on the field it is about (account, role, duration, reason or ticket).
 nlohmann::json field_errors(const Error& error);
+// The same for a bundle's refusal (core/bundle.h): the first account's on its field as
+// field_errors puts it; any other account's (or the bound's) on "Also for these accounts", naming
+// the account.
+nlohmann::json field_errors(const BundleRefusal& refusal);
 
 }  // namespace jit::slack

@@ -121,6 +121,15 @@ Result<> SlackChat::notify_requester(const AccessRequest& r, Notice notice) {
   return {};
 }
 
+Result<> SlackChat::notify_bundle(const std::string& requester, const BundleOutcome& outcome) {
+  auto channel = dm_channel(requester);
+  if (!channel) return fail(channel.error());
+  auto sent = api_.call("chat.postMessage",
+                        {{"channel", *channel}, {"text", marked(bundle_text(outcome))}, {"unfurl_links", false}});
+  if (!sent) return fail(to_error("chat.postMessage", sent.error()));
+  return {};
+}
+
 Result<> SlackChat::alert(const std::string& text) {
   const std::string channel = config()->settings.ops_channel;
   if (channel.empty()) return {};  // no ops channel configured: the log line is the alert

@@ -37,6 +37,8 @@ class SlackChat final : public Chat {
   Result<> post_escalation(const AccessRequest& request, const std::string& channel,
                            const std::vector<std::string>& approvers) override;
   Result<> notify_requester(const AccessRequest& request, Notice notice) override;
+  // The bundle's one DM (bundle_text).
+  Result<> notify_bundle(const std::string& requester, const BundleOutcome& outcome) override;
   Result<> alert(const std::string& text) override;
 
  private:

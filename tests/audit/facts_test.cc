@@ -38,6 +38,14 @@ TEST(Facts, SubmitFactsAreCanonicalAndReadBack) {
   EXPECT_EQ(facts::number(*read, "missing"), std::nullopt);
 }
 
+// Issue 17: a request filed with others for several accounts names its bundle; one on its own
+// carries no bundle key at all (its facts are as they were before bundles).
+TEST(Facts, ASubmitInABundleNamesItAndOneAloneHasNoBundleKey) {
+  EXPECT_EQ(facts::of_submit(request()).find("bundle"), std::string::npos);
+  AuditEvent e{.action = "submit", .facts = facts::of_submit(request(), "rFIRST01")};
+  EXPECT_EQ(facts::text(facts::read(e).value(), "bundle"), "rFIRST01");
+}
+
 TEST(Facts, GrantFactsCarryTheExpiry) {
   auto r = request();
   r.expires_at = TimePoint{Seconds{1700003600}};

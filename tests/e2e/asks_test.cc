@@ -31,17 +31,6 @@ const std::string kReaderRole = fmt::format(R"toml(
 )toml",
                                             kBob, kReadersChannel);
 
-// Waits for an ephemeral reply to `user` in `channel` containing `text`.
-bool ephemeral_in(World& world, const std::string& channel, const std::string& user, const std::string& text) {
-  return world.slack().wait_for(
-      [&](const emulators::SlackEmulator& s) {
-        for (const auto& m : s.messages(channel))
-          if (m.value("ephemeral_to", "") == user && m.value("text", "").find(text) != std::string::npos) return true;
-        return false;
-      },
-      std::chrono::seconds(10));
-}
-
 // Approvers per role: the request is posted in the role's channel, the account's approver is
 // refused there, the role's approver grants; the account's other roles keep the account's.
 TEST(E2eAsks, ARoleWithItsOwnApproversIsPostedInItsChannelAndDecidedOnlyByThem) {
@@ -55,7 +44,7 @@ TEST(E2eAsks, ARoleWithItsOwnApproversIsPostedInItsChannelAndDecidedOnlyByThem) 
 
   // alice approves sandbox, but not this role: refused, nothing recorded.
   ASSERT_TRUE(world.click(kAlice, *id, slack::kApproveAction, kReadersChannel));
-  EXPECT_TRUE(ephemeral_in(world, kReadersChannel, kAlice, "you are not an approver for role reader on account sandbox"));
+  EXPECT_TRUE(world.wait_ephemeral_in(kReadersChannel, kAlice, "you are not an approver for role reader on account sandbox"));
   EXPECT_EQ(world.read(*id)->state, State::pending);
   EXPECT_TRUE(world.read(*id)->decisions.empty());
 
@@ -80,7 +69,7 @@ TEST(E2eAsks, ARoleWithItsOwnApproversIsPostedInItsChannelAndDecidedOnlyByThem) 
   auto second = world.request(kEve, "sandbox reader 30m audit the bucket");
   ASSERT_TRUE(second);
   ASSERT_TRUE(world.click(kBob, *second, slack::kApproveAction, kReadersChannel));
-  EXPECT_TRUE(ephemeral_in(world, kReadersChannel, kBob, "you are not an approver for role reader on account sandbox"));
+  EXPECT_TRUE(world.wait_ephemeral_in(kReadersChannel, kBob, "you are not an approver for role reader on account sandbox"));
   ASSERT_TRUE(world.click(kAlice, *second, slack::kApproveAction, kReadersChannel));
   ASSERT_TRUE(world.wait_state(*second, State::active)) << world.log(0);
   EXPECT_THAT(world.log(0), Not(HasSubstr("xoxb-")));

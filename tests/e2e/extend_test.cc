@@ -1,6 +1,6 @@
 // Extension without a gap (issue 17), end to end: a real `jit serve` against the Slack and AWS
 // emulators. dana holds a high-tier grant (cut-off deny and schedule armed at grant time), clicks
-// "Request more time" in the DM that says it is active, alice approves the new request in the
+// "Request more time" in the expiry warning's DM, alice approves the new request in the
 // owner channel before the grant ends, and the access goes on: one assignment, created once and
 // never deleted until the extension's own expiry, the old grant's cut-off disarmed and schedule
 // cancelled, the extension's own at the new end. A denied extension changes nothing (the grant
@@ -10,6 +10,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/load_errors.h"
 #include "e2e/world.h"
 #include "slack/ids.h"
 
@@ -48,26 +49,26 @@ std::string grant_ops(World& world, const std::string& duration) {
   return *id;
 }
 
-// dana clicks "Request more time" in the DM that told her grant `id` is active, once `before_end`
-// is left of it (as she would, told by the expiry warning; nullopt: at once); the extension's id once it is stored
-// ("" with a test failure if not).
-std::string click_more_time(World& world, const std::string& id, std::optional<Seconds> before_end = std::nullopt) {
+// dana clicks "Request more time" in a DM about grant `id`: the one saying it is active, or with
+// `warning`, the expiry warning (waited for); the extension's id once it is stored ("" with a test
+// failure if not).
+std::string click_more_time(World& world, const std::string& id, bool warning = false) {
   std::string ts;
   EXPECT_TRUE(world.slack().wait_for(
       [&](const emulators::SlackEmulator& s) {
         for (const auto& m : s.dm(kDana))
-          if (World::has_button(m, slack::kExtendAction, id)) ts = m.value("ts", "");
+          if (World::has_button(m, slack::kExtendAction, id) &&
+              (!warning || m.value("text", "").find("Need more time?") != std::string::npos))
+            ts = m.value("ts", "");
         return !ts.empty();
       },
-      10s))
+      30s))
       << "no Request more time button for " << id << ": " << world.slack().dm(kDana).dump(1);
   if (ts.empty()) return "";
   // The button asks for the grant's own duration, which must be more than the time left: clicked in
   // the second the grant began, it would not be (the service says so).
-  const auto grant = world.read(id);
-  const TimePoint soonest = grant->granted_at.value() + 1s;
-  const TimePoint click_at = before_end ? std::max(soonest, grant->expires_at.value() - *before_end) : soonest;
-  EXPECT_TRUE(World::poll([&] { return std::chrono::system_clock::now() >= click_at; }, 30s));
+  const TimePoint soonest = world.read(id)->granted_at.value() + 1s;
+  EXPECT_TRUE(World::poll([&] { return std::chrono::system_clock::now() >= soonest; }, 3s));
   EXPECT_TRUE(world.slack().click(kDana, kDana, ts, slack::kExtendAction));
   std::string extension;
   EXPECT_TRUE(World::poll(
@@ -89,6 +90,10 @@ class ExtendTest : public ::testing::TestWithParam<bool> {};
 // ends move with the access.
 TEST_P(ExtendTest, ApprovedBeforeTheEndTheAccessGoesOnWithOneAssignment) {
   World world({.dynamodb = GetParam(), .policy_tail = sandbox_ops_role()});
+  // The expiry warning 8 s before the end (live on SIGHUP): dana clicks its button.
+  ASSERT_TRUE(world.rewrite_policy(test::replaced(world.policy_text(), "reconcile_interval = \"1h\"\n",
+                                                  "reconcile_interval = \"1h\"\nexpiry_warning = \"8s\"\n")))
+      << world.log(0);
   const std::string id = grant_ops(world, "15s");
   ASSERT_FALSE(id.empty());
   const TimePoint old_end = world.read(id)->expires_at.value();
@@ -104,7 +109,8 @@ TEST_P(ExtendTest, ApprovedBeforeTheEndTheAccessGoesOnWithOneAssignment) {
     return !gap;
   };
 
-  const std::string ext = click_more_time(world, id, Seconds{8});
+  const std::string ext = click_more_time(world, id, true);
+  EXPECT_GE(std::chrono::system_clock::now(), old_end - 9s) << "the warning came too early";
   ASSERT_FALSE(ext.empty());
   EXPECT_TRUE(world.wait_ephemeral(kDana, ext) || world.wait_dm(kDana, ext)) << "dana is told the extension's id";
   auto filed = world.read(ext);

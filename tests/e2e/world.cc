@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -55,6 +56,29 @@ demo::PolicyOptions::StepUpPage write_step_up_files(const std::string& dir, cons
 }
 
 }  // namespace
+
+std::string role_toml(const std::string& name, const std::vector<std::string>& requesters, const std::string& extra) {
+  std::string lines;
+  for (std::size_t at = 0; at < extra.size();) {
+    const std::size_t end = std::min(extra.find('\n', at), extra.size());
+    lines += "  " + extra.substr(at, end - at) + "\n";
+    at = end + 1;
+  }
+  return fmt::format(R"toml(
+  [[accounts.roles]]
+  name = "{}"
+  permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-0000000000000004"
+  max_duration = "1h"
+  requesters = {}
+{})toml",
+                     name, demo::toml_list(requesters), lines);
+}
+
+std::string account_toml(const std::string& name, const std::string& id, const std::string& owner_channel,
+                         const std::vector<std::string>& approvers) {
+  return fmt::format("\n[[accounts]]\nname = \"{}\"\nid = \"{}\"\nowner_channel = \"{}\"\napprovers = {}\n", name, id,
+                     owner_channel, demo::toml_list(approvers));
+}
 
 std::string extra_person(int k) { return fmt::format("U0P{:03}", k); }
 
@@ -327,6 +351,17 @@ bool World::click(const std::string& user, const std::string& request_id, const 
   auto ts = message_ts(channel, request_id);
   if (!ts) return false;
   return slack_->click(user, channel, *ts, action_id).has_value();
+}
+
+bool World::wait_ephemeral_in(const std::string& channel, const std::string& user, const std::string& text,
+                              std::chrono::milliseconds timeout) {
+  return slack_->wait_for(
+      [&](const emulators::SlackEmulator& s) {
+        for (const auto& m : s.messages(channel))
+          if (m.value("ephemeral_to", "") == user && m.value("text", "").find(text) != std::string::npos) return true;
+        return false;
+      },
+      timeout);
 }
 
 std::optional<std::string> World::wait_ephemeral(const std::string& user, const std::string& containing,

@@ -84,6 +84,14 @@ struct WorldOptions {
 // The PagerDuty user id the World gives a Slack user id (WorldOptions::pagerduty): "PD" + the id.
 std::string pagerduty_user_id(const std::string& slack_user_id);
 
+// Policy TOML for WorldOptions::policy_tail: a role `name` on the emulators' permission set
+// ps-0000000000000004, max_duration 1h, `requesters`, and `extra` lines (each "key = value\n").
+std::string role_toml(const std::string& name, const std::vector<std::string>& requesters,
+                      const std::string& extra = "");
+// One more [[accounts]] table (role_toml texts after it land in it).
+std::string account_toml(const std::string& name, const std::string& id, const std::string& owner_channel,
+                         const std::vector<std::string>& approvers);
+
 // The Slack id of extra person k (WorldOptions::extra_people): "U0P000", "U0P001", ...
 std::string extra_person(int k);
 
@@ -131,6 +139,10 @@ class World {
   // Clicks a button of the request's owner-channel message.
   bool click(const std::string& user, const std::string& request_id, const std::string& action_id,
              const std::string& channel = kProdChannel);
+  // Whether an ephemeral reply to `user` in `channel` (any channel, e.g. a role's own owner
+  // channel) contains `text`, waiting up to `timeout`.
+  bool wait_ephemeral_in(const std::string& channel, const std::string& user, const std::string& text,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // The newest ephemeral text shown to `user` since `since` messages (count across channels).
   std::optional<std::string> wait_ephemeral(const std::string& user, const std::string& containing,
                                             std::chrono::milliseconds timeout = std::chrono::seconds(10));

@@ -392,6 +392,40 @@ TEST_F(SlackEmulatorTest, ViewsUpdateChecksTheHash) {
   EXPECT_EQ(error_of(*bot_, "views.update", {{"view_id", "V404"}, {"view", modal()}}), "not_found");
 }
 
+// A multi_static_select (the request form's "Also for these accounts", issue 17): option values
+// entered comma-separated, at most max_selected_items, each an option of the element; its state is
+// {type, selected_options}, and an optional one left empty does not block the submission.
+TEST_F(SlackEmulatorTest, AMultiSelectTakesSeveralOptionsWithinItsMaximum) {
+  json view = modal();
+  view["blocks"].push_back(
+      {{"type", "input"},
+       {"block_id", "more"},
+       {"optional", true},
+       {"label", {{"type", "plain_text"}, {"text", "Also"}}},
+       {"element", {{"type", "multi_static_select"},
+                    {"action_id", "more"},
+                    {"max_selected_items", 2},
+                    {"options", json::array({{{"text", {{"type", "plain_text"}, {"text", "A"}}}, {"value", "a"}},
+                                             {{"text", {{"type", "plain_text"}, {"text", "B"}}}, {"value", "b"}},
+                                             {{"text", {{"type", "plain_text"}, {"text", "C"}}}, {"value", "c"}}})}}}});
+  auto opened = bot_->call("views.open", {{"trigger_id", trigger()}, {"view", view}});
+  ASSERT_TRUE(opened) << opened.error().error;
+  const std::string id = (*opened)["view"].value("id", "");
+  EXPECT_EQ(emulator_->views("U0DANA")[0]["view"]["state"]["values"]["more"]["more"]["selected_options"], json::array());
+  EXPECT_EQ(emulator_->select_in_view("U0DANA", id, "more", "more", "a,d").error().code, Errc::not_found);
+  EXPECT_EQ(emulator_->select_in_view("U0DANA", id, "more", "more", "a,b,c").error().code, Errc::invalid);
+  auto picked = emulator_->select_in_view("U0DANA", id, "more", "more", "c,a");
+  ASSERT_TRUE(picked) << picked.error().message;
+  EXPECT_EQ(*picked, "");  // not dispatched: only the state changed
+  const json state = emulator_->views("U0DANA")[0]["view"]["state"]["values"]["more"]["more"];
+  EXPECT_EQ(state["type"], "multi_static_select");
+  ASSERT_EQ(state["selected_options"].size(), 2u);
+  EXPECT_EQ(state["selected_options"][0]["value"], "c");
+  EXPECT_EQ(state["selected_options"][1]["value"], "a");
+  ASSERT_TRUE(emulator_->select_in_view("U0DANA", id, "more", "more", ""));
+  EXPECT_EQ(emulator_->views("U0DANA")[0]["view"]["state"]["values"]["more"]["more"]["selected_options"], json::array());
+}
+
 TEST_F(SlackEmulatorTest, RateLimitIsA429WithRetryAfterThatWebApiHonours) {
   ManualClock waits;  // the Retry-After waits pass at once
   slack::WebApi patient(*http_, endpoint_, "xoxb-emulator-bot", waits, {.max_attempts = 3});

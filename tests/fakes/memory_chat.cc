@@ -94,6 +94,17 @@ Result<> MemoryChat::notify_requester(const AccessRequest& r, Notice n) {
   return {};
 }
 
+Result<> MemoryChat::notify_bundle(const std::string& requester, const BundleOutcome& outcome) {
+  std::lock_guard lock(mu_);
+  if (auto f = take_fault(); !f) return f;
+  std::string text = fmt::format("bundle {}: filed", outcome.bundle);
+  for (const auto& r : outcome.filed) text += fmt::format(" {} ({}, {})", r.id, r.account, state_name(r.state));
+  text += "; not filed:";
+  for (const auto& n : outcome.not_filed) text += fmt::format(" {} ({})", n.account, n.error.message);
+  add({ChatLine::Kind::dm, requester, text});
+  return {};
+}
+
 Result<> MemoryChat::alert(const std::string& text) {
   std::lock_guard lock(mu_);
   if (auto f = take_fault(); !f) return f;

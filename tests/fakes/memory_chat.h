@@ -29,6 +29,8 @@ class MemoryChat final : public Chat {
   Result<> post_escalation(const AccessRequest& request, const std::string& channel,
                            const std::vector<std::string>& approvers) override;
   Result<> notify_requester(const AccessRequest& request, Notice notice) override;
+  // A dm line "bundle <id>: filed <id> (<account>, <state>), ...; not filed: <account> (<why>), ...".
+  Result<> notify_bundle(const std::string& requester, const BundleOutcome& outcome) override;
   Result<> alert(const std::string& text) override;
 
   // Everything said so far, in order.

@@ -259,6 +259,23 @@ TEST(SlackBlocks, ALongDenyReasonStillReplacesTheButtons) {
   EXPECT_TRUE(reason.ends_with("&amp;…")) << reason.substr(reason.size() - 20);
 }
 
+// Issue 17: the one DM of a bundle.
+TEST(SlackBundleText, ListsEachRequestWhereItWaitsAndWhatWasNotFiled) {
+  AccessRequest prod{.id = "rAAAA", .requester = "U0DEV", .account = "prod", .role = "admin",
+                     .duration = std::chrono::hours{1}, .state = State::pending, .chat_channel = "C0PROD"};
+  AccessRequest staging = prod;
+  staging.id = "rBBBB";
+  staging.account = "staging";
+  staging.chat_channel = "C0STAGING";
+  BundleOutcome out{"rAAAA", {prod, staging}, {{"vault<!channel>", Error::Conflict("you already have request rC"), 2}}};
+  const std::string text = bundle_text(out);
+  EXPECT_THAT(text, HasSubstr("*admin* for 1h on 2 accounts (bundle `rAAAA`)"));
+  EXPECT_THAT(text, HasSubstr("• *prod* (`rAAAA`): waiting for approval in <#C0PROD>"));
+  EXPECT_THAT(text, HasSubstr("• *staging* (`rBBBB`): waiting for approval in <#C0STAGING>"));
+  EXPECT_THAT(text, HasSubstr("Not filed:\n• *vault&lt;!channel&gt;*: you already have request rC"));
+  EXPECT_THAT(bundle_text({"", {}, out.not_filed}), HasSubstr("None of your requests could be filed"));
+}
+
 }  // namespace blocks_test
 }  // namespace
 }  // namespace jit::slack

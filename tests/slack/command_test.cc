@@ -153,5 +153,29 @@ TEST(SlackCommand, BadEnrollInputNamesTheFix) {
   EXPECT_THAT(help_text(), HasSubstr("/jit enroll remove"));
 }
 
+// Issue 17: several accounts in one request, as a comma list.
+TEST(SlackBundleCommand, ACommaListNamesSeveralAccounts) {
+  auto c = parse_command("request prod,staging,vault admin 1h rotate the keys --ticket OPS-1");
+  ASSERT_TRUE(std::holds_alternative<RequestAccess>(c));
+  const auto& r = std::get<RequestAccess>(c);
+  EXPECT_EQ(r.account, "prod");
+  EXPECT_THAT(r.more_accounts, ::testing::ElementsAre("staging", "vault"));
+  EXPECT_EQ(r.role, "admin");
+  EXPECT_EQ(r.reason, "rotate the keys");
+  EXPECT_EQ(r.ticket, "OPS-1");
+  EXPECT_TRUE(std::get<RequestAccess>(parse_command("request prod admin 1h x")).more_accounts.empty());
+  for (const char* bad : {"request prod,,staging admin 1h x", "request prod, admin 1h x", "request ,prod admin 1h x"}) {
+    auto u = parse_command(bad);
+    ASSERT_TRUE(std::holds_alternative<Unknown>(u)) << bad;
+    EXPECT_THAT(std::get<Unknown>(u).message, HasSubstr("An account name is missing")) << bad;
+  }
+  std::string eleven = "a";
+  for (std::size_t i = 1; i <= limits::kMaxBundleAccounts; ++i) eleven += fmt::format(",a{}", i);
+  auto u = parse_command("request " + eleven + " admin 1h x");
+  ASSERT_TRUE(std::holds_alternative<Unknown>(u));
+  EXPECT_THAT(std::get<Unknown>(u).message, HasSubstr("at most 10 accounts"));
+  EXPECT_THAT(help_text(), HasSubstr("/jit request prod,staging <role>"));
+}
+
 }  // namespace
 }  // namespace jit::slack

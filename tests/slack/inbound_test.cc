@@ -12,6 +12,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <tuple>
 
 namespace jit::testing {
 namespace {
@@ -35,6 +36,25 @@ class InboundHandlerTest : public EngineTest {
                         {"actions", json::array({{{"action_id", action}, {"value", value}}})}}};
   }
   std::string ephemeral_text() { return http.last("chat.postEphemeral").value("text", ""); }
+  // U0DEV submits the request form for prod admin: `duration`, `reason`, and the options picked in
+  // each multi-select of `multi` (block id -> [{"value": …}, …]).
+  slack::Envelope form_submission(const std::string& duration, const std::string& reason,
+                                  const json& multi = json::object()) {
+    auto select = [](const std::string& block, const std::string& value) {
+      return json{{block, {{"selected_option", {{"value", value}}}}}};
+    };
+    json values = {{"account", select("account", "prod")},
+                   {"role", select("role", "admin")},
+                   {"duration", select("duration", duration)},
+                   {"reason", {{"reason", {{"value", reason}}}}}};
+    for (const auto& [block, picked] : multi.items()) values[block] = {{block, {{"selected_options", picked}}}};
+    slack::Envelope e{.envelope_id = "e4", .type = "interactive"};
+    e.payload = {{"type", "view_submission"},
+                 {"user", {{"id", "U0DEV"}}},
+                 {"view", {{"callback_id", slack::kRequestModal}, {"state", {{"values", values}}}}}};
+    e.accepts_response_payload = true;
+    return e;
+  }
 
   slack::testing::FakeSlackHttp http;
   slack::WebApi api{http, *net::Endpoint::parse("http://127.0.0.1:9/api/"), "xoxb-test", clock};
@@ -250,26 +270,11 @@ TEST_F(InboundHandlerTest, ModalOpensAndItsSubmissionIsValidatedThenSubmitted) {
   app.handle(command("U0DEV", ""));
   const json view = http.last("views.open")["view"];
   EXPECT_EQ(view["callback_id"], slack::kRequestModal);
-  auto submission = [&](const std::string& duration, const std::string& reason) {
-    auto select = [](const std::string& block, const std::string& value) {
-      return json{{block, {{"selected_option", {{"value", value}}}}}};
-    };
-    json values = {{"account", select("account", "prod")},
-                   {"role", select("role", "admin")},
-                   {"duration", select("duration", duration)},
-                   {"reason", {{"reason", {{"value", reason}}}}}};
-    slack::Envelope e{.envelope_id = "e4", .type = "interactive"};
-    e.payload = {{"type", "view_submission"},
-                 {"user", {{"id", "U0DEV"}}},
-                 {"view", {{"callback_id", slack::kRequestModal}, {"state", {{"values", values}}}}}};
-    e.accepts_response_payload = true;
-    return e;
-  };
-  auto too_long = app.ack_payload(submission("3h", "why"));
+  auto too_long = app.ack_payload(form_submission("3h", "why"));
   ASSERT_TRUE(too_long);
   EXPECT_EQ((*too_long)["response_action"], "errors");
   EXPECT_THAT((*too_long)["errors"]["duration"].get<std::string>(), HasSubstr("maximum 2h"));
-  auto ok = submission("1h", "deploy");
+  auto ok = form_submission("1h", "deploy");
   EXPECT_EQ(app.ack_payload(ok), std::nullopt);
   app.handle(ok);
   auto mine = store.list_requests({.requester = "U0DEV"}).value();
@@ -278,6 +283,47 @@ TEST_F(InboundHandlerTest, ModalOpensAndItsSubmissionIsValidatedThenSubmitted) {
   // The confirmation is the engine's "submitted" DM (naming the channel); no second one from here.
   EXPECT_EQ(chat.notices_for("U0DEV").back(), Notice::submitted);
   EXPECT_EQ(http.count("chat.postMessage"), 0);
+}
+
+// Issue 17: several accounts in one request, from the form and the command. A forged account is
+// refused in the ack on its field and files nothing; a valid bundle files each account through the
+// engine, and the engine's one DM lists them.
+TEST_F(InboundHandlerTest, MoreAccountsAreEachTheirOwnRequestAndAForgedOneFilesNothing) {
+  auto more = std::make_shared<Config>(*config);
+  for (const auto& [name, id, requesters] : {std::tuple{"staging", "222222222222", "U0DEV"},
+                                            std::tuple{"vault", "333333333333", "U0ALICE"}}) {
+    AccountPolicy a{.name = name, .id = id, .owner_channel = std::string("C0") + name, .approvers = {"U0CAROL"}};
+    a.roles.push_back({.name = "admin", .permission_set_arn = kAdminPs, .max_duration = std::chrono::hours{2},
+                       .requesters = {requesters}});
+    more->policy.accounts.push_back(a);
+  }
+  engine->set_config(more);
+  app.handle(command("U0DEV", "request prod,vault admin 1h deploy"));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("account vault: you may not request role admin on account vault"));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("nothing was filed"));
+  const auto submission = [&](const std::vector<std::string>& also) {
+    json picked = json::array();
+    for (const auto& a : also) picked.push_back({{"value", a}});
+    return form_submission("1h", "deploy", {{slack::kAlsoAccountsField, picked}});
+  };
+  auto forged = app.ack_payload(submission({"staging", "vault"}));
+  ASSERT_TRUE(forged);
+  EXPECT_EQ((*forged)["errors"][slack::kAlsoAccountsField],
+            "account vault: you may not request role admin on account vault: ask an admin to add you to its "
+            "requesters");
+  EXPECT_TRUE(store.list_requests({.requester = "U0DEV"}).value().empty());
+
+  auto ok = submission({"staging"});
+  EXPECT_EQ(app.ack_payload(ok), std::nullopt);
+  app.handle(ok);
+  auto mine = store.list_requests({.requester = "U0DEV"}).value();
+  ASSERT_EQ(mine.size(), 2u);
+  EXPECT_TRUE(chat.notices_for("U0DEV").empty());  // no per-request "submitted": the bundle's one DM
+  const auto lines = chat.transcript();
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back().kind, ChatLine::Kind::dm);
+  EXPECT_THAT(lines.back().text, HasSubstr("(prod, pending)"));
+  EXPECT_THAT(lines.back().text, HasSubstr("(staging, pending)"));
 }
 
 // --- Issue 15: the WebAuthn step-up seen from Slack. ---

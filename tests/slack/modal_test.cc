@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/bundle.h"
 #include "core/limits.h"
 #include "core/policy.h"
 #include "emulators/slack/block_kit.h"
@@ -223,6 +224,92 @@ TEST(ReadSubmission, ViewsOfAnyShapeNeverThrow) {
     EXPECT_NO_THROW((void)read_deny_submission(view)) << text;
   }
   EXPECT_EQ(read_deny_submission(json::parse(R"({"state": {"values": {"reason": {"reason": {"value": 5}}}}})")).value(), "");
+}
+
+// --- Issue 17: several accounts in one request ("Also for these accounts"). ---
+
+// "admin" on prod, staging and vault (vault: only U0ROOT may request it), "read" on prod alone.
+Policy bundle_policy() {
+  Policy p;
+  const auto account = [](std::string name, std::string id, std::vector<std::string> requesters) {
+    AccountPolicy a{.name = name, .id = id, .owner_channel = "C0" + name, .approvers = {"U0ALICE"}};
+    a.roles.push_back({.name = "admin", .permission_set_arn = "arn:aws:sso:::permissionSet/x/ps-1",
+                       .max_duration = std::chrono::hours{2}, .requesters = std::move(requesters)});
+    return a;
+  };
+  p.accounts = {account("prod", "111111111111", {"*"}), account("staging", "222222222222", {"*"}),
+                account("vault", "333333333333", {"U0ROOT"})};
+  p.accounts[0].roles.push_back({.name = "read", .permission_set_arn = "arn:aws:sso:::permissionSet/x/ps-2",
+                                 .max_duration = std::chrono::hours{8}, .requesters = {"*"}});
+  return p;
+}
+
+// A submitted request form: prod admin 1h, with `also` picked in "Also for these accounts".
+json submitted(const std::vector<std::string>& also) {
+  json picked = json::array();
+  for (const auto& a : also) picked.push_back({{"text", {{"type", "plain_text"}, {"text", a}}}, {"value", a}});
+  return {{"state",
+           {{"values",
+             {{"account", {{"account", {{"selected_option", {{"value", "prod"}}}}}}},
+              {"role", {{"role", {{"selected_option", {{"value", "admin"}}}}}}},
+              {"duration", {{"duration", {{"selected_option", {{"value", "1h"}}}}}}},
+              {"reason", {{"reason", {{"value", "rotate the keys"}}}}},
+              {kAlsoAccountsField,
+               {{kAlsoAccountsField, {{"type", "multi_static_select"}, {"selected_options", picked}}}}}}}}}};
+}
+
+TEST(SlackBundleModal, OffersTheOtherAccountsWhereThePersonMayRequestTheSameRole) {
+  const Policy p = bundle_policy();
+  const json view = request_modal(p, {"U0DEV", {}}, {"prod", "admin"});
+  const json also = block(view, kAlsoAccountsField);
+  ASSERT_FALSE(also.is_null()) << view.dump(1);
+  EXPECT_EQ(also["element"]["type"], "multi_static_select");
+  EXPECT_TRUE(also["optional"].get<bool>());
+  EXPECT_EQ(also["element"]["max_selected_items"], limits::kMaxBundleAccounts - 1);
+  EXPECT_THAT(option_values(also), ::testing::ElementsAre("staging"));  // not prod itself, not vault (not hers)
+  EXPECT_EQ(emulators::block_kit::check_modal(view), std::vector<std::string>{});
+  // U0ROOT may request vault's admin too; from staging, prod and vault are the others.
+  EXPECT_THAT(option_values(block(request_modal(p, {"U0ROOT", {}}, {"staging", "admin"}), kAlsoAccountsField)),
+              ::testing::ElementsAre("prod", "vault"));
+  // A role no other account has: no such field.
+  EXPECT_TRUE(block(request_modal(p, {"U0DEV", {}}, {"prod", "read"}), kAlsoAccountsField).is_null());
+}
+
+TEST(SlackBundleModal, TheSubmissionIsReadAndBoundedBeforeAnyAccountIsLookedAt) {
+  auto ok = read_submission(submitted({"staging", "vault"}));
+  ASSERT_TRUE(ok);
+  EXPECT_THAT(ok->also_accounts, ::testing::ElementsAre("staging", "vault"));
+  EXPECT_TRUE(read_submission(submitted({}))->also_accounts.empty());
+  // A forged state: more than the bound, a name past its limit, a name that is not one.
+  auto many = read_submission(submitted(std::vector<std::string>(limits::kMaxBundleAccounts, "staging")));
+  ASSERT_FALSE(many);
+  EXPECT_EQ(many.error().at(kAlsoAccountsField),
+            fmt::format("Choose at most {} more accounts: one request names at most {}.",
+                        limits::kMaxBundleAccounts - 1, limits::kMaxBundleAccounts));
+  auto long_name = read_submission(submitted({std::string(limits::kMaxChoiceLength + 1, 'a')}));
+  ASSERT_FALSE(long_name);
+  EXPECT_THAT(long_name.error().at(kAlsoAccountsField), HasSubstr("the limit is 100"));
+  json not_a_string = submitted({"staging"});
+  not_a_string["state"]["values"][kAlsoAccountsField][kAlsoAccountsField]["selected_options"][0]["value"] = 7;
+  EXPECT_FALSE(read_submission(not_a_string));
+  json not_an_array = submitted({});
+  not_an_array["state"]["values"][kAlsoAccountsField][kAlsoAccountsField]["selected_options"] = "staging";
+  EXPECT_TRUE(read_submission(not_an_array)->also_accounts.empty());
+}
+
+TEST(SlackBundleModal, ARefusalLandsOnTheFieldOfTheAccountItIsAbout) {
+  const Policy p = bundle_policy();
+  const RequestDraft draft{{"U0DEV", {}}, "", "admin", "1h", "rotate", ""};
+  auto errors = [&](std::vector<std::string> accounts) { return field_errors(check_bundle(p, draft, accounts).error()); };
+  EXPECT_EQ(errors({"prod", "vault"})["errors"][kAlsoAccountsField],
+            "account vault: you may not request role admin on account vault: ask an admin to add you to its requesters");
+  EXPECT_THAT(errors({"prod", "staging", "222222222222"})["errors"][kAlsoAccountsField].get<std::string>(),
+              HasSubstr("account staging is named twice"));
+  EXPECT_THAT(errors({"prod", "nowhere"})["errors"][kAlsoAccountsField].get<std::string>(),
+              HasSubstr("account nowhere: account \"nowhere\" is not in policy"));
+  // The first account's own refusal stays on its own field, as for a request on its own.
+  EXPECT_TRUE(errors({"nowhere", "prod"})["errors"].contains("account"));
+  EXPECT_TRUE(check_bundle(p, draft, {"prod", "staging"}));
 }
 
 }  // namespace modal_test
