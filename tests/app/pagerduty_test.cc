@@ -45,7 +45,7 @@ TEST(PagerDutyToken, TheVariableFirstThenTheFileNeverShown) {
   auto missing = load_pagerduty_token({.token_file = "/nonexistent/pd-token"}, env_of({}));
   ASSERT_FALSE(missing);
   EXPECT_THAT(missing.error().message, HasSubstr("[pagerduty] token_file: cannot read /nonexistent/pd-token"));
-  for (const std::string bad : {std::string("two words"), std::string(300, 'x'), std::string("tab\there")}) {
+  for (const std::string& bad : {std::string("two words"), std::string(300, 'x'), std::string("tab\there")}) {
     auto refused = load_pagerduty_token({}, env_of({{"JIT_PAGERDUTY_TOKEN", bad}}));
     ASSERT_FALSE(refused) << bad;
     EXPECT_THAT(refused.error().message, HasSubstr("JIT_PAGERDUTY_TOKEN does not hold a PagerDuty REST API token"));

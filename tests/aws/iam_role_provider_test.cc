@@ -445,7 +445,7 @@ TEST_F(IamRoleProviderTest, ThePrincipalIsTheEmailWhenItCanBeASourceIdentity) {
   EXPECT_TRUE(p.resolve_principal("first.last+jit=1,x@sub-domain.example.com", kRoleArn));
   // STS's pattern is [\w+=,.@-]: the underscore too (refused before, so first_last@ could not be granted).
   EXPECT_EQ(p.resolve_principal("first_last@example.com", kRoleArn).value_or(""), "first_last@example.com");
-  for (const std::string bad : {std::string("a"), std::string("alice smith@example.com"), std::string("al/ce@example.com"),
+  for (const std::string& bad : {std::string("a"), std::string("alice smith@example.com"), std::string("al/ce@example.com"),
                                 std::string(65, 'a'), std::string("älice@example.com")}) {
     auto r = p.resolve_principal(bad, kRoleArn);
     ASSERT_FALSE(r) << bad;

@@ -210,7 +210,9 @@ TEST(IamRolePolicyErrors, ExternalIdAndBasePrincipalAreRequired) {
 TEST(IamRolePolicyErrors, TheExternalIdIsCheckedButNeverShown) {
   const auto external_id_error = [](std::string_view value) {
     const std::string message = errors(with(kIamRole, "\"jit-7f3a\"", value));
-    if (value.size() > 4) EXPECT_THAT(message, Not(HasSubstr(value.substr(1, value.size() - 2)))) << value;
+    if (value.size() > 4) {
+      EXPECT_THAT(message, Not(HasSubstr(value.substr(1, value.size() - 2)))) << value;
+    }
     return message;
   };
   EXPECT_EQ(external_id_error("\"k\""),

@@ -103,7 +103,9 @@ TEST_F(ChainProofTest, AGenuineGrantIsGrantedAndEveryEventCarriesFacts) {
   // Every request event carries its facts.
   const auto events = store.audit_events({.request_id = r.id}).value();
   for (const auto& e : events)
-    if (e.action != "posted") EXPECT_FALSE(e.facts.empty()) << e.action;
+    if (e.action != "posted") {
+      EXPECT_FALSE(e.facts.empty()) << e.action;
+    }
 }
 
 TEST_F(ChainProofTest, AnExpiryEditedAYearAheadIsRevokedAtTheChainsExpiry) {

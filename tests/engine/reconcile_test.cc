@@ -76,7 +76,9 @@ TEST_F(ReconcileTest, AGrantRevokedBetweenTheListingAndTheStoreReadIsNoStray) {
   EXPECT_EQ(provider.calls(MemoryAccessProvider::Op::revoke) - revokes_before, 2) << "the expiry's and the stray's";
   EXPECT_FALSE(provider.has(stray));
   for (const auto& line : chat.transcript())
-    if (line.kind == ChatLine::Kind::alert) EXPECT_THAT(line.text, Not(HasSubstr(assignment(active).principal))) << line.text;
+    if (line.kind == ChatLine::Kind::alert) {
+      EXPECT_THAT(line.text, Not(HasSubstr(assignment(active).principal))) << line.text;
+    }
   expect_audit_ok();
 }
 
