@@ -557,6 +557,12 @@ class Engine {
   std::mutex alerts_mu_;
   std::map<std::string, FailingRevoke> failing_revokes_;
 
+  // Requests of an auto-approved role the sweeper may no longer approve (Errc::denied at its last
+  // sweep): warned about once, not every sweep until they lapse. Only those of the last sweep are
+  // kept (at most one batch).
+  std::mutex auto_refused_mu_;
+  std::set<std::string> auto_refused_;
+
   // The reconciler's memory: permission sets not reconciled yet since they became managed, and
   // when each stray left in place was last reported.
   std::mutex reconcile_mu_;

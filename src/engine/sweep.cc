@@ -134,6 +134,7 @@ void Engine::approve_automatic(const Policy& policy, TimePoint now, SweepReport&
   // now, once it is in its owner channel (never silently) and past the grace its submitter has.
   auto waiting = store_.pending_before(now - options_.post_grace, kBatch);
   if (!waiting) return query_failed(report, "auto-approve", waiting.error());
+  std::set<std::string> refused;  // this sweep's refusals by policy
   for (const auto& p : *waiting) {
     if (p.state != State::pending || p.chat_ts.empty()) continue;
     const AccountPolicy* account = policy.find_account(p.account);
@@ -141,12 +142,23 @@ void Engine::approve_automatic(const Policy& policy, TimePoint now, SweepReport&
     if (!role || !role->auto_approve) continue;
     auto done = auto_approve(p.id);
     if (!done) {
-      spdlog::warn("event=auto_approve_refused request={} error=\"{}\"", p.id, done.error().message);
-      if (done.error().code != Errc::denied) ++report.errors;
+      const bool by_policy = done.error().code == Errc::denied;
+      bool said = false;
+      if (by_policy) {
+        refused.insert(p.id);
+        std::lock_guard lock(auto_refused_mu_);
+        said = auto_refused_.contains(p.id);
+      }
+      // Refused by policy, it stays refused until policy changes or the request lapses: warned once.
+      spdlog::log(said ? spdlog::level::debug : spdlog::level::warn, "event=auto_approve_refused request={} error=\"{}\"",
+                  p.id, done.error().message);
+      if (!by_policy) ++report.errors;
     } else if (done->state != State::pending) {
       ++report.auto_approved;
     }
   }
+  std::lock_guard lock(auto_refused_mu_);
+  auto_refused_ = std::move(refused);
 }
 
 }  // namespace jit

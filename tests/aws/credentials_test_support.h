@@ -4,7 +4,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -28,6 +27,7 @@
 #include "net/http.h"
 #include "net/http_server.h"
 #include "net/https_client.h"
+#include "support/log_capture.h"
 
 namespace jit::aws::testing {
 
@@ -251,25 +251,6 @@ class PeerConnection {
   std::string url_;
 };
 
-// Captures everything spdlog logs (at every level) while alive; restores the previous logger.
-class LogCapture {
- public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(stream_);
-    auto logger = std::make_shared<spdlog::logger>("credentials-test", sink);
-    logger->set_level(spdlog::level::trace);
-    logger->flush_on(spdlog::level::trace);
-    spdlog::set_default_logger(logger);
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  std::string text() {
-    spdlog::default_logger()->flush();
-    return stream_.str();
-  }
-
- private:
-  std::ostringstream stream_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
+using jit::testing::LogCapture;  // tests/support/log_capture.h
 
 }  // namespace jit::aws::testing

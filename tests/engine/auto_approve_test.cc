@@ -4,6 +4,7 @@
 
 #include "audit/proof.h"
 #include "engine_fixture.h"
+#include "support/log_capture.h"
 
 namespace jit::testing {
 namespace {
@@ -127,6 +128,28 @@ TEST_F(AutoApproveTest, AReloadThatEndsAutoApprovalLeavesTheRequestToApprovers) 
   auto approved = engine->approve(r->id, "U0ALICE");
   ASSERT_TRUE(approved) << approved.error().message;
   EXPECT_EQ(approved->state, State::active);
+}
+
+// A waiting request the sweeper may no longer approve (its requester left the role's requesters)
+// stays for people, is no error, and is warned about once, not at every sweep until it lapses.
+TEST_F(AutoApproveTest, ARequestTheSweeperMayNoLongerApproveIsWarnedAboutOnce) {
+  chat.fail_next(1);
+  auto r = ask();
+  ASSERT_TRUE(r);
+  auto narrowed = auto_config();
+  narrowed->policy.accounts[0].roles.back().requesters = {"U0SOMEONE"};
+  engine->set_config(narrowed);
+  LogCapture log;
+  int errors = 0;
+  for (int sweep = 0; sweep < 4; ++sweep) {
+    clock.advance(std::chrono::seconds(11));
+    errors += engine->sweep().errors;
+  }
+  EXPECT_EQ(read(r->id).state, State::pending);
+  EXPECT_FALSE(read(r->id).chat_ts.empty()) << "posted by the sweeper";
+  EXPECT_EQ(errors, 0);
+  EXPECT_EQ(log.count("warning", "event=auto_approve_refused request=" + r->id), 1) << log.text();
+  EXPECT_GE(log.count("debug", "event=auto_approve_refused request=" + r->id), 2) << log.text();
 }
 
 // Two instances (or a replayed sweep) auto-approve a request once, and grant it once.
