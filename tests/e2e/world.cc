@@ -237,6 +237,8 @@ bool World::start_instance(int i, std::vector<std::pair<std::string, std::string
                                    "--ops-address", fmt::format("127.0.0.1:{}", instance.ops_port),
                                    "--log-format", "json", "--log-level", "info"};
   if (options_.dry_run) args.push_back("--dry-run");
+  // A test that dies (an abort, a crash) takes its instances with it: no `jit serve` outlives it.
+  process_options.stop_with_parent = true;
   auto process = ChildProcess::spawn(args, process_options);
   if (!process) {
     if (why) *why = process.error().message;

@@ -97,7 +97,8 @@ Result<DynaliteServer> DynaliteServer::start() {
   server.port = free_port();
   auto process = ChildProcess::spawn({bin.string(), "--port", std::to_string(server.port), "--createTableMs", "0",
                                       "--deleteTableMs", "0", "--updateTableMs", "0"},
-                                     {.output_file = fmt::format("/tmp/dynalite.{}.log", server.port)});
+                                     {.output_file = fmt::format("/tmp/dynalite.{}.log", server.port),
+                                      .stop_with_parent = true});  // never outlives a test that died
   if (!process) return fail(process.error());
   server.process = std::move(*process);
   if (auto ready = server.process->wait_for_http(server.port); !ready)

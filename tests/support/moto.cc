@@ -20,7 +20,8 @@ Result<MotoServer> MotoServer::start(std::vector<std::pair<std::string, std::str
   server.port = free_port();
   auto process = ChildProcess::spawn({"moto_server", "-H", "127.0.0.1", "-p", std::to_string(server.port)},
                                      {.env = std::move(env),
-                                      .output_file = fmt::format("/tmp/moto_server.{}.log", server.port)});
+                                      .output_file = fmt::format("/tmp/moto_server.{}.log", server.port),
+                                      .stop_with_parent = true});  // never outlives a test that died
   if (!process) return fail(process.error());
   server.process = std::move(*process);
   if (auto ready = server.process->wait_for_http(server.port, "/moto-api/"); !ready)
