@@ -70,17 +70,8 @@ std::string click_more_time(World& world, const std::string& id, bool warning = 
   const TimePoint soonest = world.read(id)->granted_at.value() + 1s;
   EXPECT_TRUE(World::poll([&] { return std::chrono::system_clock::now() >= soonest; }, 3s));
   EXPECT_TRUE(world.slack().click(kDana, kDana, ts, slack::kExtendAction));
-  std::string extension;
-  EXPECT_TRUE(World::poll(
-      [&] {
-        auto mine = world.store().list_requests({.requester = kDana});
-        if (mine)
-          for (const auto& r : *mine)
-            if (r.extends == id && !r.chat_ts.empty()) extension = r.id;
-        return !extension.empty();
-      },
-      10s))
-      << world.slack().dm(kDana).dump(1) << world.log(0);
+  const std::string extension = wait_posted_extension(world, id);
+  EXPECT_FALSE(extension.empty()) << world.slack().dm(kDana).dump(1) << world.log(0);
   return extension;
 }
 
@@ -187,16 +178,8 @@ TEST(ExtendEnds, ADeniedExtensionLeavesTheGrantToEndOnTime) {
   ASSERT_FALSE(id.empty());
   const TimePoint old_end = world.read(id)->expires_at.value();
   world.slack().slash_command(kDana, fmt::format("extend {} 30m the rotation is slow", id));
-  std::string ext;
-  ASSERT_TRUE(World::poll(
-      [&] {
-        auto mine = world.store().list_requests({.requester = kDana});
-        for (const auto& r : mine.value_or(std::vector<AccessRequest>{}))
-          if (r.extends == id && !r.chat_ts.empty()) ext = r.id;
-        return !ext.empty();
-      },
-      10s))
-      << world.log(0);
+  const std::string ext = wait_posted_extension(world, id);
+  ASSERT_FALSE(ext.empty()) << world.log(0);
   EXPECT_EQ(world.read(ext)->duration, Seconds{30 * 60});
   ASSERT_TRUE(world.click(kAlice, ext, slack::kDenyAction, demo::kSandbox));
   std::string form;

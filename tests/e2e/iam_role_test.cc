@@ -197,15 +197,8 @@ TEST_F(IamRoleE2eTest, AnExtensionWritesItsOwnWindowAndMovesTheCutoff) {
   const std::string key = session_key(assumed);
 
   world.slack().slash_command(kDana, fmt::format("extend {} 1h the billing job is still running", id));
-  std::string ext;
-  ASSERT_TRUE(World::poll(
-      [&] {
-        for (const auto& r : world.store().list_requests({.requester = kDana}).value_or(std::vector<AccessRequest>{}))
-          if (r.extends == id && !r.chat_ts.empty()) ext = r.id;
-        return !ext.empty();
-      },
-      10s))
-      << world.log(0);
+  const std::string ext = wait_posted_extension(world, id);
+  ASSERT_FALSE(ext.empty()) << world.log(0);
   ASSERT_TRUE(world.click(kAlice, ext, slack::kApproveAction, demo::kLegacy));
   ASSERT_TRUE(world.wait_state(ext, State::active, 30s)) << world.log(0);
   EXPECT_EQ(world.read(id)->state, State::revoked);

@@ -500,4 +500,17 @@ bool dana_holds_sandbox_ops(World& world) {
   return false;
 }
 
+std::string wait_posted_extension(World& world, const std::string& grant_id) {
+  std::string extension;
+  World::poll(
+      [&] {
+        const auto all = world.store().list_requests({});
+        for (const auto& r : all.value_or(std::vector<AccessRequest>{}))
+          if (r.extends == grant_id && !r.chat_ts.empty()) extension = r.id;
+        return !extension.empty();
+      },
+      std::chrono::seconds(10));
+  return extension;
+}
+
 }  // namespace jit::testing

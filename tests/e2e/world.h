@@ -210,5 +210,8 @@ class World {
 std::string sandbox_ops_role();
 // Whether dana holds sandbox ops in the emulated Identity Center now.
 bool dana_holds_sandbox_ops(World& world);
+// The extension of grant `grant_id` (issue 17) once it is stored and posted in its owner channel;
+// "" after 10 s.
+std::string wait_posted_extension(World& world, const std::string& grant_id);
 
 }  // namespace jit::testing
