@@ -15,7 +15,8 @@ namespace {
 
 namespace facts = audit::facts;
 
-constexpr std::array kOutcomeNames{"granting", "active", "revoking", "expired", "released", "revoked", "failed"};
+constexpr std::array kOutcomeNames{"granting", "active",  "revoking", "expired",
+                                   "released", "revoked", "failed",   "extended"};
 
 // What the events of one request have shown so far.
 struct Seen {
@@ -51,6 +52,8 @@ void take_submit(Seen& s, const facts::Json& f) {
   take_text(s, f, "ticket", r.ticket);
   if (auto d = facts::number(f, "duration_s")) r.duration = Seconds{*d};
   r.requested_at = time_of(f, "created_at");
+  r.extends = facts::text(f, "extends").value_or("");
+  r.bundle = facts::text(f, "bundle").value_or("");
 }
 
 // The end of a grant: when and why, from the facts or, lacking them, the event itself (its time and
@@ -95,6 +98,13 @@ void apply(Seen& s, const AuditEvent& e, const facts::Json& f) {
     if (a != "expire") r.ended_by = e.actor;
     r.outcome = Outcome::revoking;
     take_end(r, e, f, false);
+  } else if (a == "hand_over") {
+    // The extension's grant holds the assignment now; nothing was revoked, this window ends here.
+    if (s.ending) return;
+    s.ending = Outcome::extended;
+    r.outcome = Outcome::extended;
+    r.extended_by = facts::text(f, "extended_by").value_or("");
+    take_end(r, e, f, true);
   } else if (a == "revoke_succeeded") {
     r.outcome = s.ending.value_or(Outcome::revoked);
     take_end(r, e, f, true);
@@ -165,7 +175,7 @@ std::vector<GrantRow> grant_rows(const std::vector<AuditEvent>& events, const Fi
     GrantRow& r = s.row;
     r.window_start = r.granted_at.value_or(*s.begun_at);
     if (r.outcome == Outcome::failed || r.outcome == Outcome::expired || r.outcome == Outcome::released ||
-        r.outcome == Outcome::revoked)
+        r.outcome == Outcome::revoked || r.outcome == Outcome::extended)
       r.window_end = r.ended_at;
     if (!filter.account.empty() && r.account != filter.account) continue;
     if (!overlaps(r, filter)) continue;

@@ -22,8 +22,9 @@ struct Approval {
   TimePoint at{};
 };
 
-// How a grant ended, or that it has not.
-enum class Outcome { granting, active, revoking, expired, released, revoked, failed };
+// How a grant ended, or that it has not. `extended`: an approved extension took the assignment
+// over (issue 17): this grant's window ends there and the access goes on in the extension's row.
+enum class Outcome { granting, active, revoking, expired, released, revoked, failed, extended };
 std::string_view outcome_name(Outcome o);
 
 struct GrantRow {
@@ -47,6 +48,9 @@ struct GrantRow {
   std::string ended_by;    // who ended it early: the requester (released) or the admin (revoked)
   std::string end_reason;  // as the engine recorded it
   std::string permalink;   // the request's message in Slack; "" when not known
+  std::string extends;      // the grant this one extends ("Request more time"); "" when none
+  std::string extended_by;  // the extension that took this grant's access over; "" when none
+  std::string bundle;       // the first request of the bundle it was filed in; "" when alone
 
   // Where the row's facts come from, for the auditor: the events' seq numbers, the facts taken
   // from the request row because the chain lacked them (only with a fallback reader), and whether

@@ -40,6 +40,7 @@ std::string evidence_text(const GrantRow& r) {
 std::string outcome_text(const GrantRow& r) {
   std::string out(outcome_name(r.outcome));
   if (!r.ended_by.empty() && (r.outcome == Outcome::released || r.outcome == Outcome::revoked)) out += " by " + r.ended_by;
+  if (r.outcome == Outcome::extended && !r.extended_by.empty()) out += " by " + r.extended_by;
   return out;
 }
 
@@ -72,7 +73,8 @@ std::string evidence_summary(const Report& report) {
 const std::vector<std::string> kColumns{
     "request_id", "requester",   "requester_email", "account",    "account_id", "role",       "permission_set_arn",
     "duration",   "reason",      "ticket",          "requested_at", "approvals", "approvals_needed", "granted_at",
-    "expires_at", "ended_at",    "outcome",         "ended_by",   "end_reason", "permalink",  "evidence"};
+    "expires_at", "ended_at",    "outcome",         "ended_by",   "end_reason", "permalink",  "evidence",
+    "extends",    "extended_by", "bundle"};
 
 std::vector<std::string> cells(const GrantRow& r) {
   return {r.request_id,
@@ -95,7 +97,10 @@ std::vector<std::string> cells(const GrantRow& r) {
           r.ended_by,
           r.end_reason,
           r.permalink,
-          evidence_text(r)};
+          evidence_text(r),
+          r.extends,
+          r.extended_by,
+          r.bundle};
 }
 
 }  // namespace
@@ -177,6 +182,9 @@ std::string to_jsonl(const Report& report) {
                        {"ended_by", r.ended_by},
                        {"end_reason", r.end_reason},
                        {"permalink", r.permalink},
+                       {"extends", r.extends},
+                       {"extended_by", r.extended_by},
+                       {"bundle", r.bundle},
                        {"evidence",
                         {{"first_seq", r.first_seq},
                          {"last_seq", r.last_seq},
@@ -205,6 +213,7 @@ td ul{margin:0;padding-left:14px}.muted{color:#57606a}
 .bar{position:absolute;top:0;bottom:0;min-width:2px;background:#0969da}
 .bar.expired{background:#6e7781}.bar.released{background:#1a7f37}.bar.revoked{background:#bf8700}
 .bar.failed{background:#cf222e}.bar.active,.bar.granting,.bar.revoking{background:#0969da}
+.bar.extended{background:#8250df}
 .axis{display:grid;grid-template-columns:260px 1fr;gap:8px;font-size:11px;color:#57606a}
 .axis div:last-child{display:flex;justify-content:space-between}
 .legend span{display:inline-block;margin-right:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
@@ -225,7 +234,7 @@ std::string timeline(const Report& report) {
   std::map<std::string, std::vector<const GrantRow*>> by_account;
   for (const auto& r : report.rows) by_account[r.account].push_back(&r);
   std::string out = "<section class=\"timeline\"><h2>Timeline of grants per account</h2>\n<p class=\"legend\">";
-  for (const char* o : {"active", "expired", "released", "revoked", "failed"})
+  for (const char* o : {"active", "expired", "released", "revoked", "failed", "extended"})
     out += fmt::format("<span><i class=\"bar {0}\" style=\"position:static\"></i>{0}</span>", o);
   out += "</p>\n";
   out += fmt::format("<div class=\"axis\"><div></div><div><span>{}</span><span>{}</span></div></div>\n",
@@ -267,15 +276,19 @@ std::string table_row(const GrantRow& r) {
   if (r.approvals_needed) approvals += fmt::format("<span class=\"muted\">{} needed</span>", *r.approvals_needed);
   std::string ended = html_escape(outcome_text(r));
   if (!r.end_reason.empty()) ended += "<br><span class=\"muted\">" + html_escape(r.end_reason) + "</span>";
+  // The request id, and what links it to other rows: the grant it extends, the bundle it came in.
+  std::string id = html_escape(r.request_id);
+  if (!r.extends.empty()) id += "<br><span class=\"muted\">extends " + html_escape(r.extends) + "</span>";
+  if (!r.bundle.empty()) id += "<br><span class=\"muted\">bundle " + html_escape(r.bundle) + "</span>";
   const std::string link = r.permalink.starts_with("https://")
                                ? fmt::format("<a class=\"permalink\" href=\"{}\">thread</a>", html_escape(r.permalink))
                                : html_escape(r.permalink);
   return fmt::format(
-      "<tr data-request=\"{}\">{}<td class=\"requester\">{}<br><span class=\"muted\">{}</span></td>"
+      "<tr data-request=\"{}\"><td class=\"id mono\">{}</td><td class=\"requester\">{}<br><span class=\"muted\">{}</span></td>"
       "<td>{}<br><span class=\"muted mono\">{}</span></td><td>{}<br><span class=\"muted mono\">{}</span></td>{}{}{}"
       "<td>{}</td><td class=\"approvals\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"outcome\">{}</td>"
       "<td>{}</td>{}</tr>\n",
-      html_escape(r.request_id), td(r.request_id, "id mono"), html_escape(r.requester), html_escape(r.requester_email),
+      html_escape(r.request_id), id, html_escape(r.requester), html_escape(r.requester_email),
       html_escape(r.account), html_escape(r.account_id), html_escape(r.role), html_escape(r.permission_set_arn),
       td(duration_text(r.duration)), td(r.reason), td(r.ticket), time_html(r.requested_at), approvals,
       time_html(r.granted_at), time_html(r.expires_at), time_html(r.ended_at), ended, link,

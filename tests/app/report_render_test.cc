@@ -48,7 +48,7 @@ TEST(ReportCsv, OneRfc4180RowPerGrantWithFormulasTakenAsText) {
   EXPECT_EQ(lines[0],
             "request_id,requester,requester_email,account,account_id,role,permission_set_arn,duration,reason,ticket,"
             "requested_at,approvals,approvals_needed,granted_at,expires_at,ended_at,outcome,ended_by,end_reason,"
-            "permalink,evidence");
+            "permalink,evidence,extends,extended_by,bundle");
   EXPECT_THAT(lines[1], HasSubstr("r1,U0DEV,dev@example.com,prod,123456789012,admin,"));
   EXPECT_THAT(lines[1], HasSubstr(",U0ALICE 2026-11-24T10:01:00Z; U0BOB 2026-11-24T10:02:00Z,2,"));
   EXPECT_THAT(lines[1], HasSubstr(",revoked,U0ADMIN,"));
@@ -109,6 +109,34 @@ TEST(ReportHtml, OneSelfContainedPrintablePage) {
   std::size_t rows = 0;
   for (std::size_t at = 0; (at = html.find("<tr data-request=", at)) != std::string::npos; ++at) ++rows;
   EXPECT_EQ(rows, 2u);
+}
+
+// An extension's rows: the grant "extended by" its extension, the extension naming the grant, in
+// every format.
+TEST(ReportFormats, AnExtensionIsLinkedToItsGrantInEveryFormat) {
+  ReportTrail trail;
+  auto grant = trail.granted(ReportTrail::request("r1", kT0), {"U0ALICE"});
+  AccessRequest more = ReportTrail::request("r2", kT0 + minutes{50});
+  more.extends = "r1";
+  trail.granted(more, {"U0BOB"});
+  trail.handed_over(grant, "r2", kT0 + minutes{51});
+  audit_report::Report rep = sample();
+  rep.rows = audit_report::grant_rows(trail.events(), rep.filter);
+  ASSERT_EQ(rep.rows.size(), 2u);
+
+  const auto csv = lines_of(audit_report::to_csv(rep), "\r\n");
+  EXPECT_THAT(csv[1], HasSubstr(",extended,,extended by r2,"));
+  EXPECT_TRUE(csv[1].ends_with(",,r2,")) << csv[1];
+  EXPECT_TRUE(csv[2].ends_with(",r1,,")) << csv[2];
+  const auto jsonl = lines_of(audit_report::to_jsonl(rep));
+  EXPECT_EQ(nlohmann::json::parse(jsonl[1])["outcome"], "extended");
+  EXPECT_EQ(nlohmann::json::parse(jsonl[1])["extended_by"], "r2");
+  EXPECT_EQ(nlohmann::json::parse(jsonl[2])["extends"], "r1");
+  EXPECT_EQ(nlohmann::json::parse(jsonl[2])["bundle"], "");
+  const std::string html = audit_report::to_html(rep);
+  EXPECT_THAT(html, HasSubstr("<td class=\"outcome\">extended by r2<br>"));
+  EXPECT_THAT(html, HasSubstr("r2<br><span class=\"muted\">extends r1</span>"));
+  EXPECT_THAT(html, HasSubstr("class=\"bar extended\""));
 }
 
 TEST(ReportHtml, ABrokenChainIsSaidInTheHeaderAndTheSummary) {

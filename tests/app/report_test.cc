@@ -60,6 +60,46 @@ TEST(ReportRows, EveryApproverOfAnNofMGrantIsListedWithWhen) {
   EXPECT_FALSE(row.past_the_break);
 }
 
+// An extension approved before its grant's end takes the assignment over (hand_over): the grant's
+// row ends there as "extended" by the extension, whose own row names the grant it extends; the
+// requests of a bundle each name the bundle. Both from the submit and hand_over events' facts.
+TEST(ReportRows, AnExtensionAndABundleAreLinkedToTheirRows) {
+  ReportTrail trail;
+  auto grant = trail.granted(ReportTrail::request("r1", kT0), {"U0ALICE"});
+  AccessRequest more = ReportTrail::request("r2", kT0 + minutes{50});
+  more.extends = "r1";
+  more = trail.granted(more, {"U0BOB"});
+  trail.handed_over(grant, "r2", kT0 + minutes{51});
+  AccessRequest staging = ReportTrail::request("r3", kT0 + minutes{5}, "staging");
+  trail.add("r3", "submit", staging.created_at, "U0DEV", audit::facts::of_submit(staging, "r0"));
+  staging.expires_at = staging.created_at + hours{1};
+  trail.add("r3", "begin_grant", staging.created_at, "system:engine", audit::facts::of_begin_grant(staging));
+
+  const auto rows = audit_report::grant_rows(trail.events(), kDay);
+  ASSERT_EQ(rows.size(), 3u);
+  const auto* old = find(rows, "r1");
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->outcome, Outcome::extended);
+  EXPECT_EQ(audit_report::outcome_name(old->outcome), "extended");
+  EXPECT_EQ(old->extended_by, "r2");
+  EXPECT_EQ(old->ended_at, kT0 + minutes{51});
+  EXPECT_EQ(old->window_end, kT0 + minutes{51});
+  EXPECT_EQ(old->end_reason, "extended by r2");
+  EXPECT_EQ(old->extends, "");
+  const auto* ext = find(rows, "r2");
+  ASSERT_TRUE(ext);
+  EXPECT_EQ(ext->extends, "r1");
+  EXPECT_EQ(ext->outcome, Outcome::active);
+  EXPECT_EQ(ext->extended_by, "");
+  EXPECT_EQ(find(rows, "r3")->bundle, "r0");
+  EXPECT_EQ(old->bundle, "");
+  // A window after the hand-over shows the extension only.
+  const auto later = audit_report::grant_rows(
+      trail.events(), {.since = kT0 + minutes{52}, .until = kT0 + minutes{53}, .account = "prod"});
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(later[0].request_id, "r2");
+}
+
 TEST(ReportRows, AFailedGrantIsARowButARefusalBeforeBeginGrantIsNot) {
   ReportTrail trail;
   AccessRequest failed = ReportTrail::request("r-failed", kT0);

@@ -65,6 +65,15 @@ class ReportTrail {
     add(r.id, "revoke_succeeded", at, "system:engine", audit::facts::of_end(r));
   }
 
+  // The hand-over of an extension (issue 17): `extension` (its `extends` naming `grant`) takes
+  // `grant`'s assignment over at `at` (hand_over on the grant, as the engine writes it).
+  void handed_over(AccessRequest grant, const std::string& extension_id, TimePoint at) {
+    grant.state = State::revoked;
+    grant.end_reason = "extended by " + extension_id;
+    grant.ended_at = at;
+    add(grant.id, "hand_over", at, "system:engine", audit::facts::of_handed_over(grant, extension_id));
+  }
+
   const std::vector<AuditEvent>& events() const { return events_; }
   std::vector<AuditEvent>& events() { return events_; }
   AuditHead head() const { return head_; }
