@@ -225,12 +225,9 @@ class Doctor {
       return;
     }
     const TimePoint now = clock_.now();
-    aws::cutoff::prune(*policy, now, duration);
-    const auto live = aws::cutoff::cutoffs_in(*policy).size();
-    const int used = aws::cutoff::policy_size(aws::cutoff::render(*policy));
-    aws::cutoff::merge(*policy, aws::cutoff::statement_of({kSampleGrantId, {kSampleUserId, "123456789012", arn}, now, now}));
-    const int each = std::max(1, aws::cutoff::policy_size(aws::cutoff::render(*policy)) - used);
-    const int room = std::max(0, aws::cutoff::kSizeLimit - used) / each;
+    const auto [used, live, each, room] = aws::cutoff::room_for(
+        *policy, aws::cutoff::statement_of({kSampleGrantId, {kSampleUserId, "123456789012", arn}, now, now}), now,
+        duration);
     const std::string sizes = fmt::format("{} of {} characters used, {} of ours live, {} per grant", used,
                                           aws::cutoff::kSizeLimit, live, each);
     if (room == 0) {

@@ -61,7 +61,10 @@ class IamRoleChecks {
                                 fmt::format("assumed with the account's external id to ask IAM about {}",
                                             role.permission_set_arn),
                                 ""};
-      if (report) role_findings(check, role.permission_set_arn, *report);
+      if (report) {
+        role_findings(check, role.permission_set_arn, *report);
+        cutoff_findings(check + " cut-off", *report);  // always on for iam-role roles
+      }
       else role_error(check, role, report.error(), access);
     }
     if (!assumed)
@@ -152,6 +155,32 @@ class IamRoleChecks {
           fmt::format("statements let principals assume it without a time condition, outside JIT: {}",
                       fmt::join(report.standing_assume, ", ")),
           "remove them from the role's trust policy, or accept and document them (break-glass, CI)");
+    }
+  }
+
+  // How many more cut-off statements fit the role's inline policy (each grant arms one there). Only
+  // our policy is measured, as the provider measures it when it arms.
+  void cutoff_findings(const std::string& check, const RoleReport& report) {
+    if (!report.cutoff_problem.empty()) {
+      add(Level::fail, check, report.cutoff_problem,
+          "give the management role iam:GetRolePolicy and iam:PutRolePolicy on the role "
+          "(deploy/iam-role-management.yaml), or fix the inline policy by hand: JIT Access never rewrites a "
+          "document it cannot read");
+      return;
+    }
+    const auto& c = report.cutoff;
+    const std::string sizes = fmt::format("inline policy {} of {} characters used, {} of ours live, {} per grant",
+                                          c.used, aws::cutoff::kSizeLimit, c.live, c.each);
+    if (c.room == 0) {
+      add(Level::fail, check, fmt::format("no cut-off statement fits ({})", sizes),
+          "remove the admin's statements from that inline policy, or shorten the role's MaxSessionDuration "
+          "(statements are pruned that much sooner): until then each grant of it fails");
+    } else if (c.room < kFewCutoffSlots) {
+      add(Level::warn, check, fmt::format("only {} more cut-off statements fit ({})", c.room, sizes),
+          "few grants of it can be live at once: shorten the role's MaxSessionDuration (statements are pruned "
+          "that much sooner)");
+    } else {
+      add(Level::ok, check, fmt::format("{} more cut-off statements fit ({})", c.room, sizes));
     }
   }
 

@@ -20,7 +20,10 @@ namespace jit {
 //   "role <account>/<role> trust policy": how many more grants fit under [aws]
 //   trust_policy_size_limit (none: FAILED; fewer than kFewCutoffSlots: warn); "role ... hand-edited"
 //   (only when JitGrant statements cannot be read: warn); "role ... standing access": warn naming
-//   the Sids of statements that let someone assume the role without a time condition, ok otherwise.
+//   the Sids of statements that let someone assume the role without a time condition, ok otherwise;
+//   "role ... cut-off" (always armed on this path): how many more cut-off statements fit
+//   its inline policy jit-access-cutoffs once pruned for its MaxSessionDuration (none or unreadable:
+//   FAILED; fewer than kFewCutoffSlots: warn).
 // `provider` null: one FAILED finding per iam-role account.
 void check_iam_role_path(const Policy& policy, aws::IamRoleProvider* provider, std::vector<DoctorFinding>& out);
 

@@ -183,6 +183,17 @@ std::optional<Seconds> parse_duration(std::string_view iso) {
   return Seconds{total};
 }
 
+Room room_for(Policy policy, const Json& sample, TimePoint now, Seconds session_duration) {
+  Room out;
+  prune(policy, now, session_duration);
+  out.live = cutoffs_in(policy).size();
+  out.used = policy_size(render(policy));
+  merge(policy, sample);
+  out.each = std::max(1, policy_size(render(policy)) - out.used);
+  out.room = std::max(0, kSizeLimit - out.used) / out.each;
+  return out;
+}
+
 Seconds session_duration_or_default(std::string_view iso) {
   return parse_duration(iso).value_or(kDefaultSessionDuration);
 }

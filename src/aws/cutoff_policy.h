@@ -104,6 +104,17 @@ int clamp(Policy& policy, const SessionCutoff& cutoff, TimePoint now);
 // The size of `rendered` as IAM counts it: characters that are not whitespace.
 int policy_size(std::string_view rendered);
 
+// How a policy stands for more cut-offs (jit doctor): once pruned at `now` for `session_duration`
+// (as the provider prunes before it arms), the characters used, our statements still live, what
+// one more statement like `sample` adds, and how many such statements fit under kSizeLimit.
+struct Room {
+  int used = 0;
+  std::size_t live = 0;
+  int each = 1;
+  int room = 0;
+};
+Room room_for(Policy policy, const Json& sample, TimePoint now, Seconds session_duration);
+
 // Whether a policy of `size` is over kSizeLimit.
 inline bool full(int size) { return size > kSizeLimit; }
 

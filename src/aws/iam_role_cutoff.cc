@@ -15,21 +15,6 @@ namespace {
 using iam::logged;
 constexpr auto kSourceIdentity = cutoff::PrincipalKey::source_identity;
 
-// The role's inline policy `name` as text; "" when the role has none by that name.
-Result<std::string> get_role_policy(AwsQueryApi& api, const std::string& role_name, const std::string& name,
-                                    const std::string& role_arn) {
-  auto reply = api.call("GetRolePolicy", {{"RoleName", role_name}, {"PolicyName", name}});
-  if (!reply) {
-    if (reply.error().code == "NoSuchEntity") return std::string();
-    return fail(iam::error_of("GetRolePolicy", role_arn, reply.error()));
-  }
-  auto document = reply->text("GetRolePolicyResult/PolicyDocument");
-  if (!document)
-    return fail(Error::Unavailable(
-        fmt::format("iam GetRolePolicy: the reply has no PolicyDocument (role {}, policy {})", role_arn, name)));
-  return iam::policy_document_of(*document);
-}
-
 // PutRolePolicy of `text`; DeleteRolePolicy instead when `empty` (IAM takes no policy without a
 // statement), a policy already gone counting as deleted.
 Result<> put_role_policy(AwsQueryApi& api, const std::string& role_name, const std::string& name,
@@ -45,6 +30,20 @@ Result<> put_role_policy(AwsQueryApi& api, const std::string& role_name, const s
 }
 
 }  // namespace
+
+Result<std::string> iam::get_role_policy(AwsQueryApi& api, const std::string& role_name, const std::string& name,
+                                         const std::string& role_arn) {
+  auto reply = api.call("GetRolePolicy", {{"RoleName", role_name}, {"PolicyName", name}});
+  if (!reply) {
+    if (reply.error().code == "NoSuchEntity") return std::string();
+    return fail(iam::error_of("GetRolePolicy", role_arn, reply.error()));
+  }
+  auto document = reply->text("GetRolePolicyResult/PolicyDocument");
+  if (!document)
+    return fail(Error::Unavailable(
+        fmt::format("iam GetRolePolicy: the reply has no PolicyDocument (role {}, policy {})", role_arn, name)));
+  return iam::policy_document_of(*document);
+}
 
 Result<CutoffArmed> IamRoleProvider::arm_cutoff(const SessionCutoff& cutoff) { return logged(arm(cutoff)); }
 
@@ -69,7 +68,7 @@ Result<CutoffArmed> IamRoleProvider::arm(const SessionCutoff& c) {
   out.size_limit = cutoff::kSizeLimit;
   Rewrite document{
       "inline policy " + name,
-      [&] { return get_role_policy(*target->iam, target->role_name, name, arn); },
+      [&] { return iam::get_role_policy(*target->iam, target->role_name, name, arn); },
       [&](const std::string& text, bool empty) {
         return put_role_policy(*target->iam, target->role_name, name, arn, text, empty);
       },
@@ -119,7 +118,7 @@ Result<int> IamRoleProvider::prune(const std::string& role_arn) {
   if (!role) return fail(role.error());
   const Seconds duration = role->max_session_duration.value_or(cutoff::kDefaultSessionDuration);
   const std::string& name = config_.options.cutoff_policy_name;
-  auto text = get_role_policy(*target->iam, target->role_name, name, role_arn);
+  auto text = iam::get_role_policy(*target->iam, target->role_name, name, role_arn);
   if (!text) return fail(text.error());
   auto policy = cutoff::parse_policy(*text);
   if (!policy)

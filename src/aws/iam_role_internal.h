@@ -69,5 +69,10 @@ Error error_of(std::string_view action, const std::string& role_arn, const AwsEr
 // MaxSessionDuration.
 Result<RoleRead> get_role(AwsQueryApi& iam, const std::string& role_name, const std::string& role_arn);
 
+// The role's inline policy `name` as text (GetRolePolicy, decoded); "" when the role has none by
+// that name.
+Result<std::string> get_role_policy(AwsQueryApi& iam, const std::string& role_name, const std::string& name,
+                                    const std::string& role_arn);
+
 }  // namespace iam
 }  // namespace jit::aws

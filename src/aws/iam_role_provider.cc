@@ -355,6 +355,18 @@ Result<IamRoleProvider::RoleReport> IamRoleProvider::inspect(const std::string& 
     report.unreadable_sids = trust::unreadable_sids(policy);
     report.standing_assume = trust::standing_assume_statements(policy);
     report.max_session_duration = role.max_session_duration.value_or(Seconds{0});
+    // The cut-off inline policy, measured with a statement of the longest source identity.
+    const std::string& name = config_.options.cutoff_policy_name;
+    auto inline_text = iam::get_role_policy(*target->iam, target->role_name, name, role_arn);
+    auto inline_policy =
+        inline_text ? cutoff::parse_policy(*inline_text) : Result<cutoff::Policy>(fail(inline_text.error()));
+    if (!inline_policy) {
+      report.cutoff_problem = fmt::format("inline policy {}: {}", name, inline_policy.error().message);
+      return report;
+    }
+    const SessionCutoff cut{kSampleGrantId, {std::string(kMaxSourceIdentity, 'x'), account_id, role_arn}, now, now};
+    report.cutoff = cutoff::room_for(*inline_policy, cutoff::statement_of(cut, cutoff::PrincipalKey::source_identity),
+                                     now, role.max_session_duration.value_or(cutoff::kDefaultSessionDuration));
     return report;
   }());
 }

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "aws/cutoff_policy.h"
 #include "aws/deadline.h"
 #include "aws/query_api.h"
 #include "aws/trust_policy.h"
@@ -129,6 +130,11 @@ class IamRoleProvider final : public AccessProvider {
     std::vector<std::string> unreadable_sids;
     std::vector<std::string> standing_assume;
     Seconds max_session_duration{};
+    // The inline policy of our cut-offs (IamRoleOptions::cutoff_policy_name): how many more fit
+    // once pruned for the role's session duration; cutoff_problem says why it could not be read
+    // (then `cutoff` is empty).
+    cutoff::Room cutoff;
+    std::string cutoff_problem;
   };
   Result<RoleReport> inspect(const std::string& account_id, const std::string& role_arn);
 

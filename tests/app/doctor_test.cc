@@ -476,12 +476,17 @@ TEST_F(IamRoleDoctorTest, AHealthyRoleIsOkAndIdentityCenterIsSkipped) {
   EXPECT_EQ(room.level, Level::ok);
   EXPECT_THAT(room.detail, HasSubstr("of 2048 characters ([aws] trust_policy_size_limit), 0 of our grants live"));
   EXPECT_EQ(finding(report, "role legacy/admin standing access").level, Level::ok);
+  // The cut-off inline policy does not exist yet: all its room is free.
+  const auto cutoff = finding(report, "role legacy/admin cut-off");
+  EXPECT_EQ(cutoff.level, Level::ok);
+  EXPECT_THAT(cutoff.detail, HasSubstr("more cut-off statements fit (inline policy "));
+  EXPECT_THAT(cutoff.detail, HasSubstr("of 10240 characters used, 0 of ours live"));
   // In this order: Identity Center, the management role, then its role's findings.
   ASSERT_GE(report.findings.size(), 3u);
   EXPECT_EQ(report.findings[0].check, "identity center");
   EXPECT_EQ(report.findings[1].check, management.check);
   EXPECT_EQ(report.findings[2].check, "role legacy/admin");
-  EXPECT_EQ(iam_->actions(), std::vector<std::string>{"GetRole"}) << "doctor only reads";
+  EXPECT_EQ(iam_->actions(), (std::vector<std::string>{"GetRole", "GetRolePolicy"})) << "doctor only reads";
 }
 
 TEST_F(IamRoleDoctorTest, AMissingRoleFailsWithTheFix) {

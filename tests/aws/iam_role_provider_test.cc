@@ -496,6 +496,34 @@ TEST_F(IamRoleProviderTest, InspectReportsSizeRoomGrantsAndSessionDuration) {
   EXPECT_EQ(report->live_grants, 1);
   EXPECT_GT(report->room, 0);
   EXPECT_EQ(report->max_session_duration, 3600s);
+  // No cut-off armed yet: an empty policy, all its room free.
+  EXPECT_EQ(report->cutoff_problem, "");
+  EXPECT_EQ(report->cutoff.live, 0u);
+  const int empty_room = report->cutoff.room, empty_used = report->cutoff.used;
+  EXPECT_GT(empty_room, 5);
+  EXPECT_EQ(empty_room, (cutoff::kSizeLimit - report->cutoff.used) / report->cutoff.each);
+
+  // One armed: counted live and one less fits; once every session it cuts has expired (its
+  // sessions_before + the role's MaxSessionDuration), pruned away as the provider would.
+  ASSERT_TRUE(p.arm_cutoff(cutoff_of("r1", kAlice, clock_.now() + 600s)));
+  report = p.inspect(kAccount, kRoleArn);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->cutoff.live, 1u);
+  EXPECT_GT(report->cutoff.used, empty_used);
+  EXPECT_EQ(report->cutoff.room, (cutoff::kSizeLimit - report->cutoff.used) / report->cutoff.each);
+  EXPECT_LE(report->cutoff.room, empty_room);
+  clock_.advance(600s + 120s + 3600s + 1s);
+  report = p.inspect(kAccount, kRoleArn);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->cutoff.live, 0u);
+  EXPECT_EQ(report->cutoff.used, empty_used);
+  EXPECT_EQ(report->cutoff.room, empty_room);
+
+  // A policy it cannot read is said, not measured.
+  iam_->set_inline_policy(kRoleName, kCutoffs, R"(["not", "an", "object"])");
+  report = p.inspect(kAccount, kRoleArn);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_THAT(report->cutoff_problem, HasSubstr("inline policy " + std::string(kCutoffs)));
 }
 
 // The fake itself refuses what IAM's model refuses, so a provider request it takes is one IAM takes.

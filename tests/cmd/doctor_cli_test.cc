@@ -252,6 +252,8 @@ TEST_F(DoctorIamRoleCliTest, TheLegacyRoleIsCheckedThroughItsManagementRole) {
   EXPECT_THAT(out.out, HasSubstr(fmt::format("ok      role legacy/admin: {} exists; MaxSessionDuration 3600 s",
                                              demo::kLegacyAdminRole)));
   EXPECT_THAT(out.out, HasSubstr("ok      role legacy/admin trust policy: 5 more grants fit (trust policy "));
+  EXPECT_THAT(out.out, ::testing::ContainsRegex("ok      role legacy/admin cut-off: [0-9]+ more cut-off statements fit "
+                                                "\\(inline policy [0-9]+ of 10240 characters used, 0 of ours live"));
   // The seed's CI statement lets ci-deployer assume the role at any time: doctor says so.
   EXPECT_THAT(out.out, HasSubstr("warn    role legacy/admin standing access: statements let principals assume it "
                                  "without a time condition, outside JIT: CiDeploy"));
@@ -270,6 +272,31 @@ TEST_F(DoctorIamRoleCliTest, AnIamRoleOnlyPolicyNeedsNoIdentityCenter) {
   EXPECT_THAT(out.out, HasSubstr("ok      role legacy/admin: "));
   EXPECT_THAT(out.out, Not(HasSubstr("identity store")));
   EXPECT_THAT(out.out, HasSubstr("all is well"));
+}
+
+// The role's cut-off inline policy filled by the admin's own statement: no cut-off fits, and each
+// grant of the role would fail, so doctor fails naming it and the fix.
+TEST_F(DoctorIamRoleCliTest, ACutoffPolicyWithNoRoomFailsWithTheFix) {
+  start_legacy(demo::kLegacyExternalId);
+  nlohmann::json seed = nlohmann::json::parse(demo::legacy_iam_seed());
+  nlohmann::json resources = nlohmann::json::array();
+  for (int i = 0; i < 235; ++i) resources.push_back(fmt::format("arn:aws:s3:::bucket-of-the-admin-{:04}/*", i));
+  bool found = false;
+  for (auto& role : seed["roles"])
+    if (role.value("arn", "") == demo::kLegacyAdminRole) {
+      found = true;
+      role["inline_policies"] = {
+          {"jit-access-cutoffs",
+           {{"Version", "2012-10-17"},
+            {"Statement", {{{"Sid", "AdminDeny"}, {"Effect", "Deny"}, {"Action", "s3:*"}, {"Resource", resources}}}}}}};
+    }
+  ASSERT_TRUE(found);
+  auto seeded = aws_->seed_iam(seed);
+  ASSERT_TRUE(seeded) << seeded.error().message;
+  const Outcome out = doctor();
+  EXPECT_EQ(out.code, 1) << out.out;
+  EXPECT_THAT(out.out, HasSubstr("FAILED  role legacy/admin cut-off: no cut-off statement fits (inline policy "));
+  EXPECT_THAT(out.out, HasSubstr("fix: remove the admin's statements from that inline policy"));
 }
 
 TEST_F(DoctorIamRoleCliTest, AWrongExternalIdFailsWithTheFix) {
