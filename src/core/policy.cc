@@ -304,4 +304,22 @@ TimePoint last_approval_at(const AccessRequest& request) {
 
 bool is_admin(const Policy& policy, const Identity& who) { return matches_any(who, policy.admins); }
 
+std::optional<Seconds> more_time_duration(const RolePolicy& role, Seconds granted, Seconds left) {
+  // Whole minutes for a grant of whole minutes (what people ask for), whole seconds otherwise.
+  const Seconds rest = std::max(left, Seconds{0});
+  const Seconds wanted =
+      (granted % std::chrono::minutes{1} == Seconds{0} ? std::chrono::ceil<std::chrono::minutes>(rest) : rest) + granted;
+  if (role.allowed_durations.empty()) {
+    const Seconds d = std::min(wanted, role.max_duration);
+    return d > left ? std::optional(d) : std::nullopt;
+  }
+  std::optional<Seconds> enough, longest;
+  for (Seconds d : role.allowed_durations) {
+    if (d <= left || d > role.max_duration) continue;
+    if (d >= wanted && (!enough || d < *enough)) enough = d;
+    if (!longest || d > *longest) longest = d;
+  }
+  return enough ? enough : longest;
+}
+
 }  // namespace jit

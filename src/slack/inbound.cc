@@ -42,6 +42,7 @@ InboundHandler::InboundHandler(Engine& engine, WebApi& api, Directory& directory
     : engine_(engine),
       api_(api),
       directory_(directory),
+      clock_(clock),
       dry_run_(dry_run),
       limiter_(clock),
       step_up_(step_up),
@@ -141,9 +142,9 @@ std::string InboundHandler::step_up_reply(const std::string& request_id, const s
 
 std::string InboundHandler::extension_filed(const AccessRequest& r) {
   if (r.state == State::pending)
-    return fmt::format("Request `{}` for {} more on grant `{}` is waiting for approval in <#{}>; your access goes on "
-                       "as it is meanwhile.",
-                       escape(r.id), format_duration(r.duration), escape(r.extends), escape(r.chat_channel));
+    return fmt::format("Request `{}` for more time on grant `{}` ({} from when it is granted) is waiting for "
+                       "approval in <#{}>; your access goes on as it is meanwhile.",
+                       escape(r.id), escape(r.extends), format_duration(r.duration), escape(r.chat_channel));
   return fmt::format("Request `{}` for more time on grant `{}` is {}.", escape(r.id), escape(r.extends),
                      state_name(r.state));
 }
@@ -152,12 +153,17 @@ std::string InboundHandler::request_more_time(const std::string& grant_id, const
   if (auto checked = request_id_from(grant_id); !checked) return ":no_entry: " + escape(checked.error().message);
   auto grant = engine_.get_request(grant_id);
   if (!grant) return ":warning: " + escape(grant.error().message);
-  // Pre-filled from the grant: as long again as it was granted for (within the role's maximum as
-  // policy has it now), for the same reason. The approver decides as for any request.
+  // Pre-filled from the grant: as long again as it was granted for, counted from the extension's
+  // own grant (more_time_duration: within the role's maximum and allowed durations as policy has
+  // them now), for the same reason. The approver decides as for any request; a grant with nothing
+  // left to extend gets the engine's reason.
   Seconds duration = grant->duration;
   const auto policy = engine_.policy();
   if (const auto* account = policy->find_account(grant->account))
-    if (const auto* role = account->find_role(grant->role)) duration = std::min(duration, role->max_duration);
+    if (const auto* role = account->find_role(grant->role); role && grant->expires_at)
+      duration = more_time_duration(*role, grant->duration,
+                                    std::chrono::ceil<Seconds>(*grant->expires_at - clock_.now()))
+                     .value_or(std::min(duration, role->max_duration));
   const std::string reason =
       fmt::format("more time for {}: {}", grant->id, user_text::printable_excerpt(grant->reason, 2000));
   auto done = engine_.extend({user, grant_id, format_duration(duration), reason});

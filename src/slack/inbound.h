@@ -86,6 +86,7 @@ class InboundHandler {
   Engine& engine_;
   WebApi& api_;
   Directory& directory_;
+  const Clock& clock_;
   const bool dry_run_;
   UserRateLimiter limiter_;
   StepUpLinks* const step_up_;

@@ -601,5 +601,24 @@ TEST(TierName, AllTiers) {
   EXPECT_EQ(tier_name(Tier::break_glass), "break-glass");
 }
 
+// "Request more time" pre-fills the time left and as long again, counted from the extension's own
+// grant, within the role's maximum and allowed durations; nothing when nothing outlasts the rest.
+TEST(MoreTimeDuration, TheTimeLeftAndAsLongAgainWithinWhatTheRoleAllows) {
+  using std::chrono::seconds;
+  RolePolicy role{.name = "ops", .max_duration = hours{4}};
+  EXPECT_EQ(more_time_duration(role, hours{2}, hours{2}), hours{4}) << "clicked at once";
+  EXPECT_EQ(more_time_duration(role, hours{1}, minutes{14} + seconds{1}), minutes{75}) << "rounded up to the minute";
+  EXPECT_EQ(more_time_duration(role, hours{3}, hours{2}), hours{4}) << "within the maximum";
+  EXPECT_EQ(more_time_duration(role, hours{4}, hours{4}), std::nullopt) << "the maximum does not outlast the rest";
+  EXPECT_EQ(more_time_duration(role, seconds{15}, seconds{8}), seconds{23}) << "a grant of seconds: seconds";
+  EXPECT_EQ(more_time_duration(role, hours{1}, seconds{-5}), hours{1}) << "already past its end";
+
+  role.allowed_durations = {minutes{15}, hours{1}, hours{2}, hours{8}};
+  EXPECT_EQ(more_time_duration(role, hours{1}, minutes{10}), hours{2}) << "the shortest allowed that gives as much";
+  EXPECT_EQ(more_time_duration(role, hours{2}, minutes{90}), hours{2}) << "else the longest that outlasts the rest";
+  EXPECT_EQ(more_time_duration(role, minutes{15}, minutes{5}), hours{1}) << "20m wanted: 15m is not enough";
+  EXPECT_EQ(more_time_duration(role, hours{2}, hours{2}), std::nullopt) << "8h is over the maximum";
+}
+
 }  // namespace
 }  // namespace jit

@@ -2,6 +2,7 @@
 #include "net/test_certs.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -289,16 +290,21 @@ bool World::rewrite_policy(const std::string& text, int i) {
   return ok;
 }
 
-std::pair<int, std::string> World::audit_verify() {
-  const std::string out = fmt::format("{}/audit-verify.{}.log", dir_, std::chrono::steady_clock::now().time_since_epoch().count());
+std::pair<int, std::string> World::audit_verify() { return jit_on_store({"audit", "verify"}); }
+
+std::pair<int, std::string> World::jit_on_store(const std::vector<std::string>& args) {
+  const std::string out = fmt::format("{}/jit-cli.{}.log", dir_, std::chrono::steady_clock::now().time_since_epoch().count());
   ChildOptions child;
   child.output_file = out;
   for (auto& variable : demo::serve_environment(slack_->api_url(), aws_->url())) child.env.push_back(std::move(variable));
   if (const char* dynamodb = std::getenv("AWS_ENDPOINT_URL_DYNAMODB")) child.env.emplace_back("AWS_ENDPOINT_URL_DYNAMODB", dynamodb);
-  auto process = ChildProcess::spawn({JIT_BINARY, "audit", "verify", "--store", store_url_}, child);
+  std::vector<std::string> argv{JIT_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--store", store_url_});
+  auto process = ChildProcess::spawn(argv, child);
   if (!process) return {-1, process.error().message};
   const auto status = (*process)->wait_exit(std::chrono::seconds(30));
-  if (!status) return {-1, "jit audit verify did not finish within 30 s"};
+  if (!status) return {-1, fmt::format("jit {} did not finish within 30 s", fmt::join(args, " "))};
   return {ChildProcess::exit_code(*status), read_file(out)};
 }
 
@@ -511,6 +517,13 @@ std::string wait_posted_extension(World& world, const std::string& grant_id) {
       },
       std::chrono::seconds(10));
   return extension;
+}
+
+int ok_calls(World& world, const std::string& operation) {
+  const nlohmann::json calls = world.aws().calls();
+  const auto ops = calls.find("operations");
+  if (ops == calls.end() || !ops->contains(operation)) return 0;
+  return (*ops)[operation].value("ok", 0);
 }
 
 }  // namespace jit::testing

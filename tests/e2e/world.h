@@ -128,6 +128,9 @@ class World {
 
   // `jit audit verify` on the store: its exit code and output (0: the hash chain is intact).
   std::pair<int, std::string> audit_verify();
+  // `jit <args…> --store <the World's store>` with the services' environment: its exit code and
+  // output (stdout and stderr); {-1, why} when it could not run or took over 30 s.
+  std::pair<int, std::string> jit_on_store(const std::vector<std::string>& args);
 
   // ---- Acting as users ----
   // `/jit request ...` by `user`; the request id from the reply (nullopt: the reply, in `reply`).
@@ -213,5 +216,7 @@ bool dana_holds_sandbox_ops(World& world);
 // The extension of grant `grant_id` (issue 17) once it is stored and posted in its owner channel;
 // "" after 10 s.
 std::string wait_posted_extension(World& world, const std::string& grant_id);
+// Successful calls of `operation` ("sso-admin:CreateAccountAssignment") on the AWS emulator so far.
+int ok_calls(World& world, const std::string& operation);
 
 }  // namespace jit::testing

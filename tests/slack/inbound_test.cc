@@ -191,11 +191,12 @@ TEST_F(InboundHandlerTest, TheMoreTimeButtonAndExtendFileAnExtensionAnApproverDe
   app.handle(click("U0ALICE", slack::kExtendAction, grant.id));  // not hers
   EXPECT_THAT(ephemeral_text(), HasSubstr("only U0DEV can ask for more time"));
   app.handle(click("U0DEV", slack::kExtendAction, grant.id));
-  EXPECT_THAT(ephemeral_text(), HasSubstr("more on grant `" + grant.id + "` is waiting for approval in <#C0PROD>"));
+  EXPECT_THAT(ephemeral_text(), HasSubstr("for more time on grant `" + grant.id + "` (1h15m from when it is granted) is "
+                                          "waiting for approval in <#C0PROD>"));
   auto mine = store.list_requests({.requester = "U0DEV", .states = {State::pending}}).value();
   ASSERT_EQ(mine.size(), 1u);
   EXPECT_EQ(mine[0].extends, grant.id);
-  EXPECT_EQ(mine[0].duration, std::chrono::hours{1});  // pre-filled: as long again
+  EXPECT_EQ(mine[0].duration, std::chrono::minutes{75});  // pre-filled: the 15m left and as long again
   EXPECT_THAT(mine[0].reason, HasSubstr("more time for " + grant.id + ": investigating INC-1"));
   app.handle(command("U0DEV", "extend " + grant.id + " 1h30m longer"));  // one at a time
   EXPECT_THAT(ephemeral_text(), HasSubstr(mine[0].id));
