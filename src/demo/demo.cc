@@ -56,6 +56,20 @@ audit::Keyring read_keys(const std::string& path) {
   return keys ? *keys : audit::Keyring::unkeyed();
 }
 
+// Whether a published Home shows a button `action_id` whose value is `value` (a section's
+// accessory or an actions block's element).
+bool shows_button(const nlohmann::json& view, const std::string& action_id, const std::string& value) {
+  auto is = [&](const nlohmann::json& e) {
+    return e.is_object() && e.value("action_id", "") == action_id && e.value("value", "") == value;
+  };
+  for (const auto& block : view.value("blocks", nlohmann::json::array())) {
+    if (block.contains("accessory") && is(block["accessory"])) return true;
+    for (const auto& e : block.value("elements", nlohmann::json::array()))
+      if (is(e)) return true;
+  }
+  return false;
+}
+
 class Story : private Timeline {
  public:
   // `step_up_browser`: the step-up scene's browser script ("": no such scene).
@@ -77,10 +91,12 @@ class Story : private Timeline {
     deny();
     scene("5. dana tries to approve her own request");
     auto third = self_approval();
-    scene("6. alice approves it; dana releases it early with /jit release");
+    scene("6. alice approves it; dana asks for more time in her Home tab, alice approves, and the access goes on "
+          "without a gap; dana releases it early with /jit release");
     if (third && approve(*third, kSandbox)) {
       list_mine(*third);
-      release(*third);
+      const auto more = more_time(*third);
+      release(more.value_or(*third));
     }
     scene("7. a role of tier high: AWS itself ends the access at the second, with jit serve down");
     play_aws_ends_access(*this, world_);
@@ -196,6 +212,40 @@ class Story : private Timeline {
     check(world_.wait_reply(kDana, "Active `" + id + "`").has_value(), "dana's list shows the active grant");
   }
 
+  // dana's Home tab shows her grant; its "Request more time" files an extension, alice approves it,
+  // and it takes the assignment over: nothing deleted, nothing created. The extension's id.
+  std::optional<std::string> more_time(const std::string& id) {
+    act("dana", "opens JIT Access's Home tab in Slack");
+    auto home = world_.open_home(kDana, [&](const nlohmann::json& v) { return shows_button(v, slack::kExtendAction, id); });
+    if (!check(home.has_value() && shows_button(*home, slack::kReleaseAction, id),
+               "her Home shows the grant with its time left, Release and Request more time"))
+      return std::nullopt;
+    const std::set<std::string> held = world_.assignments();
+    const int creates = world_.aws_calls("sso-admin:CreateAccountAssignment");
+    const int deletes = world_.aws_calls("sso-admin:DeleteAccountAssignment");
+    act("dana", "clicks Request more time");
+    world_.click_home(kDana, slack::kExtendAction, id);
+    // "Request `r…` for more time on grant `<id>` (… from when it is granted) is waiting …"
+    const auto told = world_.wait_reply(kDana, "for more time on grant `" + id + "`");
+    std::optional<std::string> extension;
+    if (told && told->starts_with("Request `") && told->find('`', 9) != std::string::npos)
+      extension = told->substr(9, told->find('`', 9) - 9);
+    if (!check(extension.has_value() && world_.message_ts(kSandbox, *extension).has_value(),
+               "a new request for more time waits for approval in #sandbox, linked to the grant"))
+      return std::nullopt;
+    act("alice", "clicks Approve on it in #sandbox");
+    world_.click(kAlice, kSandbox, *extension, slack::kApproveAction);
+    auto active = world_.wait_state(*extension, State::active);
+    auto old = world_.wait_state(id, State::revoked);
+    if (!check(active && old && active->extends == id, "the extension is active, and the grant handed over to it"))
+      return std::nullopt;
+    check(world_.assignments() == held && world_.aws_calls("sso-admin:CreateAccountAssignment") == creates &&
+              world_.aws_calls("sso-admin:DeleteAccountAssignment") == deletes,
+          fmt::format("the access went on in the same assignment, not deleted or created again; it now ends at {}",
+                      clock_time(*active->expires_at)));
+    return extension;
+  }
+
   void release(const std::string& id) {
     act("dana", "types /jit release " + id);
     world_.slash(kDana, "release " + id);
@@ -264,8 +314,12 @@ class Story : private Timeline {
     fmt::print("\n$ jit audit report --since {} --until {} --format csv --checkpoints {} ...\n{}", format_time(since),
                format_time(now + Seconds{1}), world_.log_path(), audit_report::to_csv(*report));
     fmt::print("{}\n(the same as one printable page: {})\n", audit_report::summary_line(*report), html);
-    check(report->rows.size() == 3 && report->chain.verified,
-          fmt::format("the report has the three grants, from a verified chain ({} rows)", report->rows.size()));
+    const auto extended = std::ranges::count_if(report->rows, [](const auto& r) {
+      return r.outcome == audit_report::Outcome::extended && !r.extended_by.empty();
+    });
+    check(report->rows.size() == 4 && report->chain.verified && extended == 1,
+          fmt::format("the report has the four grants (one extended by the next), from a verified chain ({} rows)",
+                      report->rows.size()));
     check(std::ranges::all_of(report->rows, [](const auto& r) { return r.permalink.starts_with("https://"); }),
           "each grant links to its request's Slack thread");
   }

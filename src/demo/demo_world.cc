@@ -271,6 +271,31 @@ bool DemoWorld::click(const std::string& user, const std::string& channel, const
   return ts && slack_->post("click", {{"user", user}, {"channel", channel}, {"ts", *ts}, {"action_id", action_id}});
 }
 
+std::optional<json> DemoWorld::open_home(const std::string& user, const std::function<bool(const json&)>& shows) {
+  turn_ = std::chrono::system_clock::now();
+  if (!slack_->post("home_opened", {{"user", user}})) return std::nullopt;
+  std::optional<json> found;
+  slack_->wait_for(
+      [&] {
+        auto home = slack_->get("home?user=" + user);
+        if (home && home->is_object() && home->contains("view") && shows((*home)["view"])) found = (*home)["view"];
+        return found.has_value();
+      },
+      kWait);
+  return found;
+}
+
+bool DemoWorld::click_home(const std::string& user, const std::string& action_id, const std::string& value) {
+  turn_ = std::chrono::system_clock::now();
+  return slack_->post("home_click", {{"user", user}, {"action_id", action_id}, {"value", value}}).has_value();
+}
+
+int DemoWorld::aws_calls(const std::string& operation) const {
+  auto calls = aws_->get("calls");
+  if (!calls || !calls->contains("operations") || !(*calls)["operations"].contains(operation)) return 0;
+  return (*calls)["operations"][operation].value("ok", 0);
+}
+
 std::optional<std::string> DemoWorld::wait_reply(const std::string& user, const std::string& text) {
   std::optional<std::string> found;
   slack_->wait_for(

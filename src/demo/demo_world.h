@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -97,6 +98,14 @@ class DemoWorld {
   // Clicks a button of the request's message in its owner channel.
   bool click(const std::string& user, const std::string& channel, const std::string& request_id,
              const std::string& action_id);
+  // `user` opens the app's Home tab: their Home as published (the view), once `shows` holds of it;
+  // nullopt after the wait.
+  std::optional<nlohmann::json> open_home(const std::string& user,
+                                          const std::function<bool(const nlohmann::json&)>& shows);
+  // Clicks the button `action_id` whose value is `value` in `user`'s Home as last published.
+  bool click_home(const std::string& user, const std::string& action_id, const std::string& value);
+  // Successful calls of `operation` ("sso-admin:DeleteAccountAssignment") on the AWS emulator.
+  int aws_calls(const std::string& operation) const;
   // The first reply to `user` (ephemeral, or in their DM) containing `text`, since the last action.
   std::optional<std::string> wait_reply(const std::string& user, const std::string& text);
   // The request id in the first reply to `user` since the last action saying their request is

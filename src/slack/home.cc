@@ -31,31 +31,52 @@ std::string what(const AccessRequest& r) {
 
 // A button on one of the person's own requests, with Slack's confirm dialog before it acts.
 json own_button(const char* action, const std::string& label, const AccessRequest& r, const std::string& title,
-                const std::string& question, const std::string& yes) {
+                const std::string& question, const std::string& yes, const std::string& no = "Keep it") {
   return {{"type", "button"},
           {"action_id", action},
           {"text", plain(label)},
           {"value", r.id},
           {"confirm", {{"title", plain(title)}, {"text", mrkdwn(question)}, {"confirm", plain(yes)},
-                       {"deny", plain("Keep it")}}}};
+                       {"deny", plain(no)}}}};
 }
 
-json grant_block(const AccessRequest& r, TimePoint now) {
+// The person's extension of `grant` still waiting for its decision or its grant, if any.
+const AccessRequest* extension_of(const AccessRequest& grant, const std::vector<AccessRequest>& requests) {
+  for (const auto& r : requests)
+    if (r.extends == grant.id) return &r;
+  return nullptr;
+}
+
+// One grant: what it is and how long it has left, Release beside it; when active, below it
+// "Request more time" (the DM's button, the same action), or the extension already asked for.
+void add_grant(json& blocks, const AccessRequest& r, const std::vector<AccessRequest>& requests, TimePoint now) {
   json block = {{"type", "section"}, {"block_id", "grant:" + r.id}};
   std::string text = what(r) + "\n";
+  json more;
   if (r.state == State::active && r.expires_at) {
     text += fmt::format(":white_check_mark: Active until {} · {}", date_token(*r.expires_at), time_left(*r.expires_at, now));
     block["accessory"] =
         own_button(kReleaseAction, "Release", r, "Release this grant?",
                    fmt::format("Your access to {} on {} ends now.", escape(r.role), escape(r.account)), "Release");
     block["accessory"]["style"] = "danger";
+    if (const auto* ext = extension_of(r, requests))
+      text += fmt::format("\n:hourglass: More time asked: `{}` waits for approval.", escape(ext->id));
+    else
+      more = {{"type", "actions"},
+              {"block_id", "more:" + r.id},
+              {"elements", json::array({own_button(kExtendAction, "Request more time", r, "Ask for more time?",
+                                                   fmt::format("An approver decides. Approved before {}, your access "
+                                                               "goes on without a gap.",
+                                                               date_token(*r.expires_at)),
+                                                   "Ask")})}};
   } else if (r.state == State::revoking) {
     text += ":hourglass_flowing_sand: Ending: the access is being removed.";
   } else {
     text += ":hourglass_flowing_sand: Approved; granting access…";
   }
   block["text"] = mrkdwn(text);
-  return block;
+  blocks.push_back(std::move(block));
+  if (!more.is_null()) blocks.push_back(std::move(more));
 }
 
 std::string approvals_so_far(const AccessRequest& r, const Policy& policy) {
@@ -65,7 +86,8 @@ std::string approvals_so_far(const AccessRequest& r, const Policy& policy) {
 
 json request_block(const AccessRequest& r, const Policy& policy) {
   json block = {{"type", "section"}, {"block_id", "request:" + r.id}};
-  std::string text = fmt::format("{} for {}\n", what(r), format_duration(r.duration));
+  std::string text = fmt::format("{} for {}{}\n", what(r), format_duration(r.duration),
+                                 r.extends.empty() ? "" : fmt::format(" · more time for `{}`", escape(r.extends)));
   if (r.state == State::pending) {
     text += ":hourglass: Waiting for approval" +
             (r.chat_channel.empty() ? std::string() : fmt::format(" in <#{}>", escape(r.chat_channel))) +
@@ -129,7 +151,7 @@ json home_view(const HomeContent& c, const Policy& policy, TimePoint now, bool d
 
   add_list(blocks, "Active grants", "No grants: you hold no access through JIT Access now.", c.grants,
            kHomeGrantsShown, false, "`/jit list`",
-           [&](json& out, const AccessRequest& r) { out.push_back(grant_block(r, now)); });
+           [&](json& out, const AccessRequest& r) { add_grant(out, r, c.requests, now); });
   add_list(blocks, "Your pending requests", "No pending requests.", c.requests, kHomeRequestsShown, false,
            "`/jit list`", [&](json& out, const AccessRequest& r) { out.push_back(request_block(r, policy)); });
   if (c.approver)

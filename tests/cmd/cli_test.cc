@@ -556,7 +556,12 @@ TEST_F(CliTest, DemoRunsAndLeavesAVerifiableStore) {
   EXPECT_THAT(demo.out, HasSubstr("audit trail verified"));
   EXPECT_THAT(demo.out, HasSubstr("jit-checkpoint v1 seq="));
   EXPECT_THAT(demo.out, HasSubstr("checkpoints: verified against checkpoint #"));
-  EXPECT_THAT(demo.out, HasSubstr("report: 3 grants"));
+  EXPECT_THAT(demo.out, HasSubstr("report: 4 grants"));
+  // Issue 17: dana's Home tab shows the grant; Request more time there, approved by alice, hands
+  // the access over to the extension in the same assignment.
+  EXPECT_THAT(demo.out, HasSubstr("ok     her Home shows the grant with its time left, Release and Request more time"));
+  EXPECT_THAT(demo.out, HasSubstr("ok     the access went on in the same assignment, not deleted or created again"));
+  EXPECT_THAT(demo.out, HasSubstr(",extended,"));
   EXPECT_THAT(demo.out, Not(HasSubstr("FAILED")));
   std::smatch figures;  // the figures, for the test's log
   for (const char* figure : {R"(provisioned to sandbox: started [^\n]*)", R"(denied at [0-9:.]+, \d+ ms after [0-9:]+)",

@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <sstream>
+
 #include "e2e/world.h"
 #include "emulators/slack/block_kit.h"
 #include "slack/ids.h"
@@ -120,6 +123,68 @@ TEST(E2eHome, DenyFromTheHomeTabAsksForAReasonAndDenies) {
   ASSERT_TRUE(world.wait_home(kAlice, [&](const json& v) { return !mentions(v, *id); }));
   ASSERT_TRUE(world.wait_home(kDana, [&](const json& v) { return !mentions(v, *id); }));
   EXPECT_EQ(world.assignment_count(), 0u);
+}
+
+// "Request more time" in the Home tab files the extension (the DM's button, the same path): dana's
+// Home says it waits instead of offering another, alice approves it in her Home, and the access
+// goes on in the same assignment (created once, never deleted); dana's Home then shows the
+// extension's grant, with its own Request more time.
+TEST(E2eHome, RequestMoreTimeFromTheHomeTabGoesOnWithTheSameAssignment) {
+  World world;
+  open_homes(world, {kAlice, kDana});
+  auto id = world.request(kDana, "prod admin 1h rotate the signing keys");
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(world.click(kAlice, *id, slack::kApproveAction, demo::kProd));
+  ASSERT_TRUE(world.wait_state(*id, State::active)) << world.log(0);
+  json last;
+  ASSERT_TRUE(world.wait_home(kDana, [&](const json& v) { return World::has_button(v, slack::kExtendAction, *id); },
+                              false, &last))
+      << last.dump(1);
+
+  ASSERT_TRUE(world.slack().click_home(kDana, slack::kExtendAction, *id));
+  const std::string extension = wait_posted_extension(world, *id);
+  ASSERT_FALSE(extension.empty()) << world.log(0);
+  EXPECT_EQ(world.read(extension)->state, State::pending);
+  EXPECT_EQ(world.read(extension)->requester, kDana);
+  auto asked = world.wait_home(
+      kDana, [&](const json& v) { return mentions(v, fmt::format("More time asked: `{}`", extension)); }, false, &last);
+  ASSERT_TRUE(asked) << last.dump(1);
+  EXPECT_FALSE(World::has_button(*asked, slack::kExtendAction, *id)) << "one extension at a time";
+  EXPECT_TRUE(World::has_button(*asked, slack::kCancelAction, extension));
+  EXPECT_FALSE(World::has_button(*asked, slack::kApproveAction, extension)) << "nobody approves their own request";
+
+  ASSERT_TRUE(world.wait_home(kAlice, [&](const json& v) { return World::has_button(v, slack::kApproveAction, extension); },
+                              false, &last))
+      << last.dump(1);
+  ASSERT_TRUE(world.slack().click_home(kAlice, slack::kApproveAction, extension));
+  ASSERT_TRUE(world.wait_state(extension, State::active)) << world.log(0);
+  ASSERT_TRUE(world.wait_state(*id, State::revoked)) << world.log(0);
+  EXPECT_EQ(world.assignment_count(), 1u);
+  EXPECT_EQ(ok_calls(world, "sso-admin:CreateAccountAssignment"), 1);
+  EXPECT_EQ(ok_calls(world, "sso-admin:DeleteAccountAssignment"), 0);
+  auto after = world.wait_home(
+      kDana, [&](const json& v) { return World::has_button(v, slack::kExtendAction, extension) && !mentions(v, *id + "`"); },
+      false, &last);
+  ASSERT_TRUE(after) << last.dump(1);
+  EXPECT_TRUE(World::has_button(*after, slack::kReleaseAction, extension));
+  const auto [code, verify] = world.audit_verify();
+  EXPECT_EQ(code, 0) << verify;
+
+  // The auditor's report links the two rows: the grant ended "extended" by its extension (no
+  // revoke), which names the grant it extends.
+  const auto [report_code, report] = world.jit_on_store({"audit", "report", "--since", "2020-01-01", "--until",
+                                                        "2100-01-01", "--format", "jsonl"});
+  ASSERT_EQ(report_code, 0) << report;
+  std::map<std::string, json> rows;
+  std::istringstream lines(report);
+  for (std::string line; std::getline(lines, line);)
+    if (auto row = json::parse(line, nullptr, false); row.is_object() && row.value("type", "") == "grant")
+      rows[row.value("request_id", "")] = row;
+  ASSERT_TRUE(rows.contains(*id) && rows.contains(extension)) << report;
+  EXPECT_EQ(rows[*id]["outcome"], "extended");
+  EXPECT_EQ(rows[*id]["extended_by"], extension);
+  EXPECT_EQ(rows[extension]["extends"], *id);
+  EXPECT_EQ(rows[extension]["outcome"], "active");
 }
 
 }  // namespace

@@ -59,9 +59,29 @@ TEST(SlackHome, ActiveGrantShowsTimeLeftAndRelease) {
   const std::string text = view.dump();
   EXPECT_THAT(text, HasSubstr("47m left"));
   EXPECT_THAT(text, HasSubstr(date_token(*g.expires_at)));
-  EXPECT_THAT(buttons(view), ::testing::ElementsAre(std::pair<std::string, std::string>{kReleaseAction, "r1"}));
+  EXPECT_THAT(buttons(view), ::testing::ElementsAre(std::pair<std::string, std::string>{kReleaseAction, "r1"},
+                                                    std::pair<std::string, std::string>{kExtendAction, "r1"}));
   EXPECT_EQ(view["blocks"][4]["accessory"]["style"], "danger");
   EXPECT_TRUE(view["blocks"][4]["accessory"].contains("confirm"));
+  // "Request more time" below it, with its own confirm dialog (it files a request approvers see).
+  EXPECT_EQ(view["blocks"][5]["type"], "actions");
+  EXPECT_EQ(view["blocks"][5]["elements"][0]["text"]["text"], "Request more time");
+  EXPECT_THAT(view["blocks"][5]["elements"][0]["confirm"].dump(), HasSubstr("without a gap"));
+}
+
+TEST(SlackHome, AGrantWhoseExtensionWaitsSaysSoInsteadOfOfferingAnother) {
+  AccessRequest g = row("r1", State::active), ext = row("r2", State::pending), other = row("r3", State::active);
+  g.expires_at = other.expires_at = kNow + std::chrono::minutes(20);
+  ext.extends = "r1";
+  const json view = home_view({.grants = {g, other}, .requests = {ext}}, policy(), kNow);
+  EXPECT_TRUE(refused(view).empty()) << fmt::format("{}", fmt::join(refused(view), "\n"));
+  EXPECT_THAT(buttons(view), ::testing::ElementsAre(std::pair<std::string, std::string>{kReleaseAction, "r1"},
+                                                    std::pair<std::string, std::string>{kReleaseAction, "r3"},
+                                                    std::pair<std::string, std::string>{kExtendAction, "r3"},
+                                                    std::pair<std::string, std::string>{kCancelAction, "r2"}));
+  const std::string text = view.dump();
+  EXPECT_THAT(text, HasSubstr("More time asked: `r2` waits for approval"));
+  EXPECT_THAT(text, HasSubstr("for 1h30m · more time for `r1`"));
 }
 
 TEST(SlackHome, GrantsBeingMadeOrEndedHaveNoRelease) {
@@ -138,13 +158,15 @@ TEST(SlackHome, ListsAreCappedAndTheRestCounted) {
   EXPECT_THAT(text, HasSubstr("…and at least 480 more: see the owner channels"));
   EXPECT_THAT(text, HasSubstr("Dry run"));
   EXPECT_THAT(text, HasSubstr("could not read &lt;!channel&gt;"));
-  std::size_t releases = 0, cancels = 0, approves = 0;
+  std::size_t releases = 0, cancels = 0, approves = 0, extends = 0;
   for (const auto& [action, value] : buttons(view)) {
     releases += action == kReleaseAction;
+    extends += action == kExtendAction;
     cancels += action == kCancelAction;
     approves += action == kApproveAction;
   }
   EXPECT_EQ(releases, kHomeGrantsShown);
+  EXPECT_EQ(extends, kHomeGrantsShown);
   EXPECT_EQ(cancels, kHomeRequestsShown);
   EXPECT_EQ(approves, kHomeDecisionsShown);
 }
