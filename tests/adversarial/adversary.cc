@@ -58,7 +58,9 @@ void AdversarialTest::TearDown() {
   World& w = world();
   // The safe outcome of every attack includes these: the service is still up and answering...
   EXPECT_TRUE(w.running(0)) << "jit serve exited";
-  if (w.running(0)) EXPECT_THAT(command(kEve, "help"), ::testing::HasSubstr("/jit request"));
+  if (w.running(0)) {
+    EXPECT_THAT(command(kEve, "help"), ::testing::HasSubstr("/jit request"));
+  }
   // ...acked everything Slack delivered to it...
   EXPECT_EQ(w.check_acks(std::chrono::seconds(10)), "");
   // ...and the audit chain is intact.

@@ -166,8 +166,9 @@ TEST(E2eAsks, ARequestNobodyAnswersIsRemindedThenEscalatedAndTheEscalationApprov
   EXPECT_THAT(*linked, HasSubstr(fmt::format("<@{}>", kDana)));
   for (const auto& m : world.slack().messages(demo::kSandbox))
     if (m.value("text", "").find("Still waiting for a decision") != std::string::npos ||
-        m.value("text", "").find("Escalated") != std::string::npos)
+        m.value("text", "").find("Escalated") != std::string::npos) {
       EXPECT_EQ(m.value("thread_ts", ""), *ts) << m.dump();
+    }
   const auto stored = world.read(*id);
   ASSERT_TRUE(stored);
   ASSERT_TRUE(stored->reminded_at);

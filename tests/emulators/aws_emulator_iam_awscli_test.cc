@@ -147,7 +147,9 @@ TEST_F(AwsCliIamTest, GrantWindowSourceIdentityExternalIdAndCutoffThroughAwsCli)
   EXPECT_EQ(ordered::parse(policy.out)["PolicyDocument"], ordered::parse(cutoff));
   const json state = control("GET", "iam");
   for (const auto& r : state["roles"])
-    if (r["arn"] == kAdminRole) EXPECT_EQ(r["trust_policy"], trust) << "byte for byte, the admin's spacing included";
+    if (r["arn"] == kAdminRole) {
+      EXPECT_EQ(r["trust_policy"], trust) << "byte for byte, the admin's spacing included";
+    }
 
   // Inside the window: dana with her own source identity only.
   auto inside = assume_admin("dana@example.com");

@@ -185,8 +185,9 @@ TEST(SlackModal, EveryFormFitsSlacksLimitsWhateverThePolicyHolds) {
   for (const json& view : views) {
     EXPECT_EQ(kit::check_modal(view), std::vector<std::string>{}) << view.dump().substr(0, 300);
     for (const auto& b : view["blocks"])
-      if (b.contains("element") && b["element"].contains("max_length"))
+      if (b.contains("element") && b["element"].contains("max_length")) {
         EXPECT_LE(b["element"]["max_length"].get<std::size_t>(), kTextInputMaxLength);
+      }
   }
   // The long account is chosen: its value round-trips whole, only its label is cut.
   const json chosen = block(views[1], "account")["element"]["initial_option"];
