@@ -148,13 +148,15 @@ class FakeSlack {
       if (request.target.find("ticket=") == std::string::npos) return fail(Error::Denied("no ticket"));
       std::size_t index;
       {
+        // The hello is queued before the link is seen: a test that sends on a link the moment it
+        // appears (a disconnect) must never get ahead of it, as Slack never does.
         std::lock_guard lock(mutex);
         index = links.size();
+        (void)socket->send_text(json{{"type", "hello"}, {"num_connections", index + 1},
+                                     {"connection_info", {{"app_id", "A1"}}}}.dump());
         links.push_back({socket, SteadyClock::now()});
       }
       cv.notify_all();
-      (void)socket->send_text(json{{"type", "hello"}, {"num_connections", index + 1},
-                                   {"connection_info", {{"app_id", "A1"}}}}.dump());
       return net::WebSocketCallbacks{
           .on_text = [this, index](std::string text) {
             {
