@@ -354,6 +354,11 @@ curl -s -XPOST {s}/submit -d '{{"user":"U0ALICE","view_id":"PUT-VIEW-ID-HERE","v
 # what dana is told, and the grant in the emulated IAM Identity Center
 curl -s "{s}/dm?user=U0DANA"
 curl -s {a}/assignments
+# dana opens her Home tab (her grants with Release and Request more time, her requests), reads what
+# the service published, and asks for more time on a grant (alice approves it like any request)
+curl -s -XPOST {s}/home_opened -d '{{"user":"U0DANA"}}'
+curl -s "{s}/home?user=U0DANA"
+curl -s -XPOST {s}/home_click -d '{{"user":"U0DANA","action_id":"jit_extend","value":"PUT-REQUEST-ID-HERE"}}'
 # dana gives it back early
 curl -s -XPOST {s}/slash -d '{{"user":"U0DANA","text":"release PUT-REQUEST-ID-HERE","channel":"C0GENERAL"}}'
 # sandbox ops is of tier high: its grants arm a cut-off in the permission set's policy and a schedule

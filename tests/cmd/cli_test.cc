@@ -998,7 +998,9 @@ TEST_F(CliTest, DemoKeepRunningPrintsHowToPlayAndStopsOnSigterm) {
   EXPECT_THAT(demo.log(), Not(HasSubstr("FAILED")));
   for (const char* line : {"curl -s -XPOST http://127.0.0.1:", "/_emulator/slash -d '{\"user\":\"U0DANA\"",
                            "/_emulator/messages?channel=C0PROD", "/_emulator/click -d", "/_emulator/dm?user=U0DANA",
-                           "request legacy admin 30m", "/_emulator/messages?channel=C0LEGACY", "/_emulator/iam\n"})
+                           "request legacy admin 30m", "/_emulator/messages?channel=C0LEGACY", "/_emulator/iam\n",
+                           "/_emulator/home_opened -d '{\"user\":\"U0DANA\"}'", "/_emulator/home?user=U0DANA",
+                           "/_emulator/home_click -d '{\"user\":\"U0DANA\",\"action_id\":\"jit_extend\""})
     EXPECT_THAT(demo.log(), HasSubstr(line));
   demo.signal(SIGTERM);
   EXPECT_EQ(demo.wait_exit(), 0) << demo.log();
