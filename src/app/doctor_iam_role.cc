@@ -63,7 +63,7 @@ class IamRoleChecks {
                                 ""};
       if (report) {
         role_findings(check, role.permission_set_arn, *report);
-        cutoff_findings(check + " cut-off", *report);  // always on for iam-role roles
+        cutoff_findings(check + " cut-off", *report, access);  // always on for iam-role roles
       }
       else role_error(check, role, report.error(), access);
     }
@@ -160,9 +160,9 @@ class IamRoleChecks {
 
   // How many more cut-off statements fit the role's inline policy (each grant arms one there). Only
   // our policy is measured, as the provider measures it when it arms.
-  void cutoff_findings(const std::string& check, const RoleReport& report) {
+  void cutoff_findings(const std::string& check, const RoleReport& report, const IamRoleAccess& access) {
     if (!report.cutoff_problem.empty()) {
-      add(Level::fail, check, report.cutoff_problem,
+      add(Level::fail, check, shown(report.cutoff_problem, access),
           "give the management role iam:GetRolePolicy and iam:PutRolePolicy on the role "
           "(deploy/iam-role-management.yaml), or fix the inline policy by hand: JIT Access never rewrites a "
           "document it cannot read");

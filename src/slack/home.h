@@ -1,6 +1,6 @@
 // The app's Home tab (issue 17): what a person sees when they open JIT Access in Slack. Their own
-// grants with the time left, a Release button and "Request more time" (the extension of the
-// active-grant DM, or the extension already asked for), their own requests still waiting with Cancel,
+// grants with the time left, a Release button and "Request more time" (the active-grant DM's
+// extension, or the extension already asked for), their own requests still waiting with Cancel,
 // and, for an approver, the requests they may decide on now with Approve and Deny (the
 // owner-channel message's buttons: the same action ids, the value only the request id, so the
 // click goes through the same decision path). Pure: built from rows re-read from the store
