@@ -251,11 +251,11 @@ TimePoint last_approval_at(const AccessRequest& request);
 bool is_admin(const Policy& policy, const Identity& who);
 
 // What "Request more time" pre-fills for a grant of `role` made for `granted` with `left` still to
-// run (issue 17). An extension's time counts from its own grant, so "as long again" is
-// left + granted (left rounded up to the minute when granted is whole minutes), within the role's
-// max_duration; when the role lists
-// allowed_durations, the shortest of them that gives as much, else the longest that still outlasts
-// `left`. nullopt when nothing the role allows outlasts `left` (the extension would shorten it).
+// run (issue 17). An extension's time counts from its own grant, so "as long again" is left +
+// granted (left rounded up to the minute when granted is whole minutes), within the role's
+// max_duration; when the role lists allowed_durations, the shortest of them that gives as much,
+// else the longest that still outlasts `left`. nullopt when nothing the role allows outlasts `left`
+// (the extension would shorten the access).
 std::optional<Seconds> more_time_duration(const RolePolicy& role, Seconds granted, Seconds left);
 
 }  // namespace jit
