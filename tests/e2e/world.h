@@ -174,8 +174,10 @@ class World {
   // Assignments in the emulated Identity Center for the requester's principal ("" = all).
   std::size_t assignment_count();
   // Every envelope the emulator delivered was acked within `limit` (message names the first that
-  // was not).
-  std::string check_acks(std::chrono::milliseconds limit = std::chrono::milliseconds(100)) const;
+  // was not). The default is a third of Slack's 3 s: the service acks before it works, so any ack
+  // that waited for the work is far later; how fast acks are is bench/slack_ack_bench's figure, not
+  // a pass mark here (under ASan and a loaded machine a burst's ack took 101 ms).
+  std::string check_acks(std::chrono::milliseconds limit = std::chrono::milliseconds(1000)) const;
   // GET /metrics of instance i.
   std::string metrics(int i);
 
